@@ -1,0 +1,254 @@
+"""The error catalogue: every message a user can see, as data.
+
+Each SQL Server message keeps the vendor's number, severity and sys.messages template verbatim
+(printf-style: ``%d``, ``%ld``, ``%I64d``, ``%ls``, ``%s``, ``%.*ls``, ``%S_MSG``).  Code never writes a
+message text of its own: it raises ``sql_error(number, *args)`` and the text comes from here.
+
+Severity classes (MS-TDS §2.2.7.10): 0-10 informational (sent as INFO), 11-16 user-correctable,
+17-19 resource or software errors, 20-25 fatal to the connection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    number: int
+    severity: int
+    template: str
+
+
+def _catalogue(*rows: tuple[int, int, str]) -> dict[int, Message]:
+    return {number: Message(number, severity, template) for number, severity, template in rows}
+
+
+# fmt: off
+CATALOGUE: dict[int, Message] = _catalogue(
+    # Syntax and binding
+    (102, 15, "Incorrect syntax near '%.*ls'."),
+    (105, 15, "Unclosed quotation mark after the character string '%.*ls'."),
+    (109, 15, "There are more columns in the INSERT statement than values specified in the VALUES clause. "
+              "The number of values in the VALUES clause must match the number of columns specified in the "
+              "INSERT statement."),
+    (110, 15, "There are fewer columns in the INSERT statement than values specified in the VALUES clause. "
+              "The number of values in the VALUES clause must match the number of columns specified in the "
+              "INSERT statement."),
+    (134, 15, "The variable name '%.*ls' has already been declared. Variable names must be unique within a "
+              "query batch or stored procedure."),
+    (137, 15, "Must declare the scalar variable \"%.*ls\"."),
+    (156, 15, "Incorrect syntax near the keyword '%.*ls'."),
+    (174, 15, "The %.*ls function requires %d argument(s)."),
+    (189, 15, "The %ls function requires %d to %d arguments."),
+    (195, 15, "'%.*ls' is not a recognized %ls."),
+    (207, 16, "Invalid column name '%.*ls'."),
+    (208, 16, "Invalid object name '%.*ls'."),
+    (209, 16, "Ambiguous column name '%.*ls'."),
+    (213, 16, "Column name or number of supplied values does not match table definition."),
+    (4104, 16, "The multi-part identifier \"%.*ls\" could not be bound."),
+    (4145, 15, "An expression of non-boolean type specified in a context where a condition is expected, "
+               "near '%.*ls'."),
+    (8120, 16, "Column '%.*ls' is invalid in the select list because it is not contained in either an "
+               "aggregate function or the GROUP BY clause."),
+    (2812, 16, "Could not find stored procedure '%.*ls'."),
+    (911, 16, "Database '%.*ls' does not exist. Make sure that the name is entered correctly."),
+    (1014, 15, "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer."),
+    (10742, 15, "The offset specified in a OFFSET clause may not be negative."),
+    (10744, 15, "The number of rows provided for a FETCH clause must be greater then zero."),
+    # Types, conversion and arithmetic
+    (206, 16, "Operand type clash: %ls is incompatible with %ls"),
+    (220, 16, "Arithmetic overflow error for data type %ls, value = %ld."),
+    (241, 16, "Conversion failed when converting date and/or time from character string."),
+    (245, 16, "Conversion failed when converting the %ls value '%.*ls' to data type %ls."),
+    (257, 16, "Implicit conversion from data type %ls to %ls is not allowed. Use the CONVERT function to run "
+              "this query."),
+    (402, 16, "The data types %ls and %ls are incompatible in the %ls operator."),
+    (512, 16, "Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, "
+              "<, <= , >, >= or when the subquery is used as an expression."),
+    (529, 16, "Explicit conversion from data type %ls to %ls is not allowed."),
+    (8114, 16, "Error converting data type %ls to %ls."),
+    (8115, 16, "Arithmetic overflow error converting %ls to data type %ls."),
+    (8116, 16, "Argument data type %ls is invalid for argument %d of %ls function."),
+    (8117, 16, "Operand data type %ls is invalid for %ls operator."),
+    (8134, 16, "Divide by zero error encountered."),
+    (8152, 16, "String or binary data would be truncated."),
+    (2628, 16, "String or binary data would be truncated in table '%.*ls', column '%.*ls'. "
+               "Truncated value: '%.*ls'."),
+    (8169, 16, "Conversion failed when converting from a character string to uniqueidentifier."),
+    # Constraints and DDL
+    (515, 16, "Cannot insert the value NULL into column '%.*ls', table '%.*ls'; column does not allow nulls. "
+              "%ls fails."),
+    (544, 16, "Cannot insert explicit value for identity column in table '%.*ls' when IDENTITY_INSERT is "
+              "set to OFF."),
+    (547, 16, "The %ls statement conflicted with the %ls constraint \"%.*ls\". The conflict occurred in "
+              "database \"%.*ls\", table \"%.*ls\"%ls%.*ls%ls."),
+    (1505, 16, "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found for the "
+               "object name '%.*ls' and the index name '%.*ls'. The duplicate key value is %ls."),
+    (1750, 16, "Could not create constraint or index. See previous errors."),
+    (1776, 16, "There are no primary or candidate keys in the referenced table '%.*ls' that match the "
+               "referencing column list in the foreign key '%.*ls'."),
+    (1913, 16, "The operation failed because an index or statistics with name '%.*ls' already exists on "
+               "table '%.*ls'."),
+    (2601, 14, "Cannot insert duplicate key row in object '%.*ls' with unique index '%.*ls'. The duplicate "
+               "key value is %ls."),
+    (2627, 14, "Violation of %ls constraint '%.*ls'. Cannot insert duplicate key in object '%.*ls'. The "
+               "duplicate key value is %ls."),
+    (2705, 16, "Column names in each table must be unique. Column name '%.*ls' in table '%.*ls' is "
+               "specified more than once."),
+    (2714, 16, "There is already an object named '%.*ls' in the database."),
+    (3701, 11, "Cannot drop the %ls '%.*ls', because it does not exist or you do not have permission."),
+    (3726, 16, "Could not drop object '%.*ls' because it is referenced by a FOREIGN KEY constraint."),
+    (4701, 16, "Cannot find the object \"%.*ls\" because it does not exist or you do not have permissions."),
+    (4902, 16, "Cannot find the object \"%.*ls\" because it does not exist or you do not have permissions."),
+    (4924, 16, "ALTER TABLE ALTER COLUMN failed because column '%.*ls' does not exist in table '%.*ls'."),
+    (5074, 16, "The %ls '%.*ls' is dependent on column '%.*ls'."),
+    (4922, 16, "ALTER TABLE DROP COLUMN %.*ls failed because one or more objects access this column."),
+    (8102, 16, "Cannot update identity column '%.*ls'."),
+    (8111, 16, "Cannot define PRIMARY KEY constraint on nullable column in table '%.*ls'."),
+    (1911, 16, "Column name '%.*ls' does not exist in the target table or view."),
+    (3728, 16, "'%.*ls' is not a constraint."),
+    (5058, 16, "Option '%.*ls' cannot be set in database '%.*ls'."),
+    (5069, 16, "ALTER DATABASE statement failed."),
+    # Transactions
+    (266, 16, "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT "
+              "statements. Previous count = %ld, current count = %ld."),
+    (3902, 16, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."),
+    (3903, 16, "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION."),
+    (3930, 16, "The current transaction cannot be committed and cannot support operations that write to the "
+               "log file. Roll back the transaction."),
+    (3998, 16, "Uncommittable transaction is detected at the end of the batch. The transaction is rolled "
+               "back."),
+    (6401, 16, "Cannot roll back %.*ls. No transaction or savepoint of that name was found."),
+    (3621, 0, "The statement has been terminated."),
+    (3952, 16, "Snapshot isolation transaction failed accessing database '%.*ls' because snapshot isolation "
+               "is not allowed in this database. Use ALTER DATABASE to allow snapshot isolation."),
+    (3960, 16, "Snapshot isolation transaction aborted due to update conflict. You cannot use snapshot "
+               "isolation to access table '%.*ls' directly or indirectly in database '%.*ls' to update, "
+               "delete, or insert the row that has been modified or deleted by another transaction. Retry "
+               "the transaction or change the isolation level for the update/delete statement."),
+    # Locks
+    (1205, 13, "Transaction (Process ID %d) was deadlocked on %.*ls resources with another process and has "
+               "been chosen as the deadlock victim. Rerun the transaction."),
+    (1222, 16, "Lock request time out period exceeded."),
+    # User errors
+    (50000, 16, "%ls"),
+    (2732, 16, "Error number %ld is invalid. The number must be from %ld through %ld and it cannot be 50000."),
+    (2754, 16, "Error severity levels greater than 18 can only be specified by members of the sysadmin role, "
+               "using the WITH LOG option."),
+    (18054, 16, "Error %ld, severity %d, state %d was raised, but no message with that error number was found "
+                "in sys.messages. If error is larger than 50000, make sure the user-defined message is added "
+                "using sp_addmessage."),
+    (35100, 16, "Error number %ld in the THROW statement is outside the valid range. Specify an error number "
+                "in the valid range of 50000 to 2147483647."),
+    # Sessions and KILL (semantics.md §1.2, §1.7)
+    (596, 21, "Cannot continue the execution because the session is in the kill state."),
+    (6101, 16, "Process ID %d is not a valid process ID. Choose a number between 1 and %d."),
+    (6102, 14, "User does not have permission to use the KILL statement."),
+    (6104, 16, "Cannot use KILL to kill your own process."),
+    (6106, 16, "Process ID %d is not an active process ID."),
+    (6107, 14, "Only user processes can be killed."),
+    (6108, 16, "KILL SPID WITH COMMIT/ABORT is not supported by Microsoft SQL Server. Use KILL UOW WITH "
+               "COMMIT/ABORT to resolve in-doubt distributed transactions involving Microsoft Distributed "
+               "Transaction Coordinator (MS DTC)."),
+    (6109, 10, "SPID %d: transaction rollback in progress. Estimated rollback completion: %d%%. Estimated "
+               "time remaining: %d seconds."),
+    (6110, 16, "The distributed transaction with UOW %s does not exist."),
+    (6111, 16, "Another user has decided a different outcome for the distributed transaction associated with "
+               "UOW %s."),
+    (6112, 16, "Distributed transaction with UOW %s is in prepared state. Only Microsoft Distributed "
+               "Transaction Coordinator can resolve this transaction. KILL command failed."),
+    (6113, 16, "The distributed transaction associated with UOW %s is in PREPARE state. Use KILL UOW WITH "
+               "COMMIT/ABORT syntax to kill the transaction instead."),
+    (6114, 16, "Distributed transaction with UOW %s is being used by another user. KILL command failed."),
+    (6115, 16, "KILL command cannot be used inside user transactions."),
+    (6117, 16, "There is a connection associated with the distributed transaction with UOW %s. First, kill "
+               "the connection using KILL SPID syntax."),
+    (6118, 16, "The distributed transaction associated with UOW %s is not in PREPARED state. Use KILL UOW to "
+               "kill the transaction instead."),
+    (6119, 10, "Distributed transaction with UOW %s is rolling back: estimated rollback completion: %d%%, "
+               "estimated time left %d seconds."),
+    (6120, 16, "Status report cannot be obtained. Rollback operation for Process ID %d is not in progress."),
+    (6121, 16, "Status report cannot be obtained. Rollback operation for UOW %s is not in progress."),
+    (18100, 10, "Process ID %d was killed by hostname %.*ls, host process ID %d."),
+    (18456, 14, "Login failed for user '%.*ls'."),
+    # Informational
+    (5701, 10, "Changed database context to '%.*ls'."),
+    (5703, 10, "Changed language setting to %.*ls."),
+    (0, 10, "%ls"),  # PRINT
+)
+# fmt: on
+
+# Oracle messages, keyed by their ORA code.
+ORACLE: dict[str, str] = {
+    "ORA-00026": "missing or invalid session ID",
+    "ORA-00027": "cannot kill current session",
+    "ORA-00028": "your session has been killed",
+    "ORA-00029": "session is not a user session",
+    "ORA-00030": "User session ID does not exist.",
+    "ORA-00031": "session marked for kill",
+    "ORA-01012": "not logged on",
+    "ORA-01013": "user requested cancel of current operation",
+}
+
+_SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|l?[dsuxf]|ls)")
+
+
+def format_message(template: str, args: tuple[object, ...]) -> str:
+    """Fill a sys.messages template; each conversion consumes one argument, ``%%`` none."""
+    supplied = iter(args)
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group(1) == "%":
+            return "%"
+        return str(next(supplied, ""))
+
+    return _SPEC.sub(fill, template)
+
+
+class SqlError(Exception):
+    """An error a user can see, with the vendor's number, severity, state and text."""
+
+    def __init__(
+        self,
+        number: int,
+        severity: int,
+        state: int,
+        message: str,
+        line: int = 1,
+        procedure: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.number = number
+        self.severity = severity
+        self.state = state
+        self.message = message
+        self.line = line
+        self.procedure = procedure
+
+    @property
+    def is_informational(self) -> bool:
+        return self.severity <= 10
+
+    @property
+    def is_fatal(self) -> bool:
+        """Severity 20 and above ends the connection."""
+        return self.severity >= 20
+
+    def __repr__(self) -> str:
+        return (
+            f"SqlError(Msg {self.number}, Level {self.severity}, State {self.state}, "
+            f"Line {self.line}: {self.message})"
+        )
+
+
+def sql_error(number: int, *args: object, state: int = 1, line: int = 1) -> SqlError:
+    """Build the catalogued error ``number`` with its template filled from ``args``."""
+    message = CATALOGUE[number]
+    return SqlError(number, message.severity, state, format_message(message.template, args), line)
+
+
+def oracle_error(code: str) -> SqlError:
+    """An ORA-nnnnn error; the number is the numeric part, severity 16 so clients see an error."""
+    return SqlError(int(code[4:]), 16, 1, f"{code}: {ORACLE[code]}")
