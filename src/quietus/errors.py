@@ -40,6 +40,12 @@ CATALOGUE: dict[int, Message] = _catalogue(
               "query batch or stored procedure."),
     (137, 15, "Must declare the scalar variable \"%.*ls\"."),
     (156, 15, "Incorrect syntax near the keyword '%.*ls'."),
+    (113, 15, "Missing end comment mark '*/'."),
+    (135, 15, "Cannot use a BREAK statement outside the scope of a WHILE statement."),
+    (136, 15, "Cannot use a CONTINUE statement outside the scope of a WHILE statement."),
+    (321, 15, "%.*ls is not a recognized table hints option. If it is intended as a parameter to a "
+              "table-valued function or to the CHANGETABLE function, ensure that your database "
+              "compatibility mode is set to 90."),
     (174, 15, "The %.*ls function requires %d argument(s)."),
     (189, 15, "The %ls function requires %d to %d arguments."),
     (195, 15, "'%.*ls' is not a recognized %ls."),
