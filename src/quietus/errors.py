@@ -83,6 +83,21 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (2628, 16, "String or binary data would be truncated in table '%.*ls', column '%.*ls'. "
                "Truncated value: '%.*ls'."),
     (8169, 16, "Conversion failed when converting from a character string to uniqueidentifier."),
+    (155, 15, "'%.*ls' is not a recognized %ls option."),
+    (242, 16, "The conversion of a %ls data type to a %ls data type resulted in an out-of-range value."),
+    (243, 16, "Type %.*ls is not a defined system type."),
+    (244, 16, "The conversion of the %ls value '%.*ls' overflowed an %ls column. Use a larger integer column."),
+    (248, 16, "The conversion of the %ls value '%.*ls' overflowed an int column."),
+    (281, 16, "%d is not a valid style number when converting from %ls to %ls."),
+    (517, 16, "Adding a value to a '%ls' column caused an overflow."),
+    (535, 16, "The %ls function resulted in an overflow. The number of dateparts separating two date/time "
+              "instances is too large. Try to use %ls with a less precise datepart."),
+    (536, 16, "Invalid length parameter passed to the %ls function."),
+    (537, 16, "Invalid length parameter passed to the LEFT or SUBSTRING function."),
+    (3623, 16, "An invalid floating point operation occurred."),
+    (8133, 16, "At least one of the result expressions in a CASE specification must be an expression other "
+               "than the NULL constant."),
+    (9810, 16, "The datepart %.*ls is not supported by date function %.*ls for data type %ls."),
     # Constraints and DDL
     (515, 16, "Cannot insert the value NULL into column '%.*ls', table '%.*ls'; column does not allow nulls. "
               "%ls fails."),
