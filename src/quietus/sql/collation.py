@@ -1,0 +1,193 @@
+"""The default collation SQL_Latin1_General_CP1_CI_AS, value ordering keys, and LIKE.
+
+Theory: a string's collation key is ``primary + "\\0" + secondary`` where primary is the text without
+trailing spaces, lower-cased and stripped of accents, and secondary is the same text lower-cased with its
+accents. Comparing keys compares primaries first (so 'a' < 'á' < 'B' < 'b'... ordering is case-blind and
+accent-blind) and breaks ties by accent (accent-sensitive equality).
+
+Invariants:
+  1. compare(a, b) == 0  iff  collation_key(a) == collation_key(b); the sign of compare agrees with the
+     order of keys (a property test checks this).
+  2. Trailing spaces never matter to = or ordering ('jward' = 'JWARD '); leading spaces do.
+  3. sort_key(None) is below every other sort key; sort keys of one column's values are mutually
+     comparable and hash consistently with equality under the collation.
+  4. Binary values compare bytewise, ignoring trailing 0x00 (as SQL Server pads the shorter operand).
+  5. uniqueidentifier orders as SQL Server does: bytes 10-15 most significant, then 8-9, 6-7, 4-5, 0-3.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def collation_key(s: str) -> str:
+    """The ordering/hashing key of ``s`` under SQL_Latin1_General_CP1_CI_AS (GROUP BY, DISTINCT, indexes)."""
+    lowered = s.rstrip(" ").lower()
+    if lowered.isascii():
+        return lowered + "\0" + lowered
+    secondary = unicodedata.normalize("NFC", lowered)
+    return _strip_accents(secondary) + "\0" + secondary
+
+
+def binary_key(b: bytes) -> bytes:
+    return b.rstrip(b"\0")
+
+
+def guid_key(u: uuid.UUID) -> bytes:
+    raw = u.bytes
+    return raw[10:16] + raw[8:10] + raw[6:8] + raw[4:6] + raw[0:4]
+
+
+class _NullKey:
+    """The sort key of NULL: equal only to itself, below everything else."""
+
+    __slots__ = ()
+    _instance: _NullKey | None = None
+
+    def __new__(cls) -> _NullKey:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __lt__(self, other: object) -> bool:
+        return other is not self
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __ge__(self, other: object) -> bool:
+        return other is self
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return 0x5EED
+
+    def __repr__(self) -> str:
+        return "NULL_KEY"
+
+    def __reduce__(self) -> str:
+        return "NULL_KEY"
+
+
+NULL_KEY = _NullKey()
+
+
+def sort_key(value: Any) -> Any:
+    """A key for sorted()/SortedDict: NULL lowest, strings by collation, binary and GUIDs as SQL Server."""
+    if value is None:
+        return NULL_KEY
+    kind = type(value)
+    if kind is str:
+        return collation_key(value)
+    if kind is bytes:
+        return value.rstrip(b"\0")
+    if kind is uuid.UUID:
+        return guid_key(value)
+    return value
+
+
+def compare(a: Any, b: Any, type_: object = None) -> int:
+    """Three-way comparison of two non-NULL values of one family under the default collation.
+
+    ``type_`` (a ``SqlType``) is accepted for symmetry with future per-column collations; the value's own
+    Python type selects the rule.
+    """
+    ka, kb = sort_key(a), sort_key(b)
+    if ka == kb:
+        return 0
+    return -1 if ka < kb else 1
+
+
+def strings_equal(a: str, b: str) -> bool:
+    return a == b or collation_key(a) == collation_key(b)
+
+
+# --- LIKE -----------------------------------------------------------------------------------------------
+
+
+def _like_regex(pattern: str, escape: str | None, unicode: bool) -> re.Pattern[str]:
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if escape is not None and ch == escape and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif ch == "[":
+            end = pattern.find("]", i + 2 if i + 1 < n and pattern[i + 1] == "]" else i + 1)
+            if end == -1:  # an unclosed bracket matches nothing, as in SQL Server
+                return re.compile(r"(?!)")
+            out.append(_bracket(pattern[i + 1 : end]))
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    # Trailing blanks of the matched value are ignored for char/varchar (ASCII LIKE), not for Unicode LIKE.
+    tail = "" if unicode else " *"
+    return re.compile("".join(out) + tail + r"\Z", re.IGNORECASE | re.DOTALL)
+
+
+def _bracket(body: str) -> str:
+    negate = body.startswith("^")
+    if negate:
+        body = body[1:]
+    parts: list[str] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            parts.append(f"{re.escape(body[i])}-{re.escape(body[i + 2])}")
+            i += 3
+        else:
+            parts.append(re.escape(body[i]))
+            i += 1
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+@functools.lru_cache(maxsize=512)
+def like_matcher(pattern: str, escape: str | None = None, unicode: bool = False) -> Callable[[str], bool]:
+    """Whether a value matches the LIKE ``pattern`` (case-insensitive, accent-sensitive)."""
+    regex = _like_regex(pattern, escape, unicode)
+    match = regex.match
+
+    def matches(value: str) -> bool:
+        return match(value) is not None
+
+    return matches
+
+
+def like(value: str, pattern: str, escape: str | None = None, unicode: bool = False) -> bool:
+    return like_matcher(pattern, escape, unicode)(value)
+
+
+def patindex(pattern: str, value: str) -> int:
+    """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0."""
+    floating = pattern.lstrip("%")
+    if floating == pattern:
+        return 1 if _like_regex(pattern, None, True).match(value) else 0
+    if not floating:
+        return 1
+    rest = _like_regex(floating, None, True)
+    for start in range(len(value)):
+        if rest.match(value, start):
+            return start + 1
+    return 0
