@@ -1,0 +1,318 @@
+"""The write-ahead log writer: group commit on one thread.
+
+The engine thread calls ``append``; one writer thread makes records durable in batches, so many
+commits share one fsync. The record format is in segment.py.
+
+Group-commit state machine of the writer thread (transitions name the code behind them)::
+
+    IDLE --append() queues the first record, notify--> WRITING
+    WRITING --take the whole queue as one batch; write; fsync; resolve futures--> IDLE or WRITING
+        (WRITING again at once if appends arrived meanwhile: they form the next batch)
+    WRITING --a write or fsync raises--> FAILED   (_fail: the batch and the queue fail; no thread left)
+    IDLE --close()--> CLOSED   (after draining the queue)
+
+Invariants:
+  1. LSNs are assigned by ``append`` on the engine thread, under the queue lock: LSN order = append
+     order = commit order, with no gap.
+  2. The queue is written in LSN order; a batch is written with one ``write`` per segment, then
+     fsynced, and only then are its futures resolved: a resolved future means the record is on disk.
+  3. ``durable_lsn`` only grows, and every record <= it is on disk.
+  4. Roll-over: a segment is fsynced before the next one is created (header written, file and
+     directory fsynced), so a segment never starts while its predecessor could still lose a record.
+  5. FAILED is final. After a failed write or fsync the state of the file is unknown (the kernel may
+     have dropped the dirty pages, as PostgreSQL learned), so no later commit is ever reported durable:
+     pending and later futures fail with ``LogFailed``. The commits of the failed batch are in doubt.
+  6. A future cancelled by its waiter does not take its record out of the log: the LSN is assigned
+     and later records depend on it. The record is still written; only the result is not delivered.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from quietus.engine.wal.datadir import WAL_DIR
+from quietus.engine.wal.exceptions import LogFailed, WalMisuse
+from quietus.engine.wal.recovery import LogEnd, Recovered, recover
+from quietus.engine.wal.segment import (
+    HEADER_SIZE,
+    MAX_PAYLOAD,
+    RECORD_HEADER_SIZE,
+    encode_header,
+    encode_record,
+    salt_seed,
+    segment_file_name,
+)
+from quietus.engine.wal.vfs import OsVfs, Vfs, VfsFile
+
+DEFAULT_SEGMENT_SIZE = 64 << 20
+DISCARDED_SUFFIX = ".discarded"
+
+
+@dataclass(frozen=True, slots=True)
+class LogStatistics:
+    records: int
+    """Records made durable."""
+    bytes: int
+    """Bytes written to segments, framing included."""
+    batches: int
+    """Group commits: rounds of write + fsync."""
+    fsyncs: int
+    """fsync calls of the writer, of segment files and of the directory (at roll-over)."""
+    segments: int
+    """Segment files created."""
+
+    @property
+    def average_batch(self) -> float:
+        return self.records / self.batches if self.batches else 0.0
+
+
+class _Segment:
+    """The segment the writer appends to."""
+
+    __slots__ = ("file", "path", "seed", "size")
+
+    def __init__(self, file: VfsFile, path: Path, salt: int, size: int) -> None:
+        self.file = file
+        self.path = path
+        self.seed = salt_seed(salt)
+        self.size = size
+
+
+_Entry = tuple[int, bytes, "Future[int]"]
+
+
+class WriteAheadLog:
+    """Appends records and makes them durable with group commit. Build it with ``open``."""
+
+    def __init__(
+        self, vfs: Vfs, wal_directory: Path, segment_size: int, segment: _Segment, last_lsn: int
+    ) -> None:
+        self._vfs = vfs
+        self._wal_directory = wal_directory
+        self._segment_size = segment_size
+        self._segment = segment
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._durable = threading.Condition(self._lock)
+        self._queue: list[_Entry] = []
+        self._last_lsn = last_lsn
+        self._durable_lsn = last_lsn
+        self._failure: LogFailed | None = None
+        self._closed = False
+        self._counts = {"records": 0, "bytes": 0, "batches": 0, "fsyncs": 0, "segments": 0}
+        self._thread = threading.Thread(target=self._run, name="quietus-wal-writer", daemon=True)
+        self._thread.start()
+
+    # ---- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        vfs: Vfs | None = None,
+        segment_size: int = DEFAULT_SEGMENT_SIZE,
+        *,
+        recovered: Recovered | None = None,
+    ) -> WriteAheadLog:
+        """Repair the log's tail and position for appending after its last valid record.
+
+        ``directory`` is the data directory. Pass the ``Recovered`` the engine replayed from (after
+        reading all its records) to skip a second read of the log; the caller must hold the data
+        directory lock, so nothing changed since.
+        """
+        if segment_size <= HEADER_SIZE:
+            raise WalMisuse(f"segment size {segment_size} leaves no room after the {HEADER_SIZE}-byte header")
+        vfs = vfs or OsVfs()
+        recovered = recovered or recover(directory, vfs)
+        end = recovered.log_end()
+        wal_directory = directory / WAL_DIR
+        _repair_tail(vfs, wal_directory, end)
+        last_lsn = max(end.lsn, recovered.checkpoint_lsn)
+        if end.segment is not None and end.lsn == last_lsn:
+            segment = _Segment(vfs.open(end.segment, "append"), end.segment, end.salt, end.offset)
+            log = cls(vfs, wal_directory, segment_size, segment, last_lsn)
+        else:
+            # No segment, or the log lags behind the checkpoint: the next record starts a new segment.
+            segment = _create_segment(vfs, wal_directory, last_lsn + 1)
+            log = cls(vfs, wal_directory, segment_size, segment, last_lsn)
+            log._counts["segments"] = 1
+        return log
+
+    # ---- the engine thread's face --------------------------------------------------------------
+
+    def append(self, payload: bytes) -> Future[int]:
+        """Queue a record; the future resolves with its LSN once it is durable. Never blocks."""
+        if type(payload) is not bytes:
+            payload = bytes(payload)  # a caller's mutable buffer must not change under the writer
+        if len(payload) > MAX_PAYLOAD:
+            raise WalMisuse(f"log record of {len(payload)} bytes exceeds the limit of {MAX_PAYLOAD}")
+        future: Future[int] = Future()
+        with self._lock:
+            if self._closed:
+                raise WalMisuse("append to a closed write-ahead log")
+            if self._failure is not None:
+                future.set_exception(self._failed())
+                return future
+            self._last_lsn += 1
+            self._queue.append((self._last_lsn, payload, future))
+            if len(self._queue) == 1:
+                self._wake.notify()
+        return future
+
+    @property
+    def last_lsn(self) -> int:
+        """The last LSN assigned."""
+        return self._last_lsn
+
+    @property
+    def durable_lsn(self) -> int:
+        """Every record with an LSN up to this one is on disk."""
+        return self._durable_lsn
+
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    def statistics(self) -> LogStatistics:
+        with self._lock:
+            return LogStatistics(**self._counts)
+
+    def flush(self) -> None:
+        """Block until every record appended so far is durable; raise ``LogFailed`` if it cannot be."""
+        with self._lock:
+            target = self._last_lsn
+            while self._durable_lsn < target and self._failure is None:
+                self._durable.wait()
+            if self._durable_lsn < target:
+                raise self._failed()
+
+    def close(self) -> None:
+        """Make the queued records durable (or fail them), stop the writer, close the segment."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+        self._segment.file.close()
+
+    def __enter__(self) -> WriteAheadLog:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ---- the writer thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+            waiters = _claim(batch)
+            try:
+                self._write_batch(batch)
+            except Exception as error:
+                self._fail(waiters, error)
+                return
+            with self._lock:
+                self._durable_lsn = batch[-1][0]
+                self._counts["records"] += len(batch)
+                self._counts["batches"] += 1
+                self._durable.notify_all()
+            for lsn, future in waiters:
+                future.set_result(lsn)
+
+    def _write_batch(self, batch: list[_Entry]) -> None:
+        segment = self._segment
+        parts: list[bytes] = []
+        size = segment.size
+        for lsn, payload, _future in batch:
+            record_size = RECORD_HEADER_SIZE + len(payload)
+            if size + record_size > self._segment_size and size > HEADER_SIZE:
+                self._write(segment, parts)
+                self._sync(segment.file)
+                segment = self._roll_over(lsn)
+                parts, size = [], segment.size
+            parts.extend(encode_record(segment.seed, lsn, payload))
+            size += record_size
+        self._write(segment, parts)
+        self._sync(segment.file)
+
+    def _write(self, segment: _Segment, parts: list[bytes]) -> None:
+        data = b"".join(parts)
+        segment.file.write(data)
+        segment.size += len(data)
+        self._counts["bytes"] += len(data)
+
+    def _sync(self, file: VfsFile) -> None:
+        file.fsync()
+        self._counts["fsyncs"] += 1
+
+    def _roll_over(self, first_lsn: int) -> _Segment:
+        self._segment.file.close()
+        self._segment = _create_segment(self._vfs, self._wal_directory, first_lsn)
+        self._counts["fsyncs"] += 2
+        self._counts["segments"] += 1
+        return self._segment
+
+    def _failed(self) -> LogFailed:
+        failure = LogFailed(f"the write-ahead log in {self._wal_directory} has failed: {self._failure}")
+        failure.__cause__ = self._failure
+        return failure
+
+    def _fail(self, waiters: list[tuple[int, Future[int]]], error: Exception) -> None:
+        failure = LogFailed(f"write-ahead log write or fsync failed: {error!r}")
+        failure.__cause__ = error
+        with self._lock:
+            self._failure = failure
+            queued, self._queue = self._queue, []
+            self._durable.notify_all()
+        for _lsn, future in waiters + _claim(queued):
+            future.set_exception(self._failed())
+
+
+def _claim(entries: list[_Entry]) -> list[tuple[int, Future[int]]]:
+    """Mark the futures running (no more cancelling); return the ones still awaited."""
+    return [(lsn, future) for lsn, _payload, future in entries if future.set_running_or_notify_cancel()]
+
+
+def _create_segment(vfs: Vfs, wal_directory: Path, first_lsn: int) -> _Segment:
+    """A new, empty, durable segment: header written and fsynced, and its name fsynced in the directory."""
+    path = wal_directory / segment_file_name(first_lsn)
+    salt = secrets.randbits(64)
+    file = vfs.open(path, "create")
+    try:
+        file.write(encode_header(salt, first_lsn))
+        file.fsync()
+        vfs.fsync_dir(wal_directory)
+    except BaseException:
+        file.close()
+        raise
+    return _Segment(file, path, salt, HEADER_SIZE)
+
+
+def _repair_tail(vfs: Vfs, wal_directory: Path, end: LogEnd) -> None:
+    """Cut the torn tail and set aside segments past the end, durably, before anything is appended."""
+    for path in end.beyond:
+        # Recovery never deletes what it could not read: an operator may want to look at it.
+        vfs.rename(path, path.with_name(path.name + DISCARDED_SUFFIX))
+    if end.segment is not None and end.file_size > end.offset:
+        file = vfs.open(end.segment, "append")
+        try:
+            file.truncate(end.offset)
+            file.fsync()
+        finally:
+            file.close()
+    if end.beyond:
+        vfs.fsync_dir(wal_directory)

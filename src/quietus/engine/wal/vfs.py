@@ -1,0 +1,124 @@
+"""The file-system seam: every byte the WAL layer reads or writes goes through a ``Vfs``.
+
+As SQLite's VFS, this is the one place where tests inject faults (``FaultyVfs`` in ``faulty_vfs``):
+torn writes, failed fsyncs, and power cuts that lose whatever was not yet synced.
+
+Invariants of the seam (``OsVfs`` keeps them; a fault-injecting Vfs may break them on purpose):
+  1. ``VfsFile.write`` writes the whole buffer at the end of the file, or raises.
+  2. Data is durable only after ``VfsFile.fsync`` returned; a name (create, rename, remove) is durable only
+     after ``Vfs.fsync_dir`` of its directory returned.
+  3. ``VfsFile.read`` is sequential from offset 0 and returns ``b""`` only at the end of the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Protocol
+
+OpenMode = Literal["read", "append", "create"]
+"""``read``: existing file, read only; ``append``: existing file, writes go to its end;
+``create``: create or empty the file, writes go to its end."""
+
+_FLAGS: dict[OpenMode, int] = {
+    "read": os.O_RDONLY,
+    "append": os.O_WRONLY | os.O_APPEND,
+    "create": os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
+}
+
+
+class VfsFile(Protocol):
+    def read(self, size: int) -> bytes: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def fsync(self) -> None: ...
+
+    def truncate(self, size: int) -> None: ...
+
+    def size(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Vfs(Protocol):
+    def open(self, path: Path, mode: OpenMode) -> VfsFile: ...
+
+    def rename(self, source: Path, target: Path) -> None: ...
+
+    def remove(self, path: Path) -> None: ...
+
+    def listdir(self, directory: Path) -> list[str]: ...
+
+    def fsync_dir(self, directory: Path) -> None: ...
+
+
+# fdatasync also persists a size change, which is all an append needs, and skips the inode times.
+_sync = getattr(os, "fdatasync", os.fsync)
+
+
+class OsFile:
+    """A raw file descriptor: no user-space buffering, so a returned ``write`` is in the kernel."""
+
+    __slots__ = ("_fd", "path")
+
+    def __init__(self, path: Path, mode: OpenMode) -> None:
+        self.path = path
+        self._fd = os.open(path, _FLAGS[mode], 0o644)
+
+    def read(self, size: int) -> bytes:
+        return os.read(self._fd, size)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def fsync(self) -> None:
+        _sync(self._fd)
+
+    def truncate(self, size: int) -> None:
+        os.ftruncate(self._fd, size)
+
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class OsVfs:
+    """The real file system. Stateless, so any thread may use it."""
+
+    def open(self, path: Path, mode: OpenMode) -> VfsFile:
+        return OsFile(path, mode)
+
+    def rename(self, source: Path, target: Path) -> None:
+        os.replace(source, target)
+
+    def remove(self, path: Path) -> None:
+        os.remove(path)
+
+    def listdir(self, directory: Path) -> list[str]:
+        return sorted(os.listdir(directory))
+
+    def fsync_dir(self, directory: Path) -> None:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_all(vfs: Vfs, path: Path) -> bytes:
+    """The whole content of a small file."""
+    file = vfs.open(path, "read")
+    try:
+        parts = []
+        while block := file.read(1 << 20):
+            parts.append(block)
+        return b"".join(parts)
+    finally:
+        file.close()
