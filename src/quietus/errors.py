@@ -98,6 +98,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8133, 16, "At least one of the result expressions in a CASE specification must be an expression other "
                "than the NULL constant."),
     (9810, 16, "The datepart %.*ls is not supported by date function %.*ls for data type %ls."),
+    (289, 16, "Cannot construct data type %ls, some of the arguments have values which are not valid."),
     # Constraints and DDL
     (515, 16, "Cannot insert the value NULL into column '%.*ls', table '%.*ls'; column does not allow nulls. "
               "%ls fails."),
