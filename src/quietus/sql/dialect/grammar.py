@@ -1,0 +1,234 @@
+"""sqlglot's T-SQL parser, tightened into a validator for the queries, DML and DDL Quietus runs.
+
+Invariants:
+
+1. Never a Command: wherever sqlglot would fall back to ``exp.Command`` (its "unsupported, keep the text"
+   escape hatch) this parser raises a syntax error at the token where it gave up.
+2. Every parse error is a ``SyntaxAt`` carrying the offending token (or a catalogued error); the batch
+   parser turns it into 102/156 with that token's line.  ``SyntaxAt`` is a ``ParseError``, so sqlglot's
+   own backtracking (``_try_parse``) still works.
+3. An undelimited T-SQL reserved keyword is never taken as a name or alias (keywords.NEVER_NAMES): this is
+   what ends a statement at ``END``, ``ELSE``, ``WHILE``, ``PRINT``... when no ``;`` separates statements.
+4. Table hints are checked against ``TABLE_HINTS`` (unknown hint: error 321) and come out upper-case.
+5. A compound assignment (``SET col += v`` in UPDATE, ``SELECT @v += v``) is ``EQ(target, Add(target,
+   v))`` with ``meta["compound"] = "+="``: the same tree as the long form.
+6. T-SQL's ``TOP (n) [PERCENT]`` on UPDATE and DELETE is the node's ``limit`` (an ``exp.Limit`` with
+   ``meta["top"]``), exactly as on SELECT.  DELETE has one shape: ``this`` is the target table, ``using``
+   the second FROM's table sources, ``where``, ``limit``, ``returning`` (OUTPUT).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from sqlglot import exp
+from sqlglot.errors import ParseError
+from sqlglot.parsers.tsql import TSQLParser
+from sqlglot.tokenizer_core import Token, TokenType
+
+from quietus.errors import SqlError, sql_error
+
+from .keywords import NEVER_NAMES
+
+if t.TYPE_CHECKING:
+    from collections.abc import Collection
+
+# Tokens whose text is the inside of a delimiter: never a keyword.
+DELIMITED_TOKENS: frozenset[TokenType] = frozenset(
+    {
+        TokenType.IDENTIFIER,
+        TokenType.STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.HEX_STRING,
+        TokenType.BIT_STRING,
+        TokenType.BYTE_STRING,
+        TokenType.RAW_STRING,
+        TokenType.UNICODE_STRING,
+    }
+)
+
+# Table hints accepted in WITH (...), by name; INDEX(...) and FORCESEEK(...) take arguments.
+# fmt: off
+TABLE_HINTS: frozenset[str] = frozenset({
+    "NOLOCK", "READUNCOMMITTED", "READCOMMITTED", "READCOMMITTEDLOCK", "REPEATABLEREAD", "SERIALIZABLE",
+    "HOLDLOCK", "SNAPSHOT", "UPDLOCK", "XLOCK", "ROWLOCK", "PAGLOCK", "TABLOCK", "TABLOCKX", "READPAST",
+    "NOWAIT", "NOEXPAND", "FORCESEEK", "FORCESCAN", "INDEX",
+})
+# fmt: on
+
+
+# Compound assignment operators (``+=``...) by their first token: to sqlglot they are two adjacent tokens.
+COMPOUND_ASSIGNMENTS: dict[TokenType, tuple[str, type[exp.Binary]]] = {
+    TokenType.PLUS: ("+=", exp.Add),
+    TokenType.DASH: ("-=", exp.Sub),
+    TokenType.STAR: ("*=", exp.Mul),
+    TokenType.SLASH: ("/=", exp.Div),
+    TokenType.MOD: ("%=", exp.Mod),
+    TokenType.AMP: ("&=", exp.BitwiseAnd),
+    TokenType.PIPE: ("|=", exp.BitwiseOr),
+    TokenType.CARET: ("^=", exp.BitwiseXor),
+}
+
+
+class SyntaxAt(ParseError):
+    """A parse failure at ``token``; ``error`` is set when the failure has its own catalogued number."""
+
+    def __init__(self, message: str, token: Token, error: SqlError | None = None) -> None:
+        # sqlglot's parse_into annotates errors[0], so keep its error-record shape.
+        super().__init__(message, [{"description": message, "line": token.line, "col": token.col}])
+        self.token = token
+        self.error = error
+
+
+def is_word(token: Token) -> bool:
+    """True for an undelimited token, whose text may be a keyword."""
+    return bool(token) and token.token_type not in DELIMITED_TOKENS
+
+
+class QuietusParser(TSQLParser):
+    """T-SQL expression/query/DML/DDL parser; the batch parser builds statements on top of it."""
+
+    def raise_error(self, message: str, token: Token | None = None) -> None:
+        culprit = token or self._curr or self._prev
+        raise SyntaxAt(message, culprit)
+
+    def _parse_as_command(self, start: Token) -> exp.Command:
+        self.raise_error("unsupported statement", self._curr or self._prev)
+        raise AssertionError("unreachable")
+
+    def _parse_command(self) -> exp.Command:
+        self.raise_error("unsupported command", self._prev)
+        raise AssertionError("unreachable")
+
+    def _parse_id_var(
+        self,
+        any_token: bool = True,
+        tokens: Collection[TokenType] | None = None,
+    ) -> exp.Expr | None:
+        if is_word(self._curr) and self._curr.text.upper() in NEVER_NAMES:
+            return None
+        return super()._parse_id_var(any_token=any_token, tokens=tokens)
+
+    def _parse_table_hints(self) -> list[exp.Expr] | None:
+        if not self._match_pair(TokenType.WITH, TokenType.L_PAREN):
+            return None
+        hints: list[exp.Expr] = []
+        while True:
+            token = self._curr
+            name = token.text.upper() if is_word(token) else ""
+            if name not in TABLE_HINTS:
+                error = sql_error(321, token.text, line=token.line)
+                raise SyntaxAt("unknown table hint", token, error)
+            if self._next.token_type == TokenType.L_PAREN:
+                self._advance(2)
+                arguments = self._parse_csv(self._parse_primary_or_var)
+                self._match_r_paren()
+                hints.append(exp.Anonymous(this=name, expressions=arguments))
+            else:
+                self._advance()
+                hints.append(exp.var(name))
+            if not self._match(TokenType.COMMA):
+                break
+        self._match_r_paren()
+        return [self.expression(exp.WithTableHint(expressions=hints))]
+
+    def at_compound_assignment(self) -> bool:
+        """True at ``+=``, ``-=``... written without a space between the two characters."""
+        operator, equals = self._curr, self._next
+        return (
+            operator.token_type in COMPOUND_ASSIGNMENTS
+            and equals.token_type == TokenType.EQ
+            and operator.end + 1 == equals.start
+        )
+
+    def _parse_compound_assignment(self, target: exp.Expr) -> exp.Expr:
+        """``target op= value`` as ``target = target op value`` (meta["compound"] keeps the operator)."""
+        text, operation = COMPOUND_ASSIGNMENTS[self._curr.token_type]
+        self._advance(2)
+        value = self._parse_disjunction()
+        if value is None:
+            self.raise_error("expected a value")
+        assignment = self.expression(
+            exp.EQ(this=target, expression=operation(this=target.copy(), expression=value))
+        )
+        assignment.meta["compound"] = text
+        return assignment
+
+    def _parse_update_assignment(self) -> exp.Expr | None:
+        index = self._index
+        target = self._parse_column()
+        if target is not None and self.at_compound_assignment():
+            return self._parse_compound_assignment(target)
+        self._retreat(index)
+        return super()._parse_update_assignment()
+
+    def _parse_expression(self) -> exp.Expr | None:
+        # SELECT @v += expr: T-SQL's compound assignment in a select list.
+        if self._curr.token_type == TokenType.PARAMETER:
+            index = self._index
+            target = self._parse_placeholder()
+            if target is not None and self.at_compound_assignment():
+                return self._parse_compound_assignment(target)
+            self._retreat(index)
+        return super()._parse_expression()
+
+    def _parse_table(
+        self,
+        schema: bool = False,
+        joins: bool = False,
+        alias_tokens: Collection[TokenType] | None = None,
+        parse_bracket: bool = False,
+        is_db_reference: bool = False,
+        parse_partition: bool = False,
+        consume_pipe: bool = False,
+    ) -> exp.Expr | None:
+        table = super()._parse_table(
+            schema=schema,
+            joins=joins,
+            alias_tokens=alias_tokens,
+            parse_bracket=parse_bracket,
+            is_db_reference=is_db_reference,
+            parse_partition=parse_partition,
+            consume_pipe=consume_pipe,
+        )
+        # The deprecated bare form ``FROM t (nolock)`` keeps the hint as typed: upper-case it like WITH (...).
+        hints = table.args.get("hints") if isinstance(table, exp.Table) else None
+        for hint in hints or ():
+            for name in hint.expressions:
+                if isinstance(name, exp.Var):
+                    name.set("this", name.name.upper())
+        return table
+
+    def _parse_dml_top(self) -> exp.Expr | None:
+        """``TOP (n) [PERCENT]`` of UPDATE/DELETE: the parentheses are required there."""
+        if self._curr.token_type != TokenType.TOP:
+            return None
+        if self._next.token_type != TokenType.L_PAREN:
+            self.raise_error("TOP needs parentheses in UPDATE and DELETE", self._next or self._curr)
+        return self._parse_limit(top=True)
+
+    def _parse_update(self) -> exp.Update:
+        top = self._parse_dml_top()
+        update = super()._parse_update()
+        if top is not None:
+            update.set("limit", top)
+        return update
+
+    def _parse_delete(self) -> exp.Delete:
+        top = self._parse_dml_top()
+        self._match(TokenType.FROM)
+        target = self._parse_table()
+        if target is None:
+            self.raise_error("expected a table")
+        returning = self._parse_returning()
+        sources = self._match(TokenType.FROM) and self._parse_csv(lambda: self._parse_table(joins=True))
+        return self.expression(
+            exp.Delete(
+                this=target,
+                limit=top,
+                returning=returning,
+                using=sources or None,
+                where=self._parse_where(),
+                options=self._parse_options(),
+            )
+        )
