@@ -1,0 +1,142 @@
+"""Primitive TDS fields: a bounds-checked reader and the matching writers.
+
+Invariants:
+* Every read either returns exactly the bytes it asked for or raises ``RemoteProtocolError``
+  (``truncated ...``); a reader never returns short data and never raises ``struct.error``/``IndexError``.
+* Integers are little-endian unless the name ends in ``_be`` (only the packet header and PRELOGIN use
+  big-endian).  Character counts (``B_VARCHAR``, ``US_VARCHAR``) are UTF-16 code units, not bytes.
+* Text is UTF-16LE with ``surrogatepass``, so any UCS-2 sequence a client sends survives a round trip.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
+
+U8 = struct.Struct("<B")
+U16 = struct.Struct("<H")
+U16_BE = struct.Struct(">H")
+I16 = struct.Struct("<h")
+U32 = struct.Struct("<I")
+U32_BE = struct.Struct(">I")
+I32 = struct.Struct("<i")
+U64 = struct.Struct("<Q")
+I64 = struct.Struct("<q")
+F32 = struct.Struct("<f")
+F64 = struct.Struct("<d")
+
+
+def decode_utf16(data: bytes) -> str:
+    if len(data) % 2:
+        raise RemoteProtocolError(f"UTF-16 text has an odd byte count ({len(data)})")
+    return data.decode("utf-16-le", "surrogatepass")
+
+
+def encode_utf16(text: str) -> bytes:
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+class Reader:
+    """A cursor over one message payload; ``what`` names the structure in error messages."""
+
+    __slots__ = ("_data", "_pos", "what")
+
+    def __init__(self, data: bytes, what: str = "message", pos: int = 0) -> None:
+        self._data = data
+        self._pos = pos
+        self.what = what
+
+    @property
+    def pos(self) -> int:
+        return self._pos
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+    def at_end(self) -> bool:
+        return self._pos >= len(self._data)
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self._pos + n > len(self._data):
+            raise RemoteProtocolError(
+                f"truncated {self.what}: need {n} bytes at offset {self._pos}, have {self.remaining}"
+            )
+        start = self._pos
+        self._pos += n
+        return self._data[start : self._pos]
+
+    def rest(self) -> bytes:
+        return self.take(self.remaining)
+
+    def peek_u8(self) -> int | None:
+        return self._data[self._pos] if self._pos < len(self._data) else None
+
+    def _unpack(self, fmt: struct.Struct) -> int:
+        value: int = fmt.unpack(self.take(fmt.size))[0]
+        return value
+
+    def u8(self) -> int:
+        return self._unpack(U8)
+
+    def u16(self) -> int:
+        return self._unpack(U16)
+
+    def u16_be(self) -> int:
+        return self._unpack(U16_BE)
+
+    def i16(self) -> int:
+        return self._unpack(I16)
+
+    def u32(self) -> int:
+        return self._unpack(U32)
+
+    def u32_be(self) -> int:
+        return self._unpack(U32_BE)
+
+    def i32(self) -> int:
+        return self._unpack(I32)
+
+    def u64(self) -> int:
+        return self._unpack(U64)
+
+    def i64(self) -> int:
+        return self._unpack(I64)
+
+    def b_varchar(self) -> str:
+        return decode_utf16(self.take(2 * self.u8()))
+
+    def us_varchar(self) -> str:
+        return decode_utf16(self.take(2 * self.u16()))
+
+    def b_varbyte(self) -> bytes:
+        return self.take(self.u8())
+
+    def us_varbyte(self) -> bytes:
+        return self.take(self.u16())
+
+
+def _counted(prefix: struct.Struct, data: bytes, count: int, what: str) -> bytes:
+    limit = (1 << (8 * prefix.size)) - 1
+    if count > limit:
+        raise LocalProtocolError(f"{what} too long: {count} > {limit}")
+    return prefix.pack(count) + data
+
+
+def b_varchar(text: str) -> bytes:
+    data = encode_utf16(text)
+    return _counted(U8, data, len(data) // 2, "B_VARCHAR")
+
+
+def us_varchar(text: str) -> bytes:
+    data = encode_utf16(text)
+    return _counted(U16, data, len(data) // 2, "US_VARCHAR")
+
+
+def b_varbyte(data: bytes) -> bytes:
+    return _counted(U8, data, len(data), "B_VARBYTE")
+
+
+def us_varbyte(data: bytes) -> bytes:
+    return _counted(U16, data, len(data), "US_VARBYTE")
