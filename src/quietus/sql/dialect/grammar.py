@@ -229,6 +229,5 @@ class QuietusParser(TSQLParser):
                 returning=returning,
                 using=sources or None,
                 where=self._parse_where(),
-                options=self._parse_options(),
             )
         )
