@@ -99,6 +99,9 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "than the NULL constant."),
     (9810, 16, "The datepart %.*ls is not supported by date function %.*ls for data type %ls."),
     (289, 16, "Cannot construct data type %ls, some of the arguments have values which are not valid."),
+    (147, 15, "An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a "
+              "HAVING clause or a select list, and the column being aggregated is an outer reference."),
+    (1007, 15, "The number '%.*ls' is out of the range for numeric representation (maximum precision 38)."),
     # Constraints and DDL
     (515, 16, "Cannot insert the value NULL into column '%.*ls', table '%.*ls'; column does not allow nulls. "
               "%ls fails."),
