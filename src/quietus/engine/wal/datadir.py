@@ -21,20 +21,13 @@ from pathlib import Path
 from types import TracebackType
 
 from quietus.engine.wal.exceptions import DataDirectoryInUse, UnsupportedDataDirectory
+from quietus.engine.wal.vfs import OsVfs
 
 WAL_DIR = "wal"
 CHECKPOINT_DIR = "checkpoint"
 VERSION_FILE = "VERSION"
 LOCK_FILE = "quietus.lock"
 LAYOUT_VERSION = "1"
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def init_data_directory(directory: Path) -> None:
@@ -57,7 +50,7 @@ def init_data_directory(directory: Path) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, version_file)
-    _fsync_directory(directory)
+    OsVfs().fsync_dir(directory)
 
 
 class DataDirectoryLock:

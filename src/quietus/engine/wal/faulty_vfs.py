@@ -29,56 +29,41 @@ import os
 import threading
 from pathlib import Path
 
-from quietus.engine.wal.vfs import OpenMode, VfsFile
-
-_FLAGS: dict[OpenMode, int] = {
-    "read": os.O_RDONLY,
-    "append": os.O_WRONLY | os.O_APPEND,
-    "create": os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
-}
+from quietus.engine.wal.vfs import OpenMode, OsFile, VfsFile
 
 
 class SimulatedCrash(Exception):
     """The simulated machine stopped: this operation, and every later one, did not happen."""
 
 
-class FaultyFile:
+class FaultyFile(OsFile):
     def __init__(self, vfs: FaultyVfs, path: Path, mode: OpenMode) -> None:
+        super().__init__(path, mode)
         self._vfs = vfs
-        self.path = path
         self._generation = vfs.generation
-        self._fd = os.open(path, _FLAGS[mode], 0o644)
         # A second descriptor on the same inode, to read what an fsync made durable.
         self._reader = os.open(path, os.O_RDONLY)
 
-    def read(self, size: int) -> bytes:
-        return os.read(self._fd, size)
-
     def write(self, data: bytes) -> None:
         keep = self._vfs.before("write", self.path, self._generation, len(data))
-        view = memoryview(data)[:keep]
-        while view:
-            view = view[os.write(self._fd, view) :]
+        super().write(data[:keep])
         if keep < len(data):
             self._vfs.crash()
 
     def fsync(self) -> None:
         self._vfs.before("fsync", self.path, self._generation)
-        os.fsync(self._fd)
+        super().fsync()
         self._vfs.file_synced(self._reader)
 
     def truncate(self, size: int) -> None:
         self._vfs.before("truncate", self.path, self._generation)
-        os.ftruncate(self._fd, size)
-
-    def size(self) -> int:
-        return os.fstat(self._fd).st_size
+        super().truncate(size)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
+        if self._reader >= 0:
             os.close(self._reader)
-            self._fd = -1
+            self._reader = -1
+        super().close()
 
 
 class FaultyVfs:
@@ -183,6 +168,10 @@ class FaultyVfs:
 
     def before(self, operation: str, path: Path, generation: int, size: int = 0) -> int:
         """Account for a changing operation about to run; raise the armed fault. Returns bytes to write."""
+        gate = self._gate if operation == "fsync" else None
+        if gate is not None:  # wait first, so that a failure armed meanwhile hits this fsync
+            self.fsync_entered.set()
+            gate.wait()
         with self._lock:
             if self.crashed or generation != self.generation:
                 raise SimulatedCrash(f"{operation} {path} after the crash")
@@ -198,10 +187,6 @@ class FaultyVfs:
             keep = size
             if operation == "write" and self._tear is not None:
                 keep, self._tear = min(self._tear, size), None
-            gate = self._gate if operation == "fsync" else None
-        if gate is not None:
-            self.fsync_entered.set()
-            gate.wait()
         return keep
 
     def file_synced(self, fd: int) -> None:

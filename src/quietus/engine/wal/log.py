@@ -28,9 +28,10 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -102,7 +103,7 @@ class WriteAheadLog:
         self._queue: list[_Entry] = []
         self._last_lsn = last_lsn
         self._durable_lsn = last_lsn
-        self._failure: LogFailed | None = None
+        self._failure: Exception | None = None
         self._closed = False
         self._counts = {"records": 0, "bytes": 0, "batches": 0, "fsyncs": 0, "segments": 0}
         self._thread = threading.Thread(target=self._run, name="quietus-wal-writer", daemon=True)
@@ -219,19 +220,19 @@ class WriteAheadLog:
                 if not self._queue:
                     return
                 batch, self._queue = self._queue, []
-            waiters = _claim(batch)
             try:
                 self._write_batch(batch)
             except Exception as error:
-                self._fail(waiters, error)
+                self._fail(batch, error)
                 return
             with self._lock:
                 self._durable_lsn = batch[-1][0]
                 self._counts["records"] += len(batch)
                 self._counts["batches"] += 1
                 self._durable.notify_all()
-            for lsn, future in waiters:
-                future.set_result(lsn)
+            for lsn, _payload, future in batch:
+                with contextlib.suppress(InvalidStateError):  # cancelled by its waiter: see invariant 6
+                    future.set_result(lsn)
 
     def _write_batch(self, batch: list[_Entry]) -> None:
         segment = self._segment
@@ -240,8 +241,9 @@ class WriteAheadLog:
         for lsn, payload, _future in batch:
             record_size = RECORD_HEADER_SIZE + len(payload)
             if size + record_size > self._segment_size and size > HEADER_SIZE:
-                self._write(segment, parts)
-                self._sync(segment.file)
+                if parts:  # else an earlier batch already synced this segment
+                    self._write(segment, parts)
+                    self._sync(segment.file)
                 segment = self._roll_over(lsn)
                 parts, size = [], segment.size
             parts.extend(encode_record(segment.seed, lsn, payload))
@@ -267,24 +269,19 @@ class WriteAheadLog:
         return self._segment
 
     def _failed(self) -> LogFailed:
-        failure = LogFailed(f"the write-ahead log in {self._wal_directory} has failed: {self._failure}")
+        """A fresh exception for one waiter, caused by the error that failed the log."""
+        failure = LogFailed(f"the write-ahead log in {self._wal_directory} has failed: {self._failure!r}")
         failure.__cause__ = self._failure
         return failure
 
-    def _fail(self, waiters: list[tuple[int, Future[int]]], error: Exception) -> None:
-        failure = LogFailed(f"write-ahead log write or fsync failed: {error!r}")
-        failure.__cause__ = error
+    def _fail(self, batch: list[_Entry], error: Exception) -> None:
         with self._lock:
-            self._failure = failure
+            self._failure = error
             queued, self._queue = self._queue, []
             self._durable.notify_all()
-        for _lsn, future in waiters + _claim(queued):
-            future.set_exception(self._failed())
-
-
-def _claim(entries: list[_Entry]) -> list[tuple[int, Future[int]]]:
-    """Mark the futures running (no more cancelling); return the ones still awaited."""
-    return [(lsn, future) for lsn, _payload, future in entries if future.set_running_or_notify_cancel()]
+        for _lsn, _payload, future in batch + queued:
+            with contextlib.suppress(InvalidStateError):
+                future.set_exception(self._failed())
 
 
 def _create_segment(vfs: Vfs, wal_directory: Path, first_lsn: int) -> _Segment:

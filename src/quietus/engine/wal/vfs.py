@@ -20,7 +20,7 @@ OpenMode = Literal["read", "append", "create"]
 """``read``: existing file, read only; ``append``: existing file, writes go to its end;
 ``create``: create or empty the file, writes go to its end."""
 
-_FLAGS: dict[OpenMode, int] = {
+OPEN_FLAGS: dict[OpenMode, int] = {
     "read": os.O_RDONLY,
     "append": os.O_WRONLY | os.O_APPEND,
     "create": os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
@@ -60,11 +60,9 @@ _sync = getattr(os, "fdatasync", os.fsync)
 class OsFile:
     """A raw file descriptor: no user-space buffering, so a returned ``write`` is in the kernel."""
 
-    __slots__ = ("_fd", "path")
-
     def __init__(self, path: Path, mode: OpenMode) -> None:
         self.path = path
-        self._fd = os.open(path, _FLAGS[mode], 0o644)
+        self._fd = os.open(path, OPEN_FLAGS[mode], 0o644)
 
     def read(self, size: int) -> bytes:
         return os.read(self._fd, size)
@@ -110,15 +108,3 @@ class OsVfs:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def read_all(vfs: Vfs, path: Path) -> bytes:
-    """The whole content of a small file."""
-    file = vfs.open(path, "read")
-    try:
-        parts = []
-        while block := file.read(1 << 20):
-            parts.append(block)
-        return b"".join(parts)
-    finally:
-        file.close()
