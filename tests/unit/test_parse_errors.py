@@ -61,6 +61,8 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
     ("RAISERROR('x', 16)", 102, 1, "Incorrect syntax near ')'."),
     ("RAISERROR 50001 'old style'", 102, 1, "Incorrect syntax near '50001'."),
     ("THROW 50000, 'x'", 102, 1, "Incorrect syntax near 'x'."),
+    # THROW is not reserved: without ';' before it, it is the alias of 1, as in SQL Server.
+    ("SELECT 1 THROW 50000, 'x', 1", 102, 1, "Incorrect syntax near '50000'."),
     ("ALTER DATABASE d SET RECOVERY SIMPLE", 102, 1, "Incorrect syntax near 'RECOVERY'."),
     ("EXEC sp_who 1 + 1", 102, 1, "Incorrect syntax near '+'."),
     ("SET @x + = 1", 102, 1, "Incorrect syntax near '+'."),
