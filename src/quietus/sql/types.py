@@ -67,6 +67,7 @@ from quietus.sql.types_base import (
     result_type,
     time,
     type_from_sqlglot,
+    type_of_value,
 )
 from quietus.sql.types_convert import (
     check_fits,
@@ -84,5 +85,5 @@ __all__ = [
     "Operation", "SqlType", "arithmetic_type", "binary_operation", "check_fits", "coerce_for_column",
     "collation_key", "compare", "comparison", "convert", "converter", "datetime2", "decimal_result", "like",
     "like_matcher", "parse_type_name", "result_type", "sort_key", "time", "try_convert", "type_from_sqlglot",
-    "unary_operation",
+    "type_of_value", "unary_operation",
 ]  # fmt: skip

@@ -391,3 +391,37 @@ def arithmetic_type(op: str, a: SqlType, b: SqlType) -> SqlType:
     if family == "exact":  # money / smallmoney (with an integer or lower money type)
         return MONEY if high.name == "money" or op in ("*", "/") else high
     return high
+
+
+def type_of_value(value: object) -> SqlType:
+    """The type a bare Python value is taken to have (for values that arrive without a declared type)."""
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    if value is None:
+        return INT
+    if isinstance(value, bool):
+        return BIT
+    if isinstance(value, int):
+        return INT if INT_RANGE["int"][0] <= value <= INT_RANGE["int"][1] else BIGINT
+    if isinstance(value, Decimal):
+        _, digits, exponent = value.as_tuple()
+        scale = max(-int(exponent), 0)
+        precision = min(max(len(digits) + max(int(exponent), 0), scale, 1), MAX_PRECISION)
+        return DECIMAL(precision, min(scale, precision))
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, str):
+        return NVARCHAR(max(len(value), 1)) if len(value) <= MAX_NCHAR else NVARCHAR(None)
+    if isinstance(value, bytes | bytearray):
+        return VARBINARY(max(len(value), 1)) if len(value) <= MAX_CHAR else VARBINARY(None)
+    if isinstance(value, dt.datetime):
+        return DATETIME2
+    if isinstance(value, dt.date):
+        return DATE
+    if isinstance(value, dt.time):
+        return TIME
+    if isinstance(value, uuid.UUID):
+        return UNIQUEIDENTIFIER
+    raise TypeError(f"no SQL type for {type(value).__name__}")

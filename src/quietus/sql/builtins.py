@@ -1,0 +1,522 @@
+"""Built-in scalar functions: the dispatch table from name to implementation, arity and result type.
+
+``BUILTINS`` merges the string, math, misc and system tables here with the date functions
+(``builtins_dates``) and the formatting functions (``builtins_format``). ``lookup(name)`` raises 195 for an
+unknown name; ``Builtin.check_count`` raises 174/189. Conditional forms that must evaluate lazily
+(ISNULL, COALESCE, NULLIF, IIF, CHOOSE, CASE) and CAST/CONVERT live in the expression compiler.
+
+Invariants:
+  1. String functions compare under the default collation (CHARINDEX, REPLACE and PATINDEX are
+     case-insensitive); LEN ignores trailing spaces, DATALENGTH counts bytes.
+  2. Every implementation returns a valid value of its bound result type (or raises the SQL Server error).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from quietus.errors import sql_error
+from quietus.sql.builtins_core import (
+    NOT_CONSTANT,
+    Arg,
+    Bound,
+    Builtin,
+    Fn1,
+    length_type,
+    registry,
+    simple,
+    string_type,
+    to_float,
+    to_int,
+    to_string,
+    to_type,
+)
+from quietus.sql.builtins_dates import DATE_FUNCTIONS
+from quietus.sql.builtins_format import FORMAT_FUNCTIONS
+from quietus.sql.collation import patindex
+from quietus.sql.types_base import (
+    CHAR,
+    DECIMAL,
+    FAMILY,
+    FLOAT,
+    INT,
+    MAX_CHAR,
+    MAX_NCHAR,
+    NCHAR,
+    NUMERIC,
+    NVARCHAR,
+    SMALLINT,
+    TINYINT,
+    UNIQUEIDENTIFIER,
+    VARBINARY,
+    VARCHAR,
+    SqlType,
+)
+from quietus.sql.types_convert import DECIMAL_CONTEXT, check_int, fit_decimal, fit_float
+from quietus.sql.types_datetime import is_date_text
+
+# --- strings --------------------------------------------------------------------------------------------
+
+
+def _same_string(args: Sequence[Arg]) -> SqlType:
+    return string_type(args[0])
+
+
+def _var_string(args: Sequence[Arg]) -> SqlType:
+    """varchar/nvarchar (or varbinary) of the first argument's length."""
+    t = args[0].type
+    if t.is_binary:
+        return VARBINARY(t.length)
+    t = string_type(args[0])
+    return NVARCHAR(t.length) if t.is_unicode else VARCHAR(t.length)
+
+
+def _wide_string(args: Sequence[Arg]) -> SqlType:
+    """REPLACE/REPLICATE results: 8000 bytes (4000 Unicode characters) unless an argument is MAX."""
+    t = string_type(args[0])
+    if t.is_max:
+        return t
+    return NVARCHAR(MAX_NCHAR) if t.is_unicode else VARCHAR(MAX_CHAR)
+
+
+def _cap(text: str, t: SqlType) -> str:
+    return text if t.length is None or len(text) <= t.length else text[: t.length]
+
+
+def _substring(value: Any, start: int, length: int) -> Any:
+    if length < 0:
+        raise sql_error(537)
+    begin = start - 1
+    end = begin + length
+    return value[max(begin, 0) : max(end, 0)]
+
+
+def _left(value: str, count: int) -> str:
+    if count < 0:
+        raise sql_error(536, "left")
+    return value[:count]
+
+
+def _right(value: str, count: int) -> str:
+    if count < 0:
+        raise sql_error(536, "right")
+    return value[len(value) - count :] if count else ""
+
+
+def _charindex(find: str, value: str, start: int = 1) -> int:
+    if not find:
+        return 0
+    return value.lower().find(find.lower(), max(start, 1) - 1) + 1
+
+
+def _replace(value: str, find: str, replacement: str) -> str:
+    if not find:
+        return value
+    return re.sub(re.escape(find), lambda _: replacement, value, flags=re.IGNORECASE)
+
+
+def _stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+    if value is None or start is None or length is None:
+        return None
+    if start < 1 or start > len(value) or length < 0:
+        return None
+    return value[: start - 1] + (insert or "") + value[start - 1 + length :]
+
+
+def _trim_chars(value: str, chars: str = " ") -> str:
+    return value.strip(chars)
+
+
+def _datalength(args: Sequence[Arg]) -> Bound:
+    t = args[0].type
+    fixed = _FIXED_LENGTH.get(t.name)
+    if fixed is not None:
+        return Bound(lambda v: fixed, length_type(t))
+    if t.is_unicode:
+        return Bound(lambda v: len(v.encode("utf-16-le")), length_type(t))
+    if t.name in ("decimal", "numeric"):
+        size = next(n for limit, n in ((9, 5), (19, 9), (28, 13), (38, 17)) if (t.precision or 18) <= limit)
+        return Bound(lambda v: size, INT)
+    if t.name in ("time", "datetime2"):
+        scale = t.scale if t.scale is not None else 7
+        size = (3 if scale <= 2 else 4 if scale <= 4 else 5) + (3 if t.name == "datetime2" else 0)
+        return Bound(lambda v: size, INT)
+    return Bound(len, length_type(t))
+
+
+_FIXED_LENGTH: dict[str, int] = {
+    "bit": 1, "tinyint": 1, "smallint": 2, "int": 4, "bigint": 8, "money": 8, "smallmoney": 4, "float": 8,
+    "real": 4, "date": 3, "datetime": 8, "smalldatetime": 4, "uniqueidentifier": 16,
+}  # fmt: skip
+
+
+def _concat(args: Sequence[Arg]) -> Bound:
+    unicode = any(a.type.is_unicode for a in args)
+    lengths = [string_type(a).length for a in args]
+    cap = MAX_NCHAR if unicode else MAX_CHAR
+    total = None if any(n is None for n in lengths) else min(sum(n or 0 for n in lengths), cap)
+    rtype = NVARCHAR(total) if unicode else VARCHAR(total)
+
+    def concat(*values: Any) -> str:
+        return "".join(v for v in values if v is not None)
+
+    return Bound(concat, rtype, tuple(to_string(a) for a in args), null_propagating=False)
+
+
+def _concat_ws(args: Sequence[Arg]) -> Bound:
+    bound = _concat(args)
+
+    def concat_ws(separator: str | None, *values: Any) -> str:
+        return (separator or "").join(v for v in values if v is not None)
+
+    return Bound(concat_ws, bound.type, bound.conversions, null_propagating=False)
+
+
+def _char(code: int) -> str | None:
+    if not 0 <= code <= 255:
+        return None
+    return bytes([code]).decode("cp1252", errors="replace")
+
+
+def _nchar(code: int) -> str | None:
+    return chr(code) if 0 <= code <= 0x10FFFF else None
+
+
+def _ascii(value: str) -> int | None:
+    if not value:
+        return None
+    return int(value[0].encode("cp1252", errors="replace")[0])
+
+
+def _unicode(value: str) -> int | None:
+    return ord(value[0]) if value else None
+
+
+_QUOTES = {"[": ("[", "]"), "]": ("[", "]"), '"': ('"', '"'), "'": ("'", "'"), "(": ("(", ")"),
+           ")": ("(", ")"), "<": ("<", ">"), ">": ("<", ">"), "{": ("{", "}"), "}": ("{", "}"),
+           "`": ("`", "`")}  # fmt: skip
+
+
+def _quotename(value: str, quote: str = "[") -> str | None:
+    pair = _QUOTES.get(quote[:1]) if quote else None
+    if pair is None or len(value) > 128:
+        return None
+    opening, closing = pair
+    return opening + value.replace(closing, closing * 2) + closing
+
+
+def _replicate(args: Sequence[Arg]) -> Bound:
+    rtype = _wide_string(args)
+
+    def replicate(value: str, count: int) -> str | None:
+        if count < 0:
+            return None
+        return _cap(value * min(count, (rtype.length or 2**31) // max(len(value), 1) + 1), rtype)
+
+    return Bound(replicate, rtype, (to_string(args[0]), to_int(args[1])))
+
+
+def _replace_bound(args: Sequence[Arg]) -> Bound:
+    rtype = _wide_string(args)
+    return Bound(lambda v, f, r: _cap(_replace(v, f, r), rtype), rtype, tuple(to_string(a) for a in args))
+
+
+def _space(count: int) -> str | None:
+    return " " * min(count, MAX_CHAR) if count >= 0 else None
+
+
+STRING_FUNCTIONS = registry(
+    simple("LEN", 1, 1, lambda v: len(v.rstrip(" ")), lambda a: length_type(a[0].type), [to_string]),
+    Builtin("DATALENGTH", 1, 1, _datalength),
+    simple("UPPER", 1, 1, str.upper, _same_string, [to_string]),
+    simple("LOWER", 1, 1, str.lower, _same_string, [to_string]),
+    simple("LTRIM", 1, 2, lambda v, c=" ": v.lstrip(c), _var_string, [to_string]),
+    simple("RTRIM", 1, 2, lambda v, c=" ": v.rstrip(c), _var_string, [to_string]),
+    simple("TRIM", 1, 2, _trim_chars, _var_string, [to_string]),
+    simple("SUBSTRING", 3, 3, _substring, _var_string, [lambda a: None if a.type.is_binary else to_string(a),
+                                                        to_int]),
+    simple("LEFT", 2, 2, _left, _var_string, [to_string, to_int]),
+    simple("RIGHT", 2, 2, _right, _var_string, [to_string, to_int]),
+    simple("CHARINDEX", 2, 3, _charindex, lambda a: length_type(a[1].type), [to_string, to_string, to_int]),
+    simple("PATINDEX", 2, 2, patindex, lambda a: length_type(a[1].type), [to_string]),
+    Builtin("REPLACE", 3, 3, _replace_bound),
+    Builtin("REPLICATE", 2, 2, _replicate),
+    simple("REVERSE", 1, 1, lambda v: v[::-1], _var_string, [to_string]),
+    simple(
+        "STUFF", 4, 4, _stuff, _var_string, [to_string, to_int, to_int, to_string], null_propagating=False
+    ),
+    simple("SPACE", 1, 1, _space, VARCHAR(MAX_CHAR), [to_int]),
+    Builtin("CONCAT", 2, 254, _concat),
+    Builtin("CONCAT_WS", 3, 254, _concat_ws),
+    simple("CHAR", 1, 1, _char, CHAR(1), [to_int]),
+    simple("NCHAR", 1, 1, _nchar, NCHAR(1), [to_int]),
+    simple("ASCII", 1, 1, _ascii, INT, [to_string]),
+    simple("UNICODE", 1, 1, _unicode, INT, [to_string]),
+    simple("QUOTENAME", 1, 2, _quotename, NVARCHAR(258), [to_string]),
+)  # fmt: skip
+
+
+# --- math -----------------------------------------------------------------------------------------------
+
+
+def _numeric_arg(arg: Arg) -> Fn1 | None:
+    """Math functions take numbers as they are and strings as float."""
+    if FAMILY[arg.type.name] in ("int", "exact", "approx"):
+        return None
+    return to_float(arg)
+
+
+def _numeric_type(args: Sequence[Arg]) -> SqlType:
+    t = args[0].type
+    if t.name in ("bit", "tinyint", "smallint"):
+        return INT
+    return t if FAMILY[t.name] in ("int", "exact", "approx") else FLOAT
+
+
+def _by_family(
+    t: SqlType, on_int: Callable[..., Any], on_exact: Callable[..., Any], on_float: Callable[..., Any]
+) -> Callable[..., Any]:
+    return {"int": on_int, "exact": on_exact}.get(FAMILY[t.name], on_float)
+
+
+def _abs(args: Sequence[Arg]) -> Bound:
+    t = _numeric_type(args)
+    fn = _by_family(t, lambda v: check_int(abs(int(v)), t), abs, lambda v: abs(float(v)))
+    return Bound(fn, t, (_numeric_arg(args[0]),))
+
+
+def _ceiling_floor(rounding: str) -> Callable[[Sequence[Arg]], Bound]:
+    def bind(args: Sequence[Arg]) -> Bound:
+        t = _numeric_type(args)
+        if t.name in ("decimal", "numeric"):
+            t = SqlType(t.name, precision=t.precision, scale=0)
+        whole = math.ceil if rounding == ROUND_CEILING else math.floor
+
+        def exact(v: Decimal) -> Decimal:
+            return fit_decimal(v.to_integral_value(rounding), t)
+
+        fn = _by_family(t, int, exact, lambda v: float(whole(float(v))))
+        return Bound(fn, t, (_numeric_arg(args[0]),))
+
+    return bind
+
+
+def _round(args: Sequence[Arg]) -> Bound:
+    t = _numeric_type(args)
+
+    def round_exact(value: Decimal, places: int, function: int = 0) -> Decimal:
+        mode = ROUND_DOWN if function else ROUND_HALF_UP
+        rounded = value.quantize(Decimal(1).scaleb(-places), mode, DECIMAL_CONTEXT)
+        return fit_decimal(rounded, t)
+
+    def round_int(value: int, places: int, function: int = 0) -> int:
+        if places >= 0:
+            return value
+        exact = Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_DOWN if function else ROUND_HALF_UP)
+        return check_int(int(exact), t)
+
+    def round_float(value: float, places: int, function: int = 0) -> float:
+        mode = ROUND_DOWN if function else ROUND_HALF_UP
+        return fit_float(float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), mode)), t)
+
+    fn = _by_family(t, round_int, round_exact, round_float)
+    return Bound(fn, t, (_numeric_arg(args[0]), to_int(args[1]), to_int(args[-1])))
+
+
+def _power(args: Sequence[Arg]) -> Bound:
+    t = _numeric_type(args)
+    if t.name in ("decimal", "numeric"):
+        t = DECIMAL(38, t.scale or 0)
+
+    def raw(x: Any, y: Any) -> float:
+        try:
+            result: Any = float(x) ** float(y)
+        except (OverflowError, ZeroDivisionError):
+            raise sql_error(3623) from None
+        if isinstance(result, complex):
+            raise sql_error(3623)
+        return float(result)
+
+    def power_exact(x: Decimal, y: Any) -> Decimal:
+        if y == int(y) and y >= 0:
+            return fit_decimal(DECIMAL_CONTEXT.power(x, int(y)), t)
+        return fit_decimal(Decimal(repr(raw(x, y))), t)
+
+    fn = _by_family(
+        t, lambda x, y: check_int(int(raw(x, y)), t), power_exact, lambda x, y: fit_float(raw(x, y), t)
+    )
+    return Bound(fn, t, (_numeric_arg(args[0]), _numeric_arg(args[1])))
+
+
+def _sign(args: Sequence[Arg]) -> Bound:
+    t = _numeric_type(args)
+
+    def sign(v: Any) -> int:
+        return int(v > 0) - int(v < 0)
+
+    fn = _by_family(t, sign, lambda v: fit_decimal(Decimal(sign(v)), t), lambda v: float(sign(v)))
+    return Bound(fn, t, (_numeric_arg(args[0]),))
+
+
+def _float_fn(fn: Callable[..., float]) -> Callable[..., float]:
+    """Wrap a math function: domain errors are SQL Server's 3623."""
+
+    def run(*values: Any) -> float:
+        try:
+            return fit_float(fn(*(float(v) for v in values)), FLOAT)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise sql_error(3623) from None
+
+    return run
+
+
+def _log(x: float, base: float | None = None) -> float:
+    if x <= 0 or (base is not None and (base <= 0 or base == 1)):
+        raise ValueError
+    if base is None:
+        return math.log(x)
+    return math.log10(x) if base == 10 else math.log(x, base)
+
+
+def _rand(args: Sequence[Arg]) -> Bound:
+    def rand(seed: Any = None) -> float:
+        generator = random.Random(int(seed)) if seed is not None else random
+        return float(generator.random())
+
+    return Bound(rand, FLOAT, (to_int(args[0]),) if args else (), null_propagating=False, deterministic=False)
+
+
+MATH_FUNCTIONS = registry(
+    Builtin("ABS", 1, 1, _abs),
+    Builtin("CEILING", 1, 1, _ceiling_floor(ROUND_CEILING)),
+    Builtin("FLOOR", 1, 1, _ceiling_floor(ROUND_FLOOR)),
+    Builtin("ROUND", 2, 3, _round),
+    Builtin("POWER", 2, 2, _power),
+    Builtin("SIGN", 1, 1, _sign),
+    simple("SQRT", 1, 1, _float_fn(math.sqrt), FLOAT, [to_float]),
+    simple("SQUARE", 1, 1, _float_fn(lambda x: x * x), FLOAT, [to_float]),
+    simple("EXP", 1, 1, _float_fn(math.exp), FLOAT, [to_float]),
+    simple("LOG", 1, 2, _float_fn(_log), FLOAT, [to_float]),
+    simple("LOG10", 1, 1, _float_fn(lambda x: _log(x, 10)), FLOAT, [to_float]),
+    simple("PI", 0, 0, lambda: math.pi, FLOAT),
+    Builtin("RAND", 0, 1, _rand),
+)
+
+
+# --- tests and identifiers ------------------------------------------------------------------------------
+
+_NUMERIC_TEXT = re.compile(r"^\s*[+-]?\s*[$]?\s*[+-]?(\d[\d,]*\.?\d*|\.\d*)?([eEdD][+-]?\d+)?\s*$")
+
+
+def _isnumeric(args: Sequence[Arg]) -> Bound:
+    family = FAMILY[args[0].type.name]
+    if family in ("int", "exact", "approx"):
+        return Bound(lambda v: 0 if v is None else 1, INT, null_propagating=False)
+    if family != "string":
+        return Bound(lambda v: 0, INT, null_propagating=False)
+
+    def isnumeric(value: str | None) -> int:
+        if value is None or not value.strip():
+            return 0
+        match = _NUMERIC_TEXT.match(value)
+        return int(match is not None and not (match.group(2) and not match.group(1)))
+
+    return Bound(isnumeric, INT, null_propagating=False)
+
+
+def _isdate(args: Sequence[Arg]) -> Bound:
+    family = FAMILY[args[0].type.name]
+    if family in ("date", "datetime"):
+        return Bound(lambda v: 0 if v is None else 1, INT, null_propagating=False)
+    if family != "string":
+        raise sql_error(8116, args[0].type.display(), 1, "isdate")
+    return Bound(lambda v: int(v is not None and is_date_text(v)), INT, null_propagating=False)
+
+
+def _newid(args: Sequence[Arg]) -> Bound:
+    return Bound(uuid.uuid4, UNIQUEIDENTIFIER, deterministic=False)
+
+
+MISC_FUNCTIONS = registry(
+    Builtin("ISNUMERIC", 1, 1, _isnumeric),
+    Builtin("ISDATE", 1, 1, _isdate),
+    Builtin("NEWID", 0, 0, _newid),
+)
+
+
+# --- session state: answered by the EvalContext ---------------------------------------------------------
+
+_NAME = NVARCHAR(128)
+# @@ variables and niladic functions, with their types; the values come from EvalContext.system_value.
+SYSTEM_VARIABLES: dict[str, SqlType] = {
+    "@@SPID": SMALLINT, "@@TRANCOUNT": INT, "@@ROWCOUNT": INT, "@@ERROR": INT, "@@IDENTITY": NUMERIC(38, 0),
+    "@@VERSION": NVARCHAR(300), "@@SERVERNAME": _NAME, "@@SERVICENAME": _NAME, "@@MAX_PRECISION": TINYINT,
+    "@@LOCK_TIMEOUT": INT, "@@LANGUAGE": _NAME, "@@DATEFIRST": TINYINT, "@@TEXTSIZE": INT, "@@NESTLEVEL": INT,
+    "@@PROCID": INT, "@@DBTS": VARBINARY(8), "@@OPTIONS": INT, "@@FETCH_STATUS": INT,
+    "@@MAX_CONNECTIONS": INT, "@@CONNECTIONS": INT,
+}  # fmt: skip
+SYSTEM_FUNCTIONS: dict[str, SqlType] = {
+    "SCOPE_IDENTITY": NUMERIC(38, 0), "ERROR_NUMBER": INT, "ERROR_MESSAGE": NVARCHAR(4000),
+    "ERROR_SEVERITY": INT, "ERROR_STATE": INT, "ERROR_LINE": INT, "ERROR_PROCEDURE": _NAME,
+    "XACT_STATE": SMALLINT, "SUSER_SNAME": _NAME, "SUSER_NAME": _NAME, "SYSTEM_USER": _NAME,
+    "ORIGINAL_LOGIN": _NAME, "USER_NAME": _NAME, "CURRENT_USER": _NAME, "SESSION_USER": _NAME,
+    "USER": _NAME, "DB_NAME": _NAME, "DB_ID": SMALLINT, "HOST_NAME": _NAME, "APP_NAME": _NAME,
+}  # fmt: skip
+
+
+def system_value_reader(name: str, t: SqlType) -> Callable[[Any], Any]:
+    """fn(ctx) reading a session value, normalised to the value representation of ``t``."""
+    if FAMILY[t.name] == "exact":
+        return lambda ctx: _to_decimal(ctx.system_value(name))
+    return lambda ctx: ctx.system_value(name)
+
+
+def _to_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _system_builtin(name: str, t: SqlType) -> Builtin:
+    reader = system_value_reader(name, t)
+    return Builtin(
+        name,
+        0,
+        0,
+        lambda args: Bound(reader, t, null_propagating=False, needs_context=True, deterministic=False),
+    )
+
+
+SESSION_FUNCTIONS = registry(*(_system_builtin(name, t) for name, t in SYSTEM_FUNCTIONS.items()))
+
+BUILTINS: dict[str, Builtin] = {
+    **STRING_FUNCTIONS,
+    **MATH_FUNCTIONS,
+    **MISC_FUNCTIONS,
+    **SESSION_FUNCTIONS,
+    **DATE_FUNCTIONS,
+    **FORMAT_FUNCTIONS,
+}
+
+
+def lookup(name: str) -> Builtin:
+    """The builtin called ``name`` (any case); 195 when there is none."""
+    builtin = BUILTINS.get(name.upper())
+    if builtin is None:
+        raise sql_error(195, name, "built-in function name")
+    return builtin
+
+
+def bind_call(name: str, args: Sequence[Arg]) -> Bound:
+    """Look up, check the argument count, and bind a call (for callers outside the compiler)."""
+    builtin = lookup(name)
+    builtin.check_count(len(args))
+    return builtin.bind(args)
+
+
+__all__ = ["BUILTINS", "NOT_CONSTANT", "SYSTEM_FUNCTIONS", "SYSTEM_VARIABLES", "Arg", "Bound", "Builtin",
+           "bind_call", "lookup", "system_value_reader", "to_type"]  # fmt: skip

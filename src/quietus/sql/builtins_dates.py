@@ -1,0 +1,336 @@
+"""Date and time built-ins: DATEADD, DATEDIFF, DATEPART, DATENAME, EOMONTH, the clocks.
+
+Dateparts are data: ``DATEPARTS`` maps every T-SQL spelling (and the canonical names sqlglot rewrites
+them to) to one canonical name. Week arithmetic follows us_english with DATEFIRST 7 (weeks start on Sunday).
+
+Invariants:
+  1. DATEDIFF counts datepart boundaries crossed (DATEDIFF(year, '2020-12-31', '2021-01-01') = 1), never
+     elapsed whole units; the result must fit int (535) or bigint for DATEDIFF_BIG.
+  2. DATEADD by month/quarter/year clamps to the last day of the month; the result keeps the input's type
+     (strings are read as datetime) and overflowing the type raises 517.
+  3. The clocks read ``EvalContext.now`` (fixed per statement), so GETDATE() is a runtime constant of a
+     statement as in SQL Server.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from quietus.errors import SqlError, sql_error
+from quietus.sql.builtins_core import Arg, Bound, Builtin, Fn1, registry, simple, to_int, to_type
+from quietus.sql.types_base import BIGINT, DATE, DATETIME, DATETIME2, FAMILY, INT, NVARCHAR, SqlType
+from quietus.sql.types_convert import narrow_temporal
+from quietus.sql.types_datetime import BASE_DATE, DAYS, MONTHS
+
+_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "year": ("yy", "yyyy"),
+    "quarter": ("qq", "q"),
+    "month": ("mm", "m"),
+    "dayofyear": ("dy", "y"),
+    "day": ("dd", "d"),
+    "week": ("wk", "ww"),
+    "weekday": ("dw", "w", "dayofweek"),
+    "hour": ("hh",),
+    "minute": ("mi", "n"),
+    "second": ("ss", "s"),
+    "millisecond": ("ms",),
+    "microsecond": ("mcs",),
+    "nanosecond": ("ns",),
+    "tzoffset": ("tz", "timezone_minute"),
+    "iso_week": ("isowk", "isoww", "weekiso"),
+}
+DATEPARTS: dict[str, str] = {
+    spelling: canonical for canonical, others in _SPELLINGS.items() for spelling in (canonical, *others)
+}
+_DATE_ONLY = frozenset({"year", "quarter", "month", "dayofyear", "day", "week", "weekday", "iso_week"})
+_TIME_ONLY = frozenset({"hour", "minute", "second", "millisecond", "microsecond", "nanosecond"})
+_INT_LIMIT = 2**31
+
+
+def datepart_name(word: str | None, function: str) -> str:
+    """Canonical datepart for a spelling; 155 when it is not one."""
+    canonical = DATEPARTS.get((word or "").lower())
+    if canonical is None:
+        raise sql_error(155, word or "", function)
+    return canonical
+
+
+def _check_part(part: str, t: SqlType, function: str) -> None:
+    """9810: time parts on a date, date parts on a time."""
+    if (t.name == "date" and part in _TIME_ONLY) or (t.name == "time" and part in _DATE_ONLY):
+        raise sql_error(9810, part, function, t.name)
+
+
+def _temporal_type(arg: Arg) -> SqlType:
+    """Strings and numbers are read as datetime by the date functions."""
+    return arg.type if FAMILY[arg.type.name] in ("date", "time", "datetime") else DATETIME
+
+
+def _to_temporal(arg: Arg) -> Fn1 | None:
+    return to_type(arg, _temporal_type(arg))
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return dt.datetime.combine(BASE_DATE, value)
+
+
+# --- DATEPART -------------------------------------------------------------------------------------------
+
+
+def week_of_year(day: dt.date) -> int:
+    """DATEPART(week): week 1 holds January 1st; weeks start on Sunday."""
+    jan1 = dt.date(day.year, 1, 1)
+    offset = jan1.isoweekday() % 7  # Sunday = 0
+    return (day.timetuple().tm_yday - 1 + offset) // 7 + 1
+
+
+def _weekday(day: dt.date) -> int:
+    return day.isoweekday() % 7 + 1  # Sunday = 1 ... Saturday = 7
+
+
+_PART_VALUE: dict[str, Callable[[dt.datetime], int]] = {
+    "year": lambda v: v.year,
+    "quarter": lambda v: (v.month - 1) // 3 + 1,
+    "month": lambda v: v.month,
+    "dayofyear": lambda v: v.timetuple().tm_yday,
+    "day": lambda v: v.day,
+    "week": lambda v: week_of_year(v),
+    "weekday": lambda v: _weekday(v),
+    "hour": lambda v: v.hour,
+    "minute": lambda v: v.minute,
+    "second": lambda v: v.second,
+    "millisecond": lambda v: v.microsecond // 1000,
+    "microsecond": lambda v: v.microsecond,
+    "nanosecond": lambda v: v.microsecond * 1000,
+    "tzoffset": lambda v: 0,
+    "iso_week": lambda v: v.isocalendar()[1],
+}
+
+
+def _datepart_reader(part: str, t: SqlType) -> Callable[[Any], int]:
+    read = _PART_VALUE[part]
+    if t.name == "datetime" and part == "millisecond":
+        return lambda v: (v.microsecond + 500) // 1000  # ticks .003/.007 read as 3/7 ms
+    return lambda v: read(_as_datetime(v))
+
+
+def _bind_datepart(function: str) -> Callable[[Sequence[Arg]], Bound]:
+    def bind(args: Sequence[Arg]) -> Bound:
+        part = datepart_name(args[0].keyword, function)
+        t = _temporal_type(args[1])
+        _check_part(part, t, function)
+        reader = _datepart_reader(part, t)
+        if function == "datename":
+            if part == "month":
+                return Bound(lambda _, v: MONTHS[v.month - 1], NVARCHAR(30), (None, _to_temporal(args[1])))
+            if part == "weekday":
+                return Bound(lambda _, v: DAYS[v.weekday()], NVARCHAR(30), (None, _to_temporal(args[1])))
+            return Bound(lambda _, v: str(reader(v)), NVARCHAR(30), (None, _to_temporal(args[1])))
+        return Bound(lambda _, v: reader(v), INT, (None, _to_temporal(args[1])))
+
+    return bind
+
+
+def _fixed_part(part: str) -> Callable[[Sequence[Arg]], Bound]:
+    def bind(args: Sequence[Arg]) -> Bound:
+        t = _temporal_type(args[0])
+        _check_part(part, t, part)
+        reader = _datepart_reader(part, t)
+        return Bound(reader, INT, (_to_temporal(args[0]),))
+
+    return bind
+
+
+# --- DATEADD --------------------------------------------------------------------------------------------
+
+
+def add_months(value: dt.datetime, months: int) -> dt.datetime:
+    index = value.year * 12 + value.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError
+    day = min(value.day, calendar.monthrange(year, month + 1)[1])
+    return value.replace(year=year, month=month + 1, day=day)
+
+
+_ADD: dict[str, Callable[[dt.datetime, int], dt.datetime]] = {
+    "year": lambda v, n: add_months(v, 12 * n),
+    "quarter": lambda v, n: add_months(v, 3 * n),
+    "month": add_months,
+    "dayofyear": lambda v, n: v + dt.timedelta(days=n),
+    "day": lambda v, n: v + dt.timedelta(days=n),
+    "weekday": lambda v, n: v + dt.timedelta(days=n),
+    "week": lambda v, n: v + dt.timedelta(weeks=n),
+    "hour": lambda v, n: v + dt.timedelta(hours=n),
+    "minute": lambda v, n: v + dt.timedelta(minutes=n),
+    "second": lambda v, n: v + dt.timedelta(seconds=n),
+    "millisecond": lambda v, n: v + dt.timedelta(milliseconds=n),
+    "microsecond": lambda v, n: v + dt.timedelta(microseconds=n),
+    "nanosecond": lambda v, n: v + dt.timedelta(microseconds=round(n / 1000)),
+}
+
+
+def _dateadd(args: Sequence[Arg]) -> Bound:
+    part = datepart_name(args[0].keyword, "dateadd")
+    if part not in _ADD:
+        raise sql_error(9810, part, "dateadd", _temporal_type(args[2]).name)
+    t = _temporal_type(args[2])
+    _check_part(part, t, "dateadd")
+    add = _ADD[part]
+
+    def dateadd(_: Any, number: int, value: Any) -> Any:
+        try:
+            moved = add(_as_datetime(value), int(number))
+        except OverflowError:
+            raise sql_error(517, t.name) from None
+        if t.name == "time":
+            return narrow_temporal(dt.datetime.combine(BASE_DATE, moved.time()), t)
+        if t.name == "date":
+            return moved.date()
+        try:
+            return narrow_temporal(moved, t, t.name)
+        except SqlError:
+            raise sql_error(517, t.name) from None
+
+    return Bound(dateadd, t, (None, to_int(args[1]), _to_temporal(args[2])))
+
+
+# --- DATEDIFF -------------------------------------------------------------------------------------------
+
+_MICRO = {"day": 86_400_000_000, "hour": 3_600_000_000, "minute": 60_000_000, "second": 1_000_000,
+          "millisecond": 1000, "microsecond": 1}  # fmt: skip
+
+
+def _micros(v: dt.datetime) -> int:
+    """Microseconds since 0001-01-01."""
+    return (v.toordinal() * 86400 + v.hour * 3600 + v.minute * 60 + v.second) * 1_000_000 + v.microsecond
+
+
+def _boundaries(part: str, start: dt.datetime, end: dt.datetime) -> int:
+    if part == "year":
+        return end.year - start.year
+    if part == "quarter":
+        return (end.year * 4 + (end.month - 1) // 3) - (start.year * 4 + (start.month - 1) // 3)
+    if part == "month":
+        return (end.year * 12 + end.month) - (start.year * 12 + start.month)
+    if part in ("day", "dayofyear", "weekday"):
+        return end.toordinal() - start.toordinal()
+    if part in ("week", "iso_week"):
+        return end.toordinal() // 7 - start.toordinal() // 7  # ordinal 7 (0001-01-07) is a Sunday
+    if part == "nanosecond":
+        return (_micros(end) - _micros(start)) * 1000
+    unit = _MICRO[part]
+    return _micros(end) // unit - _micros(start) // unit
+
+
+def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
+    name = "datediff_big" if big else "datediff"
+
+    def bind(args: Sequence[Arg]) -> Bound:
+        part = datepart_name(args[0].keyword, name)
+        if part == "tzoffset":
+            raise sql_error(9810, part, name, _temporal_type(args[1]).name)
+        for arg in args[1:]:
+            _check_part(part, _temporal_type(arg), name)
+        limit = 2**63 if big else _INT_LIMIT
+
+        def datediff(_: Any, start: Any, end: Any) -> int:
+            result = _boundaries(part, _as_datetime(start), _as_datetime(end))
+            if not -limit <= result < limit:
+                raise sql_error(535, name, name)
+            return result
+
+        return Bound(datediff, BIGINT if big else INT, (None, _to_temporal(args[1]), _to_temporal(args[2])))
+
+    return bind
+
+
+# --- other date functions -------------------------------------------------------------------------------
+
+
+def _eomonth(args: Sequence[Arg]) -> Bound:
+    def eomonth(value: Any, months: int = 0) -> dt.date:
+        moved = add_months(_as_datetime(value), int(months))
+        return moved.date().replace(day=calendar.monthrange(moved.year, moved.month)[1])
+
+    return Bound(eomonth, DATE, (_to_temporal(args[0]), to_int(args[-1])))
+
+
+def _datefromparts(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise sql_error(289, "date") from None
+
+
+_TRUNCATE: dict[str, Callable[[dt.datetime], dt.datetime]] = {
+    "year": lambda v: v.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+    "quarter": lambda v: v.replace(month=(v.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0,
+                                   microsecond=0),
+    "month": lambda v: v.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+    "dayofyear": lambda v: v.replace(hour=0, minute=0, second=0, microsecond=0),
+    "day": lambda v: v.replace(hour=0, minute=0, second=0, microsecond=0),
+    "week": lambda v: (v - dt.timedelta(days=v.isoweekday() % 7)).replace(hour=0, minute=0, second=0,
+                                                                            microsecond=0),
+    "hour": lambda v: v.replace(minute=0, second=0, microsecond=0),
+    "minute": lambda v: v.replace(second=0, microsecond=0),
+    "second": lambda v: v.replace(microsecond=0),
+    "millisecond": lambda v: v.replace(microsecond=v.microsecond // 1000 * 1000),
+    "microsecond": lambda v: v,
+}  # fmt: skip
+
+
+def _datetrunc(args: Sequence[Arg]) -> Bound:
+    part = datepart_name(args[0].keyword, "datetrunc")
+    t = _temporal_type(args[1])
+    if part not in _TRUNCATE:
+        raise sql_error(9810, part, "datetrunc", t.name)
+    _check_part(part, t, "datetrunc")
+    truncate = _TRUNCATE[part]
+
+    def datetrunc(_: Any, value: Any) -> Any:
+        result = truncate(_as_datetime(value))
+        if t.name == "date":
+            return result.date()
+        if t.name == "time":
+            return result.time()
+        return result
+
+    return Bound(datetrunc, t, (None, _to_temporal(args[1])))
+
+
+def _clock(name: str, t: SqlType, utc: bool) -> Builtin:
+    def read(ctx: Any) -> Any:
+        now: dt.datetime = ctx.now
+        if utc:
+            now = now.astimezone(dt.UTC).replace(tzinfo=None)
+        return narrow_temporal(now, t, t.name)
+
+    return Builtin(name, 0, 0, lambda args: Bound(read, t, needs_context=True, deterministic=False))
+
+
+DATE_FUNCTIONS: dict[str, Builtin] = registry(
+    Builtin("DATEPART", 2, 2, _bind_datepart("datepart"), frozenset({0})),
+    Builtin("DATENAME", 2, 2, _bind_datepart("datename"), frozenset({0})),
+    Builtin("DATEADD", 3, 3, _dateadd, frozenset({0})),
+    Builtin("DATEDIFF", 3, 3, _datediff(False), frozenset({0})),
+    Builtin("DATEDIFF_BIG", 3, 3, _datediff(True), frozenset({0})),
+    Builtin("DATETRUNC", 2, 2, _datetrunc, frozenset({0})),
+    Builtin("YEAR", 1, 1, _fixed_part("year")),
+    Builtin("MONTH", 1, 1, _fixed_part("month")),
+    Builtin("DAY", 1, 1, _fixed_part("day")),
+    Builtin("EOMONTH", 1, 2, _eomonth),
+    simple("DATEFROMPARTS", 3, 3, _datefromparts, DATE, [to_int]),
+    _clock("GETDATE", DATETIME, False),
+    _clock("CURRENT_TIMESTAMP", DATETIME, False),
+    _clock("GETUTCDATE", DATETIME, True),
+    _clock("SYSDATETIME", DATETIME2, False),
+    _clock("SYSUTCDATETIME", DATETIME2, True),
+)

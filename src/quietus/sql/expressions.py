@@ -1,0 +1,660 @@
+"""The scalar expression compiler: a sqlglot T-SQL AST becomes nested Python closures, once.
+
+``compile_expression(node, scope)`` walks the tree one time and returns a ``CompiledExpr`` whose ``fn(row,
+ctx)`` evaluates it for one input row (a tuple; joins hand over concatenated tuples). Everything that can be
+decided from types is decided here: operator and conversion binding, collation keys of constants, LIKE
+patterns, builtin dispatch. Per row there is no AST, no dictionary lookup by node type, no type test.
+
+Invariants:
+  1. Compilation is pure: it reads the scope and the AST and raises compile-time SQL Server errors
+     (207, 137, 195, 174/189, 206, 257, 529, 402, 8117, 4145); nothing is evaluated that could fail at
+     run time, except constant subtrees, whose errors are deferred to the row that evaluates them.
+  2. A predicate (comparison, AND/OR/NOT, IS, BETWEEN, IN, LIKE, EXISTS) has type BOOLEAN and returns
+     True/False/None; any other expression returns a value of its ``type`` in the engine's representation.
+  3. ``fn`` never walks the AST and never touches global state: session values come through ``ctx``.
+  4. Constant subtrees without side effects are folded at compile time (``CompiledExpr.constant``).
+
+GETDATE() and the other clocks read ``ctx.now``, which the executor fixes per statement (SQL Server treats
+them as runtime constants of a query), so every row of one statement sees the same time.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from quietus.errors import SqlError, sql_error
+from quietus.sql.builtins import SYSTEM_VARIABLES, system_value_reader
+from quietus.sql.builtins_core import NOT_CONSTANT
+from quietus.sql.collation import collation_key, like_matcher, sort_key
+from quietus.sql.types_base import (
+    BOOLEAN,
+    DECIMAL,
+    FLOAT,
+    INT,
+    NVARCHAR,
+    VARBINARY,
+    VARCHAR,
+    SqlType,
+)
+from quietus.sql.types_convert import fit_text
+from quietus.sql.types_ops import binary_operation, comparison, comparison_type, unary_operation
+
+Row = tuple[Any, ...]
+
+
+class EvalContext(Protocol):
+    """What a compiled expression may ask of the running request (implemented by the executor)."""
+
+    now: datetime.datetime  # the statement's clock: GETDATE() and friends
+
+    def get_variable(self, name: str) -> Any: ...  # '@x'
+
+    def system_value(self, name: str) -> Any: ...  # '@@SPID', 'SCOPE_IDENTITY', 'ERROR_NUMBER' ...
+
+    def check_interrupt(self) -> None: ...
+
+
+RowFn = Callable[[Row, EvalContext], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledExpr:
+    fn: RowFn
+    type: SqlType
+    constant: Any = NOT_CONSTANT  # the value, when known at compile time (None: NULL)
+    slot: int | None = None  # the row slot, when the expression is a plain column reference
+
+    @property
+    def is_constant(self) -> bool:
+        return self.constant is not NOT_CONSTANT
+
+
+class Scope(Protocol):
+    """Name resolution and subqueries for one query block (implemented by the planner)."""
+
+    def resolve_column(self, parts: tuple[str, ...]) -> tuple[int, SqlType]: ...
+
+    def variable_type(self, name: str) -> SqlType: ...
+
+    def compile_subquery(self, node: exp.Expr, mode: str) -> CompiledExpr: ...
+
+
+Compiler = Callable[[Any, Scope], CompiledExpr]
+
+
+def compile_expression(node: exp.Expr, scope: Scope) -> CompiledExpr:
+    """Compile a scalar expression or predicate once into a closure over (row, ctx)."""
+    compiler = _COMPILERS.get(type(node))
+    if compiler is None:
+        from quietus.sql.expressions_calls import compile_call_node
+
+        return compile_call_node(node, scope)
+    return compiler(node, scope)
+
+
+def compile_predicate(node: exp.Expr, scope: Scope) -> CompiledExpr:
+    """Compile a search condition; 4145 when the expression is not boolean (``WHERE 1``)."""
+    compiled = compile_expression(node, scope)
+    return require_boolean(compiled, node)
+
+
+def require_boolean(compiled: CompiledExpr, node: exp.Expr) -> CompiledExpr:
+    if compiled.type != BOOLEAN:
+        raise sql_error(4145, node.sql(dialect="tsql")[:30])
+    return compiled
+
+
+def syntax_error(node: exp.Expr) -> SqlError:
+    return sql_error(102, node.sql(dialect="tsql")[:30])
+
+
+def constant(value: Any, t: SqlType) -> CompiledExpr:
+    def fn(row: Row, ctx: EvalContext) -> Any:
+        return value
+
+    return CompiledExpr(fn, t, value)
+
+
+def fold(compiled: CompiledExpr, *parts: CompiledExpr) -> CompiledExpr:
+    """Evaluate ``compiled`` now when all ``parts`` are constants; errors stay deferred to run time."""
+    if not all(p.is_constant for p in parts):
+        return compiled
+    try:
+        value = compiled.fn((), _NO_CONTEXT)
+    except SqlError:
+        return compiled
+    return constant(value, compiled.type)
+
+
+class _NoContext:
+    """The context seen while folding constants: nothing session-dependent may be folded."""
+
+    now = datetime.datetime(1900, 1, 1)
+
+    def get_variable(self, name: str) -> Any:
+        raise sql_error(137, name)
+
+    def system_value(self, name: str) -> Any:
+        raise sql_error(137, name)
+
+    def check_interrupt(self) -> None:
+        return None
+
+
+_NO_CONTEXT = _NoContext()
+
+
+# --- leaves ---------------------------------------------------------------------------------------------
+
+
+def number_literal(text: str) -> CompiledExpr:
+    """Type a numeric literal as SQL Server does: 1 int, 1.5 decimal(2,1), 1e3 float, 2147483648 decimal."""
+    lowered = text.lower()
+    if "e" in lowered:
+        return constant(float(text), FLOAT)
+    if "." in text:
+        whole, _, fraction = text.partition(".")
+        scale = len(fraction)
+        precision = max(len(whole.lstrip("0")) + scale, scale, 1)
+        if precision > 38:
+            raise sql_error(1007, text)
+        return constant(Decimal(text), DECIMAL(precision, scale))
+    value = int(text)
+    if -(2**31) <= value < 2**31:
+        return constant(value, INT)
+    digits = len(text.lstrip("0"))
+    if digits > 38:
+        raise sql_error(1007, text)
+    return constant(Decimal(value), DECIMAL(max(digits, 1), 0))
+
+
+def _literal(node: exp.Literal, scope: Scope) -> CompiledExpr:
+    if node.is_string:
+        text = fit_text(node.this, VARCHAR(None))
+        return constant(text, VARCHAR(max(len(text), 1)))
+    return number_literal(node.this)
+
+
+def _national(node: exp.National, scope: Scope) -> CompiledExpr:
+    text = node.this
+    return constant(text, NVARCHAR(max(len(text), 1)))
+
+
+def _hex(node: exp.HexString, scope: Scope) -> CompiledExpr:
+    digits = node.this
+    raw = bytes.fromhex(digits if len(digits) % 2 == 0 else "0" + digits)
+    return constant(raw, VARBINARY(max(len(raw), 1)))
+
+
+def _null(node: exp.Null, scope: Scope) -> CompiledExpr:
+    return constant(None, INT)  # an untyped NULL is int, as in SQL Server
+
+
+def column_parts(node: exp.Column) -> tuple[str, ...]:
+    return tuple(part.name for part in node.parts)
+
+
+def _column(node: exp.Column, scope: Scope) -> CompiledExpr:
+    if not isinstance(node.this, exp.Identifier):
+        raise syntax_error(node)
+    slot, t = scope.resolve_column(column_parts(node))
+
+    def read(row: Row, ctx: EvalContext) -> Any:
+        return row[slot]
+
+    return CompiledExpr(read, t, slot=slot)
+
+
+def variable(name: str, scope: Scope) -> CompiledExpr:
+    if name.startswith("@@"):
+        t = SYSTEM_VARIABLES.get(name.upper())
+        if t is None:
+            raise sql_error(137, name)
+        reader = system_value_reader(name.upper(), t)
+        return CompiledExpr(lambda row, ctx: reader(ctx), t)
+    t = scope.variable_type(name)
+
+    def read(row: Row, ctx: EvalContext) -> Any:
+        return ctx.get_variable(name)
+
+    return CompiledExpr(read, t)
+
+
+def _parameter(node: exp.Parameter, scope: Scope) -> CompiledExpr:
+    inner = node.this
+    if isinstance(inner, exp.Parameter):
+        return variable("@@" + inner.name, scope)
+    return variable("@" + inner.name, scope)
+
+
+def _var(node: exp.Var, scope: Scope) -> CompiledExpr:
+    if node.name.startswith("@"):
+        return variable(node.name, scope)
+    raise syntax_error(node)
+
+
+def _paren(node: exp.Paren, scope: Scope) -> CompiledExpr:
+    return compile_expression(node.this, scope)
+
+
+# --- operators ------------------------------------------------------------------------------------------
+
+
+def _with_conversion(compiled: CompiledExpr, convert: Callable[[Any], Any] | None) -> CompiledExpr:
+    if convert is None:
+        return compiled
+    inner = compiled.fn
+
+    def converted(row: Row, ctx: EvalContext) -> Any:
+        return convert(inner(row, ctx))
+
+    return fold(CompiledExpr(converted, compiled.type), compiled)
+
+
+def binary(
+    fn: Callable[[Any, Any], Any], left: CompiledExpr, right: CompiledExpr, t: SqlType
+) -> CompiledExpr:
+    """NULL-propagating application of ``fn`` to two compiled operands (specialised for constants)."""
+    fa, fb = left.fn, right.fn
+    if right.is_constant and right.constant is not None:
+        b = right.constant
+
+        def with_constant(row: Row, ctx: EvalContext) -> Any:
+            a = fa(row, ctx)
+            return None if a is None else fn(a, b)
+
+        return fold(CompiledExpr(with_constant, t), left)
+    if right.is_constant or (left.is_constant and left.constant is None):
+        return constant(None, t)
+
+    def apply(row: Row, ctx: EvalContext) -> Any:
+        a = fa(row, ctx)
+        if a is None:
+            return None
+        b = fb(row, ctx)
+        if b is None:
+            return None
+        return fn(a, b)
+
+    return fold(CompiledExpr(apply, t), left, right)
+
+
+_ARITHMETIC: dict[type[exp.Expr], str] = {
+    exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%",
+    exp.BitwiseAnd: "&", exp.BitwiseOr: "|", exp.BitwiseXor: "^",
+}  # fmt: skip
+
+
+def _arithmetic(node: exp.Binary, scope: Scope) -> CompiledExpr:
+    left = compile_expression(node.this, scope)
+    right = compile_expression(node.expression, scope)
+    _not_boolean(left, right, node)
+    operation = binary_operation(
+        _ARITHMETIC[type(node)], _literal_type(left, right.type), _literal_type(right, left.type)
+    )
+    return binary(
+        operation.fn,
+        _with_conversion(left, operation.left),
+        _with_conversion(right, operation.right),
+        operation.type,
+    )
+
+
+def _literal_type(operand: CompiledExpr, other: SqlType) -> SqlType:
+    """An integer constant meeting a decimal counts as decimal(digits, 0), as SQL Server types it there."""
+    value = operand.constant
+    if other.name in ("decimal", "numeric") and operand.type == INT and type(value) is int:
+        return DECIMAL(max(len(str(abs(value))), 1), 0)
+    return operand.type
+
+
+def _not_boolean(*parts: CompiledExpr | exp.Expr) -> None:
+    """A predicate used as a value is a syntax error in T-SQL."""
+    node = parts[-1]
+    for part in parts[:-1]:
+        if isinstance(part, CompiledExpr) and part.type == BOOLEAN and isinstance(node, exp.Expr):
+            raise syntax_error(node)
+
+
+def _unary(op: str) -> Compiler:
+    def compile_unary(node: exp.Expr, scope: Scope) -> CompiledExpr:
+        operand = compile_expression(node.this, scope)
+        _not_boolean(operand, node)
+        fn, t = unary_operation(op, operand.type)
+        inner = operand.fn
+
+        def apply(row: Row, ctx: EvalContext) -> Any:
+            value = inner(row, ctx)
+            return None if value is None else fn(value)
+
+        return fold(CompiledExpr(apply, t), operand)
+
+    return compile_unary
+
+
+_COMPARISONS: dict[type[exp.Expr], str] = {
+    exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
+}  # fmt: skip
+
+
+def compare(op: str, left: CompiledExpr, right: CompiledExpr) -> CompiledExpr:
+    """Bind ``left op right`` with implicit conversion and collation; NULL on either side gives NULL."""
+    operation = comparison(op, left.type, right.type)
+    left = _with_conversion(left, operation.left)
+    right = _with_conversion(right, operation.right)
+    fn = operation.fn
+    if right.is_constant and right.constant is not None and left.slot is not None and operation.left is None:
+        return _column_vs_constant(op, left.slot, right.constant, fn)
+    return binary(fn, left, right, BOOLEAN)
+
+
+def _column_vs_constant(op: str, slot: int, value: Any, fn: Callable[[Any, Any], Any]) -> CompiledExpr:
+    """The hottest shape (``WHERE col = 'x'``): read the slot directly, precompute the constant's key."""
+    if isinstance(value, str) and op == "=":
+        key = collation_key(value)
+
+        def equal_text(row: Row, ctx: EvalContext) -> Any:
+            a = row[slot]
+            if a is None:
+                return None
+            return a == value or collation_key(a) == key
+
+        return CompiledExpr(equal_text, BOOLEAN)
+    if isinstance(value, str):
+        key = collation_key(value)
+        native = _NATIVE_KEYED[op]
+
+        def order_text(row: Row, ctx: EvalContext) -> Any:
+            a = row[slot]
+            return None if a is None else native(collation_key(a), key)
+
+        return CompiledExpr(order_text, BOOLEAN)
+
+    def against(row: Row, ctx: EvalContext) -> Any:
+        a = row[slot]
+        return None if a is None else fn(a, value)
+
+    return CompiledExpr(against, BOOLEAN)
+
+
+_NATIVE_KEYED: dict[str, Callable[[Any, Any], bool]] = {
+    "<>": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}  # fmt: skip
+
+
+def _comparison(node: exp.Binary, scope: Scope) -> CompiledExpr:
+    left = compile_expression(node.this, scope)
+    right = compile_expression(node.expression, scope)
+    _not_boolean(left, right, node)
+    return compare(_COMPARISONS[type(node)], left, right)
+
+
+# --- logic ----------------------------------------------------------------------------------------------
+
+
+def _and(node: exp.And, scope: Scope) -> CompiledExpr:
+    fa = compile_predicate(node.this, scope)
+    fb = compile_predicate(node.expression, scope)
+    a_fn, b_fn = fa.fn, fb.fn
+
+    def both(row: Row, ctx: EvalContext) -> Any:
+        a = a_fn(row, ctx)
+        if a is False:
+            return False
+        b = b_fn(row, ctx)
+        if b is False:
+            return False
+        if a is None or b is None:
+            return None
+        return True
+
+    return fold(CompiledExpr(both, BOOLEAN), fa, fb)
+
+
+def _or(node: exp.Or, scope: Scope) -> CompiledExpr:
+    fa = compile_predicate(node.this, scope)
+    fb = compile_predicate(node.expression, scope)
+    a_fn, b_fn = fa.fn, fb.fn
+
+    def either(row: Row, ctx: EvalContext) -> Any:
+        a = a_fn(row, ctx)
+        if a is True:
+            return True
+        b = b_fn(row, ctx)
+        if b is True:
+            return True
+        if a is None or b is None:
+            return None
+        return False
+
+    return fold(CompiledExpr(either, BOOLEAN), fa, fb)
+
+
+def _not(node: exp.Not, scope: Scope) -> CompiledExpr:
+    operand = compile_predicate(node.this, scope)
+    inner = operand.fn
+
+    def negate(row: Row, ctx: EvalContext) -> Any:
+        value = inner(row, ctx)
+        return None if value is None else not value
+
+    return fold(CompiledExpr(negate, BOOLEAN), operand)
+
+
+def _is(node: exp.Is, scope: Scope) -> CompiledExpr:
+    if not isinstance(node.expression, exp.Null):
+        raise syntax_error(node)
+    operand = compile_expression(node.this, scope)
+    _not_boolean(operand, node)
+    inner = operand.fn
+
+    def is_null(row: Row, ctx: EvalContext) -> bool:
+        return inner(row, ctx) is None
+
+    return fold(CompiledExpr(is_null, BOOLEAN), operand)
+
+
+def _between(node: exp.Between, scope: Scope) -> CompiledExpr:
+    value = compile_expression(node.this, scope)
+    low = compare(">=", value, compile_expression(node.args["low"], scope)).fn
+    high = compare("<=", value, compile_expression(node.args["high"], scope)).fn
+
+    def between(row: Row, ctx: EvalContext) -> Any:
+        a = low(row, ctx)
+        if a is False:
+            return False
+        b = high(row, ctx)
+        if b is False:
+            return False
+        if a is None or b is None:
+            return None
+        return True
+
+    return CompiledExpr(between, BOOLEAN)
+
+
+def _in(node: exp.In, scope: Scope) -> CompiledExpr:
+    value = compile_expression(node.this, scope)
+    query = node.args.get("query")
+    if query is not None:
+        return _in_subquery(value, scope.compile_subquery(query, "in"))
+    items = [compile_expression(item, scope) for item in node.expressions]
+    if all(item.is_constant for item in items):
+        fast = _in_constants(value, items)
+        if fast is not None:
+            return fast
+    tests = [compare("=", value, item).fn for item in items]
+
+    def any_equal(row: Row, ctx: EvalContext) -> Any:
+        unknown = False
+        for test in tests:
+            result = test(row, ctx)
+            if result:
+                return True
+            if result is None:
+                unknown = True
+        return None if unknown else False
+
+    return CompiledExpr(any_equal, BOOLEAN)
+
+
+def _in_constants(value: CompiledExpr, items: list[CompiledExpr]) -> CompiledExpr | None:
+    """``x IN (c1, c2, ...)`` as one set lookup, when all items meet x's type without conversion errors."""
+    target = value.type
+    for item in items:
+        target = comparison_type(target, item.type)
+    to_target = [comparison("=", item.type, target).left for item in items]
+    keys: set[Any] = set()
+    has_null = False
+    try:
+        for item, convert in zip(items, to_target, strict=True):
+            if item.constant is None:
+                has_null = True
+            else:
+                keys.add(sort_key(convert(item.constant) if convert else item.constant))
+    except SqlError:
+        return None
+    value = _with_conversion(value, comparison("=", value.type, target).left)
+    inner = value.fn
+    miss = None if has_null else False
+
+    def member(row: Row, ctx: EvalContext) -> Any:
+        v = inner(row, ctx)
+        if v is None:
+            return None
+        return True if sort_key(v) in keys else miss
+
+    return fold(CompiledExpr(member, BOOLEAN), value)
+
+
+def _in_subquery(value: CompiledExpr, sub: CompiledExpr) -> CompiledExpr:
+    target = comparison_type(value.type, sub.type)
+    to_target_value = comparison("=", value.type, target).left
+    to_target_item = comparison("=", sub.type, target).left
+    value = _with_conversion(value, to_target_value)
+    inner, values = value.fn, sub.fn
+
+    def member(row: Row, ctx: EvalContext) -> Any:
+        v = inner(row, ctx)
+        candidates = values(row, ctx)
+        if v is None:
+            return None if candidates else False
+        key = sort_key(v)
+        unknown = False
+        for candidate in candidates:
+            if candidate is None:
+                unknown = True
+            elif sort_key(to_target_item(candidate) if to_target_item else candidate) == key:
+                return True
+        return None if unknown else False
+
+    return CompiledExpr(member, BOOLEAN)
+
+
+def _like(node: exp.Like, scope: Scope, escape_node: exp.Expr | None = None) -> CompiledExpr:
+    from quietus.sql.builtins_core import Arg, to_string
+
+    value = compile_expression(node.this, scope)
+    pattern = compile_expression(node.expression, scope)
+    _not_boolean(value, pattern, node)
+    unicode = value.type.is_unicode or pattern.type.is_unicode
+    value = _with_conversion(value, to_string(Arg(value.type, value.constant)))
+    pattern = _with_conversion(pattern, to_string(Arg(pattern.type, pattern.constant)))
+    escape: str | None = None
+    if escape_node is not None:
+        compiled_escape = compile_expression(escape_node, scope)
+        if not compiled_escape.is_constant or not isinstance(compiled_escape.constant, str):
+            raise syntax_error(escape_node)
+        escape = compiled_escape.constant[:1] or None
+    negate = bool(node.args.get("negate"))
+    inner = value.fn
+    if pattern.is_constant:
+        if pattern.constant is None:
+            return constant(None, BOOLEAN)
+        matches = like_matcher(pattern.constant, escape, unicode)
+
+        def like_constant(row: Row, ctx: EvalContext) -> Any:
+            v = inner(row, ctx)
+            if v is None:
+                return None
+            return matches(v) is not negate
+
+        return fold(CompiledExpr(like_constant, BOOLEAN), value)
+    pattern_fn = pattern.fn
+
+    def like_any(row: Row, ctx: EvalContext) -> Any:
+        v = inner(row, ctx)
+        if v is None:
+            return None
+        p = pattern_fn(row, ctx)
+        if p is None:
+            return None
+        return like_matcher(p, escape, unicode)(v) is not negate
+
+    return CompiledExpr(like_any, BOOLEAN)
+
+
+def _like_node(node: exp.Like, scope: Scope) -> CompiledExpr:
+    return _like(node, scope)
+
+
+def _escape(node: exp.Escape, scope: Scope) -> CompiledExpr:
+    if not isinstance(node.this, exp.Like):
+        raise syntax_error(node)
+    return _like(node.this, scope, node.expression)
+
+
+def _exists(node: exp.Exists, scope: Scope) -> CompiledExpr:
+    sub = scope.compile_subquery(node.this, "exists")
+    inner = sub.fn
+
+    def exists(row: Row, ctx: EvalContext) -> bool:
+        return bool(inner(row, ctx))
+
+    return CompiledExpr(exists, BOOLEAN)
+
+
+def _subquery(node: exp.Subquery, scope: Scope) -> CompiledExpr:
+    return scope.compile_subquery(node, "scalar")
+
+
+def _collate(node: exp.Collate, scope: Scope) -> CompiledExpr:
+    """Case- and accent-insensitive collations behave as the default one; others are not supported yet."""
+    name = node.expression.name.upper()
+    if "_CS" in name or "_BIN" in name or "_AI" in name:
+        raise syntax_error(node)
+    return compile_expression(node.this, scope)
+
+
+_COMPILERS: dict[type[exp.Expr], Compiler] = {
+    exp.Literal: _literal,
+    exp.National: _national,
+    exp.HexString: _hex,
+    exp.Null: _null,
+    exp.Column: _column,
+    exp.Parameter: _parameter,
+    exp.Var: _var,
+    exp.Paren: _paren,
+    exp.Neg: _unary("neg"),
+    exp.BitwiseNot: _unary("~"),
+    **dict.fromkeys(_ARITHMETIC, _arithmetic),
+    **dict.fromkeys(_COMPARISONS, _comparison),
+    exp.And: _and,
+    exp.Or: _or,
+    exp.Not: _not,
+    exp.Is: _is,
+    exp.Between: _between,
+    exp.In: _in,
+    exp.Like: _like_node,
+    exp.Escape: _escape,
+    exp.Exists: _exists,
+    exp.Subquery: _subquery,
+    exp.Collate: _collate,
+}
