@@ -33,6 +33,8 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
     ("BEGIN END", 156, 1, "Incorrect syntax near the keyword 'END'."),
     ("BEGIN\n  SELECT 1", 102, 2, "Incorrect syntax near '1'."),
     ("IF 1 = 1", 102, 1, "Incorrect syntax near '1'."),
+    ("IF 1 = 1; SELECT 1", 102, 1, "Incorrect syntax near ';'."),
+    ("WHILE 1 = 1\nELSE", 156, 2, "Incorrect syntax near the keyword 'ELSE'."),
     ("BEGIN TRY SELECT 1 END CATCH", 102, 1, "Incorrect syntax near 'CATCH'."),
     ("BEGIN TRY SELECT 1 END TRY", 102, 1, "Incorrect syntax near 'TRY'."),
     ("BREAK", 135, 1, "Cannot use a BREAK statement outside the scope of a WHILE statement."),

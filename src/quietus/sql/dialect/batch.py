@@ -122,7 +122,8 @@ class BatchParser(QuietusParser):
 
     def statement(self) -> Statement:
         """Exactly one statement, as the branch of IF/ELSE or the body of WHILE needs."""
-        if not self.skip_semicolons() or self.at("END") or self.at("ELSE"):
+        # No empty branch: ';', END or ELSE here is SQL Server's "Incorrect syntax near" that token.
+        if not self._curr or self._curr.token_type == TokenType.SEMICOLON or self.word() in ("END", "ELSE"):
             self.fail()
         parsed = self.parse_statement()
         if len(parsed) == 1:
