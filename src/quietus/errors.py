@@ -53,6 +53,12 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (208, 16, "Invalid object name '%.*ls'."),
     (209, 16, "Ambiguous column name '%.*ls'."),
     (213, 16, "Column name or number of supplied values does not match table definition."),
+    (108, 15, "The ORDER BY position number %ld is out of range of the number of items in the select list."),
+    (141, 15, "A SELECT statement that assigns a value to a variable must not be combined with data-retrieval "
+              "operations."),
+    (205, 16, "All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of "
+              "expressions in their target lists."),
+    (1439, 16, "Invalid value for SET DEADLOCK_PRIORITY."),
     (4104, 16, "The multi-part identifier \"%.*ls\" could not be bound."),
     (4145, 15, "An expression of non-boolean type specified in a context where a condition is expected, "
                "near '%.*ls'."),
@@ -60,6 +66,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "aggregate function or the GROUP BY clause."),
     (2812, 16, "Could not find stored procedure '%.*ls'."),
     (911, 16, "Database '%.*ls' does not exist. Make sure that the name is entered correctly."),
+    (148, 15, "Incorrect time syntax in time string '%.*ls' used with WAITFOR."),
     (1014, 15, "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer."),
     (10742, 15, "The offset specified in a OFFSET clause may not be negative."),
     (10744, 15, "The number of rows provided for a FETCH clause must be greater then zero."),
@@ -114,6 +121,15 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1750, 16, "Could not create constraint or index. See previous errors."),
     (1776, 16, "There are no primary or candidate keys in the referenced table '%.*ls' that match the "
                "referencing column list in the foreign key '%.*ls'."),
+    (1088, 16, "Cannot find the object \"%.*ls\" because it does not exist or you do not have permissions."),
+    (1702, 16, "CREATE TABLE failed because column '%.*ls' in table '%.*ls' exceeds the maximum of %d columns."),
+    (1767, 16, "Foreign key '%.*ls' references invalid table '%.*ls'."),
+    (4901, 16, "ALTER TABLE only allows columns to be added that can contain nulls, or have a DEFAULT definition "
+               "specified, or the column being added is an identity or timestamp column, or alternatively if none "
+               "of the previous conditions are satisfied the table must be empty to allow addition of this column. "
+               "Column '%.*ls' cannot be added to non-empty table '%.*ls' because it does not satisfy these "
+               "conditions."),
+    (8110, 16, "Cannot add multiple PRIMARY KEY constraints to table '%.*ls'."),
     (1913, 16, "The operation failed because an index or statistics with name '%.*ls' already exists on "
                "table '%.*ls'."),
     (2601, 14, "Cannot insert duplicate key row in object '%.*ls' with unique index '%.*ls'. The duplicate "
@@ -145,6 +161,16 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "log file. Roll back the transaction."),
     (3998, 16, "Uncommittable transaction is detected at the end of the batch. The transaction is rolled "
                "back."),
+    (226, 16, "%ls statement not allowed within multi-statement transaction."),
+    (628, 16, "Cannot issue SAVE TRANSACTION when there is no active transaction."),
+    (3951, 16, "Transaction failed in database '%.*ls' because the statement was run under snapshot isolation "
+               "but the transaction did not start in snapshot isolation. You cannot change the isolation level "
+               "of the transaction to snapshot after the transaction has started unless the transaction was "
+               "originally started under snapshot isolation level."),
+    (3931, 16, "The current transaction cannot be committed and cannot be rolled back to a savepoint. Roll "
+               "back the entire transaction."),
+    (10704, 16, "To rethrow an error, a THROW statement must be used inside a CATCH block. Insert the THROW "
+                "statement inside a CATCH block, or add error parameters to the THROW statement."),
     (6401, 16, "Cannot roll back %.*ls. No transaction or savepoint of that name was found."),
     (3621, 0, "The statement has been terminated."),
     (3952, 16, "Snapshot isolation transaction failed accessing database '%.*ls' because snapshot isolation "

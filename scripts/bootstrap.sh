@@ -1,0 +1,31 @@
+# Sourced by ./run and ./test: make .venv with Quietus installed (and, for "test", what the tests need:
+# Python test tools plus the Debian packages of the real clients the tests drive).
+_quietus_python=${PYTHON:-python3.11}
+command -v "$_quietus_python" >/dev/null 2>&1 || _quietus_python=python3
+if [ ! -x .venv/bin/python ]; then
+  "$_quietus_python" -m venv .venv
+fi
+_quietus_stamp=.venv/.installed-${1:-run}
+if [ ! -f "$_quietus_stamp" ] || [ pyproject.toml -nt "$_quietus_stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ "${1:-}" = "test" ]; then
+    .venv/bin/python -m pip install --quiet -e '.[test]'
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+  touch "$_quietus_stamp"
+fi
+if [ "${1:-}" = "test" ]; then
+  _quietus_debs="freetds-bin tdsodbc unixodbc"
+  _quietus_missing=""
+  for _p in $_quietus_debs; do
+    dpkg -s "$_p" >/dev/null 2>&1 || _quietus_missing="$_quietus_missing $_p"
+  done
+  if [ -n "$_quietus_missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $_quietus_missing >/dev/null
+    else
+      echo "note: Debian packages missing ($_quietus_missing); their client tests will be skipped" >&2
+    fi
+  fi
+fi

@@ -1,0 +1,347 @@
+"""The embedded API: PEP 249 connections, each one a session of an in-process Quietus instance.
+
+``quietus.connect("path/to/data")`` opens (or joins) the instance for that data directory in this process;
+``quietus.connect(None)`` is an in-memory instance private to the call (``connect(":memory:")`` likewise).
+Connections of one instance share its engine thread, so sessions opened from different threads block, deadlock and
+can be killed exactly as network sessions will.
+
+Parameters use the ``pyformat`` style (``%s`` / ``%(name)s``), interpolated as T-SQL literals as pymssql does.
+Like pymssql and pytds, a connection is not in autocommit mode by default: the first statement opens a transaction
+(BEGIN TRAN) that ``commit()`` / ``rollback()`` end.  ``connect(..., autocommit=True)`` runs each statement in its
+own transaction, SQL Server's own default.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from quietus.engine.scheduler import EngineThread
+from quietus.server.instance import Instance
+from quietus.sessions.requests import Outcome
+from quietus.sessions.session import Session
+from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
+
+apilevel = "2.0"
+threadsafety = 1
+paramstyle = "pyformat"
+
+
+class Warning(Exception):
+    pass
+
+
+class Error(Exception):
+    def __init__(self, message: str, number: int = 0, severity: int = 0, state: int = 0, line: int = 0) -> None:
+        super().__init__(message)
+        self.number = number
+        self.severity = severity
+        self.state = state
+        self.line = line
+
+    @property
+    def msg_no(self) -> int:
+        return self.number
+
+
+class InterfaceError(Error):
+    pass
+
+
+class DatabaseError(Error):
+    pass
+
+
+class DataError(DatabaseError):
+    pass
+
+
+class OperationalError(DatabaseError):
+    pass
+
+
+class IntegrityError(DatabaseError):
+    pass
+
+
+class InternalError(DatabaseError):
+    pass
+
+
+class ProgrammingError(DatabaseError):
+    pass
+
+
+class NotSupportedError(DatabaseError):
+    pass
+
+
+# Error number → exception class (PEP 249 categories, as pytds maps SQL Server numbers).
+_ERROR_CLASSES: dict[int, type[DatabaseError]] = {
+    **dict.fromkeys((2601, 2627, 547, 515, 544, 8102), IntegrityError),
+    **dict.fromkeys((102, 156, 105, 207, 208, 209, 137, 134, 4104, 8120, 2812, 195, 174, 189), ProgrammingError),
+    **dict.fromkeys((245, 241, 8114, 8115, 8134, 8169, 220, 2628, 8152, 529, 257), DataError),
+    **dict.fromkeys((1205, 1222, 596, 3960, 3952), OperationalError),
+}
+
+
+def _error_from(message: MessageEvent) -> DatabaseError:
+    cls = _ERROR_CLASSES.get(message.number, OperationalError if message.severity >= 20 else DatabaseError)
+    return cls(message.text, message.number, message.severity, message.state, message.line)
+
+
+class _Engine:
+    """One instance and its engine thread, shared by every connection to the same data directory."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self.thread = EngineThread()
+        self.instance = Instance(data_dir)
+        self.thread.call(self.instance.start())
+        self.connections = 0
+
+    def close(self) -> None:
+        self.thread.call(self.instance.stop())
+        self.thread.stop()
+
+
+_engines: dict[Path, _Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _acquire_engine(data_dir: Path | None) -> _Engine:
+    if data_dir is None:
+        engine = _Engine(None)
+        engine.connections = 1
+        return engine
+    key = data_dir.resolve()
+    with _engines_lock:
+        shared = _engines.get(key)
+        if shared is None:
+            shared = _Engine(key)
+            _engines[key] = shared
+        shared.connections += 1
+        return shared
+
+
+def _release_engine(engine: _Engine) -> None:
+    with _engines_lock:
+        engine.connections -= 1
+        if engine.connections > 0:
+            return
+        for key, candidate in list(_engines.items()):
+            if candidate is engine:
+                del _engines[key]
+    engine.close()
+
+
+def connect(
+    database: str | Path | None = None,
+    autocommit: bool = False,
+    login: str = "sa",
+    host_name: str = "",
+    program_name: str = "quietus-embedded",
+) -> Connection:
+    data_dir = None if database in (None, ":memory:") else Path(database)
+    engine = _acquire_engine(data_dir)
+    try:
+        session = engine.thread.call(
+            engine.instance.open_session(
+                login_name=login,
+                host_name=host_name or "localhost",
+                program_name=program_name,
+                client_interface_name="quietus.dbapi",
+                host_process_id=threading.get_native_id(),
+            )
+        )
+    except BaseException:
+        _release_engine(engine)
+        raise
+    return Connection(engine, session, autocommit)
+
+
+class Connection:
+    def __init__(self, engine: _Engine, session: Session, autocommit: bool) -> None:
+        self._engine = engine
+        self.session = session
+        self.autocommit = autocommit
+        self.closed = False
+        self.messages: list[MessageEvent] = []
+
+    @property
+    def session_id(self) -> int:
+        return self.session.session_id
+
+    @property
+    def instance(self) -> Instance:
+        return self._engine.instance
+
+    def run(self, text: str) -> CollectingSink:
+        """Run one batch as it is; returns every event (result sets, messages, counts) in order."""
+        self._check_open()
+        sink = CollectingSink()
+        outcome = self._engine.thread.call(self._engine.instance.execute(self.session, text, sink))
+        if outcome is Outcome.SESSION_ENDED:
+            self.closed = True
+        return sink
+
+    def cursor(self) -> Cursor:
+        self._check_open()
+        return Cursor(self)
+
+    def execute(self, operation: str, parameters: Any = None) -> Cursor:
+        cursor = self.cursor()
+        cursor.execute(operation, parameters)
+        return cursor
+
+    def commit(self) -> None:
+        self._check_open()
+        if self.session.trancount > 0:
+            self._raise_errors(self.run("COMMIT TRANSACTION"))
+
+    def rollback(self) -> None:
+        self._check_open()
+        if self.session.trancount > 0:
+            self._raise_errors(self.run("ROLLBACK TRANSACTION"))
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._engine.thread.call(self._engine.instance.close_session(self.session))
+        finally:
+            _release_engine(self._engine)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise InterfaceError("Connection is closed")
+
+    def _raise_errors(self, sink: CollectingSink) -> None:
+        self.messages.extend(m for m in sink.messages if not m.is_error)
+        for message in sink.messages:
+            if message.is_error:
+                raise _error_from(message)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Cursor:
+    arraysize = 1
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.description: list[tuple[Any, ...]] | None = None
+        self.rowcount = -1
+        self.messages: list[MessageEvent] = []
+        self._results: list[ResultSet] = []
+        self._rows: Iterator[tuple[Any, ...]] = iter(())
+        self._position = 0
+
+    def execute(self, operation: str, parameters: Any = None) -> Cursor:
+        connection = self.connection
+        text = operation if parameters is None else interpolate(operation, parameters)
+        if not connection.autocommit and connection.session.trancount == 0 and not connection.closed:
+            text = "BEGIN TRANSACTION;\n" + text
+        sink = connection.run(text)
+        self.messages = [m for m in sink.messages if not m.is_error]
+        self._results = sink.result_sets
+        counts = [e.rowcount for e in sink.events if isinstance(e, StatementDone) and e.rowcount is not None]
+        self.rowcount = counts[-1] if counts else -1
+        self._show(0)
+        connection._raise_errors(sink)
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
+        total = 0
+        for parameters in seq_of_parameters:
+            self.execute(operation, parameters)
+            total += max(self.rowcount, 0)
+        self.rowcount = total
+
+    def _show(self, position: int) -> None:
+        self._position = position
+        if position < len(self._results):
+            result = self._results[position]
+            self.description = [
+                (c.name, c.type.name, None, c.type.length, c.type.precision, c.type.scale, c.nullable)
+                for c in result.columns
+            ]
+            self._rows = iter(result.rows)
+        else:
+            self.description = None
+            self._rows = iter(())
+
+    def nextset(self) -> bool | None:
+        if self._position + 1 >= len(self._results):
+            self._show(len(self._results))
+            return None
+        self._show(self._position + 1)
+        return True
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return next(self._rows, None)
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        count = size or self.arraysize
+        rows = []
+        for _ in range(count):
+            row = next(self._rows, None)
+            if row is None:
+                break
+            rows.append(row)
+        return rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self._rows
+
+    def close(self) -> None:
+        self._rows = iter(())
+
+    def setinputsizes(self, sizes: Any) -> None:
+        pass
+
+    def setoutputsize(self, size: Any, column: Any = None) -> None:
+        pass
+
+
+def literal(value: Any) -> str:
+    """A Python value as a T-SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | decimal.Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return "N'" + value.replace("'", "''") + "'"
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, datetime.datetime):
+        return "'" + value.isoformat(sep="T", timespec="microseconds") + "'"
+    if isinstance(value, datetime.date | datetime.time):
+        return "'" + value.isoformat() + "'"
+    if isinstance(value, uuid.UUID):
+        return "'" + str(value) + "'"
+    raise InterfaceError(f"cannot pass a {type(value).__name__} as a parameter")
+
+
+def interpolate(operation: str, parameters: Any) -> str:
+    if isinstance(parameters, Mapping):
+        return operation % {key: literal(value) for key, value in parameters.items()}
+    if not isinstance(parameters, list | tuple):
+        parameters = (parameters,)
+    return operation % tuple(literal(value) for value in parameters)

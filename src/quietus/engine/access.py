@@ -1,0 +1,362 @@
+"""Access methods: reading and writing rows under SQL Server's locking protocol.
+
+One ``RowAccess`` serves one statement of one transaction.  It takes the object-level intent lock, the row (KEY)
+locks each isolation level and hint asks for, waits when it must (through the task, so kills and LOCK_TIMEOUT
+work), and picks the version the reader may see.
+
+Read protocols (a ``ReadPolicy`` per table reference, from the isolation level and the table hints):
+
+| isolation / hint            | object lock | row lock          | held until        | sees            |
+|-----------------------------|-------------|-------------------|-------------------|-----------------|
+| READ UNCOMMITTED, NOLOCK    | Sch-S       | none              | -                 | dirty           |
+| READ COMMITTED (locking)    | IS          | S                 | the row is read   | latest committed |
+| READ_COMMITTED_SNAPSHOT on  | IS          | none              | -                 | statement snapshot |
+| REPEATABLE READ             | IS          | S                 | end of transaction | latest committed |
+| SERIALIZABLE, HOLDLOCK      | S           | none (covered)    | end of transaction | latest committed |
+| SNAPSHOT                    | IS          | none              | -                 | transaction snapshot |
+| UPDLOCK                     | IU          | U                 | end of transaction | latest committed |
+| XLOCK                       | IX          | X                 | end of transaction | latest committed |
+| TABLOCK / TABLOCKX          | S / X       | none (covered)    | end of transaction | latest committed |
+| READPAST                    | as above    | skip locked rows  |                   |                 |
+
+SERIALIZABLE takes a shared table lock instead of key-range locks: it blocks phantoms by blocking every writer of the
+table, which is stricter than SQL Server but never weaker.
+
+Writers take IX on the object and X on every key they write; the rows an UPDATE or DELETE considers are read with U
+locks (converted to X when written, released when the row does not qualify), exactly as SQL Server does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from quietus.engine.database import Database, stable_items
+from quietus.engine.locks import LockMode, LockRequest
+from quietus.engine.locks.resources import description, key_resource, object_resource
+from quietus.engine.scheduler import Task, WaitTimeout
+from quietus.engine.storage.keys import NULL_KEY
+from quietus.engine.storage.table import Index, Table
+from quietus.engine.storage.version import Version
+from quietus.engine.txn.transaction import Isolation, Transaction, UndoKind, UndoRecord
+from quietus.errors import sql_error
+
+Values = tuple[Any, ...]
+
+LOCKING = "locking"
+DIRTY = "dirty"
+SNAPSHOT = "snapshot"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPolicy:
+    visibility: str = LOCKING
+    object_mode: LockMode = LockMode.IS
+    row_mode: LockMode | None = LockMode.S
+    hold: bool = False  # keep row locks to the end of the transaction
+    readpast: bool = False
+
+
+def read_policy(
+    isolation: Isolation, hints: frozenset[str], rcsi: bool, for_write: bool = False
+) -> ReadPolicy:
+    """The read protocol for one table reference (see the module table)."""
+    if for_write:
+        return ReadPolicy(LOCKING, LockMode.IX, LockMode.U, hold=False, readpast="READPAST" in hints)
+    readpast = "READPAST" in hints
+    if "NOLOCK" in hints or "READUNCOMMITTED" in hints:
+        return ReadPolicy(DIRTY, LockMode.SCH_S, None)
+    if "TABLOCKX" in hints:
+        return ReadPolicy(LOCKING, LockMode.X, None, hold=True)
+    if "XLOCK" in hints:
+        return ReadPolicy(LOCKING, LockMode.IX, LockMode.X, hold=True, readpast=readpast)
+    if "UPDLOCK" in hints:
+        return ReadPolicy(LOCKING, LockMode.IU, LockMode.U, hold=True, readpast=readpast)
+    if "TABLOCK" in hints or "HOLDLOCK" in hints or "SERIALIZABLE" in hints:
+        return ReadPolicy(LOCKING, LockMode.S, None, hold=True)
+    if "REPEATABLEREAD" in hints:
+        return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, hold=True, readpast=readpast)
+    if "READCOMMITTEDLOCK" in hints:
+        return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, readpast=readpast)
+    if isolation is Isolation.READ_UNCOMMITTED:
+        return ReadPolicy(DIRTY, LockMode.SCH_S, None)
+    if isolation is Isolation.SNAPSHOT:
+        return ReadPolicy(SNAPSHOT, LockMode.IS, None)
+    if isolation is Isolation.SERIALIZABLE:
+        return ReadPolicy(LOCKING, LockMode.S, None, hold=True)
+    if isolation is Isolation.REPEATABLE_READ:
+        return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, hold=True, readpast=readpast)
+    if rcsi:
+        return ReadPolicy(SNAPSHOT, LockMode.IS, None)
+    return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, readpast=readpast)
+
+
+class RowAccess:
+    """Row reads and writes for one statement of ``txn``, waiting through ``task``."""
+
+    __slots__ = ("_fresh_update_locks", "db", "lock_timeout_ms", "snapshot_seq", "task", "txn")
+
+    def __init__(
+        self,
+        db: Database,
+        task: Task,
+        txn: Transaction,
+        lock_timeout_ms: int = -1,
+        snapshot_seq: int | None = None,
+    ) -> None:
+        self.db = db
+        self.task = task
+        self.txn = txn
+        self.lock_timeout_ms = lock_timeout_ms
+        self.snapshot_seq = snapshot_seq
+        self._fresh_update_locks: dict[int, list[Any]] = {}
+
+    # -- locks -----------------------------------------------------------------------------------------------
+
+    def lock(self, resource: Any, mode: LockMode, skip_if_busy: bool = False) -> bool:
+        """Acquire ``mode`` on ``resource`` for the transaction, waiting if need be.
+
+        Returns False only with ``skip_if_busy`` (READPAST) when the lock is not free.  Raises 1222 when
+        LOCK_TIMEOUT runs out, 1205 when chosen as a deadlock victim, ``Interrupted`` when killed.
+        """
+        locks = self.db.locks
+        request: LockRequest | None = locks.acquire(self.txn, resource, mode)
+        if request is None:
+            return True
+        if skip_if_busy or self.lock_timeout_ms == 0:
+            if locks.cancel(request):
+                if skip_if_busy:
+                    return False
+                raise sql_error(1222)
+            return True
+        timeout = None if self.lock_timeout_ms < 0 else self.lock_timeout_ms / 1000.0
+        try:
+            self.task.wait(
+                request.future,
+                f"LCK_M_{mode.display.upper().replace('-', '_')}",
+                _describe(resource),
+                timeout,
+            )
+        except WaitTimeout:
+            if locks.cancel(request):
+                raise sql_error(1222) from None
+        except BaseException:
+            locks.cancel(request)
+            raise
+        return True
+
+    def lock_object(self, table: Table, mode: LockMode) -> None:
+        self.lock(object_resource(self.db.database_id, table.object_id), mode)
+
+    def lock_row(self, table: Table, row_key: Any, mode: LockMode, skip_if_busy: bool = False) -> bool:
+        return self.lock(key_resource(self.db.database_id, table.object_id, 1, row_key), mode, skip_if_busy)
+
+    def unlock_row(self, table: Table, row_key: Any) -> None:
+        self.db.locks.release(self.txn, key_resource(self.db.database_id, table.object_id, 1, row_key))
+
+    # -- reads -----------------------------------------------------------------------------------------------
+
+    def begin_read(self, table: Table, policy: ReadPolicy) -> None:
+        self.lock_object(table, policy.object_mode)
+
+    def visible(self, head: Version | None, policy: ReadPolicy) -> Version | None:
+        txns = self.db.txns
+        if policy.visibility is LOCKING:
+            return txns.latest_committed(head, self.txn.xid)
+        if policy.visibility is DIRTY:
+            return txns.latest_dirty(head)
+        seq = self.snapshot_seq if self.snapshot_seq is not None else txns.last_commit_seq
+        return txns.as_of(head, seq, self.txn.xid)
+
+    def read_row(self, table: Table, row_key: Any, policy: ReadPolicy) -> Values | None:
+        """The visible values of one row (by clustered key), locking as the policy says; None if none."""
+        mode = policy.row_mode
+        if mode is not None:
+            fresh = (
+                mode is LockMode.U
+                and self.db.locks.held(
+                    self.txn, key_resource(self.db.database_id, table.object_id, 1, row_key)
+                )
+                is None
+            )
+            if not self.lock_row(table, row_key, mode, policy.readpast):
+                return None
+            if fresh:
+                self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
+            version = self.visible(table.rows.get(row_key), policy)
+            values = None if version is None else version.values
+            if not policy.hold and (values is None or mode is LockMode.S):
+                self.unlock_row(table, row_key)
+            return values
+        version = self.visible(table.rows.get(row_key), policy)
+        return None if version is None else version.values
+
+    def scan(self, table: Table, policy: ReadPolicy) -> Iterator[tuple[Any, Values]]:
+        """Every visible row in clustered-key order."""
+        mode = policy.row_mode
+        visible = self.visible
+        for row_key, head in stable_items(self.task, table):
+            if mode is None:
+                version = visible(head, policy)
+                if version is not None and version.values is not None:
+                    yield row_key, version.values
+                continue
+            values = self.read_row(table, row_key, policy)
+            if values is not None:
+                yield row_key, values
+
+    def seek_range(
+        self, table: Table, low: Any, high: Any, policy: ReadPolicy, reverse: bool = False
+    ) -> Iterator[tuple[Any, Values]]:
+        """Rows whose clustered key lies in [low, high]."""
+        keys = list(table.rows.irange(low, high, reverse=reverse))
+        for row_key in keys:
+            self.task.tick()
+            values = self.read_row(table, row_key, policy)
+            if values is not None:
+                yield row_key, values
+
+    def index_range(
+        self, table: Table, index: Index, low: Any, high: Any, policy: ReadPolicy
+    ) -> Iterator[tuple[Any, Values]]:
+        """Rows reached through a secondary index whose key lies in [low, high], re-checked on the version."""
+        seen = set()
+        for _index_key, row_key in list(index.scan(low, high)):
+            if row_key in seen:
+                continue
+            seen.add(row_key)
+            self.task.tick()
+            values = self.read_row(table, row_key, policy)
+            if values is not None and low <= index.key_of(values) <= high:
+                yield row_key, values
+
+    def take_fresh_update_locks(self, table: Table) -> list[Any]:
+        """Row keys this statement U-locked on ``table`` that the transaction did not hold before (an UPDATE
+        releases those of rows that did not qualify, as SQL Server does)."""
+        return self._fresh_update_locks.pop(table.object_id, [])
+
+    # -- writes ----------------------------------------------------------------------------------------------
+
+    def insert(self, table: Table, values: Values) -> Any:
+        """Insert a row; returns its clustered key.  2627/2601 on a duplicate key."""
+        row_key = table.new_row_key(values)
+        self.lock_row(table, row_key, LockMode.X)
+        if not table.is_heap:
+            head = table.rows.get(row_key)
+            current = self.db.txns.latest_committed(head, self.txn.xid)
+            if current is not None and current.values is not None:
+                primary = table.definition.primary_key
+                assert primary is not None
+                raise sql_error(
+                    2627,
+                    "PRIMARY KEY",
+                    primary.name,
+                    _qualified(table),
+                    _key_text(current.values, primary.columns),
+                )
+        self._check_unique(table, row_key, values, None)
+        self._push(table, row_key, values)
+        return row_key
+
+    def update(self, table: Table, row_key: Any, old: Values, new: Values, check_unique: bool = True) -> Any:
+        """Replace a row's values; a changed primary key moves the row.  Returns the row's (new) key.
+
+        With ``check_unique=False`` the caller checks unique indexes itself once the whole statement has
+        written (``check_unique``), as SQL Server checks constraints per statement, not per row."""
+        self.lock_row(table, row_key, LockMode.X)
+        self._check_snapshot_conflict(table, row_key)
+        if not table.is_heap:
+            assert table.key_of is not None
+            new_key = table.key_of(new)
+            if new_key != row_key:
+                self._push(table, row_key, None)
+                return self.insert(table, new)
+        if check_unique:
+            self._check_unique(table, row_key, new, old)
+        self._push(table, row_key, new)
+        return row_key
+
+    def check_unique(self, table: Table, row_key: Any, new: Values, old: Values | None) -> None:
+        """2627/2601 if ``new`` duplicates another live row's unique key (deferred statement-level check)."""
+        self._check_unique(table, row_key, new, old)
+
+    def delete(self, table: Table, row_key: Any) -> None:
+        self.lock_row(table, row_key, LockMode.X)
+        self._check_snapshot_conflict(table, row_key)
+        self._push(table, row_key, None)
+
+    def _push(self, table: Table, row_key: Any, values: Values | None) -> None:
+        version = table.push(row_key, values, self.txn.xid)
+        self.txn.undo.append(UndoRecord(UndoKind.ROW, table, row_key, version))
+
+    def _check_snapshot_conflict(self, table: Table, row_key: Any) -> None:
+        """SNAPSHOT isolation: writing a row someone committed after our snapshot began is error 3960."""
+        if self.txn.isolation is not Isolation.SNAPSHOT or self.txn.snapshot_seq is None:
+            return
+        head = table.rows.get(row_key)
+        newest = self.db.txns.latest_committed(head, self.txn.xid)
+        if newest is not None and newest.xmin != self.txn.xid:
+            seq = self.db.txns.commit_seq.get(newest.xmin, 0)
+            if seq > self.txn.snapshot_seq:
+                raise sql_error(3960, table.name, self.db.name)
+
+    def _check_unique(self, table: Table, row_key: Any, values: Values, old: Values | None) -> None:
+        for index in table.indexes:
+            definition = index.definition
+            if not definition.unique:
+                continue
+            index_key = index.key_of(values)
+            if old is not None and index.key_of(old) == index_key:
+                continue
+            while True:
+                conflict = self._unique_conflict(table, index, index_key, row_key)
+                if conflict is None:
+                    break
+                if isinstance(conflict, tuple):
+                    key_text = _key_text(conflict, definition.columns)
+                    if definition.unique_constraint:
+                        raise sql_error(2627, "UNIQUE KEY", definition.name, _qualified(table), key_text)
+                    raise sql_error(2601, _qualified(table), definition.name, key_text)
+                # Another transaction's uncommitted write may or may not stand: wait for it to end.
+                self.lock_row(table, conflict, LockMode.S)
+                self.unlock_row(table, conflict)
+
+    def _unique_conflict(self, table: Table, index: Index, index_key: Any, row_key: Any) -> Any:
+        """None if ``index_key`` is free; the duplicate row's values; or the key of a row to wait for."""
+        txns = self.db.txns
+        for other_key in index.row_keys(index_key):
+            if other_key == row_key:
+                continue
+            head = table.rows.get(other_key)
+            newest = txns.latest_dirty(head)
+            if newest is None:
+                continue
+            if newest.xmin != self.txn.xid and newest.xmin in txns.active:
+                return other_key
+            if newest.values is not None and index.key_of(newest.values) == index_key:
+                return newest.values
+        return None
+
+
+def _qualified(table: Table) -> str:
+    return f"{table.definition.schema_name}.{table.name}"
+
+
+def _key_text(values: Values, columns: tuple[int, ...]) -> str:
+    """The duplicate key as SQL Server prints it: ``(1)``, ``(abc, 2)``, ``(<NULL>)``."""
+    parts = ["<NULL>" if values[c] is None else str(values[c]) for c in columns]
+    return "(" + ", ".join(parts) + ")"
+
+
+def _describe(resource: Any) -> str:
+    """wait_resource as SQL Server shows it: ``KEY: 5:72057594043105280 (8194443284a0)``, ``OBJECT: 5:1013:0``."""
+    kind = resource[0]
+    if kind == "KEY":
+        return f"KEY: {resource[1]}:{resource[2]} {description(resource)}"
+    if kind == "OBJECT":
+        return f"OBJECT: {resource[1]}:{resource[2]}:0"
+    return f"{kind}: {resource[1]}"
+
+
+__all__ = ["DIRTY", "LOCKING", "NULL_KEY", "SNAPSHOT", "ReadPolicy", "RowAccess", "read_policy"]

@@ -1,0 +1,521 @@
+"""A database: its catalog, transactions, locks, log and background cleaner.
+
+Theory of operation
+-------------------
+Tables live in memory as version chains.  A transaction pushes versions and keeps an undo record for each.  At
+commit, the undo log is turned into one redo record (the final values of each written row, table definitions for
+DDL) which is appended to the write-ahead log; the transaction becomes visible only when the record is durable, then
+its locks are released.  Uncommitted work never reaches the log, so recovery is "load the checkpoint, replay the
+log", and a crash at any instant shows no uncommitted change.
+
+Rollback has two modes, per database (``ALTER DATABASE ... SET ACCELERATED_DATABASE_RECOVERY``):
+
+* classic: undo one record at a time, newest first, locks held until the end, progress counted (KILL ... WITH
+  STATUSONLY reads it); it cannot be interrupted;
+* accelerated: mark the transaction aborted (its versions become invisible at once), release every lock at once,
+  and leave the unlinking of its versions to the background cleaner, whose backlog is observable.
+
+Redo record (MessagePack, one per committed transaction): ``[xid, [op, ...]]`` where op is one of
+
+| op                                   | meaning                                                     |
+|--------------------------------------|-------------------------------------------------------------|
+| ``["w", object_id, row_id, values]`` | the row now has ``values`` (row_id only for heaps, else nil) |
+| ``["d", object_id, row_id, values]`` | the row is gone (``values`` = a prior image, to find its key) |
+| ``["ct", object_id, table_def]``     | table created                                                |
+| ``["rt", object_id, table_def]``     | table redefined                                              |
+| ``["dt", object_id]``                | table dropped                                                |
+| ``["id", object_id, last_identity]`` | identity high-water mark                                     |
+| ``["opt", name, value]``             | database option set                                          |
+
+Checkpoint chunks: the first is ``["catalog", next_object_id, options, [[table_def, identity_last, next_row_id],
+...]]``; then ``["rows", object_id, [[row_id, values], ...]]`` batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from quietus.engine.locks import LockManager
+from quietus.engine.scheduler import Task
+from quietus.engine.storage.codec import RowCodec
+from quietus.engine.storage.schema import TableDef
+from quietus.engine.storage.table import Table
+from quietus.engine.storage.version import Version
+from quietus.engine.txn.manager import TransactionManager
+from quietus.engine.txn.transaction import (
+    Isolation,
+    RollbackProgress,
+    Transaction,
+    TxnState,
+    UndoKind,
+    UndoRecord,
+)
+from quietus.engine.wal import WriteAheadLog, recover, write_checkpoint
+
+log = logging.getLogger("quietus.engine")
+
+_ROWS_PER_CHUNK = 10_000
+_UNDO_BATCH = 256  # undo records between yields in a rollback
+
+
+@dataclass
+class DatabaseOptions:
+    accelerated_recovery: bool = False
+    read_committed_snapshot: bool = False
+    allow_snapshot_isolation: bool = True
+
+    OPTION_NAMES = ("ACCELERATED_DATABASE_RECOVERY", "READ_COMMITTED_SNAPSHOT", "ALLOW_SNAPSHOT_ISOLATION")
+
+    def set(self, name: str, value: bool) -> None:
+        attribute = {
+            "ACCELERATED_DATABASE_RECOVERY": "accelerated_recovery",
+            "READ_COMMITTED_SNAPSHOT": "read_committed_snapshot",
+            "ALLOW_SNAPSHOT_ISOLATION": "allow_snapshot_isolation",
+        }[name]
+        setattr(self, attribute, value)
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "ACCELERATED_DATABASE_RECOVERY": self.accelerated_recovery,
+            "READ_COMMITTED_SNAPSHOT": self.read_committed_snapshot,
+            "ALLOW_SNAPSHOT_ISOLATION": self.allow_snapshot_isolation,
+        }
+
+
+@dataclass
+class CleanerStats:
+    """The background cleaner's backlog and work done (the accelerated-rollback view reads it)."""
+
+    aborted_versions_pending: int = 0
+    aborted_versions_removed: int = 0
+    superseded_pending: int = 0
+    superseded_removed: int = 0
+    aborted_transactions_pending: int = 0
+
+
+class Database:
+    def __init__(self, name: str, database_id: int, directory: Path | None, loop: asyncio.AbstractEventLoop):
+        self.name = name
+        self.database_id = database_id
+        self.directory = directory
+        self.loop = loop
+        self.options = DatabaseOptions()
+        self.txns = TransactionManager()
+        self.locks = LockManager(loop)
+        self.tables: dict[int, Table] = {}
+        self._names: dict[str, int] = {}
+        self._codecs: dict[int, RowCodec] = {}
+        self.next_object_id = 1_000
+        self.wal: WriteAheadLog | None = None
+        self._committing: dict[int, int] = {}  # xid -> lsn of its record, while not yet durable
+        self._pending_creates: dict[int, int] = {}  # object_id -> xid that created it, uncommitted
+        self._pending_drops: dict[int, tuple[int, Table]] = {}  # object_id -> (xid, table), uncommitted
+        self._pending_defs: dict[int, TableDef] = {}  # object_id -> committed definition while redefined
+        self._aborted_work: deque[tuple[int, list[UndoRecord]]] = deque()
+        self._superseded: deque[tuple[Table, Any]] = deque()
+        self.cleaner = CleanerStats()
+        self._cleaner_wakeup = asyncio.Event()
+        self.failed: BaseException | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, name: str, database_id: int, directory: Path | None, loop: asyncio.AbstractEventLoop
+    ) -> Database:
+        """Open (recovering if it exists) the database stored in ``directory``; None keeps it in memory only."""
+        database = cls(name, database_id, directory, loop)
+        if directory is not None:
+            database._recover(directory)
+            database.wal = WriteAheadLog.open(directory)
+        return database
+
+    def close(self) -> None:
+        if self.wal is not None:
+            self.wal.flush()
+            self.wal.close()
+            self.wal = None
+
+    def _recover(self, directory: Path) -> None:
+        recovered = recover(directory)
+        decoder = msgspec.msgpack.Decoder()
+        for chunk in recovered.checkpoint_chunks():
+            self._load_chunk(decoder.decode(chunk))
+        records = 0
+        for _lsn, payload in recovered.records():
+            self._replay(decoder.decode(payload))
+            records += 1
+        log.info(
+            "recovered database %s: checkpoint lsn %d, %d log records replayed",
+            self.name,
+            recovered.checkpoint_lsn,
+            records,
+        )
+
+    def _load_chunk(self, chunk: list[Any]) -> None:
+        if chunk[0] == "catalog":
+            _, self.next_object_id, options, tables = chunk
+            for option, value in options.items():
+                self.options.set(option, value)
+            for raw_def, identity_last, next_row_id in tables:
+                table = self._install_table(msgspec.convert(raw_def, TableDef))
+                table.identity_last = identity_last
+                table.next_row_id = next_row_id
+        else:
+            _, object_id, rows = chunk
+            table = self.tables[object_id]
+            codec = self._codecs[object_id]
+            for row_id, raw in rows:
+                values = codec.decode(raw)
+                table.load(row_id if table.is_heap else table.new_row_key(values), values)
+
+    def _replay(self, record: list[Any]) -> None:
+        _xid, ops = record
+        for op in ops:
+            kind = op[0]
+            if kind == "w" or kind == "d":
+                _, object_id, row_id, raw = op
+                table = self.tables[object_id]
+                values = self._codecs[object_id].decode(raw)
+                row_key = row_id if table.is_heap else table.new_row_key(values)
+                if table.is_heap and row_id >= table.next_row_id:
+                    table.next_row_id = row_id + 1
+                version = table.push(row_key, values if kind == "w" else None, 0)
+                table.truncate_chain(row_key, version)
+            elif kind == "ct":
+                self._install_table(msgspec.convert(op[2], TableDef))
+            elif kind == "rt":
+                self._redefine(self.tables[op[1]], msgspec.convert(op[2], TableDef))
+            elif kind == "dt":
+                self._uninstall_table(self.tables[op[1]])
+            elif kind == "id":
+                self.tables[op[1]].identity_last = op[2]
+            elif kind == "opt":
+                self.options.set(op[1], op[2])
+
+    # -- catalog ---------------------------------------------------------------------------------------------
+
+    def table_by_name(self, name: str) -> Table | None:
+        object_id = self._names.get(name.casefold())
+        return None if object_id is None else self.tables[object_id]
+
+    def allocate_object_id(self) -> int:
+        self.next_object_id += 1
+        return self.next_object_id
+
+    def codec(self, table: Table) -> RowCodec:
+        return self._codecs[table.object_id]
+
+    def _install_table(self, definition: TableDef) -> Table:
+        table = Table(definition)
+        self.tables[definition.object_id] = table
+        self._names[definition.name.casefold()] = definition.object_id
+        self._codecs[definition.object_id] = RowCodec(definition)
+        self.next_object_id = max(self.next_object_id, definition.object_id)
+        return table
+
+    def _uninstall_table(self, table: Table) -> None:
+        self.tables.pop(table.object_id, None)
+        if self._names.get(table.name.casefold()) == table.object_id:
+            del self._names[table.name.casefold()]
+
+    def _redefine(self, table: Table, definition: TableDef) -> None:
+        old_name = table.name.casefold()
+        if self._names.get(old_name) == table.object_id:
+            del self._names[old_name]
+        table.redefine(definition)
+        self._names[definition.name.casefold()] = table.object_id
+        self._codecs[table.object_id] = RowCodec(definition)
+
+    def create_table(self, txn: Transaction, definition: TableDef) -> Table:
+        table = self._install_table(definition)
+        self._pending_creates[table.object_id] = txn.xid
+        txn.undo.append(UndoRecord(UndoKind.CREATE_TABLE, table))
+        return table
+
+    def drop_table(self, txn: Transaction, table: Table) -> None:
+        self._uninstall_table(table)
+        self._pending_drops[table.object_id] = (txn.xid, table)
+        txn.undo.append(UndoRecord(UndoKind.DROP_TABLE, table))
+
+    def redefine_table(self, txn: Transaction, table: Table, definition: TableDef) -> None:
+        """Change a table's definition (ALTER TABLE, CREATE/DROP INDEX) inside ``txn``."""
+        self._pending_defs.setdefault(table.object_id, table.definition)
+        txn.undo.append(UndoRecord(UndoKind.REDEFINE_TABLE, table, before=table.definition))
+        self._redefine(table, definition)
+
+    def set_option(self, txn: Transaction, name: str, value: bool) -> None:
+        self.options.set(name, value)
+        txn.undo.append(UndoRecord(UndoKind.SET_OPTION, _OPTION_TABLE, row_key=name, before=not value))
+
+    # -- transactions ----------------------------------------------------------------------------------------
+
+    def begin(self, session_id: int, isolation: Isolation, explicit: bool, name: str = "") -> Transaction:
+        return self.txns.begin(session_id, isolation, explicit, name)
+
+    def commit(self, task: Task, txn: Transaction) -> None:
+        """Make ``txn`` durable and visible, then release its locks.  Runs inside ``task``; not interruptible
+        once the record is appended (a kill arriving now finds the transaction committed)."""
+        if self.failed is not None:
+            raise self.failed
+        txn.state = TxnState.COMMITTING
+        if txn.has_writes and self.wal is not None:
+            payload = self._redo_record(txn)
+            future = self.wal.append(payload)
+            self._committing[txn.xid] = self.wal.last_lsn
+            with task.noninterruptible():
+                try:
+                    task.wait(asyncio.wrap_future(future), "WRITELOG")
+                except Exception as exc:
+                    self.failed = exc
+                    log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
+                    raise
+                finally:
+                    self._committing.pop(txn.xid, None)
+        self.txns.mark_committed(txn)
+        txn.state = TxnState.COMMITTED
+        self._settle_catalog(txn, committed=True)
+        self.locks.release_all(txn)
+        if txn.undo:
+            self._superseded.extend((r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW)
+            self.cleaner.superseded_pending = len(self._superseded)
+            self._cleaner_wakeup.set()
+
+    def _redo_record(self, txn: Transaction) -> bytes:
+        ops: list[Any] = []
+        for record in txn.undo:
+            table = record.table
+            if record.kind is UndoKind.ROW:
+                version = record.version
+                assert version is not None
+                row_id = record.row_key if table.is_heap else None
+                codec = self._codecs[table.object_id]
+                if version.values is not None:
+                    ops.append(("w", table.object_id, row_id, codec.encode(version.values)))
+                else:
+                    image = _prior_image(version)
+                    if image is not None:
+                        ops.append(("d", table.object_id, row_id, codec.encode(image)))
+            elif record.kind is UndoKind.CREATE_TABLE:
+                ops.append(("ct", table.object_id, msgspec.to_builtins(table.definition)))
+            elif record.kind is UndoKind.DROP_TABLE:
+                ops.append(("dt", table.object_id))
+            elif record.kind is UndoKind.SET_OPTION:
+                ops.append(("opt", record.row_key, not record.before))
+            else:
+                ops.append(("rt", table.object_id, msgspec.to_builtins(table.definition)))
+        for object_id, last in txn.identity_changes.items():
+            ops.append(("id", object_id, last))
+        return msgspec.msgpack.encode((txn.xid, ops))
+
+    def _settle_catalog(self, txn: Transaction, committed: bool) -> None:
+        for record in txn.undo:
+            object_id = record.table.object_id
+            if record.kind is UndoKind.CREATE_TABLE:
+                self._pending_creates.pop(object_id, None)
+            elif record.kind is UndoKind.DROP_TABLE:
+                self._pending_drops.pop(object_id, None)
+            elif record.kind is UndoKind.REDEFINE_TABLE:
+                self._pending_defs.pop(object_id, None)
+
+    def rollback(self, task: Task, txn: Transaction) -> None:
+        """Roll ``txn`` back completely and release its locks (classic or accelerated, by database option)."""
+        if txn.state in (TxnState.ROLLED_BACK, TxnState.COMMITTED):
+            return
+        accelerated = self.options.accelerated_recovery and self._only_rows(txn)
+        if accelerated:
+            self._abort_accelerated(txn)
+        else:
+            txn.state = TxnState.ROLLING_BACK
+            self._undo(task, txn, 0)
+            self.txns.mark_aborted(txn, versions_left=False)
+            txn.state = TxnState.ROLLED_BACK
+            self.locks.release_all(txn)
+
+    def rollback_to_savepoint(self, task: Task, txn: Transaction, savepoint_index: int) -> None:
+        """ROLLBACK TRAN savepoint: undo after the savepoint, keep the locks and the savepoint itself."""
+        _, position = txn.savepoints[savepoint_index]
+        self._undo(task, txn, position)
+        del txn.savepoints[savepoint_index + 1 :]
+
+    def undo_to(self, task: Task, txn: Transaction, position: int) -> None:
+        """Undo the records after ``position`` (a failed statement inside a transaction); locks stay held."""
+        self._undo(task, txn, position)
+
+    def _only_rows(self, txn: Transaction) -> bool:
+        return all(record.kind is UndoKind.ROW for record in txn.undo)
+
+    def _abort_accelerated(self, txn: Transaction) -> None:
+        """Constant-time abort: invisible at once, every lock released at once, versions left to the cleaner."""
+        undo = txn.undo
+        txn.undo = []
+        self.txns.mark_aborted(txn, versions_left=bool(undo))
+        txn.state = TxnState.ROLLED_BACK
+        txn.rollback_progress = RollbackProgress(total=0)
+        self.locks.release_all(txn)
+        if undo:
+            self._aborted_work.append((txn.xid, undo))
+            self.cleaner.aborted_versions_pending += len(undo)
+            self.cleaner.aborted_transactions_pending += 1
+            self._cleaner_wakeup.set()
+
+    def _undo(self, task: Task, txn: Transaction, stop: int) -> None:
+        """Undo records newest first down to position ``stop``; counts progress; cannot be interrupted."""
+        undo = txn.undo
+        progress = RollbackProgress(total=len(undo) - stop)
+        if stop == 0:
+            txn.rollback_progress = progress
+        with task.noninterruptible():
+            while len(undo) > stop:
+                for _ in range(min(_UNDO_BATCH, len(undo) - stop)):
+                    self._undo_one(txn, undo.pop())
+                    progress.done += 1
+                task.tick()
+        progress.finished = progress.started if progress.total == 0 else None
+        if stop == 0:
+            txn.identity_changes.clear()
+
+    def _undo_one(self, txn: Transaction, record: UndoRecord) -> None:
+        table = record.table
+        if record.kind is UndoKind.ROW:
+            assert record.version is not None
+            table.unlink(record.row_key, record.version)
+        elif record.kind is UndoKind.CREATE_TABLE:
+            self._uninstall_table(table)
+            self._pending_creates.pop(table.object_id, None)
+        elif record.kind is UndoKind.DROP_TABLE:
+            self.tables[table.object_id] = table
+            self._names[table.name.casefold()] = table.object_id
+            self._pending_drops.pop(table.object_id, None)
+        elif record.kind is UndoKind.SET_OPTION:
+            self.options.set(record.row_key, record.before)
+        else:
+            self._redefine(table, record.before)
+            if self._pending_defs.get(table.object_id) is record.before:
+                self._pending_defs.pop(table.object_id, None)
+
+    # -- background cleaner ----------------------------------------------------------------------------------
+
+    async def run_cleaner(self, task: Task) -> None:
+        """The version cleaner: a system task removing aborted and superseded versions, yielding as it goes."""
+        while True:
+            await self._cleaner_wakeup.wait()
+            self._cleaner_wakeup.clear()
+            await task.run(self.clean_once, task)
+
+    def clean_once(self, task: Task) -> None:
+        while self._aborted_work:
+            xid, undo = self._aborted_work[0]
+            while undo:
+                record = undo.pop()
+                if record.kind is UndoKind.ROW and record.version is not None:
+                    record.table.unlink(record.row_key, record.version)
+                self.cleaner.aborted_versions_pending -= 1
+                self.cleaner.aborted_versions_removed += 1
+                task.tick()
+            self._aborted_work.popleft()
+            self.txns.forget_aborted(xid)
+            self.cleaner.aborted_transactions_pending -= 1
+        horizon = self.txns.oldest_snapshot
+        if horizon is not None:
+            return  # superseded versions may still be seen by a snapshot: keep them until it ends
+        while self._superseded:
+            table, row_key = self._superseded.popleft()
+            head = table.rows.get(row_key)
+            if head is not None:
+                keep = self.txns.latest_committed(head, -1)
+                if keep is not None and keep.xmin not in self.txns.active:
+                    table.truncate_chain(row_key, keep)
+            self.cleaner.superseded_removed += 1
+            self.cleaner.superseded_pending = len(self._superseded)
+            task.tick()
+
+    # -- checkpoint ------------------------------------------------------------------------------------------
+
+    def checkpoint(self, task: Task) -> int:
+        """Write the committed state to a checkpoint and truncate the log; returns the checkpoint's LSN."""
+        if self.wal is None or self.directory is None:
+            return 0
+        lsn = min(self._committing.values()) - 1 if self._committing else self.wal.last_lsn
+        seq = self.txns.take_snapshot()
+        try:
+            chunks = list(self._checkpoint_chunks(task, seq))
+        finally:
+            self.txns.release_snapshot(seq)
+        directory = self.directory
+        task.wait(self.loop.run_in_executor(None, write_checkpoint, directory, lsn, chunks), "CHECKPOINT")
+        return lsn
+
+    def _committed_tables(self) -> list[Table]:
+        tables = [t for oid, t in self.tables.items() if oid not in self._pending_creates]
+        tables.extend(table for _, table in self._pending_drops.values())
+        return tables
+
+    def _checkpoint_chunks(self, task: Task, seq: int) -> Iterator[bytes]:
+        encode = msgspec.msgpack.encode
+        tables = self._committed_tables()
+        catalog = []
+        for table in tables:
+            definition = self._pending_defs.get(table.object_id, table.definition)
+            catalog.append((msgspec.to_builtins(definition), table.identity_last, table.next_row_id))
+        yield encode(("catalog", self.next_object_id, self.options.as_dict(), catalog))
+        for table in tables:
+            codec = self._codecs[table.object_id]
+            batch: list[Any] = []
+            for row_key, values in self.scan_as_of(task, table, seq):
+                batch.append((row_key if table.is_heap else None, codec.encode(values)))
+                if len(batch) >= _ROWS_PER_CHUNK:
+                    yield encode(("rows", table.object_id, batch))
+                    batch = []
+            if batch:
+                yield encode(("rows", table.object_id, batch))
+
+    def scan_as_of(self, task: Task, table: Table, seq: int) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+        """Every row visible at commit sequence ``seq``, in key order; survives yields by re-seeking."""
+        as_of = self.txns.as_of
+        for row_key, head in stable_items(task, table):
+            version = as_of(head, seq, -1)
+            if version is not None and version.values is not None:
+                yield row_key, version.values
+
+
+class _OptionTable:
+    """Stands in for a table in undo records of database option changes."""
+
+    object_id = -1
+    name = "(database options)"
+
+
+_OPTION_TABLE: Any = _OptionTable()
+
+
+def _prior_image(version: Version) -> tuple[Any, ...] | None:
+    older = version.prev
+    while older is not None:
+        if older.values is not None:
+            return older.values
+        older = older.prev
+    return None
+
+
+def stable_items(task: Task, table: Table, batch: int = 256) -> Iterator[tuple[Any, Version]]:
+    """Iterate a table's (row_key, head) in key order in batches, re-seeking after each batch so that the
+    iteration survives yields and concurrent inserts and deletes (the caller may wait between rows)."""
+    rows = table.rows
+    keys = list(itertools.islice(rows.irange(), batch))
+    while keys:
+        for row_key in keys:
+            head = rows.get(row_key)
+            if head is not None:
+                yield row_key, head
+            task.tick()
+        keys = list(itertools.islice(rows.irange(minimum=keys[-1], inclusive=(False, True)), batch))

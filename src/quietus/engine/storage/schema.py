@@ -1,0 +1,77 @@
+"""Table definitions: what the catalog persists (checkpoint and log) and what the SQL layer binds against.
+
+These are msgspec structs so that they encode to MessagePack without pickle.  Column types are kept as SQL Server
+type names with length/precision/scale; the SQL layer turns them into its own type objects.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class ColumnDef(msgspec.Struct, frozen=True):
+    name: str
+    type_name: str  # SQL Server type name, lower case: int, nvarchar, decimal, ...
+    length: int | None = None  # characters or bytes; None = MAX (for var types) or not applicable
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    identity_seed: int | None = None  # set for the IDENTITY column
+    identity_increment: int | None = None
+    default_sql: str | None = None  # the DEFAULT expression as T-SQL text, compiled by the SQL layer
+
+
+class IndexDef(msgspec.Struct, frozen=True):
+    index_id: int  # 1 = the clustered primary key (or the hidden row id), 2.. = secondary indexes
+    name: str
+    columns: tuple[int, ...]  # column positions
+    descending: tuple[bool, ...] = ()
+    unique: bool = False
+    primary_key: bool = False
+    unique_constraint: bool = False  # a UNIQUE constraint (error 2627) rather than a unique index (2601)
+
+
+class CheckDef(msgspec.Struct, frozen=True):
+    name: str
+    expression_sql: str
+
+
+class ForeignKeyDef(msgspec.Struct, frozen=True):
+    name: str
+    columns: tuple[int, ...]
+    referenced_object_id: int
+    referenced_columns: tuple[int, ...]
+
+
+class TableDef(msgspec.Struct, frozen=True):
+    object_id: int
+    name: str
+    columns: tuple[ColumnDef, ...]
+    indexes: tuple[IndexDef, ...] = ()  # includes the primary key index if any
+    checks: tuple[CheckDef, ...] = ()
+    foreign_keys: tuple[ForeignKeyDef, ...] = ()
+    schema_name: str = "dbo"
+
+    @property
+    def primary_key(self) -> IndexDef | None:
+        for index in self.indexes:
+            if index.primary_key:
+                return index
+        return None
+
+    def column_position(self, name: str) -> int | None:
+        folded = name.casefold()
+        for position, column in enumerate(self.columns):
+            if column.name.casefold() == folded:
+                return position
+        return None
+
+    @property
+    def identity_position(self) -> int | None:
+        for position, column in enumerate(self.columns):
+            if column.identity_seed is not None:
+                return position
+        return None
+
+
+STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext"})

@@ -1,0 +1,150 @@
+"""A transaction: its identity, isolation, undo log, savepoints and rollback progress.
+
+State diagram (the function that makes each transition in parentheses)::
+
+    ACTIVE --(TransactionManager.commit: record appended)--> COMMITTING --(record durable)--> COMMITTED
+    ACTIVE --(TransactionManager.rollback, classic)--> ROLLING_BACK --(undo log empty)--> ROLLED_BACK
+    ACTIVE --(TransactionManager.rollback, accelerated)--> ROLLED_BACK   (versions left to the cleaner)
+    ACTIVE --(doom: an error under XACT_ABORT, a kill)--> ACTIVE with doomed=True (only rollback is allowed)
+
+Invariants
+----------
+1. Every change the transaction made to a table has an undo record, in order; the undo log is both the rollback
+   plan and (at commit) the source of the redo record written to the log.
+2. A savepoint is a position in the undo log; rolling back to it undoes the records after it and keeps the locks.
+3. ``undo_done <= undo_total`` during a rollback; progress figures come only from these counters and the measured
+   rate, never from guesses.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from quietus.engine.storage.table import Table
+from quietus.engine.storage.version import Version
+
+
+class Isolation(enum.IntEnum):
+    """Values as the TDS ISOLATION_LEVEL byte and sys.dm_exec_sessions.transaction_isolation_level."""
+
+    READ_UNCOMMITTED = 1
+    READ_COMMITTED = 2
+    REPEATABLE_READ = 3
+    SERIALIZABLE = 4
+    SNAPSHOT = 5
+
+
+class TxnState(enum.Enum):
+    ACTIVE = "active"
+    COMMITTING = "committing"
+    COMMITTED = "committed"
+    ROLLING_BACK = "rolling back"
+    ROLLED_BACK = "rolled back"
+
+
+class UndoKind(enum.Enum):
+    ROW = "row"  # a version pushed onto a row chain
+    CREATE_TABLE = "create table"
+    DROP_TABLE = "drop table"
+    REDEFINE_TABLE = "redefine table"
+    SET_OPTION = "set option"  # a database option; row_key holds its name, before its old value
+
+
+@dataclass(slots=True)
+class UndoRecord:
+    kind: UndoKind
+    table: Table
+    row_key: Any = None
+    version: Version | None = None
+    before: Any = None  # the previous definition for REDEFINE_TABLE
+
+
+@dataclass(slots=True)
+class RollbackProgress:
+    """What KILL ... WITH STATUSONLY and sys.dm_exec_requests.percent_complete read."""
+
+    total: int
+    done: int = 0
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total == 0 else 100.0 * self.done / self.total
+
+    @property
+    def rate(self) -> float | None:
+        """Undo records per second measured so far, or None before any was undone."""
+        elapsed = time.monotonic() - self.started
+        if self.done == 0 or elapsed <= 0:
+            return None
+        return self.done / elapsed
+
+    def seconds_left(self) -> float | None:
+        rate = self.rate
+        if rate is None:
+            return None
+        return (self.total - self.done) / rate
+
+
+class Transaction:
+    __slots__ = (
+        "begin_time",
+        "deadlock_priority",
+        "doomed",
+        "explicit",
+        "identity_changes",
+        "isolation",
+        "name",
+        "rollback_progress",
+        "savepoints",
+        "session_id",
+        "snapshot_seq",
+        "state",
+        "undo",
+        "xid",
+    )
+
+    def __init__(
+        self, xid: int, session_id: int, isolation: Isolation, explicit: bool, name: str = ""
+    ) -> None:
+        self.xid = xid
+        self.session_id = session_id
+        self.isolation = isolation
+        self.explicit = explicit
+        self.name = name
+        self.state = TxnState.ACTIVE
+        self.begin_time = time.time()
+        self.undo: list[UndoRecord] = []
+        self.savepoints: list[tuple[str, int]] = []
+        self.deadlock_priority = 0
+        self.doomed = False
+        self.snapshot_seq: int | None = None
+        self.rollback_progress: RollbackProgress | None = None
+        self.identity_changes: dict[int, int] = {}
+
+    # The LockOwner protocol: session_id, deadlock_priority, work.
+    @property
+    def work(self) -> int:
+        return len(self.undo)
+
+    @property
+    def has_writes(self) -> bool:
+        return bool(self.undo) or bool(self.identity_changes)
+
+    def savepoint(self, name: str) -> None:
+        self.savepoints.append((name, len(self.undo)))
+
+    def find_savepoint(self, name: str) -> int | None:
+        """Index in ``savepoints`` of the newest savepoint called ``name`` (case-insensitive), if any."""
+        folded = name.casefold()
+        for position in range(len(self.savepoints) - 1, -1, -1):
+            if self.savepoints[position][0].casefold() == folded:
+                return position
+        return None
+
+    def __repr__(self) -> str:
+        return f"Transaction(xid={self.xid}, session={self.session_id}, {self.state.value})"

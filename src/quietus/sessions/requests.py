@@ -1,0 +1,87 @@
+"""Running a request for a session, and ending sessions: where a kill is turned into its consequences.
+
+The victim unwinds itself: a request whose task was interrupted rolls its own work back (a kill: the whole
+transaction; an attention: the current statement, the transaction stays as SQL Server leaves it), inside its own
+task and without further interruption, and then reports what its client should see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+
+from quietus.engine.interrupts import Interrupted, InterruptReason
+from quietus.engine.scheduler import Task
+from quietus.sessions.session import Session, SessionStatus
+from quietus.sql.batch import BatchRunner
+from quietus.sql.context import ExecContext
+from quietus.sql.environment import Environment
+from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
+
+
+class Outcome(enum.Enum):
+    COMPLETED = "completed"  # the batch ran to its end (errors included)
+    CANCELLED = "cancelled"  # attention: the client gets DONE_ATTN; the session lives
+    SESSION_ENDED = "session ended"  # killed (596 sent) or otherwise ended: close the connection
+
+
+async def run_batch(session: Session, env: Environment, text: str, sink: ResultSink) -> Outcome:
+    loop = asyncio.get_running_loop()
+    task = Task(loop)
+    session.begin_request(task, text)
+    ctx = ExecContext(session, task, env, sink)
+    try:
+        return await task.run(_run, ctx, text)
+    finally:
+        session.end_request()
+
+
+def _run(ctx: ExecContext, text: str) -> Outcome:
+    runner = BatchRunner(ctx)
+    try:
+        runner.run(text)
+        return Outcome.COMPLETED
+    except Interrupted as interrupt:
+        with ctx.task.noninterruptible():
+            return _unwind(runner, ctx, interrupt)
+
+
+def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:
+    session = ctx.session
+    if interrupt.ends_session:
+        runner.rollback_all()
+        error = interrupt.client_error()
+        if error is not None:
+            ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
+            ctx.sink.done(StatementDone(None, error=True))
+        session.status = SessionStatus.KILLED
+        return Outcome.SESSION_ENDED
+    # ATTENTION: the running statement was undone by the runner; an open transaction survives unless
+    # XACT_ABORT is ON (SQL Server's behaviour on a client cancel or query timeout).
+    if session.options["XACT_ABORT"]:
+        runner.rollback_all()
+    return Outcome.CANCELLED
+
+
+async def end_session(session: Session, env: Environment) -> None:
+    """The connection is gone (closed, killed, lost): roll back what it left open, in a task of its own."""
+    if session.txn is None:
+        return
+    loop = asyncio.get_running_loop()
+    task = Task(loop)
+
+    def rollback() -> None:
+        txn = session.txn
+        if txn is None:
+            return
+        database = env.database(session.database)
+        if database is not None:
+            with task.noninterruptible():
+                database.rollback(task, txn)
+        session.txn = None
+        session.trancount = 0
+
+    await task.run(rollback)
+
+
+__all__ = ["InterruptReason", "Outcome", "TransactionEvent", "end_session", "run_batch"]

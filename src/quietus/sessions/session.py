@@ -1,0 +1,156 @@
+"""A session: one authenticated connection's identity, SET options, transaction nesting and current request.
+
+State diagram (sys.dm_exec_sessions.status; the method behind each transition in parentheses)::
+
+    sleeping --(begin_request)--> running --(end_request)--> sleeping
+    sleeping|running --(Registry.kill)--> killed --(the session's own task unwinds: rollback, release)--> ended
+
+Invariants
+----------
+1. ``trancount`` is 0 exactly when ``txn`` is None or ``txn`` is an autocommit statement transaction.
+2. ``(session_id, serial)`` names one session for ever: an id is reused only with a higher serial.
+3. Only the session's own task changes its transaction; a killer only sets the task's interrupt reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from quietus.engine.interrupts import InterruptReason
+from quietus.engine.scheduler import Task
+from quietus.engine.txn.transaction import Isolation, Transaction
+
+
+class SessionStatus(enum.Enum):
+    SLEEPING = "sleeping"
+    RUNNING = "running"
+    DORMANT = "dormant"
+    KILLED = "killed"
+    ENDED = "ended"
+
+
+# SET options a session carries, with their defaults for a connection that did not change them (the ODBC/TDS
+# defaults SQL Server applies at login).
+ON_OFF_OPTIONS: dict[str, bool] = {
+    "XACT_ABORT": False,
+    "IMPLICIT_TRANSACTIONS": False,
+    "NOCOUNT": False,
+    "ANSI_NULLS": True,
+    "ANSI_WARNINGS": True,
+    "ANSI_PADDING": True,
+    "ANSI_NULL_DFLT_ON": True,
+    "ARITHABORT": True,
+    "CONCAT_NULL_YIELDS_NULL": True,
+    "QUOTED_IDENTIFIER": True,
+    "CURSOR_CLOSE_ON_COMMIT": False,
+    "NUMERIC_ROUNDABORT": False,
+    "ANSI_DEFAULTS": False,
+    "FMTONLY": False,
+    "NOEXEC": False,
+    "PARSEONLY": False,
+    "SHOWPLAN_TEXT": False,
+    "SHOWPLAN_ALL": False,
+    "SHOWPLAN_XML": False,
+    "STATISTICS IO": False,
+    "STATISTICS TIME": False,
+    "STATISTICS XML": False,
+    "STATISTICS PROFILE": False,
+    "FORCEPLAN": False,
+    "NO_BROWSETABLE": False,
+}
+
+DEADLOCK_PRIORITY_NAMES = {"LOW": -5, "NORMAL": 0, "HIGH": 5}
+
+
+@dataclass
+class ErrorState:
+    """What ERROR_NUMBER(), ERROR_MESSAGE() ... return inside a CATCH block."""
+
+    number: int
+    severity: int
+    state: int
+    message: str
+    line: int
+    procedure: str = ""
+
+
+@dataclass
+class Session:
+    session_id: int
+    serial: int
+    login_name: str = "sa"
+    is_user_process: bool = True
+    host_name: str = ""
+    program_name: str = ""
+    host_process_id: int | None = None
+    client_interface_name: str = ""
+    database: str = "master"
+    login_time: datetime.datetime = field(default_factory=datetime.datetime.now)
+    status: SessionStatus = SessionStatus.SLEEPING
+    options: dict[str, bool] = field(default_factory=lambda: dict(ON_OFF_OPTIONS))
+    isolation: Isolation = Isolation.READ_COMMITTED
+    lock_timeout_ms: int = -1
+    deadlock_priority: int = 0
+    rowcount_limit: int = 0
+    textsize: int = 2147483647
+    language: str = "us_english"
+    date_format: str = "mdy"
+    date_first: int = 7
+    identity_insert: str | None = None  # the table with IDENTITY_INSERT ON, if any
+    # transaction nesting
+    txn: Transaction | None = None
+    trancount: int = 0
+    doomed: bool = False  # the transaction is uncommittable (XACT_STATE() = -1)
+    # per-request state
+    task: Task | None = None
+    request_id: int = 0
+    request_start: float = 0.0
+    last_request_start_time: datetime.datetime | None = None
+    last_request_end_time: datetime.datetime | None = None
+    statement_text: str = ""
+    command: str = "AWAITING COMMAND"
+    rowcount: int = 0  # @@ROWCOUNT
+    error: int = 0  # @@ERROR
+    identity: Any = None  # @@IDENTITY
+    scope_identity: Any = None
+    catch_stack: list[ErrorState] = field(default_factory=list)
+    kill_reason: InterruptReason | None = None
+    # What the server layer attaches (connection, audit hooks); the engine never reads it.
+    attachments: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def open_transaction_count(self) -> int:
+        return self.trancount
+
+    def option(self, name: str) -> bool:
+        return self.options[name]
+
+    def begin_request(self, task: Task, text: str) -> None:
+        self.task = task
+        self.request_id += 1
+        self.status = SessionStatus.RUNNING
+        self.request_start = time.monotonic()
+        self.last_request_start_time = datetime.datetime.now()
+        self.statement_text = text
+        if self.kill_reason is not None:
+            task.set_interrupt(self.kill_reason)
+
+    def end_request(self) -> None:
+        self.task = None
+        self.command = "AWAITING COMMAND"
+        if self.status is SessionStatus.RUNNING:
+            self.status = SessionStatus.SLEEPING
+        self.last_request_end_time = datetime.datetime.now()
+
+    def interrupt(self, reason: InterruptReason) -> bool:
+        """Set the kill/cancel reason for the current request (first reason wins); wake it if it waits."""
+        if reason is not InterruptReason.ATTENTION and self.kill_reason is None:
+            self.kill_reason = reason
+        task = self.task
+        if task is None:
+            return False
+        return task.set_interrupt(reason)

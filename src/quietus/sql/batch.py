@@ -1,0 +1,802 @@
+"""Running a T-SQL batch: control of flow, variables, transactions and SQL Server's error semantics.
+
+Transactions (@@TRANCOUNT as SQL Server counts it):
+
+| statement                 | trancount 0                          | trancount n > 0                              |
+|---------------------------|--------------------------------------|----------------------------------------------|
+| BEGIN TRAN                | start a transaction; 1               | n + 1 (nothing else)                         |
+| COMMIT                    | error 3902                           | n - 1; commit when it reaches 0              |
+| ROLLBACK [outer name]     | error 3903                           | roll back everything; 0                      |
+| ROLLBACK savepoint        | error 3903                           | undo to the savepoint; n                     |
+| SAVE TRAN name            | error 628                            | mark a savepoint                             |
+| DML/DDL/SELECT            | its own transaction, committed at its end (*) | runs inside                             |
+
+(*) with SET IMPLICIT_TRANSACTIONS ON it opens a transaction instead and leaves trancount at 1.
+
+Errors (what happens after a statement fails):
+
+| situation                                    | the failed statement | the transaction          | the batch       |
+|----------------------------------------------|----------------------|--------------------------|-----------------|
+| ordinary error (2627, 515, 547, 8134 ...)    | undone               | stays open               | continues       |
+| batch-aborting error (1205, 245, 208, ...)   | undone               | stays open (1205: rolled back) | ends      |
+| any error with XACT_ABORT ON                 | undone               | rolled back              | ends            |
+| error inside TRY                             | undone               | open; doomed if XACT_ABORT ON | CATCH runs |
+| kill / attention (``Interrupted``)           | undone               | the session layer decides | ends           |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import decimal
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from quietus.engine.access import RowAccess
+from quietus.engine.interrupts import Interrupted
+from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
+from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState
+from quietus.sql import ddl, dml
+from quietus.sql.builtins_format import format_raiserror
+from quietus.sql.context import ExecContext
+from quietus.sql.dialect import parse_batch_cached
+from quietus.sql.dialect import statements as st
+from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.planner import Planner
+from quietus.sql.results import MessageEvent, ResultColumn, StatementDone, TransactionEvent
+from quietus.sql.types import convert
+from quietus.sql.types_base import (
+    BIGINT,
+    BIT,
+    DATE,
+    DECIMAL,
+    FLOAT,
+    INT,
+    NVARCHAR,
+    TIME,
+    UNIQUEIDENTIFIER,
+    VARBINARY,
+    SqlType,
+    datetime2,
+    type_from_sqlglot,
+)
+
+# Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
+BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156})
+
+# Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
+_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
+
+_ISOLATION_NAMES = {
+    "READ UNCOMMITTED": Isolation.READ_UNCOMMITTED,
+    "READ COMMITTED": Isolation.READ_COMMITTED,
+    "REPEATABLE READ": Isolation.REPEATABLE_READ,
+    "SERIALIZABLE": Isolation.SERIALIZABLE,
+    "SNAPSHOT": Isolation.SNAPSHOT,
+}
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: int | None) -> None:
+        self.value = value
+
+
+class _AbortBatch(Exception):
+    """The batch ends here; the error has already been reported."""
+
+
+class BatchRunner:
+    def __init__(self, ctx: ExecContext) -> None:
+        self.ctx = ctx
+        self.session = ctx.session
+        self.try_depth = 0
+
+    # -- entry -----------------------------------------------------------------------------------------------
+
+    def run(self, text: str) -> None:
+        """Parse and run one batch.  Errors become messages in the sink; ``Interrupted`` propagates."""
+        try:
+            statements = parse_batch_cached(text)
+        except SqlError as error:
+            self._report(error)
+            self.ctx.sink.done(StatementDone(None, error=True))
+            return
+        try:
+            self.run_block(statements)
+        except _AbortBatch:
+            pass
+        except _Return:
+            pass
+        except (_Break, _Continue):
+            pass
+
+    def run_block(self, statements: Sequence[st.Statement]) -> None:
+        for statement in statements:
+            self.run_statement(statement)
+
+    def run_statement(self, statement: st.Statement) -> None:
+        self.ctx.line = statement.line or 1
+        self.ctx.task.check()
+        handler = _HANDLERS.get(type(statement))
+        if handler is None:
+            external = self.ctx.env.statement_handlers.get(type(statement))
+            if external is None:
+                raise self._fail(sql_error(102, (statement.text or type(statement).__name__).split()[0]))
+            self._guarded(lambda: external(self.ctx, statement), statement)
+            return
+        if isinstance(statement, st.If | st.While | st.Block | st.TryCatch | st.Break | st.Continue | st.Return):
+            handler(self, statement)
+        else:
+            self._guarded(lambda: handler(self, statement), statement)
+
+    # -- error handling --------------------------------------------------------------------------------------
+
+    def _guarded(self, action: Any, statement: st.Statement) -> None:
+        try:
+            action()
+        except SqlError as error:
+            if error.line <= 1 and statement.line > 1:
+                error.line = statement.line
+            self._handle_error(error)
+
+    def _handle_error(self, error: SqlError) -> None:
+        session = self.session
+        self.session.error = error.number
+        xact_abort = session.options["XACT_ABORT"] and error.severity > 10
+        if error.number == 1205:
+            self.rollback_all()  # the deadlock victim's transaction is gone
+        if self.try_depth > 0 and 10 < error.severity < 20:
+            if xact_abort and session.txn is not None and session.trancount > 0:
+                session.doomed = True
+            raise _Caught(error)
+        self._report(error)
+        self.ctx.sink.done(StatementDone(None, error=True))
+        if xact_abort:
+            self.rollback_all()
+            raise _AbortBatch
+        if error.number in BATCH_ABORTING or error.severity >= 20:
+            raise _AbortBatch
+
+    def _report(self, error: SqlError) -> None:
+        self.ctx.sink.message(
+            MessageEvent(error.number, error.severity, error.state, error.message, error.line, error.procedure)
+        )
+
+    def _fail(self, error: SqlError) -> _AbortBatch:
+        self._handle_error(error)
+        return _AbortBatch()
+
+    def info(self, number: int, text: str, severity: int = 0, state: int = 1) -> None:
+        self.ctx.sink.message(MessageEvent(number, severity, state, text, self.ctx.line))
+
+    # -- transactions ----------------------------------------------------------------------------------------
+
+    def begin_transaction(self, explicit: bool, name: str = "") -> Transaction:
+        session = self.session
+        db = self.ctx.database
+        txn = db.begin(session.session_id, session.isolation, explicit, name)
+        txn.deadlock_priority = session.deadlock_priority
+        if session.isolation is Isolation.SNAPSHOT:
+            if not db.options.allow_snapshot_isolation:
+                db.txns.mark_aborted(txn, versions_left=False)
+                raise sql_error(3952, db.name)
+            txn.snapshot_seq = db.txns.take_snapshot()
+        if explicit:
+            session.txn = txn
+            session.trancount = 1
+            self.ctx.sink.transaction(TransactionEvent("begin", txn.xid))
+        return txn
+
+    def commit_transaction(self, txn: Transaction, explicit: bool) -> None:
+        db = self.ctx.database
+        try:
+            db.commit(self.ctx.task, txn)
+        finally:
+            self._end_snapshot(txn)
+        if explicit:
+            self.session.txn = None
+            self.session.trancount = 0
+            self.session.doomed = False
+            self.ctx.sink.transaction(TransactionEvent("commit", txn.xid))
+
+    def rollback_all(self) -> None:
+        session = self.session
+        txn = session.txn
+        if txn is None:
+            return
+        self.ctx.database.rollback(self.ctx.task, txn)
+        self._end_snapshot(txn)
+        session.txn = None
+        session.trancount = 0
+        session.doomed = False
+        self.ctx.sink.transaction(TransactionEvent("rollback", txn.xid))
+
+    def _end_snapshot(self, txn: Transaction) -> None:
+        if txn.snapshot_seq is not None:
+            self.ctx.database.txns.release_snapshot(txn.snapshot_seq)
+            txn.snapshot_seq = None
+
+    # -- SQL statements --------------------------------------------------------------------------------------
+
+    def run_sql(self, statement: st.SqlStatement) -> None:
+        node = statement.node
+        session = self.session
+        ctx = self.ctx
+        db = ctx.database
+        if session.doomed:
+            raise sql_error(3930)
+        statement_txn: Transaction | None = None
+        if session.txn is None:
+            if session.options["IMPLICIT_TRANSACTIONS"] and (
+                isinstance(node, _IMPLICIT_STARTERS) or (isinstance(node, exp.Select) and node.args.get("from_"))
+            ):
+                self.begin_transaction(explicit=True)
+            else:
+                statement_txn = self.begin_transaction(explicit=False)
+        txn = statement_txn or session.txn
+        assert txn is not None
+        snapshot = None
+        if txn.isolation is Isolation.SNAPSHOT:
+            snapshot = txn.snapshot_seq
+        elif db.options.read_committed_snapshot and txn.isolation is Isolation.READ_COMMITTED:
+            snapshot = db.txns.take_snapshot()
+        ctx.access = RowAccess(db, ctx.task, txn, session.lock_timeout_ms, snapshot)
+        ctx.now = datetime.datetime.now()
+        session.command = _command_name(node)
+        mark = len(txn.undo)
+        try:
+            rowcount = self._dispatch(node)
+        except BaseException as error:
+            self._undo_statement(txn, statement_txn, mark, error)
+            raise
+        finally:
+            if snapshot is not None and txn.isolation is not Isolation.SNAPSHOT:
+                db.txns.release_snapshot(snapshot)
+            ctx.access = None
+        if statement_txn is not None:
+            self.commit_transaction(statement_txn, explicit=False)
+        if rowcount is not None:
+            session.rowcount = rowcount
+            self.ctx.sink.done(StatementDone(None if session.options["NOCOUNT"] else rowcount, command=session.command))
+        session.error = 0
+
+    def _undo_statement(
+        self, txn: Transaction, statement_txn: Transaction | None, mark: int, error: BaseException
+    ) -> None:
+        db = self.ctx.database
+        if statement_txn is not None:
+            db.rollback(self.ctx.task, statement_txn)
+            self._end_snapshot(statement_txn)
+        elif not (isinstance(error, SqlError) and error.number == 1205):
+            db.undo_to(self.ctx.task, txn, mark)
+
+    def _dispatch(self, node: exp.Expr) -> int | None:
+        ctx = self.ctx
+        if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
+            return self._select(node)
+        if isinstance(node, exp.Insert):
+            return dml.execute_insert(ctx, node)
+        if isinstance(node, exp.Update):
+            return dml.execute_update(ctx, node)
+        if isinstance(node, exp.Delete):
+            return dml.execute_delete(ctx, node)
+        if isinstance(node, exp.Create):
+            kind = (node.args.get("kind") or "").upper()
+            if kind == "TABLE":
+                ddl.create_table(ctx, node)
+            elif "INDEX" in kind:
+                ddl.create_index(ctx, node)
+            else:
+                raise sql_error(102, kind or "CREATE")
+            return None
+        if isinstance(node, exp.Drop):
+            kind = (node.args.get("kind") or "").upper()
+            if kind == "TABLE":
+                ddl.drop_table(ctx, node)
+            elif kind == "INDEX":
+                ddl.drop_index(ctx, node)
+            else:
+                raise sql_error(102, kind or "DROP")
+            return None
+        if isinstance(node, exp.Alter):
+            ddl.alter_table(ctx, node)
+            return None
+        if isinstance(node, exp.TruncateTable):
+            ddl.truncate_table(ctx, node)
+            return None
+        raise sql_error(102, node.sql(dialect="tsql")[:40])
+
+    def _select(self, node: exp.Expr) -> int | None:
+        ctx = self.ctx
+        planned = Planner(ctx).plan_query(node)
+        limit = self.session.rowcount_limit
+        if planned.assignments is not None:
+            count = 0
+            for values in planned.plan.rows(ctx, ()):
+                count += 1
+                for (name, _fn), value in zip(planned.assignments, values, strict=True):
+                    self.assign(name, value, None)
+                if limit and count >= limit:
+                    break
+            return count
+        columns = [ResultColumn(c.name, c.type, c.nullable) for c in planned.columns]
+        sink = ctx.sink
+        sink.start_result(columns)
+        count = 0
+        try:
+            for row in planned.plan.rows(ctx, ()):
+                sink.row(row)
+                count += 1
+                if limit and count >= limit:
+                    break
+        finally:
+            sink.end_result()
+        return count
+
+    # -- variables -------------------------------------------------------------------------------------------
+
+    def declare(self, statement: st.Declare) -> None:
+        ctx = self.ctx
+        for variable in statement.variables:
+            key = variable.name.casefold()
+            if key in ctx.variable_types:
+                raise sql_error(134, variable.name)
+            if variable.table is not None:
+                raise sql_error(102, "TABLE")
+            sql_type = type_from_sqlglot(variable.type)
+            ctx.variable_types[key] = sql_type
+            ctx.variables[key] = None
+            if variable.default is not None:
+                compiled = self.compile(variable.default)
+                self.assign(variable.name, compiled.fn((), ctx), compiled.type)
+
+    def assign(self, name: str, value: Any, source: SqlType | None) -> None:
+        ctx = self.ctx
+        key = name.casefold()
+        target = ctx.variable_type(name)
+        if value is not None and source is not None and source != target:
+            value = convert(value, source, target, explicit=False)
+        elif value is not None and source is None:
+            value = convert(value, _type_of_value(value), target, explicit=False)
+        ctx.variables[key] = value
+
+    def set_variable(self, statement: st.SetVariable) -> None:
+        value_node = statement.value
+        if statement.operator != "=":
+            op = statement.operator[:-1]
+            klass = {
+                "+": exp.Add,
+                "-": exp.Sub,
+                "*": exp.Mul,
+                "/": exp.Div,
+                "%": exp.Mod,
+                "&": exp.BitwiseAnd,
+                "|": exp.BitwiseOr,
+                "^": exp.BitwiseXor,
+            }[op]
+            variable = exp.Parameter(this=exp.Var(this=statement.name.lstrip("@")))
+            value_node = klass(this=variable, expression=value_node.copy())  # type: ignore[assignment]
+        compiled = self.compile(value_node)
+        self.assign(statement.name, compiled.fn((), self.ctx), compiled.type)
+
+    def compile(self, node: exp.Expr) -> Any:
+        planner = Planner(self.ctx)
+        return compile_expression(node, planner.scope([], None))
+
+    def evaluate(self, node: exp.Expr) -> Any:
+        return self._with_reads(lambda: self.compile(node).fn((), self.ctx))
+
+    def condition(self, node: exp.Expr) -> bool:
+        planner = Planner(self.ctx)
+        predicate = compile_predicate(node, planner.scope([], None))
+        return self._with_reads(lambda: predicate.fn((), self.ctx)) is True
+
+    def _with_reads(self, action: Any) -> Any:
+        """Evaluate something that may read tables (a subquery in IF/SET): give it a statement transaction."""
+        ctx = self.ctx
+        if ctx.access is not None:
+            return action()
+        session = self.session
+        txn = session.txn
+        temporary = None
+        if txn is None:
+            temporary = txn = self.ctx.database.begin(session.session_id, session.isolation, False)
+        ctx.access = RowAccess(ctx.database, ctx.task, txn, session.lock_timeout_ms, txn.snapshot_seq)
+        try:
+            return action()
+        finally:
+            ctx.access = None
+            if temporary is not None:
+                self.ctx.database.commit(ctx.task, temporary)
+
+    # -- control of flow -------------------------------------------------------------------------------------
+
+    def run_if(self, statement: st.If) -> None:
+        branch: st.Statement | None = None
+        try:
+            chosen = self.condition(statement.condition)
+        except SqlError as error:
+            self._handle_error(error)
+            return
+        branch = statement.then if chosen else statement.else_
+        if branch is not None:
+            self.run_statement(branch)
+
+    def run_while(self, statement: st.While) -> None:
+        while True:
+            self.ctx.task.tick()
+            try:
+                if not self.condition(statement.condition):
+                    return
+            except SqlError as error:
+                self._handle_error(error)
+                return
+            try:
+                self.run_statement(statement.body)
+            except _Break:
+                return
+            except _Continue:
+                continue
+
+    def run_try(self, statement: st.TryCatch) -> None:
+        self.try_depth += 1
+        try:
+            self.run_block(statement.try_block)
+        except _Caught as caught:
+            self.try_depth -= 1
+            error = caught.error
+            self.session.catch_stack.append(
+                ErrorState(error.number, error.severity, error.state, error.message, error.line, error.procedure)
+            )
+            try:
+                self.run_block(statement.catch_block)
+            finally:
+                self.session.catch_stack.pop()
+            return
+        self.try_depth -= 1
+
+    # -- messages --------------------------------------------------------------------------------------------
+
+    def run_print(self, statement: st.Print) -> None:
+        value = self.evaluate(statement.value)
+        compiled = self.compile(statement.value)
+        text = "" if value is None else convert(value, compiled.type, NVARCHAR(None), explicit=True)
+        self.info(0, str(text))
+
+    def run_raiserror(self, statement: st.Raiserror) -> None:
+        message = self.evaluate(statement.message)
+        severity = int(self.evaluate(statement.severity) or 0)
+        state = int(self.evaluate(statement.state) or 1)
+        arguments = [self.evaluate(a) for a in statement.arguments]
+        if isinstance(message, int) and not isinstance(message, bool):
+            number = message
+            if number < 13000 or number == 50000:
+                raise sql_error(2732, number, 13000, 2147483647)
+            if number not in CATALOGUE:
+                raise sql_error(18054, number, severity, state)
+            text = format_message(CATALOGUE[number].template, tuple(arguments))
+        else:
+            number = 50000
+            text = format_raiserror(str(message), arguments)
+        if severity > 18 and "LOG" not in statement.options:
+            raise sql_error(2754)
+        if "SETERROR" in statement.options:
+            self.session.error = number
+        if severity <= 10:
+            self.info(number, text, severity, state)
+            return
+        raise SqlError(number, severity, state, text, self.ctx.line)
+
+    def run_throw(self, statement: st.Throw) -> None:
+        if statement.number is None:
+            stack = self.session.catch_stack
+            if not stack:
+                raise sql_error(10704)
+            caught = stack[-1]
+            raise SqlError(caught.number, caught.severity, caught.state, caught.message, caught.line)
+        assert statement.message is not None and statement.state is not None
+        number = int(self.evaluate(statement.number))
+        message = str(self.evaluate(statement.message))
+        state = int(self.evaluate(statement.state))
+        if number < 50000:
+            raise sql_error(35100, number)
+        raise SqlError(number, 16, state, message, self.ctx.line)
+
+    def run_waitfor(self, statement: st.WaitFor) -> None:
+        value = str(self.evaluate(statement.value))
+        seconds = _parse_delay(value)
+        if statement.kind.upper() == "TIME":
+            now = datetime.datetime.now()
+            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            target = midnight + datetime.timedelta(seconds=seconds)
+            if target <= now:
+                target += datetime.timedelta(days=1)
+            seconds = (target - now).total_seconds()
+        self.session.command = "WAITFOR"
+        self.ctx.task.wait(asyncio.sleep(seconds), "WAITFOR")
+
+    # -- transaction statements ------------------------------------------------------------------------------
+
+    def run_begin(self, statement: st.BeginTransaction) -> None:
+        session = self.session
+        if session.txn is None:
+            name = self._name(statement.name)
+            self.begin_transaction(explicit=True, name=name)
+        else:
+            session.trancount += 1
+
+    def run_commit(self, statement: st.CommitTransaction) -> None:
+        session = self.session
+        if session.trancount == 0 or session.txn is None:
+            raise sql_error(3902)
+        if session.doomed:
+            raise sql_error(3930)
+        session.trancount -= 1
+        if session.trancount == 0:
+            self.commit_transaction(session.txn, explicit=True)
+
+    def run_rollback(self, statement: st.RollbackTransaction) -> None:
+        session = self.session
+        txn = session.txn
+        if session.trancount == 0 or txn is None:
+            raise sql_error(3903)
+        name = self._name(statement.name)
+        if name and txn.name.casefold() != name.casefold():
+            position = txn.find_savepoint(name)
+            if position is None:
+                raise sql_error(6401, name)
+            if session.doomed:
+                raise sql_error(3931)
+            self.ctx.database.rollback_to_savepoint(self.ctx.task, txn, position)
+            return
+        self.rollback_all()
+
+    def run_save(self, statement: st.SaveTransaction) -> None:
+        session = self.session
+        if session.txn is None or session.trancount == 0:
+            raise sql_error(628)
+        session.txn.savepoint(self._name(statement.name))
+
+    def _name(self, name: st.TransactionName) -> str:
+        if name is None:
+            return ""
+        if isinstance(name, str):
+            return name
+        value = self.evaluate(name)
+        return "" if value is None else str(value)
+
+    # -- session options -------------------------------------------------------------------------------------
+
+    def run_set_option(self, statement: st.SetOption) -> None:
+        session = self.session
+        name = statement.name
+        value = statement.value
+        if isinstance(value, exp.Expr):
+            value = self.evaluate(value)
+        if name in ON_OFF_OPTIONS:
+            session.options[name] = str(value).upper() == "ON"
+        elif name == "TRANSACTION ISOLATION LEVEL":
+            isolation = _ISOLATION_NAMES[str(value).upper()]
+            if (
+                session.txn is not None
+                and isolation is Isolation.SNAPSHOT
+                and (session.txn.isolation is not Isolation.SNAPSHOT)
+            ):
+                session.isolation = isolation
+                raise sql_error(3951, self.ctx.database.name)
+            session.isolation = isolation
+            if session.txn is not None and session.txn.isolation is not Isolation.SNAPSHOT:
+                session.txn.isolation = isolation
+        elif name == "LOCK_TIMEOUT":
+            session.lock_timeout_ms = int(value)
+        elif name == "DEADLOCK_PRIORITY":
+            priority = DEADLOCK_PRIORITY_NAMES.get(str(value).upper())
+            if priority is None:
+                try:
+                    priority = int(value)
+                except ValueError:
+                    raise sql_error(1439) from None
+                if not -10 <= priority <= 10:
+                    raise sql_error(1439)
+            session.deadlock_priority = priority
+            if session.txn is not None:
+                session.txn.deadlock_priority = priority
+        elif name == "ROWCOUNT":
+            session.rowcount_limit = int(value)
+        elif name == "TEXTSIZE":
+            session.textsize = int(value)
+        elif name == "LANGUAGE":
+            session.language = str(value)
+        elif name == "DATEFORMAT":
+            session.date_format = str(value).lower()
+        elif name == "DATEFIRST":
+            session.date_first = int(value)
+        elif name == "IDENTITY_INSERT":
+            assert statement.target is not None
+            table = self.ctx.database.table_by_name(statement.target.name)
+            if table is None:
+                raise sql_error(208, statement.target.name)
+            session.identity_insert = table.name if str(value).upper() == "ON" else None
+        else:
+            raise sql_error(195, name, "SET option")
+
+    # -- databases -------------------------------------------------------------------------------------------
+
+    def run_use(self, statement: st.Use) -> None:
+        database = self.ctx.env.database(statement.database)
+        if database is None:
+            raise sql_error(911, statement.database)
+        self.session.database = database.name
+        message = CATALOGUE[5701]
+        self.info(5701, format_message(message.template, (database.name,)), severity=10)
+
+    def run_alter_database(self, statement: st.AlterDatabaseSet) -> None:
+        session = self.session
+        if session.txn is not None:
+            raise sql_error(226, "ALTER DATABASE")
+        name = statement.database
+        db = self.ctx.database if name.upper() == "CURRENT" else self.ctx.env.database(name)
+        if db is None:
+            raise sql_error(911, name)
+        txn = db.begin(session.session_id, Isolation.READ_COMMITTED, False)
+        try:
+            for option, value in statement.options:
+                if option not in db.options.OPTION_NAMES or value.upper() not in ("ON", "OFF"):
+                    raise sql_error(5058, option, db.name)
+                db.set_option(txn, option, value.upper() == "ON")
+        except BaseException:
+            db.rollback(self.ctx.task, txn)
+            raise
+        db.commit(self.ctx.task, txn)
+
+    def run_checkpoint(self, statement: st.Checkpoint) -> None:
+        self.ctx.database.checkpoint(self.ctx.task)
+
+    def run_execute(self, statement: st.Execute) -> None:
+        ctx = self.ctx
+        name = statement.procedure
+        if name.startswith("@"):
+            name = str(self.evaluate(exp.Parameter(this=exp.Var(this=name[1:]))))
+        short = name.split(".")[-1].casefold()
+        procedure = ctx.env.procedures.get(short)
+        if procedure is None:
+            raise sql_error(2812, name)
+        positional: list[Any] = []
+        named: dict[str, Any] = {}
+        for argument in statement.arguments:
+            value = None if argument.value is None else self.evaluate(argument.value)
+            if argument.name is None:
+                positional.append(value)
+            else:
+                named[argument.name.casefold()] = value
+        self.session.command = "EXECUTE"
+        status = procedure(ctx, positional, named)
+        if statement.return_variable is not None:
+            self.assign(statement.return_variable, status, INT)
+
+    def run_execute_string(self, statement: st.ExecuteString) -> None:
+        text = self.evaluate(statement.value)
+        if text is None:
+            return
+        nested = ExecContext(self.session, self.ctx.task, self.ctx.env, self.ctx.sink)
+        nested.nest_level = self.ctx.nest_level + 1
+        BatchRunner(nested).run(str(text))
+
+    def run_break(self, statement: st.Break) -> None:
+        raise _Break
+
+    def run_continue(self, statement: st.Continue) -> None:
+        raise _Continue
+
+    def run_return(self, statement: st.Return) -> None:
+        raise _Return(None if statement.value is None else int(self.evaluate(statement.value)))
+
+    def run_block_statement(self, statement: st.Block) -> None:
+        self.run_block(statement.statements)
+
+
+class _Caught(Exception):
+    """An error raised inside TRY, carried to its CATCH block."""
+
+    def __init__(self, error: SqlError) -> None:
+        self.error = error
+
+
+_HANDLERS: dict[type, Any] = {
+    st.SqlStatement: BatchRunner.run_sql,
+    st.Declare: BatchRunner.declare,
+    st.SetVariable: BatchRunner.set_variable,
+    st.SetOption: BatchRunner.run_set_option,
+    st.Block: BatchRunner.run_block_statement,
+    st.If: BatchRunner.run_if,
+    st.While: BatchRunner.run_while,
+    st.TryCatch: BatchRunner.run_try,
+    st.Break: BatchRunner.run_break,
+    st.Continue: BatchRunner.run_continue,
+    st.Return: BatchRunner.run_return,
+    st.WaitFor: BatchRunner.run_waitfor,
+    st.Print: BatchRunner.run_print,
+    st.Raiserror: BatchRunner.run_raiserror,
+    st.Throw: BatchRunner.run_throw,
+    st.BeginTransaction: BatchRunner.run_begin,
+    st.CommitTransaction: BatchRunner.run_commit,
+    st.RollbackTransaction: BatchRunner.run_rollback,
+    st.SaveTransaction: BatchRunner.run_save,
+    st.Use: BatchRunner.run_use,
+    st.AlterDatabaseSet: BatchRunner.run_alter_database,
+    st.Checkpoint: BatchRunner.run_checkpoint,
+    st.Execute: BatchRunner.run_execute,
+    st.ExecuteString: BatchRunner.run_execute_string,
+}
+
+
+_COMMANDS: dict[type, str] = {
+    exp.Select: "SELECT",
+    exp.Union: "SELECT",
+    exp.Except: "SELECT",
+    exp.Intersect: "SELECT",
+    exp.Insert: "INSERT",
+    exp.Update: "UPDATE",
+    exp.Delete: "DELETE",
+    exp.Create: "CREATE TABLE",
+    exp.Drop: "DROP TABLE",
+    exp.Alter: "ALTER TABLE",
+    exp.TruncateTable: "TRUNCATE TABLE",
+}
+
+
+def _command_name(node: exp.Expr) -> str:
+    """sys.dm_exec_requests.command for a statement."""
+    return _COMMANDS.get(type(node), "EXECUTE")
+
+
+_DELAY = re.compile(r"^\s*(?:(\d+):)?(\d+)(?::(\d+(?:\.\d*)?))?\s*$")
+
+
+def _parse_delay(value: str) -> float:
+    """'hh:mm[:ss[.mmm]]' → seconds (WAITFOR DELAY/TIME)."""
+    match = _DELAY.match(value)
+    if match is None:
+        raise sql_error(148, value)
+    hours, minutes, seconds = match.groups()
+    if hours is None:
+        # 'mm:ss' is not valid; SQL Server reads 'a:b' as hours:minutes
+        hours, minutes, seconds = minutes, seconds or "0", "0"
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds or 0)
+
+
+def _type_of_value(value: Any) -> SqlType:
+    """The SQL type a bare Python value stands for (a procedure's return status, a row read back)."""
+    for python_type, sql_type in _VALUE_TYPES:
+        if isinstance(value, python_type):
+            return sql_type
+    return NVARCHAR(None)
+
+
+_VALUE_TYPES: tuple[tuple[type, SqlType], ...] = (
+    (bool, BIT),
+    (int, BIGINT),
+    (float, FLOAT),
+    (decimal.Decimal, DECIMAL(38, 10)),
+    (datetime.datetime, datetime2(7)),
+    (datetime.date, DATE),
+    (datetime.time, TIME),
+    (uuid.UUID, UNIQUEIDENTIFIER),
+    (bytes, VARBINARY(None)),
+)
+
+
+__all__ = ["BATCH_ABORTING", "BatchRunner", "Interrupted"]

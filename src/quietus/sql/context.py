@@ -1,0 +1,130 @@
+"""The execution context of one request: session, task, variables, the statement's row access.
+
+It implements the expression compiler's ``EvalContext`` protocol (variables, system values, the statement clock).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from quietus.engine.access import RowAccess
+from quietus.engine.database import Database
+from quietus.engine.scheduler import Task
+from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.errors import sql_error
+from quietus.sessions.session import Session
+from quietus.sql.environment import VERSION_TEXT, Environment
+from quietus.sql.results import ResultSink
+from quietus.sql.types_base import SqlType
+
+
+class ExecContext:
+    def __init__(self, session: Session, task: Task, env: Environment, sink: ResultSink) -> None:
+        self.session = session
+        self.task = task
+        self.env = env
+        self.sink = sink
+        self.variables: dict[str, Any] = {}
+        self.variable_types: dict[str, SqlType] = {}
+        self.now = datetime.datetime.now()
+        self.access: RowAccess | None = None
+        self.line = 1
+        self.nest_level = 0
+
+    # -- EvalContext protocol --------------------------------------------------------------------------------
+
+    def get_variable(self, name: str) -> Any:
+        key = name.casefold()
+        if key not in self.variable_types:
+            raise sql_error(137, name)
+        return self.variables.get(key)
+
+    def variable_type(self, name: str) -> SqlType:
+        try:
+            return self.variable_types[name.casefold()]
+        except KeyError:
+            raise sql_error(137, name) from None
+
+    def check_interrupt(self) -> None:
+        self.task.check()
+
+    def system_value(self, name: str) -> Any:
+        key = name.upper().lstrip("@")
+        provider = _SYSTEM_VALUES.get(key)
+        if provider is None:
+            raise sql_error(195, name, "built-in function name")
+        return provider(self)
+
+    # -- statement plumbing ----------------------------------------------------------------------------------
+
+    @property
+    def database(self) -> Database:
+        database = self.env.database(self.session.database)
+        if database is None:
+            raise sql_error(911, self.session.database)
+        return database
+
+    def row_access(self) -> RowAccess:
+        """The statement's row access: its transaction, lock timeout and (for SNAPSHOT/RCSI) snapshot."""
+        assert self.access is not None, "no statement transaction"
+        return self.access
+
+    @property
+    def txn(self) -> Transaction:
+        """The transaction the current statement runs in (the session's, or its own autocommit one)."""
+        return self.row_access().txn
+
+    def catch_error(self, attribute: str) -> Any:
+        stack = self.session.catch_stack
+        return getattr(stack[-1], attribute) if stack else None
+
+
+def _xact_state(ctx: ExecContext) -> int:
+    session = ctx.session
+    if session.txn is None or session.trancount == 0:
+        return 0
+    return -1 if session.doomed else 1
+
+
+_SYSTEM_VALUES: dict[str, Any] = {
+    "SPID": lambda ctx: ctx.session.session_id,
+    "TRANCOUNT": lambda ctx: ctx.session.trancount,
+    "ROWCOUNT": lambda ctx: ctx.session.rowcount,
+    "ERROR": lambda ctx: ctx.session.error,
+    "IDENTITY": lambda ctx: ctx.session.identity,
+    "SCOPE_IDENTITY": lambda ctx: ctx.session.scope_identity,
+    "VERSION": lambda ctx: VERSION_TEXT,
+    "SERVERNAME": lambda ctx: ctx.env.server_name,
+    "SERVICENAME": lambda ctx: "MSSQLSERVER",
+    "MAX_PRECISION": lambda ctx: 38,
+    "LOCK_TIMEOUT": lambda ctx: ctx.session.lock_timeout_ms,
+    "LANGUAGE": lambda ctx: ctx.session.language,
+    "DATEFIRST": lambda ctx: ctx.session.date_first,
+    "TEXTSIZE": lambda ctx: ctx.session.textsize,
+    "NESTLEVEL": lambda ctx: ctx.nest_level,
+    "PROCID": lambda ctx: 0,
+    "DBTS": lambda ctx: b"\x00" * 8,
+    "OPTIONS": lambda ctx: 5496,
+    "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),
+    "ERROR_MESSAGE": lambda ctx: ctx.catch_error("message"),
+    "ERROR_SEVERITY": lambda ctx: ctx.catch_error("severity"),
+    "ERROR_STATE": lambda ctx: ctx.catch_error("state"),
+    "ERROR_LINE": lambda ctx: ctx.catch_error("line"),
+    "ERROR_PROCEDURE": lambda ctx: ctx.catch_error("procedure") or None,
+    "XACT_STATE": _xact_state,
+    "SUSER_SNAME": lambda ctx: ctx.session.login_name,
+    "SUSER_NAME": lambda ctx: ctx.session.login_name,
+    "SYSTEM_USER": lambda ctx: ctx.session.login_name,
+    "ORIGINAL_LOGIN": lambda ctx: ctx.session.login_name,
+    "USER_NAME": lambda ctx: "dbo",
+    "CURRENT_USER": lambda ctx: "dbo",
+    "SESSION_USER": lambda ctx: "dbo",
+    "USER": lambda ctx: "dbo",
+    "DB_NAME": lambda ctx: ctx.session.database,
+    "DB_ID": lambda ctx: ctx.database.database_id,
+    "HOST_NAME": lambda ctx: ctx.session.host_name,
+    "APP_NAME": lambda ctx: ctx.session.program_name,
+    "TRANSACTION_ISOLATION_LEVEL": lambda ctx: int(ctx.session.isolation),
+    "ISOLATION": lambda ctx: Isolation(ctx.session.isolation).name,
+}

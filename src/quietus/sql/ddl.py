@@ -1,0 +1,394 @@
+"""DDL: CREATE/DROP TABLE, CREATE/DROP INDEX, ALTER TABLE, TRUNCATE TABLE.
+
+DDL is transactional, as in SQL Server: each change takes a schema-modification (Sch-M) lock on the object and is
+recorded in the transaction's undo log, so ROLLBACK undoes a CREATE TABLE.  Unnamed constraints get SQL Server-style
+system names (``PK__t__0000041A``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from sqlglot import exp
+
+from quietus.engine.access import ReadPolicy
+from quietus.engine.database import Database
+from quietus.engine.locks import LockMode
+from quietus.engine.storage.schema import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
+from quietus.engine.storage.table import Table
+from quietus.errors import sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.types_base import type_from_sqlglot
+
+_MAX_COLUMNS = 1024
+_Struct = TypeVar("_Struct", bound=msgspec.Struct)
+
+
+def _system_name(prefix: str, table: str, object_id: int, serial: int) -> str:
+    return f"{prefix}__{table[:8]}__{(object_id * 31 + serial) & 0xFFFFFFFF:08X}"
+
+
+def _lock_schema(ctx: ExecContext, table: Table) -> None:
+    ctx.row_access().lock_object(table, LockMode.SCH_M)
+
+
+def _table_name(node: exp.Expr) -> str:
+    table = node.this if isinstance(node, exp.Schema) else node
+    return table.name
+
+
+def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
+    """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
+    sql_type = type_from_sqlglot(node.args["kind"])
+    nullable = True
+    explicit_null = False
+    seed = increment = None
+    default_sql = None
+    others: list[exp.ColumnConstraint] = []
+    for constraint in node.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            nullable = bool(kind.args.get("allow_null"))
+            explicit_null = True
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+            start = kind.args.get("start")
+            step = kind.args.get("increment")
+            seed = int(start.this) if start is not None else 1
+            increment = int(step.this) if step is not None else 1
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            default_sql = kind.this.sql(dialect="tsql")
+        else:
+            if isinstance(kind, exp.PrimaryKeyColumnConstraint) and not explicit_null:
+                nullable = False
+            others.append(constraint)
+    if seed is not None and not explicit_null:
+        nullable = False
+    definition = ColumnDef(
+        name=node.name,
+        type_name=sql_type.name,
+        length=sql_type.length,
+        precision=sql_type.precision,
+        scale=sql_type.scale,
+        nullable=nullable,
+        identity_seed=seed,
+        identity_increment=increment,
+        default_sql=default_sql,
+    )
+    return definition, others
+
+
+class _TableBuilder:
+    """Accumulates columns, indexes and constraints of a table definition being created or altered."""
+
+    def __init__(self, db: Database, name: str, object_id: int, base: TableDef | None = None) -> None:
+        self.db = db
+        self.name = name
+        self.object_id = object_id
+        self.columns: list[ColumnDef] = list(base.columns) if base else []
+        self.indexes: list[IndexDef] = list(base.indexes) if base else []
+        self.checks: list[CheckDef] = list(base.checks) if base else []
+        self.foreign_keys: list[ForeignKeyDef] = list(base.foreign_keys) if base else []
+        self._serial = len(self.indexes) + len(self.checks) + len(self.foreign_keys)
+        self.altering = base is not None
+
+    def _name(self, prefix: str, given: str | None) -> str:
+        self._serial += 1
+        return given or _system_name(prefix, self.name, self.object_id, self._serial)
+
+    def position(self, column: str) -> int:
+        folded = column.casefold()
+        for position, definition in enumerate(self.columns):
+            if definition.name.casefold() == folded:
+                return position
+        raise sql_error(1911, column)
+
+    def add_column(self, node: exp.ColumnDef) -> None:
+        definition, constraints = column_def(node)
+        if any(c.name.casefold() == definition.name.casefold() for c in self.columns):
+            raise sql_error(2705, definition.name, self.name)
+        if len(self.columns) >= _MAX_COLUMNS:
+            raise sql_error(1702, definition.name, self.name, _MAX_COLUMNS)
+        self.columns.append(definition)
+        position = len(self.columns) - 1
+        for constraint in constraints:
+            self.add_constraint(constraint.args["kind"], constraint.name or None, (position,))
+
+    def add_constraint(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
+        if isinstance(kind, exp.PrimaryKeyColumnConstraint | exp.PrimaryKey):
+            positions = columns if columns is not None else self._positions(kind)
+            if any(i.primary_key for i in self.indexes):
+                raise sql_error(8110, self.name)
+            for position in positions:
+                if self.columns[position].nullable:
+                    # CREATE TABLE makes primary key columns NOT NULL; ALTER TABLE may not change a column so.
+                    if self.altering:
+                        raise sql_error(8111, self.name)
+                    self.columns[position] = _replace(self.columns[position], nullable=False)
+            self.indexes.insert(0, IndexDef(1, self._name("PK", name), positions, unique=True, primary_key=True))
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            positions = columns if columns is not None else self._positions(kind)
+            self.indexes.append(
+                IndexDef(
+                    self._next_index_id(),
+                    self._name("UQ", name),
+                    positions,
+                    unique=True,
+                    unique_constraint=True,
+                )
+            )
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            self.checks.append(CheckDef(self._name("CK", name), kind.this.sql(dialect="tsql")))
+        elif isinstance(kind, exp.Reference | exp.ForeignKey):
+            self.add_foreign_key(kind, name, columns)
+        else:
+            raise sql_error(102, kind.sql(dialect="tsql")[:40])
+
+    def add_foreign_key(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
+        if isinstance(kind, exp.ForeignKey):
+            positions = tuple(self.position(c.name) for c in kind.expressions)
+            reference = kind.args["reference"]
+        else:
+            assert columns is not None
+            positions = columns
+            reference = kind
+        schema = reference.this
+        parent_name = _table_name(schema)
+        parent = self.db.table_by_name(parent_name) if parent_name.casefold() != self.name.casefold() else None
+        parent_def = parent.definition if parent is not None else None
+        if parent_def is None and parent_name.casefold() == self.name.casefold():
+            parent_columns = [c.name for c in self.columns]
+            parent_indexes = self.indexes
+            parent_id = self.object_id
+        elif parent_def is not None:
+            parent_columns = [c.name for c in parent_def.columns]
+            parent_indexes = list(parent_def.indexes)
+            parent_id = parent_def.object_id
+        else:
+            raise sql_error(1767, name or "", parent_name)
+        referenced_names = [i.name for i in schema.expressions] if isinstance(schema, exp.Schema) else []
+        if referenced_names:
+            referenced = tuple(_position_in(parent_columns, n) for n in referenced_names)
+        else:
+            primary = next((i for i in parent_indexes if i.primary_key), None)
+            if primary is None:
+                raise sql_error(1776, parent_name, name or "")
+            referenced = primary.columns
+        if not any(i.unique and tuple(sorted(i.columns)) == tuple(sorted(referenced)) for i in parent_indexes):
+            raise sql_error(1776, parent_name, name or _system_name("FK", self.name, self.object_id, 0))
+        self.foreign_keys.append(ForeignKeyDef(self._name("FK", name), positions, parent_id, referenced))
+
+    def _positions(self, kind: exp.Expr) -> tuple[int, ...]:
+        names: list[str] = []
+        this = kind.args.get("this")
+        if isinstance(this, exp.Schema):
+            names = [e.name for e in this.expressions]
+        for item in kind.expressions:
+            node = item.this if isinstance(item, exp.Ordered) else item
+            names.append(node.name)
+        return tuple(self.position(n) for n in names)
+
+    def _next_index_id(self) -> int:
+        return max([1, *(i.index_id for i in self.indexes)]) + 1
+
+    def build(self) -> TableDef:
+        return TableDef(
+            object_id=self.object_id,
+            name=self.name,
+            columns=tuple(self.columns),
+            indexes=tuple(self.indexes),
+            checks=tuple(self.checks),
+            foreign_keys=tuple(self.foreign_keys),
+        )
+
+
+def _position_in(names: list[str], name: str) -> int:
+    folded = name.casefold()
+    for position, candidate in enumerate(names):
+        if candidate.casefold() == folded:
+            return position
+    raise sql_error(1911, name)
+
+
+def create_table(ctx: ExecContext, node: exp.Create) -> None:
+    db = ctx.database
+    schema = node.this
+    name = _table_name(schema)
+    if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None:
+        raise sql_error(2714, name)
+    builder = _TableBuilder(db, name, db.allocate_object_id())
+    deferred: list[exp.Constraint] = []
+    for item in schema.expressions:
+        if isinstance(item, exp.ColumnDef):
+            builder.add_column(item)
+        elif isinstance(item, exp.Constraint):
+            deferred.append(item)
+        else:
+            builder.add_constraint(item, None, None)
+    for constraint in deferred:
+        for kind in constraint.expressions:
+            builder.add_constraint(kind, constraint.name or None, None)
+    table = db.create_table(ctx.txn, builder.build())
+    _lock_schema(ctx, table)
+
+
+def drop_table(ctx: ExecContext, node: exp.Drop) -> None:
+    db = ctx.database
+    for target in node.args.get("tables") or []:
+        table = db.table_by_name(target.name)
+        if table is None:
+            if node.args.get("exists"):
+                continue
+            raise sql_error(3701, "table", target.name)
+        for other in db.tables.values():
+            if other is not table and any(
+                fk.referenced_object_id == table.object_id for fk in other.definition.foreign_keys
+            ):
+                raise sql_error(3726, f"{table.definition.schema_name}.{table.name}")
+        _lock_schema(ctx, table)
+        db.drop_table(ctx.txn, table)
+
+
+def create_index(ctx: ExecContext, node: exp.Create) -> None:
+    db = ctx.database
+    index = node.this
+    table = db.table_by_name(index.args["table"].name)
+    if table is None:
+        raise sql_error(1088, index.args["table"].name)
+    name = index.name
+    if any(i.name.casefold() == name.casefold() for i in table.definition.indexes):
+        raise sql_error(1913, name, table.name)
+    _lock_schema(ctx, table)
+    builder = _TableBuilder(db, table.name, table.object_id, table.definition)
+    params = index.args.get("params")
+    columns = params.args.get("columns") if params is not None else []
+    positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
+    descending = tuple(bool(c.args.get("desc")) for c in columns)
+    unique = bool(node.args.get("unique"))
+    builder.indexes.append(IndexDef(builder._next_index_id(), name, positions, descending, unique))
+    definition = builder.build()
+    if unique:
+        _check_unique_build(ctx, table, definition, name)
+    db.redefine_table(ctx.txn, table, definition)
+
+
+def _check_unique_build(ctx: ExecContext, table: Table, definition: TableDef, index_name: str) -> None:
+    """CREATE UNIQUE INDEX fails with 1505 if the committed rows already hold a duplicate."""
+    from quietus.engine.storage.keys import key_function
+    from quietus.engine.storage.schema import STRING_TYPES
+
+    index = definition.indexes[-1]
+    strings = [i for i, c in enumerate(definition.columns) if c.type_name in STRING_TYPES]
+    key_of = key_function(index.columns, strings)
+    seen: dict[object, tuple[object, ...]] = {}
+    for _row_key, values in ctx.row_access().scan(table, _read_committed()):
+        key = key_of(values)
+        if key in seen:
+            text = "(" + ", ".join("<NULL>" if values[c] is None else str(values[c]) for c in index.columns) + ")"
+            raise sql_error(1505, f"{definition.schema_name}.{table.name}", index_name, text)
+        seen[key] = values
+
+
+def _read_committed() -> ReadPolicy:
+    return ReadPolicy()
+
+
+def drop_index(ctx: ExecContext, node: exp.Drop) -> None:
+    db = ctx.database
+    on = node.args.get("cluster")
+    for target in node.args.get("tables") or []:
+        table_name = on.this.name if on is not None else (target.args.get("db").name if target.args.get("db") else "")
+        table = db.table_by_name(table_name)
+        index_name = target.name
+        definition = table.definition if table is not None else None
+        if (
+            table is None
+            or definition is None
+            or not any(i.name.casefold() == index_name.casefold() for i in definition.indexes)
+        ):
+            if node.args.get("exists"):
+                continue
+            raise sql_error(3701, "index", f"{table_name}.{index_name}")
+        _lock_schema(ctx, table)
+        indexes = tuple(i for i in definition.indexes if i.name.casefold() != index_name.casefold())
+        db.redefine_table(ctx.txn, table, _replace(definition, indexes=indexes))
+
+
+def _replace(struct: _Struct, **changes: Any) -> _Struct:
+    return msgspec.structs.replace(struct, **changes)
+
+
+def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
+    db = ctx.database
+    table = db.table_by_name(node.this.name)
+    if table is None:
+        raise sql_error(4902, node.this.name)
+    _lock_schema(ctx, table)
+    builder = _TableBuilder(db, table.name, table.object_id, table.definition)
+    added: list[ColumnDef] = []
+    dropped: list[int] = []
+    for action in node.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            builder.add_column(action)
+            added.append(builder.columns[-1])
+        elif isinstance(action, exp.AddConstraint):
+            for constraint in action.expressions:
+                for kind in constraint.expressions:
+                    builder.add_constraint(kind, constraint.name or None, None)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            for column in action.args.get("tables") or []:
+                position = table.definition.column_position(column.name)
+                if position is None:
+                    raise sql_error(4924, column.name, table.name)
+                for index in builder.indexes:
+                    if position in index.columns:
+                        raise sql_error(5074, "object", index.name, column.name)
+                dropped.append(position)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
+            for target in action.args.get("tables") or []:
+                name = target.name.casefold()
+                before = len(builder.indexes) + len(builder.checks) + len(builder.foreign_keys)
+                builder.indexes = [i for i in builder.indexes if i.name.casefold() != name]
+                builder.checks = [c for c in builder.checks if c.name.casefold() != name]
+                builder.foreign_keys = [f for f in builder.foreign_keys if f.name.casefold() != name]
+                if before == len(builder.indexes) + len(builder.checks) + len(builder.foreign_keys):
+                    raise sql_error(3728, target.name)
+        else:
+            raise sql_error(102, action.sql(dialect="tsql")[:40])
+    for column in added:
+        if not column.nullable and column.default_sql is None and column.identity_seed is None and table.rows:
+            raise sql_error(4901, column.name, table.name)
+    if dropped:
+        keep = [i for i in range(len(builder.columns)) if i not in dropped]
+        remap = {old: new for new, old in enumerate(keep)}
+        builder.columns = [builder.columns[i] for i in keep]
+        builder.indexes = [_replace(i, columns=tuple(remap[c] for c in i.columns)) for i in builder.indexes]
+        builder.foreign_keys = [_replace(f, columns=tuple(remap[c] for c in f.columns)) for f in builder.foreign_keys]
+    definition = builder.build()
+    _rewrite_rows(ctx, table, definition, len(added), dropped)
+    db.redefine_table(ctx.txn, table, definition)
+
+
+def _rewrite_rows(ctx: ExecContext, table: Table, definition: TableDef, added: int, dropped: list[int]) -> None:
+    """ADD/DROP COLUMN: every row gets a new version of the new shape (logged and undone like an UPDATE)."""
+    if not added and not dropped:
+        return
+    from quietus.sql.dml import column_defaults
+
+    access = ctx.row_access()
+    defaults = column_defaults(ctx, definition)[len(definition.columns) - added :] if added else []
+    for row_key, values in list(access.scan(table, _read_committed())):
+        new = tuple(v for i, v in enumerate(values) if i not in dropped) + tuple(d() for d in defaults)
+        access._push(table, row_key, new)
+
+
+def truncate_table(ctx: ExecContext, node: exp.TruncateTable) -> None:
+    db = ctx.database
+    for target in node.expressions:
+        table = db.table_by_name(target.name)
+        if table is None:
+            raise sql_error(4701, target.name)
+        _lock_schema(ctx, table)
+        access = ctx.row_access()
+        for row_key, _values in list(access.scan(table, _read_committed())):
+            access.delete(table, row_key)

@@ -1,0 +1,424 @@
+"""INSERT, UPDATE and DELETE.
+
+UPDATE and DELETE run in two phases, as SQL Server's plans with an eager spool do: first read the qualifying rows
+(with U locks, so two updaters of one row queue instead of deadlocking), then write them.  Reading everything first
+avoids the Halloween problem (an update that moves a row ahead of the scan would otherwise see it twice).  U locks
+taken on rows that did not qualify are released when the read phase ends.
+
+Constraint checks per written row, in SQL Server's order: NOT NULL (515), CHECK (547), FOREIGN KEY (547), then
+PRIMARY KEY / UNIQUE (2627/2601) inside the access layer.  Any error aborts the statement; the batch runner undoes
+the statement's partial work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from quietus.engine.access import ReadPolicy
+from quietus.engine.locks import LockMode
+from quietus.engine.storage.keys import normalise
+from quietus.engine.storage.schema import TableDef
+from quietus.engine.storage.table import Table
+from quietus.errors import sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.planner import Planner, TargetInfo, column_type
+from quietus.sql.scope import Scope, ScopeColumn
+from quietus.sql.types import coerce_for_column
+from quietus.sql.types_base import SqlType
+
+Values = tuple[Any, ...]
+
+
+def column_defaults(ctx: ExecContext, definition: TableDef) -> list[Callable[[], Any]]:
+    """For each column, a function giving its value when an INSERT does not name it."""
+    empty = Scope([], None, ctx.variable_type)
+    defaults: list[Callable[[], Any]] = []
+    for column in definition.columns:
+        if column.default_sql is None:
+            defaults.append(lambda: None)
+            continue
+        node = sqlglot.parse_one(column.default_sql, read="tsql")
+        compiled = compile_expression(node, empty)
+        target = column_type(column)
+        table = definition.name
+
+        def default(
+            fn: Any = compiled.fn,
+            source: SqlType = compiled.type,
+            target: SqlType = target,
+            name: str = column.name,
+            table: str = table,
+        ) -> Any:
+            return coerce_for_column(fn((), ctx), source, target, table, name)
+
+        defaults.append(default)
+    return defaults
+
+
+class RowWriter:
+    """Checks and writes rows of one table for one statement."""
+
+    def __init__(self, ctx: ExecContext, table: Table, statement: str) -> None:
+        self.ctx = ctx
+        self.table = table
+        self.statement = statement
+        self.definition = table.definition
+        self.types = [column_type(c) for c in self.definition.columns]
+        columns = [ScopeColumn(c.name, t, table.name) for c, t in zip(self.definition.columns, self.types, strict=True)]
+        scope = Scope(columns, None, ctx.variable_type)
+        self.checks = [
+            (check.name, compile_predicate(sqlglot.parse_one(check.expression_sql, read="tsql"), scope).fn)
+            for check in self.definition.checks
+        ]
+        self.access = ctx.row_access()
+
+    def qualified(self) -> str:
+        return f"{self.ctx.database.name}.{self.definition.schema_name}.{self.table.name}"
+
+    def validate(self, values: Values) -> None:
+        ctx = self.ctx
+        for position, column in enumerate(self.definition.columns):
+            if values[position] is None and not column.nullable:
+                raise sql_error(515, column.name, self.qualified(), self.statement)
+        for name, predicate in self.checks:
+            if predicate(values, ctx) is False:
+                raise sql_error(
+                    547,
+                    self.statement,
+                    "CHECK",
+                    name,
+                    ctx.database.name,
+                    f"{self.definition.schema_name}.{self.table.name}",
+                    "",
+                    "",
+                    "",
+                )
+        for fk in self.definition.foreign_keys:
+            key_values = tuple(values[c] for c in fk.columns)
+            if any(v is None for v in key_values):
+                continue
+            parent = ctx.database.tables.get(fk.referenced_object_id)
+            if parent is None or not _referenced_row_exists(ctx, parent, fk.referenced_columns, key_values):
+                parent_name = parent.name if parent is not None else "?"
+                referenced = parent.definition.columns[fk.referenced_columns[0]].name if parent is not None else ""
+                raise sql_error(
+                    547,
+                    self.statement,
+                    "FOREIGN KEY",
+                    fk.name,
+                    ctx.database.name,
+                    f"dbo.{parent_name}",
+                    ", column '",
+                    referenced,
+                    "'",
+                )
+
+    def check_not_referenced(self, old: Values, new: Values | None) -> None:
+        """DELETE/UPDATE of a referenced row: no child row may still point at it (547, REFERENCE)."""
+        ctx = self.ctx
+        for child in ctx.database.tables.values():
+            for fk in child.definition.foreign_keys:
+                if fk.referenced_object_id != self.table.object_id:
+                    continue
+                key = tuple(normalise(old[c]) for c in fk.referenced_columns)
+                if new is not None and tuple(normalise(new[c]) for c in fk.referenced_columns) == key:
+                    continue
+                for _row_key, values in self.access.scan(child, ReadPolicy()):
+                    if tuple(normalise(values[c]) for c in fk.columns) == key:
+                        column = child.definition.columns[fk.columns[0]].name
+                        raise sql_error(
+                            547,
+                            self.statement,
+                            "REFERENCE",
+                            fk.name,
+                            ctx.database.name,
+                            f"dbo.{child.name}",
+                            ", column '",
+                            column,
+                            "'",
+                        )
+
+
+def _referenced_row_exists(ctx: ExecContext, parent: Table, columns: tuple[int, ...], key: Values) -> bool:
+    access = ctx.row_access()
+    primary = parent.definition.primary_key
+    wanted = tuple(normalise(v) for v in key)
+    if primary is not None and tuple(primary.columns) == tuple(columns) and parent.key_of is not None:
+        row_key = wanted[0] if len(wanted) == 1 else wanted
+        return access.read_row(parent, row_key, ReadPolicy()) is not None
+    return any(
+        tuple(normalise(values[c]) for c in columns) == wanted for _k, values in access.scan(parent, ReadPolicy())
+    )
+
+
+def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
+    table_node = node.this if isinstance(node, exp.Schema) else node
+    table = ctx.database.table_by_name(table_node.name)
+    if table is None:
+        raise sql_error(208, table_node.name)
+    return table
+
+
+# -- INSERT ----------------------------------------------------------------------------------------------------
+
+
+def execute_insert(ctx: ExecContext, node: exp.Insert) -> int:
+    target = node.this
+    table = _target_table(ctx, target)
+    definition = table.definition
+    access = ctx.row_access()
+    access.lock_object(table, LockMode.IX)
+    if isinstance(target, exp.Schema) and target.expressions:
+        positions = []
+        for identifier in target.expressions:
+            position = definition.column_position(identifier.name)
+            if position is None:
+                raise sql_error(207, identifier.name)
+            positions.append(position)
+    else:
+        positions = [i for i, c in enumerate(definition.columns) if c.identity_seed is None]
+    identity = definition.identity_position
+    if (
+        identity is not None
+        and identity in positions
+        and (ctx.session.identity_insert is None or ctx.session.identity_insert.casefold() != table.name.casefold())
+    ):
+        raise sql_error(544, table.name)
+
+    source = node.expression
+    rows: list[Values]
+    row_types: list[Sequence[SqlType]]
+    if node.args.get("default") or source is None:
+        rows, row_types = [()], [()]
+        positions = []
+    elif isinstance(source, exp.Values):
+        rows, row_types = _values_rows(ctx, source, len(positions))
+    else:
+        planned = Planner(ctx).plan_query(source)
+        if len(planned.columns) != len(positions):
+            raise sql_error(213)
+        types = [c.type for c in planned.columns]
+        rows = list(planned.plan.rows(ctx, ()))  # read everything first: INSERT t SELECT ... FROM t
+        row_types = [types] * len(rows)
+
+    writer = RowWriter(ctx, table, "INSERT")
+    defaults = column_defaults(ctx, definition)
+    column_types = writer.types
+    count = 0
+    for source_row, source_types in zip(rows, row_types, strict=True):
+        ctx.task.tick()
+        values: list[Any] = [None] * len(definition.columns)
+        given = set(positions)
+        for position in range(len(definition.columns)):
+            if position not in given and position != identity:
+                values[position] = defaults[position]()
+        for source_position, position in enumerate(positions):
+            column = definition.columns[position]
+            values[position] = coerce_for_column(
+                source_row[source_position],
+                source_types[source_position],
+                column_types[position],
+                table.name,
+                column.name,
+            )
+        if identity is not None and identity not in given:
+            values[identity] = _next_identity(ctx, table)
+        elif identity is not None:
+            explicit = values[identity]
+            if explicit is not None and (table.identity_last is None or explicit > table.identity_last):
+                table.identity_last = explicit
+                ctx.txn.identity_changes[table.object_id] = explicit
+        row = tuple(values)
+        writer.validate(row)
+        access.insert(table, row)
+        count += 1
+    return count
+
+
+def _next_identity(ctx: ExecContext, table: Table) -> int:
+    column = table.definition.columns[table.definition.identity_position]  # type: ignore[index]
+    seed = column.identity_seed or 1
+    step = column.identity_increment or 1
+    value = seed if table.identity_last is None else table.identity_last + step
+    table.identity_last = value
+    ctx.txn.identity_changes[table.object_id] = value
+    ctx.session.identity = value
+    ctx.session.scope_identity = value
+    return value
+
+
+def _values_rows(ctx: ExecContext, values: exp.Values, width: int) -> tuple[list[Values], list[Sequence[SqlType]]]:
+    """Each VALUES row is evaluated and typed on its own, as SQL Server types each row's literals."""
+    planner = Planner(ctx)
+    scope = planner.scope([], None)
+    rows: list[Values] = []
+    types: list[Sequence[SqlType]] = []
+    for tuple_node in values.expressions:
+        items = tuple_node.expressions if isinstance(tuple_node, exp.Tuple) else [tuple_node]
+        if len(items) != width:
+            raise sql_error(110 if len(items) > width else 109)
+        compiled = [planner.compile(item, scope) for item in items]
+        rows.append(tuple(c.fn((), ctx) for c in compiled))
+        types.append(tuple(c.type for c in compiled))
+    return rows, types
+
+
+# -- UPDATE / DELETE -------------------------------------------------------------------------------------------
+
+
+def _read_phase(
+    ctx: ExecContext, node: exp.Expr, table: Table, source: str
+) -> tuple[list[tuple[Any, Values, tuple[Any, ...]]], Scope]:
+    """Rows of ``table`` that qualify, as (row_key, current values, the whole joined row)."""
+    planner = Planner(ctx)
+    target = TargetInfo(table, source)
+    access = ctx.row_access()
+    access.lock_object(table, LockMode.IX)
+    pseudo = exp.Select(expressions=[exp.Star()])
+    from_ = node.args.get("from_") or node.args.get("from")
+    if from_ is not None:
+        pseudo.set("from_", from_)
+    else:
+        pseudo.set("from_", exp.From(this=node.this))
+    plan, scope = planner.plan_from(pseudo, None, target)
+    where = node.args.get("where")
+    predicate = compile_predicate(where.this, scope).fn if where is not None else None
+    if where is not None:
+        planner._seek(plan, where.this, scope)
+    key_slot = scope.slot_of_hidden(_match_source(scope, source, table))
+    width = len(table.definition.columns)
+    limit = node.args.get("limit")
+    top = None
+    if limit is not None:
+        top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)(ctx)
+    found: dict[Any, tuple[Any, Values, tuple[Any, ...]]] = {}
+    for row in plan.rows(ctx, ()):
+        if predicate is not None and predicate(row, ctx) is not True:
+            continue
+        row_key = row[key_slot]
+        if row_key in found:
+            continue
+        start = key_slot - width
+        found[row_key] = (row_key, row[start:key_slot], row)
+        if top is not None and len(found) >= top:
+            break
+    return list(found.values()), scope
+
+
+def _match_source(scope: Scope, source: str, table: Table) -> str:
+    folded = source.casefold()
+    for column in scope.columns:
+        if column.hidden and column.source.casefold() == folded:
+            return column.source
+    for column in scope.columns:
+        if column.hidden and column.table.casefold() == table.name.casefold():
+            return column.source
+    raise sql_error(208, source)
+
+
+def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
+    name = node.this.name
+    from_ = node.args.get("from_") or node.args.get("from")
+    if from_ is not None:
+        sources = [from_.this, *(from_.this.args.get("joins") or []), *(node.args.get("joins") or [])]
+        for source in sources:
+            table_node = source.this if isinstance(source, exp.Join) else source
+            if (
+                isinstance(table_node, exp.Table)
+                and table_node.alias
+                and table_node.alias.casefold() == name.casefold()
+            ):
+                table = ctx.database.table_by_name(table_node.name)
+                if table is None:
+                    raise sql_error(208, table_node.name)
+                return table, table_node.alias
+    table = ctx.database.table_by_name(name)
+    if table is None:
+        raise sql_error(208, name)
+    return table, node.this.alias_or_name
+
+
+def execute_update(ctx: ExecContext, node: exp.Update) -> int:
+    table, source = _update_target(ctx, node)
+    rows, scope = _read_phase(ctx, node, table, source)
+    definition = table.definition
+    writer = RowWriter(ctx, table, "UPDATE")
+    assignments: list[tuple[int, Any, SqlType]] = []
+    for item in node.expressions:
+        if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
+            raise sql_error(102, item.sql(dialect="tsql")[:40])
+        position = definition.column_position(item.this.name)
+        if position is None:
+            raise sql_error(207, item.this.name)
+        if definition.columns[position].identity_seed is not None:
+            raise sql_error(8102, item.this.name)
+        compiled = compile_expression(item.expression, scope)
+        assignments.append((position, compiled.fn, compiled.type))
+    changes: list[tuple[Any, Values, Values]] = []
+    for row_key, old, row in rows:
+        ctx.task.tick()
+        assigned = list(old)
+        for position, fn, source_type in assignments:
+            column = definition.columns[position]
+            assigned[position] = coerce_for_column(
+                fn(row, ctx), source_type, writer.types[position], table.name, column.name
+            )
+        changes.append((row_key, old, tuple(assigned)))
+    _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
+    referenced = _is_referenced(ctx, table)
+    access = writer.access
+    key_of = table.key_of
+    moves = [c for c in changes if key_of is not None and key_of(c[2]) != c[0]]
+    stays = [c for c in changes if key_of is None or key_of(c[2]) == c[0]]
+    for _row_key, old, new in changes:
+        ctx.task.tick()
+        writer.validate(new)
+        if referenced:
+            writer.check_not_referenced(old, new)
+    # Constraints hold per statement, not per row: rows whose key changes leave their old keys first, and
+    # unique keys are checked once everything is written (so SET id = id + 1 works, as in SQL Server).
+    for row_key, _old, _new in moves:
+        access.delete(table, row_key)
+    for row_key, old, new in stays:
+        access.update(table, row_key, old, new, check_unique=False)
+    for _row_key, _old, new in moves:
+        ctx.task.tick()
+        access.insert(table, new)
+    for row_key, old, new in stays:
+        ctx.task.tick()
+        access.check_unique(table, row_key, new, old)
+    return len(changes)
+
+
+def execute_delete(ctx: ExecContext, node: exp.Delete) -> int:
+    table, source = _update_target(ctx, node)
+    rows, _scope = _read_phase(ctx, node, table, source)
+    _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
+    writer = RowWriter(ctx, table, "DELETE")
+    referenced = _is_referenced(ctx, table)
+    for row_key, old, _row in rows:
+        ctx.task.tick()
+        if referenced:
+            writer.check_not_referenced(old, None)
+        writer.access.delete(table, row_key)
+    return len(rows)
+
+
+def _is_referenced(ctx: ExecContext, table: Table) -> bool:
+    return any(
+        fk.referenced_object_id == table.object_id
+        for other in ctx.database.tables.values()
+        for fk in other.definition.foreign_keys
+    )
+
+
+def _release_unqualified(ctx: ExecContext, table: Table, qualifying: set[Any]) -> None:
+    access = ctx.row_access()
+    for row_key in access.take_fresh_update_locks(table):
+        if row_key not in qualifying:
+            access.unlock_row(table, row_key)

@@ -1,0 +1,57 @@
+"""What the SQL layer runs against: databases, and the plug points through which upper layers add behaviour.
+
+Imports point down (admin → sql → engine), so the admin layer registers its views (``sys.dm_exec_sessions`` ...),
+system procedures (``sp_who`` ...) and statement handlers (KILL ...) here instead of the SQL layer importing them.
+Each registry is a plain dict keyed by a lower-case name or a statement class: behaviour as tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quietus.engine.database import Database
+from quietus.sql.types_base import SqlType
+
+if TYPE_CHECKING:
+    from quietus.sql.context import ExecContext
+
+SERVER_VERSION = "16.0.4000.0"
+VERSION_TEXT = (
+    "Quietus 0.1.0 (TDS SQL Server 16.0.4000 compatible) - a server for seeing sessions and ending them\n"
+    "\tCopyright (c) the Quietus authors\n"
+)
+
+
+@dataclass(frozen=True)
+class VirtualTable:
+    """A view computed from live state: column names and types, and a row provider."""
+
+    name: str
+    columns: Sequence[tuple[str, SqlType]]
+    rows: Callable[[ExecContext], Iterable[tuple[Any, ...]]]
+
+
+# A system procedure: (context, positional args, named args) -> return status
+Procedure = Callable[["ExecContext", list[Any], dict[str, Any]], int]
+StatementHandler = Callable[["ExecContext", Any], None]
+
+
+@dataclass
+class Environment:
+    databases: dict[str, Database]
+    default_database: str = "master"
+    server_name: str = "QUIETUS"
+    virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
+    procedures: dict[str, Procedure] = field(default_factory=dict)
+    statement_handlers: dict[type, StatementHandler] = field(default_factory=dict)
+
+    def database(self, name: str) -> Database | None:
+        for key, database in self.databases.items():
+            if key.casefold() == name.casefold():
+                return database
+        return None
+
+    def virtual_table(self, name: str) -> VirtualTable | None:
+        return self.virtual_tables.get(name.casefold())

@@ -1,0 +1,629 @@
+"""From a sqlglot query to a plan of operators.
+
+A query block is planned in SQL's logical order: FROM (tables, views, derived tables, CTEs, joins) → WHERE →
+GROUP BY and aggregates → HAVING → ORDER BY keys → SELECT list → DISTINCT → TOP / OFFSET-FETCH.  Aggregates and
+GROUP BY expressions are replaced in the later clauses by references to the aggregation's output columns, which is
+how SQL Server's 8120 ("not contained in either an aggregate function or the GROUP BY clause") arises.
+
+An equality or range on the clustered key in WHERE becomes a key seek, so a point query locks one key, as SQL
+Server's does; anything else scans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlglot import exp
+
+from quietus.engine.access import read_policy
+from quietus.engine.storage.keys import normalise
+from quietus.engine.storage.schema import ColumnDef
+from quietus.engine.storage.table import Table
+from quietus.errors import sql_error
+from quietus.sql.aggregates import make_aggregate
+from quietus.sql.collation import sort_key
+from quietus.sql.context import ExecContext
+from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
+from quietus.sql.operators import (
+    Aggregate,
+    ConstantRow,
+    Distinct,
+    Filter,
+    Join,
+    Limit,
+    Materialized,
+    Plan,
+    Project,
+    RowFn,
+    SetOperation,
+    Sort,
+    TableScan,
+    VirtualScan,
+)
+from quietus.sql.scope import Scope, ScopeColumn
+from quietus.sql.types_base import INT, SqlType, make_type
+
+Row = tuple[Any, ...]
+
+
+def column_type(column: ColumnDef) -> SqlType:
+    """The SQL type of a stored column."""
+    params: list[int | None]
+    if column.type_name in ("decimal", "numeric"):
+        params = [column.precision, column.scale]
+    elif column.type_name in ("datetime2", "time"):
+        params = [column.scale] if column.scale is not None else []
+    elif column.type_name in ("float",):
+        params = [column.precision] if column.precision is not None else []
+    elif column.type_name in ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary"):
+        params = [column.length]
+    else:
+        params = []
+    return make_type(column.type_name, params)
+
+
+@dataclass
+class QueryPlan:
+    """A planned query: its operator tree and its output columns (names and types)."""
+
+    plan: Plan
+    columns: list[ScopeColumn]
+    assignments: list[tuple[str, RowFn]] | None = None  # SELECT @v = expr ...
+
+
+@dataclass
+class TargetInfo:
+    """For UPDATE/DELETE: the target table's source name in the plan, so its row key can be found."""
+
+    table: Table
+    source: str
+    key_slot: int = -1
+    value_slots: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Planner:
+    ctx: ExecContext
+    ctes: dict[str, exp.Expr] = field(default_factory=dict)
+
+    # -- entry points ----------------------------------------------------------------------------------------
+
+    def plan_query(self, node: exp.Expr, outer: Scope | None = None) -> QueryPlan:
+        if isinstance(node, exp.Subquery):
+            return self.plan_query(node.this, outer)
+        with_ = node.args.get("with_") or node.args.get("with")
+        saved = dict(self.ctes)
+        if with_ is not None:
+            for cte in with_.expressions:
+                self.ctes[cte.alias_or_name.casefold()] = cte.this
+        try:
+            if isinstance(node, exp.Union | exp.Except | exp.Intersect):
+                return self._plan_set_operation(node, outer)
+            if isinstance(node, exp.Select):
+                return self._plan_select(node, outer)
+            raise sql_error(102, node.sql(dialect="tsql")[:40])
+        finally:
+            self.ctes = saved
+
+    def variable_type(self, name: str) -> SqlType:
+        return self.ctx.variable_type(name)
+
+    def scope(self, columns: Sequence[ScopeColumn], outer: Scope | None) -> Scope:
+        return Scope(columns, outer, self.variable_type, self._compile_subquery)
+
+    def compile(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
+        return compile_expression(node, scope)
+
+    # -- SELECT ----------------------------------------------------------------------------------------------
+
+    def _plan_select(self, select: exp.Select, outer: Scope | None, target: TargetInfo | None = None) -> QueryPlan:
+        source, scope = self.plan_from(select, outer, target)
+        where = select.args.get("where")
+        if where is not None:
+            self._seek(source, where.this, scope)
+            source = Filter(source, compile_predicate(where.this, scope).fn)
+
+        projections = self._expand_star(select.expressions, scope)
+        names = [_output_name(item) for item in projections]
+        group = select.args.get("group")
+        having = select.args.get("having")
+        order = select.args.get("order")
+        aggregates = _find_aggregates(projections, having, order)
+        if group is not None or aggregates:
+            source, scope, projections, having_node, order = self._plan_grouping(
+                source, scope, projections, group, aggregates, having, order
+            )
+            if having_node is not None:
+                source = Filter(source, compile_predicate(having_node, scope).fn)
+        elif having is not None:
+            source = Filter(source, compile_predicate(having.this, scope).fn)
+
+        assignments: list[tuple[str, RowFn]] | None = None
+        compiled: list[CompiledExpr] = []
+        output_names: list[str] = []
+        for item, name in zip(projections, names, strict=True):
+            if isinstance(item, exp.EQ) and isinstance(item.this, exp.Parameter):
+                assignments = assignments or []
+                name = "@" + item.this.name
+                self.variable_type(name)
+                assignments.append((name, self.compile(item.expression, scope).fn))
+                continue
+            compiled.append(self.compile(item.this if isinstance(item, exp.Alias) else item, scope))
+            output_names.append(name)
+        if assignments is not None and compiled:
+            raise sql_error(141)
+        names = output_names
+        columns = [ScopeColumn(n, c.type) for n, c in zip(names, compiled, strict=True)]
+
+        distinct = select.args.get("distinct") is not None
+        limit = select.args.get("limit")
+        offset = select.args.get("offset")
+        if order is not None and not distinct:
+            source = Sort(source, self._order_key(order, scope, projections, compiled))
+        if assignments is not None:
+            fns = [fn for _, fn in assignments]
+            return QueryPlan(Project(source, [], fns), [], assignments)
+        plan: Plan = Project(source, columns, [c.fn for c in compiled])
+        if distinct:
+            plan = Distinct(plan, _row_key)
+            if order is not None:
+                out_scope = self.scope(columns, None)
+                plan = Sort(plan, self._order_key(order, out_scope, projections, None, names))
+        plan = self._limit(plan, limit, offset)
+        return QueryPlan(plan, columns)
+
+    def _limit(self, plan: Plan, limit: exp.Expr | None, offset: exp.Expr | None) -> Plan:
+        if limit is None and offset is None:
+            return plan
+        percent = False
+        count_fn: Callable[[ExecContext], int | None] = lambda ctx: None  # noqa: E731
+        if limit is not None:
+            count_node = limit.args.get("count") if isinstance(limit, exp.Fetch) else limit.expression
+            options = limit.args.get("limit_options")
+            percent = bool(options is not None and options.args.get("percent"))
+            count_fn = self._constant_int(count_node, negative_error=1014)
+        offset_fn: Callable[[ExecContext], int] = lambda ctx: 0  # noqa: E731
+        if offset is not None:
+            raw = self._constant_int(offset.expression, negative_error=10742)
+
+            def offset_fn(ctx: ExecContext) -> int:
+                return raw(ctx) or 0
+
+        return Limit(plan, count_fn, offset_fn, percent)
+
+    def _constant_int(self, node: exp.Expr | None, negative_error: int) -> Callable[[ExecContext], int | None]:
+        if node is None:
+            return lambda ctx: None
+        scope = self.scope([], None)
+        compiled = self.compile(node, scope)
+
+        def evaluate(ctx: ExecContext) -> int | None:
+            value = compiled.fn((), ctx)
+            if value is None:
+                return None
+            count = int(value)
+            if count < 0:
+                raise sql_error(negative_error)
+            return count
+
+        return evaluate
+
+    def _expand_star(self, projections: list[exp.Expr], scope: Scope) -> list[exp.Expr]:
+        expanded: list[exp.Expr] = []
+        for item in projections:
+            if isinstance(item, exp.Star):
+                expanded.extend(_column_refs(scope.columns))
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                qualifier = item.table.casefold()
+                picked = [c for c in scope.columns if c.source.casefold() == qualifier and not c.hidden]
+                if not picked:
+                    raise sql_error(4104, item.table)
+                expanded.extend(_column_refs(picked))
+            else:
+                expanded.append(item)
+        return expanded
+
+    def _order_key(
+        self,
+        order: exp.Order,
+        scope: Scope,
+        projections: list[exp.Expr],
+        compiled: list[CompiledExpr] | None,
+        names: list[str] | None = None,
+    ) -> Callable[[Row, ExecContext], Any]:
+        parts: list[tuple[RowFn, bool]] = []
+        for ordered in order.expressions:
+            node = ordered.this
+            fn: RowFn | None = None
+            if isinstance(node, exp.Literal) and not node.is_string:
+                position = int(node.this) - 1
+                if not 0 <= position < len(projections):
+                    raise sql_error(108, position + 1)
+                fn = compiled[position].fn if compiled is not None else _slot_fn(position)
+            elif isinstance(node, exp.Column) and not node.table:
+                alias = node.name.casefold()
+                for position, item in enumerate(projections):
+                    if isinstance(item, exp.Alias) and item.alias.casefold() == alias:
+                        fn = compiled[position].fn if compiled is not None else _slot_fn(position)
+                        break
+                if fn is None and names is not None:
+                    for position, name in enumerate(names):
+                        if name.casefold() == alias:
+                            fn = _slot_fn(position)
+                            break
+            if fn is None:
+                fn = self.compile(node, scope).fn
+            parts.append((fn, bool(ordered.args.get("desc"))))
+
+        def key(row: Row, ctx: ExecContext) -> Any:
+            return tuple(_Descending(sort_key(fn(row, ctx))) if desc else sort_key(fn(row, ctx)) for fn, desc in parts)
+
+        return key
+
+    # -- GROUP BY --------------------------------------------------------------------------------------------
+
+    def _plan_grouping(
+        self,
+        source: Plan,
+        scope: Scope,
+        projections: list[exp.Expr],
+        group: exp.Group | None,
+        aggregates: list[exp.AggFunc],
+        having: exp.Having | None,
+        order: exp.Order | None,
+    ) -> tuple[Plan, Scope, list[exp.Expr], exp.Expr | None, exp.Order | None]:
+        group_nodes = list(group.expressions) if group is not None else []
+        group_compiled = [self.compile(node, scope) for node in group_nodes]
+        columns: list[ScopeColumn] = []
+        replacements: dict[str, str] = {}
+        for position, (node, compiled) in enumerate(zip(group_nodes, group_compiled, strict=True)):
+            if isinstance(node, exp.Column):
+                columns.append(ScopeColumn(node.name, compiled.type, node.table or _source_of(node, scope)))
+            else:
+                name = f"%group{position}"
+                columns.append(ScopeColumn(name, compiled.type))
+            replacements[_canonical(node)] = columns[-1].name
+        specs: list[tuple[Callable[[], Any], RowFn | None]] = []
+        for position, node in enumerate(aggregates):
+            argument, distinct = _aggregate_argument(node)
+            compiled_argument = None if argument is None else self.compile(argument, scope)
+            extra = self._aggregate_extra(node, scope)
+            spec = make_aggregate(
+                node.key if not isinstance(node, exp.Anonymous) else node.name.lower(),
+                None if compiled_argument is None else compiled_argument.type,
+                distinct,
+                extra,
+            )
+            specs.append((spec.new, None if compiled_argument is None else compiled_argument.fn))
+            name = f"%agg{position}"
+            columns.append(ScopeColumn(name, spec.type))
+            replacements[_canonical(node)] = name
+        plan = Aggregate(
+            source,
+            columns,
+            [c.fn for c in group_compiled],
+            [_group_key(c.type) for c in group_compiled],
+            specs,
+            scalar=group is None,
+        )
+        grouped_scope = Scope(columns, scope.outer, self.variable_type, self._compile_subquery, after_grouping=scope)
+
+        def rewrite(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Identifier | exp.Order | exp.Ordered | exp.Star | exp.Literal):
+                return node
+            canonical = _canonical(node)
+            if canonical in replacements:
+                name = replacements[canonical]
+                column = exp.column(name, table=None)
+                if isinstance(node, exp.Column) and node.table:
+                    column = exp.column(name, table=node.table)
+                return column
+            return node
+
+        new_projections = [_rewrite(item, rewrite) for item in projections]
+        having_node = _rewrite(having.this, rewrite) if having is not None else None
+        new_order = _rewrite(order, rewrite) if order is not None else None
+        return plan, grouped_scope, new_projections, having_node, new_order  # type: ignore[return-value]
+
+    def _aggregate_extra(self, node: exp.Expr, scope: Scope) -> Any:
+        if isinstance(node, exp.GroupConcat | exp.Anonymous) and node.args.get("separator") is not None:
+            return self.compile(node.args["separator"], scope).fn((), self.ctx)
+        return None
+
+    # -- FROM ------------------------------------------------------------------------------------------------
+
+    def plan_from(self, select: exp.Expr, outer: Scope | None, target: TargetInfo | None = None) -> tuple[Plan, Scope]:
+        from_ = select.args.get("from_") or select.args.get("from")
+        if from_ is None:
+            return ConstantRow(), self.scope([], outer)
+        source = from_.this
+        joins = list(select.args.get("joins") or [])
+        joins = list(source.args.get("joins") or []) + joins
+        plan = self._plan_source(source, outer, target)
+        for join in joins:
+            right = self._plan_source(join.this, outer, target)
+            kind = _join_kind(join)
+            combined = self.scope(tuple(plan.columns) + tuple(right.columns), outer)
+            on = join.args.get("on")
+            predicate = None if on is None else compile_predicate(on, combined).fn
+            left_key = right_key = None
+            if on is not None and kind != "CROSS":
+                keys = self._equi_keys(on, plan, right, outer)
+                if keys is not None:
+                    left_key, right_key = keys
+            if kind in ("INNER", "CROSS", "LEFT", "RIGHT", "FULL"):
+                plan = Join(plan, right, kind, predicate, left_key, right_key)
+        return plan, self.scope(plan.columns, outer)
+
+    def _plan_source(self, source: exp.Expr, outer: Scope | None, target: TargetInfo | None) -> Plan:
+        if isinstance(source, exp.Subquery):
+            alias = source.alias_or_name
+            return self._derived(source.this, alias, outer)
+        if isinstance(source, exp.Table):
+            name = source.name
+            alias = source.alias or name
+            parts = [p for p in (source.args.get("catalog"), source.args.get("db")) if p is not None]
+            qualified = ".".join([p.name for p in parts] + [name]).casefold()
+            if not parts and name.casefold() in self.ctes:
+                return self._derived(self.ctes[name.casefold()], alias, outer)
+            view = self.ctx.env.virtual_table(qualified) or (
+                self.ctx.env.virtual_table("sys." + name.casefold())
+                if parts and parts[-1].name.lower() == "sys"
+                else None
+            )
+            if view is not None:
+                columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
+                return VirtualScan(view, columns)
+            table = self.ctx.database.table_by_name(name)
+            if table is None or (parts and parts[-1].name.casefold() not in ("dbo", "")):
+                raise sql_error(208, ".".join([p.name for p in parts] + [name]))
+            hints = _hints(source)
+            for_write = (
+                target is not None
+                and target.table is table
+                and target.source.casefold()
+                in (
+                    alias.casefold(),
+                    name.casefold(),
+                )
+            )
+            policy = read_policy(
+                self.ctx.txn.isolation,
+                hints,
+                self.ctx.database.options.read_committed_snapshot,
+                for_write=for_write,
+            )
+            columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
+            if for_write:
+                assert target is not None
+                columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
+            return TableScan(table, columns, policy, with_key=for_write)
+        raise sql_error(102, source.sql(dialect="tsql")[:40])
+
+    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None) -> Plan:
+        planned = self.plan_query(query, None)
+        columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
+
+        def run(ctx: ExecContext) -> list[Row]:
+            return list(planned.plan.rows(ctx, ()))
+
+        return Materialized(planned.plan, columns, run)
+
+    def _equi_keys(self, on: exp.Expr, left: Plan, right: Plan, outer: Scope | None) -> tuple[RowFn, RowFn] | None:
+        """If ON is ``a = b`` (or a conjunction containing it) with a on the left and b on the right, the hash
+        keys for the join; the full predicate is still checked on every candidate pair."""
+        conditions = list(on.flatten()) if isinstance(on, exp.And) else [on]
+        left_scope = self.scope(left.columns, outer)
+        right_scope = self.scope(right.columns, None)
+        for condition in conditions:
+            if not isinstance(condition, exp.EQ):
+                continue
+            for a, b in ((condition.this, condition.expression), (condition.expression, condition.this)):
+                try:
+                    left_fn = self.compile(a, left_scope)
+                    right_fn = self.compile(b, right_scope)
+                except Exception:
+                    continue
+                if left_fn.type.name != right_fn.type.name and {left_fn.type.name, right_fn.type.name} - _INTS:
+                    continue
+                return _hashed(left_fn.fn), _hashed(right_fn.fn)
+        return None
+
+    def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
+        """Turn ``pk = constant`` or ``pk BETWEEN a AND b`` in WHERE into a clustered key seek."""
+        if not isinstance(plan, TableScan) or plan.table.is_heap:
+            return
+        primary = plan.table.definition.primary_key
+        if primary is None or len(primary.columns) != 1:
+            return
+        column_name = plan.table.definition.columns[primary.columns[0]].name.casefold()
+        conditions = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+        empty = self.scope([], None)
+        for cond in conditions:
+            if isinstance(cond, exp.EQ):
+                for col, value in ((cond.this, cond.expression), (cond.expression, cond.this)):
+                    if isinstance(col, exp.Column) and col.name.casefold() == column_name and _is_constant(value):
+                        compiled = self.compile(value, empty)
+                        key_type = column_type(plan.table.definition.columns[primary.columns[0]])
+                        if compiled.type.name != key_type.name and {compiled.type.name, key_type.name} - _INTS:
+                            continue
+                        plan.seek = (compiled.fn, compiled.fn)
+                        return
+
+    def _compile_subquery(self, node: exp.Expr, mode: str, scope: Scope) -> CompiledExpr:
+        query = node.this if isinstance(node, exp.Subquery) else node
+        planned = self.plan_query(query, scope)
+        plan = planned.plan
+        if mode == "exists":
+
+            def exists(row: Row, ctx: EvalContext) -> bool:
+                for _ in plan.rows(cast(ExecContext, ctx), row):
+                    return True
+                return False
+
+            return CompiledExpr(exists, make_type("bit", []))
+        if mode == "in":
+
+            def values(row: Row, ctx: EvalContext) -> list[Any]:
+                return [r[0] for r in plan.rows(cast(ExecContext, ctx), row)]
+
+            return CompiledExpr(values, planned.columns[0].type)
+
+        def scalar(row: Row, ctx: EvalContext) -> Any:
+            result = None
+            for seen, r in enumerate(plan.rows(cast(ExecContext, ctx), row)):
+                if seen:
+                    raise sql_error(512)
+                result = r[0]
+            return result
+
+        return CompiledExpr(scalar, planned.columns[0].type)
+
+    # -- set operations --------------------------------------------------------------------------------------
+
+    def _plan_set_operation(self, node: exp.Expr, outer: Scope | None) -> QueryPlan:
+        left = self.plan_query(node.this, outer)
+        right = self.plan_query(node.expression, outer)
+        if len(left.columns) != len(right.columns):
+            raise sql_error(205)
+        kind = _SET_OPERATIONS[type(node)]
+        distinct = bool(node.args.get("distinct", True))
+        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, _row_key)
+        order = node.args.get("order")
+        if order is not None:
+            names = [c.name for c in left.columns]
+            scope = self.scope(left.columns, None)
+            projections: list[exp.Expr] = [exp.column(n) for n in names]
+            plan = Sort(plan, self._order_key(order, scope, projections, None, names))
+        plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
+        return QueryPlan(plan, list(left.columns))
+
+
+_SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
+_INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
+
+
+class _Descending:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.value < self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def _row_key(row: Row) -> Row:
+    return tuple(_hash_key(value) for value in row)
+
+
+def _hash_key(value: Any) -> Any:
+    """Equality key under the collation (for DISTINCT, GROUP BY, UNION, hash joins)."""
+    return normalise(value) if value is not None else None
+
+
+def _hashed(fn: RowFn) -> RowFn:
+    return lambda row, ctx: _hash_key(fn(row, ctx))
+
+
+def _group_key(_type: SqlType) -> Callable[[Any], Any]:
+    return _hash_key
+
+
+def _slot_fn(position: int) -> RowFn:
+    return lambda row, ctx: row[position]
+
+
+def _is_constant(node: exp.Expr) -> bool:
+    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
+
+
+def _column_refs(columns: Sequence[ScopeColumn]) -> list[exp.Expr]:
+    return [exp.column(c.name, table=c.source or None) for c in columns if not c.hidden]
+
+
+def _output_name(item: exp.Expr) -> str:
+    if isinstance(item, exp.Alias):
+        return item.alias
+    if isinstance(item, exp.Column):
+        return item.name
+    return ""
+
+
+def _canonical(node: exp.Expr) -> str:
+    return node.sql(dialect="tsql").casefold()
+
+
+def _source_of(node: exp.Column, scope: Scope) -> str:
+    name = node.name.casefold()
+    for column in scope.columns:
+        if column.name.casefold() == name:
+            return column.source
+    return ""
+
+
+def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order: exp.Expr | None) -> list[exp.AggFunc]:
+    found: list[exp.AggFunc] = []
+    seen: set[str] = set()
+    for root in [*projections, having, order]:
+        if root is None:
+            continue
+        for node in root.walk():
+            if isinstance(node, exp.AggFunc) and not _inside_subquery(node, root):
+                key = _canonical(node)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(node)
+    return found
+
+
+def _inside_subquery(node: exp.Expr, root: exp.Expr) -> bool:
+    if node is root:
+        return False
+    parent = node.parent
+    while parent is not None and parent is not root:
+        if isinstance(parent, exp.Subquery | exp.Select):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _aggregate_argument(node: exp.AggFunc) -> tuple[exp.Expr | None, bool]:
+    argument = node.this
+    if isinstance(argument, exp.Star) or argument is None:
+        return None, False
+    if isinstance(argument, exp.Distinct):
+        return argument.expressions[0], True
+    return argument, False
+
+
+def _rewrite(node: exp.Expr, fn: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    return node.copy().transform(fn)
+
+
+def _join_kind(join: exp.Join) -> str:
+    kind = (join.args.get("kind") or "").upper()
+    side = (join.args.get("side") or "").upper()
+    if kind == "CROSS":
+        return "CROSS"
+    if side in ("LEFT", "RIGHT", "FULL"):
+        return side
+    if join.args.get("on") is None and not join.args.get("using"):
+        return "CROSS"
+    return "INNER"
+
+
+def _hints(table: exp.Table) -> frozenset[str]:
+    names: set[str] = set()
+    for hint in table.args.get("hints") or []:
+        for item in hint.expressions:
+            names.add(item.name.upper() if hasattr(item, "name") else str(item).upper())
+    return frozenset(names)
