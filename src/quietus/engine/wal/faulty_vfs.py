@@ -96,6 +96,12 @@ class FaultyVfs:
     def fail_next(self, operation: str, error: int = errno.EIO) -> None:
         self._failures[operation] = error
 
+    def disarm(self) -> None:
+        """Take back every armed fault that has not fired."""
+        with self._lock:
+            self._countdown = self._tear = None
+            self._failures.clear()
+
     def hold_fsyncs(self) -> None:
         self.fsync_entered.clear()
         self._gate = threading.Event()
@@ -160,8 +166,7 @@ class FaultyVfs:
             self._durable_data.clear()
             self._uid_of_inode.clear()
             self.crashed = False
-            self._countdown = self._tear = None
-            self._failures.clear()
+            self.disarm()
             self.generation += 1
 
     # ---- internals ----------------------------------------------------------------------------------
