@@ -120,9 +120,7 @@ class Avg:
 
     def step(self, value: Any) -> None:
         if value is not None:
-            self.total = (
-                DECIMAL_CONTEXT.add(self.total, value) if type(value) is Decimal else self.total + value
-            )
+            self.total = DECIMAL_CONTEXT.add(self.total, value) if type(value) is Decimal else self.total + value
             self.count += 1
 
     def result(self) -> Any:
@@ -266,9 +264,7 @@ AGGREGATE_NAMES = frozenset(
 )
 
 
-def make_aggregate(
-    name: str, arg_type: SqlType | None, distinct: bool = False, extra: Any = None
-) -> AggregateSpec:
+def make_aggregate(name: str, arg_type: SqlType | None, distinct: bool = False, extra: Any = None) -> AggregateSpec:
     """Bind aggregate ``name`` to its argument type (None for COUNT(*)); ``extra``: STRING_AGG separator."""
     key = name.lower()
     spec = _bind(key, arg_type, extra)

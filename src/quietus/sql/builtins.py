@@ -38,7 +38,7 @@ from quietus.sql.builtins_core import (
     to_type,
 )
 from quietus.sql.builtins_dates import DATE_FUNCTIONS
-from quietus.sql.builtins_format import FORMAT_FUNCTIONS
+from quietus.sql.builtins_format import FORMAT_FUNCTIONS, format_raiserror
 from quietus.sql.collation import patindex
 from quietus.sql.types_base import (
     CHAR,
@@ -326,7 +326,7 @@ def _round(args: Sequence[Arg]) -> Bound:
         return fit_float(float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), mode)), t)
 
     fn = _by_family(t, round_int, round_exact, round_float)
-    return Bound(fn, t, (_numeric_arg(args[0]), to_int(args[1]), to_int(args[-1])))
+    return Bound(fn, t, (_numeric_arg(args[0]), *(to_int(a) for a in args[1:])))
 
 
 def _power(args: Sequence[Arg]) -> Bound:
@@ -348,9 +348,7 @@ def _power(args: Sequence[Arg]) -> Bound:
             return fit_decimal(DECIMAL_CONTEXT.power(x, int(y)), t)
         return fit_decimal(Decimal(repr(raw(x, y))), t)
 
-    fn = _by_family(
-        t, lambda x, y: check_int(int(raw(x, y)), t), power_exact, lambda x, y: fit_float(raw(x, y), t)
-    )
+    fn = _by_family(t, lambda x, y: check_int(int(raw(x, y)), t), power_exact, lambda x, y: fit_float(raw(x, y), t))
     return Bound(fn, t, (_numeric_arg(args[0]), _numeric_arg(args[1])))
 
 
@@ -432,7 +430,7 @@ def _isnumeric(args: Sequence[Arg]) -> Bound:
 
 def _isdate(args: Sequence[Arg]) -> Bound:
     family = FAMILY[args[0].type.name]
-    if family in ("date", "datetime"):
+    if family in ("date", "datetime") or args[0].is_null_literal:
         return Bound(lambda v: 0 if v is None else 1, INT, null_propagating=False)
     if family != "string":
         raise sql_error(8116, args[0].type.display(), 1, "isdate")
@@ -519,4 +517,4 @@ def bind_call(name: str, args: Sequence[Arg]) -> Bound:
 
 
 __all__ = ["BUILTINS", "NOT_CONSTANT", "SYSTEM_FUNCTIONS", "SYSTEM_VARIABLES", "Arg", "Bound", "Builtin",
-           "bind_call", "lookup", "system_value_reader", "to_type"]  # fmt: skip
+           "bind_call", "format_raiserror", "lookup", "system_value_reader", "to_type"]  # fmt: skip

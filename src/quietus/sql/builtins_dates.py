@@ -64,13 +64,16 @@ def _check_part(part: str, t: SqlType, function: str) -> None:
         raise sql_error(9810, part, function, t.name)
 
 
-def _temporal_type(arg: Arg) -> SqlType:
-    """Strings and numbers are read as datetime by the date functions."""
-    return arg.type if FAMILY[arg.type.name] in ("date", "time", "datetime") else DATETIME
+def _temporal_type(arg: Arg, adding: bool = False) -> SqlType:
+    """Numbers are read as datetime; strings as datetime2, except by DATEADD, which returns datetime for them."""
+    family = FAMILY[arg.type.name]
+    if family in ("date", "time", "datetime"):
+        return arg.type
+    return DATETIME2 if family == "string" and not adding else DATETIME
 
 
-def _to_temporal(arg: Arg) -> Fn1 | None:
-    return to_type(arg, _temporal_type(arg))
+def _to_temporal(arg: Arg, adding: bool = False) -> Fn1 | None:
+    return to_type(arg, _temporal_type(arg, adding))
 
 
 def _as_datetime(value: Any) -> dt.datetime:
@@ -179,9 +182,9 @@ _ADD: dict[str, Callable[[dt.datetime, int], dt.datetime]] = {
 
 def _dateadd(args: Sequence[Arg]) -> Bound:
     part = datepart_name(args[0].keyword, "dateadd")
+    t = _temporal_type(args[2], adding=True)
     if part not in _ADD:
-        raise sql_error(9810, part, "dateadd", _temporal_type(args[2]).name)
-    t = _temporal_type(args[2])
+        raise sql_error(9810, part, "dateadd", t.name)
     _check_part(part, t, "dateadd")
     add = _ADD[part]
 
@@ -199,7 +202,7 @@ def _dateadd(args: Sequence[Arg]) -> Bound:
         except SqlError:
             raise sql_error(517, t.name) from None
 
-    return Bound(dateadd, t, (None, to_int(args[1]), _to_temporal(args[2])))
+    return Bound(dateadd, t, (None, to_int(args[1]), _to_temporal(args[2], adding=True)))
 
 
 # --- DATEDIFF -------------------------------------------------------------------------------------------
@@ -260,7 +263,7 @@ def _eomonth(args: Sequence[Arg]) -> Bound:
         moved = add_months(_as_datetime(value), int(months))
         return moved.date().replace(day=calendar.monthrange(moved.year, moved.month)[1])
 
-    return Bound(eomonth, DATE, (_to_temporal(args[0]), to_int(args[-1])))
+    return Bound(eomonth, DATE, (_to_temporal(args[0]), *(to_int(a) for a in args[1:])))
 
 
 def _datefromparts(year: int, month: int, day: int) -> dt.date:

@@ -126,16 +126,10 @@ def _date_token(token: str, v: dt.datetime) -> str:
     letter, count = token[0], len(token)
     if letter == "y":
         return (
-            str(v.year % 100).zfill(2)
-            if count == 2
-            else str(v.year % 100)
-            if count == 1
-            else str(v.year).zfill(count)
+            str(v.year % 100).zfill(2) if count == 2 else str(v.year % 100) if count == 1 else str(v.year).zfill(count)
         )
     if letter == "M":
-        return {1: str(v.month), 2: f"{v.month:02d}", 3: MONTHS[v.month - 1][:3]}.get(
-            count, MONTHS[v.month - 1]
-        )
+        return {1: str(v.month), 2: f"{v.month:02d}", 3: MONTHS[v.month - 1][:3]}.get(count, MONTHS[v.month - 1])
     if letter == "d":
         return {1: str(v.day), 2: f"{v.day:02d}", 3: DAYS[v.weekday()][:3]}.get(count, DAYS[v.weekday()])
     if letter in "hH":
@@ -235,9 +229,7 @@ def strftime_to_dotnet(pattern: str) -> str:
 def _strftime(args: Sequence[Arg]) -> Bound:
     family = FAMILY[args[0].type.name]
     if family in ("int", "exact", "approx"):  # sqlglot took a numeric pattern such as 'D3' for a date one
-        return Bound(
-            lambda v, p: format_number(v, strftime_to_dotnet(p)), NVARCHAR(4000), (None, to_string(args[1]))
-        )
+        return Bound(lambda v, p: format_number(v, strftime_to_dotnet(p)), NVARCHAR(4000), (None, to_string(args[1])))
     if family not in ("date", "time", "datetime"):
         return Bound(lambda v, p: None, NVARCHAR(4000), (None, to_string(args[1])))
     return Bound(format_strftime, NVARCHAR(4000), (None, to_string(args[1])))
@@ -292,9 +284,7 @@ def format_raiserror(template: str, args: Sequence[Any]) -> str:
         )
         width = _star(take()) if width_text == "*" else int(width_text or 0)
         precision = (
-            _star(take())
-            if precision_text == "*"
-            else (int(precision_text) if precision_text is not None else None)
+            _star(take()) if precision_text == "*" else (int(precision_text) if precision_text is not None else None)
         )
         value = take()
         if value is None:

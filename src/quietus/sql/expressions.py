@@ -257,9 +257,7 @@ def _with_conversion(compiled: CompiledExpr, convert: Callable[[Any], Any] | Non
     return fold(CompiledExpr(converted, compiled.type), compiled)
 
 
-def binary(
-    fn: Callable[[Any, Any], Any], left: CompiledExpr, right: CompiledExpr, t: SqlType
-) -> CompiledExpr:
+def binary(fn: Callable[[Any, Any], Any], left: CompiledExpr, right: CompiledExpr, t: SqlType) -> CompiledExpr:
     """NULL-propagating application of ``fn`` to two compiled operands (specialised for constants)."""
     fa, fb = left.fn, right.fn
     if right.is_constant and right.constant is not None:
@@ -399,42 +397,37 @@ def _comparison(node: exp.Binary, scope: Scope) -> CompiledExpr:
 # --- logic ----------------------------------------------------------------------------------------------
 
 
-def _and(node: exp.And, scope: Scope) -> CompiledExpr:
-    fa = compile_predicate(node.this, scope)
-    fb = compile_predicate(node.expression, scope)
-    a_fn, b_fn = fa.fn, fb.fn
+def _connective(decisive: bool) -> Callable[[RowFn, RowFn], RowFn]:
+    """AND (decisive False) or OR (decisive True) in three-valued logic: decisive value first, then NULL."""
 
-    def both(row: Row, ctx: EvalContext) -> Any:
-        a = a_fn(row, ctx)
-        if a is False:
-            return False
-        b = b_fn(row, ctx)
-        if b is False:
-            return False
-        if a is None or b is None:
-            return None
-        return True
+    def combine(a_fn: RowFn, b_fn: RowFn) -> RowFn:
+        def connect(row: Row, ctx: EvalContext) -> Any:
+            a = a_fn(row, ctx)
+            if a is decisive:
+                return decisive
+            b = b_fn(row, ctx)
+            if b is decisive:
+                return decisive
+            if a is None or b is None:
+                return None
+            return not decisive
 
-    return fold(CompiledExpr(both, BOOLEAN), fa, fb)
+        return connect
+
+    return combine
 
 
-def _or(node: exp.Or, scope: Scope) -> CompiledExpr:
-    fa = compile_predicate(node.this, scope)
-    fb = compile_predicate(node.expression, scope)
-    a_fn, b_fn = fa.fn, fb.fn
+conjunction = _connective(False)
+disjunction = _connective(True)
 
-    def either(row: Row, ctx: EvalContext) -> Any:
-        a = a_fn(row, ctx)
-        if a is True:
-            return True
-        b = b_fn(row, ctx)
-        if b is True:
-            return True
-        if a is None or b is None:
-            return None
-        return False
 
-    return fold(CompiledExpr(either, BOOLEAN), fa, fb)
+def _logic(combine: Callable[[RowFn, RowFn], RowFn]) -> Compiler:
+    def compile_logic(node: exp.Expr, scope: Scope) -> CompiledExpr:
+        fa = compile_predicate(node.this, scope)
+        fb = compile_predicate(node.expression, scope)
+        return fold(CompiledExpr(combine(fa.fn, fb.fn), BOOLEAN), fa, fb)
+
+    return compile_logic
 
 
 def _not(node: exp.Not, scope: Scope) -> CompiledExpr:
@@ -463,21 +456,9 @@ def _is(node: exp.Is, scope: Scope) -> CompiledExpr:
 
 def _between(node: exp.Between, scope: Scope) -> CompiledExpr:
     value = compile_expression(node.this, scope)
-    low = compare(">=", value, compile_expression(node.args["low"], scope)).fn
-    high = compare("<=", value, compile_expression(node.args["high"], scope)).fn
-
-    def between(row: Row, ctx: EvalContext) -> Any:
-        a = low(row, ctx)
-        if a is False:
-            return False
-        b = high(row, ctx)
-        if b is False:
-            return False
-        if a is None or b is None:
-            return None
-        return True
-
-    return CompiledExpr(between, BOOLEAN)
+    low = compare(">=", value, compile_expression(node.args["low"], scope))
+    high = compare("<=", value, compile_expression(node.args["high"], scope))
+    return fold(CompiledExpr(conjunction(low.fn, high.fn), BOOLEAN), low, high)
 
 
 def _in(node: exp.In, scope: Scope) -> CompiledExpr:
@@ -646,8 +627,8 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.BitwiseNot: _unary("~"),
     **dict.fromkeys(_ARITHMETIC, _arithmetic),
     **dict.fromkeys(_COMPARISONS, _comparison),
-    exp.And: _and,
-    exp.Or: _or,
+    exp.And: _logic(conjunction),
+    exp.Or: _logic(disjunction),
     exp.Not: _not,
     exp.Is: _is,
     exp.Between: _between,

@@ -390,9 +390,7 @@ def _choose(nodes: Sequence[exp.Expr], scope: Scope, node: exp.Expr) -> Compiled
     choices = [compile_expression(n, scope) for n in nodes[1:]]
     t = unify(choices)
     fns = [to_result(c, t) for c in choices]
-    index_fn = (
-        _converted(index.fn, converter(index.type, INT, explicit=False)) if index.type != INT else index.fn
-    )
+    index_fn = _converted(index.fn, converter(index.type, INT, explicit=False)) if index.type != INT else index.fn
 
     def choose(row: Row, ctx: EvalContext) -> Any:
         i = index_fn(row, ctx)
@@ -420,9 +418,7 @@ _SPECIAL_FORMS: dict[str, tuple[int, int, Callable[[Sequence[exp.Expr], Scope, e
 # --- CAST / CONVERT -------------------------------------------------------------------------------------
 
 
-def compile_cast(
-    value: CompiledExpr, target: SqlType, style: int | None, safe: bool, node: exp.Expr
-) -> CompiledExpr:
+def compile_cast(value: CompiledExpr, target: SqlType, style: int | None, safe: bool, node: exp.Expr) -> CompiledExpr:
     if value.type.name == "boolean":
         raise syntax_error(node)
     run = converter(value.type, target, style, explicit=True)
@@ -449,9 +445,7 @@ def _cast(node: exp.Cast, scope: Scope) -> CompiledExpr:
     if to.this == exp.DataType.Type.TEXT and value.type.is_string:
         return value  # LEN(x) → Length(CAST(x AS TEXT)) in sqlglot: strings pass through
     target = type_from_sqlglot(to, in_cast=True)
-    return compile_cast(
-        value, target, None, isinstance(node, exp.TryCast) or bool(node.args.get("safe")), node
-    )
+    return compile_cast(value, target, None, isinstance(node, exp.TryCast) or bool(node.args.get("safe")), node)
 
 
 def _convert(node: exp.Convert, scope: Scope) -> CompiledExpr:
@@ -496,9 +490,7 @@ def _strftime(node: exp.TimeToStr, scope: Scope) -> CompiledExpr:
         and pattern.this in _DATENAME_CODES
     ):
         # Taken as DATENAME: FORMAT(CAST(x AS DATETIME2), 'dd') is indistinguishable and rarer.
-        return compile_builtin(
-            lookup("DATENAME"), [Keyword(_DATENAME_CODES[pattern.this]), value.this], scope
-        )
+        return compile_builtin(lookup("DATENAME"), [Keyword(_DATENAME_CODES[pattern.this]), value.this], scope)
     return compile_builtin(STRFTIME_FORMAT, [value, pattern], scope)
 
 

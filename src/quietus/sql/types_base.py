@@ -203,9 +203,7 @@ _SQLGLOT_NAMES: dict[str, str] = {
 }  # fmt: skip
 
 
-def make_type(
-    name: str, params: list[int | None], *, in_cast: bool = False, sysname: bool = False
-) -> SqlType:
+def make_type(name: str, params: list[int | None], *, in_cast: bool = False, sysname: bool = False) -> SqlType:
     """Build a type from its canonical ``name`` and declared parameters, filling SQL Server's defaults.
 
     ``None`` in ``params`` stands for MAX. ``in_cast`` selects the CAST/CONVERT default length (30) for
@@ -387,7 +385,7 @@ def arithmetic_type(op: str, a: SqlType, b: SqlType) -> SqlType:
     if high.name in ("decimal", "numeric"):
         if low.is_string:
             return high
-        return decimal_result(op, high, low if FAMILY[low.name] != "approx" else high)
+        return decimal_result(op, a, b)  # operand order matters for / and %
     if family == "exact":  # money / smallmoney (with an integer or lower money type)
         return MONEY if high.name == "money" or op in ("*", "/") else high
     return high

@@ -67,9 +67,7 @@ _CHART = {
     "guid":      "X X X X I I X X X X I",
 }  # fmt: skip
 ALLOWED: dict[tuple[str, str], str] = {
-    (source, target): code
-    for source, row in _CHART.items()
-    for target, code in zip(_COLUMNS, row.split(), strict=True)
+    (source, target): code for source, row in _CHART.items() for target, code in zip(_COLUMNS, row.split(), strict=True)
 }
 
 # Exact arithmetic never loses digits below precision 38; rounding is half away from zero as in SQL Server.
@@ -547,9 +545,7 @@ def converter(
     return run
 
 
-def convert(
-    value: Any, source: SqlType, target: SqlType, style: int | None = None, explicit: bool = True
-) -> Any:
+def convert(value: Any, source: SqlType, target: SqlType, style: int | None = None, explicit: bool = True) -> Any:
     """CAST/CONVERT (``explicit``) or implicit conversion of one value; NULL stays NULL."""
     return converter(source, target, style, explicit)(value)
 
