@@ -179,6 +179,8 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "isolation to access table '%.*ls' directly or indirectly in database '%.*ls' to update, "
                "delete, or insert the row that has been modified or deleted by another transaction. Retry "
                "the transaction or change the isolation level for the update/delete statement."),
+    (9001, 21, "The log for database '%.*ls' is not available. Check the operating system error log for "
+               "related error messages. Resolve any errors and restart the database."),
     # Locks
     (1205, 13, "Transaction (Process ID %d) was deadlocked on %.*ls resources with another process and has "
                "been chosen as the deadlock victim. Rerun the transaction."),

@@ -376,3 +376,13 @@ def test_dbapi_default_is_not_autocommit() -> None:
         connection.rollback()
         cursor.execute("SELECT COUNT(*) FROM t")
         assert cursor.fetchone() == (0,)
+
+
+def test_count_big_and_statistical_aggregates(conn: Connection) -> None:
+    conn.run("CREATE TABLE n (x INT)")
+    conn.run("INSERT INTO n VALUES (2), (4), (4), (4), (5), (5), (7), (9)")
+    sink = conn.run("SELECT COUNT_BIG(*), STDEVP(x), VARP(x), VAR(x) FROM n")
+    assert sink.result_sets[0].columns[0].type.name == "bigint"
+    count, stdevp, varp, var = sink.result_sets[0].rows[0]
+    assert (count, stdevp, varp) == (8, 2.0, 4.0)
+    assert abs(var - 32 / 7) < 1e-9

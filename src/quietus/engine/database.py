@@ -59,7 +59,8 @@ from quietus.engine.txn.transaction import (
     UndoKind,
     UndoRecord,
 )
-from quietus.engine.wal import WriteAheadLog, recover, write_checkpoint
+from quietus.engine.wal import Recovered, WriteAheadLog, recover, write_checkpoint
+from quietus.errors import SqlError, sql_error
 
 log = logging.getLogger("quietus.engine")
 
@@ -124,7 +125,7 @@ class Database:
         self._superseded: deque[tuple[Table, Any]] = deque()
         self.cleaner = CleanerStats()
         self._cleaner_wakeup = asyncio.Event()
-        self.failed: BaseException | None = None
+        self.failed: SqlError | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -135,8 +136,8 @@ class Database:
         """Open (recovering if it exists) the database stored in ``directory``; None keeps it in memory only."""
         database = cls(name, database_id, directory, loop)
         if directory is not None:
-            database._recover(directory)
-            database.wal = WriteAheadLog.open(directory)
+            recovered = database._recover(directory)
+            database.wal = WriteAheadLog.open(directory, recovered=recovered)
         return database
 
     def close(self) -> None:
@@ -145,7 +146,7 @@ class Database:
             self.wal.close()
             self.wal = None
 
-    def _recover(self, directory: Path) -> None:
+    def _recover(self, directory: Path) -> Recovered:
         recovered = recover(directory)
         decoder = msgspec.msgpack.Decoder()
         for chunk in recovered.checkpoint_chunks():
@@ -160,6 +161,7 @@ class Database:
             recovered.checkpoint_lsn,
             records,
         )
+        return recovered
 
     def _load_chunk(self, chunk: list[Any]) -> None:
         if chunk[0] == "catalog":
@@ -240,22 +242,26 @@ class Database:
         table = self._install_table(definition)
         self._pending_creates[table.object_id] = txn.xid
         txn.undo.append(UndoRecord(UndoKind.CREATE_TABLE, table))
+        txn.catalog_changes += 1
         return table
 
     def drop_table(self, txn: Transaction, table: Table) -> None:
         self._uninstall_table(table)
         self._pending_drops[table.object_id] = (txn.xid, table)
         txn.undo.append(UndoRecord(UndoKind.DROP_TABLE, table))
+        txn.catalog_changes += 1
 
     def redefine_table(self, txn: Transaction, table: Table, definition: TableDef) -> None:
         """Change a table's definition (ALTER TABLE, CREATE/DROP INDEX) inside ``txn``."""
         self._pending_defs.setdefault(table.object_id, table.definition)
         txn.undo.append(UndoRecord(UndoKind.REDEFINE_TABLE, table, before=table.definition))
+        txn.catalog_changes += 1
         self._redefine(table, definition)
 
     def set_option(self, txn: Transaction, name: str, value: bool) -> None:
         self.options.set(name, value)
         txn.undo.append(UndoRecord(UndoKind.SET_OPTION, _OPTION_TABLE, row_key=name, before=not value))
+        txn.catalog_changes += 1
 
     # -- transactions ----------------------------------------------------------------------------------------
 
@@ -276,9 +282,11 @@ class Database:
                 try:
                     task.wait(asyncio.wrap_future(future), "WRITELOG")
                 except Exception as exc:
-                    self.failed = exc
+                    # The record may or may not be on disk: the outcome is in doubt, so the database stops
+                    # accepting commits (as PostgreSQL panics on a failed fsync) rather than guess.
+                    self.failed = sql_error(9001, self.name)
                     log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
-                    raise
+                    raise self.failed from exc
                 finally:
                     self._committing.pop(txn.xid, None)
         self.txns.mark_committed(txn)
@@ -331,7 +339,8 @@ class Database:
         """Roll ``txn`` back completely and release its locks (classic or accelerated, by database option)."""
         if txn.state in (TxnState.ROLLED_BACK, TxnState.COMMITTED):
             return
-        accelerated = self.options.accelerated_recovery and self._only_rows(txn)
+        # DDL is always undone the classic way: catalog changes have no versions to hide.
+        accelerated = self.options.accelerated_recovery and txn.catalog_changes == 0
         if accelerated:
             self._abort_accelerated(txn)
         else:
@@ -350,9 +359,6 @@ class Database:
     def undo_to(self, task: Task, txn: Transaction, position: int) -> None:
         """Undo the records after ``position`` (a failed statement inside a transaction); locks stay held."""
         self._undo(task, txn, position)
-
-    def _only_rows(self, txn: Transaction) -> bool:
-        return all(record.kind is UndoKind.ROW for record in txn.undo)
 
     def _abort_accelerated(self, txn: Transaction) -> None:
         """Constant-time abort: invisible at once, every lock released at once, versions left to the cleaner."""

@@ -22,7 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql.aggregates import make_aggregate
+from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
@@ -270,7 +270,7 @@ class Planner:
         scope: Scope,
         projections: list[exp.Expr],
         group: exp.Group | None,
-        aggregates: list[exp.AggFunc],
+        aggregates: list[exp.Expr],
         having: exp.Having | None,
         order: exp.Order | None,
     ) -> tuple[Plan, Scope, list[exp.Expr], exp.Expr | None, exp.Order | None]:
@@ -291,7 +291,7 @@ class Planner:
             compiled_argument = None if argument is None else self.compile(argument, scope)
             extra = self._aggregate_extra(node, scope)
             spec = make_aggregate(
-                node.key if not isinstance(node, exp.Anonymous) else node.name.lower(),
+                _aggregate_name(node),
                 None if compiled_argument is None else compiled_argument.type,
                 distinct,
                 extra,
@@ -570,14 +570,14 @@ def _source_of(node: exp.Column, scope: Scope) -> str:
     return ""
 
 
-def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order: exp.Expr | None) -> list[exp.AggFunc]:
-    found: list[exp.AggFunc] = []
+def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order: exp.Expr | None) -> list[exp.Expr]:
+    found: list[exp.Expr] = []
     seen: set[str] = set()
     for root in [*projections, having, order]:
         if root is None:
             continue
         for node in root.walk():
-            if isinstance(node, exp.AggFunc) and not _inside_subquery(node, root):
+            if _is_aggregate(node) and not _inside_subquery(node, root):
                 key = _canonical(node)
                 if key not in seen:
                     seen.add(key)
@@ -596,8 +596,23 @@ def _inside_subquery(node: exp.Expr, root: exp.Expr) -> bool:
     return False
 
 
-def _aggregate_argument(node: exp.AggFunc) -> tuple[exp.Expr | None, bool]:
-    argument = node.this
+def _is_aggregate(node: exp.Expr) -> bool:
+    """sqlglot's aggregate nodes, plus T-SQL aggregates it leaves as plain calls (STDEVP, VAR, VARP ...)."""
+    if isinstance(node, exp.AggFunc):
+        return True
+    return isinstance(node, exp.Anonymous) and node.name.lower() in AGGREGATE_NAMES
+
+
+def _aggregate_name(node: exp.Expr) -> str:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower()
+    if isinstance(node, exp.Count) and node.args.get("big_int"):
+        return "count_big"
+    return node.key
+
+
+def _aggregate_argument(node: exp.Expr) -> tuple[exp.Expr | None, bool]:
+    argument = node.expressions[0] if isinstance(node, exp.Anonymous) and node.expressions else node.this
     if isinstance(argument, exp.Star) or argument is None:
         return None, False
     if isinstance(argument, exp.Distinct):

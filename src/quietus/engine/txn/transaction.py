@@ -93,6 +93,7 @@ class RollbackProgress:
 class Transaction:
     __slots__ = (
         "begin_time",
+        "catalog_changes",
         "deadlock_priority",
         "doomed",
         "explicit",
@@ -125,6 +126,7 @@ class Transaction:
         self.snapshot_seq: int | None = None
         self.rollback_progress: RollbackProgress | None = None
         self.identity_changes: dict[int, int] = {}
+        self.catalog_changes = 0  # undo records that are not row versions (DDL, database options)
 
     # The LockOwner protocol: session_id, deadlock_priority, work.
     @property
