@@ -1,0 +1,114 @@
+"""Point insert / point update / point select by key per second, 1 and 8 sessions, beside SQLite.
+
+Quietus: embedded sessions (each statement its own autocommitted transaction, durable through the group-committed
+log) on a data directory.  SQLite: Python's sqlite3 in WAL mode with synchronous=FULL, one connection per thread,
+same rows.  Both from the same run on the same disk; the last column is Quietus / SQLite.  Prints figures, asserts
+nothing.
+
+    python -m bench.bench_point_ops [--ops 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import quietus
+
+Op = Callable[[int], None]
+
+
+def _threads(sessions: int, ops: int, make: Callable[[int], Op]) -> float:
+    """Run ``ops`` operations split over ``sessions`` threads; operations per second."""
+    per_thread = ops // sessions
+    workers = [make(i) for i in range(sessions)]
+    barrier = threading.Barrier(sessions + 1)
+
+    def body(index: int) -> None:
+        op = workers[index]
+        barrier.wait()
+        base = index * per_thread
+        for n in range(per_thread):
+            op(base + n)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return per_thread * sessions / (time.perf_counter() - start)
+
+
+def quietus_figures(directory: Path, sessions: int, ops: int) -> dict[str, float]:
+    setup = quietus.connect(directory, autocommit=True)
+    setup.run("CREATE TABLE kv (id INT PRIMARY KEY, name NVARCHAR(20), v INT)")
+    connections = [quietus.connect(directory, autocommit=True) for _ in range(sessions)]
+
+    def insert(i: int) -> Op:
+        return lambda n: connections[i].run(f"INSERT INTO kv VALUES ({n}, N'name {n}', {n})")
+
+    def update(i: int) -> Op:
+        return lambda n: connections[i].run(f"UPDATE kv SET v = v + 1 WHERE id = {n}")
+
+    def select(i: int) -> Op:
+        return lambda n: connections[i].run(f"SELECT name, v FROM kv WHERE id = {n}")
+
+    figures = {name: _threads(sessions, ops, make) for name, make in
+               (("insert", insert), ("update", update), ("select", select))}
+    for connection in connections:
+        connection.close()
+    setup.close()
+    return figures
+
+
+def sqlite_figures(directory: Path, sessions: int, ops: int) -> dict[str, float]:
+    path = directory / "bench.sqlite"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE kv (id INTEGER PRIMARY KEY, name TEXT, v INTEGER)")
+    connections = []
+    for _ in range(sessions):
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
+        connection.execute("PRAGMA synchronous=FULL")
+        connections.append(connection)
+
+    def insert(i: int) -> Op:
+        return lambda n: connections[i].execute("INSERT INTO kv VALUES (?, ?, ?)", (n, f"name {n}", n))
+
+    def update(i: int) -> Op:
+        return lambda n: connections[i].execute("UPDATE kv SET v = v + 1 WHERE id = ?", (n,))
+
+    def select(i: int) -> Op:
+        return lambda n: connections[i].execute("SELECT name, v FROM kv WHERE id = ?", (n,)).fetchall()
+
+    figures = {name: _threads(sessions, ops, make) for name, make in
+               (("insert", insert), ("update", update), ("select", select))}
+    for connection in connections:
+        connection.close()
+    setup.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ops", type=int, default=2000)
+    args = parser.parse_args()
+    print(f"{'operation':10} {'sessions':>8} {'quietus/s':>12} {'sqlite/s':>12} {'ratio':>7}")
+    for sessions in (1, 8):
+        with tempfile.TemporaryDirectory() as q, tempfile.TemporaryDirectory() as s:
+            ours = quietus_figures(Path(q) / "data", sessions, args.ops)
+            theirs = sqlite_figures(Path(s), sessions, args.ops)
+        for name in ("insert", "update", "select"):
+            print(f"{name:10} {sessions:>8} {ours[name]:>12,.0f} {theirs[name]:>12,.0f} "
+                  f"{ours[name] / theirs[name]:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
