@@ -47,10 +47,7 @@ def test_description_of_a_key_is_a_12_digit_hash_in_parentheses() -> None:
 
 
 def test_key_hash_is_the_same_in_another_process() -> None:
-    code = (
-        "from quietus.engine.locks import description, key_resource\n"
-        "print(description(key_resource(1, 2, 1, 'k')))"
-    )
+    code = "from quietus.engine.locks import description, key_resource\nprint(description(key_resource(1, 2, 1, 'k')))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert other.stdout.strip() == description(key_resource(1, 2, 1, "k"))

@@ -97,9 +97,7 @@ def find_cycle(
     return None
 
 
-def shorten(
-    cycle: list[LockRequest], waits_for_all: Callable[[LockRequest], Iterable[LockOwner]]
-) -> list[LockRequest]:
+def shorten(cycle: list[LockRequest], waits_for_all: Callable[[LockRequest], Iterable[LockOwner]]) -> list[LockRequest]:
     """Cut ``cycle`` (each request waits for the next, the last for the first) along the full edges.
 
     From each kept request, jump to the furthest request of the cycle its owner directly waits for; close the

@@ -92,9 +92,7 @@ def _compatible_with_others(head: _LockHead, mode: LockMode, owner: LockOwner | 
 class LockManager:
     """Locks for one engine; owners are transactions (or anything satisfying ``LockOwner``)."""
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop | None = None, escalation_threshold: int = 5000
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, escalation_threshold: int = 5000) -> None:
         self._loop = loop
         self._table: dict[LockResource, _Entry] = {}
         self._queued: dict[LockResource, _LockHead] = {}  # the entries whose queues are not empty
@@ -148,6 +146,38 @@ class LockManager:
         if count >= self.escalation_threshold and count >= state.escalation_at.get(parent, 0):
             self._escalate(owner, state, parent, count)
         return None
+
+    def try_acquire(self, owner: LockOwner, resource: LockResource, mode: LockMode) -> bool:
+        """Grant ``mode`` at once if no wait is needed, else change nothing and return False.
+
+        For NOWAIT, READPAST and SET LOCK_TIMEOUT 0: the request is never queued, so it can neither block anyone
+        nor be chosen as a deadlock victim.
+        """
+        if not self._grantable_at_once(owner, resource, mode):
+            return False
+        granted_now = self.acquire(owner, resource, mode)
+        assert granted_now is None
+        return True
+
+    def _grantable_at_once(self, owner: LockOwner, resource: LockResource, mode: LockMode) -> bool:
+        state = self._owners.get(owner)
+        if state is not None and state.waiting is not None:
+            return True  # let acquire() report the misuse
+        if resource[0] == KEY and state is not None:
+            object_mode = state.locks.get((OBJECT, resource[1], resource[2]))
+            child = _CHILD[object_mode] if object_mode is not None else None
+            if child is not None and CONVERT_GRID[child][mode] == child:
+                return True  # covered by the object lock
+        entry = self._table.get(resource)
+        if entry is None:
+            return True
+        if type(entry) is tuple:
+            return bool(entry[0] == owner or COMPATIBLE_GRID[entry[1]][mode])
+        assert isinstance(entry, _LockHead)
+        mine = entry.granted.get(owner)
+        if mine is not None:
+            return _compatible_with_others(entry, CONVERT_GRID[mine][mode], owner)
+        return not entry.converting and not entry.waiting and _compatible_with_others(entry, mode, None)
 
     def _acquire_contended(
         self, owner: LockOwner, state: _OwnerState, resource: LockResource, mode: LockMode, entry: _Entry
@@ -408,9 +438,7 @@ class LockManager:
 
     # ------------------------------------------------------------------ bookkeeping of KEY locks
 
-    def _record(
-        self, state: _OwnerState, resource: LockResource, old: LockMode | None, new: LockMode
-    ) -> None:
+    def _record(self, state: _OwnerState, resource: LockResource, old: LockMode | None, new: LockMode) -> None:
         state.locks[resource] = new
         if resource[0] != KEY:
             return

@@ -99,8 +99,7 @@ def _square(text: str, cell: dict[str, object]) -> tuple[tuple[object, ...], ...
 # COMPATIBLE_GRID[granted][requested] and CONVERT_GRID[held][requested], indexed by mode value: the lock
 # manager's hot path reads these grids directly.
 COMPATIBLE_GRID: tuple[tuple[bool, ...], ...] = tuple(
-    tuple(bool(v) for v in row)
-    for row in zip(*_square(COMPATIBILITY_TABLE, {"Yes": True, "No": False}), strict=True)
+    tuple(bool(v) for v in row) for row in zip(*_square(COMPATIBILITY_TABLE, {"Yes": True, "No": False}), strict=True)
 )
 CONVERT_GRID: tuple[tuple[LockMode, ...], ...] = tuple(
     tuple(cast(LockMode, v) for v in row) for row in _square(CONVERSION_TABLE, dict(_BY_DISPLAY))
