@@ -136,8 +136,8 @@ class Task:
             self.wait_resource = ""
             if timer is not None:
                 timer.cancel()
-            if not inner.done():
-                inner.cancel()
+            if inner is not awaitable and not inner.done():
+                inner.cancel()  # a coroutine the task wrapped (a sleep): ours to stop; someone else's future is not
             self._deadline = time.monotonic() + SLICE_SECONDS
 
     def tick(self) -> None:

@@ -1,0 +1,84 @@
+"""The engine's tasks: waits, wake-ups, time slices and non-interruptible sections."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from quietus.engine.interrupts import Interrupted, InterruptReason
+from quietus.engine.scheduler import Task, WaitTimeout
+from tests.harness import scenario
+
+
+def test_wait_returns_result_or_raises_and_a_kill_wakes_a_waiter() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        never: asyncio.Future[int] = loop.create_future()
+        done: asyncio.Future[int] = loop.create_future()
+        done.set_result(7)
+        sleeper, killed = Task(loop), Task(loop)
+        assert await sleeper.run(lambda: sleeper.wait(done)) == 7
+
+        def wait_forever() -> str:
+            try:
+                killed.wait(never, "LCK_M_X")
+            except Interrupted as interrupt:
+                return interrupt.reason.value
+            return "woke without a reason"
+
+        running = asyncio.ensure_future(killed.run(wait_forever))
+        await asyncio.sleep(0)
+        assert killed.is_waiting and killed.wait_type == "LCK_M_X"
+        assert killed.set_interrupt(InterruptReason.KILLED)
+        assert not killed.set_interrupt(InterruptReason.ATTENTION)  # the first reason wins
+        assert await running == "killed"
+        assert not never.done()  # the waker never touched the awaited future, only the task's own
+
+    asyncio.run(main())
+
+
+def test_wait_timeout() -> None:
+    async def main() -> None:
+        task = Task(asyncio.get_running_loop())
+
+        def body() -> None:
+            task.wait(asyncio.sleep(10), timeout=0.01)
+
+        with pytest.raises(WaitTimeout):
+            await task.run(body)
+
+    asyncio.run(main())
+
+
+def test_interrupt_is_raised_at_the_next_safe_point_but_not_inside_a_noninterruptible_section() -> None:
+    async def main() -> None:
+        task = Task(asyncio.get_running_loop())
+        progress: list[str] = []
+
+        def body() -> None:
+            task.set_interrupt(InterruptReason.KILLED)
+            with task.noninterruptible():
+                for _ in range(1000):
+                    task.tick()  # a classic rollback goes on
+                progress.append("rollback finished")
+            task.tick()
+            progress.append("not reached")
+
+        with pytest.raises(Interrupted):
+            await task.run(body)
+        assert progress == ["rollback finished"]
+
+    asyncio.run(main())
+
+
+def test_a_long_scan_does_not_stall_another_session(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        busy, quick = sc.session("busy"), sc.session("quick")
+        busy.run("CREATE TABLE d (n INT PRIMARY KEY)")
+        busy.run("INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+        long_scan = busy.start("SELECT COUNT(*) FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f")
+        assert quick.value("SELECT 42") == 42
+        assert not long_scan.done, "the quick query had to wait for the whole scan"
+        assert long_scan.rows() == [(100_000,)]
