@@ -166,3 +166,14 @@ def test_deadlock_reports_are_kept_in_a_bounded_list(lm: LockManager) -> None:
         lm.release_all(b)
         lm.release_all(a)
     assert lm.deadlocks == REPORTS_KEPT + 5 and len(lm.deadlock_reports) == REPORTS_KEPT
+
+
+def test_a_request_already_given_up_is_the_victim_before_any_live_one(lm: LockManager) -> None:
+    a, b = Owner(51, deadlock_priority=DEADLOCK_PRIORITY_HIGH), Owner(52, deadlock_priority=DEADLOCK_PRIORITY_LOW)
+    lm.acquire(a, K1, X)
+    lm.acquire(b, K2, X)
+    a_waits = waits(lm.acquire(a, K2, X))
+    a_waits.future.cancel()  # a was killed; it has not run its cleanup yet
+    waits(lm.acquire(b, K1, X))  # b, the lowest priority, survives: a's request goes
+    assert lm.deadlock_reports[-1].victim_session_id == 51
+    assert lm.waiting_request(a) is None and lm.cancel(a_waits) is True

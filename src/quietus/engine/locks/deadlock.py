@@ -15,9 +15,10 @@ edges out, and edges into it from requests it is queued ahead of).  So the searc
 queued, from that request, and looks only for a path back to its owner: with no cycle before, any new cycle
 passes through it.
 
-Victim: lowest deadlock_priority, then least work (undo to lose), then the newest waiter (the requester,
-which is always the newest in its cycle).  The cycle is copied into a ``DeadlockReport`` at once, because the
-state it describes is about to change; reporting (error log, system_health) reads those copies later.
+Victim: a request its waiter already gave up on if there is one, else lowest deadlock_priority, then least
+work (undo to lose), then the newest waiter (the requester, which is always the newest in its cycle).  The
+cycle is copied into a ``DeadlockReport`` at once, because the state it describes is about to change;
+reporting (error log, system_health) reads those copies later.
 """
 
 from __future__ import annotations
@@ -117,8 +118,12 @@ def shorten(cycle: list[LockRequest], waits_for_all: Callable[[LockRequest], Ite
 
 
 def choose_victim(cycle: Sequence[LockRequest]) -> LockRequest:
-    """Lowest DEADLOCK_PRIORITY, then least work, then the newest waiter."""
-    return min(cycle, key=lambda r: (r.owner.deadlock_priority, r.owner.work, -r.sequence))
+    """Lowest DEADLOCK_PRIORITY, then least work, then the newest waiter.
+
+    A request whose waiter has already given up (its future is done: killed or timed out, cleanup pending) goes
+    first whatever its priority: removing it costs nobody anything.
+    """
+    return min(cycle, key=lambda r: (not r.future.done(), r.owner.deadlock_priority, r.owner.work, -r.sequence))
 
 
 def snapshot(

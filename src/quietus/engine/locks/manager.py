@@ -17,13 +17,19 @@ Invariants (numbered as in docs/design/locks.md; tests/property/test_lock_manage
 step)
 1. Granted modes on one resource are pairwise compatible.
 2. The first request in a queue cannot be granted: a conversion is incompatible with another holder, a plain
-   waiter with some holder, or (for a plain waiter) a conversion is queued ahead of it.
-3. A queued request's future is not done; a granted request's future is done with result None.
+   waiter with some holder, or (for a plain waiter) a conversion is queued ahead of it.  (A request whose
+   waiter gave up on it, future done, may sit first until the next wake-up or its cancel() drops it.)
+3. A queued request's future is not done unless its waiter gave up on it; a granted request's future is done
+   with result None.
 4. An owner waits for at most one request; ``_owners[o].waiting`` is it, and it is in exactly one queue.
 5. ``_table`` and the owners' lock maps agree: ``_owners[o].locks[r] == m`` iff ``o`` is granted ``m`` on
    ``r``.
 6. After every acquire returns, the wait-for graph has no cycle.
-7. A single-holder entry with no waiters is stored as a tuple; an entry with nothing in it is removed.
+7. A single-holder entry with no waiters is stored as a tuple; an entry with nothing in it is removed;
+   ``_queued`` holds exactly the entries whose queues are not empty.
+8. After release_all(o), o holds nothing and waits for nothing.
+9. No barging: a request for a resource with a queue is granted at once only if it is a conversion, or its
+   owner's object lock covers it, or removing a deadlock victim let it through.
 """
 
 from __future__ import annotations
