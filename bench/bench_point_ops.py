@@ -1,7 +1,7 @@
 """Point insert / point update / point select by key per second, 1 and 8 sessions, beside SQLite.
 
 Quietus: embedded sessions (each statement its own autocommitted transaction, durable through the group-committed
-log) on a data directory.  SQLite: Python's sqlite3 in WAL mode with synchronous=FULL, one connection per thread,
+log) on a data directory, parameterised through the PEP 249 cursor.  SQLite: Python's sqlite3 in WAL mode with synchronous=FULL, one connection per thread,
 same rows.  Both from the same run on the same disk; the last column is Quietus / SQLite.  Prints figures, asserts
 nothing.
 
@@ -51,14 +51,18 @@ def quietus_figures(directory: Path, sessions: int, ops: int) -> dict[str, float
     setup.run("CREATE TABLE kv (id INT PRIMARY KEY, name NVARCHAR(20), v INT)")
     connections = [quietus.connect(directory, autocommit=True) for _ in range(sessions)]
 
+    # parameterised, as the SQLite side is: one statement text, values bound as @P1 ...
     def insert(i: int) -> Op:
-        return lambda n: connections[i].run(f"INSERT INTO kv VALUES ({n}, N'name {n}', {n})")
+        cursor = connections[i].cursor()
+        return lambda n: cursor.execute("INSERT INTO kv VALUES (%s, %s, %s)", (n, f"name {n}", n))
 
     def update(i: int) -> Op:
-        return lambda n: connections[i].run(f"UPDATE kv SET v = v + 1 WHERE id = {n}")
+        cursor = connections[i].cursor()
+        return lambda n: cursor.execute("UPDATE kv SET v = v + 1 WHERE id = %s", (n,))
 
     def select(i: int) -> Op:
-        return lambda n: connections[i].run(f"SELECT name, v FROM kv WHERE id = {n}")
+        cursor = connections[i].cursor()
+        return lambda n: cursor.execute("SELECT name, v FROM kv WHERE id = %s", (n,)).fetchall()
 
     figures = {name: _threads(sessions, ops, make) for name, make in
                (("insert", insert), ("update", update), ("select", select))}

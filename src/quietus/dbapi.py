@@ -180,11 +180,12 @@ class Connection:
     def instance(self) -> Instance:
         return self._engine.instance
 
-    def run(self, text: str) -> CollectingSink:
-        """Run one batch as it is; returns every event (result sets, messages, counts) in order."""
+    def run(self, text: str, parameters: Mapping[str, Any] | None = None) -> CollectingSink:
+        """Run one batch as it is (``parameters``: name -> value, bound as variables such as ``@P1``); returns
+        every event (result sets, messages, counts) in order."""
         self._check_open()
         sink = CollectingSink()
-        outcome = self._engine.thread.call(self._engine.instance.execute(self.session, text, sink))
+        outcome = self._engine.thread.call(self._engine.instance.execute(self.session, text, sink, parameters))
         if outcome is Outcome.SESSION_ENDED:
             self.closed = True
         return sink
@@ -248,10 +249,10 @@ class Cursor:
 
     def execute(self, operation: str, parameters: Any = None) -> Cursor:
         connection = self.connection
-        text = operation if parameters is None else interpolate(operation, parameters)
+        text, bound = (operation, None) if parameters is None else parameterise(operation, parameters)
         if not connection.autocommit and connection.session.trancount == 0 and not connection.closed:
-            text = "BEGIN TRANSACTION;\n" + text
-        sink = connection.run(text)
+            connection.run("BEGIN TRANSACTION")
+        sink = connection.run(text, bound)
         self.messages = [m for m in sink.messages if not m.is_error]
         self._results = sink.result_sets
         counts = [e.rowcount for e in sink.events if isinstance(e, StatementDone) and e.rowcount is not None]
@@ -337,6 +338,20 @@ def literal(value: Any) -> str:
     if isinstance(value, uuid.UUID):
         return "'" + str(value) + "'"
     raise InterfaceError(f"cannot pass a {type(value).__name__} as a parameter")
+
+
+def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
+    """``%s`` / ``%(name)s`` placeholders become variables ``@P1`` ... / ``@name`` bound to the values, as
+    sp_executesql does: the text stays the same from call to call, so its parse and plan are reused."""
+    if isinstance(parameters, Mapping):
+        variables = {key: f"@{key}" for key in parameters}
+        return operation % variables, {f"@{key}": value for key, value in parameters.items()}
+    if not isinstance(parameters, list | tuple):
+        parameters = (parameters,)
+    for value in parameters:
+        literal(value)  # refuses types that cannot be parameters, with the same message as interpolation
+    names = tuple(f"@P{i}" for i in range(1, len(parameters) + 1))
+    return operation % names, dict(zip(names, parameters, strict=True))
 
 
 def interpolate(operation: str, parameters: Any) -> str:

@@ -386,3 +386,21 @@ def test_count_big_and_statistical_aggregates(conn: Connection) -> None:
     count, stdevp, varp, var = sink.result_sets[0].rows[0]
     assert (count, stdevp, varp) == (8, 2.0, 4.0)
     assert abs(var - 32 / 7) < 1e-9
+
+
+def test_parameters_are_typed_variables_and_the_plan_is_reused(conn: Connection) -> None:
+    conn.run("CREATE TABLE kv (id INT PRIMARY KEY, name NVARCHAR(20))")
+    cursor = conn.cursor()
+    for i in range(3):
+        cursor.execute("INSERT INTO kv VALUES (%s, %s)", (i, f"it's {i}"))
+    cache = conn.instance.env.plan_cache  # type: ignore[union-attr]
+    cursor.execute("SELECT name FROM kv WHERE id = %s", (1,))
+    hits = cache.hits
+    cursor.execute("SELECT name FROM kv WHERE id = %s", (2,))
+    assert cursor.fetchall() == [("it's 2",)]
+    assert cache.hits == hits + 1
+    cursor.execute("SELECT id FROM kv WHERE name = %(n)s", {"n": "IT'S 0 "})  # collation applies to parameters
+    assert cursor.fetchall() == [(0,)]
+    conn.run("ALTER TABLE kv ADD extra INT NULL")  # a new catalog version: a new plan, with the new column
+    cursor.execute("SELECT * FROM kv WHERE id = %s", (2,))
+    assert cursor.fetchall() == [(2, "it's 2", None)]

@@ -116,6 +116,7 @@ class Database:
         self._names: dict[str, int] = {}
         self._codecs: dict[int, RowCodec] = {}
         self.next_object_id = 1_000
+        self.catalog_version = 0  # grows with every change of a table definition (plans depend on it)
         self.wal: WriteAheadLog | None = None
         self._committing: dict[int, int] = {}  # xid -> lsn of its record, while not yet durable
         self._pending_creates: dict[int, int] = {}  # object_id -> xid that created it, uncommitted
@@ -218,6 +219,7 @@ class Database:
         return self._codecs[table.object_id]
 
     def _install_table(self, definition: TableDef) -> Table:
+        self.catalog_version += 1
         table = Table(definition)
         self.tables[definition.object_id] = table
         self._names[definition.name.casefold()] = definition.object_id
@@ -226,11 +228,13 @@ class Database:
         return table
 
     def _uninstall_table(self, table: Table) -> None:
+        self.catalog_version += 1
         self.tables.pop(table.object_id, None)
         if self._names.get(table.name.casefold()) == table.object_id:
             del self._names[table.name.casefold()]
 
     def _redefine(self, table: Table, definition: TableDef) -> None:
+        self.catalog_version += 1
         old_name = table.name.casefold()
         if self._names.get(old_name) == table.object_id:
             del self._names[old_name]
@@ -399,6 +403,7 @@ class Database:
             self._uninstall_table(table)
             self._pending_creates.pop(table.object_id, None)
         elif record.kind is UndoKind.DROP_TABLE:
+            self.catalog_version += 1
             self.tables[table.object_id] = table
             self._names[table.name.casefold()] = table.object_id
             self._pending_drops.pop(table.object_id, None)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
@@ -91,9 +93,12 @@ class Instance:
     async def open_session(self, **attributes: object) -> Session:
         return self.registry.open_user_session(**attributes)
 
-    async def execute(self, session: Session, text: str, sink: ResultSink) -> Outcome:
+    async def execute(
+        self, session: Session, text: str, sink: ResultSink, parameters: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables."""
         assert self.env is not None
-        outcome = await run_batch(session, self.env, text, sink)
+        outcome = await run_batch(session, self.env, text, sink, parameters)
         if outcome is Outcome.SESSION_ENDED:
             await self.close_session(session)
         return outcome

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Mapping
+from typing import Any
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
@@ -25,11 +27,19 @@ class Outcome(enum.Enum):
     SESSION_ENDED = "session ended"  # killed (596 sent) or otherwise ended: close the connection
 
 
-async def run_batch(session: Session, env: Environment, text: str, sink: ResultSink) -> Outcome:
+async def run_batch(
+    session: Session,
+    env: Environment,
+    text: str,
+    sink: ResultSink,
+    parameters: Mapping[str, Any] | None = None,
+) -> Outcome:
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
     ctx = ExecContext(session, task, env, sink)
+    if parameters:
+        ctx.bind_parameters(parameters)
     try:
         return await task.run(_run, ctx, text)
     finally:

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import decimal
 import re
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,21 +48,7 @@ from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone, TransactionEvent
 from quietus.sql.types import convert
-from quietus.sql.types_base import (
-    BIGINT,
-    BIT,
-    DATE,
-    DECIMAL,
-    FLOAT,
-    INT,
-    NVARCHAR,
-    TIME,
-    UNIQUEIDENTIFIER,
-    VARBINARY,
-    SqlType,
-    datetime2,
-    type_from_sqlglot,
-)
+from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
 BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156})
@@ -321,7 +305,20 @@ class BatchRunner:
 
     def _select(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
-        planned = Planner(ctx).plan_query(node)
+        database = ctx.database
+        key = (
+            id(node),
+            database.name,
+            database.catalog_version,
+            ctx.txn.isolation,
+            database.options.read_committed_snapshot,
+            frozenset(ctx.variable_types.items()),
+        )
+        cache = ctx.env.plan_cache
+        planned = cache.get(key)
+        if planned is None:
+            planned = Planner(ctx).plan_query(node)
+            cache.put(key, node, planned)
         limit = self.session.rowcount_limit
         if planned.assignments is not None:
             count = 0
@@ -370,7 +367,7 @@ class BatchRunner:
         if value is not None and source is not None and source != target:
             value = convert(value, source, target, explicit=False)
         elif value is not None and source is None:
-            value = convert(value, _type_of_value(value), target, explicit=False)
+            value = convert(value, type_of_value(value), target, explicit=False)
         ctx.variables[key] = value
 
     def set_variable(self, statement: st.SetVariable) -> None:
@@ -776,27 +773,6 @@ def _parse_delay(value: str) -> float:
         # 'mm:ss' is not valid; SQL Server reads 'a:b' as hours:minutes
         hours, minutes, seconds = minutes, seconds or "0", "0"
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds or 0)
-
-
-def _type_of_value(value: Any) -> SqlType:
-    """The SQL type a bare Python value stands for (a procedure's return status, a row read back)."""
-    for python_type, sql_type in _VALUE_TYPES:
-        if isinstance(value, python_type):
-            return sql_type
-    return NVARCHAR(None)
-
-
-_VALUE_TYPES: tuple[tuple[type, SqlType], ...] = (
-    (bool, BIT),
-    (int, BIGINT),
-    (float, FLOAT),
-    (decimal.Decimal, DECIMAL(38, 10)),
-    (datetime.datetime, datetime2(7)),
-    (datetime.date, DATE),
-    (datetime.time, TIME),
-    (uuid.UUID, UNIQUEIDENTIFIER),
-    (bytes, VARBINARY(None)),
-)
 
 
 __all__ = ["BATCH_ABORTING", "BatchRunner", "Interrupted"]

@@ -6,6 +6,7 @@ It implements the expression compiler's ``EvalContext`` protocol (variables, sys
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from quietus.engine.access import RowAccess
@@ -16,7 +17,7 @@ from quietus.errors import sql_error
 from quietus.sessions.session import Session
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
-from quietus.sql.types_base import SqlType
+from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 
 
 class ExecContext:
@@ -56,6 +57,16 @@ class ExecContext:
             raise sql_error(195, name, "built-in function name")
         return provider(self)
 
+    def bind_parameters(self, parameters: Mapping[str, Any]) -> None:
+        """Parameters of a parameterised batch (sp_executesql, the embedded API) become typed variables.
+
+        Strings and binaries get SQL Server's usual parameter types (nvarchar(4000), varbinary(8000), MAX beyond),
+        not their exact lengths, so one statement text keeps one plan whatever the values."""
+        for name, value in parameters.items():
+            key = name.casefold() if name.startswith("@") else "@" + name.casefold()
+            self.variable_types[key] = parameter_type(value)
+            self.variables[key] = value
+
     # -- statement plumbing ----------------------------------------------------------------------------------
 
     @property
@@ -78,6 +89,14 @@ class ExecContext:
     def catch_error(self, attribute: str) -> Any:
         stack = self.session.catch_stack
         return getattr(stack[-1], attribute) if stack else None
+
+
+def parameter_type(value: Any) -> SqlType:
+    if isinstance(value, str):
+        return NVARCHAR(4000) if len(value) <= 4000 else NVARCHAR(None)
+    if isinstance(value, bytes | bytearray):
+        return VARBINARY(8000) if len(value) <= 8000 else VARBINARY(None)
+    return type_of_value(value)
 
 
 def _xact_state(ctx: ExecContext) -> int:

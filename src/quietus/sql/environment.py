@@ -7,6 +7,7 @@ Each registry is a plain dict keyed by a lower-case name or a statement class: b
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,35 @@ Procedure = Callable[["ExecContext", list[Any], dict[str, Any]], int]
 StatementHandler = Callable[["ExecContext", Any], None]
 
 
+class PlanCache:
+    """Query plans by (parsed statement, database, catalog version, isolation, RCSI, variable types), least recently
+    used first out.  The statement object itself is kept in the entry, so its id cannot be reused while cached."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry[1]
+
+    def put(self, key: tuple[Any, ...], statement: Any, plan: Any) -> None:
+        self._entries[key] = (statement, plan)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class Environment:
     databases: dict[str, Database]
@@ -46,6 +76,7 @@ class Environment:
     virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     statement_handlers: dict[type, StatementHandler] = field(default_factory=dict)
+    plan_cache: PlanCache = field(default_factory=lambda: PlanCache(2048))
 
     def database(self, name: str) -> Database | None:
         for key, database in self.databases.items():
