@@ -1,7 +1,8 @@
 """Point insert / point update / point select by key per second, 1 and 8 sessions, beside SQLite.
 
 Quietus: embedded sessions (each statement its own autocommitted transaction, durable through the group-committed
-log) on a data directory, parameterised through the PEP 249 cursor.  SQLite: Python's sqlite3 in WAL mode with synchronous=FULL, one connection per thread,
+log) on a data directory, parameterised through the PEP 249 cursor.  SQLite: Python's sqlite3 in WAL mode with
+synchronous=FULL, one connection per thread,
 same rows.  Both from the same run on the same disk; the last column is Quietus / SQLite.  Prints figures, asserts
 nothing.
 
