@@ -121,14 +121,15 @@ class RowAccess:
         LOCK_TIMEOUT runs out, 1205 when chosen as a deadlock victim, ``Interrupted`` when killed.
         """
         locks = self.db.locks
+        if skip_if_busy or self.lock_timeout_ms == 0:
+            # Never queue, not even for an instant: a queued request could close a deadlock cycle.
+            if locks.try_acquire(self.txn, resource, mode):
+                return True
+            if skip_if_busy:
+                return False
+            raise sql_error(1222)
         request: LockRequest | None = locks.acquire(self.txn, resource, mode)
         if request is None:
-            return True
-        if skip_if_busy or self.lock_timeout_ms == 0:
-            if locks.cancel(request):
-                if skip_if_busy:
-                    return False
-                raise sql_error(1222)
             return True
         timeout = None if self.lock_timeout_ms < 0 else self.lock_timeout_ms / 1000.0
         try:
