@@ -55,6 +55,17 @@ SQL_NODES: tuple[type[exp.Expression], ...] = (
     exp.Alter,
     exp.TruncateTable,
 )
+# DDL is parsed in a token window ending where the next statement starts (see BatchParser._ddl_end).
+DDL_WORDS = frozenset({"CREATE", "ALTER", "TRUNCATE"})
+DDL_STOP_WORDS = frozenset(
+    {
+        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE", "IF", "WHILE",
+        "BEGIN", "END", "ELSE", "DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "COMMIT", "ROLLBACK", "SAVE",
+        "RAISERROR", "THROW", "WAITFOR", "USE", "KILL", "RETURN", "BREAK", "CONTINUE", "CHECKPOINT", "GRANT",
+        "REVOKE", "DENY",
+    }
+)
+
 SQL_KINDS: dict[type[exp.Expression], frozenset[str]] = {
     exp.Create: frozenset({"TABLE", "INDEX", "CLUSTERED INDEX", "NONCLUSTERED INDEX"}),
     exp.Drop: frozenset({"TABLE", "INDEX"}),
@@ -159,13 +170,52 @@ class BatchParser(QuietusParser):
     def sql_statement(self) -> SqlStatement:
         """A query, DML or DDL statement, parsed by sqlglot."""
         start = self._index
-        node = self._parse_statement()
+        if self.word() in DDL_WORDS:
+            node = self._within(self._ddl_end(), self._parse_statement)
+        else:
+            node = self._parse_statement()
         if not isinstance(node, SQL_NODES) or node.find(exp.Command) is not None:
             self.fail(self._tokens[start])
         kinds = SQL_KINDS.get(type(node))
         if kinds is not None and str(node.args.get("kind", "")).upper() not in kinds:
             self.fail(self._tokens[start + 1])
         return SqlStatement(node)
+
+    def _ddl_end(self) -> int:
+        """Index just past the DDL statement that starts here.
+
+        sqlglot parses a ``;``-separated chunk at a time and turns CREATE/ALTER/TRUNCATE with tokens left over into
+        a Command (or takes a following SELECT as CREATE TABLE AS SELECT, which T-SQL lacks).  We hand it the whole
+        batch, so it gets a window instead: up to a ``;`` or the keyword that starts the next statement, at
+        parenthesis depth 0."""
+        first = self.word()
+        stops = DDL_STOP_WORDS - ({"DROP", "SET"} if first == "ALTER" else set())
+        depth = 0
+        index = self._index + 1
+        while index < self._tokens_size:
+            token = self._tokens[index]
+            if token.token_type == TokenType.L_PAREN:
+                depth += 1
+            elif token.token_type == TokenType.R_PAREN:
+                depth -= 1
+            elif depth == 0:
+                if token.token_type == TokenType.SEMICOLON:
+                    break
+                if is_word(token) and token.text.upper() in stops:
+                    break
+            index += 1
+        return index
+
+    def _within(self, end: int, parse: Callable[[], T]) -> T:
+        """Run ``parse`` seeing only the tokens before ``end``; the cursor carries on from where it stopped."""
+        tokens, size = self._tokens, self._tokens_size
+        self._tokens, self._tokens_size = tokens[:end], end
+        self._advance(0)
+        try:
+            return parse()
+        finally:
+            self._tokens, self._tokens_size = tokens, size
+            self._advance(0)
 
     def _stamp(self, parsed: Parsed, start: Token, end: Token) -> list[Statement]:
         text = self.sql[start.start : end.end + 1]
