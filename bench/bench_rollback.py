@@ -63,7 +63,7 @@ def run(rows: int, accelerated: bool) -> None:
         else:
             print(f"{mode:11} rollback: {engine_seconds:.2f} s = {undo / engine_seconds:,.0f} undone rows/s "
                   f"(goal >= 200,000); locks left {left}")
-        check = connection.run("SELECT SUM(v) FROM t").result_sets[0].rows[0][0]
+        check = connection.run("SELECT SUM(CAST(v AS BIGINT)) FROM t").result_sets[0].rows[0][0]
         print(f"{mode:11} after rollback SUM(v) = {check:,} (expected {rows * (rows - 1) // 2:,})")
 
 

@@ -404,3 +404,23 @@ def test_parameters_are_typed_variables_and_the_plan_is_reused(conn: Connection)
     conn.run("ALTER TABLE kv ADD extra INT NULL")  # a new catalog version: a new plan, with the new column
     cursor.execute("SELECT * FROM kv WHERE id = %s", (2,))
     assert cursor.fetchall() == [(2, "it's 2", None)]
+
+
+def test_catalogued_errors_for_bad_columns_conversions_and_unique_indexes(conn: Connection) -> None:
+    conn.run("CREATE TABLE t (id INT PRIMARY KEY, code VARCHAR(5))")
+    conn.run("CREATE UNIQUE INDEX ux_code ON t(code)")
+    conn.run("INSERT INTO t VALUES (1, 'a')")
+    unique = errors(conn, "INSERT INTO t VALUES (2, 'A ')")[0]
+    assert (unique.number, unique.severity, unique.text) == (
+        2601, 14, "Cannot insert duplicate key row in object 'dbo.t' with unique index 'ux_code'. "
+        "The duplicate key value is (A ).",
+    )
+    column = errors(conn, "SELECT nope FROM t")[0]
+    assert (column.number, column.severity, column.text) == (207, 16, "Invalid column name 'nope'.")
+    conversion = errors(conn, "SELECT CAST('abc' AS INT)")[0]
+    assert (conversion.number, conversion.text) == (
+        245, "Conversion failed when converting the varchar value 'abc' to data type int."
+    )
+    primary = errors(conn, "INSERT INTO t VALUES (1, 'z')")[0]
+    assert primary.number == 2627 and primary.text.startswith("Violation of PRIMARY KEY constraint '")
+    assert primary.text.endswith("Cannot insert duplicate key in object 'dbo.t'. The duplicate key value is (1).")

@@ -254,7 +254,7 @@ class RowAccess:
                     "PRIMARY KEY",
                     primary.name,
                     _qualified(table),
-                    _key_text(current.values, primary.columns),
+                    _key_text(values, primary.columns),  # the value being written, as SQL Server prints it
                 )
         self._check_unique(table, row_key, values, None)
         self._push(table, row_key, values)
@@ -315,7 +315,7 @@ class RowAccess:
                 if conflict is None:
                     break
                 if isinstance(conflict, tuple):
-                    key_text = _key_text(conflict, definition.columns)
+                    key_text = _key_text(values, definition.columns)  # the value being written
                     if definition.unique_constraint:
                         raise sql_error(2627, "UNIQUE KEY", definition.name, _qualified(table), key_text)
                     raise sql_error(2601, _qualified(table), definition.name, key_text)
