@@ -50,6 +50,9 @@ class Instance:
             init_data_directory(database_dir)
         master = Database.open("master", MASTER_DATABASE_ID, database_dir, loop)
         self.env = Environment(databases={"master": master})
+        self.env.services["registry"] = self.registry
+        self.env.services["instance"] = self
+        # Subsystems of the upper layers register their views, procedures and statement handlers here.
         cleaner = self.registry.open_system_session("GHOST CLEANUP")
         checkpoint = self.registry.open_system_session("CHECKPOINT")
         self._background.append(loop.create_task(master.run_cleaner(self._system_task(cleaner))))

@@ -79,6 +79,28 @@ class ErrorState:
 
 
 @dataclass
+class ConnectionInfo:
+    """What sys.dm_exec_connections shows for a session's connection (set by the listener; None when embedded)."""
+
+    connect_time: datetime.datetime
+    client_net_address: str
+    client_tcp_port: int
+    local_net_address: str
+    local_tcp_port: int
+    net_transport: str = "TCP"
+    protocol_type: str = "TSQL"
+    protocol_version: int = 0  # the TDS version as the client sent it (e.g. 0x74000004)
+    encrypt_option: str = "FALSE"
+    auth_scheme: str = "SQL"
+    packet_size: int = 4096
+    connection_id: str = ""  # a GUID string
+    last_read: datetime.datetime | None = None
+    last_write: datetime.datetime | None = None
+    num_reads: int = 0
+    num_writes: int = 0
+
+
+@dataclass
 class Session:
     session_id: int
     serial: int
@@ -119,7 +141,8 @@ class Session:
     scope_identity: Any = None
     catch_stack: list[ErrorState] = field(default_factory=list)
     kill_reason: InterruptReason | None = None
-    # What the server layer attaches (connection, audit hooks); the engine never reads it.
+    connection: ConnectionInfo | None = None  # None for embedded and system sessions
+    # What the server layer attaches (audit hooks, the transport); the engine never reads it.
     attachments: dict[str, Any] = field(default_factory=dict)
 
     @property

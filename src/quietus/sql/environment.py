@@ -77,6 +77,9 @@ class Environment:
     procedures: dict[str, Procedure] = field(default_factory=dict)
     statement_handlers: dict[type, StatementHandler] = field(default_factory=dict)
     plan_cache: PlanCache = field(default_factory=lambda: PlanCache(2048))
+    # Objects of the layers above (the session registry, the instance, security, the error log), by name, so that
+    # views and procedures registered by those layers can reach them without the SQL layer importing upward.
+    services: dict[str, Any] = field(default_factory=dict)
 
     def database(self, name: str) -> Database | None:
         for key, database in self.databases.items():
