@@ -150,8 +150,11 @@ class Database:
     def _recover(self, directory: Path) -> Recovered:
         recovered = recover(directory)
         decoder = msgspec.msgpack.Decoder()
+        loading: dict[int, dict[Any, tuple[Any, ...]]] = {}
         for chunk in recovered.checkpoint_chunks():
-            self._load_chunk(decoder.decode(chunk))
+            self._load_chunk(decoder.decode(chunk), loading)
+        for object_id, rows in loading.items():
+            self.tables[object_id].bulk_insert(rows)
         records = 0
         for _lsn, payload in recovered.records():
             self._replay(decoder.decode(payload))
@@ -164,7 +167,7 @@ class Database:
         )
         return recovered
 
-    def _load_chunk(self, chunk: list[Any]) -> None:
+    def _load_chunk(self, chunk: list[Any], loading: dict[int, dict[Any, tuple[Any, ...]]]) -> None:
         if chunk[0] == "catalog":
             _, self.next_object_id, options, tables = chunk
             for option, value in options.items():
@@ -176,13 +179,23 @@ class Database:
         else:
             _, object_id, rows = chunk
             table = self.tables[object_id]
-            codec = self._codecs[object_id]
-            for row_id, raw in rows:
-                values = codec.decode(raw)
-                table.load(row_id if table.is_heap else table.new_row_key(values), values)
+            decode = self._codecs[object_id].decode
+            target = loading.setdefault(object_id, {})
+            if table.is_heap:
+                for row_id, raw in rows:
+                    target[row_id] = decode(raw)
+            else:
+                key_of = table.key_of
+                assert key_of is not None
+                for _row_id, raw in rows:
+                    values = decode(raw)
+                    target[key_of(values)] = values
 
     def _replay(self, record: list[Any]) -> None:
+        """Apply one committed transaction's redo.  Rows new to their table are gathered and inserted in bulk at
+        the end of the record (or before a catalog change); rows that exist are changed in place."""
         _xid, ops = record
+        new_rows: dict[int, dict[Any, tuple[Any, ...]]] = {}
         for op in ops:
             kind = op[0]
             if kind == "w" or kind == "d":
@@ -192,9 +205,18 @@ class Database:
                 row_key = row_id if table.is_heap else table.new_row_key(values)
                 if table.is_heap and row_id >= table.next_row_id:
                     table.next_row_id = row_id + 1
+                pending = new_rows.setdefault(object_id, {})
+                if row_key not in table.rows:
+                    if kind == "w":
+                        pending[row_key] = values
+                    else:
+                        pending.pop(row_key, None)
+                    continue
                 version = table.push(row_key, values if kind == "w" else None, 0)
                 table.truncate_chain(row_key, version)
-            elif kind == "ct":
+                continue
+            self._flush_new_rows(new_rows)  # catalog changes see every row written before them
+            if kind == "ct":
                 self._install_table(msgspec.convert(op[2], TableDef))
             elif kind == "rt":
                 self._redefine(self.tables[op[1]], msgspec.convert(op[2], TableDef))
@@ -204,6 +226,14 @@ class Database:
                 self.tables[op[1]].identity_last = op[2]
             elif kind == "opt":
                 self.options.set(op[1], op[2])
+        self._flush_new_rows(new_rows)
+
+    def _flush_new_rows(self, new_rows: dict[int, dict[Any, tuple[Any, ...]]]) -> None:
+        for object_id, rows in new_rows.items():
+            table = self.tables.get(object_id)
+            if table is not None:
+                table.bulk_insert(rows)
+        new_rows.clear()
 
     # -- catalog ---------------------------------------------------------------------------------------------
 

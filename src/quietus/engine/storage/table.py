@@ -180,8 +180,15 @@ class Table:
             else:
                 index.discard(index_key, row_key)
 
-    def load(self, row_key: Key, values: Values) -> None:
-        """Recovery: install a committed (frozen) row."""
-        self.push(row_key, values, 0)
-        if self.is_heap and row_key >= self.next_row_id:
-            self.next_row_id = row_key + 1
+    def bulk_insert(self, rows: dict[Key, Values]) -> None:
+        """Recovery: install committed (frozen) rows whose keys are not in the table yet, all at once.
+
+        One sorted merge per structure instead of an insertion per row: restart time is dominated by this."""
+        if not rows:
+            return
+        self.rows.update({row_key: Version(values, 0, None) for row_key, values in rows.items()})
+        for index in self.indexes:
+            key_of = index.key_of
+            index.entries.update([(key_of(values), row_key) for row_key, values in rows.items()])
+        if self.is_heap:
+            self.next_row_id = max(self.next_row_id, max(rows) + 1)
