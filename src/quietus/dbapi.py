@@ -5,7 +5,8 @@
 Connections of one instance share its engine thread, so sessions opened from different threads block, deadlock and
 can be killed exactly as network sessions will.
 
-Parameters use the ``pyformat`` style (``%s`` / ``%(name)s``), interpolated as T-SQL literals as pymssql does.
+Parameters use the ``pyformat`` style (``%s`` / ``%(name)s``) and travel as typed variables (``@P1`` ...), as
+sp_executesql does, so a statement's parse and plan are reused from call to call.
 Like pymssql and pytds, a connection is not in autocommit mode by default: the first statement opens a transaction
 (BEGIN TRAN) that ``commit()`` / ``rollback()`` end.  ``connect(..., autocommit=True)`` runs each statement in its
 own transaction, SQL Server's own default.
@@ -349,14 +350,6 @@ def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(parameters, list | tuple):
         parameters = (parameters,)
     for value in parameters:
-        literal(value)  # refuses types that cannot be parameters, with the same message as interpolation
+        literal(value)  # refuses a value of a type that cannot be a parameter
     names = tuple(f"@P{i}" for i in range(1, len(parameters) + 1))
     return operation % names, dict(zip(names, parameters, strict=True))
-
-
-def interpolate(operation: str, parameters: Any) -> str:
-    if isinstance(parameters, Mapping):
-        return operation % {key: literal(value) for key, value in parameters.items()}
-    if not isinstance(parameters, list | tuple):
-        parameters = (parameters,)
-    return operation % tuple(literal(value) for value in parameters)

@@ -325,7 +325,7 @@ class Database:
                     self._committing.pop(txn.xid, None)
         self.txns.mark_committed(txn)
         txn.state = TxnState.COMMITTED
-        self._settle_catalog(txn, committed=True)
+        self._settle_catalog(txn)
         self.locks.release_all(txn)
         if txn.undo:
             self._superseded.extend((r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW)
@@ -359,7 +359,8 @@ class Database:
             ops.append(("id", object_id, last))
         return msgspec.msgpack.encode((txn.xid, ops))
 
-    def _settle_catalog(self, txn: Transaction, committed: bool) -> None:
+    def _settle_catalog(self, txn: Transaction) -> None:
+        """The transaction committed: its catalog changes are no longer pending."""
         for record in txn.undo:
             object_id = record.table.object_id
             if record.kind is UndoKind.CREATE_TABLE:

@@ -15,10 +15,12 @@ from sqlglot import exp
 from quietus.engine.access import ReadPolicy
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
-from quietus.engine.storage.schema import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
+from quietus.engine.storage.keys import key_function
+from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql.context import ExecContext
+from quietus.sql.dml import column_defaults
 from quietus.sql.types_base import type_from_sqlglot
 
 _MAX_COLUMNS = 1024
@@ -274,9 +276,6 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
 
 def _check_unique_build(ctx: ExecContext, table: Table, definition: TableDef, index_name: str) -> None:
     """CREATE UNIQUE INDEX fails with 1505 if the committed rows already hold a duplicate."""
-    from quietus.engine.storage.keys import key_function
-    from quietus.engine.storage.schema import STRING_TYPES
-
     index = definition.indexes[-1]
     strings = [i for i, c in enumerate(definition.columns) if c.type_name in STRING_TYPES]
     key_of = key_function(index.columns, strings)
@@ -373,8 +372,6 @@ def _rewrite_rows(ctx: ExecContext, table: Table, definition: TableDef, added: i
     """ADD/DROP COLUMN: every row gets a new version of the new shape (logged and undone like an UPDATE)."""
     if not added and not dropped:
         return
-    from quietus.sql.dml import column_defaults
-
     access = ctx.row_access()
     defaults = column_defaults(ctx, definition)[len(definition.columns) - added :] if added else []
     for row_key, values in list(access.scan(table, _read_committed())):
