@@ -318,27 +318,15 @@ class Cursor:
         pass
 
 
-def literal(value: Any) -> str:
-    """A Python value as a T-SQL literal."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | decimal.Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return "N'" + value.replace("'", "''") + "'"
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, datetime.datetime):
-        return "'" + value.isoformat(sep="T", timespec="microseconds") + "'"
-    if isinstance(value, datetime.date | datetime.time):
-        return "'" + value.isoformat() + "'"
-    if isinstance(value, uuid.UUID):
-        return "'" + str(value) + "'"
-    raise InterfaceError(f"cannot pass a {type(value).__name__} as a parameter")
+_PARAMETER_TYPES = (
+    type(None), bool, int, float, decimal.Decimal, str, bytes, bytearray, datetime.date, datetime.time, uuid.UUID,
+)
+
+
+def _check_parameter(value: Any) -> Any:
+    if not isinstance(value, _PARAMETER_TYPES):
+        raise InterfaceError(f"cannot pass a {type(value).__name__} as a parameter")
+    return value
 
 
 def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
@@ -346,10 +334,8 @@ def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
     sp_executesql does: the text stays the same from call to call, so its parse and plan are reused."""
     if isinstance(parameters, Mapping):
         variables = {key: f"@{key}" for key in parameters}
-        return operation % variables, {f"@{key}": value for key, value in parameters.items()}
+        return operation % variables, {f"@{key}": _check_parameter(value) for key, value in parameters.items()}
     if not isinstance(parameters, list | tuple):
         parameters = (parameters,)
-    for value in parameters:
-        literal(value)  # refuses a value of a type that cannot be a parameter
     names = tuple(f"@P{i}" for i in range(1, len(parameters) + 1))
-    return operation % names, dict(zip(names, parameters, strict=True))
+    return operation % names, {name: _check_parameter(value) for name, value in zip(names, parameters, strict=True)}
