@@ -192,7 +192,8 @@ def test_a_tds_response_prints_result_sets_messages_and_counts_in_order() -> Non
     info = ServerMessage(TokenType.INFO, 0, 1, 0, "after", "QUIETUS", "", 4)
     reply = Reply(
         (metadata, Row((1,)), Row((2,)), done_count, metadata, error,
-         Done(TokenType.DONE, DoneStatus.MORE | DoneStatus.ERROR, 0xC1, 0), info, Done(TokenType.DONE, 0, 0, 0))
+         Done(TokenType.DONE, DoneStatus.MORE | DoneStatus.ERROR | DoneStatus.COUNT, 0xC1, 0), info,
+         Done(TokenType.DONE, 0, 0, 0))
     )  # fmt: skip
     out = io.StringIO()
     print_reply(reply, Printer(out))

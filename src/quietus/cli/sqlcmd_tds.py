@@ -125,10 +125,18 @@ def print_reply(reply: Reply, printer: Printer) -> None:
             columns, pending = [column_of(c) for c in token.columns], True
         elif isinstance(token, ServerMessage):
             printer.message(message_of(token))
-        elif isinstance(token, Done) and token.status & DoneStatus.COUNT and token.token != TokenType.DONEPROC:
+        elif isinstance(token, Done) and _counts_rows(token):
             printer.rows_affected(token.row_count)
     if pending:
         printer.result(columns, rows)
+
+
+def _counts_rows(done: Done) -> bool:
+    """sqlcmd prints "(n rows affected)" for a statement that succeeded with a count (not under NOCOUNT, where the
+    server leaves DONE_COUNT off); a procedure's closing DONEPROC repeats no count of its own."""
+    return (
+        bool(done.status & DoneStatus.COUNT) and not done.status & DoneStatus.ERROR and done.token != TokenType.DONEPROC
+    )
 
 
 def ends_session(reply: Reply) -> bool:
