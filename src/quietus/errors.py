@@ -226,6 +226,21 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (6121, 16, "Status report cannot be obtained. Rollback operation for UOW %s is not in progress."),
     (18100, 10, "Process ID %d was killed by hostname %.*ls, host process ID %d."),
     (18456, 14, "Login failed for user '%.*ls'."),
+    # Logins, server roles and server permissions (docs/design/security.md)
+    (574, 16, "%ls statement cannot be used inside a user transaction."),
+    (4613, 16, "Grantor does not have GRANT permission."),
+    (4617, 16, "Cannot grant, deny or revoke permissions to or from special roles."),
+    (4624, 16, "Cannot grant, deny, or revoke permissions to sa, dbo, entity owner, information_schema, sys, or "
+               "yourself."),
+    (15025, 16, "The server principal '%s' already exists."),
+    (15081, 16, "Membership of the public role cannot be changed."),
+    (15151, 16, "Cannot %S_MSG the %S_MSG '%.*ls', because it does not exist or you do not have permission."),
+    (15173, 16, "Login '%s' has granted one or more permission(s). Revoke the permission(s) before dropping the "
+                "login."),
+    (15247, 16, "User does not have permission to perform this action."),
+    (15405, 11, "Cannot use the special principal '%s'."),
+    (15434, 16, "Could not drop login '%s' as the user is currently logged in."),
+    (18470, 14, "Login failed for user '%.*ls'. Reason: The account is disabled.%.*ls"),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

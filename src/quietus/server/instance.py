@@ -16,6 +16,7 @@ from typing import Any
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.wal import DataDirectoryLock, init_data_directory
+from quietus.sessions import security
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.requests import Outcome, end_session, run_batch
 from quietus.sessions.session import Session
@@ -53,6 +54,7 @@ class Instance:
         self.env.services["registry"] = self.registry
         self.env.services["instance"] = self
         # Subsystems of the upper layers register their views, procedures and statement handlers here.
+        security.install(self)
         cleaner = self.registry.open_system_session("GHOST CLEANUP")
         checkpoint = self.registry.open_system_session("CHECKPOINT")
         self._background.append(loop.create_task(master.run_cleaner(self._system_task(cleaner))))

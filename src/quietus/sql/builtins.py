@@ -491,11 +491,35 @@ def _system_builtin(name: str, t: SqlType) -> Builtin:
 
 SESSION_FUNCTIONS = registry(*(_system_builtin(name, t) for name, t in SYSTEM_FUNCTIONS.items()))
 
+
+# --- security: answered by the instance's security service (``env.services["security"]``, sessions/security.py) --
+
+
+def _security_call(method: str, null_propagating: bool) -> Callable[[Sequence[Arg]], Bound]:
+    """Bind a call whose value comes from ``security.<method>(caller_login, *args)``; NULL without the service."""
+
+    def fn(ctx: Any, *values: Any) -> Any:
+        security = ctx.env.services.get("security")
+        return None if security is None else getattr(security, method)(ctx.session.login_name, *values)
+
+    def bind(args: Sequence[Arg]) -> Bound:
+        conversions = tuple(to_string(arg) for arg in args)
+        return Bound(fn, INT, conversions, null_propagating, needs_context=True, deterministic=False)
+
+    return bind
+
+
+SECURITY_FUNCTIONS = registry(
+    Builtin("IS_SRVROLEMEMBER", 1, 2, _security_call("srvrolemember", True)),
+    Builtin("HAS_PERMS_BY_NAME", 3, 5, _security_call("has_perms_by_name", False)),
+)
+
 BUILTINS: dict[str, Builtin] = {
     **STRING_FUNCTIONS,
     **MATH_FUNCTIONS,
     **MISC_FUNCTIONS,
     **SESSION_FUNCTIONS,
+    **SECURITY_FUNCTIONS,
     **DATE_FUNCTIONS,
     **FORMAT_FUNCTIONS,
 }

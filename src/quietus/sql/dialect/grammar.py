@@ -85,8 +85,22 @@ def is_word(token: Token) -> bool:
     return bool(token) and token.token_type not in DELIMITED_TOKENS
 
 
+def _login_function(name: str) -> t.Callable[[list[exp.Expr]], exp.Expr]:
+    return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
 class QuietusParser(TSQLParser):
     """T-SQL expression/query/DML/DDL parser; the batch parser builds statements on top of it."""
+
+    # sqlglot folds the login functions into CURRENT_USER (the database user, 'dbo'); T-SQL keeps them apart.
+    FUNCTIONS: t.ClassVar[dict[str, t.Callable[..., exp.Expr]]] = {
+        **TSQLParser.FUNCTIONS,
+        **{name: _login_function(name) for name in ("SUSER_NAME", "SUSER_SNAME", "SYSTEM_USER")},
+    }
+    NO_PAREN_FUNCTION_PARSERS: t.ClassVar[dict[str, t.Callable[..., exp.Expr]]] = {
+        **TSQLParser.NO_PAREN_FUNCTION_PARSERS,
+        "SYSTEM_USER": lambda self: _login_function("SYSTEM_USER")([]),
+    }
 
     def raise_error(self, message: str, token: Token | None = None) -> None:
         culprit = token or self._curr or self._prev

@@ -1,0 +1,40 @@
+"""Password hashes: argon2id (argon2-cffi), salted, in the PHC string format stored as bytes.
+
+Invariants:
+
+1. Only hashes are stored or logged; a password exists only in the statement text or login packet that carried it.
+2. A hash names its own parameters (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``), so parameters can change
+   without invalidating stored hashes.
+3. ``verify`` costs the same for an unknown login as for a wrong password (it checks against a dummy hash), so the
+   time a failed login takes does not reveal whether the login exists.
+
+The parameters are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 50 ms per hash here.  Hashing is
+slow on purpose, so callers on the engine loop run it in a worker thread (``Security.login``, the statement
+handlers); argon2-cffi releases the GIL while it hashes.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+
+_dummy_hash: bytes | None = None
+
+
+def hash_password(password: str) -> bytes:
+    return HASHER.hash(password).encode("ascii")
+
+
+def verify_password(stored: bytes | None, password: str) -> bool:
+    """True when ``password`` matches ``stored``; a login without a hash (None) matches nothing."""
+    global _dummy_hash
+    if stored is None:
+        if _dummy_hash is None:
+            _dummy_hash = hash_password("\x00 no password \x00")
+        stored, password = _dummy_hash, password + "\x01"  # same work, never a match
+    try:
+        return HASHER.verify(stored.decode("ascii"), password)
+    except (VerificationError, InvalidHashError, UnicodeDecodeError):
+        return False
