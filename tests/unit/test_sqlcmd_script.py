@@ -200,3 +200,14 @@ def test_q_then_interactive_input_with_prompts() -> None:
         interactive=True,
     )  # fmt: skip
     assert (code, backend.ran, prompts) == (0, ["first", "second"], ["1> ", "2> ", "1> "])
+
+
+def test_ctrl_c_ends_with_sqlcmds_warning() -> None:
+    def interrupted(printer: Printer) -> bool:
+        raise KeyboardInterrupt
+
+    err = io.StringIO()
+    backend = FakeBackend({"long": interrupted})
+    assert sqlcmd.run(backend, sqlcmd.Settings(query="long\ngo\nnever"), io.StringIO(), err) == 1
+    assert backend.ran == ["long"]
+    assert err.getvalue() == "Sqlcmd: Warning: The last operation was terminated because the user pressed CTRL+C.\n"

@@ -14,6 +14,7 @@ Exit codes (sqlcmd's), decided after each batch from the errors it printed:
 | ``EXIT(query)``                                           | the first value of its result |
 | the session ended (KILL, fatal error, link lost)          | 1 if the link was lost, else 0 |
 | connection or login failed; an -i file cannot be read     | 1                             |
+| Ctrl-C                                                    | 1                             |
 | end of input, ``EXIT``, ``QUIT``                          | 0                             |
 """
 
@@ -238,6 +239,9 @@ def run(
             shell.run_interactive(read_line, interactive)
     except Stop as stop:
         return stop.code
+    except KeyboardInterrupt:  # the connection closes on exit: the server cancels whatever was running
+        errors.write("Sqlcmd: Warning: The last operation was terminated because the user pressed CTRL+C.\n")
+        return 1
     finally:
         out.flush()
     return 0
