@@ -65,6 +65,11 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8120, 16, "Column '%.*ls' is invalid in the select list because it is not contained in either an "
                "aggregate function or the GROUP BY clause."),
     (2812, 16, "Could not find stored procedure '%.*ls'."),
+    (8144, 16, "Procedure or function %.*ls has too many arguments specified."),
+    (8145, 16, "%.*ls is not a parameter for procedure %.*ls."),
+    (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
+    (8179, 16, "Could not find prepared statement with handle %d."),
+    (8501, 16, "MSDTC on server '%.*ls' is unavailable."),
     (911, 16, "Database '%.*ls' does not exist. Make sure that the name is entered correctly."),
     (148, 15, "Incorrect time syntax in time string '%.*ls' used with WAITFOR."),
     (1014, 15, "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer."),

@@ -19,6 +19,7 @@ import click
 
 from quietus.cli import sqlcmd
 from quietus.cli.output import DEFAULT_VAR_WIDTH, Format, Layout
+from quietus.cli.serve import serve
 from quietus.cli.sqlcmd_tds import DRIVER, ClientError, LoginDetails, LoginFailed, TdsSession
 
 DEFAULT_DATA_DIR = Path("quietus-data")
@@ -173,6 +174,7 @@ def _connect(
     return sqlcmd.TdsBackend(session, query_timeout)
 
 
+main.add_command(serve)
 
 if __name__ == "__main__":
     main()

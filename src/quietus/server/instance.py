@@ -1,40 +1,84 @@
-"""One Quietus instance: its databases, sessions and background system tasks, all on the engine loop.
+"""One Quietus instance: its databases, sessions, error log and background system tasks, all on the engine loop.
 
-Everything here runs on the engine thread.  The embedded API and (later) the TDS listener are two front doors to the
-same ``Instance``: both open sessions and run batches through it, so sessions opened either way block, deadlock and
-can be killed exactly alike.
+Everything here runs on the engine thread.  The embedded API and the TDS listener are two front doors to the same
+``Instance``: both open sessions and run batches through it, so sessions opened either way block, deadlock and can
+be killed exactly alike.
+
+Start-up order: data directory lock → error log (the previous one archived) → master (recovered) → the upper
+layers' plug-ins (security, views and procedures) → background tasks.  ``stop`` runs it backwards: sessions closed
+(rolled back), background tasks stopped, log flushed and closed, error log closed, lock released.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
+import inspect
 import logging
-from collections.abc import Mapping
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.wal import DataDirectoryLock, init_data_directory
-from quietus.sessions import security
+from quietus.server import errorlog
+from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.requests import Outcome, end_session, run_batch
 from quietus.sessions.session import Session
-from quietus.sql.environment import Environment
+from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
+from quietus.sql.types_base import SqlType
 
 log = logging.getLogger("quietus.server")
 
 MASTER_DATABASE_ID = 1
+MASTER_DIR = "master"
 CHECKPOINT_INTERVAL_SECONDS = 60.0
 CHECKPOINT_LOG_BYTES = 256 << 20
 
+# Modules of the layers above the engine that plug into an instance with ``install(instance)``, in order.
+# A module not written yet is skipped (its absence is logged once at DEBUG).
+PLUGINS = ("quietus.sessions.security", "quietus.admin")
+
+# Session fields a reset (RESETCONNECTION, sp_reset_connection) puts back to their post-login values.
+RESET_FIELDS = (
+    "options", "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language",
+    "date_format", "date_first", "identity_insert", "doomed", "catch_stack", "rowcount", "error", "identity",
+    "scope_identity",
+)  # fmt: skip
+_SESSION_DEFAULTS = {f.name: f for f in dataclasses.fields(Session)}
+
+
+def is_initialised(data_dir: Path) -> bool:
+    """True when ``data_dir`` already holds an instance (a later start: no sa password needed)."""
+    return (data_dir / MASTER_DIR / "VERSION").exists()
+
 
 class Instance:
-    def __init__(self, data_dir: Path | None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None,
+        *,
+        sa_password: str | None = None,
+        require_sa_password: bool = False,
+        server_name: str = "QUIETUS",
+    ) -> None:
         self.data_dir = data_dir
+        # Read by the security layer when it initialises a new data directory: a server (require_sa_password)
+        # refuses to start without one there; embedded and in-memory instances may leave sa without a password.
+        self.sa_password = sa_password
+        self.require_sa_password = require_sa_password
+        self.server_name = server_name
         self.registry = SessionRegistry()
         self.env: Environment | None = None
+        self.security: Any = None  # set by quietus.sessions.security.install: authenticate(login, password)
+        self.errorlog = ErrorLog(None)
         self._lock: DataDirectoryLock | None = None
         self._background: list[asyncio.Task[None]] = []
         self.started = False
@@ -47,20 +91,72 @@ class Instance:
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._lock = DataDirectoryLock(self.data_dir)
-            database_dir = self.data_dir / "master"
+            database_dir = self.data_dir / MASTER_DIR
             init_data_directory(database_dir)
-        master = Database.open("master", MASTER_DATABASE_ID, database_dir, loop)
-        self.env = Environment(databases={"master": master})
+            self.errorlog = ErrorLog(self.data_dir / errorlog.LOG_DIR)
+        try:
+            self._log_start()
+            master = self._open_database("master", MASTER_DATABASE_ID, database_dir, loop)
+        except BaseException:
+            self._release()
+            raise
+        self.env = Environment(databases={"master": master}, server_name=self.server_name)
         self.env.services["registry"] = self.registry
         self.env.services["instance"] = self
-        # Subsystems of the upper layers register their views, procedures and statement handlers here.
-        security.install(self)
+        errorlog.install(self.env, self.errorlog)
+        try:
+            for name in PLUGINS:
+                await self._install(name)
+        except BaseException:
+            master.close()
+            self._release()
+            raise
         cleaner = self.registry.open_system_session("GHOST CLEANUP")
         checkpoint = self.registry.open_system_session("CHECKPOINT")
         self._background.append(loop.create_task(master.run_cleaner(self._system_task(cleaner))))
         if master.wal is not None:
             self._background.append(loop.create_task(self._checkpoint_loop(master, checkpoint)))
         self.started = True
+
+    def _log_start(self) -> None:
+        write = self.errorlog.write
+        for line in VERSION_TEXT.splitlines():
+            write("Server", line.strip())
+        write("Server", f"Process ID is {os.getpid()}.")
+        if self.errorlog.directory is not None:
+            write("Server", f"Logging SQL Server messages in file '{self.errorlog.path(0)}'.")
+        write("Server", "Authentication mode is MIXED.")
+
+    def _open_database(
+        self, name: str, database_id: int, directory: Path | None, loop: asyncio.AbstractEventLoop
+    ) -> Database:
+        source = errorlog.session_source(1, system=True)
+        self.errorlog.write(source, f"Starting up database '{name}'.")
+        started = time.monotonic()
+        with _engine_log_to(self.errorlog, source):
+            database = Database.open(name, database_id, directory, loop)
+        if directory is not None:
+            elapsed = time.monotonic() - started
+            self.errorlog.write(
+                source,
+                f"Recovery completed for database {name} (database ID {database_id}) in {int(elapsed)} second(s) "
+                f"({elapsed * 1000:.0f} ms). This is an informational message only. No user action is required.",
+            )
+        return database
+
+    async def _install(self, module_name: str) -> None:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name is None or not module_name.startswith(missing.name):
+                raise
+            log.debug("%s is not available; running without it", module_name)
+            return
+        install = getattr(module, "install", None)
+        if install is not None:
+            result = install(self)
+            if inspect.isawaitable(result):
+                await result
 
     def _system_task(self, session: Session) -> Task:
         task = Task(asyncio.get_running_loop())
@@ -89,9 +185,16 @@ class Instance:
         await asyncio.gather(*self._background, return_exceptions=True)
         for database in self.env.databases.values():
             database.close()
+        self.errorlog.write("Server", "SQL Server shutdown has been initiated.")
+        self.errorlog.write("Server", "Sessions closed, transactions rolled back, log flushed: stopped cleanly.")
+        self._release()
+        self.started = False
+
+    def _release(self) -> None:
+        self.errorlog.close()
         if self._lock is not None:
             self._lock.release()
-        self.started = False
+            self._lock = None
 
     # -- sessions --------------------------------------------------------------------------------------------
 
@@ -99,14 +202,33 @@ class Instance:
         return self.registry.open_user_session(**attributes)
 
     async def execute(
-        self, session: Session, text: str, sink: ResultSink, parameters: Mapping[str, Any] | None = None
+        self,
+        session: Session,
+        text: str,
+        sink: ResultSink,
+        parameters: Mapping[str, Any] | None = None,
+        types: Mapping[str, SqlType] | None = None,
     ) -> Outcome:
-        """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables."""
+        """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables (``types``:
+        declared types by parameter name, the values already converted to them)."""
         assert self.env is not None
-        outcome = await run_batch(session, self.env, text, sink, parameters)
+        outcome = await run_batch(session, self.env, text, sink, parameters, types)
         if outcome is Outcome.SESSION_ENDED:
             await self.close_session(session)
         return outcome
+
+    async def reset_session(self, session: Session, database: str, *, keep_transaction: bool = False) -> None:
+        """Back to the post-login state (RESETCONNECTION): roll back (unless ``keep_transaction``), SET options
+        and the rest of the session's settings to their defaults, ``database`` current again."""
+        assert self.env is not None
+        if not keep_transaction:
+            await end_session(session, self.env)
+        for name in RESET_FIELDS:
+            spec = _SESSION_DEFAULTS[name]
+            default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+            setattr(session, name, default)
+        if self.env.database(database) is not None:
+            session.database = database
 
     async def close_session(self, session: Session) -> None:
         assert self.env is not None
@@ -117,3 +239,29 @@ class Instance:
     def master(self) -> Database:
         assert self.env is not None
         return self.env.databases["master"]
+
+
+class _ToErrorLog(logging.Handler):
+    def __init__(self, target: ErrorLog, source: str) -> None:
+        super().__init__(logging.INFO)
+        self.target = target
+        self.source = source
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.target.write(self.source, record.getMessage())
+
+
+@contextmanager
+def _engine_log_to(target: ErrorLog, source: str) -> Iterator[None]:
+    """Copy what the engine logs at INFO and above (recovery's summary) into the error log while opening."""
+    engine_log = logging.getLogger("quietus.engine")
+    handler = _ToErrorLog(target, source)
+    previous = engine_log.level
+    engine_log.addHandler(handler)
+    if not engine_log.isEnabledFor(logging.INFO):
+        engine_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        engine_log.removeHandler(handler)
+        engine_log.setLevel(previous)

@@ -19,6 +19,7 @@ from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
 from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
+from quietus.sql.types_base import SqlType
 
 
 class Outcome(enum.Enum):
@@ -33,13 +34,14 @@ async def run_batch(
     text: str,
     sink: ResultSink,
     parameters: Mapping[str, Any] | None = None,
+    types: Mapping[str, SqlType] | None = None,
 ) -> Outcome:
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
     ctx = ExecContext(session, task, env, sink)
     if parameters:
-        ctx.bind_parameters(parameters)
+        ctx.bind_parameters(parameters, types)
     try:
         return await task.run(_run, ctx, text)
     finally:

@@ -57,14 +57,16 @@ class ExecContext:
             raise sql_error(195, name, "built-in function name")
         return provider(self)
 
-    def bind_parameters(self, parameters: Mapping[str, Any]) -> None:
+    def bind_parameters(self, parameters: Mapping[str, Any], types: Mapping[str, SqlType] | None = None) -> None:
         """Parameters of a parameterised batch (sp_executesql, the embedded API) become typed variables.
 
         Strings and binaries get SQL Server's usual parameter types (nvarchar(4000), varbinary(8000), MAX beyond),
-        not their exact lengths, so one statement text keeps one plan whatever the values."""
+        not their exact lengths, so one statement text keeps one plan whatever the values.  ``types`` (by
+        parameter name) are declared types (sp_executesql's @params); the caller has converted the values."""
         for name, value in parameters.items():
             key = name.casefold() if name.startswith("@") else "@" + name.casefold()
-            self.variable_types[key] = parameter_type(value)
+            declared = types.get(name) if types else None
+            self.variable_types[key] = parameter_type(value) if declared is None else declared
             self.variables[key] = value
 
     # -- statement plumbing ----------------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""``quietus serve``: run the Quietus server (TDS on 127.0.0.1:1433 by default) until SIGTERM or SIGINT.
+
+Settings come from options, then environment variables (QUIETUS_HOST, QUIETUS_PORT, QUIETUS_DATA_DIR,
+QUIETUS_SA_PASSWORD), then the ``--config`` TOML file, then defaults (see ``quietus.server.config``).  The first
+start on a new data directory needs the sa password; later starts reuse the directory and ignore it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from quietus.server.app import run
+from quietus.server.config import ConfigError, load_config
+
+
+@click.command()
+@click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
+@click.option("--port", type=int, help="TCP port to listen on (0: any free port).  [default: 1433]")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data directory.  [default: ./quietus-data]"
+)
+@click.option("--sa-password", help="Password of the sa login, for the first start on a new data directory.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def serve(
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    sa_password: str | None,
+    config_file: Path | None,
+    log_level: str | None,
+) -> None:
+    """Run the Quietus server: SQL Server clients connect over TDS."""
+    cli = {"host": host, "port": port, "data_dir": data_dir, "sa_password": sa_password, "log_level": log_level}
+    try:
+        config = load_config(cli, config_file=config_file)
+    except ConfigError as exc:
+        print(f"quietus serve: {exc}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(run(config))

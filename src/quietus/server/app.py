@@ -1,0 +1,100 @@
+"""The assembled server: an ``Instance`` and its TDS listener, started and stopped in order; ``quietus serve``.
+
+Lifecycle::
+
+    start: instance (data directory locked, error log, recovery, security, views) → listener bound → "ready"
+    stop (SIGTERM, SIGINT, or ``Server.stop``): listener closed, every connection ended (running requests
+          interrupted with SHUTDOWN and rolled back), instance stopped (log flushed, error log closed, lock freed)
+
+``Server`` runs on whatever loop starts it: ``quietus serve`` runs it with ``asyncio.run`` on the main thread (that
+loop is then the engine's loop), the tests on an ``EngineThread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+
+from quietus.server.config import ServerConfig
+from quietus.server.instance import Instance
+from quietus.server.listener import TdsListener
+
+log = logging.getLogger("quietus.server")
+
+READY_TEXT = (
+    "SQL Server is now ready for client connections. This is an informational message; no user action is required."
+)
+
+
+class StartupError(Exception):
+    """The server cannot start (data directory in use, no sa password on a first start, port taken ...)."""
+
+
+class Server:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.instance = Instance(config.data_dir, sa_password=config.sa_password, require_sa_password=True)
+        self.listener = TdsListener(self.instance)
+
+    async def start(self) -> None:
+        try:
+            await self.instance.start()
+        except Exception as exc:
+            raise StartupError(str(exc)) from exc
+        try:
+            if self.instance.security is None:
+                raise StartupError("the security layer (quietus.sessions.security) is missing: no login can be checked")
+            await self.listener.start(self.config.host, self.config.port)
+        except BaseException as exc:
+            await self.instance.stop()
+            if isinstance(exc, OSError):
+                raise StartupError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}") from exc
+            raise
+        self.instance.errorlog.write("Server", READY_TEXT)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.listener.address
+
+    async def stop(self) -> None:
+        await self.listener.stop()
+        await self.instance.stop()
+
+
+async def serve(config: ServerConfig, on_ready: Callable[[str, int], None]) -> None:
+    """Run until SIGTERM or SIGINT; ``on_ready(host, port)`` once connections are accepted."""
+    server = Server(config)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        on_ready(*server.address)
+        await stopping.wait()
+        log.info("stopping: closing sessions, rolling back open transactions, flushing the log")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await server.stop()
+    log.info("stopped")
+
+
+def run(config: ServerConfig) -> int:
+    """``quietus serve``: logs on stderr, the ready line on stdout; the exit code."""
+    logging.basicConfig(
+        stream=sys.stderr, level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    def ready(host: str, port: int) -> None:
+        print(f"Quietus ready on {host}:{port}", flush=True)
+
+    try:
+        asyncio.run(serve(config, ready))
+    except StartupError as exc:
+        print(f"quietus serve: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,125 @@
+"""Server settings: where they come from and which source wins.
+
+Precedence, highest first: command-line options > environment variables > the TOML file (``--config``) >
+defaults.  Each setting is a row of ``SETTINGS``: its environment variable, its parser and its default.
+
+The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
+
+    host = "127.0.0.1"
+    port = 1433
+    data_dir = "quietus-data"      # relative paths are relative to the file's own directory
+    sa_password = "..."            # better kept in QUIETUS_SA_PASSWORD
+    log_level = "INFO"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or malformed; the message says which and where."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 1433
+    data_dir: Path = Path("quietus-data")
+    sa_password: str | None = None
+    log_level: str = "INFO"
+
+
+def _port(value: Any) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"{port} is not a TCP port")
+    return port
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string")
+    return value
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str | Path) or not str(value):
+        raise ValueError(f"{value!r} is not a path")
+    return Path(value)
+
+
+def _level(value: Any) -> str:
+    level = _text(value).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
+# setting -> (environment variable, parser)
+SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
+    "host": ("QUIETUS_HOST", _text),
+    "port": ("QUIETUS_PORT", _port),
+    "data_dir": ("QUIETUS_DATA_DIR", _path),
+    "sa_password": ("QUIETUS_SA_PASSWORD", _text),
+    "log_level": ("QUIETUS_LOG_LEVEL", _level),
+}
+assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
+
+
+def _parse(name: str, value: Any, where: str) -> Any:
+    try:
+        return SETTINGS[name][1](value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {name}: {exc}") from None
+
+
+def from_file(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as source:
+            document = tomllib.load(source)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    table = document.pop("server", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [server] must be a table")
+    document.update(table)
+    settings: dict[str, Any] = {}
+    for name, value in document.items():
+        if name not in SETTINGS:
+            raise ConfigError(f"{path}: unknown setting {name!r} (known: {', '.join(SETTINGS)})")
+        settings[name] = _parse(name, value, str(path))
+    if "data_dir" in settings and not settings["data_dir"].is_absolute():
+        settings["data_dir"] = path.parent / settings["data_dir"]
+    return settings
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for name, (variable, _parser) in SETTINGS.items():
+        if variable is not None and environ.get(variable):
+            settings[name] = _parse(name, environ[variable], f"environment variable {variable}")
+    return settings
+
+
+def load_config(
+    cli: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> ServerConfig:
+    """Merge the sources; ``cli`` holds only the options given on the command line (None = not given)."""
+    merged: dict[str, Any] = {}
+    if config_file is not None:
+        merged.update(from_file(config_file))
+    merged.update(from_environment(os.environ if environ is None else environ))
+    for name, value in cli.items():
+        if value is not None:
+            merged[name] = _parse(name, value, f"option --{name.replace('_', '-')}")
+    return replace(ServerConfig(), **merged)

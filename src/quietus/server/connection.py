@@ -1,0 +1,413 @@
+"""One client connection: the socket, its TDS codec, its session, and the request running for it.
+
+State diagram (the codec's states, plus what this layer does in each; the method behind each arrow)::
+
+    accepted --PRELOGIN (data_received)--> prelogin replied --LOGIN7--> authenticating (_login task)
+    authenticating --ok: session opened, LOGINACK--> idle
+    authenticating --failed: 18456, error log line--> closed
+    idle --SQL_BATCH / RPC / TM (_start_request)--> running (_request task: Instance.execute ...)
+    running --ATTENTION--> running, session interrupted (ATTENTION) --> idle after DONE_ATTN
+    running --response finished--> idle (queued requests are taken next)
+    idle --ATTENTION--> idle (DONE_ATTN)
+    any --EOF / reset / bad input / server stop (connection_lost, _abort)--> closed
+    closed: a running request is interrupted (CONNECTION_LOST) and unwinds; then the session is closed
+            (rolled back, locks released, id freed) by Instance.close_session — exactly once.
+
+Invariants:
+1. The socket is read all the time, a request running or not, so an ATTENTION is seen at once.  (Only when a
+   client sends more than ``INBOUND_LIMIT`` bytes while a request runs is reading paused until it ends.)
+2. At most one piece of work (login or request) runs per connection; the codec queues what arrives meanwhile.
+3. A session is closed exactly once, after its last request has unwound, whatever ended the connection.
+4. Nothing about the server reaches a client before it has logged in, except the PRELOGIN reply.
+5. Writing never buffers without bound: the result sink waits (ASYNC_NETWORK_IO) while the transport's buffer is
+   above its high-water mark, and a connection that is gone wakes that wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import logging
+import socket
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from quietus.engine.interrupts import InterruptReason
+from quietus.protocol.tds import (
+    NEED_DATA,
+    PAUSED,
+    Attention,
+    ConnectionClosed,
+    IgnoredRequest,
+    LocalProtocolError,
+    Login,
+    PreLoginRequest,
+    ProtocolError,
+    RpcRequest,
+    SqlBatch,
+    State,
+    TdsServerConnection,
+    TransactionManagerRequest,
+)
+from quietus.protocol.tds.events import Event, Request
+from quietus.server.requests import run_request
+from quietus.server.rpc import PreparedStatements, RequestContext
+from quietus.server.tds_sink import TdsResultSink
+from quietus.sessions.registry import SessionLimitReached
+from quietus.sessions.requests import Outcome
+from quietus.sessions.session import ConnectionInfo, Session
+from quietus.sql.types_base import SqlType
+
+if TYPE_CHECKING:
+    from quietus.server.listener import TdsListener
+
+log = logging.getLogger("quietus.server")
+
+PRELOGIN_LIMIT = 256 * 1024  # bytes a client may send before it has logged in (a LOGIN7 is a few KB)
+INBOUND_LIMIT = 64 * 1024 * 1024  # bytes a client may send while one request runs before reading pauses
+WRITE_HIGH_WATER = 256 * 1024  # transport buffer above which a request waits for the client (ASYNC_NETWORK_IO)
+CLOSE_GRACE_SECONDS = 10.0  # how long a closed connection may take to deliver its last bytes
+
+
+class TdsConnection(asyncio.Protocol):
+    def __init__(self, listener: TdsListener) -> None:
+        self.listener = listener
+        self.instance = listener.instance
+        self.codec = TdsServerConnection(server_name=self.instance.server_name)
+        self.transport: asyncio.Transport | None = None
+        self.session: Session | None = None
+        self.client_address = ""
+        self.client_port = 0
+        self.connect_time = datetime.datetime.now()
+        self.client_database = "master"
+        self.login_database = "master"
+        self.prepared = PreparedStatements()
+        self.closed = False
+        self._write_paused = False
+        self._drained: asyncio.Future[None] | None = None
+        self._work: asyncio.Task[None] | None = None
+        self._received_before_login = 0
+        self._received_during_request = 0
+        self._reading_paused = False
+        self._session_closed = False
+        self._closing: asyncio.Task[None] | None = None
+
+    # -- asyncio.Protocol ------------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername") or ("", 0)
+        self.client_address, self.client_port = str(peer[0]), int(peer[1])
+        self.listener.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        session = self.session
+        if session is None:
+            self._received_before_login += len(data)
+            if self._received_before_login > PRELOGIN_LIMIT:
+                self._abort(f"more than {PRELOGIN_LIMIT} bytes before login")
+                return
+        else:
+            info = session.connection
+            if info is not None:
+                info.num_reads += 1
+                info.last_read = datetime.datetime.now()
+        self.codec.receive_data(data)
+        if self._work is not None and self.codec.state is State.REQUEST_IN_PROGRESS:
+            self._received_during_request += len(data)
+            if self._received_during_request > INBOUND_LIMIT and self.transport is not None:
+                self.transport.pause_reading()
+                self._reading_paused = True
+        self._pump()
+
+    def eof_received(self) -> bool:
+        return False  # the client is gone: close our side too (connection_lost follows)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._wake_writers()
+        self._end(InterruptReason.CONNECTION_LOST)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake_writers()
+
+    # -- Channel (what the result sink uses) -----------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        if not data or self.closed or self.transport is None:
+            return
+        self.transport.write(data)
+        info = self.session.connection if self.session is not None else None
+        if info is not None:
+            info.num_writes += 1
+            info.last_write = datetime.datetime.now()
+
+    @property
+    def write_paused(self) -> bool:
+        return self._write_paused and not self.closed
+
+    def drained(self) -> asyncio.Future[None]:
+        if self._drained is None:
+            self._drained = asyncio.get_running_loop().create_future()
+            if not self.write_paused:
+                self._drained.set_result(None)
+        return self._drained
+
+    def _wake_writers(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    def transaction_open(self) -> bool:
+        return self.codec.transaction_descriptor is not None
+
+    # -- events ----------------------------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Handle every complete event the codec has; stop when it needs bytes or a reply is owed."""
+        while not self.closed:
+            event = self.codec.next_event()
+            if event is NEED_DATA or event is PAUSED:
+                return
+            self._dispatch(event)
+
+    def _dispatch(self, event: Event) -> None:
+        if isinstance(event, PreLoginRequest):
+            self.write(self.codec.send_prelogin_reply())
+        elif isinstance(event, Login):
+            self._work = asyncio.get_running_loop().create_task(self._login(event))
+        elif isinstance(event, SqlBatch | RpcRequest | TransactionManagerRequest):
+            self._received_during_request = 0
+            self._work = asyncio.get_running_loop().create_task(self._request(event))
+        elif isinstance(event, IgnoredRequest):
+            self.write(self.codec.respond().finish(error=True))
+        elif isinstance(event, Attention):
+            if not event.during_request:
+                self.write(self.codec.send_attention_ack())
+            elif self.session is not None:
+                self.session.interrupt(InterruptReason.ATTENTION)
+        elif isinstance(event, ProtocolError):
+            self._abort(event.reason)
+        elif isinstance(event, ConnectionClosed):
+            self.close()
+
+    def _abort(self, reason: str) -> None:
+        """The client broke the protocol: log it and drop the connection (its session ends as on any close)."""
+        source = f"spid{self.session.session_id}" if self.session is not None else "Logon"
+        log.warning("closing the connection from %s:%d: %s", self.client_address, self.client_port, reason)
+        self.instance.errorlog.write(
+            source, f"The connection has been closed: {reason}. [CLIENT: {self.client_address}]"
+        )
+        self.close()
+
+    def close(self, *, abort: bool = False) -> None:
+        """End the connection from the server's side (bad input, a fatal error, KILL, shutdown).
+
+        What was written is still delivered (a 596 or 18456 before the close), unless ``abort``; a client that
+        does not read it within ``CLOSE_GRACE_SECONDS`` is cut off."""
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            if abort:
+                transport.abort()
+            else:
+                transport.close()
+                asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
+        if not self.closed:
+            self.connection_lost(None)
+
+    # -- login -----------------------------------------------------------------------------------------------
+
+    async def _login(self, event: Login) -> None:
+        try:
+            await self._authenticate(event)
+        except Exception:
+            log.exception("login from %s failed unexpectedly", self.client_address)
+            self.close()
+        finally:
+            self._work = None
+        if self.closed:
+            self._forget_if_finished()
+        else:
+            self._pump()
+
+    async def _authenticate(self, event: Login) -> None:
+        login7 = event.login7
+        instance = self.instance
+        user = login7.user_name
+        principal, number, state, reason = await _check_login(instance.security, user, login7.password)
+        database = login7.database or getattr(principal, "default_database_name", None) or "master"
+        found = instance.env.database(database) if instance.env is not None else None
+        if principal is not None and found is None:
+            principal, number, state = None, 4060, 1
+            reason = f"Failed to open the explicitly specified database '{database}'."
+        session = None
+        if principal is not None and found is not None and not self.closed:
+            try:
+                session = await instance.open_session(
+                    login_name=getattr(principal, "name", user) or user,
+                    host_name=login7.host_name,
+                    program_name=login7.app_name,
+                    host_process_id=login7.client_pid,
+                    client_interface_name=login7.client_interface,
+                    database=found.name,
+                )
+            except SessionLimitReached:
+                number, state, reason = 17809, 1, "The maximum number of user connections has been reached."
+        if session is None:
+            if not self.closed:
+                self.write(self.codec.send_login_failure(user))
+                self.instance.errorlog.write("Logon", f"Error: {number}, Severity: 14, State: {state}.")
+                self.instance.errorlog.write(
+                    "Logon", f"Login failed for user '{user}'. Reason: {reason} [CLIENT: {self.client_address}]"
+                )
+                self.close()
+            return
+        session.attachments["principal"] = principal
+        session.attachments["close_connection"] = self.close
+        local = self.transport.get_extra_info("sockname") if self.transport is not None else None
+        session.connection = ConnectionInfo(
+            connect_time=self.connect_time,
+            client_net_address=self.client_address,
+            client_tcp_port=self.client_port,
+            local_net_address=str(local[0]) if local else "",
+            local_tcp_port=int(local[1]) if local else 0,
+            protocol_version=login7.tds_version,
+            packet_size=event.packet_size,
+            connection_id=str(uuid.uuid4()).upper(),
+        )
+        self.session = session
+        self.login_database = self.client_database = session.database
+        if self.closed:  # the client left while we were opening its session
+            await self._close_session()
+            return
+        self.codec.spid = session.session_id
+        self.write(self.codec.send_login_ack(database=session.database, packet_size=event.packet_size))
+
+    # -- requests --------------------------------------------------------------------------------------------
+
+    async def _request(self, event: Request) -> None:
+        session = self.session
+        assert session is not None
+        writer = self.codec.respond()
+        sink = TdsResultSink(self, writer, session)
+        ctx = RequestContext(
+            sink=sink,
+            prepared=self.prepared,
+            server_name=self.instance.server_name,
+            execute=lambda text, parameters, types: self._execute(sink, text, parameters, types),
+            reset_session=self._reset_session,
+        )
+        outcome = Outcome.COMPLETED
+        try:
+            outcome = await run_request(ctx, event)
+        except Exception:
+            log.exception("request of session %d failed", session.session_id)
+            outcome = Outcome.SESSION_ENDED
+        finally:
+            self._work = None
+            self._resume_reading()
+        if self.closed:
+            await self._close_session()
+            return
+        if outcome is Outcome.SESSION_ENDED:
+            if not writer.finished:
+                with contextlib.suppress(LocalProtocolError):
+                    self.write(writer.finish(error=True, server_error=True))
+            self.codec.close()
+            self.close()
+            return
+        self.write(writer.finish())
+        asyncio.get_running_loop().call_soon(self._pump)
+
+    async def _execute(
+        self, sink: TdsResultSink, text: str, parameters: dict[str, Any] | None, types: dict[str, SqlType] | None
+    ) -> Outcome:
+        session = self.session
+        assert session is not None
+        if self.closed:
+            return Outcome.SESSION_ENDED
+        outcome: Outcome = await self.instance.execute(session, text, sink, parameters, types)
+        if outcome is Outcome.SESSION_ENDED:
+            self._session_closed = True  # Instance.execute closed it
+        return outcome
+
+    async def _reset_session(self, keep_transaction: bool) -> None:
+        session = self.session
+        assert session is not None
+        await self.instance.reset_session(session, self.login_database, keep_transaction=keep_transaction)
+        self.client_database = self.login_database
+
+    def _resume_reading(self) -> None:
+        self._received_during_request = 0
+        if self._reading_paused and self.transport is not None and not self.closed:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    # -- the end ---------------------------------------------------------------------------------------------
+
+    def _end(self, reason: InterruptReason) -> None:
+        """The connection is closed: stop the running request, or close the idle session now."""
+        session = self.session
+        if session is None:
+            self._forget_if_finished()
+            return
+        if self._work is not None:
+            session.interrupt(reason)  # the request unwinds; _request then closes the session
+            return
+        if self._session_closed:
+            self._forget_if_finished()
+        elif self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(session))
+
+    def _forget_if_finished(self) -> None:
+        """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""
+        if self.closed and self._work is None and (self.session is None or self._session_closed):
+            self.listener.connections.discard(self)
+
+    async def _close_session(self) -> None:
+        """Close the session once (rolled back, locks released, id freed); later calls wait for that one."""
+        if self.session is None or self._session_closed:
+            return
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(self.session))
+        await asyncio.shield(self._closing)
+
+    async def _close(self, session: Session) -> None:
+        try:
+            await self.instance.close_session(session)
+        except Exception:
+            log.exception("closing session %d failed", session.session_id)
+        self._session_closed = True
+        self._forget_if_finished()
+
+    async def shutdown(self) -> None:
+        """Server stop: interrupt the running request, close the socket, wait until the session is closed."""
+        if self.session is not None and self._work is not None:
+            self.session.interrupt(InterruptReason.SHUTDOWN)
+        self.close(abort=True)
+        work = self._work
+        if work is not None:
+            await asyncio.gather(work, return_exceptions=True)
+        await self._close_session()
+
+
+async def _check_login(security: Any, user: str, password: str) -> tuple[Any, int, int, str]:
+    """(principal or None, error-log number, state, reason), through the security layer's ``login``."""
+    if security is None:
+        return None, 18456, 1, "The server has no security layer to check logins with."
+    result = await security.login(user, password)
+    return result.principal, result.number or 18456, result.state or 1, result.reason

@@ -1,0 +1,325 @@
+"""RPC requests mapped onto the engine: every call becomes a batch run through ``Instance.execute``.
+
+| procedure (ProcID or name) | arguments                                | what runs                                 |
+|----------------------------|------------------------------------------|-------------------------------------------|
+| sp_executesql (10)         | @stmt, @params, values                   | @stmt, the values bound as typed variables|
+| sp_prepare (11)            | @handle OUTPUT, @params, @stmt, @options | nothing; a new handle (RETURNVALUE)       |
+| sp_execute (12)            | @handle, values                          | the prepared statement                    |
+| sp_prepexec (13)           | @handle OUTPUT, @params, @stmt, values   | prepare, execute; the handle (RETURNVALUE)|
+| sp_unprepare (15)          | @handle                                  | forget the handle                         |
+| sp_reset_connection        | -                                        | roll back; the session's post-login state |
+| any other name             | values (named or not)                    | ``EXEC name @a = @P1, @P2 ...``           |
+
+Values are bound as variables, never interpolated into text.  Declared types (``@params``: ``@P1 int,
+@P2 nvarchar(10)``) are honoured: each value is converted to its declared type as SQL Server does (a failed
+conversion is the statement's error, 8114).  Unnamed values take the declared names in order.
+
+Each call ends with [RETURNVALUE ...] RETURNSTATUS, and calls after the first are separated by DONEPROC; the
+request's last DONEPROC is ``finish``'s.  Known gap: OUTPUT parameters other than the handles come back with the
+value they were sent with (the engine does not hand variables back).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from quietus.errors import SqlError, sql_error
+from quietus.protocol.tds import ColumnSpec, RpcCall, RpcParameter
+from quietus.server.tds_sink import TdsResultSink, column_spec
+from quietus.sessions.requests import Outcome
+from quietus.sql.context import parameter_type
+from quietus.sql.results import MessageEvent, ResultColumn, StatementDone
+from quietus.sql.types import convert
+from quietus.sql.types_base import SqlType, parse_type_name
+
+_DECLARATION = re.compile(r"^\s*(@[\w@#$]+)\s+(.+?)(?:\s*=\s*[^=]+?)?(?:\s+(OUT|OUTPUT|READONLY))?\s*$", re.IGNORECASE)
+_PART = r"(?:\[(?:[^\]]|\]\])+\]|[A-Za-z_#@][\w@#$]*)"
+_PROCEDURE_NAME = re.compile(rf"^(?:{_PART}?\.){{0,3}}{_PART}$")
+PROCEDURE_NAME_LIMIT = 776  # a four-part name of four 128-character parts with brackets and dots
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    name: str  # with its @, as declared
+    type: SqlType
+    output: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    text: str
+    declarations: tuple[Declared, ...]
+
+
+@dataclass
+class PreparedStatements:
+    """A connection's sp_prepare handles (SQL Server numbers them from 1 per connection)."""
+
+    statements: dict[int, Prepared] = field(default_factory=dict)
+    next_handle: int = 1
+
+    def add(self, prepared: Prepared) -> int:
+        handle, self.next_handle = self.next_handle, self.next_handle + 1
+        self.statements[handle] = prepared
+        return handle
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside parentheses (``decimal(10, 2)`` stays one piece)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
+def parse_declarations(text: str | None) -> tuple[Declared, ...]:
+    """``@P1 int, @P2 nvarchar(10) OUTPUT`` → declarations; a malformed list is error 102 as in SQL Server."""
+    if not text or not text.strip():
+        return ()
+    declared = []
+    for piece in _split_top_level(text):
+        match = _DECLARATION.match(piece)
+        if match is None:
+            raise sql_error(102, piece.strip()[:30])
+        name, type_text, flag = match.groups()
+        declared.append(Declared(name, parse_type_name(type_text), (flag or "").upper() in ("OUT", "OUTPUT")))
+    return tuple(declared)
+
+
+Execute = Callable[[str, dict[str, Any] | None, dict[str, SqlType] | None], Awaitable[Outcome]]
+
+
+@dataclass
+class RequestContext:
+    """What a request needs: its sink, the connection's handles, and how to run a batch or reset the session."""
+
+    sink: TdsResultSink
+    prepared: PreparedStatements
+    server_name: str
+    execute: Execute
+    reset_session: Callable[[bool], Awaitable[None]]  # back to the post-login state (True: keep the transaction)
+
+
+@dataclass
+class _CallResult:
+    outcome: Outcome = Outcome.COMPLETED
+    return_values: list[tuple[ColumnSpec, Any, int]] = field(default_factory=list)
+
+
+# -- arguments ----------------------------------------------------------------------------------------------
+
+
+def _fixed(call: RpcCall, names: tuple[str, ...]) -> tuple[dict[str, RpcParameter], list[RpcParameter]]:
+    """The procedure's own leading parameters by name (given by name or by position), and the values after."""
+    parameters = list(call.parameters)
+    fixed: dict[str, RpcParameter] = {}
+    position = 0
+    while position < len(parameters) and len(fixed) < len(names):
+        parameter = parameters[position]
+        given = parameter.name.casefold()
+        if given and given in names:
+            fixed[given] = parameter
+        elif not given:
+            remaining = [n for n in names if n not in fixed]
+            fixed[remaining[0]] = parameter
+        else:
+            break  # a value (@P1 ...) before an optional parameter was given
+        position += 1
+    return fixed, parameters[position:]
+
+
+def _value(fixed: dict[str, RpcParameter], name: str) -> Any:
+    parameter = fixed.get(name)
+    return None if parameter is None else parameter.value
+
+
+def _bind(
+    text: str, declarations: tuple[Declared, ...], values: list[RpcParameter]
+) -> tuple[dict[str, Any], dict[str, SqlType], list[tuple[Declared, Any]]]:
+    """Values → (name → converted value, name → declared type, OUTPUT parameters with their values)."""
+    by_name = {d.name.casefold(): d for d in declarations}
+    bound: dict[str, Any] = {}
+    types: dict[str, SqlType] = {}
+    outputs: list[tuple[Declared, Any]] = []
+    for index, parameter in enumerate(values):
+        if parameter.name:
+            declared = by_name.get(parameter.name.casefold())
+            if declared is None:
+                raise sql_error(8145, parameter.name, "sp_executesql")
+        elif index < len(declarations):
+            declared = declarations[index]
+        else:
+            raise sql_error(8144, "sp_executesql")
+        value = parameter.value
+        if value is not None:
+            value = convert(value, parameter_type(value), declared.type, explicit=False)
+        bound[declared.name] = value
+        types[declared.name] = declared.type
+        if parameter.output:
+            outputs.append((declared, value))
+    for declared in declarations:  # declared but not supplied: SQL Server binds NULL for OUTPUT-only ones
+        if declared.name not in bound:
+            if not declared.output:
+                listed = ", ".join(f"{d.name} {d.type.sql()}" for d in declarations)
+                raise sql_error(8178, f"({listed}){text}"[:100], declared.name)
+            bound[declared.name], types[declared.name] = None, declared.type
+    return bound, types, outputs
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- the procedures -----------------------------------------------------------------------------------------
+
+
+async def _run_statement(
+    ctx: RequestContext, text: str | None, declarations: tuple[Declared, ...], values: list[RpcParameter]
+) -> _CallResult:
+    result = _CallResult()
+    if text is None:
+        return result
+    try:
+        bound, types, outputs = _bind(str(text), declarations, values)
+    except SqlError as error:
+        report(ctx.sink, error)
+        return result
+    result.outcome = await ctx.execute(str(text), bound, types)
+    for ordinal, (declared, value) in enumerate(outputs, start=1):
+        spec = column_spec(ResultColumn(declared.name, declared.type))
+        result.return_values.append((spec, value, ordinal))
+    return result
+
+
+async def sp_executesql(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    fixed, values = _fixed(call, ("@stmt", "@params"))
+    declarations = parse_declarations(_value(fixed, "@params"))
+    return await _run_statement(ctx, _value(fixed, "@stmt"), declarations, values)
+
+
+def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
+    parameter = fixed.get("@handle")
+    return ColumnSpec((parameter.name if parameter is not None else "") or "@handle", "int")
+
+
+async def sp_prepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    fixed, _values = _fixed(call, ("@handle", "@params", "@stmt", "@options"))
+    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    handle = ctx.prepared.add(prepared)
+    return _CallResult(return_values=[(_handle_spec(fixed), handle, 0)])
+
+
+async def sp_prepexec(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    fixed, values = _fixed(call, ("@handle", "@params", "@stmt"))
+    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    handle = ctx.prepared.add(prepared)
+    result = await _run_statement(ctx, prepared.text, prepared.declarations, values)
+    result.return_values.insert(0, (_handle_spec(fixed), handle, 0))
+    return result
+
+
+async def sp_execute(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    fixed, values = _fixed(call, ("@handle",))
+    handle = _int(_value(fixed, "@handle"))
+    prepared = ctx.prepared.statements.get(handle) if handle is not None else None
+    if prepared is None:
+        report(ctx.sink, sql_error(8179, handle))
+        return _CallResult()
+    return await _run_statement(ctx, prepared.text, prepared.declarations, values)
+
+
+async def sp_unprepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    fixed, _values = _fixed(call, ("@handle",))
+    handle = _int(_value(fixed, "@handle"))
+    if handle is None or ctx.prepared.statements.pop(handle, None) is None:
+        report(ctx.sink, sql_error(8179, handle))
+    return _CallResult()
+
+
+async def sp_reset_connection(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    """Roll back (the client is told: ENVCHANGE 10), then the session's post-login state."""
+    if ctx.sink.session.trancount > 0 or ctx.sink.channel.transaction_open():
+        outcome = await ctx.execute("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION", None, None)
+        if outcome is not Outcome.COMPLETED:
+            return _CallResult(outcome)
+    await ctx.reset_session(False)
+    return _CallResult()
+
+
+async def procedure_by_name(ctx: RequestContext, call: RpcCall) -> _CallResult:
+    """Any other procedure: ``EXEC name`` through the batch path, its values bound as @P1, @P2 ..."""
+    name = call.name.strip()
+    if len(name) > PROCEDURE_NAME_LIMIT or not _PROCEDURE_NAME.match(name):
+        report(ctx.sink, sql_error(2812, name[:128]))
+        return _CallResult()
+    bound: dict[str, Any] = {}
+    arguments = []
+    outputs = []
+    for index, parameter in enumerate(call.parameters, start=1):
+        variable = f"@P{index}"
+        bound[variable] = parameter.value
+        arguments.append(f"{parameter.name} = {variable}" if parameter.name else variable)
+        if parameter.output:
+            spec = column_spec(ResultColumn(parameter.name or variable, parameter_type(parameter.value)))
+            outputs.append((spec, parameter.value, index))
+    text = f"EXEC {name} {', '.join(arguments)}".rstrip()
+    outcome = await ctx.execute(text, bound or None, None)
+    return _CallResult(outcome, outputs)
+
+
+# Well-known procedures by their lower-case name (ProcIDs arrive here already named: RpcCall.name).
+PROCEDURES: dict[str, Callable[[RequestContext, RpcCall], Awaitable[_CallResult]]] = {
+    "sp_executesql": sp_executesql,
+    "sp_prepare": sp_prepare,
+    "sp_execute": sp_execute,
+    "sp_prepexec": sp_prepexec,
+    "sp_unprepare": sp_unprepare,
+    "sp_reset_connection": sp_reset_connection,
+}
+
+
+def system_name(name: str) -> str:
+    """``[sys].[sp_executesql]``, ``master..sp_prepare`` → ``sp_executesql`` / ``sp_prepare``."""
+    last = name.rsplit(".", 1)[-1].strip()
+    return last[1:-1].casefold() if last.startswith("[") and last.endswith("]") else last.casefold()
+
+
+def report(sink: TdsResultSink, error: SqlError) -> None:
+    sink.message(MessageEvent(error.number, error.severity, error.state, error.message, error.line))
+    sink.done(StatementDone(None, error=True))
+
+
+async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
+    """Run the calls of one RPC request in order; stop at a cancel or the session's end."""
+    w = ctx.sink.writer
+    for number, call in enumerate(calls):
+        if w.cancelled:
+            return Outcome.CANCELLED
+        ctx.sink.return_statuses.clear()
+        procedure = PROCEDURES.get(system_name(call.name), procedure_by_name)
+        result = await procedure(ctx, call)
+        if result.outcome is not Outcome.COMPLETED:
+            return result.outcome
+        for spec, value, ordinal in result.return_values:
+            ctx.sink.send(w.return_value(spec, value, ordinal))
+        statuses = ctx.sink.return_statuses
+        ctx.sink.send(w.return_status(statuses[-1] if statuses else 0))
+        if number < len(calls) - 1:
+            ctx.sink.send(w.procedure_done())
+    return Outcome.COMPLETED
+
+
+__all__ = ["Declared", "Prepared", "PreparedStatements", "RequestContext", "parse_declarations", "run_calls"]

@@ -1,0 +1,121 @@
+"""The engine's results as TDS tokens: a ``ResultSink`` that writes to one client connection.
+
+Each engine event becomes tokens through the request's ``ResponseWriter`` and goes to the transport at once
+(the writer hands back whole packets only, so a row costs no write of its own).  Table:
+
+| engine event                          | tokens                                                   |
+|---------------------------------------|----------------------------------------------------------|
+| start_result(columns)                 | COLMETADATA (engine SqlType → ColumnSpec, same names)    |
+| row(values)                           | ROW / NBCROW                                             |
+| done(StatementDone)                   | DONE / DONEINPROC (count, error)                         |
+| message(5701, after USE)              | ENVCHANGE 1 (database) + INFO 5701                       |
+| message(other)                        | INFO (severity ≤ 10) / ERROR                             |
+| transaction(begin / commit / rollback)| ENVCHANGE 8 / 9 / 10 (descriptor: the transaction's xid) |
+| return_status(value)                  | RETURNSTATUS                                             |
+
+Backpressure (invariant): when the transport's write buffer is above its high-water mark, the request waits
+in ``Task.wait(..., "ASYNC_NETWORK_IO")`` until the client has read enough.  A client that stops reading therefore
+holds one buffer's worth of the server's memory, not its whole result, and the wait is where a kill (or the
+connection's loss) wakes the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from quietus.engine.scheduler import current_task
+from quietus.errors import SqlError
+from quietus.protocol.tds import ColumnSpec, ResponseWriter
+from quietus.sessions.session import Session
+from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, StatementDone, TransactionEvent
+
+DATABASE_CHANGED = 5701
+NETWORK_WAIT = "ASYNC_NETWORK_IO"
+
+# Engine types with no TDS column type of their own, and what a client sees instead.
+_WIRE_NAMES = {"boolean": "bit"}
+
+
+def column_spec(column: ResultColumn) -> ColumnSpec:
+    """An engine result column as the codec describes it (SQL Server type names on both sides)."""
+    t = column.type
+    return ColumnSpec(column.name, _WIRE_NAMES.get(t.name, t.name), t.length, t.precision, t.scale, column.nullable)
+
+
+class Channel(Protocol):
+    """What the sink needs of a client connection."""
+
+    client_database: str  # the database the client was last told about (ENVCHANGE 1)
+
+    def write(self, data: bytes) -> None: ...
+
+    @property
+    def write_paused(self) -> bool: ...
+
+    def drained(self) -> asyncio.Future[None]: ...
+
+    def transaction_open(self) -> bool: ...
+
+
+class TdsResultSink:
+    """One request's results, streamed to ``channel`` through ``writer``."""
+
+    def __init__(self, channel: Channel, writer: ResponseWriter, session: Session) -> None:
+        self.channel = channel
+        self.writer = writer
+        self.session = session
+        self._result_open = False
+        self.return_statuses: list[int] = []
+
+    # -- output ----------------------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Write ``data``; inside a request's task, wait while the client is not reading (backpressure)."""
+        channel = self.channel
+        channel.write(data)
+        if channel.write_paused:
+            task = current_task()
+            if task is not None:
+                task.wait(channel.drained(), NETWORK_WAIT)
+
+    # -- ResultSink ------------------------------------------------------------------------------------------
+
+    def start_result(self, columns: Sequence[ResultColumn]) -> None:
+        if self._result_open:  # a producer that ended a result without a DONE: close it here
+            self.send(self.writer.done())
+        self._result_open = True
+        self.send(self.writer.result_set([column_spec(c) for c in columns]))
+
+    def row(self, values: tuple[Any, ...]) -> None:
+        self.send(self.writer.rows((values,)))
+
+    def end_result(self) -> None:
+        pass  # the statement's DONE (done()) closes the result set
+
+    def message(self, event: MessageEvent) -> None:
+        w = self.writer
+        if event.number == DATABASE_CHANGED and self.session.database != self.channel.client_database:
+            old, self.channel.client_database = self.channel.client_database, self.session.database
+            self.send(w.database_changed(self.session.database, old))
+            return
+        self.send(w.message(SqlError(event.number, event.severity, event.state, event.text, event.line,
+                                     event.procedure)))  # fmt: skip
+
+    def done(self, event: StatementDone) -> None:
+        self._result_open = False
+        self.send(self.writer.done(event.rowcount, error=event.error))
+
+    def transaction(self, event: TransactionEvent) -> None:
+        w = self.writer
+        is_open = self.channel.transaction_open()
+        if event.kind == "begin" and not is_open:
+            self.send(w.begin_transaction(event.descriptor or None))
+        elif event.kind == "commit" and is_open:
+            self.send(w.commit_transaction())
+        elif event.kind == "rollback" and is_open:
+            self.send(w.rollback_transaction())
+
+    def return_status(self, event: ReturnStatus) -> None:
+        self.return_statuses.append(event.value)
