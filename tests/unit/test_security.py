@@ -26,9 +26,27 @@ def sa(data_dir: Path) -> Iterator[Connection]:
     connection.close()
 
 
-def security(conn: Connection) -> Security:
-    found: Security = conn.instance.security
-    return found
+class OnEngine:
+    """``Security`` called on the engine thread, which owns the state it reads (as the server calls it)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._conn.instance.security, name)
+
+        def call(*args: Any) -> Any:
+            async def run() -> Any:
+                return method(*args)
+
+            return self._conn._engine.thread.call(run())
+
+        return call
+
+
+def security(conn: Connection) -> Any:
+    assert isinstance(conn.instance.security, Security)
+    return OnEngine(conn)
 
 
 def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:

@@ -176,7 +176,7 @@ class Security:
         if principal is None:
             return False
         roles = self.store.roles_of(principal.principal_id, xid) | {PUBLIC_PRINCIPAL_ID}
-        if SYSADMIN.principal_id in roles:
+        if SYSADMIN.principal_id in roles:  # step 2: before any DENY is looked at
             return True
         chain = _covering_chain(permission)
         grantees = {principal.principal_id, PUBLIC_PRINCIPAL_ID}
@@ -190,12 +190,6 @@ class Security:
         if GRANT in states:
             return True
         return any(set(ROLES_BY_ID[role_id].permissions) & chain for role_id in roles)
-
-    def explicit_permission(self, grantee_id: int, permission: str, xid: int = NOBODY) -> Permission | None:
-        for candidate in self.store.permissions(xid):
-            if candidate.grantee_principal_id == grantee_id and candidate.permission_name == permission:
-                return candidate
-        return None
 
     # -- the T-SQL functions ---------------------------------------------------------------------------------
 

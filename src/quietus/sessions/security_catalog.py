@@ -36,6 +36,7 @@ from typing import Any
 
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
+from quietus.engine.locks import LockMode
 from quietus.engine.storage.schema import ColumnDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.engine.storage.version import Version
@@ -286,6 +287,26 @@ class SecurityStore:
         return max(keys[-1] if keys else 0, FIRST_LOGIN_PRINCIPAL_ID - 1)
 
     # -- writes (inside the caller's transaction) -------------------------------------------------------------
+    # A writer locks the row (X) before it reads what it will change, so two writers of one login, membership or
+    # permission take turns and the second works from the first one's committed result (no lost update).
+
+    def lock_login(self, access: RowAccess, principal_id: int) -> Principal | None:
+        access.lock_row(self.logins, principal_id, LockMode.X)
+        return self.login_by_id(principal_id, access.txn.xid)
+
+    def lock_membership(self, access: RowAccess, role_id: int, member_id: int) -> bool:
+        """Lock the membership's key; whether it exists now."""
+        access.lock_row(self.members, self.members.new_row_key((role_id, member_id)), LockMode.X)
+        return (role_id, member_id) in set(self.memberships(access.txn.xid))
+
+    def lock_permission(self, access: RowAccess, grantee_id: int, permission: str) -> Permission | None:
+        """Lock the (grantee, permission) key; the explicit GRANT or DENY there now, if any."""
+        key = self.privileges.new_row_key((grantee_id, PERMISSION_CODES[permission].ljust(4)))
+        access.lock_row(self.privileges, key, LockMode.X)
+        for candidate in self.permissions(access.txn.xid):
+            if candidate.grantee_principal_id == grantee_id and candidate.permission_name == permission:
+                return candidate
+        return None
 
     def insert_login(self, access: RowAccess, principal: Principal) -> None:
         access.insert(self.logins, _login_values(principal))

@@ -142,25 +142,31 @@ def create_login(ctx: ExecContext, statement: st.CreateLogin) -> None:
 
 def alter_login(ctx: ExecContext, statement: st.AlterLogin) -> None:
     change = SecurityChange(ctx, "ALTER LOGIN")
-    old = _login_to_change(change, statement.name, "alter")
+    target = _login_to_change(change, statement.name, "alter")
     options = dict(statement.options)
-    new = dataclasses.replace(old, modify_date=_now())
-    if statement.enable is not None:
-        new = dataclasses.replace(new, is_disabled=not statement.enable)
-    if "PASSWORD" in options:
-        new = dataclasses.replace(new, password_hash=change.hash(options["PASSWORD"]))
-    if "DEFAULT_DATABASE" in options:
-        new = dataclasses.replace(new, default_database_name=options["DEFAULT_DATABASE"])
-    if "NAME" in options:
-        name = options["NAME"]
+    name = options.get("NAME")
+    if name is not None:
         other = change.login(name)
-        if (other is not None and other.principal_id != old.principal_id) or name.casefold() in ROLES_BY_NAME:
+        if (other is not None and other.principal_id != target.principal_id) or name.casefold() in ROLES_BY_NAME:
             raise sql_error(15025, name)
-        new = dataclasses.replace(new, name=name)
+    password_hash = change.hash(options["PASSWORD"]) if "PASSWORD" in options else None
+    store = change.security.store
 
     def work(access: RowAccess) -> None:
+        old = store.lock_login(access, target.principal_id)
+        if old is None:  # dropped by a transaction that committed while we waited
+            raise sql_error(15151, "alter", "login", statement.name)
+        new = dataclasses.replace(old, modify_date=_now())
+        if statement.enable is not None:
+            new = dataclasses.replace(new, is_disabled=not statement.enable)
+        if password_hash is not None:
+            new = dataclasses.replace(new, password_hash=password_hash)
+        if "DEFAULT_DATABASE" in options:
+            new = dataclasses.replace(new, default_database_name=options["DEFAULT_DATABASE"])
+        if name is not None:
+            new = dataclasses.replace(new, name=name)
         try:
-            change.security.store.update_login(access, old, new)
+            store.update_login(access, old, new)
         except SqlError as error:
             raise _duplicate_as(error, new.name) from None
 
@@ -175,10 +181,17 @@ def drop_login(ctx: ExecContext, statement: st.DropLogin) -> None:
     if change.security.logged_in(principal.name):
         raise sql_error(15434, principal.name)
     store = change.security.store
-    granted = [p for p in store.permissions(change.xid) if p.grantor_principal_id == principal.principal_id]
-    if any(p.grantee_principal_id != principal.principal_id for p in granted):
-        raise sql_error(15173, principal.name)
-    change.run(lambda access: store.delete_login(access, principal))
+
+    def work(access: RowAccess) -> None:
+        current = store.lock_login(access, principal.principal_id)
+        if current is None:
+            raise sql_error(15151, "drop", "login", statement.name)
+        granted = [p for p in store.permissions(access.txn.xid) if p.grantor_principal_id == principal.principal_id]
+        if any(p.grantee_principal_id != principal.principal_id for p in granted):
+            raise sql_error(15173, principal.name)
+        store.delete_login(access, current)
+
+    change.run(work)
 
 
 def _login_to_change(change: SecurityChange, name: str, verb: str) -> Principal:
@@ -208,11 +221,16 @@ def alter_server_role(ctx: ExecContext, statement: st.AlterServerRole) -> None:
         raise sql_error(15151, statement.action.lower(), "principal", statement.member)
     if role is SYSADMIN and member.principal_id == SA_PRINCIPAL_ID and statement.action == "DROP":
         raise sql_error(15405, member.name)
-    is_member = role.principal_id in security.store.roles_of(member.principal_id, change.xid)
-    if statement.action == "ADD" and not is_member:
-        change.run(lambda access: security.store.insert_member(access, role.principal_id, member.principal_id))
-    elif statement.action == "DROP" and is_member:
-        change.run(lambda access: security.store.delete_member(access, role.principal_id, member.principal_id))
+    store = security.store
+
+    def work(access: RowAccess) -> None:
+        present = store.lock_membership(access, role.principal_id, member.principal_id)
+        if statement.action == "ADD" and not present:
+            store.insert_member(access, role.principal_id, member.principal_id)
+        elif statement.action == "DROP" and present:
+            store.delete_member(access, role.principal_id, member.principal_id)
+
+    change.run(work)
 
 
 def _may_change_role(change: SecurityChange, role: str) -> bool:
@@ -242,15 +260,20 @@ def grant_permission(ctx: ExecContext, statement: st.GrantPermission) -> None:
         raise sql_error(4624)
     caller = change.login(change.caller)
     grantor = SA_PRINCIPAL_ID if caller is None else caller.principal_id
-    old = security.explicit_permission(grantee.principal_id, permission, change.xid)
-    if statement.kind == "REVOKE":
-        if old is not None:
-            change.run(lambda access: security.store.delete_permission(access, old))
-        return
-    state = GRANT if statement.kind == "GRANT" else DENY
-    new = Permission(grantee.principal_id, permission, state, grantor)
-    if old != new:
-        change.run(lambda access: security.store.put_permission(access, new, old))
+    store = security.store
+    state = {"GRANT": GRANT, "DENY": DENY}.get(statement.kind)  # None: REVOKE
+
+    def work(access: RowAccess) -> None:
+        old = store.lock_permission(access, grantee.principal_id, permission)
+        if state is None:
+            if old is not None:
+                store.delete_permission(access, old)
+            return
+        new = Permission(grantee.principal_id, permission, state, grantor)
+        if old != new:
+            store.put_permission(access, new, old)
+
+    change.run(work)
 
 
 HANDLERS: dict[type, Callable[[ExecContext, Any], None]] = {
