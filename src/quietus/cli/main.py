@@ -110,7 +110,7 @@ def sql(
     if data_dir is not None:
         if server or user or password:
             raise click.UsageError("--embedded runs an in-process instance: -S, -U and -P do not apply")
-        backend: sqlcmd.Backend = _embedded(data_dir, interactive=query is None and not inputs)
+        backend: sqlcmd.Backend = _embedded(data_dir, database, interactive=query is None and not inputs)
     else:
         login = (user or "", password, database)
         backend = _connect(server or "localhost", *login, login_timeout, query_timeout)
@@ -136,7 +136,7 @@ def _fail(source: str, text: str) -> NoReturn:
     sys.exit(1)
 
 
-def _embedded(data_dir: Path, interactive: bool) -> sqlcmd.Backend:
+def _embedded(data_dir: Path, database: str, interactive: bool) -> sqlcmd.Backend:
     # the engine loads only in this mode
     from quietus.cli.sqlcmd_embedded import DRIVER as EMBEDDED
     from quietus.cli.sqlcmd_embedded import EmbeddedBackend
@@ -146,12 +146,17 @@ def _embedded(data_dir: Path, interactive: bool) -> sqlcmd.Backend:
         connection = connect(data_dir, autocommit=True, program_name="quietus sql")
     except Exception as exc:  # the data directory is in use, unreadable...: say so as sqlcmd would
         _fail(EMBEDDED, str(exc))
+    backend = EmbeddedBackend(connection)
+    failures = backend.use(database) if database else []
+    if failures:
+        backend.close()
+        _fail(EMBEDDED, " ".join(failures))
     if interactive and sys.stdin.isatty():
         click.echo(
             f"Quietus {connection.instance.data_dir or 'in memory'}: session {connection.session_id}. "
             "End a batch with GO; EXIT or QUIT leaves."
         )
-    return EmbeddedBackend(connection)
+    return backend
 
 
 def _connect(

@@ -46,5 +46,10 @@ class EmbeddedBackend:
         print_events(self.connection.run(text).events, printer)
         return not self.connection.closed
 
+    def use(self, database: str) -> list[str]:
+        """sqlcmd's -d for the embedded mode: ``USE`` the database; the texts of the errors if it failed."""
+        sink = self.connection.run(f"USE [{database.replace(']', ']]')}]")
+        return [m.text for m in sink.messages if m.is_error]
+
     def close(self) -> None:
         self.connection.close()
