@@ -1,0 +1,282 @@
+"""Catalog views of the current database: sys.databases, sys.schemas, sys.objects, sys.tables, sys.columns,
+sys.indexes.
+
+They list what the catalog holds now, including tables created by transactions not yet committed (SQL Server
+would make a reader wait on the creator's schema lock; Quietus shows them).  Constraints are not objects of their
+own here, so sys.objects lists user tables only.  Quietus keeps no creation dates: create_date and modify_date are
+NULL.  Column lists are SQL Server's, in order, cut after the commonly used columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from quietus.admin.columns import columns
+from quietus.engine.database import Database
+from quietus.engine.storage.schema import ColumnDef
+from quietus.sql.context import ExecContext
+from quietus.sql.environment import VirtualTable
+
+DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
+DBO_SCHEMA_ID = 1
+SA_PRINCIPAL = b"\x01"
+
+SYS_DATABASES = columns("""
+name sysname
+database_id int
+source_database_id int
+owner_sid varbinary(85)
+create_date datetime
+compatibility_level tinyint
+collation_name sysname
+user_access tinyint
+user_access_desc nvarchar(60)
+is_read_only bit
+is_auto_close_on bit
+is_auto_shrink_on bit
+state tinyint
+state_desc nvarchar(60)
+is_in_standby bit
+is_cleanly_shutdown bit
+snapshot_isolation_state tinyint
+snapshot_isolation_state_desc nvarchar(60)
+is_read_committed_snapshot_on bit
+recovery_model tinyint
+recovery_model_desc nvarchar(60)
+page_verify_option tinyint
+page_verify_option_desc nvarchar(60)
+is_accelerated_database_recovery_on bit
+""")
+
+COMPATIBILITY_LEVEL = 160  # SQL Server 2022
+
+
+def database_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    databases = sorted(ctx.env.databases.values(), key=lambda d: d.database_id)
+    for d in databases:
+        options = d.options
+        online = d.failed is None
+        snapshot = options.allow_snapshot_isolation
+        yield (
+            d.name, d.database_id, None, SA_PRINCIPAL, None, COMPATIBILITY_LEVEL, DEFAULT_COLLATION, 0, "MULTI_USER",
+            False, False, False, 0 if online else 4, "ONLINE" if online else "SUSPECT", False, False,
+            1 if snapshot else 0, "ON" if snapshot else "OFF", options.read_committed_snapshot,
+            1, "FULL", 2, "CHECKSUM", options.accelerated_recovery,
+        )  # fmt: skip
+
+
+SYS_SCHEMAS = columns("""
+name sysname
+schema_id int
+principal_id int
+""")
+
+# The schemas every database has, with SQL Server's ids.
+SCHEMAS: tuple[tuple[str, int, int], ...] = (
+    ("dbo", 1, 1),
+    ("guest", 2, 2),
+    ("INFORMATION_SCHEMA", 3, 3),
+    ("sys", 4, 4),
+)
+
+
+def schema_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    return iter(SCHEMAS)
+
+
+SYS_OBJECTS = columns("""
+name sysname
+object_id int
+principal_id int
+schema_id int
+parent_object_id int
+type char(2)
+type_desc nvarchar(60)
+create_date datetime
+modify_date datetime
+is_ms_shipped bit
+is_published bit
+is_schema_published bit
+""")
+
+
+def _tables(ctx: ExecContext) -> list[Any]:
+    """User tables: the engine's own tables in schema sys (the security catalog) are not objects users see."""
+    database: Database = ctx.database
+    tables = [table for table in database.tables.values() if table.definition.schema_name != "sys"]
+    return sorted(tables, key=lambda t: t.object_id)
+
+
+def object_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in _tables(ctx):
+        yield (table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None,
+               False, False, False)  # fmt: skip
+
+
+SYS_TABLES = SYS_OBJECTS + columns("""
+lob_data_space_id int
+filestream_data_space_id int
+max_column_id_used int
+lock_on_bulk_load bit
+uses_ansi_nulls bit
+is_replicated bit
+has_replication_filter bit
+is_merge_published bit
+is_sync_tran_subscribed bit
+has_unchecked_assembly_data bit
+text_in_row_limit int
+large_value_types_out_of_row bit
+is_tracked_by_cdc bit
+lock_escalation tinyint
+lock_escalation_desc nvarchar(60)
+""")
+
+
+def table_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in _tables(ctx):
+        yield (
+            table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None, False, False,
+            False, 0, None, len(table.definition.columns), False, True, False, False, False, False, False, 0,
+            False, False, 0, "TABLE",
+        )  # fmt: skip
+
+
+SYS_COLUMNS = columns("""
+object_id int
+name sysname
+column_id int
+system_type_id tinyint
+user_type_id int
+max_length smallint
+precision tinyint
+scale tinyint
+collation_name sysname
+is_nullable bit
+is_ansi_padded bit
+is_rowguidcol bit
+is_identity bit
+is_computed bit
+""")
+
+# name -> (system_type_id, max_length in bytes, precision, scale) for types whose size does not vary.
+FIXED_TYPES: dict[str, tuple[int, int, int, int]] = {
+    "bit": (104, 1, 1, 0),
+    "tinyint": (48, 1, 3, 0),
+    "smallint": (52, 2, 5, 0),
+    "int": (56, 4, 10, 0),
+    "bigint": (127, 8, 19, 0),
+    "real": (59, 4, 24, 0),
+    "money": (60, 8, 19, 4),
+    "smallmoney": (122, 4, 10, 4),
+    "date": (40, 3, 10, 0),
+    "datetime": (61, 8, 23, 3),
+    "smalldatetime": (58, 4, 16, 0),
+    "uniqueidentifier": (36, 16, 0, 0),
+}
+# name -> system_type_id for types sized by their definition.
+SIZED_TYPES: dict[str, int] = {
+    "char": 175,
+    "varchar": 167,
+    "nchar": 239,
+    "nvarchar": 231,
+    "binary": 173,
+    "varbinary": 165,
+    "decimal": 106,
+    "numeric": 108,
+    "float": 62,
+    "datetime2": 42,
+    "datetimeoffset": 43,
+    "time": 41,
+    "text": 35,
+    "ntext": 99,
+    "image": 34,
+}
+_STRINGS = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext"})
+
+
+def column_shape(column: ColumnDef) -> tuple[int, int, int, int]:
+    """(system_type_id, max_length, precision, scale) as sys.columns shows them (max_length -1 for MAX)."""
+    name = column.type_name
+    fixed = FIXED_TYPES.get(name)
+    if fixed is not None:
+        return fixed
+    type_id = SIZED_TYPES.get(name, 0)
+    if name in ("decimal", "numeric"):
+        precision = column.precision or 18
+        return type_id, _decimal_bytes(precision), precision, column.scale or 0
+    if name == "float":
+        precision = column.precision or 53
+        return type_id, 4 if precision <= 24 else 8, 24 if precision <= 24 else 53, 0
+    if name in ("datetime2", "time", "datetimeoffset"):
+        scale = 7 if column.scale is None else column.scale
+        base, digits = {"datetime2": (6, 19), "time": (3, 8), "datetimeoffset": (8, 26)}[name]
+        precision = digits + scale + (1 if scale else 0)
+        return type_id, base + (0 if scale <= 2 else 1 if scale <= 4 else 2), precision, scale
+    if name in ("text", "ntext", "image"):
+        return type_id, 16, 0, 0
+    if column.length is None:
+        return type_id, -1, 0, 0
+    return type_id, column.length * (2 if name in ("nchar", "nvarchar") else 1), 0, 0
+
+
+def _decimal_bytes(precision: int) -> int:
+    return 5 if precision <= 9 else 9 if precision <= 19 else 13 if precision <= 28 else 17
+
+
+def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in _tables(ctx):
+        for position, column in enumerate(table.definition.columns, start=1):
+            type_id, max_length, precision, scale = column_shape(column)
+            yield (
+                table.object_id, column.name, position, type_id, type_id, max_length, precision, scale,
+                DEFAULT_COLLATION if column.type_name in _STRINGS else None, column.nullable,
+                column.type_name in _STRINGS or column.type_name in ("binary", "varbinary"), False,
+                column.identity_seed is not None, False,
+            )  # fmt: skip
+
+
+SYS_INDEXES = columns("""
+object_id int
+name sysname
+index_id int
+type tinyint
+type_desc nvarchar(60)
+is_unique bit
+data_space_id int
+ignore_dup_key bit
+is_primary_key bit
+is_unique_constraint bit
+fill_factor tinyint
+is_padded bit
+is_disabled bit
+is_hypothetical bit
+allow_row_locks bit
+allow_page_locks bit
+has_filter bit
+""")
+
+
+def index_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in _tables(ctx):
+        definition = table.definition
+        if definition.primary_key is None:
+            yield (table.object_id, None, 0, 0, "HEAP", False, 1, False, False, False, 0, False, False, False,
+                   True, True, False)  # fmt: skip
+        for index in definition.indexes:
+            clustered = index.primary_key
+            yield (
+                table.object_id, index.name, 1 if clustered else index.index_id, 1 if clustered else 2,
+                "CLUSTERED" if clustered else "NONCLUSTERED", index.unique or clustered, 1, False, clustered,
+                index.unique_constraint, 0, False, False, False, True, True, False,
+            )  # fmt: skip
+
+
+VIEWS: tuple[VirtualTable, ...] = (
+    VirtualTable("sys.databases", SYS_DATABASES, database_rows),
+    VirtualTable("sys.schemas", SYS_SCHEMAS, schema_rows),
+    VirtualTable("sys.objects", SYS_OBJECTS, object_rows),
+    VirtualTable("sys.tables", SYS_TABLES, table_rows),
+    VirtualTable("sys.columns", SYS_COLUMNS, column_rows),
+    VirtualTable("sys.indexes", SYS_INDEXES, index_rows),
+)
