@@ -10,9 +10,8 @@ import quietus
 def test_replay_of_mixed_changes_in_one_transaction(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with quietus.connect(data, autocommit=True) as connection:
-        connection.run(
-            "CREATE TABLE t (id INT PRIMARY KEY, v NVARCHAR(10) UNIQUE); INSERT INTO t VALUES (0, N'zero'), (3, N'three')"
-        )
+        connection.run("CREATE TABLE t (id INT PRIMARY KEY, v NVARCHAR(10) UNIQUE)")
+        connection.run("INSERT INTO t VALUES (0, N'zero'), (3, N'three')")
         connection.run("CREATE TABLE heap (x INT)")
         sink = connection.run(
             "BEGIN TRAN;"
