@@ -28,6 +28,15 @@ SEED_QUERY = """SELECT conn.session_id, host_name, program_name,
 FROM sys.dm_exec_sessions AS sess
 JOIN sys.dm_exec_connections AS conn
     ON sess.session_id = conn.session_id;"""
+SEED_COLUMNS = [
+    "session_id",
+    "host_name",
+    "program_name",
+    "nt_domain",
+    "login_name",
+    "connect_time",
+    "last_request_end_time",
+]
 
 
 @pytest.fixture
@@ -218,15 +227,7 @@ def test_the_seed_query_runs_verbatim_and_lists_network_connections_only(tmp_pat
         assert embedded.run(SEED_QUERY).result_sets[-1].rows == []  # embedded sessions have no connection
         attach_connection(networked.connection, 50_123)
         result = embedded.run(SEED_QUERY).result_sets[-1]
-        assert [c.name for c in result.columns] == [
-            "session_id",
-            "host_name",
-            "program_name",
-            "nt_domain",
-            "login_name",
-            "connect_time",
-            "last_request_end_time",
-        ]
+        assert [c.name for c in result.columns] == SEED_COLUMNS
         ((session_id, host, program, domain, login, connected, last_end),) = result.rows
         assert (session_id, host, program, domain, login) == (
             networked.session_id,

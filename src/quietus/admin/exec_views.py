@@ -136,31 +136,28 @@ def client_version(session: Session) -> int | None:
     return connection.protocol_version >> 28
 
 
-def endpoint_id(session: Session) -> int:
-    if not session.is_user_process:
-        return 0
-    return ENDPOINT_TCP if session.connection is not None else ENDPOINT_LOCAL
-
-
 def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     snap = Snapshot(ctx)
     now = snap.now
     status_text = SESSION_STATUS
     database_id = snap.database_id
+    identities: dict[str, tuple[bytes, str | None, str | None]] = {}  # login -> (sid, nt_domain, nt_user_name)
     for s in snap.sessions:
         user = s.is_user_process
         login = s.login_name
-        sid = snap.sid(login)
-        domain, nt_user = nt_names(login)
+        identity = identities.get(login)
+        if identity is None:
+            identity = identities[login] = (snap.sid(login), *nt_names(login))
+        sid, domain, nt_user = identity
+        connection = s.connection
         login_time = s.login_time
-        elapsed = int((now - login_time).total_seconds() * 1000)
         yield (
             s.session_id,
             login_time,
             s.host_name if user else None,
             s.program_name if user else None,
             s.host_process_id if user else None,
-            client_version(s),
+            None if connection is None else client_version(s),
             s.client_interface_name if user else None,
             sid,
             login,
@@ -171,8 +168,8 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             0,
             0,
             0,
-            elapsed,
-            endpoint_id(s),
+            int((now - login_time).total_seconds() * 1000),
+            (ENDPOINT_LOCAL if connection is None else ENDPOINT_TCP) if user else 0,
             s.last_request_start_time or login_time,
             s.last_request_end_time or login_time,
             0,
