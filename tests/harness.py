@@ -16,6 +16,7 @@ from typing import Any
 
 import quietus
 from quietus.dbapi import Connection, DatabaseError
+from quietus.engine.interrupts import InterruptReason
 from quietus.sql.results import CollectingSink
 
 STEP_LIMIT = (
@@ -88,6 +89,15 @@ class ScenarioSession:
     def close(self) -> None:
         self._worker.shutdown(wait=True)
         self.connection.close()
+
+
+def interrupt(session: ScenarioSession, reason: InterruptReason) -> None:
+    """Set a session's interrupt reason on the engine thread (what KILL and ATTENTION do)."""
+
+    async def set_reason() -> None:
+        session.connection.session.interrupt(reason)
+
+    session.connection._engine.thread.call(set_reason())
 
 
 def wait_until_blocked(step: Step, wait_prefix: str = "LCK_M_") -> str:

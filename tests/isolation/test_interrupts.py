@@ -8,14 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quietus.engine.interrupts import InterruptReason
-from tests.harness import ScenarioSession, create_table_t, scenario, wait_until_blocked
-
-
-def _interrupt(session: ScenarioSession, reason: InterruptReason) -> None:
-    async def set_reason() -> None:
-        session.connection.session.interrupt(reason)
-
-    session.connection._engine.thread.call(set_reason())
+from tests.harness import create_table_t, interrupt, scenario, wait_until_blocked
 
 
 def test_waitfor_shows_its_wait_and_a_kill_ends_it_with_596(tmp_path: Path) -> None:
@@ -23,7 +16,7 @@ def test_waitfor_shows_its_wait_and_a_kill_ends_it_with_596(tmp_path: Path) -> N
         victim = sc.session("victim")
         step = victim.start("WAITFOR DELAY '01:00:00'; SELECT 'not reached'")
         assert wait_until_blocked(step, "WAITFOR") == "WAITFOR"
-        _interrupt(victim, InterruptReason.KILLED)
+        interrupt(victim, InterruptReason.KILLED)
         result = step.result()
         error = result.messages[-1]
         assert (error.number, error.severity, error.text) == (
@@ -40,7 +33,7 @@ def test_killed_lock_waiter_and_killed_holder_release_everything(tmp_path: Path)
         holder.run("BEGIN TRAN; UPDATE t SET v = 99 WHERE id = 1")
         waiting = waiter.start("BEGIN TRAN; UPDATE t SET v = 98 WHERE id = 2; UPDATE t SET v = 97 WHERE id = 1")
         wait_until_blocked(waiting)
-        _interrupt(waiter, InterruptReason.KILLED)
+        interrupt(waiter, InterruptReason.KILLED)
         assert waiting.error() == 596
         # the killed waiter's own update of row 2 was rolled back and its locks released
         assert third.rows("SELECT v FROM t WITH (READCOMMITTEDLOCK) WHERE id = 2") == [(20,)]
@@ -58,7 +51,7 @@ def test_attention_cancels_the_statement_but_keeps_the_transaction(tmp_path: Pat
         session.run("BEGIN TRAN; UPDATE t SET v = 11 WHERE id = 1")
         step = session.start("UPDATE t SET v = 22 WHERE id = 2; WAITFOR DELAY '01:00:00'")
         wait_until_blocked(step, "WAITFOR")
-        _interrupt(session, InterruptReason.ATTENTION)
+        interrupt(session, InterruptReason.ATTENTION)
         step.result()
         assert session.value("SELECT @@TRANCOUNT") == 1
         assert session.rows("SELECT id, v FROM t ORDER BY id") == [(1, 11), (2, 22), (3, 30)]
@@ -73,5 +66,5 @@ def test_a_killed_long_scan_stops_at_its_next_safe_point(tmp_path: Path) -> None
         busy.run("INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
         scan = busy.start("SELECT COUNT(*) FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f "
                           "CROSS JOIN d g CROSS JOIN d h")
-        _interrupt(busy, InterruptReason.KILLED)
+        interrupt(busy, InterruptReason.KILLED)
         assert scan.error() == 596

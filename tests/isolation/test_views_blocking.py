@@ -14,8 +14,7 @@ import pytest
 
 from quietus.engine.interrupts import InterruptReason
 from quietus.sql.results import CollectingSink
-from tests.harness import Scenario, ScenarioSession, create_table_t, scenario, wait_until_blocked
-from tests.isolation.test_interrupts import _interrupt
+from tests.harness import Scenario, ScenarioSession, create_table_t, interrupt, scenario, wait_until_blocked
 
 
 def record(session: ScenarioSession, sql: str) -> dict[str, Any] | None:
@@ -114,7 +113,7 @@ def test_waitfor_shows_suspended_waitfor_without_a_blocker(tmp_path: Path) -> No
         )
         assert task == ("WAITFOR", None)
         assert sleeper.session_id in {row[0] for row in observer.rows("EXEC sp_who 'active'")}
-        _interrupt(sleeper, InterruptReason.ATTENTION)
+        interrupt(sleeper, InterruptReason.ATTENTION)
         step.result()
         assert request_of(observer, sleeper) is None
         assert sleeper.session_id not in {row[0] for row in observer.rows("EXEC sp_who 'active'")}

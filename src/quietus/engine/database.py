@@ -420,7 +420,7 @@ class Database:
                 for _ in range(min(_UNDO_BATCH, len(undo) - stop)):
                     self._undo_one(txn, undo.pop())
                     progress.done += 1
-                task.tick()
+                task.yield_if_due()
         progress.finished = progress.started if progress.total == 0 else None
         if stop == 0:
             txn.identity_changes.clear()
@@ -463,7 +463,8 @@ class Database:
                     record.table.unlink(record.row_key, record.version)
                 self.cleaner.aborted_versions_pending -= 1
                 self.cleaner.aborted_versions_removed += 1
-                task.tick()
+                if not len(undo) % _UNDO_BATCH:
+                    task.yield_if_due()
             self._aborted_work.popleft()
             self.txns.forget_aborted(xid)
             self.cleaner.aborted_transactions_pending -= 1

@@ -62,6 +62,7 @@ class Task:
         "_noninterruptible",
         "_waiter",
         "interrupt",
+        "last_wait_type",
         "loop",
         "wait_resource",
         "wait_started",
@@ -72,6 +73,7 @@ class Task:
         self.loop = loop
         self.interrupt: InterruptReason | None = None
         self.wait_type: str | None = None  # LCK_M_X, WAITFOR, WRITELOG, ASYNC_NETWORK_IO ...
+        self.last_wait_type: str | None = None  # the previous wait's type (sys.dm_exec_requests.last_wait_type)
         self.wait_resource: str = ""
         self.wait_started: float = 0.0
         self._waiter: asyncio.Future[Any] | None = None
@@ -132,6 +134,8 @@ class Task:
             return result
         finally:
             self._waiter = None
+            if wait_type is not None:
+                self.last_wait_type = wait_type
             self.wait_type = None
             self.wait_resource = ""
             if timer is not None:
@@ -152,6 +156,12 @@ class Task:
 
     def yield_now(self) -> None:
         self.wait(asyncio.sleep(0))
+
+    def yield_if_due(self) -> None:
+        """Give the loop back if this slice is used up (reads the clock every call: for loops whose iterations are
+        themselves large batches, where ``tick``'s sampling would read it too rarely)."""
+        if time.monotonic() >= self._deadline:
+            self.yield_now()
 
     def check(self) -> None:
         """Raise ``Interrupted`` if a reason is set and interruption is allowed here."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -216,12 +217,26 @@ class Aggregate(Plan):
 
 
 class Project(Plan):
-    def __init__(self, child: Plan, columns: Sequence[ScopeColumn], fns: Sequence[RowFn]) -> None:
+    """The select list.  When every item is a plain column (``slots`` given), one C-level itemgetter builds each
+    output row instead of a closure call per column."""
+
+    def __init__(
+        self, child: Plan, columns: Sequence[ScopeColumn], fns: Sequence[RowFn], slots: Sequence[int] | None = None
+    ) -> None:
         self.child = child
         self.columns = columns
         self.fns = fns
+        self.getter: Callable[[Row], Any] | None = None
+        if slots is not None and slots:
+            picker = operator.itemgetter(*slots)
+            self.getter = picker if len(slots) > 1 else (lambda row: (picker(row),))
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        getter = self.getter
+        if getter is not None:
+            for row in self.child.rows(ctx, outer):
+                yield getter(row)
+            return
         fns = self.fns
         for row in self.child.rows(ctx, outer):
             yield tuple(fn(row, ctx) for fn in fns)

@@ -165,7 +165,9 @@ class Planner:
         if assignments is not None:
             fns = [fn for _, fn in assignments]
             return QueryPlan(Project(source, [], fns), [], assignments)
-        plan: Plan = Project(source, columns, [c.fn for c in compiled])
+        slots = [c.slot for c in compiled]
+        plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
+        plan: Plan = Project(source, columns, [c.fn for c in compiled], plain)
         if distinct:
             plan = Distinct(plan, _row_key)
             if order is not None:
