@@ -298,8 +298,13 @@ page_server_reads bigint
 dist_statement_id uniqueidentifier
 """)
 
-# "No wait" as the docs show it: last_wait_type is never NULL; Quietus does not remember past waits.
+# last_wait_type is never NULL: the current wait, else the task's previous one, else this.
 NO_WAIT = "MISCELLANEOUS"
+
+
+def last_wait_type(session: Any, current: str | None) -> str:
+    task = session.task
+    return current or (task.last_wait_type if task is not None else None) or NO_WAIT
 
 
 def request_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
@@ -325,7 +330,7 @@ def request_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             a.blocking_session_id,
             a.wait_type,
             a.wait_time_ms,
-            a.wait_type or NO_WAIT,
+            last_wait_type(s, a.wait_type),
             a.wait_resource,
             s.trancount,
             1 if s.is_user_process else 0,
@@ -446,7 +451,7 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             0 if a is None else a.blocking_session_id,
             LOCK_WAIT_CODES.get(wait_type or "", 0).to_bytes(2, "big"),
             0 if a is None else a.wait_time_ms,
-            padded(wait_type or NO_WAIT, 32),
+            padded(last_wait_type(s, wait_type), 32),
             padded("" if a is None else a.wait_resource, 256),
             snap.database_id(s.database),
             1,
