@@ -65,6 +65,7 @@ from quietus.errors import SqlError, sql_error
 log = logging.getLogger("quietus.engine")
 
 _ROWS_PER_CHUNK = 10_000
+SYSTEM_SCHEMA = "sys"  # tables of this schema are the server's own: never found by name
 _UNDO_BATCH = 256  # undo records between yields in a rollback
 
 
@@ -248,11 +249,17 @@ class Database:
     def codec(self, table: Table) -> RowCodec:
         return self._codecs[table.object_id]
 
+    def _name_table(self, table: Table) -> None:
+        """Make ``table`` findable by name, unless it is a system table (schema ``sys``): those are reached by
+        object id only, so no user statement can name them and a user table may share the name."""
+        if table.definition.schema_name != SYSTEM_SCHEMA:
+            self._names[table.name.casefold()] = table.object_id
+
     def _install_table(self, definition: TableDef) -> Table:
         self.catalog_version += 1
         table = Table(definition)
         self.tables[definition.object_id] = table
-        self._names[definition.name.casefold()] = definition.object_id
+        self._name_table(table)
         self._codecs[definition.object_id] = RowCodec(definition)
         self.next_object_id = max(self.next_object_id, definition.object_id)
         return table
@@ -269,7 +276,7 @@ class Database:
         if self._names.get(old_name) == table.object_id:
             del self._names[old_name]
         table.redefine(definition)
-        self._names[definition.name.casefold()] = table.object_id
+        self._name_table(table)
         self._codecs[table.object_id] = RowCodec(definition)
 
     def create_table(self, txn: Transaction, definition: TableDef) -> Table:
@@ -436,7 +443,7 @@ class Database:
         elif record.kind is UndoKind.DROP_TABLE:
             self.catalog_version += 1
             self.tables[table.object_id] = table
-            self._names[table.name.casefold()] = table.object_id
+            self._name_table(table)
             self._pending_drops.pop(table.object_id, None)
         elif record.kind is UndoKind.SET_OPTION:
             self.options.set(record.row_key, record.before)

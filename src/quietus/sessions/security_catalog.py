@@ -20,7 +20,7 @@ Invariants:
 1. The tables are written only through ``SecurityStore`` inside a transaction of the master database, so every
    change is atomic, undone with its transaction, and durable through the log like any other row.  The redo record
    carries the password *hash* (the column value), never the password.
-2. The tables are hidden: their names are removed from the database's name map (``hide``), so no user statement can
+2. The tables are hidden: they are in schema ``sys``, which the engine never resolves by name, so no user statement can
    read, write, alter or drop them; the catalog views (``security_views``) are the only way to see them.
 3. Readers see the committed rows, plus the uncommitted rows of the transaction they name (``xid``); they take no
    locks (the tables are tiny and changes are rare; writers take X key locks through ``RowAccess``).
@@ -191,20 +191,6 @@ def _hidden_tables(db: Database) -> dict[str, Table] | None:
     return {role: table for role, table in found.items() if table is not None}
 
 
-def hide(db: Database, table: Table) -> None:
-    """Remove ``table`` from the name map, so that no statement can name it (invariant 2).
-
-    The engine has no notion of a hidden table yet, so this edits its name map directly: a user table of the same
-    name (allowed, it has another object id) keeps or regains its entry."""
-    names: dict[str, int] = db._names
-    key = table.name.casefold()
-    if names.get(key) == table.object_id:
-        del names[key]
-        for other in db.tables.values():
-            if other is not table and other.name.casefold() == key:
-                names[key] = other.object_id
-
-
 class SecurityStore:
     """Reads and writes of the three tables; no permission checks here (``Security`` decides who may)."""
 
@@ -216,8 +202,6 @@ class SecurityStore:
         self.logins = tables["logins"]
         self.members = tables["members"]
         self.privileges = tables["privileges"]
-        for table in tables.values():
-            hide(db, table)
 
     @classmethod
     def open(cls, db: Database) -> SecurityStore | None:
