@@ -36,3 +36,12 @@ def test_embedded_connections_get_session_ids_and_spid() -> None:
         assert first.session_id >= FIRST_USER_SESSION_ID
     finally:
         first.close()
+
+
+def test_statement_text_with_a_password_is_masked_for_the_views() -> None:
+    from quietus.sessions.session import masked
+
+    assert masked("SELECT 1") == "SELECT 1"
+    hidden = masked("CREATE LOGIN ann WITH PASSWORD = 'S3cret!'")
+    assert "S3cret" not in hidden and "'CREATE LOGIN' was found in the text of this event." in hidden
+    assert "pw" not in masked("ALTER LOGIN sa WITH PASSWORD = 'pw'")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,22 @@ ON_OFF_OPTIONS: dict[str, bool] = {
 }
 
 DEADLOCK_PRIORITY_NAMES = {"LOW": -5, "NORMAL": 0, "HIGH": 5}
+
+
+_SECRET_STATEMENT = re.compile(r"\b(CREATE|ALTER)\s+LOGIN\b|\bPASSWORD\b", re.IGNORECASE)
+
+
+def masked(text: str) -> str:
+    """The text the views may show: a batch that may carry a password is replaced, as SQL Server does in traces."""
+    match = _SECRET_STATEMENT.search(text)
+    if match is None:
+        return text
+    kind = re.search(r"\b(CREATE|ALTER)\s+LOGIN\b", text, re.IGNORECASE)
+    shown = " ".join(kind.group(0).upper().split()) if kind else "PASSWORD"
+    return (
+        f"-- '{shown}' was found in the text of this event.\n"
+        "-- The text has been replaced with this comment for security reasons."
+    )
 
 
 @dataclass
@@ -158,7 +175,7 @@ class Session:
         self.status = SessionStatus.RUNNING
         self.request_start = time.monotonic()
         self.last_request_start_time = datetime.datetime.now()
-        self.statement_text = text
+        self.statement_text = masked(text)
         if self.kill_reason is not None:
             task.set_interrupt(self.kill_reason)
 
