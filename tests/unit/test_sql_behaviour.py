@@ -424,3 +424,19 @@ def test_catalogued_errors_for_bad_columns_conversions_and_unique_indexes(conn: 
     primary = errors(conn, "INSERT INTO t VALUES (1, 'z')")[0]
     assert primary.number == 2627 and primary.text.startswith("Violation of PRIMARY KEY constraint '")
     assert primary.text.endswith("Cannot insert duplicate key in object 'dbo.t'. The duplicate key value is (1).")
+
+
+def test_catalog_functions(conn: Connection) -> None:
+    conn.run("CREATE TABLE things (id INT)")
+    object_id = rows(conn, "SELECT OBJECT_ID('things')")[0][0]
+    assert isinstance(object_id, int)
+    assert rows(conn, "SELECT OBJECT_ID('dbo.things'), OBJECT_ID('master.dbo.things'), OBJECT_ID('things', 'U')") == [
+        (object_id, object_id, object_id)
+    ]
+    assert rows(conn, "SELECT OBJECT_ID('nothing'), OBJECT_ID('things', 'V')") == [(None, None)]
+    assert rows(conn, f"SELECT OBJECT_NAME({object_id}), OBJECT_NAME(-5)") == [("things", None)]
+    assert rows(conn, "SELECT DB_ID(), DB_ID('master'), DB_ID('nope'), DB_NAME(), DB_NAME(1)") == [
+        (1, 1, None, "master", "master")
+    ]
+    conn.run("IF OBJECT_ID('things') IS NOT NULL DROP TABLE things")
+    assert rows(conn, "SELECT OBJECT_ID('things')") == [(None,)]

@@ -514,11 +514,66 @@ SECURITY_FUNCTIONS = registry(
     Builtin("HAS_PERMS_BY_NAME", 3, 5, _security_call("has_perms_by_name", False)),
 )
 
+# --- catalog: answered from the databases of the environment --------------------------------------------------
+
+
+def _database_of(ctx: Any, name: str | None) -> Any:
+    return ctx.database if name is None else ctx.env.database(name)
+
+
+def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | None:
+    """OBJECT_ID('[db.][schema.]table'): user tables of the named (or current) database; NULL otherwise."""
+    parts = [part.strip("[]\"") for part in name.split(".")]
+    database = _database_of(ctx, parts[-3] if len(parts) >= 3 else None)
+    if database is None or (len(parts) >= 2 and parts[-2].casefold() not in ("dbo", "")):
+        return None
+    if object_type is not None and object_type.strip().upper() not in ("U", ""):
+        return None
+    table = database.table_by_name(parts[-1])
+    return None if table is None else int(table.object_id)
+
+
+def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> str | None:
+    databases = ctx.env.databases.values()
+    database = ctx.database if database_id is None else next(
+        (d for d in databases if d.database_id == database_id), None
+    )
+    table = None if database is None else database.tables.get(object_id)
+    return None if table is None or table.definition.schema_name == "sys" else str(table.name)
+
+
+def _db_id(ctx: Any, name: str | None = None) -> int | None:
+    database = _database_of(ctx, name)
+    return None if database is None else int(database.database_id)
+
+
+def _db_name(ctx: Any, database_id: int | None = None) -> str | None:
+    if database_id is None:
+        return str(ctx.database.name)
+    return next((str(d.name) for d in ctx.env.databases.values() if d.database_id == database_id), None)
+
+
+def _catalog_call(fn: Callable[..., Any], result: SqlType, numeric_args: bool) -> Callable[[Sequence[Arg]], Bound]:
+    def bind(args: Sequence[Arg]) -> Bound:
+        conversions = tuple(to_int(arg) if numeric_args else to_string(arg) for arg in args)
+        return Bound(fn, result, conversions, null_propagating=bool(args), needs_context=True, deterministic=False)
+
+    return bind
+
+
+CATALOG_FUNCTIONS = registry(
+    Builtin("OBJECT_ID", 1, 2, _catalog_call(_object_id, INT, numeric_args=False)),
+    Builtin("OBJECT_NAME", 1, 2, _catalog_call(_object_name, NVARCHAR(128), numeric_args=True)),
+    Builtin("DB_ID", 0, 1, _catalog_call(_db_id, SMALLINT, numeric_args=False)),
+    Builtin("DB_NAME", 0, 1, _catalog_call(_db_name, NVARCHAR(128), numeric_args=True)),
+)
+
 BUILTINS: dict[str, Builtin] = {
     **STRING_FUNCTIONS,
     **MATH_FUNCTIONS,
     **MISC_FUNCTIONS,
     **SESSION_FUNCTIONS,
+    **CATALOG_FUNCTIONS,  # after the session functions: DB_ID(name) and DB_NAME(id) take an argument
     **SECURITY_FUNCTIONS,
     **DATE_FUNCTIONS,
     **FORMAT_FUNCTIONS,

@@ -94,6 +94,7 @@ Mapping = Callable[[Any], tuple[str, list[Argument]]]
 _NODE_CALLS: dict[type[exp.Expr], Mapping] = {
     exp.Length: lambda n: ("LEN", [_unwrap_text_cast(n.this)]),
     exp.Upper: lambda n: ("UPPER", [n.this]),
+    exp.ObjectId: lambda n: ("OBJECT_ID", [n.this, n.args.get("expression")]),
     exp.Lower: lambda n: ("LOWER", [n.this]),
     exp.Trim: _trim,
     exp.Substring: lambda n: ("SUBSTRING", [n.this, n.args.get("start"), n.args.get("length")]),
