@@ -230,6 +230,18 @@ def test_attention_idle_and_during_a_request(server: RunningServer) -> None:
         client.close()
 
 
+def test_use_tells_the_client_with_envchange(server: RunningServer) -> None:
+    client = RawClient(server.port)
+    try:
+        client.login()
+        reply = client.batch("USE master")
+        assert [(c.type, c.new, c.old) for c in reply.env_changes] == [(EnvChangeType.DATABASE, "master", "master")]
+        assert [m.number for m in reply.messages] == [5701]
+        assert [e.number for e in client.batch("USE nowhere").errors] == [911]
+    finally:
+        client.close()
+
+
 def test_ignore_bit_answers_done_error(server: RunningServer) -> None:
     client = RawClient(server.port)
     try:

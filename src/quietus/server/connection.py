@@ -326,11 +326,11 @@ class TdsConnection(asyncio.Protocol):
         if outcome is Outcome.SESSION_ENDED:
             if not writer.finished:
                 with contextlib.suppress(LocalProtocolError):
-                    self.write(writer.finish(error=True, server_error=True))
+                    self.write(sink.w.finish(error=True, server_error=True))
             self.codec.close()
             self.close()
             return
-        self.write(writer.finish())
+        self.write(sink.w.finish())
         asyncio.get_running_loop().call_soon(self._pump)
 
     async def _execute(

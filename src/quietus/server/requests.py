@@ -88,7 +88,7 @@ async def run_request(ctx: RequestContext, request: Request) -> Outcome:
     if reset is not ResetConnection.NONE:
         keep_transaction = reset is ResetConnection.RESET_SKIP_TRANSACTION
         await ctx.reset_session(keep_transaction)
-        ctx.sink.send(ctx.sink.writer.reset_ack(transaction_ended=not keep_transaction))
+        ctx.sink.send(ctx.sink.w.reset_ack(transaction_ended=not keep_transaction))
     if ctx.sink.writer.cancelled:
         return Outcome.CANCELLED
     if isinstance(request, SqlBatch):

@@ -304,9 +304,8 @@ def report(sink: TdsResultSink, error: SqlError) -> None:
 
 async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
     """Run the calls of one RPC request in order; stop at a cancel or the session's end."""
-    w = ctx.sink.writer
     for number, call in enumerate(calls):
-        if w.cancelled:
+        if ctx.sink.writer.cancelled:
             return Outcome.CANCELLED
         ctx.sink.return_statuses.clear()
         procedure = PROCEDURES.get(system_name(call.name), procedure_by_name)
@@ -314,11 +313,11 @@ async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
         if result.outcome is not Outcome.COMPLETED:
             return result.outcome
         for spec, value, ordinal in result.return_values:
-            ctx.sink.send(w.return_value(spec, value, ordinal))
+            ctx.sink.send(ctx.sink.w.return_value(spec, value, ordinal))
         statuses = ctx.sink.return_statuses
-        ctx.sink.send(w.return_status(statuses[-1] if statuses else 0))
+        ctx.sink.send(ctx.sink.w.return_status(statuses[-1] if statuses else 0))
         if number < len(calls) - 1:
-            ctx.sink.send(w.procedure_done())
+            ctx.sink.send(ctx.sink.w.procedure_done())
     return Outcome.COMPLETED
 
 

@@ -8,7 +8,7 @@ Each engine event becomes tokens through the request's ``ResponseWriter`` and go
 | start_result(columns)                 | COLMETADATA (engine SqlType → ColumnSpec, same names)    |
 | row(values)                           | ROW / NBCROW                                             |
 | done(StatementDone)                   | DONE / DONEINPROC (count, error)                         |
-| message(5701, after USE)              | ENVCHANGE 1 (database) + INFO 5701                       |
+| message(5701, from USE)               | ENVCHANGE 1 (database) + INFO 5701                       |
 | message(other)                        | INFO (severity ≤ 10) / ERROR                             |
 | transaction(begin / commit / rollback)| ENVCHANGE 8 / 9 / 10 (descriptor: the transaction's xid) |
 | return_status(value)                  | RETURNSTATUS                                             |
@@ -33,6 +33,7 @@ from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, Statem
 
 DATABASE_CHANGED = 5701
 NETWORK_WAIT = "ASYNC_NETWORK_IO"
+ROWS_PER_WRITE = 64  # rows encoded together: one writer call per batch instead of one per row
 
 # Engine types with no TDS column type of their own, and what a client sees instead.
 _WIRE_NAMES = {"boolean": "bit"}
@@ -67,9 +68,21 @@ class TdsResultSink:
         self.writer = writer
         self.session = session
         self._result_open = False
+        self._rows: list[tuple[Any, ...]] = []
         self.return_statuses: list[int] = []
 
     # -- output ----------------------------------------------------------------------------------------------
+
+    @property
+    def w(self) -> ResponseWriter:
+        """The writer, once the rows held back have gone through it: every token is made through this, in order."""
+        if self._rows:
+            self._flush_rows()
+        return self.writer
+
+    def _flush_rows(self) -> None:
+        rows, self._rows = self._rows, []
+        self.send(self.writer.rows(rows))
 
     def send(self, data: bytes) -> None:
         """Write ``data``; inside a request's task, wait while the client is not reading (backpressure)."""
@@ -77,26 +90,31 @@ class TdsResultSink:
         channel.write(data)
         if channel.write_paused:
             task = current_task()
-            if task is not None:
+            # A request being torn down (killed, cancelled) does not wait: its last tokens (596 ...) are few, and a
+            # client that does not read must not keep a kill from finishing.
+            if task is not None and task.interrupt is None:
                 task.wait(channel.drained(), NETWORK_WAIT)
 
     # -- ResultSink ------------------------------------------------------------------------------------------
 
     def start_result(self, columns: Sequence[ResultColumn]) -> None:
         if self._result_open:  # a producer that ended a result without a DONE: close it here
-            self.send(self.writer.done())
+            self.send(self.w.done())
         self._result_open = True
-        self.send(self.writer.result_set([column_spec(c) for c in columns]))
+        self.send(self.w.result_set([column_spec(c) for c in columns]))
 
     def row(self, values: tuple[Any, ...]) -> None:
-        self.send(self.writer.rows((values,)))
+        self._rows.append(values)
+        if len(self._rows) >= ROWS_PER_WRITE:
+            self._flush_rows()
 
     def end_result(self) -> None:
-        pass  # the statement's DONE (done()) closes the result set
+        if self._rows:  # the statement's DONE (done()) closes the result set
+            self._flush_rows()
 
     def message(self, event: MessageEvent) -> None:
-        w = self.writer
-        if event.number == DATABASE_CHANGED and self.session.database != self.channel.client_database:
+        w = self.w
+        if event.number == DATABASE_CHANGED:  # USE: SQL Server sends the ENVCHANGE even for the current database
             old, self.channel.client_database = self.channel.client_database, self.session.database
             self.send(w.database_changed(self.session.database, old))
             return
@@ -104,11 +122,12 @@ class TdsResultSink:
                                      event.procedure)))  # fmt: skip
 
     def done(self, event: StatementDone) -> None:
+        w = self.w
         self._result_open = False
-        self.send(self.writer.done(event.rowcount, error=event.error))
+        self.send(w.done(event.rowcount, error=event.error))
 
     def transaction(self, event: TransactionEvent) -> None:
-        w = self.writer
+        w = self.w
         is_open = self.channel.transaction_open()
         if event.kind == "begin" and not is_open:
             self.send(w.begin_transaction(event.descriptor or None))
