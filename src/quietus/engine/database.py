@@ -427,7 +427,8 @@ class Database:
                 for _ in range(min(_UNDO_BATCH, len(undo) - stop)):
                     self._undo_one(txn, undo.pop())
                     progress.done += 1
-                task.yield_if_due()
+                if len(undo) > stop:  # never pause with nothing left: the end must follow the last record at once
+                    task.yield_if_due()
         progress.finished = progress.started if progress.total == 0 else None
         if stop == 0:
             txn.identity_changes.clear()
