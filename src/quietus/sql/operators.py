@@ -71,9 +71,10 @@ class VirtualScan(Plan):
         self.columns = columns
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        tick = ctx.task.tick
         for values in list(self.view.rows(ctx)):
-            ctx.task.tick()
-            yield outer + tuple(values)
+            tick()
+            yield outer + values if outer or type(values) is not tuple else values
 
 
 class ConstantRow(Plan):
@@ -221,17 +222,28 @@ class Project(Plan):
     output row instead of a closure call per column."""
 
     def __init__(
-        self, child: Plan, columns: Sequence[ScopeColumn], fns: Sequence[RowFn], slots: Sequence[int] | None = None
+        self,
+        child: Plan,
+        columns: Sequence[ScopeColumn],
+        fns: Sequence[RowFn],
+        slots: Sequence[int] | None = None,
+        width: int = -1,
     ) -> None:
         self.child = child
         self.columns = columns
         self.fns = fns
         self.getter: Callable[[Row], Any] | None = None
-        if slots is not None and slots:
+        self.identity = False
+        if slots is not None and list(slots) == list(range(width)):
+            self.identity = True  # e.g. SELECT * of a block with no outer row
+        elif slots is not None and slots:
             picker = operator.itemgetter(*slots)
             self.getter = picker if len(slots) > 1 else (lambda row: (picker(row),))
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        if self.identity:  # the select list is every slot of the row, in order: the row itself
+            yield from self.child.rows(ctx, outer)
+            return
         getter = self.getter
         if getter is not None:
             for row in self.child.rows(ctx, outer):

@@ -167,7 +167,7 @@ class Planner:
             return QueryPlan(Project(source, [], fns), [], assignments)
         slots = [c.slot for c in compiled]
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
-        plan: Plan = Project(source, columns, [c.fn for c in compiled], plain)
+        plan: Plan = Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout))
         if distinct:
             plan = Distinct(plan, _row_key)
             if order is not None:
