@@ -25,7 +25,7 @@ from typing import Any
 from quietus.engine.scheduler import EngineThread
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
-from quietus.sessions.session import Session
+from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
 
 apilevel = "2.0"
@@ -221,6 +221,8 @@ class Connection:
 
     def _check_open(self) -> None:
         if self.closed:
+            raise InterfaceError("Connection is closed")
+        if self.session.status in (SessionStatus.KILLED, SessionStatus.ENDED):  # killed (KILL) while idle
             raise InterfaceError("Connection is closed")
 
     def _raise_errors(self, sink: CollectingSink) -> None:

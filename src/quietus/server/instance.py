@@ -234,6 +234,9 @@ class Instance:
         assert self.env is not None
         await end_session(session, self.env)
         self.registry.close(session)
+        # What the layers above attached to run once the session is gone (a kill's outcome and duration, for one).
+        for hook in session.attachments.pop("on_close", ()):
+            hook(session)
 
     @property
     def master(self) -> Database:

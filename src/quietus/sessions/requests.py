@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from quietus.engine.interrupts import Interrupted, InterruptReason
+from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.batch import BatchRunner
@@ -36,6 +36,8 @@ async def run_batch(
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
 ) -> Outcome:
+    if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
+        return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
@@ -52,6 +54,9 @@ def _run(ctx: ExecContext, text: str) -> Outcome:
     runner = BatchRunner(ctx)
     try:
         runner.run(text)
+        reason = ctx.task.interrupt
+        if reason is not None and reason in ENDS_SESSION:
+            raise Interrupted(reason)  # a kill that came after the last safe point still ends the session
         return Outcome.COMPLETED
     except Interrupted as interrupt:
         with ctx.task.noninterruptible():
@@ -75,10 +80,25 @@ def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Ou
     return Outcome.CANCELLED
 
 
+_ENDING = "ending"  # session.attachments key: the rollback of a session being ended, shared by every caller
+
+
 async def end_session(session: Session, env: Environment) -> None:
-    """The connection is gone (closed, killed, lost): roll back what it left open, in a task of its own."""
-    if session.txn is None:
-        return
+    """The connection is gone (closed, killed, lost): roll back what it left open, in a task of its own.
+
+    Single-flight: a second caller while the rollback runs (a kill's closing task and the connection's own close,
+    a RESETCONNECTION) waits for the same rollback instead of undoing the same transaction twice."""
+    ending: asyncio.Future[None] | None = session.attachments.get(_ENDING)
+    if ending is None:
+        if session.txn is None:
+            return
+        ending = asyncio.ensure_future(_roll_back(session, env))
+        session.attachments[_ENDING] = ending
+        ending.add_done_callback(lambda _: session.attachments.pop(_ENDING, None))
+    await asyncio.shield(ending)
+
+
+async def _roll_back(session: Session, env: Environment) -> None:
     loop = asyncio.get_running_loop()
     task = Task(loop)
 
