@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from quietus.admin import catalog_views, exec_views, procedures, tran_views
+from quietus.admin import blocking, catalog_views, exec_views, procedures, tran_views
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
 from quietus.sql.environment import Environment, Procedure, VirtualTable
@@ -18,6 +18,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *exec_views.VIEWS,
     *tran_views.VIEWS,
     *catalog_views.VIEWS,
+    *blocking.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = dict(procedures.PROCEDURES)
 
