@@ -67,6 +67,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (2812, 16, "Could not find stored procedure '%.*ls'."),
     (8144, 16, "Procedure or function %.*ls has too many arguments specified."),
     (8145, 16, "%.*ls is not a parameter for procedure %.*ls."),
+    (201, 16, "Procedure or function '%.*ls' expects parameter '%.*ls', which was not supplied."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),
     (8501, 16, "MSDTC on server '%.*ls' is unavailable."),
