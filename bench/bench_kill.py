@@ -1,0 +1,160 @@
+"""KILL, measured beside PostgreSQL 15's pg_terminate_backend on the same machine in the same run; prints figures.
+
+    python -m bench.bench_kill [--kills 200] [--rows 1000000] [--quick] [--no-postgres]
+
+Figures (goals from issue 4 in brackets):
+  kill latency per victim state (idle in transaction, lock wait, WAITFOR, CPU-busy scan): from sending the kill
+  to the blocked waiter's statement completing, p50 and p99 over --kills kills      [p99 <= 20 ms, every state]
+  accelerated abort of a --rows-row transaction: the waiter proceeds after ...     [<= 50 ms]
+  classic rollback: undone rows per second; STATUSONLY's predicted seconds left at 25/50/75 % against the truth
+
+Quietus runs as `quietus serve` on a free port (bench_server.quietus_server), PostgreSQL as a private cluster
+(bench_server.postgres_server, parallel query off so each victim is one process, as a Quietus session is one
+task). Clients: pytds and psycopg 3, the same steps on both (bench/_kill_peers.py); the method is in
+docs/design/kill-bench.md.  Figures only; the test suite never asserts timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench import _kill_latency, _kill_rollback
+from bench._kill_latency import Series
+from bench._kill_peers import STATES, Peer, postgres_peer, quietus_peer
+from bench._kill_rollback import Abort
+from bench.bench_server import PASSWORD, percentile, postgres_server, quietus_server, raise_fd_limit
+
+GOAL_KILL_P99_MS = 20.0
+GOAL_ABORT_MS = 50.0
+
+
+def measure(peer: Peer, args: argparse.Namespace) -> tuple[list[Series], list[Abort]]:
+    series = _kill_latency.run_peer(peer, STATES, args.kills)
+    aborts = _kill_rollback.run_peer(peer, args.rows) if args.rows else []
+    return series, aborts
+
+
+def measure_quietus(args: argparse.Namespace, work: Path) -> tuple[list[Series], list[Abort]]:
+    with quietus_server(work / "quietus-data") as (_pid, port):
+        return measure(quietus_peer(port, PASSWORD), args)
+
+
+def measure_postgres(args: argparse.Namespace, work: Path) -> tuple[list[Series], list[Abort]]:
+    with postgres_server(work / "pg", args.kills + 60) as (_postmaster, port):
+        peer = postgres_peer(port, PASSWORD)
+        admin = peer.connect()
+        admin.run("ALTER SYSTEM SET max_parallel_workers_per_gather = 0")
+        admin.run("SELECT pg_reload_conf()")
+        admin.close()
+        return measure(peer, args)
+
+
+def _ms(values: list[float], fraction: float) -> float | None:
+    return percentile(values, fraction) if values else None
+
+
+def _cell(value: float | None, width: int = 8) -> str:
+    return f"{value:{width}.2f}" if value is not None else f"{'-':>{width}}"
+
+
+def _ratio(q: float | None, p: float | None) -> str:
+    return f"{q / p:8.2f}x" if q is not None and p else f"{'-':>9}"
+
+
+def print_latency(quietus: list[Series], postgres: list[Series] | None, kills: int) -> None:
+    print(f"\nKill latency, ms: from sending the kill to the blocked waiter's UPDATE returning; {kills} kills per "
+          f"state after {_kill_latency.WARMUP} warm-up kills")  # fmt: skip
+    print(f"{'victim state':22}{'Quietus p50':>12}{'p99':>8}{'PostgreSQL p50':>16}{'p99':>8}"
+          f"{'ratio p50':>11}{'ratio p99':>11}   goal p99 <= {GOAL_KILL_P99_MS:.0f} ms")  # fmt: skip
+    peers = {s.state: s for s in postgres or []}
+    for series in quietus:
+        peer = peers.get(series.state)
+        q50, q99 = _ms(series.latencies_ms, 0.5), _ms(series.latencies_ms, 0.99)
+        p50, p99 = (_ms(peer.latencies_ms, 0.5), _ms(peer.latencies_ms, 0.99)) if peer else (None, None)
+        verdict = "-" if q99 is None else "met" if q99 <= GOAL_KILL_P99_MS else "NOT met"
+        print(f"{series.state:22}{_cell(q50, 12)}{_cell(q99)}{_cell(p50, 16)}{_cell(p99)}"
+              f"{_ratio(q50, p50):>11}{_ratio(q99, p99):>11}   {verdict}")  # fmt: skip
+    print("how the victims' clients saw their end (and failures, if any):")
+    for series in quietus + (postgres or []):
+        seen = ", ".join(f"{what} x{count}" for what, count in series.outcomes.most_common())
+        worst = f"; max {max(series.latencies_ms):.2f} ms" if series.latencies_ms else ""
+        print(f"  {series.peer:10} {series.state:20} {seen or '-'}{worst}")
+        for failure in series.failures:
+            print(f"  {'':10} {'':20} FAILED: {failure}")
+
+
+def print_aborts(aborts: list[Abort]) -> None:
+    if not aborts:
+        return
+    by_mode = {(a.peer, a.mode): a for a in aborts}
+    print(f"\nKilling a transaction that updated {aborts[0].rows:,} rows; a waiter blocked on one of them")
+    for result in aborts:
+        label = f"{result.peer} {result.mode}"
+        if result.failure:
+            print(f"  {label:24} FAILED: {result.failure}")
+            continue
+        restored = "yes" if result.restored else "NO"
+        line = f"  {label:24} victim's UPDATE {result.update_s:6.1f} s; waiter proceeds {result.waiter_ms:9.1f} ms"
+        if result.mode == "classic":
+            line += f" = {result.rows_per_s:,.0f} undone rows/s"
+        print(f"{line}; rows restored: {restored}")
+    accelerated, peer = by_mode.get(("Quietus", "accelerated")), by_mode.get(("PostgreSQL", "no undo"))
+    if accelerated and not accelerated.failure:
+        verdict = "met" if accelerated.waiter_ms <= GOAL_ABORT_MS else "NOT met"
+        ratio = (
+            f"; ratio to PostgreSQL {accelerated.waiter_ms / peer.waiter_ms:.2f}x" if peer and peer.waiter_ms else ""
+        )
+        print(f"  accelerated abort goal <= {GOAL_ABORT_MS:.0f} ms: {verdict}{ratio}")
+    classic = by_mode.get(("Quietus", "classic"))
+    if classic and not classic.failure:
+        print(f"  KILL WITH STATUSONLY during the classic rollback ({len(classic.samples)} samples, every "
+              f"{_kill_rollback.SAMPLE_EVERY * 1000:.0f} ms): predicted seconds left vs actual")  # fmt: skip
+        for target, sample, actual in classic.at_targets():
+            view = sample.view_ms / 1000 if sample.view_ms is not None else None
+            view_error = f"{view - actual:+6.2f} s" if view is not None else "-"
+            print(f"    at {target}%: sample {sample.at:6.2f} s after KILL says {sample.percent:3d}%, "
+                  f"{sample.seconds_left} s left (estimated_completion_time {_cell(view, 6)} s); actual "
+                  f"{actual:6.2f} s; error 6109 {sample.seconds_left - actual:+6.2f} s, view {view_error}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kills", type=int, default=200, help="kills per victim state and peer (default 200)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the aborted transaction; 0: skip")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 20 kills per state, 100,000 rows")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.kills, args.rows = 20, min(args.rows, 100_000)
+    raise_fd_limit()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="quietus-bench-kill-") as tmp:
+        work = Path(tmp)
+        os.chmod(work, 0o755)  # the postgres user reaches its cluster below
+        series, aborts = measure_quietus(args, work)
+        postgres: list[Series] | None = None
+        note = ""
+        if args.no_postgres:
+            note = "PostgreSQL skipped (--no-postgres)"
+        else:
+            try:
+                pg_series, pg_aborts = measure_postgres(args, work)
+                postgres, aborts = pg_series, aborts + pg_aborts
+            except ImportError:
+                note = "PostgreSQL skipped: psycopg is not installed (pip install 'psycopg[binary]')"
+            except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+                note = f"PostgreSQL skipped: {exc}"
+    print_latency(series, postgres, args.kills)
+    print_aborts(aborts)
+    if note:
+        print(note)
+    print(f"\nwhole run {time.perf_counter() - began:.0f} s; {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
