@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench._kill_peers import HOLD_ROW, SETUP, WAITER, Conn, Job, Peer, wait_until
+from bench._kill_peers import HOLD_ROW, SETTLE, WAITER, Conn, Job, Peer, wait_until
 
 WARMUP = 3  # kills per series not counted (first-use costs: plan caches, thread start-up)
 
@@ -36,12 +36,6 @@ class Series:
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
-
-
-def setup(peer: Peer) -> None:
-    admin = peer.connect()
-    admin.run_all(SETUP)
-    admin.close()
 
 
 def one_kill(peer: Peer, admin: Conn, waiter: Conn, victim: Conn, state: str) -> tuple[float, str]:
@@ -57,6 +51,9 @@ def one_kill(peer: Peer, admin: Conn, waiter: Conn, victim: Conn, state: str) ->
 
     try:
         wait_until(ready, f"{peer.name}: the victim {state} and the waiter blocked")
+        if state in SETTLE:
+            time.sleep(SETTLE[state])
+            wait_until(ready, f"{peer.name}: the victim still {state}")
         started = time.perf_counter()
         admin.run(peer.kill.format(victim.session_id))
         if not blocked.join():
@@ -100,7 +97,6 @@ def run_series(peer: Peer, state: str, kills: int, waiter: Conn) -> Series:
 
 def run_peer(peer: Peer, states: tuple[str, ...], kills: int) -> list[Series]:
     """Every state's series on one peer; a holder keeps row 2 locked for the lock-wait state throughout."""
-    setup(peer)
     waiter, holder = peer.connect(), peer.connect()
     holder.run_all((peer.begin, "UPDATE t SET v = v + 1 WHERE id = 2"))
     results = [run_series(peer, state, kills, waiter) for state in states]

@@ -11,7 +11,7 @@ Victim states (the issue's four), each reached from "victim holds row 1 in an op
 | idle in transaction | none                                              | no request / `idle in transaction`        |
 | lock wait           | UPDATE row 2 (held all along by a third session)  | LCK_M_* / wait_event_type `Lock`          |
 | WAITFOR             | WAITFOR DELAY '00:10:00' / SELECT pg_sleep(600)   | WAITFOR / wait_event `PgSleep`            |
-| CPU-busy scan       | COUNT(*) of an 8-way CROSS JOIN of digits (10^8)  | no wait type / `active`, no wait event    |
+| CPU-busy scan       | COUNT(*) of a 3-way CROSS JOIN of 1,000 rows      | no wait type / `active`, no wait event    |
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from typing import Any
 
 IDLE, LOCK_WAIT, WAITFOR, BUSY = "idle in transaction", "lock wait", "WAITFOR", "CPU-busy scan"
 STATES = (IDLE, LOCK_WAIT, WAITFOR, BUSY)
-CROSS_JOIN_COUNT = "SELECT COUNT(*) FROM " + " CROSS JOIN ".join(f"digits d{i}" for i in range(8))
+# Three tables, not eight digits: PostgreSQL plans an 8-way join for tens of ms, and a kill landing in the planner
+# would not measure a scan.
+CROSS_JOIN_COUNT = "SELECT COUNT(*) FROM thousands a CROSS JOIN thousands b CROSS JOIN thousands c"
 # Row 1 is the contended row, row 2 the one the holder keeps locked for the lock-wait state.
 HOLD_ROW = "UPDATE t SET v = v + 1 WHERE id = 1"
 WAITER = "UPDATE t SET v = v + 1 WHERE id = 1"
@@ -35,8 +37,19 @@ SETUP = (
     "INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)",
     "CREATE TABLE t (id INT PRIMARY KEY, v INT)",
     "INSERT INTO t VALUES (1, 0), (2, 0)",
+    "CREATE TABLE thousands (n INT PRIMARY KEY)",
+    "INSERT INTO thousands SELECT a.n + 10 * b.n + 100 * c.n FROM digits a CROSS JOIN digits b CROSS JOIN digits c",
 )
+# After the view first shows the victim in a state, how long it stays there before the kill: a scan that has just
+# started may still be in parse and plan.
+SETTLE = {BUSY: 0.02}
 WAIT_LIMIT = 20.0  # seconds a step may take before the run is declared stuck
+
+
+def create_tables(peer: Peer) -> None:
+    admin = peer.connect()
+    admin.run_all(SETUP)
+    admin.close()
 
 
 class Conn:

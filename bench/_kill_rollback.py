@@ -64,16 +64,13 @@ class Abort:
 
 
 def load(peer: Peer, rows: int) -> None:
-    """big (id INT PRIMARY KEY, v INT), v = id, ids 0 .. rows-1, from a cross join of a thousands table."""
+    """big (id INT PRIMARY KEY, v INT), v = id, ids 0 .. rows-1, from a cross join of the thousands table."""
     if rows < 1000 or rows > 1_000_000 or 10 ** (len(str(rows)) - 1) != rows:
         raise ValueError("rows must be a power of ten from 1,000 to 1,000,000")
     per = rows // 1000
     admin = peer.connect()
     admin.run_all(
         (
-            "CREATE TABLE thousands (n INT PRIMARY KEY)",
-            "INSERT INTO thousands SELECT a.n + 10 * b.n + 100 * c.n FROM digits a CROSS JOIN digits b "
-            "CROSS JOIN digits c",
             "CREATE TABLE big (id INT PRIMARY KEY, v INT)",
             f"INSERT INTO big SELECT a.n * {per} + b.n, a.n * {per} + b.n FROM thousands a CROSS JOIN thousands b "
             f"WHERE b.n < {per}",
@@ -136,9 +133,10 @@ def abort(peer: Peer, mode: str, rows: int, waiter: Conn) -> Abort:
     return result
 
 
-def run_peer(peer: Peer, rows: int) -> list[Abort]:
+def run_peer(peer: Peer, rows: int, repeats: int) -> list[Abort]:
+    """``repeats`` aborts in each mode, the modes taking turns (ABAB: drift in the machine hits both alike)."""
     load(peer, rows)
     waiter = peer.connect()
-    results = [abort(peer, mode, rows, waiter) for mode in peer.abort_modes]
+    results = [abort(peer, mode, rows, waiter) for _ in range(repeats) for mode in peer.abort_modes]
     waiter.close()
     return results
