@@ -6,7 +6,9 @@ One abort, per rollback mode a peer has (`Peer.abort_modes`):
 2. the victim runs `BEGIN; UPDATE big SET v = v + 1` over every row (timed, for the record);
 3. the waiter's `UPDATE big ... WHERE id = 7` blocks behind it; the admin polls until the view says so;
 4. clock starts, the admin sends the kill; while the waiter is blocked the admin samples the peer's progress
-   report (`KILL n WITH STATUSONLY` and the victim's sys.dm_exec_requests row) every SAMPLE_EVERY seconds;
+   report (`KILL n WITH STATUSONLY` and the victim's sys.dm_exec_requests row) until 75 % is passed, each sample
+   timed by the one before to land just past the next target (few samples: each costs the server a little of the
+   loop its rollback runs on);
 5. the clock stops when the waiter's UPDATE returns: the victim's locks are gone, its rollback ended.
 
 A sample is stamped at the midpoint of its round trip.  For 25, 50 and 75 % the first sample at or past that
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from bench._kill_peers import Conn, Job, Peer, wait_until
 
 PROBE_ROW = 7
-SAMPLE_EVERY = 0.025
+MIN_GAP, MAX_GAP = 0.01, 0.25  # seconds between progress samples
 TARGETS = (25, 50, 75)
 ROLLBACK_LIMIT = 900.0  # seconds a classic rollback may take before the run is declared stuck
 PROGRESS = re.compile(r"completion: (\d+)%\. Estimated time remaining: (\d+) seconds")
@@ -95,6 +97,17 @@ def sample_progress(peer: Peer, admin: Conn, victim_id: int, started: float) -> 
     return Sample(at, int(match.group(1)), int(match.group(2)), view_percent, view_ms)
 
 
+def next_gap(sample: Sample) -> float | None:
+    """Seconds until just past the next target, by the view's own estimate; None when every target is passed."""
+    ahead = next((t for t in TARGETS if t > sample.percent), None)
+    if ahead is None:
+        return None
+    if not sample.view_ms:
+        return MIN_GAP
+    until = (ahead + 1 - sample.percent) / (100 - sample.percent) * sample.view_ms / 1000
+    return min(MAX_GAP, max(MIN_GAP, until))
+
+
 def abort(peer: Peer, mode: str, rows: int, waiter: Conn) -> Abort:
     result = Abort(peer.name, mode, rows)
     admin, victim = peer.connect(), peer.connect()
@@ -112,12 +125,12 @@ def abort(peer: Peer, mode: str, rows: int, waiter: Conn) -> Abort:
         )
         started = time.perf_counter()
         admin.run(peer.kill.format(victim.session_id))
-        sampling = peer.progress is not None
-        while sampling and blocked.thread.is_alive():
+        gap = MIN_GAP if peer.progress is not None else None
+        while gap is not None and blocked.thread.is_alive():
             sample = sample_progress(peer, admin, victim.session_id, started)
-            sampling = sample is not None
+            gap = next_gap(sample) if sample is not None else None
             result.samples += [sample] if sample is not None else []
-            time.sleep(SAMPLE_EVERY)
+            time.sleep(gap or 0)
         if not blocked.join(ROLLBACK_LIMIT):
             raise TimeoutError(f"{peer.name}: the waiter still blocked {ROLLBACK_LIMIT:.0f} s after the kill")
         if blocked.error is not None:

@@ -123,8 +123,8 @@ def print_aborts(aborts: list[Abort], rows: int) -> None:
             ratio = f"; median ratio to PostgreSQL {_median(accelerated) / _median(peers):.2f}x"
         print(f"  accelerated abort, goal <= {GOAL_ABORT_MS:.0f} ms: worst run {worst:.1f} ms, {verdict}{ratio}")
     for number, classic in enumerate(r for r in runs.get(("Quietus", "classic"), []) if not r.failure):
-        print(f"  KILL WITH STATUSONLY during classic rollback {number + 1} ({len(classic.samples)} samples, every "
-              f"{_kill_rollback.SAMPLE_EVERY * 1000:.0f} ms): predicted seconds left vs actual")  # fmt: skip
+        print(f"  KILL WITH STATUSONLY during classic rollback {number + 1} ({len(classic.samples)} samples): "
+              "predicted seconds left vs actual")  # fmt: skip
         for target, sample, actual in classic.at_targets():
             view = sample.view_ms / 1000 if sample.view_ms is not None else None
             view_error = f"{view - actual:+6.2f} s" if view is not None else "-"
