@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 IDLE, LOCK_WAIT, WAITFOR, BUSY = "idle in transaction", "lock wait", "WAITFOR", "CPU-busy scan"
@@ -98,7 +98,9 @@ class Peer:
     outcome: Callable[[BaseException], str]  # how the victim's client saw its end, in a few words
     absent: Activity  # what a session the activity view does not list is doing
     abort_modes: dict[str, str | None]  # the rollback modes measured: mode -> the statement that selects it
-    progress: str | None = None  # format with the victim's id: rollback progress report, then its view row
+    # mode -> what reports a rollback's progress (format with the victim's id): the report, then the view's row;
+    # a mode without one is not sampled (an accelerated abort has nothing to report, and samples cost the server)
+    progress: dict[str, str] = field(default_factory=dict)
 
     def activity(self, admin: Conn, session_id: int, *others: int) -> tuple[Activity, ...]:
         """The activity of each session named, in order."""
@@ -188,8 +190,10 @@ def quietus_peer(port: int, password: str) -> Peer:
             "classic": "ALTER DATABASE CURRENT SET ACCELERATED_DATABASE_RECOVERY = OFF",
             "accelerated": "ALTER DATABASE CURRENT SET ACCELERATED_DATABASE_RECOVERY = ON",
         },
-        progress="KILL {0} WITH STATUSONLY; "
-        "SELECT percent_complete, estimated_completion_time FROM sys.dm_exec_requests WHERE session_id = {0}",
+        progress={
+            "classic": "KILL {0} WITH STATUSONLY; "
+            "SELECT percent_complete, estimated_completion_time FROM sys.dm_exec_requests WHERE session_id = {0}"
+        },
     )
 
 

@@ -6,9 +6,9 @@ One abort, per rollback mode a peer has (`Peer.abort_modes`):
 2. the victim runs `BEGIN; UPDATE big SET v = v + 1` over every row (timed, for the record);
 3. the waiter's `UPDATE big ... WHERE id = 7` blocks behind it; the admin polls until the view says so;
 4. clock starts, the admin sends the kill; while the waiter is blocked the admin samples the peer's progress
-   report (`KILL n WITH STATUSONLY` and the victim's sys.dm_exec_requests row) until 75 % is passed, each sample
-   timed by the one before to land just past the next target (few samples: each costs the server a little of the
-   loop its rollback runs on);
+   report (`Peer.progress`: Quietus classic only, `KILL n WITH STATUSONLY` and the victim's sys.dm_exec_requests
+   row) until 75 % is passed, each sample timed by the one before to land just past the next target (few samples:
+   each costs the server a little of the loop its rollback runs on);
 5. the clock stops when the waiter's UPDATE returns: the victim's locks are gone, its rollback ended.
 
 A sample is stamped at the midpoint of its round trip.  For 25, 50 and 75 % the first sample at or past that
@@ -81,12 +81,11 @@ def load(peer: Peer, rows: int) -> None:
     admin.close()
 
 
-def sample_progress(peer: Peer, admin: Conn, victim_id: int, started: float) -> Sample | None:
+def sample_progress(query: str, admin: Conn, victim_id: int, started: float) -> Sample | None:
     """One progress report, or None once the peer says no rollback is in progress (6120)."""
-    assert peer.progress is not None
     before = time.perf_counter()
     try:
-        rows = admin.run(peer.progress.format(victim_id))
+        rows = admin.run(query.format(victim_id))
     except Exception:  # 6120: the rollback is over (or was never seen)
         return None
     at = (before + time.perf_counter()) / 2 - started
@@ -125,9 +124,10 @@ def abort(peer: Peer, mode: str, rows: int, waiter: Conn) -> Abort:
         )
         started = time.perf_counter()
         admin.run(peer.kill.format(victim.session_id))
-        gap = MIN_GAP if peer.progress is not None else None
-        while gap is not None and blocked.thread.is_alive():
-            sample = sample_progress(peer, admin, victim.session_id, started)
+        query = peer.progress.get(mode)
+        gap = MIN_GAP if query is not None else None
+        while query is not None and gap is not None and blocked.thread.is_alive():
+            sample = sample_progress(query, admin, victim.session_id, started)
             gap = next_gap(sample) if sample is not None else None
             result.samples += [sample] if sample is not None else []
             time.sleep(gap or 0)
