@@ -23,7 +23,7 @@ from quietus.errors import SqlError, sql_error
 from quietus.sql.builtins_core import Arg, Bound, Builtin, Fn1, registry, simple, to_int, to_type
 from quietus.sql.types_base import BIGINT, DATE, DATETIME, DATETIME2, FAMILY, INT, NVARCHAR, SqlType
 from quietus.sql.types_convert import narrow_temporal
-from quietus.sql.types_datetime import BASE_DATE, DAYS, MONTHS
+from quietus.sql.types_datetime import BASE_DATE, DAYS, MONTHS, as_datetime
 
 _SPELLINGS: dict[str, tuple[str, ...]] = {
     "year": ("yy", "yyyy"),
@@ -76,14 +76,6 @@ def _to_temporal(arg: Arg, adding: bool = False) -> Fn1 | None:
     return to_type(arg, _temporal_type(arg, adding))
 
 
-def _as_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime.combine(BASE_DATE, value)
-
-
 # --- DATEPART -------------------------------------------------------------------------------------------
 
 
@@ -121,7 +113,7 @@ def _datepart_reader(part: str, t: SqlType) -> Callable[[Any], int]:
     read = _PART_VALUE[part]
     if t.name == "datetime" and part == "millisecond":
         return lambda v: (v.microsecond + 500) // 1000  # ticks .003/.007 read as 3/7 ms
-    return lambda v: read(_as_datetime(v))
+    return lambda v: read(as_datetime(v))
 
 
 def _bind_datepart(function: str) -> Callable[[Sequence[Arg]], Bound]:
@@ -190,7 +182,7 @@ def _dateadd(args: Sequence[Arg]) -> Bound:
 
     def dateadd(_: Any, number: int, value: Any) -> Any:
         try:
-            moved = add(_as_datetime(value), int(number))
+            moved = add(as_datetime(value), int(number))
         except OverflowError:
             raise sql_error(517, t.name) from None
         if t.name == "time":
@@ -245,7 +237,7 @@ def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
         limit = 2**63 if big else _INT_LIMIT
 
         def datediff(_: Any, start: Any, end: Any) -> int:
-            result = _boundaries(part, _as_datetime(start), _as_datetime(end))
+            result = _boundaries(part, as_datetime(start), as_datetime(end))
             if not -limit <= result < limit:
                 raise sql_error(535, name, name)
             return result
@@ -260,7 +252,7 @@ def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
 
 def _eomonth(args: Sequence[Arg]) -> Bound:
     def eomonth(value: Any, months: int = 0) -> dt.date:
-        moved = add_months(_as_datetime(value), int(months))
+        moved = add_months(as_datetime(value), int(months))
         return moved.date().replace(day=calendar.monthrange(moved.year, moved.month)[1])
 
     return Bound(eomonth, DATE, (_to_temporal(args[0]), *(to_int(a) for a in args[1:])))
@@ -299,7 +291,7 @@ def _datetrunc(args: Sequence[Arg]) -> Bound:
     truncate = _TRUNCATE[part]
 
     def datetrunc(_: Any, value: Any) -> Any:
-        result = truncate(_as_datetime(value))
+        result = truncate(as_datetime(value))
         if t.name == "date":
             return result.date()
         if t.name == "time":

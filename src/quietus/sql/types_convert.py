@@ -29,6 +29,7 @@ from quietus.sql.types_base import INT_RANGE, SqlType
 from quietus.sql.types_datetime import (
     BASE_DATE,
     RANGES,
+    as_datetime,
     format_datetime,
     parse_datetime_text,
     round_datetime,
@@ -409,20 +410,12 @@ def narrow_temporal(value: dt.datetime, target: SqlType, source_name: str = "var
     return rounded
 
 
-def _as_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime.combine(BASE_DATE, value)
-
-
 def _temporal_from_text(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
     return narrow_temporal(parse_datetime_text(value, target.name, style), target, source.name)
 
 
 def _temporal_from_temporal(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
-    return narrow_temporal(_as_datetime(value), target, source.name)
+    return narrow_temporal(as_datetime(value), target, source.name)
 
 
 def _temporal_from_number(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:

@@ -15,10 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from quietus.errors import SqlError, sql_error
 
 BASE_DATE = dt.datetime(1900, 1, 1)
+
+
+def as_datetime(value: Any) -> dt.datetime:
+    """A date, time or datetime value as a datetime (a date at midnight, a time on 1900-01-01)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return dt.datetime.combine(BASE_DATE, value)
 RANGES: dict[str, tuple[dt.datetime, dt.datetime]] = {
     "datetime": (dt.datetime(1753, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 997000)),
     "smalldatetime": (dt.datetime(1900, 1, 1), dt.datetime(2079, 6, 6, 23, 59)),
