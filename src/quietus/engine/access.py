@@ -218,25 +218,6 @@ class RowAccess:
             if values is not None:
                 yield row_key, values
 
-    def index_range(
-        self, table: Table, index: Index, low: Any, high: Any, policy: ReadPolicy
-    ) -> Iterator[tuple[Any, Values]]:
-        """Rows reached through a secondary index whose key lies in [low, high], re-checked on the version."""
-        seen = set()
-        for _index_key, row_key in list(index.scan(low, high)):
-            if row_key in seen:
-                continue
-            seen.add(row_key)
-            self.task.tick()
-            values = self.read_row(table, row_key, policy)
-            if values is not None and low <= index.key_of(values) <= high:
-                yield row_key, values
-
-    def take_fresh_update_locks(self, table: Table) -> list[Any]:
-        """Row keys this statement U-locked on ``table`` that the transaction did not hold before (an UPDATE
-        releases those of rows that did not qualify, as SQL Server does)."""
-        return self._fresh_update_locks.pop(table.object_id, [])
-
     # -- writes ----------------------------------------------------------------------------------------------
 
     def insert(self, table: Table, values: Values) -> Any:

@@ -434,7 +434,7 @@ class Planner:
         return None
 
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
-        """Turn ``pk = constant`` or ``pk BETWEEN a AND b`` in WHERE into a clustered key seek."""
+        """Turn ``pk = constant`` in WHERE (one-column primary keys) into a clustered key seek; ranges still scan."""
         if not isinstance(plan, TableScan) or plan.table.is_heap:
             return
         primary = plan.table.definition.primary_key
