@@ -218,6 +218,11 @@ class RowAccess:
             if values is not None:
                 yield row_key, values
 
+    def take_fresh_update_locks(self, table: Table) -> list[Any]:
+        """Row keys this statement U-locked on ``table`` that the transaction did not hold before (an UPDATE
+        releases those of rows that did not qualify, as SQL Server does)."""
+        return self._fresh_update_locks.pop(table.object_id, [])
+
     # -- writes ----------------------------------------------------------------------------------------------
 
     def insert(self, table: Table, values: Values) -> Any:
