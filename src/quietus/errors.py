@@ -247,6 +247,9 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (15405, 11, "Cannot use the special principal '%s'."),
     (15434, 16, "Could not drop login '%s' as the user is currently logged in."),
     (18470, 14, "Login failed for user '%.*ls'. Reason: The account is disabled.%.*ls"),
+    # Server configuration (sp_configure)
+    (15123, 16, "The configuration option '%ls' does not exist, or it may be an advanced option."),
+    (15129, 16, "'%d' is not a valid value for configuration option '%s'."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from quietus.admin import blocking, catalog_views, exec_views, procedures, sp_kill, tran_views
+from quietus.admin import blocking, catalog_views, exec_views, procedures, sp_configure, sp_kill, tran_views
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
 from quietus.sql.environment import Environment, Procedure, VirtualTable
@@ -20,7 +20,11 @@ VIEWS: tuple[VirtualTable, ...] = (
     *catalog_views.VIEWS,
     *blocking.VIEWS,
 )
-PROCEDURES: dict[str, Procedure] = {**procedures.PROCEDURES, "sp_kill": sp_kill.sp_kill}
+PROCEDURES: dict[str, Procedure] = {
+    **procedures.PROCEDURES,
+    "sp_kill": sp_kill.sp_kill,
+    "sp_configure": sp_configure.sp_configure,
+}
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
 # request waits, and the log writer is the WAL's thread.  SQL Server lists both as system sessions.

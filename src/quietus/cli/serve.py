@@ -25,6 +25,10 @@ from quietus.server.config import ConfigError, load_config
 @click.option("--sa-password", help="Password of the sa login, for the first start on a new data directory.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option(
+    "--idle-in-transaction-timeout", type=int, help="End sessions idle in a transaction this long (seconds, 0: off)."
+)
+@click.option("--idle-session-timeout", type=int, help="End sessions idle this long (seconds, 0: off).")
 def serve(
     host: str | None,
     port: int | None,
@@ -32,9 +36,12 @@ def serve(
     sa_password: str | None,
     config_file: Path | None,
     log_level: str | None,
+    idle_in_transaction_timeout: int | None,
+    idle_session_timeout: int | None,
 ) -> None:
     """Run the Quietus server: SQL Server clients connect over TDS."""
     cli = {"host": host, "port": port, "data_dir": data_dir, "sa_password": sa_password, "log_level": log_level}
+    cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
     try:
         config = load_config(cli, config_file=config_file)
     except ConfigError as exc:

@@ -18,7 +18,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from quietus.server.config import ServerConfig
+from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
 
@@ -36,7 +36,10 @@ class StartupError(Exception):
 class Server:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.instance = Instance(config.data_dir, sa_password=config.sa_password, require_sa_password=True)
+        options = {name: getattr(config, name) for name in SERVER_OPTIONS}
+        self.instance = Instance(
+            config.data_dir, sa_password=config.sa_password, require_sa_password=True, options=options
+        )
         self.listener = TdsListener(self.instance)
 
     async def start(self) -> None:

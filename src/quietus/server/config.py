@@ -10,6 +10,8 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     data_dir = "quietus-data"      # relative paths are relative to the file's own directory
     sa_password = "..."            # better kept in QUIETUS_SA_PASSWORD
     log_level = "INFO"
+    idle_in_transaction_timeout = 0  # seconds; 0 = off (quietus.server.timeouts)
+    idle_session_timeout = 0
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class ServerConfig:
     data_dir: Path = Path("quietus-data")
     sa_password: str | None = None
     log_level: str = "INFO"
+    idle_in_transaction_timeout: int = 0  # seconds, 0 = off; sp_configure changes them at run time
+    idle_session_timeout: int = 0
 
 
 def _port(value: Any) -> int:
@@ -54,6 +58,15 @@ def _path(value: Any) -> Path:
     return Path(value)
 
 
+def _seconds(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{value!r} is not a number of seconds")
+    seconds = int(value)
+    if not 0 <= seconds <= 2147483647:
+        raise ValueError(f"{seconds} is not between 0 (off) and 2147483647 seconds")
+    return seconds
+
+
 def _level(value: Any) -> str:
     level = _text(value).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -68,8 +81,12 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "data_dir": ("QUIETUS_DATA_DIR", _path),
     "sa_password": ("QUIETUS_SA_PASSWORD", _text),
     "log_level": ("QUIETUS_LOG_LEVEL", _level),
+    "idle_in_transaction_timeout": ("QUIETUS_IDLE_IN_TRANSACTION_TIMEOUT", _seconds),
+    "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
 }
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
+# Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
+SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout")
 
 
 def _parse(name: str, value: Any, where: str) -> Any:

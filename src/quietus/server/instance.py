@@ -26,7 +26,7 @@ from typing import Any
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.wal import DataDirectoryLock, init_data_directory
-from quietus.server import errorlog
+from quietus.server import errorlog, timeouts
 from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.requests import Outcome, end_session, run_batch
@@ -68,6 +68,7 @@ class Instance:
         sa_password: str | None = None,
         require_sa_password: bool = False,
         server_name: str = "QUIETUS",
+        options: Mapping[str, int] | None = None,
     ) -> None:
         self.data_dir = data_dir
         # Read by the security layer when it initialises a new data directory: a server (require_sa_password)
@@ -75,6 +76,7 @@ class Instance:
         self.sa_password = sa_password
         self.require_sa_password = require_sa_password
         self.server_name = server_name
+        self.options = dict(options or {})  # server options' starting values (admin.sp_configure.OPTIONS)
         self.registry = SessionRegistry()
         self.env: Environment | None = None
         self.security: Any = None  # set by quietus.sessions.security.install: authenticate(login, password)
@@ -116,6 +118,7 @@ class Instance:
         self._background.append(loop.create_task(master.run_cleaner(self._system_task(cleaner))))
         if master.wal is not None:
             self._background.append(loop.create_task(self._checkpoint_loop(master, checkpoint)))
+        self._background.append(timeouts.start(self.env, self.registry, self.options))
         self.started = True
 
     def _log_start(self) -> None:

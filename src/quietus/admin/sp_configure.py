@@ -1,0 +1,150 @@
+"""Server options changed at run time: the ``Configuration`` service and ``sp_configure``.
+
+``EXEC sp_configure`` lists every option; ``EXEC sp_configure 'name'`` shows one; ``EXEC sp_configure 'name', n``
+changes it.  Columns as SQL Server's: name, minimum, maximum, config_value, run_value.
+
+A change is in effect at once (config_value = run_value): SQL Server waits for RECONFIGURE, which Quietus's parser
+does not accept yet, and these options are dynamic in SQL Server's sense anyway.  Nothing is persisted: a restart
+starts from the server's settings (``quietus serve`` options, QUIETUS_* variables, the TOML file; 0 by default).
+Every change writes one error-log line (who, old and new value), as SQL Server logs its configuration changes.
+
+| case                                  | error                                                                 |
+|---------------------------------------|-----------------------------------------------------------------------|
+| unknown option                        | 15123 The configuration option '%ls' does not exist, ...              |
+| value outside minimum..maximum        | 15129 '%d' is not a valid value for configuration option '%s'.         |
+| changing without ALTER SERVER STATE   | 15247 User does not have permission to perform this action.           |
+
+(SQL Server asks for ALTER SETTINGS, held by sysadmin and serveradmin; this server's permission catalogue has no
+ALTER SETTINGS yet, so ALTER SERVER STATE, held by serveradmin and processadmin, stands in for it.)
+
+The options themselves are a table (``OPTIONS``); who reads them says so in the option's description.  The service
+lives in ``env.services["configuration"]``; readers look values up each time they act, so a change needs no
+notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quietus.admin.columns import columns
+from quietus.admin.procedures import bind_arguments, emit
+from quietus.errors import SqlError, sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.types_base import INT, type_of_value
+from quietus.sql.types_convert import convert, msg_name
+
+SERVICE = "configuration"
+CHANGE_PERMISSION = "ALTER SERVER STATE"
+MAX_INT = 2147483647
+
+
+@dataclass(frozen=True)
+class ConfigOption:
+    name: str
+    minimum: int
+    maximum: int
+    default: int
+    description: str
+
+
+OPTIONS: tuple[ConfigOption, ...] = (
+    ConfigOption(
+        "idle_in_transaction_timeout", 0, MAX_INT, 0,
+        "seconds a session may sit idle inside an open transaction before the server ends it as KILL does "
+        "(0: never; quietus.server.timeouts)",
+    ),
+    ConfigOption(
+        "idle_session_timeout", 0, MAX_INT, 0,
+        "seconds any session may sit idle before the server ends it as KILL does (0: never; "
+        "quietus.server.timeouts)",
+    ),
+)  # fmt: skip
+OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS}
+
+SP_CONFIGURE = columns("""
+name nvarchar(35)
+minimum int
+maximum int
+config_value int
+run_value int
+""")
+
+
+class Configuration:
+    """The current value of every option (``OPTIONS``)."""
+
+    def __init__(self, values: Mapping[str, int] | None = None) -> None:
+        self._values = {option.name: option.default for option in OPTIONS}
+        for name, value in (values or {}).items():
+            self.set(name, value)
+
+    @staticmethod
+    def option(name: str) -> ConfigOption:
+        """The option called ``name`` (case-insensitive), else 15123."""
+        found = OPTIONS_BY_NAME.get(name.strip().casefold())
+        if found is None:
+            raise sql_error(15123, name)
+        return found
+
+    def __getitem__(self, name: str) -> int:
+        return self._values[self.option(name).name]
+
+    def set(self, name: str, value: int) -> int:
+        """Change an option; returns its previous value (15129 outside its range)."""
+        option = self.option(name)
+        if not option.minimum <= value <= option.maximum:
+            raise sql_error(15129, value, option.name)
+        previous = self._values[option.name]
+        self._values[option.name] = value
+        return previous
+
+    def __iter__(self) -> Iterator[tuple[ConfigOption, int]]:
+        return ((option, self._values[option.name]) for option in OPTIONS)
+
+
+def configuration(services: dict[str, Any]) -> Configuration:
+    """The environment's configuration (created with every option at its default on first use)."""
+    found = services.get(SERVICE)
+    if found is None:
+        found = services[SERVICE] = Configuration()
+    assert isinstance(found, Configuration)
+    return found
+
+
+def _value(value: Any) -> int:
+    source = type_of_value(value)
+    try:
+        return int(convert(value, source, INT, explicit=False))
+    except SqlError:
+        raise sql_error(8114, msg_name(source), "int") from None
+
+
+def _may_change(ctx: ExecContext) -> bool:
+    security: Any = ctx.env.services.get("security")
+    return security is None or bool(security.has_server_permission(ctx.session.login_name, CHANGE_PERMISSION))
+
+
+def sp_configure(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:
+    name, value = bind_arguments("sp_configure", ("configname", "configvalue"), positional, named)
+    config = configuration(ctx.env.services)
+    if name is None:
+        shown = list(config)
+    else:
+        option = config.option(str(name))
+        if value is not None:
+            if not _may_change(ctx):
+                raise sql_error(15247)
+            new = _value(value)
+            old = config.set(option.name, new)
+            errorlog: Any = ctx.env.services.get("errorlog")
+            if errorlog is not None:
+                errorlog.write(
+                    f"spid{ctx.session.session_id}",
+                    f"Configuration option '{option.name}' changed from {old} to {new} by login "
+                    f"'{ctx.session.login_name}'. In effect at once.",
+                )
+        shown = [(option, config[option.name])]
+    emit(ctx, SP_CONFIGURE, ((o.name, o.minimum, o.maximum, v, v) for o, v in shown))
+    return 0
