@@ -169,7 +169,8 @@ def main() -> None:
     print_aborts(aborts, args.rows)
     if note:
         print(note)
-    print(f"\nwhole run {time.perf_counter() - began:.0f} s; {os.cpu_count()} CPUs")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nwhole run {time.perf_counter() - began:.0f} s; {os.cpu_count()} CPUs; load average at the end {load}")
 
 
 if __name__ == "__main__":
