@@ -67,6 +67,7 @@ log = logging.getLogger("quietus.engine")
 _ROWS_PER_CHUNK = 10_000
 SYSTEM_SCHEMA = "sys"  # tables of this schema are the server's own: never found by name
 _UNDO_BATCH = 256  # undo records between yields in a rollback
+CLEANER_DEFERRAL_SECONDS = 0.05
 
 
 @dataclass
@@ -459,6 +460,8 @@ class Database:
         """The version cleaner: a system task removing aborted and superseded versions, yielding as it goes."""
         while True:
             await self._cleaner_wakeup.wait()
+            # Background work waits a moment: the sessions an abort just released go first.
+            await asyncio.sleep(CLEANER_DEFERRAL_SECONDS)
             self._cleaner_wakeup.clear()
             await task.run(self.clean_once, task)
 
