@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from quietus.admin import blocking, catalog_views, exec_views, procedures, sp_configure, sp_kill, tran_views
+from quietus.admin import (
+    blocking,
+    catalog_views,
+    exec_views,
+    kill_statement,
+    kill_views,
+    procedures,
+    sp_configure,
+    sp_kill,
+    tran_views,
+)
+from quietus.admin.kill import kill_history
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
 from quietus.sql.environment import Environment, Procedure, VirtualTable
@@ -19,6 +30,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *tran_views.VIEWS,
     *catalog_views.VIEWS,
     *blocking.VIEWS,
+    *kill_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -51,6 +63,8 @@ def install(instance: Host) -> list[Session]:
         env.virtual_tables[view.name.casefold()] = view
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
+    env.statement_handlers.update(kill_statement.HANDLERS)
+    kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
     for command in CONCEPTUAL_SYSTEM_SESSIONS:

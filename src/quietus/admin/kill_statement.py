@@ -1,0 +1,164 @@
+"""The KILL statement: ``KILL { session_id [WITH STATUSONLY] | 'uow' [WITH STATUSONLY | COMMIT | ROLLBACK] }``.
+
+Refusals, in the order they are checked (the first that applies is the answer; docs/design/kill.md says why):
+
+| #  | the statement ...                                       | Msg  | Sev | State |
+|----|---------------------------------------------------------|------|-----|-------|
+| 1  | names a string that is not a GUID                       | 8169 | 16  | 1     |
+| 2  | names a session id WITH COMMIT or WITH ROLLBACK         | 6108 | 16  | 1     |
+| 3  | runs inside a user transaction (BEGIN TRAN, implicit)   | 6115 | 16  | 1     |
+| 4  | runs for a login without ALTER ANY CONNECTION           | 6102 | 14  | 2     |
+| 5  | names a UOW (no distributed transaction exists yet)     | 6110 | 16  | 1     |
+| 6  | names an id outside 1..32767 (KILL 0, KILL -2)          | 6101 | 16  | 1     |
+| 7  | names the caller's own session                          | 6104 | 16  | 1     |
+| 8  | (WITH STATUSONLY) names a session not rolling back      | 6120 | 16  | 1     |
+| 9  | names no live session                                   | 6106 | 16  | 2     |
+| 10 | names a system session                                  | 6107 | 14  | 1     |
+
+What a KILL that passes them does:
+
+| target session n ...                                  | KILL n                          | ... WITH STATUSONLY  |
+|-------------------------------------------------------|---------------------------------|----------------------|
+| being killed (an earlier kill, not yet ended)         | kills nothing; reports as the   | 6109 (progress), or  |
+|                                                       | right-hand column               | 6120: nothing left   |
+| a newer session given id n after *this caller* killed | kills nothing; 6120 (the repeat | 6120                 |
+| the previous one, within REPEAT_WINDOW_SECONDS        | hazard of semantics.md §1.1)    |                      |
+| any other user session                                | kill_session; returns at once   | 6120                 |
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from typing import Any
+
+from quietus.admin.kill import KillHistory, kill_history, kill_session, victim_transactions
+from quietus.engine.txn.transaction import TxnState
+from quietus.errors import SqlError, sql_error
+from quietus.sessions.registry import MAX_SESSION_ID
+from quietus.sessions.session import Session
+from quietus.sql.context import ExecContext
+from quietus.sql.dialect import statements as st
+from quietus.sql.results import MessageEvent, StatementDone
+
+KILL_PERMISSION = "ALTER ANY CONNECTION"
+# A plain KILL n by a session that killed an earlier session n this recently is taken for a repeat (to see the
+# rollback's progress, as SQL Server's docs describe) when n now names a session that logged in after that kill.
+REPEAT_WINDOW_SECONDS = 60.0
+# Undo records per second assumed for an estimate before any rollback was measured on this instance
+# (bench/bench_rollback.py: ~520,000 rows/s classic undo).
+NOMINAL_UNDO_RATE = 500_000.0
+
+# States that differ from 1 (semantics.md §1.2: observed on live servers; the templates carry no state).
+STATES = {6102: 2, 6106: 2}
+
+
+def refusal(number: int, *args: object) -> SqlError:
+    return sql_error(number, *args, state=STATES.get(number, 1))
+
+
+def run_kill(ctx: ExecContext, statement: st.Kill) -> None:
+    ctx.session.command = "KILL"
+    target = statement.target
+    if target.is_string:
+        _kill_uow(ctx, statement, _as_uow(target.this))
+        return
+    if statement.outcome is not None:
+        raise refusal(6108)
+    _check_caller(ctx)
+    session_id = int(target.this)
+    if not 1 <= session_id <= MAX_SESSION_ID:
+        raise refusal(6101, session_id, MAX_SESSION_ID)
+    if session_id == ctx.session.session_id:
+        raise refusal(6104)
+    registry: Any = ctx.env.services.get("registry")
+    victim: Session | None = registry.get(session_id) if registry is not None else None
+    history = kill_history(ctx.env)
+    if statement.statusonly:
+        _report(ctx, history, session_id, victim)
+    elif victim is None:
+        raise refusal(6106, session_id)
+    elif not victim.is_user_process:
+        raise refusal(6107)
+    elif victim.kill_reason is not None or _is_repeat(ctx, history, victim):
+        _report(ctx, history, session_id, victim)
+    else:
+        kill_session(ctx.env, victim, killer=ctx.session, statement=f"KILL {session_id}")
+    ctx.sink.done(StatementDone(None))
+
+
+def _as_uow(text: str) -> str:
+    """The UOW a string names, as SQL Server prints it; 8169 when the string is not a uniqueidentifier."""
+    try:
+        return "{" + str(uuid.UUID(text.strip())).upper() + "}"
+    except ValueError:
+        raise refusal(8169) from None
+
+
+def _kill_uow(ctx: ExecContext, statement: st.Kill, uow: str) -> None:
+    """Distributed transactions come later: every UOW is unknown, whatever the option (6110 before 6121/6118)."""
+    _check_caller(ctx)
+    raise refusal(6110, uow)
+
+
+def _check_caller(ctx: ExecContext) -> None:
+    session = ctx.session
+    if session.trancount > 0:
+        raise refusal(6115)
+    security: Any = ctx.env.services.get("security")
+    if security is not None and not security.has_server_permission(session.login_name, KILL_PERMISSION):
+        raise refusal(6102)
+
+
+def _is_repeat(ctx: ExecContext, history: KillHistory, victim: Session) -> bool:
+    """Did this very caller kill an earlier session with this id, shortly before ``victim`` logged in?"""
+    caller = ctx.session
+    earlier = history.latest_for(victim.session_id)
+    if earlier is None or earlier.victim_serial == victim.serial:
+        return False
+    by_caller = earlier.killer_session_id == caller.session_id and earlier.killer_serial == caller.serial
+    recent = time.monotonic() - earlier.started <= REPEAT_WINDOW_SECONDS
+    return by_caller and recent and victim.login_time >= earlier.killed_at
+
+
+def _report(ctx: ExecContext, history: KillHistory, session_id: int, victim: Session | None) -> None:
+    progress = rollback_progress(ctx, history, victim) if victim is not None else None
+    if progress is None:
+        raise refusal(6120, session_id)
+    percent, seconds = progress
+    message = sql_error(6109, session_id, percent, seconds)
+    ctx.sink.message(MessageEvent(6109, message.severity, 1, message.message, ctx.line))
+
+
+def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -> tuple[int, int] | None:
+    """(percent done, seconds left) of the rollback a kill started in ``victim``, or None if none is under way.
+
+    Percent is undo records done / total, rounded down, never 0 once a record is undone and never 100 before the
+    last one is.  Seconds are the records left over the rate measured in this rollback; before its first batch
+    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded up,
+    so 0 only when nothing is left."""
+    if victim.kill_reason is None:
+        return None
+    total = done = 0
+    rate: float | None = None
+    for txn in victim_transactions(ctx.env, victim.session_id):
+        progress = txn.rollback_progress
+        if txn.state is TxnState.ROLLING_BACK and progress is not None:
+            total += progress.total
+            done += progress.done
+            rate = progress.rate or rate
+        else:  # killed, not yet rolling back (the victim is on its way to its next safe point)
+            total += len(txn.undo)
+    if total == 0:
+        return None
+    percent = done * 100 // total
+    if done and percent == 0:
+        percent = 1
+    if done < total and percent == 100:
+        percent = 99
+    rate = rate or history.undo_rate or NOMINAL_UNDO_RATE
+    return percent, math.ceil((total - done) / rate)
+
+
+HANDLERS: dict[type, Any] = {st.Kill: run_kill}
