@@ -76,6 +76,16 @@ def test_the_smaller_limit_names_the_policy_and_ended_sessions_are_not_ended_twi
         step.result()
 
 
+def test_equal_limits_name_the_policy_that_fits_the_session(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        plain, in_tran = sc.session("plain"), sc.session("in_tran")
+        in_tran.run("BEGIN TRAN; SELECT 1")
+        assert check_later(plain, 61, idle_in_transaction_timeout=60, idle_session_timeout=60) == [
+            (plain.session_id, "idle_session_timeout = 60 s"),
+            (in_tran.session_id, "idle_in_transaction_timeout = 60 s"),
+        ]
+
+
 def test_sp_configure_lists_shows_changes_and_refuses(tmp_path: Path) -> None:
     with scenario(tmp_path) as sc:
         admin = sc.session("admin")

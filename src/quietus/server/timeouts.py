@@ -69,14 +69,14 @@ def candidate(session: Session) -> bool:
     )
 
 
-def due(session: Session, limits: list[tuple[Policy, int]], now: datetime.datetime) -> tuple[Policy, int] | None:
-    """The policy that ends ``session`` now, if any (``limits``: the active ones, smallest limit first)."""
+def due(session: Session, cutoffs: list[tuple[Policy, int, datetime.datetime]]) -> tuple[Policy, int] | None:
+    """The policy that ends ``session`` now, if any (``cutoffs``: each active policy, its limit, and the moment a
+    session idle since then has reached it; smallest limit first)."""
     since = idle_since(session)
-    if since is None or not candidate(session):
+    if since is None or since > cutoffs[0][2] or not candidate(session):
         return None
-    idle = (now - since).total_seconds()
-    for policy, limit in limits:
-        if idle >= limit and policy.applies(session):
+    for policy, limit, cutoff in cutoffs:
+        if since <= cutoff and policy.applies(session):
             return policy, limit
     return None
 
@@ -85,14 +85,18 @@ def check(env: Environment, sessions: Iterable[Session], now: datetime.datetime)
     """One pass: end every session a timeout applies to; the kills made."""
     config = configuration(env.services)
     limits = sorted(
-        ((policy, config[policy.option]) for policy in POLICIES if config[policy.option] > 0),
-        key=lambda pair: pair[1],
+        ((config[policy.option], policy) for policy in POLICIES if config[policy.option] > 0), key=lambda pair: pair[0]
     )
     if not limits:
         return []
+    cutoffs = [(policy, limit, now - datetime.timedelta(seconds=limit)) for limit, policy in limits]
+    latest = cutoffs[0][2]
     ended = []
     for session in list(sessions):
-        found = due(session, limits, now)
+        # the hot path: most sessions are running or idle for less than the smallest limit (idle_since, inlined)
+        if session.task is not None or (session.last_request_end_time or session.login_time) > latest:
+            continue
+        found = due(session, cutoffs)
         if found is not None:
             policy, limit = found
             statement = f"{policy.option} = {limit} s"
