@@ -44,8 +44,8 @@ def options_off(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     if "server" in request.fixturenames:
         running: RunningServer = request.getfixturevalue("server")
         config = running.on_engine(lambda: configuration(running.instance.env.services))
-        for option, _ in running.on_engine(lambda: list(config)):
-            running.on_engine(functools.partial(config.set, option.name, 0))
+        for policy in timeouts.POLICIES:
+            running.on_engine(functools.partial(config.set, policy.option, 0))
 
 
 def session_of(server: RunningServer, program: str) -> Session:
