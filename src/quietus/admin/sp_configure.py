@@ -60,6 +60,11 @@ OPTIONS: tuple[ConfigOption, ...] = (
         "seconds any session may sit idle before the server ends it as KILL does (0: never; "
         "quietus.server.timeouts)",
     ),
+    ConfigOption(
+        "kill_network_timeout", 0, 3600, 5,
+        "seconds the connection of a killed session may take to deliver what it had queued (a client that stopped "
+        "reading) before the socket is cut (quietus.server.connection)",
+    ),
 )  # fmt: skip
 OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS}
 

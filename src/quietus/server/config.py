@@ -37,6 +37,7 @@ class ServerConfig:
     log_level: str = "INFO"
     idle_in_transaction_timeout: int = 0  # seconds, 0 = off; sp_configure changes them at run time
     idle_session_timeout: int = 0
+    kill_network_timeout: int = 5  # seconds a killed session's connection may flush what it queued, then cut
 
 
 def _port(value: Any) -> int:
@@ -83,10 +84,11 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "log_level": ("QUIETUS_LOG_LEVEL", _level),
     "idle_in_transaction_timeout": ("QUIETUS_IDLE_IN_TRANSACTION_TIMEOUT", _seconds),
     "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
+    "kill_network_timeout": ("QUIETUS_KILL_NETWORK_TIMEOUT", _seconds),
 }
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
-SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout")
+SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout")
 
 
 def _parse(name: str, value: Any, where: str) -> Any:

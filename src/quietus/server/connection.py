@@ -33,6 +33,7 @@ import socket
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from quietus.admin.sp_configure import configuration
 from quietus.engine.interrupts import InterruptReason
 from quietus.protocol.tds import (
     NEED_DATA,
@@ -68,6 +69,7 @@ PRELOGIN_LIMIT = 256 * 1024  # bytes a client may send before it has logged in (
 INBOUND_LIMIT = 64 * 1024 * 1024  # bytes a client may send while one request runs before reading pauses
 WRITE_HIGH_WATER = 256 * 1024  # transport buffer above which a request waits for the client (ASYNC_NETWORK_IO)
 CLOSE_GRACE_SECONDS = 10.0  # how long a closed connection may take to deliver its last bytes
+KILL_REASONS = (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT)  # their grace is kill_network_timeout
 
 
 class TdsConnection(asyncio.Protocol):
@@ -225,9 +227,17 @@ class TdsConnection(asyncio.Protocol):
                 transport.abort()
             else:
                 transport.close()
-                asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
+                asyncio.get_running_loop().call_later(self._close_grace(), transport.abort)
         if not self.closed:
             self.connection_lost(None)
+
+    def _close_grace(self) -> float:
+        """How long the socket may take to deliver its last bytes: ``kill_network_timeout`` for a killed session
+        (a kill never waits forever on a client that stopped reading), CLOSE_GRACE_SECONDS otherwise."""
+        session, env = self.session, self.instance.env
+        if session is None or session.kill_reason not in KILL_REASONS or env is None:
+            return CLOSE_GRACE_SECONDS
+        return float(configuration(env.services)["kill_network_timeout"])
 
     # -- login -----------------------------------------------------------------------------------------------
 
