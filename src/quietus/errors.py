@@ -181,6 +181,10 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (3621, 0, "The statement has been terminated."),
     (3952, 16, "Snapshot isolation transaction failed accessing database '%.*ls' because snapshot isolation "
                "is not allowed in this database. Use ALTER DATABASE to allow snapshot isolation."),
+    (3961, 16, "Snapshot isolation transaction failed in database '%.*ls' because the object accessed by the "
+               "statement has been modified by a DDL statement in another concurrent transaction since the start of "
+               "this transaction.  It is disallowed because the metadata is not versioned. A concurrent update to "
+               "metadata can lead to inconsistency if mixed with snapshot isolation."),
     (3960, 16, "Snapshot isolation transaction aborted due to update conflict. You cannot use snapshot "
                "isolation to access table '%.*ls' directly or indirectly in database '%.*ls' to update, "
                "delete, or insert the row that has been modified or deleted by another transaction. Retry "

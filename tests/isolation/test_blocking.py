@@ -211,3 +211,15 @@ def test_duplicate_insert_succeeds_when_the_first_rolls_back(tmp_path: Path) -> 
         a.run("ROLLBACK")
         second.result()
         assert a.rows("SELECT v FROM t WHERE id = 9") == [(91,)]
+
+
+def test_snapshot_reader_after_a_concurrent_add_column_gets_3961(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        create_table_t(sc)
+        snap, ddl = sc.session("snap"), sc.session("ddl")
+        snap.run("SET TRANSACTION ISOLATION LEVEL SNAPSHOT; BEGIN TRAN")
+        assert snap.rows("SELECT v FROM t WHERE id = 1") == [(10,)]
+        ddl.run("ALTER TABLE t ADD note NVARCHAR(10) NULL")
+        assert snap.start("SELECT v FROM t WHERE id = 1").error() == 3961
+        snap.run("IF @@TRANCOUNT > 0 ROLLBACK")
+        assert ddl.rows("SELECT id, v, note FROM t WHERE id = 1") == [(1, 10, None)]

@@ -10,14 +10,17 @@ Read protocols (a ``ReadPolicy`` per table reference, from the isolation level a
 |-----------------------------|-------------|-------------------|-------------------|-----------------|
 | READ UNCOMMITTED, NOLOCK    | Sch-S       | none              | -                 | dirty           |
 | READ COMMITTED (locking)    | IS          | S                 | the row is read   | latest committed |
-| READ_COMMITTED_SNAPSHOT on  | IS          | none              | -                 | statement snapshot |
+| READ_COMMITTED_SNAPSHOT on  | none (1)    | none              | -                 | statement snapshot |
 | REPEATABLE READ             | IS          | S                 | end of transaction | latest committed |
 | SERIALIZABLE, HOLDLOCK      | S           | none (covered)    | end of transaction | latest committed |
-| SNAPSHOT                    | IS          | none              | -                 | transaction snapshot |
+| SNAPSHOT                    | none (1)    | none              | -                 | transaction snapshot |
 | UPDLOCK                     | IU          | U                 | end of transaction | latest committed |
 | XLOCK                       | IX          | X                 | end of transaction | latest committed |
 | TABLOCK / TABLOCKX          | S / X       | none (covered)    | end of transaction | latest committed |
 | READPAST                    | as above    | skip locked rows  |                   |                 |
+
+(1) SQL Server's row-versioning readers hold schema stability only for the statement, so DDL may run between
+their statements; a snapshot that then meets rows of an older column layout fails with 3961 (``_current``).
 
 SERIALIZABLE takes a shared table lock instead of key-range locks: it blocks phantoms by blocking every writer of the
 table, which is stricter than SQL Server but never weaker.
@@ -52,7 +55,7 @@ SNAPSHOT = "snapshot"
 @dataclass(frozen=True, slots=True)
 class ReadPolicy:
     visibility: str = LOCKING
-    object_mode: LockMode = LockMode.IS
+    object_mode: LockMode | None = LockMode.IS  # None: no table lock (row-versioning readers)
     row_mode: LockMode | None = LockMode.S
     hold: bool = False  # keep row locks to the end of the transaction
     readpast: bool = False
@@ -82,13 +85,13 @@ def read_policy(
     if isolation is Isolation.READ_UNCOMMITTED:
         return ReadPolicy(DIRTY, LockMode.SCH_S, None)
     if isolation is Isolation.SNAPSHOT:
-        return ReadPolicy(SNAPSHOT, LockMode.IS, None)
+        return ReadPolicy(SNAPSHOT, None, None)
     if isolation is Isolation.SERIALIZABLE:
         return ReadPolicy(LOCKING, LockMode.S, None, hold=True)
     if isolation is Isolation.REPEATABLE_READ:
         return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, hold=True, readpast=readpast)
     if rcsi:
-        return ReadPolicy(SNAPSHOT, LockMode.IS, None)
+        return ReadPolicy(SNAPSHOT, None, None)
     return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, readpast=readpast)
 
 
@@ -159,7 +162,8 @@ class RowAccess:
     # -- reads -----------------------------------------------------------------------------------------------
 
     def begin_read(self, table: Table, policy: ReadPolicy) -> None:
-        self.lock_object(table, policy.object_mode)
+        if policy.object_mode is not None:
+            self.lock_object(table, policy.object_mode)
 
     def visible(self, head: Version | None, policy: ReadPolicy) -> Version | None:
         txns = self.db.txns
@@ -186,12 +190,20 @@ class RowAccess:
             if fresh:
                 self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
             version = self.visible(table.rows.get(row_key), policy)
-            values = None if version is None else version.values
+            values = None if version is None else self._current(table, version)
             if not policy.hold and (values is None or mode is LockMode.S):
                 self.unlock_row(table, row_key)
             return values
         version = self.visible(table.rows.get(row_key), policy)
-        return None if version is None else version.values
+        return None if version is None else self._current(table, version)
+
+    def _current(self, table: Table, version: Version) -> Values | None:
+        """The version's values, if they follow the table's current columns; a snapshot that began before an
+        ADD/DROP COLUMN meets older versions and fails with 3961, as SQL Server's does (metadata is not
+        versioned)."""
+        if version.shape != table.shape and version.values is not None:
+            raise sql_error(3961, self.db.name)
+        return version.values
 
     def scan(self, table: Table, policy: ReadPolicy) -> Iterator[tuple[Any, Values]]:
         """Every visible row in clustered-key order."""
@@ -201,7 +213,7 @@ class RowAccess:
             if mode is None:
                 version = visible(head, policy)
                 if version is not None and version.values is not None:
-                    yield row_key, version.values
+                    yield row_key, self._current(table, version)  # type: ignore[misc]
                 continue
             values = self.read_row(table, row_key, policy)
             if values is not None:

@@ -364,17 +364,17 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
         builder.indexes = [_replace(i, columns=tuple(remap[c] for c in i.columns)) for i in builder.indexes]
         builder.foreign_keys = [_replace(f, columns=tuple(remap[c] for c in f.columns)) for f in builder.foreign_keys]
     definition = builder.build()
-    _rewrite_rows(ctx, table, definition, len(added), dropped)
-    db.redefine_table(ctx.txn, table, definition)
-
-
-def _rewrite_rows(ctx: ExecContext, table: Table, definition: TableDef, added: int, dropped: list[int]) -> None:
-    """ADD/DROP COLUMN: every row gets a new version of the new shape (logged and undone like an UPDATE)."""
     if not added and not dropped:
+        db.redefine_table(ctx.txn, table, definition)
         return
+    # ADD/DROP COLUMN: read every row in the old layout, install the new definition, then give every row a new
+    # version in the new layout (logged and undone like an UPDATE; the old versions keep their layout's shape).
     access = ctx.row_access()
-    defaults = column_defaults(ctx, definition)[len(definition.columns) - added :] if added else []
-    for row_key, values in list(access.scan(table, _read_committed())):
+    old_rows = list(access.scan(table, _read_committed()))
+    db.redefine_table(ctx.txn, table, definition)
+    defaults = column_defaults(ctx, definition)[len(definition.columns) - len(added) :] if added else []
+    for row_key, values in old_rows:
+        ctx.task.tick()
         new = tuple(v for i, v in enumerate(values) if i not in dropped) + tuple(d() for d in defaults)
         access._push(table, row_key, new)
 

@@ -7,6 +7,9 @@ Invariants
    index (entries for keys no version carries any more are removed by the version cleaner, or at once by a classic
    rollback); readers therefore re-check the visible version against the index key they came from.
 3. A table without a primary key is a heap: its clustered key is a hidden, ever-increasing row id.
+4. Every version records the column layout (``shape``) it was written in; one layout has one shape number for the
+   life of the table (so rolling back an ALTER restores the old number).  Index maintenance reads only versions of
+   the current shape: older ones (superseded by ADD/DROP COLUMN, awaiting the cleaner) never mix into keys.
 
 Only storage lives here: which version a reader may see, and who may write, is the transaction layer's business.
 """
@@ -56,6 +59,7 @@ class Index:
 
 class Table:
     __slots__ = (
+        "_shapes",
         "definition",
         "identity_last",
         "indexes",
@@ -64,6 +68,7 @@ class Table:
         "next_row_id",
         "object_id",
         "rows",
+        "shape",
     )
 
     def __init__(self, definition: TableDef) -> None:
@@ -75,6 +80,8 @@ class Table:
         self.definition = definition
         self.is_heap = True
         self.key_of: Callable[[Values], Key] | None = None
+        self._shapes: dict[tuple[Any, ...], int] = {}
+        self.shape = 0
         self.redefine(definition)
 
     @property
@@ -84,6 +91,7 @@ class Table:
     def redefine(self, definition: TableDef) -> None:
         """Install a new definition (DDL); secondary indexes are rebuilt from the stored versions."""
         self.definition = definition
+        self.shape = self._shapes.setdefault(definition.columns, len(self._shapes))
         strings = [i for i, c in enumerate(definition.columns) if c.type_name in STRING_TYPES]
         primary = definition.primary_key
         self.is_heap = primary is None
@@ -99,10 +107,11 @@ class Table:
                 self.indexes.append(existing)
                 continue
             index = Index(index_def, key_function(index_def.columns, strings))
+            shape = self.shape
             for row_key, head in self.rows.items():
                 version: Version | None = head
                 while version is not None:
-                    if version.values is not None:
+                    if version.values is not None and version.shape == shape:
                         index.add(version.values, row_key)
                     version = version.prev
             self.indexes.append(index)
@@ -132,7 +141,7 @@ class Table:
     def push(self, row_key: Key, values: Values | None, xmin: int) -> Version:
         """Make a new newest version of the row at ``row_key`` and index it."""
         rows = self.rows
-        version = Version(values, xmin, rows.get(row_key))
+        version = Version(values, xmin, rows.get(row_key), self.shape)
         rows[row_key] = version
         if values is not None:
             for index in self.indexes:
@@ -155,7 +164,7 @@ class Table:
             if newer is None:
                 return
             newer.prev = version.prev
-        if version.values is not None and self.indexes:
+        if version.values is not None and self.indexes and version.shape == self.shape:
             self._drop_index_entries(row_key, version.values, rows.get(row_key))
 
     def truncate_chain(self, row_key: Key, keep: Version) -> None:
@@ -165,7 +174,7 @@ class Table:
         if keep.values is None and self.rows.get(row_key) is keep:
             del self.rows[row_key]
         while dropped is not None:
-            if dropped.values is not None and self.indexes:
+            if dropped.values is not None and self.indexes and dropped.shape == self.shape:
                 self._drop_index_entries(row_key, dropped.values, self.rows.get(row_key))
             dropped = dropped.prev
 
@@ -174,7 +183,11 @@ class Table:
             index_key = index.key_of(values)
             version = head
             while version is not None:
-                if version.values is not None and index.key_of(version.values) == index_key:
+                if (
+                    version.values is not None
+                    and version.shape == self.shape
+                    and index.key_of(version.values) == index_key
+                ):
                     break
                 version = version.prev
             else:
@@ -186,7 +199,8 @@ class Table:
         One sorted merge per structure instead of an insertion per row: restart time is dominated by this."""
         if not rows:
             return
-        self.rows.update({row_key: Version(values, 0, None) for row_key, values in rows.items()})
+        shape = self.shape
+        self.rows.update({row_key: Version(values, 0, None, shape) for row_key, values in rows.items()})
         for index in self.indexes:
             key_of = index.key_of
             index.entries.update([(key_of(values), row_key) for row_key, values in rows.items()])
