@@ -171,6 +171,7 @@ class Connection:
         self.session = session
         self.autocommit = autocommit
         self.closed = False
+        self._released = False  # the engine reference is given back once, by close()
         self.messages: list[MessageEvent] = []
 
     @property
@@ -211,9 +212,11 @@ class Connection:
             self._raise_errors(self.run("ROLLBACK TRANSACTION"))
 
     def close(self) -> None:
-        if self.closed:
-            return
+        """Close the session (if a kill has not already) and let go of the shared engine, exactly once."""
         self.closed = True
+        if self._released:
+            return
+        self._released = True
         try:
             self._engine.thread.call(self._engine.instance.close_session(self.session))
         finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import quietus
 from quietus.engine.interrupts import InterruptReason
 from tests.harness import create_table_t, interrupt, scenario, wait_until_blocked
 
@@ -68,3 +69,23 @@ def test_a_killed_long_scan_stops_at_its_next_safe_point(tmp_path: Path) -> None
                           "CROSS JOIN d g CROSS JOIN d h")
         interrupt(busy, InterruptReason.KILLED)
         assert scan.error() == 596
+
+
+def test_closing_a_connection_ended_by_a_kill_releases_the_shared_engine(tmp_path: Path) -> None:
+    from quietus import dbapi
+
+    data = tmp_path / "data"
+    victim = quietus.connect(data, autocommit=True)
+    key = data.resolve()
+    step_engine = victim._engine
+    victim.run("SELECT 1")
+
+    async def kill() -> None:
+        victim.session.interrupt(InterruptReason.KILLED)
+
+    step_engine.thread.call(kill())
+    assert [m.number for m in victim.run("WAITFOR DELAY '00:00:01'").messages] == [596]
+    assert victim.closed
+    victim.close()
+    assert key not in dbapi._engines  # the last connection gave the engine back: its thread stopped
+    assert not step_engine.thread._thread.is_alive()
