@@ -45,6 +45,7 @@ from typing import Any
 import msgspec
 
 from quietus.engine.locks import LockManager
+from quietus.engine.memory import settle_long_lived
 from quietus.engine.scheduler import Task
 from quietus.engine.storage.codec import RowCodec
 from quietus.engine.storage.schema import TableDef
@@ -141,6 +142,7 @@ class Database:
         if directory is not None:
             recovered = database._recover(directory)
             database.wal = WriteAheadLog.open(directory, recovered=recovered)
+            settle_long_lived()  # the recovered rows live long: keep full collections from walking them
         return database
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ from sqlglot import exp
 
 from quietus.engine.access import RowAccess
 from quietus.engine.interrupts import Interrupted
+from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState
@@ -252,6 +253,8 @@ class BatchRunner:
             ctx.access = None
         if statement_txn is not None:
             self.commit_transaction(statement_txn, explicit=False)
+        if rowcount is not None and not isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
+            after_rows_written(rowcount)
         if rowcount is not None:
             session.rowcount = rowcount
             self.ctx.sink.done(StatementDone(None if session.options["NOCOUNT"] else rowcount, command=session.command))
