@@ -57,7 +57,7 @@ from quietus.server.rpc import PreparedStatements, RequestContext
 from quietus.server.tds_sink import TdsResultSink
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
-from quietus.sessions.session import ConnectionInfo, Session
+from quietus.sessions.session import ConnectionInfo, Session, Surface
 from quietus.sql.types_base import SqlType
 
 if TYPE_CHECKING:
@@ -269,6 +269,7 @@ class TdsConnection(asyncio.Protocol):
             try:
                 session = await instance.open_session(
                     login_name=getattr(principal, "name", user) or user,
+                    surface=Surface.TDS,
                     host_name=login7.host_name,
                     program_name=login7.app_name,
                     host_process_id=login7.client_pid,

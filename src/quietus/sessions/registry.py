@@ -4,7 +4,8 @@ Ids follow SQL Server: user sessions get the lowest free id from 51 up (an id is
 and given to the next connection); system sessions (checkpoint, cleaner, lock monitor ...) take ids below 51 and are
 flagged ``is_user_process = 0`` — "system or not" is decided by the flag, never by the number.  Each id carries a
 serial (Oracle's SERIAL#) that grows every time the id is given out again, so ``(id, serial)`` names one session
-for ever and a delayed kill can never hit a newer session that reuses the id.
+for ever and a delayed kill can never hit a newer session that reuses the id.  Serials stay below 65,536 (Oracle's
+thin drivers read SERIAL# as 16 bits): after 65,535 reuses of one id its serial starts again at 1.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Session, SessionStatus, Surface
 
 FIRST_USER_SESSION_ID = 51
 MAX_SESSION_ID = 32767
+MAX_SERIAL = 65535
 
 
 class SessionLimitReached(Exception):
@@ -31,7 +33,7 @@ class SessionRegistry:
         self._serials: dict[int, int] = {}
 
     def _serial_for(self, session_id: int) -> int:
-        serial = self._serials.get(session_id, 0) + 1
+        serial = self._serials.get(session_id, 0) % MAX_SERIAL + 1
         self._serials[session_id] = serial
         return serial
 
@@ -52,7 +54,9 @@ class SessionRegistry:
         if session_id >= FIRST_USER_SESSION_ID:
             raise SessionLimitReached("too many system sessions")
         self._next_system_id += 1
-        session = Session(session_id, self._serial_for(session_id), login_name="sa", is_user_process=False)
+        session = Session(
+            session_id, self._serial_for(session_id), login_name="sa", is_user_process=False, surface=Surface.SYSTEM
+        )
         session.command = command
         session.status = SessionStatus.RUNNING
         self._sessions[session_id] = session

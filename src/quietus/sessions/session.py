@@ -26,6 +26,22 @@ from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 
 
+class Surface(enum.Enum):
+    """How a session reached the server: which protocol (and so which client) it speaks."""
+
+    TDS = "TDS"
+    ORACLE_NET = "Oracle Net"
+    EMBEDDED = "embedded"
+    SYSTEM = "system"
+
+
+class Dialect(enum.Enum):
+    """The SQL language a session's requests are written in (which batch runner and error catalogue apply)."""
+
+    TSQL = "tsql"
+    ORACLE = "oracle"
+
+
 class SessionStatus(enum.Enum):
     SLEEPING = "sleeping"
     RUNNING = "running"
@@ -123,6 +139,8 @@ class Session:
     serial: int
     login_name: str = "sa"
     is_user_process: bool = True
+    surface: Surface = Surface.EMBEDDED
+    dialect: Dialect = Dialect.TSQL
     host_name: str = ""
     program_name: str = ""
     host_process_id: int | None = None
