@@ -68,6 +68,14 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8144, 16, "Procedure or function %.*ls has too many arguments specified."),
     (8145, 16, "%.*ls is not a parameter for procedure %.*ls."),
     (201, 16, "Procedure or function '%.*ls' expects parameter '%.*ls', which was not supplied."),
+    (111, 15, "'%ls' must be the first statement in a query batch."),
+    (119, 15, "Must pass parameter number %d and subsequent parameters as '@name = value'. After the form "
+              "'@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'."),
+    (217, 16, "Maximum stored procedure, function, trigger, or view nesting level exceeded (limit %d)."),
+    (8162, 16, "The formal parameter \"%.*ls\" was not declared as an OUTPUT parameter, but the actual parameter "
+               "passed in requested output."),
+    (2760, 16, "The specified schema name \"%.*ls\" either does not exist or you do not have permission to use it."),
+    (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),
     (8501, 16, "MSDTC on server '%.*ls' is unavailable."),

@@ -45,7 +45,10 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
         "Cannot use a CONTINUE statement outside the scope of a WHILE statement.",
     ),
     ("CREATE VIEW v AS SELECT 1", 156, 1, "Incorrect syntax near the keyword 'VIEW'."),
-    ("CREATE PROCEDURE p AS SELECT 1", 156, 1, "Incorrect syntax near the keyword 'PROCEDURE'."),
+    ("SELECT 1; CREATE PROCEDURE p AS SELECT 1", 111, 1,
+     "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch."),
+    ("CREATE PROCEDURE p AS", 156, 1, "Incorrect syntax near the keyword 'AS'."),
+    ("CREATE PROCEDURE p WITH ENCRYPTION AS SELECT 1", 102, 1, "Incorrect syntax near 'ENCRYPTION'."),
     (
         "MERGE t USING u ON t.a = u.a WHEN MATCHED THEN DELETE;",
         156,

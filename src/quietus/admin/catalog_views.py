@@ -3,8 +3,9 @@ sys.indexes.
 
 They list what the catalog holds now, including tables created by transactions not yet committed (SQL Server
 would make a reader wait on the creator's schema lock; Quietus shows them).  Constraints are not objects of their
-own here, so sys.objects lists user tables only.  Quietus keeps no creation dates: create_date and modify_date are
-NULL.  Column lists are SQL Server's, in order, cut after the commonly used columns.
+own here, so sys.objects lists user tables and stored procedures only.  Quietus keeps no creation dates for tables:
+their create_date and modify_date are NULL (procedures have theirs).  Column lists are SQL Server's, in order, cut
+after the commonly used columns.
 """
 
 from __future__ import annotations
@@ -109,9 +110,13 @@ def _tables(ctx: ExecContext) -> list[Any]:
 
 
 def object_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    from quietus.admin import module_views  # it builds on this module's shapes
+
     for table in _tables(ctx):
         yield (table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None,
                False, False, False)  # fmt: skip
+    for module in module_views.modules(ctx):
+        yield module_views.object_row(module)
 
 
 SYS_TABLES = SYS_OBJECTS + columns("""

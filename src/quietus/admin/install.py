@@ -15,6 +15,7 @@ from quietus.admin import (
     exec_views,
     kill_statement,
     kill_views,
+    module_views,
     procedures,
     sp_configure,
     sp_kill,
@@ -23,7 +24,9 @@ from quietus.admin import (
 from quietus.admin.kill import kill_history
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
+from quietus.sql import stored_procedures
 from quietus.sql.environment import Environment, Procedure, VirtualTable
+from quietus.sql.modules import ModuleStore
 
 VIEWS: tuple[VirtualTable, ...] = (
     *exec_views.VIEWS,
@@ -31,11 +34,13 @@ VIEWS: tuple[VirtualTable, ...] = (
     *catalog_views.VIEWS,
     *blocking.VIEWS,
     *kill_views.VIEWS,
+    *module_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
+    "sp_helptext": module_views.sp_helptext,
 }
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
@@ -64,6 +69,8 @@ def install(instance: Host) -> list[Session]:
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
+    env.statement_handlers.update(stored_procedures.HANDLERS)
+    env.services["modules"] = ModuleStore.install(env.databases["master"])
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

@@ -40,19 +40,19 @@ from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState
-from quietus.sql import ddl, dml
+from quietus.sql import ddl, dml, stored_procedures
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner
-from quietus.sql.results import MessageEvent, ResultColumn, StatementDone, TransactionEvent
+from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, StatementDone, TransactionEvent
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
-BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156})
+BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217})
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
 _IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
@@ -139,6 +139,8 @@ class BatchRunner:
 
     def _handle_error(self, error: SqlError) -> None:
         session = self.session
+        if not error.procedure and self.ctx.procedure_name:
+            error.procedure = self.ctx.procedure_name
         self.session.error = error.number
         xact_abort = session.options["XACT_ABORT"] and error.severity > 10
         if error.number == 1205:
@@ -671,9 +673,18 @@ class BatchRunner:
         if name.startswith("@"):
             name = str(self.evaluate(exp.Parameter(this=exp.Var(this=name[1:]))))
         short = name.split(".")[-1].casefold()
-        procedure = ctx.env.procedures.get(short)
+        procedure = ctx.env.procedures.get(short) if stored_procedures.system_first(name) else None
         if procedure is None:
-            raise sql_error(2812, name)
+            module = stored_procedures.find_module(ctx, name)
+            if module is None:
+                raise sql_error(2812, name)
+            self.session.command = "EXECUTE"
+            status = stored_procedures.call(self, module, statement, _Return)
+            if statement.return_variable is not None:
+                self.assign(statement.return_variable, status, INT)
+            if ctx.nest_level == 0:
+                ctx.sink.return_status(ReturnStatus(status))
+            return
         positional: list[Any] = []
         named: dict[str, Any] = {}
         for argument in statement.arguments:

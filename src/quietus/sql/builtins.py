@@ -521,16 +521,35 @@ def _database_of(ctx: Any, name: str | None) -> Any:
     return ctx.database if name is None else ctx.env.database(name)
 
 
+def _modules_of(ctx: Any, database: Any) -> Any:
+    """The module catalog (quietus.sql.modules) if ``database`` holds it, else None."""
+    store = ctx.env.services.get("modules")
+    return store if store is not None and store.db is database else None
+
+
+def _reader_xid(ctx: Any) -> int:
+    txn = ctx.session.txn
+    return -1 if txn is None else int(txn.xid)
+
+
 def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | None:
-    """OBJECT_ID('[db.][schema.]table'): user tables of the named (or current) database; NULL otherwise."""
+    """OBJECT_ID('[db.][schema.]name' [, type]): user tables (U) and stored procedures (P) of the named (or current)
+    database; NULL otherwise."""
     parts = [part.strip("[]\"") for part in name.split(".")]
     database = _database_of(ctx, parts[-3] if len(parts) >= 3 else None)
-    if database is None or (len(parts) >= 2 and parts[-2].casefold() not in ("dbo", "")):
+    schema = parts[-2] if len(parts) >= 2 and parts[-2] else None
+    if database is None:
         return None
-    if object_type is not None and object_type.strip().upper() not in ("U", ""):
+    kind = "" if object_type is None else object_type.strip().upper()
+    if kind in ("U", "") and (schema is None or schema.casefold() == "dbo"):
+        table = database.table_by_name(parts[-1])
+        if table is not None:
+            return int(table.object_id)
+    store = _modules_of(ctx, database)
+    if store is None or kind not in ("P", ""):
         return None
-    table = database.table_by_name(parts[-1])
-    return None if table is None else int(table.object_id)
+    module = store.find(schema, parts[-1], _reader_xid(ctx))
+    return None if module is None else int(module.object_id)
 
 
 def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> str | None:
@@ -539,7 +558,18 @@ def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> st
         (d for d in databases if d.database_id == database_id), None
     )
     table = None if database is None else database.tables.get(object_id)
-    return None if table is None or table.definition.schema_name == "sys" else str(table.name)
+    if table is not None:
+        return None if table.definition.schema_name == "sys" else str(table.name)
+    store = _modules_of(ctx, database)
+    module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
+    return None if module is None else str(module.name)
+
+
+def _object_definition(ctx: Any, object_id: int) -> str | None:
+    """OBJECT_DEFINITION(id): a module's text; NULL for tables and unknown ids."""
+    store = _modules_of(ctx, ctx.database)
+    module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
+    return None if module is None else str(module.definition)
 
 
 def _db_id(ctx: Any, name: str | None = None) -> int | None:
@@ -564,6 +594,7 @@ def _catalog_call(fn: Callable[..., Any], result: SqlType, numeric_args: bool) -
 CATALOG_FUNCTIONS = registry(
     Builtin("OBJECT_ID", 1, 2, _catalog_call(_object_id, INT, numeric_args=False)),
     Builtin("OBJECT_NAME", 1, 2, _catalog_call(_object_name, NVARCHAR(128), numeric_args=True)),
+    Builtin("OBJECT_DEFINITION", 1, 1, _catalog_call(_object_definition, NVARCHAR(None), numeric_args=True)),
     Builtin("DB_ID", 0, 1, _catalog_call(_db_id, SMALLINT, numeric_args=False)),
     Builtin("DB_NAME", 0, 1, _catalog_call(_db_name, NVARCHAR(128), numeric_args=True)),
 )

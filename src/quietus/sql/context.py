@@ -32,6 +32,8 @@ class ExecContext:
         self.access: RowAccess | None = None
         self.line = 1
         self.nest_level = 0
+        self.procedure_name = ""  # the stored procedure whose body runs here ("" in a batch)
+        self.procedure_id = 0  # its object id: @@PROCID
 
     # -- EvalContext protocol --------------------------------------------------------------------------------
 
@@ -124,7 +126,7 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "DATEFIRST": lambda ctx: ctx.session.date_first,
     "TEXTSIZE": lambda ctx: ctx.session.textsize,
     "NESTLEVEL": lambda ctx: ctx.nest_level,
-    "PROCID": lambda ctx: 0,
+    "PROCID": lambda ctx: ctx.procedure_id,
     "DBTS": lambda ctx: b"\x00" * 8,
     "OPTIONS": lambda ctx: 5496,
     "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),

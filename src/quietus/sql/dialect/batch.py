@@ -29,7 +29,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.errors import SqlError, sql_error
 
-from . import administration, control, execute, messages, options, sessions, transactions, variables
+from . import administration, control, execute, messages, modules, options, sessions, transactions, variables
 from .grammar import QuietusParser, SyntaxAt, is_word
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
 from .statements import Block, SqlStatement, Statement
@@ -489,6 +489,12 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     # Procedures.
     "EXEC": execute.parse_execute,
     "EXECUTE": execute.parse_execute,
+    **dict.fromkeys(
+        (("CREATE", "PROCEDURE"), ("CREATE", "PROC"), ("CREATE", "OR"), ("ALTER", "PROCEDURE"), ("ALTER", "PROC")),
+        modules.parse_create_procedure,
+    ),
+    ("DROP", "PROCEDURE"): modules.parse_drop_procedure,
+    ("DROP", "PROC"): modules.parse_drop_procedure,
     # Databases, logins and permissions.
     "USE": administration.parse_use,
     "CHECKPOINT": administration.parse_checkpoint,

@@ -254,6 +254,37 @@ class ExecuteString(Statement):
     value: exp.Expression
 
 
+@dataclass(frozen=True, slots=True)
+class ProcedureParameter:
+    """One ``@name [AS] type [= default] [OUT|OUTPUT] [READONLY]`` of CREATE PROCEDURE."""
+
+    name: str
+    type: exp.DataType
+    default: exp.Expression | None = None
+    output: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateProcedure(Statement):
+    """``CREATE [OR ALTER] | ALTER PROC[EDURE] [schema.]name [parameters] [WITH RECOMPILE] AS body``: the body is
+    the rest of the batch; ``mode`` is "CREATE", "ALTER" or "CREATE OR ALTER"."""
+
+    schema: str | None
+    name: str
+    parameters: tuple[ProcedureParameter, ...]
+    body: tuple[Statement, ...]
+    mode: str = "CREATE"
+    recompile: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropProcedure(Statement):
+    """``DROP PROC[EDURE] [IF EXISTS] [schema.]name [, ...]``: each name as written (schema.name or name)."""
+
+    names: tuple[str, ...]
+    if_exists: bool = False
+
+
 # --- Databases and server -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,157 @@
+"""Catalog views of stored procedures: sys.procedures, sys.sql_modules, sys.parameters; and sp_helptext.
+
+Rows come from the module catalog (quietus.sql.modules): committed modules plus the reader's own uncommitted ones.
+Parameter shapes are read from each definition's parsed parameter list, as SQL Server's come from its metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from quietus.admin.catalog_views import DBO_SCHEMA_ID, SCHEMAS, column_shape
+from quietus.admin.columns import columns
+from quietus.admin.procedures import bind_arguments, emit
+from quietus.engine.storage.schema import ColumnDef
+from quietus.errors import sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.dialect import parse_batch_cached
+from quietus.sql.dialect import statements as st
+from quietus.sql.environment import VirtualTable
+from quietus.sql.modules import Module
+from quietus.sql.stored_procedures import find_module, store_of
+from quietus.sql.types_base import type_from_sqlglot
+
+_SCHEMA_IDS = {name.casefold(): schema_id for name, schema_id, _ in SCHEMAS}
+
+SYS_PROCEDURES = columns("""
+name sysname
+object_id int
+principal_id int
+schema_id int
+parent_object_id int
+type char(2)
+type_desc nvarchar(60)
+create_date datetime
+modify_date datetime
+is_ms_shipped bit
+is_published bit
+is_schema_published bit
+is_auto_executed bit
+is_execution_replicated bit
+is_repl_serializable_only bit
+skips_repl_constraints bit
+""")
+
+SYS_SQL_MODULES = columns("""
+object_id int
+definition nvarchar(max)
+uses_ansi_nulls bit
+uses_quoted_identifier bit
+is_schema_bound bit
+uses_database_collation bit
+is_recompiled bit
+null_on_null_input bit
+execute_as_principal_id int
+uses_native_compilation bit
+""")
+
+SYS_PARAMETERS = columns("""
+object_id int
+name sysname
+parameter_id int
+system_type_id tinyint
+user_type_id int
+max_length smallint
+precision tinyint
+scale tinyint
+is_output bit
+is_cursor_ref bit
+has_default_value bit
+is_xml_document bit
+default_value nvarchar(4000)
+xml_collection_id int
+is_readonly bit
+is_nullable bit
+""")
+
+
+def modules(ctx: ExecContext) -> list[Module]:
+    store = store_of(ctx)
+    if store is None or ctx.database is not store.db:
+        return []
+    txn = ctx.session.txn
+    return sorted(store.modules(-1 if txn is None else txn.xid), key=lambda module: module.object_id)
+
+
+def schema_id(module: Module) -> int:
+    return _SCHEMA_IDS.get(module.schema_name.casefold(), DBO_SCHEMA_ID)
+
+
+def object_row(module: Module) -> tuple[Any, ...]:
+    """The module's sys.objects columns (the first twelve of sys.procedures)."""
+    return (
+        module.name, module.object_id, None, schema_id(module), 0, module.type.ljust(2), module.type_desc,
+        module.create_date, module.modify_date, False, False, False,
+    )  # fmt: skip
+
+
+def procedure_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for module in modules(ctx):
+        yield (*object_row(module), False, False, False, False)
+
+
+def sql_module_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for module in modules(ctx):
+        recompile = _definition(module).recompile
+        yield (module.object_id, module.definition, True, True, False, True, recompile, False, None, False)
+
+
+def parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for module in modules(ctx):
+        for position, parameter in enumerate(_definition(module).parameters, start=1):
+            sql_type = type_from_sqlglot(parameter.type)
+            shape = ColumnDef(parameter.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
+            type_id, max_length, precision, scale = column_shape(shape)
+            yield (
+                module.object_id, parameter.name, position, type_id, type_id, max_length, precision, scale,
+                parameter.output, False, parameter.default is not None, False, None, 0, False, True,
+            )  # fmt: skip
+
+
+def _definition(module: Module) -> st.CreateProcedure:
+    parsed = parse_batch_cached(module.definition)[0]
+    assert isinstance(parsed, st.CreateProcedure)
+    return parsed
+
+
+# -- sp_helptext -----------------------------------------------------------------------------------------------
+
+HELPTEXT = columns("""
+Text nvarchar(255)
+""")
+
+
+def sp_helptext(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:
+    """``sp_helptext 'name'``: the definition, one row per line (lines longer than 255 characters are split)."""
+    (name,) = bind_arguments("sp_helptext", ("objname",), positional, named)
+    if name is None:
+        raise sql_error(201, "sp_helptext", "@objname")
+    module = find_module(ctx, str(name))
+    if module is None:
+        raise sql_error(15009, str(name), ctx.database.name)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for line in module.definition.splitlines(keepends=True):
+            for start in range(0, max(len(line), 1), 255):
+                yield (line[start : start + 255],)
+
+    emit(ctx, HELPTEXT, rows())
+    return 0
+
+
+VIEWS: tuple[VirtualTable, ...] = (
+    VirtualTable("sys.procedures", SYS_PROCEDURES, procedure_rows),
+    VirtualTable("sys.sql_modules", SYS_SQL_MODULES, sql_module_rows),
+    VirtualTable("sys.parameters", SYS_PARAMETERS, parameter_rows),
+)

@@ -1,0 +1,255 @@
+"""Stored procedures: CREATE / ALTER / DROP PROCEDURE, and running one (arguments, scope, OUTPUT, return status).
+
+Resolution of ``EXEC name`` (SQL Server's order, as far as Quietus has the objects):
+
+| name as written            | looked up                                                                     |
+|----------------------------|-------------------------------------------------------------------------------|
+| ``@var``                   | the name the variable holds, then as below                                    |
+| ``sys.x`` or bare ``x``    | the system procedures first (``sp_who`` ...), then the module ``dbo.x``       |
+| ``schema.x`` (not ``sys``) | the module ``schema.x`` only: a user's ``dbo.sp_kill`` runs instead of the built-in |
+| ``db.schema.x``, ``db..x`` | the same, in database ``db``                                                   |
+
+A call:
+
+1. ``@@NESTLEVEL`` goes up by one; beyond 32, error 217 ends the batch (as SQL Server's does).
+2. Arguments bind to parameters by position, then by name (119 for a positional one after a named one, 8144 for one
+   too many, 8145 for an unknown name, 201 for a parameter with neither an argument nor a default, 8162 for OUTPUT
+   on a parameter that is not); values are converted to the parameter's type as an assignment would.
+3. The body runs in a scope of its own (no caller variables), in the caller's transaction and TRY: an error in the
+   body reaches the caller's CATCH, and a batch-aborting error ends the caller's batch too.
+4. ``RETURN n`` sets the status (0 by default); OUTPUT parameters are copied back to the caller's variables; a
+   transaction count that differs from the one at entry is error 266, as SQL Server reports it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from quietus.engine.access import RowAccess
+from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.errors import SqlError, sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.dialect import parse_batch_cached
+from quietus.sql.dialect import statements as st
+from quietus.sql.modules import DEFAULT_SCHEMA, Module, ModuleStore
+from quietus.sql.types_base import SqlType, type_from_sqlglot, type_of_value
+
+MAX_NEST_LEVEL = 32
+
+
+class Runner(Protocol):
+    """What a call needs from the batch runner that runs the EXEC (sql.batch.BatchRunner)."""
+
+    ctx: ExecContext
+    try_depth: int
+
+    def __init__(self, ctx: ExecContext) -> None: ...
+    def evaluate(self, node: exp.Expression) -> Any: ...
+    def assign(self, name: str, value: Any, source: SqlType | None) -> None: ...
+    def run_block(self, statements: Any) -> None: ...
+
+
+# -- resolution ----------------------------------------------------------------------------------------------
+
+
+def store_of(ctx: ExecContext) -> ModuleStore | None:
+    store: ModuleStore | None = ctx.env.services.get("modules")
+    return store
+
+
+def split_name(name: str) -> tuple[str | None, str | None, str]:
+    """``[db.][schema.]name`` → (database, schema, name); empty parts (``db..p``) are None."""
+    parts = name.split(".")
+    short = parts[-1]
+    schema = parts[-2] or None if len(parts) >= 2 else None
+    database = parts[-3] or None if len(parts) >= 3 else None
+    return database, schema, short
+
+
+def find_module(ctx: ExecContext, name: str) -> Module | None:
+    """The module ``name`` names, if any (see the resolution table)."""
+    database, schema, short = split_name(name)
+    store = store_of(ctx)
+    if store is None or (database is not None and ctx.env.database(database) is not store.db):
+        return None
+    txn = ctx.session.txn
+    return store.find(schema, short, -1 if txn is None else txn.xid)
+
+
+def system_first(name: str) -> bool:
+    """True when a system procedure of this name wins over a module (a bare name or ``sys.name``)."""
+    _, schema, _ = split_name(name)
+    return schema is None or schema.casefold() == "sys"
+
+
+# -- calling -------------------------------------------------------------------------------------------------
+
+
+def call(runner: Runner, module: Module, statement: st.Execute, return_signal: type[Exception]) -> int:
+    """Run ``module`` for ``statement`` (its arguments already in the caller's scope); returns the status."""
+    caller = runner.ctx
+    definition = _parsed(module)
+    nested = ExecContext(caller.session, caller.task, caller.env, caller.sink)
+    nested.nest_level = caller.nest_level + 1
+    if nested.nest_level > MAX_NEST_LEVEL:
+        raise sql_error(217, MAX_NEST_LEVEL)
+    nested.procedure_name = module.name
+    nested.procedure_id = module.object_id
+    body = type(runner)(nested)
+    body.try_depth = runner.try_depth
+    outputs = _bind(runner, body, module, definition, statement)
+    session = caller.session
+    trancount = session.trancount
+    status = 0
+    try:
+        body.run_block(definition.body)
+    except return_signal as returned:
+        value = getattr(returned, "value", None)
+        status = 0 if value is None else int(value)
+    for variable, parameter in outputs:
+        runner.assign(variable, nested.variables.get(parameter.casefold()), nested.variable_types[parameter.casefold()])
+    if session.trancount != trancount:
+        raise sql_error(266, trancount, session.trancount)
+    return status
+
+
+def _parsed(module: Module) -> st.CreateProcedure:
+    statements = parse_batch_cached(module.definition)
+    definition = statements[0]
+    assert isinstance(definition, st.CreateProcedure), "a stored definition is a CREATE PROCEDURE"
+    return definition
+
+
+def _bind(
+    runner: Runner, body: Runner, module: Module, definition: st.CreateProcedure, statement: st.Execute
+) -> list[tuple[str, str]]:
+    """Bind the call's arguments into the body's scope; returns (caller variable, parameter) pairs for OUTPUT."""
+    parameters = definition.parameters
+    by_name = {parameter.name.casefold(): parameter for parameter in parameters}
+    supplied: dict[str, st.Argument] = {}
+    named_seen = False
+    for position, argument in enumerate(statement.arguments, start=1):
+        if argument.name is None:
+            if named_seen:
+                raise sql_error(119, position)
+            if position > len(parameters):
+                raise sql_error(8144, module.name)
+            supplied[parameters[position - 1].name.casefold()] = argument
+        else:
+            named_seen = True
+            key = argument.name.casefold()
+            if key not in by_name:
+                raise sql_error(8145, argument.name, module.name)
+            supplied[key] = argument
+    nested = body.ctx
+    outputs: list[tuple[str, str]] = []
+    for parameter in parameters:
+        key = parameter.name.casefold()
+        declared = type_from_sqlglot(parameter.type)
+        given = supplied.get(key)
+        if given is not None and given.output:
+            if not parameter.output:
+                raise sql_error(8162, parameter.name)
+            if isinstance(given.value, exp.Parameter):
+                outputs.append(("@" + given.value.name, parameter.name))
+        if given is not None and given.value is not None:
+            value = runner.evaluate(given.value)
+        elif parameter.default is not None:
+            value = body.evaluate(parameter.default)
+        else:
+            raise sql_error(201, module.name, parameter.name)
+        nested.variable_types[key] = declared
+        nested.variables[key] = None
+        body.assign(parameter.name, value, None if value is None else type_of_value(value))
+    return outputs
+
+
+# -- DDL -----------------------------------------------------------------------------------------------------
+
+
+def create_procedure(ctx: ExecContext, statement: st.CreateProcedure) -> None:
+    store = _store(ctx)
+    schema = statement.schema or DEFAULT_SCHEMA
+    if schema.casefold() == "sys":
+        raise sql_error(2760, schema)
+
+    def work(access: RowAccess) -> None:
+        store.lock(access)
+        existing = store.find(schema, statement.name, access.txn.xid)
+        now = datetime.datetime.now()
+        if statement.mode == "ALTER" and existing is None:
+            raise sql_error(208, statement.name)
+        if statement.mode == "CREATE" and existing is not None:
+            raise sql_error(2714, f"{existing.schema_name}.{existing.name}" if statement.schema else existing.name)
+        if existing is None:
+            if store.db.table_by_name(statement.name) is not None:
+                raise sql_error(2714, statement.name)
+            module = Module(store.db.allocate_object_id(), schema, statement.name, "P", statement.text, now, now)
+            store.insert(access, module)
+        else:
+            changed = Module(
+                existing.object_id, existing.schema_name, existing.name, "P", statement.text, existing.create_date, now
+            )
+            store.replace(access, existing, changed)
+
+    in_catalog_transaction(ctx, store, work)
+
+
+def drop_procedure(ctx: ExecContext, statement: st.DropProcedure) -> None:
+    store = _store(ctx)
+
+    def work(access: RowAccess) -> None:
+        store.lock(access)
+        for name in statement.names:
+            _, schema, short = split_name(name)
+            module = store.find(schema, short, access.txn.xid)
+            if module is None:
+                if statement.if_exists:
+                    continue
+                raise sql_error(3701, "procedure", name)
+            store.delete(access, module)
+
+    in_catalog_transaction(ctx, store, work)
+
+
+def _store(ctx: ExecContext) -> ModuleStore:
+    store = store_of(ctx)
+    if store is None or ctx.database is not store.db:
+        # Only master holds modules today; Quietus has no other database a session can be in.
+        raise sql_error(2812, ctx.database.name)
+    return store
+
+
+def in_catalog_transaction(ctx: ExecContext, store: ModuleStore, work: Callable[[RowAccess], None]) -> None:
+    """Run ``work`` in the session's transaction (joined) or one of its own, committed at the end; a failure
+    leaves nothing behind (the statement's changes are undone; the session's transaction stays)."""
+    session = ctx.session
+    db = store.db
+    if session.doomed:
+        raise sql_error(3930)
+    own: Transaction | None = None
+    txn = session.txn
+    if txn is None:
+        own = txn = db.begin(session.session_id, Isolation.READ_COMMITTED, explicit=False)
+    access = RowAccess(db, ctx.task, txn, session.lock_timeout_ms, txn.snapshot_seq)
+    mark = len(txn.undo)
+    try:
+        work(access)
+    except BaseException as error:
+        if own is not None:
+            db.rollback(ctx.task, own)
+        elif not (isinstance(error, SqlError) and error.number == 1205):
+            db.undo_to(ctx.task, txn, mark)
+        raise
+    if own is not None:
+        db.commit(ctx.task, own)
+
+
+HANDLERS: dict[type, Callable[[ExecContext, Any], None]] = {
+    st.CreateProcedure: create_procedure,
+    st.DropProcedure: drop_procedure,
+}
