@@ -399,12 +399,15 @@ class BatchRunner:
         return compile_expression(node, planner.scope([], None))
 
     def evaluate(self, node: exp.Expr) -> Any:
+        # compiled inside the reads too: planning a subquery reads the statement transaction's isolation
         return self._with_reads(lambda: self.compile(node).fn((), self.ctx))
 
     def condition(self, node: exp.Expr) -> bool:
-        planner = Planner(self.ctx)
-        predicate = compile_predicate(node, planner.scope([], None))
-        return self._with_reads(lambda: predicate.fn((), self.ctx)) is True
+        def evaluate() -> Any:
+            predicate = compile_predicate(node, Planner(self.ctx).scope([], None))
+            return predicate.fn((), self.ctx)
+
+        return self._with_reads(evaluate) is True
 
     def _with_reads(self, action: Any) -> Any:
         """Evaluate something that may read tables (a subquery in IF/SET): give it a statement transaction."""

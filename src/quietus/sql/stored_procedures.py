@@ -19,6 +19,8 @@ A call:
    body reaches the caller's CATCH, and a batch-aborting error ends the caller's batch too.
 4. ``RETURN n`` sets the status (0 by default); OUTPUT parameters are copied back to the caller's variables; a
    transaction count that differs from the one at entry is error 266, as SQL Server reports it.
+5. SET options changed in the body (NOCOUNT, ANSI_NULLS, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
+   procedure returns, however it returns.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ from quietus.sql.modules import DEFAULT_SCHEMA, Module, ModuleStore
 from quietus.sql.types_base import SqlType, type_from_sqlglot, type_of_value
 
 MAX_NEST_LEVEL = 32
+# What SET changes inside a procedure and SQL Server puts back when it returns (with ``options``, the ON/OFF ones).
+SCOPED_SETTINGS = (
+    "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language", "date_format",
+    "date_first",
+)  # fmt: skip
 
 
 class Runner(Protocol):
@@ -104,12 +111,17 @@ def call(runner: Runner, module: Module, statement: st.Execute, return_signal: t
     outputs = _bind(runner, body, module, definition, statement)
     session = caller.session
     trancount = session.trancount
+    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
+    settings["options"] = dict(session.options)
     status = 0
     try:
         body.run_block(definition.body)
     except return_signal as returned:
         value = getattr(returned, "value", None)
         status = 0 if value is None else int(value)
+    finally:
+        for name, value in settings.items():
+            setattr(session, name, value)
     for variable, parameter in outputs:
         runner.assign(variable, nested.variables.get(parameter.casefold()), nested.variable_types[parameter.casefold()])
     if session.trancount != trancount:
