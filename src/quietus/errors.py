@@ -75,6 +75,10 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8162, 16, "The formal parameter \"%.*ls\" was not declared as an OUTPUT parameter, but the actual parameter "
                "passed in requested output."),
     (2760, 16, "The specified schema name \"%.*ls\" either does not exist or you do not have permission to use it."),
+    (2702, 16, "Database '%.*ls' does not exist."),
+    (1038, 15, "An object or column name is missing or empty. For SELECT INTO statements, verify each column has a "
+               "name. For other statements, look for empty alias names. Aliases defined as \"\" or [] are not "
+               "allowed. Change the alias to a valid name."),
     (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),

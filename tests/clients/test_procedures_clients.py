@@ -57,3 +57,27 @@ def test_procedures_through_pytds_and_across_a_restart(tmp_path: Path) -> None:
         assert cur.fetchall() == [("broken",), ("take",)]
         cur.callproc("take", ("apple",))  # none left: the durable body answers 50
         assert cur.get_proc_return_status() == 50
+
+
+def test_temp_tables_over_tds_are_private_and_end_with_the_connection(tmp_path: Path) -> None:
+    with running_server(tmp_path / "data") as server:
+        owner = connect(server)
+        with owner.cursor() as cur:
+            cur.execute("SELECT 1 AS a INTO #mine")
+            cur.execute("SELECT @@SPID")
+            spid = cur.fetchall()[0][0]
+        with connect(server) as other, other.cursor() as cur:
+            with pytest.raises(pytds.Error) as failure:
+                cur.execute("SELECT * FROM #mine")
+            assert failure.value.number == 208
+        owner.close()
+        server.wait_for(lambda: server.instance.registry.get(spid) is None, "the owner to be gone")
+
+        def no_temp_tables() -> bool:
+            master = server.instance.env.databases["master"]
+            return not any(table.name.startswith("#") for table in master.tables.values())
+
+        server.wait_for(no_temp_tables, "the owner's #mine to be dropped")
+        with connect(server) as reused, reused.cursor() as cur:  # takes the freed id
+            cur.execute("SELECT @@SPID, OBJECT_ID('tempdb..#mine')")
+            assert cur.fetchall() == [(spid, None)]

@@ -18,6 +18,7 @@ from quietus.engine.database import Database
 from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
+from quietus.sql.temp_tables import is_temporary_name
 
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 DBO_SCHEMA_ID = 1
@@ -103,9 +104,14 @@ is_schema_published bit
 
 
 def _tables(ctx: ExecContext) -> list[Any]:
-    """User tables: the engine's own tables in schema sys (the security catalog) are not objects users see."""
+    """User tables: the engine's own tables in schema sys (the security catalog) are not objects users see, and
+    temporary tables belong to tempdb."""
     database: Database = ctx.database
-    tables = [table for table in database.tables.values() if table.definition.schema_name != "sys"]
+    tables = [
+        table
+        for table in database.tables.values()
+        if table.definition.schema_name != "sys" and not is_temporary_name(table.name)
+    ]
     return sorted(tables, key=lambda t: t.object_id)
 
 

@@ -7,6 +7,7 @@ while the instance starts, after its environment exists.
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from quietus.admin import (
@@ -24,7 +25,7 @@ from quietus.admin import (
 from quietus.admin.kill import kill_history
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
-from quietus.sql import stored_procedures
+from quietus.sql import stored_procedures, temp_tables
 from quietus.sql.environment import Environment, Procedure, VirtualTable
 from quietus.sql.modules import ModuleStore
 
@@ -46,6 +47,7 @@ PROCEDURES: dict[str, Procedure] = {
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
 # request waits, and the log writer is the WAL's thread.  SQL Server lists both as system sessions.
 CONCEPTUAL_SYSTEM_SESSIONS = ("LOCK MONITOR", "LOG WRITER")
+log = logging.getLogger("quietus.admin")
 
 
 class Host(Protocol):
@@ -71,6 +73,9 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(kill_statement.HANDLERS)
     env.statement_handlers.update(stored_procedures.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
+    leftovers = temp_tables.drop_leftovers(env.databases["master"])
+    if leftovers:
+        log.info("dropped %d temporary tables left by the previous run", leftovers)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

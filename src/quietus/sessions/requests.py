@@ -15,6 +15,7 @@ from typing import Any
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.sessions.session import Session, SessionStatus
+from quietus.sql import temp_tables
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
@@ -84,13 +85,14 @@ _ENDING = "ending"  # session.attachments key: the rollback of a session being e
 
 
 async def end_session(session: Session, env: Environment) -> None:
-    """The connection is gone (closed, killed, lost): roll back what it left open, in a task of its own.
+    """The connection is gone (closed, killed, lost): roll back what it left open and drop its temporary tables, in
+    a task of its own.
 
     Single-flight: a second caller while the rollback runs (a kill's closing task and the connection's own close,
     a RESETCONNECTION) waits for the same rollback instead of undoing the same transaction twice."""
     ending: asyncio.Future[None] | None = session.attachments.get(_ENDING)
     if ending is None:
-        if session.txn is None:
+        if session.txn is None and not session.temp_tables and not env.services.get(temp_tables.GLOBAL_OWNERS):
             return
         ending = asyncio.ensure_future(_roll_back(session, env))
         session.attachments[_ENDING] = ending
@@ -104,14 +106,16 @@ async def _roll_back(session: Session, env: Environment) -> None:
 
     def rollback() -> None:
         txn = session.txn
-        if txn is None:
-            return
         database = env.database(session.database)
+        if txn is not None:
+            if database is not None:
+                with task.noninterruptible():
+                    database.rollback(task, txn)
+            session.txn = None
+            session.trancount = 0
         if database is not None:
             with task.noninterruptible():
-                database.rollback(task, txn)
-        session.txn = None
-        session.trancount = 0
+                temp_tables.drop_session_tables(task, database, session, env.services.get(temp_tables.GLOBAL_OWNERS))
 
     await task.run(rollback)
 

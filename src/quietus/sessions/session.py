@@ -175,6 +175,8 @@ class Session:
     identity: Any = None  # @@IDENTITY
     scope_identity: Any = None
     catch_stack: list[ErrorState] = field(default_factory=list)
+    # #temp tables: name (casefolded, without #) -> stack of (nesting level that made it, stored name)
+    temp_tables: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     kill_reason: InterruptReason | None = None
     connection: ConnectionInfo | None = None  # None for embedded and system sessions
     # What the server layer attaches (audit hooks, the transport); the engine never reads it.

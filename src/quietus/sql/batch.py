@@ -40,7 +40,7 @@ from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState
-from quietus.sql import ddl, dml, stored_procedures
+from quietus.sql import ddl, dml, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -318,6 +318,7 @@ class BatchRunner:
             ctx.txn.isolation,
             database.options.read_committed_snapshot,
             frozenset(ctx.variable_types.items()),
+            temp_tables.plan_key(self.session),
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
@@ -325,6 +326,9 @@ class BatchRunner:
             planned = Planner(ctx).plan_query(node)
             cache.put(key, node, planned)
         limit = self.session.rowcount_limit
+        into = node.args.get("into")
+        if into is not None:
+            return ddl.select_into(ctx, into.this, planned.columns, planned.plan.rows(ctx, ()), limit)
         if planned.assignments is not None:
             count = 0
             for values in planned.plan.rows(ctx, ()):
@@ -631,9 +635,9 @@ class BatchRunner:
             session.date_first = int(value)
         elif name == "IDENTITY_INSERT":
             assert statement.target is not None
-            table = self.ctx.database.table_by_name(statement.target.name)
+            table = temp_tables.find_table(self.ctx, statement.target)
             if table is None:
-                raise sql_error(208, statement.target.name)
+                raise sql_error(208, temp_tables.written_name(statement.target))
             session.identity_insert = table.name if str(value).upper() == "ON" else None
         else:
             raise sql_error(195, name, "SET option")

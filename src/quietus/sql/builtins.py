@@ -40,6 +40,7 @@ from quietus.sql.builtins_core import (
 from quietus.sql.builtins_dates import DATE_FUNCTIONS
 from quietus.sql.builtins_format import FORMAT_FUNCTIONS, format_raiserror
 from quietus.sql.collation import patindex
+from quietus.sql.temp_tables import TEMPDB, stored_name_of
 from quietus.sql.types_base import (
     CHAR,
     DECIMAL,
@@ -536,13 +537,18 @@ def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | Non
     """OBJECT_ID('[db.][schema.]name' [, type]): user tables (U) and stored procedures (P) of the named (or current)
     database; NULL otherwise."""
     parts = [part.strip("[]\"") for part in name.split(".")]
-    database = _database_of(ctx, parts[-3] if len(parts) >= 3 else None)
+    database_name = parts[-3] if len(parts) >= 3 and parts[-3] else None
+    temporary = parts[-1].startswith("#")
+    if temporary and database_name is not None and database_name.casefold() == TEMPDB:
+        database_name = None  # temporary tables live in the session's database, which answers as tempdb
+    database = _database_of(ctx, database_name)
     schema = parts[-2] if len(parts) >= 2 and parts[-2] else None
     if database is None:
         return None
     kind = "" if object_type is None else object_type.strip().upper()
     if kind in ("U", "") and (schema is None or schema.casefold() == "dbo"):
-        table = database.table_by_name(parts[-1])
+        stored = stored_name_of(ctx, parts[-1]) if temporary else parts[-1]
+        table = database.table_by_name(stored) if stored else None
         if table is not None:
             return int(table.object_id)
     store = _modules_of(ctx, database)

@@ -7,6 +7,7 @@ system names (``PK__t__0000041A``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -19,6 +20,7 @@ from quietus.engine.storage.keys import key_function
 from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
+from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
 from quietus.sql.types_base import type_from_sqlglot
@@ -215,9 +217,7 @@ def _position_in(names: list[str], name: str) -> int:
 def create_table(ctx: ExecContext, node: exp.Create) -> None:
     db = ctx.database
     schema = node.this
-    name = _table_name(schema)
-    if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None:
-        raise sql_error(2714, name)
+    name = temp_tables.name_for_create(ctx, schema.this if isinstance(schema, exp.Schema) else schema)
     builder = _TableBuilder(db, name, db.allocate_object_id())
     deferred: list[exp.Constraint] = []
     for item in schema.expressions:
@@ -237,11 +237,11 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
 def drop_table(ctx: ExecContext, node: exp.Drop) -> None:
     db = ctx.database
     for target in node.args.get("tables") or []:
-        table = db.table_by_name(target.name)
+        table = temp_tables.find_table(ctx, target)
         if table is None:
             if node.args.get("exists"):
                 continue
-            raise sql_error(3701, "table", target.name)
+            raise sql_error(3701, "table", temp_tables.written_name(target))
         for other in db.tables.values():
             if other is not table and any(
                 fk.referenced_object_id == table.object_id for fk in other.definition.foreign_keys
@@ -254,9 +254,9 @@ def drop_table(ctx: ExecContext, node: exp.Drop) -> None:
 def create_index(ctx: ExecContext, node: exp.Create) -> None:
     db = ctx.database
     index = node.this
-    table = db.table_by_name(index.args["table"].name)
+    table = temp_tables.find_table(ctx, index.args["table"])
     if table is None:
-        raise sql_error(1088, index.args["table"].name)
+        raise sql_error(1088, temp_tables.written_name(index.args["table"]))
     name = index.name
     if any(i.name.casefold() == name.casefold() for i in table.definition.indexes):
         raise sql_error(1913, name, table.name)
@@ -319,9 +319,9 @@ def _replace(struct: _Struct, **changes: Any) -> _Struct:
 
 def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
     db = ctx.database
-    table = db.table_by_name(node.this.name)
+    table = temp_tables.find_table(ctx, node.this)
     if table is None:
-        raise sql_error(4902, node.this.name)
+        raise sql_error(4902, temp_tables.written_name(node.this))
     _lock_schema(ctx, table)
     builder = _TableBuilder(db, table.name, table.object_id, table.definition)
     added: list[ColumnDef] = []
@@ -380,12 +380,44 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
 
 
 def truncate_table(ctx: ExecContext, node: exp.TruncateTable) -> None:
-    db = ctx.database
     for target in node.expressions:
-        table = db.table_by_name(target.name)
+        table = temp_tables.find_table(ctx, target)
         if table is None:
-            raise sql_error(4701, target.name)
+            raise sql_error(4701, temp_tables.written_name(target))
         _lock_schema(ctx, table)
         access = ctx.row_access()
         for row_key, _values in list(access.scan(table, _read_committed())):
             access.delete(table, row_key)
+
+
+def select_into(
+    ctx: ExecContext, target: exp.Expr, columns: Sequence[Any], rows: Iterable[tuple[Any, ...]], limit: int
+) -> int:
+    """SELECT ... INTO t: a new heap table with the select list's names, types and nullability, filled with its
+    rows in the statement's transaction (2714 if t exists; 1038 for a column without a name)."""
+    db = ctx.database
+    table_node = target if isinstance(target, exp.Table) else exp.to_table(target.name)
+    name = temp_tables.name_for_create(ctx, table_node)
+    seen: set[str] = set()
+    definitions = []
+    for column in columns:
+        if not column.name:
+            raise sql_error(1038)
+        if column.name.casefold() in seen:
+            raise sql_error(2705, column.name, temp_tables.written_name(table_node))
+        seen.add(column.name.casefold())
+        sql_type = column.type
+        definitions.append(
+            ColumnDef(column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale, column.nullable)
+        )
+    table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))
+    _lock_schema(ctx, table)
+    access = ctx.row_access()
+    count = 0
+    for row in rows:
+        ctx.task.tick()
+        access.insert(table, tuple(row))
+        count += 1
+        if limit and count >= limit:
+            break
+    return count

@@ -24,6 +24,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
+from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner, TargetInfo, column_type
@@ -158,9 +159,10 @@ def _referenced_row_exists(ctx: ExecContext, parent: Table, columns: tuple[int, 
 
 def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
     table_node = node.this if isinstance(node, exp.Schema) else node
-    table = ctx.database.table_by_name(table_node.name)
+    assert isinstance(table_node, exp.Table)
+    table = temp_tables.find_table(ctx, table_node)
     if table is None:
-        raise sql_error(208, table_node.name)
+        raise sql_error(208, temp_tables.written_name(table_node))
     return table
 
 
@@ -333,13 +335,13 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
                 and table_node.alias
                 and table_node.alias.casefold() == name.casefold()
             ):
-                table = ctx.database.table_by_name(table_node.name)
+                table = temp_tables.find_table(ctx, table_node)
                 if table is None:
-                    raise sql_error(208, table_node.name)
+                    raise sql_error(208, temp_tables.written_name(table_node))
                 return table, table_node.alias
-    table = ctx.database.table_by_name(name)
+    table = temp_tables.find_table(ctx, node.this) if isinstance(node.this, exp.Table) else None
     if table is None:
-        raise sql_error(208, name)
+        raise sql_error(208, temp_tables.written_name(node.this) if isinstance(node.this, exp.Table) else name)
     return table, node.this.alias_or_name
 
 

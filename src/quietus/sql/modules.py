@@ -31,7 +31,7 @@ from quietus.engine.locks import LockMode
 from quietus.engine.scheduler import Task
 from quietus.engine.storage.schema import ColumnDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
-from quietus.engine.txn.transaction import Isolation
+from quietus.engine.txn.transaction import Isolation, Transaction
 
 log = logging.getLogger("quietus.sql")
 
@@ -103,21 +103,9 @@ class ModuleStore:
         for table in db.tables.values():
             if table.definition.schema_name == "sys" and table.name.casefold() == TABLE_NAME:
                 return cls(db, table)
-        loop = asyncio.get_running_loop()
-        task = Task(loop)
         txn = db.begin(0, Isolation.READ_COMMITTED, explicit=False)
         store = cls(db, db.create_table(txn, _definition(db.allocate_object_id())))
-        if db.wal is None:
-            db.commit(task, txn)
-            return store
-
-        async def commit() -> None:
-            try:
-                await task.run(db.commit, task, txn)
-            except Exception:
-                log.exception("the module catalog of %s could not be committed", db.name)
-
-        store.created = loop.create_task(commit())
+        store.created = commit_system_transaction(db, txn, "the module catalog")
         return store
 
     # -- reads -----------------------------------------------------------------------------------------------
@@ -155,3 +143,22 @@ class ModuleStore:
 
     def delete(self, access: RowAccess, module: Module) -> None:
         access.delete(self.table, self.table.new_row_key(module.values()))
+
+
+def commit_system_transaction(db: Database, txn: Transaction, what: str) -> asyncio.Task[None] | None:
+    """Commit a catalog change made at start, outside any request: at once in memory; else in a task of its own
+    (waiting for the log needs one), returned so a caller may await it.  Nothing can wait on what it changed before
+    it commits, because no session exists yet."""
+    loop = asyncio.get_running_loop()
+    task = Task(loop)
+    if db.wal is None:
+        db.commit(task, txn)
+        return None
+
+    async def commit() -> None:
+        try:
+            await task.run(db.commit, task, txn)
+        except Exception:
+            log.exception("%s of %s could not be committed", what, db.name)
+
+    return loop.create_task(commit())

@@ -22,6 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
+from quietus.sql import temp_tables
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
@@ -366,21 +367,19 @@ class Planner:
         if isinstance(source, exp.Table):
             name = source.name
             alias = source.alias or name
-            parts = [p for p in (source.args.get("catalog"), source.args.get("db")) if p is not None]
-            qualified = ".".join([p.name for p in parts] + [name]).casefold()
-            if not parts and name.casefold() in self.ctes:
+            parts = [_part(p) for p in (source.args.get("catalog"), source.args.get("db")) if p is not None]
+            qualified = ".".join([*parts, name]).casefold()
+            if not parts and name.casefold() in self.ctes and not temp_tables.is_local(source):
                 return self._derived(self.ctes[name.casefold()], alias, outer)
             view = self.ctx.env.virtual_table(qualified) or (
-                self.ctx.env.virtual_table("sys." + name.casefold())
-                if parts and parts[-1].name.lower() == "sys"
-                else None
+                self.ctx.env.virtual_table("sys." + name.casefold()) if parts and parts[-1].lower() == "sys" else None
             )
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
-            table = self.ctx.database.table_by_name(name)
-            if table is None or (parts and parts[-1].name.casefold() not in ("dbo", "")):
-                raise sql_error(208, ".".join([p.name for p in parts] + [name]))
+            table = temp_tables.find_table(self.ctx, source)
+            if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
+                raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
             hints = _hints(source)
             for_write = (
                 target is not None
@@ -644,3 +643,8 @@ def _hints(table: exp.Table) -> frozenset[str]:
         for item in hint.expressions:
             names.add(item.name.upper() if hasattr(item, "name") else str(item).upper())
     return frozenset(names)
+
+
+def _part(part: exp.Expr | str) -> str:
+    """A qualifier of a table name (database or schema), whether sqlglot gave a node or a bare string."""
+    return part if isinstance(part, str) else part.name

@@ -20,7 +20,7 @@ A call:
 4. ``RETURN n`` sets the status (0 by default); OUTPUT parameters are copied back to the caller's variables; a
    transaction count that differs from the one at entry is error 266, as SQL Server reports it.
 5. SET options changed in the body (NOCOUNT, ANSI_NULLS, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
-   procedure returns, however it returns.
+   procedure returns, however it returns, and the ``#`` tables it made are dropped.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqlglot import exp
 from quietus.engine.access import RowAccess
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
+from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
@@ -122,6 +123,7 @@ def call(runner: Runner, module: Module, statement: st.Execute, return_signal: t
     finally:
         for name, value in settings.items():
             setattr(session, name, value)
+        temp_tables.drop_scope(nested, nested.nest_level)
     for variable, parameter in outputs:
         runner.assign(variable, nested.variables.get(parameter.casefold()), nested.variable_types[parameter.casefold()])
     if session.trancount != trancount:

@@ -1,0 +1,192 @@
+"""Temporary tables: ``#t`` private to its session and procedure scope, ``##t`` global; and name resolution.
+
+Quietus has one database a session can be in, and a transaction belongs to one database, so temporary tables live
+in that database (``tempdb`` is accepted as their database's name: ``tempdb..#t``, ``OBJECT_ID('tempdb..#t')``)
+under names no user can type, as SQL Server stores them in tempdb:
+
+| written | stored as                                          | seen by                                           |
+|---------|----------------------------------------------------|---------------------------------------------------|
+| ``#t``  | ``#t`` + ``_`` padding + 12 hex digits (128 chars) | its session, at the level that made it and deeper |
+| ``##t`` | ``##t``                                            | every session                                     |
+
+Lifetime (SQL Server's):
+
+1. ``#t`` made in a stored procedure is dropped when the procedure returns; made in a batch, when the session ends
+   (a dropped connection, a kill, a reset). A rolled-back CREATE leaves nothing, and the name is free again.
+2. ``##t`` is dropped when the session that made it ends.
+3. A start after a crash drops every temporary table left in the catalog.
+
+``Session.temp_tables`` maps each name to a stack of (nesting level, stored name): an inner procedure may make its
+own ``#t`` while its caller has one, and then sees its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from quietus.engine.access import RowAccess
+from quietus.engine.database import Database
+from quietus.engine.locks import LockMode
+from quietus.engine.scheduler import Task
+from quietus.engine.storage.table import Table
+from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.errors import SqlError, sql_error
+from quietus.sessions.session import Session
+from quietus.sql.context import ExecContext
+from quietus.sql.modules import commit_system_transaction
+
+TEMPDB = "tempdb"
+STORED_NAME_LENGTH = 128
+_unique = itertools.count(1)
+GLOBAL_OWNERS = "global temporary tables"  # env.services key: stored name -> the session id that made it
+
+
+def is_local(node: exp.Table) -> bool:
+    identifier = node.this
+    return isinstance(identifier, exp.Identifier) and bool(identifier.args.get("temporary")) and not is_global(node)
+
+
+def is_global(node: exp.Table) -> bool:
+    return bool(node.this.args.get("global_")) if isinstance(node.this, exp.Identifier) else False
+
+
+def written_name(node: exp.Table) -> str:
+    """The name as the user wrote it (``#t``, ``##t``, ``t``): what error messages quote."""
+    prefix = "##" if is_global(node) else "#" if is_local(node) else ""
+    return prefix + node.name
+
+
+def stored_name(ctx: ExecContext, node: exp.Table) -> str:
+    """The catalog name ``node`` refers to now ("" for a ``#t`` this session does not have)."""
+    if is_global(node):
+        return "##" + node.name
+    if not is_local(node):
+        return node.name
+    stack = ctx.session.temp_tables.get(node.name.casefold())
+    db = ctx.database
+    while stack:
+        _level, stored = stack[-1]
+        if db.table_by_name(stored) is not None:
+            return stored
+        stack.pop()  # its creating transaction rolled back: the name is free again
+    return ""
+
+
+def stored_name_of(ctx: ExecContext, written: str) -> str:
+    """``stored_name`` for a name given as text (OBJECT_ID's argument): ``#t``, ``##t`` or ``t``."""
+    if written.startswith("##"):
+        return written
+    if written.startswith("#"):
+        identifier = exp.Identifier(this=written[1:], temporary=True)
+        return stored_name(ctx, exp.Table(this=identifier))
+    return written
+
+
+def plan_key(session: Session) -> tuple[tuple[str, str], ...]:
+    """What a cached plan must also be keyed by: which tables this session's ``#`` names stand for now (plans are
+    shared by text across sessions, and ``#t`` is a different table in each)."""
+    if not session.temp_tables:
+        return ()
+    return tuple((name, stack[-1][1]) for name, stack in session.temp_tables.items() if stack)
+
+
+def find_table(ctx: ExecContext, node: exp.Table) -> Table | None:
+    name = stored_name(ctx, node)
+    return ctx.database.table_by_name(name) if name else None
+
+
+def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
+    """The stored name a CREATE TABLE / SELECT INTO of ``node`` makes (registering a ``#t`` with the session);
+    2714 when that name is taken at this level."""
+    db = ctx.database
+    if not is_local(node):
+        name = stored_name(ctx, node)
+        if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None:
+            raise sql_error(2714, written_name(node))
+        if is_global(node):
+            ctx.env.services.setdefault(GLOBAL_OWNERS, {})[name.casefold()] = ctx.session.session_id
+        return name
+    key = node.name.casefold()
+    stack = ctx.session.temp_tables.setdefault(key, [])
+    current = stored_name(ctx, node)
+    if current and stack and stack[-1][0] == ctx.nest_level:
+        raise sql_error(2714, written_name(node))
+    suffix = f"{next(_unique):012X}"
+    stem = "#" + node.name
+    stored = stem + "_" * max(1, STORED_NAME_LENGTH - len(stem) - len(suffix)) + suffix
+    stack.append((ctx.nest_level, stored))
+    return stored
+
+
+def is_temporary_name(name: str) -> bool:
+    return name.startswith("#")
+
+
+# -- dropping ----------------------------------------------------------------------------------------------
+
+
+def drop_scope(ctx: ExecContext, level: int) -> None:
+    """A procedure at nesting ``level`` returned: drop the ``#`` tables it made, in the session's transaction."""
+    doomed = _take(ctx.session, lambda made_at: made_at >= level)
+    if doomed:
+        _drop_in(ctx.task, ctx.database, ctx.session, doomed)
+
+
+def drop_session_tables(task: Task, db: Database, session: Session, globals_: dict[str, int] | None) -> None:
+    """The session ended (its transaction already rolled back): drop its ``#`` tables and the ``##`` it made."""
+    doomed = _take(session, lambda made_at: True)
+    if globals_:
+        for name, owner in list(globals_.items()):
+            if owner == session.session_id:
+                del globals_[name]
+                doomed.append(name)
+    if doomed:
+        _drop_in(task, db, session, doomed, own_transaction=True)
+
+
+def drop_leftovers(db: Database) -> int:
+    """At start, before any session: drop the temporary tables a crash left in the catalog; returns how many."""
+    tables = [table for table in db.tables.values() if is_temporary_name(table.name)]
+    if tables:
+        txn = db.begin(0, Isolation.READ_COMMITTED, explicit=False)
+        for table in tables:
+            db.drop_table(txn, table)
+        commit_system_transaction(db, txn, "the drop of leftover temporary tables")
+    return len(tables)
+
+
+def _take(session: Session, chosen: Callable[[int], bool]) -> list[str]:
+    taken: list[str] = []
+    for key, stack in list(session.temp_tables.items()):
+        keep = [(level, stored) for level, stored in stack if not chosen(level)]
+        taken.extend(stored for level, stored in stack if chosen(level))
+        if keep:
+            session.temp_tables[key] = keep
+        else:
+            del session.temp_tables[key]
+    return taken
+
+
+def _drop_in(task: Task, db: Database, session: Session, names: list[str], own_transaction: bool = False) -> None:
+    own: Transaction | None = None
+    txn = None if own_transaction else session.txn
+    if txn is None:
+        own = txn = db.begin(session.session_id, Isolation.READ_COMMITTED, explicit=False)
+    access = RowAccess(db, task, txn)
+    try:
+        for name in names:
+            table = db.table_by_name(name)
+            if table is not None:
+                access.lock_object(table, LockMode.SCH_M)
+                db.drop_table(txn, table)
+    except BaseException as error:
+        if own is not None:
+            db.rollback(task, own)
+        if isinstance(error, SqlError):
+            return  # a table someone else still holds (a ##t in use) stays; nothing else to undo
+        raise
+    if own is not None:
+        db.commit(task, own)

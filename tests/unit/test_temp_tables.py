@@ -1,0 +1,144 @@
+"""Temporary tables and SELECT INTO: #t private to a session and a procedure scope, ##t shared, both dropped with
+their session; tempdb..#t and OBJECT_ID('tempdb..#t'); leftovers of a crash dropped at the next start."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import quietus
+from quietus.dbapi import Connection
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def first(data: Path) -> Iterator[Connection]:
+    with quietus.connect(data, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def second(data: Path, first: Connection) -> Iterator[Connection]:
+    with quietus.connect(data, autocommit=True) as connection:
+        yield connection
+
+
+def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+    sink = conn.run(sql)
+    errors = [m for m in sink.messages if m.is_error]
+    assert not errors, errors
+    return sink.result_sets[-1].rows if sink.result_sets else []
+
+
+def error(conn: Connection, sql: str) -> tuple[int, str]:
+    first = next(m for m in conn.run(sql).messages if m.is_error)
+    return first.number, first.text
+
+
+def stored_tables(conn: Connection) -> list[str]:
+    """Every table name in the engine's catalog, temporary ones included (read on the engine thread)."""
+
+    async def read() -> list[str]:
+        master = conn._engine.instance.env.databases["master"]
+        return sorted(table.name for table in master.tables.values() if table.definition.schema_name != "sys")
+
+    return conn._engine.thread.call(read())
+
+
+def test_a_local_temp_table_is_private_to_its_session(first: Connection, second: Connection) -> None:
+    rows(first, "CREATE TABLE #t (a INT); INSERT INTO #t VALUES (5)")
+    assert error(second, "SELECT * FROM #t") == (208, "Invalid object name '#t'.")
+    rows(second, "CREATE TABLE #t (z INT); INSERT INTO #t VALUES (7)")  # its own, no 2714
+    assert rows(first, "SELECT * FROM #t") == [(5,)]
+    assert rows(second, "SELECT * FROM #t") == [(7,)]
+    assert error(first, "CREATE TABLE #t (a INT)") == (2714, "There is already an object named '#t' in the database.")
+    assert rows(first, "SELECT name FROM sys.tables") == []  # they belong to tempdb, not to master
+
+
+def test_tempdb_names_and_object_id(first: Connection) -> None:
+    rows(first, "CREATE TABLE #t (a INT); INSERT INTO #t VALUES (1)")
+    assert rows(first, "SELECT a FROM tempdb..#t") == [(1,)]
+    assert rows(first, "SELECT a FROM tempdb.dbo.#t") == [(1,)]
+    found = rows(first, "SELECT OBJECT_ID('tempdb..#t'), OBJECT_ID('#t'), OBJECT_ID('tempdb..#none')")[0]
+    assert found[0] is not None and found[0] == found[1] and found[2] is None
+    assert rows(first, "IF OBJECT_ID('tempdb..#t') IS NOT NULL DROP TABLE #t; SELECT OBJECT_ID('tempdb..#t')") == [
+        (None,)
+    ]
+    assert error(first, "SELECT * FROM nowhere..#t") == (208, "Invalid object name 'nowhere..#t'.")
+
+
+def test_select_into_makes_and_fills_a_table(first: Connection) -> None:
+    rows(first, "CREATE TABLE src (a INT NOT NULL, b NVARCHAR(10)); INSERT INTO src VALUES (1, N'x'), (2, NULL)")
+    rows(first, "SELECT a, b, a * 2 AS twice INTO dst FROM src")
+    assert rows(first, "SELECT a, b, twice FROM dst ORDER BY a") == [(1, "x", 2), (2, None, 4)]
+    assert rows(
+        first,
+        "SELECT name, system_type_id, max_length, is_nullable FROM sys.columns "
+        "WHERE object_id = OBJECT_ID('dst') ORDER BY column_id",
+    ) == [("a", 56, 4, True), ("b", 231, 20, True), ("twice", 56, 4, True)]  # NOT NULL is not carried yet
+    rows(first, "SELECT b INTO #only_b FROM src WHERE a = 1")
+    assert rows(first, "SELECT * FROM #only_b") == [("x",)]
+    assert error(first, "SELECT a INTO dst FROM src")[0] == 2714
+    assert error(first, "SELECT 1 INTO unnamed")[0] == 1038
+    assert error(first, "SELECT a, a INTO twice_a FROM src")[0] == 2705
+    rows(first, "BEGIN TRAN; SELECT a INTO rolled FROM src; ROLLBACK")
+    assert rows(first, "SELECT OBJECT_ID('rolled')") == [(None,)]
+
+
+def test_a_procedure_has_its_own_temp_scope(first: Connection) -> None:
+    rows(first, "CREATE TABLE #t (outer_col INT); INSERT INTO #t VALUES (5)")
+    rows(first, "CREATE PROCEDURE mine AS BEGIN CREATE TABLE #t (inner_col INT); INSERT INTO #t VALUES (99); "
+                "SELECT inner_col FROM #t END")  # fmt: skip
+    rows(first, "CREATE PROCEDURE callers AS SELECT outer_col FROM #t")
+    assert rows(first, "EXEC mine") == [(99,)]
+    assert rows(first, "SELECT outer_col FROM #t") == [(5,)]  # the procedure's #t is gone, the caller's is back
+    assert rows(first, "EXEC callers") == [(5,)]  # a procedure sees its caller's #t
+    assert len([name for name in stored_tables(first) if name.startswith("#t")]) == 1
+
+
+def test_a_rolled_back_create_frees_the_name(first: Connection) -> None:
+    rows(first, "BEGIN TRAN; CREATE TABLE #r (a INT); ROLLBACK")
+    rows(first, "CREATE TABLE #r (b INT); INSERT INTO #r VALUES (3)")
+    assert rows(first, "SELECT b FROM #r") == [(3,)]
+
+
+def test_global_temp_tables_are_shared_and_end_with_their_creator(data: Path, second: Connection) -> None:
+    creator = quietus.connect(data, autocommit=True)
+    rows(creator, "CREATE TABLE ##g (a INT); CREATE TABLE #mine (a INT)")
+    rows(second, "INSERT INTO ##g VALUES (1)")
+    assert rows(creator, "SELECT a FROM ##g") == [(1,)]
+    creator.close()
+    assert error(second, "SELECT * FROM ##g") == (208, "Invalid object name '##g'.")
+    assert [name for name in stored_tables(second) if name.startswith("#")] == []
+
+
+def test_a_start_after_a_crash_drops_leftover_temp_tables(data: Path) -> None:
+    # The next start drops any table whose name only a temporary table can have (a crash leaves them behind);
+    # simulated by a catalog entry with such a name made on the engine thread.
+    with quietus.connect(data, autocommit=True) as conn:
+        rows(conn, "CREATE TABLE keep (a INT)")
+
+        async def leave_one() -> None:
+            from quietus.engine.scheduler import Task
+            from quietus.engine.storage.schema import ColumnDef, TableDef
+            from quietus.engine.txn.transaction import Isolation
+
+            master = conn._engine.instance.env.databases["master"]
+            txn = master.begin(0, Isolation.READ_COMMITTED, explicit=False)
+            name = "#left" + "_" * 111 + "00000000FFFF"
+            definition = TableDef(master.allocate_object_id(), name, (ColumnDef("a", "int"),))
+            master.create_table(txn, definition)
+            task = Task(__import__("asyncio").get_running_loop())
+            await task.run(master.commit, task, txn)
+
+        conn._engine.thread.call(leave_one())
+        assert any(name.startswith("#left") for name in stored_tables(conn))
+    with quietus.connect(data, autocommit=True) as restarted:
+        assert stored_tables(restarted) == ["keep"]
