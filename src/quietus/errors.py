@@ -79,6 +79,8 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1038, 15, "An object or column name is missing or empty. For SELECT INTO statements, verify each column has a "
                "name. For other statements, look for empty alias names. Aliases defined as \"\" or [] are not "
                "allowed. Change the alias to a valid name."),
+    (2715, 16, "Column, parameter, or variable #%d: Cannot find data type %.*ls."),
+    (8164, 16, "An INSERT EXEC statement cannot be nested."),
     (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),

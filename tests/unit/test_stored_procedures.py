@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import quietus
 from quietus.dbapi import Connection
 from quietus.sql.results import CollectingSink, ReturnStatus, StatementDone
+from tests.embedded import rows
 
 TRANSFER = """CREATE PROCEDURE dbo.transfer @from INT, @to INT, @amount INT = 10, @left INT OUTPUT
 AS
@@ -33,11 +33,6 @@ def conn() -> Iterator[Connection]:
     connection.close()
 
 
-def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
-    sink = conn.run(sql)
-    errors = [m for m in sink.messages if m.is_error]
-    assert not errors, errors
-    return sink.result_sets[-1].rows
 
 
 def error(conn: Connection, sql: str) -> tuple[int, str, str]:

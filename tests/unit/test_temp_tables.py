@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import quietus
 from quietus.dbapi import Connection
+from tests.embedded import rows
 
 
 @pytest.fixture
@@ -30,11 +30,6 @@ def second(data: Path, first: Connection) -> Iterator[Connection]:
         yield connection
 
 
-def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
-    sink = conn.run(sql)
-    errors = [m for m in sink.messages if m.is_error]
-    assert not errors, errors
-    return sink.result_sets[-1].rows if sink.result_sets else []
 
 
 def error(conn: Connection, sql: str) -> tuple[int, str]:

@@ -47,7 +47,14 @@ from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner
-from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, StatementDone, TransactionEvent
+from quietus.sql.results import (
+    CapturingSink,
+    MessageEvent,
+    ResultColumn,
+    ReturnStatus,
+    StatementDone,
+    TransactionEvent,
+)
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
@@ -88,6 +95,7 @@ class BatchRunner:
         self.ctx = ctx
         self.session = ctx.session
         self.try_depth = 0
+        self._insert_source: tuple[list[Any], list[Any]] | None = None  # the rows an INSERT ... EXEC captured
 
     # -- entry -----------------------------------------------------------------------------------------------
 
@@ -277,7 +285,8 @@ class BatchRunner:
         if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
             return self._select(node)
         if isinstance(node, exp.Insert):
-            return dml.execute_insert(ctx, node)
+            supplied, self._insert_source = self._insert_source, None
+            return dml.execute_insert(ctx, node, supplied)
         if isinstance(node, exp.Update):
             return dml.execute_update(ctx, node)
         if isinstance(node, exp.Delete):
@@ -680,13 +689,17 @@ class BatchRunner:
         if name.startswith("@"):
             name = str(self.evaluate(exp.Parameter(this=exp.Var(this=name[1:]))))
         short = name.split(".")[-1].casefold()
-        procedure = ctx.env.procedures.get(short) if stored_procedures.system_first(name) else None
+        system = stored_procedures.system_first(name)
+        procedure = ctx.env.procedures.get(short) if system else None
         if procedure is None:
-            module = stored_procedures.find_module(ctx, name)
-            if module is None:
+            module = None if system and short == "sp_executesql" else stored_procedures.find_module(ctx, name)
+            if module is None and not (system and short == "sp_executesql"):
                 raise sql_error(2812, name)
             self.session.command = "EXECUTE"
-            status = stored_procedures.call(self, module, statement, _Return)
+            if module is None:
+                status = stored_procedures.execute_sql(self, statement, _Return)
+            else:
+                status = stored_procedures.call(self, module, statement, _Return)
             if statement.return_variable is not None:
                 self.assign(statement.return_variable, status, INT)
             if ctx.nest_level == 0:
@@ -712,6 +725,28 @@ class BatchRunner:
         nested = ExecContext(self.session, self.ctx.task, self.ctx.env, self.ctx.sink)
         nested.nest_level = self.ctx.nest_level + 1
         BatchRunner(nested).run(str(text))
+
+    def run_insert_exec(self, statement: st.InsertExec) -> None:
+        """Run the call with its result sets captured, then insert their rows as one INSERT statement (8164 when
+        an INSERT ... EXEC is already capturing; 213 when a row's width does not fit the column list)."""
+        ctx = self.ctx
+        if isinstance(ctx.sink, CapturingSink):
+            raise sql_error(8164)
+        capture = CapturingSink(ctx.sink)
+        ctx.sink = capture
+        try:
+            call = statement.call
+            if isinstance(call, st.Execute):
+                self.run_execute(call)
+            else:
+                self.run_execute_string(call)
+        finally:
+            ctx.sink = capture.outer
+        self._insert_source = (capture.rows, capture.row_types)
+        try:
+            self.run_sql(st.SqlStatement(statement.insert, line=statement.line, text=statement.text))
+        finally:
+            self._insert_source = None
 
     def run_break(self, statement: st.Break) -> None:
         raise _Break
@@ -758,6 +793,7 @@ _HANDLERS: dict[type, Any] = {
     st.Checkpoint: BatchRunner.run_checkpoint,
     st.Execute: BatchRunner.run_execute,
     st.ExecuteString: BatchRunner.run_execute_string,
+    st.InsertExec: BatchRunner.run_insert_exec,
 }
 
 

@@ -169,7 +169,10 @@ def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
 # -- INSERT ----------------------------------------------------------------------------------------------------
 
 
-def execute_insert(ctx: ExecContext, node: exp.Insert) -> int:
+def execute_insert(
+    ctx: ExecContext, node: exp.Insert, supplied: tuple[list[Values], list[Sequence[SqlType]]] | None = None
+) -> int:
+    """INSERT ... VALUES | query | DEFAULT VALUES, or (``supplied``) the rows an INSERT ... EXEC captured."""
     target = node.this
     table = _target_table(ctx, target)
     definition = table.definition
@@ -195,7 +198,11 @@ def execute_insert(ctx: ExecContext, node: exp.Insert) -> int:
     source = node.expression
     rows: list[Values]
     row_types: list[Sequence[SqlType]]
-    if node.args.get("default") or source is None:
+    if supplied is not None:
+        rows, row_types = supplied
+        if any(len(row) != len(positions) for row in rows):
+            raise sql_error(213)
+    elif node.args.get("default") or source is None:
         rows, row_types = [()], [()]
         positions = []
     elif isinstance(source, exp.Values):

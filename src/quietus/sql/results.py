@@ -111,3 +111,36 @@ class CollectingSink:
     @property
     def messages(self) -> list[MessageEvent]:
         return [event for event in self.events if isinstance(event, MessageEvent)]
+
+
+class CapturingSink:
+    """INSERT ... EXEC: keeps the rows of every result set (with their columns' types) instead of sending them;
+    messages, statement completions and transaction events still reach the client through ``outer``."""
+
+    def __init__(self, outer: ResultSink) -> None:
+        self.outer = outer
+        self.rows: list[tuple[Any, ...]] = []
+        self.row_types: list[Sequence[SqlType]] = []
+        self._types: Sequence[SqlType] = ()
+
+    def start_result(self, columns: Sequence[ResultColumn]) -> None:
+        self._types = tuple(column.type for column in columns)
+
+    def row(self, values: tuple[Any, ...]) -> None:
+        self.rows.append(values)
+        self.row_types.append(self._types)
+
+    def end_result(self) -> None:
+        pass
+
+    def message(self, event: MessageEvent) -> None:
+        self.outer.message(event)
+
+    def done(self, event: StatementDone) -> None:
+        self.outer.done(event)
+
+    def transaction(self, event: TransactionEvent) -> None:
+        self.outer.transaction(event)
+
+    def return_status(self, event: ReturnStatus) -> None:
+        pass  # the procedure's status belongs to the INSERT, not to the client

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlglot import exp
@@ -97,26 +98,76 @@ def system_first(name: str) -> bool:
 # -- calling -------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Callee:
+    """What runs in a scope of its own: a stored procedure, or the batch of an ``sp_executesql``."""
+
+    name: str  # for 8144/8145/201 ("" for dynamic SQL: its errors name no procedure)
+    object_id: int
+    parameters: tuple[st.ProcedureParameter, ...]
+    body: tuple[st.Statement, ...]
+    missing: Callable[[str], SqlError]  # the error for a parameter with no argument and no default
+
+
 def call(runner: Runner, module: Module, statement: st.Execute, return_signal: type[Exception]) -> int:
     """Run ``module`` for ``statement`` (its arguments already in the caller's scope); returns the status."""
-    caller = runner.ctx
     definition = _parsed(module)
+    callee = Callee(
+        module.name,
+        module.object_id,
+        definition.parameters,
+        definition.body,
+        lambda parameter: sql_error(201, module.name, parameter),
+    )
+    return run_scoped(runner, callee, statement.arguments, return_signal)
+
+
+def execute_sql(runner: Runner, statement: st.Execute, return_signal: type[Exception]) -> int:
+    """``EXEC sp_executesql @stmt [, @params [, values ...]]`` from T-SQL: the batch in a scope of its own, its
+    parameters declared by @params (parsed with CREATE PROCEDURE's parameter grammar) and bound like a procedure's,
+    OUTPUT included.  Returns 0, as SQL Server's does when the batch ran."""
+    arguments = list(statement.arguments)
+    fixed: dict[str, Any] = {}
+    for name in ("@stmt", "@params"):
+        if arguments and (arguments[0].name is None or arguments[0].name.casefold() == name):
+            fixed[name] = None if arguments[0].value is None else runner.evaluate(arguments[0].value)
+            arguments.pop(0)
+    text = fixed.get("@stmt")
+    if text is None:
+        return 0
+    declared = str(fixed.get("@params") or "").strip()
+    parameters: tuple[st.ProcedureParameter, ...] = ()
+    if declared:
+        header = parse_batch_cached(f"CREATE PROCEDURE sp_executesql {declared} AS RETURN")[0]
+        assert isinstance(header, st.CreateProcedure)
+        parameters = header.parameters
+    body = tuple(parse_batch_cached(str(text)))
+    shown = f"({declared}){text}"
+    callee = Callee("", 0, parameters, body, lambda parameter: sql_error(8178, shown[:4000], parameter))
+    run_scoped(runner, callee, tuple(arguments), return_signal)
+    return 0
+
+
+def run_scoped(
+    runner: Runner, callee: Callee, arguments: tuple[st.Argument, ...], return_signal: type[Exception]
+) -> int:
+    caller = runner.ctx
     nested = ExecContext(caller.session, caller.task, caller.env, caller.sink)
     nested.nest_level = caller.nest_level + 1
     if nested.nest_level > MAX_NEST_LEVEL:
         raise sql_error(217, MAX_NEST_LEVEL)
-    nested.procedure_name = module.name
-    nested.procedure_id = module.object_id
+    nested.procedure_name = callee.name
+    nested.procedure_id = callee.object_id
     body = type(runner)(nested)
     body.try_depth = runner.try_depth
-    outputs = _bind(runner, body, module, definition, statement)
+    outputs = _bind(runner, body, callee, arguments)
     session = caller.session
     trancount = session.trancount
     settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
     settings["options"] = dict(session.options)
     status = 0
     try:
-        body.run_block(definition.body)
+        body.run_block(callee.body)
     except return_signal as returned:
         value = getattr(returned, "value", None)
         status = 0 if value is None else int(value)
@@ -138,26 +189,24 @@ def _parsed(module: Module) -> st.CreateProcedure:
     return definition
 
 
-def _bind(
-    runner: Runner, body: Runner, module: Module, definition: st.CreateProcedure, statement: st.Execute
-) -> list[tuple[str, str]]:
+def _bind(runner: Runner, body: Runner, callee: Callee, arguments: tuple[st.Argument, ...]) -> list[tuple[str, str]]:
     """Bind the call's arguments into the body's scope; returns (caller variable, parameter) pairs for OUTPUT."""
-    parameters = definition.parameters
+    parameters = callee.parameters
     by_name = {parameter.name.casefold(): parameter for parameter in parameters}
     supplied: dict[str, st.Argument] = {}
     named_seen = False
-    for position, argument in enumerate(statement.arguments, start=1):
+    for position, argument in enumerate(arguments, start=1):
         if argument.name is None:
             if named_seen:
                 raise sql_error(119, position)
             if position > len(parameters):
-                raise sql_error(8144, module.name)
+                raise sql_error(8144, callee.name or "sp_executesql")
             supplied[parameters[position - 1].name.casefold()] = argument
         else:
             named_seen = True
             key = argument.name.casefold()
             if key not in by_name:
-                raise sql_error(8145, argument.name, module.name)
+                raise sql_error(8145, argument.name, callee.name or "sp_executesql")
             supplied[key] = argument
     nested = body.ctx
     outputs: list[tuple[str, str]] = []
@@ -175,7 +224,7 @@ def _bind(
         elif parameter.default is not None:
             value = body.evaluate(parameter.default)
         else:
-            raise sql_error(201, module.name, parameter.name)
+            raise callee.missing(parameter.name)
         nested.variable_types[key] = declared
         nested.variables[key] = None
         body.assign(parameter.name, value, None if value is None else type_of_value(value))

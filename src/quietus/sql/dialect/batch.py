@@ -32,7 +32,7 @@ from quietus.errors import SqlError, sql_error
 from . import administration, control, execute, messages, modules, options, sessions, transactions, variables
 from .grammar import QuietusParser, SyntaxAt, is_word
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
-from .statements import Block, SqlStatement, Statement
+from .statements import Block, InsertExec, SqlStatement, Statement
 from .tsql import Quietus
 
 T = t.TypeVar("T")
@@ -408,6 +408,16 @@ class BatchParser(QuietusParser):
         """A table name (one to four parts)."""
         return self.required(self._parse_table_parts, exp.Table)
 
+    def at_type(self) -> bool:
+        """True when a data type starts here (without consuming it)."""
+        index = self._index
+        try:
+            return isinstance(self._parse_types(allow_identifiers=False), exp.DataType)
+        except (ParseError, SyntaxAt):
+            return False
+        finally:
+            self._retreat(index)
+
     def data_type(self) -> exp.DataType:
         return self.required(lambda: self._parse_types(allow_identifiers=False), exp.DataType)
 
@@ -438,6 +448,18 @@ def _sql(parser: BatchParser) -> Parsed:
     return parser.sql_statement()
 
 
+def _insert(parser: BatchParser) -> Parsed:
+    """INSERT with VALUES, a query or DEFAULT VALUES (sqlglot's grammar), or with EXEC: ``InsertExec``.  An INSERT
+    with none of these is a syntax error at what follows it (sqlglot alone would take it as DEFAULT VALUES)."""
+    statement = parser.sql_statement()
+    node = statement.node
+    if isinstance(node, exp.Insert) and node.expression is None and not node.args.get("default"):
+        if parser.at("EXEC") or parser.at("EXECUTE"):
+            return InsertExec(node, execute.parse_execute(parser))
+        parser.fail()
+    return statement
+
+
 def _unsupported_kind(parser: BatchParser) -> Parsed:
     """CREATE/DROP/ALTER of something Quietus does not have: the error names the kind word."""
     parser.fail_ahead()
@@ -445,7 +467,8 @@ def _unsupported_kind(parser: BatchParser) -> Parsed:
 
 STATEMENTS: dict[str | tuple[str, str], Handler] = {
     # Queries, DML and DDL: sqlglot's grammar.
-    **dict.fromkeys(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "TRUNCATE"), _sql),
+    **dict.fromkeys(("SELECT", "WITH", "UPDATE", "DELETE", "TRUNCATE"), _sql),
+    "INSERT": _insert,
     **dict.fromkeys(
         (
             ("CREATE", "TABLE"),

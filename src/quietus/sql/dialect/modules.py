@@ -71,7 +71,10 @@ def _parameters(p: BatchParser) -> tuple[ProcedureParameter, ...]:
     parenthesised = p.accept_token(TokenType.L_PAREN)
     if parenthesised and p.accept_token(TokenType.R_PAREN):
         return ()
-    parameters = p.csv(lambda: _parameter(p))
+    parameters: list[ProcedureParameter] = []
+    parameters.append(_parameter(p, 1))
+    while p.accept_token(TokenType.COMMA):
+        parameters.append(_parameter(p, len(parameters) + 1))
     if parenthesised:
         p.expect_token(TokenType.R_PAREN)
     seen: set[str] = set()
@@ -83,9 +86,11 @@ def _parameters(p: BatchParser) -> tuple[ProcedureParameter, ...]:
     return tuple(parameters)
 
 
-def _parameter(p: BatchParser) -> ProcedureParameter:
+def _parameter(p: BatchParser, number: int) -> ProcedureParameter:
     name = p.variable()
     p.accept("AS")
+    if p.at_name() and not p.at_type():
+        p.fail_with(sql_error(2715, number, p.name()))
     data_type = p.data_type()
     default: exp.Expression | None = None
     if p.accept_token(TokenType.EQ):

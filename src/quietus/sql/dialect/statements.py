@@ -255,6 +255,14 @@ class ExecuteString(Statement):
 
 
 @dataclass(frozen=True, slots=True)
+class InsertExec(Statement):
+    """``INSERT [INTO] t [(columns)] EXEC ...``: the rows of every result set the call returns go into t."""
+
+    insert: exp.Insert
+    call: Execute | ExecuteString
+
+
+@dataclass(frozen=True, slots=True)
 class ProcedureParameter:
     """One ``@name [AS] type [= default] [OUT|OUTPUT] [READONLY]`` of CREATE PROCEDURE."""
 
