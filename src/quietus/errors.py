@@ -79,6 +79,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1038, 15, "An object or column name is missing or empty. For SELECT INTO statements, verify each column has a "
                "name. For other statements, look for empty alias names. Aliases defined as \"\" or [] are not "
                "allowed. Change the alias to a valid name."),
+    (1087, 15, "Must declare the table variable \"%.*ls\"."),
     (2715, 16, "Column, parameter, or variable #%d: Cannot find data type %.*ls."),
     (8164, 16, "An INSERT EXEC statement cannot be nested."),
     (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),

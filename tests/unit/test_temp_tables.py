@@ -137,3 +137,22 @@ def test_a_start_after_a_crash_drops_leftover_temp_tables(data: Path) -> None:
         assert any(name.startswith("#left") for name in stored_tables(conn))
     with quietus.connect(data, autocommit=True) as restarted:
         assert stored_tables(restarted) == ["keep"]
+
+
+def test_table_variables(first: Connection) -> None:
+    script = (
+        "DECLARE @t TABLE (a INT PRIMARY KEY, b NVARCHAR(10)); "
+        "INSERT INTO @t VALUES (1, N'x'), (2, N'y'); UPDATE @t SET b = N'z' WHERE a = 2; DELETE FROM @t WHERE a = 1; "
+    )
+    assert rows(first, script + "SELECT a, b FROM @t") == [(2, "z")]
+    assert error(first, "SELECT * FROM @t") == (1087, 'Must declare the table variable "@t".')  # the batch ended
+    number, text = error(first, "DECLARE @t TABLE (a INT PRIMARY KEY); INSERT @t VALUES (1); INSERT @t VALUES (1)")
+    assert number == 2627 and "Cannot insert duplicate key in object 'dbo.@t'. The duplicate key value is (1)." in text
+    assert error(first, "DECLARE @t TABLE (a INT); DECLARE @t INT")[0] == 134
+    rows(first, "CREATE TABLE r (a INT); INSERT INTO r VALUES (1), (2)")
+    joined = "DECLARE @t TABLE (a INT); INSERT INTO @t SELECT a FROM r; SELECT v.a, r.a FROM @t AS v JOIN r ON r.a = v.a"
+    assert rows(first, joined) == [(1, 1), (2, 2)]
+    assert rows(first, "DECLARE @t TABLE (a INT); INSERT INTO @t EXEC('SELECT 7'); SELECT a FROM @t") == [(7,)]
+    rows(first, "CREATE PROCEDURE uses_one AS BEGIN DECLARE @p TABLE (a INT); INSERT @p VALUES (5); SELECT a FROM @p END")
+    assert rows(first, "EXEC uses_one; EXEC uses_one") == [(5,)]
+    assert stored_tables(first) == ["r"]  # every table variable's table is gone with its batch or procedure

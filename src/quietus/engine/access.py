@@ -31,6 +31,7 @@ locks (converted to X when written, released when the row does not qualify), exa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -339,7 +340,13 @@ class RowAccess:
 
 
 def _qualified(table: Table) -> str:
-    return f"{table.definition.schema_name}.{table.name}"
+    # A temporary table or table variable is stored as #t/@t + padding + a unique suffix; messages name it as written.
+    name = table.name
+    padded = _PADDED_NAME.fullmatch(name)
+    return f"{table.definition.schema_name}.{padded.group(1) if padded else name}"
+
+
+_PADDED_NAME = re.compile(r"([#@].*?)_+[0-9A-F]{12}")
 
 
 def _key_text(values: Values, columns: tuple[int, ...]) -> str:

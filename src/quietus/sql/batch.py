@@ -115,6 +115,9 @@ class BatchRunner:
             pass
         except (_Break, _Continue):
             pass
+        finally:
+            if self.ctx.table_variables:
+                temp_tables.drop_table_variables(self.ctx)
 
     def run_block(self, statements: Sequence[st.Statement]) -> None:
         for statement in statements:
@@ -367,16 +370,24 @@ class BatchRunner:
         ctx = self.ctx
         for variable in statement.variables:
             key = variable.name.casefold()
-            if key in ctx.variable_types:
+            if key in ctx.variable_types or key in ctx.table_variables:
                 raise sql_error(134, variable.name)
             if variable.table is not None:
-                raise sql_error(102, "TABLE")
+                self._declare_table(variable.name, variable.table)
+                continue
             sql_type = type_from_sqlglot(variable.type)
             ctx.variable_types[key] = sql_type
             ctx.variables[key] = None
             if variable.default is not None:
                 compiled = self.compile(variable.default)
                 self.assign(variable.name, compiled.fn((), ctx), compiled.type)
+
+    def _declare_table(self, name: str, columns: exp.Schema) -> None:
+        """DECLARE @t TABLE (...): a table of the scope's own, made now and dropped when the scope ends."""
+        stored = temp_tables.new_table_variable(self.ctx, name)
+        table = exp.Table(this=exp.Identifier(this=stored, quoted=True))
+        node = exp.Create(kind="TABLE", this=exp.Schema(this=table, expressions=columns.expressions))
+        self._with_reads(lambda: ddl.create_table(self.ctx, node))
 
     def assign(self, name: str, value: Any, source: SqlType | None) -> None:
         ctx = self.ctx

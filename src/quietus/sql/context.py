@@ -32,6 +32,7 @@ class ExecContext:
         self.access: RowAccess | None = None
         self.line = 1
         self.nest_level = 0
+        self.table_variables: dict[str, str] = {}  # @name (casefolded) -> the stored name of its table
         self.procedure_name = ""  # the stored procedure whose body runs here ("" in a batch)
         self.procedure_id = 0  # its object id: @@PROCID
 

@@ -174,6 +174,7 @@ def run_scoped(
     finally:
         for name, value in settings.items():
             setattr(session, name, value)
+        temp_tables.drop_table_variables(nested)
         temp_tables.drop_scope(nested, nested.nest_level)
     for variable, parameter in outputs:
         runner.assign(variable, nested.variables.get(parameter.casefold()), nested.variable_types[parameter.casefold()])

@@ -23,6 +23,7 @@ own ``#t`` while its caller has one, and then sees its own.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -39,6 +40,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.modules import commit_system_transaction
 
 TEMPDB = "tempdb"
+_STORED_NAME = re.compile(r"[#@].*_[0-9A-F]{12}")
 STORED_NAME_LENGTH = 128
 _unique = itertools.count(1)
 GLOBAL_OWNERS = "global temporary tables"  # env.services key: stored name -> the session id that made it
@@ -55,12 +57,42 @@ def is_global(node: exp.Table) -> bool:
 
 def written_name(node: exp.Table) -> str:
     """The name as the user wrote it (``#t``, ``##t``, ``t``): what error messages quote."""
-    prefix = "##" if is_global(node) else "#" if is_local(node) else ""
+    prefix = "##" if is_global(node) else "#" if is_local(node) else "@" if is_table_variable(node) else ""
     return prefix + node.name
 
 
+def is_table_variable(node: exp.Table) -> bool:
+    return isinstance(node.this, exp.Parameter)
+
+
+def new_table_variable(ctx: ExecContext, name: str) -> str:
+    """The stored name for ``DECLARE @name TABLE``, registered with the scope (dropped at its end) and with the
+    session (dropped at its end if a rollback brought a dropped one back)."""
+    stored = _unique_name("@" + name.lstrip("@"))
+    ctx.table_variables[name.casefold()] = stored
+    ctx.session.temp_tables.setdefault(name.casefold(), []).append((ctx.nest_level, stored))
+    return stored
+
+
+def drop_table_variables(ctx: ExecContext) -> None:
+    """The batch or procedure that declared them ended."""
+    names = set(ctx.table_variables.values())
+    ctx.table_variables.clear()
+    if not names:
+        return
+    _take(ctx.session, lambda level: False, names)
+    _drop_in(ctx.task, ctx.database, ctx.session, sorted(names))
+
+
 def stored_name(ctx: ExecContext, node: exp.Table) -> str:
-    """The catalog name ``node`` refers to now ("" for a ``#t`` this session does not have)."""
+    """The catalog name ``node`` refers to now ("" for a ``#t`` this session does not have); 1087 for an
+    undeclared table variable."""
+    if is_table_variable(node):
+        written = "@" + node.this.name
+        stored = ctx.table_variables.get(written.casefold())
+        if stored is None:
+            raise sql_error(1087, written)
+        return stored
     if is_global(node):
         return "##" + node.name
     if not is_local(node):
@@ -114,15 +146,20 @@ def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
     current = stored_name(ctx, node)
     if current and stack and stack[-1][0] == ctx.nest_level:
         raise sql_error(2714, written_name(node))
-    suffix = f"{next(_unique):012X}"
-    stem = "#" + node.name
-    stored = stem + "_" * max(1, STORED_NAME_LENGTH - len(stem) - len(suffix)) + suffix
+    stored = _unique_name("#" + node.name)
     stack.append((ctx.nest_level, stored))
     return stored
 
 
+def _unique_name(stem: str) -> str:
+    suffix = f"{next(_unique):012X}"
+    return stem + "_" * max(1, STORED_NAME_LENGTH - len(stem) - len(suffix)) + suffix
+
+
 def is_temporary_name(name: str) -> bool:
-    return name.startswith("#")
+    """A temporary table's or a table variable's stored name: ``##t``, or ``#t``/``@t`` with the padding and unique
+    suffix only ``_unique_name`` writes (so a user's ``[@x]`` table is never taken for one, nor dropped at start)."""
+    return name.startswith("##") or _STORED_NAME.fullmatch(name) is not None
 
 
 # -- dropping ----------------------------------------------------------------------------------------------
@@ -158,11 +195,13 @@ def drop_leftovers(db: Database) -> int:
     return len(tables)
 
 
-def _take(session: Session, chosen: Callable[[int], bool]) -> list[str]:
+def _take(session: Session, chosen: Callable[[int], bool], names: set[str] | None = None) -> list[str]:
+    """Remove from the session's registry the tables made at a chosen level (or named in ``names``)."""
     taken: list[str] = []
     for key, stack in list(session.temp_tables.items()):
-        keep = [(level, stored) for level, stored in stack if not chosen(level)]
-        taken.extend(stored for level, stored in stack if chosen(level))
+        picked = [(level, stored) for level, stored in stack if chosen(level) or (names and stored in names)]
+        keep = [entry for entry in stack if entry not in picked]
+        taken.extend(stored for _level, stored in picked)
         if keep:
             session.temp_tables[key] = keep
         else:
