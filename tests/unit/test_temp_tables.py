@@ -150,9 +150,14 @@ def test_table_variables(first: Connection) -> None:
     assert number == 2627 and "Cannot insert duplicate key in object 'dbo.@t'. The duplicate key value is (1)." in text
     assert error(first, "DECLARE @t TABLE (a INT); DECLARE @t INT")[0] == 134
     rows(first, "CREATE TABLE r (a INT); INSERT INTO r VALUES (1), (2)")
-    joined = "DECLARE @t TABLE (a INT); INSERT INTO @t SELECT a FROM r; SELECT v.a, r.a FROM @t AS v JOIN r ON r.a = v.a"
+    joined = (
+        "DECLARE @t TABLE (a INT); INSERT INTO @t SELECT a FROM r; SELECT v.a, r.a FROM @t AS v JOIN r ON r.a = v.a"
+    )
     assert rows(first, joined) == [(1, 1), (2, 2)]
     assert rows(first, "DECLARE @t TABLE (a INT); INSERT INTO @t EXEC('SELECT 7'); SELECT a FROM @t") == [(7,)]
-    rows(first, "CREATE PROCEDURE uses_one AS BEGIN DECLARE @p TABLE (a INT); INSERT @p VALUES (5); SELECT a FROM @p END")
+    rows(
+        first,
+        "CREATE PROCEDURE uses_one AS BEGIN DECLARE @p TABLE (a INT); INSERT @p VALUES (5); SELECT a FROM @p END",
+    )
     assert rows(first, "EXEC uses_one; EXEC uses_one") == [(5,)]
     assert stored_tables(first) == ["r"]  # every table variable's table is gone with its batch or procedure
