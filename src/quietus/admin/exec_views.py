@@ -245,7 +245,7 @@ def connection_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             c.local_tcp_port,
             connection_id(s),
             None,
-            None,
+            None if s.sql is None else s.sql.sql.sql_handle,
         )
 
 
@@ -314,16 +314,17 @@ def request_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         a = snap.activity(s)
         if a is None:
             continue
+        running = s.sql if s.task is not None else None  # a rollback after the batch has no statement
         yield (
             s.session_id,
             0,  # request_id: the MARS request number; one request per session here
             a.start_time,
             a.status,
             a.command,
-            None,
-            0,
-            -1,
-            None,
+            None if running is None else running.sql.sql_handle,
+            0 if running is None else running.start,
+            -1 if running is None else running.end,
+            None if running is None else running.sql.plan_handle,
             snap.database_id(s.database),
             1,
             connection_id(s),

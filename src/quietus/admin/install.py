@@ -13,6 +13,7 @@ from quietus.admin import (
     blocking,
     catalog_views,
     exec_views,
+    input_buffer,
     kill_statement,
     kill_views,
     procedures,
@@ -61,9 +62,12 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
+    for function in input_buffer.FUNCTIONS:
+        env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
+    env.statement_handlers.update(input_buffer.HANDLERS)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from quietus.errors import SqlError, sql_error
 from quietus.protocol.tds import ColumnSpec, RpcCall, RpcParameter
 from quietus.server.tds_sink import TdsResultSink, column_spec
 from quietus.sessions.requests import Outcome
+from quietus.sessions.sql_text import RPC_EVENT, InputBuffer
 from quietus.sql.context import parameter_type
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone
 from quietus.sql.types import convert
@@ -96,7 +97,19 @@ def parse_declarations(text: str | None) -> tuple[Declared, ...]:
     return tuple(declared)
 
 
-Execute = Callable[[str, dict[str, Any] | None, dict[str, SqlType] | None], Awaitable[Outcome]]
+class Execute(Protocol):
+    def __call__(
+        self,
+        text: str,
+        parameters: dict[str, Any] | None,
+        types: dict[str, SqlType] | None,
+        event: InputBuffer | None = None,
+    ) -> Awaitable[Outcome]: ...
+
+
+def rpc_event(call: RpcCall) -> InputBuffer:
+    """The input buffer of an RPC: the procedure's name and its parameter count (as DBCC INPUTBUFFER shows)."""
+    return InputBuffer(RPC_EVENT, len(call.parameters), call.name.strip())
 
 
 @dataclass
@@ -187,7 +200,11 @@ def _int(value: Any) -> int | None:
 
 
 async def _run_statement(
-    ctx: RequestContext, text: str | None, declarations: tuple[Declared, ...], values: list[RpcParameter]
+    ctx: RequestContext,
+    call: RpcCall,
+    text: str | None,
+    declarations: tuple[Declared, ...],
+    values: list[RpcParameter],
 ) -> _CallResult:
     result = _CallResult()
     if text is None:
@@ -197,7 +214,7 @@ async def _run_statement(
     except SqlError as error:
         report(ctx.sink, error)
         return result
-    result.outcome = await ctx.execute(str(text), bound, types)
+    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call))
     for ordinal, (declared, value) in enumerate(outputs, start=1):
         spec = column_spec(ResultColumn(declared.name, declared.type))
         result.return_values.append((spec, value, ordinal))
@@ -207,7 +224,7 @@ async def _run_statement(
 async def sp_executesql(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@stmt", "@params"))
     declarations = parse_declarations(_value(fixed, "@params"))
-    return await _run_statement(ctx, _value(fixed, "@stmt"), declarations, values)
+    return await _run_statement(ctx, call, _value(fixed, "@stmt"), declarations, values)
 
 
 def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
@@ -226,7 +243,7 @@ async def sp_prepexec(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@handle", "@params", "@stmt"))
     prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
     handle = ctx.prepared.add(prepared)
-    result = await _run_statement(ctx, prepared.text, prepared.declarations, values)
+    result = await _run_statement(ctx, call, prepared.text, prepared.declarations, values)
     result.return_values.insert(0, (_handle_spec(fixed), handle, 0))
     return result
 
@@ -238,7 +255,7 @@ async def sp_execute(ctx: RequestContext, call: RpcCall) -> _CallResult:
     if prepared is None:
         report(ctx.sink, sql_error(8179, handle))
         return _CallResult()
-    return await _run_statement(ctx, prepared.text, prepared.declarations, values)
+    return await _run_statement(ctx, call, prepared.text, prepared.declarations, values)
 
 
 async def sp_unprepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
@@ -276,7 +293,7 @@ async def procedure_by_name(ctx: RequestContext, call: RpcCall) -> _CallResult:
             spec = column_spec(ResultColumn(parameter.name or variable, parameter_type(parameter.value)))
             outputs.append((spec, parameter.value, index))
     text = f"EXEC {name} {', '.join(arguments)}".rstrip()
-    outcome = await ctx.execute(text, bound or None, None)
+    outcome = await ctx.execute(text, bound or None, None, rpc_event(call))
     return _CallResult(outcome, outputs)
 
 

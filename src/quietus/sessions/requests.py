@@ -15,6 +15,7 @@ from typing import Any
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
@@ -35,12 +36,17 @@ async def run_batch(
     sink: ResultSink,
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
+    event: InputBuffer | None = None,
 ) -> Outcome:
+    """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
+    procedure; by default the text itself is the event (a language event)."""
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
+    session.sql = begin_batch(env, session, text, session.statement_text)
+    session.input_buffer = event or InputBuffer(LANGUAGE_EVENT, 0, session.statement_text)
     ctx = ExecContext(session, task, env, sink)
     if parameters:
         ctx.bind_parameters(parameters, types)

@@ -22,6 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
+from quietus.sql import apply
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
@@ -345,7 +346,10 @@ class Planner:
         joins = list(source.args.get("joins") or []) + joins
         plan = self._plan_source(source, outer, target)
         for join in joins:
-            right = self._plan_source(join.this, outer, target)
+            if isinstance(join.this, exp.Lateral):  # CROSS / OUTER APPLY
+                plan = apply.plan_apply(self, join.this, plan, outer)
+                continue
+            right = self._plan_source(join.this, None, target)  # a join's right side never sees outer rows
             kind = _join_kind(join)
             combined = self.scope(tuple(plan.columns) + tuple(right.columns), outer)
             on = join.args.get("on")
@@ -363,6 +367,8 @@ class Planner:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
             return self._derived(source.this, alias, outer)
+        if apply.function_name(source) is not None:
+            return apply.plan_function(self, source, source.alias, self.scope([], outer))
         if isinstance(source, exp.Table):
             name = source.name
             alias = source.alias or name
@@ -375,6 +381,10 @@ class Planner:
                 if parts and parts[-1].name.lower() == "sys"
                 else None
             )
+            if view is None and parts and parts[-1].name.casefold() == "sys" and self.ctx.env.table_function(
+                "sys." + name
+            ):
+                raise sql_error(216, ".".join([p.name for p in parts] + [name]))  # a function named without (...)
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
@@ -403,6 +413,10 @@ class Planner:
                 columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
             return TableScan(table, columns, policy, with_key=for_write)
         raise sql_error(102, source.sql(dialect="tsql")[:40])
+
+    def plan_table_source(self, table: exp.Table) -> Plan:
+        """A named table, view or CTE (the right side of an APPLY that names one)."""
+        return self._plan_source(table, None, None)
 
     def _derived(self, query: exp.Expr, alias: str, outer: Scope | None) -> Plan:
         planned = self.plan_query(query, None)

@@ -1,0 +1,143 @@
+"""SQL text, its handles, and where a request is in its batch: what sys.dm_exec_sql_text and the input buffer read.
+
+Every batch a session runs (a language event, an RPC's statement, the text of ``EXEC (@sql)``) is remembered
+once under two handles, as SQL Server's plan cache keeps it:
+
+| handle        | bytes (44)                                                        | stable for                     |
+|---------------|-------------------------------------------------------------------|--------------------------------|
+| ``sql_handle``  | ``02 00 00 00`` + SHA-1 of the text (UTF-16LE) + 20 zero bytes    | the same text                  |
+| ``plan_handle`` | ``06 00 00 00`` + SHA-1 of (database, text) + 20 zero bytes       | the same text in one database  |
+
+(0x02 marks an ad hoc or prepared batch's text and 0x06 its plan, as in SQL Server; 0x03 / 0x05 would be an
+object's.)  The text stored and hashed is the one the views may show: a batch that may carry a password is
+replaced by ``session.masked``'s comment, so neither its text nor a hash of it is ever visible.
+
+The cache is bounded (``CAPACITY`` texts, least recently used out); a handle whose text has left it and is no
+longer any session's current batch finds nothing, and sys.dm_exec_sql_text gives no row for it, as SQL Server does
+for a plan evicted from its cache.
+
+Statement offsets are SQL Server's: byte offsets into the batch's UTF-16 text, ``statement_start_offset`` the
+first character of the running statement, ``statement_end_offset`` its last character, or -1 when the statement
+runs to the end of the batch; so ``SUBSTRING(text, start/2 + 1, (end - start)/2 + 1)`` is exactly the statement.
+A masked batch shows 0 and -1 (its whole replacement text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from quietus.sql.environment import Environment
+
+SQL_HANDLE_KIND = b"\x02\x00\x00\x00"
+PLAN_HANDLE_KIND = b"\x06\x00\x00\x00"
+HANDLE_PADDING = bytes(20)
+CAPACITY = 4096
+END_OF_BATCH = -1
+
+LANGUAGE_EVENT = "Language Event"
+RPC_EVENT = "RPC Event"
+NO_EVENT = "No Event"
+
+
+@dataclass(frozen=True, slots=True)
+class InputBuffer:
+    """The last event a client sent (DBCC INPUTBUFFER, sys.dm_exec_input_buffer)."""
+
+    event_type: str  # LANGUAGE_EVENT or RPC_EVENT
+    parameters: int  # 0 for a language event; an RPC's parameter count
+    event_info: str  # the batch text (masked), or the RPC's procedure name
+
+
+@dataclass(frozen=True, slots=True)
+class SqlText:
+    text: str  # as the views show it (masked)
+    database: str  # the database it was compiled in (dm_exec_sql_text.dbid)
+    sql_handle: bytes
+    plan_handle: bytes
+
+
+def sql_handle(text: str) -> bytes:
+    return SQL_HANDLE_KIND + hashlib.sha1(text.encode("utf-16-le")).digest() + HANDLE_PADDING
+
+
+def plan_handle(text: str, database: str) -> bytes:
+    digest = hashlib.sha1(database.casefold().encode("utf-8") + b"\x00" + text.encode("utf-16-le")).digest()
+    return PLAN_HANDLE_KIND + digest + HANDLE_PADDING
+
+
+def utf16_length(text: str) -> int:
+    """Bytes of ``text`` in UTF-16 (characters outside the BMP take four)."""
+    return 2 * len(text) if text.isascii() else len(text.encode("utf-16-le"))
+
+
+class RunningText:
+    """A session's current (or last) batch and the offsets of the statement running in it."""
+
+    __slots__ = ("_ascii", "_content_end", "end", "masked", "sql", "start")
+
+    def __init__(self, sql: SqlText, masked: bool) -> None:
+        self.sql = sql
+        self.masked = masked
+        text = sql.text
+        self._ascii = text.isascii()
+        self._content_end = len(text.rstrip(" \t\r\n;"))
+        self.start = 0
+        self.end = END_OF_BATCH
+
+    def at(self, offset: int, length: int) -> None:
+        """The statement at characters [offset, offset + length) of the batch is running now."""
+        if self.masked or length <= 0:
+            return
+        text = self.sql.text
+        stop = offset + length
+        if self._ascii:
+            self.start = 2 * offset
+            self.end = END_OF_BATCH if stop >= self._content_end else 2 * (stop - 1)
+        else:
+            self.start = utf16_length(text[:offset])
+            self.end = END_OF_BATCH if stop >= self._content_end else utf16_length(text[: stop - 1])
+
+
+class SqlTextCache:
+    """Texts by handle (a text's two handles are two entries), least recently used first out."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[bytes, SqlText] = OrderedDict()
+
+    def remember(self, text: str, database: str) -> SqlText:
+        handle = sql_handle(text)
+        plan = plan_handle(text, database)
+        found = self._entries.get(plan)
+        if found is None:
+            found = SqlText(text, database, handle, plan)
+        for key in (handle, plan):
+            self._entries[key] = found
+            self._entries.move_to_end(key)
+        while len(self._entries) > 2 * self.capacity:
+            self._entries.popitem(last=False)
+        return found
+
+    def lookup(self, handle: bytes) -> SqlText | None:
+        return self._entries.get(handle)
+
+
+SERVICE = "sql_text"
+
+
+def sql_texts(env: Environment) -> SqlTextCache:
+    """The instance's text cache (``env.services["sql_text"]``), made on first use."""
+    cache: Any = env.services.get(SERVICE)
+    if cache is None:
+        cache = env.services[SERVICE] = SqlTextCache()
+    return cache  # type: ignore[no-any-return]
+
+
+def begin_batch(env: Environment, session: Any, text: str, shown: str) -> RunningText:
+    """Remember ``text`` (shown as ``shown``, its masked form) as what ``session`` runs now."""
+    sql = sql_texts(env).remember(shown, session.database)
+    return RunningText(sql, masked=shown != text)
