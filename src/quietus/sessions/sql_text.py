@@ -17,7 +17,7 @@ longer any session's current batch finds nothing, and sys.dm_exec_sql_text gives
 for a plan evicted from its cache.
 
 Statement offsets are SQL Server's: byte offsets into the batch's UTF-16 text, ``statement_start_offset`` the
-first character of the running statement, ``statement_end_offset`` its last character, or -1 when the statement
+first character of the running statement, ``statement_end_offset`` its last UTF-16 code unit, or -1 when the statement
 runs to the end of the batch; so ``SUBSTRING(text, start/2 + 1, (end - start)/2 + 1)`` is exactly the statement.
 A masked batch shows 0 and -1 (its whole replacement text).
 """
@@ -99,7 +99,7 @@ class RunningText:
             self.end = END_OF_BATCH if stop >= self._content_end else 2 * (stop - 1)
         else:
             self.start = utf16_length(text[:offset])
-            self.end = END_OF_BATCH if stop >= self._content_end else utf16_length(text[: stop - 1])
+            self.end = END_OF_BATCH if stop >= self._content_end else utf16_length(text[:stop]) - 2
 
 
 class SqlTextCache:
