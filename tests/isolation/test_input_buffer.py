@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from quietus.dbapi import DatabaseError
-from tests.harness import Scenario, ScenarioSession, create_table_t, scenario, wait_until_blocked
+from tests.harness import ScenarioSession, create_table_t, scenario, wait_until_blocked
+from tests.isolation.test_views_blocking import _login
 
 STATEMENT_OF_REQUEST = """SELECT r.session_id, r.statement_start_offset, r.statement_end_offset,
     SUBSTRING(t.text, r.statement_start_offset / 2 + 1,
@@ -98,14 +99,6 @@ def test_dynamic_sql_runs_under_its_own_handle_and_the_buffer_keeps_the_outer_ba
         assert session.rows("SELECT event_info FROM sys.dm_exec_input_buffer(@@SPID, NULL)") == [
             ("SELECT event_info FROM sys.dm_exec_input_buffer(@@SPID, NULL)",)
         ]
-
-
-def _login(sc: Scenario, name: str) -> ScenarioSession:
-    from quietus import connect
-
-    session = ScenarioSession(name, connect(sc.database, autocommit=True, login=name, program_name=name))
-    sc.sessions.append(session)
-    return session
 
 
 def test_password_batches_stay_masked_and_without_view_server_state_only_ones_own_shows(tmp_path: Path) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 import quietus
 from quietus.dbapi import Connection
+from tests.unit.test_sql_behaviour import rows
 
 
 @pytest.fixture
@@ -22,13 +22,6 @@ def conn() -> Iterator[Connection]:
     )
     yield connection
     connection.close()
-
-
-def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
-    sink = conn.run(sql)
-    errors = [m for m in sink.messages if m.is_error]
-    assert not errors, errors
-    return sink.result_sets[-1].rows
 
 
 def error(conn: Connection, sql: str) -> tuple[int, str]:
