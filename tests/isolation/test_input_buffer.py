@@ -130,3 +130,26 @@ def test_password_batches_stay_masked_and_without_view_server_state_only_ones_ow
         sc.session("grantor").run("GRANT VIEW SERVER STATE TO clerk")
         assert admin.session_id in buffers(clerk)
         assert clerk.rows(f"DBCC INPUTBUFFER({admin.session_id}) WITH NO_INFOMSGS")[0][0] == "Language Event"
+
+
+def test_sysprocesses_gives_the_legacy_20_byte_handle_and_offsets_that_sql_text_accepts(tmp_path: Path) -> None:
+    """sp_WhoIsActive reads sql_handle, stmt_start and stmt_end from sys.sysprocesses."""
+    with scenario(tmp_path) as sc:
+        create_table_t(sc)
+        blocker, waiter, observer = sc.session("blocker"), sc.session("waiter"), sc.session("observer")
+        blocker.run("BEGIN TRAN; UPDATE t SET v = 11 WHERE id = 2")
+        batch = "PRINT 'go';\nUPDATE t SET v = 12 WHERE id = 2;\nPRINT 'done'"
+        step = waiter.start(batch)
+        assert wait_until_blocked(step) == "LCK_M_U"
+        (row,) = observer.rows(
+            "SELECT p.stmt_start, p.stmt_end, DATALENGTH(p.sql_handle), t.text,"
+            " SUBSTRING(t.text, p.stmt_start / 2 + 1, (p.stmt_end - p.stmt_start) / 2 + 1)"
+            " FROM sys.sysprocesses p CROSS APPLY sys.dm_exec_sql_text(p.sql_handle) t"
+            f" WHERE p.spid = {waiter.session_id}"
+        )
+        assert row[2:] == (20, batch, "UPDATE t SET v = 12 WHERE id = 2")
+        assert observer.rows(
+            f"SELECT stmt_start, stmt_end FROM sys.sysprocesses WHERE spid = {blocker.session_id}"
+        ) == [(0, 0)]
+        blocker.run("ROLLBACK")
+        step.result()

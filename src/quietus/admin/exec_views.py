@@ -446,6 +446,7 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         a = snap.activity(s)
         domain, nt_user = nt_names(s.login_name)
         wait_type = None if a is None else a.wait_type
+        running = s.sql if a is not None and s.task is not None else None  # a request's batch; zeros when idle
         yield (
             s.session_id,
             0,
@@ -475,9 +476,9 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             padded(net_library(s), 12),
             padded(s.login_name, 128),
             zero_context,
-            zero_handle,
-            0,
-            0,
+            zero_handle if running is None else running.sql.sql_handle[:20],
+            0 if running is None else running.start,
+            0 if running is None else running.end,
             0,
             None,
         )

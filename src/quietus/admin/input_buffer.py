@@ -26,7 +26,7 @@ from quietus.admin.procedures import emit
 from quietus.admin.visibility import sees_server_state
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
-from quietus.sessions.sql_text import NO_EVENT, InputBuffer, SqlText, sql_texts
+from quietus.sessions.sql_text import NO_EVENT, InputBuffer, SqlText, names, sql_texts
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
 from quietus.sql.environment import TableFunction
@@ -73,14 +73,13 @@ def find_text(ctx: ExecContext, handle: bytes) -> SqlText | None:
     """The text a handle names, if the caller may see it: any with VIEW SERVER STATE, else its own session's."""
     if not sees_server_state(ctx):
         running = ctx.session.sql
-        own = running is not None and handle in (running.sql.sql_handle, running.sql.plan_handle)
-        return running.sql if own and running is not None else None
+        return running.sql if running is not None and names(handle, running.sql) else None
     found = sql_texts(ctx.env).lookup(handle)
     if found is not None:
         return found
     for session in _registry(ctx) or [ctx.session]:  # a running batch outlives its cache entry
         running = session.sql
-        if running is not None and handle in (running.sql.sql_handle, running.sql.plan_handle):
+        if running is not None and names(handle, running.sql):
             return running.sql  # type: ignore[no-any-return]
     return None
 

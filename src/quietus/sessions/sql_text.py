@@ -12,14 +12,15 @@ once under two handles, as SQL Server's plan cache keeps it:
 object's.)  The text stored and hashed is the one the views may show: a batch that may carry a password is
 replaced by ``session.masked``'s comment, so neither its text nor a hash of it is ever visible.
 
-The cache is bounded (``CAPACITY`` texts, least recently used out); a handle whose text has left it and is no
-longer any session's current batch finds nothing, and sys.dm_exec_sql_text gives no row for it, as SQL Server does
-for a plan evicted from its cache.
+A handle's first 20 bytes also name its text (``sys.sysprocesses.sql_handle`` is binary(20), as in SQL Server,
+and tools such as sp_WhoIsActive pass it to sys.dm_exec_sql_text).  The cache is bounded (``CAPACITY`` texts,
+least recently used out); a handle whose text has left it and is no longer any session's current batch finds
+nothing, and sys.dm_exec_sql_text gives no row for it, as SQL Server does for a plan evicted from its cache.
 
 Statement offsets are SQL Server's: byte offsets into the batch's UTF-16 text, ``statement_start_offset`` the
-first character of the running statement, ``statement_end_offset`` its last UTF-16 code unit, or -1 when the statement
-runs to the end of the batch; so ``SUBSTRING(text, start/2 + 1, (end - start)/2 + 1)`` is exactly the statement.
-A masked batch shows 0 and -1 (its whole replacement text).
+first character of the running statement, ``statement_end_offset`` its last UTF-16 code unit, or -1 when the
+statement runs to the end of the batch; so ``SUBSTRING(text, start/2 + 1, (end - start)/2 + 1)`` is exactly the
+statement.  A masked batch shows 0 and -1 (its whole replacement text).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 SQL_HANDLE_KIND = b"\x02\x00\x00\x00"
 PLAN_HANDLE_KIND = b"\x06\x00\x00\x00"
 HANDLE_PADDING = bytes(20)
+LEGACY_HANDLE_LENGTH = 20  # sys.sysprocesses.sql_handle is binary(20): a handle's first 20 bytes name it too
 CAPACITY = 4096
 END_OF_BATCH = -1
 
@@ -69,6 +71,16 @@ def plan_handle(text: str, database: str) -> bytes:
     return PLAN_HANDLE_KIND + digest + HANDLE_PADDING
 
 
+def handle_key(handle: bytes) -> bytes:
+    """What names a text: the kind and the first 16 bytes of the digest (so the 20-byte form works too)."""
+    return bytes(handle[:LEGACY_HANDLE_LENGTH])
+
+
+def names(handle: bytes, sql: SqlText) -> bool:
+    key = handle_key(handle)
+    return key in (handle_key(sql.sql_handle), handle_key(sql.plan_handle))
+
+
 def utf16_length(text: str) -> int:
     """Bytes of ``text`` in UTF-16 (characters outside the BMP take four)."""
     return 2 * len(text) if text.isascii() else len(text.encode("utf-16-le"))
@@ -77,7 +89,7 @@ def utf16_length(text: str) -> int:
 class RunningText:
     """A session's current (or last) batch and the offsets of the statement running in it."""
 
-    __slots__ = ("_ascii", "_content_end", "end", "masked", "sql", "start")
+    __slots__ = ("_ascii", "_bytes_at", "_content_end", "end", "masked", "sql", "start")
 
     def __init__(self, sql: SqlText, masked: bool) -> None:
         self.sql = sql
@@ -85,6 +97,7 @@ class RunningText:
         text = sql.text
         self._ascii = text.isascii()
         self._content_end = len(text.rstrip(" \t\r\n;"))
+        self._bytes_at: dict[int, int] = {}  # character offset -> UTF-16 byte offset (non-ASCII texts)
         self.start = 0
         self.end = END_OF_BATCH
 
@@ -97,9 +110,15 @@ class RunningText:
         if self._ascii:
             self.start = 2 * offset
             self.end = END_OF_BATCH if stop >= self._content_end else 2 * (stop - 1)
-        else:
-            self.start = utf16_length(text[:offset])
-            self.end = END_OF_BATCH if stop >= self._content_end else utf16_length(text[:stop]) - 2
+        else:  # a loop runs the same statements again: each prefix is measured once
+            self.start = self._utf16_offset(text, offset)
+            self.end = END_OF_BATCH if stop >= self._content_end else self._utf16_offset(text, stop) - 2
+
+    def _utf16_offset(self, text: str, offset: int) -> int:
+        found = self._bytes_at.get(offset)
+        if found is None:
+            found = self._bytes_at[offset] = utf16_length(text[:offset])
+        return found
 
 
 class SqlTextCache:
@@ -115,7 +134,7 @@ class SqlTextCache:
         found = self._entries.get(plan)
         if found is None:
             found = SqlText(text, database, handle, plan)
-        for key in (handle, plan):
+        for key in (handle_key(handle), handle_key(plan)):
             self._entries[key] = found
             self._entries.move_to_end(key)
         while len(self._entries) > 2 * self.capacity:
@@ -123,7 +142,7 @@ class SqlTextCache:
         return found
 
     def lookup(self, handle: bytes) -> SqlText | None:
-        return self._entries.get(handle)
+        return self._entries.get(handle_key(handle))
 
 
 SERVICE = "sql_text"
