@@ -171,3 +171,17 @@ def test_a_left_join_on_a_function_sees_no_outer_rows(conn: Connection) -> None:
     """Only APPLY passes the left row to a function: in a JOIN the argument names an unbound column (4104)."""
     number, _ = error(conn, "SELECT * FROM dept d JOIN sys.dm_exec_sql_text(d.name) t ON 1 = 1")
     assert number == 4104
+
+
+def test_column_lists_rename_derived_tables_and_functions_in_from_and_under_apply(conn: Connection) -> None:
+    assert rows(conn, "SELECT x.b FROM (SELECT 1 AS a) x(b)") == [(1,)]
+    assert rows(conn, "SELECT ib.kind FROM sys.dm_exec_input_buffer(@@SPID, NULL) AS ib(kind, n, info)") == [
+        ("Language Event",)
+    ]
+    applied = (
+        "SELECT COUNT(*) FROM sys.dm_exec_requests r "
+        "CROSS APPLY sys.dm_exec_input_buffer(r.session_id, NULL) AS ib(kind, n, info) WHERE ib.n = 0"
+    )
+    assert rows(conn, applied) == [(1,)]
+    assert error(conn, "SELECT * FROM sys.dm_exec_input_buffer(@@SPID, NULL) AS ib(kind)")[0] == 8158
+    assert error(conn, "SELECT * FROM (SELECT 1 AS a) x(b, c)")[0] == 8159

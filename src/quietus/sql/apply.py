@@ -21,6 +21,7 @@ derived table's column list of the wrong length 8158 / 8159.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -86,8 +87,16 @@ def resolve_function(planner: Planner, parts: list[str], name: str) -> TableFunc
     raise sql_error(208, written)
 
 
-def plan_function(planner: Planner, node: exp.Expr, alias: str, scope: Scope) -> FunctionScan:
-    """A table-valued function call whose arguments are compiled in ``scope`` (the left side's under APPLY)."""
+def alias_columns(alias: exp.Expr | None) -> list[str]:
+    """The column list of ``AS a(c1, c2)``, if any."""
+    return [c.name for c in alias.args.get("columns") or []] if isinstance(alias, exp.TableAlias) else []
+
+
+def plan_function(
+    planner: Planner, node: exp.Expr, alias: str, scope: Scope, names: Sequence[str] = ()
+) -> FunctionScan:
+    """A table-valued function call whose arguments are compiled in ``scope`` (the left side's under APPLY);
+    ``names`` renames its columns (``AS a(c1, ...)``)."""
     found = function_name(node)
     assert found is not None
     parts, call = found
@@ -105,7 +114,8 @@ def plan_function(planner: Planner, node: exp.Expr, alias: str, scope: Scope) ->
             raise sql_error(8116, value.type.display(), position, name)
         compiled.append(value.fn)
     source = alias or name
-    columns = [ScopeColumn(n, t, source, name) for n, t in function.columns]
+    shown = renamed(list(function.columns), list(names), source)
+    columns = [ScopeColumn(c.name, c.type, source, name) for c in shown]
     return FunctionScan(function, compiled, columns)
 
 
@@ -121,19 +131,17 @@ def plan_apply(planner: Planner, lateral: exp.Lateral, left: Plan, outer: Scope 
         raise sql_error(156, "LATERAL")  # LATERAL is not T-SQL; only APPLY reaches here
     alias_node = lateral.args.get("alias")
     alias = alias_node.name if alias_node is not None else ""
-    names = [c.name for c in alias_node.args.get("columns") or []] if alias_node is not None else []
+    names = alias_columns(alias_node)
     left_scope = planner.scope(left.columns, outer)
     source = lateral.this
     right: Plan
     if function_name(source) is not None:
-        if names:
-            raise sql_error(102, "(")
-        right = plan_function(planner, source, alias, left_scope)
+        right = plan_function(planner, source, alias, left_scope, names)
     elif isinstance(source, exp.Subquery) and isinstance(source.this, exp.Values):
         right = _values(planner, source.this, alias, names, left_scope)
     elif isinstance(source, exp.Subquery):
         planned = planner.plan_query(source.this, left_scope)
-        columns = _renamed([(c.name, c.type) for c in planned.columns], names, alias)
+        columns = renamed([(c.name, c.type) for c in planned.columns], names, alias)
         right = Correlated(planned.plan, columns)
     elif isinstance(source, exp.Identifier | exp.Dot):
         right = planner.plan_table_source(_as_table(source, alias_node))
@@ -150,11 +158,13 @@ def _values(planner: Planner, values: exp.Values, alias: str, names: list[str], 
     types = [row_types[0].type for row_types in zip(*rows, strict=True)]
     if not names:
         raise sql_error(8155, 1, alias)
-    columns = _renamed([("", t) for t in types], names, alias)
+    columns = renamed([("", t) for t in types], names, alias)
     return ValuesScan([[c.fn for c in row] for row in rows], columns)
 
 
-def _renamed(columns: list[tuple[str, SqlType]], names: list[str], alias: str) -> list[ScopeColumn]:
+def renamed(columns: list[tuple[str, SqlType]], names: list[str], alias: str) -> list[ScopeColumn]:
+    """Columns under a derived table's or function's column list (8158 / 8159 when its length differs; 8155 for a
+    column left without a name)."""
     if names and len(names) < len(columns):
         raise sql_error(8158, alias)
     if names and len(names) > len(columns):

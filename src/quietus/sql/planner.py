@@ -366,9 +366,10 @@ class Planner:
     def _plan_source(self, source: exp.Expr, outer: Scope | None, target: TargetInfo | None) -> Plan:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
-            return self._derived(source.this, alias, outer)
+            return self._derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
         if apply.function_name(source) is not None:
-            return apply.plan_function(self, source, source.alias, self.scope([], outer))
+            names = apply.alias_columns(source.args.get("alias"))
+            return apply.plan_function(self, source, source.alias, self.scope([], outer), names)
         if isinstance(source, exp.Table):
             name = source.name
             alias = source.alias or name
@@ -418,9 +419,12 @@ class Planner:
         """A named table, view or CTE (the right side of an APPLY that names one)."""
         return self._plan_source(table, None, None)
 
-    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None) -> Plan:
+    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
         planned = self.plan_query(query, None)
-        columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
+        if names:  # (SELECT ...) AS x(c1, ...)
+            columns = apply.renamed([(c.name, c.type) for c in planned.columns], list(names), alias)
+        else:
+            columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
 
         def run(ctx: ExecContext) -> list[Row]:
             return list(planned.plan.rows(ctx, ()))
