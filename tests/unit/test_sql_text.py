@@ -51,3 +51,16 @@ def test_a_masked_batch_shows_its_whole_replacement() -> None:
     running = RunningText(SqlTextCache().remember("-- masked", "master"), masked=True)
     running.at(40, 10)
     assert (running.start, running.end) == (0, -1)
+
+
+def test_the_cache_is_bounded_by_characters_and_keeps_one_entry_per_database() -> None:
+    cache = SqlTextCache(capacity=10, characters=100)
+    big = "SELECT '" + "x" * 60 + "'"
+    cache.remember(big, "master")
+    cache.remember(big, "tempdb")  # the same text in another database: another plan, the same sql_handle
+    assert len(cache) == 1  # 2 x 69 characters > 100: the older one went
+    assert cache.lookup(plan_handle(big, "master")) is None
+    kept = cache.lookup(sql_handle(big))
+    assert kept is not None and kept.database == "tempdb"
+    cache.remember("SELECT 1", "master")
+    assert cache.lookup(sql_handle(big)) is not None and len(cache) == 2

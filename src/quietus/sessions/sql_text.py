@@ -13,9 +13,10 @@ object's.)  The text stored and hashed is the one the views may show: a batch th
 replaced by ``session.masked``'s comment, so neither its text nor a hash of it is ever visible.
 
 A handle's first 20 bytes also name its text (``sys.sysprocesses.sql_handle`` is binary(20), as in SQL Server,
-and tools such as sp_WhoIsActive pass it to sys.dm_exec_sql_text).  The cache is bounded (``CAPACITY`` texts,
-least recently used out); a handle whose text has left it and is no longer any session's current batch finds
-nothing, and sys.dm_exec_sql_text gives no row for it, as SQL Server does for a plan evicted from its cache.
+and tools such as sp_WhoIsActive pass it to sys.dm_exec_sql_text).  The cache is bounded (``CAPACITY`` texts and
+``CHARACTER_BUDGET`` characters, least recently used out); a handle whose text has left it and is no longer any
+session's current batch finds nothing, and sys.dm_exec_sql_text gives no row for it, as SQL Server does for a plan
+evicted from its cache.
 
 Statement offsets are SQL Server's: byte offsets into the batch's UTF-16 text, ``statement_start_offset`` the
 first character of the running statement, ``statement_end_offset`` its last UTF-16 code unit, or -1 when the
@@ -37,7 +38,8 @@ SQL_HANDLE_KIND = b"\x02\x00\x00\x00"
 PLAN_HANDLE_KIND = b"\x06\x00\x00\x00"
 HANDLE_PADDING = bytes(20)
 LEGACY_HANDLE_LENGTH = 20  # sys.sysprocesses.sql_handle is binary(20): a handle's first 20 bytes name it too
-CAPACITY = 4096
+CAPACITY = 4096  # texts
+CHARACTER_BUDGET = 32 * 1024 * 1024  # characters of text kept at most (a batch larger than this is kept alone)
 END_OF_BATCH = -1
 
 LANGUAGE_EVENT = "Language Event"
@@ -122,27 +124,43 @@ class RunningText:
 
 
 class SqlTextCache:
-    """Texts by handle (a text's two handles are two entries), least recently used first out."""
+    """Texts by handle, least recently used first out, bounded by count and by total characters.
 
-    def __init__(self, capacity: int = CAPACITY) -> None:
+    One entry per (text, database), under its plan handle; the sql handle names the most recent entry of its text."""
+
+    def __init__(self, capacity: int = CAPACITY, characters: int = CHARACTER_BUDGET) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[bytes, SqlText] = OrderedDict()
+        self.characters = characters
+        self._plans: OrderedDict[bytes, SqlText] = OrderedDict()  # plan key -> text
+        self._texts: dict[bytes, bytes] = {}  # sql key -> plan key
+        self._size = 0
 
     def remember(self, text: str, database: str) -> SqlText:
-        handle = sql_handle(text)
         plan = plan_handle(text, database)
-        found = self._entries.get(plan)
+        key = handle_key(plan)
+        found = self._plans.get(key)
         if found is None:
-            found = SqlText(text, database, handle, plan)
-        for key in (handle_key(handle), handle_key(plan)):
-            self._entries[key] = found
-            self._entries.move_to_end(key)
-        while len(self._entries) > 2 * self.capacity:
-            self._entries.popitem(last=False)
+            found = self._plans[key] = SqlText(text, database, sql_handle(text), plan)
+            self._size += len(text)
+        self._plans.move_to_end(key)
+        self._texts[handle_key(found.sql_handle)] = key
+        while len(self._plans) > 1 and (len(self._plans) > self.capacity or self._size > self.characters):
+            gone_key, gone = self._plans.popitem(last=False)
+            self._size -= len(gone.text)
+            text_key = handle_key(gone.sql_handle)
+            if self._texts.get(text_key) == gone_key:
+                del self._texts[text_key]
         return found
 
     def lookup(self, handle: bytes) -> SqlText | None:
-        return self._entries.get(handle_key(handle))
+        key = handle_key(handle)
+        found = self._plans.get(key)
+        if found is None and key in self._texts:
+            found = self._plans.get(self._texts[key])
+        return found
+
+    def __len__(self) -> int:
+        return len(self._plans)
 
 
 SERVICE = "sql_text"
