@@ -4,6 +4,7 @@ most_recent_sql_handle, and an RPC's input buffer."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -123,3 +124,34 @@ def test_the_seed_query_with_the_input_buffer_and_errors_with_pymssql(server: Ru
                 cur.execute(sql)
                 cur.fetchall()
             assert refused.value.args[0] == number, (sql, refused.value.args)
+
+
+def test_a_blocked_rpc_shows_its_declarations_before_its_text_and_its_statement(server: RunningServer) -> None:
+    """sp_executesql's text in sys.dm_exec_sql_text is "(declarations)statement", as SQL Server shows it; the
+    statement offsets count the declarations."""
+    with pytds_connect(server, autocommit=True) as setup, setup.cursor() as cur:
+        cur.execute("CREATE TABLE rpc_jobs (id INT PRIMARY KEY, v INT)")
+        cur.execute("INSERT INTO rpc_jobs VALUES (1, 0)")
+    with (
+        pytds_connect(server, autocommit=True) as holder,
+        pytds_connect(server, autocommit=True) as waiter,
+        pytds_connect(server, autocommit=True) as dba,
+    ):
+        hold, wait, look = holder.cursor(), waiter.cursor(), dba.cursor()
+        waiter_spid = spid(wait)
+        hold.execute("BEGIN TRAN; UPDATE rpc_jobs SET v = 1 WHERE id = 1")
+        blocked = threading.Thread(
+            target=wait.execute, args=("SELECT 0 AS first; UPDATE rpc_jobs SET v = %s WHERE id = %s", (2, 1))
+        )
+        blocked.start()
+        wait_until_lock_wait(server, waiter_spid)
+        look.execute(RUNNING_STATEMENT.format(spid=waiter_spid).replace("running_statement", "stmt, t.text"))
+        ((_, statement, text),) = look.fetchall()
+        declared = r"\(@P1 \w+, ?@P2 \w+\)"  # the declarations as pytds sent them
+        assert re.fullmatch(declared + "SELECT 0 AS first; UPDATE rpc_jobs SET v = @P1 WHERE id = @P2", text), text
+        assert statement == "UPDATE rpc_jobs SET v = @P1 WHERE id = @P2"
+        look.execute(f"DBCC INPUTBUFFER({waiter_spid}) WITH NO_INFOMSGS")
+        assert look.fetchall()[0][::2] == ("RPC Event", "sp_executesql")
+        hold.execute("COMMIT")
+        blocked.join(timeout=20)
+        assert not blocked.is_alive()

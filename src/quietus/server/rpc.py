@@ -53,6 +53,7 @@ class Declared:
 class Prepared:
     text: str
     declarations: tuple[Declared, ...]
+    parameters: str = ""  # the declarations as sent (sys.dm_exec_sql_text shows them before the text)
 
 
 @dataclass
@@ -107,9 +108,11 @@ class Execute(Protocol):
     ) -> Awaitable[Outcome]: ...
 
 
-def rpc_event(call: RpcCall) -> InputBuffer:
-    """The input buffer of an RPC: the procedure's name and its parameter count (as DBCC INPUTBUFFER shows)."""
-    return InputBuffer(RPC_EVENT, len(call.parameters), call.name.strip())
+def rpc_event(call: RpcCall, parameters: str | None = None) -> InputBuffer:
+    """The input buffer of an RPC: the procedure's name and its parameter count (as DBCC INPUTBUFFER shows); a
+    statement with declared parameters shows them before its text in sys.dm_exec_sql_text, as SQL Server does."""
+    prefix = f"({parameters})" if parameters and str(parameters).strip() else ""
+    return InputBuffer(RPC_EVENT, len(call.parameters), call.name.strip(), prefix)
 
 
 @dataclass
@@ -205,6 +208,7 @@ async def _run_statement(
     text: str | None,
     declarations: tuple[Declared, ...],
     values: list[RpcParameter],
+    parameters: str | None = None,
 ) -> _CallResult:
     result = _CallResult()
     if text is None:
@@ -214,7 +218,7 @@ async def _run_statement(
     except SqlError as error:
         report(ctx.sink, error)
         return result
-    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call))
+    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call, parameters))
     for ordinal, (declared, value) in enumerate(outputs, start=1):
         spec = column_spec(ResultColumn(declared.name, declared.type))
         result.return_values.append((spec, value, ordinal))
@@ -224,7 +228,8 @@ async def _run_statement(
 async def sp_executesql(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@stmt", "@params"))
     declarations = parse_declarations(_value(fixed, "@params"))
-    return await _run_statement(ctx, call, _value(fixed, "@stmt"), declarations, values)
+    parameters = _value(fixed, "@params")
+    return await _run_statement(ctx, call, _value(fixed, "@stmt"), declarations, values, parameters)
 
 
 def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
@@ -232,18 +237,24 @@ def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
     return ColumnSpec((parameter.name if parameter is not None else "") or "@handle", "int")
 
 
+def _prepared(fixed: dict[str, RpcParameter]) -> Prepared:
+    parameters = _value(fixed, "@params")
+    text = str(_value(fixed, "@stmt") or "")
+    return Prepared(text, parse_declarations(parameters), str(parameters or ""))
+
+
 async def sp_prepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, _values = _fixed(call, ("@handle", "@params", "@stmt", "@options"))
-    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    prepared = _prepared(fixed)
     handle = ctx.prepared.add(prepared)
     return _CallResult(return_values=[(_handle_spec(fixed), handle, 0)])
 
 
 async def sp_prepexec(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@handle", "@params", "@stmt"))
-    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    prepared = _prepared(fixed)
     handle = ctx.prepared.add(prepared)
-    result = await _run_statement(ctx, call, prepared.text, prepared.declarations, values)
+    result = await _run_statement(ctx, call, prepared.text, prepared.declarations, values, prepared.parameters)
     result.return_values.insert(0, (_handle_spec(fixed), handle, 0))
     return result
 
@@ -255,7 +266,7 @@ async def sp_execute(ctx: RequestContext, call: RpcCall) -> _CallResult:
     if prepared is None:
         report(ctx.sink, sql_error(8179, handle))
         return _CallResult()
-    return await _run_statement(ctx, call, prepared.text, prepared.declarations, values)
+    return await _run_statement(ctx, call, prepared.text, prepared.declarations, values, prepared.parameters)
 
 
 async def sp_unprepare(ctx: RequestContext, call: RpcCall) -> _CallResult:

@@ -14,7 +14,7 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
@@ -45,7 +45,9 @@ async def run_batch(
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
-    session.sql = begin_batch(env, session, text, session.statement_text)
+    prefix = event.statement_prefix if event is not None else ""
+    full = prefix + text  # what sys.dm_exec_sql_text shows: "(@P1 int)SELECT ..." for sp_executesql
+    session.sql = begin_batch(env, session, full, masked(full) if prefix else session.statement_text, len(prefix))
     session.input_buffer = event or InputBuffer(LANGUAGE_EVENT, 0, session.statement_text)
     ctx = ExecContext(session, task, env, sink)
     if parameters:

@@ -54,6 +54,9 @@ class InputBuffer:
     event_type: str  # LANGUAGE_EVENT or RPC_EVENT
     parameters: int  # 0 for a language event; an RPC's parameter count
     event_info: str  # the batch text (masked), or the RPC's procedure name
+    # What SQL Server shows before an RPC statement's text in sys.dm_exec_sql_text: its parameter declarations,
+    # ``(@P1 int,@P2 nvarchar(10))`` (sp_executesql, sp_prepexec, sp_execute); "" for a batch.
+    statement_prefix: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +94,12 @@ def utf16_length(text: str) -> int:
 class RunningText:
     """A session's current (or last) batch and the offsets of the statement running in it."""
 
-    __slots__ = ("_ascii", "_bytes_at", "_content_end", "end", "masked", "sql", "start")
+    __slots__ = ("_ascii", "_bytes_at", "_content_end", "end", "masked", "shift", "sql", "start")
 
-    def __init__(self, sql: SqlText, masked: bool) -> None:
+    def __init__(self, sql: SqlText, masked: bool, shift: int = 0) -> None:
         self.sql = sql
         self.masked = masked
+        self.shift = shift  # characters before the parsed text (an RPC's parameter declarations)
         text = sql.text
         self._ascii = text.isascii()
         self._content_end = len(text.rstrip(" \t\r\n;"))
@@ -108,6 +112,7 @@ class RunningText:
         if self.masked or length <= 0:
             return
         text = self.sql.text
+        offset += self.shift
         stop = offset + length
         if self._ascii:
             self.start = 2 * offset
@@ -174,7 +179,8 @@ def sql_texts(env: Environment) -> SqlTextCache:
     return cache  # type: ignore[no-any-return]
 
 
-def begin_batch(env: Environment, session: Any, text: str, shown: str) -> RunningText:
-    """Remember ``text`` (shown as ``shown``, its masked form) as what ``session`` runs now."""
+def begin_batch(env: Environment, session: Any, text: str, shown: str, shift: int = 0) -> RunningText:
+    """Remember ``text`` (shown as ``shown``, its masked form) as what ``session`` runs now; the statements parsed
+    from it start ``shift`` characters in (after an RPC's parameter declarations)."""
     sql = sql_texts(env).remember(shown, session.database)
-    return RunningText(sql, masked=shown != text)
+    return RunningText(sql, masked=shown != text, shift=shift)
