@@ -4,10 +4,11 @@ most_recent_sql_handle, and an RPC's input buffer."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -42,22 +43,42 @@ def spid(cursor: Any) -> int:
     return int(cursor.fetchone()[0])
 
 
-def test_a_blocked_sessions_text_statement_and_buffer_with_pytds(server: RunningServer) -> None:
+class Blocked(NamedTuple):
+    hold: Any  # the holder's cursor (its transaction holds the row)
+    look: Any  # the DBA's cursor
+    holder_spid: int
+    waiter_spid: int
+
+
+@contextlib.contextmanager
+def blocked_on(server: RunningServer, table: str, *waiter_call: Any) -> Iterator[Blocked]:
+    """A holder updates row 1 of a new ``table`` in an open transaction; a waiter runs ``waiter_call`` (the
+    arguments of cursor.execute) and waits for it; a third connection looks.  The holder commits at the end."""
     with pytds_connect(server, autocommit=True) as setup, setup.cursor() as cur:
-        cur.execute("CREATE TABLE jobs (id INT PRIMARY KEY, v INT)")
-        cur.execute("INSERT INTO jobs VALUES (1, 0)")
+        cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, v INT); INSERT INTO {table} VALUES (1, 0)")
     with (
         pytds_connect(server, autocommit=True) as holder,
         pytds_connect(server, autocommit=True) as waiter,
         pytds_connect(server, autocommit=True) as dba,
     ):
-        hold, wait, look = holder.cursor(), waiter.cursor(), dba.cursor()
+        hold, wait = holder.cursor(), waiter.cursor()
         holder_spid, waiter_spid = spid(hold), spid(wait)
-        hold.execute("BEGIN TRAN; UPDATE jobs SET v = 1 WHERE id = 1")
-        batch = "SELECT 1 AS warm_up;\nUPDATE jobs SET v = 2 WHERE id = 1;\nSELECT 2 AS done"
-        blocked = threading.Thread(target=wait.execute, args=(batch,))
+        hold.execute(f"BEGIN TRAN; UPDATE {table} SET v = 1 WHERE id = 1")
+        blocked = threading.Thread(target=wait.execute, args=waiter_call)
         blocked.start()
         wait_until_lock_wait(server, waiter_spid)
+        try:
+            yield Blocked(hold, dba.cursor(), holder_spid, waiter_spid)
+        finally:
+            hold.execute("COMMIT")
+            blocked.join(timeout=20)
+        assert not blocked.is_alive()
+
+
+def test_a_blocked_sessions_text_statement_and_buffer_with_pytds(server: RunningServer) -> None:
+    batch = "SELECT 1 AS warm_up;\nUPDATE jobs SET v = 2 WHERE id = 1;\nSELECT 2 AS done"
+    with blocked_on(server, "jobs", batch) as scene:
+        look, holder_spid, waiter_spid = scene.look, scene.holder_spid, scene.waiter_spid
 
         look.execute(REQUEST_TEXT)
         texts = dict(look.fetchall())
@@ -83,10 +104,6 @@ def test_a_blocked_sessions_text_statement_and_buffer_with_pytds(server: Running
         look.execute(f"DBCC INPUTBUFFER({waiter_spid})")
         assert [d[0] for d in look.description] == ["EventType", "Parameters", "EventInfo"]
         assert look.fetchall() == [("Language Event", 0, batch)]
-
-        hold.execute("COMMIT")
-        blocked.join(timeout=20)
-        assert not blocked.is_alive()
 
 
 def test_an_rpc_shows_as_an_rpc_event_with_its_procedure_and_parameter_count(server: RunningServer) -> None:
@@ -129,22 +146,9 @@ def test_the_seed_query_with_the_input_buffer_and_errors_with_pymssql(server: Ru
 def test_a_blocked_rpc_shows_its_declarations_before_its_text_and_its_statement(server: RunningServer) -> None:
     """sp_executesql's text in sys.dm_exec_sql_text is "(declarations)statement", as SQL Server shows it; the
     statement offsets count the declarations."""
-    with pytds_connect(server, autocommit=True) as setup, setup.cursor() as cur:
-        cur.execute("CREATE TABLE rpc_jobs (id INT PRIMARY KEY, v INT)")
-        cur.execute("INSERT INTO rpc_jobs VALUES (1, 0)")
-    with (
-        pytds_connect(server, autocommit=True) as holder,
-        pytds_connect(server, autocommit=True) as waiter,
-        pytds_connect(server, autocommit=True) as dba,
-    ):
-        hold, wait, look = holder.cursor(), waiter.cursor(), dba.cursor()
-        waiter_spid = spid(wait)
-        hold.execute("BEGIN TRAN; UPDATE rpc_jobs SET v = 1 WHERE id = 1")
-        blocked = threading.Thread(
-            target=wait.execute, args=("SELECT 0 AS first; UPDATE rpc_jobs SET v = %s WHERE id = %s", (2, 1))
-        )
-        blocked.start()
-        wait_until_lock_wait(server, waiter_spid)
+    call = ("SELECT 0 AS first; UPDATE rpc_jobs SET v = %s WHERE id = %s", (2, 1))
+    with blocked_on(server, "rpc_jobs", *call) as scene:
+        look, waiter_spid = scene.look, scene.waiter_spid
         look.execute(RUNNING_STATEMENT.format(spid=waiter_spid).replace("running_statement", "stmt, t.text"))
         ((_, statement, text),) = look.fetchall()
         declared = r"\(@P1 \w+, ?@P2 \w+\)"  # the declarations as pytds sent them
@@ -152,6 +156,3 @@ def test_a_blocked_rpc_shows_its_declarations_before_its_text_and_its_statement(
         assert statement == "UPDATE rpc_jobs SET v = @P1 WHERE id = @P2"
         look.execute(f"DBCC INPUTBUFFER({waiter_spid}) WITH NO_INFOMSGS")
         assert look.fetchall()[0][::2] == ("RPC Event", "sp_executesql")
-        hold.execute("COMMIT")
-        blocked.join(timeout=20)
-        assert not blocked.is_alive()
