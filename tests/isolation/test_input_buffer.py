@@ -153,3 +153,21 @@ def test_sysprocesses_gives_the_legacy_20_byte_handle_and_offsets_that_sql_text_
         ) == [(0, 0)]
         blocker.run("ROLLBACK")
         step.result()
+
+
+def test_a_dba_finds_the_blocker_by_its_buffer_kills_it_and_its_buffer_is_gone(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        create_table_t(sc)
+        blocker, waiter, dba = sc.session("blocker"), sc.session("waiter"), sc.session("dba")
+        blocker.run("BEGIN TRAN; UPDATE t SET v = 99 WHERE id = 3 -- the forgotten transaction")
+        step = waiter.start("UPDATE t SET v = 31 WHERE id = 3")
+        assert wait_until_blocked(step) == "LCK_M_U"
+        ((victim, buffer),) = dba.rows(
+            "SELECT r.blocking_session_id, ib.event_info FROM sys.dm_exec_requests r "
+            "CROSS APPLY sys.dm_exec_input_buffer(r.blocking_session_id, NULL) ib WHERE r.blocking_session_id <> 0"
+        )
+        assert victim == blocker.session_id and buffer.endswith("-- the forgotten transaction")
+        dba.run(f"KILL {victim}")
+        assert step.result().messages == []
+        assert dba.rows(f"SELECT * FROM sys.dm_exec_input_buffer({victim}, NULL)") == []
+        assert dba.rows("SELECT v FROM t WHERE id = 3") == [(31,)]
