@@ -139,7 +139,7 @@ class BatchParser(QuietusParser):
         parsed = self.parse_statement()
         if len(parsed) == 1:
             return parsed[0]
-        return Block(tuple(parsed), line=parsed[0].line, text=parsed[0].text)
+        return Block(tuple(parsed), line=parsed[0].line, text=parsed[0].text, offset=parsed[0].offset)
 
     def statements_until_end(self, allow_empty: bool = False) -> tuple[Statement, ...]:
         """Statements up to (not including) the END that closes the current block."""
