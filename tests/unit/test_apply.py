@@ -185,3 +185,13 @@ def test_column_lists_rename_derived_tables_and_functions_in_from_and_under_appl
     assert rows(conn, applied) == [(1,)]
     assert error(conn, "SELECT * FROM sys.dm_exec_input_buffer(@@SPID, NULL) AS ib(kind)")[0] == 8158
     assert error(conn, "SELECT * FROM (SELECT 1 AS a) x(b, c)")[0] == 8159
+
+
+def test_update_with_apply_in_from_and_of_a_table_named_under_apply(conn: Connection) -> None:
+    conn.run(
+        "UPDATE e SET salary = top_paid.salary FROM emp e "
+        "CROSS APPLY (SELECT MAX(o.salary) AS salary FROM emp o WHERE o.dept = e.dept) top_paid"
+    )
+    assert rows(conn, "SELECT id, salary FROM emp ORDER BY id") == [(10, 300), (11, 300), (12, 250), (13, 250)]
+    conn.run("UPDATE x SET salary = 1 FROM dept d CROSS APPLY emp x WHERE x.dept = d.id AND d.name = 'dev'")
+    assert rows(conn, "SELECT id, salary FROM emp ORDER BY id") == [(10, 300), (11, 300), (12, 1), (13, 1)]

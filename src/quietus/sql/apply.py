@@ -33,7 +33,7 @@ from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.types_base import SqlType
 
 if TYPE_CHECKING:
-    from quietus.sql.planner import Planner
+    from quietus.sql.planner import Planner, TargetInfo
 
 # Argument type families a function parameter accepts (anything else is error 8116).
 _ACCEPTS: dict[str, frozenset[str]] = {
@@ -124,8 +124,19 @@ def _accepts(expected: SqlType, given: SqlType) -> bool:
     return given.name in _ACCEPTS.get(family, frozenset({expected.name}))
 
 
-def plan_apply(planner: Planner, lateral: exp.Lateral, left: Plan, outer: Scope | None) -> Plan:
-    """``left CROSS|OUTER APPLY right``: the right side planned with the left row as its outer row."""
+def lateral_table(lateral: exp.Lateral) -> exp.Table | None:
+    """``APPLY t [AS] x`` as the table it names (None when the right side is a function or a query)."""
+    source = lateral.this
+    if function_name(source) is None and isinstance(source, exp.Identifier | exp.Dot):
+        return _as_table(source, lateral.args.get("alias"))
+    return None
+
+
+def plan_apply(
+    planner: Planner, lateral: exp.Lateral, left: Plan, outer: Scope | None, target: TargetInfo | None = None
+) -> Plan:
+    """``left CROSS|OUTER APPLY right``: the right side planned with the left row as its outer row; a table named
+    there may be an UPDATE/DELETE ``target``."""
     keep_unmatched = lateral.args.get("cross_apply") is False
     if lateral.args.get("cross_apply") is None:
         raise sql_error(156, "LATERAL")  # LATERAL is not T-SQL; only APPLY reaches here
@@ -143,8 +154,8 @@ def plan_apply(planner: Planner, lateral: exp.Lateral, left: Plan, outer: Scope 
         planned = planner.plan_query(source.this, left_scope)
         columns = renamed([(c.name, c.type) for c in planned.columns], names, alias)
         right = Correlated(planned.plan, columns)
-    elif isinstance(source, exp.Identifier | exp.Dot):
-        right = planner.plan_table_source(_as_table(source, alias_node))
+    elif (table := lateral_table(lateral)) is not None:
+        right = planner.plan_table_source(table, target)
     else:
         raise sql_error(102, source.sql(dialect="tsql").split()[0])
     return Apply(left, right, keep_unmatched)

@@ -347,7 +347,7 @@ class Planner:
         plan = self._plan_source(source, outer, target)
         for join in joins:
             if isinstance(join.this, exp.Lateral):  # CROSS / OUTER APPLY
-                plan = apply.plan_apply(self, join.this, plan, outer)
+                plan = apply.plan_apply(self, join.this, plan, outer, target)
                 continue
             right = self._plan_source(join.this, None, target)  # a join's right side never sees outer rows
             kind = _join_kind(join)
@@ -415,9 +415,9 @@ class Planner:
             return TableScan(table, columns, policy, with_key=for_write)
         raise sql_error(102, source.sql(dialect="tsql")[:40])
 
-    def plan_table_source(self, table: exp.Table) -> Plan:
+    def plan_table_source(self, table: exp.Table, target: TargetInfo | None = None) -> Plan:
         """A named table, view or CTE (the right side of an APPLY that names one)."""
-        return self._plan_source(table, None, None)
+        return self._plan_source(table, None, target)
 
     def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
         planned = self.plan_query(query, None)
