@@ -171,3 +171,24 @@ def test_a_dba_finds_the_blocker_by_its_buffer_kills_it_and_its_buffer_is_gone(t
         assert step.result().messages == []
         assert dba.rows(f"SELECT * FROM sys.dm_exec_input_buffer({victim}, NULL)") == []
         assert dba.rows("SELECT v FROM t WHERE id = 3") == [(31,)]
+
+
+def test_every_function_row_matches_its_column_types(tmp_path: Path) -> None:
+    from quietus.admin.input_buffer import FUNCTIONS
+    from tests.unit.test_admin_views import check_value
+
+    calls = {
+        "sys.dm_exec_sql_text": "sys.dm_exec_sql_text(r.sql_handle)",
+        "sys.dm_exec_input_buffer": "sys.dm_exec_input_buffer(r.session_id, r.request_id)",
+    }
+    assert set(calls) == {function.name for function in FUNCTIONS}
+    with scenario(tmp_path) as sc:
+        session = sc.session("probe")
+        for function in FUNCTIONS:
+            result = session.run(f"SELECT f.* FROM sys.dm_exec_requests r CROSS APPLY {calls[function.name]} f")
+            rows = result.result_sets[-1]
+            assert [(c.name, c.type) for c in rows.columns] == list(function.columns)
+            assert rows.rows, function.name
+            for row in rows.rows:
+                for (name, sql_type), value in zip(function.columns, row, strict=True):
+                    check_value(f"{function.name}.{name}", sql_type, value)
