@@ -269,6 +269,18 @@ CATALOGUE: dict[int, Message] = _catalogue(
     # Server configuration (sp_configure)
     (15123, 16, "The configuration option '%ls' does not exist, or it may be an advanced option."),
     (15129, 16, "'%d' is not a valid value for configuration option '%s'."),
+    # Table-valued functions, APPLY and DBCC INPUTBUFFER
+    (215, 16, "Parameters supplied for object '%.*ls' which is not a function. If the parameters are intended as "
+              "a table hint, a WITH keyword is required."),
+    (216, 16, "Parameters were not supplied for the function '%.*ls'."),
+    (8155, 16, "No column name was specified for column %d of '%.*ls'."),
+    (8158, 16, "'%.*ls' has more columns than were specified in the column list."),
+    (8159, 16, "'%.*ls' has fewer columns than were specified in the column list."),
+    (10709, 16, "The number of columns for each row in a table value constructor must be the same."),
+    (2526, 16, "Incorrect DBCC statement. Check the documentation for the correct DBCC syntax and options."),
+    (2528, 10, "DBCC execution completed. If DBCC printed error messages, contact your system administrator."),
+    (2571, 14, "User '%.*ls' does not have permission to run DBCC %.*ls."),
+    (7940, 16, "Invalid SPID %d specified."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

@@ -245,7 +245,7 @@ def connection_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             c.local_tcp_port,
             connection_id(s),
             None,
-            None,
+            None if s.sql is None else s.sql.sql.sql_handle,
         )
 
 
@@ -314,16 +314,17 @@ def request_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         a = snap.activity(s)
         if a is None:
             continue
+        running = s.sql if s.task is not None else None  # a rollback after the batch has no statement
         yield (
             s.session_id,
             0,  # request_id: the MARS request number; one request per session here
             a.start_time,
             a.status,
             a.command,
-            None,
-            0,
-            -1,
-            None,
+            None if running is None else running.sql.sql_handle,
+            0 if running is None else running.start,
+            -1 if running is None else running.end,
+            None if running is None else running.sql.plan_handle,
             snap.database_id(s.database),
             1,
             connection_id(s),
@@ -445,6 +446,7 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         a = snap.activity(s)
         domain, nt_user = nt_names(s.login_name)
         wait_type = None if a is None else a.wait_type
+        running = s.sql if a is not None and s.task is not None else None  # a request's batch; zeros when idle
         yield (
             s.session_id,
             0,
@@ -474,9 +476,9 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             padded(net_library(s), 12),
             padded(s.login_name, 128),
             zero_context,
-            zero_handle,
-            0,
-            0,
+            zero_handle if running is None else running.sql.sql_handle[:20],
+            0 if running is None else running.start,
+            0 if running is None else running.end,
             0,
             None,
         )

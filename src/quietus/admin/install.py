@@ -14,6 +14,7 @@ from quietus.admin import (
     blocking,
     catalog_views,
     exec_views,
+    input_buffer,
     kill_statement,
     kill_views,
     module_views,
@@ -68,9 +69,12 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
+    for function in input_buffer.FUNCTIONS:
+        env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
+    env.statement_handlers.update(input_buffer.HANDLERS)
     env.statement_handlers.update(stored_procedures.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
     leftovers = temp_tables.drop_leftovers(env.databases["master"])

@@ -58,6 +58,7 @@ from quietus.server.tds_sink import TdsResultSink
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
 from quietus.sessions.session import ConnectionInfo, Session, Surface
+from quietus.sessions.sql_text import InputBuffer
 from quietus.sql.types_base import SqlType
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ class TdsConnection(asyncio.Protocol):
             sink=sink,
             prepared=self.prepared,
             server_name=self.instance.server_name,
-            execute=lambda text, parameters, types: self._execute(sink, text, parameters, types),
+            execute=lambda text, parameters, types, event=None: self._execute(sink, text, parameters, types, event),
             reset_session=self._reset_session,
         )
         outcome = Outcome.COMPLETED
@@ -345,13 +346,18 @@ class TdsConnection(asyncio.Protocol):
         asyncio.get_running_loop().call_soon(self._pump)
 
     async def _execute(
-        self, sink: TdsResultSink, text: str, parameters: dict[str, Any] | None, types: dict[str, SqlType] | None
+        self,
+        sink: TdsResultSink,
+        text: str,
+        parameters: dict[str, Any] | None,
+        types: dict[str, SqlType] | None,
+        event: InputBuffer | None = None,
     ) -> Outcome:
         session = self.session
         assert session is not None
         if self.closed:
             return Outcome.SESSION_ENDED
-        outcome: Outcome = await self.instance.execute(session, text, sink, parameters, types)
+        outcome: Outcome = await self.instance.execute(session, text, sink, parameters, types, event)
         if outcome is Outcome.SESSION_ENDED:
             self._session_closed = True  # Instance.execute closed it
         return outcome

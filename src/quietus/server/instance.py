@@ -31,6 +31,7 @@ from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.requests import Outcome, end_session, run_batch
 from quietus.sessions.session import Session
+from quietus.sessions.sql_text import InputBuffer
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import SqlType
@@ -211,11 +212,12 @@ class Instance:
         sink: ResultSink,
         parameters: Mapping[str, Any] | None = None,
         types: Mapping[str, SqlType] | None = None,
+        event: InputBuffer | None = None,
     ) -> Outcome:
         """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables (``types``:
-        declared types by parameter name, the values already converted to them)."""
+        declared types by parameter name, the values already converted to them); ``event``: an RPC's input buffer."""
         assert self.env is not None
-        outcome = await run_batch(session, self.env, text, sink, parameters, types)
+        outcome = await run_batch(session, self.env, text, sink, parameters, types, event)
         if outcome is Outcome.SESSION_ENDED:
             await self.close_session(session)
         return outcome

@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from quietus.errors import SqlError, sql_error
 from quietus.protocol.tds import ColumnSpec, RpcCall, RpcParameter
 from quietus.server.tds_sink import TdsResultSink, column_spec
 from quietus.sessions.requests import Outcome
+from quietus.sessions.sql_text import RPC_EVENT, InputBuffer
 from quietus.sql.context import parameter_type
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone
 from quietus.sql.types import convert
@@ -52,6 +53,7 @@ class Declared:
 class Prepared:
     text: str
     declarations: tuple[Declared, ...]
+    parameters: str = ""  # the declarations as sent (sys.dm_exec_sql_text shows them before the text)
 
 
 @dataclass
@@ -96,7 +98,21 @@ def parse_declarations(text: str | None) -> tuple[Declared, ...]:
     return tuple(declared)
 
 
-Execute = Callable[[str, dict[str, Any] | None, dict[str, SqlType] | None], Awaitable[Outcome]]
+class Execute(Protocol):
+    def __call__(
+        self,
+        text: str,
+        parameters: dict[str, Any] | None,
+        types: dict[str, SqlType] | None,
+        event: InputBuffer | None = None,
+    ) -> Awaitable[Outcome]: ...
+
+
+def rpc_event(call: RpcCall, parameters: str | None = None) -> InputBuffer:
+    """The input buffer of an RPC: the procedure's name and its parameter count (as DBCC INPUTBUFFER shows); a
+    statement with declared parameters shows them before its text in sys.dm_exec_sql_text, as SQL Server does."""
+    prefix = f"({parameters})" if parameters and str(parameters).strip() else ""
+    return InputBuffer(RPC_EVENT, len(call.parameters), call.name.strip(), prefix)
 
 
 @dataclass
@@ -187,7 +203,12 @@ def _int(value: Any) -> int | None:
 
 
 async def _run_statement(
-    ctx: RequestContext, text: str | None, declarations: tuple[Declared, ...], values: list[RpcParameter]
+    ctx: RequestContext,
+    call: RpcCall,
+    text: str | None,
+    declarations: tuple[Declared, ...],
+    values: list[RpcParameter],
+    parameters: str | None = None,
 ) -> _CallResult:
     result = _CallResult()
     if text is None:
@@ -197,7 +218,7 @@ async def _run_statement(
     except SqlError as error:
         report(ctx.sink, error)
         return result
-    result.outcome = await ctx.execute(str(text), bound, types)
+    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call, parameters))
     for ordinal, (declared, value) in enumerate(outputs, start=1):
         spec = column_spec(ResultColumn(declared.name, declared.type))
         result.return_values.append((spec, value, ordinal))
@@ -207,7 +228,8 @@ async def _run_statement(
 async def sp_executesql(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@stmt", "@params"))
     declarations = parse_declarations(_value(fixed, "@params"))
-    return await _run_statement(ctx, _value(fixed, "@stmt"), declarations, values)
+    parameters = _value(fixed, "@params")
+    return await _run_statement(ctx, call, _value(fixed, "@stmt"), declarations, values, parameters)
 
 
 def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
@@ -215,18 +237,24 @@ def _handle_spec(fixed: dict[str, RpcParameter]) -> ColumnSpec:
     return ColumnSpec((parameter.name if parameter is not None else "") or "@handle", "int")
 
 
+def _prepared(fixed: dict[str, RpcParameter]) -> Prepared:
+    parameters = _value(fixed, "@params")
+    text = str(_value(fixed, "@stmt") or "")
+    return Prepared(text, parse_declarations(parameters), str(parameters or ""))
+
+
 async def sp_prepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, _values = _fixed(call, ("@handle", "@params", "@stmt", "@options"))
-    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    prepared = _prepared(fixed)
     handle = ctx.prepared.add(prepared)
     return _CallResult(return_values=[(_handle_spec(fixed), handle, 0)])
 
 
 async def sp_prepexec(ctx: RequestContext, call: RpcCall) -> _CallResult:
     fixed, values = _fixed(call, ("@handle", "@params", "@stmt"))
-    prepared = Prepared(str(_value(fixed, "@stmt") or ""), parse_declarations(_value(fixed, "@params")))
+    prepared = _prepared(fixed)
     handle = ctx.prepared.add(prepared)
-    result = await _run_statement(ctx, prepared.text, prepared.declarations, values)
+    result = await _run_statement(ctx, call, prepared.text, prepared.declarations, values, prepared.parameters)
     result.return_values.insert(0, (_handle_spec(fixed), handle, 0))
     return result
 
@@ -238,7 +266,7 @@ async def sp_execute(ctx: RequestContext, call: RpcCall) -> _CallResult:
     if prepared is None:
         report(ctx.sink, sql_error(8179, handle))
         return _CallResult()
-    return await _run_statement(ctx, prepared.text, prepared.declarations, values)
+    return await _run_statement(ctx, call, prepared.text, prepared.declarations, values, prepared.parameters)
 
 
 async def sp_unprepare(ctx: RequestContext, call: RpcCall) -> _CallResult:
@@ -276,7 +304,7 @@ async def procedure_by_name(ctx: RequestContext, call: RpcCall) -> _CallResult:
             spec = column_spec(ResultColumn(parameter.name or variable, parameter_type(parameter.value)))
             outputs.append((spec, parameter.value, index))
     text = f"EXEC {name} {', '.join(arguments)}".rstrip()
-    outcome = await ctx.execute(text, bound or None, None)
+    outcome = await ctx.execute(text, bound or None, None, rpc_event(call))
     return _CallResult(outcome, outputs)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Session, SessionStatus, masked
+from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql import temp_tables
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
@@ -36,12 +37,19 @@ async def run_batch(
     sink: ResultSink,
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
+    event: InputBuffer | None = None,
 ) -> Outcome:
+    """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
+    procedure; by default the text itself is the event (a language event)."""
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
+    prefix = event.statement_prefix if event is not None else ""
+    full = prefix + text  # what sys.dm_exec_sql_text shows: "(@P1 int)SELECT ..." for sp_executesql
+    session.sql = begin_batch(env, session, full, masked(full) if prefix else session.statement_text, len(prefix))
+    session.input_buffer = event or InputBuffer(LANGUAGE_EVENT, 0, session.statement_text)
     ctx = ExecContext(session, task, env, sink)
     if parameters:
         ctx.bind_parameters(parameters, types)

@@ -24,6 +24,7 @@ from typing import Any
 from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.sessions.sql_text import InputBuffer, RunningText
 
 
 class Surface(enum.Enum):
@@ -169,6 +170,8 @@ class Session:
     last_request_start_time: datetime.datetime | None = None
     last_request_end_time: datetime.datetime | None = None
     statement_text: str = ""
+    sql: RunningText | None = None  # the current (else last) batch's text and handles, the statement's offsets
+    input_buffer: InputBuffer | None = None  # the last event the client sent (DBCC INPUTBUFFER)
     command: str = "AWAITING COMMAND"
     rowcount: int = 0  # @@ROWCOUNT
     error: int = 0  # @@ERROR

@@ -39,7 +39,8 @@ from quietus.engine.interrupts import Interrupted
 from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
-from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState
+from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
+from quietus.sessions.sql_text import begin_batch
 from quietus.sql import ddl, dml, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
@@ -125,6 +126,9 @@ class BatchRunner:
 
     def run_statement(self, statement: st.Statement) -> None:
         self.ctx.line = statement.line or 1
+        running = self.session.sql
+        if running is not None:
+            running.at(statement.offset, len(statement.text))  # statement_start/end_offset
         self.ctx.task.check()
         handler = _HANDLERS.get(type(statement))
         if handler is None:
@@ -735,7 +739,13 @@ class BatchRunner:
             return
         nested = ExecContext(self.session, self.ctx.task, self.ctx.env, self.ctx.sink)
         nested.nest_level = self.ctx.nest_level + 1
-        BatchRunner(nested).run(str(text))
+        session = self.session
+        outer_text = session.sql
+        session.sql = begin_batch(self.ctx.env, session, str(text), masked(str(text)))  # its own sql_handle
+        try:
+            BatchRunner(nested).run(str(text))
+        finally:
+            session.sql = outer_text
 
     def run_insert_exec(self, statement: st.InsertExec) -> None:
         """Run the call with its result sets captured, then insert their rows as one INSERT statement (8164 when

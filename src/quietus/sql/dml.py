@@ -24,7 +24,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import temp_tables
+from quietus.sql import apply, temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner, TargetInfo, column_type
@@ -337,6 +337,8 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
         sources = [from_.this, *(from_.this.args.get("joins") or []), *(node.args.get("joins") or [])]
         for source in sources:
             table_node = source.this if isinstance(source, exp.Join) else source
+            if isinstance(table_node, exp.Lateral):  # ... CROSS APPLY t AS x: x may be the target too
+                table_node = apply.lateral_table(table_node) or table_node
             if (
                 isinstance(table_node, exp.Table)
                 and table_node.alias

@@ -34,6 +34,18 @@ class VirtualTable:
     rows: Callable[[ExecContext], Iterable[tuple[Any, ...]]]
 
 
+@dataclass(frozen=True)
+class TableFunction:
+    """A table-valued system function (``sys.dm_exec_sql_text(handle)``): its parameters (name and type, all
+    required, as SQL Server's dynamic management functions have them), its columns, and a row provider called
+    with the evaluated arguments."""
+
+    name: str
+    parameters: Sequence[tuple[str, SqlType]]
+    columns: Sequence[tuple[str, SqlType]]
+    rows: Callable[[ExecContext, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
+
+
 # A system procedure: (context, positional args, named args) -> return status
 Procedure = Callable[["ExecContext", list[Any], dict[str, Any]], int]
 StatementHandler = Callable[["ExecContext", Any], None]
@@ -74,6 +86,7 @@ class Environment:
     default_database: str = "master"
     server_name: str = "QUIETUS"
     virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
+    table_functions: dict[str, TableFunction] = field(default_factory=dict)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     statement_handlers: dict[type, StatementHandler] = field(default_factory=dict)
     plan_cache: PlanCache = field(default_factory=lambda: PlanCache(2048))
@@ -89,3 +102,6 @@ class Environment:
 
     def virtual_table(self, name: str) -> VirtualTable | None:
         return self.virtual_tables.get(name.casefold())
+
+    def table_function(self, name: str) -> TableFunction | None:
+        return self.table_functions.get(name.casefold())

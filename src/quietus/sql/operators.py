@@ -18,7 +18,7 @@ from quietus.engine.access import ReadPolicy
 from quietus.engine.storage.keys import NULL_KEY, normalise
 from quietus.engine.storage.table import Table
 from quietus.sql.context import ExecContext
-from quietus.sql.environment import VirtualTable
+from quietus.sql.environment import TableFunction, VirtualTable
 from quietus.sql.scope import ScopeColumn
 
 Row = tuple[Any, ...]
@@ -75,6 +75,69 @@ class VirtualScan(Plan):
         for values in list(self.view.rows(ctx)):
             tick()
             yield outer + values if outer or type(values) is not tuple else values
+
+
+class FunctionScan(Plan):
+    """A table-valued function's rows; its arguments are evaluated on the outer row (the left row under APPLY)."""
+
+    def __init__(self, function: TableFunction, arguments: Sequence[RowFn], columns: Sequence[ScopeColumn]) -> None:
+        self.function = function
+        self.arguments = arguments
+        self.columns = columns
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        values = tuple(argument(outer, ctx) for argument in self.arguments)
+        tick = ctx.task.tick
+        for row in list(self.function.rows(ctx, values)):
+            tick()
+            yield outer + row
+
+
+class ValuesScan(Plan):
+    """``(VALUES (...), ...)`` under APPLY: each row's expressions evaluated on the outer row."""
+
+    def __init__(self, rows: Sequence[Sequence[RowFn]], columns: Sequence[ScopeColumn]) -> None:
+        self.value_rows = rows
+        self.columns = columns
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        for row in self.value_rows:
+            yield outer + tuple(fn(outer, ctx) for fn in row)
+
+
+class Correlated(Plan):
+    """A query run once per outer row (a derived table under APPLY): rows are ``outer + its values``."""
+
+    def __init__(self, child: Plan, columns: Sequence[ScopeColumn]) -> None:
+        self.child = child
+        self.columns = columns
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        for values in self.child.rows(ctx, outer):
+            yield outer + values
+
+
+class Apply(Plan):
+    """CROSS APPLY / OUTER APPLY: the right side runs once per left row, with that row as its outer row (its rows
+    are ``left row + own values``).  OUTER keeps a left row the right side gives nothing for, with NULLs."""
+
+    def __init__(self, left: Plan, right: Plan, keep_unmatched: bool) -> None:
+        self.left = left
+        self.right = right
+        self.keep_unmatched = keep_unmatched
+        self.columns = tuple(left.columns) + tuple(right.columns)
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        nulls = (None,) * len(self.right.columns)
+        tick = ctx.task.tick
+        for left_row in self.left.rows(ctx, outer):
+            found = False
+            for row in self.right.rows(ctx, left_row):
+                tick()
+                found = True
+                yield row
+            if not found and self.keep_unmatched:
+                yield left_row + nulls
 
 
 class ConstantRow(Plan):

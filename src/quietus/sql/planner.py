@@ -22,7 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import temp_tables
+from quietus.sql import apply, temp_tables
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
@@ -346,7 +346,10 @@ class Planner:
         joins = list(source.args.get("joins") or []) + joins
         plan = self._plan_source(source, outer, target)
         for join in joins:
-            right = self._plan_source(join.this, outer, target)
+            if isinstance(join.this, exp.Lateral):  # CROSS / OUTER APPLY
+                plan = apply.plan_apply(self, join.this, plan, outer, target)
+                continue
+            right = self._plan_source(join.this, None, target)  # a join's right side never sees outer rows
             kind = _join_kind(join)
             combined = self.scope(tuple(plan.columns) + tuple(right.columns), outer)
             on = join.args.get("on")
@@ -363,7 +366,10 @@ class Planner:
     def _plan_source(self, source: exp.Expr, outer: Scope | None, target: TargetInfo | None) -> Plan:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
-            return self._derived(source.this, alias, outer)
+            return self._derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
+        if apply.function_name(source) is not None:
+            names = apply.alias_columns(source.args.get("alias"))
+            return apply.plan_function(self, source, source.alias, self.scope([], outer), names)
         if isinstance(source, exp.Table):
             name = source.name
             alias = source.alias or name
@@ -374,6 +380,8 @@ class Planner:
             view = self.ctx.env.virtual_table(qualified) or (
                 self.ctx.env.virtual_table("sys." + name.casefold()) if parts and parts[-1].lower() == "sys" else None
             )
+            if view is None and parts and parts[-1].casefold() == "sys" and self.ctx.env.table_function("sys." + name):
+                raise sql_error(216, ".".join([*parts, name]))  # a function named without (...)
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
@@ -403,9 +411,16 @@ class Planner:
             return TableScan(table, columns, policy, with_key=for_write)
         raise sql_error(102, source.sql(dialect="tsql")[:40])
 
-    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None) -> Plan:
+    def plan_table_source(self, table: exp.Table, target: TargetInfo | None = None) -> Plan:
+        """A named table, view or CTE (the right side of an APPLY that names one)."""
+        return self._plan_source(table, None, target)
+
+    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
         planned = self.plan_query(query, None)
-        columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
+        if names:  # (SELECT ...) AS x(c1, ...)
+            columns = apply.renamed([(c.name, c.type) for c in planned.columns], list(names), alias)
+        else:
+            columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
 
         def run(ctx: ExecContext) -> list[Row]:
             return list(planned.plan.rows(ctx, ()))

@@ -16,6 +16,7 @@ from .statements import (
     AlterServerRole,
     Checkpoint,
     CreateLogin,
+    Dbcc,
     DropLogin,
     GrantPermission,
     Use,
@@ -142,3 +143,21 @@ def parse_permission(p: BatchParser) -> GrantPermission:
     if not (p.accept("TO") or (kind == "REVOKE" and p.accept("FROM"))):
         p.fail()
     return GrantPermission(kind, " ".join(permission), p.name())
+
+
+def parse_dbcc(p: BatchParser) -> Dbcc:
+    """``DBCC name [(expression, ...)] [WITH option [, option ...]]``."""
+    p.expect("DBCC")
+    command = p.name().upper()
+    arguments = []
+    if p.accept_token(TokenType.L_PAREN) and not p.accept_token(TokenType.R_PAREN):
+        arguments.append(p.expr())
+        while p.accept_token(TokenType.COMMA):
+            arguments.append(p.expr())
+        p.expect_token(TokenType.R_PAREN)
+    options = []
+    if p.accept("WITH"):
+        options.append(p.name().upper())
+        while p.accept_token(TokenType.COMMA):
+            options.append(p.name().upper())
+    return Dbcc(command, tuple(arguments), tuple(options))

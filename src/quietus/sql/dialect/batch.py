@@ -62,7 +62,7 @@ DDL_STOP_WORDS = frozenset(
         "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE", "IF", "WHILE",
         "BEGIN", "END", "ELSE", "DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "COMMIT", "ROLLBACK", "SAVE",
         "RAISERROR", "THROW", "WAITFOR", "USE", "KILL", "RETURN", "BREAK", "CONTINUE", "CHECKPOINT", "GRANT",
-        "REVOKE", "DENY",
+        "REVOKE", "DENY", "DBCC",
     }
 )
 
@@ -139,7 +139,7 @@ class BatchParser(QuietusParser):
         parsed = self.parse_statement()
         if len(parsed) == 1:
             return parsed[0]
-        return Block(tuple(parsed), line=parsed[0].line, text=parsed[0].text)
+        return Block(tuple(parsed), line=parsed[0].line, text=parsed[0].text, offset=parsed[0].offset)
 
     def statements_until_end(self, allow_empty: bool = False) -> tuple[Statement, ...]:
         """Statements up to (not including) the END that closes the current block."""
@@ -220,7 +220,7 @@ class BatchParser(QuietusParser):
     def _stamp(self, parsed: Parsed, start: Token, end: Token) -> list[Statement]:
         text = self.sql[start.start : end.end + 1]
         items = parsed if isinstance(parsed, list) else [parsed]
-        return [dataclasses.replace(item, line=start.line, text=text) for item in items]
+        return [dataclasses.replace(item, line=start.line, text=text, offset=start.start) for item in items]
 
     # --- cursor helpers for statement grammars --------------------------------------------------------
 
@@ -521,6 +521,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     # Databases, logins and permissions.
     "USE": administration.parse_use,
     "CHECKPOINT": administration.parse_checkpoint,
+    "DBCC": administration.parse_dbcc,
     ("ALTER", "DATABASE"): administration.parse_alter_database,
     ("CREATE", "LOGIN"): administration.parse_create_login,
     ("ALTER", "LOGIN"): administration.parse_alter_login,

@@ -27,6 +27,7 @@ class Statement:
 
     line: int = field(default=0, kw_only=True)
     text: str = field(default="", kw_only=True)
+    offset: int = field(default=0, kw_only=True, compare=False)  # where ``text`` starts in the batch (characters)
 
 
 # --- Queries, DML and DDL -----------------------------------------------------------------------------
@@ -353,3 +354,13 @@ class GrantPermission(Statement):
     kind: str
     permission: str
     principal: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dbcc(Statement):
+    """``DBCC command [(argument, ...)] [WITH option, ...]``: the command and options upper-case; which commands
+    exist is the executor's table (an unknown one is 2526 when it runs, as in SQL Server)."""
+
+    command: str
+    arguments: tuple[exp.Expression, ...] = ()
+    options: tuple[str, ...] = ()
