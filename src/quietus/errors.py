@@ -82,6 +82,8 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1087, 15, "Must declare the table variable \"%.*ls\"."),
     (2715, 16, "Column, parameter, or variable #%d: Cannot find data type %.*ls."),
     (8164, 16, "An INSERT EXEC statement cannot be nested."),
+    (9828, 16, "The second and third arguments of the TRANSLATE built-in function must contain an equal number of "
+               "characters."),
     (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from quietus.admin.catalog_views import DBO_SCHEMA_ID, SCHEMAS, column_shape
+from quietus.admin.catalog_views import DBO_SCHEMA_ID
 from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments, emit
 from quietus.engine.storage.schema import ColumnDef
 from quietus.errors import sql_error
+from quietus.sql.catalog_ids import SCHEMAS, column_shape
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st

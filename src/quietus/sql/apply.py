@@ -149,7 +149,7 @@ def plan_apply(
     if function_name(source) is not None:
         right = plan_function(planner, source, alias, left_scope, names)
     elif isinstance(source, exp.Subquery) and isinstance(source.this, exp.Values):
-        right = _values(planner, source.this, alias, names, left_scope)
+        right = plan_values(planner, source.this, alias, names, left_scope)
     elif isinstance(source, exp.Subquery):
         planned = planner.plan_query(source.this, left_scope)
         columns = renamed([(c.name, c.type) for c in planned.columns], names, alias)
@@ -161,7 +161,7 @@ def plan_apply(
     return Apply(left, right, keep_unmatched)
 
 
-def _values(planner: Planner, values: exp.Values, alias: str, names: list[str], scope: Scope) -> ValuesScan:
+def plan_values(planner: Planner, values: exp.Values, alias: str, names: list[str], scope: Scope) -> ValuesScan:
     rows = [[planner.compile(item, scope) for item in row.expressions] for row in values.expressions]
     width = len(rows[0])
     if any(len(row) != width for row in rows):

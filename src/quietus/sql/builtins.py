@@ -39,6 +39,7 @@ from quietus.sql.builtins_core import (
 )
 from quietus.sql.builtins_dates import DATE_FUNCTIONS
 from quietus.sql.builtins_format import FORMAT_FUNCTIONS, format_raiserror
+from quietus.sql.builtins_metadata import COUNTER_TYPES, METADATA_FUNCTIONS
 from quietus.sql.collation import patindex
 from quietus.sql.temp_tables import TEMPDB, stored_name_of
 from quietus.sql.types_base import (
@@ -458,7 +459,7 @@ SYSTEM_VARIABLES: dict[str, SqlType] = {
     "@@VERSION": NVARCHAR(300), "@@SERVERNAME": _NAME, "@@SERVICENAME": _NAME, "@@MAX_PRECISION": TINYINT,
     "@@LOCK_TIMEOUT": INT, "@@LANGUAGE": _NAME, "@@DATEFIRST": TINYINT, "@@TEXTSIZE": INT, "@@NESTLEVEL": INT,
     "@@PROCID": INT, "@@DBTS": VARBINARY(8), "@@OPTIONS": INT, "@@FETCH_STATUS": INT,
-    "@@MAX_CONNECTIONS": INT, "@@CONNECTIONS": INT,
+    "@@MAX_CONNECTIONS": INT, "@@CONNECTIONS": INT, **COUNTER_TYPES,
 }  # fmt: skip
 SYSTEM_FUNCTIONS: dict[str, SqlType] = {
     "SCOPE_IDENTITY": NUMERIC(38, 0), "ERROR_NUMBER": INT, "ERROR_MESSAGE": NVARCHAR(4000),
@@ -614,6 +615,7 @@ BUILTINS: dict[str, Builtin] = {
     **SECURITY_FUNCTIONS,
     **DATE_FUNCTIONS,
     **FORMAT_FUNCTIONS,
+    **METADATA_FUNCTIONS,
 }
 
 

@@ -6,6 +6,7 @@ It implements the expression compiler's ``EvalContext`` protocol (variables, sys
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
+from quietus.sql.builtins_metadata import MICROSOFT_VERSION, TIMETICKS
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
@@ -128,6 +130,9 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "TEXTSIZE": lambda ctx: ctx.session.textsize,
     "NESTLEVEL": lambda ctx: ctx.nest_level,
     "PROCID": lambda ctx: ctx.procedure_id,
+    "MICROSOFTVERSION": lambda ctx: MICROSOFT_VERSION,
+    "TIMETICKS": lambda ctx: TIMETICKS,
+    "CPU_BUSY": lambda ctx: int(time.process_time() * 1_000_000 / TIMETICKS),  # the server process's CPU time
     "DBTS": lambda ctx: b"\x00" * 8,
     "OPTIONS": lambda ctx: 5496,
     "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),

@@ -60,6 +60,8 @@ def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstrain
             step = kind.args.get("increment")
             seed = int(start.this) if start is not None else 1
             increment = int(step.this) if step is not None else 1
+        elif isinstance(kind, exp.AutoIncrementColumnConstraint):  # bare IDENTITY: seed 1, increment 1
+            seed, increment = 1, 1
         elif isinstance(kind, exp.DefaultColumnConstraint):
             default_sql = kind.this.sql(dialect="tsql")
         else:

@@ -91,6 +91,15 @@ def _datediff(node: exp.DateDiff) -> tuple[str, list[Argument]]:
 Mapping = Callable[[Any], tuple[str, list[Argument]]]
 
 # sqlglot function node → (T-SQL builtin name, arguments in T-SQL order).
+def _parsename(node: exp.Expr) -> tuple[str, list[Argument]]:
+    """sqlglot turns PARSENAME('a.b.c', n) on a literal into SPLIT_PART counted from the left: count back."""
+    text, index = node.this, node.args.get("part_index")
+    if not (isinstance(text, exp.Literal) and text.is_string and isinstance(index, exp.Literal)):
+        raise syntax_error(node)
+    parts = str(text.this).count(".") + 1
+    return "PARSENAME", [text, exp.Literal.number(parts - int(str(index.this)) + 1)]
+
+
 _NODE_CALLS: dict[type[exp.Expr], Mapping] = {
     exp.Length: lambda n: ("LEN", [_unwrap_text_cast(n.this)]),
     exp.Upper: lambda n: ("UPPER", [n.this]),
@@ -138,6 +147,9 @@ _NODE_CALLS: dict[type[exp.Expr], Mapping] = {
     ),
     exp.TimestampTrunc: lambda n: ("DATETRUNC", [_unit(n.args.get("unit")), n.this]),
     exp.Uuid: lambda n: ("NEWID", []),
+    exp.SplitPart: lambda n: _parsename(n),
+    exp.CurrentSchema: lambda n: ("SCHEMA_NAME", [n.this]),
+    exp.Translate: lambda n: ("TRANSLATE", [n.this, n.args.get("from_"), n.args.get("to")]),
     exp.CurrentUser: lambda n: ("CURRENT_USER", []),
     exp.SessionUser: lambda n: ("SESSION_USER", []),
 }

@@ -367,6 +367,10 @@ class Planner:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
             return self._derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
+        if isinstance(source, exp.Values):  # (VALUES (...), ...) AS v(c1, ...)
+            alias_node = source.args.get("alias")
+            alias = alias_node.name if alias_node is not None else ""
+            return apply.plan_values(self, source, alias, apply.alias_columns(alias_node), self.scope([], outer))
         if apply.function_name(source) is not None:
             names = apply.alias_columns(source.args.get("alias"))
             return apply.plan_function(self, source, source.alias, self.scope([], outer), names)
