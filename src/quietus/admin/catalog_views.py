@@ -95,7 +95,7 @@ is_schema_published bit
 """)
 
 
-def _tables(ctx: ExecContext) -> list[Any]:
+def user_tables(ctx: ExecContext) -> list[Any]:
     """User tables: the engine's own tables in schema sys (the security catalog) are not objects users see, and
     temporary tables belong to tempdb."""
     database: Database = ctx.database
@@ -110,7 +110,7 @@ def _tables(ctx: ExecContext) -> list[Any]:
 def object_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     from quietus.admin import module_views  # it builds on this module's shapes
 
-    for table in _tables(ctx):
+    for table in user_tables(ctx):
         yield (table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None,
                False, False, False)  # fmt: skip
     for module in module_views.modules(ctx):
@@ -137,7 +137,7 @@ lock_escalation_desc nvarchar(60)
 
 
 def table_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for table in _tables(ctx):
+    for table in user_tables(ctx):
         yield (
             table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None, False, False,
             False, 0, None, len(table.definition.columns), False, True, False, False, False, False, False, 0,
@@ -163,7 +163,7 @@ is_computed bit
 """)
 
 def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for table in _tables(ctx):
+    for table in user_tables(ctx):
         for position, column in enumerate(table.definition.columns, start=1):
             type_id, max_length, precision, scale = column_shape(column)
             yield (
@@ -196,7 +196,7 @@ has_filter bit
 
 
 def index_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for table in _tables(ctx):
+    for table in user_tables(ctx):
         definition = table.definition
         if definition.primary_key is None:
             yield (table.object_id, None, 0, 0, "HEAP", False, 1, False, False, False, 0, False, False, False,

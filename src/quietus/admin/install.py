@@ -18,9 +18,12 @@ from quietus.admin import (
     kill_statement,
     kill_views,
     module_views,
+    permission_functions,
     procedures,
     sp_configure,
     sp_kill,
+    system_objects,
+    tool_views,
     tran_views,
 )
 from quietus.admin.kill import kill_history
@@ -37,6 +40,8 @@ VIEWS: tuple[VirtualTable, ...] = (
     *blocking.VIEWS,
     *kill_views.VIEWS,
     *module_views.VIEWS,
+    *system_objects.VIEWS,
+    *tool_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -69,7 +74,7 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
-    for function in input_buffer.FUNCTIONS:
+    for function in (*input_buffer.FUNCTIONS, *permission_functions.FUNCTIONS, *tool_views.FUNCTIONS):
         env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure

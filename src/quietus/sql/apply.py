@@ -39,8 +39,12 @@ if TYPE_CHECKING:
 _ACCEPTS: dict[str, frozenset[str]] = {
     "binary": frozenset({"binary", "varbinary"}),
     "int": frozenset({"tinyint", "smallint", "int", "bigint", "bit", "decimal", "numeric"}),
+    "string": frozenset({"char", "varchar", "nchar", "nvarchar"}),
 }
-_FAMILY: dict[str, str] = {"varbinary": "binary", "binary": "binary", "smallint": "int", "int": "int"}
+_FAMILY: dict[str, str] = {
+    "varbinary": "binary", "binary": "binary", "smallint": "int", "int": "int", "nvarchar": "string",
+    "nchar": "string", "varchar": "string",
+}  # fmt: skip
 
 
 def function_name(node: exp.Expr) -> tuple[list[str], exp.Func] | None:
@@ -77,7 +81,9 @@ def resolve_function(planner: Planner, parts: list[str], name: str) -> TableFunc
     """The registered function ``parts.name`` names (system functions live in schema sys, any database)."""
     written = ".".join([*parts, name])
     env = planner.ctx.env
-    function = env.table_function("sys." + name) if parts and parts[-1].casefold() == "sys" else None
+    # fn_* system functions answer without their schema too (FROM fn_my_permissions(NULL, 'SERVER'))
+    in_sys = (parts and parts[-1].casefold() == "sys") or (not parts and name.casefold().startswith("fn_"))
+    function = env.table_function("sys." + name) if in_sys else None
     if function is not None:
         return function
     qualified = written.casefold()

@@ -40,6 +40,7 @@ from quietus.sql.builtins_core import (
 from quietus.sql.builtins_dates import DATE_FUNCTIONS
 from quietus.sql.builtins_format import FORMAT_FUNCTIONS, format_raiserror
 from quietus.sql.builtins_metadata import COUNTER_TYPES, METADATA_FUNCTIONS
+from quietus.sql.catalog_ids import system_object_id
 from quietus.sql.collation import patindex
 from quietus.sql.temp_tables import TEMPDB, stored_name_of
 from quietus.sql.types_base import (
@@ -546,6 +547,11 @@ def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | Non
     schema = parts[-2] if len(parts) >= 2 and parts[-2] else None
     if database is None:
         return None
+    if schema is not None and schema.casefold() == "sys":  # system views and functions exist in every database
+        system_name = "sys." + parts[-1]
+        if ctx.env.virtual_table(system_name) is not None or ctx.env.table_function(system_name) is not None:
+            return system_object_id(system_name)
+        return None
     kind = "" if object_type is None else object_type.strip().upper()
     if kind in ("U", "") and (schema is None or schema.casefold() == "dbo"):
         stored = stored_name_of(ctx, parts[-1]) if temporary else parts[-1]
@@ -564,12 +570,22 @@ def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> st
     database = ctx.database if database_id is None else next(
         (d for d in databases if d.database_id == database_id), None
     )
+    if object_id < 0:
+        return _system_object_name(ctx, object_id)
     table = None if database is None else database.tables.get(object_id)
     if table is not None:
         return None if table.definition.schema_name == "sys" else str(table.name)
     store = _modules_of(ctx, database)
     module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
     return None if module is None else str(module.name)
+
+
+def _system_object_name(ctx: Any, object_id: int) -> str | None:
+    env = ctx.env
+    for name in (*env.virtual_tables, *env.table_functions):
+        if name.startswith("sys.") and system_object_id(name) == object_id:
+            return str(name[4:])
+    return None
 
 
 def _object_definition(ctx: Any, object_id: int) -> str | None:

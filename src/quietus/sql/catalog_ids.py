@@ -6,6 +6,8 @@ Data, shared by the catalog views (admin) and the metadata functions (sql.builti
 
 from __future__ import annotations
 
+import zlib
+
 from quietus.engine.storage.schema import ColumnDef
 
 # name -> (system_type_id, max_length in bytes, precision, scale) for types whose size does not vary.
@@ -87,3 +89,9 @@ SCHEMAS: tuple[tuple[str, int, int], ...] = (
     ("sys", 4, 4),
 )
 SCHEMA_NAMES: dict[int, str] = {schema_id: name for name, schema_id, _ in SCHEMAS}
+
+
+def system_object_id(name: str) -> int:
+    """The object id of a system view or function (``sys.dm_exec_sessions``): negative, as SQL Server numbers its
+    system objects, and the same on every start (derived from the name)."""
+    return -(zlib.crc32(name.casefold().encode()) & 0x3FFFFFFF) - 1

@@ -1,9 +1,9 @@
 """EXECUTE grammars: procedure calls and dynamic SQL.
 
 ``EXEC[UTE] [@rc =] procedure [[@name =] value [OUTPUT|OUT] [, ...]]`` or ``EXEC[UTE] (string expression)``.
-As in SQL Server an argument value is a constant, a variable, NULL, DEFAULT or a bare word (taken as a
-string: ``EXEC sp_who active``), never an expression.  A bare procedure name opening a batch is the same
-call without EXEC.
+As in SQL Server an argument value is a constant, a variable, a system variable (``@@SERVERNAME``), NULL,
+DEFAULT or a bare word (taken as a string: ``EXEC sp_who active``), never an expression.  A bare procedure name
+opening a batch is the same call without EXEC.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _value(p: BatchParser) -> exp.Expression | None:
         return exp.Null()
     if p.at_variable():
         return p.variable_node()
+    if token.token_type == TokenType.PARAMETER and p.peek().token_type == TokenType.PARAMETER:
+        return p.expr()  # a system variable: EXEC p @@SERVERNAME
     if token.token_type in LITERAL_TOKENS:
         return p.signed_literal()
     if p.at_name():

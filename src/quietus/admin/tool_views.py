@@ -1,0 +1,504 @@
+"""The other DMVs and catalog views the DBA tools (sp_WhoIsActive, sp_BlitzWho) read.
+
+Rows tell the truth about Quietus: where it has the thing, real values; where it has no such thing, no rows (never a
+made-up number).  Column lists are SQL Server's, in order, cut after the commonly used columns.
+
+- sys.dm_os_sys_info: one row (CPUs, memory, start time, ticks of this machine and process).
+- sys.dm_os_tasks, sys.dm_os_workers: one row per running request (its task; all run on the engine thread).
+- sys.dm_os_performance_counters: the counters Quietus keeps (user connections, blocked processes, transactions).
+- sys.partitions: one row per table and index, with its row count.
+- sys.database_principals: the fixed principals every database has (public, dbo, guest, INFORMATION_SCHEMA, sys).
+- sys.endpoints: the TDS endpoint.
+- No rows, because Quietus keeps no plan XML: sys.dm_exec_query_plan, dm_exec_text_query_plan,
+  dm_exec_query_statistics_xml.
+- No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
+  dm_exec_query_resource_semaphores, dm_exec_session_wait_stats, dm_os_wait_stats, dm_db_task_space_usage,
+  dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
+  msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from quietus.admin.activity import Snapshot
+from quietus.admin.catalog_views import user_tables
+from quietus.admin.columns import columns
+from quietus.sessions.session import SessionStatus
+from quietus.sql.context import ExecContext
+from quietus.sql.environment import TableFunction, VirtualTable
+
+_STARTED = datetime.datetime.now()
+_STARTED_MONOTONIC = time.monotonic()
+
+
+def _nothing(ctx: ExecContext, *args: Any) -> Iterator[tuple[Any, ...]]:
+    return iter(())
+
+
+# -- sys.dm_os_sys_info ------------------------------------------------------------------------------------------
+
+DM_OS_SYS_INFO = columns("""
+cpu_ticks bigint
+ms_ticks bigint
+cpu_count int
+hyperthread_ratio int
+physical_memory_kb bigint
+virtual_memory_kb bigint
+committed_kb int
+committed_target_kb int
+visible_target_kb int
+stack_size_in_bytes int
+os_quantum bigint
+os_error_mode int
+max_workers_count int
+scheduler_count int
+scheduler_total_count int
+sqlserver_start_time_ms_ticks bigint
+sqlserver_start_time datetime
+affinity_type int
+affinity_type_desc nvarchar(60)
+process_kernel_time_ms bigint
+process_user_time_ms bigint
+time_source int
+time_source_desc nvarchar(60)
+virtual_machine_type int
+virtual_machine_type_desc nvarchar(60)
+""")
+
+
+def _physical_memory_kb() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def sys_info_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    now_ms = int(time.monotonic() * 1000)
+    times = os.times()
+    cpus = os.cpu_count() or 1
+    yield (
+        time.perf_counter_ns(), now_ms, cpus, 1, _physical_memory_kb(), None, None, None, None, None, None, None,
+        1, 1, 1, int(_STARTED_MONOTONIC * 1000), _STARTED, 2, "AUTO", int(times.system * 1000),
+        int(times.user * 1000), 0, "QUERY_PERFORMANCE_COUNTER", 0, "NONE",
+    )  # fmt: skip
+
+
+# -- tasks and workers: one per running request ---------------------------------------------------------------
+
+DM_OS_TASKS = columns("""
+task_address varbinary(8)
+task_state nvarchar(60)
+context_switches_count int
+pending_io_count int
+pending_io_byte_count bigint
+pending_io_byte_average int
+scheduler_id int
+session_id smallint
+exec_context_id int
+request_id int
+worker_address varbinary(8)
+host_address varbinary(8)
+parent_task_address varbinary(8)
+""")
+
+DM_OS_WORKERS = columns("""
+worker_address varbinary(8)
+status int
+is_preemptive bit
+is_sick bit
+is_in_cc_exception bit
+is_fatal_exception bit
+is_inside_catch bit
+is_in_polling_io_completion_routine bit
+context_switch_count int
+pending_io_count int
+pending_io_byte_count bigint
+tasks_processed_count int
+state nvarchar(60)
+last_wait_type nvarchar(60)
+task_address varbinary(8)
+scheduler_address varbinary(8)
+""")
+
+
+def _address(value: int) -> bytes:
+    return (value & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+
+
+def _running(ctx: ExecContext) -> Iterator[Any]:
+    """The sessions with a running request that the caller may see (VIEW SERVER STATE, or only its own)."""
+    for session in Snapshot(ctx).sessions:
+        if session.task is not None and session.status is SessionStatus.RUNNING:
+            yield session
+
+
+def task_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for session in _running(ctx):
+        task = _address(id(session.task))
+        yield (
+            task, "RUNNING" if session.task.wait_type is None else "SUSPENDED", None, 0, 0, 0, 0,
+            session.session_id, 0, 0, _address(id(session.task) + 1), None, None,
+        )  # fmt: skip
+
+
+def worker_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for session in _running(ctx):
+        waiting = session.task.wait_type
+        yield (
+            _address(id(session.task) + 1), 0, False, False, False, False, False, False, None, 0, 0, None,
+            "RUNNING" if waiting is None else "SUSPENDED", waiting or "", _address(id(session.task)), _address(0),
+        )  # fmt: skip
+
+
+# -- performance counters -------------------------------------------------------------------------------------
+
+DM_OS_PERFORMANCE_COUNTERS = columns("""
+object_name nchar(128)
+counter_name nchar(128)
+instance_name nchar(128)
+cntr_value bigint
+cntr_type int
+""")
+RAW_COUNT = 65792  # PERF_COUNTER_LARGE_RAWCOUNT: a value as it is now
+
+
+def counter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    snapshot = Snapshot(ctx)
+    users = [s for s in snapshot.sessions if s.is_user_process]
+    blocked = 0
+    for session in users:
+        activity = snapshot.activity(session)
+        if activity is not None and activity.blocking_session_id:
+            blocked += 1
+    active_transactions = sum(1 for s in users if s.txn is not None)
+    rows = (
+        ("SQLServer:General Statistics", "User Connections", "", len(users)),
+        ("SQLServer:General Statistics", "Processes blocked", "", blocked),
+        ("SQLServer:Transactions", "Transactions", "", active_transactions),
+    )
+    for object_name, counter, instance, value in rows:
+        yield (object_name.ljust(128), counter.ljust(128), instance.ljust(128), value, RAW_COUNT)
+
+
+# -- catalog ------------------------------------------------------------------------------------------------------
+
+SYS_PARTITIONS = columns("""
+partition_id bigint
+object_id int
+index_id int
+partition_number int
+hobt_id bigint
+rows bigint
+filestream_filegroup_id smallint
+data_compression tinyint
+data_compression_desc nvarchar(60)
+""")
+
+
+def partition_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in user_tables(ctx):
+        count = len(table.rows)
+        indexes = [1 if index.primary_key else index.index_id for index in table.definition.indexes]
+        if table.definition.primary_key is None:
+            indexes.insert(0, 0)  # the heap
+        for index_id in indexes:
+            partition_id = (table.object_id << 16) | index_id
+            yield (partition_id, table.object_id, index_id, 1, partition_id, count, 0, 0, "NONE")
+
+
+SYS_DATABASE_PRINCIPALS = columns("""
+name sysname
+principal_id int
+type char(1)
+type_desc nvarchar(60)
+default_schema_name sysname
+create_date datetime
+modify_date datetime
+owning_principal_id int
+sid varbinary(85)
+is_fixed_role bit
+authentication_type int
+authentication_type_desc nvarchar(60)
+""")
+
+DATABASE_PRINCIPALS = (
+    ("public", 0, "R", "DATABASE_ROLE", None, None, True, 0, "NONE"),
+    ("dbo", 1, "S", "SQL_USER", "dbo", b"\x01", False, 1, "INSTANCE"),
+    ("guest", 2, "S", "SQL_USER", "guest", b"\x00", False, 0, "NONE"),
+    ("INFORMATION_SCHEMA", 3, "S", "SQL_USER", None, None, False, 0, "NONE"),
+    ("sys", 4, "S", "SQL_USER", None, None, False, 0, "NONE"),
+)
+
+
+def principal_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for name, principal_id, kind, description, schema, sid, fixed, auth, auth_desc in DATABASE_PRINCIPALS:
+        owner = 1 if kind == "R" else None
+        yield (name, principal_id, kind, description, schema, None, None, owner, sid, fixed, auth, auth_desc)
+
+
+SYS_ENDPOINTS = columns("""
+name sysname
+endpoint_id int
+principal_id int
+protocol tinyint
+protocol_desc nvarchar(60)
+type tinyint
+type_desc nvarchar(60)
+state tinyint
+state_desc nvarchar(60)
+is_admin_endpoint bit
+""")
+
+
+def endpoint_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    yield ("TSQL Default TCP", 4, 1, 2, "TCP", 2, "TSQL", 0, "STARTED", False)
+
+
+# -- views and functions of things Quietus does not have: their columns, no rows ---------------------------------
+
+DM_EXEC_QUERY_PLAN = columns("""
+dbid smallint
+objectid int
+number smallint
+encrypted bit
+query_plan nvarchar(max)
+""")
+
+DM_EXEC_TEXT_QUERY_PLAN = DM_EXEC_QUERY_PLAN
+
+DM_EXEC_QUERY_STATISTICS_XML = columns("""
+session_id smallint
+request_id int
+sql_handle varbinary(64)
+plan_handle varbinary(64)
+query_plan nvarchar(max)
+""")
+
+DM_EXEC_QUERY_STATS = columns("""
+sql_handle varbinary(64)
+statement_start_offset int
+statement_end_offset int
+plan_generation_num bigint
+plan_handle varbinary(64)
+creation_time datetime
+last_execution_time datetime
+execution_count bigint
+total_worker_time bigint
+last_worker_time bigint
+min_worker_time bigint
+max_worker_time bigint
+total_physical_reads bigint
+total_logical_writes bigint
+total_logical_reads bigint
+total_elapsed_time bigint
+last_elapsed_time bigint
+total_rows bigint
+last_rows bigint
+query_hash binary(8)
+query_plan_hash binary(8)
+last_dop bigint
+last_grant_kb bigint
+last_used_grant_kb bigint
+last_ideal_grant_kb bigint
+last_used_threads bigint
+""")
+
+DM_EXEC_QUERY_MEMORY_GRANTS = columns("""
+session_id smallint
+request_id int
+scheduler_id int
+dop smallint
+request_time datetime
+grant_time datetime
+requested_memory_kb bigint
+granted_memory_kb bigint
+required_memory_kb bigint
+used_memory_kb bigint
+max_used_memory_kb bigint
+ideal_memory_kb bigint
+query_cost float
+timeout_sec int
+resource_semaphore_id smallint
+queue_id smallint
+wait_order int
+is_next_candidate bit
+wait_time_ms bigint
+plan_handle varbinary(64)
+sql_handle varbinary(64)
+group_id int
+pool_id int
+is_small bit
+""")
+
+DM_EXEC_QUERY_RESOURCE_SEMAPHORES = columns("""
+resource_semaphore_id smallint
+target_memory_kb bigint
+max_target_memory_kb bigint
+total_memory_kb bigint
+available_memory_kb bigint
+granted_memory_kb bigint
+used_memory_kb bigint
+grantee_count int
+waiter_count int
+timeout_error_count bigint
+forced_grant_count bigint
+pool_id int
+""")
+
+WAIT_STATS = columns("""
+wait_type nvarchar(60)
+waiting_tasks_count bigint
+wait_time_ms bigint
+max_wait_time_ms bigint
+signal_wait_time_ms bigint
+""")
+
+DM_EXEC_SESSION_WAIT_STATS = columns("session_id smallint") + WAIT_STATS
+
+SPACE_USAGE = columns("""
+session_id smallint
+database_id smallint
+user_objects_alloc_page_count bigint
+user_objects_dealloc_page_count bigint
+internal_objects_alloc_page_count bigint
+internal_objects_dealloc_page_count bigint
+""")
+
+DM_DB_TASK_SPACE_USAGE = columns("""
+session_id smallint
+request_id int
+exec_context_id int
+database_id smallint
+user_objects_alloc_page_count bigint
+user_objects_dealloc_page_count bigint
+internal_objects_alloc_page_count bigint
+internal_objects_dealloc_page_count bigint
+""")
+
+SYS_ALLOCATION_UNITS = columns("""
+allocation_unit_id bigint
+type tinyint
+type_desc nvarchar(60)
+container_id bigint
+data_space_id int
+total_pages bigint
+used_pages bigint
+data_pages bigint
+""")
+
+RESOURCE_GOVERNOR_WORKLOAD_GROUPS = columns("""
+group_id int
+name sysname
+importance sysname
+request_max_memory_grant_percent int
+request_max_cpu_time_sec int
+request_memory_grant_timeout_sec int
+max_dop int
+group_max_requests int
+pool_id int
+""")
+
+RESOURCE_GOVERNOR_RESOURCE_POOLS = columns("""
+pool_id int
+name sysname
+min_cpu_percent int
+max_cpu_percent int
+min_memory_percent int
+max_memory_percent int
+cap_cpu_percent int
+""")
+
+HADR_GROUP_STATES = columns("""
+group_id uniqueidentifier
+primary_replica nvarchar(128)
+primary_recovery_health tinyint
+primary_recovery_health_desc nvarchar(60)
+synchronization_health tinyint
+synchronization_health_desc nvarchar(60)
+""")
+
+AVAILABILITY_REPLICAS = columns("""
+replica_id uniqueidentifier
+group_id uniqueidentifier
+replica_server_name nvarchar(256)
+availability_mode tinyint
+availability_mode_desc nvarchar(60)
+""")
+
+BROKER_ACTIVATED_TASKS = columns("""
+spid int
+database_id smallint
+queue_id int
+procedure_name nvarchar(650)
+execute_as int
+""")
+
+SYSJOBS = columns("""
+job_id uniqueidentifier
+originating_server_id int
+name sysname
+enabled tinyint
+description nvarchar(512)
+start_step_id int
+category_id int
+owner_sid varbinary(85)
+date_created datetime
+date_modified datetime
+version_number int
+""")
+
+SYSJOBSTEPS = columns("""
+job_id uniqueidentifier
+step_id int
+step_name sysname
+subsystem nvarchar(40)
+command nvarchar(max)
+database_name sysname
+""")
+
+VIEWS: tuple[VirtualTable, ...] = (
+    VirtualTable("sys.dm_os_sys_info", DM_OS_SYS_INFO, sys_info_rows),
+    VirtualTable("sys.dm_os_tasks", DM_OS_TASKS, task_rows),
+    VirtualTable("sys.dm_os_workers", DM_OS_WORKERS, worker_rows),
+    VirtualTable("sys.dm_os_performance_counters", DM_OS_PERFORMANCE_COUNTERS, counter_rows),
+    VirtualTable("sys.partitions", SYS_PARTITIONS, partition_rows),
+    VirtualTable("sys.database_principals", SYS_DATABASE_PRINCIPALS, principal_rows),
+    VirtualTable("sys.endpoints", SYS_ENDPOINTS, endpoint_rows),
+    VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, _nothing),
+    VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, _nothing),
+    VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, _nothing),
+    VirtualTable("sys.dm_exec_session_wait_stats", DM_EXEC_SESSION_WAIT_STATS, _nothing),
+    VirtualTable("sys.dm_os_wait_stats", WAIT_STATS, _nothing),
+    VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, _nothing),
+    VirtualTable("sys.dm_db_session_space_usage", SPACE_USAGE, _nothing),
+    VirtualTable("sys.allocation_units", SYS_ALLOCATION_UNITS, _nothing),
+    VirtualTable("sys.resource_governor_workload_groups", RESOURCE_GOVERNOR_WORKLOAD_GROUPS, _nothing),
+    VirtualTable("sys.resource_governor_resource_pools", RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
+    VirtualTable("sys.dm_hadr_availability_group_states", HADR_GROUP_STATES, _nothing),
+    VirtualTable("sys.availability_replicas", AVAILABILITY_REPLICAS, _nothing),
+    VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
+    VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
+    VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
+)
+
+FUNCTIONS: tuple[TableFunction, ...] = (
+    TableFunction("sys.dm_exec_query_plan", columns("plan_handle varbinary(64)"), DM_EXEC_QUERY_PLAN, _nothing),
+    TableFunction(
+        "sys.dm_exec_text_query_plan",
+        columns("plan_handle varbinary(64)\nstatement_start_offset int\nstatement_end_offset int"),
+        DM_EXEC_TEXT_QUERY_PLAN,
+        _nothing,
+    ),
+    TableFunction(
+        "sys.dm_exec_query_statistics_xml",
+        columns("session_id smallint"),
+        DM_EXEC_QUERY_STATISTICS_XML,
+        _nothing,
+    ),
+)
