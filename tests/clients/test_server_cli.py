@@ -26,7 +26,8 @@ START_LIMIT = 60
 
 
 def serve_command(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--data-dir", str(data), *args]
+    serve = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--oracle-port", "0"]
+    return [*serve, "--data-dir", str(data), *args]
 
 
 @contextmanager

@@ -1,0 +1,206 @@
+"""The server side of one Oracle Net connection, sans-IO: bytes in (``receive_data``), events out
+(``next_event``), reply bytes from the ``send_*`` methods.  No sockets, no clocks.
+
+Transitions (state, what arrives → event, next state)::
+
+    CONNECTING   CONNECT with its descriptor        → ConnectRequested       CONNECTING (until send_accept)
+    CONNECTING   CONNECT, descriptor > 230 bytes    → (none)                 CONNECT_DATA
+    CONNECT_DATA DATA carrying the descriptor       → ConnectRequested       CONNECTING
+    send_accept()                                   → 4-byte lengths from now on; READY
+    send_refuse()                                   → CLOSED
+    READY        DATA holding a whole request       → ProtocolRequested | DataTypesRequested | AuthRequest |
+                                                      Execute | Reexecute | Fetch | SimpleCall | UnsupportedCall
+    READY        DATA with the EOF flag             → ConnectionClosed       CLOSED
+    READY        MARKER BREAK / INTERRUPT           → BreakReceived          READY
+    send_break()                                    → BREAKING (client DATA is discarded)
+    BREAKING     MARKER RESET                       → ResetReceived          READY (send_reset_reply owed)
+    any          bytes that are no packet/request   → ProtocolError          CLOSED
+
+A request may span several DATA packets; the codec parses once more after each one (``Truncated`` means wait).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from quietus.protocol.tns import messages
+from quietus.protocol.tns.connect import (
+    MIN_VERSION,
+    ConnectDescriptor,
+    DescriptorError,
+    accept_packet,
+    negotiated_sdu,
+    parse_connect,
+    refuse_packet,
+)
+from quietus.protocol.tns.events import (
+    BindSpec,
+    BreakReceived,
+    ConnectionClosed,
+    ConnectRequested,
+    Event,
+    ProtocolError,
+    ResetReceived,
+)
+from quietus.protocol.tns.packets import (
+    CONNECT,
+    DATA,
+    DATA_FLAG_EOF,
+    MARKER,
+    MARKER_BREAK,
+    MARKER_INTERRUPT,
+    MARKER_RESET,
+    FramingError,
+    PacketReader,
+    data_packets,
+    marker_packet,
+)
+from quietus.protocol.tns.ttc import MalformedMessage, Truncated
+
+
+class State(enum.Enum):
+    CONNECTING = "connecting"
+    CONNECT_DATA = "awaiting connect data"
+    READY = "ready"
+    BREAKING = "breaking"
+    CLOSED = "closed"
+
+
+class NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA = NeedData()
+REQUEST_LIMIT = 64 * 1024 * 1024  # bytes one request may take
+
+
+class TnsServerConnection:
+    def __init__(self) -> None:
+        self.state = State.CONNECTING
+        self.reader = PacketReader()
+        self.sdu = 8192
+        self._request = bytearray()
+        self._connect_sdu = 8192
+        self._binds: dict[int, tuple[BindSpec, ...]] = {}
+
+    # -- input ----------------------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        self.reader.feed(data)
+
+    def next_event(self) -> Event | NeedData:
+        while self.state is not State.CLOSED:
+            try:
+                packet = self.reader.next_packet()
+            except FramingError as exc:
+                return self._fail(str(exc))
+            if packet is None:
+                return NEED_DATA
+            event = self._handle(packet.type, packet.data_flags, packet.body)
+            if event is not None:
+                return event
+        return NEED_DATA
+
+    def _handle(self, packet_type: int, data_flags: int, body: bytes) -> Event | None:
+        if self.state is State.CONNECTING:
+            if packet_type != CONNECT:
+                return self._fail(f"packet type {packet_type} before CONNECT")
+            try:
+                connect = parse_connect(body)
+            except DescriptorError as exc:
+                return self._fail(str(exc))
+            if connect.version < MIN_VERSION:
+                return self._fail(f"TNS version {connect.version} is older than {MIN_VERSION}")
+            self._connect_sdu = connect.sdu
+            if connect.descriptor is None:
+                self.state = State.CONNECT_DATA
+                return None
+            return self._connect_requested(connect.descriptor)
+        if self.state is State.CONNECT_DATA:
+            if packet_type != DATA:
+                return self._fail(f"packet type {packet_type} where the connect data was expected")
+            self.state = State.CONNECTING
+            return self._connect_requested(body[2:])
+        if packet_type == MARKER:
+            kind = body[2] if len(body) >= 3 else 0
+            if self.state is State.BREAKING:
+                if kind == MARKER_RESET:
+                    self.state = State.READY
+                    return ResetReceived()
+                return None
+            if kind in (MARKER_BREAK, MARKER_INTERRUPT):
+                self._request.clear()
+                return BreakReceived(kind)
+            return None  # a stray RESET
+        if packet_type != DATA:
+            return self._fail(f"packet type {packet_type} after ACCEPT")
+        if data_flags & DATA_FLAG_EOF:
+            self.state = State.CLOSED
+            return ConnectionClosed()
+        if self.state is State.BREAKING:
+            return None
+        self._request += body[2:]
+        if len(self._request) > REQUEST_LIMIT:
+            return self._fail(f"a request of more than {REQUEST_LIMIT} bytes")
+        try:
+            event, used = messages.parse_request(bytes(self._request), self._binds.get)
+        except Truncated:
+            return None
+        except (MalformedMessage, UnicodeDecodeError) as exc:
+            return self._fail(str(exc))
+        del self._request[:used]
+        return event  # type: ignore[no-any-return]
+
+    def _connect_requested(self, descriptor: bytes) -> Event:
+        text = descriptor.decode("ascii", "replace")
+        try:
+            parsed = ConnectDescriptor.from_text(text)
+        except DescriptorError as exc:
+            return self._fail(f"bad connect descriptor: {exc}")
+        return ConnectRequested(parsed, text, self._connect_sdu)
+
+    def _fail(self, reason: str) -> ProtocolError:
+        self.state = State.CLOSED
+        return ProtocolError(reason)
+
+    # -- output ---------------------------------------------------------------------------------------------
+
+    def send_accept(self) -> bytes:
+        self.sdu = negotiated_sdu(self._connect_sdu)
+        self.state = State.READY
+        self.reader.large = True
+        return accept_packet(self.sdu)
+
+    def send_refuse(self, error: int) -> bytes:
+        self.state = State.CLOSED
+        return refuse_packet(error)
+
+    def send(self, *parts: bytes) -> bytes:
+        """TTC messages, framed as DATA packets no longer than the SDU."""
+        return data_packets(b"".join(parts), self.sdu)
+
+    def send_call_end(self, end: messages.CallEnd, *before: bytes) -> bytes:
+        return self.send(*before, messages.error_message(end))
+
+    def send_break(self) -> bytes:
+        """Answer a client's break: BREAK now; the client's RESET comes back as ResetReceived."""
+        self.state = State.BREAKING
+        self._request.clear()
+        return marker_packet(MARKER_BREAK)
+
+    def send_reset_reply(self, end: messages.CallEnd) -> bytes:
+        """After ResetReceived: RESET, then the one DATA packet that answers the broken call."""
+        return marker_packet(MARKER_RESET) + self.send_call_end(end)
+
+    def close(self) -> None:
+        self.state = State.CLOSED
+
+    # -- cursors' bind metadata (REEXECUTE carries values only) ---------------------------------------------
+
+    def remember_binds(self, cursor_id: int, binds: Sequence[BindSpec]) -> None:
+        self._binds[cursor_id] = tuple(binds)
+
+    def forget_cursor(self, cursor_id: int) -> None:
+        self._binds.pop(cursor_id, None)
