@@ -201,7 +201,7 @@ class TnsConnection(asyncio.Protocol):
             self.driver = event.driver_name
             self.write(self.codec.send(messages.protocol_reply()))
         elif isinstance(event, DataTypesRequested):
-            self.write(self.codec.send(messages.data_types_reply()))
+            self.write(self.codec.send(messages.data_types_reply(event.time_zone)))
         elif isinstance(event, AuthRequest):
             if event.phase == 1:
                 self._auth_phase_one(event)

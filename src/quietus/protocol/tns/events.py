@@ -22,7 +22,7 @@ class ProtocolRequested:
 
 @dataclass(frozen=True, slots=True)
 class DataTypesRequested:
-    pass
+    time_zone: bool = False  # the client sent its time zone (runtime caps TZ_EX) and expects DBTIMEZONE back
 
 
 @dataclass(frozen=True, slots=True)

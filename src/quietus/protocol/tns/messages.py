@@ -89,7 +89,12 @@ def _compile_caps() -> bytes:
 
 
 COMPILE_CAPS = _compile_caps()
-RUNTIME_CAPS = bytes([2, 0, 0, 0, 0, 0, 0x01 | 0x04, 0, 0, 0, 0])  # byte 6: 32K strings
+RCAP_TZ = 1  # runtime caps index: time zone support
+RCAP_TZ_EX = 0x01  # data-types messages carry the time zones (node-oracledb then needs no DBTIMEZONE query)
+RUNTIME_CAPS = bytes([2, RCAP_TZ_EX, 0, 0, 0, 0, 0x01 | 0x04, 0, 0, 0, 0])  # byte 6: 32K strings
+# DBTIMEZONE as an 11-byte INTERVAL DAY TO SECOND: days, hours, minutes biased (0x80000000, 60, 60), then the
+# time-zone trailer; +00:00
+DB_TIME_ZONE = bytes([0x80, 0, 0, 0, 60, 60, 0x80, 0, 0, 0, 0])
 
 
 # -- server → client ----------------------------------------------------------------------------------------
@@ -103,8 +108,9 @@ def protocol_reply() -> bytes:
     return w.getvalue()
 
 
-def data_types_reply() -> bytes:
-    return bytes([MSG_DATA_TYPES, 0, 0])
+def data_types_reply(time_zone: bool = False) -> bytes:
+    """An empty list of conversions; with ``time_zone`` (the client sent its own) DBTIMEZONE comes first."""
+    return bytes([MSG_DATA_TYPES]) + (DB_TIME_ZONE if time_zone else b"") + bytes([0, 0])
 
 
 def parameter_message(pairs: Sequence[tuple[str, str, int]]) -> bytes:
@@ -234,10 +240,13 @@ def parse_request(data: bytes, binds_of: BindLookup) -> tuple[Any, int]:
         r.u16le()
         r.ub1()
         r.bytes_with_length()
-        r.bytes_with_length()
+        runtime = r.bytes_with_length() or b""
+        time_zone = len(runtime) > RCAP_TZ and bool(runtime[RCAP_TZ] & RCAP_TZ_EX)
+        if time_zone:
+            r.take(11)  # the client's time zone
         while r.u16be() != 0:
             r.take(6)
-        return DataTypesRequested(), r.pos
+        return DataTypesRequested(time_zone), r.pos
     piggybacks = Piggybacks()
     closed: list[int] = []
     end_to_end: dict[str, str] = {}

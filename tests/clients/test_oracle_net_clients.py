@@ -1,0 +1,247 @@
+"""Unmodified python-oracledb (thin mode) against a real Quietus server over Oracle Net.
+
+Until the Oracle dialect runner is merged the T-SQL runner executes the statements, so the SQL here is valid in
+both where it can be; tests that need Oracle syntax are marked xfail ("needs the Oracle dialect runner").
+The cancel test uses WAITFOR DELAY (T-SQL) as its long-running statement: INTEGRATOR, switch it to an Oracle
+long-running statement (e.g. DBMS_SESSION.SLEEP) once the Oracle runner is in.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.clients.server_harness import PASSWORD, RunningServer, running_server
+
+oracledb = pytest.importorskip("oracledb", reason="python-oracledb is not installed")
+
+NEEDS_ORACLE_RUNNER = pytest.mark.xfail(reason="needs the Oracle dialect runner", strict=False)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("oracle-net") / "data", oracle=True) as running:
+        yield running
+
+
+def dsn(server: RunningServer, service: str = "master") -> str:
+    return f"127.0.0.1:{server.oracle_port}/{service}"
+
+
+def connect(server: RunningServer, user: str = "sa", password: str = PASSWORD, **kwargs: Any) -> Any:
+    return oracledb.connect(user=user, password=password, dsn=dsn(server), **kwargs)
+
+
+def table_name() -> str:
+    return "t_" + uuid.uuid4().hex[:10]
+
+
+def pytds_connect(server: RunningServer) -> Any:
+    pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+    return pytds.connect("127.0.0.1", port=server.port, user="sa", password=PASSWORD, autocommit=True, timeout=20)
+
+
+def test_connect_ping_close_and_the_session_is_a_row_in_dm_exec_sessions(server: RunningServer) -> None:
+    conn = connect(server)
+    assert conn.version.startswith("19.")
+    conn.ping()
+    with pytds_connect(server) as tds, tds.cursor() as cur:
+        cur.execute(
+            "SELECT session_id, login_name, program_name FROM sys.dm_exec_sessions WHERE session_id = %s",
+            (conn.session_id,),
+        )
+        rows = cur.fetchall()
+    assert len(rows) == 1 and rows[0][1] == "sa"
+    session = server.instance.registry.get(conn.session_id)
+    assert session is not None and session.serial == conn.serial_num
+    assert session.surface.name == "ORACLE_NET" and session.dialect.name == "ORACLE"
+    session_id = conn.session_id
+    conn.close()
+    server.wait_for(lambda: server.instance.registry.get(session_id) is None, "the closed session's row to go")
+
+
+def test_a_wrong_password_is_ora_01017_and_an_error_log_line(server: RunningServer) -> None:
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, password="not the password")
+    assert caught.value.args[0].code == 1017
+    assert "ORA-01017" in caught.value.args[0].message
+    log = server.errorlog_text()
+    assert "Login failed for user 'sa'. Reason: Password did not match" in log
+    assert "Error: 18456, Severity: 14, State: 8." in log
+
+
+def test_an_unknown_login_is_ora_01017_too(server: RunningServer) -> None:
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, user="nobody_here", password="x")
+    assert caught.value.args[0].code == 1017
+
+
+def test_an_unknown_service_is_refused_with_12514(server: RunningServer) -> None:
+    with pytest.raises(oracledb.Error) as caught:
+        oracledb.connect(user="sa", password=PASSWORD, dsn=dsn(server, "nosuchdb"))
+    assert "12514" in str(caught.value) or "DPY-6001" in str(caught.value)
+
+
+def test_a_login_made_with_create_login_connects_and_alter_login_changes_its_password(server: RunningServer) -> None:
+    with pytds_connect(server) as tds, tds.cursor() as cur:
+        cur.execute("CREATE LOGIN jward WITH PASSWORD = 'Jw!first1'")
+    conn = connect(server, user="jward", password="Jw!first1")
+    conn.close()
+    with pytds_connect(server) as tds, tds.cursor() as cur:
+        cur.execute("ALTER LOGIN jward WITH PASSWORD = 'Jw!second2'")
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, user="jward", password="Jw!first1")
+    assert caught.value.args[0].code == 1017
+    connect(server, user="jward", password="Jw!second2").close()
+
+
+def test_ddl_dml_and_queries_with_positional_and_named_binds(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
+        cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3)", [1, "one", Decimal("1.50")])
+        assert cur.rowcount == 1
+        cur.execute(f"INSERT INTO {name} VALUES (:id, :name, :amount)", id=2, name="two", amount=Decimal("-2.25"))
+        cur.executemany(f"INSERT INTO {name} VALUES (:1, :2, :3)", [(i, f"n{i}", i) for i in range(3, 13)])
+        assert cur.rowcount == 10
+        cur.execute(f"UPDATE {name} SET name = :n WHERE id > :lo", n="big", lo=10)
+        assert cur.rowcount == 2
+        conn.commit()
+        cur.execute(f"SELECT id, name, amount FROM {name} WHERE id <= :1 ORDER BY id", [2])
+        assert cur.fetchall() == [(1, "one", 1.5), (2, "two", -2.25)]
+        assert [d[0] for d in cur.description] == ["ID", "NAME", "AMOUNT"]
+        cur.execute(f"SELECT name FROM {name} WHERE id = :x", x=12)
+        assert cur.fetchone() == ("big",)
+
+
+def test_fetching_more_rows_than_arraysize_comes_in_batches(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, label NVARCHAR(30))")
+        cur.executemany(f"INSERT INTO {name} VALUES (:1, :2)", [(i, f"ünï {i}") for i in range(1, 1001)])
+        conn.commit()
+        cur.arraysize = 37
+        cur.execute(f"SELECT id, label FROM {name} ORDER BY id")
+        first = cur.fetchmany(50)
+        rest = cur.fetchall()
+        rows = first + rest
+        assert len(rows) == 1000 and rows[0] == (1, "ünï 1") and rows[-1] == (1000, "ünï 1000")
+        assert [r[0] for r in rows] == list(range(1, 1001))
+        # the same statement again: the driver re-executes its cached cursor (REEXECUTE_AND_FETCH)
+        for _ in range(3):
+            cur.execute(f"SELECT id, label FROM {name} ORDER BY id")
+            assert len(cur.fetchall()) == 1000
+
+
+def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE {name} (i BIGINT, d DATETIME2, dt DATETIME, f FLOAT, b VARBINARY(10), "
+            "c CHAR(3), n NVARCHAR(10), s VARCHAR(10))"
+        )
+        when = datetime.datetime(2024, 3, 15, 13, 45, 30)
+        cur.execute(
+            f"INSERT INTO {name} VALUES (:1, :2, :3, :4, :5, :6, :7, :8)",
+            [2**40, when, when, 2.5, b"\x00\xff", "ab", "Ωmega", None],
+        )
+        cur.execute(f"SELECT i, d, dt, f, b, c, n, s FROM {name}")
+        assert cur.fetchone() == (2**40, when, when, 2.5, b"\x00\xff", "ab ", "Ωmega", None)
+
+
+def test_commit_and_rollback(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY)")
+        cur.execute(f"INSERT INTO {name} VALUES (1)")
+        assert conn.transaction_in_progress
+        conn.commit()
+        assert not conn.transaction_in_progress
+        cur.execute(f"INSERT INTO {name} VALUES (2)")
+        conn.rollback()
+        cur.execute(f"SELECT id FROM {name}")
+        assert cur.fetchall() == [(1,)]
+        conn.autocommit = True
+        cur.execute(f"INSERT INTO {name} VALUES (3)")
+        assert not conn.transaction_in_progress
+    with connect(server) as other, other.cursor() as cur:
+        cur.execute(f"SELECT id FROM {name} ORDER BY id")
+        assert cur.fetchall() == [(1,), (3,)]
+
+
+def test_an_error_reaches_the_client_with_its_number_and_the_connection_stays_usable(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.execute("SELECT x FROM no_such_table_anywhere")
+        assert caught.value.args[0].code != 0
+        assert caught.value.args[0].message.startswith("ORA-")
+        conn.ping()
+        cur.execute("SELECT 1 AS one")
+        assert cur.fetchone() == (1,)
+
+
+@NEEDS_ORACLE_RUNNER
+def test_select_from_dual(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM dual")
+        assert cur.fetchone() == (1,)
+
+
+def test_cancel_of_a_running_call_is_ora_01013_and_the_session_lives_on(server: RunningServer) -> None:
+    # INTEGRATOR: WAITFOR DELAY is T-SQL; switch to an Oracle sleep once the Oracle runner is in.
+    with connect(server) as conn, conn.cursor() as cur:
+        session_id = conn.session_id
+
+        def waiting() -> bool:
+            session = server.instance.registry.get(session_id)
+            return session is not None and session.task is not None and session.task.wait_type is not None
+
+        def cancel_when_running() -> None:
+            server.wait_for(waiting, "the call to be waiting")
+            conn.cancel()
+
+        canceller = threading.Thread(target=cancel_when_running)
+        canceller.start()
+        with pytest.raises(oracledb.OperationalError) as caught:
+            cur.execute("WAITFOR DELAY '00:00:30'")
+        canceller.join()
+        assert caught.value.args[0].code == 1013
+        cur.execute("SELECT 2 AS two")
+        assert cur.fetchone() == (2,)
+
+
+def test_a_call_timeout_cancels_the_call_and_the_session_lives_on(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        conn.call_timeout = 300  # ms
+        with pytest.raises(oracledb.Error) as caught:
+            cur.execute("WAITFOR DELAY '00:00:30'")
+        assert "DPY-4024" in str(caught.value)
+        conn.call_timeout = 0
+        cur.execute("SELECT 3 AS three")
+        assert cur.fetchone() == (3,)
+
+
+def test_a_session_killed_while_idle_gets_ora_00028_on_its_next_call(server: RunningServer) -> None:
+    from quietus.sessions.session import SessionStatus
+
+    conn = connect(server)
+    session_id = conn.session_id
+
+    def mark_killed() -> None:  # what the Oracle-side kill path leaves behind for an idle Oracle Net victim
+        session = server.instance.registry.get(session_id)
+        session.status = SessionStatus.KILLED
+
+    server.on_engine(mark_killed)
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        conn.ping()
+    assert caught.value.args[0].code == 28
+    assert "ORA-00028" in caught.value.args[0].message
+    server.wait_for(lambda: server.instance.registry.get(session_id) is None, "the killed session's row to go")
+    with pytest.raises(oracledb.InterfaceError):
+        conn.ping()
