@@ -245,3 +245,89 @@ def test_a_session_killed_while_idle_gets_ora_00028_on_its_next_call(server: Run
     server.wait_for(lambda: server.instance.registry.get(session_id) is None, "the killed session's row to go")
     with pytest.raises(oracledb.InterfaceError):
         conn.ping()
+
+
+def test_a_session_killed_mid_call_gets_ora_00028(server: RunningServer) -> None:
+    conn = connect(server)
+    session_id = conn.session_id
+
+    def waiting() -> bool:
+        session = server.instance.registry.get(session_id)
+        return session is not None and session.task is not None and session.task.wait_type is not None
+
+    def kill_when_running() -> None:
+        server.wait_for(waiting, "the call to be waiting")
+        with pytds_connect(server) as tds, tds.cursor() as cur:
+            cur.execute(f"KILL {session_id}")
+
+    killer = threading.Thread(target=kill_when_running)
+    killer.start()
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        conn.cursor().execute("WAITFOR DELAY '00:00:30'")
+    killer.join()
+    assert caught.value.args[0].code == 28
+    assert "ORA-00028" in caught.value.args[0].message
+    server.wait_for(lambda: server.instance.registry.get(session_id) is None, "the killed session's row to go")
+
+
+def test_a_cancel_while_idle_leaves_the_connection_usable(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        conn.cancel()
+        conn.ping()
+        cur.execute("SELECT 4 AS four")
+        assert cur.fetchone() == (4,)
+
+
+def test_repeated_statements_reexecute_and_evicted_cursors_are_closed(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server, stmtcachesize=5) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, v VARCHAR(10))")
+        for i in range(1, 6):  # the same INSERT: the driver re-executes its cached cursor (REEXECUTE)
+            cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [i, f"v{i}"])
+            assert cur.rowcount == 1
+        conn.commit()
+        for i in range(1, 30):  # more distinct statements than the cache holds: CLOSE_CURSORS piggybacks
+            cur.execute(f"SELECT v FROM {name} WHERE id = {i % 5 + 1}")
+            assert cur.fetchone() == (f"v{i % 5 + 1}",)
+        connection = next(
+            c
+            for c in server.server.oracle_listener.connections
+            if c.session is not None and c.session.session_id == conn.session_id
+        )
+        assert len(connection.cursors) <= 8
+        conn.autocommit = True
+        for i in range(6, 9):  # REEXECUTE with the autocommit bit
+            cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [i, f"v{i}"])
+        assert not conn.transaction_in_progress
+    with connect(server) as other, other.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {name}")
+        assert cur.fetchone() == (8,)
+
+
+def test_long_strings_and_binaries_go_in_chunks(server: RunningServer) -> None:
+    name = table_name()
+    text = "".join(chr(0x41 + i % 26) for i in range(20000))
+    blob = bytes(range(256)) * 30
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, t VARCHAR(MAX), n NVARCHAR(MAX), b VARBINARY(MAX))")
+        cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3, :4)", [1, text, "ж" * 3000, blob])
+        cur.execute(f"SELECT t, n, b FROM {name}")
+        assert cur.fetchone() == (text, "ж" * 3000, blob)
+
+
+def test_a_long_connect_descriptor_arrives_in_a_second_packet(server: RunningServer) -> None:
+    conn = connect(server, program="p" * 300, machine="m" * 100)
+    try:
+        assert conn.session_id > 0
+        session = server.instance.registry.get(conn.session_id)
+        assert session.program_name == "p" * 300 and session.host_name == "m" * 100
+    finally:
+        conn.close()
+
+
+def test_an_operation_quietus_does_not_support_is_an_ora_error_not_a_hang(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.parse("SELECT 1 AS one")  # describe without executing
+        assert caught.value.args[0].code == 1022
+        conn.ping()

@@ -507,7 +507,8 @@ class TnsConnection(asyncio.Protocol):
         return parameters
 
     def _error_end(self, sink: OracleCallSink, cursor_id: int) -> CallEnd:
-        if sink.error is None:  # ended without an error of its own: the session was ended under it
+        if sink.error is None or (self._session_closed and not sink.error.text.startswith("ORA-")):
+            # the session was ended under the call (a kill): what an Oracle client is told for that
             number, text = ora("ORA-00028")
         else:
             number, text = sink.error.number, oracle_text(sink.error)
