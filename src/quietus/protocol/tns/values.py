@@ -6,6 +6,7 @@ Each encoder returns the value's bytes (the caller wraps them as "bytes with len
 from __future__ import annotations
 
 import datetime
+import decimal
 import struct
 from collections.abc import Callable
 from decimal import Decimal
@@ -101,10 +102,12 @@ def decode_number(data: bytes) -> int | Decimal:
     if any(not 0 <= d <= 99 for d in digits):
         raise UnsupportedValue(f"malformed NUMBER {data.hex()}")
     text = "".join(f"{d:02d}" for d in digits) or "0"
-    result = Decimal(f"{'' if positive else '-'}0.{text}").scaleb(2 * exponent100)
-    if result == result.to_integral_value():
-        return int(result)
-    return result.normalize()
+    with decimal.localcontext() as context:
+        context.prec = 2 * NUMBER_MAX_DIGITS  # exact: a NUMBER holds at most 40 digits
+        result = Decimal(f"{'' if positive else '-'}0.{text}").scaleb(2 * exponent100)
+        if result == result.to_integral_value():
+            return int(result)
+        return result.normalize()
 
 
 def encode_date(value: datetime.date) -> bytes:
