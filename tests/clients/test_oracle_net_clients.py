@@ -331,3 +331,12 @@ def test_an_operation_quietus_does_not_support_is_an_ora_error_not_a_hang(server
             cur.parse("SELECT 1 AS one")  # describe without executing
         assert caught.value.args[0].code == 1022
         conn.ping()
+
+
+def test_an_unsupported_bind_is_an_ora_error_and_the_connection_lives_on(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.execute("SELECT :1 AS v", [datetime.timedelta(days=1)])  # INTERVAL DAY TO SECOND binds
+        assert caught.value.args[0].code == 1022
+        cur.execute("SELECT 5 AS five")
+        assert cur.fetchone() == (5,)

@@ -328,7 +328,9 @@ def test_a_stored_verifier_is_not_the_password_and_survives_its_text_form() -> N
 # -- calls -----------------------------------------------------------------------------------------------------
 
 
-def execute_request(sql: str, binds: list[tuple[int, int, bytes | None]], *, cursor_id: int = 0, query: bool) -> bytes:
+def execute_request(
+    sql: str, binds: list[tuple[int, int, bytes | None]], *, cursor_id: int = 0, query: bool, bind_flags: int = 1
+) -> bytes:
     """tns.md §4.2 steps 1-28 at field version 12; ``binds``: (type, csfrm, value bytes or None)."""
     options = 0x01 | 0x20 | 0x8000 | (0x08 if binds else 0) | (0x40 if query else 0)
     w = TtcWriter().ub1(3).ub1(94).ub1(7)
@@ -343,7 +345,7 @@ def execute_request(sql: str, binds: list[tuple[int, int, bytes | None]], *, cur
     for value in (0 if query else 1, 0, 0, 0, 0, 0, 1 if query else 0, 0, 0x8000, 0, 0, 0):
         w.ub4(value)
     for type_number, csfrm, _ in binds:
-        w.ub1(type_number).ub1(1).ub1(0).ub1(0).ub4(4000).ub4(0).ub8(0).ub4(0).ub2(0)
+        w.ub1(type_number).ub1(bind_flags).ub1(0).ub1(0).ub4(4000).ub4(0).ub8(0).ub4(0).ub2(0)
         w.ub2(873 if csfrm else 0).ub1(csfrm).ub4(0).ub4(0)
     if binds:
         w.ub1(7)
@@ -560,3 +562,17 @@ def test_ttc_primitives_round_trip(number: int, blob: bytes) -> None:
     assert r.ub8() == number and r.sb() == -number
     assert (r.bytes_with_length() or b"") == blob and (r.bytes_with_two_lengths() or b"") == blob
     assert r.remaining == 0
+
+
+def test_an_unsupported_request_is_skipped_to_its_last_packet_then_answered() -> None:
+    codec = ready_codec()
+    payload = execute_request("SELECT :1 FROM t", [(values.VARCHAR, 1, b"x" * 20000)], query=True, bind_flags=0x41)
+    packets = split_packets(codec.send(payload))  # full-SDU packets, then a short last one
+    assert len(packets) > 2
+    for _, _, chunk in packets[:-1]:
+        codec.receive_data(data(chunk))
+        assert codec.next_event() is NEED_DATA
+    codec.receive_data(data(packets[-1][2]))
+    event = codec.next_event()
+    assert isinstance(event, UnsupportedCall) and "array binds" in event.reason
+    assert call(codec, bytes([3, 147, 5])) == SimpleCall(5, 147, Piggybacks())

@@ -10,6 +10,7 @@ Transitions (state, what arrives → event, next state)::
     send_refuse()                                   → CLOSED
     READY        DATA holding a whole request       → ProtocolRequested | DataTypesRequested | AuthRequest |
                                                       Execute | Reexecute | Fetch | SimpleCall | UnsupportedCall
+    READY        DATA: a request using what Quietus lacks → UnsupportedCall (after its last packet)
     READY        DATA with the EOF flag             → ConnectionClosed       CLOSED
     READY        MARKER BREAK / INTERRUPT           → BreakReceived          READY
     send_break()                                    → BREAKING (client DATA is discarded)
@@ -42,11 +43,14 @@ from quietus.protocol.tns.events import (
     Event,
     ProtocolError,
     ResetReceived,
+    UnsupportedCall,
 )
+from quietus.protocol.tns.messages import UnsupportedRequest
 from quietus.protocol.tns.packets import (
     CONNECT,
     DATA,
     DATA_FLAG_EOF,
+    HEADER_SIZE,
     MARKER,
     MARKER_BREAK,
     MARKER_INTERRUPT,
@@ -84,6 +88,7 @@ class TnsServerConnection:
         self._request = bytearray()
         self._connect_sdu = 8192
         self._binds: dict[int, tuple[BindSpec, ...]] = {}
+        self._unsupported: str | None = None  # skipping the rest of an unsupported request
 
     # -- input ----------------------------------------------------------------------------------------------
 
@@ -141,6 +146,9 @@ class TnsServerConnection:
             return ConnectionClosed()
         if self.state is State.BREAKING:
             return None
+        last_packet = len(body) + HEADER_SIZE < self.sdu  # a request's last packet is the one not filled to the SDU
+        if self._unsupported is not None:
+            return self._skip_unsupported(last_packet)
         self._request += body[2:]
         if len(self._request) > REQUEST_LIMIT:
             return self._fail(f"a request of more than {REQUEST_LIMIT} bytes")
@@ -148,10 +156,21 @@ class TnsServerConnection:
             event, used = messages.parse_request(bytes(self._request), self._binds.get)
         except Truncated:
             return None
+        except UnsupportedRequest as exc:
+            self._request.clear()
+            self._unsupported = str(exc)
+            return self._skip_unsupported(last_packet)
         except (MalformedMessage, UnicodeDecodeError) as exc:
             return self._fail(str(exc))
         del self._request[:used]
         return event  # type: ignore[no-any-return]
+
+    def _skip_unsupported(self, last_packet: bool) -> Event | None:
+        """Drop the rest of a request Quietus does not implement; once it is all in, answer it (ORA-01022)."""
+        if not last_packet:
+            return None
+        reason, self._unsupported = self._unsupported or "", None
+        return UnsupportedCall(0, reason)
 
     def _connect_requested(self, descriptor: bytes) -> Event:
         text = descriptor.decode("ascii", "replace")

@@ -1,8 +1,10 @@
 """TTC messages (tns.md §3-§4): the client's requests parsed, the server's replies built.
 
 Parsing raises ``Truncated`` when a request continues in a packet not yet received (the caller parses again once
-it has arrived) and ``MalformedMessage`` for bytes that cannot be a request.  The layouts are those of the field
-version Quietus negotiates (``FIELD_VERSION`` = 12, 19c): no tokens, no 20c error fields, no 23c metadata.
+it has arrived), ``MalformedMessage`` for bytes that cannot be a request and ``UnsupportedRequest`` for a
+well-formed request using a feature Quietus does not implement (array or object binds, defines).  The layouts are
+those of the field version Quietus negotiates (``FIELD_VERSION`` = 12, 19c): no tokens, no 20c error fields, no 23c
+metadata.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from quietus.protocol.tns.events import (
     UnsupportedCall,
 )
 from quietus.protocol.tns.ttc import MalformedMessage, TtcReader, TtcWriter
+
+
+class UnsupportedRequest(MalformedMessage):
+    """A request Quietus understands the shape of but does not implement: answered with ORA-01022."""
+
 
 FIELD_VERSION = 12  # 19.1: the client uses min(its own, ours); every version-gated layout below assumes it
 
@@ -381,7 +388,7 @@ def _execute(r: TtcReader, sequence: int, piggybacks: Piggybacks, binds_of: Bind
         sql = (text or b"").decode("utf-8")
     al8i4 = [r.ub4() for _ in range(13)]
     if options & EXEC_DEFINE or define_count:
-        raise MalformedMessage("column defines (LOB columns) are not supported")
+        raise UnsupportedRequest("column defines (LOB columns) are not supported")
     binds: tuple[BindSpec, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
     if bind_count:
@@ -411,7 +418,7 @@ def _bind_spec(r: TtcReader) -> BindSpec:
     max_elements = r.ub4()
     r.ub8()  # continuation flags
     if r.ub4():  # OID (object types)
-        raise MalformedMessage("object-type binds are not supported")
+        raise UnsupportedRequest("object-type binds are not supported")
     r.ub2()  # version
     r.ub2()  # charset
     csfrm = r.ub1()
@@ -433,14 +440,14 @@ def _bind_row(r: TtcReader, binds: Sequence[BindSpec]) -> tuple[Any, ...]:
     for index in order:
         spec = binds[index]
         if spec.flags & 0x40:
-            raise MalformedMessage("array binds are not supported")
+            raise UnsupportedRequest("array binds are not supported")
         if spec.type_number == values.BOOLEAN:
             result[index] = _boolean_bind(r)
             continue
         try:
             result[index] = values.decode_bind(spec.type_number, spec.csfrm, r.bytes_with_length())
         except values.UnsupportedValue as exc:
-            raise MalformedMessage(str(exc)) from None
+            raise UnsupportedRequest(str(exc)) from None
     return tuple(result)
 
 
