@@ -340,3 +340,18 @@ def test_an_unsupported_bind_is_an_ora_error_and_the_connection_lives_on(server:
         assert caught.value.args[0].code == 1022
         cur.execute("SELECT 5 AS five")
         assert cur.fetchone() == (5,)
+
+
+def test_returning_into_and_plsql_binds_are_ora_errors_not_silence(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY)")
+        out = cur.var(int)
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.execute(f"INSERT INTO {name} VALUES (:1) RETURNING id INTO :2", [1, out])
+        assert caught.value.args[0].code == 1022
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.execute("BEGIN :1 := 5; END;", [out])
+        assert caught.value.args[0].code == 1022
+        cur.execute(f"SELECT COUNT(*) FROM {name}")
+        assert cur.fetchone() == (0,)

@@ -59,6 +59,7 @@ from quietus.protocol.tns.events import (
 )
 from quietus.protocol.tns.messages import CallEnd
 from quietus.protocol.tns.o5logon import Exchange, make_verifier
+from quietus.server.connection import close_grace
 from quietus.server.tns_results import OracleCallSink, ResultSetBuffer, oracle_text
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("quietus.server.tns")
 
 HANDSHAKE_LIMIT = 256 * 1024  # bytes a client may send before it has logged in
-CLOSE_GRACE_SECONDS = 10.0
 WRITE_HIGH_WATER = 256 * 1024
 SERVICE_UNKNOWN = 12514  # TNS:listener does not currently know of service requested in connect descriptor
 POOLED_REFUSED = 12520  # TNS:listener could not find available handler for requested type of server
@@ -555,7 +555,8 @@ class TnsConnection(asyncio.Protocol):
                 transport.abort()
             else:
                 transport.close()
-                asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
+                grace = close_grace(self.session, self.instance.env)
+                asyncio.get_running_loop().call_later(grace, transport.abort)
         if not self.closed:
             self.connection_lost(None)
 

@@ -9,6 +9,7 @@ metadata.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -387,6 +388,10 @@ def _execute(r: TtcReader, sequence: int, piggybacks: Piggybacks, binds_of: Bind
         text = r.bytes_with_length()
         sql = (text or b"").decode("utf-8")
     al8i4 = [r.ub4() for _ in range(13)]
+    if options & EXEC_PLSQL_BIND:
+        raise UnsupportedRequest("PL/SQL binds are not supported")
+    if sql is not None and _RETURNING_INTO.search(sql):
+        raise UnsupportedRequest("RETURNING ... INTO binds are not supported")
     if options & EXEC_DEFINE or define_count:
         raise UnsupportedRequest("column defines (LOB columns) are not supported")
     binds: tuple[BindSpec, ...] = ()
@@ -407,6 +412,9 @@ def _execute(r: TtcReader, sequence: int, piggybacks: Piggybacks, binds_of: Bind
         rows=rows,
         piggybacks=piggybacks,
     )
+
+
+_RETURNING_INTO = re.compile(r"\bRETURN(?:ING)?\b.+\bINTO\b", re.I | re.S)
 
 
 def _bind_spec(r: TtcReader) -> BindSpec:
