@@ -355,3 +355,20 @@ def test_returning_into_and_plsql_binds_are_ora_errors_not_silence(server: Runni
         assert caught.value.args[0].code == 1022
         cur.execute(f"SELECT COUNT(*) FROM {name}")
         assert cur.fetchone() == (0,)
+
+
+def test_module_action_and_client_identifier_reach_the_session(server: RunningServer) -> None:
+    with connect(server) as conn:
+        conn.module, conn.action, conn.client_identifier = "payroll", "close", "jward"
+        conn.ping()
+        client = server.instance.registry.get(conn.session_id).attachments["oracle_client"]
+        assert (client["MODULE"], client["ACTION"], client["CLIENT_IDENTIFIER"]) == ("payroll", "close", "jward")
+        assert client["OSUSER"] and client["PROCESS"].isdigit()
+
+
+@NEEDS_ORACLE_RUNNER
+def test_current_schema_is_set_through_alter_session(server: RunningServer) -> None:
+    with connect(server) as conn:
+        conn.current_schema = "SYS"
+        conn.ping()
+        assert conn.current_schema == "SYS"

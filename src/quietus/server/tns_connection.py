@@ -360,6 +360,8 @@ class TnsConnection(asyncio.Protocol):
             "PROCESS": self.client.get("AUTH_PID", ""),
             "DRIVER": event.pairs.get("SESSION_CLIENT_DRIVER_NAME", self.driver),
             "CONNECTION_ID": self._descriptor_field("connection_id"),
+            # the client's ALTER SESSION SET TIME_ZONE (sent with the login); session time zones are not modelled
+            "TIME_ZONE_STATEMENT": event.pairs.get("AUTH_ALTER_SESSION", "").rstrip("\x00"),
         }
         # TEMPORARY (remove when the Oracle dialect runner is merged): Oracle sessions are always in a transaction
         # once they write; under the T-SQL runner IMPLICIT_TRANSACTIONS gives the same commit/rollback behaviour.
@@ -395,7 +397,9 @@ class TnsConnection(asyncio.Protocol):
                 number, text = ora("ORA-00028")
                 reply = self.codec.send_call_end(CallEnd(error=number, message=text))
             else:
-                parts, end, outcome = await self._run_call(event)
+                parts, end, outcome = await self._piggybacks(event.piggybacks)
+                if outcome is Outcome.COMPLETED and not end.error:
+                    parts, end, outcome = await self._run_call(event)
                 reply = self.codec.send_call_end(end, *parts)
         except Exception:
             log.exception("call of session %d failed", session.session_id)
@@ -531,6 +535,21 @@ class TnsConnection(asyncio.Protocol):
         cursor = Cursor(cursor_id, sql, names=bind_names(sql))
         self.cursors[cursor_id] = cursor
         return cursor
+
+    async def _piggybacks(self, piggybacks: Piggybacks) -> tuple[list[bytes], CallEnd, Outcome]:
+        """Apply what came before the call: MODULE/ACTION/... for v$session, and a new current schema (run as the
+        ALTER SESSION it stands for; if that fails, the call fails with its error)."""
+        session = self.session
+        assert session is not None
+        client = session.attachments.setdefault("oracle_client", {})
+        client.update(piggybacks.end_to_end)
+        if piggybacks.schema is not None:
+            sink = OracleCallSink()
+            quoted = piggybacks.schema.replace('"', '""')
+            outcome = await self._run(f'ALTER SESSION SET CURRENT_SCHEMA = "{quoted}"', sink, None)
+            if outcome is not Outcome.COMPLETED or sink.error is not None:
+                return [], self._error_end(sink, 0), outcome
+        return [], self._end_of_call(), Outcome.COMPLETED
 
     def _close_cursors(self, piggybacks: Piggybacks) -> None:
         for cursor_id in piggybacks.closed_cursors:
