@@ -1,4 +1,5 @@
-"""node-oracledb (npm ``oracledb``, thin mode) against a real Quietus server over Oracle Net: connect, query, close.
+"""node-oracledb (npm ``oracledb``, thin mode) against a real Quietus server over Oracle Net: connect, binds, query,
+cancel, call timeout, close.
 
 The driver is installed by scripts/bootstrap.sh (``./test``) into the gitignored ``.node`` directory; without it
 (or without node) the test is skipped.
@@ -34,6 +35,16 @@ const oracledb = require("oracledb");
   out.rows = result.rows;
   out.columns = result.metaData.map(c => c.name);
   await conn.ping();
+  // cancel: an in-band INTERRUPT marker; the call gets ORA-01013 and the connection lives on
+  // (INTEGRATOR: WAITFOR DELAY is T-SQL; switch to an Oracle sleep once the Oracle runner is in)
+  const running = conn.execute("WAITFOR DELAY '00:00:30'").catch(e => e);
+  await new Promise(resolve => setTimeout(resolve, 300));
+  await conn.breakExecution();
+  out.cancelled = (await running).errorNum;
+  conn.callTimeout = 300;
+  try { await conn.execute("WAITFOR DELAY '00:00:30'"); } catch (e) { out.timeout = e.code; }
+  conn.callTimeout = 0;
+  out.after = (await conn.execute("SELECT 9 AS nine")).rows;
   await conn.close();
   try {
     await oracledb.getConnection({user: "sa", password: "wrong", connectString: `127.0.0.1:${port}/master`});
@@ -70,3 +81,6 @@ def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_pa
     assert out["rows"] == [[1, "one"], [2, "two"]]
     assert out["columns"] == ["ID", "NAME"]
     assert out["wrong"] == 1017
+    assert out["cancelled"] == 1013
+    assert out["timeout"] == "NJS-123"
+    assert out["after"] == [[9]]

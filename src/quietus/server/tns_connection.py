@@ -186,7 +186,12 @@ class TnsConnection(asyncio.Protocol):
             event = self.codec.next_event()
             if isinstance(event, NeedData):
                 break
-            if isinstance(event, BreakReceived | ConnectionClosed | ProtocolError | ResetReceived):
+            if isinstance(event, BreakReceived) and self._pending:
+                # the break overtook a call that has not started: that call is the one cancelled
+                self._pending.clear()
+                number, text = ora("ORA-01013")
+                self._start_break(self._end_of_call(error=number, message=text))
+            elif isinstance(event, BreakReceived | ConnectionClosed | ProtocolError | ResetReceived):
                 self._dispatch(event)
             else:
                 self._pending.append(event)
