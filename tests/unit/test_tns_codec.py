@@ -576,3 +576,15 @@ def test_an_unsupported_request_is_skipped_to_its_last_packet_then_answered() ->
     event = codec.next_event()
     assert isinstance(event, UnsupportedCall) and "array binds" in event.reason
     assert call(codec, bytes([3, 147, 5])) == SimpleCall(5, 147, Piggybacks())
+
+
+def test_a_stored_password_keeps_the_verifier_and_an_old_hash_has_none() -> None:
+    from quietus.sessions.security_passwords import hash_password, oracle_verifier, verify_password
+
+    stored = hash_password("Secret!1")
+    assert len(stored) <= 256 and b"Secret" not in stored  # fits sys.sql_logins.password_hash
+    verifier = oracle_verifier(stored)
+    assert verifier is not None and verifier == make_verifier("Secret!1", salt=verifier.salt)
+    assert verify_password(stored, "Secret!1") and not verify_password(stored, "secret!1")
+    before_oracle_net = stored.split(b"\n")[0]  # what logins made before this change hold
+    assert oracle_verifier(before_oracle_net) is None and verify_password(before_oracle_net, "Secret!1")
