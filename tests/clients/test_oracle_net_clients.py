@@ -1,9 +1,8 @@
 """Unmodified python-oracledb (thin mode) against a real Quietus server over Oracle Net.
 
 Until the Oracle dialect runner is merged the T-SQL runner executes the statements, so the SQL here is valid in
-both where it can be; tests that need Oracle syntax are marked xfail ("needs the Oracle dialect runner").
-The cancel test uses WAITFOR DELAY (T-SQL) as its long-running statement: INTEGRATOR, switch it to an Oracle
-long-running statement (e.g. DBMS_SESSION.SLEEP) once the Oracle runner is in.
+both where it can be and chosen with ``sql(tsql, oracle)`` where it cannot (tests/clients/oracle_dialect.py, marked
+TEMPORARY); tests that need Oracle syntax are marked xfail ("needs the Oracle dialect runner").
 """
 
 from __future__ import annotations
@@ -17,16 +16,23 @@ from typing import Any
 
 import pytest
 
+from quietus.sessions.session import SessionStatus
+from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table, sql
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 oracledb = pytest.importorskip("oracledb", reason="python-oracledb is not installed")
 
 NEEDS_ORACLE_RUNNER = pytest.mark.xfail(reason="needs the Oracle dialect runner", strict=False)
+VARCHAR = sql("VARCHAR", "VARCHAR2")
+NVARCHAR = sql("NVARCHAR", "NVARCHAR2")
+ONE_ROW = "SELECT n FROM spin WHERE n = :1"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with running_server(tmp_path_factory.mktemp("oracle-net") / "data", oracle=True) as running:
+        with connect(running) as conn, conn.cursor() as cur:
+            create_spin_table(cur)
         yield running
 
 
@@ -104,7 +110,7 @@ def test_a_login_made_with_create_login_connects_and_alter_login_changes_its_pas
 def test_ddl_dml_and_queries_with_positional_and_named_binds(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name {VARCHAR}(20), amount DECIMAL(10,2))")
         cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3)", [1, "one", Decimal("1.50")])
         assert cur.rowcount == 1
         cur.execute(f"INSERT INTO {name} VALUES (:id, :name, :amount)", id=2, name="two", amount=Decimal("-2.25"))
@@ -123,7 +129,7 @@ def test_ddl_dml_and_queries_with_positional_and_named_binds(server: RunningServ
 def test_fetching_more_rows_than_arraysize_comes_in_batches(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, label NVARCHAR(30))")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, label {NVARCHAR}(30))")
         cur.executemany(f"INSERT INTO {name} VALUES (:1, :2)", [(i, f"ünï {i}") for i in range(1, 1001)])
         conn.commit()
         cur.arraysize = 37
@@ -142,10 +148,12 @@ def test_fetching_more_rows_than_arraysize_comes_in_batches(server: RunningServe
 def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(
-            f"CREATE TABLE {name} (i BIGINT, d DATETIME2, dt DATETIME, f FLOAT, b VARBINARY(10), "
-            "c CHAR(3), n NVARCHAR(10), s VARCHAR(10))"
+        columns = sql(
+            "i BIGINT, d DATETIME2, dt DATETIME, f FLOAT, b VARBINARY(10), c CHAR(3), n NVARCHAR(10), s VARCHAR(10)",
+            "i NUMBER(19), d TIMESTAMP, dt DATE, f BINARY_DOUBLE, b RAW(10), c CHAR(3), n NVARCHAR2(10), "
+            "s VARCHAR2(10)",
         )
+        cur.execute(f"CREATE TABLE {name} ({columns})")
         when = datetime.datetime(2024, 3, 15, 13, 45, 30)
         cur.execute(
             f"INSERT INTO {name} VALUES (:1, :2, :3, :4, :5, :6, :7, :8)",
@@ -158,7 +166,7 @@ def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) ->
 def test_commit_and_rollback(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY)")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY)")
         cur.execute(f"INSERT INTO {name} VALUES (1)")
         assert conn.transaction_in_progress
         conn.commit()
@@ -182,7 +190,7 @@ def test_an_error_reaches_the_client_with_its_number_and_the_connection_stays_us
         assert caught.value.args[0].code != 0
         assert caught.value.args[0].message.startswith("ORA-")
         conn.ping()
-        cur.execute("SELECT 1 AS one")
+        cur.execute(ONE_ROW, [1])
         assert cur.fetchone() == (1,)
 
 
@@ -193,26 +201,29 @@ def test_select_from_dual(server: RunningServer) -> None:
         assert cur.fetchone() == (1,)
 
 
+def running(server: RunningServer, session_id: int) -> Any:
+    def check() -> bool:
+        session = server.instance.registry.get(session_id)
+        return session is not None and session.status is SessionStatus.RUNNING
+
+    return check
+
+
 def test_cancel_of_a_running_call_is_ora_01013_and_the_session_lives_on(server: RunningServer) -> None:
-    # INTEGRATOR: WAITFOR DELAY is T-SQL; switch to an Oracle sleep once the Oracle runner is in.
     with connect(server) as conn, conn.cursor() as cur:
         session_id = conn.session_id
 
-        def waiting() -> bool:
-            session = server.instance.registry.get(session_id)
-            return session is not None and session.task is not None and session.task.wait_type is not None
-
         def cancel_when_running() -> None:
-            server.wait_for(waiting, "the call to be waiting")
+            server.wait_for(running(server, session_id), "the call to be running")
             conn.cancel()
 
         canceller = threading.Thread(target=cancel_when_running)
         canceller.start()
         with pytest.raises(oracledb.OperationalError) as caught:
-            cur.execute("WAITFOR DELAY '00:00:30'")
+            cur.execute(LONG_QUERY)
         canceller.join()
         assert caught.value.args[0].code == 1013
-        cur.execute("SELECT 2 AS two")
+        cur.execute(ONE_ROW, [2])
         assert cur.fetchone() == (2,)
 
 
@@ -220,16 +231,14 @@ def test_a_call_timeout_cancels_the_call_and_the_session_lives_on(server: Runnin
     with connect(server) as conn, conn.cursor() as cur:
         conn.call_timeout = 300  # ms
         with pytest.raises(oracledb.Error) as caught:
-            cur.execute("WAITFOR DELAY '00:00:30'")
+            cur.execute(LONG_QUERY)
         assert "DPY-4024" in str(caught.value)
         conn.call_timeout = 0
-        cur.execute("SELECT 3 AS three")
+        cur.execute(ONE_ROW, [3])
         assert cur.fetchone() == (3,)
 
 
 def test_a_session_killed_while_idle_gets_ora_00028_on_its_next_call(server: RunningServer) -> None:
-    from quietus.sessions.session import SessionStatus
-
     conn = connect(server)
     session_id = conn.session_id
 
@@ -251,19 +260,15 @@ def test_a_session_killed_mid_call_gets_ora_00028(server: RunningServer) -> None
     conn = connect(server)
     session_id = conn.session_id
 
-    def waiting() -> bool:
-        session = server.instance.registry.get(session_id)
-        return session is not None and session.task is not None and session.task.wait_type is not None
-
     def kill_when_running() -> None:
-        server.wait_for(waiting, "the call to be waiting")
+        server.wait_for(running(server, session_id), "the call to be running")
         with pytds_connect(server) as tds, tds.cursor() as cur:
             cur.execute(f"KILL {session_id}")
 
     killer = threading.Thread(target=kill_when_running)
     killer.start()
     with pytest.raises(oracledb.DatabaseError) as caught:
-        conn.cursor().execute("WAITFOR DELAY '00:00:30'")
+        conn.cursor().execute(LONG_QUERY)
     killer.join()
     assert caught.value.args[0].code == 28
     assert "ORA-00028" in caught.value.args[0].message
@@ -274,14 +279,14 @@ def test_a_cancel_while_idle_leaves_the_connection_usable(server: RunningServer)
     with connect(server) as conn, conn.cursor() as cur:
         conn.cancel()
         conn.ping()
-        cur.execute("SELECT 4 AS four")
+        cur.execute(ONE_ROW, [4])
         assert cur.fetchone() == (4,)
 
 
 def test_repeated_statements_reexecute_and_evicted_cursors_are_closed(server: RunningServer) -> None:
     name = table_name()
     with connect(server, stmtcachesize=5) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, v VARCHAR(10))")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v {VARCHAR}(10))")
         for i in range(1, 6):  # the same INSERT: the driver re-executes its cached cursor (REEXECUTE)
             cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [i, f"v{i}"])
             assert cur.rowcount == 1
@@ -309,7 +314,8 @@ def test_long_strings_and_binaries_go_in_chunks(server: RunningServer) -> None:
     text = "".join(chr(0x41 + i % 26) for i in range(20000))
     blob = bytes(range(256)) * 30
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, t VARCHAR(MAX), n NVARCHAR(MAX), b VARBINARY(MAX))")
+        long_columns = sql("t VARCHAR(MAX), n NVARCHAR(MAX), b VARBINARY(MAX)", "t CLOB, n NCLOB, b BLOB")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {long_columns})")
         cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3, :4)", [1, text, "ж" * 3000, blob])
         cur.execute(f"SELECT t, n, b FROM {name}")
         assert cur.fetchone() == (text, "ж" * 3000, blob)
@@ -328,7 +334,7 @@ def test_a_long_connect_descriptor_arrives_in_a_second_packet(server: RunningSer
 def test_an_operation_quietus_does_not_support_is_an_ora_error_not_a_hang(server: RunningServer) -> None:
     with connect(server) as conn, conn.cursor() as cur:
         with pytest.raises(oracledb.DatabaseError) as caught:
-            cur.parse("SELECT 1 AS one")  # describe without executing
+            cur.parse("SELECT n FROM spin")  # describe without executing
         assert caught.value.args[0].code == 1022
         conn.ping()
 
@@ -336,16 +342,16 @@ def test_an_operation_quietus_does_not_support_is_an_ora_error_not_a_hang(server
 def test_an_unsupported_bind_is_an_ora_error_and_the_connection_lives_on(server: RunningServer) -> None:
     with connect(server) as conn, conn.cursor() as cur:
         with pytest.raises(oracledb.DatabaseError) as caught:
-            cur.execute("SELECT :1 AS v", [datetime.timedelta(days=1)])  # INTERVAL DAY TO SECOND binds
+            cur.execute("SELECT n FROM spin WHERE n = :1", [datetime.timedelta(days=1)])  # INTERVAL DAY TO SECOND
         assert caught.value.args[0].code == 1022
-        cur.execute("SELECT 5 AS five")
+        cur.execute(ONE_ROW, [5])
         assert cur.fetchone() == (5,)
 
 
 def test_returning_into_and_plsql_binds_are_ora_errors_not_silence(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY)")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY)")
         out = cur.var(int)
         with pytest.raises(oracledb.DatabaseError) as caught:
             cur.execute(f"INSERT INTO {name} VALUES (:1) RETURNING id INTO :2", [1, out])

@@ -15,19 +15,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table, sql
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / ".node" / "node_modules"
 
 SCRIPT = r"""
+const [CREATE, LONG_QUERY] = JSON.parse(process.argv[4]);
 const oracledb = require("oracledb");
 (async () => {
   const [port, password] = process.argv.slice(2);
   const out = {};
   let conn = await oracledb.getConnection({user: "sa", password, connectString: `127.0.0.1:${port}/master`});
   out.thin = oracledb.thin;
-  await conn.execute("CREATE TABLE node_t (id INT PRIMARY KEY, name VARCHAR(20))");
+  await conn.execute(CREATE);
   await conn.execute("INSERT INTO node_t VALUES (:1, :2)", [1, "one"]);
   await conn.execute("INSERT INTO node_t VALUES (:id, :name)", {id: 2, name: "two"});
   await conn.commit();
@@ -36,15 +38,14 @@ const oracledb = require("oracledb");
   out.columns = result.metaData.map(c => c.name);
   await conn.ping();
   // cancel: an in-band INTERRUPT marker; the call gets ORA-01013 and the connection lives on
-  // (INTEGRATOR: WAITFOR DELAY is T-SQL; switch to an Oracle sleep once the Oracle runner is in)
-  const running = conn.execute("WAITFOR DELAY '00:00:30'").catch(e => e);
+  const running = conn.execute(LONG_QUERY).catch(e => e);
   await new Promise(resolve => setTimeout(resolve, 300));
   await conn.breakExecution();
   out.cancelled = (await running).errorNum;
   conn.callTimeout = 300;
-  try { await conn.execute("WAITFOR DELAY '00:00:30'"); } catch (e) { out.timeout = e.code; }
+  try { await conn.execute(LONG_QUERY); } catch (e) { out.timeout = e.code; }
   conn.callTimeout = 0;
-  out.after = (await conn.execute("SELECT 9 AS nine")).rows;
+  out.after = (await conn.execute("SELECT name FROM node_t WHERE id = :1", [2])).rows;
   await conn.close();
   try {
     await oracledb.getConnection({user: "sa", password: "wrong", connectString: `127.0.0.1:${port}/master`});
@@ -56,9 +57,20 @@ const oracledb = require("oracledb");
 """
 
 
+CREATE = sql(
+    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR(20))",
+    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR2(20))",
+)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with running_server(tmp_path_factory.mktemp("oracle-node") / "data", oracle=True) as running:
+        import oracledb
+
+        dsn = f"127.0.0.1:{running.oracle_port}/master"
+        with oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn, conn.cursor() as cur:
+            create_spin_table(cur)
         yield running
 
 
@@ -69,7 +81,7 @@ def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_pa
     script = tmp_path / "client.js"
     script.write_text(SCRIPT, encoding="utf-8")
     done = subprocess.run(
-        [node, str(script), str(server.oracle_port), PASSWORD],
+        [node, str(script), str(server.oracle_port), PASSWORD, json.dumps([CREATE, LONG_QUERY])],
         capture_output=True,
         text=True,
         timeout=60,
@@ -83,4 +95,4 @@ def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_pa
     assert out["wrong"] == 1017
     assert out["cancelled"] == 1013
     assert out["timeout"] == "NJS-123"
-    assert out["after"] == [[9]]
+    assert out["after"] == [["two"]]

@@ -10,6 +10,7 @@ import pytest
 
 from quietus.protocol.tns.packets import Packet, PacketReader
 from quietus.protocol.tns.ttc import TtcReader
+from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 from tests.unit.test_tns_codec import (
     DESCRIPTOR,
@@ -28,6 +29,11 @@ from tests.unit.test_tns_codec import (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with running_server(tmp_path_factory.mktemp("oracle-raw") / "data", oracle=True) as running:
+        import oracledb
+
+        dsn = f"127.0.0.1:{running.oracle_port}/master"
+        with oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn, conn.cursor() as cur:
+            create_spin_table(cur)
         yield running
 
 
@@ -84,7 +90,7 @@ def expect_break_dance(client: RawOracleClient) -> dict[str, object]:
 def test_a_break_in_the_same_segment_as_its_call_cancels_that_call(server: RunningServer) -> None:
     client = RawOracleClient(server.oracle_port)
     client.login()
-    call = data(execute_request("WAITFOR DELAY '00:00:30'", [], query=False))
+    call = data(execute_request(LONG_QUERY, [], query=True))
     client.sock.sendall(call + marker(3))
     info = expect_break_dance(client)
     assert info["error"] == 1013

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime
+import importlib.util
 import logging
 import re
 import socket
@@ -102,9 +103,16 @@ def bind_names(sql: str) -> list[str]:
     return [m.group(1).upper() for m in _BIND.finditer(sql) if m.group(1)]
 
 
+# TEMPORARY (remove, with both shims below, when the Oracle dialect runner is merged): until then the T-SQL runner
+# runs Oracle sessions' statements.  The runner is expected in quietus.sql.oracle; once it is there the shims are off.
+T_SQL_RUNS_ORACLE_SESSIONS = importlib.util.find_spec("quietus.sql.oracle") is None
+
+
 def tsql_shim(sql: str) -> str:
-    """TEMPORARY (remove when the Oracle dialect runner is merged): lets the T-SQL runner run bound statements by
-    turning ``:name`` into ``@name`` (T-SQL's parameters are the same names, see ``ExecContext.bind_parameters``)."""
+    """TEMPORARY: lets the T-SQL runner run bound statements by turning ``:name`` into ``@name`` (T-SQL's
+    parameters are the same names, see ``ExecContext.bind_parameters``)."""
+    if not T_SQL_RUNS_ORACLE_SESSIONS:
+        return sql
     return _BIND.sub(lambda m: "@" + m.group(1) if m.group(1) else m.group(0), sql)
 
 
@@ -368,9 +376,10 @@ class TnsConnection(asyncio.Protocol):
             # the client's ALTER SESSION SET TIME_ZONE (sent with the login); session time zones are not modelled
             "TIME_ZONE_STATEMENT": event.pairs.get("AUTH_ALTER_SESSION", "").rstrip("\x00"),
         }
-        # TEMPORARY (remove when the Oracle dialect runner is merged): Oracle sessions are always in a transaction
-        # once they write; under the T-SQL runner IMPLICIT_TRANSACTIONS gives the same commit/rollback behaviour.
-        session.options["IMPLICIT_TRANSACTIONS"] = True
+        # TEMPORARY: Oracle sessions are always in a transaction once they write; under the T-SQL runner
+        # IMPLICIT_TRANSACTIONS gives the same commit/rollback behaviour.
+        if T_SQL_RUNS_ORACLE_SESSIONS:
+            session.options["IMPLICIT_TRANSACTIONS"] = True
         local = self.transport.get_extra_info("sockname") if self.transport is not None else None
         session.connection = ConnectionInfo(
             connect_time=self.connect_time,
