@@ -452,7 +452,7 @@ class TnsConnection(asyncio.Protocol):
         assert session is not None
         text = {messages.FUNC_COMMIT: "COMMIT", messages.FUNC_ROLLBACK: "ROLLBACK"}.get(event.function)
         if text is not None and session.txn is not None:  # with no transaction open both are no-ops in Oracle
-            sink = OracleCallSink()
+            sink = self._sink()
             outcome = await self._run(text, sink, None)
             if outcome is not Outcome.COMPLETED or sink.error is not None:
                 return [], self._error_end(sink, 0), outcome
@@ -500,7 +500,7 @@ class TnsConnection(asyncio.Protocol):
             return [], self._end_of_call(error=number, message=text), Outcome.COMPLETED
         rows = event.rows or ((),)
         cursor.result = None
-        sink = OracleCallSink()
+        sink = self._sink()
         outcome = Outcome.COMPLETED
         for values_ in rows:
             parameters = self._parameters(cursor, values_)
@@ -532,6 +532,9 @@ class TnsConnection(asyncio.Protocol):
             number, text = sink.error.number, oracle_text(sink.error)
         return self._end_of_call(error=number, message=text, cursor_id=cursor_id)
 
+    def _sink(self) -> OracleCallSink:
+        return OracleCallSink(fold_names=T_SQL_RUNS_ORACLE_SESSIONS)
+
     async def _run(self, text: str, sink: OracleCallSink, parameters: dict[str, Any] | None) -> Outcome:
         session = self.session
         assert session is not None
@@ -558,7 +561,7 @@ class TnsConnection(asyncio.Protocol):
         client = session.attachments.setdefault("oracle_client", {})
         client.update(piggybacks.end_to_end)
         if piggybacks.schema is not None:
-            sink = OracleCallSink()
+            sink = self._sink()
             quoted = piggybacks.schema.replace('"', '""')
             outcome = await self._run(f'ALTER SESSION SET CURRENT_SCHEMA = "{quoted}"', sink, None)
             if outcome is not Outcome.COMPLETED or sink.error is not None:

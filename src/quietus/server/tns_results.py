@@ -98,7 +98,9 @@ COLUMN_KINDS: dict[str, ColumnKind] = {
 MAX_STRING = 32767  # runtime caps announce 32K strings
 
 
-def describe(column: ResultColumn) -> tuple[ColumnDescription, Encoder]:
+def describe(column: ResultColumn, *, fold_names: bool = False) -> tuple[ColumnDescription, Encoder]:
+    """The column as DESCRIBE_INFO shows it; ``fold_names`` upper-cases names (TEMPORARY: for the T-SQL runner,
+    whose names are not Oracle's; the Oracle runner's names are sent as they are, quoted mixed case included)."""
     sql_type: SqlType = column.type
     kind = COLUMN_KINDS.get(sql_type.name, VARCHAR_KIND)
     precision, scale = 0, 0
@@ -118,7 +120,7 @@ def describe(column: ResultColumn) -> tuple[ColumnDescription, Encoder]:
             kind.type_number, 22
         )
     description = ColumnDescription(
-        name=column.name.upper() if column.name else "",
+        name=column.name.upper() if fold_names else column.name,
         type_number=kind.type_number,
         precision=precision,
         scale=scale,
@@ -152,7 +154,8 @@ class ResultSetBuffer:
 class OracleCallSink:
     """A ResultSink for one call: keeps the first result set, the first error, the rows affected."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fold_names: bool = False) -> None:
+        self.fold_names = fold_names
         self.result: ResultSetBuffer | None = None
         self.error: MessageEvent | None = None
         self.rowcount = 0
@@ -163,7 +166,7 @@ class OracleCallSink:
         if self.result is not None:
             self._ignoring = True  # only a call's first result set reaches an Oracle cursor
             return
-        described = [describe(column) for column in columns]
+        described = [describe(column, fold_names=self.fold_names) for column in columns]
         self.result = self._current = ResultSetBuffer([d for d, _ in described], [e for _, e in described])
 
     def row(self, values_: tuple[Any, ...]) -> None:
