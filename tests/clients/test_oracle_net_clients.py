@@ -378,3 +378,14 @@ def test_current_schema_is_set_through_alter_session(server: RunningServer) -> N
         conn.current_schema = "SYS"
         conn.ping()
         assert conn.current_schema == "SYS"
+
+
+def test_an_unconstrained_number_fetches_each_value_as_int_or_float(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v {sql('DECIMAL(38,10)', 'NUMBER')})")
+        cur.executemany(f"INSERT INTO {name} VALUES (:1, :2)", [(1, 7), (2, Decimal("1.5")), (3, None)])
+        cur.execute(f"SELECT v FROM {name} ORDER BY id")
+        rows = cur.fetchall()
+        assert rows == [(7,), (1.5,), (None,)] and type(rows[0][0]) is int
+        assert cur.description[0][4:6] == (0, -127)

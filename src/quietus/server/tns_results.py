@@ -96,6 +96,7 @@ COLUMN_KINDS: dict[str, ColumnKind] = {
     "datetime2": ColumnKind(values.TIMESTAMP, values.CSFRM_NONE, _timestamp),
 }
 MAX_STRING = 32767  # runtime caps announce 32K strings
+UNCONSTRAINED_NUMBER = (38, 10)  # decimal(38,10): how the Oracle dialect stores a NUMBER declared without precision
 
 
 def describe(column: ResultColumn, *, fold_names: bool = False) -> tuple[ColumnDescription, Encoder]:
@@ -107,6 +108,8 @@ def describe(column: ResultColumn, *, fold_names: bool = False) -> tuple[ColumnD
     if kind.type_number == values.NUMBER:
         if sql_type.family == "int" or sql_type.name == "boolean":
             precision, scale = {"bit": 1, "tinyint": 3, "smallint": 5, "int": 10}.get(sql_type.name, 19), 0
+        elif (sql_type.precision, sql_type.scale) == UNCONSTRAINED_NUMBER:
+            precision, scale = 0, -127  # the client then fetches each value as int or float by its own value
         else:
             precision, scale = sql_type.precision or 38, sql_type.scale or 0
     if kind.csfrm != values.CSFRM_NONE or kind.type_number == values.RAW:
