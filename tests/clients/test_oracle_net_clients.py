@@ -389,3 +389,19 @@ def test_an_unconstrained_number_fetches_each_value_as_int_or_float(server: Runn
         rows = cur.fetchall()
         assert rows == [(7,), (1.5,), (None,)] and type(rows[0][0]) is int
         assert cur.description[0][4:6] == (0, -127)
+
+
+def test_batch_errors_and_scrollable_cursors_are_refused_not_ignored(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.executemany("INSERT INTO spin VALUES (:1)", [(5000,), (5001,)], batcherrors=True)
+        assert caught.value.args[0].code == 1022
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            cur.executemany("INSERT INTO spin VALUES (:1)", [(5000,), (5001,)], arraydmlrowcounts=True)
+        assert caught.value.args[0].code == 1022
+        scroll = conn.cursor(scrollable=True)
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            scroll.execute("SELECT n FROM spin")
+        assert caught.value.args[0].code == 1022
+        cur.execute("SELECT COUNT(*) FROM spin WHERE n >= 5000")
+        assert cur.fetchone() == (0,)

@@ -75,6 +75,8 @@ EXEC_PLSQL_BIND = 0x400
 EXEC_NOT_PLSQL = 0x8000
 EXEC_DESCRIBE = 0x20000
 EXEC_BATCH_ERRORS = 0x80000
+EXEC_FLAGS_SCROLLABLE = 0x02  # al8i4[9]
+EXEC_FLAGS_DML_ROWCOUNTS = 0x4000
 REEXECUTE_COMMIT = 0x01  # options_2 of REEXECUTE under autocommit
 
 CALL_STATUS_TRANSACTION = 0x02  # ERROR message: a transaction is open after this call
@@ -390,6 +392,12 @@ def _execute(r: TtcReader, sequence: int, piggybacks: Piggybacks, binds_of: Bind
     al8i4 = [r.ub4() for _ in range(13)]
     if options & EXEC_PLSQL_BIND:
         raise UnsupportedRequest("PL/SQL binds are not supported")
+    if options & EXEC_BATCH_ERRORS:
+        raise UnsupportedRequest("batch errors (executemany(batcherrors=True)) are not supported")
+    if al8i4[9] & EXEC_FLAGS_DML_ROWCOUNTS:
+        raise UnsupportedRequest("per-row DML counts (executemany(arraydmlrowcounts=True)) are not supported")
+    if al8i4[9] & EXEC_FLAGS_SCROLLABLE:
+        raise UnsupportedRequest("scrollable cursors are not supported")
     if sql is not None and _RETURNING_INTO.search(sql):
         raise UnsupportedRequest("RETURNING ... INTO binds are not supported")
     if options & EXEC_DEFINE or define_count:
