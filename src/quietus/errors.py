@@ -280,6 +280,7 @@ ORACLE.update(
         "ORA-01002": "fetch out of sequence",
         "ORA-01017": "invalid username/password; logon denied",
         "ORA-01022": "database operation not supported in this configuration",
+        "ORA-01031": "insufficient privileges",
         "ORA-01403": "no data found",
     }
 )

@@ -405,3 +405,13 @@ def test_batch_errors_and_scrollable_cursors_are_refused_not_ignored(server: Run
         assert caught.value.args[0].code == 1022
         cur.execute("SELECT COUNT(*) FROM spin WHERE n >= 5000")
         assert cur.fetchone() == (0,)
+
+
+def test_sysdba_and_a_password_change_at_logon_are_refused(server: RunningServer) -> None:
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, mode=oracledb.AUTH_MODE_SYSDBA)
+    assert caught.value.args[0].code == 1031
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, newpassword="Another!1")
+    assert caught.value.args[0].code == 1022
+    connect(server).close()  # the password did not change

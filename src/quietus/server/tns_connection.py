@@ -116,6 +116,22 @@ def tsql_shim(sql: str) -> str:
     return _BIND.sub(lambda m: "@" + m.group(1) if m.group(1) else m.group(0), sql)
 
 
+AUTH_MODE_LOGON = 0x01
+AUTH_MODE_WITH_PASSWORD = 0x100
+AUTH_MODE_CHANGE_PASSWORD = 0x02
+AUTH_MODE_PRIVILEGES = 0x20 | 0x40 | 0x400000 | 0x1000000 | 0x2000000 | 0x4000000 | 0x8000000  # SYSDBA ... SYSRAC
+
+
+def refused_auth_mode(mode: int) -> str | None:
+    """The ORA code for a login mode Quietus does not offer (administrative privileges, a password change, tokens),
+    or None for a plain password logon."""
+    if mode & AUTH_MODE_PRIVILEGES:
+        return "ORA-01031"  # no SYSDBA/SYSOPER/... connections: sysadmin logins connect normally
+    if mode & ~(AUTH_MODE_LOGON | AUTH_MODE_WITH_PASSWORD):
+        return "ORA-01022"  # a password change at logon, token logins
+    return None
+
+
 class TnsConnection(asyncio.Protocol):
     def __init__(self, listener: TnsListener) -> None:
         self.listener = listener
@@ -274,7 +290,26 @@ class TnsConnection(asyncio.Protocol):
         self.database = found.name
         self.write(self.codec.send_accept())
 
+    def _refuse_mode(self, event: AuthRequest) -> bool:
+        """Refuse (and close) a logon in a mode Quietus does not offer; True if it did."""
+        refusal = refused_auth_mode(
+            event.mode | (AUTH_MODE_CHANGE_PASSWORD if "AUTH_NEWPASSWORD" in event.pairs else 0)
+        )
+        if refusal is None:
+            return False
+        number, text = ora(refusal)
+        self.write(self.codec.send_call_end(CallEnd(error=number, message=text)))
+        self.instance.errorlog.write(
+            "Logon",
+            f"Oracle Net login of '{event.user}' refused: authentication mode {event.mode:#x} is not supported "
+            f"({refusal}). [CLIENT: {self.client_address}]",
+        )
+        self.close()
+        return True
+
     def _auth_phase_one(self, event: AuthRequest) -> None:
+        if self._refuse_mode(event):
+            return
         security = self.instance.security
         principal = security.store.login(event.user) if security is not None else None
         verifier = oracle_verifier(principal.password_hash) if principal is not None else None
@@ -299,6 +334,8 @@ class TnsConnection(asyncio.Protocol):
             self._pump()
 
     async def _authenticate(self, event: AuthRequest) -> None:
+        if self._refuse_mode(event):
+            return
         instance, exchange = self.instance, self.exchange
         user = event.user
         password = None
