@@ -414,4 +414,7 @@ def test_sysdba_and_a_password_change_at_logon_are_refused(server: RunningServer
     with pytest.raises(oracledb.DatabaseError) as caught:
         connect(server, newpassword="Another!1")
     assert caught.value.args[0].code == 1022
+    with pytest.raises(oracledb.DatabaseError) as caught:
+        connect(server, appcontext=[("CLIENTCONTEXT", "k", "v")])
+    assert caught.value.args[0].code == 1022
     connect(server).close()  # the password did not change

@@ -118,7 +118,6 @@ def tsql_shim(sql: str) -> str:
 
 AUTH_MODE_LOGON = 0x01
 AUTH_MODE_WITH_PASSWORD = 0x100
-AUTH_MODE_CHANGE_PASSWORD = 0x02
 AUTH_MODE_PRIVILEGES = 0x20 | 0x40 | 0x400000 | 0x1000000 | 0x2000000 | 0x4000000 | 0x8000000  # SYSDBA ... SYSRAC
 
 
@@ -130,6 +129,15 @@ def refused_auth_mode(mode: int) -> str | None:
     if mode & ~(AUTH_MODE_LOGON | AUTH_MODE_WITH_PASSWORD):
         return "ORA-01022"  # a password change at logon, token logins
     return None
+
+
+# logon key/value pairs asking for what Quietus does not offer (each would otherwise be silently ignored)
+REFUSED_AUTH_KEYS = ("AUTH_NEWPASSWORD", "PROXY_CLIENT_NAME", "AUTH_ORA_EDITION", "AUTH_APPCTX_")
+
+
+def refused_auth_keys(pairs: dict[str, str]) -> str | None:
+    """ORA-01022 for a password change at logon, proxy authentication, an edition or application contexts."""
+    return "ORA-01022" if any(key.startswith(REFUSED_AUTH_KEYS) for key in pairs) else None
 
 
 class TnsConnection(asyncio.Protocol):
@@ -292,9 +300,7 @@ class TnsConnection(asyncio.Protocol):
 
     def _refuse_mode(self, event: AuthRequest) -> bool:
         """Refuse (and close) a logon in a mode Quietus does not offer; True if it did."""
-        refusal = refused_auth_mode(
-            event.mode | (AUTH_MODE_CHANGE_PASSWORD if "AUTH_NEWPASSWORD" in event.pairs else 0)
-        )
+        refusal = refused_auth_mode(event.mode) or refused_auth_keys(event.pairs)
         if refusal is None:
             return False
         number, text = ora(refusal)
