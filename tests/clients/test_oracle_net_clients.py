@@ -418,3 +418,9 @@ def test_sysdba_and_a_password_change_at_logon_are_refused(server: RunningServer
         connect(server, appcontext=[("CLIENTCONTEXT", "k", "v")])
     assert caught.value.args[0].code == 1022
     connect(server).close()  # the password did not change
+
+
+def test_drcp_pooled_servers_are_refused_by_the_listener(server: RunningServer) -> None:
+    with pytest.raises(oracledb.Error) as caught:
+        oracledb.connect(user="sa", password=PASSWORD, dsn=dsn(server) + ":pooled")
+    assert "12520" in str(caught.value)
