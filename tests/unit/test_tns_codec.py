@@ -361,17 +361,18 @@ def test_execute_with_binds_parses_even_when_split_across_packets() -> None:
         (values.VARCHAR, 1, "héllo".encode()),
         (values.DATE, 0, bytes.fromhex("787c030f0e2e1f")),
         (values.VARCHAR, 1, None),
-        (values.RAW, 0, b"\x00\x01"),
+        (values.RAW, 0, b"\x00\x01" * 6000),
     ]
     payload = execute_request("INSERT INTO t VALUES (:1, :2, :3, :4, :5)", binds, query=False)
-    half = len(payload) // 2
-    codec.receive_data(data(payload[:half]))
+    packets = split_packets(codec.send(payload))  # as the clients send it: full packets, then a shorter last one
+    assert len(packets) == 2
+    codec.receive_data(data(packets[0][2]))
     assert codec.next_event() is NEED_DATA
-    codec.receive_data(data(payload[half:]))
+    codec.receive_data(data(packets[1][2]))
     event = codec.next_event()
     assert isinstance(event, Execute)
     assert event.sql == "INSERT INTO t VALUES (:1, :2, :3, :4, :5)" and event.cursor_id == 0
-    assert event.rows == ((42, "héllo", datetime.datetime(2024, 3, 15, 13, 45, 30), None, b"\x00\x01"),)
+    assert event.rows == ((42, "héllo", datetime.datetime(2024, 3, 15, 13, 45, 30), None, b"\x00\x01" * 6000),)
     assert [b.type_number for b in event.binds] == [2, 1, 12, 1, 23] and not event.is_query
     assert codec.next_event() is NEED_DATA
 
@@ -385,6 +386,14 @@ def test_reexecute_uses_the_cursors_remembered_binds() -> None:
     event = call(codec, w.getvalue())
     assert isinstance(event, Reexecute) and event.cursor_id == 3 and event.options2 == 1
     assert event.rows == ((1, "a"), (2, "b"))
+
+
+def test_a_request_that_ends_before_its_last_field_is_answered_not_awaited() -> None:
+    codec = ready_codec()
+    payload = execute_request("SELECT 1 FROM dual", [], query=True)
+    event = call(codec, payload[:-3])  # a short packet: the request is complete, yet cut short
+    assert isinstance(event, UnsupportedCall)
+    assert call(codec, bytes([3, 147, 5])) == SimpleCall(5, 147, Piggybacks())
 
 
 def test_piggybacks_before_a_fetch_close_cursors_and_set_module() -> None:

@@ -18,6 +18,8 @@ Transitions (state, what arrives → event, next state)::
     any          bytes that are no packet/request   → ProtocolError          CLOSED
 
 A request may span several DATA packets; the codec parses once more after each one (``Truncated`` means wait).
+The clients fill every packet of a request to the SDU but the last, so a packet shorter than the SDU ends a request:
+a request still ``Truncated`` then is one the codec cannot read, and gets UnsupportedCall (ORA-01022), never a hang.
 """
 
 from __future__ import annotations
@@ -155,6 +157,9 @@ class TnsServerConnection:
         try:
             event, used = messages.parse_request(bytes(self._request), self._binds.get)
         except Truncated:
+            if last_packet:  # the request is all here yet does not parse: answer it rather than wait for ever
+                self._request.clear()
+                return UnsupportedCall(0, "a request Quietus could not read to its end")
             return None
         except UnsupportedRequest as exc:
             self._request.clear()
