@@ -32,6 +32,10 @@ const oracledb = require("oracledb");
   await conn.execute(CREATE);
   await conn.execute("INSERT INTO node_t VALUES (:1, :2)", [1, "one"]);
   await conn.execute("INSERT INTO node_t VALUES (:id, :name)", {id: 2, name: "two"});
+  await conn.execute("INSERT INTO node_t VALUES (:1, :2)", [3, "x".repeat(30000)]);  // several packets
+  await conn.commit();
+  out.long = (await conn.execute("SELECT name FROM node_t WHERE id = 3")).rows[0][0].length;
+  await conn.execute("DELETE FROM node_t WHERE id = 3");
   await conn.commit();
   const result = await conn.execute("SELECT id, name FROM node_t ORDER BY id");
   out.rows = result.rows;
@@ -58,8 +62,8 @@ const oracledb = require("oracledb");
 
 
 CREATE = sql(
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR(20))",
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR2(20))",
+    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR(MAX))",
+    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name CLOB)",
 )
 
 
@@ -93,6 +97,7 @@ def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_pa
     assert out["rows"] == [[1, "one"], [2, "two"]]
     assert out["columns"] == ["ID", "NAME"]
     assert out["wrong"] == 1017
+    assert out["long"] == 30000
     assert out["cancelled"] == 1013
     assert out["timeout"] == "NJS-123"
     assert out["after"] == [["two"]]
