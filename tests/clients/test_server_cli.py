@@ -122,3 +122,13 @@ def test_bad_settings_are_reported(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "port" in result.stderr and str(config) in result.stderr
+
+
+def test_serve_listens_for_oracle_net_on_the_oracle_port(tmp_path: Path) -> None:
+    oracledb = pytest.importorskip("oracledb")
+    from tests.clients.server_harness import free_port
+
+    port = free_port()
+    with serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)):
+        with oracledb.connect(user="sa", password=PASSWORD, dsn=f"127.0.0.1:{port}/master") as conn:
+            conn.ping()
