@@ -129,6 +129,9 @@ def test_serve_listens_for_oracle_net_on_the_oracle_port(tmp_path: Path) -> None
     from tests.clients.server_harness import free_port
 
     port = free_port()
-    with serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)):
-        with oracledb.connect(user="sa", password=PASSWORD, dsn=f"127.0.0.1:{port}/master") as conn:
-            conn.ping()
+    dsn = f"127.0.0.1:{port}/master"
+    with (
+        serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)),
+        oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn,
+    ):
+        conn.ping()
