@@ -385,6 +385,7 @@ def test_reexecute_uses_the_cursors_remembered_binds() -> None:
         w.ub1(7).bytes_with_length(values.encode_number(number)).bytes_with_length(text.encode())
     event = call(codec, w.getvalue())
     assert isinstance(event, Reexecute) and event.cursor_id == 3 and event.options2 == 1
+    assert (event.function, event.sequence, event.iterations) == (4, 9, 2)
     assert event.rows == ((1, "a"), (2, "b"))
 
 

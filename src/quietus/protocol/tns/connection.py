@@ -25,7 +25,8 @@ a request still ``Truncated`` then is one the codec cannot read, and gets Unsupp
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from quietus.protocol.tns import messages
 from quietus.protocol.tns.connect import (
@@ -111,43 +112,50 @@ class TnsServerConnection:
         return NEED_DATA
 
     def _handle(self, packet_type: int, data_flags: int, body: bytes) -> Event | None:
-        if self.state is State.CONNECTING:
-            if packet_type != CONNECT:
-                return self._fail(f"packet type {packet_type} before CONNECT")
-            try:
-                connect = parse_connect(body)
-            except DescriptorError as exc:
-                return self._fail(str(exc))
-            if connect.version < MIN_VERSION:
-                return self._fail(f"TNS version {connect.version} is older than {MIN_VERSION}")
-            self._connect_sdu = connect.sdu
-            if connect.descriptor is None:
-                self.state = State.CONNECT_DATA
-                return None
-            return self._connect_requested(connect.descriptor)
-        if self.state is State.CONNECT_DATA:
-            if packet_type != DATA:
-                return self._fail(f"packet type {packet_type} where the connect data was expected")
-            self.state = State.CONNECTING
-            return self._connect_requested(body[2:])
-        if packet_type == MARKER:
-            kind = body[2] if len(body) >= 3 else 0
-            if self.state is State.BREAKING:
-                if kind == MARKER_RESET:
-                    self.state = State.READY
-                    return ResetReceived()
-                return None
-            if kind in (MARKER_BREAK, MARKER_INTERRUPT):
-                self._request.clear()
-                return BreakReceived(kind)
-            return None  # a stray RESET
-        if packet_type != DATA:
-            return self._fail(f"packet type {packet_type} after ACCEPT")
-        if data_flags & DATA_FLAG_EOF:
+        handler = self._TRANSITIONS.get((self.state, packet_type))
+        if handler is None:
+            return self._fail(f"packet type {packet_type} in state {self.state.value}")
+        return handler(self, data_flags, body)
+
+    def _on_connect(self, _flags: int, body: bytes) -> Event | None:
+        try:
+            connect = parse_connect(body)
+        except DescriptorError as exc:
+            return self._fail(str(exc))
+        if connect.version < MIN_VERSION:
+            return self._fail(f"TNS version {connect.version} is older than {MIN_VERSION}")
+        self._connect_sdu = connect.sdu
+        if connect.descriptor is None:
+            self.state = State.CONNECT_DATA
+            return None
+        return self._connect_requested(connect.descriptor)
+
+    def _on_connect_data(self, _flags: int, body: bytes) -> Event | None:
+        self.state = State.CONNECTING
+        return self._connect_requested(body[2:])
+
+    def _on_marker(self, _flags: int, body: bytes) -> Event | None:
+        kind = body[2] if len(body) >= 3 else 0
+        if kind in (MARKER_BREAK, MARKER_INTERRUPT):
+            self._request.clear()
+            return BreakReceived(kind)
+        return None  # a stray RESET
+
+    def _on_marker_while_breaking(self, _flags: int, body: bytes) -> Event | None:
+        if len(body) >= 3 and body[2] == MARKER_RESET:
+            self.state = State.READY
+            return ResetReceived()
+        return None  # more breaks: the one answer under way covers them
+
+    def _on_data_while_breaking(self, flags: int, body: bytes) -> Event | None:
+        if flags & DATA_FLAG_EOF:
+            return self._on_data(flags, body)
+        return None  # the client's requests sent before it saw the BREAK are void
+
+    def _on_data(self, flags: int, body: bytes) -> Event | None:
+        if flags & DATA_FLAG_EOF:
             self.state = State.CLOSED
             return ConnectionClosed()
-        if self.state is State.BREAKING:
-            return None
         last_packet = len(body) + HEADER_SIZE < self.sdu  # a request's last packet is the one not filled to the SDU
         if self._unsupported is not None:
             return self._skip_unsupported(last_packet)
@@ -169,6 +177,16 @@ class TnsServerConnection:
             return self._fail(str(exc))
         del self._request[:used]
         return event  # type: ignore[no-any-return]
+
+    # (state, packet type) -> handler; a pair not listed is a protocol error
+    _TRANSITIONS: ClassVar[dict[tuple[State, int], Callable[[TnsServerConnection, int, bytes], Event | None]]] = {
+        (State.CONNECTING, CONNECT): _on_connect,
+        (State.CONNECT_DATA, DATA): _on_connect_data,
+        (State.READY, DATA): _on_data,
+        (State.READY, MARKER): _on_marker,
+        (State.BREAKING, DATA): _on_data_while_breaking,
+        (State.BREAKING, MARKER): _on_marker_while_breaking,
+    }
 
     def _skip_unsupported(self, last_packet: bool) -> Event | None:
         """Drop the rest of a request Quietus does not implement; once it is all in, answer it (ORA-01022)."""

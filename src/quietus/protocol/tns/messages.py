@@ -27,7 +27,7 @@ from quietus.protocol.tns.events import (
     SimpleCall,
     UnsupportedCall,
 )
-from quietus.protocol.tns.ttc import MalformedMessage, TtcReader, TtcWriter
+from quietus.protocol.tns.ttc import MalformedMessage, Truncated, TtcReader, TtcWriter
 
 
 class UnsupportedRequest(MalformedMessage):
@@ -62,7 +62,6 @@ FUNC_AUTH_PHASE_ONE = 118
 FUNC_SET_END_TO_END = 135
 FUNC_PING = 147
 FUNC_SET_SCHEMA = 152
-SIMPLE_FUNCTIONS = {FUNC_LOGOFF, FUNC_COMMIT, FUNC_ROLLBACK, FUNC_PING}
 
 # EXECUTE options (tns.md §4.2)
 EXEC_PARSE = 0x01
@@ -242,7 +241,7 @@ def parse_request(data: bytes, binds_of: BindLookup) -> tuple[Any, int]:
             pass
         end = data.find(b"\x00", r.pos)
         if end < 0:
-            r.take(len(data) + 1)  # truncated
+            raise Truncated
         name = data[r.pos : end].decode("ascii", "replace")
         return ProtocolRequested(name), end + 1
     if kind == MSG_DATA_TYPES:
@@ -257,7 +256,6 @@ def parse_request(data: bytes, binds_of: BindLookup) -> tuple[Any, int]:
         while r.u16be() != 0:
             r.take(6)
         return DataTypesRequested(time_zone), r.pos
-    piggybacks = Piggybacks()
     closed: list[int] = []
     end_to_end: dict[str, str] = {}
     schema: str | None = None
@@ -275,27 +273,19 @@ def parse_request(data: bytes, binds_of: BindLookup) -> tuple[Any, int]:
         else:
             return UnsupportedCall(code, f"piggyback {code}"), len(data)
         kind = r.ub1()
-    piggybacks = Piggybacks(tuple(closed), end_to_end, schema)
     if kind != MSG_FUNCTION:
         raise MalformedMessage(f"message type {kind} where a function call was expected")
     function = r.ub1()
     sequence = r.ub1()
-    if function in (FUNC_AUTH_PHASE_ONE, FUNC_AUTH_PHASE_TWO):
-        event: Any = _auth(r, 1 if function == FUNC_AUTH_PHASE_ONE else 2)
-    elif function in SIMPLE_FUNCTIONS:
-        event = SimpleCall(sequence, function, piggybacks)
-    elif function == FUNC_EXECUTE:
-        event = _execute(r, sequence, piggybacks, binds_of)
-    elif function in (FUNC_REEXECUTE, FUNC_REEXECUTE_AND_FETCH):
-        event = _reexecute(r, sequence, function, piggybacks, binds_of)
-    elif function == FUNC_FETCH:
-        event = Fetch(sequence, r.ub4(), r.ub4(), piggybacks)
-    else:
+    parser = FUNCTIONS.get(function)
+    if parser is None:
         return UnsupportedCall(function, f"function code {function}"), len(data)
+    event = parser(r, function, sequence, Piggybacks(tuple(closed), end_to_end, schema), binds_of)
     return event, r.pos
 
 
-def _auth(r: TtcReader, phase: int) -> AuthRequest:
+def _auth(r: TtcReader, function: int, _sequence: int, _piggybacks: Piggybacks, _binds: BindLookup) -> AuthRequest:
+    phase = 1 if function == FUNC_AUTH_PHASE_ONE else 2
     has_user = r.ub1()
     r.ub4()  # user length
     mode = r.ub4()
@@ -349,7 +339,15 @@ def _end_to_end(r: TtcReader) -> dict[str, str]:
     return result
 
 
-def _execute(r: TtcReader, sequence: int, piggybacks: Piggybacks, binds_of: BindLookup) -> Execute:
+def _simple(r: TtcReader, function: int, sequence: int, piggybacks: Piggybacks, _binds: BindLookup) -> SimpleCall:
+    return SimpleCall(sequence, function, piggybacks)
+
+
+def _fetch(r: TtcReader, _function: int, sequence: int, piggybacks: Piggybacks, _binds: BindLookup) -> Fetch:
+    return Fetch(sequence, r.ub4(), r.ub4(), piggybacks)
+
+
+def _execute(r: TtcReader, _function: int, sequence: int, piggybacks: Piggybacks, binds_of: BindLookup) -> Execute:
     options = r.ub4()
     cursor_id = r.ub4()
     r.ub1()
@@ -476,7 +474,7 @@ def _boolean_bind(r: TtcReader) -> bool | None:
     return length != 0 and r.take(length)[-1:] == b"\x01"
 
 
-def _reexecute(r: TtcReader, sequence: int, function: int, piggybacks: Piggybacks, binds_of: BindLookup) -> Reexecute:
+def _reexecute(r: TtcReader, function: int, sequence: int, piggybacks: Piggybacks, binds_of: BindLookup) -> Reexecute:
     cursor_id = r.ub4()
     iterations = r.ub4()
     options1 = r.ub4()
@@ -487,3 +485,18 @@ def _reexecute(r: TtcReader, sequence: int, function: int, piggybacks: Piggyback
         for _ in range(iterations if function == FUNC_REEXECUTE else 1):
             rows.append(_bind_row(r, binds))
     return Reexecute(sequence, function, cursor_id, iterations, options1, options2, tuple(rows), piggybacks)
+
+
+# function code -> its body's parser (tns.md §3.5, §4.1-4.2); any other code is an UnsupportedCall
+FUNCTIONS: dict[int, Callable[[TtcReader, int, int, Piggybacks, BindLookup], Any]] = {
+    FUNC_AUTH_PHASE_ONE: _auth,
+    FUNC_AUTH_PHASE_TWO: _auth,
+    FUNC_EXECUTE: _execute,
+    FUNC_REEXECUTE: _reexecute,
+    FUNC_REEXECUTE_AND_FETCH: _reexecute,
+    FUNC_FETCH: _fetch,
+    FUNC_COMMIT: _simple,
+    FUNC_ROLLBACK: _simple,
+    FUNC_PING: _simple,
+    FUNC_LOGOFF: _simple,
+}
