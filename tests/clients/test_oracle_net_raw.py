@@ -124,3 +124,41 @@ def test_garbage_after_login_closes_only_that_connection(server: RunningServer) 
     other.login()
     assert other.ping()["error"] == 0
     assert "The connection has been closed" in server.errorlog_text()
+
+
+def test_reexecute_and_fetch_returns_rows_without_a_second_describe(server: RunningServer) -> None:
+    from quietus.protocol.tns import values
+    from quietus.protocol.tns.ttc import TtcWriter
+
+    client = RawOracleClient(server.oracle_port)
+    client.login()
+    client.sock.sendall(data(execute_request("SELECT n FROM spin WHERE n < 5 ORDER BY n", [], query=True)))
+    reply = TtcReader(client.payload())
+    assert reply.ub1() == 16  # DESCRIBE_INFO first
+    first = client_cursor_id(reply.data)
+    request = TtcWriter().ub1(3).ub1(78).ub1(5).ub4(first).ub4(3).ub4(0x20).ub4(0).getvalue()
+    client.sock.sendall(data(request))
+    again = TtcReader(client.payload())
+    rows = []
+    while again.data[again.pos] == 7:
+        again.ub1()
+        rows.append(values.decode_number(again.bytes_with_length() or b""))
+    assert rows == [0, 1, 2]  # at most the 3 asked for, and no DESCRIBE_INFO
+    info = read_error_message(again)
+    assert info["cursor_id"] == first and info["error"] == 0 and info["rowcount"] == 3
+
+
+def client_cursor_id(payload: bytes) -> int:
+    """The cursor id of the ERROR message that ends an execute reply (DESCRIBE_INFO, 2 rows, ERROR): the last
+    offset from which an ERROR message reads exactly to the end of the payload."""
+    for start in range(len(payload) - 1, -1, -1):
+        if payload[start] != 4:
+            continue
+        reader = TtcReader(payload[start:])
+        try:
+            info = read_error_message(reader)
+        except Exception:
+            continue
+        if reader.remaining == 0 and info["cursor_id"]:
+            return int(info["cursor_id"])
+    raise AssertionError("no end-of-call message with a cursor id")
