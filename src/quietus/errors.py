@@ -282,6 +282,7 @@ ORACLE.update(
         "ORA-01022": "database operation not supported in this configuration",
         "ORA-01031": "insufficient privileges",
         "ORA-01403": "no data found",
+        "ORA-03115": "unsupported network datatype or representation",
     }
 )
 

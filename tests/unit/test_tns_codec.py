@@ -598,3 +598,16 @@ def test_a_stored_password_keeps_the_verifier_and_an_old_hash_has_none() -> None
     assert verify_password(stored, "Secret!1") and not verify_password(stored, "secret!1")
     before_oracle_net = stored.split(b"\n")[0]  # what logins made before this change hold
     assert oracle_verifier(before_oracle_net) is None and verify_password(before_oracle_net, "Secret!1")
+
+
+def test_a_value_its_column_cannot_carry_is_an_error_not_a_crash() -> None:
+    from quietus.server.tns_results import OracleCallSink
+    from quietus.sql.results import ResultColumn
+    from quietus.sql.types_base import SqlType
+
+    sink = OracleCallSink()
+    sink.start_result([ResultColumn("N", SqlType("int"))])
+    sink.row((float("nan"),))
+    assert sink.result is not None
+    with pytest.raises(ValueError):
+        sink.result.take(1)

@@ -512,7 +512,13 @@ class TnsConnection(asyncio.Protocol):
         result = cursor.result
         assert result is not None
         parts = [messages.describe_info(result.columns)] if describe else []
-        parts += [messages.row_data(row) for row in result.take(count)]
+        try:
+            parts += [messages.row_data(row) for row in result.take(count)]
+        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:  # a value its wire type cannot carry
+            log.warning("session %s: a value cannot be sent over Oracle Net: %s", cursor.cursor_id, exc)
+            cursor.result = None
+            number, text = ora("ORA-03115")
+            return [], self._end_of_call(error=number, message=text, cursor_id=cursor.cursor_id), Outcome.COMPLETED
         if result.exhausted:
             number, text = ora("ORA-01403")
             end = self._end_of_call(error=number, message=text, cursor_id=cursor.cursor_id, rowcount=result.sent)

@@ -12,7 +12,6 @@ import datetime
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from quietus.protocol.tns import values
@@ -24,11 +23,7 @@ Encoder = Callable[[Any], bytes]
 
 
 def _number(value: Any) -> bytes:
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, float):
-        return values.encode_number(Decimal(repr(value)))
-    return values.encode_number(value)
+    return values.encode_number(int(value) if isinstance(value, bool) else value)
 
 
 def _double(value: Any) -> bytes:

@@ -51,6 +51,8 @@ def encode_number(value: int | float | Decimal) -> bytes:
             raise UnsupportedValue(f"{value} has no NUMBER encoding")
         value = Decimal(repr(value))
     number = Decimal(value)
+    if not number.is_finite():
+        raise UnsupportedValue(f"{value} has no NUMBER encoding")
     if number.is_zero():
         return b"\x80"
     sign, digits, exponent = number.as_tuple()
