@@ -611,3 +611,13 @@ def test_a_value_its_column_cannot_carry_is_an_error_not_a_crash() -> None:
     assert sink.result is not None
     with pytest.raises(ValueError):
         sink.result.take(1)
+
+
+def test_a_bind_value_that_cannot_be_decoded_is_unsupported_not_a_crash() -> None:
+    codec = ready_codec()
+    payload = execute_request(
+        "INSERT INTO t VALUES (:1)", [(values.DATE, 0, bytes([120, 124, 13, 40, 1, 1, 1]))], query=False
+    )
+    event = call(codec, payload)  # month 13, day 40
+    assert isinstance(event, UnsupportedCall)
+    assert call(codec, bytes([3, 147, 5])) == SimpleCall(5, 147, Piggybacks())

@@ -460,7 +460,7 @@ def _bind_row(r: TtcReader, binds: Sequence[BindSpec]) -> tuple[Any, ...]:
             continue
         try:
             result[index] = values.decode_bind(spec.type_number, spec.csfrm, r.bytes_with_length())
-        except values.UnsupportedValue as exc:
+        except (ValueError, ArithmeticError) as exc:  # UnsupportedValue, or bytes that are no value of the type
             raise UnsupportedRequest(str(exc)) from None
     return tuple(result)
 
