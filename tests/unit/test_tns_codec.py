@@ -621,3 +621,38 @@ def test_a_bind_value_that_cannot_be_decoded_is_unsupported_not_a_crash() -> Non
     event = call(codec, payload)  # month 13, day 40
     assert isinstance(event, UnsupportedCall)
     assert call(codec, bytes([3, 147, 5])) == SimpleCall(5, 147, Piggybacks())
+
+
+@given(st.lists(st.binary(max_size=300), max_size=4))
+def test_no_bytes_make_the_codec_raise(payloads: list[bytes]) -> None:
+    codec = ready_codec()
+    for payload in payloads:
+        codec.receive_data(data(payload))
+        for _ in range(3):
+            event = codec.next_event()  # an event or NEED_DATA, never an exception
+            if event is NEED_DATA or codec.state is State.CLOSED:
+                break
+
+
+@given(st.binary(max_size=400))
+def test_no_handshake_bytes_make_the_codec_raise(stream: bytes) -> None:
+    codec = TnsServerConnection()
+    codec.receive_data(stream)
+    codec.next_event()
+
+
+VALID_EXECUTE = execute_request(
+    "INSERT INTO t VALUES (:1, :2)",
+    [(values.NUMBER, 0, values.encode_number(7)), (values.VARCHAR, 1, b"seven")],
+    query=False,
+)
+
+
+@given(st.lists(st.tuples(st.integers(0, len(VALID_EXECUTE) - 1), st.integers(0, 255)), min_size=1, max_size=4))
+def test_a_damaged_execute_never_makes_the_codec_raise(changes: list[tuple[int, int]]) -> None:
+    payload = bytearray(VALID_EXECUTE)
+    for index, value in changes:
+        payload[index] = value
+    codec = ready_codec()
+    codec.receive_data(data(bytes(payload)))
+    codec.next_event()
