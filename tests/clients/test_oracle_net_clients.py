@@ -424,3 +424,20 @@ def test_drcp_pooled_servers_are_refused_by_the_listener(server: RunningServer) 
     with pytest.raises(oracledb.Error) as caught:
         oracledb.connect(user="sa", password=PASSWORD, dsn=dsn(server) + ":pooled")
     assert "12520" in str(caught.value)
+
+
+def test_a_client_asking_for_a_large_sdu_gets_at_most_32k_and_long_values_still_flow(server: RunningServer) -> None:
+    text = "y" * 100_000
+    with connect(server, sdu=2_000_000) as conn, conn.cursor() as cur:
+        name = table_name()
+        long_column = sql("VARCHAR(MAX)", "CLOB")
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, t {long_column})")
+        cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [1, text])
+        cur.execute(f"SELECT t FROM {name}")
+        assert cur.fetchone() == (text,)
+        connection = next(
+            c
+            for c in server.server.oracle_listener.connections
+            if c.session is not None and c.session.session_id == conn.session_id
+        )
+        assert 8192 < connection.codec.sdu <= 32768
