@@ -441,3 +441,43 @@ def test_a_client_asking_for_a_large_sdu_gets_at_most_32k_and_long_values_still_
             if c.session is not None and c.session.session_id == conn.session_id
         )
         assert 8192 < connection.codec.sdu <= 32768
+
+
+def test_a_tds_writer_blocks_an_oracle_net_writer_and_the_views_show_it(server: RunningServer) -> None:
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v INTEGER)")
+        cur.execute(f"INSERT INTO {name} VALUES (1, 0)")
+        conn.commit()
+        with pytds_connect(server) as tds, tds.cursor() as tcur:
+            tcur.execute("BEGIN TRANSACTION")
+            tcur.execute(f"UPDATE {name} SET v = 1 WHERE id = 1")
+            tcur.execute("SELECT @@SPID")
+            holder = tcur.fetchone()[0]
+            result: dict[str, Any] = {}
+
+            def update() -> None:
+                with conn.cursor() as blocked:
+                    blocked.execute(f"UPDATE {name} SET v = 2 WHERE id = 1")
+                    result["rowcount"] = blocked.rowcount
+
+            writer = threading.Thread(target=update)
+            writer.start()
+            server.wait_for(running(server, conn.session_id), "the Oracle Net update to run")
+            with pytds_connect(server) as observer, observer.cursor() as ocur:
+                for _ in range(200):
+                    ocur.execute(
+                        "SELECT blocking_session_id FROM sys.dm_exec_requests WHERE session_id = %s",
+                        (conn.session_id,),
+                    )
+                    row = ocur.fetchone()
+                    if row is not None and row[0]:
+                        break
+                    threading.Event().wait(0.05)
+                assert row is not None and row[0] == holder
+            tcur.execute("COMMIT")
+            writer.join(timeout=20)
+        assert result == {"rowcount": 1}
+        conn.commit()
+        cur.execute(f"SELECT v FROM {name}")
+        assert cur.fetchone() == (2,)
