@@ -481,3 +481,20 @@ def test_a_tds_writer_blocks_an_oracle_net_writer_and_the_views_show_it(server: 
         conn.commit()
         cur.execute(f"SELECT v FROM {name}")
         assert cur.fetchone() == (2,)
+
+
+def test_python_oracledb_asyncio_connects_queries_and_closes(server: RunningServer) -> None:
+    import asyncio
+
+    async def run() -> list[Any]:
+        conn = await oracledb.connect_async(user="sa", password=PASSWORD, dsn=dsn(server))
+        try:
+            with conn.cursor() as cur:
+                await cur.execute(ONE_ROW, [7])
+                rows = await cur.fetchall()
+                await conn.ping()
+                return list(rows)
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == [(7,)]
