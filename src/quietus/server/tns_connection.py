@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from quietus.engine.interrupts import InterruptReason
 from quietus.errors import ORACLE
 from quietus.protocol.tns import messages
-from quietus.protocol.tns.connection import NeedData, State, TnsServerConnection
+from quietus.protocol.tns.connection import NeedData, TnsServerConnection
 from quietus.protocol.tns.events import (
     AuthRequest,
     BindSpec,
@@ -90,7 +90,6 @@ class Cursor:
     sql: str
     binds: tuple[BindSpec, ...] = ()
     result: ResultSetBuffer | None = None
-    fetched: int = 0
     names: list[str] = field(default_factory=list)  # bind names in occurrence order
 
 
@@ -686,10 +685,6 @@ class TnsConnection(asyncio.Protocol):
         if work is not None:
             await asyncio.gather(work, return_exceptions=True)
         await self._close_session()
-
-    @property
-    def codec_state(self) -> State:
-        return self.codec.state
 
 
 def _int(text: str | None) -> int | None:
