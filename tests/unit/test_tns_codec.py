@@ -656,3 +656,14 @@ def test_a_damaged_execute_never_makes_the_codec_raise(changes: list[tuple[int, 
     codec = ready_codec()
     codec.receive_data(data(bytes(payload)))
     codec.next_event()
+
+
+def test_a_decoy_verifier_keeps_its_salt_per_name_and_fits_no_password() -> None:
+    from quietus.server.tns_connection import decoy_verifier
+
+    first, again, other = decoy_verifier("nobody"), decoy_verifier("NOBODY"), decoy_verifier("someone")
+    assert first.salt == again.salt != other.salt and first.key != again.key
+    exchange = Exchange(first)
+    params = {k: (v, f) for k, v, f in exchange.phase_one_parameters()}
+    pairs, _ = client_phase_two("", params)
+    assert exchange.password(pairs["AUTH_SESSKEY"], pairs["AUTH_PASSWORD"]) is None

@@ -28,8 +28,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime
+import hashlib
+import hmac
 import importlib.util
 import logging
+import os
 import re
 import socket
 import uuid
@@ -59,7 +62,7 @@ from quietus.protocol.tns.events import (
     UnsupportedCall,
 )
 from quietus.protocol.tns.messages import CallEnd
-from quietus.protocol.tns.o5logon import Exchange, make_verifier
+from quietus.protocol.tns.o5logon import VGEN_COUNT, Exchange, Verifier
 from quietus.server.connection import close_grace
 from quietus.server.tns_results import OracleCallSink, ResultSetBuffer, oracle_text
 from quietus.sessions.registry import SessionLimitReached
@@ -137,6 +140,16 @@ REFUSED_AUTH_KEYS = ("AUTH_NEWPASSWORD", "PROXY_CLIENT_NAME", "AUTH_ORA_EDITION"
 def refused_auth_keys(pairs: dict[str, str]) -> str | None:
     """ORA-01022 for a password change at logon, proxy authentication, an edition or application contexts."""
     return "ORA-01022" if any(key.startswith(REFUSED_AUTH_KEYS) for key in pairs) else None
+
+
+_DECOY_SECRET = os.urandom(32)
+
+
+def decoy_verifier(user: str) -> Verifier:
+    """A verifier no password fits, for a login that does not exist or has none: the same salt for the same name on
+    every attempt (as a real login's), a random key, and no PBKDF2 work on the engine loop."""
+    salt = hmac.new(_DECOY_SECRET, user.casefold().encode(), hashlib.sha256).digest()[:16]
+    return Verifier(salt, VGEN_COUNT, os.urandom(32))
 
 
 class TnsConnection(asyncio.Protocol):
@@ -320,7 +333,7 @@ class TnsConnection(asyncio.Protocol):
         verifier = oracle_verifier(principal.password_hash) if principal is not None else None
         # An unknown login or one without a verifier gets a throw-away verifier: phase two then fails with
         # ORA-01017 exactly as a wrong password does, so the reply does not tell which logins exist.
-        self.exchange = Exchange(verifier or make_verifier(uuid.uuid4().hex, iterations=4096))
+        self.exchange = Exchange(verifier or decoy_verifier(event.user))
         self.client = dict(event.pairs)
         reply = messages.parameter_message(self.exchange.phase_one_parameters())
         self.write(self.codec.send_call_end(CallEnd(), reply))
