@@ -28,4 +28,9 @@ if [ "${1:-}" = "test" ]; then
       echo "note: Debian packages missing ($_quietus_missing); their client tests will be skipped" >&2
     fi
   fi
+  # node-oracledb (npm "oracledb", thin mode) for the Oracle Net client tests, once, into a gitignored directory.
+  if [ ! -d .node/node_modules/oracledb ] && command -v npm >/dev/null 2>&1; then
+    mkdir -p .node && npm install --silent --no-audit --no-fund --prefix .node oracledb >/dev/null 2>&1 \
+      || echo "note: npm install oracledb failed; the node-oracledb tests will be skipped" >&2
+  fi
 fi

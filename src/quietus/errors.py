@@ -302,6 +302,19 @@ ORACLE: dict[str, str] = {
     "ORA-01013": "user requested cancel of current operation",
 }
 
+# The Oracle Net listener's messages (quietus.server.tns_connection).
+ORACLE.update(
+    {
+        "ORA-01001": "invalid cursor",
+        "ORA-01002": "fetch out of sequence",
+        "ORA-01017": "invalid username/password; logon denied",
+        "ORA-01022": "database operation not supported in this configuration",
+        "ORA-01031": "insufficient privileges",
+        "ORA-01403": "no data found",
+        "ORA-03115": "unsupported network datatype or representation",
+    }
+)
+
 _SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|l?[dsuxf]|ls)")
 
 

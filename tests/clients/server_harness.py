@@ -33,11 +33,24 @@ def require_security() -> None:
         pytest.skip("quietus.sessions.security (logins) is not available yet: a server cannot authenticate")
 
 
+def free_port() -> int:
+    """A port nobody listens on right now (for the Oracle Net listener, whose port 0 means "off")."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class RunningServer:
-    def __init__(self, data_dir: Path, password: str | None = PASSWORD) -> None:
+    def __init__(self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> None:
         self.data_dir = data_dir
         self.thread = EngineThread("quietus-test-server")
-        config = ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, sa_password=password)
+        config = ServerConfig(
+            host="127.0.0.1",
+            port=0,
+            oracle_port=free_port() if oracle else 0,
+            data_dir=data_dir,
+            sa_password=password,
+        )
         self.server = Server(config)
         try:
             self.thread.call(self.server.start())
@@ -45,6 +58,7 @@ class RunningServer:
             self.thread.stop()
             raise
         self.host, self.port = self.server.address
+        self.oracle_port = config.oracle_port
 
     @property
     def instance(self) -> Any:
@@ -87,9 +101,9 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, password: str | None = PASSWORD) -> Iterator[RunningServer]:
+def running_server(data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> Iterator[RunningServer]:
     require_security()
-    server = RunningServer(data_dir, password)
+    server = RunningServer(data_dir, password, oracle=oracle)
     try:
         yield server
     finally:

@@ -342,7 +342,9 @@ CHILD = textwrap.dedent("""
     Database._undo_one = held_undo_one
 
     async def main():
-        config = ServerConfig(host="127.0.0.1", port=0, data_dir=Path(sys.argv[1]), sa_password=sys.argv[2])
+        config = ServerConfig(
+            host="127.0.0.1", port=0, oracle_port=0, data_dir=Path(sys.argv[1]), sa_password=sys.argv[2]
+        )
         server = Server(config)
         await server.start()
         print(server.address[1], flush=True)

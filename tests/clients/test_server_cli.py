@@ -26,7 +26,8 @@ START_LIMIT = 60
 
 
 def serve_command(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--data-dir", str(data), *args]
+    serve = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--oracle-port", "0"]
+    return [*serve, "--data-dir", str(data), *args]
 
 
 @contextmanager
@@ -121,3 +122,16 @@ def test_bad_settings_are_reported(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "port" in result.stderr and str(config) in result.stderr
+
+
+def test_serve_listens_for_oracle_net_on_the_oracle_port(tmp_path: Path) -> None:
+    oracledb = pytest.importorskip("oracledb")
+    from tests.clients.server_harness import free_port
+
+    port = free_port()
+    dsn = f"127.0.0.1:{port}/master"
+    with (
+        serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)),
+        oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn,
+    ):
+        conn.ping()

@@ -55,3 +55,13 @@ def test_bad_environment_and_missing_file(tmp_path: Path) -> None:
         load_config({}, environ={"QUIETUS_PORT": "http"})
     with pytest.raises(ConfigError, match="cannot read"):
         load_config({}, environ={}, config_file=tmp_path / "missing.toml")
+
+
+def test_the_oracle_net_port_comes_from_the_cli_environment_or_file_and_0_turns_it_off(tmp_path: Path) -> None:
+    assert ServerConfig().oracle_port == 1521
+    config = write(tmp_path / "q.toml", "oracle_port = 1600\n")
+    assert load_config({}, environ={}, config_file=config).oracle_port == 1600
+    assert load_config({}, environ={"QUIETUS_ORACLE_PORT": "1601"}, config_file=config).oracle_port == 1601
+    assert load_config({"oracle_port": 0}, environ={"QUIETUS_ORACLE_PORT": "1601"}).oracle_port == 0
+    with pytest.raises(ConfigError, match="QUIETUS_ORACLE_PORT"):
+        load_config({}, environ={"QUIETUS_ORACLE_PORT": "70000"})

@@ -4,6 +4,9 @@
 ``--embedded DIR`` runs an in-process instance whose data lives in DIR instead (as ``sqlite3 FILE`` does for
 SQLite).  Either way: type statements, end a batch with a line ``GO``; ``-Q`` runs a query and exits, ``-i`` runs
 the batches of files; output, messages and exit codes are sqlcmd's (docs/design/sqlcmd.md).
+
+``quietus sql --oracle`` is a SQL*Plus-like shell over Oracle Net instead (``quietus.cli.sqlplus``): ``-S
+host[:port]`` (default localhost:1521), ``-U``/``-P``, ``-d`` the service (a database name, default master).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ def _headers(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 
 @main.command(context_settings={"help_option_names": ["-?", "--help"]})
+@click.option("--oracle", is_flag=True, help="Connect over Oracle Net with a SQL*Plus-like shell (SQL> prompt).")
 @click.option(
     "--embedded",
     "data_dir",
@@ -73,6 +77,7 @@ def _headers(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option("-Y", "fixed_width", type=int, envvar="SQLCMDMAXFIXEDTYPEWIDTH", default=0,
               help="Largest display width of character and binary types (0 = their own).")  # fmt: skip
 def sql(
+    oracle: bool,
     data_dir: Path | None,
     server: str | None,
     user: str | None,
@@ -92,7 +97,11 @@ def sql(
     var_width: int,
     fixed_width: int,
 ) -> None:
-    """sqlcmd for Quietus: batches end with a line GO; EXIT or QUIT leaves."""
+    """sqlcmd for Quietus: batches end with a line GO; EXIT or QUIT leaves.  With --oracle: SQL*Plus's habits."""
+    if oracle:
+        if data_dir is not None:
+            raise click.UsageError("--oracle connects to a server: --embedded does not apply")
+        _oracle(server, user, password, database or "master", query)
     settings = sqlcmd.Settings(
         query=query,
         initial_query=initial_query,
@@ -177,6 +186,29 @@ def _connect(
     except ClientError as exc:
         _fail(DRIVER, str(exc))
     return sqlcmd.TdsBackend(session, query_timeout)
+
+
+def _oracle(server: str | None, user: str | None, password: str | None, service: str, query: str | None) -> NoReturn:
+    from quietus.cli import sqlplus
+
+    host, port = sqlplus.parse_server(server)
+    ask = (lambda: getpass.getpass("Enter password: ")) if user and sys.stdin.isatty() else None
+    secret = sqlcmd.password_from(password, os.environ, ask)
+    try:
+        connection = sqlplus.connect(host, port, service, user or "", secret or "")
+    except Exception as exc:
+        click.echo(f"ERROR:\n{str(exc).splitlines()[0]}", err=True)
+        sys.exit(1)
+    shell = sqlplus.SqlPlus(connection, sys.stdout, interactive=query is None and sys.stdin.isatty())
+    if query is not None:
+        shell.run_lines([query.rstrip().rstrip(";") + ";"])
+    elif shell.interactive:
+        click.echo(f"Connected to Quietus over Oracle Net as {user} (session {connection.session_id}).")
+        shell.run_lines(sqlplus.interactive_lines(shell))
+    else:
+        shell.run_lines(sys.stdin, echo_prompt=False)
+    connection.close()
+    sys.exit(1 if shell.errors and query is not None else 0)
 
 
 main.add_command(serve)

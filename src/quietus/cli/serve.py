@@ -1,8 +1,10 @@
-"""``quietus serve``: run the Quietus server (TDS on 127.0.0.1:1433 by default) until SIGTERM or SIGINT.
+"""``quietus serve``: run the Quietus server (TDS on 127.0.0.1:1433 and Oracle Net on 127.0.0.1:1521 by default)
+until SIGTERM or SIGINT.
 
-Settings come from options, then environment variables (QUIETUS_HOST, QUIETUS_PORT, QUIETUS_DATA_DIR,
-QUIETUS_SA_PASSWORD), then the ``--config`` TOML file, then defaults (see ``quietus.server.config``).  The first
-start on a new data directory needs the sa password; later starts reuse the directory and ignore it.
+Settings come from options, then environment variables (QUIETUS_HOST, QUIETUS_PORT, QUIETUS_ORACLE_PORT,
+QUIETUS_DATA_DIR, QUIETUS_SA_PASSWORD), then the ``--config`` TOML file, then defaults (see
+``quietus.server.config``).  The first start on a new data directory needs the sa password; later starts reuse the
+directory and ignore it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from quietus.server.config import ConfigError, load_config
 @click.command()
 @click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
 @click.option("--port", type=int, help="TCP port to listen on (0: any free port).  [default: 1433]")
+@click.option("--oracle-port", type=int, help="Oracle Net listener's TCP port (0: no Oracle Net).  [default: 1521]")
 @click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data directory.  [default: ./quietus-data]"
 )
@@ -32,6 +35,7 @@ from quietus.server.config import ConfigError, load_config
 def serve(
     host: str | None,
     port: int | None,
+    oracle_port: int | None,
     data_dir: Path | None,
     sa_password: str | None,
     config_file: Path | None,
@@ -39,8 +43,9 @@ def serve(
     idle_in_transaction_timeout: int | None,
     idle_session_timeout: int | None,
 ) -> None:
-    """Run the Quietus server: SQL Server clients connect over TDS."""
-    cli = {"host": host, "port": port, "data_dir": data_dir, "sa_password": sa_password, "log_level": log_level}
+    """Run the Quietus server: SQL Server clients connect over TDS, Oracle clients over Oracle Net."""
+    cli = {"host": host, "port": port, "oracle_port": oracle_port, "data_dir": data_dir, "sa_password": sa_password}
+    cli |= {"log_level": log_level}
     cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
     try:
         config = load_config(cli, config_file=config_file)

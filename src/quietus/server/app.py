@@ -1,4 +1,5 @@
-"""The assembled server: an ``Instance`` and its TDS listener, started and stopped in order; ``quietus serve``.
+"""The assembled server: an ``Instance``, its TDS listener and its Oracle Net listener (unless ``oracle_port`` is 0),
+started and stopped in order; ``quietus serve``.
 
 Lifecycle::
 
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
+from quietus.server.tns_listener import TnsListener
 
 log = logging.getLogger("quietus.server")
 
@@ -41,6 +43,7 @@ class Server:
             config.data_dir, sa_password=config.sa_password, require_sa_password=True, options=options
         )
         self.listener = TdsListener(self.instance)
+        self.oracle_listener = TnsListener(self.instance) if config.oracle_port else None
 
     async def start(self) -> None:
         try:
@@ -50,11 +53,16 @@ class Server:
         try:
             if self.instance.security is None:
                 raise StartupError("the security layer (quietus.sessions.security) is missing: no login can be checked")
-            await self.listener.start(self.config.host, self.config.port)
+            port = self.config.port
+            await self.listener.start(self.config.host, port)
+            if self.oracle_listener is not None:
+                port = self.config.oracle_port
+                await self.oracle_listener.start(self.config.host, port)
         except BaseException as exc:
+            await self.listener.stop()
             await self.instance.stop()
             if isinstance(exc, OSError):
-                raise StartupError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}") from exc
+                raise StartupError(f"cannot listen on {self.config.host}:{port}: {exc.strerror}") from exc
             raise
         self.instance.errorlog.write("Server", READY_TEXT)
 
@@ -62,8 +70,14 @@ class Server:
     def address(self) -> tuple[str, int]:
         return self.listener.address
 
+    @property
+    def oracle_address(self) -> tuple[str, int] | None:
+        return self.oracle_listener.address if self.oracle_listener is not None else None
+
     async def stop(self) -> None:
         await self.listener.stop()
+        if self.oracle_listener is not None:
+            await self.oracle_listener.stop()
         await self.instance.stop()
 
 
@@ -93,6 +107,8 @@ def run(config: ServerConfig) -> int:
     )
 
     def ready(host: str, port: int) -> None:
+        if config.oracle_port:
+            log.info("Oracle Net on %s:%d", config.host, config.oracle_port)
         print(f"Quietus ready on {host}:{port}", flush=True)
 
     try:

@@ -7,6 +7,7 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
 
     host = "127.0.0.1"
     port = 1433
+    oracle_port = 1521               # Oracle Net listener; 0 = off
     data_dir = "quietus-data"      # relative paths are relative to the file's own directory
     sa_password = "..."            # better kept in QUIETUS_SA_PASSWORD
     log_level = "INFO"
@@ -32,6 +33,7 @@ class ConfigError(Exception):
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 1433
+    oracle_port: int = 1521  # the Oracle Net listener's port; 0 turns it off
     data_dir: Path = Path("quietus-data")
     sa_password: str | None = None
     log_level: str = "INFO"
@@ -79,6 +81,7 @@ def _level(value: Any) -> str:
 SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "host": ("QUIETUS_HOST", _text),
     "port": ("QUIETUS_PORT", _port),
+    "oracle_port": ("QUIETUS_ORACLE_PORT", _port),
     "data_dir": ("QUIETUS_DATA_DIR", _path),
     "sa_password": ("QUIETUS_SA_PASSWORD", _text),
     "log_level": ("QUIETUS_LOG_LEVEL", _level),

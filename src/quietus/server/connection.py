@@ -233,12 +233,7 @@ class TdsConnection(asyncio.Protocol):
             self.connection_lost(None)
 
     def _close_grace(self) -> float:
-        """How long the socket may take to deliver its last bytes: ``kill_network_timeout`` for a killed session
-        (a kill never waits forever on a client that stopped reading), CLOSE_GRACE_SECONDS otherwise."""
-        session, env = self.session, self.instance.env
-        if session is None or session.kill_reason not in KILL_REASONS or env is None:
-            return CLOSE_GRACE_SECONDS
-        return float(configuration(env.services)["kill_network_timeout"])
+        return close_grace(self.session, self.instance.env)
 
     # -- login -----------------------------------------------------------------------------------------------
 
@@ -420,6 +415,14 @@ class TdsConnection(asyncio.Protocol):
         if work is not None:
             await asyncio.gather(work, return_exceptions=True)
         await self._close_session()
+
+
+def close_grace(session: Session | None, env: Any) -> float:
+    """How long a closed socket may take to deliver its last bytes: ``kill_network_timeout`` for a killed session
+    (a kill never waits forever on a client that stopped reading), CLOSE_GRACE_SECONDS otherwise."""
+    if session is None or session.kill_reason not in KILL_REASONS or env is None:
+        return CLOSE_GRACE_SECONDS
+    return float(configuration(env.services)["kill_network_timeout"])
 
 
 async def _check_login(security: Any, user: str, password: str) -> tuple[Any, int, int, str]:
