@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from quietus.engine.scheduler import EngineThread
+from quietus.errors import oracle_error
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Dialect, Session, SessionStatus
 from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
 
 apilevel = "2.0"
@@ -146,7 +147,9 @@ def connect(
     login: str = "sa",
     host_name: str = "",
     program_name: str = "quietus-embedded",
+    dialect: Dialect = Dialect.TSQL,
 ) -> Connection:
+    """``dialect``: the language the session's requests are written in, and whose errors a killed session sees."""
     data_dir = None if database in (None, ":memory:") else Path(database)
     engine = _acquire_engine(data_dir)
     try:
@@ -157,6 +160,7 @@ def connect(
                 program_name=program_name,
                 client_interface_name="quietus.dbapi",
                 host_process_id=threading.get_native_id(),
+                dialect=dialect,
             )
         )
     except BaseException:
@@ -223,10 +227,19 @@ class Connection:
             _release_engine(self._engine)
 
     def _check_open(self) -> None:
-        if self.closed:
-            raise InterfaceError("Connection is closed")
-        if self.session.status in (SessionStatus.KILLED, SessionStatus.ENDED):  # killed (KILL) while idle
-            raise InterfaceError("Connection is closed")
+        status = self.session.status
+        if not self.closed and status not in (SessionStatus.KILLED, SessionStatus.ENDED):
+            return
+        if self.session.dialect is not Dialect.ORACLE:
+            raise InterfaceError("Connection is closed")  # killed (KILL) while idle, or closed
+        # An Oracle client: ORA-00028 once for a session killed while idle (it was kept as KILLED until this call,
+        # which ends it), ORA-03113 for one whose connection was dropped (DISCONNECT SESSION), then ORA-01012.
+        code = "ORA-01012"
+        if not self.closed:
+            code = "ORA-00028" if status is SessionStatus.KILLED else "ORA-03113"
+            self.close()
+        error = oracle_error(code)
+        raise OperationalError(error.message, error.number, error.severity, error.state)
 
     def _raise_errors(self, sink: CollectingSink) -> None:
         self.messages.extend(m for m in sink.messages if not m.is_error)

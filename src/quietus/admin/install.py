@@ -15,6 +15,8 @@ from quietus.admin import (
     exec_views,
     kill_statement,
     kill_views,
+    oracle_kill,
+    oracle_views,
     procedures,
     sp_configure,
     sp_kill,
@@ -31,6 +33,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *catalog_views.VIEWS,
     *blocking.VIEWS,
     *kill_views.VIEWS,
+    *oracle_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -64,6 +67,7 @@ def install(instance: Host) -> list[Session]:
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
+    env.statement_handlers.update(oracle_kill.HANDLERS)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
