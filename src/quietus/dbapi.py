@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from quietus.admin.oracle_kill import next_call_error
 from quietus.engine.scheduler import EngineThread
 from quietus.errors import oracle_error
 from quietus.server.instance import Instance
@@ -232,13 +233,13 @@ class Connection:
             return
         if self.session.dialect is not Dialect.ORACLE:
             raise InterfaceError("Connection is closed")  # killed (KILL) while idle, or closed
-        # An Oracle client: ORA-00028 once for a session killed while idle (it was kept as KILLED until this call,
-        # which ends it), ORA-03113 for one whose connection was dropped (DISCONNECT SESSION), then ORA-01012.
-        code = "ORA-01012"
+        # An Oracle client: its session ended while it was not in a call (kept as KILLED until this call, or its
+        # connection dropped): this call gets the error Oracle gives (ORA-00028, ORA-02396, ORA-03113) and ends it;
+        # any later call gets ORA-01012.
+        error = oracle_error("ORA-01012")
         if not self.closed:
-            code = "ORA-00028" if status is SessionStatus.KILLED else "ORA-03113"
+            error = next_call_error(self.session)
             self.close()
-        error = oracle_error(code)
         raise OperationalError(error.message, error.number, error.severity, error.state)
 
     def _raise_errors(self, sink: CollectingSink) -> None:

@@ -8,6 +8,7 @@ KILL of an Oracle session; blocking seen the same in v$session and sys.dm_exec_r
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import quietus
 from quietus.admin.oracle_views import sql_id
 from quietus.dbapi import DatabaseError, InterfaceError, OperationalError
+from quietus.server import timeouts
 from quietus.sessions.session import Dialect
 from tests.harness import Scenario, ScenarioSession, create_table_t, scenario, wait_until_blocked
 from tests.isolation.test_kill_statement import RollbackGate, fill_big, login_session, messages, on_engine, wait_engine
@@ -216,6 +218,8 @@ def test_a_victim_in_a_classic_rollback_is_marked_and_the_issuer_gets_ora_00031(
     on_engine(dba, lambda: dba.connection.instance.env.services["configuration"].set("kill_session_wait", 1))
     assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(victim)}'") == marked  # the server option
     assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(victim)}' IMMEDIATE") == marked  # at once: in a call
+    # FORCE cannot cut an embedded session off in the middle of its call: it is marked too
+    assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(victim)}' FORCE TIMEOUT 0") == marked
     assert observer.rows(f"SELECT status, server FROM v$session WHERE sid = {victim.session_id}") == [
         ("KILLED", "DEDICATED")
     ]
@@ -356,3 +360,35 @@ def test_an_error_in_the_victims_batch_is_not_mistaken_for_a_kill(sc: Scenario) 
     with pytest.raises(DatabaseError):
         victim.connection.execute("SELECT * FROM nowhere")
     assert victim.value("SELECT 1") == 1
+
+
+def test_force_cuts_the_connection_when_the_victim_has_not_ended(sc: Scenario) -> None:
+    create_table_t(sc)
+    dba = sc.session("dba")
+    holder = oracle_session(sc, "holder", autocommit=False)
+    holder.connection.execute("UPDATE t SET v = 99 WHERE id = 1")
+    assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(holder)}' FORCE TIMEOUT 0") == []
+    wait_engine(dba, lambda: dba.connection.instance.registry.get(holder.session_id) is None, "the holder to end")
+    with pytest.raises(OperationalError) as dropped:
+        holder.connection.execute("SELECT 1")
+    assert dropped.value.number == 3113  # its connection was cut, not kept for an ORA-00028
+    assert dba.rows("SELECT v FROM t WHERE id = 1") == [(10,)]
+
+
+def test_an_idle_timeout_snipes_an_oracle_session_until_its_next_call(sc: Scenario) -> None:
+    dba, idle = sc.session("dba"), oracle_session(sc, "idle")
+    instance = dba.connection.instance
+
+    def snipe() -> int:
+        instance.env.services["configuration"].set("idle_session_timeout", 60)
+        later = datetime.datetime.now() + datetime.timedelta(hours=1)
+        ended = timeouts.check(instance.env, [instance.registry.get(idle.session_id)], later)
+        instance.env.services["configuration"].set("idle_session_timeout", 0)
+        return len(ended)
+
+    assert on_engine(dba, snipe) == 1
+    assert dba.rows(f"SELECT status, server FROM v$session WHERE sid = {idle.session_id}") == [("SNIPED", "PSEUDO")]
+    with pytest.raises(OperationalError) as sniped:
+        idle.connection.run("SELECT 1")
+    assert str(sniped.value) == "ORA-02396: exceeded maximum idle time, please connect again"
+    assert gone(idle, dba)

@@ -50,7 +50,7 @@ from quietus.admin.oracle_views import INSTANCE_ID, sql_id
 from quietus.admin.sp_configure import configuration
 from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import WaitTimeout
-from quietus.errors import oracle_error
+from quietus.errors import SqlError, oracle_error
 from quietus.sessions.registry import MAX_SERIAL, MAX_SESSION_ID
 from quietus.sessions.requests import AFTER_REQUEST
 from quietus.sessions.session import Session, SessionStatus
@@ -176,8 +176,8 @@ def run_kill_session(ctx: ExecContext, statement: st.KillSession) -> None:
     in_call = victim.task is not None
     kill_session(ctx.env, victim, killer=ctx.session, statement=_text(statement, "KILL SESSION", target))
     if not wait_until_settled(ctx, victim, budget):
-        if statement.force:
-            drop_connection(ctx.env, victim)
+        if statement.force and drop_connection(ctx.env, victim):
+            pass  # FORCE: the connection is cut, whatever the victim was doing
         elif in_call or budget > 0:
             raise oracle_error("ORA-00031")
     ctx.sink.done(StatementDone(None))
@@ -190,17 +190,22 @@ def _text(statement: st.Statement, verb: str, target: Target) -> str:
 # -- DISCONNECT SESSION ------------------------------------------------------------------------------------------
 
 
-def drop_connection(env: Environment, victim: Session) -> None:
+def drop_connection(env: Environment, victim: Session) -> bool:
     """Close the victim's connection now (its client sees the connection end); a killed embedded session that is not
-    in a call is closed as its connection would be.  A running embedded request ends itself at its safe point."""
+    in a call is closed as its connection would be.  An embedded request in a call cannot be cut off (it ends itself
+    at its next safe point): False then."""
     close_connection = victim.attachments.get("close_connection")
     if close_connection is not None:
         close_connection()
-        return
+        return True
     instance: Any = env.services.get("instance")
-    if victim.task is None and instance is not None and victim.status is not SessionStatus.ENDED:
+    if victim.status is SessionStatus.ENDED:
+        return True
+    if victim.task is None and instance is not None:
         closing = asyncio.get_running_loop().create_task(instance.close_session(victim))
         victim.attachments["disconnecting"] = closing  # referenced until done
+        return True
+    return False
 
 
 def disconnect_now(env: Environment, victim: Session, killer: Session | None, text: str) -> None:
@@ -234,6 +239,24 @@ def _after_transaction(env: Environment, victim: Session, killer: Session, text:
         loop.call_soon(disconnect_now, env, session, killer, text)
 
     victim.attachments.setdefault(AFTER_REQUEST, []).append(hook)
+
+
+# -- what a killed Oracle client is told -------------------------------------------------------------------------
+
+# The error a killed session's next call gets, by why it ended (its row stayed in v$session until that call).
+NEXT_CALL_ERRORS: dict[InterruptReason | None, str] = {
+    InterruptReason.KILLED: "ORA-00028",  # your session has been killed
+    InterruptReason.IDLE_TIMEOUT: "ORA-02396",  # exceeded maximum idle time (STATUS was SNIPED)
+}
+DROPPED = "ORA-03113"  # end-of-file on communication channel: the connection was dropped (DISCONNECT SESSION)
+
+
+def next_call_error(session: Session) -> SqlError:
+    """What an Oracle client's next call gets when its session was ended while it was not in a call: the listener
+    (and the embedded dbapi) send it, then close the session, and the row leaves v$session."""
+    if session.status is SessionStatus.KILLED:
+        return oracle_error(NEXT_CALL_ERRORS.get(session.kill_reason, "ORA-00028"))
+    return oracle_error(DROPPED)
 
 
 # -- CANCEL SQL --------------------------------------------------------------------------------------------------
