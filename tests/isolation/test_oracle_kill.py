@@ -40,6 +40,13 @@ def oracle_session(sc: Scenario, name: str, login: str = "jward", autocommit: bo
     return session
 
 
+def oracle_holder(sc: Scenario, row: int) -> ScenarioSession:
+    """An Oracle session that updated t's ``row`` and left its transaction open (Oracle's way: no BEGIN)."""
+    holder = oracle_session(sc, "holder", autocommit=False)
+    holder.connection.execute(f"UPDATE t SET v = 99 WHERE id = {row}")
+    return holder
+
+
 def pair(session: ScenarioSession) -> str:
     return f"{session.session_id},{session.connection.session.serial}"
 
@@ -84,8 +91,7 @@ def test_the_seed_an_inactive_session_is_killed_pseudo_until_its_next_call(sc: S
 def test_an_idle_oracle_holder_frees_its_locks_at_once_and_blocking_shows_on_both_sides(sc: Scenario) -> None:
     create_table_t(sc)
     dba, waiter = sc.session("dba"), sc.session("waiter")
-    holder = oracle_session(sc, "holder", autocommit=False)
-    holder.connection.execute("UPDATE t SET v = 99 WHERE id = 1")  # a transaction stays open: Oracle's way
+    holder = oracle_holder(sc, row=1)
     blocked = waiter.start("UPDATE t SET v = v + 1 WHERE id = 1; SELECT v FROM t WHERE id = 1")
     wait_until_blocked(blocked)
     oracle_side = dba.rows(
@@ -259,8 +265,7 @@ def test_a_negative_timeout_is_refused(sc: Scenario) -> None:
 def test_immediate_on_an_idle_session_returns_at_once_with_success(sc: Scenario) -> None:
     create_table_t(sc)
     dba, waiter = sc.session("dba"), sc.session("waiter")
-    holder = oracle_session(sc, "holder", autocommit=False)
-    holder.connection.execute("UPDATE t SET v = 99 WHERE id = 2")
+    holder = oracle_holder(sc, row=2)
     blocked = waiter.start("SELECT v FROM t WHERE id = 2")
     wait_until_blocked(blocked)
     assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(holder)}' IMMEDIATE") == []
@@ -365,8 +370,7 @@ def test_an_error_in_the_victims_batch_is_not_mistaken_for_a_kill(sc: Scenario) 
 def test_force_cuts_the_connection_when_the_victim_has_not_ended(sc: Scenario) -> None:
     create_table_t(sc)
     dba = sc.session("dba")
-    holder = oracle_session(sc, "holder", autocommit=False)
-    holder.connection.execute("UPDATE t SET v = 99 WHERE id = 1")
+    holder = oracle_holder(sc, row=1)
     assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(holder)}' FORCE TIMEOUT 0") == []
     wait_engine(dba, lambda: dba.connection.instance.registry.get(holder.session_id) is None, "the holder to end")
     with pytest.raises(OperationalError) as dropped:
