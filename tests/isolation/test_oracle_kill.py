@@ -396,3 +396,39 @@ def test_an_idle_timeout_snipes_an_oracle_session_until_its_next_call(sc: Scenar
         idle.connection.run("SELECT 1")
     assert str(sniped.value) == "ORA-02396: exceeded maximum idle time, please connect again"
     assert gone(idle, dba)
+
+
+def test_an_idle_oracle_victim_stays_killed_dedicated_while_its_rollback_runs_then_pseudo(
+    sc: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = RollbackGate(monkeypatch, after=1000)
+    setup = sc.session("setup")
+    setup.run("ALTER DATABASE CURRENT SET ACCELERATED_DATABASE_RECOVERY = OFF")
+    fill_big(setup)
+    total = setup.value("SELECT COUNT(*) FROM big")
+    dba = sc.session("dba")
+    victim = oracle_session(sc, "victim", autocommit=False)
+    gate.session_id = victim.session_id
+    victim.connection.execute("UPDATE big SET v = 1")
+    undo = (
+        "SELECT t.STATUS, t.USED_UREC FROM v$transaction t JOIN v$session s ON t.SES_ADDR = s.SADDR "
+        f"WHERE s.SID = {victim.session_id}"
+    )
+    assert dba.rows(undo) == [("ACTIVE", total)]
+    assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(victim)}' TIMEOUT 1") == [
+        (31, 16, 1, "ORA-00031: session marked for kill")
+    ]
+    assert gate.holding
+    state = f"SELECT status, server FROM v$session WHERE sid = {victim.session_id}"
+    assert dba.rows(state) == [("KILLED", "DEDICATED")]
+    assert dba.rows(undo) == [("ROLLING BACK", total - 999)]  # the rows left to undo
+    assert dba.rows(f"SELECT STATE FROM v$dead_cleanup WHERE SID = {victim.session_id}") == [("IN PROGRESS",)]
+    on_engine(dba, gate.open)
+    wait_engine(dba, lambda: not dba.connection.instance.registry.get(victim.session_id).txn, "the rollback to end")
+    assert dba.rows(state) == [("KILLED", "PSEUDO")]
+    assert dba.rows(undo) == []
+    assert messages(dba, f"ALTER SYSTEM KILL SESSION '{pair(victim)}'") == []  # settled now: processed
+    with pytest.raises(OperationalError) as killed:
+        victim.connection.execute("SELECT 1")
+    assert killed.value.number == 28
+    assert dba.rows("SELECT COUNT(*) FROM big WHERE v = 1") == [(0,)]
