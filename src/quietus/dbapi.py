@@ -22,12 +22,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from quietus.admin.oracle_kill import next_call_error
+from quietus.admin.oracle_kill import ended_session_error
 from quietus.engine.scheduler import EngineThread
-from quietus.errors import oracle_error
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
-from quietus.sessions.session import Dialect, Session, SessionStatus
+from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
 
 apilevel = "2.0"
@@ -148,9 +147,7 @@ def connect(
     login: str = "sa",
     host_name: str = "",
     program_name: str = "quietus-embedded",
-    dialect: Dialect = Dialect.TSQL,
 ) -> Connection:
-    """``dialect``: the language the session's requests are written in, and whose errors a killed session sees."""
     data_dir = None if database in (None, ":memory:") else Path(database)
     engine = _acquire_engine(data_dir)
     try:
@@ -161,7 +158,6 @@ def connect(
                 program_name=program_name,
                 client_interface_name="quietus.dbapi",
                 host_process_id=threading.get_native_id(),
-                dialect=dialect,
             )
         )
     except BaseException:
@@ -228,17 +224,14 @@ class Connection:
             _release_engine(self._engine)
 
     def _check_open(self) -> None:
-        status = self.session.status
-        if not self.closed and status not in (SessionStatus.KILLED, SessionStatus.ENDED):
+        if not self.closed and self.session.status not in (SessionStatus.KILLED, SessionStatus.ENDED):
             return
-        if self.session.dialect is not Dialect.ORACLE:
-            raise InterfaceError("Connection is closed")  # killed (KILL) while idle, or closed
-        # An Oracle client: its session ended while it was not in a call (kept as KILLED until this call, or its
-        # connection dropped): this call gets the error Oracle gives (ORA-00028, ORA-02396, ORA-03113) and ends it;
-        # any later call gets ORA-01012.
-        error = oracle_error("ORA-01012")
+        # Ended while not in a call (a kill, a dropped connection), or closed: an Oracle client's call gets Oracle's
+        # error (ORA-00028 ... once, which ends the session; ORA-01012 after), a T-SQL client a closed connection.
+        error = ended_session_error(self.session, first_call=not self.closed)
+        if error is None:
+            raise InterfaceError("Connection is closed")
         if not self.closed:
-            error = next_call_error(self.session)
             self.close()
         raise OperationalError(error.message, error.number, error.severity, error.state)
 

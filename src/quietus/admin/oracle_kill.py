@@ -53,7 +53,7 @@ from quietus.engine.scheduler import WaitTimeout
 from quietus.errors import SqlError, oracle_error
 from quietus.sessions.registry import MAX_SERIAL, MAX_SESSION_ID
 from quietus.sessions.requests import AFTER_REQUEST
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Dialect, Session, SessionStatus
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
 from quietus.sql.environment import Environment
@@ -257,6 +257,14 @@ def next_call_error(session: Session) -> SqlError:
     if session.status is SessionStatus.KILLED:
         return oracle_error(NEXT_CALL_ERRORS.get(session.kill_reason, "ORA-00028"))
     return oracle_error(DROPPED)
+
+
+def ended_session_error(session: Session, *, first_call: bool) -> SqlError | None:
+    """The embedded client's answer to a call on an ended session: for an Oracle session the next-call error the
+    first time, ORA-01012 'not logged on' after; None for a T-SQL session (its client sees a closed connection)."""
+    if session.dialect is not Dialect.ORACLE:
+        return None
+    return next_call_error(session) if first_call else oracle_error("ORA-01012")
 
 
 # -- CANCEL SQL --------------------------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Ou
     if error is None:
         return Outcome.CANCELLED  # the client asked: it gets its acknowledgement (TDS DONE_ATTN)
     # Cancelled from outside (ALTER SYSTEM CANCEL SQL): the batch ends with an error, the session lives on.
+    error = runner.client_error(error)  # 3980; an Oracle client's runner shows ORA-01013
     ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
     ctx.sink.done(StatementDone(None, error=True))
     return Outcome.COMPLETED
