@@ -352,6 +352,16 @@ def test_v_session_columns_read_from_tsql(sc: Scenario) -> None:
         f"WHERE SID = {jward.session_id}"
     )
     assert row[0][:3] == ("JWARD", "USER", "sqlplus") and row[0][4:] == (None, "SQL*Net message from client", "WAITING")
+    said = {"OSUSER": "jward", "MACHINE": "ws-7", "TERMINAL": "pts/3", "PROGRAM": "sqlplus@ws-7", "PROCESS": "4242"}
+
+    async def logon_details() -> None:  # what the Oracle Net listener keeps from the client's logon
+        jward.connection.session.attachments["oracle_client"] = said
+
+    jward.connection._engine.thread.call(logon_details())
+    shown = dba.rows(
+        f"SELECT OSUSER, MACHINE, TERMINAL, PROGRAM, PROCESS FROM v$session WHERE SID = {jward.session_id}"
+    )
+    assert shown == [("jward", "ws-7", "pts/3", "sqlplus@ws-7", "4242")]
     me = dba.rows(f"SELECT STATUS, SQL_ID FROM v$session WHERE SID = {dba.session_id}")
     assert me[0][0] == "ACTIVE" and me[0][1] is not None
     assert dba.rows("SELECT COUNT(*) FROM v$session WHERE TYPE = 'BACKGROUND' AND USERNAME IS NULL")[0][0] >= 3

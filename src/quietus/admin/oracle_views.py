@@ -41,6 +41,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
 
 INSTANCE_ID = 1  # gv$ views: one instance
+ORACLE_CLIENT = "oracle_client"  # session.attachments key: OSUSER, MACHINE, TERMINAL, PROGRAM, PROCESS from logon
 SQL_ID_ALPHABET = "0123456789abcdfghjkmnpqrstuvwxyz"
 
 # STATUS of a session whose session-ending reason is set, by the reason (a lost connection or a shutdown is no kill).
@@ -188,6 +189,8 @@ def _session_row(snap: Snapshot, graph: BlockingGraph, s: Session) -> tuple[Any,
     started = s.last_request_start_time if calling else None
     since_call = started if calling else (s.last_request_end_time or s.login_time)
     conn = s.connection
+    # What an Oracle Net client said about itself at logon (the listener keeps it); other sessions have none.
+    client: dict[str, Any] = (s.attachments.get(ORACLE_CLIENT) or {}) if s.is_user_process else {}
     return (
         session_address(s),
         s.session_id,
@@ -196,12 +199,12 @@ def _session_row(snap: Snapshot, graph: BlockingGraph, s: Session) -> tuple[Any,
         username(s),
         status,
         server,
-        s.attachments.get("os_user") if s.is_user_process else "quietus",
-        None if s.host_process_id is None or not s.is_user_process else str(s.host_process_id),
-        s.host_name if s.is_user_process else os.uname().nodename,
+        (client.get("OSUSER") or None) if s.is_user_process else "quietus",
+        client.get("PROCESS") or (None if s.host_process_id is None else str(s.host_process_id)),
+        (client.get("MACHINE") or s.host_name or None) if s.is_user_process else os.uname().nodename,
         0 if conn is None else conn.client_tcp_port,
-        s.attachments.get("terminal"),
-        program(s)[:84],
+        client.get("TERMINAL") or None,
+        (client.get("PROGRAM") or program(s))[:84],
         "USER" if s.is_user_process else "BACKGROUND",
         sql_id(text) if calling and text else None,
         started,
