@@ -195,9 +195,6 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1205, 13, "Transaction (Process ID %d) was deadlocked on %.*ls resources with another process and has "
                "been chosen as the deadlock victim. Rerun the transaction."),
     (1222, 16, "Lock request time out period exceeded."),
-    # A batch ended from outside without ending the session (ALTER SYSTEM CANCEL SQL of a TDS session)
-    (3980, 16, "The request failed to run because the batch is aborted, this can be caused by abort signal sent "
-               "from client, or another request is running in the same session, which makes the session busy."),
     # User errors
     (50000, 16, "%ls"),
     (2732, 16, "Error number %ld is invalid. The number must be from %ld through %ld and it cannot be 50000."),
@@ -274,12 +271,6 @@ ORACLE: dict[str, str] = {
     "ORA-00031": "session marked for kill",
     "ORA-01012": "not logged on",
     "ORA-01013": "user requested cancel of current operation",
-    # ALTER SYSTEM KILL|DISCONNECT SESSION, CANCEL SQL (admin/oracle_kill.py; semantics.md §2.3)
-    "ORA-01031": "insufficient privileges",
-    "ORA-02017": "integer value required",
-    "ORA-02396": "exceeded maximum idle time, please connect again",
-    "ORA-03113": "end-of-file on communication channel",
-    "ORA-03114": "not connected to ORACLE",
 }
 
 _SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|l?[dsuxf]|ls)")
@@ -342,3 +333,22 @@ def sql_error(number: int, *args: object, state: int = 1, line: int = 1) -> SqlE
 def oracle_error(code: str) -> SqlError:
     """An ORA-nnnnn error; the number is the numeric part, severity 16 so clients see an error."""
     return SqlError(int(code[4:]), 16, 1, f"{code}: {ORACLE[code]}")
+
+
+# Ending sessions the Oracle way: ALTER SYSTEM KILL|DISCONNECT SESSION, CANCEL SQL (admin/oracle_kill.py;
+# semantics.md §2.3), and the SQL Server message a TDS victim of CANCEL SQL gets.
+ORACLE.update(
+    {
+        "ORA-01031": "insufficient privileges",
+        "ORA-02017": "integer value required",
+        "ORA-02396": "exceeded maximum idle time, please connect again",
+        "ORA-03113": "end-of-file on communication channel",
+    }
+)
+CATALOGUE.update(
+    _catalogue(
+        (3980, 16, "The request failed to run because the batch is aborted, this can be caused by abort signal "
+                   "sent from client, or another request is running in the same session, which makes the session "
+                   "busy."),
+    )
+)  # fmt: skip
