@@ -29,11 +29,11 @@ from quietus.sql.environment import Environment, Procedure, VirtualTable
 
 VIEWS: tuple[VirtualTable, ...] = (
     *exec_views.VIEWS,
+    *oracle_views.VIEWS,
     *tran_views.VIEWS,
     *catalog_views.VIEWS,
     *blocking.VIEWS,
     *kill_views.VIEWS,
-    *oracle_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
