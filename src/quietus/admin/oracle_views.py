@@ -23,6 +23,7 @@ STATUS and SERVER (semantics.md §2.2, §2.4):
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -62,6 +63,7 @@ IDLE_EVENT = ("SQL*Net message from client", "Idle")  # a user session between c
 BACKGROUND_EVENT = ("rdbms ipc message", "Idle")  # a system session with nothing to do
 
 
+@functools.lru_cache(maxsize=4096)
 def sql_id(text: str) -> str:
     """Oracle's SQL_ID of a statement text: the low 64 bits of MD5(text + NUL), each 32-bit half read little-endian,
     written in base 32 (13 characters).  Quietus hashes the batch text as the client sent it (UTF-8)."""
