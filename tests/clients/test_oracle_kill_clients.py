@@ -92,3 +92,20 @@ def test_cancel_sql_of_a_tds_victim_gives_3980_and_the_session_lives_on(server: 
         assert query(victim, "SELECT 1") == [(1,)]
         rows: list[Any] = query(dba, f"SELECT STATUS FROM v$session WHERE SID = {victim_id}")
         assert rows == [("INACTIVE",)]
+
+
+def test_disconnect_post_transaction_lets_a_tds_client_commit_then_closes_it(server: RunningServer) -> None:
+    with pytds_connect(server, autocommit=True) as victim, pytds_connect(server, autocommit=True) as dba:
+        make_table(dba, "ora_post")
+        victim_id = spid(victim)
+        victim.cursor().execute("BEGIN TRAN; UPDATE ora_post SET v = 11 WHERE id = 1")
+        dba.cursor().execute(
+            f"ALTER SYSTEM DISCONNECT SESSION '{victim_id},{serial(server, victim_id)}' POST_TRANSACTION"
+        )
+        victim.cursor().execute("UPDATE ora_post SET v = 22 WHERE id = 2")  # still in its transaction
+        victim.cursor().execute("COMMIT")  # answered in full before the connection goes
+        server.wait_for(session_gone(server, victim_id), "the victim to end")
+        with pytest.raises(Exception) as failure:
+            victim.cursor().execute("SELECT 1")
+        assert not isinstance(failure.value, AssertionError)
+        assert query(dba, "SELECT v FROM ora_post ORDER BY id") == [(11,), (22,), (30,)]
