@@ -27,6 +27,8 @@ QUERIES = (
     "SELECT * FROM sys.sysprocesses",
     "EXEC sp_who",
     "SELECT * FROM sys.dm_tran_locks",
+    "SELECT * FROM v$session",
+    "SELECT sid, serial#, status, server FROM v$session WHERE username = 'JWARD'",
 )
 
 

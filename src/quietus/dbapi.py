@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from quietus.admin.oracle_kill import ended_session_error
 from quietus.engine.scheduler import EngineThread
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
@@ -223,10 +224,16 @@ class Connection:
             _release_engine(self._engine)
 
     def _check_open(self) -> None:
-        if self.closed:
+        if not self.closed and self.session.status not in (SessionStatus.KILLED, SessionStatus.ENDED):
+            return
+        # Ended while not in a call (a kill, a dropped connection), or closed: an Oracle client's call gets Oracle's
+        # error (ORA-00028 ... once, which ends the session; ORA-01012 after), a T-SQL client a closed connection.
+        error = ended_session_error(self.session, first_call=not self.closed)
+        if error is None:
             raise InterfaceError("Connection is closed")
-        if self.session.status in (SessionStatus.KILLED, SessionStatus.ENDED):  # killed (KILL) while idle
-            raise InterfaceError("Connection is closed")
+        if not self.closed:
+            self.close()
+        raise OperationalError(error.message, error.number, error.severity, error.state)
 
     def _raise_errors(self, sink: CollectingSink) -> None:
         self.messages.extend(m for m in sink.messages if not m.is_error)

@@ -375,3 +375,22 @@ def sql_error(number: int, *args: object, state: int = 1, line: int = 1) -> SqlE
 def oracle_error(code: str) -> SqlError:
     """An ORA-nnnnn error; the number is the numeric part, severity 16 so clients see an error."""
     return SqlError(int(code[4:]), 16, 1, f"{code}: {ORACLE[code]}")
+
+
+# Ending sessions the Oracle way: ALTER SYSTEM KILL|DISCONNECT SESSION, CANCEL SQL (admin/oracle_kill.py;
+# semantics.md §2.3), and the SQL Server message a TDS victim of CANCEL SQL gets.
+ORACLE.update(
+    {
+        "ORA-01031": "insufficient privileges",
+        "ORA-02017": "integer value required",
+        "ORA-02396": "exceeded maximum idle time, please connect again",
+        "ORA-03113": "end-of-file on communication channel",
+    }
+)
+CATALOGUE.update(
+    _catalogue(
+        (3980, 16, "The request failed to run because the batch is aborted, this can be caused by abort signal "
+                   "sent from client, or another request is running in the same session, which makes the session "
+                   "busy."),
+    )
+)  # fmt: skip

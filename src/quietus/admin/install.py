@@ -18,6 +18,8 @@ from quietus.admin import (
     kill_statement,
     kill_views,
     module_views,
+    oracle_kill,
+    oracle_views,
     permission_functions,
     procedures,
     sp_configure,
@@ -35,6 +37,7 @@ from quietus.sql.modules import ModuleStore
 
 VIEWS: tuple[VirtualTable, ...] = (
     *exec_views.VIEWS,
+    *oracle_views.VIEWS,
     *tran_views.VIEWS,
     *catalog_views.VIEWS,
     *blocking.VIEWS,
@@ -85,6 +88,7 @@ def install(instance: Host) -> list[Session]:
     leftovers = temp_tables.drop_leftovers(env.databases["master"])
     if leftovers:
         log.info("dropped %d temporary tables left by the previous run", leftovers)
+    env.statement_handlers.update(oracle_kill.HANDLERS)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

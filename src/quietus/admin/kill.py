@@ -10,8 +10,10 @@ depends on what the victim is doing when the kill lands:
 | (scan, lock wait,  | WAITFOR, ASYNC_NETWORK_IO); it unwinds   | connection closes           | rolled back (or at |
 | WAITFOR, network)  | at its next safe point                   |                             | once: ADR)         |
 | idle               | status KILLED; connection closed without | nothing; its next call      | the closing task   |
-|                    | a message; Instance.close_session rolls  | fails with a connection     | has rolled back    |
+| (TDS, T-SQL)       | a message; Instance.close_session rolls  | fails with a connection     | has rolled back    |
 |                    | back in a task of its own                | error                       |                    |
+| idle (Oracle Net,  | status KILLED; rolled back in a task of  | ORA-00028 on its next call, | that task has      |
+| Oracle dialect)    | its own; session and connection kept     | which then ends the session | rolled back        |
 | already killed     | nothing new: the earlier record returns  |                             |                    |
 | gone (id reused)   | nothing: the record says 'already ended' |                             |                    |
 
@@ -44,7 +46,7 @@ from quietus.engine.interrupts import InterruptReason
 from quietus.engine.txn.transaction import Transaction
 from quietus.errors import sql_error
 from quietus.sessions.requests import end_session
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Dialect, Session, SessionStatus, Surface
 from quietus.sql.environment import Environment
 
 HISTORY_LIMIT = 1000  # kill records kept (sys.dm_exec_kill_history); the oldest go first
@@ -243,6 +245,9 @@ def _record(
 def _end_idle(env: Environment, history: KillHistory, victim: Session) -> None:
     """An idle victim is ended from the killer's side: no request of its own will ever run again."""
     victim.status = SessionStatus.KILLED  # sessions.requests.run_batch runs nothing more for it
+    if idle_kill_policy(victim) is IdleKill.MARK:
+        _mark_idle(env, history, victim)
+        return
     close_connection = victim.attachments.get("close_connection")
     if close_connection is not None:
         # The connection's own close path (server/connection.py) closes the socket without a message, then rolls
@@ -252,6 +257,39 @@ def _end_idle(env: Environment, history: KillHistory, victim: Session) -> None:
     closing = asyncio.get_running_loop().create_task(_close_embedded(env, victim))
     history._closing.add(closing)
     closing.add_done_callback(history._closing.discard)
+
+
+class IdleKill(enum.Enum):
+    """What a kill does to a victim that is not in a call, by what its client can understand."""
+
+    CLOSE = "close"  # SQL Server: the connection is closed without a word; the closing task rolls back
+    MARK = "mark"  # Oracle: rolled back now (locks freed), the session kept as KILLED until its next call,
+    # which gets ORA-00028 and then ends it (its row in v$session shows KILLED / PSEUDO meanwhile)
+
+
+# The policy by the victim's surface and dialect (docs/design/oracle-kill.md).  Only the client decides: a TDS client
+# has no way to be told later, an Oracle client expects ORA-00028 on its next call, whoever killed it.
+IDLE_KILL: dict[tuple[Surface, Dialect], IdleKill] = {
+    (Surface.TDS, Dialect.TSQL): IdleKill.CLOSE,
+    (Surface.TDS, Dialect.ORACLE): IdleKill.CLOSE,
+    (Surface.EMBEDDED, Dialect.TSQL): IdleKill.CLOSE,
+    (Surface.EMBEDDED, Dialect.ORACLE): IdleKill.MARK,
+    (Surface.ORACLE_NET, Dialect.ORACLE): IdleKill.MARK,
+    (Surface.ORACLE_NET, Dialect.TSQL): IdleKill.MARK,
+}
+KILL_CLEANUP = "kill_cleanup"  # session.attachments key: the rollback of a MARKed idle victim (an asyncio task)
+
+
+def idle_kill_policy(session: Session) -> IdleKill:
+    return IDLE_KILL.get((session.surface, session.dialect), IdleKill.CLOSE)
+
+
+def _mark_idle(env: Environment, history: KillHistory, victim: Session) -> None:
+    """Roll the victim's transaction back now, in a task of its own; keep the session (and its connection)."""
+    cleanup = asyncio.get_running_loop().create_task(end_session(victim, env))
+    victim.attachments[KILL_CLEANUP] = cleanup
+    history._closing.add(cleanup)
+    cleanup.add_done_callback(history._closing.discard)
 
 
 async def _close_embedded(env: Environment, victim: Session) -> None:

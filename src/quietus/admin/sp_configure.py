@@ -65,6 +65,11 @@ OPTIONS: tuple[ConfigOption, ...] = (
         "seconds the connection of a killed session may take to deliver what it had queued (a client that stopped "
         "reading) before the socket is cut (quietus.server.connection)",
     ),
+    ConfigOption(
+        "kill_session_wait", 0, 3600, 60,
+        "seconds ALTER SYSTEM KILL SESSION waits for its victim to end before it answers ORA-00031 'session marked "
+        "for kill' (Oracle's 60 seconds; TIMEOUT n overrides it per statement; quietus.admin.oracle_kill)",
+    ),
 )  # fmt: skip
 OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS}
 

@@ -22,6 +22,7 @@ class InterruptReason(enum.Enum):
     IDLE_TIMEOUT = "idle_timeout"  # a server timeout ended the session, same path as KILL
     SHUTDOWN = "shutdown"  # the server is stopping
     CONNECTION_LOST = "connection_lost"  # the client vanished mid-request
+    CANCEL_SQL = "cancel_sql"  # ALTER SYSTEM CANCEL SQL: the statement ends with an error, the session lives
 
 
 # Reasons after which the session itself must end, not only the current request.
@@ -50,4 +51,6 @@ class Interrupted(Exception):
         """The message the victim's client gets, if any (596 for a kill mid-request)."""
         if self.reason in (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT):
             return sql_error(596)
+        if self.reason is InterruptReason.CANCEL_SQL:
+            return sql_error(3980)  # the Oracle runner shows it as ORA-01013
         return None

@@ -13,6 +13,8 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     log_level = "INFO"
     idle_in_transaction_timeout = 0  # seconds; 0 = off (quietus.server.timeouts)
     idle_session_timeout = 0
+    kill_network_timeout = 5         # seconds a killed session's socket may flush (quietus.server.connection)
+    kill_session_wait = 60           # seconds ALTER SYSTEM KILL SESSION waits for its victim (admin.oracle_kill)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class ServerConfig:
     idle_in_transaction_timeout: int = 0  # seconds, 0 = off; sp_configure changes them at run time
     idle_session_timeout: int = 0
     kill_network_timeout: int = 5  # seconds a killed session's connection may flush what it queued, then cut
+    kill_session_wait: int = 60  # seconds ALTER SYSTEM KILL SESSION waits for its victim before ORA-00031
 
 
 def _port(value: Any) -> int:
@@ -88,10 +91,11 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "idle_in_transaction_timeout": ("QUIETUS_IDLE_IN_TRANSACTION_TIMEOUT", _seconds),
     "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
     "kill_network_timeout": ("QUIETUS_KILL_NETWORK_TIMEOUT", _seconds),
+    "kill_session_wait": ("QUIETUS_KILL_SESSION_WAIT", _seconds),
 }
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
-SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout")
+SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout", "kill_session_wait")
 
 
 def _parse(name: str, value: Any, where: str) -> Any:

@@ -23,6 +23,10 @@ from quietus.sql.environment import Environment
 from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
 from quietus.sql.types_base import SqlType
 
+# session.attachments key: callables run with the session after each of its requests has ended (its task gone),
+# e.g. ALTER SYSTEM DISCONNECT SESSION ... POST_TRANSACTION waiting for the transaction to end.
+AFTER_REQUEST = "after_request"
+
 
 class Outcome(enum.Enum):
     COMPLETED = "completed"  # the batch ran to its end (errors included)
@@ -57,6 +61,8 @@ async def run_batch(
         return await task.run(_run, ctx, text)
     finally:
         session.end_request()
+        for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
+            hook(session)
 
 
 def _run(ctx: ExecContext, text: str) -> Outcome:
@@ -74,6 +80,8 @@ def _run(ctx: ExecContext, text: str) -> Outcome:
 
 def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:
     session = ctx.session
+    if not interrupt.ends_session and session.kill_reason is not None:
+        interrupt = Interrupted(session.kill_reason)  # killed while a cancel unwound: the kill wins
     if interrupt.ends_session:
         runner.rollback_all()
         error = interrupt.client_error()
@@ -82,11 +90,18 @@ def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Ou
             ctx.sink.done(StatementDone(None, error=True))
         session.status = SessionStatus.KILLED
         return Outcome.SESSION_ENDED
-    # ATTENTION: the running statement was undone by the runner; an open transaction survives unless
+    # ATTENTION, CANCEL SQL: the running statement was undone by the runner; an open transaction survives unless
     # XACT_ABORT is ON (SQL Server's behaviour on a client cancel or query timeout).
     if session.options["XACT_ABORT"]:
         runner.rollback_all()
-    return Outcome.CANCELLED
+    error = interrupt.client_error()
+    if error is None:
+        return Outcome.CANCELLED  # the client asked: it gets its acknowledgement (TDS DONE_ATTN)
+    # Cancelled from outside (ALTER SYSTEM CANCEL SQL): the batch ends with an error, the session lives on.
+    error = runner.client_error(error)  # 3980; an Oracle client's runner shows ORA-01013
+    ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
+    ctx.sink.done(StatementDone(None, error=True))
+    return Outcome.COMPLETED
 
 
 _ENDING = "ending"  # session.attachments key: the rollback of a session being ended, shared by every caller

@@ -57,6 +57,7 @@ PERMISSION_CODES: dict[str, str] = {
     "VIEW SERVER STATE": "VWSS",
     "VIEW ANY DATABASE": "VWDB",
     "CONNECT SQL": "COSQ",
+    "ALTER SYSTEM": "ALSY",  # Oracle's system privilege (ALTER SYSTEM KILL SESSION ...); not a SQL Server permission
 }
 PERMISSION_NAMES: dict[str, str] = {code: name for name, code in PERMISSION_CODES.items()}
 
@@ -69,6 +70,7 @@ COVERED_BY: dict[str, str | None] = {
     "VIEW SERVER STATE": "ALTER SERVER STATE",
     "VIEW ANY DATABASE": "CONTROL SERVER",
     "CONNECT SQL": "CONTROL SERVER",
+    "ALTER SYSTEM": "ALTER ANY CONNECTION",  # whoever may KILL may ALTER SYSTEM KILL SESSION
 }
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from quietus.engine.interrupts import InterruptReason
+from quietus.engine.interrupts import ENDS_SESSION, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.sessions.sql_text import InputBuffer, RunningText
@@ -210,8 +210,9 @@ class Session:
         self.last_request_end_time = datetime.datetime.now()
 
     def interrupt(self, reason: InterruptReason) -> bool:
-        """Set the kill/cancel reason for the current request (first reason wins); wake it if it waits."""
-        if reason is not InterruptReason.ATTENTION and self.kill_reason is None:
+        """Set the kill/cancel reason for the current request (first reason wins); wake it if it waits.  Only a
+        reason that ends the session is remembered on the session (a cancel ends one request, not the next)."""
+        if reason in ENDS_SESSION and self.kill_reason is None:
             self.kill_reason = reason
         task = self.task
         if task is None:

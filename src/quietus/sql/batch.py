@@ -172,6 +172,10 @@ class BatchRunner:
         if error.number in BATCH_ABORTING or error.severity >= 20:
             raise _AbortBatch
 
+    def client_error(self, error: SqlError) -> SqlError:
+        """The error as this dialect's client sees it (T-SQL: unchanged)."""
+        return error
+
     def _report(self, error: SqlError) -> None:
         self.ctx.sink.message(
             MessageEvent(error.number, error.severity, error.state, error.message, error.line, error.procedure)

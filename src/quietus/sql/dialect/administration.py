@@ -48,6 +48,7 @@ SERVER_PERMISSIONS: tuple[tuple[str, ...], ...] = (
     ("VIEW", "ANY", "DATABASE"),
     ("CONTROL", "SERVER"),
     ("CONNECT", "SQL"),
+    ("ALTER", "SYSTEM"),  # Oracle's system privilege, for ALTER SYSTEM KILL|DISCONNECT SESSION and CANCEL SQL
 )
 
 SERVER_ROLE_ACTIONS: tuple[str, ...] = ("ADD", "DROP")

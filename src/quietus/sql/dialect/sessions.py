@@ -1,4 +1,4 @@
-"""Grammars for ending sessions: SQL Server's KILL and Oracle's ALTER SYSTEM KILL|DISCONNECT SESSION.
+"""Grammars for ending sessions: SQL Server's KILL and Oracle's ALTER SYSTEM KILL|DISCONNECT SESSION|CANCEL SQL.
 
 ``KILL { session_id [WITH STATUSONLY] | 'uow' [WITH STATUSONLY | COMMIT | ROLLBACK] }``.  The parser
 accepts every combination the grammar can spell (a negative id, ``54 WITH COMMIT``) so that the
@@ -13,7 +13,7 @@ import typing as t
 from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
-from .statements import DisconnectSession, Kill, KillSession
+from .statements import CancelSql, DisconnectSession, Kill, KillSession
 
 if t.TYPE_CHECKING:
     from .batch import BatchParser
@@ -43,8 +43,10 @@ def _kill_target(p: BatchParser) -> exp.Literal:
     return exp.Literal(this=str(p.integer()), is_string=False)
 
 
-def parse_alter_system(p: BatchParser) -> KillSession | DisconnectSession:
+def parse_alter_system(p: BatchParser) -> KillSession | DisconnectSession | CancelSql:
     p.expect("ALTER", "SYSTEM")
+    if p.accept("CANCEL", "SQL"):
+        return CancelSql(p.string())
     if p.accept("KILL", "SESSION"):
         spec = p.string()
         flags = _flags(p, KILL_SESSION_FLAGS)

@@ -226,6 +226,13 @@ class DisconnectSession(Statement):
     immediate: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CancelSql(Statement):
+    """Oracle's ``ALTER SYSTEM CANCEL SQL 'sid, serial#[, @inst][, sql_id]'``."""
+
+    spec: str
+
+
 # --- Procedures ---------------------------------------------------------------------------------------
 
 
