@@ -8,7 +8,7 @@ State diagram (the codec's states plus what this layer does; the method behind e
               --AUTH phase two (_auth_phase_two): password fits, login may connect--> session opened --> idle
               --AUTH phase two: wrong password / no verifier--> ORA-01017, error-log lines as 18456 --> closed
     idle --EXECUTE / REEXECUTE / FETCH / COMMIT / ROLLBACK / PING (_call task)--> running --reply--> idle
-    idle, session KILLED --any call--> ORA-00028, socket and session closed
+    idle, session KILLED --any call--> ORA-00028 (ORA-02396 after an idle timeout), socket and session closed
     running --BREAK/INTERRUPT marker--> session interrupted (ATTENTION)
             --CANCELLED--> BREAK marker ... client RESET ... RESET marker + ORA-01013 --> idle (session lives on)
     idle --BREAK/INTERRUPT marker--> BREAK ... RESET ... RESET + end of call with no error --> idle
@@ -39,6 +39,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from quietus.admin.oracle_kill import next_call_error
 from quietus.engine.interrupts import InterruptReason
 from quietus.errors import ORACLE
 from quietus.protocol.tns import messages
@@ -463,8 +464,8 @@ class TnsConnection(asyncio.Protocol):
             self._close_cursors(event.piggybacks)
             if session.status is SessionStatus.KILLED:
                 outcome = Outcome.SESSION_ENDED
-                number, text = ora("ORA-00028")
-                reply = self.codec.send_call_end(CallEnd(error=number, message=text))
+                error = next_call_error(session)  # ORA-00028, or ORA-02396 for an idle-timeout victim (SNIPED)
+                reply = self.codec.send_call_end(CallEnd(error=error.number, message=error.message))
             else:
                 parts, end, outcome = await self._piggybacks(event.piggybacks)
                 if outcome is Outcome.COMPLETED and not end.error:
