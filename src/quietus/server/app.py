@@ -21,6 +21,7 @@ from collections.abc import Callable
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
+from quietus.server.tls import ServerTls, TlsError
 
 log = logging.getLogger("quietus.server")
 
@@ -48,6 +49,11 @@ class Server:
         except Exception as exc:
             raise StartupError(str(exc)) from exc
         try:
+            self.listener.tls = self._tls()
+        except TlsError as exc:
+            await self.instance.stop()
+            raise StartupError(f"TLS: {exc}") from exc
+        try:
             if self.instance.security is None:
                 raise StartupError("the security layer (quietus.sessions.security) is missing: no login can be checked")
             await self.listener.start(self.config.host, self.config.port)
@@ -57,6 +63,24 @@ class Server:
                 raise StartupError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}") from exc
             raise
         self.instance.errorlog.write("Server", READY_TEXT)
+
+    def _tls(self) -> ServerTls:
+        """The listener's TLS: the configured certificate, or the data directory's self-signed one (made once)."""
+        config = self.config
+        tls = ServerTls.configure(
+            enabled=config.tls,
+            force=config.force_encryption,
+            data_dir=self.instance.data_dir,
+            certificate=config.tls_certificate,
+            key=config.tls_key,
+        )
+        if tls.certificate is not None:
+            kind = "self-signed certificate" if tls.certificate.self_signed else "certificate"
+            forced = " Encryption is required (force_encryption)." if config.force_encryption else ""
+            self.instance.errorlog.write(
+                "Server", f"The {kind} {tls.certificate.certificate} was loaded for encryption.{forced}"
+            )
+        return tls
 
     @property
     def address(self) -> tuple[str, int]:
