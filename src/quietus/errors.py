@@ -195,6 +195,8 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1205, 13, "Transaction (Process ID %d) was deadlocked on %.*ls resources with another process and has "
                "been chosen as the deadlock victim. Rerun the transaction."),
     (1222, 16, "Lock request time out period exceeded."),
+    # What Quietus does not support, in SQL Server's words (Azure SQL's message for an unsupported option)
+    (40517, 16, "Keyword or statement option '%.*ls' is not supported in this version of SQL Server."),
     # User errors
     (50000, 16, "%ls"),
     (2732, 16, "Error number %ld is invalid. The number must be from %ld through %ld and it cannot be 50000."),

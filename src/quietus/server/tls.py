@@ -151,6 +151,7 @@ def _context(certificate: Certificate, maximum: ssl.TLSVersion, alpn: str | None
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.maximum_version = maximum
     context.options |= ssl.OP_NO_TICKET
+    context.num_tickets = 0  # no TLS 1.3 session tickets: no resumption, nothing sent after the handshake
     if alpn is not None:
         context.set_alpn_protocols([alpn])
     try:

@@ -272,6 +272,8 @@ class BatchRunner:
 
     def _dispatch(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
+        if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
+            raise sql_error(40517, "OUTPUT")  # never a write without the rows it promised
         if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
             return self._select(node)
         if isinstance(node, exp.Insert):

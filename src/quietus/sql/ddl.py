@@ -42,7 +42,10 @@ def _table_name(node: exp.Expr) -> str:
 
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
     """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
-    sql_type = type_from_sqlglot(node.args["kind"])
+    kind = node.args.get("kind")
+    if kind is None:  # ``name AS expression``: a computed column
+        raise sql_error(40517, "computed column")
+    sql_type = type_from_sqlglot(kind)
     nullable = True
     explicit_null = False
     seed = increment = None

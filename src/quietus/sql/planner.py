@@ -119,6 +119,9 @@ class Planner:
     # -- SELECT ----------------------------------------------------------------------------------------------
 
     def _plan_select(self, select: exp.Select, outer: Scope | None, target: TargetInfo | None = None) -> QueryPlan:
+        for_clause = select.args.get("for_")
+        if for_clause is not None:  # FOR XML / FOR JSON / FOR BROWSE: never plain rows in their place
+            raise sql_error(40517, f"FOR {for_clause.args.get('kind') or ''}".strip())
         source, scope = self.plan_from(select, outer, target)
         where = select.args.get("where")
         if where is not None:

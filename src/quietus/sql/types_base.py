@@ -268,8 +268,8 @@ def type_from_sqlglot(dt: exp.DataType, *, in_cast: bool = False) -> SqlType:
     if kind_name == "USERDEFINED":
         return parse_type_name(dt.sql("tsql"), in_cast=in_cast)
     name = _SQLGLOT_NAMES.get(kind_name)
-    if name is None:
-        raise sql_error(243, kind_name.lower())
+    if name is None:  # in T-SQL's spelling (sqlglot says TIMESTAMPTZ for datetimeoffset)
+        raise sql_error(243, dt.sql("tsql").split("(")[0].lower() or kind_name.lower())
     params: list[int | None] = []
     for param in dt.expressions:
         value = param.this if isinstance(param, exp.DataTypeParam) else param

@@ -1,0 +1,113 @@
+"""No silent wrong answers (issue 10, item 3): what Quietus does not do is an error with SQL Server's number.
+
+Each case was once a success that did nothing, plain rows in place of something else, a count clients could not
+read, or a dropped connection.  After each, the same connection still works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from quietus.protocol.tds import RpcCall, RpcParameter
+from quietus.protocol.tds.tokens import CURRENT_COMMAND, DoneStatus
+from quietus.protocol.tds.types import TypeId, TypeInfo
+from tests.clients.server_harness import PASSWORD, RawClient, RunningServer, running_server
+
+TEXT = TypeInfo(TypeId.NVARCHAR, 8000, collation=bytes.fromhex("0904D00034"))
+INT = TypeInfo(TypeId.INTN, 4)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("silent") / "data") as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[RawClient]:
+    raw = RawClient(server.port)
+    raw.login()
+    try:
+        yield raw
+    finally:
+        raw.close()
+
+
+def test_sp_executesql_takes_its_parameters_by_position_whatever_their_names(client: RawClient) -> None:
+    """tedious names them @statement and @params: SQL Server runs the statement all the same."""
+    call = RpcCall(
+        proc_id=10,
+        parameters=(
+            RpcParameter("@statement", "SELECT @x * 2 AS doubled", TEXT),
+            RpcParameter("@params", "@x int", TEXT),
+            RpcParameter("@x", 21, INT),
+        ),
+    )
+    client.send(client.tds.rpc([call]))
+    reply = client.reply()
+    assert reply.errors == []
+    assert reply.rows == [(42,)]
+
+
+def test_done_carries_the_current_command(client: RawClient) -> None:
+    client.batch("CREATE TABLE cmd (id INT PRIMARY KEY, v INT)")
+    reply = client.batch(
+        "INSERT INTO cmd VALUES (1, 1), (2, 2); UPDATE cmd SET v = 3 WHERE id = 1; "
+        "DELETE FROM cmd WHERE id = 2; SELECT * FROM cmd"
+    )
+    commands = [(d.cur_cmd, d.row_count) for d in reply.dones if d.status & DoneStatus.COUNT]
+    assert commands == [
+        (CURRENT_COMMAND["INSERT"], 2),
+        (CURRENT_COMMAND["UPDATE"], 1),
+        (CURRENT_COMMAND["DELETE"], 1),
+        (CURRENT_COMMAND["SELECT"], 1),
+    ]
+    assert CURRENT_COMMAND["INSERT"] == 0xC3  # MS-TDS's value, which mssql-jdbc reads as an update count
+
+
+@pytest.mark.parametrize(
+    ("statement", "number", "words"),
+    [
+        ("CREATE TABLE computed (a INT, b AS a + 1)", 40517, "computed column"),
+        ("SELECT name FROM sys.objects FOR XML PATH('')", 40517, "FOR XML"),
+        ("SELECT name FROM sys.objects FOR JSON AUTO", 40517, "FOR JSON"),
+        ("CREATE TABLE dto (a DATETIMEOFFSET)", 243, "datetimeoffset"),
+    ],
+    ids=["computed-column", "for-xml", "for-json", "datetimeoffset-column"],
+)
+def test_unsupported_statements_are_errors_with_sql_servers_number(
+    client: RawClient, statement: str, number: int, words: str
+) -> None:
+    reply = client.batch(statement)
+    assert [e.number for e in reply.errors] == [number]
+    assert words in reply.errors[0].text
+    assert reply.rows == []
+    assert client.batch("SELECT 1").rows == [(1,)]
+
+
+def test_output_is_refused_before_anything_is_written(client: RawClient) -> None:
+    client.batch("CREATE TABLE outs (id INT PRIMARY KEY, v INT)")
+    for statement in (
+        "INSERT INTO outs (id, v) OUTPUT inserted.id VALUES (1, 5)",
+        "UPDATE outs SET v = 6 OUTPUT inserted.v, deleted.v WHERE id = 1",
+    ):
+        reply = client.batch(statement)
+        assert [e.number for e in reply.errors] == [40517], statement
+        assert "OUTPUT" in reply.errors[0].text
+    assert client.batch("SELECT COUNT(*) FROM outs").rows == [(0,)]
+
+
+def test_a_datetimeoffset_parameter_is_an_error_not_a_dropped_connection(server: RunningServer) -> None:
+    pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+    offset = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
+    conn = pytds.connect("127.0.0.1", port=server.port, user="sa", password=PASSWORD, autocommit=True)
+    with conn, conn.cursor() as cur:
+        with pytest.raises(pytds.OperationalError) as raised:
+            cur.execute("SELECT %s", (offset,))
+        assert raised.value.number == 243
+        assert "datetimeoffset" in str(raised.value)
+        cur.execute("SELECT 1")
+        assert cur.fetchall() == [(1,)]
