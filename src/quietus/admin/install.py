@@ -15,6 +15,7 @@ from quietus.admin import (
     exec_views,
     kill_statement,
     kill_views,
+    odbc_catalog,
     procedures,
     sp_configure,
     sp_kill,
@@ -34,6 +35,7 @@ VIEWS: tuple[VirtualTable, ...] = (
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
+    **odbc_catalog.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
 }
