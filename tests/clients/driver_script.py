@@ -211,7 +211,5 @@ def _kills(driver: Driver, admin: Any, out: Transcript) -> None:
 
 
 def _close_quietly(conn: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a killed connection may complain about being closed
         conn.close()
-    except Exception:
-        pass
