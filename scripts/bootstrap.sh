@@ -29,3 +29,12 @@ if [ "${1:-}" = "test" ]; then
     fi
   fi
 fi
+if [ "${1:-}" = "test" ]; then
+  # The npm drivers the client tests run (tedious, mssql), into tests/clients/node/node_modules (git ignores it).
+  # Guarded: without node/npm, or offline, their tests are skipped.
+  _quietus_node=tests/clients/node
+  if command -v npm >/dev/null 2>&1 && { [ ! -d "$_quietus_node/node_modules/tedious" ] || [ "$_quietus_node/package.json" -nt "$_quietus_node/node_modules" ]; }; then
+    (cd "$_quietus_node" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1 && touch node_modules) \
+      || echo "note: npm install in $_quietus_node failed; the tedious and mssql tests will be skipped" >&2
+  fi
+fi

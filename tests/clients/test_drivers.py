@@ -139,7 +139,7 @@ def test_node_driver_runs_the_script_over_tls(server: RunningServer, driver: str
         pytest.skip("node or the npm packages (scripts/bootstrap.sh test installs them) are missing")
     table = f"t_{driver}_{encrypt}"
     completed = subprocess.run(
-        ["node", str(NODE_DIR / "script.js"), driver, str(server.port), PASSWORD, encrypt, table],
+        ["node", str(NODE_DIR / "script.js"), driver, str(server.port), PASSWORD, encrypt, table, certificate(server)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "NODE_NO_WARNINGS": "1"},
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
