@@ -34,10 +34,10 @@ def require_security() -> None:
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, password: str | None = PASSWORD) -> None:
+    def __init__(self, data_dir: Path, password: str | None = PASSWORD, **settings: Any) -> None:
         self.data_dir = data_dir
         self.thread = EngineThread("quietus-test-server")
-        config = ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, sa_password=password)
+        config = ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, sa_password=password, **settings)
         self.server = Server(config)
         try:
             self.thread.call(self.server.start())
@@ -87,9 +87,10 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, password: str | None = PASSWORD) -> Iterator[RunningServer]:
+def running_server(data_dir: Path, password: str | None = PASSWORD, **settings: Any) -> Iterator[RunningServer]:
+    """A server with ``ServerConfig`` ``settings`` (e.g. force_encryption=True, tls=False)."""
     require_security()
-    server = RunningServer(data_dir, password)
+    server = RunningServer(data_dir, password, **settings)
     try:
         yield server
     finally:
