@@ -113,6 +113,6 @@ def test_the_certificate_is_made_once_and_a_configured_one_replaces_it(tmp_path:
             cur.execute(ENCRYPT_OPTION)
             assert cur.fetchone()[0] == "TRUE"
         # the data directory's own certificate is not the one served any more: verifying with it fails
-        with pytest.raises(Exception, match="(?i)certificate|ssl"):
+        with pytest.raises(Exception, match=r"(?i)certificate|ssl"):
             pytds.connect("127.0.0.1", cafile=str(data / "tls" / CERTIFICATE_FILE), login_timeout=10, **options)
         assert "certificate" in server.errorlog_text() and str(mine.certificate) in server.errorlog_text()
