@@ -62,6 +62,7 @@ class Transcript:
     nulls: list[Any] = field(default_factory=list)
     update_count: int = -2
     executemany_rows: int = -1
+    output_rows: list[Any] = field(default_factory=list)
     rolled_back_rows: int = -1
     committed_rows: int = -1
     errors: dict[str, int | str | None] = field(default_factory=dict)
@@ -132,6 +133,9 @@ def run_script(driver: Driver, table: str) -> Transcript:
         cur.executemany(f"INSERT INTO {table} (id, nv) VALUES ({p}, {p})", [(10, "a"), (11, "b"), (12, "c")])
         cur.execute(f"SELECT COUNT(*) FROM {table} WHERE id >= 10")
         out.executemany_rows = cur.fetchone()[0]
+
+        cur.execute(f"INSERT INTO {table} (id, nv) OUTPUT inserted.id, inserted.nv VALUES ({p}, {p})", (30, "out"))
+        out.output_rows = [list(row) for row in cur.fetchall()]
 
         for label, statement in (("divide", "SELECT 1/0"), ("missing", "SELECT * FROM no_such_table")):
             try:

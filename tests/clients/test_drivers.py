@@ -110,6 +110,7 @@ def check(transcript: Transcript) -> None:
     assert transcript.nulls == [None] * len(COLUMNS)
     assert transcript.update_count == 2
     assert transcript.executemany_rows == 3
+    assert transcript.output_rows == [[30, "out"]]  # INSERT ... OUTPUT with parameters (what ORMs send)
     assert (transcript.rolled_back_rows, transcript.committed_rows) == (0, 1)
     assert transcript.kill_idle != "no error"
     assert transcript.kill_running not in ("no error", "still running (hung)")

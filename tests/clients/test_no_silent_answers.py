@@ -88,16 +88,45 @@ def test_unsupported_statements_are_errors_with_sql_servers_number(
     assert client.batch("SELECT 1").rows == [(1,)]
 
 
-def test_output_is_refused_before_anything_is_written(client: RawClient) -> None:
-    client.batch("CREATE TABLE outs (id INT PRIMARY KEY, v INT)")
-    for statement in (
-        "INSERT INTO outs (id, v) OUTPUT inserted.id VALUES (1, 5)",
-        "UPDATE outs SET v = 6 OUTPUT inserted.v, deleted.v WHERE id = 1",
-    ):
-        reply = client.batch(statement)
-        assert [e.number for e in reply.errors] == [40517], statement
-        assert "OUTPUT" in reply.errors[0].text
-    assert client.batch("SELECT COUNT(*) FROM outs").rows == [(0,)]
+def test_output_returns_the_rows_written_by_insert_update_and_delete(client: RawClient) -> None:
+    client.batch("CREATE TABLE outs (id INT IDENTITY(1,1) PRIMARY KEY, v INT, n NVARCHAR(10) DEFAULT N'dflt')")
+    inserted = client.batch("INSERT INTO outs (v) OUTPUT inserted.* VALUES (5), (6)")
+    assert [c.name for c in inserted.columns[0].columns] == ["id", "v", "n"]
+    assert inserted.rows == [(1, 5, "dflt"), (2, 6, "dflt")]  # identity and default as written
+    assert [d.row_count for d in inserted.dones] == [2]
+    updated = client.batch("UPDATE outs SET v = v + 1 OUTPUT inserted.id, deleted.v AS old, inserted.v AS new")
+    assert [c.name for c in updated.columns[0].columns] == ["id", "old", "new"]
+    assert sorted(updated.rows) == [(1, 5, 6), (2, 6, 7)]
+    deleted = client.batch("DELETE outs OUTPUT deleted.id, deleted.v * 10 WHERE id = 1")
+    assert deleted.rows == [(1, 60)]
+    assert client.batch("SELECT id, v FROM outs").rows == [(2, 7)]
+
+
+def test_output_into_a_table_writes_in_the_same_statement(client: RawClient) -> None:
+    client.batch("CREATE TABLE into_src (id INT PRIMARY KEY, v INT); CREATE TABLE into_log (id INT, old INT, new INT)")
+    client.batch("INSERT INTO into_src VALUES (1, 10), (2, 20)")
+    reply = client.batch("UPDATE into_src SET v = 0 OUTPUT inserted.id, deleted.v, inserted.v INTO into_log")
+    assert reply.rows == [] and [d.row_count for d in reply.dones] == [2]
+    assert sorted(client.batch("SELECT * FROM into_log").rows) == [(1, 10, 0), (2, 20, 0)]
+    client.batch("BEGIN TRAN; DELETE into_src OUTPUT deleted.id INTO into_log (id) WHERE id = 1; ROLLBACK")
+    assert len(client.batch("SELECT * FROM into_log").rows) == 2  # rolled back with the statement's transaction
+    assert client.batch("SELECT COUNT(*) FROM into_src").rows == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "number"),
+    [
+        ("INSERT INTO bad_out (id) OUTPUT deleted.id VALUES (1)", 4104),  # INSERT has no deleted rows
+        ("INSERT INTO bad_out (id) OUTPUT inserted.id INTO @t VALUES (1)", 40517),
+        ("INSERT INTO bad_out (id) OUTPUT inserted.id INTO no_such_log VALUES (1)", 208),
+    ],
+    ids=["deleted-in-insert", "into-table-variable", "into-missing-table"],
+)
+def test_output_errors_write_nothing(client: RawClient, statement: str, number: int) -> None:
+    client.batch("IF OBJECT_ID('bad_out') IS NULL CREATE TABLE bad_out (id INT PRIMARY KEY)")
+    reply = client.batch(statement)
+    assert [e.number for e in reply.errors] == [number]
+    assert client.batch("SELECT COUNT(*) FROM bad_out").rows == [(0,)]
 
 
 def test_a_datetimeoffset_parameter_is_an_error_not_a_dropped_connection(server: RunningServer) -> None:

@@ -46,6 +46,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.output import Output
 from quietus.sql.planner import Planner
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone, TransactionEvent
 from quietus.sql.types import convert
@@ -273,7 +274,7 @@ class BatchRunner:
     def _dispatch(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
         if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
-            raise sql_error(40517, "OUTPUT")  # never a write without the rows it promised
+            return self._with_output(node)
         if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
             return self._select(node)
         if isinstance(node, exp.Insert):
@@ -307,6 +308,14 @@ class BatchRunner:
             ddl.truncate_table(ctx, node)
             return None
         raise sql_error(102, node.sql(dialect="tsql")[:40])
+
+    def _with_output(self, node: exp.Insert | exp.Update | exp.Delete) -> int:
+        """INSERT / UPDATE / DELETE ... OUTPUT: write, then send (or insert INTO) the rows written."""
+        output = Output(self.ctx, node)
+        run = {exp.Insert: dml.execute_insert, exp.Update: dml.execute_update, exp.Delete: dml.execute_delete}
+        count: int = run[type(node)](self.ctx, node, output)  # type: ignore[operator]
+        output.finish()
+        return count
 
     def _select(self, node: exp.Expr) -> int | None:
         ctx = self.ctx

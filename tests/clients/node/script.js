@@ -153,7 +153,7 @@ function shown(err) {
 async function main() {
   const d = driverName === 'tedious' ? tediousDriver : mssqlDriver;
   const out = {
-    encrypt_option: '', spid: 0, version: '', mismatches: [], nulls: [], update_count: -2, executemany_rows: -1,
+    encrypt_option: '', spid: 0, version: '', mismatches: [], nulls: [], update_count: -2, executemany_rows: -1, output_rows: [],
     rolled_back_rows: -1, committed_rows: -1, errors: {}, kill_idle: '', kill_running: '',
   };
   const conn = await d.open();
@@ -182,6 +182,9 @@ async function main() {
     [['id', T.Int, {}], ['nv', T.NVarChar, { length: 50 }]],
     [{ id: 10, nv: 'a' }, { id: 11, nv: 'b' }, { id: 12, nv: 'c' }]);
   out.executemany_rows = await one(`SELECT COUNT(*) FROM ${table} WHERE id >= 10`);
+
+  out.output_rows = (await d.query(conn, `INSERT INTO ${table} (id, nv) OUTPUT inserted.id, inserted.nv VALUES (@id, @nv)`,
+    [['id', T.Int, 30, {}], ['nv', T.NVarChar, 'out', {}]])).rows;
 
   for (const [label, text] of [['divide', 'SELECT 1/0'], ['missing', 'SELECT * FROM no_such_table']]) {
     try {
