@@ -16,9 +16,11 @@ Each transcript is printed (``-s`` shows it): what each driver shows for a KILL 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,11 +76,14 @@ def pyodbc_driver(server: RunningServer) -> Driver:
     dsn = f"DRIVER={{FreeTDS}};SERVER=127.0.0.1;PORT={server.port};UID=sa;PWD={PASSWORD};Encryption=require"
 
     def connect(autocommit: bool) -> Any:
-        return pyodbc.connect(dsn, autocommit=autocommit, timeout=10)
+        conn = pyodbc.connect(dsn, autocommit=autocommit, timeout=10)
+        # pyodbc reads SQL_SS_TIMESTAMPOFFSET (-155) only through a converter, with SQL Server as with Quietus
+        conn.add_output_converter(-155, datetimeoffset_from_odbc)
+        return conn
 
     # FreeTDS ODBC cannot describe parameters, so pyodbc binds None as varchar; SQL Server refuses varchar →
     # varbinary even for NULL (257), as Quietus does
-    return Driver("pyodbc", connect, untyped_null=frozenset({"vb"}))
+    return Driver("pyodbc", connect, untyped_null=frozenset({"vb"}), drops_offset=True)
 
 
 def mssql_python_driver(server: RunningServer, strict: bool = False) -> Driver:
@@ -90,6 +95,13 @@ def mssql_python_driver(server: RunningServer, strict: bool = False) -> Driver:
         return mssql_python.connect(dsn, autocommit=autocommit)
 
     return Driver("mssql-python strict" if strict else "mssql-python", connect)
+
+
+def datetimeoffset_from_odbc(raw: bytes) -> dt.datetime:
+    """SQL_SS_TIMESTAMPOFFSET_STRUCT: year, month, day, hour, minute, second, fraction (ns), offset hour, minute."""
+    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
+    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
+    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
 
 
 DRIVERS = {

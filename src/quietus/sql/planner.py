@@ -53,7 +53,7 @@ def column_type(column: ColumnDef) -> SqlType:
     params: list[int | None]
     if column.type_name in ("decimal", "numeric"):
         params = [column.precision, column.scale]
-    elif column.type_name in ("datetime2", "time"):
+    elif column.type_name in ("datetime2", "time", "datetimeoffset"):
         params = [column.scale] if column.scale is not None else []
     elif column.type_name in ("float",):
         params = [column.precision] if column.precision is not None else []

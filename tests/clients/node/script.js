@@ -25,6 +25,8 @@ const COLUMNS = [
   ['dte', 'DATE', T.Date, {}, new Date('2024-02-29T00:00:00Z')],
   ['dtm', 'DATETIME', T.DateTime, {}, new Date('2023-12-31T23:59:59.997Z')],
   ['dt2', 'DATETIME2(7)', T.DateTime2, { scale: 7 }, new Date('2024-01-02T03:04:05.123Z')],
+  // a JS Date is an instant: tedious sends it with offset +00:00 and reads the instant back
+  ['dto', 'DATETIMEOFFSET(7)', T.DateTimeOffset, { scale: 7 }, new Date('2024-01-01T21:34:05.123Z')],
 ];
 const NAMES = COLUMNS.map((c) => c[0]);
 const WAIT_LIMIT_MS = 20000;
@@ -93,7 +95,8 @@ const tediousDriver = {
 const mssqlType = (type, options) =>
   type === T.Decimal ? mssql.Decimal(options.precision, options.scale)
     : type === T.DateTime2 ? mssql.DateTime2(options.scale)
-      : mssql[type.name] || mssql[{ UniqueIdentifierN: 'UniqueIdentifier' }[type.name]];
+      : type === T.DateTimeOffset ? mssql.DateTimeOffset(options.scale)
+        : mssql[type.name] || mssql[{ UniqueIdentifierN: 'UniqueIdentifier' }[type.name]];
 
 const mssqlDriver = {
   async open() {
