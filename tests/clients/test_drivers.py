@@ -12,6 +12,12 @@ tedious and mssql) against a real Quietus server over TLS.
 | tedious / mssql strict      | ``encrypt: 'strict'``                             | TDS 8.0                           |
 
 Each transcript is printed (``-s`` shows it): what each driver shows for a KILL is on record there.
+
+Driver quirks the script allows for (each is the driver's, the same against SQL Server): pymssql quotes naive
+datetimes itself, to milliseconds; pyodbc sends an aware datetime without its offset (the server gets +00:00), reads
+datetimeoffset only through an output converter (SQL type -155), and binds None as varchar (SQL Server refuses
+varchar → varbinary, 257, even for NULL); mssql-python does not expose error numbers; the mssql pool replaces a
+killed idle connection without a word.
 """
 
 from __future__ import annotations
