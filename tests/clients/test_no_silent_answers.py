@@ -88,6 +88,17 @@ def test_unsupported_statements_are_errors_with_sql_servers_number(
     assert client.batch("SELECT 1").rows == [(1,)]
 
 
+@pytest.mark.parametrize("option", ["NOEXEC", "FMTONLY", "PARSEONLY", "STATISTICS XML", "STATISTICS PROFILE"])
+def test_set_options_that_would_stop_statements_running_are_refused(client: RawClient, option: str) -> None:
+    """Accepted and ignored, SET NOEXEC ON / FMTONLY ON let the next INSERT run: a tool asking for metadata wrote."""
+    client.batch("IF OBJECT_ID('noexec') IS NULL CREATE TABLE noexec (id INT)")
+    reply = client.batch(f"SET {option} ON; INSERT INTO noexec VALUES (1)")
+    assert [e.number for e in reply.errors] == [40517]
+    assert f"SET {option} ON" in reply.errors[0].text
+    assert client.batch(f"SET {option} OFF").errors == []
+    assert client.batch("SELECT COUNT(*) FROM noexec").rows == [(0,)]  # the batch stopped at the refusal
+
+
 def test_output_returns_the_rows_written_by_insert_update_and_delete(client: RawClient) -> None:
     client.batch("CREATE TABLE outs (id INT IDENTITY(1,1) PRIMARY KEY, v INT, n NVARCHAR(10) DEFAULT N'dflt')")
     inserted = client.batch("INSERT INTO outs (v) OUTPUT inserted.* VALUES (5), (6)")

@@ -53,7 +53,9 @@ from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
-BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156})
+BATCH_ABORTING = frozenset(
+    {137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 40517}
+)
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
 _IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
@@ -597,6 +599,8 @@ class BatchRunner:
         value = statement.value
         if isinstance(value, exp.Expr):
             value = self.evaluate(value)
+        if name in UNSUPPORTED_WHEN_ON and str(value).upper() == "ON":
+            raise sql_error(40517, f"SET {name} ON")
         if name in ON_OFF_OPTIONS:
             session.options[name] = str(value).upper() == "ON"
         elif name == "TRANSACTION ISOLATION LEVEL":
@@ -753,6 +757,10 @@ _HANDLERS: dict[type, Any] = {
     st.ExecuteString: BatchRunner.run_execute_string,
 }
 
+
+# Options whose ON changes what the statements after it do (compile only, metadata only, extra plan result sets),
+# which Quietus does not do: ON is refused (40517), never accepted while every statement still runs.
+UNSUPPORTED_WHEN_ON = frozenset({"NOEXEC", "FMTONLY", "PARSEONLY", "STATISTICS XML", "STATISTICS PROFILE"})
 
 _COMMANDS: dict[type, str] = {
     exp.Select: "SELECT",
