@@ -222,7 +222,7 @@ def test_a_configured_certificate_replaces_the_self_signed_one(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("certificate", "key", "message"),
     [
-        ("missing.crt", "missing.key", "cannot read"),
+        ("missing.crt", "missing.key", "cannot read .*missing.crt"),
         ("mine/quietus-tls.crt", None, "together"),
         ("mine/quietus-tls.key", "mine/quietus-tls.key", "cannot be used"),  # a key where the certificate goes
     ],

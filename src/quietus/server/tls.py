@@ -154,10 +154,11 @@ def _context(certificate: Certificate, maximum: ssl.TLSVersion, alpn: str | None
     context.num_tickets = 0  # no TLS 1.3 session tickets: no resumption, nothing sent after the handshake
     if alpn is not None:
         context.set_alpn_protocols([alpn])
+    for path in (certificate.certificate, certificate.key):
+        if not path.is_file():
+            raise TlsError(f"cannot read {path}: no such file")
     try:
         context.load_cert_chain(certificate.certificate, certificate.key)
-    except FileNotFoundError as exc:
-        raise TlsError(f"cannot read {exc.filename}: {exc.strerror}") from None
     except (ssl.SSLError, OSError) as exc:
         raise TlsError(
             f"the certificate {certificate.certificate} or key {certificate.key} cannot be used: {exc}"
