@@ -75,8 +75,16 @@ def test_done_carries_the_current_command(client: RawClient) -> None:
         ("SELECT name FROM sys.objects FOR XML PATH('')", 40517, "FOR XML"),
         ("SELECT name FROM sys.objects FOR JSON AUTO", 40517, "FOR JSON"),
         ("CREATE TABLE dto (a DATETIMEOFFSETX)", 243, "datetimeoffsetx"),
+        ("SELECT name INTO copied FROM sys.objects", 40517, "SELECT INTO"),
+        ("SELECT TOP 1 WITH TIES name FROM sys.objects ORDER BY name", 40517, "WITH TIES"),
+        ("SELECT name FROM sys.objects GROUP BY name WITH ROLLUP", 40517, "ROLLUP"),
+        ("SELECT name FROM sys.objects GROUP BY name WITH CUBE", 40517, "CUBE"),
+        ("CREATE TABLE sampled (a INT); SELECT a FROM sampled TABLESAMPLE (10 PERCENT)", 40517, "TABLESAMPLE"),
+        ("CREATE TABLE filtered (a INT, b INT); CREATE UNIQUE INDEX f ON filtered (a) WHERE b = 1", 40517,
+         "filtered index"),
     ],
-    ids=["computed-column", "for-xml", "for-json", "unknown-type"],
+    ids=["computed-column", "for-xml", "for-json", "unknown-type", "select-into", "with-ties", "rollup", "cube",
+         "tablesample", "filtered-index"],
 )
 def test_unsupported_statements_are_errors_with_sql_servers_number(
     client: RawClient, statement: str, number: int, words: str
@@ -97,6 +105,15 @@ def test_set_options_that_would_stop_statements_running_are_refused(client: RawC
     assert f"SET {option} ON" in reply.errors[0].text
     assert client.batch(f"SET {option} OFF").errors == []
     assert client.batch("SELECT COUNT(*) FROM noexec").rows == [(0,)]  # the batch stopped at the refusal
+
+
+def test_dml_top_percent_takes_that_share_of_the_rows(client: RawClient) -> None:
+    """DELETE TOP (10) PERCENT once deleted every row: the PERCENT was read as a row count."""
+    client.batch("CREATE TABLE shares (id INT PRIMARY KEY)")
+    client.batch("INSERT INTO shares VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11)")
+    assert [d.row_count for d in client.batch("DELETE TOP (10) PERCENT FROM shares").dones] == [2]  # ceil(1.1)
+    assert [d.row_count for d in client.batch("UPDATE TOP (50) PERCENT shares SET id = id + 100").dones] == [5]
+    assert client.batch("SELECT COUNT(*) FROM shares").rows == [(9,)]
 
 
 def test_output_returns_the_rows_written_by_insert_update_and_delete(client: RawClient) -> None:

@@ -266,6 +266,8 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
     _lock_schema(ctx, table)
     builder = _TableBuilder(db, table.name, table.object_id, table.definition)
     params = index.args.get("params")
+    if params is not None and params.args.get("where") is not None:  # a filtered index: never a full one instead
+        raise sql_error(40517, "filtered index")
     columns = params.args.get("columns") if params is not None else []
     positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
     descending = tuple(bool(c.args.get("desc")) for c in columns)

@@ -12,6 +12,7 @@ the statement's partial work.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -320,8 +321,11 @@ def _read_phase(
     width = len(table.definition.columns)
     limit = node.args.get("limit")
     top = None
+    percent = False
     if limit is not None:
         top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)(ctx)
+        options = limit.args.get("limit_options")
+        percent = bool(options is not None and options.args.get("percent"))
     found: dict[Any, tuple[Any, Values, tuple[Any, ...]]] = {}
     for row in plan.rows(ctx, ()):
         if predicate is not None and predicate(row, ctx) is not True:
@@ -331,8 +335,10 @@ def _read_phase(
             continue
         start = key_slot - width
         found[row_key] = (row_key, row[start:key_slot], row)
-        if top is not None and len(found) >= top:
+        if top is not None and not percent and len(found) >= top:
             break
+    if top is not None and percent:  # TOP (n) PERCENT: n% of the qualifying rows, rounded up
+        return list(found.values())[: math.ceil(len(found) * min(top, 100) / 100)], scope
     return list(found.values()), scope
 
 
