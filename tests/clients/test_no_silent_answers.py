@@ -82,9 +82,11 @@ def test_done_carries_the_current_command(client: RawClient) -> None:
         ("CREATE TABLE sampled (a INT); SELECT a FROM sampled TABLESAMPLE (10 PERCENT)", 40517, "TABLESAMPLE"),
         ("CREATE TABLE filtered (a INT, b INT); CREATE UNIQUE INDEX f ON filtered (a) WHERE b = 1", 40517,
          "filtered index"),
+        ("CREATE TABLE stamped (a INT, r ROWVERSION)", 40517, "rowversion"),
+        ("CREATE TABLE stamped (a INT, t TIMESTAMP)", 40517, "rowversion"),
     ],
     ids=["computed-column", "for-xml", "for-json", "unknown-type", "select-into", "with-ties", "rollup", "cube",
-         "tablesample", "filtered-index"],
+         "tablesample", "filtered-index", "rowversion", "timestamp"],
 )
 def test_unsupported_statements_are_errors_with_sql_servers_number(
     client: RawClient, statement: str, number: int, words: str

@@ -43,8 +43,10 @@ def _table_name(node: exp.Expr) -> str:
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
     """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
     kind = node.args.get("kind")
-    if kind is None:  # ``name AS expression``: a computed column
+    if kind is None:  # ``name AS expression``: a computed column (a bare column is a syntax error earlier)
         raise sql_error(40517, "computed column")
+    if kind.this == exp.DataType.Type.ROWVERSION:  # SQL Server stamps it on every write; Quietus would leave NULL
+        raise sql_error(40517, "rowversion")
     sql_type = type_from_sqlglot(kind)
     nullable = True
     explicit_null = False
