@@ -116,3 +116,21 @@ def test_the_certificate_is_made_once_and_a_configured_one_replaces_it(tmp_path:
         with pytest.raises(Exception, match=r"(?i)certificate|ssl"):
             pytds.connect("127.0.0.1", cafile=str(data / "tls" / CERTIFICATE_FILE), login_timeout=10, **options)
         assert "certificate" in server.errorlog_text() and str(mine.certificate) in server.errorlog_text()
+
+
+def test_attention_and_large_values_over_tls(server: RunningServer) -> None:
+    """An ATTENTION (client timeout) inside TLS cancels the WAITFOR and the connection goes on; values far larger than
+    one TLS record (16 KB) cross both ways."""
+    pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+    pytest.importorskip("OpenSSL", reason="pytds encrypts with pyOpenSSL, which is not installed")
+    cafile = str(server.data_dir / "tls" / CERTIFICATE_FILE)
+    options = {"port": server.port, "user": "sa", "password": PASSWORD, "cafile": cafile, "validate_host": False}
+    with pytds.connect("127.0.0.1", autocommit=True, timeout=1, **options) as conn, conn.cursor() as cur:
+        with pytest.raises(TimeoutError):
+            cur.execute("WAITFOR DELAY '00:00:30'")
+        cur.execute("SELECT 42")
+        assert cur.fetchall() == [(42,)]
+    big = "Grüße " * 200_000 + "!"  # (LEN ignores trailing blanks, as in SQL Server)
+    with pytds.connect("127.0.0.1", autocommit=True, **options) as conn, conn.cursor() as cur:
+        cur.execute("SELECT %s, LEN(%s)", (big, big))
+        assert cur.fetchone() == (big, len(big))
