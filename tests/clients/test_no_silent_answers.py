@@ -75,7 +75,7 @@ def test_done_carries_the_current_command(client: RawClient) -> None:
         ("SELECT name FROM sys.objects FOR XML PATH('')", 40517, "FOR XML"),
         ("SELECT name FROM sys.objects FOR JSON AUTO", 40517, "FOR JSON"),
         ("CREATE TABLE dto (a DATETIMEOFFSETX)", 243, "datetimeoffsetx"),
-        ("SELECT name INTO copied FROM sys.objects", 40517, "SELECT INTO"),
+        ("SELECT 1 + 1 INTO unnamed", 1038, "SELECT INTO"),
         ("SELECT TOP 1 WITH TIES name FROM sys.objects ORDER BY name", 40517, "WITH TIES"),
         ("SELECT name FROM sys.objects GROUP BY name WITH ROLLUP", 40517, "ROLLUP"),
         ("SELECT name FROM sys.objects GROUP BY name WITH CUBE", 40517, "CUBE"),
@@ -85,7 +85,7 @@ def test_done_carries_the_current_command(client: RawClient) -> None:
         ("CREATE TABLE stamped (a INT, r ROWVERSION)", 40517, "rowversion"),
         ("CREATE TABLE stamped (a INT, t TIMESTAMP)", 40517, "rowversion"),
     ],
-    ids=["computed-column", "for-xml", "for-json", "unknown-type", "select-into", "with-ties", "rollup", "cube",
+    ids=["computed-column", "for-xml", "for-json", "unknown-type", "select-into-unnamed", "with-ties", "rollup", "cube",
          "tablesample", "filtered-index", "rowversion", "timestamp"],
 )
 def test_unsupported_statements_are_errors_with_sql_servers_number(
@@ -107,6 +107,20 @@ def test_set_options_that_would_stop_statements_running_are_refused(client: RawC
     assert f"SET {option} ON" in reply.errors[0].text
     assert client.batch(f"SET {option} OFF").errors == []
     assert client.batch("SELECT COUNT(*) FROM noexec").rows == [(0,)]  # the batch stopped at the refusal
+
+
+def test_select_into_makes_the_table_and_fills_it(client: RawClient) -> None:
+    """SELECT ... INTO once answered success, wrote nothing and made no table."""
+    client.batch("CREATE TABLE into_from (id INT PRIMARY KEY, n NVARCHAR(20), d DECIMAL(10,2))")
+    client.batch("INSERT INTO into_from VALUES (1, N'a', 1.50), (2, N'b', NULL)")
+    reply = client.batch("SELECT id, n, d * 2 AS dd INTO into_copy FROM into_from")
+    assert reply.errors == [] and [d.row_count for d in reply.dones] == [2]
+    copied = client.batch("SELECT * FROM into_copy ORDER BY id")
+    assert [c.name for c in copied.columns[0].columns] == ["id", "n", "dd"]
+    assert [(r[0], r[1]) for r in copied.rows] == [(1, "a"), (2, "b")] and copied.rows[1][2] is None
+    assert [e.number for e in client.batch("SELECT id INTO into_copy FROM into_from").errors] == [2714]
+    client.batch("BEGIN TRAN; SELECT id INTO into_gone FROM into_from; ROLLBACK")
+    assert [e.number for e in client.batch("SELECT * FROM into_gone").errors] == [208]
 
 
 def test_dml_top_percent_takes_that_share_of_the_rows(client: RawClient) -> None:

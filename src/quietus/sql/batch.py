@@ -32,10 +32,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from quietus.engine.access import RowAccess
 from quietus.engine.interrupts import Interrupted
+from quietus.engine.locks import LockMode
 from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
@@ -277,6 +279,8 @@ class BatchRunner:
         ctx = self.ctx
         if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
             return self._with_output(node)
+        if isinstance(node, exp.Select) and node.args.get("into") is not None:
+            return self._select_into(node)
         if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
             return self._select(node)
         if isinstance(node, exp.Insert):
@@ -310,6 +314,27 @@ class BatchRunner:
             ddl.truncate_table(ctx, node)
             return None
         raise sql_error(102, node.sql(dialect="tsql")[:40])
+
+    def _select_into(self, node: exp.Select) -> int:
+        """SELECT ... INTO new_table: a new table with the query's columns (all nullable), then its rows."""
+        ctx = self.ctx
+        target = node.args["into"].this
+        query = node.copy()
+        query.set("into", None)
+        planned = Planner(ctx).plan_query(query)
+        for column in planned.columns:
+            if not column.name:
+                raise sql_error(1038)
+        declarations = ", ".join(f"[{c.name}] {c.type.sql()} NULL" for c in planned.columns)
+        create = sqlglot.parse_one(f"CREATE TABLE {target.sql(dialect='tsql')} ({declarations})", read="tsql")
+        assert isinstance(create, exp.Create)
+        ddl.create_table(ctx, create)
+        table = ctx.database.table_by_name(target.name)
+        assert table is not None
+        ctx.row_access().lock_object(table, LockMode.IX)
+        rows = list(planned.plan.rows(ctx, ()))
+        types = [c.type for c in planned.columns]
+        return dml.insert_rows(ctx, table, range(len(types)), rows, [types] * len(rows))
 
     def _with_output(self, node: exp.Insert | exp.Update | exp.Delete) -> int:
         """INSERT / UPDATE / DELETE ... OUTPUT: write, then send (or insert INTO) the rows written."""

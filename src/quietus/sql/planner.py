@@ -556,7 +556,7 @@ def _refuse_unsupported(select: exp.Select) -> None:
     for_clause = select.args.get("for_")
     if for_clause is not None:  # FOR XML / FOR JSON / FOR BROWSE
         raise sql_error(40517, f"FOR {for_clause.args.get('kind') or ''}".strip())
-    if select.args.get("into") is not None:  # SELECT ... INTO new_table
+    if select.args.get("into") is not None:  # SELECT ... INTO new_table: only as a statement (BatchRunner)
         raise sql_error(40517, "SELECT INTO")
     group = select.args.get("group")
     if group is not None:
