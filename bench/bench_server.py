@@ -167,8 +167,8 @@ async def hold_idle_tds(port: int, count: int, parallel: int = 64) -> list[async
 
 
 @contextlib.contextmanager
-def postgres_server(work: Path, max_connections: int) -> Iterator[tuple[int, int]]:
-    """A PostgreSQL cluster on a free port; yields (postmaster pid, port)."""
+def postgres_server(work: Path, max_connections: int, extra_options: str = "") -> Iterator[tuple[int, int]]:
+    """A PostgreSQL cluster on a free port (``extra_options``: more ``-c name=value``); yields (pid, port)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise RuntimeError("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install -y postgresql")
@@ -187,7 +187,7 @@ def postgres_server(work: Path, max_connections: int) -> Iterator[tuple[int, int
         subprocess.run(args, check=True, capture_output=True, user=user.pw_uid if user else None)
 
     run(initdb, "-D", str(data), "-U", "bench", "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8")
-    options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c max_connections={max_connections}"
+    options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c max_connections={max_connections} {extra_options}"
     run(pg_ctl, "-D", str(data), "-o", options, "-l", str(work / "log"), "-w", "start")
     try:
         pid = int((data / "postmaster.pid").read_text().split()[0])

@@ -16,7 +16,7 @@ if [ ! -f "$_quietus_stamp" ] || [ pyproject.toml -nt "$_quietus_stamp" ]; then
   touch "$_quietus_stamp"
 fi
 if [ "${1:-}" = "test" ]; then
-  _quietus_debs="freetds-bin tdsodbc unixodbc"
+  _quietus_debs="freetds-bin tdsodbc unixodbc nodejs"
   _quietus_missing=""
   for _p in $_quietus_debs; do
     dpkg -s "$_p" >/dev/null 2>&1 || _quietus_missing="$_quietus_missing $_p"
@@ -32,5 +32,17 @@ if [ "${1:-}" = "test" ]; then
   if [ ! -d .node/node_modules/oracledb ] && command -v npm >/dev/null 2>&1; then
     mkdir -p .node && npm install --silent --no-audit --no-fund --prefix .node oracledb >/dev/null 2>&1 \
       || echo "note: npm install oracledb failed; the node-oracledb tests will be skipped" >&2
+  fi
+fi
+if [ "${1:-}" = "test" ]; then
+  # The npm drivers the client tests run (tedious, mssql), into tests/clients/node/node_modules (git ignores it).
+  # Guarded: without node/npm, or offline, their tests are skipped.
+  _quietus_node=tests/clients/node
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1 || true  # Debian's nodejs has no npm
+  fi
+  if command -v npm >/dev/null 2>&1 && { [ ! -d "$_quietus_node/node_modules/tedious" ] || [ "$_quietus_node/package.json" -nt "$_quietus_node/node_modules" ]; }; then
+    (cd "$_quietus_node" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1 && touch node_modules) \
+      || echo "note: npm install in $_quietus_node failed; the tedious and mssql tests will be skipped" >&2
   fi
 fi

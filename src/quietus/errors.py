@@ -212,6 +212,11 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (1205, 13, "Transaction (Process ID %d) was deadlocked on %.*ls resources with another process and has "
                "been chosen as the deadlock victim. Rerun the transaction."),
     (1222, 16, "Lock request time out period exceeded."),
+    # What Quietus does not support, in SQL Server's words (Azure SQL's message for an unsupported option)
+    (40517, 16, "Keyword or statement option '%.*ls' is not supported in this version of SQL Server."),
+    (1038, 15, "An object or column name is missing or empty. For SELECT INTO statements, verify each column has a "
+               "name. For other statements, look for empty alias names. Aliases defined as \"\" or [] are not "
+               "allowed. Change the alias to a valid name."),
     # User errors
     (50000, 16, "%ls"),
     (2732, 16, "Error number %ld is invalid. The number must be from %ld through %ld and it cannot be 50000."),

@@ -41,16 +41,13 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, **settings: Any
+    ) -> None:
         self.data_dir = data_dir
         self.thread = EngineThread("quietus-test-server")
-        config = ServerConfig(
-            host="127.0.0.1",
-            port=0,
-            oracle_port=free_port() if oracle else 0,
-            data_dir=data_dir,
-            sa_password=password,
-        )
+        settings.setdefault("oracle_port", free_port() if oracle else 0)  # never 1521: tests bind free ports
+        config = ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, sa_password=password, **settings)
         self.server = Server(config)
         try:
             self.thread.call(self.server.start())
@@ -101,9 +98,13 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> Iterator[RunningServer]:
+def running_server(
+    data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, **settings: Any
+) -> Iterator[RunningServer]:
+    """A server with ``ServerConfig`` ``settings`` (e.g. force_encryption=True, tls=False); ``oracle``: an Oracle Net
+    listener on a free port too."""
     require_security()
-    server = RunningServer(data_dir, password, oracle=oracle)
+    server = RunningServer(data_dir, password, oracle=oracle, **settings)
     try:
         yield server
     finally:

@@ -62,7 +62,7 @@ def spid_of(client: RawClient) -> int:
     "garbage",
     [
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # not TDS at all
-        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS ClientHello
+        b"\x16\x03\x01\x00\x05hello",  # a TLS record first (TDS 8.0 strict) that is no ClientHello
         struct.pack(">BBHHBB", 0x99, 1, 8, 0, 1, 0),  # unknown packet type
         struct.pack(">BBHHBB", PacketType.PRELOGIN, 1, 4, 0, 1, 0),  # length shorter than the header
         struct.pack(">BBHHBB", PacketType.SQL_BATCH, 1, 20, 0, 1, 0) + b"x" * 12,  # a batch before login

@@ -135,3 +135,25 @@ def test_serve_listens_for_oracle_net_on_the_oracle_port(tmp_path: Path) -> None
         oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn,
     ):
         conn.ping()
+
+
+def test_tls_options_on_the_command_line(tmp_path: Path) -> None:
+    require_security()
+    missing = tmp_path / "missing.crt"
+    result = subprocess.run(
+        serve_command(tmp_path / "data", "--sa-password", PASSWORD, "--tls-certificate", str(missing),
+                      "--tls-key", str(tmp_path / "missing.key")),
+        capture_output=True, text=True, timeout=START_LIMIT, env=ENV,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "TLS" in result.stderr and str(missing) in result.stderr
+    with serving(tmp_path / "data", "--force-encryption") as (process, port):
+        pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+        with pytest.raises(pytds.Error, match="required by server"):
+            connect(port)  # pytds without a CA file cannot encrypt: the server requires it
+        stop(process)
+    with serving(tmp_path / "data", "--no-tls") as (process, port):
+        with connect(port) as conn, conn.cursor() as cur:
+            cur.execute("SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID")
+            assert cur.fetchone()[0] == "FALSE"
+        stop(process)

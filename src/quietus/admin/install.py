@@ -18,6 +18,7 @@ from quietus.admin import (
     kill_statement,
     kill_views,
     module_views,
+    odbc_catalog,
     oracle_kill,
     oracle_views,
     permission_functions,
@@ -48,6 +49,7 @@ VIEWS: tuple[VirtualTable, ...] = (
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
+    **odbc_catalog.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
     "sp_helptext": module_views.sp_helptext,

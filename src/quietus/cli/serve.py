@@ -32,6 +32,10 @@ from quietus.server.config import ConfigError, load_config
     "--idle-in-transaction-timeout", type=int, help="End sessions idle in a transaction this long (seconds, 0: off)."
 )
 @click.option("--idle-session-timeout", type=int, help="End sessions idle this long (seconds, 0: off).")
+@click.option("--tls/--no-tls", "tls", default=None, help="Offer TLS to clients.  [default: on]")
+@click.option("--force-encryption/--no-force-encryption", default=None, help="Refuse clients that do not encrypt.")
+@click.option("--tls-certificate", type=click.Path(dir_okay=False, path_type=Path), help="PEM server certificate.")
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), help="PEM private key of the certificate.")
 def serve(
     host: str | None,
     port: int | None,
@@ -42,11 +46,16 @@ def serve(
     log_level: str | None,
     idle_in_transaction_timeout: int | None,
     idle_session_timeout: int | None,
+    tls: bool | None,
+    force_encryption: bool | None,
+    tls_certificate: Path | None,
+    tls_key: Path | None,
 ) -> None:
     """Run the Quietus server: SQL Server clients connect over TDS, Oracle clients over Oracle Net."""
     cli = {"host": host, "port": port, "oracle_port": oracle_port, "data_dir": data_dir, "sa_password": sa_password}
     cli |= {"log_level": log_level}
     cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
+    cli |= {"tls": tls, "force_encryption": force_encryption, "tls_certificate": tls_certificate, "tls_key": tls_key}
     try:
         config = load_config(cli, config_file=config_file)
     except ConfigError as exc:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
+from quietus.server.tls import ServerTls, TlsError
 from quietus.server.tns_listener import TnsListener
 
 log = logging.getLogger("quietus.server")
@@ -51,6 +52,11 @@ class Server:
         except Exception as exc:
             raise StartupError(str(exc)) from exc
         try:
+            self.listener.tls = self._tls()
+        except TlsError as exc:
+            await self.instance.stop()
+            raise StartupError(f"TLS: {exc}") from exc
+        try:
             if self.instance.security is None:
                 raise StartupError("the security layer (quietus.sessions.security) is missing: no login can be checked")
             port = self.config.port
@@ -65,6 +71,24 @@ class Server:
                 raise StartupError(f"cannot listen on {self.config.host}:{port}: {exc.strerror}") from exc
             raise
         self.instance.errorlog.write("Server", READY_TEXT)
+
+    def _tls(self) -> ServerTls:
+        """The listener's TLS: the configured certificate, or the data directory's self-signed one (made once)."""
+        config = self.config
+        tls = ServerTls.configure(
+            enabled=config.tls,
+            force=config.force_encryption,
+            data_dir=self.instance.data_dir,
+            certificate=config.tls_certificate,
+            key=config.tls_key,
+        )
+        if tls.certificate is not None:
+            kind = "self-signed certificate" if tls.certificate.self_signed else "certificate"
+            forced = " Encryption is required (force_encryption)." if config.force_encryption else ""
+            self.instance.errorlog.write(
+                "Server", f"The {kind} {tls.certificate.certificate} was loaded for encryption.{forced}"
+            )
+        return tls
 
     @property
     def address(self) -> tuple[str, int]:

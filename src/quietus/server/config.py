@@ -15,6 +15,10 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     idle_session_timeout = 0
     kill_network_timeout = 5         # seconds a killed session's socket may flush (quietus.server.connection)
     kill_session_wait = 60           # seconds ALTER SYSTEM KILL SESSION waits for its victim (admin.oracle_kill)
+    tls = true                     # TLS offered to clients (PRELOGIN encryption, TDS 8.0 strict); false: NOT_SUP
+    force_encryption = false       # refuse clients that do not encrypt (PRELOGIN reply ENCRYPT_REQ)
+    tls_certificate = "server.crt" # PEM; with tls_key.  Default: a self-signed one made in <data_dir>/tls/
+    tls_key = "server.key"
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ class ServerConfig:
     idle_session_timeout: int = 0
     kill_network_timeout: int = 5  # seconds a killed session's connection may flush what it queued, then cut
     kill_session_wait: int = 60  # seconds ALTER SYSTEM KILL SESSION waits for its victim before ORA-00031
+    tls: bool = True  # offer TLS (docs/design/tls.md)
+    force_encryption: bool = False
+    tls_certificate: Path | None = None
+    tls_key: Path | None = None
 
 
 def _port(value: Any) -> int:
@@ -73,6 +81,17 @@ def _seconds(value: Any) -> int:
     return seconds
 
 
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
 def _level(value: Any) -> str:
     level = _text(value).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -92,7 +111,13 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
     "kill_network_timeout": ("QUIETUS_KILL_NETWORK_TIMEOUT", _seconds),
     "kill_session_wait": ("QUIETUS_KILL_SESSION_WAIT", _seconds),
+    "tls": ("QUIETUS_TLS", _flag),
+    "force_encryption": ("QUIETUS_FORCE_ENCRYPTION", _flag),
+    "tls_certificate": ("QUIETUS_TLS_CERTIFICATE", _path),
+    "tls_key": ("QUIETUS_TLS_KEY", _path),
 }
+# Settings that are paths: in the TOML file, relative to the file's own directory.
+PATH_SETTINGS = ("data_dir", "tls_certificate", "tls_key")
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
 SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout", "kill_session_wait")
@@ -122,8 +147,9 @@ def from_file(path: Path) -> dict[str, Any]:
         if name not in SETTINGS:
             raise ConfigError(f"{path}: unknown setting {name!r} (known: {', '.join(SETTINGS)})")
         settings[name] = _parse(name, value, str(path))
-    if "data_dir" in settings and not settings["data_dir"].is_absolute():
-        settings["data_dir"] = path.parent / settings["data_dir"]
+    for name in PATH_SETTINGS:
+        if name in settings and not settings[name].is_absolute():
+            settings[name] = path.parent / settings[name]
     return settings
 
 

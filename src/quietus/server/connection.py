@@ -21,6 +21,10 @@ Invariants:
 4. Nothing about the server reaches a client before it has logged in, except the PRELOGIN reply.
 5. Writing never buffers without bound: the result sink waits (ASYNC_NETWORK_IO) while the transport's buffer is
    above its high-water mark, and a connection that is gone wakes that wait.
+6. TLS sits between the socket and the codec (docs/design/tls.md): a first byte 0x16 starts a TDS 8.0 strict
+   handshake on the socket; a ``TlsHandshake`` event feeds the 7.x handshake carried in PRELOGIN packets.  Once
+   established, bytes read are decrypted before the codec sees them and bytes written are encrypted — until the
+   LOGIN7 has been read when only the login was to be encrypted (PRELOGIN reply ENCRYPT_OFF).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from quietus.protocol.tds import (
     PAUSED,
     Attention,
     ConnectionClosed,
+    Encryption,
     IgnoredRequest,
     LocalProtocolError,
     Login,
@@ -49,12 +54,14 @@ from quietus.protocol.tds import (
     SqlBatch,
     State,
     TdsServerConnection,
+    TlsHandshake,
     TransactionManagerRequest,
 )
 from quietus.protocol.tds.events import Event, Request
 from quietus.server.requests import run_request
 from quietus.server.rpc import PreparedStatements, RequestContext
 from quietus.server.tds_sink import TdsResultSink
+from quietus.server.tls import TlsChannel, TlsChannelError
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
 from quietus.sessions.session import ConnectionInfo, Session, Surface
@@ -77,7 +84,13 @@ class TdsConnection(asyncio.Protocol):
     def __init__(self, listener: TdsListener) -> None:
         self.listener = listener
         self.instance = listener.instance
-        self.codec = TdsServerConnection(server_name=self.instance.server_name)
+        self.tls = listener.tls
+        self.codec = TdsServerConnection(server_name=self.instance.server_name, encryption=self.tls.setting)
+        self.channel: TlsChannel | None = None  # this connection's TLS, once a handshake has begun
+        self._strict_handshake = False  # TDS 8.0: a TLS handshake on the socket is under way
+        self._decrypting = False  # bytes read go through the channel before the codec
+        self._encrypting = False  # bytes written go through the channel
+        self._first_read = True
         self.transport: asyncio.Transport | None = None
         self.session: Session | None = None
         self.client_address = ""
@@ -123,13 +136,61 @@ class TdsConnection(asyncio.Protocol):
             if info is not None:
                 info.num_reads += 1
                 info.last_read = datetime.datetime.now()
-        self.codec.receive_data(data)
+        try:
+            data = self._unwrap(data)
+        except TlsChannelError as exc:
+            self._abort(str(exc))
+            return
+        if data:
+            self.codec.receive_data(data)
+        if self.channel is not None and self.channel.closed_by_peer:
+            self.codec.receive_data(b"")  # TLS close_notify: the client is leaving
         if self._work is not None and self.codec.state is State.REQUEST_IN_PROGRESS:
             self._received_during_request += len(data)
             if self._received_during_request > INBOUND_LIMIT and self.transport is not None:
                 self.transport.pause_reading()
                 self._reading_paused = True
         self._pump()
+
+    def _unwrap(self, data: bytes) -> bytes:
+        """What the codec should see of ``data``: TLS taken off when it is on; a strict handshake advanced."""
+        if self._first_read:
+            self._first_read = False
+            if data[:1] == b"\x16" and self.tls.enabled:  # TLS before any TDS byte: TDS 8.0 strict
+                self.channel = self.tls.channel(strict=True)
+                self.codec.transport_encrypted = True
+                self._strict_handshake = True
+        channel = self.channel
+        if self._strict_handshake and channel is not None:
+            self._send_raw(channel.handshake(data))
+            if not channel.established:
+                return b""
+            self._strict_handshake = False
+            self._decrypting = self._encrypting = True
+            data = b""  # records that came with the client's Finished are still in the channel
+        if self._decrypting and channel is not None:
+            return channel.decrypt(data)
+        return data
+
+    def _tls_handshake(self, event: TlsHandshake) -> None:
+        """A TDS 7.x handshake flight from PRELOGIN packets: answer in PRELOGIN packets; switch TLS on when done."""
+        if self.channel is None:
+            self.channel = self.tls.channel(strict=False)
+        try:
+            answer = self.channel.handshake(event.data)
+        except TlsChannelError as exc:
+            self._abort(str(exc))
+            return
+        if answer:
+            self._send_raw(self.codec.send_tls_handshake(answer))
+        if self.channel.established:
+            self.codec.tls_established()
+            self._decrypting = self._encrypting = True
+
+    def _login_read(self) -> None:
+        """LOGIN7 is in.  With login-only encryption (ENCRYPT_OFF both ways) TLS ends here: the rest is cleartext."""
+        if self.codec.encryption is Encryption.OFF and not self.codec.transport_encrypted:
+            self._decrypting = self._encrypting = False
 
     def eof_received(self) -> bool:
         return False  # the client is gone: close our side too (connection_lost follows)
@@ -153,11 +214,18 @@ class TdsConnection(asyncio.Protocol):
     def write(self, data: bytes) -> None:
         if not data or self.closed or self.transport is None:
             return
+        if self._encrypting and self.channel is not None:
+            data = self.channel.encrypt(data)
         self.transport.write(data)
         info = self.session.connection if self.session is not None else None
         if info is not None:
             info.num_writes += 1
             info.last_write = datetime.datetime.now()
+
+    def _send_raw(self, data: bytes) -> None:
+        """Bytes for the socket as they are (TLS handshake records)."""
+        if data and not self.closed and self.transport is not None:
+            self.transport.write(data)
 
     @property
     def write_paused(self) -> bool:
@@ -191,7 +259,10 @@ class TdsConnection(asyncio.Protocol):
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, PreLoginRequest):
             self.write(self.codec.send_prelogin_reply())
+        elif isinstance(event, TlsHandshake):
+            self._tls_handshake(event)
         elif isinstance(event, Login):
+            self._login_read()
             self._work = asyncio.get_running_loop().create_task(self._login(event))
         elif isinstance(event, SqlBatch | RpcRequest | TransactionManagerRequest):
             self._received_during_request = 0
@@ -295,6 +366,7 @@ class TdsConnection(asyncio.Protocol):
             protocol_version=login7.tds_version,
             packet_size=event.packet_size,
             connection_id=str(uuid.uuid4()).upper(),
+            encrypt_option="TRUE" if self._encrypting else "FALSE",
         )
         self.session = session
         self.login_database = self.client_database = session.database

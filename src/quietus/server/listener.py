@@ -12,13 +12,17 @@ import socket
 
 from quietus.server.connection import TdsConnection
 from quietus.server.instance import Instance
+from quietus.server.tls import ServerTls
 
 ACCEPT_BACKLOG = 4096
 
 
 class TdsListener:
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, tls: ServerTls | None = None) -> None:
         self.instance = instance
+        self.tls = tls if tls is not None else ServerTls.configure(
+            enabled=False, force=False, data_dir=None, certificate=None, key=None
+        )
         self.connections: set[TdsConnection] = set()
         self._server: asyncio.Server | None = None
 

@@ -136,22 +136,15 @@ class _CallResult:
 
 
 def _fixed(call: RpcCall, names: tuple[str, ...]) -> tuple[dict[str, RpcParameter], list[RpcParameter]]:
-    """The procedure's own leading parameters by name (given by name or by position), and the values after."""
+    """The procedure's own leading parameters, and the statement's values after them.
+
+    SQL Server takes a system procedure's own parameters by position whatever names the client gave them
+    (tedious names sp_executesql's ``@statement`` and ``@params``; FreeTDS sends no names at all).  Every
+    procedure here has no optional parameter before a value (sp_executesql: @stmt, @params, values;
+    sp_prepexec: @handle, @params, @stmt, values; sp_execute: @handle, values)."""
     parameters = list(call.parameters)
-    fixed: dict[str, RpcParameter] = {}
-    position = 0
-    while position < len(parameters) and len(fixed) < len(names):
-        parameter = parameters[position]
-        given = parameter.name.casefold()
-        if given and given in names:
-            fixed[given] = parameter
-        elif not given:
-            remaining = [n for n in names if n not in fixed]
-            fixed[remaining[0]] = parameter
-        else:
-            break  # a value (@P1 ...) before an optional parameter was given
-        position += 1
-    return fixed, parameters[position:]
+    count = min(len(names), len(parameters))
+    return dict(zip(names[:count], parameters[:count], strict=True)), parameters[count:]
 
 
 def _value(fixed: dict[str, RpcParameter], name: str) -> Any:
@@ -337,7 +330,11 @@ async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
             return Outcome.CANCELLED
         ctx.sink.return_statuses.clear()
         procedure = PROCEDURES.get(system_name(call.name), procedure_by_name)
-        result = await procedure(ctx, call)
+        try:
+            result = await procedure(ctx, call)
+        except SqlError as error:  # e.g. a type in @params that does not exist (243): the call's error
+            report(ctx.sink, error)
+            result = _CallResult()
         if result.outcome is not Outcome.COMPLETED:
             return result.outcome
         for spec, value, ordinal in result.return_values:

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from quietus.engine.scheduler import current_task
 from quietus.errors import SqlError
 from quietus.protocol.tds import ColumnSpec, ResponseWriter
+from quietus.protocol.tds.tokens import CURRENT_COMMAND
 from quietus.sessions.session import Session
 from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, StatementDone, TransactionEvent
 
@@ -124,7 +125,7 @@ class TdsResultSink:
     def done(self, event: StatementDone) -> None:
         w = self.w
         self._result_open = False
-        self.send(w.done(event.rowcount, error=event.error))
+        self.send(w.done(event.rowcount, error=event.error, cur_cmd=CURRENT_COMMAND.get(event.command, 0)))
 
     def transaction(self, event: TransactionEvent) -> None:
         w = self.w

@@ -47,6 +47,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.output import Output
 from quietus.sql.planner import Planner
 from quietus.sql.results import (
     CapturingSink,
@@ -60,7 +61,9 @@ from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
-BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217})
+BATCH_ABORTING = frozenset(
+    {137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217, 40517}
+)
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
 _IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
@@ -293,11 +296,15 @@ class BatchRunner:
 
     def _dispatch(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
+        if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
+            return self._with_output(node)
+        if isinstance(node, exp.Select) and node.args.get("into") is not None:
+            return self._select_into(node)
         if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
             return self._select(node)
         if isinstance(node, exp.Insert):
             supplied, self._insert_source = self._insert_source, None
-            return dml.execute_insert(ctx, node, supplied)
+            return dml.execute_insert(ctx, node, supplied=supplied)
         if isinstance(node, exp.Update):
             return dml.execute_update(ctx, node)
         if isinstance(node, exp.Delete):
@@ -328,6 +335,25 @@ class BatchRunner:
             return None
         raise sql_error(102, node.sql(dialect="tsql")[:40])
 
+    def _select_into(self, node: exp.Select) -> int:
+        """SELECT ... INTO new_table: the query planned without its INTO, then ddl.select_into makes the table
+        (the select list's names and types; #t and ##t as temporary tables) and fills it."""
+        query = node.copy()
+        query.set("into", None)
+        planned = Planner(self.ctx).plan_query(query)
+        target = node.args["into"].this
+        return ddl.select_into(
+            self.ctx, target, planned.columns, planned.plan.rows(self.ctx, ()), self.session.rowcount_limit
+        )
+
+    def _with_output(self, node: exp.Insert | exp.Update | exp.Delete) -> int:
+        """INSERT / UPDATE / DELETE ... OUTPUT: write, then send (or insert INTO) the rows written."""
+        output = Output(self.ctx, node)
+        run = {exp.Insert: dml.execute_insert, exp.Update: dml.execute_update, exp.Delete: dml.execute_delete}
+        count: int = run[type(node)](self.ctx, node, output)  # type: ignore[operator]
+        output.finish()
+        return count
+
     def _select(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
         database = ctx.database
@@ -346,9 +372,6 @@ class BatchRunner:
             planned = Planner(ctx).plan_query(node)
             cache.put(key, node, planned)
         limit = self.session.rowcount_limit
-        into = node.args.get("into")
-        if into is not None:
-            return ddl.select_into(ctx, into.this, planned.columns, planned.plan.rows(ctx, ()), limit)
         if planned.assignments is not None:
             count = 0
             for values in planned.plan.rows(ctx, ()):
@@ -623,6 +646,8 @@ class BatchRunner:
         value = statement.value
         if isinstance(value, exp.Expr):
             value = self.evaluate(value)
+        if name in UNSUPPORTED_WHEN_ON and str(value).upper() == "ON":
+            raise sql_error(40517, f"SET {name} ON")
         if name in ON_OFF_OPTIONS:
             session.options[name] = str(value).upper() == "ON"
         elif name == "TRANSACTION ISOLATION LEVEL":
@@ -821,6 +846,10 @@ _HANDLERS: dict[type, Any] = {
     st.InsertExec: BatchRunner.run_insert_exec,
 }
 
+
+# Options whose ON changes what the statements after it do (compile only, metadata only, extra plan result sets),
+# which Quietus does not do: ON is refused (40517), never accepted while every statement still runs.
+UNSUPPORTED_WHEN_ON = frozenset({"NOEXEC", "FMTONLY", "PARSEONLY", "STATISTICS XML", "STATISTICS PROFILE"})
 
 _COMMANDS: dict[type, str] = {
     exp.Select: "SELECT",

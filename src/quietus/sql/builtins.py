@@ -146,9 +146,9 @@ def _datalength(args: Sequence[Arg]) -> Bound:
     if t.name in ("decimal", "numeric"):
         size = next(n for limit, n in ((9, 5), (19, 9), (28, 13), (38, 17)) if (t.precision or 18) <= limit)
         return Bound(lambda v: size, INT)
-    if t.name in ("time", "datetime2"):
+    if t.name in ("time", "datetime2", "datetimeoffset"):
         scale = t.scale if t.scale is not None else 7
-        size = (3 if scale <= 2 else 4 if scale <= 4 else 5) + (3 if t.name == "datetime2" else 0)
+        size = (3 if scale <= 2 else 4 if scale <= 4 else 5) + {"time": 0, "datetime2": 3, "datetimeoffset": 5}[t.name]
         return Bound(lambda v: size, INT)
     return Bound(len, length_type(t))
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from quietus.errors import SqlError, sql_error
 from quietus.sql.builtins_core import Arg, Bound, Builtin, Fn1, registry, simple, to_int, to_type
-from quietus.sql.types_base import BIGINT, DATE, DATETIME, DATETIME2, FAMILY, INT, NVARCHAR, SqlType
+from quietus.sql.types_base import BIGINT, DATE, DATETIME, DATETIME2, FAMILY, INT, NVARCHAR, SqlType, datetimeoffset
 from quietus.sql.types_convert import narrow_temporal
 from quietus.sql.types_datetime import BASE_DATE, DAYS, MONTHS, as_datetime
 
@@ -67,7 +67,7 @@ def _check_part(part: str, t: SqlType, function: str) -> None:
 def _temporal_type(arg: Arg, adding: bool = False) -> SqlType:
     """Numbers are read as datetime; strings as datetime2, except by DATEADD, which returns datetime for them."""
     family = FAMILY[arg.type.name]
-    if family in ("date", "time", "datetime"):
+    if family in ("date", "time", "datetime", "datetimeoffset"):
         return arg.type
     return DATETIME2 if family == "string" and not adding else DATETIME
 
@@ -235,6 +235,18 @@ def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
         for arg in args[1:]:
             _check_part(part, _temporal_type(arg), name)
         limit = 2**63 if big else _INT_LIMIT
+        if "datetimeoffset" in (args[1].type.name, args[2].type.name):  # both as instants, counted in UTC
+            offset = datetimeoffset(7)
+            first, second = to_type(args[1], offset), to_type(args[2], offset)
+
+            def datediff_utc(_: Any, start: Any, end: Any) -> int:
+                utc = [v.astimezone(dt.UTC).replace(tzinfo=None) for v in (start, end)]
+                result = _boundaries(part, utc[0], utc[1])
+                if not -limit <= result < limit:
+                    raise sql_error(535, name, name)
+                return result
+
+            return Bound(datediff_utc, BIGINT if big else INT, (None, first, second))
 
         def datediff(_: Any, start: Any, end: Any) -> int:
             result = _boundaries(part, as_datetime(start), as_datetime(end))

@@ -44,7 +44,12 @@ def _table_name(node: exp.Expr) -> str:
 
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
     """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
-    sql_type = type_from_sqlglot(node.args["kind"])
+    kind = node.args.get("kind")
+    if kind is None:  # ``name AS expression``: a computed column (a bare column is a syntax error earlier)
+        raise sql_error(40517, "computed column")
+    if kind.this == exp.DataType.Type.ROWVERSION:  # SQL Server stamps it on every write; Quietus would leave NULL
+        raise sql_error(40517, "rowversion")
+    sql_type = type_from_sqlglot(kind)
     nullable = True
     explicit_null = False
     seed = increment = None
@@ -265,6 +270,8 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
     _lock_schema(ctx, table)
     builder = _TableBuilder(db, table.name, table.object_id, table.definition)
     params = index.args.get("params")
+    if params is not None and params.args.get("where") is not None:  # a filtered index: never a full one instead
+        raise sql_error(40517, "filtered index")
     columns = params.args.get("columns") if params is not None else []
     positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
     descending = tuple(bool(c.args.get("desc")) for c in columns)

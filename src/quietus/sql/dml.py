@@ -12,6 +12,7 @@ the statement's partial work.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from quietus.errors import sql_error
 from quietus.sql import apply, temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.output import Output
 from quietus.sql.planner import Planner, TargetInfo, column_type
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.types import coerce_for_column
@@ -170,30 +172,20 @@ def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
 
 
 def execute_insert(
-    ctx: ExecContext, node: exp.Insert, supplied: tuple[list[Values], list[Sequence[SqlType]]] | None = None
+    ctx: ExecContext,
+    node: exp.Insert,
+    output: Output | None = None,
+    supplied: tuple[list[Values], list[Sequence[SqlType]]] | None = None,
 ) -> int:
     """INSERT ... VALUES | query | DEFAULT VALUES, or (``supplied``) the rows an INSERT ... EXEC captured."""
     target = node.this
     table = _target_table(ctx, target)
-    definition = table.definition
     access = ctx.row_access()
     access.lock_object(table, LockMode.IX)
-    if isinstance(target, exp.Schema) and target.expressions:
-        positions = []
-        for identifier in target.expressions:
-            position = definition.column_position(identifier.name)
-            if position is None:
-                raise sql_error(207, identifier.name)
-            positions.append(position)
-    else:
-        positions = [i for i, c in enumerate(definition.columns) if c.identity_seed is None]
-    identity = definition.identity_position
-    if (
-        identity is not None
-        and identity in positions
-        and (ctx.session.identity_insert is None or ctx.session.identity_insert.casefold() != table.name.casefold())
-    ):
-        raise sql_error(544, table.name)
+    if output is not None:
+        output.bind(table)
+    names = [identifier.name for identifier in target.expressions] if isinstance(target, exp.Schema) else []
+    positions = insert_positions(ctx, table, names)
 
     source = node.expression
     rows: list[Values]
@@ -214,7 +206,43 @@ def execute_insert(
         types = [c.type for c in planned.columns]
         rows = list(planned.plan.rows(ctx, ()))  # read everything first: INSERT t SELECT ... FROM t
         row_types = [types] * len(rows)
+    return insert_rows(ctx, table, positions, rows, row_types, output)
 
+
+def insert_positions(ctx: ExecContext, table: Table, names: Sequence[str]) -> list[int]:
+    """The table positions an INSERT's column list names (all but the identity column when it names none)."""
+    definition = table.definition
+    if names:
+        positions = []
+        for name in names:
+            position = definition.column_position(name)
+            if position is None:
+                raise sql_error(207, name)
+            positions.append(position)
+    else:
+        positions = [i for i, c in enumerate(definition.columns) if c.identity_seed is None]
+    identity = definition.identity_position
+    if (
+        identity is not None
+        and identity in positions
+        and (ctx.session.identity_insert is None or ctx.session.identity_insert.casefold() != table.name.casefold())
+    ):
+        raise sql_error(544, table.name)
+    return positions
+
+
+def insert_rows(
+    ctx: ExecContext,
+    table: Table,
+    positions: Sequence[int],
+    rows: Sequence[Values],
+    row_types: Sequence[Sequence[SqlType]],
+    output: Output | None = None,
+) -> int:
+    """Insert ``rows`` (values for ``positions``): defaults, identity, conversion to the column types, checks."""
+    definition = table.definition
+    identity = definition.identity_position
+    access = ctx.row_access()
     writer = RowWriter(ctx, table, "INSERT")
     defaults = column_defaults(ctx, definition)
     column_types = writer.types
@@ -245,6 +273,8 @@ def execute_insert(
         row = tuple(values)
         writer.validate(row)
         access.insert(table, row)
+        if output is not None:
+            output.add(inserted=row, deleted=None)
         count += 1
     return count
 
@@ -303,8 +333,11 @@ def _read_phase(
     width = len(table.definition.columns)
     limit = node.args.get("limit")
     top = None
+    percent = False
     if limit is not None:
         top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)(ctx)
+        options = limit.args.get("limit_options")
+        percent = bool(options is not None and options.args.get("percent"))
     found: dict[Any, tuple[Any, Values, tuple[Any, ...]]] = {}
     for row in plan.rows(ctx, ()):
         if predicate is not None and predicate(row, ctx) is not True:
@@ -314,8 +347,10 @@ def _read_phase(
             continue
         start = key_slot - width
         found[row_key] = (row_key, row[start:key_slot], row)
-        if top is not None and len(found) >= top:
+        if top is not None and not percent and len(found) >= top:
             break
+    if top is not None and percent:  # TOP (n) PERCENT: n% of the qualifying rows, rounded up
+        return list(found.values())[: math.ceil(len(found) * min(top, 100) / 100)], scope
     return list(found.values()), scope
 
 
@@ -354,8 +389,10 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
     return table, node.this.alias_or_name
 
 
-def execute_update(ctx: ExecContext, node: exp.Update) -> int:
+def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:
     table, source = _update_target(ctx, node)
+    if output is not None:
+        output.bind(table)
     rows, scope = _read_phase(ctx, node, table, source)
     definition = table.definition
     writer = RowWriter(ctx, table, "UPDATE")
@@ -403,11 +440,16 @@ def execute_update(ctx: ExecContext, node: exp.Update) -> int:
     for row_key, old, new in stays:
         ctx.task.tick()
         access.check_unique(table, row_key, new, old)
+    if output is not None:
+        for _row_key, old, new in changes:
+            output.add(inserted=new, deleted=old)
     return len(changes)
 
 
-def execute_delete(ctx: ExecContext, node: exp.Delete) -> int:
+def execute_delete(ctx: ExecContext, node: exp.Delete, output: Output | None = None) -> int:
     table, source = _update_target(ctx, node)
+    if output is not None:
+        output.bind(table)
     rows, _scope = _read_phase(ctx, node, table, source)
     _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
     writer = RowWriter(ctx, table, "DELETE")
@@ -417,6 +459,8 @@ def execute_delete(ctx: ExecContext, node: exp.Delete) -> int:
         if referenced:
             writer.check_not_referenced(old, None)
         writer.access.delete(table, row_key)
+        if output is not None:
+            output.add(inserted=None, deleted=old)
     return len(rows)
 
 

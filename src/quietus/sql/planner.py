@@ -54,7 +54,7 @@ def column_type(column: ColumnDef) -> SqlType:
     params: list[int | None]
     if column.type_name in ("decimal", "numeric"):
         params = [column.precision, column.scale]
-    elif column.type_name in ("datetime2", "time"):
+    elif column.type_name in ("datetime2", "time", "datetimeoffset"):
         params = [column.scale] if column.scale is not None else []
     elif column.type_name in ("float",):
         params = [column.precision] if column.precision is not None else []
@@ -120,6 +120,7 @@ class Planner:
     # -- SELECT ----------------------------------------------------------------------------------------------
 
     def _plan_select(self, select: exp.Select, outer: Scope | None, target: TargetInfo | None = None) -> QueryPlan:
+        _refuse_unsupported(select)
         source, scope = self.plan_from(select, outer, target)
         where = select.args.get("where")
         if where is not None:
@@ -186,6 +187,8 @@ class Planner:
             count_node = limit.args.get("count") if isinstance(limit, exp.Fetch) else limit.expression
             options = limit.args.get("limit_options")
             percent = bool(options is not None and options.args.get("percent"))
+            if options is not None and options.args.get("with_ties"):
+                raise sql_error(40517, "TOP WITH TIES")
             count_fn = self._constant_int(count_node, negative_error=1014)
         offset_fn: Callable[[ExecContext], int] = lambda ctx: 0  # noqa: E731
         if offset is not None:
@@ -564,6 +567,25 @@ def _slot_fn(position: int) -> RowFn:
 
 def _is_constant(node: exp.Expr) -> bool:
     return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
+
+
+def _refuse_unsupported(select: exp.Select) -> None:
+    """Clauses Quietus does not carry out are errors (40517), never plain rows or a query without them."""
+    for_clause = select.args.get("for_")
+    if for_clause is not None:  # FOR XML / FOR JSON / FOR BROWSE
+        raise sql_error(40517, f"FOR {for_clause.args.get('kind') or ''}".strip())
+    if select.args.get("into") is not None:  # SELECT ... INTO new_table: only as a statement (BatchRunner)
+        raise sql_error(40517, "SELECT INTO")
+    group = select.args.get("group")
+    if group is not None:
+        for clause in ("rollup", "cube", "grouping_sets"):
+            if group.args.get(clause):
+                raise sql_error(40517, clause.upper().replace("_", " "))
+    from_ = select.args.get("from_")
+    tables = [from_.this] if from_ is not None else []
+    tables += [join.this for join in select.args.get("joins") or ()]
+    if any(isinstance(t, exp.Table) and t.args.get("sample") is not None for t in tables):
+        raise sql_error(40517, "TABLESAMPLE")
 
 
 def _column_refs(columns: Sequence[ScopeColumn]) -> list[exp.Expr]:

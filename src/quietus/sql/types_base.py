@@ -39,7 +39,7 @@ class SqlType:
             return f"{self.name}({'max' if self.length is None else self.length})"
         if self.name in ("decimal", "numeric"):
             return f"{self.name}({self.precision},{self.scale})"
-        if self.name in ("datetime2", "time") and self.scale != 7:
+        if self.name in SCALED_TEMPORAL and self.scale != 7:
             return f"{self.name}({self.scale})"
         return self.name
 
@@ -78,11 +78,14 @@ FAMILY: dict[str, str] = {
     "binary": "binary", "varbinary": "binary",
     "date": "date", "time": "time",
     "datetime": "datetime", "smalldatetime": "datetime", "datetime2": "datetime",
+    "datetimeoffset": "datetimeoffset",  # its own: values carry an offset and never meet naive ones unconverted
     "uniqueidentifier": "guid",
     "boolean": "boolean",
 }  # fmt: skip
 
 _STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar"})
+# Date/time types declared with a fractional-seconds scale (0..7, default 7).
+SCALED_TEMPORAL = frozenset({"datetime2", "time", "datetimeoffset"})
 _VAR_TYPES = frozenset({"varchar", "nvarchar", "varbinary"})
 _LENGTH_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "binary", "varbinary"})
 
@@ -176,6 +179,10 @@ def datetime2(scale: int = 7) -> SqlType:
     return SqlType("datetime2", scale=scale)
 
 
+def datetimeoffset(scale: int = 7) -> SqlType:
+    return SqlType("datetimeoffset", scale=scale)
+
+
 def time(scale: int = 7) -> SqlType:
     return SqlType("time", scale=scale)
 
@@ -198,6 +205,7 @@ _SQLGLOT_NAMES: dict[str, str] = {
     "MONEY": "money", "SMALLMONEY": "smallmoney", "CHAR": "char", "VARCHAR": "varchar", "NCHAR": "nchar",
     "NVARCHAR": "nvarchar", "TEXT": "varchar", "DATE": "date", "DATETIME": "datetime",
     "DATETIME2": "datetime2", "SMALLDATETIME": "smalldatetime", "TIME": "time",
+    "TIMESTAMPTZ": "datetimeoffset", "DATETIMEOFFSET": "datetimeoffset",
     "UUID": "uniqueidentifier", "BINARY": "binary", "VARBINARY": "varbinary", "IMAGE": "varbinary",
     "ROWVERSION": "binary", "TIMESTAMP": "binary",
 }  # fmt: skip
@@ -225,7 +233,7 @@ def make_type(name: str, params: list[int | None], *, in_cast: bool = False, sys
     if name == "float":
         # float(1..24) is real; float(25..53) is float(53).
         return REAL if first not in (-1, None) and first <= 24 else FLOAT
-    if name in ("datetime2", "time"):
+    if name in SCALED_TEMPORAL:
         return SqlType(name, scale=7 if first in (-1, None) else first)
     try:
         return _FIXED[name]
@@ -268,8 +276,8 @@ def type_from_sqlglot(dt: exp.DataType, *, in_cast: bool = False) -> SqlType:
     if kind_name == "USERDEFINED":
         return parse_type_name(dt.sql("tsql"), in_cast=in_cast)
     name = _SQLGLOT_NAMES.get(kind_name)
-    if name is None:
-        raise sql_error(243, kind_name.lower())
+    if name is None:  # in T-SQL's spelling (sqlglot says TIMESTAMPTZ for datetimeoffset)
+        raise sql_error(243, dt.sql("tsql").split("(")[0].lower() or kind_name.lower())
     params: list[int | None] = []
     for param in dt.expressions:
         value = param.this if isinstance(param, exp.DataTypeParam) else param
@@ -359,7 +367,7 @@ def result_type(a: SqlType, b: SqlType) -> SqlType:
         return SqlType(high.name, length=length)
     if family == "binary":
         return SqlType(high.name, length=_max_length(high.length, _char_length(low)))
-    if high.name in ("datetime2", "time") and low.name == high.name:
+    if high.name in SCALED_TEMPORAL and low.name == high.name:
         return SqlType(high.name, scale=max(high.scale or 0, low.scale or 0))
     return high
 
@@ -415,7 +423,7 @@ def type_of_value(value: object) -> SqlType:
     if isinstance(value, bytes | bytearray):
         return VARBINARY(max(len(value), 1)) if len(value) <= MAX_CHAR else VARBINARY(None)
     if isinstance(value, dt.datetime):
-        return DATETIME2
+        return DATETIME2 if value.tzinfo is None else datetimeoffset(7)
     if isinstance(value, dt.date):
         return DATE
     if isinstance(value, dt.time):

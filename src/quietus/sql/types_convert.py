@@ -47,26 +47,32 @@ CATEGORY: dict[str, str] = {
     "char": "char", "varchar": "char", "nchar": "char", "nvarchar": "char",
     "binary": "binary", "varbinary": "binary",
     "date": "date", "time": "time", "datetime": "datetime", "smalldatetime": "datetime",
-    "datetime2": "datetime2", "uniqueidentifier": "guid",
+    "datetime2": "datetime2", "datetimeoffset": "datetimeoffset", "uniqueidentifier": "guid",
 }  # fmt: skip
 
 # The conversion chart: row = source category, columns in _COLUMNS order.
 _COLUMNS = (
     "int", "decimal", "money", "float", "char", "binary", "date", "time", "datetime", "datetime2", "guid",
+    "datetimeoffset",
 )  # fmt: skip
 _CHART = {
-    "int":       "I I I I I I X X I X X",
-    "decimal":   "I I I I I I X X I X X",
-    "money":     "I I I I I I X X I X X",
-    "float":     "I I I I I E X X I X X",
-    "char":      "I I I I I E I I I I I",
-    "binary":    "I I I X I I X X E X I",
-    "date":      "X X X X I X I X I I X",
-    "time":      "X X X X I X X I I I X",
-    "datetime":  "E E E E I E I I I I X",
-    "datetime2": "X X X X I X I I I I X",
-    "guid":      "X X X X I I X X X X I",
+    "int":            "I I I I I I X X I X X X",
+    "decimal":        "I I I I I I X X I X X X",
+    "money":          "I I I I I I X X I X X X",
+    "float":          "I I I I I E X X I X X X",
+    "char":           "I I I I I E I I I I I I",
+    "binary":         "I I I X I I X X E X I X",
+    "date":           "X X X X I X I X I I X I",
+    "time":           "X X X X I X X I I I X I",
+    "datetime":       "E E E E I E I I I I X I",
+    "datetime2":      "X X X X I X I I I I X I",
+    "guid":           "X X X X I I X X X X I X",
+    "datetimeoffset": "X X X X I X I I I I X I",
 }  # fmt: skip
+TEMPORAL_CATEGORIES = ("date", "time", "datetime", "datetime2", "datetimeoffset")
+UTC = dt.UTC
+# a trailing UTC offset in text: "+05:30", "-08:00", "Z"
+_OFFSET_TEXT = re.compile(r"^(.*?)\s*(?:([+-])(\d{1,2}):(\d{2})|Z)\s*$", re.IGNORECASE)
 ALLOWED: dict[tuple[str, str], str] = {
     (source, target): code for source, row in _CHART.items() for target, code in zip(_COLUMNS, row.split(), strict=True)
 }
@@ -394,6 +400,11 @@ def _binary_from_datetime(value: Any, source: SqlType, target: SqlType, style: i
 def narrow_temporal(value: dt.datetime, target: SqlType, source_name: str = "varchar") -> Any:
     """Turn a full datetime into a value of the target date/time type, rounding as SQL Server does."""
     name = target.name
+    if name == "datetimeoffset":  # keeps its offset; a value without one is taken as UTC (+00:00)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return round_fraction(aware, target.scale if target.scale is not None else 7)
+    if value.tzinfo is not None:  # datetimeoffset to another type: its local date and time, offset dropped
+        value = value.replace(tzinfo=None)
     if name == "date":
         return value.date()
     if name == "time":
@@ -412,6 +423,37 @@ def narrow_temporal(value: dt.datetime, target: SqlType, source_name: str = "var
 
 def _temporal_from_text(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
     return narrow_temporal(parse_datetime_text(value, target.name, style), target, source.name)
+
+
+def _offset_from_text(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
+    text = str(value).strip()
+    match = _OFFSET_TEXT.match(text)
+    zone = UTC
+    if match is not None and match.group(1):
+        text = match.group(1)
+        if match.group(2):
+            minutes = int(match.group(3)) * 60 + int(match.group(4))
+            if minutes > 14 * 60 or int(match.group(4)) > 59:
+                raise sql_error(241)
+            zone = dt.timezone(dt.timedelta(minutes=-minutes if match.group(2) == "-" else minutes))
+    moment = parse_datetime_text(text, "datetime2", style)
+    return narrow_temporal(moment.replace(tzinfo=zone), target, source.name)
+
+
+def offset_text(value: dt.datetime, style: int | None, scale: int) -> str:
+    """A datetimeoffset as text: ``2024-01-02 03:04:05.1234567 +05:30`` (styles 126/127: ISO, no space)."""
+    offset = value.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    zone = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    local = value.replace(tzinfo=None)
+    if style in (126, 127):
+        return format_datetime(local, "datetime2", style, scale) + ("Z" if minutes == 0 and style == 127 else zone)
+    return f"{format_datetime(local, 'datetime2', style, scale)} {zone}"
+
+
+def _text_from_offset(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
+    return fit_text(offset_text(value, style, source.scale if source.scale is not None else 7), target)
 
 
 def _temporal_from_temporal(value: Any, source: SqlType, target: SqlType, style: int | None) -> Any:
@@ -502,6 +544,10 @@ _CONVERTERS: dict[tuple[str, str], Converter] = {
         if ALLOWED[(src, dst)] != "X"
     },
     **{(src, "datetime"): _temporal_from_number for src in ("int", "decimal", "money", "float")},
+    ("char", "datetimeoffset"): _offset_from_text,
+    ("datetimeoffset", "char"): _text_from_offset,
+    **{(src, "datetimeoffset"): _temporal_from_temporal for src in TEMPORAL_CATEGORIES},
+    **{("datetimeoffset", dst): _temporal_from_temporal for dst in TEMPORAL_CATEGORIES},
     ("binary", "datetime"): _temporal_from_binary,
     ("char", "guid"): _guid_from_text,
     ("binary", "guid"): _guid_from_binary,
@@ -526,7 +572,7 @@ def converter(
         raise sql_error(206, source.display(), target.display())
     if code == "E" and not explicit:
         raise sql_error(257, source.display(), target.display())
-    if style is not None and pair[0] in ("date", "time", "datetime", "datetime2") and pair[1] == "char":
+    if style is not None and pair[0] in TEMPORAL_CATEGORIES and pair[1] == "char":
         format_datetime(dt.datetime(2000, 1, 1), source.name, style)  # validates the style (281)
     convert_one = _CONVERTERS[pair]
 

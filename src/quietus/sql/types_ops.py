@@ -202,7 +202,7 @@ def binary_operation(op: str, a: SqlType, b: SqlType) -> Operation:
     if op == "+" and fa == "binary" and fb == "binary":
         return Operation(operator.concat, arithmetic_type("+", a, b), None, None)
     for t, f, other in ((a, fa, b), (b, fb, a)):
-        if f in _TEMPORAL or t.name == "datetime2":
+        if f in _TEMPORAL or t.name in ("datetime2", "datetimeoffset"):
             return _temporal_arithmetic(op, a, b, t, other)
     if (fa == "string" and fb == "string") or "guid" in (fa, fb):
         raise _invalid(a if fa in ("string", "guid") else b, op)
@@ -233,7 +233,7 @@ def _temporal_arithmetic(op: str, a: SqlType, b: SqlType, temporal: SqlType, oth
             left = None if FAMILY[a.name] != "string" else _conversion(a, temporal)
             right = None if FAMILY[b.name] != "string" else _conversion(b, temporal)
             return Operation(_datetime_ops(target)[op], target, left, right)
-    if FAMILY[other.name] in _TEMPORAL or other.name == "datetime2":
+    if FAMILY[other.name] in _TEMPORAL or other.name in ("datetime2", "datetimeoffset"):
         raise _invalid(temporal, op)
     raise sql_error(206, a.display(), b.display())
 

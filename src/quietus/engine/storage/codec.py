@@ -7,6 +7,7 @@ Integers, floats, strings, booleans, bytes and NULL travel as themselves; the re
 | decimal, numeric, money, smallmoney | str (exact decimal text)    |
 | date                              | str ``YYYY-MM-DD``            |
 | datetime, datetime2, smalldatetime | str ISO 8601 with microseconds |
+| datetimeoffset                    | str ISO 8601 with its offset  |
 | time                              | str ``HH:MM:SS.ffffff``       |
 | uniqueidentifier                  | 16 bytes (``UUID.bytes``)     |
 """
@@ -29,6 +30,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "date": datetime.date.isoformat,
     "datetime": datetime.datetime.isoformat,
     "datetime2": datetime.datetime.isoformat,
+    "datetimeoffset": datetime.datetime.isoformat,  # with its offset: 2024-01-02T03:04:05.123456+05:30
     "smalldatetime": datetime.datetime.isoformat,
     "time": datetime.time.isoformat,
     "uniqueidentifier": lambda value: value.bytes,
@@ -42,6 +44,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "date": datetime.date.fromisoformat,
     "datetime": datetime.datetime.fromisoformat,
     "datetime2": datetime.datetime.fromisoformat,
+    "datetimeoffset": datetime.datetime.fromisoformat,
     "smalldatetime": datetime.datetime.fromisoformat,
     "time": datetime.time.fromisoformat,
     "uniqueidentifier": lambda raw: uuid.UUID(bytes=raw),

@@ -28,10 +28,12 @@ from quietus.protocol.tds.events import (
     Request,
     RpcRequest,
     SqlBatch,
+    TlsHandshake,
     TransactionManagerRequest,
 )
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
 from quietus.protocol.tds.login7 import Login7
+from quietus.protocol.tds.prelogin import Encryption, EncryptionSetting, negotiate_encryption
 from quietus.protocol.tds.requests import (
     IsolationLevel,
     ProcId,
@@ -50,6 +52,8 @@ __all__ = [
     "ColumnCodec",
     "ColumnSpec",
     "ConnectionClosed",
+    "Encryption",
+    "EncryptionSetting",
     "Event",
     "IgnoredRequest",
     "IsolationLevel",
@@ -70,8 +74,10 @@ __all__ = [
     "SqlBatch",
     "State",
     "TdsServerConnection",
+    "TlsHandshake",
     "TmRequestType",
     "TransactionManagerRequest",
     "TypeInfo",
     "column_codec",
+    "negotiate_encryption",
 ]

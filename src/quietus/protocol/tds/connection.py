@@ -6,8 +6,10 @@ out.  No sockets, clocks, threads or asyncio: the server glue owns all of those.
 State machine (transitions are the ``TRANSITIONS`` table below; anything else received is a
 ``ProtocolError`` event, anything else sent is a ``LocalProtocolError``)::
 
-    PRELOGIN ──recv PRELOGIN──▶ PRELOGIN_REPLY ──send_prelogin_reply──▶ LOGIN
-       │                                                                  │
+    PRELOGIN ──recv PRELOGIN──▶ PRELOGIN_REPLY ──send_prelogin_reply (NOT_SUP, or TLS already on)──▶ LOGIN
+       │                              └─send_prelogin_reply (OFF/ON/REQ)─▶ TLS_HANDSHAKE      ▲   │
+       │                                   recv PRELOGIN (TLS records) / send_tls_handshake ─┘   │
+       │                                   tls_established ───────────────────────────────────┘   │
        └──────────recv LOGIN7 (jTDS: no PRELOGIN)──▶ AUTHENTICATING ◀──recv LOGIN7
                                                       │          │
                                          send_login_ack    send_login_failure ──▶ CLOSED
@@ -26,6 +28,10 @@ Invariants:
    arrival order and delivered after the response finishes (MS-TDS §3.3.5.9).
 4. The login response goes out in 4096-byte packets; the negotiated packet size applies from the next
    message on.
+5. The codec never sees TLS itself: in TLS_HANDSHAKE it hands the records inside PRELOGIN packets to the
+   server (``TlsHandshake``) and wraps the server's answer in PRELOGIN packets; once the server calls
+   ``tls_established`` it decrypts what it feeds and encrypts what it sends (docs/design/tls.md).
+6. With ``EncryptionSetting.FORCED`` no LOGIN7 is accepted that did not come over TLS.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from quietus.protocol.tds.events import (
     Pending,
     ProtocolError,
     Request,
+    TlsHandshake,
 )
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
 from quietus.protocol.tds.login7 import parse_login7
@@ -61,7 +68,15 @@ from quietus.protocol.tds.packets import (
     PacketType,
     encode_message,
 )
-from quietus.protocol.tds.prelogin import SERVER_VERSION, encode_prelogin_reply, parse_prelogin
+from quietus.protocol.tds.prelogin import (
+    SERVER_VERSION,
+    Encryption,
+    EncryptionSetting,
+    PreLoginRequest,
+    encode_prelogin_reply,
+    negotiate_encryption,
+    parse_prelogin,
+)
 from quietus.protocol.tds.requests import (
     ResetConnection,
     RpcRequest,
@@ -78,6 +93,7 @@ from quietus.protocol.tds.versions import NAMES, TDS74, Traits, negotiate, trait
 class State(Enum):
     PRELOGIN = auto()  # waiting for PRELOGIN (or a LOGIN7 straight away)
     PRELOGIN_REPLY = auto()  # PRELOGIN received; the server owes the reply
+    TLS_HANDSHAKE = auto()  # the TLS handshake rides in PRELOGIN packets (TDS 7.x encryption)
     LOGIN = auto()  # waiting for LOGIN7
     AUTHENTICATING = auto()  # LOGIN7 received; the server owes LOGINACK or a login failure
     LOGGED_IN = auto()  # idle
@@ -88,9 +104,13 @@ class State(Enum):
 class Trigger(Enum):
     RECV_PRELOGIN = auto()
     RECV_LOGIN7 = auto()
+    RECV_TLS = auto()
     RECV_REQUEST = auto()
     RECV_ATTENTION = auto()
     SEND_PRELOGIN_REPLY = auto()
+    SEND_PRELOGIN_REPLY_ENCRYPTING = auto()
+    SEND_TLS = auto()
+    TLS_ESTABLISHED = auto()
     SEND_LOGIN_ACK = auto()
     SEND_LOGIN_FAILURE = auto()
     SEND_ATTENTION_ACK = auto()
@@ -103,6 +123,10 @@ TRANSITIONS: dict[tuple[State, Trigger], State] = {
     (S.PRELOGIN,            T.RECV_PRELOGIN):        S.PRELOGIN_REPLY,
     (S.PRELOGIN,            T.RECV_LOGIN7):          S.AUTHENTICATING,
     (S.PRELOGIN_REPLY,      T.SEND_PRELOGIN_REPLY):  S.LOGIN,
+    (S.PRELOGIN_REPLY,      T.SEND_PRELOGIN_REPLY_ENCRYPTING): S.TLS_HANDSHAKE,
+    (S.TLS_HANDSHAKE,       T.RECV_TLS):             S.TLS_HANDSHAKE,
+    (S.TLS_HANDSHAKE,       T.SEND_TLS):             S.TLS_HANDSHAKE,
+    (S.TLS_HANDSHAKE,       T.TLS_ESTABLISHED):      S.LOGIN,
     (S.LOGIN,               T.RECV_LOGIN7):          S.AUTHENTICATING,
     (S.AUTHENTICATING,      T.SEND_LOGIN_ACK):       S.LOGGED_IN,
     (S.AUTHENTICATING,      T.SEND_LOGIN_FAILURE):   S.CLOSED,
@@ -149,9 +173,15 @@ class TdsServerConnection:
         spid: int = 0,
         server_name: str = "QUIETUS",
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        encryption: EncryptionSetting = EncryptionSetting.DISABLED,
     ) -> None:
         self.spid = spid
         self.server_name = server_name
+        self.encryption_setting = encryption
+        # True when TLS wraps the whole socket before any TDS byte (TDS 8.0 strict): no handshake in PRELOGIN
+        self.transport_encrypted = False
+        self._prelogin: PreLoginRequest | None = None
+        self._encryption: Encryption | None = None
         self._state = State.PRELOGIN
         self._buffer = ReceiveBuffer()
         self._reader = MessageReader(max_message_size)
@@ -176,6 +206,11 @@ class TdsServerConnection:
     @property
     def tds_version(self) -> int | None:
         return self._login.tds_version if self._login else None
+
+    @property
+    def encryption(self) -> Encryption | None:
+        """The ENCRYPTION value the PRELOGIN reply carried (None before it, or without PRELOGIN)."""
+        return self._encryption
 
     @property
     def traits(self) -> Traits:
@@ -245,6 +280,10 @@ class TdsServerConnection:
 
     def _handle(self, message: Message) -> Event:
         trigger = RECEIVED.get(message.type)
+        if self._state is State.TLS_HANDSHAKE and trigger is T.RECV_PRELOGIN:
+            trigger = T.RECV_TLS
+        if self._state is State.TLS_HANDSHAKE and trigger is T.RECV_LOGIN7:
+            raise RemoteProtocolError("LOGIN7 arrived unencrypted, but the PRELOGIN exchange agreed on encryption")
         if trigger is None:
             raise RemoteProtocolError(REFUSED.get(message.type, f"packet type 0x{message.type:02X} refused"))
         new_state = TRANSITIONS.get((self._state, trigger))
@@ -260,8 +299,15 @@ class TdsServerConnection:
 
     def _parse(self, message: Message, trigger: Trigger) -> Event:
         if trigger is T.RECV_PRELOGIN:
-            return parse_prelogin(message.payload)
+            self._prelogin = parse_prelogin(message.payload)
+            return self._prelogin
+        if trigger is T.RECV_TLS:
+            return TlsHandshake(message.payload)
         if trigger is T.RECV_LOGIN7:
+            if self._prelogin is None and self._refuses_unencrypted():
+                raise RemoteProtocolError(
+                    "LOGIN7 without PRELOGIN cannot be encrypted, and this server requires encryption"
+                )
             return self._parse_login(message.payload)
         if trigger is T.RECV_ATTENTION:
             during = self._state is State.REQUEST_IN_PROGRESS
@@ -300,9 +346,29 @@ class TdsServerConnection:
     def _message(self, payload: bytes) -> bytes:
         return encode_message(PacketType.TABULAR_RESULT, payload, self._packet_size, self.spid)
 
+    def _refuses_unencrypted(self) -> bool:
+        return self.encryption_setting is EncryptionSetting.FORCED and not self.transport_encrypted
+
     def send_prelogin_reply(self, server_version: tuple[int, int, int, int] = SERVER_VERSION) -> bytes:
-        self._transition(T.SEND_PRELOGIN_REPLY)
-        return self._message(encode_prelogin_reply(server_version))
+        """The PRELOGIN reply; its ENCRYPTION comes from ``negotiate_encryption``.  When it is OFF, ON or REQ
+        (and TLS does not already wrap the socket) the TLS handshake follows inside PRELOGIN packets."""
+        client = self._prelogin.encryption if self._prelogin is not None else None
+        encryption = negotiate_encryption(client, self.encryption_setting)
+        if self.transport_encrypted:  # TDS 8.0 strict: TLS is on already; say so, start nothing
+            encryption = Encryption.ON if encryption is not Encryption.NOT_SUP else encryption
+        handshake = encryption is not Encryption.NOT_SUP and not self.transport_encrypted
+        self._transition(T.SEND_PRELOGIN_REPLY_ENCRYPTING if handshake else T.SEND_PRELOGIN_REPLY)
+        self._encryption = encryption
+        return self._message(encode_prelogin_reply(server_version, encryption))
+
+    def send_tls_handshake(self, data: bytes) -> bytes:
+        """TLS handshake records from the server's TLS object, wrapped in PRELOGIN packets (MS-TDS §3.3.5.1)."""
+        self._transition(T.SEND_TLS)
+        return encode_message(PacketType.PRELOGIN, data, self._packet_size, self.spid)
+
+    def tls_established(self) -> None:
+        """The server's TLS handshake is complete: LOGIN7 comes next (over TLS, which the server unwraps)."""
+        self._transition(T.TLS_ESTABLISHED)
 
     def send_login_ack(
         self,

@@ -31,6 +31,15 @@ class Login:
 
 
 @dataclass(frozen=True, slots=True)
+class TlsHandshake:
+    """TLS handshake records the client sent inside PRELOGIN packets (TDS 7.x, after a PRELOGIN reply of
+    OFF, ON or REQ).  Feed them to the server's TLS object; send what it answers with
+    ``send_tls_handshake``; once the handshake is complete call ``tls_established``."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Attention:
     """The client cancels.  ``during_request``: a request was running (its response must end with
     DONE_ATTN, which ``ResponseWriter.finish`` adds); otherwise answer ``send_attention_ack``."""
@@ -67,7 +76,7 @@ NEED_DATA: Literal[Pending.NEED_DATA] = Pending.NEED_DATA
 PAUSED: Literal[Pending.PAUSED] = Pending.PAUSED
 
 Request = SqlBatch | RpcRequest | TransactionManagerRequest | IgnoredRequest
-Event = PreLoginRequest | Login | Request | Attention | ProtocolError | ConnectionClosed
+Event = PreLoginRequest | TlsHandshake | Login | Request | Attention | ProtocolError | ConnectionClosed
 
 __all__ = [
     "NEED_DATA",
@@ -83,5 +92,6 @@ __all__ = [
     "Request",
     "RpcRequest",
     "SqlBatch",
+    "TlsHandshake",
     "TransactionManagerRequest",
 ]

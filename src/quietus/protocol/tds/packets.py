@@ -161,7 +161,7 @@ def check_header(header: PacketHeader) -> None:
         raise RemoteProtocolError(f"packet length {header.length} exceeds {MAX_PACKET_SIZE}")
     if header.type not in KNOWN_TYPES:
         if header.type == TLS_HANDSHAKE:
-            raise RemoteProtocolError("TLS handshake received; encryption is not supported")
+            raise RemoteProtocolError("TLS handshake received where a TDS packet was expected")
         raise RemoteProtocolError(f"unknown packet type 0x{header.type:02X}")
     if header.status & PacketStatus.RESETCONNECTION and header.status & PacketStatus.RESETCONNECTIONSKIPTRAN:
         raise RemoteProtocolError("RESETCONNECTION and RESETCONNECTIONSKIPTRAN set together")

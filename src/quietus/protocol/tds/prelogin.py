@@ -4,10 +4,12 @@ Layout: entries ``token(1) offset(2, BE) length(2, BE)`` ended by 0xFF, then the
 count from the start of the payload.  VERSION is ``UL_VERSION`` (major, minor, build: 4 bytes BE) plus
 ``US_SUBBUILD`` (2 bytes).
 
-The server's reply is fixed by policy (tds.md §0): ENCRYPTION = NOT_SUP (any other value makes
-FreeTDS start TLS and pytds fail), INSTOPT 0x00, THREADID empty, MARS 0x00 (FreeTDS treats a reply
-without MARS as a pre-7.2 server).  A TLS record (first byte 0x16) where a PRELOGIN payload should be
-means the client started a TLS handshake; that is refused as a protocol error.
+The server's reply: VERSION, ENCRYPTION (``negotiate_encryption``: MS-TDS §2.2.6.5's table of the
+client's value × the server's setting), INSTOPT 0x00, THREADID empty, MARS 0x00 (FreeTDS treats a reply
+without MARS as a pre-7.2 server).  A TLS record (first byte 0x16) where a PRELOGIN option table should
+be means the client started a TLS handshake that was not negotiated; that is a protocol error.  (After a
+reply of OFF, ON or REQ the handshake's records do ride in PRELOGIN packets; the connection delivers
+those as ``TlsHandshake`` events and never parses them here.)
 """
 
 from __future__ import annotations
@@ -39,10 +41,42 @@ class PreLoginOption(IntEnum):
 
 
 class Encryption(IntEnum):
-    OFF = 0
+    OFF = 0  # client: "I can do TLS but do not want it"; server reply: encrypt the LOGIN7 only
     ON = 1
     NOT_SUP = 2
     REQ = 3
+
+
+ENCRYPT_CLIENT_CERT = 0x80  # a flag on top of the value (client certificate authentication); not offered
+
+
+class EncryptionSetting(IntEnum):
+    """The server's side of the negotiation (the columns of MS-TDS §2.2.6.5's table)."""
+
+    AVAILABLE = 0  # TLS configured, not forced (the spec's server "ENCRYPT_OFF")
+    FORCED = 1  # force_encryption (the spec's server "ENCRYPT_ON")
+    DISABLED = 2  # no TLS (the spec's server "ENCRYPT_NOT_SUP")
+
+
+E, ES = Encryption, EncryptionSetting
+# (client's value, server's setting) -> the value the server replies with.  The client's REQ (not in the
+# spec's table) is read as ON; a PRELOGIN without ENCRYPTION as NOT_SUP.  A reply of NOT_SUP to a client
+# that asked for ON, or of REQ to a client that said NOT_SUP, ends that connection: the client gives up.
+# fmt: off
+NEGOTIATION: dict[tuple[Encryption, EncryptionSetting], Encryption] = {
+    (E.OFF,     ES.AVAILABLE): E.OFF,     (E.OFF,     ES.FORCED): E.REQ, (E.OFF,     ES.DISABLED): E.NOT_SUP,
+    (E.ON,      ES.AVAILABLE): E.ON,      (E.ON,      ES.FORCED): E.ON,  (E.ON,      ES.DISABLED): E.NOT_SUP,
+    (E.NOT_SUP, ES.AVAILABLE): E.NOT_SUP, (E.NOT_SUP, ES.FORCED): E.REQ, (E.NOT_SUP, ES.DISABLED): E.NOT_SUP,
+    (E.REQ,     ES.AVAILABLE): E.ON,      (E.REQ,     ES.FORCED): E.ON,  (E.REQ,     ES.DISABLED): E.NOT_SUP,
+}
+# fmt: on
+
+
+def negotiate_encryption(client: int | None, setting: EncryptionSetting) -> Encryption:
+    """The ENCRYPTION value of the server's PRELOGIN reply."""
+    value = (client if client is not None else Encryption.NOT_SUP) & ~ENCRYPT_CLIENT_CERT
+    asked = Encryption(value) if value in Encryption._value2member_map_ else Encryption.NOT_SUP
+    return NEGOTIATION[asked, setting]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +97,7 @@ class PreLoginRequest:
 
 def parse_option_table(payload: bytes) -> tuple[tuple[int, bytes], ...]:
     if payload[:1] == bytes([TLS_HANDSHAKE]):
-        raise RemoteProtocolError("TLS handshake inside PRELOGIN; encryption is not supported")
+        raise RemoteProtocolError("TLS handshake inside PRELOGIN before encryption was negotiated")
     reader = Reader(payload, "PRELOGIN option table")
     options = []
     while (token := reader.u8()) != PreLoginOption.TERMINATOR:
@@ -115,12 +149,14 @@ def encode_version(version: tuple[int, int, int, int]) -> bytes:
     return _VERSION.pack(*version)
 
 
-def encode_prelogin_reply(server_version: tuple[int, int, int, int] = SERVER_VERSION) -> bytes:
+def encode_prelogin_reply(
+    server_version: tuple[int, int, int, int] = SERVER_VERSION, encryption: Encryption = Encryption.NOT_SUP
+) -> bytes:
     """The server's PRELOGIN reply payload (sent in a TABULAR_RESULT packet)."""
     return encode_option_table(
         [
             (PreLoginOption.VERSION, encode_version(server_version)),
-            (PreLoginOption.ENCRYPTION, bytes([Encryption.NOT_SUP])),
+            (PreLoginOption.ENCRYPTION, bytes([encryption])),
             (PreLoginOption.INSTOPT, b"\0"),
             (PreLoginOption.THREADID, b""),
             (PreLoginOption.MARS, b"\0"),

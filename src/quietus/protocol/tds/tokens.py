@@ -179,6 +179,20 @@ def encode_message(
     return _with_length(token, body)
 
 
+# DONE's CurCmd (MS-TDS §2.2.7.6; the values are SQL Server's command ids) by the command name a statement
+# has in sys.dm_exec_requests.command.  mssql-jdbc reports an update count only for INSERT, UPDATE, DELETE,
+# MERGE and SELECT INTO, and 0 for DDL, from this field; a statement not listed sends 0.
+# fmt: off
+CURRENT_COMMAND: dict[str, int] = {
+    "SELECT": 0xC1, "SELECT INTO": 0xC2, "INSERT": 0xC3, "DELETE": 0xC4, "UPDATE": 0xC5,
+    "CREATE TABLE": 0xC6, "DROP TABLE": 0xC7, "CREATE INDEX": 0xC8, "DROP INDEX": 0xC9,
+    "CREATE DATABASE": 0xCB, "DROP DATABASE": 0xCC, "GRANT": 0xCD, "REVOKE": 0xCE,
+    "CREATE VIEW": 0xCF, "DROP VIEW": 0xD0, "ALTER TABLE": 0xD8, "CREATE PROCEDURE": 0xDE,
+    "DROP PROCEDURE": 0xDF, "EXECUTE": 0xE0, "BULK INSERT": 0xF0, "MERGE": 0x117,
+}
+# fmt: on
+
+
 def encode_done(
     traits: Traits, status: int = 0, row_count: int = 0, token: int = TokenType.DONE, cur_cmd: int = 0
 ) -> bytes:
