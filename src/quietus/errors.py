@@ -84,6 +84,11 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8164, 16, "An INSERT EXEC statement cannot be nested."),
     (9828, 16, "The second and third arguments of the TRANSLATE built-in function must contain an equal number of "
                "characters."),
+    (305, 16, "The XML data type cannot be compared or sorted, except when using the IS NULL operator."),
+    (2389, 16, "XQuery [%ls]: %ls"),
+    (9400, 16, "XML parsing: line %d, character %d, %ls"),
+    (227, 15, "\"%.*ls\" is not a valid function, property, or field."),
+    (8172, 16, "The argument %d of the XML data type method \"%.*ls\" must be a string literal."),
     (15009, 16, "The object '%.*ls' does not exist in database '%.*ls' or is invalid for this operation."),
     (8178, 16, "The parameterized query '%.*ls' expects the parameter '%.*ls', which was not supplied."),
     (8179, 16, "Could not find prepared statement with handle %d."),

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql import xml_methods
 from quietus.sql.environment import TableFunction
 from quietus.sql.operators import Apply, Correlated, FunctionScan, Plan, ValuesScan
 from quietus.sql.scope import Scope, ScopeColumn
@@ -152,7 +153,9 @@ def plan_apply(
     left_scope = planner.scope(left.columns, outer)
     source = lateral.this
     right: Plan
-    if function_name(source) is not None:
+    if xml_methods.is_nodes_call(source):
+        right = xml_methods.plan_nodes(source, alias, names, left_scope)
+    elif function_name(source) is not None:
         right = plan_function(planner, source, alias, left_scope, names)
     elif isinstance(source, exp.Subquery) and isinstance(source.this, exp.Values):
         right = plan_values(planner, source.this, alias, names, left_scope)

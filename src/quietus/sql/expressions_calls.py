@@ -21,6 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from quietus.errors import SqlError, sql_error
+from quietus.sql import xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES
 from quietus.sql.builtins import lookup
 from quietus.sql.builtins_core import NOT_CONSTANT, Arg, Builtin
@@ -166,6 +167,8 @@ def compile_call_node(node: exp.Expr, scope: Scope) -> CompiledExpr:
         return compile_builtin(lookup(name), _present(args), scope)
     if isinstance(node, exp.Anonymous):
         return _anonymous(node, scope)
+    if xml_methods.method_call(node) is not None:
+        return xml_methods.compile_method(node, scope)
     if isinstance(node, exp.AggFunc):
         raise sql_error(147)
     raise syntax_error(node)

@@ -22,7 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, temp_tables
+from quietus.sql import apply, for_xml, temp_tables, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
@@ -102,6 +102,8 @@ class Planner:
         try:
             if isinstance(node, exp.Union | exp.Except | exp.Intersect):
                 return self._plan_set_operation(node, outer)
+            if isinstance(node, exp.Select) and node.args.get("for_") is not None:
+                return self._plan_for_xml(node, outer)
             if isinstance(node, exp.Select):
                 return self._plan_select(node, outer)
             raise sql_error(102, node.sql(dialect="tsql")[:40])
@@ -118,6 +120,15 @@ class Planner:
         return compile_expression(node, scope)
 
     # -- SELECT ----------------------------------------------------------------------------------------------
+
+    def _plan_for_xml(self, select: exp.Select, outer: Scope | None) -> QueryPlan:
+        """SELECT ... FOR XML: the query planned without its FOR clause, its rows made one value (sql.for_xml)."""
+        chosen = for_xml.options(select.args["for_"])
+        inner = select.copy()
+        inner.set("for_", None)
+        planned = self._plan_select(inner, outer)
+        plan = for_xml.ForXml(planned.plan, planned.columns, chosen)
+        return QueryPlan(plan, list(plan.columns))
 
     def _plan_select(self, select: exp.Select, outer: Scope | None, target: TargetInfo | None = None) -> QueryPlan:
         _refuse_unsupported(select)
@@ -374,6 +385,11 @@ class Planner:
             alias_node = source.args.get("alias")
             alias = alias_node.name if alias_node is not None else ""
             return apply.plan_values(self, source, alias, apply.alias_columns(alias_node), self.scope([], outer))
+        if xml_methods.is_nodes_call(source):  # FROM @x.nodes('/a') AS t(c)
+            alias_node = source.args.get("alias")
+            alias = alias_node.name if alias_node is not None else ""
+            scope = self.scope([], outer)
+            return xml_methods.plan_nodes(source, alias, apply.alias_columns(alias_node), scope)
         if apply.function_name(source) is not None:
             names = apply.alias_columns(source.args.get("alias"))
             return apply.plan_function(self, source, source.alias, self.scope([], outer), names)

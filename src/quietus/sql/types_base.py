@@ -80,6 +80,7 @@ FAMILY: dict[str, str] = {
     "datetime": "datetime", "smalldatetime": "datetime", "datetime2": "datetime",
     "datetimeoffset": "datetimeoffset",  # its own: values carry an offset and never meet naive ones unconverted
     "uniqueidentifier": "guid",
+    "xml": "xml",  # its own: text that is well-formed XML content, never compared or sorted (305)
     "boolean": "boolean",
 }  # fmt: skip
 
@@ -138,6 +139,7 @@ SMALLDATETIME = SqlType("smalldatetime")
 DATETIME2 = SqlType("datetime2", scale=7)
 TIME = SqlType("time", scale=7)
 UNIQUEIDENTIFIER = SqlType("uniqueidentifier")
+XML = SqlType("xml")
 BOOLEAN = SqlType("boolean")
 
 # The constructors below are spelled like the SQL types they build (VARCHAR(10), DECIMAL(10, 2)).
@@ -206,7 +208,7 @@ _SQLGLOT_NAMES: dict[str, str] = {
     "NVARCHAR": "nvarchar", "TEXT": "varchar", "DATE": "date", "DATETIME": "datetime",
     "DATETIME2": "datetime2", "SMALLDATETIME": "smalldatetime", "TIME": "time",
     "TIMESTAMPTZ": "datetimeoffset", "DATETIMEOFFSET": "datetimeoffset",
-    "UUID": "uniqueidentifier", "BINARY": "binary", "VARBINARY": "varbinary", "IMAGE": "varbinary",
+    "XML": "xml", "UUID": "uniqueidentifier", "BINARY": "binary", "VARBINARY": "varbinary", "IMAGE": "varbinary",
     "ROWVERSION": "binary", "TIMESTAMP": "binary",
 }  # fmt: skip
 
@@ -244,7 +246,7 @@ def make_type(name: str, params: list[int | None], *, in_cast: bool = False, sys
 _FIXED: dict[str, SqlType] = {
     t.name: t
     for t in (BIT, TINYINT, SMALLINT, INT, BIGINT, FLOAT, REAL, MONEY, SMALLMONEY, DATE, DATETIME,
-              SMALLDATETIME, UNIQUEIDENTIFIER)
+              SMALLDATETIME, UNIQUEIDENTIFIER, XML)
 }  # fmt: skip
 
 _TYPE_TEXT = re.compile(r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(\s*([^)]*)\))?\s*$", re.IGNORECASE)

@@ -25,7 +25,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from quietus.errors import SqlError, sql_error
-from quietus.sql.types_base import INT_RANGE, SqlType
+from quietus.sql import xml_values
+from quietus.sql.types_base import INT_RANGE, NVARCHAR, SqlType
 from quietus.sql.types_datetime import (
     BASE_DATE,
     RANGES,
@@ -47,27 +48,28 @@ CATEGORY: dict[str, str] = {
     "char": "char", "varchar": "char", "nchar": "char", "nvarchar": "char",
     "binary": "binary", "varbinary": "binary",
     "date": "date", "time": "time", "datetime": "datetime", "smalldatetime": "datetime",
-    "datetime2": "datetime2", "datetimeoffset": "datetimeoffset", "uniqueidentifier": "guid",
+    "datetime2": "datetime2", "datetimeoffset": "datetimeoffset", "uniqueidentifier": "guid", "xml": "xml",
 }  # fmt: skip
 
 # The conversion chart: row = source category, columns in _COLUMNS order.
 _COLUMNS = (
     "int", "decimal", "money", "float", "char", "binary", "date", "time", "datetime", "datetime2", "guid",
-    "datetimeoffset",
+    "datetimeoffset", "xml",
 )  # fmt: skip
 _CHART = {
-    "int":            "I I I I I I X X I X X X",
-    "decimal":        "I I I I I I X X I X X X",
-    "money":          "I I I I I I X X I X X X",
-    "float":          "I I I I I E X X I X X X",
-    "char":           "I I I I I E I I I I I I",
-    "binary":         "I I I X I I X X E X I X",
-    "date":           "X X X X I X I X I I X I",
-    "time":           "X X X X I X X I I I X I",
-    "datetime":       "E E E E I E I I I I X I",
-    "datetime2":      "X X X X I X I I I I X I",
-    "guid":           "X X X X I I X X X X I X",
-    "datetimeoffset": "X X X X I X I I I I X I",
+    "int":            "I I I I I I X X I X X X X",
+    "decimal":        "I I I I I I X X I X X X X",
+    "money":          "I I I I I I X X I X X X X",
+    "float":          "I I I I I E X X I X X X X",
+    "char":           "I I I I I E I I I I I I I",
+    "binary":         "I I I X I I X X E X I X I",
+    "date":           "X X X X I X I X I I X I X",
+    "time":           "X X X X I X X I I I X I X",
+    "datetime":       "E E E E I E I I I I X I X",
+    "datetime2":      "X X X X I X I I I I X I X",
+    "guid":           "X X X X I I X X X X I X X",
+    "datetimeoffset": "X X X X I X I I I I X I X",
+    "xml":            "X X X X E E X X X X X X I",
 }  # fmt: skip
 TEMPORAL_CATEGORIES = ("date", "time", "datetime", "datetime2", "datetimeoffset")
 UTC = dt.UTC
@@ -501,7 +503,28 @@ def _same(value: Any, source: SqlType, target: SqlType, style: int | None) -> An
 
 
 # (source category, target category) → converter; absent pairs are the chart's X cells.
+def _xml_from_text(value: Any, source: SqlType, target: SqlType, style: int | None) -> str:
+    return xml_values.check(value)
+
+
+def _xml_from_binary(value: Any, source: SqlType, target: SqlType, style: int | None) -> str:
+    return xml_values.check(bytes(value).decode("utf-8"))
+
+
+def _text_from_xml(value: Any, source: SqlType, target: SqlType, style: int | None) -> str:
+    return str(_text_from_text(str(value), NVARCHAR(None), target, style))
+
+
+def _binary_from_xml(value: Any, source: SqlType, target: SqlType, style: int | None) -> bytes:
+    return fit_binary(str(value).encode("utf-16-le"), target)
+
+
 _CONVERTERS: dict[tuple[str, str], Converter] = {
+    ("char", "xml"): _xml_from_text,
+    ("binary", "xml"): _xml_from_binary,
+    ("xml", "xml"): lambda value, source, target, style: value,
+    ("xml", "char"): _text_from_xml,
+    ("xml", "binary"): _binary_from_xml,
     ("int", "int"): _int_from_int,
     ("decimal", "int"): _int_from_number,
     ("money", "int"): _int_from_number,

@@ -289,7 +289,9 @@ def _keyed(op: str, key: Fn1) -> Fn2:
 
 
 def comparison_type(a: SqlType, b: SqlType) -> SqlType:
-    """The type both sides of a comparison are brought to (206 when they cannot meet)."""
+    """The type both sides of a comparison are brought to (206 when they cannot meet; 305 for xml)."""
+    if "xml" in (a.name, b.name):
+        raise sql_error(305)
     target = result_type(a, b)
     for side in (a, b):
         if needs_conversion(side, target):

@@ -216,6 +216,10 @@ def column_codec(spec: ColumnSpec, traits: Traits) -> ColumnCodec:
         return ColumnCodec(spec, TypeInfo(type_id, decimal_length(precision), precision, scale))
     if name in _SIZED:
         return _sized(spec, name, traits)
+    if name == "xml":  # UTF-16 text as PLP (TDS 7.2+); older clients get NTEXT, as SQL Server sends them
+        if traits.plp:
+            return ColumnCodec(spec, TypeInfo(TypeId.XML))
+        return ColumnCodec(spec, TypeInfo(TypeId.NTEXT, NTEXT_MAX, collation=DEFAULT_COLLATION, table_name=("",)))
     if name in _TEMPORAL:
         type_id, chars, text = _TEMPORAL[name]
         scale = 7 if spec.scale is None else spec.scale

@@ -1,0 +1,143 @@
+"""Compiling the xml type's methods in expressions: ``x.value(path, type)``, ``x.query(path)``, ``x.exist(path)``.
+
+sqlglot reads ``x.value('(/a/@b)[1]', 'int')`` as ``Dot(x, Anonymous(value, ...))``; the receiver is a column
+(``x`` or ``t.x``), a variable, or a parenthesised expression (``(SELECT … FOR XML PATH(''), TYPE).value(…)``).
+As in SQL Server the path and the type are string literals (8172 otherwise); ``modify()`` is not supported (40517);
+``nodes()`` belongs in FROM / APPLY (quietus.sql.apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from quietus.errors import sql_error
+from quietus.sql import xml_values
+from quietus.sql.environment import TableFunction
+from quietus.sql.expressions import CompiledExpr, EvalContext, Row, Scope, compile_expression
+from quietus.sql.operators import FunctionScan
+from quietus.sql.scope import ScopeColumn
+from quietus.sql.types_base import BIT, NVARCHAR, XML, parse_type_name
+from quietus.sql.types_convert import converter
+
+METHODS = ("value", "query", "exist")
+
+
+def method_call(node: exp.Expr) -> tuple[exp.Expr, str, list[exp.Expr]] | None:
+    """(receiver, method, arguments) when ``node`` is an xml method call, else None."""
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and node.args.get("db") is not None:
+        # in FROM, sqlglot reads @x.nodes(...) / t.doc.nodes(...) as a table named by a function
+        method = node.this.name.lower()
+        if method != "nodes":
+            return None
+        owner, column = node.args.get("catalog"), node.args["db"]
+        if isinstance(column, exp.Parameter):
+            target: exp.Expr = column.copy()
+        else:
+            target = exp.Column(this=exp.to_identifier(column.name), table=owner.copy() if owner else None)
+        return target, method, list(node.this.expressions)
+    if not isinstance(node, exp.Dot) or not isinstance(node.expression, exp.Anonymous):
+        return None
+    method = node.expression.name.lower()
+    if method not in (*METHODS, "modify", "nodes"):
+        return None
+    return receiver(node.this), method, list(node.expression.expressions)
+
+
+def receiver(node: exp.Expr) -> exp.Expr:
+    """The xml expression a method is called on, as an expression the compiler reads."""
+    if isinstance(node, exp.Identifier):
+        return exp.Column(this=node.copy())
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+        parts = [part for part in (node.this, node.expression) if isinstance(part, exp.Identifier)]
+        if len(parts) == 2:
+            return exp.Column(this=parts[1].copy(), table=parts[0].copy())
+    if isinstance(node, exp.Paren | exp.Subquery) and isinstance(node.this, exp.Select):
+        return exp.Subquery(this=_columns_named(node.this.copy()))
+    return node
+
+
+# Where a bare identifier is a name of something other than a column.
+_NAME_HOLDERS = (exp.Column, exp.Table, exp.TableAlias, exp.Alias, exp.Dot, exp.Var, exp.Schema, exp.ColumnDef)
+
+
+def _columns_named(select: exp.Select) -> exp.Select:
+    """sqlglot leaves the column references of a query that is the receiver of a method (``(SELECT name …).value()``)
+    as bare identifiers: make them columns again."""
+    for dot in list(select.find_all(exp.Dot)):
+        if isinstance(dot.this, exp.Identifier) and isinstance(dot.expression, exp.Identifier):
+            dot.replace(exp.Column(this=dot.expression.copy(), table=dot.this.copy()))
+    for identifier in list(select.find_all(exp.Identifier)):
+        if not isinstance(identifier.parent, _NAME_HOLDERS):
+            identifier.replace(exp.Column(this=identifier.copy()))
+    return select
+
+
+def _literal(node: exp.Expr, method: str, position: int) -> str:
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise sql_error(8172, position, method)
+    return str(node.this)
+
+
+def compile_method(node: exp.Expr, scope: Scope) -> CompiledExpr:
+    call = method_call(node)
+    assert call is not None
+    target, method, arguments = call
+    if method == "modify":
+        raise sql_error(40517, "the xml modify() method")
+    if method == "nodes":
+        raise sql_error(102, "nodes")  # only in FROM / APPLY
+    wanted = 2 if method == "value" else 1
+    if len(arguments) != wanted:
+        raise sql_error(174, method, wanted)
+    path = _literal(arguments[0], method, 1)
+    compiled = compile_expression(target, scope)
+    if compiled.type.name not in ("xml", "nvarchar", "varchar", "nchar", "char"):
+        raise sql_error(227, method)
+    source = compiled.fn
+    if method == "value":
+        result_type = parse_type_name(_literal(arguments[1], method, 2))
+        to_result = converter(NVARCHAR(None), result_type)
+
+        def evaluate(value: Any) -> Any:
+            return to_result(xml_values.value(value, path))
+
+        return _closure(source, evaluate, result_type)
+    if method == "query":
+        return _closure(source, lambda value: xml_values.query(value, path), XML)
+    return _closure(source, lambda value: xml_values.exist(value, path), BIT)
+
+
+def _closure(source: Callable[[Row, EvalContext], Any], apply: Callable[[Any], Any], t: Any) -> CompiledExpr:
+    def fn(row: Row, ctx: EvalContext) -> Any:
+        value = source(row, ctx)
+        return None if value is None else apply(value)
+
+    return CompiledExpr(fn, t)
+
+
+def is_nodes_call(node: exp.Expr) -> bool:
+    call = method_call(node)
+    return call is not None and call[1] == "nodes"
+
+
+def plan_nodes(source: exp.Expr, alias: str, names: list[str], scope: Scope) -> FunctionScan:
+    """``x.nodes(path) AS t(c)`` in FROM or APPLY: one row per selected node, its column ``c`` the node (the
+    receiver evaluated on the outer row, so ``t.doc.nodes(...)`` under APPLY reads the left row's ``doc``)."""
+    call = method_call(source)
+    assert call is not None
+    target, method, arguments = call
+    if len(arguments) != 1:
+        raise sql_error(174, method, 1)
+    path = _literal(arguments[0], method, 1)
+    if len(names) != 1:
+        raise sql_error(8158 if len(names) > 1 else 8155, alias if len(names) > 1 else 1, alias)
+    compiled = compile_expression(target, scope)
+
+    def rows(ctx: Any, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return [] if values[0] is None else [(node,) for node in xml_values.nodes(values[0], path)]
+
+    function = TableFunction("nodes", (), ((names[0], XML),), rows)
+    return FunctionScan(function, [compiled.fn], [ScopeColumn(names[0], XML, alias)])

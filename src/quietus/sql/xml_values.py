@@ -1,0 +1,211 @@
+"""The xml type's values: parsing, FOR XML, and the methods value(), query(), exist() and nodes().
+
+An xml value is its text (a Python str) holding well-formed XML *content*: as in SQL Server, a fragment of several
+top-level elements and text is allowed.  Parsing wraps the content in a synthetic root element, so XPath's ``/``
+(the document) is that root: ``(/a/@b)[1]`` is evaluated as ``(/q:fragment/a/@b)[1]``.  XPath is lxml's (XPath
+1.0), which covers the XQuery subset the DBA tools use (paths, predicates, ``[1]``, ``@attr``, ``text()``, ``.``).
+
+FOR XML (SELECT ... FOR XML PATH | RAW [, TYPE] [, ROOT] [, ELEMENTS]) turns the rows of a query into one value:
+
+- PATH('row'): an element ``<row>`` per row (none for ``PATH('')``); each column an element named by the column; a
+  column without a name (or named ``text()``) is text, ``@x`` an attribute, ``processing-instruction(x)`` a
+  processing instruction.
+- RAW('row'): an element ``<row>`` per row; each column an attribute (with ELEMENTS, a child element).
+
+NULLs are left out, as SQL Server leaves them out.  Without TYPE the result is nvarchar(max); with TYPE, xml.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from quietus.errors import sql_error
+
+FRAGMENT = "quietus-fragment"
+
+
+class XmlNode:
+    """A node that ``x.nodes(path)`` selected: the context item of the methods called on it (relative paths start
+    at the node itself).  SQL Server lets such a column be used only by the xml methods (and IS NULL)."""
+
+    __slots__ = ("element",)
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+
+    def __str__(self) -> str:
+        return etree.tostring(self.element, encoding="unicode", with_tail=False)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+
+
+def parse(text: str) -> etree._Element:
+    """The content as children of a synthetic root; 9400 (XML parsing …) when it is not well-formed."""
+    stripped = text
+    if stripped.lstrip().startswith("<?xml"):
+        end = stripped.find("?>")
+        stripped = stripped[end + 2 :] if end >= 0 else stripped
+    try:
+        return etree.fromstring(f"<{FRAGMENT}>{stripped}</{FRAGMENT}>", _PARSER)
+    except etree.XMLSyntaxError as error:
+        line, column = error.position
+        # the synthetic root is ours: an error that names it means the content ended too early
+        if FRAGMENT in error.msg:
+            lines = stripped.splitlines() or [""]
+            raise sql_error(9400, len(lines), len(lines[-1]), "unexpected end of input") from None
+        offset = len(FRAGMENT) + 2 if line == 1 else 0
+        raise sql_error(9400, line, max(column - offset, 1), error.msg.split(", line ")[0]) from None
+
+
+def check(text: str) -> str:
+    """A string made xml: it must parse; the value keeps its text (without an XML declaration)."""
+    root = parse(text)
+    return serialize_children(root)
+
+
+def serialize_children(root: etree._Element) -> str:
+    parts = [(root.text and escape(root.text)) or ""]
+    for child in root:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+# -- XPath -------------------------------------------------------------------------------------------------------
+
+
+def _rooted(path: str) -> str:
+    """Absolute location paths start at the synthetic root: ``/a`` → ``/quietus-fragment/a``, ``//a`` →
+    ``/quietus-fragment//a`` (a ``/`` that opens a path: at the start, or after ``(``, ``[``, ``|``, ``,``, ``=``
+    or a space; XPath divides with ``div``, never ``/``)."""
+    if path.strip() == "/":
+        return "/" + FRAGMENT
+    return _ABSOLUTE.sub(lambda match: f"{match.group(1)}/{FRAGMENT}/", path)
+
+
+_ABSOLUTE = re.compile(r"(^|[(\[|,=\s])/")
+
+
+def evaluate(text: str | XmlNode, path: str) -> list[Any]:
+    context = text.element if isinstance(text, XmlNode) else parse(text)
+    try:
+        found = context.xpath(_rooted(path))
+    except etree.XPathError as error:
+        raise sql_error(2389, "value()", str(error)) from None
+    return found if isinstance(found, list) else [found]
+
+
+def _string(item: Any) -> str:
+    if isinstance(item, etree._Element):
+        return "".join(str(text) for text in item.itertext())
+    return str(item)
+
+
+def value(text: str | XmlNode, path: str) -> str | None:
+    """x.value(path, type): the string value of the single node or atom the path selects (NULL for none); more
+    than one is SQL Server's 2389 (value() requires a singleton)."""
+    found = evaluate(text, path)
+    if isinstance(found, list) and len(found) > 1:
+        raise sql_error(2389, "value()", "requires a singleton (or empty sequence)")
+    if not found:
+        return None
+    item = found[0]
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, float) and item.is_integer():
+        return str(int(item))
+    return _string(item)
+
+
+def query(text: str | XmlNode, path: str) -> str:
+    """x.query(path): the selected nodes as xml (atoms as their text)."""
+    parts = []
+    for item in evaluate(text, path):
+        if isinstance(item, etree._Element):
+            parts.append(etree.tostring(item, encoding="unicode", with_tail=False))
+        else:
+            parts.append(escape(_string(item)))
+    return "".join(parts)
+
+
+def exist(text: str | XmlNode, path: str) -> int:
+    found = evaluate(text, path)
+    return int(bool(found) and found != [False])
+
+
+def nodes(text: str | XmlNode, path: str) -> list[XmlNode]:
+    """x.nodes(path): each selected element, as the context of the methods called on it (``c.value('.', …)``)."""
+    return [XmlNode(item) for item in evaluate(text, path) if isinstance(item, etree._Element)]
+
+
+# -- FOR XML -----------------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return escape(value if isinstance(value, str) else _scalar_text(value))
+
+
+def _scalar_text(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def for_xml(
+    mode: str,
+    element: str | None,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    root: str | None = None,
+    elements: bool = False,
+    xml_columns: Sequence[bool] = (),
+) -> str:
+    """Build the FOR XML text of ``rows`` (see the module's table)."""
+    out: list[str] = []
+    row_name = element if element is not None else "row"
+    for row in rows:
+        attributes: list[str] = []
+        children: list[str] = []
+        for position, (name, item) in enumerate(zip(names, row, strict=True)):
+            if item is None:
+                continue
+            is_xml = position < len(xml_columns) and xml_columns[position]
+            text = item if is_xml else _text(item)
+            if mode == "RAW" and not elements:
+                attributes.append(f" {name}={quoteattr(item if isinstance(item, str) else _scalar_text(item))}")
+            elif name.startswith("@"):
+                attributes.append(f" {name[1:]}={quoteattr(item if isinstance(item, str) else _scalar_text(item))}")
+            elif not name or name in ("text()", "*", "data()"):
+                children.append(text)
+            elif (target := processing_instruction(name)) is not None:
+                children.append(f"<?{target} {str(item).replace('?>', '? >')}?>")
+            else:
+                children.append(f"<{name}>{text}</{name}>")
+        body = "".join(children)
+        if mode == "PATH" and row_name == "":
+            out.append(body)
+        else:
+            head = f"<{row_name}{''.join(attributes)}"
+            out.append(f"{head}>{body}</{row_name}>" if body else f"{head} />")
+    result = "".join(out)
+    if root is not None:
+        root_name = root or "root"
+        result = f"<{root_name}>{result}</{root_name}>"
+    return result
+
+
+def processing_instruction(name: str) -> str | None:
+    """The target of a ``[processing-instruction(x)]`` column name, else None."""
+    folded = name.strip()
+    if folded.lower().startswith("processing-instruction(") and folded.endswith(")"):
+        return folded[len("processing-instruction(") : -1].strip()
+    return None
