@@ -21,6 +21,7 @@ from quietus.admin import (
     tran_views,
 )
 from quietus.admin.kill import kill_history
+from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
 from quietus.sql.environment import Environment, Procedure, VirtualTable
@@ -36,6 +37,7 @@ PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
+    "sp_prepare_distributed_transaction": distributed.sp_prepare_distributed_transaction,
 }
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
@@ -64,6 +66,7 @@ def install(instance: Host) -> list[Session]:
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
+    env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

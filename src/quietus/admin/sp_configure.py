@@ -65,8 +65,17 @@ OPTIONS: tuple[ConfigOption, ...] = (
         "seconds the connection of a killed session may take to deliver what it had queued (a client that stopped "
         "reading) before the socket is cut (quietus.server.connection)",
     ),
+    ConfigOption(
+        "in-doubt xact resolution", 0, 2, 0,
+        "what recovery does with a prepared distributed transaction whose coordinator cannot be reached: 0 keeps "
+        "it in doubt (locks held) until KILL 'uow' WITH COMMIT | ROLLBACK, 1 presumes commit, 2 presumes abort; "
+        "read at start-up (quietus.server.instance); settings name in_doubt_xact_resolution",
+    ),
 )  # fmt: skip
-OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS}
+# Options by name, and by their settings name (spaces and hyphens as underscores: in_doubt_xact_resolution).
+OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS} | {
+    option.name.replace(" ", "_").replace("-", "_"): option for option in OPTIONS
+}
 
 SP_CONFIGURE = columns("""
 name nvarchar(35)

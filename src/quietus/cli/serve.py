@@ -29,6 +29,11 @@ from quietus.server.config import ConfigError, load_config
     "--idle-in-transaction-timeout", type=int, help="End sessions idle in a transaction this long (seconds, 0: off)."
 )
 @click.option("--idle-session-timeout", type=int, help="End sessions idle this long (seconds, 0: off).")
+@click.option(
+    "--in-doubt-xact-resolution",
+    type=click.IntRange(0, 2),
+    help="In-doubt distributed transactions at recovery: 0 keep in doubt, 1 presume commit, 2 presume abort.",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -38,10 +43,12 @@ def serve(
     log_level: str | None,
     idle_in_transaction_timeout: int | None,
     idle_session_timeout: int | None,
+    in_doubt_xact_resolution: int | None,
 ) -> None:
     """Run the Quietus server: SQL Server clients connect over TDS."""
     cli = {"host": host, "port": port, "data_dir": data_dir, "sa_password": sa_password, "log_level": log_level}
     cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
+    cli |= {"in_doubt_xact_resolution": in_doubt_xact_resolution}
     try:
         config = load_config(cli, config_file=config_file)
     except ConfigError as exc:

@@ -38,6 +38,7 @@ class ServerConfig:
     idle_in_transaction_timeout: int = 0  # seconds, 0 = off; sp_configure changes them at run time
     idle_session_timeout: int = 0
     kill_network_timeout: int = 5  # seconds a killed session's connection may flush what it queued, then cut
+    in_doubt_xact_resolution: int = 0  # 0 keep in doubt, 1 presume commit, 2 presume abort (at recovery)
 
 
 def _port(value: Any) -> int:
@@ -68,6 +69,12 @@ def _seconds(value: Any) -> int:
     return seconds
 
 
+def _resolution(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value).strip() not in ("0", "1", "2"):
+        raise ValueError(f"{value!r} is not 0 (no presumption), 1 (presume commit) or 2 (presume abort)")
+    return int(value)
+
+
 def _level(value: Any) -> str:
     level = _text(value).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -85,10 +92,13 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "idle_in_transaction_timeout": ("QUIETUS_IDLE_IN_TRANSACTION_TIMEOUT", _seconds),
     "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
     "kill_network_timeout": ("QUIETUS_KILL_NETWORK_TIMEOUT", _seconds),
+    "in_doubt_xact_resolution": ("QUIETUS_IN_DOUBT_XACT_RESOLUTION", _resolution),
 }
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
-SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout")
+SERVER_OPTIONS = (
+    "idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout", "in_doubt_xact_resolution",
+)  # fmt: skip
 
 
 def _parse(name: str, value: Any, where: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
+from quietus.sessions import distributed
 from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
@@ -66,7 +67,8 @@ def _run(ctx: ExecContext, text: str) -> Outcome:
 def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:
     session = ctx.session
     if interrupt.ends_session:
-        runner.rollback_all()
+        if not distributed.orphan(session):  # a distributed transaction outlives its session (session -2)
+            runner.rollback_all()
         error = interrupt.client_error()
         if error is not None:
             ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
@@ -104,7 +106,7 @@ async def _roll_back(session: Session, env: Environment) -> None:
 
     def rollback() -> None:
         txn = session.txn
-        if txn is None:
+        if txn is None or distributed.orphan(session):
             return
         database = env.database(session.database)
         if database is not None:

@@ -1,0 +1,85 @@
+"""A session's distributed transaction: BEGIN DISTRIBUTED TRANSACTION, phase one, and what the session leaves behind.
+
+| the session ...                               | its distributed transaction ...                                |
+|-----------------------------------------------|----------------------------------------------------------------|
+| runs BEGIN DISTRIBUTED TRAN[SACTION] [name]   | begins (explicit, with a new UOW); inside a local transaction, |
+|                                               | the local one is promoted: it gets a UOW, @@TRANCOUNT + 1      |
+| runs EXEC sp_prepare_distributed_transaction  | is prepared (phase one durable); the procedure returns its UOW |
+| runs COMMIT / ROLLBACK                        | is decided (phase two) like any transaction                    |
+| runs any other statement after the prepare    | 8525: only a decision may follow a prepare                     |
+| disconnects, is killed, or the server restarts| is orphaned (active) or in doubt (prepared): session -2 owns   |
+|                                               | it; never decided just because the connection went (§1.10)     |
+
+``sp_prepare_distributed_transaction`` is a Quietus extension standing for the transaction manager's prepare
+request (SQL Server receives it from MS DTC, which Quietus has none of), so that a client can reach exactly the
+state a coordinator leaves behind when it fails between the two phases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from quietus.engine.txn.transaction import IN_DOUBT_SESSION_ID, Transaction, TxnState
+from quietus.errors import sql_error
+from quietus.sessions.session import Session
+from quietus.sql.batch import BatchRunner
+from quietus.sql.context import ExecContext
+from quietus.sql.dialect import statements as st
+from quietus.sql.results import ResultColumn, StatementDone
+from quietus.sql.types_base import UNIQUEIDENTIFIER
+
+DTC_TRANSACTION_NAME = "DTCXact"  # what SQL Server names an unnamed distributed transaction
+
+
+def run_begin_distributed(ctx: ExecContext, statement: st.BeginDistributedTransaction) -> None:
+    session = ctx.session
+    txn = session.txn
+    if txn is None:
+        runner = BatchRunner(ctx)
+        txn = runner.begin_transaction(explicit=True, name=runner._name(statement.name) or DTC_TRANSACTION_NAME)
+    else:
+        session.trancount += 1
+    if txn.uow is None:
+        txn.uow = uuid.uuid4()
+
+
+def prepare_session_transaction(ctx: ExecContext) -> Transaction:
+    """Phase one for the session's distributed transaction (8509 when it has none, 8525 when already prepared)."""
+    txn = ctx.session.txn
+    if txn is None or txn.uow is None or ctx.session.trancount == 0:
+        raise sql_error(8509, "the session has no distributed transaction (BEGIN DISTRIBUTED TRANSACTION first)")
+    if txn.state is not TxnState.ACTIVE:
+        raise sql_error(8525)
+    if ctx.session.doomed:
+        raise sql_error(3930)
+    ctx.database.prepare(ctx.task, txn)
+    return txn
+
+
+def sp_prepare_distributed_transaction(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:
+    if positional or named:
+        raise sql_error(8144, "sp_prepare_distributed_transaction")
+    txn = prepare_session_transaction(ctx)
+    sink = ctx.sink
+    sink.start_result([ResultColumn("uow", UNIQUEIDENTIFIER)])
+    sink.row((txn.uow,))
+    sink.end_result()
+    sink.done(StatementDone(None if ctx.session.options["NOCOUNT"] else 1, command="SELECT"))
+    return 0
+
+
+def orphan(session: Session) -> bool:
+    """The session is going away: hand its distributed transaction, if it has one, to session -2 (undecided,
+    locks held) and return True; False when it has none (the caller rolls back as usual)."""
+    txn = session.txn
+    if txn is None or txn.uow is None or txn.state not in (TxnState.ACTIVE, TxnState.PREPARED):
+        return False
+    txn.session_id = IN_DOUBT_SESSION_ID
+    session.txn = None
+    session.trancount = 0
+    session.doomed = False
+    return True
+
+
+HANDLERS: dict[type, Any] = {st.BeginDistributedTransaction: run_begin_distributed}
