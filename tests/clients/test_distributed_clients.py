@@ -7,10 +7,7 @@ and a DBA finds the UOW in sys.dm_tran_locks and resolves it with ``KILL 'uow' W
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ from quietus.server.app import Server
 from quietus.server.config import ServerConfig
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, running_server
 from tests.clients.test_kill_clients import query, running, spid
+from tests.clients.test_server_cli import serving
 from tests.clients.test_server_clients import pytds_connect
 
 SETUP = ("CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL)", "INSERT INTO acct VALUES (1, 100), (2, 200)")
@@ -102,7 +100,7 @@ def test_a_vanished_coordinator_leaves_session_minus_2_holding_locks_until_kill_
         assert (-2, -2, 1) in query(dba, "SELECT session_id, head_session_id, is_head FROM "
                                          "sys.dm_exec_blocking_chains")  # fmt: skip
         assert -2 in {int(row[0]) for row in query(dba, "EXEC sp_lock")}
-        with pytest.raises(Exception, match="6113|PREPARE state"):
+        with pytest.raises(Exception, match=r"6113|PREPARE state"):
             query(dba, f"KILL '{uow}'")
         query(dba, f"KILL '{uow}' WITH ROLLBACK")
         assert waiter.result() == [(100,)]
@@ -120,7 +118,7 @@ def test_an_orphaned_active_transaction_waits_for_kill_uow(server: RunningServer
         client.close()  # not prepared: SQL Server may not decide it just because the connection closed
         server.wait_for(lambda: server.instance.registry.get(client_id) is None, "the client's session to end")
         assert query(dba, LOCKS_OF.format(uow=uow)) == [(-2,)]
-        with pytest.raises(Exception, match="6118|not in PREPARED state"):
+        with pytest.raises(Exception, match=r"6118|not in PREPARED state"):
             query(dba, f"KILL '{uow}' WITH COMMIT")
         waiter = Waiter(server, "SELECT SUM(balance) FROM acct")
         server.wait_for(running(server, waiter.session_id, "LCK_M_"), "the waiter to block")
@@ -128,49 +126,20 @@ def test_an_orphaned_active_transaction_waits_for_kill_uow(server: RunningServer
         assert waiter.result() == [(300,)]
 
 
-SERVER_CHILD = """
-import asyncio, sys
-from pathlib import Path
-from quietus.server.app import Server
-from quietus.server.config import ServerConfig
-
-async def main():
-    server = Server(ServerConfig(host="127.0.0.1", port=0, data_dir=Path(sys.argv[1]), sa_password=sys.argv[2]))
-    await server.start()
-    print(server.address[1], flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
-
-
 def prepared_then_sigkill(data_dir: Path) -> uuid.UUID:
-    """A server process in which a client prepares a distributed transaction; the server is killed with SIGKILL
-    between the phases (the coordinator never sends its decision)."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CHILD, str(data_dir), PASSWORD],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert child.stdout is not None
-        probe: Any = type("Probe", (), {"port": int(child.stdout.readline())})()
+    """A `quietus serve` process in which a client prepares a distributed transaction; the server is killed with
+    SIGKILL between the phases (the coordinator never sends its decision)."""
+    with serving(data_dir, "--sa-password", PASSWORD) as (process, port):
+        probe: Any = type("Probe", (), {"port": port})()
         with pytds_connect(probe, autocommit=True) as dba:
             for statement in SETUP:
                 dba.cursor().execute(statement)
         client = begin_and_write(probe)
         uow = prepare(client)
-        child.send_signal(signal.SIGKILL)
-        child.wait(WAIT_LIMIT)
+        process.send_signal(signal.SIGKILL)
+        process.wait(WAIT_LIMIT)
         client.close()
         return uow
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
 
 
 @pytest.mark.slow
@@ -189,7 +158,7 @@ def test_in_doubt_after_a_server_sigkill_then_kill_uow_with_commit(tmp_path: Pat
         restarted.wait_for(running(restarted, waiter.session_id, "LCK_M_"), "the waiter to block")
         query(dba, f"KILL '{uow}' WITH COMMIT")
         assert waiter.result() == [(1, 50), (2, 250)]
-        with pytest.raises(Exception, match="6111|different outcome"):
+        with pytest.raises(Exception, match=r"6111|different outcome"):
             query(dba, f"KILL '{uow}' WITH ROLLBACK")
 
 
@@ -209,7 +178,7 @@ def test_in_doubt_xact_resolution_2_presumes_abort_after_a_server_sigkill(tmp_pa
             assert query(dba, "SELECT id, balance FROM acct ORDER BY id") == [(1, 100), (2, 200)]
             rows = query(dba, "EXEC sp_configure 'in-doubt xact resolution'")
             assert rows == [("in-doubt xact resolution", 0, 2, 2, 2)]
-            with pytest.raises(Exception, match="6111|different outcome"):
+            with pytest.raises(Exception, match=r"6111|different outcome"):
                 query(dba, f"KILL '{uow}' WITH COMMIT")
     finally:
         thread.call(server.stop())
