@@ -19,7 +19,9 @@ import pytest
 from quietus.engine.scheduler import EngineThread
 from quietus.server.app import Server
 from quietus.server.config import ServerConfig
-from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, running_server
+from quietus.protocol.tds import TmRequestType, TransactionManagerRequest
+from quietus.protocol.tds.tokens import EnvChangeType
+from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, running_server
 from tests.clients.test_kill_clients import query, running, spid
 from tests.clients.test_server_cli import serving
 from tests.clients.test_server_clients import pytds_connect
@@ -185,3 +187,26 @@ def test_in_doubt_xact_resolution_2_presumes_abort_after_a_server_sigkill(tmp_pa
         thread.stop()
     log = (data_dir / "log" / "ERRORLOG").read_text(encoding="utf-8")
     assert "presumed aborted" in log
+
+
+def test_tm_propagate_xact_with_a_quietus_cookie_enlists_the_session_in_that_uow(server: RunningServer) -> None:
+    uow = uuid.uuid4()
+    client = RawClient(server.port)
+    try:
+        client.login()
+        client.send(client.tds.transaction(TransactionManagerRequest(TmRequestType.PROPAGATE_XACT,
+                                                                     payload=b"QUOW" + uow.bytes)))  # fmt: skip
+        enlisted = client.reply()
+        assert not enlisted.errors
+        assert [c.type for c in enlisted.env_changes] == [EnvChangeType.BEGIN_TRANSACTION]
+        client.batch("UPDATE acct SET balance = 0 WHERE id = 2")
+        assert client.batch("EXEC sp_prepare_distributed_transaction").rows == [(uow,)]
+        refused = client.batch("SELECT @@SPID")
+        assert [e.number for e in refused.errors] == [8525]  # after the prepare only the decision may follow
+    finally:
+        client.close()
+    with pytds_connect(server, autocommit=True) as dba:
+        server.wait_for(lambda: sum(s.is_user_process for s in server.instance.registry) == 1, "the client to go")
+        assert query(dba, LOCKS_OF.format(uow=uow)) == [(-2,)]
+        query(dba, f"KILL '{uow}' WITH COMMIT")
+        assert query(dba, "SELECT balance FROM acct WHERE id = 2") == [(0,)]

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,3 +263,41 @@ def test_in_doubt_xact_resolution_presumes_an_outcome_at_recovery(
     assert asyncio.run(reopen()) == expected
     dba = sc.session("dba")  # and the presumption is durable: nothing in doubt at the next start either
     assert dba.rows(ACTIVE) == [] and dba.rows("SELECT id, v FROM t ORDER BY id") == expected
+
+
+def test_a_decision_being_written_makes_the_uow_busy(sc: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    uow = prepare_and_leave(sc, "UPDATE t SET v = 'x' WHERE id = 3")
+    held: list[asyncio.Future[None]] = []
+    original = Database._write_durably
+
+    def slow_write(database: Database, task: Any, txn: Any, payload: bytes) -> None:
+        if txn.uow == uow and not held:
+            held.append(database.loop.create_future())
+            task.wait(held[0])  # the decision record is "being written" until the test lets it go
+        original(database, task, txn, payload)
+
+    monkeypatch.setattr(Database, "_write_durably", slow_write)
+    dba, other = sc.session("dba"), sc.session("other")
+    deciding = dba.start(f"KILL '{uow}' WITH COMMIT")
+    wait_engine(dba, lambda: bool(held), "the decision to be under way")
+    assert errors(other, f"KILL '{uow}' WITH ROLLBACK") == [
+        (6114, f"Distributed transaction with UOW {text(uow)} is being used by another user. KILL command failed.")
+    ]
+    assert [n for n, _ in errors(other, f"KILL '{uow}' WITH STATUSONLY")] == [6121]
+    on_engine(dba, lambda: held[0].set_result(None))
+    assert deciding.error() is None
+    assert other.value("SELECT v FROM t WHERE id = 3") == "x"
+
+
+def test_sp_enlist_names_the_uow_and_refuses_one_in_use(sc: Scenario) -> None:
+    uow = uuid.uuid4()
+    first, second = sc.session("first"), sc.session("second")
+    first.run(f"EXEC sp_enlist_distributed_transaction @uow = '{uow}'")
+    first.run("UPDATE t SET v = 'x' WHERE id = 3")
+    assert first.value("EXEC sp_prepare_distributed_transaction") == uow
+    assert errors(second, f"EXEC sp_enlist_distributed_transaction '{uow}'") == [
+        (3910, "Transaction context in use by another session.")
+    ]
+    assert [n for n, _ in errors(second, "EXEC sp_enlist_distributed_transaction 'nope'")] == [8169]
+    first.run("ROLLBACK")
+    assert second.value("SELECT v FROM t WHERE id = 3") == "three"

@@ -55,3 +55,13 @@ def test_bad_environment_and_missing_file(tmp_path: Path) -> None:
         load_config({}, environ={"QUIETUS_PORT": "http"})
     with pytest.raises(ConfigError, match="cannot read"):
         load_config({}, environ={}, config_file=tmp_path / "missing.toml")
+
+
+def test_in_doubt_xact_resolution_from_file_environment_and_cli(tmp_path: Path) -> None:
+    config = write(tmp_path / "q.toml", "in_doubt_xact_resolution = 1\n")
+    assert load_config({}, environ={}, config_file=config).in_doubt_xact_resolution == 1
+    environ = {"QUIETUS_IN_DOUBT_XACT_RESOLUTION": "2"}
+    assert load_config({}, environ=environ, config_file=config).in_doubt_xact_resolution == 2
+    assert load_config({"in_doubt_xact_resolution": 0}, environ=environ).in_doubt_xact_resolution == 0
+    with pytest.raises(ConfigError, match="in_doubt_xact_resolution"):
+        load_config({}, environ={"QUIETUS_IN_DOUBT_XACT_RESOLUTION": "3"})

@@ -12,6 +12,7 @@ from typing import Protocol
 from quietus.admin import (
     blocking,
     catalog_views,
+    distributed_procedures,
     exec_views,
     kill_statement,
     kill_views,
@@ -37,7 +38,7 @@ PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
-    "sp_prepare_distributed_transaction": distributed.sp_prepare_distributed_transaction,
+    **distributed_procedures.PROCEDURES,
 }
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a

@@ -4,15 +4,17 @@
 |-----------------------------------------------|----------------------------------------------------------------|
 | runs BEGIN DISTRIBUTED TRAN[SACTION] [name]   | begins (explicit, with a new UOW); inside a local transaction, |
 |                                               | the local one is promoted: it gets a UOW, @@TRANCOUNT + 1      |
+| runs EXEC sp_enlist_distributed_transaction   | as BEGIN DISTRIBUTED, with the UOW its coordinator names (3910 |
+| @uow = 'guid' (or TM_PROPAGATE_XACT)          | when another session, or session -2, has that UOW)             |
 | runs EXEC sp_prepare_distributed_transaction  | is prepared (phase one durable); the procedure returns its UOW |
 | runs COMMIT / ROLLBACK                        | is decided (phase two) like any transaction                    |
 | runs any other statement after the prepare    | 8525: only a decision may follow a prepare                     |
 | disconnects, is killed, or the server restarts| is orphaned (active) or in doubt (prepared): session -2 owns   |
 |                                               | it; never decided just because the connection went (§1.10)     |
 
-``sp_prepare_distributed_transaction`` is a Quietus extension standing for the transaction manager's prepare
-request (SQL Server receives it from MS DTC, which Quietus has none of), so that a client can reach exactly the
-state a coordinator leaves behind when it fails between the two phases.
+The procedures (``admin/distributed_procedures.py``) are Quietus extensions: ``sp_prepare_distributed_transaction``
+stands for the transaction manager's prepare request (SQL Server receives it from MS DTC, which Quietus has none
+of), so that a client can reach exactly the state a coordinator leaves behind when it fails between the two phases.
 """
 
 from __future__ import annotations
@@ -26,22 +28,32 @@ from quietus.sessions.session import Session
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
-from quietus.sql.results import ResultColumn, StatementDone
-from quietus.sql.types_base import UNIQUEIDENTIFIER
 
 DTC_TRANSACTION_NAME = "DTCXact"  # what SQL Server names an unnamed distributed transaction
 
 
 def run_begin_distributed(ctx: ExecContext, statement: st.BeginDistributedTransaction) -> None:
+    runner = BatchRunner(ctx)
+    enlist(ctx, uuid.uuid4(), runner._name(statement.name))
+
+
+def enlist(ctx: ExecContext, uow: uuid.UUID, name: str = "") -> Transaction:
+    """Begin (or promote the session's local transaction into) a distributed transaction with unit of work ``uow``;
+    a distributed transaction already open in the session stays as it is (@@TRANCOUNT + 1, as BEGIN TRAN)."""
     session = ctx.session
     txn = session.txn
+    if txn is not None and txn.uow is not None:
+        session.trancount += 1
+        return txn
+    for database in ctx.env.databases.values():
+        if any(other.uow == uow for other in database.txns.active.values()):
+            raise sql_error(3910)  # the unit of work is another session's (or session -2's)
     if txn is None:
-        runner = BatchRunner(ctx)
-        txn = runner.begin_transaction(explicit=True, name=runner._name(statement.name) or DTC_TRANSACTION_NAME)
+        txn = BatchRunner(ctx).begin_transaction(explicit=True, name=name or DTC_TRANSACTION_NAME)
     else:
         session.trancount += 1
-    if txn.uow is None:
-        txn.uow = uuid.uuid4()
+    txn.uow = uow
+    return txn
 
 
 def prepare_session_transaction(ctx: ExecContext) -> Transaction:
@@ -55,18 +67,6 @@ def prepare_session_transaction(ctx: ExecContext) -> Transaction:
         raise sql_error(3930)
     ctx.database.prepare(ctx.task, txn)
     return txn
-
-
-def sp_prepare_distributed_transaction(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:
-    if positional or named:
-        raise sql_error(8144, "sp_prepare_distributed_transaction")
-    txn = prepare_session_transaction(ctx)
-    sink = ctx.sink
-    sink.start_result([ResultColumn("uow", UNIQUEIDENTIFIER)])
-    sink.row((txn.uow,))
-    sink.end_result()
-    sink.done(StatementDone(None if ctx.session.options["NOCOUNT"] else 1, command="SELECT"))
-    return 0
 
 
 def orphan(session: Session) -> bool:
