@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from quietus.engine.scheduler import EngineThread
-from quietus.server.app import Server
-from quietus.server.config import ServerConfig
 from quietus.protocol.tds import TmRequestType, TransactionManagerRequest
 from quietus.protocol.tds.tokens import EnvChangeType
+from quietus.server.app import Server
+from quietus.server.config import ServerConfig
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, running_server
 from tests.clients.test_kill_clients import query, running, spid
 from tests.clients.test_server_cli import serving
