@@ -301,3 +301,23 @@ def test_sp_enlist_names_the_uow_and_refuses_one_in_use(sc: Scenario) -> None:
     assert [n for n, _ in errors(second, "EXEC sp_enlist_distributed_transaction 'nope'")] == [8169]
     first.run("ROLLBACK")
     assert second.value("SELECT v FROM t WHERE id = 3") == "three"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1, "uno"), (2, "one")], ids=["presume-commit", "presume-abort"])
+def test_in_doubt_xact_resolution_at_run_time_decides_when_the_client_goes(
+    sc: Scenario, value: int, expected: str
+) -> None:
+    dba = sc.session("dba")
+    dba.run(f"EXEC sp_configure 'in-doubt xact resolution', {value}")
+    uow = prepare_and_leave(sc, "UPDATE t SET v = 'uno' WHERE id = 1")
+    wait_engine(dba, lambda: not dba.connection.instance.env.databases["master"].txns.active, "the presumption")
+    assert dba.rows(LOCKS) == []
+    assert dba.value("SELECT v FROM t WHERE id = 1") == expected
+    outcome = "committed" if value == 1 else "aborted"
+    log = (Path(str(sc.database)) / "log" / "ERRORLOG").read_text()
+    assert f"UOW {text(uow)} presumed {outcome} (in-doubt xact resolution {value})" in log
+    client = sc.session("active")  # an orphaned *active* transaction is not in doubt: nothing is presumed
+    client.run("BEGIN DISTRIBUTED TRANSACTION; UPDATE t SET v = 'x' WHERE id = 3")
+    sc.sessions.remove(client)
+    client.close()
+    assert {row[0] for row in dba.rows(LOCKS)} == {-2}

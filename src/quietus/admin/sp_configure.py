@@ -67,9 +67,10 @@ OPTIONS: tuple[ConfigOption, ...] = (
     ),
     ConfigOption(
         "in-doubt xact resolution", 0, 2, 0,
-        "what recovery does with a prepared distributed transaction whose coordinator cannot be reached: 0 keeps "
-        "it in doubt (locks held) until KILL 'uow' WITH COMMIT | ROLLBACK, 1 presumes commit, 2 presumes abort; "
-        "read at start-up (quietus.server.instance); settings name in_doubt_xact_resolution",
+        "what becomes of a prepared distributed transaction whose coordinator cannot be reached (at recovery, or "
+        "when its client goes): 0 keeps it in doubt (locks held) until KILL 'uow' WITH COMMIT | ROLLBACK, 1 "
+        "presumes commit, 2 presumes abort (quietus.server.instance, quietus.sessions.distributed); settings name "
+        "in_doubt_xact_resolution",
     ),
 )  # fmt: skip
 # Options by name, and by their settings name (spaces and hyphens as underscores: in_doubt_xact_resolution).

@@ -10,7 +10,8 @@
 | runs COMMIT / ROLLBACK                        | is decided (phase two) like any transaction                    |
 | runs any other statement after the prepare    | 8525: only a decision may follow a prepare                     |
 | disconnects, is killed, or the server restarts| is orphaned (active) or in doubt (prepared): session -2 owns   |
-|                                               | it; never decided just because the connection went (§1.10)     |
+|                                               | it; never decided just because the connection went (§1.10),    |
+|                                               | unless 'in-doubt xact resolution' presumes an outcome (1, 2)   |
 
 The procedures (``admin/distributed_procedures.py``) are Quietus extensions: ``sp_prepare_distributed_transaction``
 stands for the transaction manager's prepare request (SQL Server receives it from MS DTC, which Quietus has none
@@ -22,13 +23,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import IN_DOUBT_SESSION_ID, Transaction, TxnState
+from quietus.engine.txn.twophase import InDoubtResolution
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
+from quietus.sql.environment import Environment
 
+IN_DOUBT_OPTION = "in-doubt xact resolution"  # the server option (admin/sp_configure.py's table)
 DTC_TRANSACTION_NAME = "DTCXact"  # what SQL Server names an unnamed distributed transaction
 
 
@@ -69,9 +74,12 @@ def prepare_session_transaction(ctx: ExecContext) -> Transaction:
     return txn
 
 
-def orphan(session: Session) -> bool:
+def orphan(session: Session, env: Environment, task: Task) -> bool:
     """The session is going away: hand its distributed transaction, if it has one, to session -2 (undecided,
-    locks held) and return True; False when it has none (the caller rolls back as usual)."""
+    locks held) and return True; False when it has none (the caller rolls back as usual).
+
+    A prepared one is in doubt from now on: its coordinator (the client) cannot be reached any more, so the server
+    option 'in-doubt xact resolution' applies at once when it presumes an outcome (1 commit, 2 abort)."""
     txn = session.txn
     if txn is None or txn.uow is None or txn.state not in (TxnState.ACTIVE, TxnState.PREPARED):
         return False
@@ -79,7 +87,35 @@ def orphan(session: Session) -> bool:
     session.txn = None
     session.trancount = 0
     session.doomed = False
+    if txn.state is TxnState.PREPARED:
+        _presume(env, task, txn)
     return True
+
+
+def _presume(env: Environment, task: Task, txn: Transaction) -> None:
+    config: Any = env.services.get("configuration")
+    resolution = InDoubtResolution(0 if config is None else config[IN_DOUBT_OPTION])
+    if resolution is InDoubtResolution.NONE:
+        return
+    database = next(d for d in env.databases.values() if d.txns.active.get(txn.xid) is txn)
+    commit = resolution is InDoubtResolution.PRESUME_COMMIT
+    with task.noninterruptible():
+        if commit:
+            database.commit(task, txn)
+        else:
+            database.rollback(task, txn)
+    if txn.snapshot_seq is not None:
+        database.txns.release_snapshot(txn.snapshot_seq)
+        txn.snapshot_seq = None
+    errorlog: Any = env.services.get("errorlog")
+    if errorlog is not None:
+        outcome = "committed" if commit else "aborted"
+        uow = "{" + str(txn.uow).upper() + "}"
+        errorlog.write(
+            "Server",
+            f"In-doubt distributed transaction with UOW {uow} presumed {outcome} (in-doubt xact resolution "
+            f"{int(resolution)}): its client is gone.",
+        )
 
 
 HANDLERS: dict[type, Any] = {st.BeginDistributedTransaction: run_begin_distributed}

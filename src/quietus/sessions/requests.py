@@ -67,7 +67,7 @@ def _run(ctx: ExecContext, text: str) -> Outcome:
 def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:
     session = ctx.session
     if interrupt.ends_session:
-        if not distributed.orphan(session):  # a distributed transaction outlives its session (session -2)
+        if not distributed.orphan(session, ctx.env, ctx.task):  # a distributed transaction outlives its session
             runner.rollback_all()
         error = interrupt.client_error()
         if error is not None:
@@ -106,7 +106,7 @@ async def _roll_back(session: Session, env: Environment) -> None:
 
     def rollback() -> None:
         txn = session.txn
-        if txn is None or distributed.orphan(session):
+        if txn is None or distributed.orphan(session, env, task):
             return
         database = env.database(session.database)
         if database is not None:
