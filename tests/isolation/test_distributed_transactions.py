@@ -14,7 +14,7 @@ import pytest
 from quietus.engine.database import Database
 from quietus.engine.txn.twophase import InDoubtResolution
 from tests.harness import Scenario, ScenarioSession, scenario, wait_until_blocked
-from tests.isolation.test_kill_statement import RollbackGate, on_engine, wait_engine
+from tests.isolation.test_kill_statement import RollbackGate, login_session, on_engine, wait_engine
 
 LOCKS = (
     "SELECT request_session_id, resource_type, request_mode, request_owner_guid FROM sys.dm_tran_locks "
@@ -321,3 +321,23 @@ def test_in_doubt_xact_resolution_at_run_time_decides_when_the_client_goes(
     sc.sessions.remove(client)
     client.close()
     assert {row[0] for row in dba.rows(LOCKS)} == {-2}
+
+
+def test_a_returning_coordinator_takes_its_uow_back_from_session_minus_2(sc: Scenario) -> None:
+    uow = prepare_and_leave(sc, "UPDATE t SET v = 'uno' WHERE id = 1")
+    setup = sc.session("setup")
+    setup.run("CREATE LOGIN nobody WITH PASSWORD = 'pw'")
+    nobody = login_session(sc, "nobody")
+    assert [n for n, _ in errors(nobody, f"EXEC sp_enlist_distributed_transaction '{uow}'")] == [15247]
+    coordinator = sc.session("coordinator")
+    coordinator.run("BEGIN TRAN")
+    assert [n for n, _ in errors(coordinator, f"EXEC sp_enlist_distributed_transaction '{uow}'")] == [8525]
+    coordinator.run("ROLLBACK")
+    coordinator.run(f"EXEC sp_enlist_distributed_transaction @uow = '{uow}'")
+    owners = {row[0] for row in setup.rows(LOCKS)}
+    assert owners == {coordinator.session_id}  # its own again: no longer -2
+    assert [n for n, _ in errors(setup, f"KILL '{uow}' WITH ROLLBACK")] == [6117]
+    assert [n for n, _ in errors(coordinator, "SELECT 1")] == [8525]  # prepared: only the decision may follow
+    coordinator.run("COMMIT")  # the coordinator delivers its decision
+    assert setup.value("SELECT v FROM t WHERE id = 1") == "uno"
+    assert setup.rows(LOCKS) == []

@@ -5,7 +5,8 @@
 | runs BEGIN DISTRIBUTED TRAN[SACTION] [name]   | begins (explicit, with a new UOW); inside a local transaction, |
 |                                               | the local one is promoted: it gets a UOW, @@TRANCOUNT + 1      |
 | runs EXEC sp_enlist_distributed_transaction   | as BEGIN DISTRIBUTED, with the UOW its coordinator names (3910 |
-| @uow = 'guid' (or TM_PROPAGATE_XACT)          | when another session, or session -2, has that UOW)             |
+| @uow = 'guid' (or TM_PROPAGATE_XACT)          | when another session has it); one session -2 holds is taken    |
+|                                               | over (the coordinator is back): the session owns it again      |
 | runs EXEC sp_prepare_distributed_transaction  | is prepared (phase one durable); the procedure returns its UOW |
 | runs COMMIT / ROLLBACK                        | is decided (phase two) like any transaction                    |
 | runs any other statement after the prepare    | 8525: only a decision may follow a prepare                     |
@@ -32,8 +33,10 @@ from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
 from quietus.sql.environment import Environment
+from quietus.sql.results import TransactionEvent
 
 IN_DOUBT_OPTION = "in-doubt xact resolution"  # the server option (admin/sp_configure.py's table)
+REATTACH_PERMISSION = "ALTER ANY CONNECTION"  # to take over a unit of work session -2 holds
 DTC_TRANSACTION_NAME = "DTCXact"  # what SQL Server names an unnamed distributed transaction
 
 
@@ -51,13 +54,33 @@ def enlist(ctx: ExecContext, uow: uuid.UUID, name: str = "") -> Transaction:
         session.trancount += 1
         return txn
     for database in ctx.env.databases.values():
-        if any(other.uow == uow for other in database.txns.active.values()):
-            raise sql_error(3910)  # the unit of work is another session's (or session -2's)
+        for other in database.txns.active.values():
+            if other.uow == uow:
+                if not other.is_orphaned:
+                    raise sql_error(3910)  # the unit of work is another session's
+                return _reattach(ctx, other)
     if txn is None:
         txn = BatchRunner(ctx).begin_transaction(explicit=True, name=name or DTC_TRANSACTION_NAME)
     else:
         session.trancount += 1
     txn.uow = uow
+    return txn
+
+
+def _reattach(ctx: ExecContext, txn: Transaction) -> Transaction:
+    """A coordinator comes back for a unit of work session -2 holds (orphaned or in doubt): the session takes it
+    over, so that the coordinator can finish it (work on, prepare, COMMIT, ROLLBACK) as its owner.  Only in the
+    NULL transaction (8525), and only for a login with ALTER ANY CONNECTION (15247), as KILL 'uow' needs."""
+    session = ctx.session
+    if session.txn is not None:
+        raise sql_error(8525)
+    security: Any = ctx.env.services.get("security")
+    if security is not None and not security.has_server_permission(session.login_name, REATTACH_PERMISSION):
+        raise sql_error(15247)
+    txn.session_id = session.session_id
+    session.txn = txn
+    session.trancount = 1
+    ctx.sink.transaction(TransactionEvent("begin", txn.xid))
     return txn
 
 
