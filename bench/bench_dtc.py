@@ -84,10 +84,14 @@ def recovery(directory: Path, in_doubt: int) -> None:
         for n in range(in_doubt):
             # key seeks only: a range scan would wait for the rows the earlier in-doubt transactions hold
             prepare_and_leave(directory, *(f"UPDATE t SET v = -1 WHERE id = {n * 10 + k}" for k in range(10)))
-    with stopwatch() as restart, quietus.connect(directory, autocommit=True) as check:
-        found = check.run("SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4")
+    times = []
+    for _ in range(3):  # the best of three (open, recover, count, close): the first pays for warming up
+        with stopwatch() as restart, quietus.connect(directory, autocommit=True) as check:
+            found = check.run("SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4")
+        times.append(restart[0])
     count = found.result_sets[0].rows[0][0]
-    print(f"restart with {count} in-doubt transactions (10 rows each) over 10,000 rows: {restart[0] * 1000:.0f} ms")
+    print(f"restart with {count} in-doubt transactions (10 rows each) over 10,000 rows: {min(times) * 1000:.0f} ms "
+          "(best of 3)")  # fmt: skip
 
 
 def main() -> None:
