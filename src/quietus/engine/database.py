@@ -424,6 +424,8 @@ class Database:
         """Make ``txn`` durable and visible, then release its locks.  Runs inside ``task``; not interruptible
         once the record is appended (a kill arriving now finds the transaction committed).  A prepared
         transaction's commit is its COMMIT decision record (its changes are in its PREPARE record)."""
+        if txn.state is TxnState.COMMITTED:
+            return  # decided already (a prepared transaction's commit may be asked for twice)
         if self.failed is not None:
             raise self.failed
         prepared = txn.state is TxnState.PREPARED
