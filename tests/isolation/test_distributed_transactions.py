@@ -341,3 +341,25 @@ def test_a_returning_coordinator_takes_its_uow_back_from_session_minus_2(sc: Sce
     coordinator.run("COMMIT")  # the coordinator delivers its decision
     assert setup.value("SELECT v FROM t WHERE id = 1") == "uno"
     assert setup.rows(LOCKS) == []
+
+
+def test_the_units_of_work_view_lists_each_and_how_to_resolve_it(sc: Scenario) -> None:
+    in_doubt = prepare_and_leave(sc, "UPDATE t SET v = 'uno' WHERE id = 1")
+    owner = sc.session("owner")
+    owner.run("BEGIN DISTRIBUTED TRANSACTION; UPDATE t SET v = 'x' WHERE id = 3")
+    owned = owner.value("SELECT transaction_uow FROM sys.dm_tran_active_transactions WHERE transaction_type = 4 "
+                        "AND transaction_state = 2")  # fmt: skip
+    dba = sc.session("dba")
+    waiter = sc.session("waiter")
+    step = waiter.start("SELECT v FROM t WHERE id = 1")
+    wait_until_blocked(step)
+    rows = dba.rows("SELECT uow, session_id, situation, state, recovered, locks_held, sessions_blocked, "
+                    "rows_to_undo, resolve_with FROM sys.dm_tran_units_of_work ORDER BY transaction_id")  # fmt: skip
+    assert rows == [
+        (in_doubt, -2, "in doubt", "prepared", False, 2, 1, 1, f"KILL '{text(in_doubt)}' WITH COMMIT | ROLLBACK"),
+        (owned, owner.session_id, "owned", "active", False, 2, 0, 1, None),
+    ]
+    dba.run(f"KILL '{in_doubt}' WITH COMMIT")
+    assert step.rows() == [("uno",)]
+    owner.run("ROLLBACK")
+    assert dba.rows("SELECT uow FROM sys.dm_tran_units_of_work") == []

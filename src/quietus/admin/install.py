@@ -20,6 +20,7 @@ from quietus.admin import (
     sp_configure,
     sp_kill,
     tran_views,
+    uow_views,
 )
 from quietus.admin.kill import kill_history
 from quietus.sessions import distributed
@@ -33,6 +34,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *catalog_views.VIEWS,
     *blocking.VIEWS,
     *kill_views.VIEWS,
+    *uow_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
