@@ -35,7 +35,14 @@ def _run_and_kill(data_dir: Path, start: int, seconds: float) -> dict[int, str]:
         if deadline is None and kind in "CA":
             deadline = time.monotonic() + seconds
     child.send_signal(signal.SIGKILL)
-    rest, errors = child.communicate()
+    # Read the rest through the same text stream: readline() may have buffered lines that communicate(), which
+    # reads the file descriptor, would never return.
+    rest = child.stdout.read()
+    errors = child.stderr.read() if child.stderr is not None else ""
+    child.wait()
+    child.stdout.close()
+    if child.stderr is not None:
+        child.stderr.close()
     for line in rest.splitlines():
         kind, identifier = line.split()
         seen[int(identifier)] = seen.get(int(identifier), "") + kind
