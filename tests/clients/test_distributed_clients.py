@@ -24,7 +24,7 @@ from quietus.server.config import ServerConfig
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, running_server
 from tests.clients.test_kill_clients import query, running, spid
 from tests.clients.test_server_cli import serving
-from tests.clients.test_server_clients import pytds_connect
+from tests.clients.test_server_clients import pymssql_connect, pytds_connect
 
 SETUP = ("CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL)", "INSERT INTO acct VALUES (1, 100), (2, 200)")
 LOCKS_OF = "SELECT DISTINCT request_session_id FROM sys.dm_tran_locks WHERE request_owner_guid = '{uow}'"
@@ -210,3 +210,21 @@ def test_tm_propagate_xact_with_a_quietus_cookie_enlists_the_session_in_that_uow
         assert query(dba, LOCKS_OF.format(uow=uow)) == [(-2,)]
         query(dba, f"KILL '{uow}' WITH COMMIT")
         assert query(dba, "SELECT balance FROM acct WHERE id = 2") == [(0,)]
+
+
+def test_pymssql_prepares_and_vanishes_and_a_dba_commits_it(server: RunningServer) -> None:
+    client = pymssql_connect(server, autocommit=True)
+    cursor = client.cursor()
+    cursor.execute("BEGIN DISTRIBUTED TRANSACTION")
+    cursor.execute("UPDATE acct SET balance = 1 WHERE id = 1")
+    cursor.execute("EXEC sp_prepare_distributed_transaction")
+    uow = uuid.UUID(str(cursor.fetchone()[0]))
+    client.close()
+    with pymssql_connect(server, autocommit=True) as dba:
+        server.wait_for(lambda: sum(s.is_user_process for s in server.instance.registry) == 1, "the client to go")
+        dba_cursor = dba.cursor()
+        dba_cursor.execute("SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
+        assert [uuid.UUID(str(row[0])) for row in dba_cursor.fetchall()] == [uow]
+        dba_cursor.execute(f"KILL '{uow}' WITH COMMIT")
+        dba_cursor.execute("SELECT balance FROM acct WHERE id = 1")
+        assert dba_cursor.fetchall() == [(1,)]
