@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,8 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
         yield running_
 
 
-def begin_and_write(server: RunningServer) -> Any:
-    client = pytds_connect(server, autocommit=True)
+def begin_and_write(server: RunningServer, connect: Callable[..., Any] = pytds_connect) -> Any:
+    client = connect(server, autocommit=True)
     cursor = client.cursor()
     cursor.execute("BEGIN DISTRIBUTED TRANSACTION")
     cursor.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
@@ -213,18 +213,12 @@ def test_tm_propagate_xact_with_a_quietus_cookie_enlists_the_session_in_that_uow
 
 
 def test_pymssql_prepares_and_vanishes_and_a_dba_commits_it(server: RunningServer) -> None:
-    client = pymssql_connect(server, autocommit=True)
-    cursor = client.cursor()
-    cursor.execute("BEGIN DISTRIBUTED TRANSACTION")
-    cursor.execute("UPDATE acct SET balance = 1 WHERE id = 1")
-    cursor.execute("EXEC sp_prepare_distributed_transaction")
-    uow = uuid.UUID(str(cursor.fetchone()[0]))
+    client = begin_and_write(server, pymssql_connect)
+    uow = prepare(client)
     client.close()
     with pymssql_connect(server, autocommit=True) as dba:
         server.wait_for(lambda: sum(s.is_user_process for s in server.instance.registry) == 1, "the client to go")
-        dba_cursor = dba.cursor()
-        dba_cursor.execute("SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
-        assert [uuid.UUID(str(row[0])) for row in dba_cursor.fetchall()] == [uow]
-        dba_cursor.execute(f"KILL '{uow}' WITH COMMIT")
-        dba_cursor.execute("SELECT balance FROM acct WHERE id = 1")
-        assert dba_cursor.fetchall() == [(1,)]
+        guids = query(dba, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
+        assert [uuid.UUID(str(row[0])) for row in guids] == [uow]
+        query(dba, f"KILL '{uow}' WITH COMMIT")
+        assert query(dba, "SELECT id, balance FROM acct ORDER BY id") == [(1, 50), (2, 250)]
