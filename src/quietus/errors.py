@@ -244,6 +244,11 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "Transaction Coordinator (MS DTC)."),
     (6109, 10, "SPID %d: transaction rollback in progress. Estimated rollback completion: %d%%. Estimated "
                "time remaining: %d seconds."),
+    # Distributed transactions (sessions/distributed.py, engine/txn/twophase.py)
+    (8509, 16, "Import of Microsoft Distributed Transaction Coordinator (MS DTC) transaction failed: %ls."),
+    (3910, 16, "Transaction context in use by another session."),
+    (8525, 16, "Distributed transaction completed. Either enlist this session in a new transaction or the NULL "
+               "transaction."),
     (6110, 16, "The distributed transaction with UOW %s does not exist."),
     (6111, 16, "Another user has decided a different outcome for the distributed transaction associated with "
                "UOW %s."),

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -14,19 +11,13 @@ from pathlib import Path
 import pytest
 
 import quietus
+from tests.crash.workload_process import start_workload
 
 WORKLOAD = Path(__file__).with_name("engine_workload.py")
 
 
 def _run_and_kill(data_dir: Path, start: int, seconds: float) -> tuple[set[int], set[int]]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path.cwd() / "src"), str(Path.cwd())]))
-    child = subprocess.Popen(
-        [sys.executable, str(WORKLOAD), str(data_dir), str(start)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    child = start_workload(WORKLOAD, data_dir, start)
     assert child.stdout is not None
     committed: set[int] = set()
     uncommitted: set[int] = set()

@@ -65,3 +65,13 @@ def test_the_oracle_net_port_comes_from_the_cli_environment_or_file_and_0_turns_
     assert load_config({"oracle_port": 0}, environ={"QUIETUS_ORACLE_PORT": "1601"}).oracle_port == 0
     with pytest.raises(ConfigError, match="QUIETUS_ORACLE_PORT"):
         load_config({}, environ={"QUIETUS_ORACLE_PORT": "70000"})
+
+
+def test_in_doubt_xact_resolution_from_file_environment_and_cli(tmp_path: Path) -> None:
+    config = write(tmp_path / "q.toml", "in_doubt_xact_resolution = 1\n")
+    assert load_config({}, environ={}, config_file=config).in_doubt_xact_resolution == 1
+    environ = {"QUIETUS_IN_DOUBT_XACT_RESOLUTION": "2"}
+    assert load_config({}, environ=environ, config_file=config).in_doubt_xact_resolution == 2
+    assert load_config({"in_doubt_xact_resolution": 0}, environ=environ).in_doubt_xact_resolution == 0
+    with pytest.raises(ConfigError, match="in_doubt_xact_resolution"):
+        load_config({}, environ={"QUIETUS_IN_DOUBT_XACT_RESOLUTION": "3"})

@@ -13,6 +13,7 @@ from typing import Protocol
 from quietus.admin import (
     blocking,
     catalog_views,
+    distributed_procedures,
     exec_views,
     input_buffer,
     kill_statement,
@@ -28,8 +29,10 @@ from quietus.admin import (
     system_objects,
     tool_views,
     tran_views,
+    uow_views,
 )
 from quietus.admin.kill import kill_history
+from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
 from quietus.sql import stored_procedures, temp_tables
@@ -46,6 +49,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *module_views.VIEWS,
     *system_objects.VIEWS,
     *tool_views.VIEWS,
+    *uow_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -53,6 +57,7 @@ PROCEDURES: dict[str, Procedure] = {
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
     "sp_helptext": module_views.sp_helptext,
+    **distributed_procedures.PROCEDURES,
 }
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
@@ -91,6 +96,7 @@ def install(instance: Host) -> list[Session]:
     if leftovers:
         log.info("dropped %d temporary tables left by the previous run", leftovers)
     env.statement_handlers.update(oracle_kill.HANDLERS)
+    env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []

@@ -58,6 +58,7 @@ class KillOutcome(enum.Enum):
     ROLLED_BACK = "rolled back"  # it had a transaction; that was rolled back and the session ended
     ENDED = "ended"  # it had nothing to roll back; the session ended
     ALREADY_ENDED = "already ended"  # the victim was gone (or its id reused) when the kill was applied
+    COMMITTED = "committed"  # KILL 'uow' WITH COMMIT: the in-doubt transaction was committed (kill_uow.py)
 
 
 @dataclass

@@ -8,7 +8,7 @@ Refusals, in the order they are checked (the first that applies is the answer; d
 | 2  | names a session id WITH COMMIT or WITH ROLLBACK         | 6108 | 16  | 1     |
 | 3  | runs inside a user transaction (BEGIN TRAN, implicit)   | 6115 | 16  | 1     |
 | 4  | runs for a login without ALTER ANY CONNECTION           | 6102 | 14  | 2     |
-| 5  | names a UOW (no distributed transaction exists yet)     | 6110 | 16  | 1     |
+| 5  | names a UOW: kill_uow.py's table (6110 ... 6121)        |      |     |       |
 | 6  | names an id outside 1..32767 (KILL 0, KILL -2)          | 6101 | 16  | 1     |
 | 7  | names the caller's own session                          | 6104 | 16  | 1     |
 | 8  | (WITH STATUSONLY) names a session not rolling back      | 6120 | 16  | 1     |
@@ -34,6 +34,7 @@ import uuid
 from typing import Any
 
 from quietus.admin.kill import KillHistory, kill_history, kill_session, victim_transactions
+from quietus.admin.kill_uow import kill_uow
 from quietus.engine.txn.transaction import TxnState
 from quietus.errors import SqlError, sql_error
 from quietus.sessions.registry import MAX_SESSION_ID
@@ -97,9 +98,11 @@ def _as_uow(text: str) -> str:
 
 
 def _kill_uow(ctx: ExecContext, statement: st.Kill, uow: str) -> None:
-    """Distributed transactions come later: every UOW is unknown, whatever the option (6110 before 6121/6118)."""
+    """A unit of work: after the caller's refusals, kill_uow.py's table decides (6110, 6111, 6113, 6114, 6117,
+    6118, 6119, 6121, or the rollback or commit itself)."""
     _check_caller(ctx)
-    raise refusal(6110, uow)
+    option = " WITH STATUSONLY" if statement.statusonly else f" WITH {statement.outcome}" if statement.outcome else ""
+    kill_uow(ctx, uuid.UUID(uow.strip("{}")), statement.outcome, statement.statusonly, f"KILL '{uow}'{option}")
 
 
 def _check_caller(ctx: ExecContext) -> None:

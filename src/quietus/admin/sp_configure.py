@@ -70,8 +70,18 @@ OPTIONS: tuple[ConfigOption, ...] = (
         "seconds ALTER SYSTEM KILL SESSION waits for its victim to end before it answers ORA-00031 'session marked "
         "for kill' (Oracle's 60 seconds; TIMEOUT n overrides it per statement; quietus.admin.oracle_kill)",
     ),
+    ConfigOption(
+        "in-doubt xact resolution", 0, 2, 0,
+        "what becomes of a prepared distributed transaction whose coordinator cannot be reached (at recovery, or "
+        "when its client goes): 0 keeps it in doubt (locks held) until KILL 'uow' WITH COMMIT | ROLLBACK, 1 "
+        "presumes commit, 2 presumes abort (quietus.server.instance, quietus.sessions.distributed); settings name "
+        "in_doubt_xact_resolution",
+    ),
 )  # fmt: skip
-OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS}
+# Options by name, and by their settings name (spaces and hyphens as underscores: in_doubt_xact_resolution).
+OPTIONS_BY_NAME: dict[str, ConfigOption] = {option.name: option for option in OPTIONS} | {
+    option.name.replace(" ", "_").replace("-", "_"): option for option in OPTIONS
+}
 
 SP_CONFIGURE = columns("""
 name nvarchar(35)

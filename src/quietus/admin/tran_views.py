@@ -82,6 +82,7 @@ class LockEntry(NamedTuple):
     owner_type: str  # TRANSACTION, SHARED_TRANSACTION_WORKSPACE
     owner_id: int
     address: bytes
+    uow: uuid.UUID = NO_UOW  # request_owner_guid: the unit of work of a distributed transaction
 
 
 def lock_entries(snap: Snapshot) -> Iterator[LockEntry]:
@@ -95,9 +96,9 @@ def lock_entries(snap: Snapshot) -> Iterator[LockEntry]:
         for resource, owner, mode, status in database.locks.rows():
             session_id = owner.session_id
             if visible(session_id):
-                xid = owner.xid if isinstance(owner, Transaction) else 0
+                xid, uow = (owner.xid, owner.uow or NO_UOW) if isinstance(owner, Transaction) else (0, NO_UOW)
                 yield LockEntry(
-                    session_id, resource, mode.display, status, TRANSACTION, xid, lock_address(resource, owner)
+                    session_id, resource, mode.display, status, TRANSACTION, xid, lock_address(resource, owner), uow
                 )
 
 
@@ -121,7 +122,7 @@ def lock_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             0,
             lock.owner_type,
             lock.owner_id,
-            NO_UOW,
+            lock.uow,
             "",
             lock.address,
         )
@@ -146,6 +147,7 @@ filestream_transaction_id varbinary(128)
 # 8 rolled back).  A commit waiting for its log flush is still active: it is not durable yet.
 TRANSACTION_STATE: dict[TxnState, int] = {
     TxnState.ACTIVE: 2,
+    TxnState.PREPARED: 5,  # prepared, waiting for its resolution
     TxnState.COMMITTING: 2,
     TxnState.COMMITTED: 6,
     TxnState.ROLLING_BACK: 7,
@@ -154,6 +156,7 @@ TRANSACTION_STATE: dict[TxnState, int] = {
 # dm_tran_database_transactions.database_transaction_state (3 no log yet, 4 log generated, 12 being committed).
 DATABASE_TRANSACTION_STATE: dict[TxnState, int] = {
     TxnState.ACTIVE: 4,
+    TxnState.PREPARED: 5,
     TxnState.COMMITTING: 12,
     TxnState.COMMITTED: 10,
     TxnState.ROLLING_BACK: 4,
@@ -161,6 +164,18 @@ DATABASE_TRANSACTION_STATE: dict[TxnState, int] = {
 }
 READ_WRITE = 1
 READ_ONLY = 2
+DISTRIBUTED = 4
+# dm_tran_active_transactions.dtc_state of a distributed transaction (1 active, 2 prepared, 3 committed,
+# 4 aborted, 5 recovered: restored in doubt by recovery); 0 for a local one.
+DTC_STATE: dict[TxnState, int] = {
+    TxnState.ACTIVE: 1,
+    TxnState.PREPARED: 2,
+    TxnState.COMMITTING: 3,
+    TxnState.COMMITTED: 3,
+    TxnState.ROLLING_BACK: 4,
+    TxnState.ROLLED_BACK: 4,
+}
+DTC_RECOVERED = 5
 
 
 def transaction_name(snap: Snapshot, txn: Transaction) -> str:
@@ -175,7 +190,17 @@ def transaction_name(snap: Snapshot, txn: Transaction) -> str:
 
 
 def transaction_type(txn: Transaction) -> int:
+    if txn.uow is not None:
+        return DISTRIBUTED
     return READ_WRITE if txn.explicit or txn.has_writes else READ_ONLY
+
+
+def dtc_state(txn: Transaction) -> int:
+    if txn.uow is None:
+        return 0
+    if txn.recovered and txn.state is TxnState.PREPARED:
+        return DTC_RECOVERED
+    return DTC_STATE[txn.state]
 
 
 def active_transaction_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
@@ -186,11 +211,11 @@ def active_transaction_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             transaction_name(snap, txn),
             datetime.datetime.fromtimestamp(txn.begin_time),
             transaction_type(txn),
-            None,
+            txn.uow,
             TRANSACTION_STATE[txn.state],
             0,
             0,
-            0,
+            dtc_state(txn),
             0,
             0,
             None,

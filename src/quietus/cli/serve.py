@@ -36,6 +36,11 @@ from quietus.server.config import ConfigError, load_config
 @click.option("--force-encryption/--no-force-encryption", default=None, help="Refuse clients that do not encrypt.")
 @click.option("--tls-certificate", type=click.Path(dir_okay=False, path_type=Path), help="PEM server certificate.")
 @click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), help="PEM private key of the certificate.")
+@click.option(
+    "--in-doubt-xact-resolution",
+    type=click.IntRange(0, 2),
+    help="In-doubt distributed transactions at recovery: 0 keep in doubt, 1 presume commit, 2 presume abort.",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -50,12 +55,14 @@ def serve(
     force_encryption: bool | None,
     tls_certificate: Path | None,
     tls_key: Path | None,
+    in_doubt_xact_resolution: int | None,
 ) -> None:
     """Run the Quietus server: SQL Server clients connect over TDS, Oracle clients over Oracle Net."""
     cli = {"host": host, "port": port, "oracle_port": oracle_port, "data_dir": data_dir, "sa_password": sa_password}
     cli |= {"log_level": log_level}
     cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
     cli |= {"tls": tls, "force_encryption": force_encryption, "tls_certificate": tls_certificate, "tls_key": tls_key}
+    cli |= {"in_doubt_xact_resolution": in_doubt_xact_resolution}
     try:
         config = load_config(cli, config_file=config_file)
     except ConfigError as exc:

@@ -28,7 +28,11 @@ Redo record (MessagePack, one per committed transaction): ``[xid, [op, ...]]`` w
 | ``["opt", name, value]``             | database option set                                          |
 
 Checkpoint chunks: the first is ``["catalog", next_object_id, options, [[table_def, identity_last, next_row_id],
-...]]``; then ``["rows", object_id, [[row_id, values], ...]]`` batches.
+...]]``; then ``["rows", object_id, [[row_id, values], ...]]`` batches; then one PREPARE record per prepared
+transaction not yet decided, and the recent decisions (``engine/txn/twophase.py``).
+
+Distributed transactions (two-phase commit: PREPARE, then a COMMIT or ABORT decision) have records of their own,
+documented in ``engine/txn/twophase.py``; ``docs/design/distributed-transactions.md`` tells the whole story.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,14 +50,17 @@ from typing import Any
 import msgspec
 
 from quietus.engine.locks import LockManager
+from quietus.engine.locks.resources import KEY as KEY_RESOURCE
 from quietus.engine.memory import settle_long_lived
 from quietus.engine.scheduler import Task
 from quietus.engine.storage.codec import RowCodec
 from quietus.engine.storage.schema import TableDef
 from quietus.engine.storage.table import Table
 from quietus.engine.storage.version import Version
+from quietus.engine.txn import twophase
 from quietus.engine.txn.manager import TransactionManager
 from quietus.engine.txn.transaction import (
+    IN_DOUBT_SESSION_ID,
     Isolation,
     RollbackProgress,
     Transaction,
@@ -130,18 +138,30 @@ class Database:
         self.cleaner = CleanerStats()
         self._cleaner_wakeup = asyncio.Event()
         self.failed: SqlError | None = None
+        self.decided = twophase.Decisions()  # outcomes of prepared UOWs (twophase invariant 3)
+        self._prepared_records: dict[uuid.UUID, tuple[bytes, list[Any]]] = {}  # during recovery: undecided
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     @classmethod
     def open(
-        cls, name: str, database_id: int, directory: Path | None, loop: asyncio.AbstractEventLoop
+        cls,
+        name: str,
+        database_id: int,
+        directory: Path | None,
+        loop: asyncio.AbstractEventLoop,
+        in_doubt_resolution: twophase.InDoubtResolution = twophase.InDoubtResolution.NONE,
     ) -> Database:
-        """Open (recovering if it exists) the database stored in ``directory``; None keeps it in memory only."""
+        """Open (recovering if it exists) the database stored in ``directory``; None keeps it in memory only.
+
+        Prepared transactions left undecided are restored in doubt (session -2, locks held) before this returns,
+        then decided at once if ``in_doubt_resolution`` presumes an outcome (their coordinator is unreachable)."""
         database = cls(name, database_id, directory, loop)
         if directory is not None:
             recovered = database._recover(directory)
             database.wal = WriteAheadLog.open(directory, recovered=recovered)
+            if in_doubt_resolution is not twophase.InDoubtResolution.NONE:
+                database._presume_outcomes(in_doubt_resolution)
             settle_long_lived()  # the recovered rows live long: keep full collections from walking them
         return database
 
@@ -161,8 +181,15 @@ class Database:
             self.tables[object_id].bulk_insert(rows)
         records = 0
         for _lsn, payload in recovered.records():
-            self._replay(decoder.decode(payload))
+            record = decoder.decode(payload)
+            if twophase.is_two_phase(record):
+                self._replay_two_phase(payload, record)
+            else:
+                self._replay(record)
             records += 1
+        for payload, record in self._prepared_records.values():
+            self._restore_in_doubt(payload, record)
+        self._prepared_records.clear()
         log.info(
             "recovered database %s: checkpoint lsn %d, %d log records replayed",
             self.name,
@@ -171,8 +198,89 @@ class Database:
         )
         return recovered
 
+    def _replay_two_phase(self, payload: bytes, record: list[Any]) -> None:
+        uow = twophase.record_uow(record)
+        if record[0] == twophase.PREPARE:
+            self._prepared_records[uow] = (payload, record)
+            return
+        outcome = twophase.DECISIONS[record[0]]
+        self.decided[uow] = outcome
+        prepared = self._prepared_records.pop(uow, None)
+        if prepared is not None and outcome is twophase.Outcome.COMMITTED:
+            _payload, (_, xid, _uow, ops, _locks) = prepared
+            self._replay([xid, ops])
+
+    def _restore_in_doubt(self, payload: bytes, record: list[Any]) -> Transaction:
+        """Rebuild an undecided prepared transaction under session -2: its changes as uncommitted versions with
+        undo records, its locks re-acquired (nobody else holds any yet, so each is granted at once)."""
+        _, _xid, uow, ops, _locks = record
+        txn = self.txns.begin(IN_DOUBT_SESSION_ID, Isolation.READ_COMMITTED, explicit=True, name="DTCXact")
+        txn.uow = uuid.UUID(bytes=bytes(uow))
+        txn.recovered = True
+        txn.prepare_payload = payload
+        for op in ops:
+            kind = op[0]
+            if kind == "id":
+                table = self.tables[op[1]]
+                txn.identity_changes[op[1]] = op[2]
+                table.identity_last = max(table.identity_last or 0, op[2])
+                continue
+            _, object_id, row_id, raw = op
+            table = self.tables[object_id]
+            values = self._codecs[object_id].decode(raw)
+            if table.is_heap:
+                row_key = row_id
+                table.next_row_id = max(table.next_row_id, row_id + 1)
+            else:
+                row_key = table.new_row_key(values)
+            if kind == "d" and row_key not in table.rows:
+                continue
+            version = table.push(row_key, values if kind == "w" else None, txn.xid)
+            txn.undo.append(UndoRecord(UndoKind.ROW, table, row_key, version))
+        held = twophase.prepared_locks(record, self.database_id)
+        held.sort(key=lambda pair: pair[0][0] == KEY_RESOURCE)  # object locks first: they may cover the keys
+        for resource, mode in held:
+            granted_at_once = self.locks.acquire(txn, resource, mode)
+            assert granted_at_once is None, "an in-doubt transaction's locks conflict at recovery"
+        txn.state = TxnState.PREPARED
+        return txn
+
+    def in_doubt(self) -> list[Transaction]:
+        """Prepared transactions no client session owns (session -2), in transaction id order."""
+        return [
+            txn
+            for txn in self.txns.active.values()
+            if txn.state is TxnState.PREPARED and txn.session_id == IN_DOUBT_SESSION_ID
+        ]
+
+    def _presume_outcomes(self, resolution: twophase.InDoubtResolution) -> None:
+        """'in-doubt xact resolution' 1 or 2 at start-up: decide every in-doubt transaction as presumed, durably,
+        before any session exists (so the log's writer is waited for on this thread)."""
+        commit = resolution is twophase.InDoubtResolution.PRESUME_COMMIT
+        outcome = twophase.Outcome.COMMITTED if commit else twophase.Outcome.ABORTED
+        assert self.wal is not None
+        for txn in self.in_doubt():
+            assert txn.uow is not None
+            self.wal.append(twophase.decision_record(outcome, txn.uow)).result()
+            txn.prepare_payload = None
+            self.decided[txn.uow] = outcome
+            if commit:
+                self.txns.mark_committed(txn)
+                txn.state = TxnState.COMMITTED
+            else:
+                while txn.undo:
+                    self._undo_one(txn, txn.undo.pop())
+                self.txns.mark_aborted(txn, versions_left=False)
+                txn.state = TxnState.ROLLED_BACK
+            self.locks.release_all(txn)
+            log.warning("in-doubt transaction with UOW {%s} presumed %s", str(txn.uow).upper(), outcome.value)
+
     def _load_chunk(self, chunk: list[Any], loading: dict[int, dict[Any, tuple[Any, ...]]]) -> None:
-        if chunk[0] == "catalog":
+        if chunk[0] == twophase.PREPARE:
+            self._prepared_records[twophase.record_uow(chunk)] = (msgspec.msgpack.encode(chunk), chunk)
+        elif chunk[0] == twophase.DECIDED:
+            self.decided.load(chunk)
+        elif chunk[0] == "catalog":
             _, self.next_object_id, options, tables = chunk
             for option, value in options.items():
                 self.options.set(option, value)
@@ -314,25 +422,24 @@ class Database:
 
     def commit(self, task: Task, txn: Transaction) -> None:
         """Make ``txn`` durable and visible, then release its locks.  Runs inside ``task``; not interruptible
-        once the record is appended (a kill arriving now finds the transaction committed)."""
+        once the record is appended (a kill arriving now finds the transaction committed).  A prepared
+        transaction's commit is its COMMIT decision record (its changes are in its PREPARE record)."""
+        if txn.state is TxnState.COMMITTED:
+            return  # decided already (a prepared transaction's commit may be asked for twice)
         if self.failed is not None:
             raise self.failed
+        prepared = txn.state is TxnState.PREPARED
         txn.state = TxnState.COMMITTING
-        if txn.has_writes and self.wal is not None:
-            payload = self._redo_record(txn)
-            future = self.wal.append(payload)
-            self._committing[txn.xid] = self.wal.last_lsn
-            with task.noninterruptible():
-                try:
-                    task.wait(asyncio.wrap_future(future), "WRITELOG")
-                except Exception as exc:
-                    # The record may or may not be on disk: the outcome is in doubt, so the database stops
-                    # accepting commits (as PostgreSQL panics on a failed fsync) rather than guess.
-                    self.failed = sql_error(9001, self.name)
-                    log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
-                    raise self.failed from exc
-                finally:
-                    self._committing.pop(txn.xid, None)
+        if self.wal is not None and (prepared or txn.has_writes):
+            if prepared:
+                assert txn.uow is not None
+                payload = twophase.decision_record(twophase.Outcome.COMMITTED, txn.uow)
+            else:
+                payload = self._redo_record(txn)
+            self._write_durably(task, txn, payload)
+        if txn.uow is not None:
+            txn.prepare_payload = None
+            self.decided[txn.uow] = twophase.Outcome.COMMITTED
         self.txns.mark_committed(txn)
         txn.state = TxnState.COMMITTED
         self._settle_catalog(txn)
@@ -342,7 +449,43 @@ class Database:
             self.cleaner.superseded_pending = len(self._superseded)
             self._cleaner_wakeup.set()
 
+    def _write_durably(self, task: Task, txn: Transaction, payload: bytes) -> None:
+        """Append ``payload`` and wait until it is on disk (not interruptible).  A failed write stops the
+        database: the record may or may not be on disk, so the outcome is in doubt (as PostgreSQL panics on a
+        failed fsync) rather than guessed."""
+        assert self.wal is not None
+        future = self.wal.append(payload)
+        self._committing[txn.xid] = self.wal.last_lsn
+        with task.noninterruptible():
+            try:
+                task.wait(asyncio.wrap_future(future), "WRITELOG")
+            except Exception as exc:
+                self.failed = sql_error(9001, self.name)
+                log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
+                raise self.failed from exc
+            finally:
+                self._committing.pop(txn.xid, None)
+
+    def prepare(self, task: Task, txn: Transaction) -> None:
+        """Phase one of two-phase commit: make ``txn``'s changes and its PREPARE record (UOW, locks) durable.
+        It keeps every lock and stays invisible to others; only a decision (commit or rollback) ends it."""
+        if self.failed is not None:
+            raise self.failed
+        assert txn.uow is not None and txn.state is TxnState.ACTIVE
+        if txn.catalog_changes:
+            raise sql_error(8509, "a transaction that changed the catalog (DDL) cannot be prepared")
+        payload = twophase.prepare_record(
+            txn.xid, txn.uow, self._redo_ops(txn), self.locks.owner_locks(txn).items()
+        )
+        if self.wal is not None:
+            self._write_durably(task, txn, payload)
+        txn.prepare_payload = payload
+        txn.state = TxnState.PREPARED
+
     def _redo_record(self, txn: Transaction) -> bytes:
+        return msgspec.msgpack.encode((txn.xid, self._redo_ops(txn)))
+
+    def _redo_ops(self, txn: Transaction) -> list[Any]:
         ops: list[Any] = []
         for record in txn.undo:
             table = record.table
@@ -367,7 +510,7 @@ class Database:
                 ops.append(("rt", table.object_id, msgspec.to_builtins(table.definition)))
         for object_id, last in txn.identity_changes.items():
             ops.append(("id", object_id, last))
-        return msgspec.msgpack.encode((txn.xid, ops))
+        return ops
 
     def _settle_catalog(self, txn: Transaction) -> None:
         """The transaction committed: its catalog changes are no longer pending."""
@@ -384,6 +527,10 @@ class Database:
         """Roll ``txn`` back completely and release its locks (classic or accelerated, by database option)."""
         if txn.state in (TxnState.ROLLED_BACK, TxnState.COMMITTED):
             return
+        if txn.state is TxnState.PREPARED:
+            self._decide_abort(task, txn)
+        if txn.uow is not None:
+            self.decided[txn.uow] = twophase.Outcome.ABORTED
         # DDL is always undone the classic way: catalog changes have no versions to hide.
         accelerated = self.options.accelerated_recovery and txn.catalog_changes == 0
         if accelerated:
@@ -394,6 +541,15 @@ class Database:
             self.txns.mark_aborted(txn, versions_left=False)
             txn.state = TxnState.ROLLED_BACK
             self.locks.release_all(txn)
+
+    def _decide_abort(self, task: Task, txn: Transaction) -> None:
+        """A prepared transaction's rollback starts with its durable ABORT decision: a crash during the undo
+        that follows must not bring it back in doubt."""
+        assert txn.uow is not None
+        txn.state = TxnState.ROLLING_BACK  # decided: nobody else may decide it while the record is written
+        if self.wal is not None:
+            self._write_durably(task, txn, twophase.decision_record(twophase.Outcome.ABORTED, txn.uow))
+        txn.prepare_payload = None
 
     def rollback_to_savepoint(self, task: Task, txn: Transaction, savepoint_index: int) -> None:
         """ROLLBACK TRAN savepoint: undo after the savepoint, keep the locks and the savepoint itself."""
@@ -502,11 +658,14 @@ class Database:
         if self.wal is None or self.directory is None:
             return 0
         lsn = min(self._committing.values()) - 1 if self._committing else self.wal.last_lsn
+        prepared = [txn.prepare_payload for txn in self.txns.active.values() if txn.prepare_payload is not None]
+        prepared.append(self.decided.chunk())
         seq = self.txns.take_snapshot()
         try:
             chunks = list(self._checkpoint_chunks(task, seq))
         finally:
             self.txns.release_snapshot(seq)
+        chunks.extend(prepared)  # twophase invariant 1: undecided PREPARE records outlive the log they were in
         directory = self.directory
         task.wait(self.loop.run_in_executor(None, write_checkpoint, directory, lsn, chunks), "CHECKPOINT")
         return lsn

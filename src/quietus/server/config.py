@@ -51,6 +51,7 @@ class ServerConfig:
     force_encryption: bool = False
     tls_certificate: Path | None = None
     tls_key: Path | None = None
+    in_doubt_xact_resolution: int = 0  # 0 keep in doubt, 1 presume commit, 2 presume abort (at recovery)
 
 
 def _port(value: Any) -> int:
@@ -92,6 +93,12 @@ def _flag(value: Any) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
+def _resolution(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value).strip() not in ("0", "1", "2"):
+        raise ValueError(f"{value!r} is not 0 (no presumption), 1 (presume commit) or 2 (presume abort)")
+    return int(value)
+
+
 def _level(value: Any) -> str:
     level = _text(value).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -115,12 +122,16 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "force_encryption": ("QUIETUS_FORCE_ENCRYPTION", _flag),
     "tls_certificate": ("QUIETUS_TLS_CERTIFICATE", _path),
     "tls_key": ("QUIETUS_TLS_KEY", _path),
+    "in_doubt_xact_resolution": ("QUIETUS_IN_DOUBT_XACT_RESOLUTION", _resolution),
 }
 # Settings that are paths: in the TOML file, relative to the file's own directory.
 PATH_SETTINGS = ("data_dir", "tls_certificate", "tls_key")
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
-SERVER_OPTIONS = ("idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout", "kill_session_wait")
+SERVER_OPTIONS = (
+    "idle_in_transaction_timeout", "idle_session_timeout", "kill_network_timeout", "kill_session_wait",
+    "in_doubt_xact_resolution",
+)  # fmt: skip
 
 
 def _parse(name: str, value: Any, where: str) -> Any:

@@ -25,6 +25,8 @@ from typing import Any
 
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
+from quietus.engine.txn.transaction import Transaction
+from quietus.engine.txn.twophase import InDoubtResolution
 from quietus.engine.wal import DataDirectoryLock, init_data_directory
 from quietus.server import errorlog, timeouts
 from quietus.server.errorlog import ErrorLog
@@ -42,6 +44,7 @@ MASTER_DATABASE_ID = 1
 MASTER_DIR = "master"
 CHECKPOINT_INTERVAL_SECONDS = 60.0
 CHECKPOINT_LOG_BYTES = 256 << 20
+IN_DOUBT_OPTION = "in_doubt_xact_resolution"  # server option 'in-doubt xact resolution' (its settings name)
 
 # Modules of the layers above the engine that plug into an instance with ``install(instance)``, in order.
 # A module not written yet is skipped (its absence is logged once at DEBUG).
@@ -59,6 +62,14 @@ _SESSION_DEFAULTS = {f.name: f for f in dataclasses.fields(Session)}
 def is_initialised(data_dir: Path) -> bool:
     """True when ``data_dir`` already holds an instance (a later start: no sa password needed)."""
     return (data_dir / MASTER_DIR / "VERSION").exists()
+
+
+def in_doubt_text(txn: Transaction) -> str:
+    """The error-log line SQL Server writes at start-up for each in-doubt distributed transaction."""
+    return (
+        f"SQL Server detected a DTC/KTM in-doubt transaction with UOW {{{str(txn.uow).upper()}}}. Please resolve "
+        "it following the guideline for Troubleshooting DTC Transactions."
+    )
 
 
 class Instance:
@@ -137,8 +148,11 @@ class Instance:
         source = errorlog.session_source(1, system=True)
         self.errorlog.write(source, f"Starting up database '{name}'.")
         started = time.monotonic()
+        resolution = InDoubtResolution(self.options.get(IN_DOUBT_OPTION, InDoubtResolution.NONE))
         with _engine_log_to(self.errorlog, source):
-            database = Database.open(name, database_id, directory, loop)
+            database = Database.open(name, database_id, directory, loop, in_doubt_resolution=resolution)
+        for txn in database.in_doubt():
+            self.errorlog.write(source, in_doubt_text(txn))
         if directory is not None:
             elapsed = time.monotonic() - started
             self.errorlog.write(

@@ -9,7 +9,9 @@
 | TM ROLLBACK_XACT (name = savepoint)      | ROLLBACK TRANSACTION name                                        |
 | TM ROLLBACK_XACT (fBeginXact)            | IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION [; BEGIN TRANSACTION ...]|
 | TM SAVE_XACT                             | SAVE TRANSACTION name                                            |
-| TM DTC requests (0, 1, 6)                | error 8501 (no MSDTC)                                            |
+| TM PROPAGATE_XACT, Quietus cookie         | EXEC sp_enlist_distributed_transaction @uow = 'guid' (the cookie |
+| (b"QUOW" + the UOW's 16 bytes)           | names the UOW: docs/reference/distributed-transactions.md)       |
+| TM DTC requests (0, 1 otherwise, 6)      | error 8501 (no MSDTC)                                            |
 | RESETCONNECTION status bit               | reset the session first (rolled back; SKIPTRAN keeps the         |
 |                                          | transaction), ENVCHANGE 18, then the request                     |
 
@@ -18,6 +20,8 @@ the engine's TransactionEvents produce the ENVCHANGEs and the descriptors client
 """
 
 from __future__ import annotations
+
+import uuid
 
 from quietus.errors import sql_error
 from quietus.protocol.tds import (
@@ -58,6 +62,9 @@ def _end(verb: str, request: TransactionManagerRequest) -> str:
     return text
 
 
+QUIETUS_COOKIE = b"QUOW"  # TM_PROPAGATE_XACT payload: this magic, then the unit of work's 16 bytes
+
+
 def transaction_batch(request: TransactionManagerRequest) -> str | None:
     """The T-SQL a Transaction Manager request stands for; None for the DTC requests Quietus refuses."""
     kind = request.request_type
@@ -71,6 +78,9 @@ def transaction_batch(request: TransactionManagerRequest) -> str | None:
         return _end("ROLLBACK", request)
     if kind == TmRequestType.SAVE_XACT:
         return f"SAVE TRANSACTION {quote_name(request.name)}"
+    cookie = request.payload
+    if kind == TmRequestType.PROPAGATE_XACT and len(cookie) == 20 and cookie.startswith(QUIETUS_COOKIE):
+        return f"EXEC sp_enlist_distributed_transaction @uow = '{uuid.UUID(bytes=cookie[4:])}'"
     return None
 
 

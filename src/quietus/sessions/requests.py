@@ -14,6 +14,7 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
+from quietus.sessions import distributed
 from quietus.sessions.session import Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql import temp_tables
@@ -83,7 +84,8 @@ def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Ou
     if not interrupt.ends_session and session.kill_reason is not None:
         interrupt = Interrupted(session.kill_reason)  # killed while a cancel unwound: the kill wins
     if interrupt.ends_session:
-        runner.rollback_all()
+        if not distributed.orphan(session, ctx.env, ctx.task):  # a distributed transaction outlives its session
+            runner.rollback_all()
         error = interrupt.client_error()
         if error is not None:
             ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
@@ -130,7 +132,7 @@ async def _roll_back(session: Session, env: Environment) -> None:
     def rollback() -> None:
         txn = session.txn
         database = env.database(session.database)
-        if txn is not None:
+        if txn is not None and not distributed.orphan(session, env, task):  # a distributed one goes to -2
             if database is not None:
                 with task.noninterruptible():
                     database.rollback(task, txn)

@@ -37,7 +37,7 @@ from sqlglot import exp
 from quietus.engine.access import RowAccess
 from quietus.engine.interrupts import Interrupted
 from quietus.engine.memory import after_rows_written
-from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
@@ -247,6 +247,8 @@ class BatchRunner:
         db = ctx.database
         if session.doomed:
             raise sql_error(3930)
+        if session.txn is not None and session.txn.state is TxnState.PREPARED:
+            raise sql_error(8525)  # a prepared distributed transaction: only its decision may follow
         statement_txn: Transaction | None = None
         if session.txn is None:
             if session.options["IMPLICIT_TRANSACTIONS"] and (

@@ -6,6 +6,13 @@ State diagram (the function that makes each transition in parentheses)::
     ACTIVE --(TransactionManager.rollback, classic)--> ROLLING_BACK --(undo log empty)--> ROLLED_BACK
     ACTIVE --(TransactionManager.rollback, accelerated)--> ROLLED_BACK   (versions left to the cleaner)
     ACTIVE --(doom: an error under XACT_ABORT, a kill)--> ACTIVE with doomed=True (only rollback is allowed)
+    ACTIVE --(Database.prepare: PREPARE record durable; distributed only)--> PREPARED
+    PREPARED --(TransactionManager.commit: COMMIT decision durable)--> COMMITTED
+    PREPARED --(TransactionManager.rollback: ABORT decision durable)--> ROLLING_BACK / ROLLED_BACK as above
+
+A distributed transaction has a unit of work (``uow``, a GUID).  Its ``session_id`` is its client session's while
+one owns it and ``IN_DOUBT_SESSION_ID`` (-2) once the client is gone or the server restarted
+(docs/design/distributed-transactions.md).
 
 Invariants
 ----------
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +45,12 @@ class Isolation(enum.IntEnum):
     SNAPSHOT = 5
 
 
+IN_DOUBT_SESSION_ID = -2  # the session every orphaned or in-doubt distributed transaction belongs to
+
+
 class TxnState(enum.Enum):
     ACTIVE = "active"
+    PREPARED = "prepared"  # phase one of two-phase commit is durable: only a decision may end it
     COMMITTING = "committing"
     COMMITTED = "committed"
     ROLLING_BACK = "rolling back"
@@ -100,12 +112,15 @@ class Transaction:
         "identity_changes",
         "isolation",
         "name",
+        "prepare_payload",
+        "recovered",
         "rollback_progress",
         "savepoints",
         "session_id",
         "snapshot_seq",
         "state",
         "undo",
+        "uow",
         "xid",
     )
 
@@ -127,6 +142,9 @@ class Transaction:
         self.rollback_progress: RollbackProgress | None = None
         self.identity_changes: dict[int, int] = {}
         self.catalog_changes = 0  # undo records that are not row versions (DDL, database options)
+        self.uow: uuid.UUID | None = None  # the unit of work of a distributed transaction
+        self.prepare_payload: bytes | None = None  # its durable PREPARE record, until a decision is durable
+        self.recovered = False  # restored in doubt by recovery (dtc_state RECOVERED)
 
     # The LockOwner protocol: session_id, deadlock_priority, work.
     @property
@@ -136,6 +154,15 @@ class Transaction:
     @property
     def has_writes(self) -> bool:
         return bool(self.undo) or bool(self.identity_changes)
+
+    @property
+    def is_distributed(self) -> bool:
+        return self.uow is not None
+
+    @property
+    def is_orphaned(self) -> bool:
+        """No client session owns it any more (session -2)."""
+        return self.session_id == IN_DOUBT_SESSION_ID
 
     def savepoint(self, name: str) -> None:
         self.savepoints.append((name, len(self.undo)))
