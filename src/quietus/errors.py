@@ -281,6 +281,22 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (2528, 10, "DBCC execution completed. If DBCC printed error messages, contact your system administrator."),
     (2571, 14, "User '%.*ls' does not have permission to run DBCC %.*ls."),
     (7940, 16, "Invalid SPID %d specified."),
+    # Window functions, cursors, GOTO, COLLATE, MERGE (issue 11, part 6; docs/reference/tsql.md)
+    (4108, 15, "Windowed functions can only appear in the SELECT or ORDER BY clauses."),
+    (4109, 15, "Windowed functions cannot be used in the context of another windowed function or aggregate."),
+    (4112, 15, "The function '%.*ls' must have an OVER clause with ORDER BY."),
+    (4113, 15, "The function '%.*ls' is not a valid windowing function, and cannot be used with the OVER clause."),
+    (4193, 16, "'BETWEEN ... FOLLOWING AND ... PRECEDING' is not a valid window frame and cannot be used with the "
+               "OVER clause."),
+    (4194, 16, "RANGE is only supported with UNBOUNDED and CURRENT ROW window frame delimiters."),
+    (5308, 15, "Windowed functions, aggregates and NEXT VALUE FOR functions do not support integer indices as "
+               "ORDER BY clause expressions."),
+    (8730, 16, "Offset parameter for Lag and Lead functions cannot be a negative value."),
+    (9819, 16, "The function 'NTILE' must have a positive integer value."),
+    (10752, 15, "The function '%.*ls' may not have a window frame."),
+    (10753, 15, "The function '%.*ls' must have an OVER clause."),
+    (10756, 15, "Window frame with ROWS or RANGE must have an ORDER BY clause."),
+    (10759, 15, "Use of DISTINCT is not allowed with the OVER clause."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

@@ -614,6 +614,17 @@ def _collate(node: exp.Collate, scope: Scope) -> CompiledExpr:
     return compile_expression(node.this, scope)
 
 
+def _window(node: exp.Window, scope: Scope) -> CompiledExpr:
+    """A window the planner did not take out of the select list or ORDER BY is in a clause where none may be."""
+    raise sql_error(4108)
+
+
+def _needs_over(node: exp.Expr, scope: Scope) -> CompiledExpr:
+    from quietus.sql.windows import OVER_ONLY
+
+    raise sql_error(10753, OVER_ONLY[type(node)], state=3)
+
+
 _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Literal: _literal,
     exp.National: _national,
@@ -638,4 +649,9 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Exists: _exists,
     exp.Subquery: _subquery,
     exp.Collate: _collate,
+    exp.Window: _window,
+    **dict.fromkeys(
+        (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue),
+        _needs_over,
+    ),
 }

@@ -22,7 +22,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, temp_tables
+from quietus.sql import apply, temp_tables, windows
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
@@ -140,6 +140,7 @@ class Planner:
                 source = Filter(source, compile_predicate(having_node, scope).fn)
         elif having is not None:
             source = Filter(source, compile_predicate(having.this, scope).fn)
+        source, scope, projections, order = windows.plan_windows(self, source, scope, projections, order)
 
         assignments: list[tuple[str, RowFn]] | None = None
         compiled: list[CompiledExpr] = []
@@ -315,6 +316,8 @@ class Planner:
 
         def rewrite(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Identifier | exp.Order | exp.Ordered | exp.Star | exp.Literal):
+                return node
+            if windows.is_window_function(node):  # SUM(x) OVER (...): x is read after grouping
                 return node
             canonical = _canonical(node)
             if canonical in replacements:
@@ -593,7 +596,9 @@ def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order
         if root is None:
             continue
         for node in root.walk():
-            if _is_aggregate(node) and not _inside_subquery(node, root):
+            if _is_aggregate(node) and not _inside_subquery(node, root) and not windows.is_window_function(node):
+                if node.find(exp.Window) is not None:
+                    raise sql_error(4109)
                 key = _canonical(node)
                 if key not in seen:
                     seen.add(key)
