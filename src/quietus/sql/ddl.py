@@ -23,7 +23,7 @@ from quietus.errors import sql_error
 from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
-from quietus.sql.types_base import type_from_sqlglot
+from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
 _MAX_COLUMNS = 1024
 _Struct = TypeVar("_Struct", bound=msgspec.Struct)
@@ -66,8 +66,8 @@ def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstrain
             if isinstance(kind, exp.PrimaryKeyColumnConstraint) and not explicit_null:
                 nullable = False
             others.append(constraint)
-    if seed is not None and not explicit_null:
-        nullable = False
+    if (seed is not None or is_sysname(node.args["kind"])) and not explicit_null:
+        nullable = False  # an IDENTITY or sysname column is NOT NULL unless it says NULL
     definition = ColumnDef(
         name=node.name,
         type_name=sql_type.name,

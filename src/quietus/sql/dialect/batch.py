@@ -412,14 +412,22 @@ class BatchParser(QuietusParser):
         """True when a data type starts here (without consuming it)."""
         index = self._index
         try:
-            return isinstance(self._parse_types(allow_identifiers=False), exp.DataType)
+            return isinstance(self._data_type(), exp.DataType)
         except (ParseError, SyntaxAt):
             return False
         finally:
             self._retreat(index)
 
     def data_type(self) -> exp.DataType:
-        return self.required(lambda: self._parse_types(allow_identifiers=False), exp.DataType)
+        return self.required(self._data_type, exp.DataType)
+
+    def _data_type(self) -> exp.DataType | None:
+        """A built-in type, or ``sysname`` (the one system alias type: nvarchar(128) NOT NULL)."""
+        if self._curr is not None and self._curr.text.casefold() == "sysname":
+            self._advance()
+            return exp.DataType(this=exp.DType.USERDEFINED, kind="sysname")
+        node = self._parse_types(allow_identifiers=False)
+        return node if isinstance(node, exp.DataType) else None
 
     def schema(self) -> exp.Schema:
         return self.required(self._parse_schema, exp.Schema)
