@@ -297,6 +297,19 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (10753, 15, "The function '%.*ls' must have an OVER clause."),
     (10756, 15, "Window frame with ROWS or RANGE must have an ORDER BY clause."),
     (10759, 15, "Use of DISTINCT is not allowed with the OVER clause."),
+    (132, 15, "The label '%.*ls' has already been declared. Label names must be unique within a query batch or "
+              "stored procedure."),
+    (133, 15, "A GOTO statement references the label '%.*ls' but the label has not been declared."),
+    (16901, 16, "%hs: This feature has not been implemented yet."),
+    (16905, 16, "The cursor is already open."),
+    (16911, 16, "%hs: The fetch type %hs cannot be used with forward only cursors."),
+    (16915, 16, "A cursor with the name '%.*ls' already exists."),
+    (16916, 16, "A cursor with the name '%.*ls' does not exist."),
+    (16917, 16, "Cursor is not open."),
+    (16924, 16, "Cursorfetch: The number of variables declared in the INTO list must match that of selected "
+                "columns."),
+    (16956, 10, "The created cursor is not of the requested type."),
+    (1048, 15, "Conflicting cursor options %ls and %ls."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),
@@ -316,7 +329,7 @@ ORACLE: dict[str, str] = {
     "ORA-01013": "user requested cancel of current operation",
 }
 
-_SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|l?[dsuxf]|ls)")
+_SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|[hl]?[dsuxf]|ls)")
 
 
 def format_message(template: str, args: tuple[object, ...]) -> str:

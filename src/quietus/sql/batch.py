@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import ddl, dml, stored_procedures, temp_tables
+from quietus.sql import cursors, ddl, dml, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -97,6 +97,7 @@ class BatchRunner:
         self.session = ctx.session
         self.try_depth = 0
         self._insert_source: tuple[list[Any], list[Any]] | None = None  # the rows an INSERT ... EXEC captured
+        self.running_blocks: list[Sequence[st.Statement]] = []  # the statement lists being run, outermost first
 
     # -- entry -----------------------------------------------------------------------------------------------
 
@@ -120,9 +121,32 @@ class BatchRunner:
             if self.ctx.table_variables:
                 temp_tables.drop_table_variables(self.ctx)
 
-    def run_block(self, statements: Sequence[st.Statement]) -> None:
-        for statement in statements:
-            self.run_statement(statement)
+    def run_block(self, statements: Sequence[st.Statement], entry: str | None = None) -> None:
+        """Run a statement list; a GOTO to a label of this list (or of a block in it) continues there, and
+        ``entry`` starts at such a label."""
+        self.running_blocks.append(statements)
+        try:
+            index = 0
+            while index < len(statements):
+                try:
+                    if entry is not None:
+                        found = cursors.locate(statements, entry)
+                        assert found is not None, "run_block is entered only at a label it holds"
+                        index, inner, entry = found, entry, None
+                        block = statements[index]
+                        if isinstance(block, st.Block):
+                            self.run_block(block.statements, inner)
+                            index += 1
+                            continue
+                    self.run_statement(statements[index])
+                except cursors.Jump as jump:
+                    if cursors.locate(statements, jump.label) is None:
+                        raise
+                    entry = jump.label
+                    continue
+                index += 1
+        finally:
+            self.running_blocks.pop()
 
     def run_statement(self, statement: st.Statement) -> None:
         self.ctx.line = statement.line or 1
@@ -488,6 +512,9 @@ class BatchRunner:
         self.try_depth += 1
         try:
             self.run_block(statement.try_block)
+        except (_Break, _Continue, _Return, cursors.Jump):
+            self.try_depth -= 1  # leaving TRY by BREAK, CONTINUE, RETURN or GOTO
+            raise
         except _Caught as caught:
             self.try_depth -= 1
             error = caught.error
@@ -815,6 +842,13 @@ _HANDLERS: dict[type, Any] = {
     st.Execute: BatchRunner.run_execute,
     st.ExecuteString: BatchRunner.run_execute_string,
     st.InsertExec: BatchRunner.run_insert_exec,
+    st.DeclareCursor: cursors.declare,
+    st.OpenCursor: cursors.open_cursor,
+    st.FetchCursor: cursors.fetch,
+    st.CloseCursor: cursors.close,
+    st.DeallocateCursor: cursors.deallocate,
+    st.Goto: cursors.goto,
+    st.Label: cursors.label,
 }
 
 

@@ -29,7 +29,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.errors import SqlError, sql_error
 
-from . import administration, control, execute, messages, modules, options, sessions, transactions, variables
+from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
 from .statements import Block, InsertExec, SqlStatement, Statement
@@ -93,6 +93,7 @@ class BatchParser(QuietusParser):
         try:
             while self.skip_semicolons():
                 statements.extend(self.parse_statement())
+            cursors.check_labels(statements)
         except SyntaxAt as failure:
             raise self.error_for(failure) from None
         except ParseError:
@@ -159,6 +160,8 @@ class BatchParser(QuietusParser):
         handler = STATEMENTS.get((first, second)) or STATEMENTS.get(first)
         if handler is not None:
             return handler
+        if cursors.at_label(self):
+            return cursors.parse_label
         if self.at_batch_start() and self.at_name():
             return execute.parse_bare_procedure
         self.fail()
@@ -504,7 +507,13 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "RETURN": control.parse_return,
     "WAITFOR": control.parse_waitfor,
     # Variables and options.
-    "DECLARE": variables.parse_declare,
+    "DECLARE": cursors.parse_declare,
+    # Cursors and GOTO.
+    "OPEN": cursors.parse_open,
+    "FETCH": cursors.parse_fetch,
+    "CLOSE": cursors.parse_close,
+    "DEALLOCATE": cursors.parse_deallocate,
+    "GOTO": cursors.parse_goto,
     "SET": options.parse_set,
     # Messages and errors.
     "PRINT": messages.parse_print,
