@@ -310,6 +310,9 @@ CATALOGUE: dict[int, Message] = _catalogue(
                 "columns."),
     (16956, 10, "The created cursor is not of the requested type."),
     (1048, 15, "Conflicting cursor options %ls and %ls."),
+    (447, 16, "Expression type %ls is invalid for COLLATE clause."),
+    (448, 16, "Invalid collation '%.*ls'."),
+    (468, 16, "Cannot resolve the collation conflict between \"%.*ls\" and \"%.*ls\" in the %ls operation."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

@@ -21,6 +21,7 @@ from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, For
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import temp_tables
+from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
 from quietus.sql.types_base import is_sysname, type_from_sqlglot
@@ -40,6 +41,14 @@ def _lock_schema(ctx: ExecContext, table: Table) -> None:
 def _table_name(node: exp.Expr) -> str:
     table = node.this if isinstance(node, exp.Schema) else node
     return table.name
+
+
+def _is_default_collation(name: str) -> bool:
+    """A column may name the collation it has anyway; any other is not supported yet (a syntax error)."""
+    collation = find_collation(name)
+    if collation is None:
+        raise sql_error(448, name)
+    return collation.key is collation_key
 
 
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
@@ -62,6 +71,8 @@ def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstrain
             increment = int(step.this) if step is not None else 1
         elif isinstance(kind, exp.DefaultColumnConstraint):
             default_sql = kind.this.sql(dialect="tsql")
+        elif isinstance(kind, exp.CollateColumnConstraint) and _is_default_collation(kind.this.name):
+            continue  # the server's own collation (DATABASE_DEFAULT, SQL_Latin1_General_CP1_CI_AS ...): nothing changes
         else:
             if isinstance(kind, exp.PrimaryKeyColumnConstraint) and not explicit_null:
                 nullable = False

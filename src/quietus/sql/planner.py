@@ -24,9 +24,14 @@ from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import apply, temp_tables, windows
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
-from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
-from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
+from quietus.sql.expressions import (
+    CompiledExpr,
+    EvalContext,
+    collated_sort_key,
+    compile_expression,
+    compile_predicate,
+)
 from quietus.sql.operators import (
     Aggregate,
     ConstantRow,
@@ -237,7 +242,7 @@ class Planner:
         compiled: list[CompiledExpr] | None,
         names: list[str] | None = None,
     ) -> Callable[[Row, ExecContext], Any]:
-        parts: list[tuple[RowFn, bool]] = []
+        parts: list[tuple[RowFn, bool, Callable[[Any], Any]]] = []
         for ordered in order.expressions:
             node = ordered.this
             fn: RowFn | None = None
@@ -259,10 +264,12 @@ class Planner:
                             break
             if fn is None:
                 fn = self.compile(node, scope).fn
-            parts.append((fn, bool(ordered.args.get("desc"))))
+            parts.append((fn, bool(ordered.args.get("desc")), collated_sort_key(node)))
 
         def key(row: Row, ctx: ExecContext) -> Any:
-            return tuple(_Descending(sort_key(fn(row, ctx))) if desc else sort_key(fn(row, ctx)) for fn, desc in parts)
+            return tuple(
+                _Descending(order(fn(row, ctx))) if desc else order(fn(row, ctx)) for fn, desc, order in parts
+            )
 
         return key
 
