@@ -32,6 +32,8 @@ def test_comparisons_use_the_named_collation(conn: Connection) -> None:
     assert ids(conn, "word COLLATE Latin1_General_CS_AI = N'abc'") == [1, 4]
     assert ids(conn, "word > N'abc' COLLATE Latin1_General_BIN2") == [4]
     assert ids(conn, "word = N'ABC' COLLATE DATABASE_DEFAULT") == [1, 2, 3]
+    assert ids(conn, "word COLLATE Latin1_General_BIN2 IN (N'abc', N'ABC')") == [1, 2]
+    assert ids(conn, "word COLLATE Latin1_General_BIN2 BETWEEN N'Abc' AND N'abc'") == [1, 3]
 
 
 def test_like_minds_case_and_accents_as_the_collation_says(conn: Connection) -> None:

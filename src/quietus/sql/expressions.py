@@ -341,9 +341,7 @@ _COMPARISONS: dict[type[exp.Expr], str] = {
 }  # fmt: skip
 
 
-def compare(
-    op: str, left: CompiledExpr, right: CompiledExpr, collation: Collation | None = None
-) -> CompiledExpr:
+def compare(op: str, left: CompiledExpr, right: CompiledExpr, collation: Collation | None = None) -> CompiledExpr:
     """Bind ``left op right`` with implicit conversion and collation (the default one unless an operand names
     one); NULL on either side gives NULL."""
     operation = comparison(op, left.type, right.type, None if collation is None else collation.key)
@@ -511,8 +509,11 @@ def _is(node: exp.Is, scope: Scope) -> CompiledExpr:
 
 def _between(node: exp.Between, scope: Scope) -> CompiledExpr:
     value = compile_expression(node.this, scope)
-    low = compare(">=", value, compile_expression(node.args["low"], scope))
-    high = compare("<=", value, compile_expression(node.args["high"], scope))
+    low_node, high_node = node.args["low"], node.args["high"]
+    low = compare(">=", value, compile_expression(low_node, scope), explicit_collation(node.this, low_node, "between"))
+    high = compare(
+        "<=", value, compile_expression(high_node, scope), explicit_collation(node.this, high_node, "between")
+    )
     return fold(CompiledExpr(conjunction(low.fn, high.fn), BOOLEAN), low, high)
 
 
@@ -522,11 +523,12 @@ def _in(node: exp.In, scope: Scope) -> CompiledExpr:
     if query is not None:
         return _in_subquery(value, scope.compile_subquery(query, "in"))
     items = [compile_expression(item, scope) for item in node.expressions]
-    if all(item.is_constant for item in items):
+    collations = [explicit_collation(node.this, item, "equal to") for item in node.expressions]
+    if all(item.is_constant for item in items) and not any(collations):
         fast = _in_constants(value, items)
         if fast is not None:
             return fast
-    tests = [compare("=", value, item).fn for item in items]
+    tests = [compare("=", value, item, collation).fn for item, collation in zip(items, collations, strict=True)]
 
     def any_equal(row: Row, ctx: EvalContext) -> Any:
         unknown = False

@@ -267,9 +267,7 @@ class Planner:
             parts.append((fn, bool(ordered.args.get("desc")), collated_sort_key(node)))
 
         def key(row: Row, ctx: ExecContext) -> Any:
-            return tuple(
-                _Descending(order(fn(row, ctx))) if desc else order(fn(row, ctx)) for fn, desc, order in parts
-            )
+            return tuple(_Descending(order(fn(row, ctx))) if desc else order(fn(row, ctx)) for fn, desc, order in parts)
 
         return key
 
