@@ -311,6 +311,11 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (16956, 10, "The created cursor is not of the requested type."),
     (1048, 15, "Conflicting cursor options %ls and %ls."),
     (447, 16, "Expression type %ls is invalid for COLLATE clause."),
+    (8672, 16, "The MERGE statement attempted to UPDATE or DELETE the same row more than once. This happens when a "
+               "target row matches more than one source row. A MERGE statement cannot UPDATE/DELETE the same row of "
+               "the target table multiple times. Refine the ON clause to ensure a target row matches at most one "
+               "source row, or use the GROUP BY clause to group the source rows."),
+    (10713, 15, "A MERGE statement must be terminated by a semi-colon (;)."),
     (448, 16, "Invalid collation '%.*ls'."),
     (468, 16, "Cannot resolve the collation conflict between \"%.*ls\" and \"%.*ls\" in the %ls operation."),
     # Informational

@@ -50,10 +50,10 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
     ("CREATE PROCEDURE p AS", 156, 1, "Incorrect syntax near the keyword 'AS'."),
     ("CREATE PROCEDURE p WITH ENCRYPTION AS SELECT 1", 102, 1, "Incorrect syntax near 'ENCRYPTION'."),
     (
-        "MERGE t USING u ON t.a = u.a WHEN MATCHED THEN DELETE;",
-        156,
+        "MERGE t USING u ON t.a = u.a WHEN MATCHED THEN DELETE",
+        10713,
         1,
-        "Incorrect syntax near the keyword 'MERGE'.",
+        "A MERGE statement must be terminated by a semi-colon (;).",
     ),
     ("SET FOO ON", 195, 1, "'FOO' is not a recognized SET option."),
     ("SET TRANSACTION ISOLATION LEVEL CHAOS", 102, 1, "Incorrect syntax near 'CHAOS'."),

@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, stored_procedures, temp_tables
+from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -63,7 +63,7 @@ from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, ty
 BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217})
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
-_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
+_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
 
 _ISOLATION_NAMES = {
     "READ UNCOMMITTED": Isolation.READ_UNCOMMITTED,
@@ -322,6 +322,8 @@ class BatchRunner:
             return dml.execute_update(ctx, node)
         if isinstance(node, exp.Delete):
             return dml.execute_delete(ctx, node)
+        if isinstance(node, exp.Merge):
+            return merge.execute_merge(ctx, node)
         if isinstance(node, exp.Create):
             kind = (node.args.get("kind") or "").upper()
             if kind == "TABLE":
@@ -860,6 +862,7 @@ _COMMANDS: dict[type, str] = {
     exp.Insert: "INSERT",
     exp.Update: "UPDATE",
     exp.Delete: "DELETE",
+    exp.Merge: "MERGE",
     exp.Create: "CREATE TABLE",
     exp.Drop: "DROP TABLE",
     exp.Alter: "ALTER TABLE",

@@ -354,13 +354,12 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
     return table, node.this.alias_or_name
 
 
-def execute_update(ctx: ExecContext, node: exp.Update) -> int:
-    table, source = _update_target(ctx, node)
-    rows, scope = _read_phase(ctx, node, table, source)
-    definition = table.definition
-    writer = RowWriter(ctx, table, "UPDATE")
+def compile_assignments(
+    definition: TableDef, items: Sequence[exp.Expr], scope: Scope
+) -> list[tuple[int, Any, SqlType]]:
+    """``SET col = expr, ...`` of UPDATE (and MERGE): (column position, value function, value type) each."""
     assignments: list[tuple[int, Any, SqlType]] = []
-    for item in node.expressions:
+    for item in items:
         if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
             raise sql_error(102, item.sql(dialect="tsql")[:40])
         position = definition.column_position(item.this.name)
@@ -370,6 +369,15 @@ def execute_update(ctx: ExecContext, node: exp.Update) -> int:
             raise sql_error(8102, item.this.name)
         compiled = compile_expression(item.expression, scope)
         assignments.append((position, compiled.fn, compiled.type))
+    return assignments
+
+
+def execute_update(ctx: ExecContext, node: exp.Update) -> int:
+    table, source = _update_target(ctx, node)
+    rows, scope = _read_phase(ctx, node, table, source)
+    definition = table.definition
+    writer = RowWriter(ctx, table, "UPDATE")
+    assignments = compile_assignments(definition, node.expressions, scope)
     changes: list[tuple[Any, Values, Values]] = []
     for row_key, old, row in rows:
         ctx.task.tick()

@@ -54,6 +54,7 @@ SQL_NODES: tuple[type[exp.Expression], ...] = (
     exp.Drop,
     exp.Alter,
     exp.TruncateTable,
+    exp.Merge,
 )
 # DDL is parsed in a token window ending where the next statement starts (see BatchParser._ddl_end).
 DDL_WORDS = frozenset({"CREATE", "ALTER", "TRUNCATE"})
@@ -471,6 +472,17 @@ def _insert(parser: BatchParser) -> Parsed:
     return statement
 
 
+def _merge(parser: BatchParser) -> Parsed:
+    """MERGE (sqlglot's grammar), which SQL Server requires to end with ``;`` (10713)."""
+    start = parser.current()
+    statement = parser.sql_statement()
+    if not isinstance(statement.node, exp.Merge):
+        parser.fail(start)
+    if parser.current() is None or parser.current().token_type != TokenType.SEMICOLON:
+        parser.fail_with(sql_error(10713, line=(parser.current() or start).line))
+    return statement
+
+
 def _unsupported_kind(parser: BatchParser) -> Parsed:
     """CREATE/DROP/ALTER of something Quietus does not have: the error names the kind word."""
     parser.fail_ahead()
@@ -480,6 +492,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     # Queries, DML and DDL: sqlglot's grammar.
     **dict.fromkeys(("SELECT", "WITH", "UPDATE", "DELETE", "TRUNCATE"), _sql),
     "INSERT": _insert,
+    "MERGE": _merge,
     **dict.fromkeys(
         (
             ("CREATE", "TABLE"),
