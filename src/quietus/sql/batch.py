@@ -851,6 +851,7 @@ _HANDLERS: dict[type, Any] = {
     st.DeallocateCursor: cursors.deallocate,
     st.Goto: cursors.goto,
     st.Label: cursors.label,
+    st.CreateStatistics: cursors.create_statistics,
 }
 
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql import temp_tables
 from quietus.sql.dialect import statements as st
 from quietus.sql.results import MessageEvent, ResultColumn, ResultSink, StatementDone
 
@@ -248,3 +249,21 @@ def goto(runner: BatchRunner, statement: st.Goto) -> None:
 
 def label(runner: BatchRunner, statement: st.Label) -> None:
     """A label does nothing when reached."""
+
+
+# -- CREATE STATISTICS -----------------------------------------------------------------------------------------
+
+
+def create_statistics(runner: BatchRunner, statement: st.CreateStatistics) -> None:
+    """Statistics steer SQL Server's optimizer; Quietus's planner keeps none, so the statement checks its table and
+    columns as SQL Server does (1088, 1911; 1913 when an index already has the name) and changes nothing else."""
+    ctx = runner.ctx
+    table = temp_tables.find_table(ctx, statement.table)
+    if table is None:
+        raise sql_error(1088, temp_tables.written_name(statement.table))
+    definition = table.definition
+    if any(index.name.casefold() == statement.name.casefold() for index in definition.indexes):
+        raise sql_error(1913, statement.name, table.name)
+    for column in statement.columns:
+        if definition.column_position(column) is None:
+            raise sql_error(1911, column)

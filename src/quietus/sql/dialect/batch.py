@@ -527,6 +527,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "CLOSE": cursors.parse_close,
     "DEALLOCATE": cursors.parse_deallocate,
     "GOTO": cursors.parse_goto,
+    ("CREATE", "STATISTICS"): cursors.parse_create_statistics,
     "SET": options.parse_set,
     # Messages and errors.
     "PRINT": messages.parse_print,

@@ -1,4 +1,5 @@
-"""Cursor grammars (DECLARE ... CURSOR, OPEN, FETCH, CLOSE, DEALLOCATE) and GOTO with its labels.
+"""Cursor grammars (DECLARE ... CURSOR, OPEN, FETCH, CLOSE, DEALLOCATE), GOTO with its labels, and CREATE
+STATISTICS.
 
 Which options a cursor may carry, and what they mean, is the executor's table (``quietus.sql.cursors``); the
 grammar only reads them.  Labels are checked here, for the whole batch (a procedure's body is its batch): a GOTO to
@@ -19,6 +20,7 @@ from quietus.errors import sql_error
 from . import variables
 from .statements import (
     CloseCursor,
+    CreateStatistics,
     DeallocateCursor,
     DeclareCursor,
     FetchCursor,
@@ -153,3 +155,45 @@ def walk(statements: Sequence[Statement]) -> Iterator[Statement]:
             elif isinstance(value, tuple):
                 children.extend(item for item in value if isinstance(item, Statement))
         pending.extend(reversed(children))
+
+
+STATISTICS_FLAGS = frozenset({"FULLSCAN", "NORECOMPUTE"})
+STATISTICS_SWITCHES = frozenset({"INCREMENTAL", "PERSIST_SAMPLE_PERCENT", "AUTO_DROP"})
+
+
+def parse_create_statistics(p: BatchParser) -> CreateStatistics:
+    """CREATE STATISTICS (a hint to SQL Server's optimizer; see ``quietus.sql.cursors.create_statistics``)."""
+    p.expect("CREATE", "STATISTICS")
+    name = p.name()
+    p.expect("ON")
+    table = p._within(_next_parenthesis(p), p.table)  # else ``t (a, b)`` reads as a call of t
+    p.expect_token(TokenType.L_PAREN)
+    columns = p.csv(p.name)
+    p.expect_token(TokenType.R_PAREN)
+    options: list[str] = []
+    if p.accept("WITH"):
+        options = p.csv(lambda: _statistics_option(p))
+    return CreateStatistics(name, table, tuple(columns), tuple(options))
+
+
+def _next_parenthesis(p: BatchParser) -> int:
+    index = p._index
+    while index < p._tokens_size and p._tokens[index].token_type != TokenType.L_PAREN:
+        index += 1
+    return index
+
+
+def _statistics_option(p: BatchParser) -> str:
+    word = p.word()
+    if word in STATISTICS_FLAGS:
+        p.choice(STATISTICS_FLAGS)
+        return word
+    if word == "SAMPLE":
+        p.expect("SAMPLE")
+        amount = p.integer()
+        return f"SAMPLE {amount} {p.choice({'PERCENT', 'ROWS'})}"
+    if word in STATISTICS_SWITCHES:
+        p.choice(STATISTICS_SWITCHES)
+        p.expect_token(TokenType.EQ)
+        return f"{word} = {p.on_off()}"
+    p.fail()

@@ -421,3 +421,14 @@ class Label(Statement):
     """``name:`` — where a GOTO continues."""
 
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateStatistics(Statement):
+    """``CREATE STATISTICS name ON table (column, ...) [WITH option, ...]``: options upper-case as written
+    (``SAMPLE 10 PERCENT``, ``NORECOMPUTE``, ``INCREMENTAL = ON`` ...)."""
+
+    name: str
+    table: exp.Table
+    columns: tuple[str, ...]
+    options: tuple[str, ...] = ()
