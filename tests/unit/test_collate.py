@@ -43,6 +43,19 @@ def test_like_minds_case_and_accents_as_the_collation_says(conn: Connection) -> 
     assert ids(conn, "word LIKE N'a%' COLLATE Latin1_General_CI_AI") == [1, 2, 3, 4]
 
 
+def test_charindex_patindex_and_replace_follow_an_argument_s_collation(conn: Connection) -> None:
+    assert rows(
+        conn,
+        "SELECT CHARINDEX(N'B', N'abcB'), CHARINDEX(N'B' COLLATE Latin1_General_BIN2, N'abcB'),"
+        " REPLACE(N'aAa' COLLATE Latin1_General_CS_AS, N'a', N'x'), REPLACE(N'aAa', N'a', N'x'),"
+        " PATINDEX(N'%B%', N'abB' COLLATE Latin1_General_BIN2), PATINDEX(N'%B%', N'abB'),"
+        " CHARINDEX(CHAR(13) + CHAR(255) COLLATE Latin1_General_Bin2, N'x' + CHAR(13) + CHAR(255), 1)",
+    ) == [(2, 4, "xAx", "xxx", 3, 2, 2)]
+    assert errors(conn, "SELECT CHARINDEX(N'a' COLLATE Latin1_General_CI_AI, N'á')") == [
+        (16901, "CHARINDEX under an accent-insensitive collation: This feature has not been implemented yet.")
+    ]
+
+
 def test_order_by_follows_the_collation(conn: Connection) -> None:
     assert rows(conn, "SELECT id FROM w ORDER BY word COLLATE Latin1_General_BIN2") == [(2,), (3,), (1,), (4,)]
     assert rows(conn, "SELECT id FROM w ORDER BY word COLLATE Latin1_General_CS_AS DESC") == [(4,), (2,), (3,), (1,)]

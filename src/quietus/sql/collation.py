@@ -183,14 +183,14 @@ def like(value: str, pattern: str, escape: str | None = None, unicode: bool = Fa
     return like_matcher(pattern, escape, unicode)(value)
 
 
-def patindex(pattern: str, value: str) -> int:
+def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
     """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0."""
     floating = pattern.lstrip("%")
     if floating == pattern:
-        return 1 if _like_regex(pattern, None, True).match(value) else 0
+        return 1 if _like_regex(pattern, None, True, case_sensitive).match(value) else 0
     if not floating:
         return 1
-    rest = _like_regex(floating, None, True)
+    rest = _like_regex(floating, None, True, case_sensitive)
     for start in range(len(value)):
         if rest.match(value, start):
             return start + 1

@@ -411,14 +411,14 @@ _OPERATION_NAMES = {
 def explicit_collation(left: exp.Expr, right: exp.Expr, operation: str) -> Collation | None:
     """The collation an operand names with COLLATE (it wins over the default); 468 when both name different
     ones."""
-    named = [_named_collation(side) for side in (left, right)]
+    named = [named_collation(side) for side in (left, right)]
     found = [collation for collation in named if collation is not None]
     if len(found) == 2 and found[0].name.casefold() != found[1].name.casefold():
         raise sql_error(468, found[0].name, found[1].name, operation)
     return found[0] if found else None
 
 
-def _named_collation(node: exp.Expr) -> Collation | None:
+def named_collation(node: exp.Expr) -> Collation | None:
     while isinstance(node, exp.Paren):
         node = node.this
     if not isinstance(node, exp.Collate):
@@ -428,7 +428,7 @@ def _named_collation(node: exp.Expr) -> Collation | None:
 
 def collated_sort_key(node: exp.Expr) -> Callable[[Any], Any]:
     """The ORDER BY key of an expression: its COLLATE's order for strings, else the default ``sort_key``."""
-    collation = _named_collation(node)
+    collation = named_collation(node)
     if collation is None:
         return sort_key
     text_key = collation.key
