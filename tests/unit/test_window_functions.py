@@ -35,6 +35,17 @@ def test_ranking_functions_number_rows_within_each_partition(conn: Connection) -
     ) == [(1, 3, 3, 2), (2, 1, 1, 1), (3, 2, 1, 1), (4, 2, 2, 2), (5, 3, 3, 3), (6, 1, 1, 1)]
 
 
+def test_percent_rank_and_cume_dist(conn: Connection) -> None:
+    assert rows(
+        conn,
+        "SELECT id, PERCENT_RANK() OVER (PARTITION BY region ORDER BY amount),"
+        " CUME_DIST() OVER (PARTITION BY region ORDER BY amount) FROM sales WHERE region = 'east' ORDER BY id",
+    ) == [(1, 0.0, 1 / 3), (2, 0.5, 1.0), (3, 0.5, 1.0)]
+    assert errors(conn, "SELECT CUME_DIST() OVER (PARTITION BY region) FROM sales") == [
+        (4112, "The function 'CUME_DIST' must have an OVER clause with ORDER BY.")
+    ]
+
+
 def test_ntile_spreads_the_remainder_over_the_first_buckets(conn: Connection) -> None:
     assert rows(conn, "SELECT id, NTILE(4) OVER (ORDER BY id) FROM sales ORDER BY id") == [
         (1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (6, 4)

@@ -726,7 +726,18 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Collate: _collate,
     exp.Window: _window,
     **dict.fromkeys(
-        (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue),
+        (
+            exp.RowNumber,
+            exp.Rank,
+            exp.DenseRank,
+            exp.Ntile,
+            exp.PercentRank,
+            exp.CumeDist,
+            exp.Lag,
+            exp.Lead,
+            exp.FirstValue,
+            exp.LastValue,
+        ),
         _needs_over,
     ),
 }

@@ -12,6 +12,7 @@ The planner then reads each window's value as a column (``%win0`` ...), exactly 
 |---------------------------------|------------------|-----------------|--------------------------------------|
 | ROW_NUMBER, RANK, DENSE_RANK    | required (4112)  | refused (10752) | bigint                               |
 | NTILE(n)                        | required (4112)  | refused (10752) | bigint; n must be positive (9819)    |
+| PERCENT_RANK, CUME_DIST         | required (4112)  | refused (10752) | float                                |
 | LAG / LEAD (x [, off [, dflt]]) | required (4112)  | refused (10752) | x's type; a negative offset is 8730  |
 | FIRST_VALUE / LAST_VALUE (x)    | required (4112)  | allowed         | x's type, first / last of the frame  |
 | COUNT[_BIG], SUM, AVG, MIN, MAX, STDEV[P], VAR[P] | optional | allowed (needs ORDER BY: 10756) | as aggregate |
@@ -40,7 +41,7 @@ from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
 from quietus.sql.operators import Plan, RowFn, Sort
 from quietus.sql.scope import Scope, ScopeColumn
-from quietus.sql.types_base import BIGINT, SqlType
+from quietus.sql.types_base import BIGINT, FLOAT, SqlType
 from quietus.sql.types_convert import converter
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ RANKING: dict[type[exp.Expr], str] = {
     exp.Rank: "RANK",
     exp.DenseRank: "DENSE_RANK",
     exp.Ntile: "NTILE",
+    exp.PercentRank: "PERCENT_RANK",
+    exp.CumeDist: "CUME_DIST",
 }
 OFFSETS: dict[type[exp.Expr], str] = {exp.Lag: "LAG", exp.Lead: "LEAD"}
 VALUES: dict[type[exp.Expr], str] = {exp.FirstValue: "FIRST_VALUE", exp.LastValue: "LAST_VALUE"}
@@ -105,6 +108,25 @@ class DenseRank(WindowFunction):
             rank += first == position
             result.append(rank)
         return result
+
+
+class PercentRank(WindowFunction):
+    """(rank - 1) / (rows - 1), 0 for a partition of one row."""
+
+    type = FLOAT
+
+    def values(self, rows: list[Row], peers: list[tuple[int, int]], ctx: ExecContext) -> list[Any]:
+        span = len(rows) - 1
+        return [first / span if span else 0.0 for first, _ in peers]
+
+
+class CumeDist(WindowFunction):
+    """The share of the partition's rows ordered at or before the row (its last peer's position / rows)."""
+
+    type = FLOAT
+
+    def values(self, rows: list[Row], peers: list[tuple[int, int]], ctx: ExecContext) -> list[Any]:
+        return [(last + 1) / len(rows) for _, last in peers]
 
 
 class Ntile(WindowFunction):
@@ -394,6 +416,10 @@ def _bind(planner: Planner, window: exp.Window, scope: Scope) -> WindowFunction:
         return Rank()
     if kind is exp.DenseRank:
         return DenseRank()
+    if kind is exp.PercentRank:
+        return PercentRank()
+    if kind is exp.CumeDist:
+        return CumeDist()
     if kind is exp.Ntile:
         return Ntile(planner.compile(function.this, scope).fn)
     if kind in OFFSETS:
