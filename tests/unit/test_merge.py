@@ -47,6 +47,12 @@ def test_without_by_source_clauses_unmatched_target_rows_stay(conn: Connection) 
     ]  # fmt: skip
 
 
+def test_the_source_may_be_a_cte(conn: Connection) -> None:
+    rows(conn, "WITH d AS (SELECT id, SUM(qty) AS qty FROM delivery GROUP BY id)"
+               " MERGE stock USING d ON stock.id = d.id WHEN MATCHED THEN UPDATE SET qty = d.qty;")  # fmt: skip
+    assert rows(conn, "SELECT id, qty FROM stock ORDER BY id") == [(1, 5), (2, 0), (3, 30)]
+
+
 def test_a_target_row_matched_twice_is_8672_and_nothing_changes(conn: Connection) -> None:
     rows(conn, "INSERT delivery VALUES (1, 99)")
     twice = (
