@@ -316,6 +316,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
                "the target table multiple times. Refine the ON clause to ensure a target row matches at most one "
                "source row, or use the GROUP BY clause to group the source rows."),
     (10713, 15, "A MERGE statement must be terminated by a semi-colon (;)."),
+    (3604, 10, "Duplicate key was ignored."),
     (448, 16, "Invalid collation '%.*ls'."),
     (468, 16, "Cannot resolve the collation conflict between \"%.*ls\" and \"%.*ls\" in the %ls operation."),
     # Informational

@@ -129,7 +129,10 @@ class _TableBuilder:
         for constraint in constraints:
             self.add_constraint(constraint.args["kind"], constraint.name or None, (position,))
 
-    def add_constraint(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
+    def add_constraint(
+        self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None, options: Sequence[exp.Expr] = ()
+    ) -> None:
+        ignore_dup_key = _ignore_dup_key([*options, *_index_options(kind)])
         if isinstance(kind, exp.PrimaryKeyColumnConstraint | exp.PrimaryKey):
             positions = columns if columns is not None else self._positions(kind)
             if any(i.primary_key for i in self.indexes):
@@ -140,7 +143,12 @@ class _TableBuilder:
                     if self.altering:
                         raise sql_error(8111, self.name)
                     self.columns[position] = _replace(self.columns[position], nullable=False)
-            self.indexes.insert(0, IndexDef(1, self._name("PK", name), positions, unique=True, primary_key=True))
+            self.indexes.insert(
+                0,
+                IndexDef(
+                    1, self._name("PK", name), positions, unique=True, primary_key=True, ignore_dup_key=ignore_dup_key
+                ),
+            )
         elif isinstance(kind, exp.UniqueColumnConstraint):
             positions = columns if columns is not None else self._positions(kind)
             self.indexes.append(
@@ -150,6 +158,7 @@ class _TableBuilder:
                     positions,
                     unique=True,
                     unique_constraint=True,
+                    ignore_dup_key=ignore_dup_key,
                 )
             )
         elif isinstance(kind, exp.CheckColumnConstraint):
@@ -198,6 +207,8 @@ class _TableBuilder:
         this = kind.args.get("this")
         if isinstance(this, exp.Schema):
             names = [e.name for e in this.expressions]
+        elif isinstance(this, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
+            names = [(item.this if isinstance(item, exp.Ordered) else item).name for item in this.this]
         for item in kind.expressions:
             node = item.this if isinstance(item, exp.Ordered) else item
             names.append(node.name)
@@ -215,6 +226,53 @@ class _TableBuilder:
             checks=tuple(self.checks),
             foreign_keys=tuple(self.foreign_keys),
         )
+
+
+# Index options that change how an index is built or stored, not what any statement does: accepted.
+_STORAGE_INDEX_OPTIONS = frozenset(
+    {"PAD_INDEX", "FILLFACTOR", "STATISTICS_NORECOMPUTE", "STATISTICS_INCREMENTAL", "SORT_IN_TEMPDB",
+     "OPTIMIZE_FOR_SEQUENTIAL_KEY", "DATA_COMPRESSION", "ONLINE", "MAXDOP"}
+)  # fmt: skip
+
+
+def _index_options(kind: exp.Expr) -> list[exp.Expr]:
+    """The ``WITH (option = value, ...)`` of a key constraint, wherever sqlglot put it."""
+    parameters = kind.args.get("include") if isinstance(kind, exp.PrimaryKey) else kind.meta.get("index_options")
+    if isinstance(parameters, exp.IndexParameters):
+        return list(parameters.args.get("with_storage") or [])
+    return []
+
+
+def _ignore_dup_key(options: Sequence[exp.Expr]) -> bool:
+    """IGNORE_DUP_KEY = ON|OFF is honoured, storage options are accepted, any other option is refused."""
+    ignore = False
+    for option in options:
+        name = option.this.name.upper() if isinstance(option, exp.Property) else option.sql(dialect="tsql")
+        if name == "IGNORE_DUP_KEY":
+            ignore = option.args["value"].name.upper() == "ON"
+        elif name not in _STORAGE_INDEX_OPTIONS:
+            raise sql_error(102, name)
+    return ignore
+
+
+def _constraint_parts(constraint: exp.Constraint) -> list[tuple[exp.Expr, list[exp.Expr]]]:
+    """A named constraint's kinds with their options: ``CONSTRAINT pk PRIMARY KEY CLUSTERED (a) WITH (...)`` comes
+    from sqlglot as [PRIMARY KEY, CLUSTERED (a), Properties]; the columns and options join their key."""
+    parts: list[tuple[exp.Expr, list[exp.Expr]]] = []
+    for item in constraint.expressions:
+        if isinstance(item, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint) and parts:
+            key = parts[-1][0]
+            keyed = isinstance(key, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint)
+            if keyed and not key.args.get("this"):
+                key = key.copy()
+                key.set("this", item)
+                parts[-1] = (key, parts[-1][1])
+                continue
+        if isinstance(item, exp.Properties) and parts:
+            parts[-1][1].extend(item.expressions)
+            continue
+        parts.append((item, []))
+    return parts
 
 
 def _position_in(names: list[str], name: str) -> int:
@@ -239,8 +297,8 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
         else:
             builder.add_constraint(item, None, None)
     for constraint in deferred:
-        for kind in constraint.expressions:
-            builder.add_constraint(kind, constraint.name or None, None)
+        for kind, options in _constraint_parts(constraint):
+            builder.add_constraint(kind, constraint.name or None, None, options)
     table = db.create_table(ctx.txn, builder.build())
     _lock_schema(ctx, table)
 
@@ -278,7 +336,10 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
     positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
     descending = tuple(bool(c.args.get("desc")) for c in columns)
     unique = bool(node.args.get("unique"))
-    builder.indexes.append(IndexDef(builder._next_index_id(), name, positions, descending, unique))
+    ignore_dup_key = _ignore_dup_key(list(params.args.get("with_storage") or []) if params is not None else [])
+    builder.indexes.append(
+        IndexDef(builder._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key)
+    )
     definition = builder.build()
     if unique:
         _check_unique_build(ctx, table, definition, name)

@@ -28,6 +28,7 @@ from quietus.sql import apply, temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner, TargetInfo, column_type
+from quietus.sql.results import MessageEvent
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.types import coerce_for_column
 from quietus.sql.types_base import SqlType
@@ -219,6 +220,8 @@ def execute_insert(
     defaults = column_defaults(ctx, definition)
     column_types = writer.types
     count = 0
+    ignoring = any(index.ignore_dup_key for index in definition.indexes)
+    ignored = 0
     for source_row, source_types in zip(rows, row_types, strict=True):
         ctx.task.tick()
         values: list[Any] = [None] * len(definition.columns)
@@ -244,8 +247,14 @@ def execute_insert(
                 ctx.txn.identity_changes[table.object_id] = explicit
         row = tuple(values)
         writer.validate(row)
+        if ignoring and access.duplicates_ignored_key(table, row):
+            ignored += 1
+            continue
         access.insert(table, row)
         count += 1
+    if ignored:
+        warning = sql_error(3604)
+        ctx.sink.message(MessageEvent(3604, warning.severity, 1, warning.message, ctx.line, ctx.procedure_name))
     return count
 
 

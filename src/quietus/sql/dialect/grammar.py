@@ -245,3 +245,26 @@ class QuietusParser(TSQLParser):
                 where=self._parse_where(),
             )
         )
+
+    # -- key constraints: PRIMARY KEY / UNIQUE [CLUSTERED | NONCLUSTERED] [(columns)] [WITH (index options)] -----
+
+    def _parse_primary_key(
+        self,
+        wrapped_optional: bool = False,
+        in_props: bool = False,
+        named_primary_key: bool = False,
+    ) -> exp.PrimaryKeyColumnConstraint | exp.PrimaryKey:
+        """sqlglot takes CLUSTERED/NONCLUSTERED after PRIMARY KEY only in a named constraint; T-SQL allows it
+        everywhere.  The word is kept in ``meta["index_kind"]``."""
+        kind = self._prev.text.upper() if self._match_texts(("CLUSTERED", "NONCLUSTERED")) else None
+        key = super()._parse_primary_key(wrapped_optional, in_props, named_primary_key)
+        if kind is not None:
+            key.meta["index_kind"] = kind
+        return key
+
+    def _parse_unique(self) -> exp.UniqueColumnConstraint:
+        """UNIQUE [CLUSTERED | NONCLUSTERED] (columns) may carry index options: ``WITH (IGNORE_DUP_KEY = ON)``."""
+        unique = super()._parse_unique()
+        if self._curr and self._curr.token_type == TokenType.WITH and self._next.token_type == TokenType.L_PAREN:
+            unique.meta["index_options"] = self._parse_index_params()
+        return unique
