@@ -56,6 +56,16 @@ def test_rows_are_read_at_open(conn: Connection) -> None:
     ]
 
 
+def test_cursor_close_on_commit(conn: Connection) -> None:
+    rows(conn, "DECLARE g CURSOR GLOBAL FOR SELECT a FROM t; OPEN g; BEGIN TRAN; COMMIT")
+    assert rows(conn, "DECLARE @a INT; FETCH NEXT FROM g INTO @a; SELECT @a") == [(1,)]  # OFF: still open
+    rows(conn, "SET CURSOR_CLOSE_ON_COMMIT ON; BEGIN TRAN; ROLLBACK")
+    assert errors(conn, "FETCH NEXT FROM g") == [(16917, "Cursor is not open.")]
+    rows(conn, "OPEN g; BEGIN TRAN; COMMIT")
+    assert errors(conn, "FETCH NEXT FROM g") == [(16917, "Cursor is not open.")]
+    rows(conn, "DEALLOCATE g")
+
+
 def test_scroll_cursors_fetch_in_every_direction(conn: Connection) -> None:
     assert rows(
         conn,

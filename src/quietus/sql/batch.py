@@ -237,6 +237,7 @@ class BatchRunner:
             self.session.trancount = 0
             self.session.doomed = False
             self.ctx.sink.transaction(TransactionEvent("commit", txn.xid))
+            cursors.transaction_ended(self)
 
     def rollback_all(self) -> None:
         session = self.session
@@ -249,6 +250,7 @@ class BatchRunner:
         session.trancount = 0
         session.doomed = False
         self.ctx.sink.transaction(TransactionEvent("rollback", txn.xid))
+        cursors.transaction_ended(self)
 
     def _end_snapshot(self, txn: Transaction) -> None:
         if txn.snapshot_seq is not None:

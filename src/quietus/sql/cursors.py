@@ -23,6 +23,7 @@ States of a cursor::
 | FAST_FORWARD                  | forward only, read only; rows read at OPEN                                 |
 | READ_ONLY, FOR READ ONLY      | read only (every cursor is)                                                 |
 | TYPE_WARNING                  | 16956 at OPEN when the cursor is not STATIC or INSENSITIVE                  |
+| (SET CURSOR_CLOSE_ON_COMMIT ON) | COMMIT or ROLLBACK of the user transaction closes every open cursor       |
 | KEYSET, DYNAMIC, SCROLL_LOCKS, OPTIMISTIC | 16901 "This feature has not been implemented yet."             |
 
 GOTO: ``label:`` is a statement; ``GOTO label`` continues after it.  The label may be in the statement list being
@@ -170,6 +171,16 @@ def deallocate(runner: BatchRunner, statement: st.DeallocateCursor) -> None:
         if space.get(cursor.name.casefold()) is cursor:
             del space[cursor.name.casefold()]
             return
+
+
+def transaction_ended(runner: BatchRunner) -> None:
+    """SET CURSOR_CLOSE_ON_COMMIT ON: the end of a user transaction (COMMIT or ROLLBACK) closes every open cursor.
+    OFF (the default) keeps them, as SQL Server keeps fully populated STATIC cursors."""
+    if not runner.session.options.get("CURSOR_CLOSE_ON_COMMIT"):
+        return
+    for space in (runner.ctx.cursors, runner.session.cursors):
+        for cursor in space.values():
+            cursor.rows, cursor.position = None, -1
 
 
 def _space(runner: BatchRunner, options: Sequence[str]) -> dict[str, Any]:
