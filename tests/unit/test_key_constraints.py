@@ -29,6 +29,8 @@ def test_clustered_and_nonclustered_key_constraints_keep_their_columns(tmp_path:
 @pytest.mark.parametrize(
     "create",
     [
+        "CREATE TABLE #s (a INT NOT NULL, b INT NOT NULL);"
+        " ALTER TABLE #s ADD CONSTRAINT pk PRIMARY KEY CLUSTERED (a, b) WITH (IGNORE_DUP_KEY = ON)",
         "CREATE TABLE #s (a INT NOT NULL, b INT NOT NULL, PRIMARY KEY CLUSTERED (a, b) WITH (IGNORE_DUP_KEY = ON))",
         "CREATE TABLE #s (a INT NOT NULL, b INT NOT NULL, CONSTRAINT pk PRIMARY KEY (a, b) WITH (IGNORE_DUP_KEY = ON))",
         "CREATE TABLE #s (a INT NOT NULL, b INT NOT NULL, UNIQUE NONCLUSTERED (a, b) WITH (IGNORE_DUP_KEY = ON))",

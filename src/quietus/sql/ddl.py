@@ -404,8 +404,8 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
             added.append(builder.columns[-1])
         elif isinstance(action, exp.AddConstraint):
             for constraint in action.expressions:
-                for kind in constraint.expressions:
-                    builder.add_constraint(kind, constraint.name or None, None)
+                for kind, options in _constraint_parts(constraint):
+                    builder.add_constraint(kind, constraint.name or None, None, options)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for column in action.args.get("tables") or []:
                 position = table.definition.column_position(column.name)
