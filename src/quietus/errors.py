@@ -298,6 +298,44 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (2528, 10, "DBCC execution completed. If DBCC printed error messages, contact your system administrator."),
     (2571, 14, "User '%.*ls' does not have permission to run DBCC %.*ls."),
     (7940, 16, "Invalid SPID %d specified."),
+    # Window functions, cursors, GOTO, COLLATE, MERGE (issue 11, part 6; docs/reference/tsql.md)
+    (4108, 15, "Windowed functions can only appear in the SELECT or ORDER BY clauses."),
+    (4109, 15, "Windowed functions cannot be used in the context of another windowed function or aggregate."),
+    (4112, 15, "The function '%.*ls' must have an OVER clause with ORDER BY."),
+    (4113, 15, "The function '%.*ls' is not a valid windowing function, and cannot be used with the OVER clause."),
+    (4193, 16, "'BETWEEN ... FOLLOWING AND ... PRECEDING' is not a valid window frame and cannot be used with the "
+               "OVER clause."),
+    (4194, 16, "RANGE is only supported with UNBOUNDED and CURRENT ROW window frame delimiters."),
+    (5308, 15, "Windowed functions, aggregates and NEXT VALUE FOR functions do not support integer indices as "
+               "ORDER BY clause expressions."),
+    (8730, 16, "Offset parameter for Lag and Lead functions cannot be a negative value."),
+    (9819, 16, "The function 'NTILE' must have a positive integer value."),
+    (10752, 15, "The function '%.*ls' may not have a window frame."),
+    (10753, 15, "The function '%.*ls' must have an OVER clause."),
+    (10756, 15, "Window frame with ROWS or RANGE must have an ORDER BY clause."),
+    (10759, 15, "Use of DISTINCT is not allowed with the OVER clause."),
+    (132, 15, "The label '%.*ls' has already been declared. Label names must be unique within a query batch or "
+              "stored procedure."),
+    (133, 15, "A GOTO statement references the label '%.*ls' but the label has not been declared."),
+    (16901, 16, "%hs: This feature has not been implemented yet."),
+    (16905, 16, "The cursor is already open."),
+    (16911, 16, "%hs: The fetch type %hs cannot be used with forward only cursors."),
+    (16915, 16, "A cursor with the name '%.*ls' already exists."),
+    (16916, 16, "A cursor with the name '%.*ls' does not exist."),
+    (16917, 16, "Cursor is not open."),
+    (16924, 16, "Cursorfetch: The number of variables declared in the INTO list must match that of selected "
+                "columns."),
+    (16956, 10, "The created cursor is not of the requested type."),
+    (1048, 15, "Conflicting cursor options %ls and %ls."),
+    (447, 16, "Expression type %ls is invalid for COLLATE clause."),
+    (8672, 16, "The MERGE statement attempted to UPDATE or DELETE the same row more than once. This happens when a "
+               "target row matches more than one source row. A MERGE statement cannot UPDATE/DELETE the same row of "
+               "the target table multiple times. Refine the ON clause to ensure a target row matches at most one "
+               "source row, or use the GROUP BY clause to group the source rows."),
+    (10713, 15, "A MERGE statement must be terminated by a semi-colon (;)."),
+    (3604, 10, "Duplicate key was ignored."),
+    (448, 16, "Invalid collation '%.*ls'."),
+    (468, 16, "Cannot resolve the collation conflict between \"%.*ls\" and \"%.*ls\" in the %ls operation."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),
@@ -330,7 +368,7 @@ ORACLE.update(
     }
 )
 
-_SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|l?[dsuxf]|ls)")
+_SPEC = re.compile(r"%(%|\.\*ls|I64d|S_MSG|[hl]?[dsuxf]|ls)")
 
 
 def format_message(template: str, args: tuple[object, ...]) -> str:

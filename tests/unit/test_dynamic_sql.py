@@ -79,3 +79,14 @@ def test_insert_exec_errors(conn: Connection) -> None:
     assert errors(conn, "INSERT INTO x EXEC inner_insert") == [(8164, "An INSERT EXEC statement cannot be nested.")]
     assert rows(conn, "SELECT COUNT(*) FROM x") == [(0,)]
     assert errors(conn, "INSERT INTO x")[0] == (102, "Incorrect syntax near 'x'.")  # never a silent default row
+
+
+def test_a_system_function_may_be_an_exec_argument(conn: Connection) -> None:
+    """sp_BlitzWho passes @@SERVERNAME to sp_executesql; an expression around it is still refused."""
+    assert rows(
+        conn,
+        "DECLARE @r NVARCHAR(128); EXEC sp_executesql N'SET @r = @n', N'@n NVARCHAR(128), @r NVARCHAR(128) OUTPUT',"
+        " @@SERVERNAME, @r OUTPUT; SELECT @r",
+    ) == [("QUIETUS",)]
+    refused = errors(conn, "EXEC sp_executesql N'SELECT 1', N'@n INT', @@SPID + 1")
+    assert refused == [(102, "Incorrect syntax near '@@'.")]

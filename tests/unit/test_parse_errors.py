@@ -50,10 +50,10 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
     ("CREATE PROCEDURE p AS", 156, 1, "Incorrect syntax near the keyword 'AS'."),
     ("CREATE PROCEDURE p WITH ENCRYPTION AS SELECT 1", 102, 1, "Incorrect syntax near 'ENCRYPTION'."),
     (
-        "MERGE t USING u ON t.a = u.a WHEN MATCHED THEN DELETE;",
-        156,
+        "MERGE t USING u ON t.a = u.a WHEN MATCHED THEN DELETE",
+        10713,
         1,
-        "Incorrect syntax near the keyword 'MERGE'.",
+        "A MERGE statement must be terminated by a semi-colon (;).",
     ),
     ("SET FOO ON", 195, 1, "'FOO' is not a recognized SET option."),
     ("SET TRANSACTION ISOLATION LEVEL CHAOS", 102, 1, "Incorrect syntax near 'CHAOS'."),
@@ -62,7 +62,7 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
     ("KILL", 156, 1, "Incorrect syntax near the keyword 'KILL'."),
     ("KILL 54 WITH ABORT", 102, 1, "Incorrect syntax near 'ABORT'."),
     ("UPDATE TOP 10 t SET a = 1", 102, 1, "Incorrect syntax near '10'."),
-    ("DECLARE c CURSOR FOR SELECT 1", 102, 1, "Incorrect syntax near 'c'."),
+    ("DECLARE @c CURSOR", 156, 1, "Incorrect syntax near the keyword 'CURSOR'."),  # cursor variables
     ("RAISERROR('x', 16)", 102, 1, "Incorrect syntax near ')'."),
     ("RAISERROR 50001 'old style'", 102, 1, "Incorrect syntax near '50001'."),
     ("THROW 50000, 'x'", 102, 1, "Incorrect syntax near 'x'."),

@@ -259,6 +259,32 @@ class RowAccess:
         self._push(table, row_key, values)
         return row_key
 
+    def duplicates_ignored_key(self, table: Table, values: Values) -> bool:
+        """IGNORE_DUP_KEY: whether inserting ``values`` would duplicate a key of a unique index that ignores
+        duplicates (the INSERT then skips the row).  Waits, as ``insert`` does, for another transaction's
+        uncommitted row with that key; the primary key's row lock is taken as the insert would take it."""
+        primary = table.definition.primary_key
+        if primary is not None and primary.ignore_dup_key and not table.is_heap:
+            row_key = table.new_row_key(values)
+            self.lock_row(table, row_key, LockMode.X)
+            current = self.db.txns.latest_committed(table.rows.get(row_key), self.txn.xid)
+            if current is not None and current.values is not None:
+                return True
+        for index in table.indexes:
+            definition = index.definition
+            if not (definition.unique and definition.ignore_dup_key) or definition.primary_key:
+                continue
+            index_key = index.key_of(values)
+            while True:
+                conflict = self._unique_conflict(table, index, index_key, None)
+                if conflict is None:
+                    break
+                if isinstance(conflict, tuple):
+                    return True
+                self.lock_row(table, conflict, LockMode.S)
+                self.unlock_row(table, conflict)
+        return False
+
     def update(self, table: Table, row_key: Any, old: Values, new: Values, check_unique: bool = True) -> Any:
         """Replace a row's values; a changed primary key moves the row.  Returns the row's (new) key.
 

@@ -180,6 +180,8 @@ class Session:
     catch_stack: list[ErrorState] = field(default_factory=list)
     # #temp tables: name (casefolded, without #) -> stack of (nesting level that made it, stored name)
     temp_tables: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    cursors: dict[str, Any] = field(default_factory=dict)  # GLOBAL cursors, by name (casefolded)
+    fetch_status: int = -1  # @@FETCH_STATUS
     kill_reason: InterruptReason | None = None
     connection: ConnectionInfo | None = None  # None for embedded and system sessions
     # What the server layer attaches (audit hooks, the transport); the engine never reads it.

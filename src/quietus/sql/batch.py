@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import ddl, dml, stored_procedures, temp_tables
+from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -66,7 +66,7 @@ BATCH_ABORTING = frozenset(
 )
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
-_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
+_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
 
 _ISOLATION_NAMES = {
     "READ UNCOMMITTED": Isolation.READ_UNCOMMITTED,
@@ -100,6 +100,7 @@ class BatchRunner:
         self.session = ctx.session
         self.try_depth = 0
         self._insert_source: tuple[list[Any], list[Any]] | None = None  # the rows an INSERT ... EXEC captured
+        self.running_blocks: list[Sequence[st.Statement]] = []  # the statement lists being run, outermost first
 
     # -- entry -----------------------------------------------------------------------------------------------
 
@@ -123,9 +124,32 @@ class BatchRunner:
             if self.ctx.table_variables:
                 temp_tables.drop_table_variables(self.ctx)
 
-    def run_block(self, statements: Sequence[st.Statement]) -> None:
-        for statement in statements:
-            self.run_statement(statement)
+    def run_block(self, statements: Sequence[st.Statement], entry: str | None = None) -> None:
+        """Run a statement list; a GOTO to a label of this list (or of a block in it) continues there, and
+        ``entry`` starts at such a label."""
+        self.running_blocks.append(statements)
+        try:
+            index = 0
+            while index < len(statements):
+                try:
+                    if entry is not None:
+                        found = cursors.locate(statements, entry)
+                        assert found is not None, "run_block is entered only at a label it holds"
+                        index, inner, entry = found, entry, None
+                        block = statements[index]
+                        if isinstance(block, st.Block):
+                            self.run_block(block.statements, inner)
+                            index += 1
+                            continue
+                    self.run_statement(statements[index])
+                except cursors.Jump as jump:
+                    if cursors.locate(statements, jump.label) is None:
+                        raise
+                    entry = jump.label
+                    continue
+                index += 1
+        finally:
+            self.running_blocks.pop()
 
     def run_statement(self, statement: st.Statement) -> None:
         self.ctx.line = statement.line or 1
@@ -220,6 +244,7 @@ class BatchRunner:
             self.session.trancount = 0
             self.session.doomed = False
             self.ctx.sink.transaction(TransactionEvent("commit", txn.xid))
+            cursors.transaction_ended(self)
 
     def rollback_all(self) -> None:
         session = self.session
@@ -232,6 +257,7 @@ class BatchRunner:
         session.trancount = 0
         session.doomed = False
         self.ctx.sink.transaction(TransactionEvent("rollback", txn.xid))
+        cursors.transaction_ended(self)
 
     def _end_snapshot(self, txn: Transaction) -> None:
         if txn.snapshot_seq is not None:
@@ -311,6 +337,8 @@ class BatchRunner:
             return dml.execute_update(ctx, node)
         if isinstance(node, exp.Delete):
             return dml.execute_delete(ctx, node)
+        if isinstance(node, exp.Merge):
+            return merge.execute_merge(ctx, node)
         if isinstance(node, exp.Create):
             kind = (node.args.get("kind") or "").upper()
             if kind == "TABLE":
@@ -517,6 +545,9 @@ class BatchRunner:
         self.try_depth += 1
         try:
             self.run_block(statement.try_block)
+        except (_Break, _Continue, _Return, cursors.Jump):
+            self.try_depth -= 1  # leaving TRY by BREAK, CONTINUE, RETURN or GOTO
+            raise
         except _Caught as caught:
             self.try_depth -= 1
             error = caught.error
@@ -846,6 +877,14 @@ _HANDLERS: dict[type, Any] = {
     st.Execute: BatchRunner.run_execute,
     st.ExecuteString: BatchRunner.run_execute_string,
     st.InsertExec: BatchRunner.run_insert_exec,
+    st.DeclareCursor: cursors.declare,
+    st.OpenCursor: cursors.open_cursor,
+    st.FetchCursor: cursors.fetch,
+    st.CloseCursor: cursors.close,
+    st.DeallocateCursor: cursors.deallocate,
+    st.Goto: cursors.goto,
+    st.Label: cursors.label,
+    st.CreateStatistics: cursors.create_statistics,
 }
 
 
@@ -861,6 +900,7 @@ _COMMANDS: dict[type, str] = {
     exp.Insert: "INSERT",
     exp.Update: "UPDATE",
     exp.Delete: "DELETE",
+    exp.Merge: "MERGE",
     exp.Create: "CREATE TABLE",
     exp.Drop: "DROP TABLE",
     exp.Alter: "ALTER TABLE",

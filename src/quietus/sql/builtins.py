@@ -7,7 +7,8 @@ unknown name; ``Builtin.check_count`` raises 174/189. Conditional forms that mus
 
 Invariants:
   1. String functions compare under the default collation (CHARINDEX, REPLACE and PATINDEX are
-     case-insensitive); LEN ignores trailing spaces, DATALENGTH counts bytes.
+     case-insensitive; ``CASE_SENSITIVE_FUNCTIONS`` are their forms under an argument's CS/BIN COLLATE);
+     LEN ignores trailing spaces, DATALENGTH counts bytes.
   2. Every implementation returns a valid value of its bound result type (or raises the SQL Server error).
 """
 
@@ -124,6 +125,17 @@ def _replace(value: str, find: str, replacement: str) -> str:
     return re.sub(re.escape(find), lambda _: replacement, value, flags=re.IGNORECASE)
 
 
+def _charindex_exact(find: str, value: str, start: int = 1) -> int:
+    """CHARINDEX under a case-sensitive or binary COLLATE."""
+    if not find:
+        return 0
+    return value.find(find, max(start, 1) - 1) + 1
+
+
+def _replace_exact(value: str, find: str, replacement: str) -> str:
+    return value.replace(find, replacement) if find else value
+
+
 def _stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
     if value is None or start is None or length is None:
         return None
@@ -228,6 +240,11 @@ def _replicate(args: Sequence[Arg]) -> Bound:
 def _replace_bound(args: Sequence[Arg]) -> Bound:
     rtype = _wide_string(args)
     return Bound(lambda v, f, r: _cap(_replace(v, f, r), rtype), rtype, tuple(to_string(a) for a in args))
+
+
+def _replace_exact_bound(args: Sequence[Arg]) -> Bound:
+    rtype = _wide_string(args)
+    return Bound(lambda v, f, r: _cap(_replace_exact(v, f, r), rtype), rtype, tuple(to_string(a) for a in args))
 
 
 def _space(count: int) -> str | None:
@@ -650,5 +667,14 @@ def bind_call(name: str, args: Sequence[Arg]) -> Bound:
     return builtin.bind(args)
 
 
-__all__ = ["BUILTINS", "NOT_CONSTANT", "SYSTEM_FUNCTIONS", "SYSTEM_VARIABLES", "Arg", "Bound", "Builtin",
-           "bind_call", "format_raiserror", "lookup", "system_value_reader", "to_type"]  # fmt: skip
+# The string functions that compare text, as they bind when an argument names a case-sensitive or binary collation
+# (``x COLLATE Latin1_General_BIN2``); the table above is the server collation's (case-insensitive).
+CASE_SENSITIVE_FUNCTIONS = registry(
+    simple("CHARINDEX", 2, 3, _charindex_exact, lambda a: length_type(a[1].type), [to_string, to_string, to_int]),
+    simple("PATINDEX", 2, 2, lambda p, v: patindex(p, v, True), lambda a: length_type(a[1].type), [to_string]),
+    Builtin("REPLACE", 3, 3, _replace_exact_bound),
+)
+
+
+__all__ = ["BUILTINS", "CASE_SENSITIVE_FUNCTIONS", "NOT_CONSTANT", "SYSTEM_FUNCTIONS", "SYSTEM_VARIABLES", "Arg",
+           "Bound", "Builtin", "bind_call", "format_raiserror", "lookup", "system_value_reader", "to_type"]  # fmt: skip

@@ -22,6 +22,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -120,7 +121,7 @@ def strings_equal(a: str, b: str) -> bool:
 # --- LIKE -----------------------------------------------------------------------------------------------
 
 
-def _like_regex(pattern: str, escape: str | None, unicode: bool) -> re.Pattern[str]:
+def _like_regex(pattern: str, escape: str | None, unicode: bool, case_sensitive: bool = False) -> re.Pattern[str]:
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -144,7 +145,8 @@ def _like_regex(pattern: str, escape: str | None, unicode: bool) -> re.Pattern[s
         i += 1
     # Trailing blanks of the matched value are ignored for char/varchar (ASCII LIKE), not for Unicode LIKE.
     tail = "" if unicode else " *"
-    return re.compile("".join(out) + tail + r"\Z", re.IGNORECASE | re.DOTALL)
+    flags = re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL
+    return re.compile("".join(out) + tail + r"\Z", flags)
 
 
 def _bracket(body: str) -> str:
@@ -164,9 +166,11 @@ def _bracket(body: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def like_matcher(pattern: str, escape: str | None = None, unicode: bool = False) -> Callable[[str], bool]:
-    """Whether a value matches the LIKE ``pattern`` (case-insensitive, accent-sensitive)."""
-    regex = _like_regex(pattern, escape, unicode)
+def like_matcher(
+    pattern: str, escape: str | None = None, unicode: bool = False, case_sensitive: bool = False
+) -> Callable[[str], bool]:
+    """Whether a value matches the LIKE ``pattern`` (case-insensitive unless told, accent-sensitive)."""
+    regex = _like_regex(pattern, escape, unicode, case_sensitive)
     match = regex.match
 
     def matches(value: str) -> bool:
@@ -179,15 +183,80 @@ def like(value: str, pattern: str, escape: str | None = None, unicode: bool = Fa
     return like_matcher(pattern, escape, unicode)(value)
 
 
-def patindex(pattern: str, value: str) -> int:
+def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
     """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0."""
     floating = pattern.lstrip("%")
     if floating == pattern:
-        return 1 if _like_regex(pattern, None, True).match(value) else 0
+        return 1 if _like_regex(pattern, None, True, case_sensitive).match(value) else 0
     if not floating:
         return 1
-    rest = _like_regex(floating, None, True)
+    rest = _like_regex(floating, None, True, case_sensitive)
     for start in range(len(value)):
         if rest.match(value, start):
             return start + 1
     return 0
+
+
+# --- named collations (COLLATE in expressions) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Collation:
+    """A collation an expression may name: its comparison key and whether LIKE minds case and accents."""
+
+    name: str
+    key: Callable[[str], Any]
+    case_sensitive: bool = False
+    accent_sensitive: bool = True
+
+
+def strip_accents(text: str) -> str:
+    """The text without its accents (accent-insensitive LIKE)."""
+    return _strip_accents(unicodedata.normalize("NFC", text))
+
+
+def _ci_ai_key(s: str) -> str:
+    return _strip_accents(unicodedata.normalize("NFC", s.rstrip(" ").lower()))
+
+
+def _cs_as_key(s: str) -> str:
+    """Case-sensitive: the default key, then the case (lower before upper, as SQL Server's CS collations sort)."""
+    trimmed = unicodedata.normalize("NFC", s.rstrip(" "))
+    return collation_key(trimmed) + "\0" + trimmed.swapcase()
+
+
+def _cs_ai_key(s: str) -> str:
+    trimmed = unicodedata.normalize("NFC", s.rstrip(" "))
+    return _ci_ai_key(trimmed) + "\0" + _strip_accents(trimmed).swapcase()
+
+
+def _binary_text_key(s: str) -> str:
+    """_BIN / _BIN2: code point order (trailing spaces still ignored, as every SQL Server comparison pads)."""
+    return s.rstrip(" ")
+
+
+_SENSITIVITY: dict[tuple[str, str], tuple[Callable[[str], Any], bool, bool]] = {
+    ("CI", "AS"): (collation_key, False, True),
+    ("CI", "AI"): (_ci_ai_key, False, False),
+    ("CS", "AS"): (_cs_as_key, True, True),
+    ("CS", "AI"): (_cs_ai_key, True, False),
+}
+_NAMED = re.compile(
+    r"^(?:SQL_Latin1_General_CP1|Latin1_General(?:_100|_140)?)_(CI|CS)_(AI|AS)(?:_KS)?(?:_WS)?(?:_SC)?(?:_UTF8)?$",
+    re.IGNORECASE,
+)
+_BINARY = re.compile(r"^(?:SQL_Latin1_General_CP1|Latin1_General(?:_100|_140)?)_BIN2?$", re.IGNORECASE)
+
+
+def find_collation(name: str) -> Collation | None:
+    """The Latin1 collations (SQL_Latin1_General_CP1_* and Latin1_General[_100|_140]_*: CI/CS, AI/AS, _BIN,
+    _BIN2) and DATABASE_DEFAULT; None for any other name (SQL Server's 448)."""
+    if name.upper() == "DATABASE_DEFAULT":
+        return Collation(name, collation_key)
+    if _BINARY.match(name):
+        return Collation(name, _binary_text_key, case_sensitive=True)
+    match = _NAMED.match(name)
+    if match is None:
+        return None
+    key, case_sensitive, accent_sensitive = _SENSITIVITY[(match.group(1).upper(), match.group(2).upper())]
+    return Collation(name, key, case_sensitive, accent_sensitive)

@@ -35,6 +35,7 @@ class ExecContext:
         self.line = 1
         self.nest_level = 0
         self.table_variables: dict[str, str] = {}  # @name (casefolded) -> the stored name of its table
+        self.cursors: dict[str, Any] = {}  # LOCAL cursors of this batch or procedure, by name (casefolded)
         self.procedure_name = ""  # the stored procedure whose body runs here ("" in a batch)
         self.procedure_id = 0  # its object id: @@PROCID
 
@@ -135,6 +136,7 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "CPU_BUSY": lambda ctx: int(time.process_time() * 1_000_000 / TIMETICKS),  # the server process's CPU time
     "DBTS": lambda ctx: b"\x00" * 8,
     "OPTIONS": lambda ctx: 5496,
+    "FETCH_STATUS": lambda ctx: ctx.session.fetch_status,
     "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),
     "ERROR_MESSAGE": lambda ctx: ctx.catch_error("message"),
     "ERROR_SEVERITY": lambda ctx: ctx.catch_error("severity"),

@@ -21,9 +21,10 @@ from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, For
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import temp_tables
+from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
-from quietus.sql.types_base import type_from_sqlglot
+from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
 _MAX_COLUMNS = 1024
 _Struct = TypeVar("_Struct", bound=msgspec.Struct)
@@ -40,6 +41,14 @@ def _lock_schema(ctx: ExecContext, table: Table) -> None:
 def _table_name(node: exp.Expr) -> str:
     table = node.this if isinstance(node, exp.Schema) else node
     return table.name
+
+
+def _is_default_collation(name: str) -> bool:
+    """A column may name the collation it has anyway; any other is not supported yet (a syntax error)."""
+    collation = find_collation(name)
+    if collation is None:
+        raise sql_error(448, name)
+    return collation.key is collation_key
 
 
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
@@ -69,12 +78,14 @@ def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstrain
             seed, increment = 1, 1
         elif isinstance(kind, exp.DefaultColumnConstraint):
             default_sql = kind.this.sql(dialect="tsql")
+        elif isinstance(kind, exp.CollateColumnConstraint) and _is_default_collation(kind.this.name):
+            continue  # the server's own collation (DATABASE_DEFAULT, SQL_Latin1_General_CP1_CI_AS ...): nothing changes
         else:
             if isinstance(kind, exp.PrimaryKeyColumnConstraint) and not explicit_null:
                 nullable = False
             others.append(constraint)
-    if seed is not None and not explicit_null:
-        nullable = False
+    if (seed is not None or is_sysname(node.args["kind"])) and not explicit_null:
+        nullable = False  # an IDENTITY or sysname column is NOT NULL unless it says NULL
     definition = ColumnDef(
         name=node.name,
         type_name=sql_type.name,
@@ -125,7 +136,10 @@ class _TableBuilder:
         for constraint in constraints:
             self.add_constraint(constraint.args["kind"], constraint.name or None, (position,))
 
-    def add_constraint(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
+    def add_constraint(
+        self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None, options: Sequence[exp.Expr] = ()
+    ) -> None:
+        ignore_dup_key = _ignore_dup_key([*options, *_index_options(kind)])
         if isinstance(kind, exp.PrimaryKeyColumnConstraint | exp.PrimaryKey):
             positions = columns if columns is not None else self._positions(kind)
             if any(i.primary_key for i in self.indexes):
@@ -136,7 +150,12 @@ class _TableBuilder:
                     if self.altering:
                         raise sql_error(8111, self.name)
                     self.columns[position] = _replace(self.columns[position], nullable=False)
-            self.indexes.insert(0, IndexDef(1, self._name("PK", name), positions, unique=True, primary_key=True))
+            self.indexes.insert(
+                0,
+                IndexDef(
+                    1, self._name("PK", name), positions, unique=True, primary_key=True, ignore_dup_key=ignore_dup_key
+                ),
+            )
         elif isinstance(kind, exp.UniqueColumnConstraint):
             positions = columns if columns is not None else self._positions(kind)
             self.indexes.append(
@@ -146,6 +165,7 @@ class _TableBuilder:
                     positions,
                     unique=True,
                     unique_constraint=True,
+                    ignore_dup_key=ignore_dup_key,
                 )
             )
         elif isinstance(kind, exp.CheckColumnConstraint):
@@ -194,6 +214,8 @@ class _TableBuilder:
         this = kind.args.get("this")
         if isinstance(this, exp.Schema):
             names = [e.name for e in this.expressions]
+        elif isinstance(this, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
+            names = [(item.this if isinstance(item, exp.Ordered) else item).name for item in this.this]
         for item in kind.expressions:
             node = item.this if isinstance(item, exp.Ordered) else item
             names.append(node.name)
@@ -211,6 +233,53 @@ class _TableBuilder:
             checks=tuple(self.checks),
             foreign_keys=tuple(self.foreign_keys),
         )
+
+
+# Index options that change how an index is built or stored, not what any statement does: accepted.
+_STORAGE_INDEX_OPTIONS = frozenset(
+    {"PAD_INDEX", "FILLFACTOR", "STATISTICS_NORECOMPUTE", "STATISTICS_INCREMENTAL", "SORT_IN_TEMPDB",
+     "OPTIMIZE_FOR_SEQUENTIAL_KEY", "DATA_COMPRESSION", "ONLINE", "MAXDOP"}
+)  # fmt: skip
+
+
+def _index_options(kind: exp.Expr) -> list[exp.Expr]:
+    """The ``WITH (option = value, ...)`` of a key constraint, wherever sqlglot put it."""
+    parameters = kind.args.get("include") if isinstance(kind, exp.PrimaryKey) else kind.meta.get("index_options")
+    if isinstance(parameters, exp.IndexParameters):
+        return list(parameters.args.get("with_storage") or [])
+    return []
+
+
+def _ignore_dup_key(options: Sequence[exp.Expr]) -> bool:
+    """IGNORE_DUP_KEY = ON|OFF is honoured, storage options are accepted, any other option is refused."""
+    ignore = False
+    for option in options:
+        name = option.this.name.upper() if isinstance(option, exp.Property) else option.sql(dialect="tsql")
+        if name == "IGNORE_DUP_KEY":
+            ignore = option.args["value"].name.upper() == "ON"
+        elif name not in _STORAGE_INDEX_OPTIONS:
+            raise sql_error(102, name)
+    return ignore
+
+
+def _constraint_parts(constraint: exp.Constraint) -> list[tuple[exp.Expr, list[exp.Expr]]]:
+    """A named constraint's kinds with their options: ``CONSTRAINT pk PRIMARY KEY CLUSTERED (a) WITH (...)`` comes
+    from sqlglot as [PRIMARY KEY, CLUSTERED (a), Properties]; the columns and options join their key."""
+    parts: list[tuple[exp.Expr, list[exp.Expr]]] = []
+    for item in constraint.expressions:
+        if isinstance(item, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint) and parts:
+            key = parts[-1][0]
+            keyed = isinstance(key, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint)
+            if keyed and not key.args.get("this"):
+                key = key.copy()
+                key.set("this", item)
+                parts[-1] = (key, parts[-1][1])
+                continue
+        if isinstance(item, exp.Properties) and parts:
+            parts[-1][1].extend(item.expressions)
+            continue
+        parts.append((item, []))
+    return parts
 
 
 def _position_in(names: list[str], name: str) -> int:
@@ -235,8 +304,8 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
         else:
             builder.add_constraint(item, None, None)
     for constraint in deferred:
-        for kind in constraint.expressions:
-            builder.add_constraint(kind, constraint.name or None, None)
+        for kind, options in _constraint_parts(constraint):
+            builder.add_constraint(kind, constraint.name or None, None, options)
     table = db.create_table(ctx.txn, builder.build())
     _lock_schema(ctx, table)
 
@@ -276,7 +345,10 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
     positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
     descending = tuple(bool(c.args.get("desc")) for c in columns)
     unique = bool(node.args.get("unique"))
-    builder.indexes.append(IndexDef(builder._next_index_id(), name, positions, descending, unique))
+    ignore_dup_key = _ignore_dup_key(list(params.args.get("with_storage") or []) if params is not None else [])
+    builder.indexes.append(
+        IndexDef(builder._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key)
+    )
     definition = builder.build()
     if unique:
         _check_unique_build(ctx, table, definition, name)
@@ -341,8 +413,8 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
             added.append(builder.columns[-1])
         elif isinstance(action, exp.AddConstraint):
             for constraint in action.expressions:
-                for kind in constraint.expressions:
-                    builder.add_constraint(kind, constraint.name or None, None)
+                for kind, options in _constraint_parts(constraint):
+                    builder.add_constraint(kind, constraint.name or None, None, options)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for column in action.args.get("tables") or []:
                 position = table.definition.column_position(column.name)

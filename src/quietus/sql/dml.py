@@ -30,6 +30,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
 from quietus.sql.planner import Planner, TargetInfo, column_type
+from quietus.sql.results import MessageEvent
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.types import coerce_for_column
 from quietus.sql.types_base import SqlType
@@ -247,6 +248,8 @@ def insert_rows(
     defaults = column_defaults(ctx, definition)
     column_types = writer.types
     count = 0
+    ignoring = any(index.ignore_dup_key for index in definition.indexes)
+    ignored = 0
     for source_row, source_types in zip(rows, row_types, strict=True):
         ctx.task.tick()
         values: list[Any] = [None] * len(definition.columns)
@@ -272,10 +275,16 @@ def insert_rows(
                 ctx.txn.identity_changes[table.object_id] = explicit
         row = tuple(values)
         writer.validate(row)
+        if ignoring and access.duplicates_ignored_key(table, row):
+            ignored += 1
+            continue
         access.insert(table, row)
         if output is not None:
             output.add(inserted=row, deleted=None)
         count += 1
+    if ignored:
+        warning = sql_error(3604)
+        ctx.sink.message(MessageEvent(3604, warning.severity, 1, warning.message, ctx.line, ctx.procedure_name))
     return count
 
 
@@ -389,15 +398,12 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
     return table, node.this.alias_or_name
 
 
-def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:
-    table, source = _update_target(ctx, node)
-    if output is not None:
-        output.bind(table)
-    rows, scope = _read_phase(ctx, node, table, source)
-    definition = table.definition
-    writer = RowWriter(ctx, table, "UPDATE")
+def compile_assignments(
+    definition: TableDef, items: Sequence[exp.Expr], scope: Scope
+) -> list[tuple[int, Any, SqlType]]:
+    """``SET col = expr, ...`` of UPDATE (and MERGE): (column position, value function, value type) each."""
     assignments: list[tuple[int, Any, SqlType]] = []
-    for item in node.expressions:
+    for item in items:
         if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
             raise sql_error(102, item.sql(dialect="tsql")[:40])
         position = definition.column_position(item.this.name)
@@ -407,6 +413,17 @@ def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = N
             raise sql_error(8102, item.this.name)
         compiled = compile_expression(item.expression, scope)
         assignments.append((position, compiled.fn, compiled.type))
+    return assignments
+
+
+def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:
+    table, source = _update_target(ctx, node)
+    if output is not None:
+        output.bind(table)
+    rows, scope = _read_phase(ctx, node, table, source)
+    definition = table.definition
+    writer = RowWriter(ctx, table, "UPDATE")
+    assignments = compile_assignments(definition, node.expressions, scope)
     changes: list[tuple[Any, Values, Values]] = []
     for row_key, old, row in rows:
         ctx.task.tick()

@@ -31,7 +31,7 @@ from sqlglot import exp
 from quietus.errors import SqlError, sql_error
 from quietus.sql.builtins import SYSTEM_VARIABLES, system_value_reader
 from quietus.sql.builtins_core import NOT_CONSTANT
-from quietus.sql.collation import collation_key, like_matcher, sort_key
+from quietus.sql.collation import Collation, collation_key, find_collation, like_matcher, sort_key, strip_accents
 from quietus.sql.types_base import (
     BOOLEAN,
     DECIMAL,
@@ -341,13 +341,20 @@ _COMPARISONS: dict[type[exp.Expr], str] = {
 }  # fmt: skip
 
 
-def compare(op: str, left: CompiledExpr, right: CompiledExpr) -> CompiledExpr:
-    """Bind ``left op right`` with implicit conversion and collation; NULL on either side gives NULL."""
-    operation = comparison(op, left.type, right.type)
+def compare(op: str, left: CompiledExpr, right: CompiledExpr, collation: Collation | None = None) -> CompiledExpr:
+    """Bind ``left op right`` with implicit conversion and collation (the default one unless an operand names
+    one); NULL on either side gives NULL."""
+    operation = comparison(op, left.type, right.type, None if collation is None else collation.key)
     left = _with_conversion(left, operation.left)
     right = _with_conversion(right, operation.right)
     fn = operation.fn
-    if right.is_constant and right.constant is not None and left.slot is not None and operation.left is None:
+    if (
+        collation is None
+        and right.is_constant
+        and right.constant is not None
+        and left.slot is not None
+        and operation.left is None
+    ):
         return _column_vs_constant(op, left.slot, right.constant, fn)
     return binary(fn, left, right, BOOLEAN)
 
@@ -391,7 +398,53 @@ def _comparison(node: exp.Binary, scope: Scope) -> CompiledExpr:
     left = compile_expression(node.this, scope)
     right = compile_expression(node.expression, scope)
     _not_boolean(left, right, node)
-    return compare(_COMPARISONS[type(node)], left, right)
+    op = _COMPARISONS[type(node)]
+    return compare(op, left, right, explicit_collation(node.this, node.expression, _OPERATION_NAMES[op]))
+
+
+_OPERATION_NAMES = {
+    "=": "equal to", "<>": "not equal to", "<": "less than", "<=": "less than or equal to", ">": "greater than",
+    ">=": "greater than or equal to", "like": "like",
+}  # fmt: skip
+
+
+def explicit_collation(left: exp.Expr, right: exp.Expr, operation: str) -> Collation | None:
+    """The collation an operand names with COLLATE (it wins over the default); 468 when both name different
+    ones."""
+    named = [named_collation(side) for side in (left, right)]
+    found = [collation for collation in named if collation is not None]
+    if len(found) == 2 and found[0].name.casefold() != found[1].name.casefold():
+        raise sql_error(468, found[0].name, found[1].name, operation)
+    return found[0] if found else None
+
+
+def named_collation(node: exp.Expr) -> Collation | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if not isinstance(node, exp.Collate):
+        return None
+    return collation_named(node)
+
+
+def collated_sort_key(node: exp.Expr) -> Callable[[Any], Any]:
+    """The ORDER BY key of an expression: its COLLATE's order for strings, else the default ``sort_key``."""
+    collation = named_collation(node)
+    if collation is None:
+        return sort_key
+    text_key = collation.key
+
+    def key(value: Any) -> Any:
+        return text_key(value) if type(value) is str else sort_key(value)
+
+    return key
+
+
+def collation_named(node: exp.Collate) -> Collation:
+    name = node.expression.name
+    collation = find_collation(name)
+    if collation is None:
+        raise sql_error(448, name)
+    return collation
 
 
 # --- logic ----------------------------------------------------------------------------------------------
@@ -456,8 +509,11 @@ def _is(node: exp.Is, scope: Scope) -> CompiledExpr:
 
 def _between(node: exp.Between, scope: Scope) -> CompiledExpr:
     value = compile_expression(node.this, scope)
-    low = compare(">=", value, compile_expression(node.args["low"], scope))
-    high = compare("<=", value, compile_expression(node.args["high"], scope))
+    low_node, high_node = node.args["low"], node.args["high"]
+    low = compare(">=", value, compile_expression(low_node, scope), explicit_collation(node.this, low_node, "between"))
+    high = compare(
+        "<=", value, compile_expression(high_node, scope), explicit_collation(node.this, high_node, "between")
+    )
     return fold(CompiledExpr(conjunction(low.fn, high.fn), BOOLEAN), low, high)
 
 
@@ -467,11 +523,12 @@ def _in(node: exp.In, scope: Scope) -> CompiledExpr:
     if query is not None:
         return _in_subquery(value, scope.compile_subquery(query, "in"))
     items = [compile_expression(item, scope) for item in node.expressions]
-    if all(item.is_constant for item in items):
+    collations = [explicit_collation(node.this, item, "equal to") for item in node.expressions]
+    if all(item.is_constant for item in items) and not any(collations):
         fast = _in_constants(value, items)
         if fast is not None:
             return fast
-    tests = [compare("=", value, item).fn for item in items]
+    tests = [compare("=", value, item, collation).fn for item, collation in zip(items, collations, strict=True)]
 
     def any_equal(row: Row, ctx: EvalContext) -> Any:
         unknown = False
@@ -555,11 +612,19 @@ def _like(node: exp.Like, scope: Scope, escape_node: exp.Expr | None = None) -> 
             raise syntax_error(escape_node)
         escape = compiled_escape.constant[:1] or None
     negate = bool(node.args.get("negate"))
+    collation = explicit_collation(node.this, node.expression, "like")
+    sensitive = collation is not None and collation.case_sensitive
     inner = value.fn
+    if collation is not None and not collation.accent_sensitive:
+        inner = _unaccented(value.fn)
+        if pattern.is_constant:
+            pattern = constant(_without_accents(pattern.constant), pattern.type)
+        else:
+            pattern = CompiledExpr(_unaccented(pattern.fn), pattern.type)
     if pattern.is_constant:
         if pattern.constant is None:
             return constant(None, BOOLEAN)
-        matches = like_matcher(pattern.constant, escape, unicode)
+        matches = like_matcher(pattern.constant, escape, unicode, sensitive)
 
         def like_constant(row: Row, ctx: EvalContext) -> Any:
             v = inner(row, ctx)
@@ -577,9 +642,17 @@ def _like(node: exp.Like, scope: Scope, escape_node: exp.Expr | None = None) -> 
         p = pattern_fn(row, ctx)
         if p is None:
             return None
-        return like_matcher(p, escape, unicode)(v) is not negate
+        return like_matcher(p, escape, unicode, sensitive)(v) is not negate
 
     return CompiledExpr(like_any, BOOLEAN)
+
+
+def _without_accents(value: Any) -> Any:
+    return None if value is None else strip_accents(value)
+
+
+def _unaccented(fn: RowFn) -> RowFn:
+    return lambda row, ctx: _without_accents(fn(row, ctx))
 
 
 def _like_node(node: exp.Like, scope: Scope) -> CompiledExpr:
@@ -607,11 +680,24 @@ def _subquery(node: exp.Subquery, scope: Scope) -> CompiledExpr:
 
 
 def _collate(node: exp.Collate, scope: Scope) -> CompiledExpr:
-    """Case- and accent-insensitive collations behave as the default one; others are not supported yet."""
-    name = node.expression.name.upper()
-    if "_CS" in name or "_BIN" in name or "_AI" in name:
-        raise syntax_error(node)
-    return compile_expression(node.this, scope)
+    """``x COLLATE name``: the value is x's; the collation counts where values are compared (comparisons, LIKE,
+    ORDER BY), which find it on the operand (448 for an unknown name)."""
+    collation_named(node)
+    compiled = compile_expression(node.this, scope)
+    if not compiled.type.is_string:
+        raise sql_error(447, compiled.type.name)
+    return compiled
+
+
+def _window(node: exp.Window, scope: Scope) -> CompiledExpr:
+    """A window the planner did not take out of the select list or ORDER BY is in a clause where none may be."""
+    raise sql_error(4108)
+
+
+def _needs_over(node: exp.Expr, scope: Scope) -> CompiledExpr:
+    from quietus.sql.windows import OVER_ONLY
+
+    raise sql_error(10753, OVER_ONLY[type(node)], state=3)
 
 
 _COMPILERS: dict[type[exp.Expr], Compiler] = {
@@ -638,4 +724,20 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Exists: _exists,
     exp.Subquery: _subquery,
     exp.Collate: _collate,
+    exp.Window: _window,
+    **dict.fromkeys(
+        (
+            exp.RowNumber,
+            exp.Rank,
+            exp.DenseRank,
+            exp.Ntile,
+            exp.PercentRank,
+            exp.CumeDist,
+            exp.Lag,
+            exp.Lead,
+            exp.FirstValue,
+            exp.LastValue,
+        ),
+        _needs_over,
+    ),
 }

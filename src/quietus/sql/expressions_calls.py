@@ -23,7 +23,7 @@ from sqlglot import exp
 from quietus.errors import SqlError, sql_error
 from quietus.sql import xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES
-from quietus.sql.builtins import lookup
+from quietus.sql.builtins import CASE_SENSITIVE_FUNCTIONS, lookup
 from quietus.sql.builtins_core import NOT_CONSTANT, Arg, Builtin
 from quietus.sql.builtins_format import STRFTIME_FORMAT
 from quietus.sql.expressions import (
@@ -36,6 +36,7 @@ from quietus.sql.expressions import (
     compile_predicate,
     constant,
     fold,
+    named_collation,
     syntax_error,
 )
 from quietus.sql.types_base import DATE, INT, SqlType, datetime2, result_type, type_from_sqlglot
@@ -164,7 +165,7 @@ def compile_call_node(node: exp.Expr, scope: Scope) -> CompiledExpr:
     mapping = _NODE_CALLS.get(type(node))
     if mapping is not None:
         name, args = mapping(node)
-        return compile_builtin(lookup(name), _present(args), scope)
+        return compile_builtin(_collated(lookup(name), args), _present(args), scope)
     if isinstance(node, exp.Anonymous):
         return _anonymous(node, scope)
     if xml_methods.method_call(node) is not None:
@@ -184,8 +185,22 @@ def _anonymous(node: exp.Anonymous, scope: Scope) -> CompiledExpr:
         return compile_form(args, scope, node)
     if name.lower() in AGGREGATE_NAMES:
         raise sql_error(147)
-    builtin = lookup(name)
+    builtin = _collated(lookup(name), args)
     return compile_builtin(builtin, [_keyword_or_node(a, i, builtin) for i, a in enumerate(args)], scope)
+
+
+def _collated(builtin: Builtin, args: Sequence[Any]) -> Builtin:
+    """CHARINDEX, PATINDEX and REPLACE compare text: an argument's explicit case-sensitive or binary COLLATE binds
+    their exact variants; an accent-insensitive one is not supported yet (16901)."""
+    if builtin.name not in CASE_SENSITIVE_FUNCTIONS:
+        return builtin
+    collations = [named_collation(arg) for arg in args if isinstance(arg, exp.Expr)]
+    found = [collation for collation in collations if collation is not None]
+    if not found:
+        return builtin
+    if not found[0].accent_sensitive:
+        raise sql_error(16901, f"{builtin.name} under an accent-insensitive collation")
+    return CASE_SENSITIVE_FUNCTIONS[builtin.name] if found[0].case_sensitive else builtin
 
 
 def _no_bind(args: Sequence[Arg]) -> Any:

@@ -22,11 +22,16 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, for_xml, temp_tables, xml_methods
+from quietus.sql import apply, for_xml, temp_tables, windows, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
-from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
-from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
+from quietus.sql.expressions import (
+    CompiledExpr,
+    EvalContext,
+    collated_sort_key,
+    compile_expression,
+    compile_predicate,
+)
 from quietus.sql.operators import (
     Aggregate,
     ConstantRow,
@@ -152,6 +157,7 @@ class Planner:
                 source = Filter(source, compile_predicate(having_node, scope).fn)
         elif having is not None:
             source = Filter(source, compile_predicate(having.this, scope).fn)
+        source, scope, projections, order = windows.plan_windows(self, source, scope, projections, order)
 
         assignments: list[tuple[str, RowFn]] | None = None
         compiled: list[CompiledExpr] = []
@@ -250,7 +256,7 @@ class Planner:
         compiled: list[CompiledExpr] | None,
         names: list[str] | None = None,
     ) -> Callable[[Row, ExecContext], Any]:
-        parts: list[tuple[RowFn, bool]] = []
+        parts: list[tuple[RowFn, bool, Callable[[Any], Any]]] = []
         for ordered in order.expressions:
             node = ordered.this
             fn: RowFn | None = None
@@ -272,10 +278,10 @@ class Planner:
                             break
             if fn is None:
                 fn = self.compile(node, scope).fn
-            parts.append((fn, bool(ordered.args.get("desc"))))
+            parts.append((fn, bool(ordered.args.get("desc")), collated_sort_key(node)))
 
         def key(row: Row, ctx: ExecContext) -> Any:
-            return tuple(_Descending(sort_key(fn(row, ctx))) if desc else sort_key(fn(row, ctx)) for fn, desc in parts)
+            return tuple(_Descending(order(fn(row, ctx))) if desc else order(fn(row, ctx)) for fn, desc, order in parts)
 
         return key
 
@@ -329,6 +335,8 @@ class Planner:
 
         def rewrite(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Identifier | exp.Order | exp.Ordered | exp.Star | exp.Literal):
+                return node
+            if windows.is_window_function(node):  # SUM(x) OVER (...): x is read after grouping
                 return node
             canonical = _canonical(node)
             if canonical in replacements:
@@ -635,7 +643,9 @@ def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order
         if root is None:
             continue
         for node in root.walk():
-            if _is_aggregate(node) and not _inside_subquery(node, root):
+            if _is_aggregate(node) and not _inside_subquery(node, root) and not windows.is_window_function(node):
+                if node.find(exp.Window) is not None:
+                    raise sql_error(4109)
                 key = _canonical(node)
                 if key not in seen:
                     seen.add(key)

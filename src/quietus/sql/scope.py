@@ -53,6 +53,11 @@ class Scope:
         self._subquery_compiler = subquery_compiler
         self._pre_grouping = after_grouping  # set on a post-GROUP BY scope: the scope before grouping
 
+    def extended(self, columns: Sequence[ScopeColumn]) -> Scope:
+        """The same block with ``columns`` appended to its rows (window values)."""
+        columns = (*self.columns, *columns)
+        return Scope(columns, self.outer, self._variables, self._subquery_compiler, self._pre_grouping)
+
     # -- Scope protocol --------------------------------------------------------------------------------------
 
     def resolve_column(self, parts: tuple[str, ...]) -> tuple[int, SqlType]:

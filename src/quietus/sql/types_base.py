@@ -271,6 +271,15 @@ def parse_type_name(text: str, *, in_cast: bool = False) -> SqlType:
     return make_type(name, params, in_cast=in_cast, sysname=raw == "sysname")
 
 
+def is_sysname(dt: exp.Expr) -> bool:
+    """Whether a declared type is ``sysname`` (NOT NULL by default in a column)."""
+    return (
+        isinstance(dt, exp.DataType)
+        and dt.this == exp.DType.USERDEFINED
+        and str(dt.args.get("kind")).casefold() == "sysname"
+    )
+
+
 def type_from_sqlglot(dt: exp.DataType, *, in_cast: bool = False) -> SqlType:
     """Translate a sqlglot ``DataType`` node (T-SQL dialect) into a ``SqlType``."""
     kind = dt.this

@@ -299,12 +299,13 @@ def comparison_type(a: SqlType, b: SqlType) -> SqlType:
     return target
 
 
-def comparison(op: str, a: SqlType, b: SqlType) -> Operation:
-    """Bind ``a op b`` for op in = <> < <= > >=; the function returns True/False on non-NULL operands."""
+def comparison(op: str, a: SqlType, b: SqlType, text_key: Callable[[str], Any] | None = None) -> Operation:
+    """Bind ``a op b`` for op in = <> < <= > >=; the function returns True/False on non-NULL operands.  Strings
+    compare by ``text_key`` (an explicit COLLATE's) or the default collation's key."""
     target = comparison_type(a, b)
     family = FAMILY[target.name]
     if family == "string":
-        fn = _keyed(op, collation_key)
+        fn = _keyed(op, text_key or collation_key)
     elif family == "binary":
         fn = _keyed(op, binary_key)
     elif family == "guid":

@@ -29,7 +29,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.errors import SqlError, sql_error
 
-from . import administration, control, execute, messages, modules, options, sessions, transactions, variables
+from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
 from .statements import Block, InsertExec, SqlStatement, Statement
@@ -54,6 +54,7 @@ SQL_NODES: tuple[type[exp.Expression], ...] = (
     exp.Drop,
     exp.Alter,
     exp.TruncateTable,
+    exp.Merge,
 )
 # DDL is parsed in a token window ending where the next statement starts (see BatchParser._ddl_end).
 DDL_WORDS = frozenset({"CREATE", "ALTER", "TRUNCATE"})
@@ -93,6 +94,7 @@ class BatchParser(QuietusParser):
         try:
             while self.skip_semicolons():
                 statements.extend(self.parse_statement())
+            cursors.check_labels(statements)
         except SyntaxAt as failure:
             raise self.error_for(failure) from None
         except ParseError:
@@ -159,6 +161,8 @@ class BatchParser(QuietusParser):
         handler = STATEMENTS.get((first, second)) or STATEMENTS.get(first)
         if handler is not None:
             return handler
+        if cursors.at_label(self):
+            return cursors.parse_label
         if self.at_batch_start() and self.at_name():
             return execute.parse_bare_procedure
         self.fail()
@@ -412,14 +416,22 @@ class BatchParser(QuietusParser):
         """True when a data type starts here (without consuming it)."""
         index = self._index
         try:
-            return isinstance(self._parse_types(allow_identifiers=False), exp.DataType)
+            return isinstance(self._data_type(), exp.DataType)
         except (ParseError, SyntaxAt):
             return False
         finally:
             self._retreat(index)
 
     def data_type(self) -> exp.DataType:
-        return self.required(lambda: self._parse_types(allow_identifiers=False), exp.DataType)
+        return self.required(self._data_type, exp.DataType)
+
+    def _data_type(self) -> exp.DataType | None:
+        """A built-in type, or ``sysname`` (the one system alias type: nvarchar(128) NOT NULL)."""
+        if self._curr is not None and self._curr.text.casefold() == "sysname":
+            self._advance()
+            return exp.DataType(this=exp.DType.USERDEFINED, kind="sysname")
+        node = self._parse_types(allow_identifiers=False)
+        return node if isinstance(node, exp.DataType) else None
 
     def schema(self) -> exp.Schema:
         return self.required(self._parse_schema, exp.Schema)
@@ -460,6 +472,17 @@ def _insert(parser: BatchParser) -> Parsed:
     return statement
 
 
+def _merge(parser: BatchParser) -> Parsed:
+    """MERGE (sqlglot's grammar), which SQL Server requires to end with ``;`` (10713)."""
+    start = parser.current()
+    statement = parser.sql_statement()
+    if not isinstance(statement.node, exp.Merge):
+        parser.fail(start)
+    if parser.current() is None or parser.current().token_type != TokenType.SEMICOLON:
+        parser.fail_with(sql_error(10713, line=(parser.current() or start).line))
+    return statement
+
+
 def _unsupported_kind(parser: BatchParser) -> Parsed:
     """CREATE/DROP/ALTER of something Quietus does not have: the error names the kind word."""
     parser.fail_ahead()
@@ -469,6 +492,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     # Queries, DML and DDL: sqlglot's grammar.
     **dict.fromkeys(("SELECT", "WITH", "UPDATE", "DELETE", "TRUNCATE"), _sql),
     "INSERT": _insert,
+    "MERGE": _merge,
     **dict.fromkeys(
         (
             ("CREATE", "TABLE"),
@@ -496,7 +520,14 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "RETURN": control.parse_return,
     "WAITFOR": control.parse_waitfor,
     # Variables and options.
-    "DECLARE": variables.parse_declare,
+    "DECLARE": cursors.parse_declare,
+    # Cursors and GOTO.
+    "OPEN": cursors.parse_open,
+    "FETCH": cursors.parse_fetch,
+    "CLOSE": cursors.parse_close,
+    "DEALLOCATE": cursors.parse_deallocate,
+    "GOTO": cursors.parse_goto,
+    ("CREATE", "STATISTICS"): cursors.parse_create_statistics,
     "SET": options.parse_set,
     # Messages and errors.
     "PRINT": messages.parse_print,

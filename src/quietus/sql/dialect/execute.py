@@ -76,7 +76,10 @@ def _value(p: BatchParser) -> exp.Expression | None:
     if p.at_variable():
         return p.variable_node()
     if token.token_type == TokenType.PARAMETER and p.peek().token_type == TokenType.PARAMETER:
-        return p.expr()  # a system variable: EXEC p @@SERVERNAME
+        value = p.expr()  # a system function such as @@SERVERNAME (an expression around it is refused)
+        if not (isinstance(value, exp.Parameter) and isinstance(value.this, exp.Parameter)):
+            p.fail(token)
+        return value
     if token.token_type in LITERAL_TOKENS:
         return p.signed_literal()
     if p.at_name():

@@ -23,6 +23,7 @@ import typing as t
 
 from sqlglot import exp
 from sqlglot.errors import ParseError
+from sqlglot.parsers.tsql import OPTIONS as QUERY_HINTS
 from sqlglot.parsers.tsql import TSQLParser
 from sqlglot.tokenizer_core import Token, TokenType
 
@@ -245,3 +246,56 @@ class QuietusParser(TSQLParser):
                 where=self._parse_where(),
             )
         )
+
+    # -- key constraints: PRIMARY KEY / UNIQUE [CLUSTERED | NONCLUSTERED] [(columns)] [WITH (index options)] -----
+
+    def _parse_primary_key(
+        self,
+        wrapped_optional: bool = False,
+        in_props: bool = False,
+        named_primary_key: bool = False,
+    ) -> exp.PrimaryKeyColumnConstraint | exp.PrimaryKey:
+        """sqlglot takes CLUSTERED/NONCLUSTERED after PRIMARY KEY only in a named constraint; T-SQL allows it
+        everywhere.  The word is kept in ``meta["index_kind"]``."""
+        kind = self._prev.text.upper() if self._match_texts(("CLUSTERED", "NONCLUSTERED")) else None
+        key = super()._parse_primary_key(wrapped_optional, in_props, named_primary_key)
+        if kind is not None:
+            key.meta["index_kind"] = kind
+        return key
+
+    def _parse_unique(self) -> exp.UniqueColumnConstraint:
+        """UNIQUE [CLUSTERED | NONCLUSTERED] (columns) may carry index options: ``WITH (IGNORE_DUP_KEY = ON)``."""
+        unique = super()._parse_unique()
+        if self._curr and self._curr.token_type == TokenType.WITH and self._next.token_type == TokenType.L_PAREN:
+            unique.meta["index_options"] = self._parse_index_params()
+        return unique
+
+    # -- OPTION (query hints) ------------------------------------------------------------------------------------
+
+    def _parse_options(self) -> list[exp.Expr] | None:
+        """sqlglot's OPTION list, plus ``OPTIMIZE FOR (@v = constant | @v UNKNOWN, ...)`` (it knows only OPTIMIZE
+        FOR UNKNOWN); like the other plan hints it changes no result."""
+        if not self._match(TokenType.OPTION):
+            return None
+
+        def hinted_value() -> exp.Expr | None:
+            variable = self._parse_placeholder()
+            if self._match_text_seq("UNKNOWN"):
+                return variable
+            if not self._match(TokenType.EQ):
+                self.raise_error("expected = or UNKNOWN")
+            return exp.EQ(this=variable, expression=self._parse_unary())
+
+        def option() -> exp.Expr | None:
+            ahead = [token.text.upper() for token in self._tokens[self._index : self._index + 3]]
+            if ahead == ["OPTIMIZE", "FOR", "("]:
+                self._advance(2)
+                values = self._parse_wrapped_csv(hinted_value)
+                return exp.QueryOption(this=exp.var("OPTIMIZE FOR"), expression=exp.Tuple(expressions=values))
+            hint = self._parse_var_from_options(QUERY_HINTS)
+            if not hint:
+                return None
+            self._match(TokenType.EQ)
+            return self.expression(exp.QueryOption(this=hint, expression=self._parse_primary_or_var()))
+
+        return self._parse_wrapped_csv(option)

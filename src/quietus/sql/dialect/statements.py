@@ -371,3 +371,71 @@ class Dbcc(Statement):
     command: str
     arguments: tuple[exp.Expression, ...] = ()
     options: tuple[str, ...] = ()
+
+
+# --- Cursors, GOTO and labels (docs/reference/tsql.md) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeclareCursor(Statement):
+    """``DECLARE name CURSOR [options] FOR select`` (and the ISO form ``DECLARE name [INSENSITIVE] [SCROLL] CURSOR
+    FOR select [FOR READ ONLY]``): options upper-case, as written (``INSENSITIVE`` for the ISO word)."""
+
+    name: str
+    query: exp.Expression
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CursorStatement(Statement):
+    """OPEN / CLOSE / DEALLOCATE ``[GLOBAL] name``."""
+
+    name: str
+    global_: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCursor(CursorStatement):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCursor(CursorStatement):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DeallocateCursor(CursorStatement):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FetchCursor(CursorStatement):
+    """``FETCH [NEXT|PRIOR|FIRST|LAST|ABSOLUTE n|RELATIVE n] [FROM] [GLOBAL] name [INTO @a, ...]``."""
+
+    orientation: str = "NEXT"
+    position: exp.Expression | None = None  # n of ABSOLUTE / RELATIVE
+    into: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Goto(Statement):
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Label(Statement):
+    """``name:`` — where a GOTO continues."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateStatistics(Statement):
+    """``CREATE STATISTICS name ON table (column, ...) [WITH option, ...]``: options upper-case as written
+    (``SAMPLE 10 PERCENT``, ``NORECOMPUTE``, ``INCREMENTAL = ON`` ...)."""
+
+    name: str
+    table: exp.Table
+    columns: tuple[str, ...]
+    options: tuple[str, ...] = ()
