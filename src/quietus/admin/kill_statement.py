@@ -21,15 +21,15 @@ What a KILL that passes them does:
 |-------------------------------------------------------|---------------------------------|----------------------|
 | being killed (an earlier kill, not yet ended)         | kills nothing; reports as the   | 6109 (progress), or  |
 |                                                       | right-hand column               | 6120: nothing left   |
-| a newer session given id n after *this caller* killed | kills nothing; 6120 (the repeat | 6120                 |
-| the previous one, within REPEAT_WINDOW_SECONDS        | hazard of semantics.md §1.1)    |                      |
-| any other user session                                | kill_session; returns at once   | 6120                 |
+| any other user session (a newer one holding id n too) | kill_session; returns at once   | 6120                 |
+
+As on SQL Server, a plain ``KILL n`` ends whoever holds id n now.  Reuse safety belongs where the caller names the
+exact session: ``sp_kill @SPID = n, @Serial = s`` (admin/sp_kill.py).
 """
 
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from typing import Any
 
@@ -43,9 +43,6 @@ from quietus.sql.dialect import statements as st
 from quietus.sql.results import MessageEvent, StatementDone
 
 KILL_PERMISSION = "ALTER ANY CONNECTION"
-# A plain KILL n by a session that killed an earlier session n this recently is taken for a repeat (to see the
-# rollback's progress, as SQL Server's docs describe) when n now names a session that logged in after that kill.
-REPEAT_WINDOW_SECONDS = 60.0
 # Undo records per second assumed for an estimate before any rollback was measured on this instance
 # (bench/bench_rollback.py: ~520,000 rows/s classic undo).
 NOMINAL_UNDO_RATE = 500_000.0
@@ -81,7 +78,7 @@ def run_kill(ctx: ExecContext, statement: st.Kill) -> None:
         raise refusal(6106, session_id)
     elif not victim.is_user_process:
         raise refusal(6107)
-    elif victim.kill_reason is not None or _is_repeat(ctx, history, victim):
+    elif victim.kill_reason is not None:  # its own rollback runs: a repeat reports, kills nothing new
         _report(ctx, history, session_id, victim)
     else:
         kill_session(ctx.env, victim, killer=ctx.session, statement=f"KILL {session_id}")
@@ -109,17 +106,6 @@ def _check_caller(ctx: ExecContext) -> None:
     security: Any = ctx.env.services.get("security")
     if security is not None and not security.has_server_permission(session.login_name, KILL_PERMISSION):
         raise refusal(6102)
-
-
-def _is_repeat(ctx: ExecContext, history: KillHistory, victim: Session) -> bool:
-    """Did this very caller kill an earlier session with this id, shortly before ``victim`` logged in?"""
-    caller = ctx.session
-    earlier = history.latest_for(victim.session_id)
-    if earlier is None or earlier.victim_serial == victim.serial:
-        return False
-    by_caller = earlier.killer_session_id == caller.session_id and earlier.killer_serial == caller.serial
-    recent = time.monotonic() - earlier.started <= REPEAT_WINDOW_SECONDS
-    return by_caller and recent and victim.login_time >= earlier.killed_at
 
 
 def _report(ctx: ExecContext, history: KillHistory, session_id: int, victim: Session | None) -> None:
