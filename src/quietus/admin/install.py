@@ -14,6 +14,7 @@ from quietus.admin import (
     catalog_views,
     exec_views,
     kill_statement,
+    kill_store,
     kill_views,
     procedures,
     sp_configure,
@@ -65,6 +66,7 @@ def install(instance: Host) -> list[Session]:
         env.procedures[name.casefold()] = procedure
     env.statement_handlers.update(kill_statement.HANDLERS)
     kill_history(env)  # env.services["kills"]
+    kill_store.install(env)  # the history survives a restart: kept in master
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
     for command in CONCEPTUAL_SYSTEM_SESSIONS:

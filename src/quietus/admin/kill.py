@@ -36,7 +36,7 @@ import itertools
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ class KillOutcome(enum.Enum):
     ROLLED_BACK = "rolled back"  # it had a transaction; that was rolled back and the session ended
     ENDED = "ended"  # it had nothing to roll back; the session ended
     ALREADY_ENDED = "already ended"  # the victim was gone (or its id reused) when the kill was applied
+    ENDED_BY_RESTART = "ended by restart"  # the server stopped before the victim's end was recorded (kill_store)
 
 
 @dataclass
@@ -89,7 +90,8 @@ class KillRecord:
     killed_at: datetime.datetime
     statement: str  # the victim's current (or, when idle, last) batch, as the views show it
     rows_to_undo: int
-    started: float = field(default=0.0, repr=False)  # time.monotonic() at the kill
+    predicted_rollback_seconds: float | None = None  # what the estimator said at the kill (rollback_estimate)
+    started: float = field(default=0.0, repr=False, compare=False)  # time.monotonic() at the kill
     result: KillResult = field(default_factory=KillResult, compare=False)
 
     @property
@@ -108,17 +110,30 @@ class KillRecord:
 class KillHistory:
     """The last ``limit`` kills, newest last, and the undo rate last measured (STATUSONLY's fallback)."""
 
-    def __init__(self, limit: int = HISTORY_LIMIT) -> None:
-        self._records: deque[KillRecord] = deque(maxlen=limit)
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = HISTORY_LIMIT if limit is None else limit
+        self._records: deque[KillRecord] = deque(maxlen=self.limit)
         self._ids = itertools.count(1)
         self.undo_rate: float | None = None  # undo records per second of the last measured classic rollback
         self._closing: set[asyncio.Task[None]] = set()  # tasks closing idle embedded victims (kept referenced)
+        self.listeners: list[Callable[[KillRecord], None]] = []  # told of every record added or finished
 
     def next_id(self) -> int:
         return next(self._ids)
 
     def add(self, record: KillRecord) -> None:
         self._records.append(record)
+        self.changed(record)
+
+    def changed(self, record: KillRecord) -> None:
+        for listener in self.listeners:
+            listener(record)
+
+    def restore(self, records: list[KillRecord]) -> None:
+        """Records kept from before a restart (oldest first); new kill ids continue after theirs."""
+        self._records.extend(records)
+        if records:
+            self._ids = itertools.count(max(record.kill_id for record in records) + 1)
 
     def __iter__(self) -> Iterator[KillRecord]:
         return iter(list(self._records))
@@ -287,6 +302,7 @@ def _victim_closed(history: KillHistory, record: KillRecord, txns: list[Transact
             history.undo_rate = progress.done / elapsed
     result.rows_undone = undone
     result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
+    history.changed(record)
 
 
 def audit_text(record: KillRecord) -> str:
