@@ -48,6 +48,7 @@ from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone, TransactionEvent
+from quietus.sql.syntax_near import near
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
@@ -304,7 +305,7 @@ class BatchRunner:
         if isinstance(node, exp.TruncateTable):
             ddl.truncate_table(ctx, node)
             return None
-        raise sql_error(102, node.sql(dialect="tsql")[:40])
+        raise sql_error(102, near(node))
 
     def _select(self, node: exp.Expr) -> int | None:
         ctx = self.ctx

@@ -28,6 +28,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner, TargetInfo, column_type
 from quietus.sql.scope import Scope, ScopeColumn
+from quietus.sql.syntax_near import near
 from quietus.sql.types import coerce_for_column
 from quietus.sql.types_base import SqlType
 
@@ -351,7 +352,7 @@ def execute_update(ctx: ExecContext, node: exp.Update) -> int:
     assignments: list[tuple[int, Any, SqlType]] = []
     for item in node.expressions:
         if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
-            raise sql_error(102, item.sql(dialect="tsql")[:40])
+            raise sql_error(102, near(item))
         position = definition.column_position(item.this.name)
         if position is None:
             raise sql_error(207, item.this.name)
