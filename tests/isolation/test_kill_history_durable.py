@@ -83,3 +83,25 @@ def test_a_kill_still_pending_when_the_server_died_reads_ended_by_restart(tmp_pa
     stored[18] = KillOutcome.PENDING.value  # as a crash before the victim's end was written leaves it
     assert record_of(tuple(stored)).outcome is KillOutcome.ENDED_BY_RESTART
     assert record_of(row_of(record)) == record
+
+
+def test_the_estimators_measured_error_survives_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    estimates = (
+        "SELECT kill_id, rows_undone, predicted_rollback_ms, actual_rollback_ms, actual_left_ms_25, "
+        "actual_left_ms_50, actual_left_ms_75 FROM sys.dm_exec_rollback_estimates"
+    )
+    with quietus.connect(data, autocommit=True, program_name="dba") as dba:
+        dba.run("ALTER DATABASE CURRENT SET ACCELERATED_DATABASE_RECOVERY = OFF")
+        dba.run("CREATE TABLE d (n INT PRIMARY KEY); INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+        dba.run("CREATE TABLE big (id INT PRIMARY KEY, v INT)")
+        dba.run("INSERT INTO big SELECT a.n + 10 * b.n + 100 * c.n + 1000 * e.n, 0 FROM d a, d b, d c, d e")
+        victim = quietus.connect(data, autocommit=True, program_name="victim")
+        victim.run("BEGIN TRAN; UPDATE big SET v = 1")
+        kill(dba, victim)
+        before = rows(dba, estimates)
+    ((kill_id, undone, predicted, actual, left_25, left_50, left_75),) = before
+    assert (kill_id, undone) == (1, 10000) and predicted is not None and actual is not None
+    assert left_25 >= left_50 >= left_75 >= 0
+    with quietus.connect(data, autocommit=True) as dba:
+        assert rows(dba, estimates) == before

@@ -234,6 +234,16 @@ def test_classic_rollback_reports_progress_holds_locks_and_never_kills_a_newer_s
         newer.connection.run("SELECT 1")
     outcome = dba.rows("SELECT rows_to_undo, rows_undone, outcome FROM sys.dm_exec_kill_history ORDER BY kill_id")
     assert outcome[0] == (total, total, "rolled back")
+    # the estimator judged: predicted against actual at the kill and at 25, 50 and 75 % of the rollback
+    ((undone, predicted, actual, *quarters),) = dba.rows(
+        "SELECT rows_undone, predicted_rollback_ms, actual_rollback_ms, predicted_left_ms_25, actual_left_ms_25, "
+        "error_percent_25, predicted_left_ms_50, actual_left_ms_50, predicted_left_ms_75, actual_left_ms_75 "
+        "FROM sys.dm_exec_rollback_estimates"
+    )
+    assert undone == total and predicted is not None and actual is not None
+    predicted_25, actual_25, error_25, _predicted_50, actual_50, _predicted_75, actual_75 = quarters
+    assert actual_25 >= actual_50 >= actual_75 >= 0  # the rollback's end comes no sooner from a later mark
+    assert error_25 is not None and (error_25 < 0) == (predicted_25 < actual_25)  # said shorter: negative
 
 
 def test_accelerated_kill_releases_locks_at_once_and_the_cleanup_is_visible(sc: Scenario) -> None:

@@ -48,6 +48,9 @@ from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.environment import Environment
 
 HISTORY_LIMIT = 1000  # kill records kept (sys.dm_exec_kill_history); the oldest go first
+# Undo records per second assumed for an estimate before any rollback was measured on this instance
+# (bench/bench_rollback.py: ~520,000 rows/s classic undo).
+NOMINAL_UNDO_RATE = 500_000.0
 ON_CLOSE = "on_close"  # session.attachments key: callables run by Instance.close_session once the session is gone
 
 
@@ -67,6 +70,9 @@ class KillResult:
     ended_at: datetime.datetime | None = None
     rollback_seconds: float | None = None  # from the kill until the victim's session was closed
     rows_undone: int = 0
+    # The estimate judged at 25, 50 and 75 % of a classic rollback: (predicted, actual) seconds left there, the
+    # prediction being what STATUSONLY and estimated_completion_time said (records left / rate so far).
+    quarters: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,8 @@ def _record(
         command=command,
         killed_at=datetime.datetime.now(),
         statement=victim.statement_text,
-        rows_to_undo=sum(len(txn.undo) for txn in txns),
+        rows_to_undo=(rows := sum(len(txn.undo) for txn in txns)),
+        predicted_rollback_seconds=rows / (history.undo_rate or NOMINAL_UNDO_RATE) if rows else None,
         started=time.monotonic(),
         result=KillResult(outcome=outcome),
     )
@@ -297,12 +304,27 @@ def _victim_closed(history: KillHistory, record: KillRecord, txns: list[Transact
         if progress is None:
             continue
         undone += progress.done
-        elapsed = time.monotonic() - progress.started
+        elapsed = (progress.finished or time.monotonic()) - progress.started
         if progress.done >= 256 and elapsed > 0:  # at least one undo batch: a rate worth keeping
             history.undo_rate = progress.done / elapsed
+            result.quarters = quarter_estimates(progress.total, progress.started, progress.finished, progress.quarters)
     result.rows_undone = undone
     result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
     history.changed(record)
+
+
+def quarter_estimates(
+    total: int, started: float, finished: float | None, quarters: list[tuple[int, float]]
+) -> tuple[tuple[float, float], ...]:
+    """(predicted, actual) seconds left at each quarter mark of a finished rollback: the estimator judged."""
+    if finished is None:
+        return ()
+    judged = []
+    for done, at in quarters:
+        elapsed = at - started
+        if done and elapsed > 0:
+            judged.append(((total - done) * elapsed / done, finished - at))
+    return tuple(judged)
 
 
 def audit_text(record: KillRecord) -> str:

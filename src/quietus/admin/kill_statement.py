@@ -29,11 +29,10 @@ exact session: ``sp_kill @SPID = n, @Serial = s`` (admin/sp_kill.py).
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
-from quietus.admin.kill import KillHistory, kill_history, kill_session, victim_transactions
+from quietus.admin.kill import NOMINAL_UNDO_RATE, KillHistory, kill_history, kill_session, victim_transactions
 from quietus.engine.txn.transaction import TxnState
 from quietus.errors import SqlError, sql_error
 from quietus.sessions.registry import MAX_SESSION_ID
@@ -43,9 +42,6 @@ from quietus.sql.dialect import statements as st
 from quietus.sql.results import MessageEvent, StatementDone
 
 KILL_PERMISSION = "ALTER ANY CONNECTION"
-# Undo records per second assumed for an estimate before any rollback was measured on this instance
-# (bench/bench_rollback.py: ~520,000 rows/s classic undo).
-NOMINAL_UNDO_RATE = 500_000.0
 
 # States that differ from 1 (semantics.md §1.2: observed on live servers; the templates carry no state).
 STATES = {6102: 2, 6106: 2}
@@ -122,8 +118,9 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
 
     Percent is undo records done / total, rounded down, never 0 once a record is undone and never 100 before the
     last one is.  Seconds are the records left over the rate measured in this rollback; before its first batch
-    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded up,
-    so 0 only when nothing is left."""
+    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded to
+    the nearest second (6109 prints whole seconds: rounding up made "1 second" of 0.2 s), but at least 1 while a
+    record is left, so 0 only when nothing is."""
     if victim.kill_reason is None:
         return None
     total = done = 0
@@ -144,7 +141,7 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
     if done < total and percent == 100:
         percent = 99
     rate = rate or history.undo_rate or NOMINAL_UNDO_RATE
-    return percent, math.ceil((total - done) / rate)
+    return percent, max(1, round((total - done) / rate))
 
 
 HANDLERS: dict[type, Any] = {st.Kill: run_kill}

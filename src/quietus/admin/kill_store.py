@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from quietus.admin.kill import HISTORY_LIMIT, KillHistory, KillOutcome, KillRecord, KillResult, kill_history
+from quietus.admin.kill_views import milliseconds
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.interrupts import InterruptReason
@@ -71,7 +72,9 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("ended_at", "datetime", None),
     ("rollback_ms", "bigint", None),
     ("rows_undone", "bigint", None),
+    *((f"{side}_left_ms_{mark}", "bigint", None) for mark in (25, 50, 75) for side in ("predicted", "actual")),
 )
+QUARTER_COLUMNS = 6  # (predicted, actual) ms left at 25, 50 and 75 %: the estimator judged (KillResult.quarters)
 
 
 def _definition(object_id: int) -> TableDef:
@@ -85,10 +88,6 @@ def _definition(object_id: int) -> TableDef:
         (IndexDef(1, "PK_syskillhistory", (0,), unique=True, primary_key=True),),
         schema_name="sys",
     )
-
-
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else int(seconds * 1000)
 
 
 def row_of(record: KillRecord) -> tuple[Any, ...]:
@@ -111,18 +110,29 @@ def row_of(record: KillRecord) -> tuple[Any, ...]:
         record.killed_at,
         record.statement,
         record.rows_to_undo,
-        _ms(record.predicted_rollback_seconds),
+        milliseconds(record.predicted_rollback_seconds),
         result.outcome.value,
         result.ended_at,
-        _ms(result.rollback_seconds),
+        milliseconds(result.rollback_seconds),
         result.rows_undone,
+        *_quarter_values(result.quarters),
     )
+
+
+def _quarter_values(quarters: tuple[tuple[float, float], ...]) -> list[int | None]:
+    values: list[int | None] = [milliseconds(seconds) for pair in quarters for seconds in pair]
+    return values + [None] * (QUARTER_COLUMNS - len(values))
+
+
+def _quarters(values: tuple[Any, ...]) -> tuple[tuple[float, float], ...]:
+    pairs = zip(values[0::2], values[1::2], strict=True)
+    return tuple((predicted / 1000, actual / 1000) for predicted, actual in pairs if predicted is not None)
 
 
 def record_of(values: tuple[Any, ...]) -> KillRecord:
     (kill_id, victim_id, victim_serial, victim_login, victim_host, victim_program, victim_state, killer_login,
      killer_host, killer_pid, killer_id, killer_serial, reason, command, killed_at, statement, rows_to_undo,
-     predicted_ms, outcome, ended_at, rollback_ms, rows_undone) = values  # fmt: skip
+     predicted_ms, outcome, ended_at, rollback_ms, rows_undone) = values[: len(COLUMNS) - QUARTER_COLUMNS]  # fmt: skip
     finished = KillOutcome(outcome)
     if finished is KillOutcome.PENDING:  # the server stopped before the victim's end was recorded
         finished = KillOutcome.ENDED_BY_RESTART
@@ -150,6 +160,7 @@ def record_of(values: tuple[Any, ...]) -> KillRecord:
             ended_at=ended_at,
             rollback_seconds=None if rollback_ms is None else rollback_ms / 1000,
             rows_undone=rows_undone,
+            quarters=_quarters(values[len(COLUMNS) - QUARTER_COLUMNS :]),
         ),
     )
 

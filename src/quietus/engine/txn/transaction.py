@@ -70,6 +70,14 @@ class RollbackProgress:
     done: int = 0
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    # (done, time.monotonic()) when done first reached 25, 50 and 75 % of total: the points at which the estimate
+    # is judged once the rollback has ended (sys.dm_exec_rollback_estimates)
+    quarters: list[tuple[int, float]] = field(default_factory=list)
+
+    def note(self) -> None:
+        """After each undo batch: remember the instant a quarter mark is passed."""
+        while len(self.quarters) < 3 and self.done * 4 >= self.total * (len(self.quarters) + 1):
+            self.quarters.append((self.done, time.monotonic()))
 
     @property
     def percent(self) -> float:
