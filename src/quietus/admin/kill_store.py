@@ -19,7 +19,8 @@ Invariants
 1. Bounded: ids grow by one per kill, so deleting ``kill_id - HISTORY_LIMIT`` with each insert keeps at most
    ``HISTORY_LIMIT`` rows, the oldest going first, the same records the in-memory deque keeps.
 2. The killer never waits for the table: writes are queued and committed by one writer task of their own, in
-   order; a kill returns at once whatever the log is doing.
+   order, ``WRITE_DELAY_SECONDS`` after the first (so the history's log flush is not the one the kill's waiters
+   wait behind); a kill returns at once whatever the log is doing.
 3. The table is created lazily, in the transaction of the first write, so an instance that never kills never has
    it (and a data directory from before this table gains it on its first kill).
 """
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 TABLE_NAME = "syskillhistory"
 NOBODY = -1  # an xid no transaction has: read committed rows only
+WRITE_DELAY_SECONDS = 0.1  # queued rows are committed this long after the first of them (see KillStore._drain)
 STOP_HOOKS = "stop_hooks"  # env.services key: async callables Instance.stop awaits before it closes the databases
 
 # column name -> (type, length); None length: MAX for var types
@@ -201,6 +203,9 @@ class KillStore:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
+        # Not at once: the kill's waiters commit now, and a history commit in the same instant would make their
+        # commit wait for one more log flush; a tenth of a second later it is nobody's critical path.
+        await asyncio.sleep(WRITE_DELAY_SECONDS)
         while self._queue:
             batch, self._queue = self._queue, []
             task = Task(asyncio.get_running_loop())
