@@ -24,7 +24,8 @@ Invariants
 3. ``kill_session`` never waits: not for the victim to reach a safe point, not for its rollback.
 4. Every applied kill is in the bounded history and writes one 18100 line to the error log; its outcome and
    rollback duration are filled in when the victim's session is closed (``Instance.close_session`` runs the
-   session's ``on_close`` hooks).
+   session's ``on_close`` hooks).  The history's listeners hear of both moments (``admin.kill_store`` keeps the
+   records in master, so they survive a restart).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class KillRecord:
     killed_at: datetime.datetime
     statement: str  # the victim's current (or, when idle, last) batch, as the views show it
     rows_to_undo: int
-    predicted_rollback_seconds: float | None = None  # what the estimator said at the kill (rollback_estimate)
+    predicted_rollback_seconds: float | None = None  # at the kill: rows to undo / the last measured undo rate
     started: float = field(default=0.0, repr=False, compare=False)  # time.monotonic() at the kill
     result: KillResult = field(default_factory=KillResult, compare=False)
 
