@@ -119,14 +119,16 @@ def one_run(data: Path, rows: int, load_sessions: int, every: float) -> tuple[fl
             conn.close()
 
 
-def report(total: float, samples: list[Sample]) -> list[tuple[int, float, float, float, int | None]]:
+def report(total: float, samples: list[Sample]) -> list[tuple[int, float, float, float, int | None, float]]:
+    """Per target: the sample, the truth, and for comparison what the average pace since the kill would say."""
     out = []
     for target in TARGETS:
         sample = next((s for s in samples if s.percent >= target), None)
         if sample is None:
             continue
         actual = total - sample.at
-        out.append((target, sample.percent, actual, sample.view_s, sample.message_s))
+        average = sample.at * (100 - sample.percent) / sample.percent
+        out.append((target, sample.percent, actual, sample.view_s, sample.message_s, average))
     return out
 
 
@@ -137,12 +139,16 @@ ESTIMATES = (
 )
 
 
-def print_run(judged: list[tuple[int, float, float, float, int | None]]) -> None:
-    print("  target  at %   actual left   view estimate (err)    6109 seconds (err)")
-    for target, percent, actual, view_s, message_s in judged:
+def print_run(judged: list[tuple[int, float, float, float, int | None, float]]) -> None:
+    print("  target  at %   actual left   view estimate (err)    6109 seconds (err)    average since the kill (err)")
+    for target, percent, actual, view_s, message_s, average_s in judged:
         view_err = 100 * (view_s - actual) / actual
         shown = "-" if message_s is None else f"{message_s} s ({100 * (message_s - actual) / actual:+.0f} %)"
-        print(f"  {target:>5} % {percent:5.1f}  {actual:9.2f} s   {view_s:7.2f} s ({view_err:+5.1f} %)    {shown}")
+        average = f"{average_s:7.2f} s ({100 * (average_s - actual) / actual:+5.1f} %)"
+        print(
+            f"  {target:>5} % {percent:5.1f}  {actual:9.2f} s   {view_s:7.2f} s ({view_err:+5.1f} %)    {shown:18}"
+            f"    {average}"
+        )
 
 
 def main() -> None:

@@ -308,24 +308,19 @@ def _victim_closed(history: KillHistory, record: KillRecord, txns: list[Transact
         elapsed = (progress.finished or time.monotonic()) - progress.started
         if progress.done >= 256 and elapsed > 0:  # at least one undo batch: a rate worth keeping
             history.undo_rate = progress.done / elapsed
-            result.quarters = quarter_estimates(progress.total, progress.started, progress.finished, progress.quarters)
+            result.quarters = quarter_estimates(progress.started, progress.finished, progress.quarters)
     result.rows_undone = undone
     result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
     history.changed(record)
 
 
 def quarter_estimates(
-    total: int, started: float, finished: float | None, quarters: list[tuple[int, float]]
+    started: float, finished: float | None, quarters: list[tuple[int, float, float | None]]
 ) -> tuple[tuple[float, float], ...]:
     """(predicted, actual) seconds left at each quarter mark of a finished rollback: the estimator judged."""
     if finished is None:
         return ()
-    judged = []
-    for done, at in quarters:
-        elapsed = at - started
-        if done and elapsed > 0:
-            judged.append(((total - done) * elapsed / done, finished - at))
-    return tuple(judged)
+    return tuple((predicted, finished - at) for _done, at, predicted in quarters if predicted is not None)
 
 
 def audit_text(record: KillRecord) -> str:
