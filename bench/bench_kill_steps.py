@@ -7,7 +7,9 @@ holds row 1 (``BEGIN TRAN; UPDATE t ... WHERE id = 1``), then runs the bench's C
 on row 2, which another session holds); a waiter's UPDATE of row 1 blocks behind it; the admin sends ``KILL``.
 Stamped with one clock (time.perf_counter): the KILL sent; ``kill_session`` entered; the victim's ``Interrupted``
 made (its safe point); the victim's locks released; the waiter's UPDATE returned.  ``--no-fsync`` makes the log's
-flush a no-op, to see how much of the last step is the waiter's commit.  Figures only; nothing is asserted.
+flush a no-op, to see how much of the last step is the waiter's commit; ``--slice-ms`` changes the scheduler's time
+slice, to see how much of the first step is the KILL request waiting behind the victim's slices.  Figures only;
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import quietus.admin.kill as kill_module
 import quietus.admin.kill_statement as kill_statement
 import quietus.engine.interrupts as interrupts
 import quietus.engine.locks.manager as lock_manager
+import quietus.engine.scheduler as scheduler
 import quietus.engine.wal.vfs as vfs
 from quietus.engine.scheduler import EngineThread
 from quietus.server.app import Server
@@ -109,10 +112,13 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=40)
     parser.add_argument("--state", choices=("busy", "lock"), default="busy")
     parser.add_argument("--no-fsync", action="store_true")
+    parser.add_argument("--slice-ms", type=float, help="the scheduler's time slice for this run (default 2 ms)")
     args = parser.parse_args()
     stamp_inside_the_server()
     if args.no_fsync:
         vfs._sync = lambda fd: None
+    if args.slice_ms is not None:
+        scheduler.SLICE_SECONDS = args.slice_ms / 1000
     with tempfile.TemporaryDirectory() as tmp:
         thread = EngineThread("bench-kill-steps")
         server = Server(ServerConfig(host="127.0.0.1", port=0, data_dir=Path(tmp) / "data", sa_password=PASSWORD))
@@ -136,7 +142,8 @@ def main() -> None:
         finally:
             thread.call(server.stop())
             thread.stop()
-    print(f"{args.kills} kills, victim {args.state}{', no fsync' if args.no_fsync else ''}; ms")
+    slice_ms = scheduler.SLICE_SECONDS * 1000
+    print(f"{args.kills} kills, victim {args.state}, slice {slice_ms:g} ms{', no fsync' if args.no_fsync else ''}; ms")
     print(f"  {'step':34} {'p50':>7} {'p90':>7} {'max':>7}")
     for name, _, _ in STEPS:
         values = sorted(result[name] for result in results)
