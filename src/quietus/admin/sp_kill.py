@@ -381,7 +381,8 @@ def _warn(ctx: ExecContext, error: SqlError) -> None:
 
 def reason(c: Candidate, now: datetime.datetime) -> str:
     """Why a recommended session is a target, in the Kit's words."""
-    if c.blocked_by_it and c.reason in (None, TARGETED):
+    not_blocked = c.activity is None or not c.activity.blocking_session_id
+    if c.blocked_by_it and not_blocked and c.reason in (None, TARGETED):
         longest = max((b.activity.wait_time_ms if b.activity else 0) for b in c.blocked_by_it)
         return f"Lead blocker: blocking {len(c.blocked_by_it)} session(s) for {longest // 1000} seconds."
     if c.reason is not None:
