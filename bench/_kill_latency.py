@@ -13,9 +13,9 @@ One kill, the same on both peers:
 Then (untimed) the victim's thread ends and the way its client saw the end is tallied (`Msg 596`, `closed`,
 `SQLSTATE 57P01`); an idle victim's end is observed by its next statement.
 
-Each series opens its victims all at once before its first kill, plus a fresh admin session: a Quietus session
-that killed session n takes a plain `KILL n` of a newer session given the same id within a minute for a repeat
-(it reports progress and kills nothing, as the issue requires), so one admin never kills the same id twice.
+Each series opens its victims all at once before its first kill, plus a fresh admin session.  (Issue 4's repeat
+rule, under which one admin could not kill a reused id within a minute, is gone since issue 9: KILL n ends whoever
+holds n now; the fresh admin stays so every series starts alike.)
 """
 
 from __future__ import annotations

@@ -267,6 +267,24 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (6120, 16, "Status report cannot be obtained. Rollback operation for Process ID %d is not in progress."),
     (6121, 16, "Status report cannot be obtained. Rollback operation for UOW %s is not in progress."),
     (18100, 10, "Process ID %d was killed by hostname %.*ls, host process ID %d."),
+    # Quietus's own messages for sp_kill (docs/reference/kill.md).  The First Responder Kit's sp_kill raises its
+    # checks with RAISERROR (Msg 50000, severity 11; its progress lines severity 0); here each has a number of its
+    # own in the user range.
+    (50101, 11, "@ExecuteKills must be Y or N."),
+    (50102, 11, "@%ls must be Y or NULL."),
+    (50103, 11, "@SPIDState must be S (sleeping), R (running), or NULL (both)."),
+    (50104, 11, "@RequestsOlderThanSeconds must be >= 0."),
+    (50105, 11, "@OrderBy must be one of: duration, cpu, reads, writes, tempdb, transactions."),
+    (50106, 11, "The specified @SPID %d was not found among active user sessions."),
+    (50107, 11, "The specified @SPID %d is currently rolling back and cannot be killed."),
+    (50108, 16, "Session %d with serial %d is not active: %ls. Nothing was killed."),
+    (50109, 16, "@Serial names one incarnation of the session given by @SPID: give @SPID too."),
+    (50110, 16, "@preview = %d contradicts @ExecuteKills = '%ls': give one of them."),
+    (50111, 0, "WARNING: %d session(s) are currently rolling back. These will not be killed."),
+    (50112, 0, "No sessions matched the targeting filters. Nothing to kill."),
+    (50113, 0, "Kill loop complete. Processed %d session(s)."),
+    (50114, 11, "@OrderBy = '%ls' is not supported: Quietus does not measure %ls per session. Use duration, writes "
+                "or transactions."),
     (18456, 14, "Login failed for user '%.*ls'."),
     # Logins, server roles and server permissions (docs/design/security.md)
     (574, 16, "%ls statement cannot be used inside a user transaction."),

@@ -1,5 +1,6 @@
 """The KILL statement through the embedded engine: every refusal with SQL Server's number, severity, state and text,
-in the documented order; KILL of idle, waiting and rolling-back sessions; STATUSONLY; the repeat hazard.
+in the documented order; KILL of idle, waiting and rolling-back sessions; STATUSONLY;
+a repeated KILL during a rollback and after the id was reused.
 
 A classic rollback is held in the middle by ``RollbackGate`` (a test seam around ``Database._undo_one``: the rollback
 waits on a future the test opens), so "during the rollback" is an engine fact, not a race against the clock.
@@ -227,14 +228,22 @@ def test_classic_rollback_reports_progress_holds_locks_and_never_kills_a_newer_s
     assert [m[0] for m in messages(dba, f"KILL {victim.session_id} WITH STATUSONLY")] == [6120]
     newer = sc.session("newer")  # given the id the victim had
     assert newer.session_id == victim.session_id
-    assert [m[0] for m in messages(dba, f"KILL {newer.session_id}")] == [6120]  # a repeat: nothing is killed
-    assert newer.value("SELECT 1") == 1
-    other_dba = sc.session("other-dba")  # another session, which killed nothing before, does kill it
-    assert messages(other_dba, f"KILL {newer.session_id}") == []
+    # as on SQL Server, KILL n ends whoever holds n now, even from the session that killed the previous n
+    assert messages(dba, f"KILL {newer.session_id}") == []
     with pytest.raises(quietus.dbapi.InterfaceError):
         newer.connection.run("SELECT 1")
     outcome = dba.rows("SELECT rows_to_undo, rows_undone, outcome FROM sys.dm_exec_kill_history ORDER BY kill_id")
     assert outcome[0] == (total, total, "rolled back")
+    # the estimator judged: predicted against actual at the kill and at 25, 50 and 75 % of the rollback
+    ((undone, predicted, actual, *quarters),) = dba.rows(
+        "SELECT rows_undone, predicted_rollback_ms, actual_rollback_ms, predicted_left_ms_25, actual_left_ms_25, "
+        "error_percent_25, predicted_left_ms_50, actual_left_ms_50, predicted_left_ms_75, actual_left_ms_75 "
+        "FROM sys.dm_exec_rollback_estimates"
+    )
+    assert undone == total and predicted is not None and actual is not None
+    predicted_25, actual_25, error_25, _predicted_50, actual_50, _predicted_75, actual_75 = quarters
+    assert actual_25 >= actual_50 >= actual_75 >= 0  # the rollback's end comes no sooner from a later mark
+    assert error_25 is not None and (error_25 < 0) == (predicted_25 < actual_25)  # said shorter: negative
 
 
 def test_accelerated_kill_releases_locks_at_once_and_the_cleanup_is_visible(sc: Scenario) -> None:

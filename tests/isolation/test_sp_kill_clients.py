@@ -69,10 +69,17 @@ def test_pymssql_kills_a_sleeping_head_and_the_pytds_waiter_proceeds(server: Run
                 (head_id, head_id, 0, True, 1, "sleeping"),
                 (waiter_id, head_id, 1, False, 0, "suspended"),
             ]
-            look.execute("EXEC sp_kill @blocking = 1, @preview = 1")
-            assert [(row[0], row[6], row[9]) for row in look.fetchall()] == [(head_id, "sleeping", 1)]
-            look.execute("DECLARE @n INT; EXEC @n = sp_kill @blocking = 1; SELECT @n AS ended")
-            assert [row[0] for row in look.fetchall()] == [head_id]
+            named = dba.cursor(as_dict=True)
+            named.execute("EXEC sp_kill @LeadBlockers = 'Y'")
+            assert [
+                (row["session_id"], row["status"], row["waiting_count"])
+                for row in named.fetchall()
+                if row["KillRecommended"]
+            ] == [(head_id, "sleeping", 1)]
+            look.execute(
+                "DECLARE @n INT; EXEC @n = sp_kill @LeadBlockers = 'Y', @ExecuteKills = 'Y'; SELECT @n AS ended"
+            )
+            assert head_id in [row[13] for row in look.fetchall() if row[8]]
             assert look.nextset()
             assert look.fetchall() == [(1,)]
             blocked.join(timeout=WAIT_LIMIT)
@@ -100,8 +107,13 @@ def test_a_running_victim_chosen_by_login_gets_596(server: RunningServer) -> Non
         dba = pymssql_connect(server, autocommit=True)
         try:
             look = dba.cursor()
-            look.execute("EXEC sp_kill @login = 'batch'")
-            assert [(row[0], row[2], row[11]) for row in look.fetchall()] == [(victim_id, "batch", "WAITFOR")]
+            look = dba.cursor(as_dict=True)
+            look.execute("EXEC sp_kill @LoginName = 'batch', @ExecuteKills = 'Y'")
+            assert [
+                (row["session_id"], row["login_name"], row["command"])
+                for row in look.fetchall()
+                if row["KillRecommended"]
+            ] == [(victim_id, "batch", "WAITFOR")]
         finally:
             dba.close()
         running.join(timeout=WAIT_LIMIT)

@@ -89,4 +89,4 @@ def test_a_system_function_may_be_an_exec_argument(conn: Connection) -> None:
         " @@SERVERNAME, @r OUTPUT; SELECT @r",
     ) == [("QUIETUS",)]
     refused = errors(conn, "EXEC sp_executesql N'SELECT 1', N'@n INT', @@SPID + 1")
-    assert refused == [(102, "Incorrect syntax near '@@'.")]
+    assert refused == [(102, "Incorrect syntax near '+'.")]

@@ -179,6 +179,7 @@ def blocking_graph(snap: Snapshot, sessions: Iterable[Session]) -> BlockingGraph
 
 DM_EXEC_BLOCKING_CHAINS = columns("""
 session_id smallint
+session_serial int
 head_session_id smallint
 blocking_session_id smallint
 depth int
@@ -232,6 +233,7 @@ def chain_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         a = None if s is None else snap.activity(s)
         yield (
             member,
+            None if s is None else s.serial,
             link.head,
             blockers[0] if blockers else 0,
             link.depth,

@@ -1,9 +1,10 @@
 """sys.dm_exec_sessions, sys.dm_exec_connections, sys.dm_exec_requests and sys.sysprocesses.
 
-Column lists follow SQL Server 2022's documentation, in order.  Each row builder is one loop of plain tuple
-construction over the visible sessions (10,000 sessions must list in well under 100 ms: bench/bench_views.py), so
-it reads attributes directly instead of calling a getter per column.  docs/design/views.md maps every column to
-its source; columns Quietus does not measure (cpu_time, reads, memory_usage ...) are 0.
+Column lists follow SQL Server 2022's documentation, in order; Quietus's own columns come after them
+(``sys.dm_exec_sessions.session_serial``: with session_id, it names one session for ever).  Each row builder is one
+loop of plain tuple construction over the visible sessions (10,000 sessions must list in well under 100 ms:
+bench/bench_views.py), so it reads attributes directly instead of calling a getter per column.  docs/design/views.md
+maps every column to its source; columns Quietus does not measure (cpu_time, reads, memory_usage ...) are 0.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ authenticating_database_id int
 open_transaction_count int
 page_server_reads bigint
 contained_availability_group_id uniqueidentifier
+session_serial int
 """)
 
 
@@ -188,6 +190,7 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             s.trancount,
             0,
             NO_GUID,
+            s.serial,
         )
 
 

@@ -17,6 +17,7 @@ from quietus.admin import (
     exec_views,
     input_buffer,
     kill_statement,
+    kill_store,
     kill_views,
     module_views,
     odbc_catalog,
@@ -98,6 +99,7 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(oracle_kill.HANDLERS)
     env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
+    kill_store.install(env)  # the history survives a restart: kept in master
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
     for command in CONCEPTUAL_SYSTEM_SESSIONS:

@@ -26,7 +26,8 @@ Invariants
 3. ``kill_session`` never waits: not for the victim to reach a safe point, not for its rollback.
 4. Every applied kill is in the bounded history and writes one 18100 line to the error log; its outcome and
    rollback duration are filled in when the victim's session is closed (``Instance.close_session`` runs the
-   session's ``on_close`` hooks).
+   session's ``on_close`` hooks).  The history's listeners hear of both moments (``admin.kill_store`` keeps the
+   records in master, so they survive a restart).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import itertools
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ from quietus.sessions.session import Dialect, Session, SessionStatus, Surface
 from quietus.sql.environment import Environment
 
 HISTORY_LIMIT = 1000  # kill records kept (sys.dm_exec_kill_history); the oldest go first
+# Undo records per second assumed for an estimate before any rollback was measured on this instance
+# (bench/bench_rollback.py: ~520,000 rows/s classic undo).
+NOMINAL_UNDO_RATE = 500_000.0
 ON_CLOSE = "on_close"  # session.attachments key: callables run by Instance.close_session once the session is gone
 
 
@@ -59,6 +63,7 @@ class KillOutcome(enum.Enum):
     ENDED = "ended"  # it had nothing to roll back; the session ended
     ALREADY_ENDED = "already ended"  # the victim was gone (or its id reused) when the kill was applied
     COMMITTED = "committed"  # KILL 'uow' WITH COMMIT: the in-doubt transaction was committed (kill_uow.py)
+    ENDED_BY_RESTART = "ended by restart"  # the server stopped before the victim's end was recorded (kill_store)
 
 
 @dataclass
@@ -69,6 +74,9 @@ class KillResult:
     ended_at: datetime.datetime | None = None
     rollback_seconds: float | None = None  # from the kill until the victim's session was closed
     rows_undone: int = 0
+    # The estimate judged at 25, 50 and 75 % of a classic rollback: (predicted, actual) seconds left there, the
+    # prediction being what STATUSONLY and estimated_completion_time said (records left / rate so far).
+    quarters: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,8 @@ class KillRecord:
     killed_at: datetime.datetime
     statement: str  # the victim's current (or, when idle, last) batch, as the views show it
     rows_to_undo: int
-    started: float = field(default=0.0, repr=False)  # time.monotonic() at the kill
+    predicted_rollback_seconds: float | None = None  # at the kill: rows to undo / the last measured undo rate
+    started: float = field(default=0.0, repr=False, compare=False)  # time.monotonic() at the kill
     result: KillResult = field(default_factory=KillResult, compare=False)
 
     @property
@@ -111,17 +120,30 @@ class KillRecord:
 class KillHistory:
     """The last ``limit`` kills, newest last, and the undo rate last measured (STATUSONLY's fallback)."""
 
-    def __init__(self, limit: int = HISTORY_LIMIT) -> None:
-        self._records: deque[KillRecord] = deque(maxlen=limit)
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = HISTORY_LIMIT if limit is None else limit
+        self._records: deque[KillRecord] = deque(maxlen=self.limit)
         self._ids = itertools.count(1)
         self.undo_rate: float | None = None  # undo records per second of the last measured classic rollback
         self._closing: set[asyncio.Task[None]] = set()  # tasks closing idle embedded victims (kept referenced)
+        self.listeners: list[Callable[[KillRecord], None]] = []  # told of every record added or finished
 
     def next_id(self) -> int:
         return next(self._ids)
 
     def add(self, record: KillRecord) -> None:
         self._records.append(record)
+        self.changed(record)
+
+    def changed(self, record: KillRecord) -> None:
+        for listener in self.listeners:
+            listener(record)
+
+    def restore(self, records: list[KillRecord]) -> None:
+        """Records kept from before a restart (oldest first); new kill ids continue after theirs."""
+        self._records.extend(records)
+        if records:
+            self._ids = itertools.count(max(record.kill_id for record in records) + 1)
 
     def __iter__(self) -> Iterator[KillRecord]:
         return iter(list(self._records))
@@ -237,7 +259,8 @@ def _record(
         command=command,
         killed_at=datetime.datetime.now(),
         statement=victim.statement_text,
-        rows_to_undo=sum(len(txn.undo) for txn in txns),
+        rows_to_undo=(rows := sum(len(txn.undo) for txn in txns)),
+        predicted_rollback_seconds=rows / (history.undo_rate or NOMINAL_UNDO_RATE) if rows else None,
         started=time.monotonic(),
         result=KillResult(outcome=outcome),
     )
@@ -321,11 +344,22 @@ def _victim_closed(history: KillHistory, record: KillRecord, txns: list[Transact
         if progress is None:
             continue
         undone += progress.done
-        elapsed = time.monotonic() - progress.started
+        elapsed = (progress.finished or time.monotonic()) - progress.started
         if progress.done >= 256 and elapsed > 0:  # at least one undo batch: a rate worth keeping
             history.undo_rate = progress.done / elapsed
+            result.quarters = quarter_estimates(progress.started, progress.finished, progress.quarters)
     result.rows_undone = undone
     result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
+    history.changed(record)
+
+
+def quarter_estimates(
+    started: float, finished: float | None, quarters: list[tuple[int, float, float | None]]
+) -> tuple[tuple[float, float], ...]:
+    """(predicted, actual) seconds left at each quarter mark of a finished rollback: the estimator judged."""
+    if finished is None:
+        return ()
+    return tuple((predicted, finished - at) for _done, at, predicted in quarters if predicted is not None)
 
 
 def audit_text(record: KillRecord) -> str:

@@ -21,19 +21,18 @@ What a KILL that passes them does:
 |-------------------------------------------------------|---------------------------------|----------------------|
 | being killed (an earlier kill, not yet ended)         | kills nothing; reports as the   | 6109 (progress), or  |
 |                                                       | right-hand column               | 6120: nothing left   |
-| a newer session given id n after *this caller* killed | kills nothing; 6120 (the repeat | 6120                 |
-| the previous one, within REPEAT_WINDOW_SECONDS        | hazard of semantics.md §1.1)    |                      |
-| any other user session                                | kill_session; returns at once   | 6120                 |
+| any other user session (a newer one holding id n too) | kill_session; returns at once   | 6120                 |
+
+As on SQL Server, a plain ``KILL n`` ends whoever holds id n now.  Reuse safety belongs where the caller names the
+exact session: ``sp_kill @SPID = n, @Serial = s`` (admin/sp_kill.py).
 """
 
 from __future__ import annotations
 
-import math
-import time
 import uuid
 from typing import Any
 
-from quietus.admin.kill import KillHistory, kill_history, kill_session, victim_transactions
+from quietus.admin.kill import NOMINAL_UNDO_RATE, KillHistory, kill_history, kill_session, victim_transactions
 from quietus.admin.kill_uow import kill_uow
 from quietus.engine.txn.transaction import TxnState
 from quietus.errors import SqlError, sql_error
@@ -44,12 +43,6 @@ from quietus.sql.dialect import statements as st
 from quietus.sql.results import MessageEvent, StatementDone
 
 KILL_PERMISSION = "ALTER ANY CONNECTION"
-# A plain KILL n by a session that killed an earlier session n this recently is taken for a repeat (to see the
-# rollback's progress, as SQL Server's docs describe) when n now names a session that logged in after that kill.
-REPEAT_WINDOW_SECONDS = 60.0
-# Undo records per second assumed for an estimate before any rollback was measured on this instance
-# (bench/bench_rollback.py: ~520,000 rows/s classic undo).
-NOMINAL_UNDO_RATE = 500_000.0
 
 # States that differ from 1 (semantics.md §1.2: observed on live servers; the templates carry no state).
 STATES = {6102: 2, 6106: 2}
@@ -82,7 +75,7 @@ def run_kill(ctx: ExecContext, statement: st.Kill) -> None:
         raise refusal(6106, session_id)
     elif not victim.is_user_process:
         raise refusal(6107)
-    elif victim.kill_reason is not None or _is_repeat(ctx, history, victim):
+    elif victim.kill_reason is not None:  # its own rollback runs: a repeat reports, kills nothing new
         _report(ctx, history, session_id, victim)
     else:
         kill_session(ctx.env, victim, killer=ctx.session, statement=f"KILL {session_id}")
@@ -114,17 +107,6 @@ def _check_caller(ctx: ExecContext) -> None:
         raise refusal(6102)
 
 
-def _is_repeat(ctx: ExecContext, history: KillHistory, victim: Session) -> bool:
-    """Did this very caller kill an earlier session with this id, shortly before ``victim`` logged in?"""
-    caller = ctx.session
-    earlier = history.latest_for(victim.session_id)
-    if earlier is None or earlier.victim_serial == victim.serial:
-        return False
-    by_caller = earlier.killer_session_id == caller.session_id and earlier.killer_serial == caller.serial
-    recent = time.monotonic() - earlier.started <= REPEAT_WINDOW_SECONDS
-    return by_caller and recent and victim.login_time >= earlier.killed_at
-
-
 def _report(ctx: ExecContext, history: KillHistory, session_id: int, victim: Session | None) -> None:
     progress = rollback_progress(ctx, history, victim) if victim is not None else None
     if progress is None:
@@ -139,8 +121,9 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
 
     Percent is undo records done / total, rounded down, never 0 once a record is undone and never 100 before the
     last one is.  Seconds are the records left over the rate measured in this rollback; before its first batch
-    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded up,
-    so 0 only when nothing is left."""
+    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded to
+    the nearest second (6109 prints whole seconds: rounding up made "1 second" of 0.2 s), but at least 1 while a
+    record is left, so 0 only when nothing is."""
     if victim.kill_reason is None:
         return None
     total = done = 0
@@ -161,7 +144,7 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
     if done < total and percent == 100:
         percent = 99
     rate = rate or history.undo_rate or NOMINAL_UNDO_RATE
-    return percent, math.ceil((total - done) / rate)
+    return percent, max(1, round((total - done) / rate))
 
 
 HANDLERS: dict[type, Any] = {st.Kill: run_kill}

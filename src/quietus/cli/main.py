@@ -20,6 +20,7 @@ from typing import NoReturn, TextIO
 
 import click
 
+from quietus import __version__
 from quietus.cli import sqlcmd
 from quietus.cli.output import DEFAULT_VAR_WIDTH, Format, Layout
 from quietus.cli.serve import serve
@@ -30,6 +31,7 @@ DEFAULT_LOGIN_TIMEOUT = 8  # seconds, sqlcmd's default for -l
 
 
 @click.group()
+@click.version_option(__version__, "--version", "-V", prog_name="quietus", message="%(prog)s %(version)s")
 def main() -> None:
     """Quietus: a SQL database server that is best at seeing sessions and ending them."""
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -586,9 +587,10 @@ class Database:
                 for _ in range(min(_UNDO_BATCH, len(undo) - stop)):
                     self._undo_one(txn, undo.pop())
                     progress.done += 1
+                progress.note()
                 if len(undo) > stop:  # never pause with nothing left: the end must follow the last record at once
                     task.yield_if_due()
-        progress.finished = progress.started if progress.total == 0 else None
+        progress.finished = progress.started if progress.total == 0 else time.monotonic()
         if stop == 0:
             txn.identity_changes.clear()
 

@@ -198,6 +198,8 @@ class Instance:
         for session in list(self.registry):
             if session.is_user_process:
                 await self.close_session(session)
+        for flush in self.env.services.get("stop_hooks", ()):  # e.g. the kill history's queued writes
+            await flush()
         for background in self._background:
             background.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

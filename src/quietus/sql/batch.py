@@ -57,6 +57,7 @@ from quietus.sql.results import (
     StatementDone,
     TransactionEvent,
 )
+from quietus.sql.syntax_near import near
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
@@ -363,7 +364,7 @@ class BatchRunner:
         if isinstance(node, exp.TruncateTable):
             ddl.truncate_table(ctx, node)
             return None
-        raise sql_error(102, node.sql(dialect="tsql")[:40])
+        raise sql_error(102, near(node))
 
     def _select_into(self, node: exp.Select) -> int:
         """SELECT ... INTO new_table: the query planned without its INTO, then ddl.select_into makes the table

@@ -24,6 +24,7 @@ from quietus.sql import temp_tables
 from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
+from quietus.sql.syntax_near import near
 from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
 _MAX_COLUMNS = 1024
@@ -173,7 +174,7 @@ class _TableBuilder:
         elif isinstance(kind, exp.Reference | exp.ForeignKey):
             self.add_foreign_key(kind, name, columns)
         else:
-            raise sql_error(102, kind.sql(dialect="tsql")[:40])
+            raise sql_error(102, near(kind))
 
     def add_foreign_key(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
         if isinstance(kind, exp.ForeignKey):
@@ -434,7 +435,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                 if before == len(builder.indexes) + len(builder.checks) + len(builder.foreign_keys):
                     raise sql_error(3728, target.name)
         else:
-            raise sql_error(102, action.sql(dialect="tsql")[:40])
+            raise sql_error(102, near(action))
     for column in added:
         if not column.nullable and column.default_sql is None and column.identity_seed is None and table.rows:
             raise sql_error(4901, column.name, table.name)

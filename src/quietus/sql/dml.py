@@ -32,6 +32,7 @@ from quietus.sql.output import Output
 from quietus.sql.planner import Planner, TargetInfo, column_type
 from quietus.sql.results import MessageEvent
 from quietus.sql.scope import Scope, ScopeColumn
+from quietus.sql.syntax_near import near
 from quietus.sql.types import coerce_for_column
 from quietus.sql.types_base import SqlType
 
@@ -405,7 +406,7 @@ def compile_assignments(
     assignments: list[tuple[int, Any, SqlType]] = []
     for item in items:
         if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
-            raise sql_error(102, item.sql(dialect="tsql")[:40])
+            raise sql_error(102, near(item))
         position = definition.column_position(item.this.name)
         if position is None:
             raise sql_error(207, item.this.name)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql.syntax_near import near
 from quietus.sql.types_base import SqlType
 
 
@@ -82,7 +83,7 @@ class Scope:
 
     def compile_subquery(self, node: exp.Expr, mode: str) -> Any:
         if self._subquery_compiler is None:
-            raise sql_error(102, node.sql(dialect="tsql")[:40])
+            raise sql_error(102, near(node))
         return self._subquery_compiler(node, mode, self)
 
     # -- helpers ---------------------------------------------------------------------------------------------

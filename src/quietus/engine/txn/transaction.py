@@ -25,6 +25,7 @@ Invariants
 
 from __future__ import annotations
 
+import bisect
 import enum
 import time
 import uuid
@@ -74,6 +75,13 @@ class UndoRecord:
     before: Any = None  # the previous definition for REDEFINE_TABLE
 
 
+# The pace of a rollback is measured over its last max(RATE_WINDOW_SECONDS, half its elapsed time): long enough
+# that a scheduling hiccup does not swing the estimate, short enough to follow a pace that changed (more or less
+# concurrent work; docs/design/kill-bench.md "Rollback estimates").
+RATE_WINDOW_SECONDS = 0.5
+CHECKPOINT_SECONDS = 0.05  # how often (at most) the (time, done) pairs the window reads are kept
+
+
 @dataclass(slots=True)
 class RollbackProgress:
     """What KILL ... WITH STATUSONLY and sys.dm_exec_requests.percent_complete read."""
@@ -82,6 +90,19 @@ class RollbackProgress:
     done: int = 0
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    # (done, time.monotonic(), seconds left as estimated then) when done first reached 25, 50 and 75 % of total:
+    # where the estimate is judged once the rollback has ended (sys.dm_exec_rollback_estimates)
+    quarters: list[tuple[int, float, float | None]] = field(default_factory=list)
+    checkpoints: list[tuple[float, int]] = field(default_factory=list)  # (time, done), oldest first
+
+    def note(self) -> None:
+        """After each undo batch: keep a checkpoint for the pace, and the instant a quarter mark is passed."""
+        now = time.monotonic()
+        checkpoints = self.checkpoints
+        if not checkpoints or now - checkpoints[-1][0] >= CHECKPOINT_SECONDS:
+            checkpoints.append((now, self.done))
+        while len(self.quarters) < 3 and self.done * 4 >= self.total * (len(self.quarters) + 1):
+            self.quarters.append((self.done, now, self.seconds_left(now)))
 
     @property
     def percent(self) -> float:
@@ -89,14 +110,22 @@ class RollbackProgress:
 
     @property
     def rate(self) -> float | None:
-        """Undo records per second measured so far, or None before any was undone."""
-        elapsed = time.monotonic() - self.started
+        """Undo records per second at the recent pace, or None before any was undone."""
+        return self.rate_at(time.monotonic())
+
+    def rate_at(self, now: float) -> float | None:
+        elapsed = now - self.started
         if self.done == 0 or elapsed <= 0:
             return None
-        return self.done / elapsed
+        since = now - max(RATE_WINDOW_SECONDS, elapsed / 2)
+        index = bisect.bisect_right(self.checkpoints, (since, self.total + 1)) - 1
+        then, done_then = self.checkpoints[index] if index >= 0 else (self.started, 0)
+        if now <= then or self.done <= done_then:
+            return self.done / elapsed  # nothing measured in the window: the average since the start
+        return (self.done - done_then) / (now - then)
 
-    def seconds_left(self) -> float | None:
-        rate = self.rate
+    def seconds_left(self, now: float | None = None) -> float | None:
+        rate = self.rate_at(time.monotonic() if now is None else now)
         if rate is None:
             return None
         return (self.total - self.done) / rate
@@ -124,9 +153,7 @@ class Transaction:
         "xid",
     )
 
-    def __init__(
-        self, xid: int, session_id: int, isolation: Isolation, explicit: bool, name: str = ""
-    ) -> None:
+    def __init__(self, xid: int, session_id: int, isolation: Isolation, explicit: bool, name: str = "") -> None:
         self.xid = xid
         self.session_id = session_id
         self.isolation = isolation

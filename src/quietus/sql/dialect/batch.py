@@ -28,6 +28,7 @@ from sqlglot.errors import ErrorLevel, ParseError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.errors import SqlError, sql_error
+from quietus.sql.syntax_near import token_text
 
 from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word
@@ -116,13 +117,9 @@ class BatchParser(QuietusParser):
         return sql_error(102, self.shown_text(token), line=token.line)
 
     def shown_text(self, token: Token) -> str:
-        """A token as SQL Server quotes it: ``@x`` for a variable, content for strings and identifiers."""
+        """A token as SQL Server quotes it: ``@x`` or ``@@SPID`` whole, content for strings and identifiers."""
         index = self._tokens.index(token) if token in self._tokens else -1
-        if token.token_type == TokenType.PARAMETER and 0 <= index < len(self._tokens) - 1:
-            after = self._tokens[index + 1]
-            if token.end + 1 == after.start:
-                return token.text + after.text
-        return token.text
+        return token.text if index < 0 else token_text(self._tokens, index)
 
     # --- statements -----------------------------------------------------------------------------------
 

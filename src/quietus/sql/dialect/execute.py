@@ -76,9 +76,10 @@ def _value(p: BatchParser) -> exp.Expression | None:
     if p.at_variable():
         return p.variable_node()
     if token.token_type == TokenType.PARAMETER and p.peek().token_type == TokenType.PARAMETER:
+        after = p.peek(3)  # the token after @@NAME: where an expression around it goes wrong
         value = p.expr()  # a system function such as @@SERVERNAME (an expression around it is refused)
         if not (isinstance(value, exp.Parameter) and isinstance(value.this, exp.Parameter)):
-            p.fail(token)
+            p.fail(after)
         return value
     if token.token_type in LITERAL_TOKENS:
         return p.signed_literal()
