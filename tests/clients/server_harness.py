@@ -41,13 +41,16 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, monitor: bool = False
+    ) -> None:
         self.data_dir = data_dir
         self.thread = EngineThread("quietus-test-server")
         config = ServerConfig(
             host="127.0.0.1",
             port=0,
             oracle_port=free_port() if oracle else 0,
+            monitor_port=free_port() if monitor else 0,
             data_dir=data_dir,
             sa_password=password,
         )
@@ -59,6 +62,7 @@ class RunningServer:
             raise
         self.host, self.port = self.server.address
         self.oracle_port = config.oracle_port
+        self.monitor_port = config.monitor_port
 
     @property
     def instance(self) -> Any:
@@ -101,9 +105,11 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False) -> Iterator[RunningServer]:
+def running_server(
+    data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, monitor: bool = False
+) -> Iterator[RunningServer]:
     require_security()
-    server = RunningServer(data_dir, password, oracle=oracle)
+    server = RunningServer(data_dir, password, oracle=oracle, monitor=monitor)
     try:
         yield server
     finally:

@@ -15,6 +15,8 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     idle_session_timeout = 0
     kill_network_timeout = 5         # seconds a killed session's socket may flush (quietus.server.connection)
     kill_session_wait = 60           # seconds ALTER SYSTEM KILL SESSION waits for its victim (admin.oracle_kill)
+    monitor_port = 8443              # the activity monitor's HTTPS port (quietus.monitor); 0 = off
+    monitor_metrics_token = "..."    # a bearer token that may read /metrics from any address (else loopback only)
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class ServerConfig:
     idle_session_timeout: int = 0
     kill_network_timeout: int = 5  # seconds a killed session's connection may flush what it queued, then cut
     kill_session_wait: int = 60  # seconds ALTER SYSTEM KILL SESSION waits for its victim before ORA-00031
+    monitor_port: int = 8443  # the activity monitor's HTTPS port (quietus.monitor); 0 turns it off
+    monitor_metrics_token: str | None = None  # a bearer token for /metrics from beyond the loopback
 
 
 def _port(value: Any) -> int:
@@ -92,6 +96,8 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "idle_session_timeout": ("QUIETUS_IDLE_SESSION_TIMEOUT", _seconds),
     "kill_network_timeout": ("QUIETUS_KILL_NETWORK_TIMEOUT", _seconds),
     "kill_session_wait": ("QUIETUS_KILL_SESSION_WAIT", _seconds),
+    "monitor_port": ("QUIETUS_MONITOR_PORT", _port),
+    "monitor_metrics_token": ("QUIETUS_MONITOR_METRICS_TOKEN", _text),
 }
 assert set(SETTINGS) == {f.name for f in fields(ServerConfig)}
 # Settings that are server options too (admin.sp_configure.OPTIONS): their starting values.
