@@ -12,6 +12,7 @@ KILL of that session, ends the web login too.
 | FAILURE_LIMIT failures from one       | further attempts from that address are refused without checking the  |
 | address within FAILURE_WINDOW seconds | password until the window has passed (HTTP 429)                       |
 | the Quietus session ended (KILL)      | the cookie names nothing any more: back to the login page            |
+| no request for IDLE_LIMIT seconds     | logged out (checked at the next login), its Quietus session closed   |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from quietus.sessions.session import Session, SessionStatus, Surface
 PROGRAM_NAME = "Quietus monitor"
 FAILURE_LIMIT = 5
 FAILURE_WINDOW = 60.0  # seconds
+IDLE_LIMIT = 8 * 3600.0  # seconds a web login may go without a request before it is logged out
 
 
 class Throttled(Exception):
@@ -44,6 +46,7 @@ class WebLogin:
     csrf: str
     login: str
     session: Session
+    last_seen: float = field(default_factory=time.monotonic)
 
     def csrf_matches(self, offered: str | None) -> bool:
         return offered is not None and hmac.compare_digest(offered.encode(), self.csrf.encode())
@@ -84,6 +87,7 @@ class WebLogins:
     async def log_in(self, user: str, password: str, client: str) -> WebLogin | None:
         """The new web login, or None (the error log says why); ``Throttled`` before any check when throttled."""
         self.throttle.check(client)
+        await self._expire()
         instance = self.instance
         result = await instance.security.login(user, password)
         if result.principal is None:
@@ -119,7 +123,14 @@ class WebLogins:
         ):
             del self._by_token[web.token]
             return None
+        web.last_seen = time.monotonic()
         return web
+
+    async def _expire(self) -> None:
+        """Log out the web logins idle longer than IDLE_LIMIT (their Quietus sessions end)."""
+        cutoff = time.monotonic() - IDLE_LIMIT
+        for web in [web for web in self._by_token.values() if web.last_seen < cutoff]:
+            await self.log_out(web)
 
     async def log_out(self, web: WebLogin) -> None:
         self._by_token.pop(web.token, None)
