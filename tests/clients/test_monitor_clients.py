@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 
+from quietus.engine.scheduler import EngineThread
+from quietus.server.app import Server
+from quietus.server.config import ServerConfig
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, running_server
 from tests.clients.test_kill_clients import background, query, running, spid
 from tests.clients.test_server_clients import pytds_connect
+from tests.isolation.test_kill_statement import RollbackGate, fill_big
 
 httpx = pytest.importorskip("httpx")
 
@@ -257,3 +261,63 @@ def test_metrics_match_the_views(server: RunningServer) -> None:
     finally:
         waiter.close()
         head.close()
+
+
+def test_a_rollback_in_progress_shows_its_progress(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = RollbackGate(monkeypatch, after=1000)
+    with pytds_connect(server, autocommit=True) as dba, pytds_connect(server, autocommit=True) as victim:
+        dba.cursor().execute("ALTER DATABASE CURRENT SET ACCELERATED_DATABASE_RECOVERY = OFF")
+        fill_big(dba.cursor())
+        victim_id = spid(victim)
+        gate.session_id = victim_id
+        victim.cursor().execute("BEGIN TRAN; UPDATE big SET v = 1")
+        dba.cursor().execute(f"KILL {victim_id}")
+        server.wait_for(lambda: gate.holding, "the rollback to reach the gate")
+        try:
+            with client(server) as web:
+                log_in(web)
+                (rollback,) = [r for r in state(web)["rollbacks"] if r["session_id"] == victim_id]
+                assert rollback["command"] == "KILLED/ROLLBACK"
+                assert 0 < rollback["percent"] < 100 and rollback["remaining_ms"] > 0
+                assert 0 < rollback["rows_done"] < rollback["rows_total"]
+                assert "<progress max=100" in web.get("/").text
+                values = metrics(web)
+                assert values["quietus_rollbacks_in_progress"] == 1
+                assert values["quietus_rollback_rows_pending"] == rollback["rows_total"] - rollback["rows_done"]
+        finally:
+            server.on_engine(gate.open)
+        server.wait_for(lambda: server.instance.registry.get(victim_id) is None, "the victim to end")
+        dba.cursor().execute("DROP TABLE big; DROP TABLE d")
+
+
+def test_killing_the_monitors_own_session_logs_the_browser_out(server: RunningServer) -> None:
+    with client(server) as web, pytds_connect(server, autocommit=True) as dba:
+        log_in(web)
+        own = int(re.search(r'data-own="(\d+)"', web.get("/").text).group(1))  # type: ignore[union-attr]
+        query(dba, f"KILL {own}")
+        server.wait_for(lambda: server.instance.registry.get(own) is None, "the monitor's session to end")
+        assert web.get("/").status_code == 303
+        assert web.get("/api/state").status_code == 401
+
+
+def test_a_monitor_port_in_use_leaves_the_server_running_without_it(tmp_path: Any) -> None:
+    with running_server(tmp_path / "first", monitor=True) as first:
+        taken = first.monitor_port
+        thread = EngineThread("quietus-test-second")
+        config = ServerConfig(
+            port=0, oracle_port=0, monitor_port=taken, data_dir=tmp_path / "second", sa_password=PASSWORD
+        )
+        second = Server(config)
+        thread.call(second.start())
+        try:
+            assert second.monitor_address is None
+
+            async def log_text() -> str:
+                return "\n".join(e.text for e in second.instance.errorlog.read(0))
+
+            assert f"The activity monitor cannot listen on 127.0.0.1:{taken}" in thread.call(log_text())
+            with pytds_connect(first, port=second.address[1], autocommit=True) as conn:
+                assert query(conn, "SELECT 1") == [(1,)]
+        finally:
+            thread.call(second.stop())
+            thread.stop()
