@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,10 @@ from quietus.monitor.auth import Throttle, Throttled
 from quietus.monitor.certificate import self_signed
 from quietus.monitor.paging import BadQuery, SessionQuery
 from quietus.server.config import ServerConfig, load_config
+
+
+def paged(query: SessionQuery, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return asyncio.run(query.page(rows))
 
 
 def row(session_id: int, **values: Any) -> dict[str, Any]:
@@ -34,23 +39,24 @@ ROWS = [row(51 + n, wait_ms=n % 7, login="app" if n % 2 else "sa", statement=f"S
 
 
 def test_a_page_holds_only_the_requested_slice_of_the_matching_rows() -> None:
-    page = SessionQuery.parse({"q": "APP", "offset": "100", "limit": "50"}).page(ROWS)
+    page = paged(SessionQuery.parse({"q": "APP", "offset": "100", "limit": "50"}), ROWS)
     assert page["total"] == 10_000 and page["matched"] == 5_000
     assert [r["session_id"] for r in page["rows"]] == [51 + n for n in range(201, 301, 2)]
 
 
 def test_sorting_descending_puts_the_longest_waits_first_and_nulls_last() -> None:
     rows = [row(51, wait_type=None), row(52, wait_type="LCK_M_X"), row(53, wait_type="WAITFOR")]
-    assert [r["session_id"] for r in SessionQuery(sort="wait_type", descending=True).page(rows)["rows"]] == [53, 52, 51]
-    page = SessionQuery.parse({"sort": "wait_ms", "desc": "1", "limit": "3"}).page(ROWS)
+    by_wait_type = paged(SessionQuery(sort="wait_type", descending=True), rows)["rows"]
+    assert [r["session_id"] for r in by_wait_type] == [53, 52, 51]
+    page = paged(SessionQuery.parse({"sort": "wait_ms", "desc": "1", "limit": "3"}), ROWS)
     assert [r["wait_ms"] for r in page["rows"]] == [6, 6, 6]
 
 
 def test_filters_by_status_surface_and_blocked() -> None:
     rows = [row(51, status="suspended", blocked_by=52), row(52, surface="Oracle Net"), row(53)]
-    assert [r["session_id"] for r in SessionQuery(blocked=True).page(rows)["rows"]] == [51]
-    assert [r["session_id"] for r in SessionQuery(surface="Oracle Net").page(rows)["rows"]] == [52]
-    assert [r["session_id"] for r in SessionQuery(status="sleeping").page(rows)["rows"]] == [52, 53]
+    assert [r["session_id"] for r in paged(SessionQuery(blocked=True), rows)["rows"]] == [51]
+    assert [r["session_id"] for r in paged(SessionQuery(surface="Oracle Net"), rows)["rows"]] == [52]
+    assert [r["session_id"] for r in paged(SessionQuery(status="sleeping"), rows)["rows"]] == [52, 53]
 
 
 @pytest.mark.parametrize(
@@ -101,3 +107,15 @@ def test_the_self_signed_certificate_is_made_once_for_localhost(tmp_path: Path) 
     assert "localhost" in names.get_values_for_type(x509.DNSName)
     first = certificate.read_bytes()
     assert self_signed(tmp_path) == (certificate, key) and certificate.read_bytes() == first  # reused, not remade
+
+
+def test_metrics_are_for_the_loopback_a_token_or_a_login() -> None:
+    from quietus.monitor.web import metrics_allowed
+
+    assert metrics_allowed("127.0.0.1", None, None, False) and metrics_allowed("::1", None, None, False)
+    assert not metrics_allowed("10.1.2.3", None, None, False)
+    assert not metrics_allowed("10.1.2.3", "Bearer anything", None, False)  # no token configured: none works
+    assert metrics_allowed("10.1.2.3", "Bearer s3cret", "s3cret", False)
+    assert not metrics_allowed("10.1.2.3", "Bearer wrong", "s3cret", False)
+    assert not metrics_allowed("10.1.2.3", "s3cret", "s3cret", False)
+    assert metrics_allowed("10.1.2.3", None, "s3cret", True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -32,7 +33,7 @@ from prometheus_client.registry import Collector
 
 from quietus.admin.blocking import LOCK_WAIT_PREFIX
 from quietus.admin.kill import kill_history
-from quietus.monitor.board import server_board
+from quietus.monitor.board import Board, server_board
 from quietus.sql.environment import Environment
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -48,13 +49,16 @@ class Counters:
 
 
 class ServerCollector(Collector):
-    def __init__(self, env: Environment, counters: Counters) -> None:
+    """The metrics of one scrape, from what ``exposition`` read."""
+
+    def __init__(self, env: Environment, counters: Counters, moment: Board, rows: list[dict[str, Any]]) -> None:
         self.env = env
         self.counters = counters
+        self.moment = moment
+        self.rows = rows
 
     def collect(self) -> Iterator[Metric]:
-        moment = server_board(self.env)
-        rows = moment.session_rows()
+        moment, rows = self.moment, self.rows
         sessions = GaugeMetricFamily(
             "quietus_sessions", "User sessions by status and surface", labels=["status", "surface"]
         )
@@ -99,8 +103,10 @@ class ServerCollector(Collector):
         yield CounterMetricFamily("quietus_monitor_failed_logins", "Failed monitor logins", counters.failed_logins)
 
 
-def exposition(env: Environment, counters: Counters) -> bytes:
-    """The text format, read now (on the engine thread)."""
+async def exposition(env: Environment, counters: Counters) -> bytes:
+    """The text format, read now (on the engine thread; the sessions in slices, as the page reads them)."""
+    moment = server_board(env)
+    rows = await moment.session_rows()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ServerCollector(env, counters))
+    registry.register(ServerCollector(env, counters, moment, rows))
     return generate_latest(registry)

@@ -6,6 +6,7 @@ parameter is checked against a table of what is allowed, and a bad one is refuse
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ SORTABLE = (
 TEXT_FIELDS = ("login", "host", "program", "command", "wait_type", "statement")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+SLICE = 2000  # rows matched between two yields to the loop
 
 
 class BadQuery(ValueError):
@@ -77,9 +79,14 @@ class SessionQuery:
             return any(folded in str(row[name] or "").casefold() for name in TEXT_FIELDS)
         return True
 
-    def page(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        """{total, matched, offset, limit, rows}: the requested page of the matching rows."""
-        matched = [row for row in rows if self.matches(row)]
+    async def page(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """{total, matched, offset, limit, rows}: the requested page of the matching rows (matched SLICE rows at a
+        time, yielding to the loop between slices)."""
+        matched: list[dict[str, Any]] = []
+        for start in range(0, len(rows), SLICE):
+            if start:
+                await asyncio.sleep(0)
+            matched.extend(row for row in rows[start : start + SLICE] if self.matches(row))
         if self.sort != "session_id" or self.descending:
             matched.sort(key=lambda row: _key(row[self.sort]), reverse=self.descending)
         return {

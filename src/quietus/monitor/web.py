@@ -70,6 +70,16 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
+def metrics_allowed(client: str, authorization: str | None, token: str | None, logged_in: bool) -> bool:
+    """/metrics is for scrapers: from the loopback (where the server's own user is), with ``Bearer <token>`` when
+    ``monitor_metrics_token`` is set, or with a browser's login; anyone else gets 403."""
+    if logged_in or _is_loopback(client):
+        return True
+    if token is None or authorization is None:
+        return False
+    return hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
 class Monitor:
     """The routes and what they share: the instance, the web logins, the counters and the stop signal."""
 
@@ -135,11 +145,12 @@ class Monitor:
         value = (await request.form()).get("csrf")
         return value if isinstance(value, str) else None
 
-    def _state(self, web: WebLogin, query: SessionQuery) -> dict[str, Any]:
+    async def _state(self, web: WebLogin, query: SessionQuery) -> dict[str, Any]:
         moment = board(self.env, web.session)
+        rows = await moment.session_rows()
         return {
             "at": datetime.datetime.now().isoformat(sep=" ", timespec="seconds"),
-            "sessions": query.page(moment.session_rows()),
+            "sessions": await query.page(rows),
             "blocking": moment.blocking_tree(),
             "rollbacks": moment.rollbacks(),
             "history": moment.kill_history(),
@@ -192,7 +203,7 @@ class Monitor:
         web = self._web(request)
         if web is None:
             return RedirectResponse("/login", status_code=303)
-        state = self._state(web, SessionQuery())
+        state = await self._state(web, SessionQuery())
         can_kill = kill_button.may_kill(self.env, web.login)
         own = web.session.session_id
         return HTMLResponse(pages.monitor_page(state, login=web.login, csrf=web.csrf, can_kill=can_kill, own=own))
@@ -214,7 +225,7 @@ class Monitor:
         viewer = self._viewer(request)
         if isinstance(viewer, Response):
             return viewer
-        return JSONResponse(self._state(*viewer))
+        return JSONResponse(await self._state(*viewer))
 
     async def events(self, request: Request) -> Response:
         viewer = self._viewer(request)
@@ -228,7 +239,7 @@ class Monitor:
                 if current is None:
                     yield "event: end\ndata: {}\n\n"
                     return
-                yield f"data: {json.dumps(self._state(current, query), default=str)}\n\n"
+                yield f"data: {json.dumps(await self._state(current, query), default=str)}\n\n"
                 try:
                     await asyncio.wait_for(self.stopping.wait(), EVENT_PERIOD)
                     return
@@ -272,12 +283,10 @@ class Monitor:
 
     async def metrics(self, request: Request) -> Response:
         client = request.client.host if request.client is not None else ""
-        offered = request.headers.get("authorization", "")
-        token = self.metrics_token
-        bearer = token is not None and hmac.compare_digest(offered.encode(), f"Bearer {token}".encode())
-        if not (bearer or _is_loopback(client) or self._web(request) is not None):
+        offered = request.headers.get("authorization")
+        if not metrics_allowed(client, offered, self.metrics_token, self._web(request) is not None):
             return Response("Forbidden: /metrics needs the loopback, the metrics token or a login.\n", 403)
-        return Response(exposition(self.env, self.counters), media_type=CONTENT_TYPE)
+        return Response(await exposition(self.env, self.counters), media_type=CONTENT_TYPE)
 
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
