@@ -24,19 +24,11 @@ import ssl
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from tests.clients.server_harness import PASSWORD, RunningServer
 
-
-def best_ms(run: Any, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+from bench.bench_views import best_ms
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ def session_row(snap: Snapshot, s: Session, a: Activity | None) -> dict[str, Any
         "rows_to_undo": rows_to_undo,
         "cpu_ms": 0,  # not measured (dm_exec_requests.cpu_time is 0 too)
         "elapsed_ms": 0 if started is None else max(0, int((snap.now - started).total_seconds() * 1000)),
-        "statement": s.statement_text if s.task is not None or a is not None else "",
+        "statement": s.statement_text,  # the current batch, or the last one while idle (as the kill record)
         "killed": s.kill_reason is not None,
     }
 

@@ -78,7 +78,7 @@ def session_rows(rows: Iterable[dict[str, Any]], can_kill: bool, own: int) -> st
     for row in rows:
         cells = "".join(f"<td class={name}>{_text(row[name])}</td>" for name, _ in SESSION_COLUMNS)
         action = kill_button(row) if can_kill and row["session_id"] != own and not row["killed"] else ""
-        out.append(f"<tr data-session={row['session_id']}>{cells}<td>{action}</td></tr>")
+        out.append(f"<tr data-session={row['session_id']}><td>{action}</td>{cells}</tr>")
     return "".join(out)
 
 
@@ -120,9 +120,9 @@ def history(rows: Iterable[dict[str, Any]]) -> str:
     )
 
 
-def _head(columns: Iterable[tuple[str, str]], extra: str = "") -> str:
+def _head(columns: Iterable[tuple[str, str]], first: str = "") -> str:
     cells = "".join(f"<th data-sort={name}>{escape(title)}</th>" for name, title in columns)
-    return f"<thead><tr>{cells}{extra}</tr></thead>"
+    return f"<thead><tr>{first}{cells}</tr></thead>"
 
 
 def monitor_page(state: dict[str, Any], *, login: str, csrf: str, can_kill: bool, own: int) -> str:

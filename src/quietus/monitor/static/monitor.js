@@ -39,7 +39,6 @@
     for (const row of page.rows) {
       const tr = el("tr");
       tr.dataset.session = row.session_id;
-      for (const name of columns) tr.appendChild(el("td", row[name], name));
       const action = el("td");
       if (canKill && row.session_id !== own && !row.killed) {
         const button = el("button", "Kill", "kill");
@@ -48,6 +47,7 @@
         action.appendChild(button);
       }
       tr.appendChild(action);
+      for (const name of columns) tr.appendChild(el("td", row[name], name));
       body.appendChild(tr);
     }
     document.querySelector("#sessions tbody").replaceWith(body);
