@@ -8,6 +8,7 @@ import json
 import re
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,3 +322,12 @@ def test_a_monitor_port_in_use_leaves_the_server_running_without_it(tmp_path: An
         finally:
             thread.call(second.stop())
             thread.stop()
+
+
+def test_the_grafana_dashboard_reads_only_metrics_the_server_exports(server: RunningServer) -> None:
+    dashboard = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "quietus-monitor.json"
+    wanted = set(re.findall(r"quietus_[a-z_]+", dashboard.read_text(encoding="utf-8")))
+    with client(server) as web:
+        exported = set(re.findall(r"^# TYPE (quietus_[a-z_]+)", web.get("/metrics").text, re.MULTILINE))
+    exported |= {f"{name}_total" for name in exported}  # a counter's samples carry _total
+    assert wanted and wanted <= exported, wanted - exported
