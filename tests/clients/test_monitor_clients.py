@@ -189,6 +189,11 @@ def test_a_blocking_chain_is_shown_and_killing_its_head_lets_the_waiter_proceed(
             assert [(r["session_id"], r["blocked_by"]) for r in blocked] == [(waiter_id, head_id)]
             assert f'data-session="{head_id}" data-serial="{head_serial}"' in web.get("/").text
 
+            head_locks = web.get("/api/locks", params={"session_id": head_id}).json()["locks"]
+            assert {"KEY", "X", "GRANT"} <= {v for lock in head_locks for v in lock.values()}, head_locks
+            waiter_locks = web.get("/api/locks", params={"session_id": waiter_id}).json()["locks"]
+            assert [lock["resource_type"] for lock in waiter_locks if lock["request_status"] == "WAIT"] == ["KEY"]
+
             preview = web.get("/kill/preview", params={"session_id": head_id, "serial": head_serial}).json()
             assert preview["rows_to_undo"] >= 1 and preview["waiting_directly"] == [waiter_id]
 

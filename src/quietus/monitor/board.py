@@ -15,6 +15,7 @@ spans a few milliseconds, and no other session's request waits for more than one
 |               |                                                           | move up to the nearest visible one)   |
 | rollbacks     | Activity.percent_complete / estimated_completion_ms       | visible sessions                      |
 | kill history  | kill_views.kill_history_rows (sys.dm_exec_kill_history)   | the view's own rule                   |
+| locks         | tran_views.lock_rows (sys.dm_tran_locks), one session's   | the view's own rule                   |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from quietus.admin.activity import Activity, Snapshot
 from quietus.admin.blocking import BlockingGraph, all_sessions, blocking_graph, idle_seconds
 from quietus.admin.exec_views import process_command, process_status
 from quietus.admin.kill_views import DM_EXEC_KILL_HISTORY, kill_history_rows
+from quietus.admin.tran_views import DM_TRAN_LOCKS, lock_rows
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import TxnState
 from quietus.sessions.session import Session, SessionStatus, Surface
@@ -39,6 +41,11 @@ ORPHANED_SESSION_ID = -2  # SQL Server's id for an orphaned distributed transact
 HISTORY_SHOWN = 50  # newest kills sent to the page
 SLICE = 500  # sessions read between two yields to the loop (about 3 ms of work)
 KILL_HISTORY_COLUMNS = tuple(name for name, _ in DM_EXEC_KILL_HISTORY)
+LOCK_COLUMNS = tuple(name for name, _ in DM_TRAN_LOCKS)
+LOCK_SESSION = LOCK_COLUMNS.index("request_session_id")
+LOCK_FIELDS = frozenset(
+    ("resource_type", "resource_database_id", "resource_description", "request_mode", "request_status")
+)
 
 
 def context(env: Environment, session: Session) -> ExecContext:
@@ -166,6 +173,14 @@ class Board:
                 }
             )
         return found
+
+    def locks(self, session_id: int) -> list[dict[str, Any]]:
+        """The session's lock requests, granted and waiting, as sys.dm_tran_locks shows them (and to whom)."""
+        return [
+            {name: _plain(value) for name, value in zip(LOCK_COLUMNS, row, strict=True) if name in LOCK_FIELDS}
+            for row in lock_rows(self.snap.ctx)
+            if row[LOCK_SESSION] == session_id
+        ]
 
     def kill_history(self, limit: int = HISTORY_SHOWN) -> list[dict[str, Any]]:
         rows = list(kill_history_rows(self.snap.ctx))[-limit:]

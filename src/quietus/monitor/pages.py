@@ -145,6 +145,8 @@ def monitor_page(state: dict[str, Any], *, login: str, csrf: str, can_kill: bool
         f"<p id=count>{page['matched']} of {page['total']} sessions</p>"
         f"<table id=sessions>{_head(SESSION_COLUMNS, '<th></th>')}"
         f"<tbody>{session_rows(page['rows'], can_kill, own)}</tbody></table></section>"
+        "<section><h2 id=locks-title>Locks (click a session id)</h2><table id=locks><thead><tr><th>Type<th>Database"
+        "<th>Resource<th>Mode<th>Status</tr></thead><tbody></tbody></table></section>"
         "<section><h2>Rollbacks in progress</h2><table id=rollbacks><thead><tr><th>Session<th>Login<th>Command"
         f"<th>Progress<th>Rows undone<th>ms left</tr></thead><tbody>{rollbacks(state['rollbacks'])}</tbody></table>"
         "</section><section><h2>Kill history</h2>"

@@ -9,8 +9,8 @@ the engine thread between two of its steps, as a view does.
 | /static/monitor.css | GET    | the style sheet     | the style sheet                                          |
 | /metrics            | GET    | loopback or bearer  | also with the session cookie                             |
 |                     |        | token only          |                                                          |
-| everything else     |        | 303 to /login (a    | /: the page; /api/state: JSON; /events: SSE; /kill and   |
-|                     |        | page) or 401        | /kill/preview; /logout; /static/monitor.js               |
+| everything else     |        | 303 to /login (a    | /: the page; /api/state: JSON; /events: SSE; /api/locks; |
+|                     |        | page) or 401        | /kill and /kill/preview; /logout; /static/monitor.js     |
 
 Every POST after login carries the web login's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``); a
 missing or wrong one is refused with 403 before anything else is looked at.
@@ -96,6 +96,7 @@ class Monitor:
             Route("/", self.page, methods=["GET"]),
             Route("/api/state", self.state_json, methods=["GET"]),
             Route("/events", self.events, methods=["GET"]),
+            Route("/api/locks", self.locks, methods=["GET"]),
             Route("/kill/preview", self.kill_preview, methods=["GET"]),
             Route("/kill", self.kill, methods=["POST"]),
             Route("/metrics", self.metrics, methods=["GET"]),
@@ -247,6 +248,16 @@ class Monitor:
                     pass
 
         return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def locks(self, request: Request) -> Response:
+        web = self._web(request)
+        if web is None:
+            return self._unauthorised()
+        try:
+            session_id = int(request.query_params["session_id"])
+        except (KeyError, ValueError):
+            return JSONResponse({"message": "session_id must be a number."}, status_code=400)
+        return JSONResponse({"session_id": session_id, "locks": board(self.env, web.session).locks(session_id)})
 
     # -- the kill button -------------------------------------------------------------------------------------
 

@@ -146,6 +146,23 @@
     connect();
   });
 
+  document.getElementById("sessions").addEventListener("click", async function (event) {
+    const cell = event.target.closest("td.session_id");
+    if (!cell) return;
+    const response = await fetch("/api/locks?session_id=" + encodeURIComponent(cell.textContent));
+    const answer = await response.json();
+    if (!response.ok) return;
+    document.getElementById("locks-title").textContent = "Locks of session " + answer.session_id;
+    const body = el("tbody");
+    for (const lock of answer.locks) {
+      const tr = el("tr");
+      for (const name of ["resource_type", "resource_database_id", "resource_description", "request_mode",
+        "request_status"]) tr.appendChild(el("td", lock[name]));
+      body.appendChild(tr);
+    }
+    document.querySelector("#locks tbody").replaceWith(body);
+  });
+
   const dialog = document.getElementById("confirm");
   const outcome = document.getElementById("outcome");
   let target = null;
