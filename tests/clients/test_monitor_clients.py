@@ -336,3 +336,36 @@ def test_the_grafana_dashboard_reads_only_metrics_the_server_exports(server: Run
         exported = set(re.findall(r"^# TYPE (quietus_[a-z_]+)", web.get("/metrics").text, re.MULTILINE))
     exported |= {f"{name}_total" for name in exported}  # a counter's samples carry _total
     assert wanted and wanted <= exported, wanted - exported
+
+
+def test_kill_many_kills_exactly_the_previewed_sessions(server: RunningServer) -> None:
+    batch = [pytds_connect(server, autocommit=True, appname="monitor-batch-job") for _ in range(3)]
+    late = None
+    try:
+        ids = sorted(spid(conn) for conn in batch)
+        with client(server) as web:
+            log_in(web, PROCESS_LOGIN, LOW_PASSWORD)
+            preview = web.get("/kill/many/preview", params={"q": "monitor-batch-job"})
+            assert preview.status_code == 200
+            targets = preview.json()["targets"]
+            assert sorted(t["session_id"] for t in targets) == ids
+            late = pytds_connect(server, autocommit=True, appname="monitor-batch-job")  # matches, not previewed
+            csrf = {"X-CSRF-Token": page_csrf(web)}
+            chosen = ",".join(f"{t['session_id']}:{t['serial']}" for t in targets)
+            assert web.post("/kill/many", data={"targets": chosen}).status_code == 403  # no CSRF token
+            answer = web.post("/kill/many", data={"targets": chosen}, headers=csrf).json()
+            assert answer["killed"] == 3 and all(result["killed"] for result in answer["results"])
+            for session_id in ids:
+                server.wait_for(lambda session_id=session_id: server.instance.registry.get(session_id) is None, "end")
+            assert query(late, "SELECT 1") == [(1,)]  # matched the filter only after the preview: untouched
+            again = web.post("/kill/many", data={"targets": chosen}, headers=csrf).json()
+            assert again["killed"] == 0 and {r["number"] for r in again["results"]} <= {6106}
+            assert web.post("/kill/many", data={"targets": "51"}, headers=csrf).status_code == 400
+        with client(server) as low:
+            log_in(low, LOW_LOGIN, LOW_PASSWORD)
+            assert low.get("/kill/many/preview").status_code == 403
+    finally:
+        for conn in [*batch, late]:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()

@@ -12,6 +12,11 @@ numbers KILL gives for the same cases (admin.kill_statement):
 |   | (the session ended, or its id now names a newer session)  |      |      |
 | 4 | names a system session                                    | 409  | 6107 |
 
+Many at once (as ``sp_kill`` with ``@preview = 1`` first): ``preview_many`` lists the (session_id, serial) of every
+session the filter matches that a kill could reach; ``kill_many`` kills exactly that list, each target through
+``kill`` (its own refusals, its own record), so a session that matched the filter only after the preview, or whose
+id was reused since, is never reached.
+
 A kill that passes them is applied (or, for a session already being killed, reported) and answered with the
 kill record's id and outcome; the record names the web login, its host and program ``Quietus monitor``.
 """
@@ -108,3 +113,40 @@ def kill(env: Environment, web: WebLogin, session_id: int, serial: int) -> Answe
             "message": f"Session {session_id} (serial {serial}) killed: {record.rows_to_undo} rows to roll back.",
         },
     )
+
+
+MANY_LIMIT = 1000  # sessions one request may name
+
+
+def preview_many(env: Environment, web: WebLogin, rows: list[dict[str, Any]]) -> Answer:
+    """The sessions of ``rows`` (the filter's matches) that a kill would reach, with what each would roll back."""
+    if not may_kill(env, web.login):
+        return _refused(403, 6102)
+    own = web.session.session_id
+    targets = [
+        {key: row[key] for key in ("session_id", "serial", "login", "host", "program", "status", "rows_to_undo")}
+        for row in rows
+        if row["session_id"] != own and not row["killed"]
+    ]
+    if len(targets) > MANY_LIMIT:
+        return Answer(400, {"message": f"{len(targets)} sessions match: narrow the filter to {MANY_LIMIT} or fewer."})
+    return Answer(200, {"targets": targets, "rows_to_undo": sum(t["rows_to_undo"] for t in targets)})
+
+
+def parse_targets(text: str) -> list[tuple[int, int]] | None:
+    """'51:2,52:1' -> [(51, 2), (52, 1)]; None when malformed or longer than MANY_LIMIT."""
+    try:
+        pairs = [tuple(int(part) for part in item.split(":")) for item in text.split(",") if item]
+    except ValueError:
+        return None
+    if not pairs or len(pairs) > MANY_LIMIT or any(len(pair) != 2 for pair in pairs):
+        return None
+    return [(pair[0], pair[1]) for pair in pairs]
+
+
+def kill_many(env: Environment, web: WebLogin, targets: list[tuple[int, int]]) -> Answer:
+    if not may_kill(env, web.login):
+        return _refused(403, 6102)
+    results = [{"session_id": session_id, **kill(env, web, session_id, serial).body} for session_id, serial in targets]
+    killed = sum(1 for result in results if result.get("killed"))
+    return Answer(200, {"killed": killed, "results": results, "message": f"{killed} of {len(results)} killed."})

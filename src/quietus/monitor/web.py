@@ -25,6 +25,7 @@ import ipaddress
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -99,6 +100,8 @@ class Monitor:
             Route("/api/locks", self.locks, methods=["GET"]),
             Route("/kill/preview", self.kill_preview, methods=["GET"]),
             Route("/kill", self.kill, methods=["POST"]),
+            Route("/kill/many/preview", self.kill_many_preview, methods=["GET"]),
+            Route("/kill/many", self.kill_many, methods=["POST"]),
             Route("/metrics", self.metrics, methods=["GET"]),
             Route("/static/{name}", self.static, methods=["GET"]),
         ]
@@ -288,6 +291,30 @@ class Monitor:
         if target is None:
             return JSONResponse({"killed": False, "message": "session_id and serial must be numbers."}, 400)
         answer = kill_button.kill(self.env, web, *target)
+        return JSONResponse(answer.body, status_code=answer.status)
+
+    async def kill_many_preview(self, request: Request) -> Response:
+        viewer = self._viewer(request)
+        if isinstance(viewer, Response):
+            return viewer
+        web, query = viewer
+        rows = await board(self.env, web.session).session_rows()
+        everything = replace(query, offset=0, limit=len(rows) + 1)
+        answer = kill_button.preview_many(self.env, web, (await everything.page(rows))["rows"])
+        return JSONResponse(answer.body, status_code=answer.status)
+
+    async def kill_many(self, request: Request) -> Response:
+        web = self._web(request)
+        if web is None:
+            return self._unauthorised()
+        if not web.csrf_matches(await self._offered_csrf(request)):
+            return JSONResponse({"killed": 0, "message": "Missing or wrong CSRF token."}, status_code=403)
+        targets = (await request.form()).get("targets")
+        parsed = kill_button.parse_targets(targets) if isinstance(targets, str) else None
+        if parsed is None:
+            limit = kill_button.MANY_LIMIT
+            return JSONResponse({"killed": 0, "message": f"targets: id:serial,... (at most {limit})."}, 400)
+        answer = kill_button.kill_many(self.env, web, parsed)
         return JSONResponse(answer.body, status_code=answer.status)
 
     # -- the rest --------------------------------------------------------------------------------------------

@@ -166,10 +166,31 @@
   const dialog = document.getElementById("confirm");
   const outcome = document.getElementById("outcome");
   let target = null;
+  let many = null;
+  const killMany = document.getElementById("kill-many");
+  if (killMany) killMany.addEventListener("click", async function () {
+    const response = await fetch("/kill/many/preview?" + query(), { credentials: "same-origin" });
+    const preview = await response.json();
+    if (!response.ok) {
+      outcome.textContent = preview.message;
+      return;
+    }
+    if (!preview.targets.length) {
+      outcome.textContent = "No session matches the filter.";
+      return;
+    }
+    many = preview.targets.map((t) => t.session_id + ":" + t.serial).join(",");
+    target = null;
+    document.getElementById("confirm-text").textContent =
+      "Kill these " + preview.targets.length + " sessions (" + preview.rows_to_undo + " rows to roll back)? " +
+      preview.targets.map((t) => t.session_id + " " + t.login + "@" + t.host + " " + t.program).join("; ");
+    dialog.showModal();
+  });
   document.getElementById("sessions").addEventListener("click", async function (event) {
     const button = event.target.closest("button.kill");
     if (!button) return;
     target = { session_id: button.dataset.session, serial: button.dataset.serial };
+    many = null;
     const response = await fetch("/kill/preview?" + new URLSearchParams(target), { credentials: "same-origin" });
     const preview = await response.json();
     if (!response.ok) {
@@ -183,9 +204,9 @@
     dialog.showModal();
   });
   dialog.addEventListener("close", async function () {
-    if (dialog.returnValue !== "kill" || !target) return;
-    const body = new URLSearchParams({ ...target, csrf: csrf });
-    const response = await fetch("/kill", {
+    if (dialog.returnValue !== "kill" || !(target || many)) return;
+    const body = new URLSearchParams(target ? { ...target, csrf: csrf } : { targets: many, csrf: csrf });
+    const response = await fetch(target ? "/kill" : "/kill/many", {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf },
@@ -194,6 +215,7 @@
     const answer = await response.json();
     outcome.textContent = answer.message;
     target = null;
+    many = null;
   });
 
   connect();
