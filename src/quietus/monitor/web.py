@@ -281,12 +281,19 @@ class Monitor:
         answer = kill_button.preview(self.env, web, *target)
         return JSONResponse(answer.body, status_code=answer.status)
 
-    async def kill(self, request: Request) -> Response:
+    async def _poster(self, request: Request) -> WebLogin | Response:
+        """The web login of a state-changing request, or its refusal: 401 before login, 403 without the CSRF token."""
         web = self._web(request)
         if web is None:
             return self._unauthorised()
         if not web.csrf_matches(await self._offered_csrf(request)):
             return JSONResponse({"killed": False, "message": "Missing or wrong CSRF token."}, status_code=403)
+        return web
+
+    async def kill(self, request: Request) -> Response:
+        web = await self._poster(request)
+        if isinstance(web, Response):
+            return web
         target = self._target(await request.form())
         if target is None:
             return JSONResponse({"killed": False, "message": "session_id and serial must be numbers."}, 400)
@@ -304,11 +311,9 @@ class Monitor:
         return JSONResponse(answer.body, status_code=answer.status)
 
     async def kill_many(self, request: Request) -> Response:
-        web = self._web(request)
-        if web is None:
-            return self._unauthorised()
-        if not web.csrf_matches(await self._offered_csrf(request)):
-            return JSONResponse({"killed": 0, "message": "Missing or wrong CSRF token."}, status_code=403)
+        web = await self._poster(request)
+        if isinstance(web, Response):
+            return web
         targets = (await request.form()).get("targets")
         parsed = kill_button.parse_targets(targets) if isinstance(targets, str) else None
         if parsed is None:
