@@ -369,3 +369,14 @@ def test_kill_many_kills_exactly_the_previewed_sessions(server: RunningServer) -
             if conn is not None:
                 with contextlib.suppress(Exception):
                     conn.close()
+
+
+def test_logging_out_closes_the_monitors_session(server: RunningServer) -> None:
+    with client(server) as web:
+        log_in(web)
+        own = int(re.search(r'data-own="(\d+)"', web.get("/").text).group(1))  # type: ignore[union-attr]
+        assert server.on_engine(lambda: server.instance.registry.get(own)) is not None
+        answer = web.post("/logout", data={"csrf": page_csrf(web)})
+        assert answer.status_code == 303 and answer.headers["location"] == "/login"
+        assert server.on_engine(lambda: server.instance.registry.get(own)) is None
+        assert web.get("/api/state").status_code == 401

@@ -3,9 +3,11 @@ started and stopped in order; ``quietus serve``.
 
 Lifecycle::
 
-    start: instance (data directory locked, error log, recovery, security, views) → listener bound → "ready"
-    stop (SIGTERM, SIGINT, or ``Server.stop``): listener closed, every connection ended (running requests
-          interrupted with SHUTDOWN and rolled back), instance stopped (log flushed, error log closed, lock freed)
+    start: instance (data directory locked, error log, recovery, security, views) → listener bound → activity
+           monitor (quietus.monitor, unless ``monitor_port`` is 0) → "ready"
+    stop (SIGTERM, SIGINT, or ``Server.stop``): monitor stopped, listener closed, every connection ended (running
+          requests interrupted with SHUTDOWN and rolled back), instance stopped (log flushed, error log closed, lock
+          freed)
 
 ``Server`` runs on whatever loop starts it: ``quietus serve`` runs it with ``asyncio.run`` on the main thread (that
 loop is then the engine's loop), the tests on an ``EngineThread``.
