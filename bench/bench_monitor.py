@@ -7,6 +7,7 @@ thread (idle, 50 hosts).  Printed, best of R unless said otherwise:
 
 - the board on the engine thread (Snapshot, blocking graph, one page of 100 rows, the tree, rollbacks, history);
 - GET / (the server-rendered page), GET /api/state, GET /metrics over HTTPS, as a client sees them;
+- the kill button's POST for a sleeping head → its waiter's UPDATE returning (real pytds sessions);
 - the interval between Server-Sent Events (goal: about 1 s) and the engine loop's longest stall while a stream
   is open (goal: a few ms: the sessions are read in slices with a yield between them), in wall time and in the
   engine thread's own CPU time (on a busy machine the wall time includes other processes' turns).
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import re
 import ssl
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from tests.clients.server_harness import PASSWORD, RunningServer
@@ -95,6 +99,45 @@ def run(server: RunningServer, args: argparse.Namespace) -> None:
         print(f"  SSE interval                    {min(gaps) * 1000:8.1f} .. {max(gaps) * 1000:.1f} ms")
         print(f"  engine loop's longest stall     {max(stalls) * 1000:8.1f} ms wall while the stream was open")
         print(f"  ... of which engine CPU         {max(busy) * 1000:8.1f} ms (the rest: other processes)")
+        kill_to_waiter(server, web, args.repeats)
+
+
+def kill_to_waiter(server: RunningServer, web: httpx.Client, repeats: int) -> None:
+    """The kill button's POST for a sleeping head → its waiter's UPDATE returns (real pytds sessions)."""
+    import pytds
+
+    def connect(autocommit: bool) -> Any:
+        return pytds.connect("127.0.0.1", port=server.port, user="sa", password=PASSWORD, autocommit=autocommit)
+
+    csrf = re.search(r'data-csrf="([^"]+)"', web.get("/").text).group(1)  # type: ignore[union-attr]
+    with connect(True) as setup:
+        setup.cursor().execute(
+            "CREATE TABLE bench_kill (id int PRIMARY KEY, v int); INSERT INTO bench_kill VALUES (1, 0)"
+        )
+    figures = []
+    for _ in range(repeats):
+        head, waiter = connect(False), connect(True)
+        head.cursor().execute("UPDATE bench_kill SET v = v + 1 WHERE id = 1")
+        head_id, waiter_id = (conn.cursor().execute("SELECT @@SPID").fetchone()[0] for conn in (head, waiter))
+        serial = server.on_engine(lambda head_id=head_id: server.instance.registry.get(head_id).serial)
+        done: list[float] = []
+
+        def wait_behind(waiter: Any = waiter, done: list[float] = done) -> None:
+            waiter.cursor().execute("UPDATE bench_kill SET v = v + 10 WHERE id = 1")
+            done.append(time.perf_counter())
+
+        thread = threading.Thread(target=wait_behind)
+        thread.start()
+        while not (server.wait_type(waiter_id) or "").startswith("LCK_M_"):
+            time.sleep(0.005)
+        started = time.perf_counter()
+        web.post("/kill", data={"session_id": head_id, "serial": serial}, headers={"X-CSRF-Token": csrf})
+        thread.join(60)
+        figures.append((done[0] - started) * 1000)
+        waiter.close()
+        with contextlib.suppress(Exception):
+            head.close()
+    print(f"  kill button → waiter proceeds   {min(figures):8.1f} ms best, {max(figures):.1f} ms worst")
 
 
 if __name__ == "__main__":
