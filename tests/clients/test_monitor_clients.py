@@ -4,6 +4,7 @@ with real pytds sessions making the blocking chains it shows and the kill button
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import re
 import ssl
@@ -380,3 +381,18 @@ def test_logging_out_closes_the_monitors_session(server: RunningServer) -> None:
         assert answer.status_code == 303 and answer.headers["location"] == "/login"
         assert server.on_engine(lambda: server.instance.registry.get(own)) is None
         assert web.get("/api/state").status_code == 401
+
+
+def test_a_monitor_request_counts_as_a_request_of_its_session(server: RunningServer) -> None:
+    """So an open page is never idle for idle_session_timeout, and dm_exec_sessions shows when it last read."""
+    with client(server) as web:
+        log_in(web)
+        own = int(re.search(r'data-own="(\d+)"', web.get("/").text).group(1))  # type: ignore[union-attr]
+
+        def last_end() -> Any:
+            return server.on_engine(lambda: server.instance.registry.get(own).last_request_end_time)
+
+        before = last_end()
+        server.wait_for(lambda: datetime.datetime.now() > before, "the clock to move")
+        web.get("/api/state")
+        assert last_end() > before

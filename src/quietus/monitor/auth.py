@@ -13,10 +13,13 @@ KILL of that session, ends the web login too.
 | address within FAILURE_WINDOW seconds | password until the window has passed (HTTP 429)                       |
 | the Quietus session ended (KILL)      | the cookie names nothing any more: back to the login page            |
 | no request for IDLE_LIMIT seconds     | logged out (checked at the next login), its Quietus session closed   |
+| any request (an open page's events)   | counts as a request of its Quietus session: an open page is never    |
+|                                       | idle for ``idle_session_timeout``                                     |
 """
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import secrets
 import time
@@ -105,7 +108,7 @@ class WebLogins:
             host_name=client,
             program_name=PROGRAM_NAME,
             client_interface_name=PROGRAM_NAME,
-            database=result.principal.default_database_name or "master",
+            database=_database(instance, result.principal.default_database_name),
         )
         web = WebLogin(secrets.token_urlsafe(32), secrets.token_urlsafe(32), result.principal.name, session)
         self._by_token[web.token] = web
@@ -124,6 +127,8 @@ class WebLogins:
             del self._by_token[web.token]
             return None
         web.last_seen = time.monotonic()
+        # Each monitor request is a request of its session (the views, the idle timeouts): the page is not idle.
+        session.last_request_start_time = session.last_request_end_time = datetime.datetime.now()
         return web
 
     async def _expire(self) -> None:
@@ -140,3 +145,9 @@ class WebLogins:
     async def close(self) -> None:
         for web in list(self._by_token.values()):
             await self.log_out(web)
+
+
+def _database(instance: Any, name: str | None) -> str:
+    """The login's default database while it exists, else master (the monitor reads server-wide views)."""
+    found = None if name is None else instance.env.database(name)
+    return "master" if found is None else str(found.name)
