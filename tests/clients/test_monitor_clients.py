@@ -396,3 +396,27 @@ def test_a_monitor_request_counts_as_a_request_of_its_session(server: RunningSer
         server.wait_for(lambda: datetime.datetime.now() > before, "the clock to move")
         web.get("/api/state")
         assert last_end() > before
+
+
+def test_an_oracle_net_session_is_shown_and_killed_the_oracle_way(tmp_path: Path) -> None:
+    oracledb = pytest.importorskip("oracledb")
+    with running_server(tmp_path / "data", oracle=True, monitor=True) as both, client(both) as web:
+        conn = oracledb.connect(user="sa", password=PASSWORD, dsn=f"127.0.0.1:{both.oracle_port}/master")
+        try:
+            session_id = conn.session_id
+            log_in(web)
+            (row,) = [r for r in state(web)["sessions"]["rows"] if r["session_id"] == session_id]
+            assert row["surface"] == "Oracle Net"
+            assert [r["session_id"] for r in state(web, surface="Oracle Net")["sessions"]["rows"]] == [session_id]
+            killed = web.post(
+                "/kill",
+                data={"session_id": session_id, "serial": row["serial"]},
+                headers={"X-CSRF-Token": page_csrf(web)},
+            )
+            assert killed.json()["killed"]
+            with pytest.raises(oracledb.DatabaseError) as caught:  # an idle Oracle client learns on its next call
+                conn.ping()
+            assert caught.value.args[0].code == 28
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
