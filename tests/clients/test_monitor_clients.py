@@ -420,3 +420,13 @@ def test_an_oracle_net_session_is_shown_and_killed_the_oracle_way(tmp_path: Path
         finally:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+def test_failed_logins_are_counted_on_every_surface_once(server: RunningServer) -> None:
+    with client(server) as web:
+        before = metrics(web)["quietus_failed_logins_total"]
+        with pytest.raises(Exception):  # noqa: B017 (pytds raises its own LoginError)
+            pytds_connect(server, password="not the password")
+        assert metrics(web)["quietus_failed_logins_total"] == before + 1
+        assert log_in(web, "sa", "not the password either").status_code == 401
+        assert metrics(web)["quietus_failed_logins_total"] == before + 2

@@ -17,7 +17,8 @@ blocking graph the views read), the kill history and the monitor's own counters:
 | quietus_kills_total                      | counter |                 | kills applied since start (kill ids)     |
 | quietus_monitor_requests_total           | counter |                 | HTTP requests the monitor answered       |
 | quietus_monitor_errors_total             | counter |                 | of those, answered with a 5xx            |
-| quietus_monitor_failed_logins_total      | counter |                 | failed monitor logins                    |
+| quietus_failed_logins_total              | counter |                 | "Login failed" error-log lines since the |
+|                                          |         |                 | monitor started: TDS, Oracle Net, web    |
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from quietus.monitor.board import Board, server_board
 from quietus.sql.environment import Environment
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+FAILED_LOGIN = "Login failed for user"
 
 
 @dataclass
@@ -45,7 +47,12 @@ class Counters:
 
     requests: int = 0
     errors: int = 0
-    failed_logins: int = 0
+    failed_logins: int = 0  # counted from the error log (``count_failed_login``)
+
+    def count_failed_login(self, source: str, text: str) -> None:
+        """An error-log listener: every surface writes a failed login as a ``Logon`` line "Login failed for ..."."""
+        if source == "Logon" and text.startswith(FAILED_LOGIN):
+            self.failed_logins += 1
 
 
 class ServerCollector(Collector):
@@ -100,7 +107,9 @@ class ServerCollector(Collector):
         counters = self.counters
         yield CounterMetricFamily("quietus_monitor_requests", "HTTP requests the monitor answered", counters.requests)
         yield CounterMetricFamily("quietus_monitor_errors", "Monitor requests answered with a 5xx", counters.errors)
-        yield CounterMetricFamily("quietus_monitor_failed_logins", "Failed monitor logins", counters.failed_logins)
+        yield CounterMetricFamily(
+            "quietus_failed_logins", "Failed logins on every surface (TDS, Oracle Net, monitor)", counters.failed_logins
+        )
 
 
 async def exposition(env: Environment, counters: Counters) -> bytes:

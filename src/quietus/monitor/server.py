@@ -78,6 +78,7 @@ class MonitorServer:
         if self._task.done():
             self._task.result()  # raises what stopped it
             raise RuntimeError("the activity monitor stopped while starting")
+        self.instance.errorlog.listeners.append(self.monitor.counters.count_failed_login)
         host, port = sock.getsockname()[:2]
         self.address = (str(host), int(port))
         self.instance.errorlog.write("Server", f"The activity monitor is listening on https://{host}:{port}/.")
@@ -89,3 +90,6 @@ class MonitorServer:
             with contextlib.suppress(Exception):
                 await self._task
         await self.monitor.logins.close()
+        listeners = self.instance.errorlog.listeners
+        if self.monitor.counters.count_failed_login in listeners:
+            listeners.remove(self.monitor.counters.count_failed_login)

@@ -184,7 +184,6 @@ class Monitor:
             response.headers["retry-after"] = str(exc.retry_after)
             return response
         if web is None:
-            self.counters.failed_logins += 1
             return await self.login_form(request, f"Login failed for user '{user}'.", 401)
         response = RedirectResponse("/", status_code=303)
         _cookie(response, SESSION_COOKIE, web.token)
