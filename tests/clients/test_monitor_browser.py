@@ -26,6 +26,7 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -62,6 +63,20 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def click(wait: Any, locator: tuple[str, str]) -> None:
+    """Click what ``locator`` finds; the live tables are rebuilt every second, so a row found may be replaced
+    before the click lands: find it again then."""
+
+    def clicked(driver: Any) -> bool:
+        try:
+            driver.find_element(*locator).click()
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+        return True
+
+    wait.until(clicked)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningServer]:
     with running_server(tmp_path / "data", monitor=True) as running_:
@@ -95,8 +110,13 @@ def test_kill_a_blocking_head_from_the_page(server: RunningServer, tmp_path: Pat
             if os.environ.get("QUIETUS_MONITOR_SCREENSHOT"):
                 shutil.copy(shot, os.environ["QUIETUS_MONITOR_SCREENSHOT"])
 
+            waiter_cell = (By.CSS_SELECTOR, f"#sessions tr[data-session='{waiter_id}'] td.session_id")
+            click(wait, waiter_cell)
+            wait.until(lambda d: d.find_element(By.ID, "locks-title").text == f"Locks of session {waiter_id}")
+            assert "WAIT" in driver.find_element(By.CSS_SELECTOR, "#locks tbody").text
+
             button = (By.CSS_SELECTOR, f"#sessions button.kill[data-session='{head_id}']")
-            wait.until(expected_conditions.element_to_be_clickable(button)).click()
+            click(wait, button)
             wait.until(expected_conditions.visibility_of_element_located((By.ID, "confirm-kill")))
             assert "sessions wait behind it" in driver.find_element(By.ID, "confirm-text").text
             driver.find_element(By.ID, "confirm-kill").click()
