@@ -194,8 +194,7 @@ def _plain(value: Any) -> Any:
 def board(env: Environment, session: Session) -> Board:
     """The moment as ``session``'s login may see it."""
     snap = Snapshot(context(env, session))
-    ctx = snap.ctx
-    sessions = all_sessions(ctx)
+    sessions = snap.sessions if snap.sees_all else all_sessions(snap.ctx)  # the graph needs every session
     return Board(snap, sessions, blocking_graph(snap, sessions))
 
 
