@@ -171,7 +171,11 @@ class Monitor:
     async def login(self, request: Request) -> Response:
         form = await request.form()
         offered, expected = form.get("csrf"), request.cookies.get(LOGIN_COOKIE)
-        if not isinstance(offered, str) or expected is None or not hmac.compare_digest(offered, expected):
+        if (
+            not isinstance(offered, str)
+            or expected is None
+            or not hmac.compare_digest(offered.encode(), expected.encode())
+        ):
             return await self.login_form(request, "The form has expired; log in again.", 403)
         user, password = form.get("login"), form.get("password")
         client = request.client.host if request.client is not None else ""
