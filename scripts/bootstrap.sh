@@ -16,7 +16,7 @@ if [ ! -f "$_quietus_stamp" ] || [ pyproject.toml -nt "$_quietus_stamp" ]; then
   touch "$_quietus_stamp"
 fi
 if [ "${1:-}" = "test" ]; then
-  _quietus_debs="freetds-bin tdsodbc unixodbc nodejs"
+  _quietus_debs="freetds-bin tdsodbc unixodbc nodejs chromium chromium-driver"
   _quietus_missing=""
   for _p in $_quietus_debs; do
     dpkg -s "$_p" >/dev/null 2>&1 || _quietus_missing="$_quietus_missing $_p"

@@ -42,11 +42,18 @@ def free_port() -> int:
 
 class RunningServer:
     def __init__(
-        self, data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, **settings: Any
+        self,
+        data_dir: Path,
+        password: str | None = PASSWORD,
+        *,
+        oracle: bool = False,
+        monitor: bool = False,
+        **settings: Any,
     ) -> None:
         self.data_dir = data_dir
         self.thread = EngineThread("quietus-test-server")
-        settings.setdefault("oracle_port", free_port() if oracle else 0)  # never 1521: tests bind free ports
+        settings.setdefault("oracle_port", free_port() if oracle else 0)  # never 1521 or 8443: tests bind free ports
+        settings.setdefault("monitor_port", free_port() if monitor else 0)
         config = ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, sa_password=password, **settings)
         self.server = Server(config)
         try:
@@ -56,6 +63,7 @@ class RunningServer:
             raise
         self.host, self.port = self.server.address
         self.oracle_port = config.oracle_port
+        self.monitor_port = config.monitor_port
 
     @property
     def instance(self) -> Any:
@@ -99,12 +107,17 @@ class RunningServer:
 
 @contextlib.contextmanager
 def running_server(
-    data_dir: Path, password: str | None = PASSWORD, *, oracle: bool = False, **settings: Any
+    data_dir: Path,
+    password: str | None = PASSWORD,
+    *,
+    oracle: bool = False,
+    monitor: bool = False,
+    **settings: Any,
 ) -> Iterator[RunningServer]:
-    """A server with ``ServerConfig`` ``settings`` (e.g. force_encryption=True, tls=False); ``oracle``: an Oracle Net
-    listener on a free port too."""
+    """A server with ``ServerConfig`` ``settings`` (e.g. force_encryption=True, tls=False); ``oracle`` / ``monitor``:
+    an Oracle Net listener / the activity monitor on a free port too."""
     require_security()
-    server = RunningServer(data_dir, password, oracle=oracle, **settings)
+    server = RunningServer(data_dir, password, oracle=oracle, monitor=monitor, **settings)
     try:
         yield server
     finally:

@@ -343,7 +343,7 @@ CHILD = textwrap.dedent("""
 
     async def main():
         config = ServerConfig(
-            host="127.0.0.1", port=0, oracle_port=0, data_dir=Path(sys.argv[1]), sa_password=sys.argv[2]
+            host="127.0.0.1", port=0, oracle_port=0, monitor_port=0, data_dir=Path(sys.argv[1]), sa_password=sys.argv[2]
         )
         server = Server(config)
         await server.start()

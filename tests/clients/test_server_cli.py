@@ -27,6 +27,7 @@ START_LIMIT = 60
 
 def serve_command(data: Path, *args: str) -> list[str]:
     serve = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--oracle-port", "0"]
+    serve += ["--monitor-port", "0"]
     return [*serve, "--data-dir", str(data), *args]
 
 

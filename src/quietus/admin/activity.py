@@ -88,6 +88,13 @@ class Snapshot:
         self._transactions: dict[int, list[tuple[Database, Transaction]]] | None = None
         self._sids: dict[str, bytes] = {}
 
+    def refresh(self) -> None:
+        """Read the clocks and the transactions again: for a reader that yields to other tasks between slices of
+        sessions (quietus.monitor), so each slice is consistent in itself and no wait time comes out negative."""
+        self.now = datetime.datetime.now()
+        self.clock = time.monotonic()
+        self._transactions = None
+
     def database_id(self, name: str) -> int | None:
         found = self._database_ids.get(name)
         return found if found is not None else self._database_ids.get(name.casefold())

@@ -22,6 +22,7 @@ from quietus.server.config import ConfigError, load_config
 @click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
 @click.option("--port", type=int, help="TCP port to listen on (0: any free port).  [default: 1433]")
 @click.option("--oracle-port", type=int, help="Oracle Net listener's TCP port (0: no Oracle Net).  [default: 1521]")
+@click.option("--monitor-port", type=int, help="Activity monitor's HTTPS port (0: no monitor).  [default: 8443]")
 @click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data directory.  [default: ./quietus-data]"
 )
@@ -45,6 +46,7 @@ def serve(
     host: str | None,
     port: int | None,
     oracle_port: int | None,
+    monitor_port: int | None,
     data_dir: Path | None,
     sa_password: str | None,
     config_file: Path | None,
@@ -59,7 +61,7 @@ def serve(
 ) -> None:
     """Run the Quietus server: SQL Server clients connect over TDS, Oracle clients over Oracle Net."""
     cli = {"host": host, "port": port, "oracle_port": oracle_port, "data_dir": data_dir, "sa_password": sa_password}
-    cli |= {"log_level": log_level}
+    cli |= {"log_level": log_level, "monitor_port": monitor_port}
     cli |= {"idle_in_transaction_timeout": idle_in_transaction_timeout, "idle_session_timeout": idle_session_timeout}
     cli |= {"tls": tls, "force_encryption": force_encryption, "tls_certificate": tls_certificate, "tls_key": tls_key}
     cli |= {"in_doubt_xact_resolution": in_doubt_xact_resolution}

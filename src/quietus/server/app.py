@@ -3,9 +3,11 @@ started and stopped in order; ``quietus serve``.
 
 Lifecycle::
 
-    start: instance (data directory locked, error log, recovery, security, views) → listener bound → "ready"
-    stop (SIGTERM, SIGINT, or ``Server.stop``): listener closed, every connection ended (running requests
-          interrupted with SHUTDOWN and rolled back), instance stopped (log flushed, error log closed, lock freed)
+    start: instance (data directory locked, error log, recovery, security, views) → listener bound → activity
+           monitor (quietus.monitor, unless ``monitor_port`` is 0) → "ready"
+    stop (SIGTERM, SIGINT, or ``Server.stop``): monitor stopped, listener closed, every connection ended (running
+          requests interrupted with SHUTDOWN and rolled back), instance stopped (log flushed, error log closed, lock
+          freed)
 
 ``Server`` runs on whatever loop starts it: ``quietus serve`` runs it with ``asyncio.run`` on the main thread (that
 loop is then the engine's loop), the tests on an ``EngineThread``.
@@ -19,6 +21,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from quietus.monitor.server import MonitorServer
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
@@ -45,6 +48,7 @@ class Server:
         )
         self.listener = TdsListener(self.instance)
         self.oracle_listener = TnsListener(self.instance) if config.oracle_port else None
+        self.monitor = MonitorServer(self.instance, config) if config.monitor_port else None  # quietus.monitor
 
     async def start(self) -> None:
         try:
@@ -64,6 +68,8 @@ class Server:
             if self.oracle_listener is not None:
                 port = self.config.oracle_port
                 await self.oracle_listener.start(self.config.host, port)
+            if self.monitor is not None:
+                await self.monitor.start()
         except BaseException as exc:
             await self.listener.stop()
             await self.instance.stop()
@@ -98,7 +104,13 @@ class Server:
     def oracle_address(self) -> tuple[str, int] | None:
         return self.oracle_listener.address if self.oracle_listener is not None else None
 
+    @property
+    def monitor_address(self) -> tuple[str, int] | None:
+        return self.monitor.address if self.monitor is not None else None
+
     async def stop(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.stop()
         await self.listener.stop()
         if self.oracle_listener is not None:
             await self.oracle_listener.stop()
@@ -133,6 +145,8 @@ def run(config: ServerConfig) -> int:
     def ready(host: str, port: int) -> None:
         if config.oracle_port:
             log.info("Oracle Net on %s:%d", config.host, config.oracle_port)
+        if config.monitor_port:
+            log.info("activity monitor on https://%s:%d/", config.host, config.monitor_port)
         print(f"Quietus ready on {host}:{port}", flush=True)
 
     try:

@@ -19,6 +19,8 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     force_encryption = false       # refuse clients that do not encrypt (PRELOGIN reply ENCRYPT_REQ)
     tls_certificate = "server.crt" # PEM; with tls_key.  Default: a self-signed one made in <data_dir>/tls/
     tls_key = "server.key"
+    monitor_port = 8443              # the activity monitor's HTTPS port (quietus.monitor); 0 = off
+    monitor_metrics_token = "..."    # a bearer token that may read /metrics from any address (else loopback only)
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class ServerConfig:
     tls_certificate: Path | None = None
     tls_key: Path | None = None
     in_doubt_xact_resolution: int = 0  # 0 keep in doubt, 1 presume commit, 2 presume abort (at recovery)
+    monitor_port: int = 8443  # the activity monitor's HTTPS port (quietus.monitor); 0 turns it off
+    monitor_metrics_token: str | None = None  # a bearer token for /metrics from beyond the loopback
 
 
 def _port(value: Any) -> int:
@@ -123,6 +127,8 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "tls_certificate": ("QUIETUS_TLS_CERTIFICATE", _path),
     "tls_key": ("QUIETUS_TLS_KEY", _path),
     "in_doubt_xact_resolution": ("QUIETUS_IN_DOUBT_XACT_RESOLUTION", _resolution),
+    "monitor_port": ("QUIETUS_MONITOR_PORT", _port),
+    "monitor_metrics_token": ("QUIETUS_MONITOR_METRICS_TOKEN", _text),
 }
 # Settings that are paths: in the TOML file, relative to the file's own directory.
 PATH_SETTINGS = ("data_dir", "tls_certificate", "tls_key")

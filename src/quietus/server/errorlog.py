@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -81,6 +81,7 @@ class ErrorLog:
         self.directory = directory
         self._file: IO[str] | None = None
         self._memory: list[Entry] = []
+        self.listeners: list[Callable[[str, str], None]] = []  # called with (source, text) of every write
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             self._cycle()
@@ -104,6 +105,8 @@ class ErrorLog:
         """Append ``text`` (one entry per line of it) under ``source`` (``Server``, ``Logon``, ``spid51`` ...)."""
         now = datetime.datetime.now()
         lines = text.splitlines() or [""]
+        for listener in self.listeners:
+            listener(source, text)
         if self._file is None:
             if self.directory is None:
                 self._memory.extend(Entry(now, source, line) for line in lines)

@@ -30,6 +30,7 @@ from pathlib import Path
 from quietus.protocol.tds import EncryptionSetting
 
 ALPN_TDS8 = "tds/8.0"
+TLS_DIRECTORY = "tls"  # in the data directory: the self-signed certificate made on the first start
 CERTIFICATE_FILE = "quietus-tls.crt"
 KEY_FILE = "quietus-tls.key"
 VALIDITY = datetime.timedelta(days=3650)
@@ -136,7 +137,7 @@ class ServerTls:
                 raise TlsError("tls_certificate and tls_key must be given together")
             return cls(setting, Certificate(certificate, key, self_signed=False))
         if data_dir is not None:
-            return cls(setting, self_signed_certificate(data_dir / "tls"))
+            return cls(setting, self_signed_certificate(data_dir / TLS_DIRECTORY))
         with tempfile.TemporaryDirectory() as scratch:  # an in-memory instance: a certificate for this run only
             return cls(setting, self_signed_certificate(Path(scratch)))
 
