@@ -72,6 +72,12 @@ class ExecContext:
     # -- statement plumbing ----------------------------------------------------------------------------------
 
     @property
+    def read_committed_snapshot(self) -> bool:
+        """Whether READ COMMITTED reads see a snapshot taken at the statement's start instead of taking shared
+        locks: the database's READ_COMMITTED_SNAPSHOT option here; always for an Oracle session's context."""
+        return self.database.options.read_committed_snapshot
+
+    @property
     def database(self) -> Database:
         database = self.env.database(self.session.database)
         if database is None:

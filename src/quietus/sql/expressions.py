@@ -639,3 +639,10 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Subquery: _subquery,
     exp.Collate: _collate,
 }
+
+
+def register_compiler(node_type: type[exp.Expr], compiler: Compiler) -> None:
+    """Compile a dialect's own node class (``quietus.sql.oracle``'s case-sensitive comparisons) with
+    ``compiler``: the dialect adds to the table instead of the compiler testing for the dialect."""
+    _COMPILERS[node_type] = compiler
+

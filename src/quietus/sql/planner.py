@@ -394,7 +394,7 @@ class Planner:
             policy = read_policy(
                 self.ctx.txn.isolation,
                 hints,
-                self.ctx.database.options.read_committed_snapshot,
+                self.ctx.read_committed_snapshot,
                 for_write=for_write,
             )
             columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
@@ -449,7 +449,7 @@ class Planner:
                     if isinstance(col, exp.Column) and col.name.casefold() == column_name and _is_constant(value):
                         compiled = self.compile(value, empty)
                         key_type = column_type(plan.table.definition.columns[primary.columns[0]])
-                        if compiled.type.name != key_type.name and {compiled.type.name, key_type.name} - _INTS:
+                        if not _seekable(compiled.type, key_type):
                             continue
                         plan.seek = (compiled.fn, compiled.fn)
                         return
@@ -501,6 +501,17 @@ class Planner:
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
         return QueryPlan(plan, list(left.columns))
+
+
+def _seekable(value: SqlType, key: SqlType) -> bool:
+    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, or both exact numbers
+    (int 5 and decimal 5 are the same key; the WHERE filter still decides every row)."""
+    if value.name == key.name:
+        return True
+    return {value.family, key.family} <= _EXACT_FAMILIES
+
+
+_EXACT_FAMILIES = frozenset({"int", "exact"})
 
 
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}

@@ -1,0 +1,164 @@
+"""Oracle's string comparison: binary (case- and accent-sensitive), as Oracle's default NLS_COMP=BINARY is.
+
+The shared expression compiler compares strings under SQL Server's default collation (case-insensitive).  An
+Oracle statement's comparisons are rewritten by the normaliser into the node classes below, subclasses of
+sqlglot's own (so the planner still sees an ``exp.EQ`` and can seek a key or hash a join; the looser collation
+key then only narrows the candidates, and this predicate decides).  Their compilers are registered in the
+shared compiler's table:
+
+| node          | strings                                    | other types                      |
+|---------------|--------------------------------------------|----------------------------------|
+| ``BinaryEQ``… | Python's code-point comparison of the text  | the shared comparison, unchanged |
+| ``BinaryLike``| ``%`` and ``_`` (and ESCAPE), case-sensitive| the value as text                |
+
+Trailing spaces count (VARCHAR2 semantics: ``'a ' <> 'a'``).  ORDER BY, GROUP BY and DISTINCT still use the
+engine's collation (see docs/design/oracle-sql.md, "Not supported").
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import typing as t
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from quietus.sql.expressions import (
+    CompiledExpr,
+    EvalContext,
+    Row,
+    Scope,
+    binary,
+    compile_expression,
+    constant,
+    fold,
+    register_compiler,
+)
+from quietus.sql.oracle.functions import as_text
+from quietus.sql.types_base import BOOLEAN, FAMILY
+from quietus.sql.types_ops import comparison, comparison_type
+
+
+class BinaryEQ(exp.EQ):
+    pass
+
+
+class BinaryNEQ(exp.NEQ):
+    pass
+
+
+class BinaryLT(exp.LT):
+    pass
+
+
+class BinaryLTE(exp.LTE):
+    pass
+
+
+class BinaryGT(exp.GT):
+    pass
+
+
+class BinaryGTE(exp.GTE):
+    pass
+
+
+class BinaryLike(exp.Like):
+    """``this LIKE expression [ESCAPE escape]``, case-sensitive."""
+
+    arg_types: t.ClassVar[dict[str, bool]] = {**exp.Like.arg_types, "escape": False}
+
+
+# Oracle node → (binary node class, operator).
+BINARY_COMPARISONS: dict[type[exp.Expr], tuple[type[exp.Expr], str]] = {
+    exp.EQ: (BinaryEQ, "="),
+    exp.NEQ: (BinaryNEQ, "<>"),
+    exp.LT: (BinaryLT, "<"),
+    exp.LTE: (BinaryLTE, "<="),
+    exp.GT: (BinaryGT, ">"),
+    exp.GTE: (BinaryGTE, ">="),
+}
+
+_NATIVE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
+
+
+def _converted(compiled: CompiledExpr, convert: Callable[[Any], Any] | None) -> CompiledExpr:
+    if convert is None:
+        return compiled
+    inner = compiled.fn
+
+    def run(row: Row, ctx: EvalContext) -> Any:
+        value = inner(row, ctx)
+        return None if value is None else convert(value)
+
+    return fold(CompiledExpr(run, compiled.type), compiled)
+
+
+def _comparison_compiler(op: str) -> Callable[[Any, Scope], CompiledExpr]:
+    def compile_binary(node: exp.Binary, scope: Scope) -> CompiledExpr:
+        left = compile_expression(node.this, scope)
+        right = compile_expression(node.expression, scope)
+        operation = comparison(op, left.type, right.type)
+        string = FAMILY[comparison_type(left.type, right.type).name] == "string"
+        fn = _NATIVE[op] if string else operation.fn
+        return binary(fn, _converted(left, operation.left), _converted(right, operation.right), BOOLEAN)
+
+    return compile_binary
+
+
+def like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
+    """Oracle's LIKE pattern as an anchored, case-sensitive regular expression."""
+    parts: list[str] = []
+    characters = iter(pattern)
+    for character in characters:
+        if escape is not None and character == escape:
+            parts.append(re.escape(next(characters, "")))
+        elif character == "%":
+            parts.append(".*")
+        elif character == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(character))
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def _like(node: BinaryLike, scope: Scope) -> CompiledExpr:
+    value = compile_expression(node.this, scope)
+    pattern = compile_expression(node.expression, scope)
+    escape_node = node.args.get("escape")
+    escape = None
+    if escape_node is not None:
+        compiled_escape = compile_expression(escape_node, scope)
+        escape = str(compiled_escape.constant)[:1] if compiled_escape.is_constant and compiled_escape.constant else None
+    value_fn, pattern_fn = value.fn, pattern.fn
+    negate = bool(node.args.get("negate"))
+    if pattern.is_constant:
+        if pattern.constant is None:
+            return constant(None, BOOLEAN)
+        match = like_regex(as_text(pattern.constant), escape).match
+
+        def like_constant(row: Row, ctx: EvalContext) -> Any:
+            v = value_fn(row, ctx)
+            return None if v is None else (match(as_text(v)) is not None) is not negate
+
+        return CompiledExpr(like_constant, BOOLEAN)
+
+    def like_any(row: Row, ctx: EvalContext) -> Any:
+        v = value_fn(row, ctx)
+        p = pattern_fn(row, ctx)
+        if v is None or p is None:
+            return None
+        return (like_regex(as_text(p), escape).match(as_text(v)) is not None) is not negate
+
+    return CompiledExpr(like_any, BOOLEAN)
+
+
+for _source, (_node_class, _op) in BINARY_COMPARISONS.items():
+    _node_class.key = _source.key  # sqlglot generates (and the planner canonicalises) them as the originals
+    register_compiler(_node_class, _comparison_compiler(_op))
+BinaryLike.key = exp.Like.key
+register_compiler(BinaryLike, _like)

@@ -1,0 +1,307 @@
+"""Oracle-flavoured SQL through the embedded API: statements, functions, types, binds and ORA errors."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import quietus
+from quietus.dbapi import Connection, DatabaseError
+
+
+@pytest.fixture
+def ora() -> Iterator[Connection]:
+    connection = quietus.connect(None, dialect="oracle", autocommit=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def rows(connection: Connection, sql: str, parameters: Any = None) -> list[tuple[Any, ...]]:
+    cursor = connection.cursor()
+    cursor.execute(sql, parameters)
+    return cursor.fetchall()
+
+
+def value(connection: Connection, sql: str, parameters: Any = None) -> Any:
+    result = rows(connection, sql, parameters)
+    assert len(result) == 1 and len(result[0]) == 1, result
+    return result[0][0]
+
+
+def error(connection: Connection, sql: str, parameters: Any = None) -> tuple[int, str]:
+    with pytest.raises(DatabaseError) as raised:
+        connection.cursor().execute(sql, parameters)
+    return raised.value.number, str(raised.value)
+
+
+def people(connection: Connection) -> None:
+    cursor = connection.cursor()
+    cursor.execute(
+        "CREATE TABLE people (id NUMBER PRIMARY KEY, name VARCHAR2(20) NOT NULL, born DATE, pay NUMBER(8,2))"
+    )
+    cursor.execute(
+        "INSERT INTO people VALUES (1, 'Alice', TO_DATE('1990-05-17 08:30:00', 'YYYY-MM-DD HH24:MI:SS'), 12.5)"
+    )
+    cursor.execute("INSERT INTO people (id, name) VALUES (2, 'bob')")
+    cursor.execute("INSERT INTO people (id, name, pay) VALUES (3, 'Carol', 7)")
+
+
+# --- statements and names -----------------------------------------------------------------------------------
+
+
+def test_dual_and_unquoted_names_are_upper_case(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("select 1 + 1, dummy from dual")
+    assert cursor.fetchall() == [(2, "X")]
+    assert [d[0] for d in cursor.description or []] == ["1+1", "DUMMY"]
+    people(ora)
+    cursor.execute("select Id, NAME from PEOPLE where id = 1")
+    assert [d[0] for d in cursor.description or []] == ["ID", "NAME"]
+    assert cursor.fetchall() == [(1, "Alice")]
+
+
+def test_dml_and_rowcounts(ora: Connection) -> None:
+    people(ora)
+    cursor = ora.cursor()
+    cursor.execute("UPDATE people SET pay = pay * 2 WHERE pay IS NOT NULL")
+    assert cursor.rowcount == 2
+    cursor.execute("DELETE FROM people WHERE name = 'bob'")
+    assert cursor.rowcount == 1
+    assert rows(ora, "SELECT id, pay FROM people ORDER BY id") == [(1, Decimal("25.00")), (3, Decimal("14.00"))]
+
+
+def test_string_comparison_is_case_sensitive(ora: Connection) -> None:
+    people(ora)
+    assert rows(ora, "SELECT id FROM people WHERE name = 'alice'") == []
+    assert rows(ora, "SELECT id FROM people WHERE name = 'Alice'") == [(1,)]
+    assert rows(ora, "SELECT id FROM people WHERE name LIKE 'a%'") == []
+    assert rows(ora, "SELECT id FROM people WHERE name LIKE 'A%'") == [(1,)]
+    assert rows(ora, "SELECT id FROM people WHERE name IN ('BOB', 'bob')") == [(2,)]
+    assert rows(ora, "SELECT id FROM people WHERE name BETWEEN 'a' AND 'z'") == [(2,)]
+    assert rows(ora, "SELECT id FROM people WHERE name <> 'Alice' ORDER BY id") == [(2,), (3,)]
+
+
+def test_empty_string_is_null(ora: Connection) -> None:
+    people(ora)
+    ora.cursor().execute("INSERT INTO people (id, name, born) VALUES (4, 'Dan', NULL)")
+    assert value(ora, "SELECT COUNT(*) FROM dual WHERE '' IS NULL") == 1
+    assert value(ora, "SELECT NVL('', 'empty') FROM dual") == "empty"
+    assert value(ora, "SELECT 'a' || NULL || 'b' FROM dual") == "ab"
+    assert value(ora, "SELECT '' || '' FROM dual") is None
+    code, _ = error(ora, "INSERT INTO people (id, name) VALUES (5, '')")
+    assert code == 1400
+
+
+def test_rownum_and_fetch_first(ora: Connection) -> None:
+    people(ora)
+    assert len(rows(ora, "SELECT id FROM people WHERE ROWNUM <= 2")) == 2
+    assert len(rows(ora, "SELECT id FROM people WHERE ROWNUM < 2")) == 1
+    assert len(rows(ora, "SELECT id FROM people WHERE pay IS NOT NULL AND ROWNUM = 1")) == 1
+    assert rows(ora, "SELECT id FROM people ORDER BY id DESC FETCH FIRST 2 ROWS ONLY") == [(3,), (2,)]
+    assert rows(ora, "SELECT id FROM people ORDER BY id OFFSET 1 ROWS FETCH NEXT 1 ROWS ONLY") == [(2,)]
+    assert rows(ora, "SELECT * FROM (SELECT id FROM people ORDER BY id DESC) WHERE ROWNUM <= 1") == [(3,)]
+    assert error(ora, "SELECT id FROM people WHERE ROWNUM <= 2 ORDER BY id")[0] == 3001
+
+
+# --- functions ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("NVL(NULL, 3)", 3),
+        ("NVL2(1, 'set', 'unset')", "set"),
+        ("NVL2(NULL, 'set', 'unset')", "unset"),
+        ("DECODE(2, 1, 'one', 2, 'two', 'other')", "two"),
+        ("DECODE(9, 1, 'one', 'other')", "other"),
+        ("DECODE(NULL, NULL, 'null matches', 'no')", "null matches"),
+        ("DECODE(5, 1, 'one')", None),
+        ("SUBSTR('Quietus', 2, 3)", "uie"),
+        ("SUBSTR('Quietus', 0, 2)", "Qu"),
+        ("SUBSTR('Quietus', -3)", "tus"),
+        ("SUBSTR('Quietus', 9)", None),
+        ("INSTR('banana', 'an')", 2),
+        ("INSTR('banana', 'an', 1, 2)", 4),
+        ("INSTR('banana', 'AN')", 0),
+        ("INSTR('banana', 'a', -1)", 6),
+        ("LENGTH('abc  ')", 5),
+        ("LENGTH('')", None),
+        ("UPPER('aBc')", "ABC"),
+        ("LOWER('aBc')", "abc"),
+        ("COALESCE(NULL, NULL, 'third')", "third"),
+        ("TO_CHAR(0.5)", ".5"),
+        ("TO_CHAR(12)", "12"),
+        ("TO_CHAR(TO_DATE('2024-02-03', 'YYYY-MM-DD'), 'DD/MM/YYYY')", "03/02/2024"),
+        ("TO_NUMBER('12.75')", Decimal("12.75")),
+        ("TRUNC(12.789, 2)", Decimal("12.780")),
+        ("TRUNC(-12.7)", Decimal("-12.0")),
+        ("ROUND(12.5)", Decimal("13")),
+        ("ROUND(12.345, 2)", Decimal("12.350")),
+        ("TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS')", datetime.datetime(2024, 2, 3, 10, 11, 12)),
+        ("TRUNC(TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS'))", datetime.datetime(2024, 2, 3)),
+        ("TRUNC(TO_DATE('2024-02-03', 'YYYY-MM-DD'), 'MM')", datetime.datetime(2024, 2, 1)),
+    ],
+)
+def test_functions(ora: Connection, expression: str, expected: Any) -> None:
+    assert value(ora, f"SELECT {expression} FROM dual") == expected
+
+
+def test_sysdate_has_seconds_and_systimestamp_more(ora: Connection) -> None:
+    sysdate, systimestamp = rows(ora, "SELECT SYSDATE, SYSTIMESTAMP FROM dual")[0]
+    assert isinstance(sysdate, datetime.datetime) and sysdate.microsecond == 0
+    assert abs((systimestamp - sysdate).total_seconds()) < 2
+
+
+# --- types --------------------------------------------------------------------------------------------------
+
+
+def test_types_round_trip(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute(
+        "CREATE TABLE kinds (n NUMBER, n5 NUMBER(5), p NUMBER(7,2), i INTEGER, v VARCHAR2(10), nv NVARCHAR2(10),"
+        " c CHAR(3), d DATE, ts TIMESTAMP, cl CLOB, r RAW(4), f BINARY_DOUBLE)"
+    )
+    when = datetime.datetime(2024, 2, 3, 4, 5, 6)
+    stamp = datetime.datetime(2024, 2, 3, 4, 5, 6, 123456)
+    cursor.execute(
+        "INSERT INTO kinds VALUES (:1, :2, :3, :4, :5, :6, :7, :8, :9, :10, :11, :12)",
+        (Decimal("1.25"), 12345, Decimal("12345.67"), 7, "text", "ünï", "ab", when, stamp, "x" * 5000, b"\x01\x02",
+         2.5),
+    )
+    row = rows(ora, "SELECT * FROM kinds")[0]
+    assert row == (Decimal("1.25"), 12345, Decimal("12345.67"), 7, "text", "ünï", "ab ", when, stamp, "x" * 5000,
+                   b"\x01\x02", 2.5)  # fmt: skip
+    assert error(ora, "INSERT INTO kinds (v) VALUES ('elevenchars')")[0] == 12899
+    assert error(ora, "INSERT INTO kinds (n5) VALUES (123456)")[0] == 1438
+    assert error(ora, "CREATE TABLE bad (x TIMESTAMP WITH TIME ZONE)")[0] == 902
+
+
+# --- binds --------------------------------------------------------------------------------------------------
+
+
+def test_binds_by_name_and_position(ora: Connection) -> None:
+    people(ora)
+    assert rows(ora, "SELECT name FROM people WHERE id = :1", (3,)) == [("Carol",)]
+    assert rows(ora, "SELECT name FROM people WHERE id = :id AND name = :Name", {"ID": 1, ":name": "Alice"}) == [
+        ("Alice",)
+    ]
+    assert rows(ora, "SELECT :b, :a FROM dual", ("first", "second")) == [("first", "second")]
+    assert value(ora, "SELECT NVL(:x, 'was null') FROM dual", {"x": ""}) == "was null"
+    code, text = error(ora, "SELECT name FROM people WHERE id = :missing")
+    assert (code, text) == (1008, "ORA-01008: not all variables bound")
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "code", "text"),
+    [
+        ("SELECT * FROM nowhere", 942, "ORA-00942: table or view does not exist"),
+        ("SELECT nothing FROM people", 904, 'ORA-00904: "NOTHING": invalid identifier'),
+        ("INSERT INTO people (id, name) VALUES (1, 'again')", 1, None),
+        ("INSERT INTO people (id) VALUES (9)", 1400, 'ORA-01400: cannot insert NULL into ("SA"."PEOPLE"."NAME")'),
+        ("SELECT 1/0 FROM dual", 1476, "ORA-01476: divisor is equal to zero"),
+        ("SELECT TO_NUMBER('abc') FROM dual", 1722, "ORA-01722: invalid number"),
+        ("SELECT 1 FROM dual;", 911, "ORA-00911: invalid character"),
+        ("SELEC 1 FROM dual", 900, "ORA-00900: invalid SQL statement"),
+        ("SELECT (1 FROM dual", 907, "ORA-00907: missing right parenthesis"),
+        ("SELECT 1 + FROM dual", 936, "ORA-00936: missing expression"),
+        ("SELECT 1 FROM dual x y", 933, "ORA-00933: SQL command not properly ended"),
+        ("SELECT 'open FROM dual", 1756, "ORA-01756: quoted string not properly terminated"),
+        ("MERGE INTO people USING dual ON (1 = 1) WHEN MATCHED THEN UPDATE SET pay = 1", 3001, None),
+        ("CREATE VIEW v AS SELECT 1 FROM dual", 3001, "ORA-03001: unimplemented feature"),
+        ("SET TRANSACTION READ ONLY", 3001, "ORA-03001: unimplemented feature"),
+    ],
+)
+def test_errors_have_oracle_numbers_and_texts(ora: Connection, sql: str, code: int, text: str | None) -> None:
+    people(ora)
+    got_code, got_text = error(ora, sql)
+    assert got_code == code
+    assert got_text.startswith(f"ORA-{code:05d}: ")
+    if text is not None:
+        assert got_text == text
+
+
+def test_unique_violation_names_the_constraint(ora: Connection) -> None:
+    people(ora)
+    ora.cursor().execute("CREATE UNIQUE INDEX people_name ON people (name)")
+    code, text = error(ora, "INSERT INTO people (id, name) VALUES (8, 'Alice')")
+    assert (code, text) == (1, "ORA-00001: unique constraint (SA.PEOPLE_NAME) violated")
+
+
+def test_commit_and_rollback_without_a_transaction_are_fine(ora: Connection) -> None:
+    ora.cursor().execute("COMMIT")
+    ora.cursor().execute("ROLLBACK")
+    assert error(ora, "ROLLBACK TO SAVEPOINT nowhere")[0] == 1086
+
+
+def test_seed_query_parses_and_names_serial(ora: Connection) -> None:
+    """v$session is registered by the admin layer; without it the query is an ORA-00942, not a syntax error."""
+    sql = "SELECT sid, serial#, status, server FROM v$session WHERE username = 'JWARD'"
+    views = ora.instance.env.virtual_tables if ora.instance.env is not None else {}
+    if "v$session" in views:
+        cursor = ora.cursor()
+        cursor.execute(sql)
+        assert [d[0].upper() for d in cursor.description or []] == ["SID", "SERIAL#", "STATUS", "SERVER"]
+    else:
+        assert error(ora, sql)[0] == 942
+
+
+# --- transactions (one session) -----------------------------------------------------------------------------
+
+
+def test_a_write_opens_a_transaction_that_rollback_undoes() -> None:
+    connection = quietus.connect(None, dialect="oracle")
+    try:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TABLE t (id NUMBER PRIMARY KEY)")
+        assert connection.session.txn is None  # DDL commits
+        cursor.execute("INSERT INTO t VALUES (1)")
+        assert connection.session.txn is not None
+        cursor.execute("SAVEPOINT one")
+        cursor.execute("INSERT INTO t VALUES (2)")
+        cursor.execute("ROLLBACK TO SAVEPOINT one")
+        assert rows(connection, "SELECT id FROM t") == [(1,)]
+        connection.rollback()
+        assert rows(connection, "SELECT id FROM t") == []
+        cursor.execute("INSERT INTO t VALUES (3)")
+        cursor.execute("CREATE TABLE u (x NUMBER)")  # DDL commits the insert
+        connection.rollback()
+        assert rows(connection, "SELECT id FROM t") == [(3,)]
+        assert error(connection, "INSERT INTO t VALUES (3)")[0] == 1
+        assert connection.session.txn is not None  # a failed statement leaves the transaction open
+        connection.commit()
+        cursor.execute("SET TRANSACTION READ WRITE")
+        cursor.execute("INSERT INTO t VALUES (4)")
+        assert error(connection, "SET TRANSACTION READ WRITE")[0] == 1453
+    finally:
+        connection.close()
+
+
+# --- one engine, both dialects ------------------------------------------------------------------------------
+
+
+def test_tables_are_shared_between_dialects(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    tsql = quietus.connect(data, autocommit=True)
+    oracle = quietus.connect(data, dialect="oracle", autocommit=True)
+    try:
+        tsql.cursor().execute("CREATE TABLE from_tsql (id INT PRIMARY KEY, name NVARCHAR(20))")
+        tsql.cursor().execute("INSERT INTO from_tsql VALUES (1, N'one')")
+        assert rows(oracle, "SELECT ID, NAME FROM FROM_TSQL") == [(1, "one")]
+        oracle.cursor().execute("CREATE TABLE from_oracle (id NUMBER(9) PRIMARY KEY, label VARCHAR2(10))")
+        oracle.cursor().execute("INSERT INTO from_oracle VALUES (:1, :2)", (7, "seven"))
+        cursor = tsql.cursor()
+        cursor.execute("SELECT id, label FROM from_oracle")
+        assert cursor.fetchall() == [(7, "seven")]
+    finally:
+        oracle.close()
+        tsql.close()
