@@ -255,6 +255,18 @@ def test_seed_query_parses_and_names_serial(ora: Connection) -> None:
         assert error(ora, sql)[0] == 942
 
 
+def test_users_map_to_logins(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE USER jward IDENTIFIED BY Secret1")
+    cursor.execute("ALTER USER jward IDENTIFIED BY Other2")
+    assert error(ora, "CREATE USER jward IDENTIFIED BY x")[0] == 1920
+    cursor.execute("DROP USER jward")
+    assert error(ora, "DROP USER jward") == (1918, "ORA-01918: user 'JWARD' does not exist")
+    assert error(ora, "CREATE USER x IDENTIFIED EXTERNALLY")[0] == 922
+    assert error(ora, "ALTER SYSTEM SWITCH LOGFILE")[0] == 2065
+    assert error(ora, "GRANT SELECT ANY TABLE TO x")[0] == 990
+
+
 # --- transactions (one session) -----------------------------------------------------------------------------
 
 

@@ -79,6 +79,9 @@ def _foreign_key(error: SqlError, schema: str) -> SqlError:
 
 
 def _code(code: str) -> Callable[[SqlError, str], SqlError]:
+    """The ORA error ``code``; a ``%s`` in its text is the first name quoted in the SQL Server message."""
+    if "%s" in ORACLE[code]:
+        return lambda error, schema: ora(code, _name(_quoted(error, 0)))
     return lambda error, schema: ora(code)
 
 
