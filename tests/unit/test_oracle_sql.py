@@ -88,6 +88,30 @@ def test_string_comparison_is_case_sensitive(ora: Connection) -> None:
     assert rows(ora, "SELECT id FROM people WHERE name <> 'Alice' ORDER BY id") == [(2,), (3,)]
 
 
+def test_ordering_and_grouping_are_binary_with_nulls_last(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE TABLE letters (id NUMBER PRIMARY KEY, letter VARCHAR2(1), n NUMBER)")
+    for position, (letter, n) in enumerate([("b", 1), ("B", None), ("a", 2), ("b", 3)]):
+        cursor.execute("INSERT INTO letters VALUES (:1, :2, :3)", (position, letter, n))
+    assert rows(ora, "SELECT DISTINCT letter FROM letters ORDER BY letter") == [("B",), ("a",), ("b",)]
+    grouped = rows(ora, "SELECT letter, COUNT(*) FROM letters GROUP BY letter ORDER BY 1")
+    assert grouped == [("B", 1), ("a", 1), ("b", 2)]
+    assert rows(ora, "SELECT n FROM letters ORDER BY n") == [(1,), (2,), (3,), (None,)]
+    assert rows(ora, "SELECT n FROM letters ORDER BY n DESC") == [(None,), (3,), (2,), (1,)]
+    assert rows(ora, "SELECT n FROM letters ORDER BY n NULLS FIRST") == [(None,), (1,), (2,), (3,)]
+    assert rows(ora, "SELECT letter FROM letters WHERE letter > 'Z' ORDER BY id") == [("b",), ("a",), ("b",)]
+
+
+def test_date_arithmetic_and_number_division(ora: Connection) -> None:
+    day = "TO_DATE('2024-02-28 12:00:00', 'YYYY-MM-DD HH24:MI:SS')"
+    assert value(ora, f"SELECT {day} + 1 FROM dual") == datetime.datetime(2024, 2, 29, 12)
+    assert value(ora, f"SELECT {day} - 0.5 FROM dual") == datetime.datetime(2024, 2, 28)
+    assert value(ora, f"SELECT 2 + {day} FROM dual") == datetime.datetime(2024, 3, 1, 12)
+    assert value(ora, f"SELECT {day} - TO_DATE('2024-02-01', 'YYYY-MM-DD') FROM dual") == Decimal("27.5")
+    assert value(ora, "SELECT 5 / 2 FROM dual") == Decimal("2.5")
+    assert value(ora, "SELECT 7 - 10 FROM dual") == -3
+
+
 def test_empty_string_is_null(ora: Connection) -> None:
     people(ora)
     ora.cursor().execute("INSERT INTO people (id, name, born) VALUES (4, 'Dan', NULL)")

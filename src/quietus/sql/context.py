@@ -15,12 +15,15 @@ from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
+from quietus.sql.collation import DEFAULT_COLLATION, Collation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 
 
 class ExecContext:
+    collation: Collation = DEFAULT_COLLATION  # ORDER BY, GROUP BY, DISTINCT, UNION keys
+
     def __init__(self, session: Session, task: Task, env: Environment, sink: ResultSink) -> None:
         self.session = session
         self.task = task

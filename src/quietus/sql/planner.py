@@ -18,12 +18,10 @@ from typing import Any, cast
 from sqlglot import exp
 
 from quietus.engine.access import read_policy
-from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
-from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
 from quietus.sql.operators import (
@@ -169,7 +167,7 @@ class Planner:
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
         plan: Plan = Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout))
         if distinct:
-            plan = Distinct(plan, _row_key)
+            plan = Distinct(plan, self._row_key())
             if order is not None:
                 out_scope = self.scope(columns, None)
                 plan = Sort(plan, self._order_key(order, out_scope, projections, None, names))
@@ -235,7 +233,7 @@ class Planner:
         compiled: list[CompiledExpr] | None,
         names: list[str] | None = None,
     ) -> Callable[[Row, ExecContext], Any]:
-        parts: list[tuple[RowFn, bool]] = []
+        parts: list[tuple[RowFn, bool, bool]] = []
         for ordered in order.expressions:
             node = ordered.this
             fn: RowFn | None = None
@@ -257,12 +255,25 @@ class Planner:
                             break
             if fn is None:
                 fn = self.compile(node, scope).fn
-            parts.append((fn, bool(ordered.args.get("desc"))))
+            desc = bool(ordered.args.get("desc"))
+            nulls_first = ordered.args.get("nulls_first")
+            nulls_low = (not desc) if nulls_first is None else bool(nulls_first) != desc  # before any reversal
+            parts.append((fn, desc, nulls_low))
+        sort = self.ctx.collation.sort_key
+
+        def part(value: Any, desc: bool, nulls_low: bool) -> Any:
+            key = _HIGHEST if value is None and not nulls_low else sort(value)
+            return _Descending(key) if desc else key
 
         def key(row: Row, ctx: ExecContext) -> Any:
-            return tuple(_Descending(sort_key(fn(row, ctx))) if desc else sort_key(fn(row, ctx)) for fn, desc in parts)
+            return tuple(part(fn(row, ctx), desc, nulls_low) for fn, desc, nulls_low in parts)
 
         return key
+
+    def _row_key(self) -> Callable[[Row], Row]:
+        """Equality key of a whole row under the session's collation (DISTINCT, UNION, INTERSECT, EXCEPT)."""
+        equality = self.ctx.collation.equality_key
+        return lambda row: tuple(equality(value) for value in row)
 
     # -- GROUP BY --------------------------------------------------------------------------------------------
 
@@ -306,7 +317,7 @@ class Planner:
             source,
             columns,
             [c.fn for c in group_compiled],
-            [_group_key(c.type) for c in group_compiled],
+            [self.ctx.collation.equality_key for _ in group_compiled],
             specs,
             scalar=group is None,
         )
@@ -430,7 +441,8 @@ class Planner:
                     continue
                 if left_fn.type.name != right_fn.type.name and {left_fn.type.name, right_fn.type.name} - _INTS:
                     continue
-                return _hashed(left_fn.fn), _hashed(right_fn.fn)
+                equality = self.ctx.collation.equality_key
+                return _hashed(left_fn.fn, equality), _hashed(right_fn.fn, equality)
         return None
 
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
@@ -492,7 +504,7 @@ class Planner:
             raise sql_error(205)
         kind = _SET_OPERATIONS[type(node)]
         distinct = bool(node.args.get("distinct", True))
-        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, _row_key)
+        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, self._row_key())
         order = node.args.get("order")
         if order is not None:
             names = [c.name for c in left.columns]
@@ -534,21 +546,29 @@ class _Descending:
         return hash(self.value)
 
 
-def _row_key(row: Row) -> Row:
-    return tuple(_hash_key(value) for value in row)
+class _Highest:
+    """Above every sort key: NULL where NULLs sort last (Oracle's ascending order, NULLS LAST)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return other is not self
+
+    def __le__(self, other: object) -> bool:
+        return other is self
+
+    def __ge__(self, other: object) -> bool:
+        return True
 
 
-def _hash_key(value: Any) -> Any:
-    """Equality key under the collation (for DISTINCT, GROUP BY, UNION, hash joins)."""
-    return normalise(value) if value is not None else None
+_HIGHEST = _Highest()
 
 
-def _hashed(fn: RowFn) -> RowFn:
-    return lambda row, ctx: _hash_key(fn(row, ctx))
-
-
-def _group_key(_type: SqlType) -> Callable[[Any], Any]:
-    return _hash_key
+def _hashed(fn: RowFn, equality: Callable[[Any], Any]) -> RowFn:
+    return lambda row, ctx: equality(fn(row, ctx))
 
 
 def _slot_fn(position: int) -> RowFn:

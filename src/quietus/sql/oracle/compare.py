@@ -37,7 +37,7 @@ from quietus.sql.expressions import (
     register_compiler,
 )
 from quietus.sql.oracle.functions import as_text
-from quietus.sql.types_base import BOOLEAN, FAMILY
+from quietus.sql.types_base import BOOLEAN, FAMILY, SqlType
 from quietus.sql.types_ops import comparison, comparison_type
 
 
@@ -86,7 +86,10 @@ _NATIVE: dict[str, Callable[[Any, Any], bool]] = {
 }  # fmt: skip
 
 
-def _converted(compiled: CompiledExpr, convert: Callable[[Any], Any] | None) -> CompiledExpr:
+def converted(
+    compiled: CompiledExpr, convert: Callable[[Any], Any] | None, t: SqlType | None = None
+) -> CompiledExpr:
+    """``compiled`` with ``convert`` applied to its non-NULL values (typed ``t``, by default its own type)."""
     if convert is None:
         return compiled
     inner = compiled.fn
@@ -95,7 +98,7 @@ def _converted(compiled: CompiledExpr, convert: Callable[[Any], Any] | None) -> 
         value = inner(row, ctx)
         return None if value is None else convert(value)
 
-    return fold(CompiledExpr(run, compiled.type), compiled)
+    return fold(CompiledExpr(run, compiled.type if t is None else t), compiled)
 
 
 def _comparison_compiler(op: str) -> Callable[[Any, Scope], CompiledExpr]:
@@ -105,7 +108,7 @@ def _comparison_compiler(op: str) -> Callable[[Any, Scope], CompiledExpr]:
         operation = comparison(op, left.type, right.type)
         string = FAMILY[comparison_type(left.type, right.type).name] == "string"
         fn = _NATIVE[op] if string else operation.fn
-        return binary(fn, _converted(left, operation.left), _converted(right, operation.right), BOOLEAN)
+        return binary(fn, converted(left, operation.left), converted(right, operation.right), BOOLEAN)
 
     return compile_binary
 

@@ -16,6 +16,7 @@ One bottom-up pass; each node class has its rule in ``RULES`` (a node without a 
 | CLOB, NCLOB, BLOB, RAW(n)                | varchar(max), nvarchar(max), varbinary(max), varbinary(n)      |
 | FLOAT, BINARY_DOUBLE                     | float                                                          |
 | = <> < <= > >=, LIKE, IN (list), BETWEEN | the case-sensitive forms of ``compare.py``                     |
+| ``+ - /``                                | ``arithmetic.py``'s (dates ± days, date - date, 5 / 2 = 2.5)   |
 | NVL2, DECODE                             | CASE (DECODE's NULL matches NULL)                              |
 | SYSDATE, SYSTIMESTAMP, SUBSTR, INSTR,    | ``%ORA_...`` builtins (``functions.py``)                       |
 | LENGTH, TO_CHAR, TO_DATE, TO_NUMBER,     |                                                                |
@@ -36,7 +37,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from quietus.sql.oracle import compare
+from quietus.sql.oracle import arithmetic, compare
 from quietus.sql.oracle.dialect import DIALECT
 from quietus.sql.oracle.errors import ora
 
@@ -192,6 +193,10 @@ def _data_type(node: exp.DataType) -> exp.Expr:
 def _comparison(node: exp.Binary) -> exp.Expr:
     binary, _ = compare.BINARY_COMPARISONS[type(node)]
     return binary(this=node.this, expression=node.expression)
+
+
+def _arithmetic(node: exp.Binary) -> exp.Expr:
+    return arithmetic.ARITHMETIC[type(node)](this=node.this, expression=node.expression)
 
 
 def _like(node: exp.Like) -> exp.Expr:
@@ -352,6 +357,7 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Literal: _literal,
     exp.DataType: _data_type,
     **{kind: _comparison for kind in compare.BINARY_COMPARISONS},
+    **{kind: _arithmetic for kind in arithmetic.ARITHMETIC},
     exp.Like: _like,
     exp.Escape: _escape,
     exp.In: _in,

@@ -29,6 +29,7 @@ from sqlglot import exp
 from quietus.engine.memory import after_rows_written
 from quietus.errors import SqlError
 from quietus.sql.batch import BatchRunner
+from quietus.sql.collation import BINARY_COLLATION
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
 from quietus.sql.oracle.errors import IGNORED, ora, translate
@@ -43,7 +44,10 @@ NULL_BIND_TYPE = NVARCHAR(4000)
 
 
 class OracleContext(ExecContext):
-    """An Oracle session's request: statement snapshots always; binds where ``''`` is NULL."""
+    """An Oracle session's request: statement snapshots always; binary ordering and grouping (NLS_SORT=BINARY);
+    binds where ``''`` is NULL."""
+
+    collation = BINARY_COLLATION
 
     @property
     def read_committed_snapshot(self) -> bool:
