@@ -171,10 +171,43 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
         ("TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS')", datetime.datetime(2024, 2, 3, 10, 11, 12)),
         ("TRUNC(TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS'))", datetime.datetime(2024, 2, 3)),
         ("TRUNC(TO_DATE('2024-02-03', 'YYYY-MM-DD'), 'MM')", datetime.datetime(2024, 2, 1)),
+        ("LPAD('7', 3, '0')", "007"),
+        ("LPAD('abcdef', 3)", "abc"),
+        ("RPAD('ab', 4, '.')", "ab.."),
+        ("TRIM('   ')", None),
+        ("LTRIM('  x ')", "x "),
+        ("REPLACE('aXa', 'a', '')", "X"),
+        ("REPLACE('aa', 'a', '')", None),
+        ("INITCAP('hello wORLD-x')", "Hello World-X"),
+        ("CONCAT('a', NULL)", "a"),
+        ("MOD(-7, 3)", -1),
+        ("MOD(7, 0)", 7),
+        ("GREATEST(3, 9, 4)", 9),
+        ("LEAST('b', 'B', 'a')", "B"),
+        ("GREATEST(1, NULL)", None),
+        ("ADD_MONTHS(TO_DATE('2024-01-31', 'YYYY-MM-DD'), 1)", datetime.datetime(2024, 2, 29)),
+        ("ADD_MONTHS(TO_DATE('2024-02-29', 'YYYY-MM-DD'), 1)", datetime.datetime(2024, 3, 31)),
+        ("ADD_MONTHS(TO_DATE('2024-03-15', 'YYYY-MM-DD'), -2)", datetime.datetime(2024, 1, 15)),
+        ("MONTHS_BETWEEN(TO_DATE('2024-03-15', 'YYYY-MM-DD'), TO_DATE('2024-01-15', 'YYYY-MM-DD'))", 2),
+        ("LAST_DAY(TO_DATE('2023-02-10', 'YYYY-MM-DD'))", datetime.datetime(2023, 2, 28)),
+        ("USER", "SA"),
+        ("SYS_CONTEXT('USERENV', 'SESSION_USER')", "SA"),
     ],
 )
 def test_functions(ora: Connection, expression: str, expected: Any) -> None:
     assert value(ora, f"SELECT {expression} FROM dual") == expected
+
+
+def test_min_max_and_count_distinct_are_binary(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE TABLE words (w VARCHAR2(5))")
+    for word in ("b", "B", "a"):
+        cursor.execute("INSERT INTO words VALUES (:1)", (word,))
+    assert rows(ora, "SELECT MIN(w), MAX(w), COUNT(DISTINCT w) FROM words") == [("B", "b", 3)]
+
+
+def test_window_functions_are_unimplemented(ora: Connection) -> None:
+    assert error(ora, "SELECT COUNT(*) OVER () FROM dual")[0] == 3001
 
 
 def test_sysdate_has_seconds_and_systimestamp_more(ora: Connection) -> None:

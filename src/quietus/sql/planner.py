@@ -308,6 +308,7 @@ class Planner:
                 None if compiled_argument is None else compiled_argument.type,
                 distinct,
                 extra,
+                self.ctx.collation.sort_key,
             )
             specs.append((spec.new, None if compiled_argument is None else compiled_argument.fn))
             name = f"%agg{position}"

@@ -7,13 +7,17 @@ like any other builtin.  Oracle rules they follow:
 * The empty string is NULL: a function that would return ``''`` returns NULL (SUBSTR past the end, ``'' || ''``).
 * ``||`` treats NULL as the empty string (``'a' || NULL`` is ``'a'``).
 * SUBSTR counts from 1; a start of 0 is 1; a negative start counts back from the end.
-* INSTR is case-sensitive; a negative position searches backwards; the 4th argument picks the n-th occurrence.
+* INSTR and REPLACE are case-sensitive (REPLACE with a NULL replacement removes the search string); INSTR's
+  negative position searches backwards, its 4th argument picks the n-th occurrence.
 * LENGTH counts trailing spaces.
 * TO_CHAR of a number is its shortest text (``0.5`` → ``.5``); of a date, the format model (default
   ``DD-MON-RR``); TO_DATE reads a format model (default ``DD-MON-RR``, and ISO ``YYYY-MM-DD[ HH24:MI:SS]``).
   Format models are translated to strftime with sqlglot's own Oracle table.
 * TRUNC(number[, n]) truncates toward zero; TRUNC(date[, fmt]) truncates to the day (or YEAR, MONTH, HOUR,
   MINUTE).
+* LPAD/RPAD cut a longer string to the width; MOD has the dividend's sign and MOD(a, 0) is a; GREATEST/LEAST are
+  NULL when any argument is; ADD_MONTHS keeps a month's last day last; USER and SYS_CONTEXT('USERENV', ...)
+  read the session.
 * SYSDATE is the statement's clock to the second; SYSTIMESTAMP to the microsecond.
 """
 
@@ -274,6 +278,151 @@ def _systimestamp(ctx: Any) -> datetime.datetime:
     return now
 
 
+# --- more strings, dates and numbers --------------------------------------------------------------------
+
+
+def _pad(left: bool) -> Callable[..., str | None]:
+    def pad(value: Any, length: Any, fill: Any = " ") -> str | None:
+        text, width, filler = as_text(value), int(length), as_text(fill)
+        if width < 1 or not filler:
+            return None
+        if len(text) >= width:
+            return _empty_is_null(text[:width])
+        padding = (filler * (width // len(filler) + 1))[: width - len(text)]
+        return padding + text if left else text + padding
+
+    return pad
+
+
+def _initcap(value: Any) -> str | None:
+    words: list[str] = []
+    start = True
+    for character in as_text(value):
+        words.append(character.upper() if start else character.lower())
+        start = not character.isalnum()
+    return _empty_is_null("".join(words))
+
+
+def _replace(value: Any, find: Any = None, replacement: Any = None) -> str | None:
+    """Oracle's REPLACE: case-sensitive; a NULL search string changes nothing, a NULL replacement removes."""
+    if value is None:
+        return None
+    text = as_text(value)
+    if find is None:
+        return _empty_is_null(text)
+    return _empty_is_null(text.replace(as_text(find), "" if replacement is None else as_text(replacement)))
+
+
+def _empty_null(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _last_day_of(moment: datetime.datetime) -> datetime.datetime:
+    following = (moment.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return moment.replace(day=(following - datetime.timedelta(days=1)).day)
+
+
+def _last_day(value: Any) -> datetime.datetime:
+    return _last_day_of(_moment(value))
+
+
+def _moment(value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    return _to_date(value)
+
+
+def _add_months(value: Any, months: Any) -> datetime.datetime:
+    """Oracle's ADD_MONTHS: the last day of a month stays the last day; a day the target lacks is clipped."""
+    moment = _moment(value)
+    count = int(Decimal(months).to_integral_value(ROUND_DOWN)) if not isinstance(months, int) else months
+    index = moment.year * 12 + moment.month - 1 + count
+    target = moment.replace(year=index // 12, month=index % 12 + 1, day=1)
+    last = _last_day_of(target)
+    if moment.day >= last.day or moment.day == _last_day_of(moment).day:
+        return last
+    return target.replace(day=moment.day)
+
+
+def _months_between(first: Any, second: Any) -> Decimal:
+    a, b = _moment(first), _moment(second)
+    months = (a.year - b.year) * 12 + a.month - b.month
+    if a.day == b.day or (a.day == _last_day_of(a).day and b.day == _last_day_of(b).day):
+        return Decimal(months)
+    seconds_a = a.day * 86400 + a.hour * 3600 + a.minute * 60 + a.second
+    seconds_b = b.day * 86400 + b.hour * 3600 + b.minute * 60 + b.second
+    fraction = Decimal(seconds_a - seconds_b) / Decimal(31 * 86400)
+    return (months + fraction).quantize(Decimal(1).scaleb(-10))
+
+
+def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
+    def choose(*values: Any) -> Any:
+        if any(v is None for v in values):
+            return None
+        return pick(values)
+
+    return choose
+
+
+def _bind_extreme(pick: Callable[..., Any]) -> Callable[[Sequence[Arg]], Bound]:
+    def bind(args: Sequence[Arg]) -> Bound:
+        from quietus.sql.types_base import result_type
+
+        t = args[0].type
+        for arg in args[1:]:
+            t = result_type(t, arg.type)
+        return Bound(_extreme(pick), t, (), False)
+
+    return bind
+
+
+def _mod(a: Any, b: Any) -> Any:
+    """Oracle's MOD: the sign of the dividend; MOD(a, 0) is a."""
+    if b == 0:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        remainder = abs(a) % abs(b)
+        return remainder if a >= 0 else -remainder
+    return Decimal(a) % Decimal(b)
+
+
+def _mod_type(args: Sequence[Arg]) -> SqlType:
+    if all(arg.type.family == "int" for arg in args):
+        return args[0].type
+    return NUMBER
+
+
+def _user(ctx: Any) -> str:
+    return str(ctx.session.login_name).upper()
+
+
+# SYS_CONTEXT('USERENV', parameter): the parameters Quietus knows, from the session.
+USERENV: dict[str, Callable[[Any], Any]] = {
+    "SESSION_USER": _user,
+    "CURRENT_USER": _user,
+    "CURRENT_SCHEMA": _user,
+    "SID": lambda ctx: str(ctx.session.session_id),
+    "SESSIONID": lambda ctx: str(ctx.session.session_id),
+    "DB_NAME": lambda ctx: str(ctx.session.database).upper(),
+    "SERVICE_NAME": lambda ctx: str(ctx.session.database),
+    "HOST": lambda ctx: ctx.session.host_name or None,
+    "MODULE": lambda ctx: ctx.session.program_name or None,
+    "INSTANCE": lambda ctx: "1",
+    "LANGUAGE": lambda ctx: "AMERICAN_AMERICA.AL32UTF8",
+}
+
+
+def _sys_context(ctx: Any, namespace: Any, parameter: Any) -> Any:
+    if str(namespace).upper() != "USERENV":
+        return None
+    reader = USERENV.get(str(parameter).upper())
+    if reader is None:
+        raise ora("ORA-02003", parameter)
+    return reader(ctx)
+
+
 ORACLE_FUNCTIONS: dict[str, Builtin] = {
     b.name: b
     for b in (
@@ -290,6 +439,19 @@ ORACLE_FUNCTIONS: dict[str, Builtin] = {
         Builtin("%ORA_TRUNC", 1, 2, _bind_trunc),
         _builtin("%ORA_SYSDATE", 0, 0, _sysdate, DATE, context=True),
         _builtin("%ORA_SYSTIMESTAMP", 0, 0, _systimestamp, TIMESTAMP, context=True),
+        _builtin("%ORA_LPAD", 2, 3, _pad(True), _text_type),
+        _builtin("%ORA_RPAD", 2, 3, _pad(False), _text_type),
+        _builtin("%ORA_INITCAP", 1, 1, _initcap, _text_type),
+        _builtin("%ORA_EMPTY_NULL", 1, 1, _empty_null, lambda args: args[0].type),
+        _builtin("%ORA_REPLACE", 2, 3, _replace, _text_type, nulls=False),
+        _builtin("%ORA_ADD_MONTHS", 2, 2, _add_months, DATE),
+        _builtin("%ORA_MONTHS_BETWEEN", 2, 2, _months_between, NUMBER),
+        _builtin("%ORA_LAST_DAY", 1, 1, _last_day, DATE),
+        _builtin("%ORA_MOD", 2, 2, _mod, _mod_type),
+        Builtin("%ORA_GREATEST", 1, 254, _bind_extreme(max)),
+        Builtin("%ORA_LEAST", 1, 254, _bind_extreme(min)),
+        _builtin("%ORA_USER", 0, 0, _user, NVARCHAR(128), context=True),
+        _builtin("%ORA_SYS_CONTEXT", 2, 2, _sys_context, NVARCHAR(256), context=True),
     )
 }
 

@@ -265,7 +265,30 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         return _call("TRUNC", *node.expressions)
     if name == "TO_DATE" and len(node.expressions) == 2:
         return _call("TO_DATE_MODEL", *node.expressions)
+    if name == "TO_TIMESTAMP":
+        return _call("TO_TIMESTAMP", *node.expressions)
+    if name == "SYS_CONTEXT":
+        return _call("SYS_CONTEXT", *node.expressions)
     return node
+
+
+def _concat(node: exp.Concat) -> exp.Expr:
+    if len(node.expressions) != 2:
+        raise ora("ORA-00909")
+    return _call("CONCAT", *node.expressions)
+
+
+def _column(node: exp.Column) -> exp.Expr:
+    """``USER`` is a function in Oracle (sqlglot reads it as a column)."""
+    identifier = node.this
+    unquoted = isinstance(identifier, exp.Identifier) and not identifier.args.get("quoted")
+    if not node.table and unquoted and node.name.upper() == "USER":
+        return _call("USER")
+    return node
+
+
+def _unimplemented(node: exp.Expr) -> exp.Expr:
+    raise ora("ORA-03001")
 
 
 def _round(node: exp.Round) -> exp.Expr:
@@ -381,6 +404,21 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Trunc: lambda node: _call("TRUNC", node.this, node.args.get("decimals")),
     exp.DateTrunc: lambda node: _call("TRUNC", node.this, node.args.get("unit")),
     exp.Anonymous: _anonymous,
+    exp.Pad: lambda node: _call(
+        "LPAD" if node.args.get("is_left") else "RPAD", node.this, node.expression, node.args.get("fill_pattern")
+    ),
+    exp.Initcap: lambda node: _call("INITCAP", node.this),
+    exp.Concat: _concat,
+    exp.Trim: lambda node: _call("EMPTY_NULL", node),
+    exp.Replace: lambda node: _call("REPLACE", node.this, node.expression, node.args.get("replacement")),
+    exp.AddMonths: lambda node: _call("ADD_MONTHS", node.this, node.expression),
+    exp.MonthsBetween: lambda node: _call("MONTHS_BETWEEN", node.this, node.expression),
+    exp.LastDay: lambda node: _call("LAST_DAY", node.this),
+    exp.Mod: lambda node: _call("MOD", node.this, node.expression),
+    exp.Greatest: lambda node: _call("GREATEST", node.this, *node.expressions),
+    exp.Least: lambda node: _call("LEAST", node.this, *node.expressions),
+    exp.Column: _column,
+    exp.Window: _unimplemented,
     exp.Round: _round,
     exp.Select: _select,
 }
