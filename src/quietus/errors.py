@@ -298,6 +298,7 @@ ORACLE: dict[str, str] = {
     "ORA-01481": "invalid number format model",
     "ORA-01756": "quoted string not properly terminated",
     "ORA-00902": "invalid datatype",
+    "ORA-00903": "invalid table name",
     "ORA-00901": "invalid CREATE command",
     "ORA-00940": "invalid ALTER command",
     "ORA-00950": "invalid DROP option",

@@ -32,15 +32,15 @@ from quietus.sql.oracle.functions import NUMBER
 from quietus.sql.types_base import DECIMAL, SqlType
 
 
-class OracleAdd(exp.Add):
+class OracleAdd(exp.Add, exp.Func):
     pass
 
 
-class OracleSub(exp.Sub):
+class OracleSub(exp.Sub, exp.Func):
     pass
 
 
-class OracleDiv(exp.Div):
+class OracleDiv(exp.Div, exp.Func):
     pass
 
 
@@ -118,8 +118,6 @@ def _div(node: exp.Div, scope: Scope) -> CompiledExpr:
     return arithmetic("/", left, right, node)
 
 
-for _source, _target in ARITHMETIC.items():
-    _target.key = _source.key
 register_compiler(OracleAdd, _add)
 register_compiler(OracleSub, _sub)
 register_compiler(OracleDiv, _div)

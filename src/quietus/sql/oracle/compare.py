@@ -3,8 +3,9 @@
 The shared expression compiler compares strings under SQL Server's default collation (case-insensitive).  An
 Oracle statement's comparisons are rewritten by the normaliser into the node classes below, subclasses of
 sqlglot's own (so the planner still sees an ``exp.EQ`` and can seek a key or hash a join; the looser collation
-key then only narrows the candidates, and this predicate decides).  Their compilers are registered in the
-shared compiler's table:
+key then only narrows the candidates, and this predicate decides).  They are also ``exp.Func``s, so sqlglot's
+generator writes them as calls (``BINARY_E_Q(a, b)``) for messages and the planner's canonical text.  Their
+compilers are registered in the shared compiler's table:
 
 | node          | strings                                    | other types                      |
 |---------------|--------------------------------------------|----------------------------------|
@@ -41,31 +42,31 @@ from quietus.sql.types_base import BOOLEAN, FAMILY, SqlType
 from quietus.sql.types_ops import comparison, comparison_type
 
 
-class BinaryEQ(exp.EQ):
+class BinaryEQ(exp.EQ, exp.Func):
     pass
 
 
-class BinaryNEQ(exp.NEQ):
+class BinaryNEQ(exp.NEQ, exp.Func):
     pass
 
 
-class BinaryLT(exp.LT):
+class BinaryLT(exp.LT, exp.Func):
     pass
 
 
-class BinaryLTE(exp.LTE):
+class BinaryLTE(exp.LTE, exp.Func):
     pass
 
 
-class BinaryGT(exp.GT):
+class BinaryGT(exp.GT, exp.Func):
     pass
 
 
-class BinaryGTE(exp.GTE):
+class BinaryGTE(exp.GTE, exp.Func):
     pass
 
 
-class BinaryLike(exp.Like):
+class BinaryLike(exp.Like, exp.Func):
     """``this LIKE expression [ESCAPE escape]``, case-sensitive."""
 
     arg_types: t.ClassVar[dict[str, bool]] = {**exp.Like.arg_types, "escape": False}
@@ -160,8 +161,6 @@ def _like(node: BinaryLike, scope: Scope) -> CompiledExpr:
     return CompiledExpr(like_any, BOOLEAN)
 
 
-for _source, (_node_class, _op) in BINARY_COMPARISONS.items():
-    _node_class.key = _source.key  # sqlglot generates (and the planner canonicalises) them as the originals
+for _node_class, _op in BINARY_COMPARISONS.values():
     register_compiler(_node_class, _comparison_compiler(_op))
-BinaryLike.key = exp.Like.key
 register_compiler(BinaryLike, _like)
