@@ -283,6 +283,7 @@ ORACLE: dict[str, str] = {
     "ORA-00913": "too many values",
     "ORA-00918": "column ambiguously defined",
     "ORA-00922": "missing or invalid option",
+    "ORA-00923": "FROM keyword not found where expected",
     "ORA-00932": "inconsistent datatypes: expected %s got %s",
     "ORA-00933": "SQL command not properly ended",
     "ORA-00936": "missing expression",

@@ -112,6 +112,51 @@ def test_date_arithmetic_and_number_division(ora: Connection) -> None:
     assert value(ora, "SELECT 7 - 10 FROM dual") == -3
 
 
+def test_char_compares_blank_padded_and_varchar2_does_not(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE TABLE codes (fixed CHAR(4), free VARCHAR2(4))")
+    cursor.execute("INSERT INTO codes VALUES ('ab', 'ab ')")
+    assert value(ora, "SELECT COUNT(*) FROM codes WHERE fixed = 'ab'") == 1
+    assert value(ora, "SELECT COUNT(*) FROM codes WHERE free = 'ab'") == 0
+    assert value(ora, "SELECT COUNT(*) FROM codes WHERE free = 'ab '") == 1
+    assert value(ora, "SELECT COUNT(*) FROM dual WHERE 'a ' = 'a'") == 1
+
+
+def test_statements_quietus_cannot_run_fully_are_refused(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE TABLE src (id NUMBER PRIMARY KEY, v VARCHAR2(5))")
+    assert error(ora, "CREATE TABLE copy AS SELECT * FROM src")[0] == 3001
+    assert error(ora, "SELECT * FROM copy")[0] == 942  # nothing half-made
+    assert error(ora, "INSERT INTO src VALUES (1, 'a') RETURNING id INTO :x", {"x": None})[0] == 3001
+    assert error(ora, "ALTER TABLE src MODIFY (v VARCHAR2(10))")[0] == 3001
+    assert error(ora, "SELECT id = 1 FROM src")[0] == 923
+    cursor.execute("ALTER TABLE src ADD (w NUMBER, z DATE)")
+    cursor.execute("INSERT INTO src (id, w) VALUES (2, 5)")
+    assert rows(ora, "SELECT id, w, z FROM src") == [(2, 5, None)]
+    cursor.execute("ALTER TABLE src DROP COLUMN z")
+    assert error(ora, "ALTER TABLE src DROP COLUMN z") == (904, 'ORA-00904: "Z": invalid identifier')
+
+
+def test_column_defaults_work_from_both_dialects(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    oracle = quietus.connect(data, dialect="oracle", autocommit=True)
+    tsql = quietus.connect(data, autocommit=True)
+    try:
+        oracle.cursor().execute(
+            "CREATE TABLE stamped"
+            " (id NUMBER(9), at DATE DEFAULT SYSDATE, n NUMBER(5) DEFAULT 7, s VARCHAR2(3) DEFAULT '')"
+        )
+        oracle.cursor().execute("INSERT INTO stamped (id) VALUES (1)")
+        tsql.cursor().execute("INSERT INTO stamped (id) VALUES (2)")
+        result = rows(oracle, "SELECT id, n, s, at FROM stamped ORDER BY id")
+        assert [row[:3] for row in result] == [(1, 7, None), (2, 7, None)]
+        assert all(isinstance(row[3], datetime.datetime) for row in result)
+        assert error(oracle, "CREATE TABLE later (at DATE DEFAULT SYSDATE + 1)")[0] == 3001
+    finally:
+        oracle.close()
+        tsql.close()
+
+
 def test_empty_string_is_null(ora: Connection) -> None:
     people(ora)
     ora.cursor().execute("INSERT INTO people (id, name, born) VALUES (4, 'Dan', NULL)")

@@ -12,8 +12,9 @@ compilers are registered in the shared compiler's table:
 | ``BinaryEQ``… | Python's code-point comparison of the text  | the shared comparison, unchanged |
 | ``BinaryLike``| ``%`` and ``_`` (and ESCAPE), case-sensitive| the value as text                |
 
-Trailing spaces count (VARCHAR2 semantics: ``'a ' <> 'a'``).  ORDER BY, GROUP BY and DISTINCT still use the
-engine's collation (see docs/design/oracle-sql.md, "Not supported").
+Trailing spaces count when a VARCHAR2 value is compared (``'a '`` in a VARCHAR2 column is not ``'a'``); when
+both sides are CHAR/NCHAR or literals, Oracle's blank-padded comparison applies (``'a ' = 'a'``).  ORDER BY,
+GROUP BY, DISTINCT, MIN and MAX order by code point through ``OracleContext.collation``.
 """
 
 from __future__ import annotations
@@ -109,9 +110,20 @@ def _comparison_compiler(op: str) -> Callable[[Any, Scope], CompiledExpr]:
         operation = comparison(op, left.type, right.type)
         string = FAMILY[comparison_type(left.type, right.type).name] == "string"
         fn = _NATIVE[op] if string else operation.fn
+        if string and _blank_padded(left) and _blank_padded(right):
+            native = fn
+
+            def fn(a: Any, b: Any) -> bool:
+                return native(a.rstrip(" "), b.rstrip(" "))
+
         return binary(fn, converted(left, operation.left), converted(right, operation.right), BOOLEAN)
 
     return compile_binary
+
+
+def _blank_padded(operand: CompiledExpr) -> bool:
+    """CHAR, NCHAR and text literals compare blank-padded in Oracle (``'a ' = 'a'``); VARCHAR2 values do not."""
+    return operand.type.name in ("char", "nchar") or (operand.is_constant and isinstance(operand.constant, str))
 
 
 def like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:

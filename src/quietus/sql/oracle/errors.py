@@ -89,6 +89,7 @@ def _code(code: str) -> Callable[[SqlError, str], SqlError]:
 TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     208: _code("ORA-00942"),
     207: _invalid_identifier,
+    4924: _invalid_identifier,
     4104: _invalid_identifier,
     137: _code("ORA-01008"),  # a bind variable the statement uses and the call did not supply
     209: _code("ORA-00918"),

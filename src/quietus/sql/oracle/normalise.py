@@ -326,6 +326,7 @@ def _rownum_limit(condition: exp.Expr) -> exp.Expr | None:
 
 
 def _select(node: exp.Select) -> exp.Expr:
+    _projections(node)
     limit = node.args.get("limit")
     if isinstance(limit, exp.Fetch):
         options = limit.args.get("limit_options")
@@ -350,6 +351,58 @@ def _select(node: exp.Select) -> exp.Expr:
     node.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
     node.set("limit", exp.Fetch(direction="FIRST", count=count))
     return node
+
+
+def _alter(node: exp.Alter) -> exp.Expr:
+    """``ALTER TABLE t ADD (a NUMBER, b DATE)``: the column definitions, as the shared DDL takes them."""
+    actions: list[exp.Expr] = []
+    for action in node.args.get("actions") or []:
+        actions.extend(action.expressions if isinstance(action, exp.Schema) else [action])
+    node.set("actions", actions)
+    return node
+
+
+def _create(node: exp.Create) -> exp.Expr:
+    if node.args.get("expression") is not None:
+        raise ora("ORA-03001")  # CREATE TABLE ... AS SELECT
+    return node
+
+
+# A column default is kept as T-SQL text by the shared DDL (and evaluated from it on every insert, whichever
+# dialect inserts): Oracle's clocks have T-SQL spellings; other Oracle-only expressions cannot be stored.
+_DEFAULT_SPELLINGS: dict[str, Callable[[], exp.Expr]] = {
+    "%ORA_SYSDATE": lambda: exp.CurrentTimestamp(),
+    "%ORA_SYSTIMESTAMP": lambda: exp.Anonymous(this="SYSDATETIME", expressions=[]),
+}
+
+
+def _default(node: exp.DefaultColumnConstraint) -> exp.Expr:
+    def spell(part: exp.Expr) -> exp.Expr:
+        if isinstance(part, exp.Anonymous) and str(part.this) in _DEFAULT_SPELLINGS:
+            return _DEFAULT_SPELLINGS[str(part.this)]()
+        dialect_only = type(part).__module__.startswith("quietus.")  # compare.py's and arithmetic.py's nodes
+        if dialect_only or (isinstance(part, exp.Anonymous) and str(part.this).startswith("%")):
+            raise ora("ORA-03001")
+        return part
+
+    return node.transform(spell)
+
+
+def _returning(node: exp.Expr) -> exp.Expr:
+    if node.args.get("returning") is not None:
+        raise ora("ORA-03001")  # RETURNING ... INTO: out binds are not supported
+    return node
+
+
+_PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Exists)
+
+
+def _projections(select: exp.Select) -> None:
+    """A condition is no value in Oracle: ``SELECT a = 1 FROM t`` is ORA-00923."""
+    for item in select.expressions:
+        value = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(value, _PREDICATES):
+            raise ora("ORA-00923")
 
 
 def _locks(tree: exp.Expr) -> tuple[int | None, bool]:
@@ -421,4 +474,10 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Window: _unimplemented,
     exp.Round: _round,
     exp.Select: _select,
+    exp.Alter: _alter,
+    exp.DefaultColumnConstraint: _default,
+    exp.Create: _create,
+    exp.Insert: _returning,
+    exp.Update: _returning,
+    exp.Delete: _returning,
 }

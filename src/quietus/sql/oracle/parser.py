@@ -103,7 +103,7 @@ def _sqlglot(text: str, tokens: Tokens) -> st.Statement:
         raise ora("ORA-00933")
     tree = present[0]
     if isinstance(tree, exp.Command) or any(isinstance(node, exp.Command) for node in tree.walk()):
-        raise ora("ORA-00900")
+        raise ora("ORA-03001")  # a form of a known statement that sqlglot (and so Quietus) does not take
     normalised = normalise(tree)
     return OracleSql(normalised.node, _binds(tokens), normalised.for_update, normalised.lock_wait, text=text, line=1)
 
