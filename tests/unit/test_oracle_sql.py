@@ -236,6 +236,9 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
         ("MONTHS_BETWEEN(TO_DATE('2024-03-15', 'YYYY-MM-DD'), TO_DATE('2024-01-15', 'YYYY-MM-DD'))", 2),
         ("LAST_DAY(TO_DATE('2023-02-10', 'YYYY-MM-DD'))", datetime.datetime(2023, 2, 28)),
         ("USER", "SA"),
+        ("NULLIF('a', 'A')", "a"),
+        ("NULLIF('a', 'a')", None),
+        ("CASE 'a' WHEN 'A' THEN 'upper' WHEN 'a' THEN 'lower' END", "lower"),
         ("SYS_CONTEXT('USERENV', 'SESSION_USER')", "SA"),
     ],
 )

@@ -17,7 +17,7 @@ One bottom-up pass; each node class has its rule in ``RULES`` (a node without a 
 | FLOAT, BINARY_DOUBLE                     | float                                                          |
 | = <> < <= > >=, LIKE, IN (list), BETWEEN | the case-sensitive forms of ``compare.py``                     |
 | ``+ - /``                                | ``arithmetic.py``'s (dates ± days, date - date, 5 / 2 = 2.5)   |
-| NVL2, DECODE                             | CASE (DECODE's NULL matches NULL)                              |
+| NVL2, DECODE, NULLIF, ``CASE x WHEN``    | CASE with binary tests (DECODE's NULL matches NULL)            |
 | SYSDATE, SYSTIMESTAMP, SUBSTR, INSTR,    | ``%ORA_...`` builtins (``functions.py``)                       |
 | LENGTH, TO_CHAR, TO_DATE, TO_NUMBER,     |                                                                |
 | TRUNC, ``\\|\\|``                         |                                                                |
@@ -242,6 +242,23 @@ def _nvl2(node: exp.Nvl2) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=present, true=node.args["true"])], default=node.args.get("false"))
 
 
+def _case(node: exp.Case) -> exp.Expr:
+    """``CASE x WHEN v THEN ...`` compares as Oracle does (binary): written as ``CASE WHEN x = v THEN ...``."""
+    operand = node.this
+    if operand is None:
+        return node
+    ifs = [
+        exp.If(this=compare.BinaryEQ(this=operand.copy(), expression=branch.this), true=branch.args["true"])
+        for branch in node.args.get("ifs") or []
+    ]
+    return exp.Case(ifs=ifs, default=node.args.get("default"))
+
+
+def _nullif(node: exp.Nullif) -> exp.Expr:
+    equal = compare.BinaryEQ(this=node.this.copy(), expression=node.expression)
+    return exp.Case(ifs=[exp.If(this=equal, true=exp.Null())], default=node.this)
+
+
 def _decode(node: exp.DecodeCase) -> exp.Expr:
     value, *rest = node.expressions
     default = rest.pop() if len(rest) % 2 else None
@@ -440,6 +457,8 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Between: _between,
     exp.Nvl2: _nvl2,
     exp.DecodeCase: _decode,
+    exp.Case: _case,
+    exp.Nullif: _nullif,
     exp.CurrentTimestamp: _current_timestamp,
     exp.CurrentDate: lambda node: _call("SYSDATE"),
     exp.Systimestamp: lambda node: _call("SYSTIMESTAMP"),
