@@ -324,6 +324,16 @@ def test_binds_by_name_and_position(ora: Connection) -> None:
         ("MERGE INTO people USING dual ON (1 = 1) WHEN MATCHED THEN UPDATE SET pay = 1", 3001, None),
         ("CREATE VIEW v AS SELECT 1 FROM dual", 3001, "ORA-03001: unimplemented feature"),
         ("SET TRANSACTION READ ONLY", 3001, "ORA-03001: unimplemented feature"),
+        ("DROP TABLE nowhere", 942, "ORA-00942: table or view does not exist"),
+        ("CREATE TABLE people (x NUMBER)", 955, "ORA-00955: name is already used by an existing object"),
+        ("CREATE TABLE twice (a NUMBER, a NUMBER)", 957, "ORA-00957: duplicate column name"),
+        ("INSERT INTO people VALUES (9, 'x', NULL, 1, 2)", 913, "ORA-00913: too many values"),
+        ("INSERT INTO people (id, name) VALUES (9)", 947, "ORA-00947: not enough values"),
+        ("SELECT (SELECT id FROM people) FROM dual", 1427, "ORA-01427: single-row subquery returns more than one row"),
+        ("SELECT name, COUNT(*) FROM people", 979, "ORA-00979: not a GROUP BY expression"),
+        ("SELECT id FROM people a, people b", 918, "ORA-00918: column ambiguously defined"),
+        ("SELECT TO_DATE('bad', 'YYYY-MM-DD') FROM dual", 1861, "ORA-01861: literal does not match format string"),
+        ("SELECT 1 FROM dual WHERE 1 = 'x'", 1722, "ORA-01722: invalid number"),
     ],
 )
 def test_errors_have_oracle_numbers_and_texts(ora: Connection, sql: str, code: int, text: str | None) -> None:

@@ -107,9 +107,10 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     8115: _code("ORA-01438"),
     512: _code("ORA-01427"),
     8120: _code("ORA-00979"),
-    109: _code("ORA-00913"),
-    110: _code("ORA-00947"),
-    213: _code("ORA-00947"),
+    109: _code("ORA-00947"),  # more INSERT columns than values: not enough values
+    110: _code("ORA-00913"),  # more values than INSERT columns: too many values
+    213: _code("ORA-00947"),  # INSERT ... SELECT of another width (SQL Server does not say which way)
+    1007: _code("ORA-01426"),
     2714: _code("ORA-00955"),
     1913: _code("ORA-00955"),
     2705: _code("ORA-00957"),
