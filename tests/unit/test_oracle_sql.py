@@ -209,6 +209,16 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
         ("TO_CHAR(12)", "12"),
         ("TO_CHAR(TO_DATE('2024-02-03', 'YYYY-MM-DD'), 'DD/MM/YYYY')", "03/02/2024"),
         ("TO_NUMBER('12.75')", Decimal("12.75")),
+        ("TO_NUMBER('1,234.50', '9,999.99')", Decimal("1234.50")),
+        ("TO_CHAR(1234.5, '9999.99')", " 1234.50"),
+        ("TO_CHAR(-1234.5, '9999.99')", "-1234.50"),
+        ("TO_CHAR(1234.5, 'FM9999.99')", "1234.5"),
+        ("TO_CHAR(5, '000')", " 005"),
+        ("TO_CHAR(5, 'FM000')", "005"),
+        ("TO_CHAR(1234567, '9,999,999')", " 1,234,567"),
+        ("TO_CHAR(12345, '999')", "####"),
+        ("TO_CHAR(0.5, '9.99')", "  .50"),
+        ("TO_CHAR(1234.5, '$9,999.00')", " $1,234.50"),
         ("TRUNC(12.789, 2)", Decimal("12.780")),
         ("TRUNC(-12.7)", Decimal("-12.0")),
         ("ROUND(12.5)", Decimal("13")),
@@ -256,6 +266,10 @@ def test_min_max_and_count_distinct_are_binary(ora: Connection) -> None:
 
 def test_window_functions_are_unimplemented(ora: Connection) -> None:
     assert error(ora, "SELECT COUNT(*) OVER () FROM dual")[0] == 3001
+
+
+def test_an_unknown_number_format_element_is_ora_01481(ora: Connection) -> None:
+    assert error(ora, "SELECT TO_CHAR(5, '9X9') FROM dual") == (1481, "ORA-01481: invalid number format model")
 
 
 def test_sysdate_has_seconds_and_systimestamp_more(ora: Connection) -> None:

@@ -10,8 +10,9 @@ like any other builtin.  Oracle rules they follow:
 * INSTR and REPLACE are case-sensitive (REPLACE with a NULL replacement removes the search string); INSTR's
   negative position searches backwards, its 4th argument picks the n-th occurrence.
 * LENGTH counts trailing spaces.
-* TO_CHAR of a number is its shortest text (``0.5`` → ``.5``); of a date, the format model (default
-  ``DD-MON-RR``); TO_DATE reads a format model (default ``DD-MON-RR``, and ISO ``YYYY-MM-DD[ HH24:MI:SS]``).
+* TO_CHAR of a number is its shortest text (``0.5`` → ``.5``) or follows a number format model
+  (``number_format.py``); of a date, the format model (default ``DD-MON-RR``); TO_DATE reads a format model
+  (default ``DD-MON-RR``, and ISO ``YYYY-MM-DD[ HH24:MI:SS]``).
   Format models are translated to strftime with sqlglot's own Oracle table.
 * TRUNC(number[, n]) truncates toward zero; TRUNC(date[, fmt]) truncates to the day (or YEAR, MONTH, HOUR,
   MINUTE).
@@ -33,6 +34,7 @@ from sqlglot.time import format_time
 
 from quietus.sql.builtins import register_builtins
 from quietus.sql.builtins_core import Arg, Bound, Builtin
+from quietus.sql.oracle import number_format
 from quietus.sql.oracle.errors import ora
 from quietus.sql.types_base import DECIMAL, INT, NVARCHAR, VARCHAR, SqlType, datetime2
 
@@ -170,7 +172,9 @@ def _to_char(value: Any, model: Any = None) -> str | None:
         return _empty_is_null(date_text(value, str(model)))
     if isinstance(value, str):
         return value
-    raise ora("ORA-01481")
+    if isinstance(value, bytes):
+        raise ora("ORA-01722")
+    return number_format.to_char(value, str(model))
 
 
 def _strftime_text(value: Any, pattern: Any) -> str | None:
@@ -204,7 +208,7 @@ def _to_date_model(value: Any, model: Any) -> datetime.datetime:
 
 def _to_number(value: Any, model: Any = None) -> Decimal:
     if model is not None:
-        raise ora("ORA-01481")
+        return number_format.to_number(as_text(value), str(model))
     if isinstance(value, Decimal | int):
         return Decimal(value)
     if isinstance(value, float):
