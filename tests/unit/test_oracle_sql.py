@@ -84,6 +84,9 @@ def test_string_comparison_is_case_sensitive(ora: Connection) -> None:
     assert rows(ora, "SELECT id FROM people WHERE name LIKE 'a%'") == []
     assert rows(ora, "SELECT id FROM people WHERE name LIKE 'A%'") == [(1,)]
     assert rows(ora, "SELECT id FROM people WHERE name IN ('BOB', 'bob')") == [(2,)]
+    assert rows(ora, "SELECT id FROM people WHERE name IN (SELECT UPPER(name) FROM people)") == []
+    assert rows(ora, "SELECT id FROM people WHERE name IN (SELECT name FROM people WHERE id = 2)") == [(2,)]
+    assert rows(ora, "SELECT id FROM people WHERE id NOT IN (SELECT id FROM people WHERE id > 1)") == [(1,)]
     assert rows(ora, "SELECT id FROM people WHERE name BETWEEN 'a' AND 'z'") == [(2,)]
     assert rows(ora, "SELECT id FROM people WHERE name <> 'Alice' ORDER BY id") == [(2,), (3,)]
 

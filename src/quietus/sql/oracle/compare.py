@@ -11,6 +11,7 @@ compilers are registered in the shared compiler's table:
 |---------------|--------------------------------------------|----------------------------------|
 | ``BinaryEQ``… | Python's code-point comparison of the text  | the shared comparison, unchanged |
 | ``BinaryLike``| ``%`` and ``_`` (and ESCAPE), case-sensitive| the value as text                |
+| ``BinaryIn``  | ``x IN (subquery)`` by code point           | the shared comparison, unchanged |
 
 Trailing spaces count when a VARCHAR2 value is compared (``'a '`` in a VARCHAR2 column is not ``'a'``); when
 both sides are CHAR/NCHAR or literals, Oracle's blank-padded comparison applies (``'a ' = 'a'``).  ORDER BY,
@@ -67,6 +68,10 @@ class BinaryGTE(exp.GTE, exp.Func):
     pass
 
 
+class BinaryIn(exp.In, exp.Func):
+    """``this IN (subquery)``, compared as ``=`` is here."""
+
+
 class BinaryLike(exp.Like, exp.Func):
     """``this LIKE expression [ESCAPE escape]``, case-sensitive."""
 
@@ -119,6 +124,38 @@ def _comparison_compiler(op: str) -> Callable[[Any, Scope], CompiledExpr]:
         return binary(fn, converted(left, operation.left), converted(right, operation.right), BOOLEAN)
 
     return compile_binary
+
+
+def _in_subquery(node: BinaryIn, scope: Scope) -> CompiledExpr:
+    value = compile_expression(node.this, scope)
+    candidates = scope.compile_subquery(node.args["query"], "in")
+    operation = comparison("=", value.type, candidates.type)
+    string = FAMILY[comparison_type(value.type, candidates.type).name] == "string"
+    equal = _NATIVE["="] if string else operation.fn
+    padded = string and _blank_padded(value) and candidates.type.name in ("char", "nchar")
+    value = converted(value, operation.left)
+    convert_candidate = operation.right
+    value_fn, candidates_fn = value.fn, candidates.fn
+
+    def member(row: Row, ctx: EvalContext) -> Any:
+        v = value_fn(row, ctx)
+        found = candidates_fn(row, ctx)
+        if v is None:
+            return None if found else False
+        if padded:
+            v = v.rstrip(" ")
+        unknown = False
+        for candidate in found:
+            if candidate is None:
+                unknown = True
+                continue
+            if convert_candidate is not None:
+                candidate = convert_candidate(candidate)
+            if equal(v, candidate.rstrip(" ") if padded else candidate):
+                return True
+        return None if unknown else False
+
+    return CompiledExpr(member, BOOLEAN)
 
 
 def _blank_padded(operand: CompiledExpr) -> bool:
@@ -176,3 +213,4 @@ def _like(node: BinaryLike, scope: Scope) -> CompiledExpr:
 for _node_class, _op in BINARY_COMPARISONS.values():
     register_compiler(_node_class, _comparison_compiler(_op))
 register_compiler(BinaryLike, _like)
+register_compiler(BinaryIn, _in_subquery)

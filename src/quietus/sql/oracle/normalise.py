@@ -214,7 +214,7 @@ def _escape(node: exp.Escape) -> exp.Expr:
 def _in(node: exp.In) -> exp.Expr:
     items = node.expressions
     if not items:
-        return node  # IN (subquery): the shared semantics
+        return compare.BinaryIn(this=node.this, query=node.args.get("query"))
     value = node.this
     tests = [compare.BinaryEQ(this=value.copy(), expression=item) for item in items]
     combined: exp.Expr = tests[0]
