@@ -93,3 +93,40 @@ def test_tsql_and_oracle_sessions_share_rows_and_locks(tmp_path: Path) -> None:
         assert blocked.error() is None
         oracle.run("COMMIT")
         assert tsql.rows("SELECT balance FROM accounts WHERE id = 1") == [(6,)]
+
+
+def test_a_writer_scanning_past_another_writers_row_does_not_wait(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        first, second = sc.session("first", "oracle"), sc.session("second", "oracle")
+        assert first.run("UPDATE accounts SET balance = 1 WHERE balance = 100").events  # row 1, no key seek
+        second.run("UPDATE accounts SET balance = 2 WHERE balance = 200")  # row 2: finds it in its snapshot
+        first.run("COMMIT")
+        second.run("COMMIT")
+        assert first.rows("SELECT id, balance FROM accounts ORDER BY id") == [(1, 1), (2, 2)]
+
+
+def test_a_writer_that_meets_a_newer_committed_row_restarts_and_loses_no_update(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        first, second = sc.session("first", "oracle"), sc.session("second", "oracle")
+        first.run("UPDATE accounts SET balance = balance + 10 WHERE id = 1")
+        raise_all = second.start("UPDATE accounts SET balance = balance + 1 WHERE balance >= 100")
+        wait_until_blocked(raise_all)
+        first.run("COMMIT")
+        assert raise_all.error() is None
+        second.run("COMMIT")
+        assert first.rows("SELECT id, balance FROM accounts ORDER BY id") == [(1, 111), (2, 201)]
+
+
+def test_a_restarted_writer_skips_a_row_that_no_longer_qualifies(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        first, second = sc.session("first", "oracle"), sc.session("second", "oracle")
+        first.run("UPDATE accounts SET balance = 50 WHERE id = 1")
+        step = second.start("DELETE FROM accounts WHERE balance = 100")
+        wait_until_blocked(step)
+        first.run("COMMIT")
+        assert step.error() is None
+        second.run("COMMIT")
+        assert first.rows("SELECT id, balance FROM accounts ORDER BY id") == [(1, 50), (2, 200)]

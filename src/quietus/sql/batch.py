@@ -263,10 +263,11 @@ class BatchRunner:
         statement_txn: Transaction | None,
         lock_timeout_ms: int,
         snapshot: int | None,
+        restart_on_conflict: bool = False,
     ) -> int | None:
         """Run one statement's tree in ``txn`` with its row access; on failure undo the statement alone."""
         ctx = self.ctx
-        ctx.access = RowAccess(ctx.database, ctx.task, txn, lock_timeout_ms, snapshot)
+        ctx.access = RowAccess(ctx.database, ctx.task, txn, lock_timeout_ms, snapshot, restart_on_conflict)
         ctx.now = datetime.datetime.now()
         self.session.command = command_name(node)
         mark = len(txn.undo)

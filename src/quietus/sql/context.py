@@ -23,6 +23,8 @@ from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 
 class ExecContext:
     collation: Collation = DEFAULT_COLLATION  # ORDER BY, GROUP BY, DISTINCT, UNION keys
+    # UPDATE/DELETE find rows in the statement snapshot and lock only those they write (engine/access.py)
+    versioned_writes = False
 
     def __init__(self, session: Session, task: Task, env: Environment, sink: ResultSink) -> None:
         self.session = session

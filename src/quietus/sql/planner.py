@@ -408,6 +408,7 @@ class Planner:
                 hints,
                 self.ctx.read_committed_snapshot,
                 for_write=for_write,
+                versioned_writes=self.ctx.versioned_writes,
             )
             columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
             if for_write:

@@ -13,8 +13,10 @@ Transactions (Oracle's, on the engine's transactions and locks):
 | SET TRANSACTION READ WRITE ...    | accepted (what the transaction is anyway)   | ORA-01453                         |
 
 Every statement reads committed data as of its start (a statement snapshot, whatever the database's
-READ_COMMITTED_SNAPSHOT option: ``OracleContext``), so readers never wait for writers; writers take the
-engine's row locks, so a writer waits for a writer of the same row.  A failed statement is undone and the
+READ_COMMITTED_SNAPSHOT option: ``OracleContext``), so readers never wait for writers.  An UPDATE or DELETE finds its
+rows in that snapshot and X-locks only the rows it writes, so a writer waits only for a writer of the same row; a
+row changed and committed by another transaction after the snapshot restarts the statement (Oracle's write
+consistency; the restart reads with update locks, see engine/access.py).  A failed statement is undone and the
 transaction stays open, as in Oracle; a deadlock victim (ORA-00060) loses its whole transaction (the engine's
 deadlock resolution aborts it; Oracle would undo only the statement).
 """
@@ -26,7 +28,9 @@ from typing import Any
 
 from sqlglot import exp
 
+from quietus.engine.access import WriteConflict
 from quietus.engine.memory import after_rows_written
+from quietus.engine.txn.transaction import Transaction
 from quietus.errors import SqlError
 from quietus.sql.batch import BatchRunner
 from quietus.sql.collation import BINARY_COLLATION
@@ -48,6 +52,7 @@ class OracleContext(ExecContext):
     binds where ``''`` is NULL."""
 
     collation = BINARY_COLLATION
+    versioned_writes = True
 
     @property
     def read_committed_snapshot(self) -> bool:
@@ -109,8 +114,7 @@ class OracleRunner(BatchRunner):
 
     def run_oracle_sql(self, statement: OracleSql) -> None:
         node = statement.node
-        session, ctx = self.session, self.ctx
-        db = ctx.database
+        session = self.session
         if isinstance(node, _DDL_NODES):
             self._commit_open()
         statement_txn = None
@@ -121,17 +125,14 @@ class OracleRunner(BatchRunner):
                 statement_txn = self.begin_transaction(explicit=False)
         txn = statement_txn or session.txn
         assert txn is not None
-        snapshot = db.txns.take_snapshot()
         wait = statement.lock_wait
         timeout = session.lock_timeout_ms if wait is None else wait * 1000
         try:
-            rowcount = self.execute_node(node, txn, statement_txn, timeout, snapshot)
+            rowcount = self._write_consistently(node, txn, statement_txn, timeout)
         except SqlError as error:
             if wait and error.number == 1222:
                 raise ora("ORA-30006") from None
             raise
-        finally:
-            db.txns.release_snapshot(snapshot)
         if statement_txn is not None:
             self.commit_transaction(statement_txn, explicit=False)
         if rowcount is not None and isinstance(node, exp.Insert | exp.Update | exp.Delete):
@@ -139,6 +140,26 @@ class OracleRunner(BatchRunner):
         if rowcount is not None:
             session.rowcount = rowcount
         self._done(session.command, rowcount)
+
+    def _write_consistently(
+        self, node: exp.Expr, txn: Transaction, statement_txn: Transaction | None, timeout: int
+    ) -> int | None:
+        """Run the statement on a snapshot taken at its start.  An UPDATE/DELETE that meets a row another
+        transaction committed after that snapshot is undone and run again, as Oracle restarts it; the second run
+        locks the rows it reads (U), so it cannot meet such a row again."""
+        ctx = self.ctx
+        db = ctx.database
+        for versioned in (True, False):
+            ctx.versioned_writes = versioned
+            snapshot = db.txns.take_snapshot()
+            try:
+                return self.execute_node(node, txn, statement_txn, timeout, snapshot, restart_on_conflict=versioned)
+            except WriteConflict:
+                continue
+            finally:
+                db.txns.release_snapshot(snapshot)
+                ctx.versioned_writes = True
+        raise AssertionError("the locking run cannot conflict")
 
     def oracle_commit(self, statement: st.CommitTransaction) -> None:
         self._commit_open()
