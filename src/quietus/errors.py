@@ -317,6 +317,8 @@ ORACLE: dict[str, str] = {
     "ORA-01722": "invalid number",
     "ORA-01821": "date format not recognized",
     "ORA-01830": "date format picture ends before converting entire input string",
+    "ORA-01843": "not a valid month",
+    "ORA-01847": "day of month must be between 1 and last day of month",
     "ORA-01861": "literal does not match format string",
     "ORA-01918": "user '%s' does not exist",
     "ORA-01920": "user name '%s' conflicts with another user or role name",

@@ -229,6 +229,22 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
         ("TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS')", datetime.datetime(2024, 2, 3, 10, 11, 12)),
         ("TRUNC(TO_DATE('2024-02-03 10:11:12', 'YYYY-MM-DD HH24:MI:SS'))", datetime.datetime(2024, 2, 3)),
         ("TRUNC(TO_DATE('2024-02-03', 'YYYY-MM-DD'), 'MM')", datetime.datetime(2024, 2, 1)),
+        ("TRUNC(DATE '2024-02-08', 'IW')", datetime.datetime(2024, 2, 5)),
+        ("TRUNC(DATE '2024-05-08', 'Q')", datetime.datetime(2024, 4, 1)),
+        ("DATE '2024-01-31'", datetime.datetime(2024, 1, 31)),
+        ("TIMESTAMP '2024-01-31 10:11:12.5'", datetime.datetime(2024, 1, 31, 10, 11, 12, 500000)),
+        ("TO_CHAR(DATE '2024-01-07', 'Dy DD Mon YYYY')", "Sun 07 Jan 2024"),
+        ("TO_CHAR(DATE '2024-01-07', 'fmDay, Month DD')", "Sunday, January 7"),
+        ("TO_CHAR(DATE '2024-01-07', 'DAY')", "SUNDAY   "),
+        ("TO_CHAR(TIMESTAMP '2024-01-07 15:04:05.25', 'HH:MI:SS PM FF3')", "03:04:05 PM 250"),
+        ("TO_CHAR(DATE '2024-01-07', '\"Q\"Q YYYY')", "Q1 2024"),
+        ("TO_CHAR(DATE '2024-01-07')", "07-JAN-24"),
+        ("TO_DATE('07-JAN-24')", datetime.datetime(2024, 1, 7)),
+        ("TO_DATE('3:04 pm 7/1/2024', 'HH:MI AM DD/MM/YYYY')", datetime.datetime(2024, 1, 7, 15, 4)),
+        ("TO_DATE('January 7, 1999', 'Month DD, YYYY')", datetime.datetime(1999, 1, 7)),
+        ("TO_DATE('07-01-75', 'DD-MM-RR')", datetime.datetime(1975, 1, 7)),
+        ("TO_TIMESTAMP('2024-01-07 01:02:03.123456', 'YYYY-MM-DD HH24:MI:SS.FF6')",
+         datetime.datetime(2024, 1, 7, 1, 2, 3, 123456)),
         ("LPAD('7', 3, '0')", "007"),
         ("LPAD('abcdef', 3)", "abc"),
         ("RPAD('ab', 4, '.')", "ab.."),
@@ -269,6 +285,15 @@ def test_min_max_and_count_distinct_are_binary(ora: Connection) -> None:
 
 def test_window_functions_are_unimplemented(ora: Connection) -> None:
     assert error(ora, "SELECT COUNT(*) OVER () FROM dual")[0] == 3001
+
+
+def test_date_format_errors(ora: Connection) -> None:
+    assert error(ora, "SELECT TO_DATE('2024-01-07', 'DD-MON-YYYY') FROM dual")[0] == 1861
+    assert error(ora, "SELECT TO_DATE('2024-01-07 10:00', 'YYYY-MM-DD') FROM dual")[0] == 1830
+    assert error(ora, "SELECT TO_CHAR(SYSDATE, 'YYYY-XX') FROM dual")[0] == 1821
+    assert error(ora, "SELECT TO_DATE('2024-02-30', 'YYYY-MM-DD') FROM dual")[0] == 1847
+    assert error(ora, "SELECT COUNT(*) FROM dual CONNECT BY LEVEL <= 3")[0] == 3001
+    assert error(ora, "SELECT LENGTHB('x') FROM dual") == (904, 'ORA-00904: "LENGTHB": invalid identifier')
 
 
 def test_an_unknown_number_format_element_is_ora_01481(ora: Connection) -> None:

@@ -118,9 +118,10 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     1205: _code("ORA-00060"),
     1222: _code("ORA-00054"),
     596: _code("ORA-00028"),
-    102: _code("ORA-00900"),
-    156: _code("ORA-00900"),
-    195: _code("ORA-00904"),
+    # The Oracle parser raises its own syntax errors; a 102 from the engine is a construct it cannot run.
+    102: _code("ORA-03001"),
+    156: _code("ORA-03001"),
+    195: _invalid_identifier,
     174: _code("ORA-00909"),
     189: _code("ORA-00909"),
     15247: _code("ORA-01031"),

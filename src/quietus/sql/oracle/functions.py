@@ -11,9 +11,8 @@ like any other builtin.  Oracle rules they follow:
   negative position searches backwards, its 4th argument picks the n-th occurrence.
 * LENGTH counts trailing spaces.
 * TO_CHAR of a number is its shortest text (``0.5`` → ``.5``) or follows a number format model
-  (``number_format.py``); of a date, the format model (default ``DD-MON-RR``); TO_DATE reads a format model
-  (default ``DD-MON-RR``, and ISO ``YYYY-MM-DD[ HH24:MI:SS]``).
-  Format models are translated to strftime with sqlglot's own Oracle table.
+  (``number_format.py``); of a date, the datetime format model (``date_format.py``; default ``DD-MON-RR``);
+  TO_DATE reads a model (default ``DD-MON-RR``, and, a leniency, ISO ``YYYY-MM-DD[ HH24:MI:SS[.FF]]``).
 * TRUNC(number[, n]) truncates toward zero; TRUNC(date[, fmt]) truncates to the day (or YEAR, MONTH, HOUR,
   MINUTE).
 * LPAD/RPAD cut a longer string to the width; MOD has the dividend's sign and MOD(a, 0) is a; GREATEST/LEAST are
@@ -29,12 +28,10 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from sqlglot.dialects.oracle import Oracle
-from sqlglot.time import format_time
-
+from quietus.errors import SqlError
 from quietus.sql.builtins import register_builtins
 from quietus.sql.builtins_core import Arg, Bound, Builtin
-from quietus.sql.oracle import number_format
+from quietus.sql.oracle import date_format, number_format
 from quietus.sql.oracle.errors import ora
 from quietus.sql.types_base import DECIMAL, INT, NVARCHAR, VARCHAR, SqlType, datetime2
 
@@ -64,17 +61,8 @@ def number_text(value: Any) -> str:
     return text
 
 
-def _strftime(model: str) -> str:
-    return str(format_time(model, Oracle.TIME_MAPPING, Oracle.TIME_TRIE))
-
-
 def date_text(value: datetime.datetime | datetime.date, model: str = DEFAULT_DATE_FORMAT) -> str:
-    pattern = _strftime(model)
-    try:
-        text = value.strftime(pattern)
-    except ValueError:
-        raise ora("ORA-01821") from None
-    return text.upper() if "MON" in model.upper() and "Mon" not in model else text
+    return date_format.format_date(value, model)
 
 
 def as_text(value: Any) -> str:
@@ -177,33 +165,34 @@ def _to_char(value: Any, model: Any = None) -> str | None:
     return number_format.to_char(value, str(model))
 
 
-def _strftime_text(value: Any, pattern: Any) -> str | None:
-    """TO_CHAR(date, model) whose model sqlglot has already turned into strftime codes."""
-    if not isinstance(value, datetime.datetime | datetime.date):
-        raise ora("ORA-01722")
-    return _empty_is_null(value.strftime(str(pattern)))
+# TO_DATE without a model: the default NLS_DATE_FORMAT, then (a Quietus leniency) ISO dates and times.
+ISO_MODELS = ("YYYY-MM-DD HH24:MI:SS.FF", "YYYY-MM-DD HH24:MI:SS", "YYYY-MM-DD")
+_DEFAULT_MODELS = (DEFAULT_DATE_FORMAT, "DD-MON-YYYY", *ISO_MODELS)
 
 
-_DEFAULT_PARSE = ("%d-%b-%y", "%d-%b-%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-
-
-def _to_date(value: Any, pattern: Any = None) -> datetime.datetime:
-    """TO_DATE(text[, model]); sqlglot has turned a literal model into strftime codes."""
+def _to_date(value: Any, model: Any = None) -> datetime.datetime:
+    """TO_DATE / TO_TIMESTAMP (text[, model])."""
     if isinstance(value, datetime.datetime):
         return value
-    text = as_text(value).strip()
-    patterns = _DEFAULT_PARSE if pattern is None else (str(pattern),)
-    for candidate in patterns:
+    text = as_text(value)
+    if model is not None:
+        return date_format.parse_date(text, str(model))
+    return _first_model(text, _DEFAULT_MODELS)
+
+
+def _date_literal(text: str) -> datetime.datetime:
+    """DATE 'YYYY-MM-DD' and TIMESTAMP 'YYYY-MM-DD HH24:MI:SS[.FF]' (ANSI literals)."""
+    return _first_model(text, ISO_MODELS)
+
+
+def _first_model(text: str, models: Sequence[str]) -> datetime.datetime:
+    """``text`` read with the first of ``models`` it matches; ORA-01861 when none does."""
+    for model in models:
         try:
-            return datetime.datetime.strptime(text, candidate)
-        except ValueError:
+            return date_format.parse_date(text, model)
+        except SqlError:
             continue
     raise ora("ORA-01861")
-
-
-def _to_date_model(value: Any, model: Any) -> datetime.datetime:
-    """TO_DATE(text, model) with the model in Oracle's words (not a literal sqlglot could translate)."""
-    return _to_date(value, _strftime(str(model)))
 
 
 def _to_number(value: Any, model: Any = None) -> Decimal:
@@ -229,6 +218,10 @@ _DATE_TRUNCATIONS: dict[str, Callable[[datetime.datetime], datetime.datetime]] =
                                                                      microsecond=0)),
     **dict.fromkeys(("DD", "DDD", "J"), lambda d: d.replace(hour=0, minute=0, second=0, microsecond=0)),
     **dict.fromkeys(("HH", "HH12", "HH24"), lambda d: d.replace(minute=0, second=0, microsecond=0)),
+    "IW": lambda d: (d - datetime.timedelta(days=d.weekday())).replace(hour=0, minute=0, second=0, microsecond=0),
+    **dict.fromkeys(("D", "DY", "DAY"), lambda d: (d - datetime.timedelta(days=(d.weekday() + 1) % 7)).replace(
+        hour=0, minute=0, second=0, microsecond=0)),
+    "Q": lambda d: d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0),
     "MI": lambda d: d.replace(second=0, microsecond=0),
 }  # fmt: skip
 
@@ -435,10 +428,10 @@ ORACLE_FUNCTIONS: dict[str, Builtin] = {
         _builtin("%ORA_INSTR", 2, 4, _instr, INT),
         _builtin("%ORA_LENGTH", 1, 1, _length, INT),
         _builtin("%ORA_TO_CHAR", 1, 2, _to_char, _text_type),
-        _builtin("%ORA_STRFTIME", 2, 2, _strftime_text, VARCHAR(4000)),
         _builtin("%ORA_TO_DATE", 1, 2, _to_date, DATE),
-        _builtin("%ORA_TO_DATE_MODEL", 2, 2, _to_date_model, DATE),
         _builtin("%ORA_TO_TIMESTAMP", 1, 2, _to_date, TIMESTAMP),
+        _builtin("%ORA_DATE_LITERAL", 1, 1, _date_literal, DATE),
+        _builtin("%ORA_TIMESTAMP_LITERAL", 1, 1, _date_literal, TIMESTAMP),
         _builtin("%ORA_TO_NUMBER", 1, 2, _to_number, NUMBER),
         Builtin("%ORA_TRUNC", 1, 2, _bind_trunc),
         _builtin("%ORA_SYSDATE", 0, 0, _sysdate, DATE, context=True),

@@ -272,20 +272,12 @@ def _decode(node: exp.DecodeCase) -> exp.Expr:
     return exp.Case(ifs=ifs, default=default)
 
 
-def _to_date(node: exp.StrToDate) -> exp.Expr:
-    return _call("TO_DATE", node.this, node.args.get("format"))
-
-
 def _anonymous(node: exp.Anonymous) -> exp.Expr:
     name = str(node.this).upper()
     if name == "TRUNC":
         return _call("TRUNC", *node.expressions)
-    if name == "TO_DATE" and len(node.expressions) == 2:
-        return _call("TO_DATE_MODEL", *node.expressions)
-    if name == "TO_TIMESTAMP":
-        return _call("TO_TIMESTAMP", *node.expressions)
-    if name == "SYS_CONTEXT":
-        return _call("SYS_CONTEXT", *node.expressions)
+    if name in _KEPT_CALLS:
+        return _call(name, *node.expressions)
     return node
 
 
@@ -306,6 +298,10 @@ def _column(node: exp.Column) -> exp.Expr:
 
 def _unimplemented(node: exp.Expr) -> exp.Expr:
     raise ora("ORA-03001")
+
+
+# Oracle calls the dialect leaves as plain calls (dialect.py) and functions.py implements under %ORA_<name>.
+_KEPT_CALLS = frozenset({"TO_CHAR", "TO_DATE", "TO_TIMESTAMP", "SYS_CONTEXT"})
 
 
 def _round(node: exp.Round) -> exp.Expr:
@@ -342,7 +338,17 @@ def _rownum_limit(condition: exp.Expr) -> exp.Expr | None:
     return None
 
 
+# Query clauses the planner runs; any other clause sqlglot's Oracle parser filled in (CONNECT BY, PIVOT,
+# MATCH_RECOGNIZE, SAMPLE, WINDOW ...) is ORA-03001, never silently dropped.  Optimizer hints are advice: ignored.
+_SELECT_CLAUSES = frozenset(
+    {"with_", "expressions", "hint", "distinct", "from_", "joins", "where", "group", "having", "order", "limit",
+     "offset", "locks"}
+)  # fmt: skip
+
+
 def _select(node: exp.Select) -> exp.Expr:
+    if any(value not in (None, False, []) for key, value in node.args.items() if key not in _SELECT_CLAUSES):
+        raise ora("ORA-03001")
     _projections(node)
     limit = node.args.get("limit")
     if isinstance(limit, exp.Fetch):
@@ -462,10 +468,8 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.CurrentTimestamp: _current_timestamp,
     exp.CurrentDate: lambda node: _call("SYSDATE"),
     exp.Systimestamp: lambda node: _call("SYSTIMESTAMP"),
-    exp.TimeToStr: lambda node: _call("STRFTIME", node.this, node.args.get("format")),
-    exp.ToChar: lambda node: _call("TO_CHAR", node.this, node.args.get("format")),
-    exp.StrToDate: _to_date,
-    exp.StrToTime: lambda node: _call("TO_TIMESTAMP", node.this, node.args.get("format")),
+    exp.DateStrToDate: lambda node: _call("DATE_LITERAL", node.this),  # DATE '2024-01-31'
+    exp.StrToTime: lambda node: _call("TIMESTAMP_LITERAL", node.this),  # TIMESTAMP '2024-01-31 10:00:00'
     exp.ToNumber: lambda node: _call("TO_NUMBER", node.this, node.args.get("format")),
     exp.Substring: lambda node: _call("SUBSTR", node.this, node.args.get("start"), node.args.get("length")),
     exp.StrPosition: lambda node: _call(
