@@ -322,6 +322,7 @@ ORACLE: dict[str, str] = {
     "ORA-01861": "literal does not match format string",
     "ORA-01918": "user '%s' does not exist",
     "ORA-01920": "user name '%s' conflicts with another user or role name",
+    "ORA-02290": "check constraint (%s) violated",
     "ORA-02291": "integrity constraint (%s) violated - parent key not found",
     "ORA-02292": "integrity constraint (%s) violated - child record found",
     "ORA-03001": "unimplemented feature",

@@ -140,6 +140,31 @@ def test_statements_quietus_cannot_run_fully_are_refused(ora: Connection) -> Non
     assert error(ora, "ALTER TABLE src DROP COLUMN z") == (904, 'ORA-00904: "Z": invalid identifier')
 
 
+def test_constraints_and_their_ora_errors(ora: Connection) -> None:
+    cursor = ora.cursor()
+    cursor.execute("CREATE TABLE parent (id NUMBER PRIMARY KEY)")
+    cursor.execute(
+        "CREATE TABLE child (id NUMBER, CONSTRAINT child_parent FOREIGN KEY (id) REFERENCES parent (id),"
+        " CONSTRAINT child_positive CHECK (id > 0))"
+    )
+    cursor.execute("INSERT INTO parent VALUES (1)")
+    cursor.execute("INSERT INTO child VALUES (1)")
+    assert error(ora, "INSERT INTO child VALUES (-1)") == (
+        2290, "ORA-02290: check constraint (SA.CHILD_POSITIVE) violated"
+    )
+    assert error(ora, "INSERT INTO child VALUES (2)") == (
+        2291, "ORA-02291: integrity constraint (SA.CHILD_PARENT) violated - parent key not found"
+    )
+    assert error(ora, "DELETE parent") == (
+        2292, "ORA-02292: integrity constraint (SA.CHILD_PARENT) violated - child record found"
+    )
+    cursor.execute("DELETE child WHERE id = 1")  # FROM is optional
+    assert cursor.rowcount == 1
+    assert error(ora, "CREATE TABLE c2 (id NUMBER REFERENCES parent (id) ON DELETE CASCADE)")[0] == 3001
+    assert error(ora, "CREATE TABLE c3 (id NUMBER REFERENCES nowhere (id))")[0] == 942
+    assert error(ora, "CREATE GLOBAL TEMPORARY TABLE g (a NUMBER) ON COMMIT DELETE ROWS")[0] == 3001
+
+
 def test_column_defaults_work_from_both_dialects(tmp_path: Path) -> None:
     data = tmp_path / "data"
     oracle = quietus.connect(data, dialect="oracle", autocommit=True)
@@ -154,7 +179,7 @@ def test_column_defaults_work_from_both_dialects(tmp_path: Path) -> None:
         result = rows(oracle, "SELECT id, n, s, at FROM stamped ORDER BY id")
         assert [row[:3] for row in result] == [(1, 7, None), (2, 7, None)]
         assert all(isinstance(row[3], datetime.datetime) for row in result)
-        assert error(oracle, "CREATE TABLE later (at DATE DEFAULT SYSDATE + 1)")[0] == 3001
+        assert error(oracle, "CREATE TABLE later (at VARCHAR2(20) DEFAULT TO_CHAR(SYSDATE))")[0] == 3001
     finally:
         oracle.close()
         tsql.close()

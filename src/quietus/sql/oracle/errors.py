@@ -72,10 +72,14 @@ def _invalid_identifier(error: SqlError, schema: str) -> SqlError:
     return ora("ORA-00904", ".".join(f'"{_name(part)}"' for part in name.split(".")))
 
 
-def _foreign_key(error: SqlError, schema: str) -> SqlError:
-    constraint = re.findall(r'constraint "([^"]*)"', error.message)
-    name = f"{_name(schema)}.{_name(constraint[0]) if constraint else ''}"
-    return ora("ORA-02292" if error.message.startswith("The DELETE") else "ORA-02291", name)
+def _constraint(error: SqlError, schema: str) -> SqlError:
+    """547: "The INSERT statement conflicted with the CHECK|FOREIGN KEY|REFERENCE constraint "name" ..."."""
+    found = re.search(r"conflicted with the (.*?) constraint \"([^\"]*)\"", error.message)
+    kind, constraint = (found.group(1), found.group(2)) if found else ("", "")
+    name = f"{_name(schema)}.{_name(constraint)}"
+    if kind == "CHECK":
+        return ora("ORA-02290", name)
+    return ora("ORA-02292" if kind == "REFERENCE" else "ORA-02291", name)
 
 
 def _code(code: str) -> Callable[[SqlError, str], SqlError]:
@@ -95,7 +99,7 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     209: _code("ORA-00918"),
     2627: _unique,
     2601: _unique,
-    547: _foreign_key,
+    547: _constraint,
     515: _not_null,
     8134: _code("ORA-01476"),
     8152: _too_large,
@@ -112,6 +116,7 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     213: _code("ORA-00947"),  # INSERT ... SELECT of another width (SQL Server does not say which way)
     1007: _code("ORA-01426"),
     2714: _code("ORA-00955"),
+    1767: _code("ORA-00942"),  # a foreign key to a table that does not exist
     1913: _code("ORA-00955"),
     2705: _code("ORA-00957"),
     3701: _code("ORA-00942"),

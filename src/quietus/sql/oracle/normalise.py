@@ -391,24 +391,44 @@ def _create(node: exp.Create) -> exp.Expr:
     return node
 
 
-# A column default is kept as T-SQL text by the shared DDL (and evaluated from it on every insert, whichever
-# dialect inserts): Oracle's clocks have T-SQL spellings; other Oracle-only expressions cannot be stored.
-_DEFAULT_SPELLINGS: dict[str, Callable[[], exp.Expr]] = {
+# Column defaults and CHECK conditions are kept as T-SQL text by the shared DDL and evaluated from it on every
+# insert, whichever dialect inserts.  So they are stored in T-SQL's words: Oracle's clocks have T-SQL spellings,
+# this dialect's comparison and arithmetic nodes become sqlglot's own (a CHECK then compares as T-SQL does, under
+# the default collation); any other Oracle-only function cannot be stored (ORA-03001).
+_STORED_SPELLINGS: dict[str, Callable[[], exp.Expr]] = {
     "%ORA_SYSDATE": lambda: exp.CurrentTimestamp(),
     "%ORA_SYSTIMESTAMP": lambda: exp.Anonymous(this="SYSDATETIME", expressions=[]),
 }
 
 
-def _default(node: exp.DefaultColumnConstraint) -> exp.Expr:
+def _stored(node: exp.Expr) -> exp.Expr:
     def spell(part: exp.Expr) -> exp.Expr:
-        if isinstance(part, exp.Anonymous) and str(part.this) in _DEFAULT_SPELLINGS:
-            return _DEFAULT_SPELLINGS[str(part.this)]()
-        dialect_only = type(part).__module__.startswith("quietus.")  # compare.py's and arithmetic.py's nodes
-        if dialect_only or (isinstance(part, exp.Anonymous) and str(part.this).startswith("%")):
+        if isinstance(part, exp.Anonymous) and str(part.this) in _STORED_SPELLINGS:
+            return _STORED_SPELLINGS[str(part.this)]()
+        if isinstance(part, exp.Anonymous) and str(part.this).startswith("%"):
             raise ora("ORA-03001")
+        if type(part).__module__.startswith("quietus."):  # compare.py's and arithmetic.py's nodes
+            base = next(k for k in type(part).__mro__[1:] if k.__module__.startswith("sqlglot."))
+            plain: exp.Expr = base(**part.args)
+            return plain
         return part
 
     return node.transform(spell)
+
+
+def _delete(node: exp.Delete) -> exp.Expr:
+    """``DELETE t WHERE ...`` (FROM is optional in Oracle) is ``DELETE FROM t WHERE ...``."""
+    tables = node.args.get("tables")
+    if not node.args.get("this") and tables and len(tables) == 1:
+        node.set("this", tables[0])
+        node.set("tables", None)
+    return _returning(node)
+
+
+def _reference(node: exp.Expr) -> exp.Expr:
+    if node.args.get("options") or node.args.get("delete") or node.args.get("update"):
+        raise ora("ORA-03001")  # ON DELETE CASCADE / SET NULL: the engine has no referential actions
+    return node
 
 
 def _returning(node: exp.Expr) -> exp.Expr:
@@ -498,9 +518,12 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Round: _round,
     exp.Select: _select,
     exp.Alter: _alter,
-    exp.DefaultColumnConstraint: _default,
+    exp.DefaultColumnConstraint: _stored,
+    exp.CheckColumnConstraint: _stored,
+    exp.Reference: _reference,
+    exp.ForeignKey: _reference,
     exp.Create: _create,
     exp.Insert: _returning,
     exp.Update: _returning,
-    exp.Delete: _returning,
+    exp.Delete: _delete,
 }

@@ -299,7 +299,8 @@ STATEMENTS: dict[tuple[str, ...], Grammar] = {
 UNIMPLEMENTED_WORDS = ("MERGE", "LOCK", "EXPLAIN", "CALL", "BEGIN", "DECLARE", "COMMENT", "ANALYZE", "AUDIT",
                        "FLASHBACK", "PURGE", "RENAME", "NOAUDIT", "ASSOCIATE", "DISASSOCIATE")  # fmt: skip
 UNIMPLEMENTED_KINDS = ("VIEW", "SEQUENCE", "PROCEDURE", "FUNCTION", "PACKAGE", "TRIGGER", "SYNONYM", "TYPE", "ROLE",
-                       "PROFILE", "TABLESPACE", "MATERIALIZED", "OR", "SESSION", "DATABASE")  # fmt: skip
+                       "PROFILE", "TABLESPACE", "MATERIALIZED", "OR", "SESSION", "DATABASE", "GLOBAL", "PRIVATE",
+                       "BITMAP", "EDITIONABLE", "CLUSTER", "CONTEXT", "DIRECTORY", "LIBRARY")  # fmt: skip
 STATEMENTS.update({(word,): _refuse("ORA-03001") for word in UNIMPLEMENTED_WORDS})
 STATEMENTS.update(
     {(verb, kind): _refuse("ORA-03001") for verb in ("CREATE", "DROP", "ALTER") for kind in UNIMPLEMENTED_KINDS}
