@@ -78,3 +78,48 @@ def test_generated_statements_run_or_fail_with_an_ora_error() -> None:
             connection.rollback()
     finally:
         connection.close()
+
+
+_TYPES = [
+    "number", "number(5)", "number(5,2)", "varchar2(10)", "char(3)", "date", "timestamp", "clob", "raw(4)", "integer",
+    "float", "nvarchar2(5)", "blob", "varchar2", "long", "interval day to second",
+]  # fmt: skip
+_CONSTRAINTS = [
+    "", " not null", " primary key", " unique", " default 0", " default sysdate", " default ''", " check (c > 0)",
+    " references p(id)", " default user", " generated always as identity",
+]  # fmt: skip
+_VALUES = [
+    "1", "'a'", "''", "null", "sysdate", "date '2024-01-01'", "1.5", "-1", "'2024-01-01'", "to_date('01-JAN-24')",
+]  # fmt: skip
+_AFTER = [
+    "alter table {t} add (y number)", "alter table {t} drop column c0", "update {t} set c0 = 1", "delete {t}",
+    "select * from {t} order by 1", "truncate table {t}", "drop table {t}",
+]  # fmt: skip
+
+
+def test_generated_ddl_and_dml_run_or_fail_with_an_ora_error() -> None:
+    generator = random.Random(11)
+    connection = quietus.connect(None, dialect="oracle", autocommit=True)
+    cursor = connection.cursor()
+    cursor.execute("create table p (id number primary key)")
+    try:
+        for i in range(300):
+            width = generator.randint(1, 3)
+            columns = ", ".join(
+                f"c{j} {generator.choice(_TYPES)}{generator.choice(_CONSTRAINTS).replace('(c ', f'(c{j} ')}"
+                for j in range(width)
+            )
+            table = f"t{i}"
+            statements = [f"create table {table} ({columns})"]
+            statements += [
+                f"insert into {table} values ({', '.join(generator.choice(_VALUES) for _ in range(width))})"
+                for _ in range(3)
+            ]
+            statements.append(generator.choice(_AFTER).format(t=table))
+            for sql in statements:
+                try:
+                    cursor.execute(sql)
+                except DatabaseError as error:
+                    assert str(error).startswith(f"ORA-{error.number:05d}: "), (sql, error)
+    finally:
+        connection.close()
