@@ -69,14 +69,15 @@ def parse_statement(text: str) -> st.Statement:
         raise ora("ORA-01756") from None
     if not tokens:
         raise ora("ORA-00900")
-    if any(token.token_type is TokenType.SEMICOLON for token in tokens):
-        raise ora("ORA-00911")
     words = [token.text.upper() for token in tokens[:2]]
     grammar = STATEMENTS.get(tuple(words)) or STATEMENTS.get((words[0],))
     if grammar is None:
         raise ora("ORA-00900")
-    statement = grammar(text, tokens)
-    return statement
+    if isinstance(grammar, Refusal):  # before the ';' test: PL/SQL and CREATE PROCEDURE contain them
+        raise ora(grammar.code)
+    if any(token.token_type is TokenType.SEMICOLON for token in tokens):
+        raise ora("ORA-00911")
+    return grammar(text, tokens)
 
 
 @lru_cache(maxsize=1024)
@@ -258,11 +259,18 @@ def _privilege(kind: str, preposition: str) -> Grammar:
     return parse
 
 
-def _refuse(code: str) -> Grammar:
-    def refuse(text: str, tokens: Tokens) -> st.Statement:
-        raise ora(code)
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A statement kind answered with an error whatever follows (``code``: the ORA error)."""
 
-    return refuse
+    code: str
+
+    def __call__(self, text: str, tokens: Tokens) -> st.Statement:
+        raise ora(self.code)
+
+
+def _refuse(code: str) -> Grammar:
+    return Refusal(code)
 
 
 # First word(s) → grammar.  Pairs are looked up before single words.
