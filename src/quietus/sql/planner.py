@@ -260,6 +260,12 @@ class Planner:
             nulls_low = (not desc) if nulls_first is None else bool(nulls_first) != desc  # before any reversal
             parts.append((fn, desc, nulls_low))
         sort = self.ctx.collation.sort_key
+        if all(nulls_low for _, _, nulls_low in parts):  # NULLs lowest (SQL Server's order): sort keys do that
+
+            def plain_key(row: Row, ctx: ExecContext) -> Any:
+                return tuple(_Descending(sort(fn(row, ctx))) if desc else sort(fn(row, ctx)) for fn, desc, _ in parts)
+
+            return plain_key
 
         def part(value: Any, desc: bool, nulls_low: bool) -> Any:
             key = _HIGHEST if value is None and not nulls_low else sort(value)
