@@ -295,6 +295,7 @@ ORACLE: dict[str, str] = {
     "ORA-00979": "not a GROUP BY expression",
     "ORA-01008": "not all variables bound",
     "ORA-02003": "invalid USERENV parameter",
+    "ORA-02017": "integer value required",
     "ORA-01453": "SET TRANSACTION must be first statement of transaction",
     "ORA-01481": "invalid number format model",
     "ORA-01756": "quoted string not properly terminated",

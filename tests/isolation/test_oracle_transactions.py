@@ -130,3 +130,27 @@ def test_a_restarted_writer_skips_a_row_that_no_longer_qualifies(tmp_path: Path)
         assert step.error() is None
         second.run("COMMIT")
         assert first.rows("SELECT id, balance FROM accounts ORDER BY id") == [(1, 50), (2, 200)]
+
+
+def test_for_update_locks_only_the_rows_it_selects(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        holder, other = sc.session("holder", "oracle"), sc.session("other", "oracle")
+        assert holder.rows("SELECT id FROM accounts WHERE balance = 100 FOR UPDATE") == [(1,)]  # no key seek
+        other.run("UPDATE accounts SET balance = 201 WHERE id = 2")  # not selected: not locked
+        waiting = other.start("UPDATE accounts SET balance = 101 WHERE id = 1")
+        wait_until_blocked(waiting)
+        holder.run("COMMIT")
+        assert waiting.error() is None
+        other.run("COMMIT")
+
+
+def test_for_update_after_a_newer_commit_restarts_and_returns_the_new_values(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        writer, locker = sc.session("writer", "oracle"), sc.session("locker", "oracle")
+        writer.run("UPDATE accounts SET balance = 150 WHERE id = 1")
+        step = locker.start("SELECT id, balance FROM accounts WHERE balance >= 100 ORDER BY id FOR UPDATE")
+        wait_until_blocked(step)
+        writer.run("COMMIT")
+        assert step.rows() == [(1, 150), (2, 200)]

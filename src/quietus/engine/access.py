@@ -170,6 +170,12 @@ class RowAccess:
     def lock_row(self, table: Table, row_key: Any, mode: LockMode, skip_if_busy: bool = False) -> bool:
         return self.lock(key_resource(self.db.database_id, table.object_id, 1, row_key), mode, skip_if_busy)
 
+    def lock_for_update(self, table: Table, row_key: Any) -> None:
+        """SELECT ... FOR UPDATE: an update lock on a selected row, to the end of the transaction; with versioned
+        writes, a row committed by another transaction after the snapshot is ``WriteConflict``."""
+        self.lock_row(table, row_key, LockMode.U)
+        self._check_snapshot_conflict(table, row_key)
+
     def unlock_row(self, table: Table, row_key: Any) -> None:
         self.db.locks.release(self.txn, key_resource(self.db.database_id, table.object_id, 1, row_key))
 

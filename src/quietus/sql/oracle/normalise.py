@@ -23,7 +23,8 @@ One bottom-up pass; each node class has its rule in ``RULES`` (a node without a 
 | TRUNC, ``\\|\\|``                         |                                                                |
 | ROUND(x)                                 | ROUND(x, 0)                                                    |
 | ``WHERE ROWNUM <= n`` (``< n``, ``= 1``) | FETCH FIRST n ROWS ONLY                                        |
-| ``SELECT ... FOR UPDATE [NOWAIT|WAIT n]``| UPDLOCK on the FROM tables; the wait goes to the runner        |
+| ``SELECT ... FOR UPDATE [NOWAIT|WAIT n]``| one table: its selected rows are locked first (``lock_target``);|
+|                                          | other shapes: UPDLOCK on the FROM tables; the wait: the runner |
 
 An unaliased select-list expression gets Oracle's column name: its text, upper-cased, without spaces.
 What has no rule here and no meaning to the planner fails when the statement runs (ORA-00904, ORA-00900 ...).
@@ -47,6 +48,7 @@ class Normalised:
     node: exp.Expr
     for_update: bool  # writes rows, or locks them (FOR UPDATE): runs in the session's transaction
     lock_wait: int | None  # FOR UPDATE: None waits, 0 is NOWAIT, n is WAIT n (seconds)
+    lock_target: exp.Expr | None = None  # FOR UPDATE of one table: DELETE-shaped (table, WHERE) of the rows to lock
 
 
 def normalise(tree: exp.Expr) -> Normalised:
@@ -57,11 +59,26 @@ def normalise(tree: exp.Expr) -> Normalised:
     node = _rewrite(tree)
     if any(_is_rownum(column) for column in node.find_all(exp.Column)):
         raise ora("ORA-03001")  # ROWNUM outside the WHERE forms that become FETCH FIRST
-    if locking:
+    lock_target = _lock_target(node) if locking else None
+    if locking and lock_target is None:
         for table in node.find_all(exp.Table):
             table.set("hints", [exp.WithTableHint(expressions=[exp.Var(this="UPDLOCK")])])
     writes = isinstance(node, exp.Insert | exp.Update | exp.Delete)
-    return Normalised(node, writes or locking, lock_wait)
+    return Normalised(node, writes or locking, lock_wait, lock_target)
+
+
+def _lock_target(select: exp.Expr) -> exp.Expr | None:
+    """For ``SELECT ... FROM one_table WHERE ... FOR UPDATE``, the rows to lock, as DELETE's shape (the runner locks
+    exactly those: dml.lock_qualifying_rows).  None for other shapes (joins, derived tables, row limits), whose
+    tables are read with UPDLOCK instead (every row read stays locked)."""
+    from_ = select.args.get("from_")
+    source = from_.this if from_ is not None else None
+    if not isinstance(source, exp.Table) or any(
+        select.args.get(clause) for clause in ("joins", "limit", "offset", "group", "distinct", "having")
+    ):
+        return None
+    where = select.args.get("where")
+    return exp.Delete(this=source.copy(), where=where.copy() if where is not None else None)
 
 
 def _rewrite(node: exp.Expr) -> exp.Expr:
@@ -128,6 +145,8 @@ def _params(node: exp.DataType) -> list[int]:
         value = param.this if isinstance(param, exp.DataTypeParam) else param
         if not isinstance(value, exp.Literal) or value.is_string:
             raise ora("ORA-00902")
+        if not str(value.this).isdigit():
+            raise ora("ORA-02017")
         values.append(int(value.this))
     return values
 

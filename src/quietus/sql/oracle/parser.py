@@ -48,6 +48,7 @@ class OracleSql(st.Statement):
     binds: tuple[str, ...] = ()
     for_update: bool = False
     lock_wait: int | None = None
+    lock_target: exp.Expr | None = None  # SELECT ... FOR UPDATE of one table: the rows to lock (normalise.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,15 @@ def _sqlglot(text: str, tokens: Tokens) -> st.Statement:
     if isinstance(tree, exp.Command) or any(isinstance(node, exp.Command) for node in tree.walk()):
         raise ora("ORA-03001")  # a form of a known statement that sqlglot (and so Quietus) does not take
     normalised = normalise(tree)
-    return OracleSql(normalised.node, _binds(tokens), normalised.for_update, normalised.lock_wait, text=text, line=1)
+    return OracleSql(
+        normalised.node,
+        _binds(tokens),
+        normalised.for_update,
+        normalised.lock_wait,
+        normalised.lock_target,
+        text=text,
+        line=1,
+    )
 
 
 def _binds(tokens: Tokens) -> tuple[str, ...]:

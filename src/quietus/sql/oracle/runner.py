@@ -32,6 +32,7 @@ from quietus.engine.access import WriteConflict
 from quietus.engine.memory import after_rows_written
 from quietus.engine.txn.transaction import Transaction
 from quietus.errors import SqlError
+from quietus.sql import dml
 from quietus.sql.batch import BatchRunner
 from quietus.sql.collation import BINARY_COLLATION
 from quietus.sql.context import ExecContext
@@ -67,6 +68,10 @@ class OracleContext(ExecContext):
 
 class OracleRunner(BatchRunner):
     """BatchRunner's interface (``run``, ``rollback_all``) for a request holding one Oracle statement."""
+
+    def __init__(self, ctx: ExecContext) -> None:
+        super().__init__(ctx)
+        self._lock_target: exp.Expr | None = None
 
     def run(self, text: str) -> None:
         ctx = self.ctx
@@ -127,12 +132,15 @@ class OracleRunner(BatchRunner):
         assert txn is not None
         wait = statement.lock_wait
         timeout = session.lock_timeout_ms if wait is None else wait * 1000
+        self._lock_target = statement.lock_target
         try:
             rowcount = self._write_consistently(node, txn, statement_txn, timeout)
         except SqlError as error:
             if wait and error.number == 1222:
                 raise ora("ORA-30006") from None
             raise
+        finally:
+            self._lock_target = None
         if statement_txn is not None:
             self.commit_transaction(statement_txn, explicit=False)
         if rowcount is not None and isinstance(node, exp.Insert | exp.Update | exp.Delete):
@@ -160,6 +168,13 @@ class OracleRunner(BatchRunner):
                 db.txns.release_snapshot(snapshot)
                 ctx.versioned_writes = True
         raise AssertionError("the locking run cannot conflict")
+
+    def _dispatch(self, node: exp.Expr) -> int | None:
+        """SELECT ... FOR UPDATE of one table locks the rows it selects before reading them (so it reads them as
+        they are: unchanged since its snapshot, or the statement restarts)."""
+        if self._lock_target is not None:
+            dml.lock_qualifying_rows(self.ctx, self._lock_target)
+        return super()._dispatch(node)
 
     def oracle_commit(self, statement: st.CommitTransaction) -> None:
         self._commit_open()
