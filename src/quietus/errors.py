@@ -306,6 +306,7 @@ ORACLE: dict[str, str] = {
     "ORA-00950": "invalid DROP option",
     "ORA-00990": "missing or invalid privilege",
     "ORA-02065": "illegal option for ALTER SYSTEM",
+    "ORA-02248": "invalid option for ALTER SESSION",
     "ORA-30006": "resource busy; acquire with WAIT timeout expired",
     "ORA-01031": "insufficient privileges",
     "ORA-01086": "savepoint '%s' never established in this session or is invalid",

@@ -312,6 +312,29 @@ def test_window_functions_are_unimplemented(ora: Connection) -> None:
     assert error(ora, "SELECT COUNT(*) OVER () FROM dual")[0] == 3001
 
 
+def test_alter_session_sets_the_date_format_of_this_session_only(ora: Connection) -> None:
+    other = quietus.connect(None, dialect="oracle", autocommit=True)
+    try:
+        cursor = ora.cursor()
+        cursor.execute("ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS'")
+        day = "DATE '2024-01-07'"
+        assert rows(ora, f"SELECT TO_CHAR({day}), 'on ' || {day} FROM dual") == [
+            ("2024-01-07 00:00:00", "on 2024-01-07 00:00:00")
+        ]
+        read = value(ora, "SELECT TO_DATE('2024-02-03 04:05:06') FROM dual")
+        assert read == datetime.datetime(2024, 2, 3, 4, 5, 6)
+        assert value(other, f"SELECT TO_CHAR({day}) FROM dual") == "07-JAN-24"
+        cursor.execute("ALTER SESSION SET NLS_COMP = 'BINARY' NLS_SORT = BINARY")
+        assert error(ora, "ALTER SESSION SET NLS_COMP = 'LINGUISTIC'")[0] == 3001
+        assert error(ora, "ALTER SESSION SET TIME_ZONE = 'UTC'")[0] == 3001
+        assert error(ora, "ALTER SESSION SET NO_SUCH_THING = 1")[0] == 2248
+        assert error(ora, "ALTER SESSION SET NLS_DATE_FORMAT = 'DD-MON-RR' NLS_SORT = 'GERMAN'")[0] == 3001
+        # the failed call changed nothing:
+        assert value(ora, f"SELECT TO_CHAR({day}) FROM dual") == "2024-01-07 00:00:00"
+    finally:
+        other.close()
+
+
 def test_date_format_errors(ora: Connection) -> None:
     assert error(ora, "SELECT TO_DATE('2024-01-07', 'DD-MON-YYYY') FROM dual")[0] == 1861
     assert error(ora, "SELECT TO_DATE('2024-01-07 10:00', 'YYYY-MM-DD') FROM dual")[0] == 1830

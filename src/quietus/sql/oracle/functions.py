@@ -100,10 +100,6 @@ def _builtin(
 # --- strings --------------------------------------------------------------------------------------------
 
 
-def _concat(a: Any, b: Any) -> str | None:
-    return _empty_is_null(("" if a is None else as_text(a)) + ("" if b is None else as_text(b)))
-
-
 def _substr(value: Any, start: Any, length: Any = None) -> str | None:
     text = as_text(value)
     start = int(start)
@@ -178,6 +174,38 @@ def _to_date(value: Any, model: Any = None) -> datetime.datetime:
     if model is not None:
         return date_format.parse_date(text, str(model))
     return _first_model(text, _DEFAULT_MODELS)
+
+
+# --- the session's NLS_DATE_FORMAT (ALTER SESSION SET NLS_DATE_FORMAT, runner.py) -----------------------------
+
+NLS_DATE_FORMAT = "oracle.NLS_DATE_FORMAT"  # session.attachments key
+
+
+def session_date_format(ctx: Any) -> str:
+    model: str = ctx.session.attachments.get(NLS_DATE_FORMAT, DEFAULT_DATE_FORMAT)
+    return model
+
+
+def _session_text(ctx: Any, value: Any) -> str:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return date_text(value, session_date_format(ctx))
+    return as_text(value)
+
+
+def _to_char_in_session(ctx: Any, value: Any, model: Any = None) -> str | None:
+    if model is None:
+        return _empty_is_null(_session_text(ctx, value))
+    return _to_char(value, model)
+
+
+def _to_date_in_session(ctx: Any, value: Any, model: Any = None) -> datetime.datetime:
+    if model is None and not isinstance(value, datetime.datetime):
+        return _first_model(as_text(value), (session_date_format(ctx), *_DEFAULT_MODELS))
+    return _to_date(value, model)
+
+
+def _concat_in_session(ctx: Any, a: Any, b: Any) -> str | None:
+    return _empty_is_null(("" if a is None else _session_text(ctx, a)) + ("" if b is None else _session_text(ctx, b)))
 
 
 def _date_literal(text: str) -> datetime.datetime:
@@ -423,12 +451,12 @@ def _sys_context(ctx: Any, namespace: Any, parameter: Any) -> Any:
 ORACLE_FUNCTIONS: dict[str, Builtin] = {
     b.name: b
     for b in (
-        _builtin("%ORA_CONCAT", 2, 2, _concat, _text_type, nulls=False),
+        _builtin("%ORA_CONCAT", 2, 2, _concat_in_session, _text_type, nulls=False, context=True),
         _builtin("%ORA_SUBSTR", 2, 3, _substr, _text_type),
         _builtin("%ORA_INSTR", 2, 4, _instr, INT),
         _builtin("%ORA_LENGTH", 1, 1, _length, INT),
-        _builtin("%ORA_TO_CHAR", 1, 2, _to_char, _text_type),
-        _builtin("%ORA_TO_DATE", 1, 2, _to_date, DATE),
+        _builtin("%ORA_TO_CHAR", 1, 2, _to_char_in_session, _text_type, context=True),
+        _builtin("%ORA_TO_DATE", 1, 2, _to_date_in_session, DATE, context=True),
         _builtin("%ORA_TO_TIMESTAMP", 1, 2, _to_date, TIMESTAMP),
         _builtin("%ORA_DATE_LITERAL", 1, 1, _date_literal, DATE),
         _builtin("%ORA_TIMESTAMP_LITERAL", 1, 1, _date_literal, TIMESTAMP),

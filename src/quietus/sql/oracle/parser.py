@@ -52,6 +52,13 @@ class OracleSql(st.Statement):
 
 
 @dataclass(frozen=True, slots=True)
+class AlterSession(st.Statement):
+    """``ALTER SESSION SET name = value [name = value ...]`` (names upper-cased; values as written)."""
+
+    parameters: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SetTransaction(st.Statement):
     """``SET TRANSACTION READ WRITE`` / ``ISOLATION LEVEL READ COMMITTED`` (the defaults; the others are refused)."""
 
@@ -179,6 +186,18 @@ def _savepoint(text: str, tokens: Tokens) -> st.Statement:
     return st.SaveTransaction(_identifier(tokens[1]), text=text, line=1)
 
 
+def _alter_session(text: str, tokens: Tokens) -> st.Statement:
+    if len(tokens) < 6 or tokens[2].text.upper() != "SET" or (len(tokens) - 3) % 3:
+        raise ora("ORA-00922")
+    parameters: list[tuple[str, str]] = []
+    for position in range(3, len(tokens), 3):
+        name, equals, value = tokens[position : position + 3]
+        if equals.token_type is not TokenType.EQ:
+            raise ora("ORA-00922")
+        parameters.append((name.text.upper(), value.text))
+    return AlterSession(tuple(parameters), text=text, line=1)
+
+
 def _set_transaction(text: str, tokens: Tokens) -> st.Statement:
     mode = " ".join(_words(tokens[2:]))
     if mode not in SET_TRANSACTION_MODES:
@@ -302,6 +321,7 @@ STATEMENTS: dict[tuple[str, ...], Grammar] = {
     ("ALTER", "TABLE"): _sqlglot,
     ("ALTER", "USER"): _alter_user,
     ("ALTER", "SYSTEM"): _alter_system,
+    ("ALTER", "SESSION"): _alter_session,
     ("ALTER",): _refuse("ORA-00940"),
     ("TRUNCATE", "TABLE"): _sqlglot,
     ("COMMIT",): _commit,
@@ -316,7 +336,7 @@ STATEMENTS: dict[tuple[str, ...], Grammar] = {
 UNIMPLEMENTED_WORDS = ("MERGE", "LOCK", "EXPLAIN", "CALL", "BEGIN", "DECLARE", "COMMENT", "ANALYZE", "AUDIT",
                        "FLASHBACK", "PURGE", "RENAME", "NOAUDIT", "ASSOCIATE", "DISASSOCIATE")  # fmt: skip
 UNIMPLEMENTED_KINDS = ("VIEW", "SEQUENCE", "PROCEDURE", "FUNCTION", "PACKAGE", "TRIGGER", "SYNONYM", "TYPE", "ROLE",
-                       "PROFILE", "TABLESPACE", "MATERIALIZED", "OR", "SESSION", "DATABASE", "GLOBAL", "PRIVATE",
+                       "PROFILE", "TABLESPACE", "MATERIALIZED", "OR", "DATABASE", "GLOBAL", "PRIVATE",
                        "BITMAP", "EDITIONABLE", "CLUSTER", "CONTEXT", "DIRECTORY", "LIBRARY")  # fmt: skip
 STATEMENTS.update({(word,): _refuse("ORA-03001") for word in UNIMPLEMENTED_WORDS})
 STATEMENTS.update(

@@ -23,6 +23,7 @@ deadlock resolution aborts it; Oracle would undo only the statement).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,8 +38,10 @@ from quietus.sql.batch import BatchRunner
 from quietus.sql.collation import BINARY_COLLATION
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
+from quietus.sql.oracle import date_format
 from quietus.sql.oracle.errors import IGNORED, ora, translate
-from quietus.sql.oracle.parser import OracleSql, SetTransaction, parse_statement_cached
+from quietus.sql.oracle.functions import NLS_DATE_FORMAT
+from quietus.sql.oracle.parser import AlterSession, OracleSql, SetTransaction, parse_statement_cached
 from quietus.sql.results import MessageEvent, StatementDone
 from quietus.sql.types_base import NVARCHAR, SqlType
 
@@ -201,6 +204,24 @@ class OracleRunner(BatchRunner):
         self.session.txn.savepoint(statement.name)
         self._done("SAVEPOINT")
 
+    def oracle_alter_session(self, statement: AlterSession) -> None:
+        """All parameters are checked before any is applied: one bad one changes nothing."""
+        setters = []
+        for name, value in statement.parameters:
+            setter = SESSION_PARAMETERS.get(name)
+            if setter is None:
+                raise ora("ORA-03001" if name in KNOWN_SESSION_PARAMETERS else "ORA-02248")
+            setters.append((setter, value))
+        attachments = dict(self.session.attachments)
+        try:
+            for setter, value in setters:
+                setter(self.session, value)
+        except SqlError:
+            self.session.attachments.clear()
+            self.session.attachments.update(attachments)
+            raise
+        self._done("ALTER SESSION")
+
     def oracle_set_transaction(self, statement: SetTransaction) -> None:
         if self.session.txn is not None:
             raise ora("ORA-01453")
@@ -217,10 +238,47 @@ class OracleRunner(BatchRunner):
         self._done(type(statement).__name__)
 
 
+def _set_date_format(session: Any, value: str) -> None:
+    model = _unquoted(value)
+    date_format.format_date(datetime.date(2000, 1, 1), model)  # ORA-01821 for a model Quietus cannot read
+    session.attachments[NLS_DATE_FORMAT] = model
+
+
+def _require(*allowed: str) -> Callable[[Any, str], None]:
+    """A parameter whose only supported values are what Quietus does anyway (NLS_COMP = BINARY ...)."""
+
+    def check(session: Any, value: str) -> None:
+        if _unquoted(value).upper() not in allowed:
+            raise ora("ORA-03001")
+
+    return check
+
+
+def _unquoted(value: str) -> str:
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+# ALTER SESSION SET parameters: how each is applied.  Oracle parameters not listed are ORA-03001 (Oracle has them;
+# Quietus does not), other names ORA-02248.
+SESSION_PARAMETERS: dict[str, Callable[[Any, str], None]] = {
+    "NLS_DATE_FORMAT": _set_date_format,
+    "NLS_COMP": _require("BINARY"),
+    "NLS_SORT": _require("BINARY"),
+    "NLS_LANGUAGE": _require("AMERICAN"),
+    "NLS_TERRITORY": _require("AMERICA"),
+}
+KNOWN_SESSION_PARAMETERS = frozenset(
+    {"TIME_ZONE", "CURRENT_SCHEMA", "NLS_TIMESTAMP_FORMAT", "NLS_TIMESTAMP_TZ_FORMAT", "NLS_NUMERIC_CHARACTERS",
+     "NLS_DATE_LANGUAGE", "NLS_CURRENCY", "NLS_LENGTH_SEMANTICS", "OPTIMIZER_MODE", "EDITION", "CONTAINER",
+     "ISOLATION_LEVEL", "SQL_TRACE", "STATISTICS_LEVEL", "DDL_LOCK_TIMEOUT"}
+)  # fmt: skip
+
+
 _HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     OracleSql: OracleRunner.run_oracle_sql,
     st.CommitTransaction: OracleRunner.oracle_commit,
     st.RollbackTransaction: OracleRunner.oracle_rollback,
     st.SaveTransaction: OracleRunner.oracle_savepoint,
     SetTransaction: OracleRunner.oracle_set_transaction,
+    AlterSession: OracleRunner.oracle_alter_session,
 }
