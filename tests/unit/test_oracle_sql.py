@@ -112,6 +112,14 @@ def test_date_arithmetic_and_number_division(ora: Connection) -> None:
     assert value(ora, f"SELECT 2 + {day} FROM dual") == datetime.datetime(2024, 3, 1, 12)
     assert value(ora, f"SELECT {day} - TO_DATE('2024-02-01', 'YYYY-MM-DD') FROM dual") == Decimal("27.5")
     assert value(ora, "SELECT 5 / 2 FROM dual") == Decimal("2.5")
+    assert value(ora, "SELECT DATE '2024-01-01' + 1/24 FROM dual") == datetime.datetime(2024, 1, 1, 1)
+    assert value(ora, "SELECT DATE '2024-01-01' - INTERVAL '5' MINUTE FROM dual") == datetime.datetime(
+        2023, 12, 31, 23, 55
+    )
+    assert value(ora, "SELECT INTERVAL '2' HOUR + DATE '2024-01-01' FROM dual") == datetime.datetime(2024, 1, 1, 2)
+    assert value(ora, "SELECT DATE '2024-01-31' + INTERVAL '1' MONTH FROM dual") == datetime.datetime(2024, 2, 29)
+    assert value(ora, "SELECT DATE '2024-01-31' - INTERVAL '1' YEAR FROM dual") == datetime.datetime(2023, 1, 31)
+    assert error(ora, "SELECT DATE '2024-01-31' + INTERVAL '1-2' YEAR TO MONTH FROM dual")[0] == 3001
     assert value(ora, "SELECT 7 - 10 FROM dual") == -3
 
 

@@ -14,7 +14,7 @@ case to the shared ``arithmetic``.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -51,8 +51,12 @@ _NUMBERS = frozenset({"int", "exact", "approx"})
 _INTEGER_DECIMALS = {"bit": 1, "tinyint": 3, "smallint": 5, "int": 10, "bigint": 19}
 
 
-def _days(value: Any) -> datetime.timedelta:
-    return datetime.timedelta(days=float(value))
+def _days(value: Any, whole_seconds: bool) -> datetime.timedelta:
+    """n days as a time span, computed in decimal (1/24 of a day is exactly an hour); to the nearest second for
+    DATE results, to the microsecond otherwise."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    seconds = (number * 86400).quantize(Decimal(1) if whole_seconds else Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return datetime.timedelta(microseconds=int(seconds * 1000000))
 
 
 def _as_datetime(value: Any) -> datetime.datetime:
@@ -65,8 +69,7 @@ def _shift(sign: int, result: SqlType) -> Any:
     whole_seconds = result.scale == 0
 
     def shift(moment: Any, days: Any) -> datetime.datetime:
-        shifted = _as_datetime(moment) + sign * _days(days)
-        return shifted.replace(microsecond=0) if whole_seconds else shifted
+        return _as_datetime(moment) + sign * _days(days, whole_seconds)
 
     return shift
 

@@ -215,7 +215,34 @@ def _comparison(node: exp.Binary) -> exp.Expr:
 
 
 def _arithmetic(node: exp.Binary) -> exp.Expr:
+    if isinstance(node.expression, exp.Interval) and isinstance(node, exp.Add | exp.Sub):
+        return _interval(node, node.this, node.expression)
+    if isinstance(node.this, exp.Interval) and isinstance(node, exp.Add):
+        return _interval(node, node.expression, node.this)
     return arithmetic.ARITHMETIC[type(node)](this=node.this, expression=node.expression)
+
+
+# INTERVAL 'n' unit: days per unit (added as a fraction of a day), or months per unit (ADD_MONTHS).
+_INTERVAL_DAYS = {"DAY": 1, "HOUR": 24, "MINUTE": 1440, "SECOND": 86400}
+_INTERVAL_MONTHS = {"MONTH": 1, "YEAR": 12}
+
+
+def _interval(node: exp.Binary, moment: exp.Expr, interval: exp.Interval) -> exp.Expr:
+    """``date ± INTERVAL 'n' unit`` (one unit, a whole number n) as date arithmetic or ADD_MONTHS."""
+    unit = interval.args.get("unit")
+    amount = interval.this
+    name = unit.name.upper() if isinstance(unit, exp.Var) else ""
+    if not isinstance(amount, exp.Literal) or not str(amount.this).isdigit():
+        raise ora("ORA-03001")
+    count = int(amount.this)
+    sign = -1 if isinstance(node, exp.Sub) else 1
+    if name in _INTERVAL_MONTHS:
+        return _call("ADD_MONTHS", moment, exp.Literal.number(sign * count * _INTERVAL_MONTHS[name]))
+    if name not in _INTERVAL_DAYS:
+        raise ora("ORA-03001")  # YEAR TO MONTH, DAY TO SECOND spans
+    days = arithmetic.OracleDiv(this=exp.Literal.number(count), expression=exp.Literal.number(_INTERVAL_DAYS[name]))
+    operation = arithmetic.OracleSub if sign < 0 else arithmetic.OracleAdd
+    return operation(this=moment, expression=days)
 
 
 def _like(node: exp.Like) -> exp.Expr:
