@@ -20,7 +20,8 @@ _PIECES = [
     "NVL", "SUBSTR", "TRUNC", ":1", ":b", "ALTER", "SYSTEM", "KILL", "SESSION", "GRANT", "TO", "REVOKE", "USER",
     "IDENTIFIED", "SAVEPOINT", "ROLLBACK", "COMMIT", "NULL", "''", "AND", "OR", "NOT", "IN", "BETWEEN", "LIKE",
     "ESCAPE", "CASE", "WHEN", "THEN", "ELSE", "END", "OVER", "GROUP", "HAVING", "DISTINCT", "UNION", "WITH", "AS",
-    "JOIN", "ON", "LEFT", "DATE", "TIMESTAMP", "SKIP", "LOCKED", "OF", '"q"', "@", "#", "$", ";", "'",
+    "JOIN", "ON", "LEFT", "DATE", "TIMESTAMP", "SKIP", "LOCKED", "OF", '"q"', "@", "#", "$", ";", "'", "q'[", "]'",
+    "INTERVAL '1' DAY", "--c\n", "/*c*/",
 ]
 _STARTS = [
     "", "SELECT ", "INSERT INTO t ", "UPDATE t SET ", "CREATE TABLE t (", "DELETE FROM t ", "SELECT a FROM t WHERE ",

@@ -34,6 +34,7 @@ from quietus.sql.dialect import statements as st
 from quietus.sql.oracle.dialect import DIALECT
 from quietus.sql.oracle.errors import ora
 from quietus.sql.oracle.normalise import normalise
+from quietus.sql.oracle.quoting import expand_q_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ Grammar = Callable[[str, Tokens], st.Statement]
 
 def parse_statement(text: str) -> st.Statement:
     """The one statement in ``text``; raises the ORA syntax error (a ``SqlError``) otherwise."""
+    text = expand_q_quotes(text)
     try:
         tokens = DIALECT.tokenize(text)
     except TokenError:
