@@ -136,7 +136,7 @@ def test_for_update_locks_only_the_rows_it_selects(tmp_path: Path) -> None:
     with scenario(tmp_path) as sc:
         accounts(sc)
         holder, other = sc.session("holder", "oracle"), sc.session("other", "oracle")
-        assert holder.rows("SELECT id FROM accounts WHERE balance = 100 FOR UPDATE") == [(1,)]  # no key seek
+        assert holder.rows("SELECT id FROM accounts WHERE balance = 100 FOR UPDATE OF balance") == [(1,)]  # no seek
         other.run("UPDATE accounts SET balance = 201 WHERE id = 2")  # not selected: not locked
         waiting = other.start("UPDATE accounts SET balance = 101 WHERE id = 1")
         wait_until_blocked(waiting)

@@ -431,6 +431,8 @@ def test_binds_by_name_and_position(ora: Connection) -> None:
         ("CREATE OR REPLACE PROCEDURE p AS BEGIN NULL; END;", 3001, "ORA-03001: unimplemented feature"),
         ("SELECT 1 FROM dual; SELECT 2 FROM dual", 911, "ORA-00911: invalid character"),
         ("SET TRANSACTION READ ONLY", 3001, "ORA-03001: unimplemented feature"),
+        ("SELECT * FROM people a, people b FOR UPDATE OF a.id", 3001, "ORA-03001: unimplemented feature"),
+        ("SELECT * FROM people FOR UPDATE SKIP LOCKED", 3001, "ORA-03001: unimplemented feature"),
         ("DROP TABLE nowhere", 942, "ORA-00942: table or view does not exist"),
         ("CREATE TABLE people (x NUMBER)", 955, "ORA-00955: name is already used by an existing object"),
         ("CREATE TABLE twice (a NUMBER, a NUMBER)", 957, "ORA-00957: duplicate column name"),

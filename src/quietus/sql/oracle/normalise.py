@@ -55,11 +55,13 @@ def normalise(tree: exp.Expr) -> Normalised:
     tree = tree.copy()
     for select in list(tree.find_all(exp.Select)):
         _name_expressions(select)
-    lock_wait, locking = _locks(tree)
+    lock_wait, locking, of_columns = _locks(tree)
     node = _rewrite(tree)
     if any(_is_rownum(column) for column in node.find_all(exp.Column)):
         raise ora("ORA-03001")  # ROWNUM outside the WHERE forms that become FETCH FIRST
     lock_target = _lock_target(node) if locking else None
+    if of_columns and lock_target is None:
+        raise ora("ORA-03001")  # FOR UPDATE OF picks tables of a join: only the one-table form is supported
     if locking and lock_target is None:
         for table in node.find_all(exp.Table):
             table.set("hints", [exp.WithTableHint(expressions=[exp.Var(this="UPDLOCK")])])
@@ -494,24 +496,26 @@ def _projections(select: exp.Select) -> None:
             raise ora("ORA-00923")
 
 
-def _locks(tree: exp.Expr) -> tuple[int | None, bool]:
-    """FOR UPDATE on the statement: (the wait, whether it locks).  SKIP LOCKED and FOR UPDATE OF are refused."""
+def _locks(tree: exp.Expr) -> tuple[int | None, bool, bool]:
+    """FOR UPDATE on the statement: (the wait, whether it locks, whether it names columns: FOR UPDATE OF).
+    SKIP LOCKED and FOR UPDATE inside a subquery are refused."""
     locks = tree.args.get("locks") if isinstance(tree, exp.Select) else None
     if not locks:
         if any(select.args.get("locks") for select in tree.find_all(exp.Select)):
             raise ora("ORA-03001")  # FOR UPDATE inside a subquery
-        return None, False
+        return None, False, False
     tree.set("locks", None)
     lock = locks[0]
-    if len(locks) > 1 or lock.expressions or not lock.args.get("update"):
+    if len(locks) > 1 or not lock.args.get("update"):
         raise ora("ORA-03001")
+    of = bool(lock.expressions)
     wait = lock.args.get("wait")
     if wait is True:
-        return 0, True
+        return 0, True, of
     if wait is None:
-        return None, True
+        return None, True, of
     if isinstance(wait, exp.Literal) and not wait.is_string:
-        return int(wait.this), True
+        return int(wait.this), True, of
     raise ora("ORA-03001")  # SKIP LOCKED
 
 
