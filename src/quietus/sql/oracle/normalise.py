@@ -41,6 +41,7 @@ from sqlglot import exp
 from quietus.sql.oracle import arithmetic, compare
 from quietus.sql.oracle.dialect import DIALECT
 from quietus.sql.oracle.errors import ora
+from quietus.sql.oracle.types import engine_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,76 +137,6 @@ def _placeholder(node: exp.Placeholder) -> exp.Expr:
 
 def _literal(node: exp.Literal) -> exp.Expr:
     return exp.Null() if node.is_string and node.this == "" else node
-
-
-# --- types ----------------------------------------------------------------------------------------------
-
-
-def _params(node: exp.DataType) -> list[int]:
-    values: list[int] = []
-    for param in node.expressions:
-        value = param.this if isinstance(param, exp.DataTypeParam) else param
-        if not isinstance(value, exp.Literal) or value.is_string:
-            raise ora("ORA-00902")
-        if not str(value.this).isdigit():
-            raise ora("ORA-02017")
-        values.append(int(value.this))
-    return values
-
-
-def _build(text: str) -> exp.DataType:
-    return exp.DataType.build(text, dialect="tsql")
-
-
-def _number(params: list[int], default_scale: int) -> exp.DataType:
-    if not params:
-        return _build(f"decimal(38, {default_scale})")
-    precision, scale = params[0], params[1] if len(params) > 1 else 0
-    if not 1 <= precision <= 38 or not 0 <= scale <= precision:
-        raise ora("ORA-00902")
-    return _build(f"decimal({precision}, {scale})")
-
-
-def _sized(name: str, default: int | None) -> Callable[[list[int]], exp.DataType]:
-    def build(params: list[int]) -> exp.DataType:
-        if not params and default is None:
-            raise ora("ORA-00902")
-        return _build(f"{name}({params[0] if params else default})")
-
-    return build
-
-
-T = exp.DataType.Type
-
-# sqlglot's type (as its Oracle dialect reads Oracle's names) → the engine type, given the parameters.
-TYPES: dict[Any, Callable[[list[int]], exp.DataType]] = {
-    T.BIGDECIMAL: lambda p: _number(p, 10),  # NUMBER (dialect.py)
-    T.DECIMAL: lambda p: _number(p, 0),
-    T.INT: lambda p: _number([], 0),
-    T.SMALLINT: lambda p: _number([], 0),
-    T.FLOAT: lambda p: _build("float"),
-    T.DOUBLE: lambda p: _build("float"),
-    T.VARCHAR: _sized("varchar", None),
-    T.NVARCHAR: _sized("nvarchar", None),
-    T.CHAR: _sized("char", 1),
-    T.NCHAR: _sized("nchar", 1),
-    T.DATE: lambda p: _build("datetime2(0)"),
-    T.TIMESTAMP: lambda p: _build(f"datetime2({p[0] if p else 6})"),
-    T.TEXT: lambda p: _build("varchar(max)"),
-    T.VARBINARY: lambda p: _build("varbinary(max)"),
-    "NCLOB": lambda p: _build("nvarchar(max)"),
-    "RAW": _sized("varbinary", None),
-}
-
-
-def _data_type(node: exp.DataType) -> exp.Expr:
-    kind: Any = node.this
-    if kind == T.USERDEFINED:
-        kind = str(node.args.get("kind") or "").upper()
-    build = TYPES.get(kind)
-    if build is None:
-        raise ora("ORA-00902")
-    return build(_params(node))
 
 
 # --- comparisons ----------------------------------------------------------------------------------------
@@ -524,7 +455,7 @@ RULES: dict[type[exp.Expr], Callable[[Any], exp.Expr]] = {
     exp.Table: _table,
     exp.Placeholder: _placeholder,
     exp.Literal: _literal,
-    exp.DataType: _data_type,
+    exp.DataType: engine_type,
     **{kind: _comparison for kind in compare.BINARY_COMPARISONS},
     **{kind: _arithmetic for kind in arithmetic.ARITHMETIC},
     exp.Like: _like,
