@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from quietus.engine.scheduler import EngineThread
+from quietus.errors import oracle_error
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
 from quietus.sessions.session import Dialect, Session, SessionStatus
@@ -197,6 +198,7 @@ class Connection:
         self.closed = False
         self._released = False  # the engine reference is given back once, by close()
         self.messages: list[MessageEvent] = []
+        self.last_outcome: Outcome | None = None
 
     @property
     def session_id(self) -> int:
@@ -214,6 +216,7 @@ class Connection:
         outcome = self._engine.thread.call(self._engine.instance.execute(self.session, text, sink, parameters))
         if outcome is Outcome.SESSION_ENDED:
             self.closed = True
+        self.last_outcome = outcome
         return sink
 
     def cursor(self) -> Cursor:
@@ -377,6 +380,16 @@ class OracleConnection(Connection):
     """A connection to an Oracle-dialect session (``connect(..., dialect="oracle")``)."""
 
     error_classes = _ORACLE_ERROR_CLASSES
+
+    def run(self, text: str, parameters: Mapping[str, Any] | None = None) -> CollectingSink:
+        """As ``Connection.run``; a call cancelled (CANCEL SQL, ``connection.cancel()``) ends with ORA-01013, as an
+        Oracle client sees it: the statement undone, the transaction and the session still there."""
+        sink = super().run(text, parameters)
+        if self.last_outcome is Outcome.CANCELLED:
+            error = oracle_error("ORA-01013")
+            sink.message(MessageEvent(error.number, error.severity, error.state, error.message))
+            sink.done(StatementDone(None, error=True))
+        return sink
 
     def cursor(self) -> Cursor:
         self._check_open()

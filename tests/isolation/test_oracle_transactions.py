@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.harness import Scenario, scenario, wait_until_blocked
+from quietus.engine.interrupts import InterruptReason
+from tests.harness import Scenario, interrupt, scenario, wait_until_blocked
 
 
 def accounts(sc: Scenario) -> None:
@@ -154,3 +155,20 @@ def test_for_update_after_a_newer_commit_restarts_and_returns_the_new_values(tmp
         wait_until_blocked(step)
         writer.run("COMMIT")
         assert step.rows() == [(1, 150), (2, 200)]
+
+
+def test_a_cancelled_call_is_ora_01013_and_keeps_the_transaction(tmp_path: Path) -> None:
+    with scenario(tmp_path) as sc:
+        accounts(sc)
+        holder, victim = sc.session("holder", "oracle"), sc.session("victim", "oracle")
+        holder.run("UPDATE accounts SET balance = 1 WHERE id = 1")
+        victim.run("UPDATE accounts SET balance = 2 WHERE id = 2")
+        blocked = victim.start("UPDATE accounts SET balance = 3 WHERE id = 1")
+        wait_until_blocked(blocked)
+        interrupt(victim, InterruptReason.ATTENTION)
+        errors = [(m.number, m.text) for m in blocked.result().messages if m.is_error]
+        assert errors == [(1013, "ORA-01013: user requested cancel of current operation")]
+        assert victim.rows("SELECT balance FROM accounts WHERE id = 2") == [(2,)]  # its transaction lives on
+        victim.run("COMMIT")
+        holder.run("ROLLBACK")
+        assert holder.rows("SELECT id, balance FROM accounts ORDER BY id") == [(1, 100), (2, 2)]
