@@ -213,6 +213,12 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
     assert rows(ora, "SELECT id FROM people ORDER BY id OFFSET 1 ROWS FETCH NEXT 1 ROWS ONLY") == [(2,)]
     assert rows(ora, "SELECT * FROM (SELECT id FROM people ORDER BY id DESC) WHERE ROWNUM <= 1") == [(3,)]
     assert error(ora, "SELECT id FROM people WHERE ROWNUM <= 2 ORDER BY id")[0] == 3001
+    cursor = ora.cursor()
+    cursor.execute("SELECT ROWNUM, id, ROWNUM * 10 AS tens FROM people WHERE pay IS NOT NULL AND ROWNUM <= 5")
+    assert [d[0] for d in cursor.description or []] == ["ROWNUM", "ID", "TENS"]
+    assert [(n, tens) for n, _id, tens in cursor.fetchall()] == [(1, 10), (2, 20)]
+    assert error(ora, "SELECT ROWNUM, id FROM people ORDER BY id")[0] == 3001
+    assert error(ora, "SELECT id FROM people WHERE ROWNUM > 1")[0] == 3001
 
 
 # --- functions ----------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ One bottom-up pass; each node class has its rule in ``RULES`` (a node without a 
 | TRUNC, ``\\|\\|``                         |                                                                |
 | ROUND(x)                                 | ROUND(x, 0)                                                    |
 | ``WHERE ROWNUM <= n`` (``< n``, ``= 1``) | FETCH FIRST n ROWS ONLY                                        |
+| ROWNUM in the outermost select list      | ``rownum.RowNumber`` (1, 2, 3 ...), when nothing reorders rows |
 | ``SELECT ... FOR UPDATE [NOWAIT|WAIT n]``| one table: its selected rows are locked first (``lock_target``);|
 |                                          | other shapes: UPDLOCK on the FROM tables; the wait: the runner |
 
@@ -41,6 +42,7 @@ from sqlglot import exp
 from quietus.sql.oracle import arithmetic, compare
 from quietus.sql.oracle.dialect import DIALECT
 from quietus.sql.oracle.errors import ora
+from quietus.sql.oracle.rownum import RowNumber
 from quietus.sql.oracle.types import engine_type
 
 
@@ -58,6 +60,7 @@ def normalise(tree: exp.Expr) -> Normalised:
         _name_expressions(select)
     lock_wait, locking, of_columns = _locks(tree)
     node = _rewrite(tree)
+    _number_rows(node)
     if any(_is_rownum(column) for column in node.find_all(exp.Column)):
         raise ora("ORA-03001")  # ROWNUM outside the WHERE forms that become FETCH FIRST
     lock_target = _lock_target(node) if locking else None
@@ -68,6 +71,27 @@ def normalise(tree: exp.Expr) -> Normalised:
             table.set("hints", [exp.WithTableHint(expressions=[exp.Var(this="UPDLOCK")])])
     writes = isinstance(node, exp.Insert | exp.Update | exp.Delete)
     return Normalised(node, writes or locking, lock_wait, lock_target)
+
+
+def _number_rows(node: exp.Expr) -> None:
+    """ROWNUM in the outermost select list, where rows are numbered in the order the query produces them: only
+    when nothing reorders or merges them after the WHERE (no ORDER BY, GROUP BY, DISTINCT, aggregates, set
+    operation).  Elsewhere ROWNUM stays and is refused by ``normalise``."""
+    if not isinstance(node, exp.Select):
+        return
+    reordered = any(node.args.get(clause) for clause in ("order", "group", "distinct", "having")) or any(
+        isinstance(n, exp.AggFunc) for item in node.expressions for n in item.walk()
+    )
+    if reordered:
+        return
+    for item in node.expressions:
+        for column in list(item.walk()):
+            if _is_rownum(column):
+                if column is item:  # a bare ROWNUM is named so
+                    named = exp.alias_(RowNumber(), "ROWNUM", quoted=True)
+                    node.set("expressions", [named if e is item else e for e in node.expressions])
+                else:
+                    column.replace(RowNumber())
 
 
 def _lock_target(select: exp.Expr) -> exp.Expr | None:

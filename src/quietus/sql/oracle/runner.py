@@ -42,6 +42,7 @@ from quietus.sql.oracle import date_format
 from quietus.sql.oracle.errors import IGNORED, ora, translate
 from quietus.sql.oracle.functions import NLS_DATE_FORMAT
 from quietus.sql.oracle.parser import AlterSession, OracleSql, SetTransaction, parse_statement_cached
+from quietus.sql.oracle.rownum import ROWNUM
 from quietus.sql.results import MessageEvent, StatementDone
 from quietus.sql.types_base import NVARCHAR, SqlType
 
@@ -162,6 +163,7 @@ class OracleRunner(BatchRunner):
         db = ctx.database
         for versioned in (True, False):
             ctx.versioned_writes = versioned
+            ctx.variables.pop(ROWNUM, None)  # a restarted statement numbers its rows afresh
             snapshot = db.txns.take_snapshot()
             try:
                 return self.execute_node(node, txn, statement_txn, timeout, snapshot, restart_on_conflict=versioned)
