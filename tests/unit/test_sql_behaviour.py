@@ -440,3 +440,13 @@ def test_catalog_functions(conn: Connection) -> None:
     ]
     conn.run("IF OBJECT_ID('things') IS NOT NULL DROP TABLE things")
     assert rows(conn, "SELECT OBJECT_ID('things')") == [(None,)]
+
+
+def test_dropping_a_column_a_foreign_key_uses_is_5074(conn: Connection) -> None:
+    conn.run("CREATE TABLE parent (id INT PRIMARY KEY, note INT); CREATE TABLE child (a INT REFERENCES parent(id))")
+    own = errors(conn, "ALTER TABLE child DROP COLUMN a")
+    assert [(m.number, m.text.split("'")[0]) for m in own] == [(5074, "The object ")]
+    assert "dependent on column 'a'" in own[0].text
+    referenced = errors(conn, "ALTER TABLE parent DROP COLUMN id")
+    assert [m.number for m in referenced] == [5074]
+    conn.run("ALTER TABLE parent DROP COLUMN note")

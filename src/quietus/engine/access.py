@@ -27,6 +27,12 @@ table, which is stricter than SQL Server but never weaker.
 
 Writers take IX on the object and X on every key they write; the rows an UPDATE or DELETE considers are read with U
 locks (converted to X when written, released when the row does not qualify), exactly as SQL Server does.
+
+Versioned writes (Oracle's write consistency, asked for with ``versioned_writes`` and ``restart_on_conflict``): an
+UPDATE or DELETE finds its rows in the statement snapshot without row locks, and locks (X) only the rows it writes;
+a row some other transaction committed after the snapshot raises ``WriteConflict``, and the statement is undone
+and run again (Oracle restarts it; the runner's second run uses the locking protocol above, which cannot conflict).
+So a writer waits only for writers of the rows it changes.
 """
 
 from __future__ import annotations
@@ -62,10 +68,16 @@ class ReadPolicy:
     readpast: bool = False
 
 
+class WriteConflict(Exception):
+    """A versioned write met a row committed by another transaction after the statement's snapshot."""
+
+
 def read_policy(
-    isolation: Isolation, hints: frozenset[str], rcsi: bool, for_write: bool = False
+    isolation: Isolation, hints: frozenset[str], rcsi: bool, for_write: bool = False, versioned_writes: bool = False
 ) -> ReadPolicy:
     """The read protocol for one table reference (see the module table)."""
+    if for_write and versioned_writes:
+        return ReadPolicy(SNAPSHOT, LockMode.IX, None)
     if for_write:
         return ReadPolicy(LOCKING, LockMode.IX, LockMode.U, hold=False, readpast="READPAST" in hints)
     readpast = "READPAST" in hints
@@ -99,7 +111,7 @@ def read_policy(
 class RowAccess:
     """Row reads and writes for one statement of ``txn``, waiting through ``task``."""
 
-    __slots__ = ("_fresh_update_locks", "db", "lock_timeout_ms", "snapshot_seq", "task", "txn")
+    __slots__ = ("_fresh_update_locks", "db", "lock_timeout_ms", "restart_on_conflict", "snapshot_seq", "task", "txn")
 
     def __init__(
         self,
@@ -108,8 +120,10 @@ class RowAccess:
         txn: Transaction,
         lock_timeout_ms: int = -1,
         snapshot_seq: int | None = None,
+        restart_on_conflict: bool = False,
     ) -> None:
         self.db = db
+        self.restart_on_conflict = restart_on_conflict
         self.task = task
         self.txn = txn
         self.lock_timeout_ms = lock_timeout_ms
@@ -156,6 +170,12 @@ class RowAccess:
 
     def lock_row(self, table: Table, row_key: Any, mode: LockMode, skip_if_busy: bool = False) -> bool:
         return self.lock(key_resource(self.db.database_id, table.object_id, 1, row_key), mode, skip_if_busy)
+
+    def lock_for_update(self, table: Table, row_key: Any) -> None:
+        """SELECT ... FOR UPDATE: an update lock on a selected row, to the end of the transaction; with versioned
+        writes, a row committed by another transaction after the snapshot is ``WriteConflict``."""
+        self.lock_row(table, row_key, LockMode.U)
+        self._check_snapshot_conflict(table, row_key)
 
     def unlock_row(self, table: Table, row_key: Any) -> None:
         self.db.locks.release(self.txn, key_resource(self.db.database_id, table.object_id, 1, row_key))
@@ -317,15 +337,22 @@ class RowAccess:
         self.txn.undo.append(UndoRecord(UndoKind.ROW, table, row_key, version))
 
     def _check_snapshot_conflict(self, table: Table, row_key: Any) -> None:
-        """SNAPSHOT isolation: writing a row someone committed after our snapshot began is error 3960."""
+        """SNAPSHOT isolation: writing a row someone committed after our snapshot began is error 3960.  Versioned
+        writes: the same against the statement's snapshot is ``WriteConflict`` (the statement restarts)."""
+        statement_snapshot = self.snapshot_seq if self.restart_on_conflict else None
+        if statement_snapshot is not None and self._committed_after(table, row_key, statement_snapshot):
+            raise WriteConflict(table.name)
         if self.txn.isolation is not Isolation.SNAPSHOT or self.txn.snapshot_seq is None:
             return
-        head = table.rows.get(row_key)
-        newest = self.db.txns.latest_committed(head, self.txn.xid)
-        if newest is not None and newest.xmin != self.txn.xid:
-            seq = self.db.txns.commit_seq.get(newest.xmin, 0)
-            if seq > self.txn.snapshot_seq:
-                raise sql_error(3960, table.name, self.db.name)
+        if self._committed_after(table, row_key, self.txn.snapshot_seq):
+            raise sql_error(3960, table.name, self.db.name)
+
+    def _committed_after(self, table: Table, row_key: Any, seq: int) -> bool:
+        """Whether another transaction committed a version of the row after commit sequence ``seq``."""
+        newest = self.db.txns.latest_committed(table.rows.get(row_key), self.txn.xid)
+        if newest is None or newest.xmin == self.txn.xid:
+            return False
+        return self.db.txns.commit_seq.get(newest.xmin, 0) > seq
 
     def _check_unique(self, table: Table, row_key: Any, values: Values, old: Values | None) -> None:
         for index in table.indexes:

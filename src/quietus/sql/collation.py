@@ -102,6 +102,39 @@ def sort_key(value: Any) -> Any:
     return value
 
 
+def _binary_sort_key(value: Any) -> Any:
+    """Oracle's BINARY sort: strings by code point (UTF-8 byte order), bytes as they are; NULL lowest."""
+    if value is None:
+        return NULL_KEY
+    if type(value) is uuid.UUID:
+        return guid_key(value)
+    return value
+
+
+def _default_equality_key(value: Any) -> Any:
+    if value is None:
+        return None
+    return collation_key(value) if type(value) is str else value
+
+
+def _binary_equality_key(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCollation:
+    """How a session's queries order and group values: ORDER BY (``sort_key``), GROUP BY, DISTINCT, UNION and
+    hash joins (``equality_key``).  T-SQL sessions use the default collation, Oracle sessions ``BINARY``."""
+
+    name: str
+    sort_key: Callable[[Any], Any]
+    equality_key: Callable[[Any], Any]
+
+
+DEFAULT_COLLATION = SessionCollation("SQL_Latin1_General_CP1_CI_AS", sort_key, _default_equality_key)
+BINARY_COLLATION = SessionCollation("BINARY", _binary_sort_key, _binary_equality_key)
+
+
 def compare(a: Any, b: Any, type_: object = None) -> int:
     """Three-way comparison of two non-NULL values of one family under the default collation.
 

@@ -283,6 +283,17 @@ def _constraint_parts(constraint: exp.Constraint) -> list[tuple[exp.Expr, list[e
     return parts
 
 
+def _foreign_keys_on(db: Database, table: Table, position: int, own: list[ForeignKeyDef]) -> list[str]:
+    """Names of the foreign keys that use column ``position`` of ``table``: its own, and other tables' that
+    reference it (dropping such a column is 5074, as in SQL Server)."""
+    names = [fk.name for fk in own if position in fk.columns]
+    for other in db.tables.values():
+        for fk in other.definition.foreign_keys:
+            if fk.referenced_object_id == table.object_id and position in fk.referenced_columns:
+                names.append(fk.name)
+    return names
+
+
 def _position_in(names: list[str], name: str) -> int:
     folded = name.casefold()
     for position, candidate in enumerate(names):
@@ -424,6 +435,8 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                 for index in builder.indexes:
                     if position in index.columns:
                         raise sql_error(5074, "object", index.name, column.name)
+                for dependent in _foreign_keys_on(db, table, position, builder.foreign_keys):
+                    raise sql_error(5074, "object", dependent, column.name)
                 dropped.append(position)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
             for target in action.args.get("tables") or []:

@@ -490,6 +490,19 @@ def _is_referenced(ctx: ExecContext, table: Table) -> bool:
     )
 
 
+def lock_qualifying_rows(ctx: ExecContext, node: exp.Expr) -> int:
+    """``SELECT ... FOR UPDATE`` of one table (``node``: a DELETE-shaped tree of its table and WHERE): update-lock
+    exactly the rows the WHERE selects, to the end of the transaction.  Returns how many."""
+    table, source = _update_target(ctx, node)
+    rows, _scope = _read_phase(ctx, node, table, source)
+    qualifying = {row_key for row_key, _, _ in rows}
+    _release_unqualified(ctx, table, qualifying)
+    access = ctx.row_access()
+    for row_key in qualifying:
+        access.lock_for_update(table, row_key)
+    return len(qualifying)
+
+
 def _release_unqualified(ctx: ExecContext, table: Table, qualifying: set[Any]) -> None:
     access = ctx.row_access()
     for row_key in access.take_fresh_update_locks(table):
