@@ -121,8 +121,8 @@ class Scenario:
         if database is None:
             raise ValueError("scenarios share one instance: give a data directory")
 
-    def session(self, name: str) -> ScenarioSession:
-        connection = quietus.connect(self.database, autocommit=True, program_name=name)
+    def session(self, name: str, dialect: str = "tsql") -> ScenarioSession:
+        connection = quietus.connect(self.database, autocommit=True, program_name=name, dialect=dialect)
         session = ScenarioSession(name, connection)
         self.sessions.append(session)
         return session

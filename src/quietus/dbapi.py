@@ -10,6 +10,12 @@ sp_executesql does, so a statement's parse and plan are reused from call to call
 Like pymssql and pytds, a connection is not in autocommit mode by default: the first statement opens a transaction
 (BEGIN TRAN) that ``commit()`` / ``rollback()`` end.  ``connect(..., autocommit=True)`` runs each statement in its
 own transaction, SQL Server's own default.
+
+``connect(..., dialect="oracle")`` opens an Oracle-dialect session instead (``OracleConnection``): one statement
+per ``execute`` (no trailing ``;``), errors numbered as Oracle's (``ORA-00942`` has ``number`` 942), Oracle's
+transactions (a write opens one; ``commit()`` / ``rollback()`` end it; ``autocommit=True`` commits after every
+call).  Its parameters use python-oracledb's styles, ``named`` (``:name`` with a mapping; keys with or without
+the colon, any case) and ``numeric`` (``:1`` ... with a sequence, bound by position of first appearance).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from quietus.admin.oracle_kill import ended_session_error
 from quietus.engine.scheduler import EngineThread
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
-from quietus.sessions.session import Session, SessionStatus
+from quietus.sessions.session import Dialect, Session, SessionStatus
+from quietus.sql.oracle import bind_names
 from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
 
 apilevel = "2.0"
@@ -92,8 +99,18 @@ _ERROR_CLASSES: dict[int, type[DatabaseError]] = {
 }
 
 
-def _error_from(message: MessageEvent) -> DatabaseError:
-    cls = _ERROR_CLASSES.get(message.number, OperationalError if message.severity >= 20 else DatabaseError)
+# ORA code → exception class, as python-oracledb classifies them.
+_ORACLE_ERROR_CLASSES: dict[int, type[DatabaseError]] = {
+    **dict.fromkeys((1, 1400, 2291, 2292), IntegrityError),
+    **dict.fromkeys((900, 901, 903, 904, 907, 911, 913, 918, 933, 936, 942, 947, 955, 1008), ProgrammingError),
+    **dict.fromkeys((1427, 1438, 1476, 1722, 1861, 12899), DataError),
+    **dict.fromkeys((28, 54, 60, 1013, 30006), OperationalError),
+    3001: NotSupportedError,
+}
+
+
+def _error_from(message: MessageEvent, classes: Mapping[int, type[DatabaseError]] = _ERROR_CLASSES) -> DatabaseError:
+    cls = classes.get(message.number, OperationalError if message.severity >= 20 else DatabaseError)
     return cls(message.text, message.number, message.severity, message.state, message.line)
 
 
@@ -147,7 +164,11 @@ def connect(
     login: str = "sa",
     host_name: str = "",
     program_name: str = "quietus-embedded",
+    dialect: str = "tsql",
 ) -> Connection:
+    if dialect not in _DIALECTS:
+        raise InterfaceError(f"unknown dialect {dialect!r} (expected one of {', '.join(_DIALECTS)})")
+    session_dialect, connection_class = _DIALECTS[dialect]
     data_dir = None if database in (None, ":memory:") else Path(database)
     engine = _acquire_engine(data_dir)
     try:
@@ -158,15 +179,18 @@ def connect(
                 program_name=program_name,
                 client_interface_name="quietus.dbapi",
                 host_process_id=threading.get_native_id(),
+                dialect=session_dialect,
             )
         )
     except BaseException:
         _release_engine(engine)
         raise
-    return Connection(engine, session, autocommit)
+    return connection_class(engine, session, autocommit)
 
 
 class Connection:
+    error_classes: Mapping[int, type[DatabaseError]] = _ERROR_CLASSES
+
     def __init__(self, engine: _Engine, session: Session, autocommit: bool) -> None:
         self._engine = engine
         self.session = session
@@ -239,7 +263,7 @@ class Connection:
         self.messages.extend(m for m in sink.messages if not m.is_error)
         for message in sink.messages:
             if message.is_error:
-                raise _error_from(message)
+                raise _error_from(message, self.error_classes)
 
     def __enter__(self) -> Connection:
         return self
@@ -265,14 +289,17 @@ class Cursor:
         text, bound = (operation, None) if parameters is None else parameterise(operation, parameters)
         if not connection.autocommit and connection.session.trancount == 0 and not connection.closed:
             connection.run("BEGIN TRANSACTION")
-        sink = connection.run(text, bound)
+        self._collect(connection.run(text, bound))
+        return self
+
+    def _collect(self, sink: CollectingSink) -> None:
+        """Take a call's results, counts and messages; raise its first error."""
         self.messages = [m for m in sink.messages if not m.is_error]
         self._results = sink.result_sets
         counts = [e.rowcount for e in sink.events if isinstance(e, StatementDone) and e.rowcount is not None]
         self.rowcount = counts[-1] if counts else -1
         self._show(0)
-        connection._raise_errors(sink)
-        return self
+        self.connection._raise_errors(sink)
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
         total = 0
@@ -351,3 +378,53 @@ def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
         parameters = (parameters,)
     names = tuple(f"@P{i}" for i in range(1, len(parameters) + 1))
     return operation % names, {name: _check_parameter(value) for name, value in zip(names, parameters, strict=True)}
+
+
+class OracleConnection(Connection):
+    """A connection to an Oracle-dialect session (``connect(..., dialect="oracle")``)."""
+
+    error_classes = _ORACLE_ERROR_CLASSES
+
+    def cursor(self) -> Cursor:
+        self._check_open()
+        return OracleCursor(self)
+
+    def commit(self) -> None:
+        self._check_open()
+        self._raise_errors(self.run("COMMIT"))
+
+    def rollback(self) -> None:
+        self._check_open()
+        self._raise_errors(self.run("ROLLBACK"))
+
+
+class OracleCursor(Cursor):
+    def execute(self, operation: str, parameters: Any = None) -> Cursor:
+        connection = self.connection
+        self._collect(connection.run(operation, None if parameters is None else oracle_binds(operation, parameters)))
+        if connection.autocommit and connection.session.txn is not None and not connection.closed:
+            connection.commit()
+        return self
+
+
+def oracle_binds(operation: str, parameters: Any) -> dict[str, Any]:
+    """python-oracledb's bind styles → bind values by upper-case name (``:1`` is "1", ``:name`` is "NAME")."""
+    if isinstance(parameters, Mapping):
+        return {str(key).lstrip(":").upper(): _check_parameter(value) for key, value in parameters.items()}
+    if not isinstance(parameters, list | tuple):
+        parameters = (parameters,)
+    try:
+        names: Sequence[str] = bind_names(operation)
+    except Exception:  # the statement does not parse: its run reports the ORA error
+        names = ()
+    if len(names) != len(parameters):
+        names = [str(position) for position in range(1, len(parameters) + 1)]
+    return {name: _check_parameter(value) for name, value in zip(names, parameters, strict=True)}
+
+
+# connect(dialect=...) → the session's dialect and the connection class.
+_DIALECTS: dict[str, tuple[Dialect, type[Connection]]] = {
+    "tsql": (Dialect.TSQL, Connection),
+    "oracle": (Dialect.ORACLE, OracleConnection),
+}
+

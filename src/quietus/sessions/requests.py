@@ -14,12 +14,13 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
-from quietus.sessions.session import Session, SessionStatus, masked
+from quietus.sessions.session import Dialect, Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql import temp_tables
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
+from quietus.sql.oracle import OracleContext, OracleRunner
 from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
 from quietus.sql.types_base import SqlType
 
@@ -32,6 +33,13 @@ class Outcome(enum.Enum):
     COMPLETED = "completed"  # the batch ran to its end (errors included)
     CANCELLED = "cancelled"  # attention: the client gets DONE_ATTN; the session lives
     SESSION_ENDED = "session ended"  # killed (596 sent) or otherwise ended: close the connection
+
+
+# A session's dialect → the execution context and the runner its requests use.
+RUNNERS: dict[Dialect, tuple[type[ExecContext], type[BatchRunner]]] = {
+    Dialect.TSQL: (ExecContext, BatchRunner),
+    Dialect.ORACLE: (OracleContext, OracleRunner),
+}
 
 
 async def run_batch(
@@ -54,19 +62,19 @@ async def run_batch(
     full = prefix + text  # what sys.dm_exec_sql_text shows: "(@P1 int)SELECT ..." for sp_executesql
     session.sql = begin_batch(env, session, full, masked(full) if prefix else session.statement_text, len(prefix))
     session.input_buffer = event or InputBuffer(LANGUAGE_EVENT, 0, session.statement_text)
-    ctx = ExecContext(session, task, env, sink)
+    context_class, runner_class = RUNNERS[session.dialect]
+    ctx = context_class(session, task, env, sink)
     if parameters:
         ctx.bind_parameters(parameters, types)
     try:
-        return await task.run(_run, ctx, text)
+        return await task.run(_run, ctx, runner_class(ctx), text)
     finally:
         session.end_request()
         for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
             hook(session)
 
 
-def _run(ctx: ExecContext, text: str) -> Outcome:
-    runner = BatchRunner(ctx)
+def _run(ctx: ExecContext, runner: BatchRunner, text: str) -> Outcome:
     try:
         runner.run(text)
         reason = ctx.task.interrupt
@@ -86,6 +94,7 @@ def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Ou
         runner.rollback_all()
         error = interrupt.client_error()
         if error is not None:
+            error = runner.client_error(error)
             ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
             ctx.sink.done(StatementDone(None, error=True))
         session.status = SessionStatus.KILLED

@@ -138,17 +138,18 @@ class Avg:
 class Extreme:
     """MIN or MAX: keeps the original value whose sort key is lowest (or highest)."""
 
-    __slots__ = ("key", "lowest", "value")
+    __slots__ = ("key", "lowest", "order", "value")
 
-    def __init__(self, lowest: bool) -> None:
+    def __init__(self, lowest: bool, order: Callable[[Any], Any] = sort_key) -> None:
         self.lowest = lowest
+        self.order = order
         self.value: Any = None
         self.key: Any = None
 
     def step(self, value: Any) -> None:
         if value is None:
             return
-        key = sort_key(value)
+        key = self.order(value)
         if self.value is None or (key < self.key if self.lowest else key > self.key):
             self.value, self.key = value, key
 
@@ -204,16 +205,17 @@ class StringAgg:
 class Distinct:
     """Feeds ``inner`` only the first value of each collation-equal group."""
 
-    __slots__ = ("inner", "seen")
+    __slots__ = ("inner", "order", "seen")
 
-    def __init__(self, inner: Accumulator) -> None:
+    def __init__(self, inner: Accumulator, order: Callable[[Any], Any] = sort_key) -> None:
         self.inner = inner
+        self.order = order
         self.seen: set[Any] = set()
 
     def step(self, value: Any) -> None:
         if value is None:
             return
-        key = sort_key(value)
+        key = self.order(value)
         if key not in self.seen:
             self.seen.add(key)
             self.inner.step(value)
@@ -264,17 +266,24 @@ AGGREGATE_NAMES = frozenset(
 )
 
 
-def make_aggregate(name: str, arg_type: SqlType | None, distinct: bool = False, extra: Any = None) -> AggregateSpec:
-    """Bind aggregate ``name`` to its argument type (None for COUNT(*)); ``extra``: STRING_AGG separator."""
+def make_aggregate(
+    name: str,
+    arg_type: SqlType | None,
+    distinct: bool = False,
+    extra: Any = None,
+    order: Callable[[Any], Any] = sort_key,
+) -> AggregateSpec:
+    """Bind aggregate ``name`` to its argument type (None for COUNT(*)); ``extra``: STRING_AGG separator;
+    ``order``: the session collation's sort key (MIN, MAX, DISTINCT)."""
     key = name.lower()
-    spec = _bind(key, arg_type, extra)
+    spec = _bind(key, arg_type, extra, order)
     if not distinct:
         return spec
     inner = spec.new
-    return AggregateSpec(spec.name, spec.type, lambda: Distinct(inner()))
+    return AggregateSpec(spec.name, spec.type, lambda: Distinct(inner(), order))
 
 
-def _bind(key: str, t: SqlType | None, extra: Any) -> AggregateSpec:
+def _bind(key: str, t: SqlType | None, extra: Any, order: Callable[[Any], Any] = sort_key) -> AggregateSpec:
     if key in ("count", "count_big"):
         result = BIGINT if key == "count_big" else INT
         if t is None:
@@ -286,7 +295,7 @@ def _bind(key: str, t: SqlType | None, extra: Any) -> AggregateSpec:
         if t.name == "bit":
             raise sql_error(8117, t.display(), key)
         lowest = key == "min"
-        return AggregateSpec(key, t, lambda: Extreme(lowest))
+        return AggregateSpec(key, t, lambda: Extreme(lowest, order))
     if key == "sum":
         _numeric_argument(key, t)
         total = _sum_type(t)

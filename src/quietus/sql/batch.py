@@ -257,21 +257,13 @@ class BatchRunner:
         snapshot = None
         if txn.isolation is Isolation.SNAPSHOT:
             snapshot = txn.snapshot_seq
-        elif db.options.read_committed_snapshot and txn.isolation is Isolation.READ_COMMITTED:
+        elif ctx.read_committed_snapshot and txn.isolation is Isolation.READ_COMMITTED:
             snapshot = db.txns.take_snapshot()
-        ctx.access = RowAccess(db, ctx.task, txn, session.lock_timeout_ms, snapshot)
-        ctx.now = datetime.datetime.now()
-        session.command = _command_name(node)
-        mark = len(txn.undo)
         try:
-            rowcount = self._dispatch(node)
-        except BaseException as error:
-            self._undo_statement(txn, statement_txn, mark, error)
-            raise
+            rowcount = self.execute_node(node, txn, statement_txn, session.lock_timeout_ms, snapshot)
         finally:
             if snapshot is not None and txn.isolation is not Isolation.SNAPSHOT:
                 db.txns.release_snapshot(snapshot)
-            ctx.access = None
         if statement_txn is not None:
             self.commit_transaction(statement_txn, explicit=False)
         if rowcount is not None and not isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
@@ -280,6 +272,28 @@ class BatchRunner:
             session.rowcount = rowcount
             self.ctx.sink.done(StatementDone(None if session.options["NOCOUNT"] else rowcount, command=session.command))
         session.error = 0
+
+    def execute_node(
+        self,
+        node: exp.Expr,
+        txn: Transaction,
+        statement_txn: Transaction | None,
+        lock_timeout_ms: int,
+        snapshot: int | None,
+    ) -> int | None:
+        """Run one statement's tree in ``txn`` with its row access; on failure undo the statement alone."""
+        ctx = self.ctx
+        ctx.access = RowAccess(ctx.database, ctx.task, txn, lock_timeout_ms, snapshot)
+        ctx.now = datetime.datetime.now()
+        self.session.command = command_name(node)
+        mark = len(txn.undo)
+        try:
+            return self._dispatch(node)
+        except BaseException as error:
+            self._undo_statement(txn, statement_txn, mark, error)
+            raise
+        finally:
+            ctx.access = None
 
     def _undo_statement(
         self, txn: Transaction, statement_txn: Transaction | None, mark: int, error: BaseException
@@ -336,7 +350,7 @@ class BatchRunner:
             database.name,
             database.catalog_version,
             ctx.txn.isolation,
-            database.options.read_committed_snapshot,
+            ctx.read_committed_snapshot,
             frozenset(ctx.variable_types.items()),
             temp_tables.plan_key(self.session),
         )
@@ -837,7 +851,7 @@ _COMMANDS: dict[type, str] = {
 }
 
 
-def _command_name(node: exp.Expr) -> str:
+def command_name(node: exp.Expr) -> str:
     """sys.dm_exec_requests.command for a statement."""
     return _COMMANDS.get(type(node), "EXECUTE")
 

@@ -643,6 +643,15 @@ def lookup(name: str) -> Builtin:
     return builtin
 
 
+def register_builtins(table: dict[str, Builtin]) -> None:
+    """Add a dialect's own functions (``quietus.sql.oracle``).  Their names start with ``%``, which no T-SQL
+    text can spell, so only that dialect's normaliser can call them."""
+    for name, builtin in table.items():
+        if not name.startswith("%"):
+            raise ValueError(f"a dialect's builtin must be named %...: {name}")
+        BUILTINS[name] = builtin
+
+
 def bind_call(name: str, args: Sequence[Arg]) -> Bound:
     """Look up, check the argument count, and bind a call (for callers outside the compiler)."""
     builtin = lookup(name)
@@ -651,4 +660,5 @@ def bind_call(name: str, args: Sequence[Arg]) -> Bound:
 
 
 __all__ = ["BUILTINS", "NOT_CONSTANT", "SYSTEM_FUNCTIONS", "SYSTEM_VARIABLES", "Arg", "Bound", "Builtin",
-           "bind_call", "format_raiserror", "lookup", "system_value_reader", "to_type"]  # fmt: skip
+           "bind_call", "format_raiserror", "lookup", "register_builtins", "system_value_reader",
+           "to_type"]  # fmt: skip

@@ -22,6 +22,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -99,6 +100,39 @@ def sort_key(value: Any) -> Any:
     if kind is uuid.UUID:
         return guid_key(value)
     return value
+
+
+def _binary_sort_key(value: Any) -> Any:
+    """Oracle's BINARY sort: strings by code point (UTF-8 byte order), bytes as they are; NULL lowest."""
+    if value is None:
+        return NULL_KEY
+    if type(value) is uuid.UUID:
+        return guid_key(value)
+    return value
+
+
+def _default_equality_key(value: Any) -> Any:
+    if value is None:
+        return None
+    return collation_key(value) if type(value) is str else value
+
+
+def _binary_equality_key(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Collation:
+    """How a session's queries order and group values: ORDER BY (``sort_key``), GROUP BY, DISTINCT, UNION and
+    hash joins (``equality_key``).  T-SQL sessions use the default collation, Oracle sessions ``BINARY``."""
+
+    name: str
+    sort_key: Callable[[Any], Any]
+    equality_key: Callable[[Any], Any]
+
+
+DEFAULT_COLLATION = Collation("SQL_Latin1_General_CP1_CI_AS", sort_key, _default_equality_key)
+BINARY_COLLATION = Collation("BINARY", _binary_sort_key, _binary_equality_key)
 
 
 def compare(a: Any, b: Any, type_: object = None) -> int:

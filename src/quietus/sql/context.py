@@ -17,12 +17,15 @@ from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
 from quietus.sql.builtins_metadata import MICROSOFT_VERSION, TIMETICKS
+from quietus.sql.collation import DEFAULT_COLLATION, Collation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 
 
 class ExecContext:
+    collation: Collation = DEFAULT_COLLATION  # ORDER BY, GROUP BY, DISTINCT, UNION keys
+
     def __init__(self, session: Session, task: Task, env: Environment, sink: ResultSink) -> None:
         self.session = session
         self.task = task
@@ -75,6 +78,12 @@ class ExecContext:
             self.variables[key] = value
 
     # -- statement plumbing ----------------------------------------------------------------------------------
+
+    @property
+    def read_committed_snapshot(self) -> bool:
+        """Whether READ COMMITTED reads see a snapshot taken at the statement's start instead of taking shared
+        locks: the database's READ_COMMITTED_SNAPSHOT option here; always for an Oracle session's context."""
+        return self.database.options.read_committed_snapshot
 
     @property
     def database(self) -> Database:

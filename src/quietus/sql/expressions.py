@@ -292,10 +292,13 @@ _ARITHMETIC: dict[type[exp.Expr], str] = {
 def _arithmetic(node: exp.Binary, scope: Scope) -> CompiledExpr:
     left = compile_expression(node.this, scope)
     right = compile_expression(node.expression, scope)
+    return arithmetic(_ARITHMETIC[type(node)], left, right, node)
+
+
+def arithmetic(op: str, left: CompiledExpr, right: CompiledExpr, node: exp.Expr) -> CompiledExpr:
+    """Bind ``left op right`` (op in + - * / % & | ^) with SQL Server's result type and conversions."""
     _not_boolean(left, right, node)
-    operation = binary_operation(
-        _ARITHMETIC[type(node)], _literal_type(left, right.type), _literal_type(right, left.type)
-    )
+    operation = binary_operation(op, _literal_type(left, right.type), _literal_type(right, left.type))
     return binary(
         operation.fn,
         _with_conversion(left, operation.left),
@@ -639,3 +642,10 @@ _COMPILERS: dict[type[exp.Expr], Compiler] = {
     exp.Subquery: _subquery,
     exp.Collate: _collate,
 }
+
+
+def register_compiler(node_type: type[exp.Expr], compiler: Compiler) -> None:
+    """Compile a dialect's own node class (``quietus.sql.oracle``'s case-sensitive comparisons) with
+    ``compiler``: the dialect adds to the table instead of the compiler testing for the dialect."""
+    _COMPILERS[node_type] = compiler
+

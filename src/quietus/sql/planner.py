@@ -18,13 +18,11 @@ from typing import Any, cast
 from sqlglot import exp
 
 from quietus.engine.access import read_policy
-from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import apply, temp_tables
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
-from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
 from quietus.sql.operators import (
@@ -170,7 +168,7 @@ class Planner:
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
         plan: Plan = Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout))
         if distinct:
-            plan = Distinct(plan, _row_key)
+            plan = Distinct(plan, self._row_key())
             if order is not None:
                 out_scope = self.scope(columns, None)
                 plan = Sort(plan, self._order_key(order, out_scope, projections, None, names))
@@ -236,7 +234,7 @@ class Planner:
         compiled: list[CompiledExpr] | None,
         names: list[str] | None = None,
     ) -> Callable[[Row, ExecContext], Any]:
-        parts: list[tuple[RowFn, bool]] = []
+        parts: list[tuple[RowFn, bool, bool]] = []
         for ordered in order.expressions:
             node = ordered.this
             fn: RowFn | None = None
@@ -258,12 +256,25 @@ class Planner:
                             break
             if fn is None:
                 fn = self.compile(node, scope).fn
-            parts.append((fn, bool(ordered.args.get("desc"))))
+            desc = bool(ordered.args.get("desc"))
+            nulls_first = ordered.args.get("nulls_first")
+            nulls_low = (not desc) if nulls_first is None else bool(nulls_first) != desc  # before any reversal
+            parts.append((fn, desc, nulls_low))
+        sort = self.ctx.collation.sort_key
+
+        def part(value: Any, desc: bool, nulls_low: bool) -> Any:
+            key = _HIGHEST if value is None and not nulls_low else sort(value)
+            return _Descending(key) if desc else key
 
         def key(row: Row, ctx: ExecContext) -> Any:
-            return tuple(_Descending(sort_key(fn(row, ctx))) if desc else sort_key(fn(row, ctx)) for fn, desc in parts)
+            return tuple(part(fn(row, ctx), desc, nulls_low) for fn, desc, nulls_low in parts)
 
         return key
+
+    def _row_key(self) -> Callable[[Row], Row]:
+        """Equality key of a whole row under the session's collation (DISTINCT, UNION, INTERSECT, EXCEPT)."""
+        equality = self.ctx.collation.equality_key
+        return lambda row: tuple(equality(value) for value in row)
 
     # -- GROUP BY --------------------------------------------------------------------------------------------
 
@@ -298,6 +309,7 @@ class Planner:
                 None if compiled_argument is None else compiled_argument.type,
                 distinct,
                 extra,
+                self.ctx.collation.sort_key,
             )
             specs.append((spec.new, None if compiled_argument is None else compiled_argument.fn))
             name = f"%agg{position}"
@@ -307,7 +319,7 @@ class Planner:
             source,
             columns,
             [c.fn for c in group_compiled],
-            [_group_key(c.type) for c in group_compiled],
+            [self.ctx.collation.equality_key for _ in group_compiled],
             specs,
             scalar=group is None,
         )
@@ -405,7 +417,7 @@ class Planner:
             policy = read_policy(
                 self.ctx.txn.isolation,
                 hints,
-                self.ctx.database.options.read_committed_snapshot,
+                self.ctx.read_committed_snapshot,
                 for_write=for_write,
             )
             columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
@@ -448,7 +460,8 @@ class Planner:
                     continue
                 if left_fn.type.name != right_fn.type.name and {left_fn.type.name, right_fn.type.name} - _INTS:
                     continue
-                return _hashed(left_fn.fn), _hashed(right_fn.fn)
+                equality = self.ctx.collation.equality_key
+                return _hashed(left_fn.fn, equality), _hashed(right_fn.fn, equality)
         return None
 
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
@@ -467,7 +480,7 @@ class Planner:
                     if isinstance(col, exp.Column) and col.name.casefold() == column_name and _is_constant(value):
                         compiled = self.compile(value, empty)
                         key_type = column_type(plan.table.definition.columns[primary.columns[0]])
-                        if compiled.type.name != key_type.name and {compiled.type.name, key_type.name} - _INTS:
+                        if not _seekable(compiled.type, key_type):
                             continue
                         plan.seek = (compiled.fn, compiled.fn)
                         return
@@ -510,7 +523,7 @@ class Planner:
             raise sql_error(205)
         kind = _SET_OPERATIONS[type(node)]
         distinct = bool(node.args.get("distinct", True))
-        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, _row_key)
+        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, self._row_key())
         order = node.args.get("order")
         if order is not None:
             names = [c.name for c in left.columns]
@@ -519,6 +532,17 @@ class Planner:
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
         return QueryPlan(plan, list(left.columns))
+
+
+def _seekable(value: SqlType, key: SqlType) -> bool:
+    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, or both exact numbers
+    (int 5 and decimal 5 are the same key; the WHERE filter still decides every row)."""
+    if value.name == key.name:
+        return True
+    return {value.family, key.family} <= _EXACT_FAMILIES
+
+
+_EXACT_FAMILIES = frozenset({"int", "exact"})
 
 
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
@@ -541,21 +565,29 @@ class _Descending:
         return hash(self.value)
 
 
-def _row_key(row: Row) -> Row:
-    return tuple(_hash_key(value) for value in row)
+class _Highest:
+    """Above every sort key: NULL where NULLs sort last (Oracle's ascending order, NULLS LAST)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return other is not self
+
+    def __le__(self, other: object) -> bool:
+        return other is self
+
+    def __ge__(self, other: object) -> bool:
+        return True
 
 
-def _hash_key(value: Any) -> Any:
-    """Equality key under the collation (for DISTINCT, GROUP BY, UNION, hash joins)."""
-    return normalise(value) if value is not None else None
+_HIGHEST = _Highest()
 
 
-def _hashed(fn: RowFn) -> RowFn:
-    return lambda row, ctx: _hash_key(fn(row, ctx))
-
-
-def _group_key(_type: SqlType) -> Callable[[Any], Any]:
-    return _hash_key
+def _hashed(fn: RowFn, equality: Callable[[Any], Any]) -> RowFn:
+    return lambda row, ctx: equality(fn(row, ctx))
 
 
 def _slot_fn(position: int) -> RowFn:
