@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table, sql
+from tests.clients.oracle_long_call import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,10 +61,7 @@ const oracledb = require("oracledb");
 """
 
 
-CREATE = sql(
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR(MAX))",
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name CLOB)",
-)
+CREATE = "CREATE TABLE node_t (id NUMBER(10) PRIMARY KEY, name CLOB)"
 
 
 @pytest.fixture(scope="module")

@@ -118,6 +118,7 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     1205: _code("ORA-00060"),
     1222: _code("ORA-00054"),
     596: _code("ORA-00028"),
+    3980: _code("ORA-01013"),  # the running statement ended from outside: ALTER SYSTEM CANCEL SQL
     102: _code("ORA-00900"),
     156: _code("ORA-00900"),
     195: _code("ORA-00904"),

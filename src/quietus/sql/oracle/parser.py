@@ -57,6 +57,13 @@ class SetTransaction(st.Statement):
     mode: str
 
 
+@dataclass(frozen=True, slots=True)
+class SetCurrentSchema(st.Statement):
+    """``ALTER SESSION SET CURRENT_SCHEMA = name``: the schema unqualified names are read in (a user's name)."""
+
+    schema: str
+
+
 Tokens = list[Token]
 Grammar = Callable[[str, Tokens], st.Statement]
 
@@ -174,6 +181,16 @@ def _set_transaction(text: str, tokens: Tokens) -> st.Statement:
     if mode not in SET_TRANSACTION_MODES:
         raise ora("ORA-03001")
     return SetTransaction(mode, text=text, line=1)
+
+
+def _alter_session(text: str, tokens: Tokens) -> st.Statement:
+    """``ALTER SESSION SET CURRENT_SCHEMA = name`` (what python-oracledb's ``connection.current_schema`` sends);
+    the other session parameters (NLS_*, TIME_ZONE ...) are not modelled: ORA-03001."""
+    if _words(tokens[2:4]) != ["SET", "CURRENT_SCHEMA"]:
+        raise ora("ORA-03001")
+    if len(tokens) != 6 or tokens[4].token_type is not TokenType.EQ:
+        raise ora("ORA-00922")
+    return SetCurrentSchema(_identifier(tokens[5]), text=text, line=1)
 
 
 # The SET TRANSACTION forms Quietus runs: both are what an Oracle transaction already is here.
@@ -304,3 +321,4 @@ STATEMENTS.update({(word,): _refuse("ORA-03001") for word in UNIMPLEMENTED_WORDS
 STATEMENTS.update(
     {(verb, kind): _refuse("ORA-03001") for verb in ("CREATE", "DROP", "ALTER") for kind in UNIMPLEMENTED_KINDS}
 )
+STATEMENTS[("ALTER", "SESSION")] = _alter_session
