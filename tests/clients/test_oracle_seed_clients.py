@@ -9,8 +9,6 @@ Net; the seed's SVRMGR lines replayed in ``quietus sql --oracle``.
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,13 +20,12 @@ import pytest
 from tests.clients.oracle_long_call import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 from tests.clients.test_kill_clients import background, finished, running
+from tests.clients.test_oracle_net_node import run_node
 from tests.isolation.test_kill_statement import RollbackGate
 
 oracledb = pytest.importorskip("oracledb", reason="python-oracledb is not installed")
 pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
 
-ROOT = Path(__file__).resolve().parents[2]
-NODE_MODULES = ROOT / ".node" / "node_modules"
 JWARD_PASSWORD = "Jward!pw1"
 SEED_QUERY = "SELECT sid, serial#, status, server FROM v$session WHERE username = 'JWARD'"
 
@@ -158,20 +155,7 @@ const sorted = rows => rows.map(r => r.slice()).sort((a, b) => a[0] - b[0]);
 
 
 def test_the_seed_through_node_oracledb(server: RunningServer, tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if node is None or not (NODE_MODULES / "oracledb").is_dir():
-        pytest.skip("node or npm oracledb is not installed (scripts/bootstrap.sh installs it into .node)")
-    script = tmp_path / "seed.js"
-    script.write_text(NODE_SEED, encoding="utf-8")
-    done = subprocess.run(
-        [node, str(script), str(server.oracle_port), PASSWORD, JWARD_PASSWORD, SEED_QUERY],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    out = run_node(NODE_SEED, tmp_path, str(server.oracle_port), PASSWORD, JWARD_PASSWORD, SEED_QUERY)
     victim, other = out["victim"], out["other"]
     serials = {row[0]: row[1] for row in out["before"]}
     assert out["before"] == sorted([[victim, serials[victim], "INACTIVE", "DEDICATED"],
