@@ -107,9 +107,9 @@ def run(config: ServerConfig) -> int:
     )
 
     def ready(host: str, port: int) -> None:
-        if config.oracle_port:
-            log.info("Oracle Net on %s:%d", config.host, config.oracle_port)
         print(f"Quietus ready on {host}:{port}", flush=True)
+        if config.oracle_port:
+            print(f"Quietus Oracle Net ready on {config.host}:{config.oracle_port}", flush=True)
 
     try:
         asyncio.run(serve(config, ready))
