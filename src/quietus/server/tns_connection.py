@@ -64,7 +64,7 @@ from quietus.protocol.tns.events import (
 from quietus.protocol.tns.messages import CallEnd
 from quietus.protocol.tns.o5logon import VGEN_COUNT, Exchange, Verifier
 from quietus.server.connection import close_grace
-from quietus.server.tns_results import OracleCallSink, ResultSetBuffer, oracle_text
+from quietus.server.tns_results import OracleCallSink, ResultSetBuffer
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
 from quietus.sessions.security_passwords import oracle_verifier
@@ -569,11 +569,10 @@ class TnsConnection(asyncio.Protocol):
         return parameters
 
     def _error_end(self, sink: OracleCallSink, cursor_id: int) -> CallEnd:
-        if sink.error is None or (self._session_closed and not sink.error.text.startswith("ORA-")):
-            # the session was ended under the call (a kill): what an Oracle client is told for that
+        if sink.error is None:  # the session was ended under the call without a word: what a killed one is told
             number, text = ora("ORA-00028")
-        else:
-            number, text = sink.error.number, oracle_text(sink.error)
+        else:  # the Oracle runner's errors are Oracle's: "ORA-nnnnn: text", numbered nnnnn
+            number, text = sink.error.number, sink.error.text
         return self._end_of_call(error=number, message=text, cursor_id=cursor_id)
 
     def _sink(self) -> OracleCallSink:

@@ -188,9 +188,3 @@ class OracleCallSink:
     def return_status(self, event: ReturnStatus) -> None:
         pass
 
-
-def oracle_text(error: MessageEvent) -> str:
-    """The text the client shows: an Oracle runner's errors already read ``ORA-nnnnn: ...``."""
-    if error.text.startswith("ORA-"):
-        return error.text
-    return f"ORA-{error.number:05d}: {error.text}"
