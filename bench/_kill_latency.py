@@ -55,7 +55,7 @@ def one_kill(peer: Peer, admin: Conn, waiter: Conn, victim: Conn, state: str) ->
             time.sleep(SETTLE[state])
             wait_until(ready, f"{peer.name}: the victim still {state}")
         started = time.perf_counter()
-        admin.run(peer.kill.format(victim.session_id))
+        admin.run(peer.kill.format(victim.session_id, victim.serial))
         if not blocked.join():
             raise TimeoutError(f"{peer.name}: the waiter still blocked after killing a victim {state}")
     except Exception:

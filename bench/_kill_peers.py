@@ -1,4 +1,5 @@
-"""The two servers bench_kill.py drives the same way: Quietus over TDS (pytds) and PostgreSQL 15 (psycopg 3).
+"""The servers bench_kill.py and bench_oracle_kill.py drive the same way: Quietus over TDS (pytds), Quietus over
+Oracle Net (python-oracledb thin, killing with ALTER SYSTEM KILL SESSION) and PostgreSQL 15 (psycopg 3).
 
 A `Peer` is data: the SQL text of each step, the statement that kills, and how its activity view names the
 victim's state.  The measuring code (`_kill_latency.py`, `_kill_rollback.py`) never branches on which server it
@@ -12,6 +13,10 @@ Victim states (the issue's four), each reached from "victim holds row 1 in an op
 | lock wait           | UPDATE row 2 (held all along by a third session)  | LCK_M_* / wait_event_type `Lock`          |
 | WAITFOR             | WAITFOR DELAY '00:10:00' / SELECT pg_sleep(600)   | WAITFOR / wait_event `PgSleep`            |
 | CPU-busy scan       | COUNT(*) of a 3-way CROSS JOIN of 1,000 rows      | no wait type / `active`, no wait event    |
+
+Over Oracle Net the victim begins with SET TRANSACTION (the client then stops committing after each statement), the
+view is v$session (INACTIVE; ACTIVE waiting on `enq: TX - row lock contention`; ACTIVE not waiting), and there is no
+WAITFOR state (Oracle sleeps in PL/SQL, which Quietus does not run).
 """
 
 from __future__ import annotations
@@ -58,7 +63,9 @@ class Conn:
     def __init__(self, raw: Any, session_id_query: str) -> None:
         self.raw = raw
         self.cursor = raw.cursor()
-        self.session_id = int(self.run(session_id_query)[0][0])
+        found = self.run(session_id_query)[0]
+        self.session_id = int(found[0])
+        self.serial = int(found[1]) if len(found) > 1 else 0  # Oracle's SERIAL#: ALTER SYSTEM KILL SESSION names it
 
     def run(self, text: str) -> list[tuple[Any, ...]]:
         self.cursor.execute(text)
@@ -91,7 +98,7 @@ class Peer:
     name: str
     connect: Callable[[], Conn]
     begin: str
-    kill: str  # format with the victim's session id
+    kill: str  # format with the victim's session id and serial
     next_statement: dict[str, str | None]  # per victim state
     activity_query: str  # format with a comma-separated id list
     read_activity: Callable[[tuple[Any, ...]], tuple[int, Activity]]
@@ -194,6 +201,46 @@ def quietus_peer(port: int, password: str) -> Peer:
             "classic": "KILL {0} WITH STATUSONLY; "
             "SELECT percent_complete, estimated_completion_time FROM sys.dm_exec_requests WHERE session_id = {0}"
         },
+    )
+
+
+# -- Quietus over Oracle Net ---------------------------------------------------------------------------------------
+
+
+class OracleConn(Conn):
+    """A python-oracledb connection that commits each statement, until SET TRANSACTION begins one it keeps open."""
+
+    def run(self, text: str) -> list[tuple[Any, ...]]:
+        if text.startswith("SET TRANSACTION"):
+            self.raw.autocommit = False
+        return super().run(text)
+
+
+def _oracle_activity(row: tuple[Any, ...]) -> tuple[int, Activity]:
+    sid, status, state, event, blocker = row
+    kind = IDLE if status == "INACTIVE" else LOCK_WAIT if state == "WAITING" and event.startswith("enq: TX") else BUSY
+    return int(sid), Activity(kind, frozenset([int(blocker)]) if blocker else frozenset())
+
+
+def oracle_net_peer(port: int, password: str) -> Peer:
+    import oracledb
+
+    def connect() -> Conn:
+        raw = oracledb.connect(user="sa", password=password, dsn=f"127.0.0.1:{port}/master")
+        raw.autocommit = True
+        return OracleConn(raw, "SELECT sid, serial# FROM v$session WHERE sid = SYS_CONTEXT('USERENV', 'SID')")
+
+    return Peer(
+        name="Oracle Net",
+        connect=connect,
+        begin="SET TRANSACTION READ WRITE",
+        kill="ALTER SYSTEM KILL SESSION '{0},{1}'",
+        next_statement={IDLE: None, LOCK_WAIT: "UPDATE t SET v = v + 1 WHERE id = 2", BUSY: CROSS_JOIN_COUNT},
+        activity_query="SELECT sid, status, state, event, blocking_session FROM v$session WHERE sid IN ({})",
+        read_activity=_oracle_activity,
+        outcome=lambda exc: f"ORA-{getattr(exc.args[0], 'code', 0):05d}" if exc.args else "closed",
+        absent=Activity(None, frozenset()),  # gone
+        abort_modes={},
     )
 
 

@@ -123,7 +123,7 @@ def abort(peer: Peer, mode: str, rows: int, waiter: Conn) -> Abort:
             f"{peer.name}: the waiter blocked by the big transaction",
         )
         started = time.perf_counter()
-        admin.run(peer.kill.format(victim.session_id))
+        admin.run(peer.kill.format(victim.session_id, victim.serial))
         query = peer.progress.get(mode)
         gap = MIN_GAP if query is not None else None
         while query is not None and gap is not None and blocked.thread.is_alive():

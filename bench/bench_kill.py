@@ -36,9 +36,11 @@ GOAL_ABORT_MS = 50.0
 POSTGRES_SETTINGS = ("max_parallel_workers_per_gather = 0", "jit = off")
 
 
-def measure(peer: Peer, args: argparse.Namespace) -> tuple[list[Series], list[Abort]]:
+def measure(
+    peer: Peer, args: argparse.Namespace, states: tuple[str, ...] = STATES
+) -> tuple[list[Series], list[Abort]]:
     create_tables(peer)
-    series = _kill_latency.run_peer(peer, STATES, args.kills)
+    series = _kill_latency.run_peer(peer, states, args.kills)
     aborts = _kill_rollback.run_peer(peer, args.rows, args.aborts) if args.rows else []
     return series, aborts
 
@@ -48,7 +50,9 @@ def measure_quietus(args: argparse.Namespace, work: Path) -> tuple[list[Series],
         return measure(quietus_peer(port, PASSWORD), args)
 
 
-def measure_postgres(args: argparse.Namespace, work: Path) -> tuple[list[Series], list[Abort]]:
+def measure_postgres(
+    args: argparse.Namespace, work: Path, states: tuple[str, ...] = STATES
+) -> tuple[list[Series], list[Abort]]:
     with postgres_server(work / "pg", args.kills + 60) as (_postmaster, port):
         peer = postgres_peer(port, PASSWORD)
         admin = peer.connect()
@@ -56,7 +60,7 @@ def measure_postgres(args: argparse.Namespace, work: Path) -> tuple[list[Series]
             admin.run(f"ALTER SYSTEM SET {setting}")
         admin.run("SELECT pg_reload_conf()")
         admin.close()
-        return measure(peer, args)
+        return measure(peer, args, states)
 
 
 def _ms(values: list[float], fraction: float) -> float | None:

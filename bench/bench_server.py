@@ -86,10 +86,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 @contextlib.contextmanager
-def quietus_server(data_dir: Path) -> Iterator[tuple[int, int]]:
-    """`quietus serve` on a free port; yields (pid, port)."""
+def quietus_server(data_dir: Path, oracle_port: int = 0) -> Iterator[tuple[int, int]]:
+    """`quietus serve` on a free port (and Oracle Net on ``oracle_port``, off by default); yields (pid, port)."""
     env = {**os.environ, "QUIETUS_SA_PASSWORD": PASSWORD}
     command = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--data-dir", str(data_dir)]
+    command += ["--oracle-port", str(oracle_port)]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, preexec_fn=raise_fd_limit
     )

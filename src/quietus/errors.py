@@ -412,6 +412,7 @@ ORACLE: dict[str, str] = {
     "ORA-01086": "savepoint '%s' never established in this session or is invalid",
     "ORA-01400": "cannot insert NULL into (%s)",
     "ORA-01418": "specified index does not exist",
+    "ORA-01435": "user does not exist",
     "ORA-01426": "numeric overflow",
     "ORA-01427": "single-row subquery returns more than one row",
     "ORA-01438": "value larger than specified precision allowed for this column",

@@ -1,8 +1,7 @@
 """Unmodified python-oracledb (thin mode) against a real Quietus server over Oracle Net.
 
-Until the Oracle dialect runner is merged the T-SQL runner executes the statements, so the SQL here is valid in
-both where it can be and chosen with ``sql(tsql, oracle)`` where it cannot (tests/clients/oracle_dialect.py, marked
-TEMPORARY); tests that need Oracle syntax are marked xfail ("needs the Oracle dialect runner").
+The statements are Oracle's (``FROM dual``, VARCHAR2, NUMBER, binds ``:1`` and ``:name``), run by the Oracle dialect
+runner on the engine the TDS side shares.
 """
 
 from __future__ import annotations
@@ -17,14 +16,11 @@ from typing import Any
 import pytest
 
 from quietus.sessions.session import SessionStatus
-from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table, sql
+from tests.clients.oracle_long_call import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 oracledb = pytest.importorskip("oracledb", reason="python-oracledb is not installed")
 
-NEEDS_ORACLE_RUNNER = pytest.mark.xfail(reason="needs the Oracle dialect runner", strict=False)
-VARCHAR = sql("VARCHAR", "VARCHAR2")
-NVARCHAR = sql("NVARCHAR", "NVARCHAR2")
 ONE_ROW = "SELECT n FROM spin WHERE n = :1"
 
 
@@ -110,7 +106,7 @@ def test_a_login_made_with_create_login_connects_and_alter_login_changes_its_pas
 def test_ddl_dml_and_queries_with_positional_and_named_binds(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name {VARCHAR}(20), amount DECIMAL(10,2))")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, name VARCHAR2(20), amount NUMBER(10,2))")
         cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3)", [1, "one", Decimal("1.50")])
         assert cur.rowcount == 1
         cur.execute(f"INSERT INTO {name} VALUES (:id, :name, :amount)", id=2, name="two", amount=Decimal("-2.25"))
@@ -129,7 +125,7 @@ def test_ddl_dml_and_queries_with_positional_and_named_binds(server: RunningServ
 def test_fetching_more_rows_than_arraysize_comes_in_batches(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, label {NVARCHAR}(30))")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, label NVARCHAR2(30))")
         cur.executemany(f"INSERT INTO {name} VALUES (:1, :2)", [(i, f"ünï {i}") for i in range(1, 1001)])
         conn.commit()
         cur.arraysize = 37
@@ -148,10 +144,8 @@ def test_fetching_more_rows_than_arraysize_comes_in_batches(server: RunningServe
 def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        columns = sql(
-            "i BIGINT, d DATETIME2, dt DATETIME, f FLOAT, b VARBINARY(10), c CHAR(3), n NVARCHAR(10), s VARCHAR(10)",
-            "i NUMBER(19), d TIMESTAMP, dt DATE, f BINARY_DOUBLE, b RAW(10), c CHAR(3), n NVARCHAR2(10), "
-            "s VARCHAR2(10)",
+        columns = (
+            "i NUMBER(19), d TIMESTAMP, dt DATE, f BINARY_DOUBLE, b RAW(10), c CHAR(3), n NVARCHAR2(10), s VARCHAR2(10)"
         )
         cur.execute(f"CREATE TABLE {name} ({columns})")
         when = datetime.datetime(2024, 3, 15, 13, 45, 30)
@@ -166,7 +160,7 @@ def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) ->
 def test_commit_and_rollback(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY)")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY)")
         cur.execute(f"INSERT INTO {name} VALUES (1)")
         assert conn.transaction_in_progress
         conn.commit()
@@ -194,11 +188,12 @@ def test_an_error_reaches_the_client_with_its_number_and_the_connection_stays_us
         assert cur.fetchone() == (1,)
 
 
-@NEEDS_ORACLE_RUNNER
 def test_select_from_dual(server: RunningServer) -> None:
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM dual")
-        assert cur.fetchone() == (1,)
+        cur.execute("SELECT 1, dummy, SYSDATE, NVL(:1, 'none') FROM dual", [None])
+        one, dummy, now, fallback = cur.fetchone()
+        assert (one, dummy, fallback) == (1, "X", "none")
+        assert isinstance(now, datetime.datetime) and abs(now - datetime.datetime.now()) < datetime.timedelta(days=1)
 
 
 def running(server: RunningServer, session_id: int) -> Any:
@@ -286,7 +281,7 @@ def test_a_cancel_while_idle_leaves_the_connection_usable(server: RunningServer)
 def test_repeated_statements_reexecute_and_evicted_cursors_are_closed(server: RunningServer) -> None:
     name = table_name()
     with connect(server, stmtcachesize=5) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v {VARCHAR}(10))")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, v VARCHAR2(10))")
         for i in range(1, 6):  # the same INSERT: the driver re-executes its cached cursor (REEXECUTE)
             cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [i, f"v{i}"])
             assert cur.rowcount == 1
@@ -314,8 +309,7 @@ def test_long_strings_and_binaries_go_in_chunks(server: RunningServer) -> None:
     text = "".join(chr(0x41 + i % 26) for i in range(20000))
     blob = bytes(range(256)) * 30
     with connect(server) as conn, conn.cursor() as cur:
-        long_columns = sql("t VARCHAR(MAX), n NVARCHAR(MAX), b VARBINARY(MAX)", "t CLOB, n NCLOB, b BLOB")
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {long_columns})")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, t CLOB, n NCLOB, b BLOB)")
         cur.execute(f"INSERT INTO {name} VALUES (:1, :2, :3, :4)", [1, text, "ж" * 3000, blob])
         cur.execute(f"SELECT t, n, b FROM {name}")
         assert cur.fetchone() == (text, "ж" * 3000, blob)
@@ -351,7 +345,7 @@ def test_an_unsupported_bind_is_an_ora_error_and_the_connection_lives_on(server:
 def test_returning_into_and_plsql_binds_are_ora_errors_not_silence(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY)")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY)")
         out = cur.var(int)
         with pytest.raises(oracledb.DatabaseError) as caught:
             cur.execute(f"INSERT INTO {name} VALUES (:1) RETURNING id INTO :2", [1, out])
@@ -372,18 +366,22 @@ def test_module_action_and_client_identifier_reach_the_session(server: RunningSe
         assert client["OSUSER"] and client["PROCESS"].isdigit()
 
 
-@NEEDS_ORACLE_RUNNER
 def test_current_schema_is_set_through_alter_session(server: RunningServer) -> None:
-    with connect(server) as conn:
-        conn.current_schema = "SYS"
-        conn.ping()
-        assert conn.current_schema == "SYS"
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute('CREATE USER ledger IDENTIFIED BY "Ledger!12"')
+        conn.current_schema = "LEDGER"  # sent as ALTER SESSION SET CURRENT_SCHEMA before the next call
+        cur.execute("SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual")
+        assert cur.fetchone() == ("LEDGER",)
+        conn.current_schema = "NO_SUCH_USER"
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            conn.ping()
+        assert caught.value.args[0].code == 1435
 
 
 def test_an_unconstrained_number_fetches_each_value_as_int_or_float(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v {sql('DECIMAL(38,10)', 'NUMBER')})")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, v NUMBER)")
         cur.executemany(f"INSERT INTO {name} VALUES (:1, :2)", [(1, 7), (2, Decimal("1.5")), (3, None)])
         cur.execute(f"SELECT v FROM {name} ORDER BY id")
         rows = cur.fetchall()
@@ -430,8 +428,7 @@ def test_a_client_asking_for_a_large_sdu_gets_at_most_32k_and_long_values_still_
     text = "y" * 100_000
     with connect(server, sdu=2_000_000) as conn, conn.cursor() as cur:
         name = table_name()
-        long_column = sql("VARCHAR(MAX)", "CLOB")
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, t {long_column})")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, t CLOB)")
         cur.execute(f"INSERT INTO {name} VALUES (:1, :2)", [1, text])
         cur.execute(f"SELECT t FROM {name}")
         assert cur.fetchone() == (text,)
@@ -446,7 +443,7 @@ def test_a_client_asking_for_a_large_sdu_gets_at_most_32k_and_long_values_still_
 def test_a_tds_writer_blocks_an_oracle_net_writer_and_the_views_show_it(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v INTEGER)")
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10) PRIMARY KEY, v NUMBER(10))")
         cur.execute(f"INSERT INTO {name} VALUES (1, 0)")
         conn.commit()
         with pytds_connect(server) as tds, tds.cursor() as tcur:

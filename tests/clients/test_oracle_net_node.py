@@ -12,10 +12,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table, sql
+from tests.clients.oracle_long_call import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,10 +62,7 @@ const oracledb = require("oracledb");
 """
 
 
-CREATE = sql(
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name VARCHAR(MAX))",
-    "CREATE TABLE node_t (id INTEGER PRIMARY KEY, name CLOB)",
-)
+CREATE = "CREATE TABLE node_t (id NUMBER(10) PRIMARY KEY, name CLOB)"
 
 
 @pytest.fixture(scope="module")
@@ -78,21 +76,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         yield running
 
 
-def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_path: Path) -> None:
+def run_node(source: str, tmp_path: Path, *args: str) -> Any:
+    """Run a node-oracledb script (its arguments after the script's path) and return the JSON it printed."""
     node = shutil.which("node")
     if node is None or not (NODE_MODULES / "oracledb").is_dir():
         pytest.skip("node or npm oracledb is not installed (scripts/bootstrap.sh installs it into .node)")
     script = tmp_path / "client.js"
-    script.write_text(SCRIPT, encoding="utf-8")
+    script.write_text(source, encoding="utf-8")
     done = subprocess.run(
-        [node, str(script), str(server.oracle_port), PASSWORD, json.dumps([CREATE, LONG_QUERY])],
+        [node, str(script), *args],
         capture_output=True,
         text=True,
         timeout=60,
         env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_node_oracledb_connects_queries_and_closes(server: RunningServer, tmp_path: Path) -> None:
+    out = run_node(SCRIPT, tmp_path, str(server.oracle_port), PASSWORD, json.dumps([CREATE, LONG_QUERY]))
     assert out["thin"] is True
     assert out["rows"] == [[1, "one"], [2, "two"]]
     assert out["columns"] == ["ID", "NAME"]

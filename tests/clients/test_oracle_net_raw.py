@@ -10,7 +10,7 @@ import pytest
 
 from quietus.protocol.tns.packets import Packet, PacketReader
 from quietus.protocol.tns.ttc import TtcReader
-from tests.clients.oracle_dialect import LONG_QUERY, create_spin_table
+from tests.clients.oracle_long_call import LONG_QUERY, create_spin_table
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 from tests.unit.test_tns_codec import (
     DESCRIPTOR,

@@ -131,11 +131,11 @@ def test_serve_listens_for_oracle_net_on_the_oracle_port(tmp_path: Path) -> None
 
     port = free_port()
     dsn = f"127.0.0.1:{port}/master"
-    with (
-        serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)),
-        oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn,
-    ):
-        conn.ping()
+    with serving(tmp_path / "data", "--sa-password", PASSWORD, "--oracle-port", str(port)) as (process, _tds):
+        assert process.stdout is not None
+        assert process.stdout.readline() == f"Quietus Oracle Net ready on 127.0.0.1:{port}\n"
+        with oracledb.connect(user="sa", password=PASSWORD, dsn=dsn) as conn:
+            conn.ping()
 
 
 def test_tls_options_on_the_command_line(tmp_path: Path) -> None:

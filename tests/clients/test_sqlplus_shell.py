@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.clients.oracle_dialect import sql
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 pytest.importorskip("oracledb", reason="python-oracledb is not installed")
@@ -30,10 +29,7 @@ def shell(server: RunningServer, script: str, *args: str, password: str = PASSWO
 def test_statements_end_with_a_semicolon_or_a_slash_and_print_as_sqlplus_does(server: RunningServer) -> None:
     script = "\n".join(
         [
-            sql(
-                "CREATE TABLE plus_t (id INTEGER PRIMARY KEY, name VARCHAR(20));",
-                "CREATE TABLE plus_t (id INTEGER PRIMARY KEY, name VARCHAR2(20));",
-            ),
+            "CREATE TABLE plus_t (id NUMBER(10) PRIMARY KEY, name VARCHAR2(20));",
             "INSERT INTO plus_t VALUES (1, 'one');",
             "INSERT INTO plus_t",
             "VALUES (2, 'two')",
@@ -55,7 +51,7 @@ def test_statements_end_with_a_semicolon_or_a_slash_and_print_as_sqlplus_does(se
 
 
 def test_a_query_option_runs_one_statement_and_a_wrong_password_fails(server: RunningServer) -> None:
-    done = shell(server, "", "-Q", sql("SELECT 7 AS seven", "SELECT 7 AS seven FROM dual"))
+    done = shell(server, "", "-Q", "SELECT 7 AS seven FROM dual")
     assert done.returncode == 0 and "SEVEN\n-----\n    7\n\n1 row selected." in done.stdout
     failed = shell(server, "", "-Q", "SELECT COUNT(*) FROM plus_t", password="wrong")
     assert failed.returncode == 1 and "ORA-01017" in failed.stderr

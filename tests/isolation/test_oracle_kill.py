@@ -18,7 +18,6 @@ import quietus
 from quietus.admin.oracle_views import sql_id
 from quietus.dbapi import DatabaseError, InterfaceError, OperationalError
 from quietus.server import timeouts
-from quietus.sessions.session import Dialect
 from tests.harness import Scenario, ScenarioSession, create_table_t, scenario, wait_until_blocked
 from tests.isolation.test_kill_statement import RollbackGate, fill_big, login_session, messages, on_engine, wait_engine
 
@@ -33,14 +32,8 @@ def sc(tmp_path: Path) -> Iterator[Scenario]:
 
 def oracle_session(sc: Scenario, name: str, login: str = "jward") -> ScenarioSession:
     """An embedded session of the Oracle dialect, opened through the registry like any other: a write opens a
-    transaction that stays open until COMMIT or ROLLBACK, as Oracle's does.  Its steps use text both dialects read."""
-    connection = quietus.connect(sc.database, autocommit=True, login=login, program_name=name)
-
-    async def make_oracle() -> None:
-        connection.session.dialect = Dialect.ORACLE
-        connection.session.options["IMPLICIT_TRANSACTIONS"] = True  # the T-SQL runner's way to Oracle's transactions
-
-    connection._engine.thread.call(make_oracle())
+    transaction that stays open until COMMIT or ROLLBACK, as Oracle's does (its steps run without autocommit)."""
+    connection = quietus.connect(sc.database, autocommit=True, login=login, program_name=name, dialect="oracle")
     session = ScenarioSession(name, connection)
     sc.sessions.append(session)
     return session

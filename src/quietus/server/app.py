@@ -148,6 +148,8 @@ def run(config: ServerConfig) -> int:
         if config.monitor_port:
             log.info("activity monitor on https://%s:%d/", config.host, config.monitor_port)
         print(f"Quietus ready on {host}:{port}", flush=True)
+        if config.oracle_port:
+            print(f"Quietus Oracle Net ready on {config.host}:{config.oracle_port}", flush=True)
 
     try:
         asyncio.run(serve(config, ready))

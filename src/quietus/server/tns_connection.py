@@ -30,7 +30,6 @@ import collections
 import datetime
 import hashlib
 import hmac
-import importlib.util
 import logging
 import os
 import re
@@ -65,7 +64,7 @@ from quietus.protocol.tns.events import (
 from quietus.protocol.tns.messages import CallEnd
 from quietus.protocol.tns.o5logon import VGEN_COUNT, Exchange, Verifier
 from quietus.server.connection import close_grace
-from quietus.server.tns_results import OracleCallSink, ResultSetBuffer, oracle_text
+from quietus.server.tns_results import OracleCallSink, ResultSetBuffer
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
 from quietus.sessions.security_passwords import oracle_verifier
@@ -104,19 +103,6 @@ _BIND = re.compile(r"""'(?:[^']|'')*'|"[^"]*"|--[^\n]*|/\*.*?\*/|:([A-Za-z_][A-Z
 def bind_names(sql: str) -> list[str]:
     """The placeholders in text order, one per occurrence, upper-cased without the colon (``:1`` → "1")."""
     return [m.group(1).upper() for m in _BIND.finditer(sql) if m.group(1)]
-
-
-# TEMPORARY (remove, with both shims below, when the Oracle dialect runner is merged): until then the T-SQL runner
-# runs Oracle sessions' statements.  The runner is expected in quietus.sql.oracle; once it is there the shims are off.
-T_SQL_RUNS_ORACLE_SESSIONS = importlib.util.find_spec("quietus.sql.oracle") is None
-
-
-def tsql_shim(sql: str) -> str:
-    """TEMPORARY: lets the T-SQL runner run bound statements by turning ``:name`` into ``@name`` (T-SQL's
-    parameters are the same names, see ``ExecContext.bind_parameters``)."""
-    if not T_SQL_RUNS_ORACLE_SESSIONS:
-        return sql
-    return _BIND.sub(lambda m: "@" + m.group(1) if m.group(1) else m.group(0), sql)
 
 
 AUTH_MODE_LOGON = 0x01
@@ -432,10 +418,6 @@ class TnsConnection(asyncio.Protocol):
             # the client's ALTER SESSION SET TIME_ZONE (sent with the login); session time zones are not modelled
             "TIME_ZONE_STATEMENT": event.pairs.get("AUTH_ALTER_SESSION", "").rstrip("\x00"),
         }
-        # TEMPORARY: Oracle sessions are always in a transaction once they write; under the T-SQL runner
-        # IMPLICIT_TRANSACTIONS gives the same commit/rollback behaviour.
-        if T_SQL_RUNS_ORACLE_SESSIONS:
-            session.options["IMPLICIT_TRANSACTIONS"] = True
         local = self.transport.get_extra_info("sockname") if self.transport is not None else None
         session.connection = ConnectionInfo(
             connect_time=self.connect_time,
@@ -566,7 +548,7 @@ class TnsConnection(asyncio.Protocol):
         outcome = Outcome.COMPLETED
         for values_ in rows:
             parameters = self._parameters(cursor, values_)
-            outcome = await self._run(tsql_shim(cursor.sql), sink, parameters)
+            outcome = await self._run(cursor.sql, sink, parameters)
             if outcome is not Outcome.COMPLETED or sink.error is not None:
                 return [], self._error_end(sink, cursor.cursor_id), outcome
         if commit and self.session is not None and self.session.txn is not None:
@@ -587,15 +569,14 @@ class TnsConnection(asyncio.Protocol):
         return parameters
 
     def _error_end(self, sink: OracleCallSink, cursor_id: int) -> CallEnd:
-        if sink.error is None or (self._session_closed and not sink.error.text.startswith("ORA-")):
-            # the session was ended under the call (a kill): what an Oracle client is told for that
+        if sink.error is None:  # the session was ended under the call without a word: what a killed one is told
             number, text = ora("ORA-00028")
-        else:
-            number, text = sink.error.number, oracle_text(sink.error)
+        else:  # the Oracle runner's errors are Oracle's: "ORA-nnnnn: text", numbered nnnnn
+            number, text = sink.error.number, sink.error.text
         return self._end_of_call(error=number, message=text, cursor_id=cursor_id)
 
     def _sink(self) -> OracleCallSink:
-        return OracleCallSink(fold_names=T_SQL_RUNS_ORACLE_SESSIONS)
+        return OracleCallSink()
 
     async def _run(self, text: str, sink: OracleCallSink, parameters: dict[str, Any] | None) -> Outcome:
         session = self.session

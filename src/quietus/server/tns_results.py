@@ -94,9 +94,9 @@ MAX_STRING = 32767  # runtime caps announce 32K strings
 UNCONSTRAINED_NUMBER = (38, 10)  # decimal(38,10): how the Oracle dialect stores a NUMBER declared without precision
 
 
-def describe(column: ResultColumn, *, fold_names: bool = False) -> tuple[ColumnDescription, Encoder]:
-    """The column as DESCRIBE_INFO shows it; ``fold_names`` upper-cases names (TEMPORARY: for the T-SQL runner,
-    whose names are not Oracle's; the Oracle runner's names are sent as they are, quoted mixed case included)."""
+def describe(column: ResultColumn) -> tuple[ColumnDescription, Encoder]:
+    """The column as DESCRIBE_INFO shows it; the Oracle runner's names are sent as they are (a quoted mixed-case
+    alias stays mixed case)."""
     sql_type: SqlType = column.type
     kind = COLUMN_KINDS.get(sql_type.name, VARCHAR_KIND)
     precision, scale = 0, 0
@@ -118,7 +118,7 @@ def describe(column: ResultColumn, *, fold_names: bool = False) -> tuple[ColumnD
             kind.type_number, 22
         )
     description = ColumnDescription(
-        name=column.name.upper() if fold_names else column.name,
+        name=column.name,
         type_number=kind.type_number,
         precision=precision,
         scale=scale,
@@ -152,8 +152,7 @@ class ResultSetBuffer:
 class OracleCallSink:
     """A ResultSink for one call: keeps the first result set, the first error, the rows affected."""
 
-    def __init__(self, *, fold_names: bool = False) -> None:
-        self.fold_names = fold_names
+    def __init__(self) -> None:
         self.result: ResultSetBuffer | None = None
         self.error: MessageEvent | None = None
         self.rowcount = 0
@@ -164,7 +163,7 @@ class OracleCallSink:
         if self.result is not None:
             self._ignoring = True  # only a call's first result set reaches an Oracle cursor
             return
-        described = [describe(column, fold_names=self.fold_names) for column in columns]
+        described = [describe(column) for column in columns]
         self.result = self._current = ResultSetBuffer([d for d, _ in described], [e for _, e in described])
 
     def row(self, values_: tuple[Any, ...]) -> None:
@@ -189,9 +188,3 @@ class OracleCallSink:
     def return_status(self, event: ReturnStatus) -> None:
         pass
 
-
-def oracle_text(error: MessageEvent) -> str:
-    """The text the client shows: an Oracle runner's errors already read ``ORA-nnnnn: ...``."""
-    if error.text.startswith("ORA-"):
-        return error.text
-    return f"ORA-{error.number:05d}: {error.text}"

@@ -123,6 +123,7 @@ TRANSLATIONS: dict[int, Callable[[SqlError, str], SqlError]] = {
     1205: _code("ORA-00060"),
     1222: _code("ORA-00054"),
     596: _code("ORA-00028"),
+    3980: _code("ORA-01013"),  # the running statement ended from outside: ALTER SYSTEM CANCEL SQL
     # The Oracle parser raises its own syntax errors; a 102 from the engine is a construct it cannot run.
     102: _code("ORA-03001"),
     156: _code("ORA-03001"),

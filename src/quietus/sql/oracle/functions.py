@@ -419,6 +419,9 @@ def _mod_type(args: Sequence[Arg]) -> SqlType:
     return NUMBER
 
 
+CURRENT_SCHEMA = "oracle_current_schema"  # session.attachments key: ALTER SESSION SET CURRENT_SCHEMA's user
+
+
 def _user(ctx: Any) -> str:
     return str(ctx.session.login_name).upper()
 
@@ -427,7 +430,7 @@ def _user(ctx: Any) -> str:
 USERENV: dict[str, Callable[[Any], Any]] = {
     "SESSION_USER": _user,
     "CURRENT_USER": _user,
-    "CURRENT_SCHEMA": _user,
+    "CURRENT_SCHEMA": lambda ctx: ctx.session.attachments.get(CURRENT_SCHEMA) or _user(ctx),
     "SID": lambda ctx: str(ctx.session.session_id),
     "SESSIONID": lambda ctx: str(ctx.session.session_id),
     "DB_NAME": lambda ctx: str(ctx.session.database).upper(),

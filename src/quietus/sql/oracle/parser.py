@@ -66,6 +66,13 @@ class SetTransaction(st.Statement):
     mode: str
 
 
+@dataclass(frozen=True, slots=True)
+class SetCurrentSchema(st.Statement):
+    """``ALTER SESSION SET CURRENT_SCHEMA = name``: the schema unqualified names are read in (a user's name)."""
+
+    schema: str
+
+
 Tokens = list[Token]
 Grammar = Callable[[str, Tokens], st.Statement]
 
@@ -189,6 +196,12 @@ def _savepoint(text: str, tokens: Tokens) -> st.Statement:
 
 
 def _alter_session(text: str, tokens: Tokens) -> st.Statement:
+    """``ALTER SESSION SET name = value ...``; ``SET CURRENT_SCHEMA = name`` alone (what python-oracledb's
+    ``connection.current_schema`` sends) is a statement of its own, since it names a user."""
+    if _words(tokens[2:4]) == ["SET", "CURRENT_SCHEMA"] and len(tokens) == 6:
+        if tokens[4].token_type is not TokenType.EQ:
+            raise ora("ORA-00922")
+        return SetCurrentSchema(_identifier(tokens[5]), text=text, line=1)
     if len(tokens) < 6 or tokens[2].text.upper() != "SET" or (len(tokens) - 3) % 3:
         raise ora("ORA-00922")
     parameters: list[tuple[str, str]] = []
@@ -205,6 +218,8 @@ def _set_transaction(text: str, tokens: Tokens) -> st.Statement:
     if mode not in SET_TRANSACTION_MODES:
         raise ora("ORA-03001")
     return SetTransaction(mode, text=text, line=1)
+
+
 
 
 # The SET TRANSACTION forms Quietus runs: both are what an Oracle transaction already is here.

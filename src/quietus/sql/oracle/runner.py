@@ -11,6 +11,7 @@ Transactions (Oracle's, on the engine's transactions and locks):
 | SAVEPOINT x                       | opens one and marks x                       | marks x                           |
 | ROLLBACK TO [SAVEPOINT] x         | ORA-01086                                   | undoes to x; the transaction stays|
 | SET TRANSACTION READ WRITE ...    | accepted (what the transaction is anyway)   | ORA-01453                         |
+| ALTER SESSION SET CURRENT_SCHEMA  | sets it (no commit)                         | sets it (no commit)               |
 
 Every statement reads committed data as of its start (a statement snapshot, whatever the database's
 READ_COMMITTED_SNAPSHOT option: ``OracleContext``), so readers never wait for writers.  An UPDATE or DELETE finds its
@@ -40,8 +41,8 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
 from quietus.sql.oracle import date_format
 from quietus.sql.oracle.errors import IGNORED, ora, translate
-from quietus.sql.oracle.functions import NLS_DATE_FORMAT
-from quietus.sql.oracle.parser import AlterSession, OracleSql, SetTransaction, parse_statement_cached
+from quietus.sql.oracle.functions import CURRENT_SCHEMA, NLS_DATE_FORMAT
+from quietus.sql.oracle.parser import AlterSession, OracleSql, SetCurrentSchema, SetTransaction, parse_statement_cached
 from quietus.sql.oracle.rownum import ROWNUM
 from quietus.sql.results import MessageEvent, StatementDone
 from quietus.sql.types_base import NVARCHAR, SqlType
@@ -229,6 +230,15 @@ class OracleRunner(BatchRunner):
             raise ora("ORA-01453")
         self._done("SET TRANSACTION")
 
+    def oracle_set_current_schema(self, statement: SetCurrentSchema) -> None:
+        """A schema is a user, and a database has one namespace (qualifiers are dropped), so the schema changes
+        what SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') says, not where names resolve; an unknown user: ORA-01435."""
+        security = self.ctx.env.services.get("security")
+        if security is None or security.store.login(statement.schema) is None:
+            raise ora("ORA-01435")
+        self.session.attachments[CURRENT_SCHEMA] = statement.schema
+        self._done("ALTER SESSION")
+
     def run_external(self, statement: st.Statement) -> None:
         """Statements the layers above handle (ALTER SYSTEM KILL SESSION, users, GRANT), as BatchRunner does."""
         handler = self.ctx.env.statement_handlers.get(type(statement))
@@ -283,4 +293,5 @@ _HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     st.SaveTransaction: OracleRunner.oracle_savepoint,
     SetTransaction: OracleRunner.oracle_set_transaction,
     AlterSession: OracleRunner.oracle_alter_session,
+    SetCurrentSchema: OracleRunner.oracle_set_current_schema,
 }
