@@ -100,6 +100,20 @@ def interrupt(session: ScenarioSession, reason: InterruptReason) -> None:
     session.connection._engine.thread.call(set_reason())
 
 
+def wait_until_running(session: ScenarioSession) -> None:
+    """Wait until ``session`` has a request running on the engine (its task exists)."""
+
+    async def running() -> bool:
+        return session.connection.session.task is not None
+
+    deadline = time.monotonic() + STEP_LIMIT
+    while time.monotonic() < deadline:
+        if session.connection._engine.thread.call(running()):
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"{session.name} never started its request")
+
+
 def wait_until_blocked(step: Step, wait_prefix: str = "LCK_M_") -> str:
     """Wait until ``step`` is waiting on a lock (or whatever ``wait_prefix`` names); fail if it completes."""
     deadline = time.monotonic() + STEP_LIMIT
