@@ -160,3 +160,18 @@ def scenario(tmp_path: Path) -> Iterator[Scenario]:
         yield sc
     finally:
         sc.close()
+
+
+def plant_bug_in_select(monkeypatch: Any, marker: str = "safety_net_probe") -> None:
+    """Make every SELECT whose text contains ``marker`` raise ZeroDivisionError("a bug"): an exception no error
+    handling expects, for the safety net's tests (``monkeypatch`` is pytest's)."""
+    from quietus.sql.batch import BatchRunner
+
+    original = BatchRunner._select
+
+    def broken(self: BatchRunner, node: Any) -> Any:
+        if marker in node.sql():
+            raise ZeroDivisionError("a bug")
+        return original(self, node)
+
+    monkeypatch.setattr(BatchRunner, "_select", broken)

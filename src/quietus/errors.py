@@ -254,6 +254,14 @@ CATALOGUE: dict[int, Message] = _catalogue(
     # Server configuration (sp_configure)
     (15123, 16, "The configuration option '%ls' does not exist, or it may be an advanced option."),
     (15129, 16, "'%d' is not a valid value for configuration option '%s'."),
+    # Reliability: nesting limits, declarations, the safety net (docs/design/reliability.md)
+    (191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into "
+              "smaller queries."),
+    (2715, 16, "Column, parameter, or variable #%d: Cannot find data type %.*ls."),
+    (8630, 17, "Internal Query Processor Error: The query processor encountered an unexpected error during "
+               "execution."),
+    (8631, 17, "Internal error: Server stack limit has been reached. Please look for potentially deep nesting "
+               "in your query, and try to simplify it."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

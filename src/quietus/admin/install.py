@@ -16,6 +16,7 @@ from quietus.admin import (
     kill_statement,
     kill_views,
     procedures,
+    reliability_views,
     sp_configure,
     sp_kill,
     tran_views,
@@ -31,6 +32,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *catalog_views.VIEWS,
     *blocking.VIEWS,
     *kill_views.VIEWS,
+    *reliability_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,

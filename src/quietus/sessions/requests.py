@@ -14,6 +14,7 @@ from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
+from quietus.sessions.safety_net import caught
 from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
@@ -61,6 +62,23 @@ def _run(ctx: ExecContext, text: str) -> Outcome:
     except Interrupted as interrupt:
         with ctx.task.noninterruptible():
             return _unwind(runner, ctx, interrupt)
+    except Exception as escaped:  # a bug: the safety net answers the client and keeps the session
+        with ctx.task.noninterruptible():
+            return _catch(runner, ctx, escaped)
+
+
+def _catch(runner: BatchRunner, ctx: ExecContext, escaped: Exception) -> Outcome:
+    error = caught(ctx.env.services, ctx.session.session_id, escaped, "a request")
+    try:
+        runner.rollback_all()
+    except Exception as failed:  # the rollback itself failed: the session cannot be trusted any more
+        caught(ctx.env.services, ctx.session.session_id, failed, "the safety net's rollback")
+        ctx.session.status = SessionStatus.KILLED
+        return Outcome.SESSION_ENDED
+    ctx.session.error = error.number
+    ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
+    ctx.sink.done(StatementDone(None, error=True))
+    return Outcome.COMPLETED
 
 
 def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:

@@ -52,7 +52,7 @@ from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
-BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156})
+BATCH_ABORTING = frozenset({137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 8631})
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
 _IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
@@ -136,6 +136,8 @@ class BatchRunner:
             if error.line <= 1 and statement.line > 1:
                 error.line = statement.line
             self._handle_error(error)
+        except RecursionError:  # binding, planning or evaluating a tree nested deeper than the stack allows
+            self._handle_error(sql_error(8631, line=statement.line or 1))
 
     def _handle_error(self, error: SqlError) -> None:
         session = self.session

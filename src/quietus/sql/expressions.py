@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from sqlglot import exp
 
 from quietus.errors import SqlError, sql_error
+from quietus.sql import utf16
 from quietus.sql.builtins import SYSTEM_VARIABLES, system_value_reader
 from quietus.sql.builtins_core import NOT_CONSTANT
 from quietus.sql.collation import collation_key, like_matcher, sort_key
@@ -183,7 +184,7 @@ def _literal(node: exp.Literal, scope: Scope) -> CompiledExpr:
 
 def _national(node: exp.National, scope: Scope) -> CompiledExpr:
     text = node.this
-    return constant(text, NVARCHAR(max(len(text), 1)))
+    return constant(text, NVARCHAR(max(utf16.units(text), 1)))
 
 
 def _hex(node: exp.HexString, scope: Scope) -> CompiledExpr:

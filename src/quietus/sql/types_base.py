@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql import utf16
 
 MAX_PRECISION = 38
 MAX_CHAR = 8000  # bytes in a non-MAX varchar/varbinary
@@ -411,7 +412,8 @@ def type_of_value(value: object) -> SqlType:
     if isinstance(value, float):
         return FLOAT
     if isinstance(value, str):
-        return NVARCHAR(max(len(value), 1)) if len(value) <= MAX_NCHAR else NVARCHAR(None)
+        size = utf16.units(value)
+        return NVARCHAR(max(size, 1)) if size <= MAX_NCHAR else NVARCHAR(None)
     if isinstance(value, bytes | bytearray):
         return VARBINARY(max(len(value), 1)) if len(value) <= MAX_CHAR else VARBINARY(None)
     if isinstance(value, dt.datetime):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from quietus.errors import sql_error
+
 from .batch import BatchParser
 from .lexer import tokenize
 from .statements import (
@@ -59,8 +61,13 @@ PLAN_CACHE_SIZE = 1024
 
 
 def parse_batch(text: str) -> list[Statement]:
-    """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error."""
-    return BatchParser().parse_tokens(tokenize(text), text)
+    """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error.
+
+    The parse is recursive descent: nesting deeper than Python's stack allows is SQL Server's 191."""
+    try:
+        return BatchParser().parse_tokens(tokenize(text), text)
+    except RecursionError:
+        raise sql_error(191) from None
 
 
 @lru_cache(maxsize=PLAN_CACHE_SIZE)

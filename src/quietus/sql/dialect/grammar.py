@@ -106,6 +106,13 @@ class QuietusParser(TSQLParser):
         culprit = token or self._curr or self._prev
         raise SyntaxAt(message, culprit)
 
+    def _parse_projections(self) -> tuple[list[exp.Expr], list[exp.Expr] | None]:
+        """A select list is never empty: ``SELECT FROM t`` fails at FROM, a lone ``SELECT`` at itself."""
+        projections, exclude = super()._parse_projections()
+        if not projections:
+            self.raise_error("empty select list", self._curr or self._prev)
+        return projections, exclude
+
     def _parse_as_command(self, start: Token) -> exp.Command:
         self.raise_error("unsupported statement", self._curr or self._prev)
         raise AssertionError("unreachable")
