@@ -234,6 +234,17 @@ def current_task() -> Task | None:
     return current.task if isinstance(current, _TaskGreenlet) else None
 
 
+def safe_point() -> None:
+    """A safe point for code that does not hold its task (the parser, the expression compiler): inside a task, raise
+    if interrupted and yield if the slice is used up (reading the clock: callers already space their calls, every
+    256 tokens or one per compiled node); outside a task (parsing on another thread, a test), nothing."""
+    current = greenlet.getcurrent()
+    if isinstance(current, _TaskGreenlet):
+        task = current.task
+        task.check()
+        task.yield_if_due()
+
+
 class EngineThread:
     """The thread that owns engine state, running its event loop until ``stop()``."""
 

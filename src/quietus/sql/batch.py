@@ -43,7 +43,7 @@ from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, Er
 from quietus.sql import ddl, dml
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
-from quietus.sql.dialect import parse_batch_cached
+from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.planner import Planner
@@ -88,11 +88,13 @@ class BatchRunner:
         self.ctx = ctx
         self.session = ctx.session
         self.try_depth = 0
+        self.cache_plans = True  # False for a batch too long for the parse cache: its plans are not kept either
 
     # -- entry -----------------------------------------------------------------------------------------------
 
     def run(self, text: str) -> None:
         """Parse and run one batch.  Errors become messages in the sink; ``Interrupted`` propagates."""
+        self.cache_plans = len(text) <= CACHED_TEXT_LIMIT
         try:
             statements = parse_batch_cached(text)
         except SqlError as error:
@@ -114,7 +116,7 @@ class BatchRunner:
 
     def run_statement(self, statement: st.Statement) -> None:
         self.ctx.line = statement.line or 1
-        self.ctx.task.check()
+        self.ctx.task.tick()  # a safe point: a 20,000-statement batch yields like a long scan
         handler = _HANDLERS.get(type(statement))
         if handler is None:
             external = self.ctx.env.statement_handlers.get(type(statement))
@@ -323,7 +325,8 @@ class BatchRunner:
         planned = cache.get(key)
         if planned is None:
             planned = Planner(ctx).plan_query(node)
-            cache.put(key, node, planned)
+            if self.cache_plans:
+                cache.put(key, node, planned)
         limit = self.session.rowcount_limit
         if planned.assignments is not None:
             count = 0

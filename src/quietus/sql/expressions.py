@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sqlglot import exp
 
+from quietus.engine.scheduler import safe_point
 from quietus.errors import SqlError, sql_error
 from quietus.sql import utf16
 from quietus.sql.builtins import SYSTEM_VARIABLES, system_value_reader
@@ -91,6 +92,7 @@ Compiler = Callable[[Any, Scope], CompiledExpr]
 
 def compile_expression(node: exp.Expr, scope: Scope) -> CompiledExpr:
     """Compile a scalar expression or predicate once into a closure over (row, ctx)."""
+    safe_point()  # a 100,000-item IN list or a 50,000-term sum is compiled without freezing the engine
     compiler = _COMPILERS.get(type(node))
     if compiler is None:
         from quietus.sql.expressions_calls import compile_call_node
@@ -487,16 +489,23 @@ def _in(node: exp.In, scope: Scope) -> CompiledExpr:
     return CompiledExpr(any_equal, BOOLEAN)
 
 
+def _left_conversion(source: SqlType, target: SqlType) -> Any:
+    safe_point()
+    return comparison("=", source, target).left
+
+
 def _in_constants(value: CompiledExpr, items: list[CompiledExpr]) -> CompiledExpr | None:
     """``x IN (c1, c2, ...)`` as one set lookup, when all items meet x's type without conversion errors."""
     target = value.type
     for item in items:
+        safe_point()
         target = comparison_type(target, item.type)
-    to_target = [comparison("=", item.type, target).left for item in items]
+    to_target = [_left_conversion(item.type, target) for item in items]
     keys: set[Any] = set()
     has_null = False
     try:
         for item, convert in zip(items, to_target, strict=True):
+            safe_point()
             if item.constant is None:
                 has_null = True
             else:

@@ -25,6 +25,7 @@ from quietus.errors import sql_error
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.collation import sort_key
 from quietus.sql.context import ExecContext
+from quietus.sql.dialect.grammar import walk
 from quietus.sql.expressions import CompiledExpr, EvalContext, compile_expression, compile_predicate
 from quietus.sql.operators import (
     Aggregate,
@@ -545,7 +546,7 @@ def _slot_fn(position: int) -> RowFn:
 
 
 def _is_constant(node: exp.Expr) -> bool:
-    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
+    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in walk(node))
 
 
 def _column_refs(columns: Sequence[ScopeColumn]) -> list[exp.Expr]:
@@ -578,7 +579,7 @@ def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order
     for root in [*projections, having, order]:
         if root is None:
             continue
-        for node in root.walk():
+        for node in walk(root):
             if _is_aggregate(node) and not _inside_subquery(node, root):
                 key = _canonical(node)
                 if key not in seen:
