@@ -71,12 +71,15 @@ def _same_string(args: Sequence[Arg]) -> SqlType:
 
 
 def _var_string(args: Sequence[Arg]) -> SqlType:
-    """varchar/nvarchar (or varbinary) of the first argument's length."""
-    t = args[0].type
-    if t.is_binary:
-        return VARBINARY(t.length)
+    """varchar/nvarchar of the first argument's length (a binary argument is read as varchar: LEFT, REVERSE ...)."""
     t = string_type(args[0])
     return NVARCHAR(t.length) if t.is_unicode else VARCHAR(t.length)
+
+
+def _substring_type(args: Sequence[Arg]) -> SqlType:
+    """SUBSTRING keeps a binary argument binary (varbinary of its length); otherwise as ``_var_string``."""
+    t = args[0].type
+    return VARBINARY(t.length) if t.is_binary else _var_string(args)
 
 
 def _wide_string(args: Sequence[Arg]) -> SqlType:
@@ -267,7 +270,7 @@ STRING_FUNCTIONS = registry(
     simple("LTRIM", 1, 2, lambda v, c=" ": v.lstrip(c), _var_string, [to_string]),
     simple("RTRIM", 1, 2, lambda v, c=" ": v.rstrip(c), _var_string, [to_string]),
     simple("TRIM", 1, 2, _trim_chars, _var_string, [to_string]),
-    simple("SUBSTRING", 3, 3, _substring, _var_string, [lambda a: None if a.type.is_binary else to_string(a),
+    simple("SUBSTRING", 3, 3, _substring, _substring_type, [lambda a: None if a.type.is_binary else to_string(a),
                                                         to_int]),
     simple("LEFT", 2, 2, _left, _var_string, [to_string, to_int]),
     simple("RIGHT", 2, 2, _right, _var_string, [to_string, to_int]),
