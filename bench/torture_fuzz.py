@@ -31,8 +31,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from bench.bench_server import Tds
 from quietus.protocol.tds import RpcCall, RpcParameter
 from quietus.protocol.tds.client import TdsClient
 from quietus.protocol.tds.types import TypeId, TypeInfo
@@ -54,36 +54,9 @@ class Report:
         self.violations.append(text)
 
 
-class Client:
-    """A blocking raw TDS session (login, batches, RPC) over a real socket."""
-
-    def __init__(self, port: int, password: str) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT)
-        self.tds = TdsClient()
-        self.sock.sendall(self.tds.prelogin())
-        while self.tds.next_prelogin_reply() is None:
-            self._read()
-        self.sock.sendall(self.tds.login("sa", password))
-        if self.reply().login_ack is None:
-            raise RuntimeError("login failed")
-
-    def _read(self) -> None:
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("the server closed the connection")
-        self.tds.receive_data(data)
-
-    def reply(self) -> Any:
-        while (reply := self.tds.next_reply()) is None:
-            self._read()
-        return reply
-
-    def batch(self, text: str) -> Any:
-        self.sock.sendall(self.tds.sql_batch(text))
-        return self.reply()
-
-    def close(self) -> None:
-        self.sock.close()
+def connect(port: int, password: str) -> Tds:
+    """A logged-in raw TDS session; ``answer(text)`` returns a batch's reply, errors included."""
+    return Tds(port, password, timeout=SOCKET_TIMEOUT)
 
 
 # -- generated SQL ----------------------------------------------------------------------------------------------
@@ -93,24 +66,23 @@ FUNCTIONS = ("LEN", "DATALENGTH", "REVERSE", "UPPER", "LOWER", "LTRIM", "UNICODE
 GARBAGE = ("SELECT", "FROM", ",", "(", ")", "'", "N'", "@", "@@", "[", "]", ";", "--", "/*", "CASE", "END", "1e9999")
 
 
+Shape = Callable[[random.Random, str, str], str]
+SHAPES: tuple[Shape, ...] = (  # an expression made of two smaller ones, a and b
+    lambda rng, a, b: f"({a} {rng.choice(('+', '-', '*', '/', '%', '&', '|'))} {b})",
+    lambda rng, a, b: f"{rng.choice(FUNCTIONS)}({a})",
+    lambda rng, a, b: f"SUBSTRING({a}, {rng.randint(-2, 4)}, {rng.randint(-1, 4)})",
+    lambda rng, a, b: f"CASE WHEN {a} = {b} THEN {a} ELSE {b} END",
+    lambda rng, a, b: f"{rng.choice(('LEFT', 'RIGHT'))}({a}, {rng.randint(-1, 3)})",
+    lambda rng, a, b: f"CAST({a} AS {rng.choice(('NVARCHAR(1)', 'VARCHAR(2)', 'INT', 'NCHAR(3)', 'DECIMAL(5, 2)'))})",
+    lambda rng, a, b: f"(SELECT {a})",
+)
+
+
 def expression(rng: random.Random, depth: int) -> str:
     if depth <= 0 or rng.random() < 0.3:
         return rng.choice((str(rng.randint(-(2**40), 2**40)), rng.choice(STRINGS), "NULL", "1.5", "0x0A", "@@SPID"))
-    kind = rng.randrange(7)
-    a, b = expression(rng, depth - 1), expression(rng, depth - 1)
-    if kind == 0:
-        return f"({a} {rng.choice(('+', '-', '*', '/', '%', '&', '|'))} {b})"
-    if kind == 1:
-        return f"{rng.choice(FUNCTIONS)}({a})"
-    if kind == 2:
-        return f"SUBSTRING({a}, {rng.randint(-2, 4)}, {rng.randint(-1, 4)})"
-    if kind == 3:
-        return f"CASE WHEN {a} = {b} THEN {a} ELSE {b} END"
-    if kind == 4:
-        return f"{rng.choice(('LEFT', 'RIGHT'))}({a}, {rng.randint(-1, 3)})"
-    if kind == 5:
-        return f"CAST({a} AS {rng.choice(('NVARCHAR(1)', 'VARCHAR(2)', 'INT', 'NCHAR(3)', 'DECIMAL(5, 2)'))})"
-    return f"(SELECT {a})"
+    shape = rng.choice(SHAPES)
+    return shape(rng, expression(rng, depth - 1), expression(rng, depth - 1))
 
 
 def statement(rng: random.Random) -> str:
@@ -203,7 +175,7 @@ def _drain(sock: socket.socket) -> None:
 class Bystander(threading.Thread):
     def __init__(self, port: int, password: str, report: Report) -> None:
         super().__init__(daemon=True)
-        self.client = Client(port, password)
+        self.client = connect(port, password)
         self.report = report
         self.stopping = threading.Event()
 
@@ -211,7 +183,7 @@ class Bystander(threading.Thread):
         while not self.stopping.is_set():
             start = time.monotonic()
             try:
-                reply = self.client.batch("SELECT 1")
+                reply = self.client.answer("SELECT 1")
             except OSError as error:
                 self.report.violation(f"bystander lost its connection: {error}")
                 return
@@ -226,15 +198,15 @@ def run(
     """The suite against a running server; ``errorlog`` returns the error log's text."""
     rng = random.Random(seed)
     report = Report()
-    setup = Client(port, password)
-    setup.batch("IF OBJECT_ID('fuzz') IS NULL CREATE TABLE fuzz (id INT IDENTITY PRIMARY KEY, v NVARCHAR(4))")
+    setup = connect(port, password)
+    setup.answer("IF OBJECT_ID('fuzz') IS NULL CREATE TABLE fuzz (id INT IDENTITY PRIMARY KEY, v NVARCHAR(4))")
     setup.close()
     log_before = len(errorlog())
     watchers = [Bystander(port, password, report) for _ in range(bystanders)]
     for watcher in watchers:
         watcher.start()
     started = time.monotonic()
-    session = Client(port, password)
+    session = connect(port, password)
     kinds = ["packet"] * packets + ["statement"] * statements
     rng.shuffle(kinds)
     for number, kind in enumerate(kinds):
@@ -245,11 +217,11 @@ def run(
         text = statement(rng)
         report.statements += 1
         try:
-            reply = session.batch(text)
+            reply = session.answer(text)
         except Exception as error:  # any failure to read an answer is the violation reported
             report.violation(f"case {number}: connection ended without an error by {text[:80]!r}: {error}")
             session.close()
-            session = Client(port, password)
+            session = connect(port, password)
             continue
         for error in reply.errors:
             report.errors_by_number[error.number] = report.errors_by_number.get(error.number, 0) + 1
@@ -257,19 +229,19 @@ def run(
                 report.violation(f"case {number}: the safety net fired for {text[:80]!r}")
         if any(e.severity >= 20 for e in reply.errors):
             session.close()
-            session = Client(port, password)
+            session = connect(port, password)
     report.seconds = time.monotonic() - started
     for watcher in watchers:
         watcher.stopping.set()
     for watcher in watchers:
         watcher.join()
         watcher.client.close()
-    fired = session.batch("SELECT fired_count, last_exception FROM sys.dm_quietus_safety_net").rows
+    fired = session.answer("SELECT fired_count, last_exception FROM sys.dm_quietus_safety_net").rows
     if fired and fired[0][0]:
         report.violation(f"sys.dm_quietus_safety_net: fired {fired[0][0]} times, last {fired[0][1]!r}")
     session.close()
-    check = Client(port, password)
-    if check.batch("SELECT 40 + 2").rows != [(42,)]:
+    check = connect(port, password)
+    if check.answer("SELECT 40 + 2").rows != [(42,)]:
         report.violation("a fresh client could not run a query at the end")
     check.close()
     new_log = errorlog()[log_before:]
