@@ -133,3 +133,17 @@ def test_the_safety_net_answers_rolls_back_keeps_the_session_and_counts(
     assert rows(conn, "SELECT @@TRANCOUNT, (SELECT COUNT(*) FROM kept)") == [(0, 0)]  # rolled back
     after = rows(conn, "SELECT fired_count, last_exception FROM sys.dm_quietus_safety_net")[0]
     assert after == (before + 1, "ZeroDivisionError: a bug")
+
+
+def test_charindex_counts_code_units(conn: Connection) -> None:
+    assert rows(conn, f"SELECT CHARINDEX(N'b', N'a{EMOJI}b'), CHARINDEX(N'{EMOJI}', N'a{EMOJI}b')") == [(4, 2)]
+    assert rows(conn, "SELECT CHARINDEX(N'B', N'abcb', 3), CHARINDEX(N'i', N'\u0130i')") == [(4, 2)]
+
+
+def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
+    conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
+    cursor = conn.cursor()
+    cursor.execute("INSERT INTO lone VALUES (1, %s)", ("a\udc00",))
+    cursor.execute("INSERT INTO lone VALUES (2, N'x\ud800')")
+    cursor.execute("SELECT v, LEN(v) FROM lone ORDER BY id")
+    assert cursor.fetchall() == [("a\ufffd", 2), ("x\ufffd", 2)]  # stored, and readable again

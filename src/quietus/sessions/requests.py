@@ -16,6 +16,7 @@ from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.sessions.safety_net import caught
 from quietus.sessions.session import Session, SessionStatus
+from quietus.sql import utf16
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
@@ -39,6 +40,7 @@ async def run_batch(
 ) -> Outcome:
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
+    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)

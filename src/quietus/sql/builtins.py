@@ -119,7 +119,7 @@ def _right(value: str, count: int) -> str:
 def _charindex(find: str, value: str, start: int = 1) -> int:
     if not find:
         return 0
-    return value.lower().find(find.lower(), max(start, 1) - 1) + 1
+    return utf16.find(_lower(value), _lower(find), max(start, 1) - 1) + 1
 
 
 def _replace(value: str, find: str, replacement: str) -> str:

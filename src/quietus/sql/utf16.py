@@ -15,8 +15,11 @@ U+FFFD in that code unit's place: what a client decoding SQL Server's answer see
 
 from __future__ import annotations
 
+import re
+
 REPLACEMENT = "\ufffd"
 _ASTRAL = 0xFFFF
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def units(text: str) -> int:
@@ -53,6 +56,17 @@ def reverse(text: str) -> str:
 
 def clean(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD (a well-formed pair of surrogates is joined)."""
-    if is_bmp(text) and not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if text.isascii() or _SURROGATE.search(text) is None:
         return text
     return _from_units(text.encode("utf-16-le", "surrogatepass"))
+
+
+def find(text: str, part: str, start: int = 0) -> int:
+    """The code-unit offset of ``part`` in ``text`` at or after offset ``start``, or -1 (CHARINDEX)."""
+    if is_bmp(text) and is_bmp(part):
+        return text.find(part, start)
+    haystack, needle = text.encode("utf-16-le", "surrogatepass"), part.encode("utf-16-le", "surrogatepass")
+    found = haystack.find(needle, 2 * start)
+    while found >= 0 and found % 2:  # a match must start on a code unit
+        found = haystack.find(needle, found + 1)
+    return found // 2 if found >= 0 else -1
