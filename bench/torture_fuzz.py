@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import random
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from bench._torture import main_against_a_server, print_violations, traceback_in
 from bench.bench_server import Tds
 from quietus.protocol.tds import RpcCall, RpcParameter
 from quietus.protocol.tds.client import TdsClient
@@ -244,9 +243,8 @@ def run(
     if check.answer("SELECT 40 + 2").rows != [(42,)]:
         report.violation("a fresh client could not run a query at the end")
     check.close()
-    new_log = errorlog()[log_before:]
-    if "Traceback" in new_log:
-        report.violation("a traceback in the error log:\n" + new_log[new_log.index("Traceback") :][:2000])
+    if (found := traceback_in(errorlog()[log_before:])) is not None:
+        report.violation(found)
     return report
 
 
@@ -263,29 +261,19 @@ def print_report(report: Report, rss: tuple[int, int] | None = None) -> None:
         print(f"server RSS: {rss[0] / 1024:.0f} MB before, {rss[1] / 1024:.0f} MB after")
     common = sorted(report.errors_by_number.items(), key=lambda item: -item[1])[:12]
     print("errors answered (number: count): " + ", ".join(f"{n}: {c}" for n, c in common))
-    print(f"violations: {len(report.violations)}")
-    for violation in report.violations:
-        print("  " + violation)
+    print_violations(report.violations)
 
 
 def main() -> None:
-    from bench.bench_server import PASSWORD, quietus_server, rss_kb
+    from bench.bench_server import PASSWORD, rss_kb
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--packets", type=int, default=2000)
-    parser.add_argument("--statements", type=int, default=2000)
-    parser.add_argument("--bystanders", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work, quietus_server(Path(work) / "data") as (pid, port):
-        log = Path(work) / "data" / "log" / "ERRORLOG"
+    def body(args: argparse.Namespace, pid: int, port: int, errorlog: Callable[[], str]) -> None:
         before = rss_kb(pid)
-        report = run(
-            port, PASSWORD, args.packets, args.statements, args.seed, args.bystanders,
-            lambda: log.read_text(errors="replace") if log.exists() else "",
-        )  # fmt: skip
-        print(f"seed {args.seed}")
+        report = run(port, PASSWORD, args.packets, args.statements, args.seed, args.bystanders, errorlog)
         print_report(report, (before, rss_kb(pid)))
+
+    options = {"packets": (int, 2000), "statements": (int, 2000), "bystanders": (int, 2)}
+    main_against_a_server(__doc__, options, body)
 
 
 if __name__ == "__main__":
