@@ -47,6 +47,7 @@ class Report:
     errors_by_number: dict[int, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     bystander_ms: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)  # the server's RSS, sampled every tenth of the run
     seconds: float = 0.0
 
     def violation(self, text: str) -> None:
@@ -192,8 +193,9 @@ class Bystander(threading.Thread):
 
 
 def run(
-    port: int, password: str, packets: int, statements: int, seed: int, bystanders: int, errorlog: Callable[[], str]
-) -> Report:
+    port: int, password: str, packets: int, statements: int, seed: int, bystanders: int, errorlog: Callable[[], str],
+    rss_kb: Callable[[], int] | None = None,
+) -> Report:  # fmt: skip
     """The suite against a running server; ``errorlog`` returns the error log's text."""
     rng = random.Random(seed)
     report = Report()
@@ -209,6 +211,8 @@ def run(
     kinds = ["packet"] * packets + ["statement"] * statements
     rng.shuffle(kinds)
     for number, kind in enumerate(kinds):
+        if rss_kb is not None and number % max(len(kinds) // 10, 1) == 0:
+            report.rss_mb.append(rss_kb() / 1024)
         if kind == "packet":
             send_mutated(port, password, rng, report)
             report.packets += 1
@@ -248,7 +252,7 @@ def run(
     return report
 
 
-def print_report(report: Report, rss: tuple[int, int] | None = None) -> None:
+def print_report(report: Report) -> None:
     from bench.bench_server import percentile
 
     cases = report.packets + report.statements
@@ -257,8 +261,8 @@ def print_report(report: Report, rss: tuple[int, int] | None = None) -> None:
         ms = report.bystander_ms
         print(f"bystander round trips: {len(ms)}, p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms,"
               f" max {max(ms):.1f} ms")  # fmt: skip
-    if rss is not None:
-        print(f"server RSS: {rss[0] / 1024:.0f} MB before, {rss[1] / 1024:.0f} MB after")
+    if report.rss_mb:
+        print("server RSS (MB) over the run: " + ", ".join(f"{mb:.0f}" for mb in report.rss_mb))
     common = sorted(report.errors_by_number.items(), key=lambda item: -item[1])[:12]
     print("errors answered (number: count): " + ", ".join(f"{n}: {c}" for n, c in common))
     print_violations(report.violations)
@@ -268,9 +272,11 @@ def main() -> None:
     from bench.bench_server import PASSWORD, rss_kb
 
     def body(args: argparse.Namespace, pid: int, port: int, errorlog: Callable[[], str]) -> None:
-        before = rss_kb(pid)
-        report = run(port, PASSWORD, args.packets, args.statements, args.seed, args.bystanders, errorlog)
-        print_report(report, (before, rss_kb(pid)))
+        report = run(
+            port, PASSWORD, args.packets, args.statements, args.seed, args.bystanders, errorlog, lambda: rss_kb(pid)
+        )
+        report.rss_mb.append(rss_kb(pid) / 1024)
+        print_report(report)
 
     options = {"packets": (int, 2000), "statements": (int, 2000), "bystanders": (int, 2)}
     main_against_a_server(__doc__, options, body)
