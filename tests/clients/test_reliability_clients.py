@@ -119,3 +119,8 @@ def test_the_safety_net_answers_the_client_and_keeps_its_session(
     assert raw.batch("SELECT fired_count FROM sys.dm_quietus_safety_net").rows == [(before + 1,)]
     log = server.errorlog_text()
     assert log.count("ZeroDivisionError: a bug") == 1 and "Traceback" in log
+
+
+def test_a_function_that_lengthens_its_string_reaches_the_client(cursor: Any) -> None:
+    cursor.execute(f"SELECT STUFF(N'abc', 2, 1, N'xxxxxx'), STUFF(N'a{EMOJI}b', 2, 2, N'{EMOJI}{EMOJI}')")
+    assert cursor.fetchall() == [("axxxxxxc", f"a{EMOJI}{EMOJI}b")]

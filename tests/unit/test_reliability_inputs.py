@@ -147,3 +147,32 @@ def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(c
     cursor.execute("INSERT INTO lone VALUES (2, N'x\ud800')")
     cursor.execute("SELECT v, LEN(v) FROM lone ORDER BY id")
     assert cursor.fetchall() == [("a\ufffd", 2), ("x\ufffd", 2)]  # stored, and readable again
+
+
+LENGTHENING = [
+    "STUFF(N'abc', 2, 1, N'xxxxxx')",
+    f"STUFF(N'a{EMOJI}b', 2, 2, N'{EMOJI}{EMOJI}')",
+    "CONCAT_WS(N'-----', N'a', N'b')",
+    "QUOTENAME(N'ab]]]]')",
+    "REPLACE(N'aaaa', N'a', N'bbbbbbbbbb')",
+    f"REPLICATE(N'{EMOJI}', 3)",
+    f"UPPER(N'\u00df{EMOJI}')",
+    "LOWER(N'\u0130')",
+    f"CONCAT(N'{EMOJI}', N'{EMOJI}')",
+    f"N'{EMOJI}' + N'{EMOJI}'",
+    f"REVERSE(N'{EMOJI}x')",
+    f"LEFT(N'{EMOJI}{EMOJI}', 3)",
+    "FORMAT(123456789, 'N')",
+    "STR(1.5, 30, 2)",
+]
+
+
+@pytest.mark.parametrize("expression", LENGTHENING)
+def test_a_string_result_never_exceeds_its_declared_length(conn: Connection, expression: str) -> None:
+    """The TDS encoder sizes a column from the declared type: a longer value would end the request (the class of
+    bug that ended sessions with 'value of 4 bytes exceeds the column's 2')."""
+    sink = conn.run(f"SELECT {expression}")
+    assert errors(sink) == []
+    result = sink.result_sets[-1]
+    value, declared = result.rows[0][0], result.columns[0].type
+    assert declared.length is None or utf16.units(value) <= declared.length, (value, declared)

@@ -129,11 +129,24 @@ def _replace(value: str, find: str, replacement: str) -> str:
 
 
 def _stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+    """STUFF in UTF-16 code units."""
     if value is None or start is None or length is None:
         return None
-    if start < 1 or start > len(value) or length < 0:
+    if start < 1 or start > utf16.units(value) or length < 0:
         return None
-    return value[: start - 1] + (insert or "") + value[start - 1 + length :]
+    return utf16.cut(value, 0, start - 1) + (insert or "") + utf16.cut(value, start - 1 + length)
+
+
+def _stuff_bound(args: Sequence[Arg]) -> Bound:
+    """STUFF can lengthen its string: typed as REPLACE is (8000 bytes, or MAX), the result capped to it."""
+    rtype = _wide_string(args)
+
+    def stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+        result = _stuff(value, start, length, insert)
+        return None if result is None else _cap(result, rtype)
+
+    conversions = (to_string(args[0]), to_int(args[1]), to_int(args[2]), to_string(args[3]))
+    return Bound(stuff, rtype, conversions, null_propagating=False)
 
 
 @functools.cache
@@ -279,9 +292,7 @@ STRING_FUNCTIONS = registry(
     Builtin("REPLACE", 3, 3, _replace_bound),
     Builtin("REPLICATE", 2, 2, _replicate),
     simple("REVERSE", 1, 1, utf16.reverse, _var_string, [to_string]),
-    simple(
-        "STUFF", 4, 4, _stuff, _var_string, [to_string, to_int, to_int, to_string], null_propagating=False
-    ),
+    Builtin("STUFF", 4, 4, _stuff_bound),
     simple("SPACE", 1, 1, _space, VARCHAR(MAX_CHAR), [to_int]),
     Builtin("CONCAT", 2, 254, _concat),
     Builtin("CONCAT_WS", 3, 254, _concat_ws),
