@@ -75,6 +75,10 @@ SHAPES: tuple[Shape, ...] = (  # an expression made of two smaller ones, a and b
     lambda rng, a, b: f"{rng.choice(('LEFT', 'RIGHT'))}({a}, {rng.randint(-1, 3)})",
     lambda rng, a, b: f"CAST({a} AS {rng.choice(('NVARCHAR(1)', 'VARCHAR(2)', 'INT', 'NCHAR(3)', 'DECIMAL(5, 2)'))})",
     lambda rng, a, b: f"(SELECT {a})",
+    lambda rng, a, b: f"STUFF({a}, {rng.randint(0, 3)}, {rng.randint(-1, 3)}, {b})",
+    lambda rng, a, b: f"{rng.choice(('REPLICATE', 'CHARINDEX', 'CONCAT', 'REPLACE'))}({a}, {b}"
+    + (f", {rng.randint(0, 3)})" if rng.random() < 0.3 else ")"),
+    lambda rng, a, b: f"{rng.choice(('NCHAR', 'CHAR', 'SPACE', 'STR'))}({rng.choice((a, str(rng.randint(-5, 7**6))))})",
 )
 
 

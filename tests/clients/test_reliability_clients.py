@@ -124,3 +124,5 @@ def test_the_safety_net_answers_the_client_and_keeps_its_session(
 def test_a_function_that_lengthens_its_string_reaches_the_client(cursor: Any) -> None:
     cursor.execute(f"SELECT STUFF(N'abc', 2, 1, N'xxxxxx'), STUFF(N'a{EMOJI}b', 2, 2, N'{EMOJI}{EMOJI}')")
     assert cursor.fetchall() == [("axxxxxxc", f"a{EMOJI}{EMOJI}b")]
+    cursor.execute("SELECT CASE WHEN 1 = 1 THEN REPLICATE('a', 5000) ELSE N'b' END")  # varchar(8000) meets nvarchar
+    assert cursor.fetchall() == [("a" * 5000,)]

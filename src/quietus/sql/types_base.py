@@ -357,6 +357,8 @@ def result_type(a: SqlType, b: SqlType) -> SqlType:
         return high
     if family == "string":
         length = _max_length(_char_length(high), _char_length(low))
+        if length is not None and length > (MAX_NCHAR if high.is_unicode else MAX_CHAR):
+            length = None  # varchar(8000) unified with nvarchar: no nvarchar(8000) exists, the values need MAX
         return SqlType(high.name, length=length)
     if family == "binary":
         return SqlType(high.name, length=_max_length(high.length, _char_length(low)))
