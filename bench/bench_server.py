@@ -108,14 +108,14 @@ def quietus_server(data_dir: Path, oracle_port: int = 0) -> Iterator[tuple[int, 
 class Tds:
     """A blocking raw TDS client (login, batches) for the measurements."""
 
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, port: int, password: str = PASSWORD, timeout: float | None = None) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.tds = TdsClient()
         self.sock.sendall(self.tds.prelogin())
         while self.tds.next_prelogin_reply() is None:
             self._read()
-        self.sock.sendall(self.tds.login("sa", PASSWORD))
+        self.sock.sendall(self.tds.login("sa", password))
         if self.reply().login_ack is None:
             raise RuntimeError("login failed")
 
@@ -130,9 +130,13 @@ class Tds:
             self._read()
         return reply
 
-    def batch(self, text: str) -> Any:
+    def answer(self, text: str) -> Any:
+        """Send a batch; its reply, errors included."""
         self.sock.sendall(self.tds.sql_batch(text))
-        reply = self.reply()
+        return self.reply()
+
+    def batch(self, text: str) -> Any:
+        reply = self.answer(text)
         if reply.errors:
             raise RuntimeError(reply.errors[0].text)
         return reply

@@ -100,6 +100,20 @@ def interrupt(session: ScenarioSession, reason: InterruptReason) -> None:
     session.connection._engine.thread.call(set_reason())
 
 
+def wait_until_running(session: ScenarioSession) -> None:
+    """Wait until ``session`` has a request running on the engine (its task exists)."""
+
+    async def running() -> bool:
+        return session.connection.session.task is not None
+
+    deadline = time.monotonic() + STEP_LIMIT
+    while time.monotonic() < deadline:
+        if session.connection._engine.thread.call(running()):
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"{session.name} never started its request")
+
+
 def wait_until_blocked(step: Step, wait_prefix: str = "LCK_M_") -> str:
     """Wait until ``step`` is waiting on a lock (or whatever ``wait_prefix`` names); fail if it completes."""
     deadline = time.monotonic() + STEP_LIMIT
@@ -146,3 +160,18 @@ def scenario(tmp_path: Path) -> Iterator[Scenario]:
         yield sc
     finally:
         sc.close()
+
+
+def plant_bug_in_select(monkeypatch: Any, marker: str = "safety_net_probe") -> None:
+    """Make every SELECT whose text contains ``marker`` raise ZeroDivisionError("a bug"): an exception no error
+    handling expects, for the safety net's tests (``monkeypatch`` is pytest's)."""
+    from quietus.sql.batch import BatchRunner
+
+    original = BatchRunner._select
+
+    def broken(self: BatchRunner, node: Any) -> Any:
+        if marker in node.sql():
+            raise ZeroDivisionError("a bug")
+        return original(self, node)
+
+    monkeypatch.setattr(BatchRunner, "_select", broken)

@@ -354,6 +354,13 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (3604, 10, "Duplicate key was ignored."),
     (448, 16, "Invalid collation '%.*ls'."),
     (468, 16, "Cannot resolve the collation conflict between \"%.*ls\" and \"%.*ls\" in the %ls operation."),
+    # Reliability: nesting limits, declarations, the safety net (docs/design/reliability.md)
+    (191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into "
+              "smaller queries."),
+    (8630, 17, "Internal Query Processor Error: The query processor encountered an unexpected error during "
+               "execution."),
+    (8631, 17, "Internal error: Server stack limit has been reached. Please look for potentially deep nesting "
+               "in your query, and try to simplify it."),
     # Informational
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),

@@ -6,12 +6,14 @@ import pytest
 from sqlglot import exp
 
 from quietus.sql.dialect import (
+    CACHED_TEXT_LIMIT,
     If,
     SetOption,
     SqlStatement,
     Statement,
     parse_batch,
     parse_batch_cached,
+    parse_cache_info,
 )
 
 
@@ -173,5 +175,8 @@ def test_cached_parse_returns_the_same_immutable_statements() -> None:
 
 
 def test_cache_is_bounded() -> None:
-    info = parse_batch_cached.cache_info()
+    info = parse_cache_info()
     assert info.maxsize == 1024
+    long_text = "SELECT 1 WHERE 1 IN (" + ", ".join(["1"] * 12_000) + ")"
+    assert len(long_text) > CACHED_TEXT_LIMIT
+    assert parse_batch_cached(long_text) is not parse_batch_cached(long_text)  # parsed each time, never kept

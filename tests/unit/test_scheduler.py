@@ -9,7 +9,7 @@ import pytest
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
 from quietus.engine.scheduler import Task, WaitTimeout
-from tests.harness import scenario
+from tests.harness import interrupt, scenario, wait_until_running
 
 
 def test_wait_returns_result_or_raises_and_a_kill_wakes_a_waiter() -> None:
@@ -74,11 +74,18 @@ def test_interrupt_is_raised_at_the_next_safe_point_but_not_inside_a_noninterrup
 
 
 def test_a_long_scan_does_not_stall_another_session(tmp_path: Path) -> None:
+    """The busy request scans for ever, so it cannot finish before the quick one is measured: the quick query
+    completing at all (within the harness's step limit) shows that the scan yields; no timing is asserted."""
     with scenario(tmp_path) as sc:
         busy, quick = sc.session("busy"), sc.session("quick")
         busy.run("CREATE TABLE d (n INT PRIMARY KEY)")
         busy.run("INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
-        long_scan = busy.start("SELECT COUNT(*) FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f")
+        endless_scan = busy.start(
+            "DECLARE @n INT; WHILE 1 = 1 SELECT @n = COUNT(*) FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e"
+        )
+        wait_until_running(busy)
         assert quick.value("SELECT 42") == 42
-        assert not long_scan.done, "the quick query had to wait for the whole scan"
-        assert long_scan.rows() == [(100_000,)]
+        assert not endless_scan.done
+        interrupt(busy, InterruptReason.ATTENTION)
+        endless_scan.result()  # the scan stops at its next safe point
+        assert busy.value("SELECT COUNT(*) FROM d") == 10

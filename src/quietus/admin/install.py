@@ -25,6 +25,7 @@ from quietus.admin import (
     oracle_views,
     permission_functions,
     procedures,
+    reliability_views,
     sp_configure,
     sp_kill,
     system_objects,
@@ -51,6 +52,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *system_objects.VIEWS,
     *tool_views.VIEWS,
     *uow_views.VIEWS,
+    *reliability_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,

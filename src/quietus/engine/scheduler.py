@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -41,6 +42,11 @@ from quietus.engine.interrupts import Interrupted, InterruptReason
 T = TypeVar("T")
 
 SLICE_SECONDS = 0.002  # a task gives the loop back after this much uninterrupted work
+# CPython's GIL: a thread waiting for it asks the holder to drop it only if no switch happened during one switch
+# interval (5 ms by default).  The engine loop releases and at once retakes the GIL in every select(), i.e. at every
+# yield (each slice, 2 ms), which resets that timer; so a client thread of the embedded API never asked and only got
+# the GIL by winning a race, and could wait out a whole scan.  An interval shorter than a slice makes it ask.
+SWITCH_INTERVAL_SECONDS = SLICE_SECONDS / 2
 _TICKS_PER_CLOCK_READ = 128  # tick() reads the clock only this often
 
 
@@ -228,10 +234,23 @@ def current_task() -> Task | None:
     return current.task if isinstance(current, _TaskGreenlet) else None
 
 
+def safe_point() -> None:
+    """A safe point for code that does not hold its task (the parser, the expression compiler): inside a task, raise
+    if interrupted and yield if the slice is used up (reading the clock: callers already space their calls, every
+    256 tokens or one per compiled node); outside a task (parsing on another thread, a test), nothing."""
+    current = greenlet.getcurrent()
+    if isinstance(current, _TaskGreenlet):
+        task = current.task
+        task.check()
+        task.yield_if_due()
+
+
 class EngineThread:
     """The thread that owns engine state, running its event loop until ``stop()``."""
 
     def __init__(self, name: str = "quietus-engine") -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL_SECONDS:
+            sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         self.loop = asyncio.new_event_loop()
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)

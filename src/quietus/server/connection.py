@@ -64,8 +64,10 @@ from quietus.server.tds_sink import TdsResultSink
 from quietus.server.tls import TlsChannel, TlsChannelError
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
+from quietus.sessions.safety_net import caught
 from quietus.sessions.session import ConnectionInfo, Session, Surface
 from quietus.sessions.sql_text import InputBuffer
+from quietus.sql.results import MessageEvent, StatementDone
 from quietus.sql.types_base import SqlType
 
 if TYPE_CHECKING:
@@ -393,9 +395,8 @@ class TdsConnection(asyncio.Protocol):
         outcome = Outcome.COMPLETED
         try:
             outcome = await run_request(ctx, event)
-        except Exception:
-            log.exception("request of session %d failed", session.session_id)
-            outcome = Outcome.SESSION_ENDED
+        except Exception as escaped:  # the safety net: an error for the client, the session kept
+            outcome = self._answer_escaped(sink, session, escaped)
         finally:
             self._work = None
             self._resume_reading()
@@ -411,6 +412,17 @@ class TdsConnection(asyncio.Protocol):
             return
         self.write(sink.w.finish())
         asyncio.get_running_loop().call_soon(self._pump)
+
+    def _answer_escaped(self, sink: TdsResultSink, session: Session, escaped: Exception) -> Outcome:
+        services = self.instance.env.services if self.instance.env is not None else {}
+        error = caught(services, session.session_id, escaped, "a request's protocol handling")
+        try:
+            sink.message(MessageEvent(error.number, error.severity, error.state, error.message, 1))
+            sink.done(StatementDone(None, error=True))
+        except Exception:  # the response itself is broken: only closing is left
+            log.exception("answering session %d's failed request failed", session.session_id)
+            return Outcome.SESSION_ENDED
+        return Outcome.COMPLETED
 
     async def _execute(
         self,

@@ -85,17 +85,45 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def parse_declarations(text: str | None) -> tuple[Declared, ...]:
-    """``@P1 int, @P2 nvarchar(10) OUTPUT`` → declarations; a malformed list is error 102 as in SQL Server."""
+    """``@P1 int, @P2 nvarchar(10) OUTPUT`` → declarations; a malformed list is SQL Server's error for it: 102 at
+    the first word of a bad piece, 2715 for an unknown type, 134 for a name declared twice."""
     if not text or not text.strip():
         return ()
-    declared = []
-    for piece in _split_top_level(text):
+    declared: list[Declared] = []
+    seen: set[str] = set()
+    for number, piece in enumerate(_split_top_level(text), start=1):
         match = _DECLARATION.match(piece)
         if match is None:
-            raise sql_error(102, piece.strip()[:30])
+            raise sql_error(102, piece.split()[0][:128] if piece.split() else piece)
         name, type_text, flag = match.groups()
-        declared.append(Declared(name, parse_type_name(type_text), (flag or "").upper() in ("OUT", "OUTPUT")))
+        if name.casefold() in seen:
+            raise sql_error(134, name)
+        seen.add(name.casefold())
+        declared.append(Declared(name, _declared_type(number, type_text), (flag or "").upper() in ("OUT", "OUTPUT")))
     return tuple(declared)
+
+
+def _declared_type(number: int, text: str) -> SqlType:
+    try:
+        return parse_type_name(text)
+    except (SqlError, ValueError) as error:
+        words = text.split()
+        if len(words) > 1 and _is_type(words[0]):  # a type, then something else: @P1 int @P2 int
+            raise sql_error(102, words[1][:128]) from None
+        if isinstance(error, SqlError) and error.number == 243:  # not a type at all
+            raise sql_error(2715, number, text.split("(")[0].strip()[:128]) from None
+        if isinstance(error, SqlError):
+            raise
+        raise sql_error(102, text.strip()[:128]) from None  # a length that is not a number: nvarchar(x)
+
+
+def _is_type(text: str) -> bool:
+    try:
+        parse_type_name(text)
+    except (SqlError, ValueError):
+        return False
+    return True
+
 
 
 class Execute(Protocol):
@@ -332,7 +360,7 @@ async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
         procedure = PROCEDURES.get(system_name(call.name), procedure_by_name)
         try:
             result = await procedure(ctx, call)
-        except SqlError as error:  # e.g. a type in @params that does not exist (243): the call's error
+        except SqlError as error:  # the call itself is malformed (its declarations): its error, the next call runs
             report(ctx.sink, error)
             result = _CallResult()
         if result.outcome is not Outcome.COMPLETED:

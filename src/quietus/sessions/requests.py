@@ -15,9 +15,10 @@ from typing import Any
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.sessions import distributed
+from quietus.sessions.safety_net import caught
 from quietus.sessions.session import Dialect, Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
-from quietus.sql import temp_tables
+from quietus.sql import temp_tables, utf16
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment
@@ -56,6 +57,7 @@ async def run_batch(
     procedure; by default the text itself is the event (a language event)."""
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
+    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
@@ -85,6 +87,23 @@ def _run(ctx: ExecContext, runner: BatchRunner, text: str) -> Outcome:
     except Interrupted as interrupt:
         with ctx.task.noninterruptible():
             return _unwind(runner, ctx, interrupt)
+    except Exception as escaped:  # a bug: the safety net answers the client and keeps the session
+        with ctx.task.noninterruptible():
+            return _catch(runner, ctx, escaped)
+
+
+def _catch(runner: BatchRunner, ctx: ExecContext, escaped: Exception) -> Outcome:
+    error = caught(ctx.env.services, ctx.session.session_id, escaped, "a request")
+    try:
+        runner.rollback_all()
+    except Exception as failed:  # the rollback itself failed: the session cannot be trusted any more
+        caught(ctx.env.services, ctx.session.session_id, failed, "the safety net's rollback")
+        ctx.session.status = SessionStatus.KILLED
+        return Outcome.SESSION_ENDED
+    ctx.session.error = error.number
+    ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message, ctx.line))
+    ctx.sink.done(StatementDone(None, error=True))
+    return Outcome.COMPLETED
 
 
 def _unwind(runner: BatchRunner, ctx: ExecContext, interrupt: Interrupted) -> Outcome:

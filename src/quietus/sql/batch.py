@@ -44,7 +44,7 @@ from quietus.sessions.sql_text import begin_batch
 from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
-from quietus.sql.dialect import parse_batch_cached
+from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
@@ -63,7 +63,7 @@ from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, ty
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
 BATCH_ABORTING = frozenset(
-    {137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217, 40517}
+    {137, 207, 208, 209, 4104, 8120, 1205, 245, 241, 8114, 8169, 266, 3930, 596, 102, 156, 217, 8631, 40517}
 )
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
@@ -102,11 +102,13 @@ class BatchRunner:
         self.try_depth = 0
         self._insert_source: tuple[list[Any], list[Any]] | None = None  # the rows an INSERT ... EXEC captured
         self.running_blocks: list[Sequence[st.Statement]] = []  # the statement lists being run, outermost first
+        self.cache_plans = True  # False for a batch too long for the parse cache: its plans are not kept either
 
     # -- entry -----------------------------------------------------------------------------------------------
 
     def run(self, text: str) -> None:
         """Parse and run one batch.  Errors become messages in the sink; ``Interrupted`` propagates."""
+        self.cache_plans = len(text) <= CACHED_TEXT_LIMIT
         try:
             statements = parse_batch_cached(text)
         except SqlError as error:
@@ -157,7 +159,7 @@ class BatchRunner:
         running = self.session.sql
         if running is not None:
             running.at(statement.offset, len(statement.text))  # statement_start/end_offset
-        self.ctx.task.check()
+        self.ctx.task.tick()  # a safe point: a 20,000-statement batch yields like a long scan
         handler = _HANDLERS.get(type(statement))
         if handler is None:
             external = self.ctx.env.statement_handlers.get(type(statement))
@@ -179,6 +181,8 @@ class BatchRunner:
             if error.line <= 1 and statement.line > 1:
                 error.line = statement.line
             self._handle_error(error)
+        except RecursionError:  # binding, planning or evaluating a tree nested deeper than the stack allows
+            self._handle_error(sql_error(8631, line=statement.line or 1))
 
     def _handle_error(self, error: SqlError) -> None:
         session = self.session
@@ -416,7 +420,8 @@ class BatchRunner:
         planned = cache.get(key)
         if planned is None:
             planned = Planner(ctx).plan_query(node)
-            cache.put(key, node, planned)
+            if self.cache_plans:
+                cache.put(key, node, planned)
         limit = self.session.rowcount_limit
         if planned.assignments is not None:
             count = 0

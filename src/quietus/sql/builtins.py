@@ -14,6 +14,7 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -23,6 +24,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decim
 from typing import Any
 
 from quietus.errors import sql_error
+from quietus.sql import utf16
 from quietus.sql.builtins_core import (
     NOT_CONSTANT,
     Arg,
@@ -73,12 +75,15 @@ def _same_string(args: Sequence[Arg]) -> SqlType:
 
 
 def _var_string(args: Sequence[Arg]) -> SqlType:
-    """varchar/nvarchar (or varbinary) of the first argument's length."""
-    t = args[0].type
-    if t.is_binary:
-        return VARBINARY(t.length)
+    """varchar/nvarchar of the first argument's length (a binary argument is read as varchar: LEFT, REVERSE ...)."""
     t = string_type(args[0])
     return NVARCHAR(t.length) if t.is_unicode else VARCHAR(t.length)
+
+
+def _substring_type(args: Sequence[Arg]) -> SqlType:
+    """SUBSTRING keeps a binary argument binary (varbinary of its length); otherwise as ``_var_string``."""
+    t = args[0].type
+    return VARBINARY(t.length) if t.is_binary else _var_string(args)
 
 
 def _wide_string(args: Sequence[Arg]) -> SqlType:
@@ -90,7 +95,7 @@ def _wide_string(args: Sequence[Arg]) -> SqlType:
 
 
 def _cap(text: str, t: SqlType) -> str:
-    return text if t.length is None or len(text) <= t.length else text[: t.length]
+    return text if t.length is None or utf16.units(text) <= t.length else utf16.cut(text, 0, t.length)
 
 
 def _substring(value: Any, start: int, length: int) -> Any:
@@ -98,25 +103,27 @@ def _substring(value: Any, start: int, length: int) -> Any:
         raise sql_error(537)
     begin = start - 1
     end = begin + length
+    if isinstance(value, str):
+        return utf16.cut(value, max(begin, 0), max(end, 0))
     return value[max(begin, 0) : max(end, 0)]
 
 
 def _left(value: str, count: int) -> str:
     if count < 0:
         raise sql_error(536, "left")
-    return value[:count]
+    return utf16.cut(value, 0, count)
 
 
 def _right(value: str, count: int) -> str:
     if count < 0:
         raise sql_error(536, "right")
-    return value[len(value) - count :] if count else ""
+    return utf16.cut(value, max(utf16.units(value) - count, 0)) if count else ""
 
 
 def _charindex(find: str, value: str, start: int = 1) -> int:
     if not find:
         return 0
-    return value.lower().find(find.lower(), max(start, 1) - 1) + 1
+    return utf16.find(_lower(value), _lower(find), max(start, 1) - 1) + 1
 
 
 def _replace(value: str, find: str, replacement: str) -> str:
@@ -137,11 +144,45 @@ def _replace_exact(value: str, find: str, replacement: str) -> str:
 
 
 def _stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+    """STUFF in UTF-16 code units."""
     if value is None or start is None or length is None:
         return None
-    if start < 1 or start > len(value) or length < 0:
+    if start < 1 or start > utf16.units(value) or length < 0:
         return None
-    return value[: start - 1] + (insert or "") + value[start - 1 + length :]
+    return utf16.cut(value, 0, start - 1) + (insert or "") + utf16.cut(value, start - 1 + length)
+
+
+def _stuff_bound(args: Sequence[Arg]) -> Bound:
+    """STUFF can lengthen its string: typed as REPLACE is (8000 bytes, or MAX), the result capped to it."""
+    rtype = _wide_string(args)
+
+    def stuff(value: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+        result = _stuff(value, start, length, insert)
+        return None if result is None else _cap(result, rtype)
+
+    conversions = (to_string(args[0]), to_int(args[1]), to_int(args[2]), to_string(args[3]))
+    return Bound(stuff, rtype, conversions, null_propagating=False)
+
+
+@functools.cache
+def _one_to_one(method: str) -> dict[int, str]:
+    """Python's case mapping limited to characters that map to one character (SQL Server's UPPER and LOWER never
+    change a string's length: UPPER(N'ß') is N'ß', not N'SS')."""
+    table = {}
+    for code in range(0x10000):
+        char = chr(code)
+        mapped = getattr(char, method)()
+        if mapped != char and len(mapped) == 1:
+            table[code] = mapped
+    return table
+
+
+def _upper(value: str) -> str:
+    return value.upper() if value.isascii() else value.translate(_one_to_one("upper"))
+
+
+def _lower(value: str) -> str:
+    return value.lower() if value.isascii() else value.translate(_one_to_one("lower"))
 
 
 def _trim_chars(value: str, chars: str = " ") -> str:
@@ -154,7 +195,7 @@ def _datalength(args: Sequence[Arg]) -> Bound:
     if fixed is not None:
         return Bound(lambda v: fixed, length_type(t))
     if t.is_unicode:
-        return Bound(lambda v: len(v.encode("utf-16-le")), length_type(t))
+        return Bound(lambda v: 2 * utf16.units(v), length_type(t))
     if t.name in ("decimal", "numeric"):
         size = next(n for limit, n in ((9, 5), (19, 9), (28, 13), (38, 17)) if (t.precision or 18) <= limit)
         return Bound(lambda v: size, INT)
@@ -200,7 +241,10 @@ def _char(code: int) -> str | None:
 
 
 def _nchar(code: int) -> str | None:
-    return chr(code) if 0 <= code <= 0x10FFFF else None
+    """NCHAR under a non-SC collation: one code unit (0-65535), else NULL; a lone surrogate is U+FFFD."""
+    if not 0 <= code <= 0xFFFF:
+        return None
+    return utf16.REPLACEMENT if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _ascii(value: str) -> int | None:
@@ -252,14 +296,14 @@ def _space(count: int) -> str | None:
 
 
 STRING_FUNCTIONS = registry(
-    simple("LEN", 1, 1, lambda v: len(v.rstrip(" ")), lambda a: length_type(a[0].type), [to_string]),
+    simple("LEN", 1, 1, lambda v: utf16.units(v.rstrip(" ")), lambda a: length_type(a[0].type), [to_string]),
     Builtin("DATALENGTH", 1, 1, _datalength),
-    simple("UPPER", 1, 1, str.upper, _same_string, [to_string]),
-    simple("LOWER", 1, 1, str.lower, _same_string, [to_string]),
+    simple("UPPER", 1, 1, _upper, _same_string, [to_string]),
+    simple("LOWER", 1, 1, _lower, _same_string, [to_string]),
     simple("LTRIM", 1, 2, lambda v, c=" ": v.lstrip(c), _var_string, [to_string]),
     simple("RTRIM", 1, 2, lambda v, c=" ": v.rstrip(c), _var_string, [to_string]),
     simple("TRIM", 1, 2, _trim_chars, _var_string, [to_string]),
-    simple("SUBSTRING", 3, 3, _substring, _var_string, [lambda a: None if a.type.is_binary else to_string(a),
+    simple("SUBSTRING", 3, 3, _substring, _substring_type, [lambda a: None if a.type.is_binary else to_string(a),
                                                         to_int]),
     simple("LEFT", 2, 2, _left, _var_string, [to_string, to_int]),
     simple("RIGHT", 2, 2, _right, _var_string, [to_string, to_int]),
@@ -267,10 +311,8 @@ STRING_FUNCTIONS = registry(
     simple("PATINDEX", 2, 2, patindex, lambda a: length_type(a[1].type), [to_string]),
     Builtin("REPLACE", 3, 3, _replace_bound),
     Builtin("REPLICATE", 2, 2, _replicate),
-    simple("REVERSE", 1, 1, lambda v: v[::-1], _var_string, [to_string]),
-    simple(
-        "STUFF", 4, 4, _stuff, _var_string, [to_string, to_int, to_int, to_string], null_propagating=False
-    ),
+    simple("REVERSE", 1, 1, utf16.reverse, _var_string, [to_string]),
+    Builtin("STUFF", 4, 4, _stuff_bound),
     simple("SPACE", 1, 1, _space, VARCHAR(MAX_CHAR), [to_int]),
     Builtin("CONCAT", 2, 254, _concat),
     Builtin("CONCAT_WS", 3, 254, _concat_ws),

@@ -16,6 +16,7 @@ from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
+from quietus.sql import utf16
 from quietus.sql.builtins_metadata import MICROSOFT_VERSION, TIMETICKS
 from quietus.sql.collation import DEFAULT_COLLATION, SessionCollation
 from quietus.sql.environment import VERSION_TEXT, Environment
@@ -77,6 +78,8 @@ class ExecContext:
         for name, value in parameters.items():
             key = name.casefold() if name.startswith("@") else "@" + name.casefold()
             declared = types.get(name) if types else None
+            if isinstance(value, str):
+                value = utf16.clean(value)  # a lone surrogate from an embedded caller: U+FFFD, as from a client
             self.variable_types[key] = parameter_type(value) if declared is None else declared
             self.variables[key] = value
 
@@ -112,7 +115,7 @@ class ExecContext:
 
 def parameter_type(value: Any) -> SqlType:
     if isinstance(value, str):
-        return NVARCHAR(4000) if len(value) <= 4000 else NVARCHAR(None)
+        return NVARCHAR(4000) if utf16.units(value) <= 4000 else NVARCHAR(None)
     if isinstance(value, bytes | bytearray):
         return VARBINARY(8000) if len(value) <= 8000 else VARBINARY(None)
     return type_of_value(value)

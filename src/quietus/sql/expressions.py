@@ -28,7 +28,9 @@ from typing import Any, Protocol
 
 from sqlglot import exp
 
+from quietus.engine.scheduler import safe_point
 from quietus.errors import SqlError, sql_error
+from quietus.sql import utf16
 from quietus.sql.builtins import SYSTEM_VARIABLES, system_value_reader
 from quietus.sql.builtins_core import NOT_CONSTANT
 from quietus.sql.collation import Collation, collation_key, find_collation, like_matcher, sort_key, strip_accents
@@ -90,6 +92,7 @@ Compiler = Callable[[Any, Scope], CompiledExpr]
 
 def compile_expression(node: exp.Expr, scope: Scope) -> CompiledExpr:
     """Compile a scalar expression or predicate once into a closure over (row, ctx)."""
+    safe_point()  # a 100,000-item IN list or a 50,000-term sum is compiled without freezing the engine
     compiler = _COMPILERS.get(type(node))
     if compiler is None:
         from quietus.sql.expressions_calls import compile_call_node
@@ -183,7 +186,7 @@ def _literal(node: exp.Literal, scope: Scope) -> CompiledExpr:
 
 def _national(node: exp.National, scope: Scope) -> CompiledExpr:
     text = node.this
-    return constant(text, NVARCHAR(max(len(text), 1)))
+    return constant(text, NVARCHAR(max(utf16.units(text), 1)))
 
 
 def _hex(node: exp.HexString, scope: Scope) -> CompiledExpr:
@@ -546,16 +549,23 @@ def _in(node: exp.In, scope: Scope) -> CompiledExpr:
     return CompiledExpr(any_equal, BOOLEAN)
 
 
+def _left_conversion(source: SqlType, target: SqlType) -> Any:
+    safe_point()
+    return comparison("=", source, target).left
+
+
 def _in_constants(value: CompiledExpr, items: list[CompiledExpr]) -> CompiledExpr | None:
     """``x IN (c1, c2, ...)`` as one set lookup, when all items meet x's type without conversion errors."""
     target = value.type
     for item in items:
+        safe_point()
         target = comparison_type(target, item.type)
-    to_target = [comparison("=", item.type, target).left for item in items]
+    to_target = [_left_conversion(item.type, target) for item in items]
     keys: set[Any] = set()
     has_null = False
     try:
         for item, convert in zip(items, to_target, strict=True):
+            safe_point()
             if item.constant is None:
                 has_null = True
             else:

@@ -24,6 +24,7 @@ from quietus.errors import sql_error
 from quietus.sql import apply, for_xml, temp_tables, windows, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.context import ExecContext
+from quietus.sql.dialect.grammar import walk
 from quietus.sql.expressions import (
     CompiledExpr,
     EvalContext,
@@ -635,7 +636,7 @@ def _slot_fn(position: int) -> RowFn:
 
 
 def _is_constant(node: exp.Expr) -> bool:
-    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
+    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in walk(node))
 
 
 def _refuse_unsupported(select: exp.Select) -> None:
@@ -687,7 +688,7 @@ def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order
     for root in [*projections, having, order]:
         if root is None:
             continue
-        for node in root.walk():
+        for node in walk(root):
             if _is_aggregate(node) and not _inside_subquery(node, root) and not windows.is_window_function(node):
                 if node.find(exp.Window) is not None:
                     raise sql_error(4109)

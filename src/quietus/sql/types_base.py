@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql import utf16
 
 MAX_PRECISION = 38
 MAX_CHAR = 8000  # bytes in a non-MAX varchar/varbinary
@@ -375,6 +376,8 @@ def result_type(a: SqlType, b: SqlType) -> SqlType:
         return high
     if family == "string":
         length = _max_length(_char_length(high), _char_length(low))
+        if length is not None and length > (MAX_NCHAR if high.is_unicode else MAX_CHAR):
+            length = None  # varchar(8000) unified with nvarchar: no nvarchar(8000) exists, the values need MAX
         return SqlType(high.name, length=length)
     if family == "binary":
         return SqlType(high.name, length=_max_length(high.length, _char_length(low)))
@@ -430,7 +433,8 @@ def type_of_value(value: object) -> SqlType:
     if isinstance(value, float):
         return FLOAT
     if isinstance(value, str):
-        return NVARCHAR(max(len(value), 1)) if len(value) <= MAX_NCHAR else NVARCHAR(None)
+        size = utf16.units(value)
+        return NVARCHAR(max(size, 1)) if size <= MAX_NCHAR else NVARCHAR(None)
     if isinstance(value, bytes | bytearray):
         return VARBINARY(max(len(value), 1)) if len(value) <= MAX_CHAR else VARBINARY(None)
     if isinstance(value, dt.datetime):

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from quietus.errors import SqlError, sql_error
-from quietus.sql import xml_values
+from quietus.sql import utf16, xml_values
 from quietus.sql.types_base import INT_RANGE, NVARCHAR, SqlType
 from quietus.sql.types_datetime import (
     BASE_DATE,
@@ -256,10 +256,11 @@ def fit_text(text: str, target: SqlType) -> str:
         text = text.encode("cp1252", errors="replace").decode("cp1252")
     length = target.length
     if length is not None:
-        if len(text) > length:
-            text = text[:length]
-        if target.name in ("char", "nchar") and len(text) < length:
-            text = text.ljust(length)
+        size = utf16.units(text) if target.is_unicode else len(text)
+        if size > length:
+            text, size = utf16.cut(text, 0, length), length
+        if target.name in ("char", "nchar") and size < length:
+            text += " " * (length - size)
     return text
 
 
@@ -627,8 +628,8 @@ def check_fits(value: Any, type_: SqlType, table: str, column: str) -> None:
     if value is None or length is None:
         return
     if isinstance(value, str):
-        if len(value) > length and len(value.rstrip(" ")) > length:
-            raise sql_error(2628, table, column, value[:length])
+        if utf16.units(value) > length and utf16.units(value.rstrip(" ")) > length:
+            raise sql_error(2628, table, column, utf16.cut(value, 0, length))
     elif isinstance(value, bytes) and len(value) > length:
         raise sql_error(2628, table, column, "")
 

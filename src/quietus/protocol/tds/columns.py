@@ -114,7 +114,7 @@ def _fast_encoder(info: TypeInfo) -> Callable[[object], bytes] | None:
         def nvarchar(value: object) -> bytes:
             if value is None:
                 return null
-            data: bytes = value.encode("utf-16-le")  # type: ignore[attr-defined]
+            data: bytes = value.encode("utf-16-le", "surrogatepass")  # type: ignore[attr-defined]  # as encode_utf16
             if len(data) > limit:
                 raise _TooLong
             return pack_length(len(data)) + data

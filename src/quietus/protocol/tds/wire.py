@@ -30,7 +30,7 @@ F64 = struct.Struct("<d")
 def decode_utf16(data: bytes) -> str:
     if len(data) % 2:
         raise RemoteProtocolError(f"UTF-16 text has an odd byte count ({len(data)})")
-    return data.decode("utf-16-le", "surrogatepass")
+    return data.decode("utf-16-le", "replace")  # a lone surrogate becomes U+FFFD (sql/utf16.py)
 
 
 def encode_utf16(text: str) -> bytes:

@@ -11,7 +11,10 @@ is raised and nothing is returned, so no statement of a bad batch can run.  See 
 
 from __future__ import annotations
 
+import typing as t
 from functools import lru_cache
+
+from quietus.errors import sql_error
 
 from .batch import BatchParser
 from .lexer import tokenize
@@ -64,17 +67,39 @@ PLAN_CACHE_SIZE = 1024
 
 
 def parse_batch(text: str) -> list[Statement]:
-    """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error."""
-    return BatchParser().parse_tokens(tokenize(text), text)
+    """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error.
+
+    The parse is recursive descent: nesting deeper than Python's stack allows is SQL Server's 191."""
+    try:
+        return BatchParser().parse_tokens(tokenize(text), text)
+    except RecursionError:
+        raise sql_error(191) from None
+
+
+# Longer batches are parsed every time: a 100,000-value IN list's tree (a million objects) kept in the cache would
+# hold its memory after the request and lengthen every later garbage collection, which stalls the engine.
+CACHED_TEXT_LIMIT = 32_768  # characters
 
 
 @lru_cache(maxsize=PLAN_CACHE_SIZE)
-def parse_batch_cached(text: str) -> tuple[Statement, ...]:
-    """``parse_batch`` memoised by text; safe because statements are immutable (errors are not cached)."""
+def _parse_batch_memoised(text: str) -> tuple[Statement, ...]:
     return tuple(parse_batch(text))
 
 
+def parse_batch_cached(text: str) -> tuple[Statement, ...]:
+    """``parse_batch`` memoised by text (up to ``CACHED_TEXT_LIMIT`` characters); safe because statements are
+    immutable (errors are not cached)."""
+    if len(text) > CACHED_TEXT_LIMIT:
+        return tuple(parse_batch(text))
+    return _parse_batch_memoised(text)
+
+
+def parse_cache_info() -> t.Any:
+    return _parse_batch_memoised.cache_info()
+
+
 __all__ = [
+    "CACHED_TEXT_LIMIT",
     "DIALECT",
     "PLAN_CACHE_SIZE",
     "AlterDatabaseSet",
@@ -121,4 +146,5 @@ __all__ = [
     "While",
     "parse_batch",
     "parse_batch_cached",
+    "parse_cache_info",
 ]

@@ -31,7 +31,7 @@ from quietus.errors import SqlError, sql_error
 from quietus.sql.syntax_near import token_text
 
 from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
-from .grammar import QuietusParser, SyntaxAt, is_word
+from .grammar import QuietusParser, SyntaxAt, is_word, walk
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
 from .statements import Block, InsertExec, SqlStatement, Statement
 from .tsql import Quietus
@@ -175,7 +175,7 @@ class BatchParser(QuietusParser):
             node = self._within(self._ddl_end(), self._parse_statement)
         else:
             node = self._parse_statement()
-        if not isinstance(node, SQL_NODES) or node.find(exp.Command) is not None:
+        if not isinstance(node, SQL_NODES) or _contains_command(node):
             self.fail(self._tokens[start])
         kinds = SQL_KINDS.get(type(node))
         if kinds is not None and str(node.args.get("kind", "")).upper() not in kinds:
@@ -559,3 +559,8 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "REVOKE": administration.parse_permission,
     "DENY": administration.parse_permission,
 }
+
+
+def _contains_command(node: exp.Expr) -> bool:
+    """Whether sqlglot gave up somewhere inside ``node`` (an ``exp.Command``)."""
+    return any(isinstance(child, exp.Command) for child in walk(node))

@@ -27,9 +27,21 @@ from sqlglot.parsers.tsql import OPTIONS as QUERY_HINTS
 from sqlglot.parsers.tsql import TSQLParser
 from sqlglot.tokenizer_core import Token, TokenType
 
+from quietus.engine.scheduler import safe_point
 from quietus.errors import SqlError, sql_error
 
 from .keywords import NEVER_NAMES
+
+SAFE_POINT_EVERY = 255  # a mask: the tokenizer and the parser reach a safe point every 256 tokens
+
+
+def walk(root: exp.Expr) -> t.Iterator[exp.Expr]:
+    """``root.walk()`` with a safe point every 256 nodes: a tree of 100,000 nodes is searched without freezing the
+    engine."""
+    for count, node in enumerate(root.walk()):
+        if not count & SAFE_POINT_EVERY:
+            safe_point()
+        yield node
 
 if t.TYPE_CHECKING:
     from collections.abc import Collection
@@ -106,6 +118,18 @@ class QuietusParser(TSQLParser):
     def raise_error(self, message: str, token: Token | None = None) -> None:
         culprit = token or self._curr or self._prev
         raise SyntaxAt(message, culprit)
+
+    def _advance(self, times: int = 1) -> None:
+        super()._advance(times)
+        if not self._index & SAFE_POINT_EVERY:  # a long statement yields the engine while it is parsed
+            safe_point()
+
+    def _parse_projections(self) -> tuple[list[exp.Expr], list[exp.Expr] | None]:
+        """A select list is never empty: ``SELECT FROM t`` fails at FROM, a lone ``SELECT`` at itself."""
+        projections, exclude = super()._parse_projections()
+        if not projections:
+            self.raise_error("empty select list", self._curr or self._prev)
+        return projections, exclude
 
     def _parse_as_command(self, start: Token) -> exp.Command:
         self.raise_error("unsupported statement", self._curr or self._prev)

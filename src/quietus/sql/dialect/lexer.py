@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
+from quietus.engine.interrupts import Interrupted
 from quietus.errors import SqlError, sql_error
 
 from .tsql import Quietus
@@ -27,7 +28,9 @@ def tokenize(text: str) -> list[Token]:
     tokenizer = Quietus.Tokenizer(dialect=Quietus)
     try:
         tokens = tokenizer.tokenize(text)
-    except TokenError:
+    except TokenError as failure:
+        if isinstance(failure.__cause__, Interrupted):  # a kill at a safe point, which sqlglot wrapped
+            raise failure.__cause__ from None
         raise _diagnose(text, tokenizer.tokens) from None
     _refuse_go_lines(tokens)
     return tokens

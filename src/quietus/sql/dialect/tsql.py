@@ -10,9 +10,22 @@ from __future__ import annotations
 import typing as t
 
 from sqlglot.dialects.tsql import TSQL
-from sqlglot.tokenizer_core import TokenType
+from sqlglot.tokenizer_core import TokenizerCore, TokenType
 
-from .grammar import QuietusParser
+from quietus.engine.scheduler import safe_point
+
+from .grammar import SAFE_POINT_EVERY, QuietusParser
+
+
+class _SafePointCore(TokenizerCore):
+    """sqlglot's tokenizer with a safe point every 256 tokens: a long batch yields the engine while it is read."""
+
+    __slots__ = ()
+
+    def _add(self, token_type: TokenType, text: str | None = None) -> None:
+        super()._add(token_type, text)
+        if not len(self.tokens) & SAFE_POINT_EVERY:
+            safe_point()
 
 
 class Quietus(TSQL):
@@ -20,6 +33,11 @@ class Quietus(TSQL):
 
     class Tokenizer(TSQL.Tokenizer):
         COMMANDS: t.ClassVar[set[TokenType]] = set()
+
+        def _init_core(self) -> TokenizerCore:
+            core = super()._init_core()
+            core.__class__ = _SafePointCore
+            return core
 
     Parser = QuietusParser
 

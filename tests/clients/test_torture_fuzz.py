@@ -1,0 +1,27 @@
+"""A short run of the fuzz torture suite (bench/torture_fuzz.py; the long runs and their figures are in
+docs/design/reliability.md): mutated TDS packets and generated SQL on fresh connections beside a bystander, against
+a real server.  Any violation (an unanswered statement, the safety net firing, a traceback in the error log, a
+bystander's error, a server that stops serving) fails the test and is listed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from bench.torture_fuzz import run
+
+from tests.clients.server_harness import PASSWORD, RunningServer, running_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("fuzz") / "data") as running:
+        yield running
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_fuzz_short_run_has_no_violations(server: RunningServer, seed: int) -> None:
+    report = run(server.port, PASSWORD, 60, 150, seed, 1, server.errorlog_text)
+    assert report.packets == 60 and report.statements == 150
+    assert report.violations == []
+    assert report.bystander_ms  # the bystander ran throughout

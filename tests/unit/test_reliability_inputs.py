@@ -1,0 +1,178 @@
+"""Every input gets an answer (issue 14, item 1), through the embedded API: text outside the Basic Multilingual
+Plane measured in UTF-16 code units, lone surrogates, empty select lists, deep nesting, malformed parameter
+declarations, and the safety net for whatever still escapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import quietus
+from quietus.dbapi import Connection
+from quietus.errors import SqlError
+from quietus.server.rpc import parse_declarations
+from quietus.sql import utf16
+from quietus.sql.results import CollectingSink
+from tests.harness import plant_bug_in_select
+
+EMOJI = "\U0001f600"  # one character, two UTF-16 code units
+
+
+@pytest.fixture
+def conn() -> Iterator[Connection]:
+    connection = quietus.connect(None, autocommit=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def errors(sink: CollectingSink) -> list[int]:
+    return [m.number for m in sink.messages if m.is_error]
+
+
+def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+    sink = conn.run(sql)
+    assert errors(sink) == [], sink.messages
+    return sink.result_sets[-1].rows
+
+
+# -- UTF-16 code units ------------------------------------------------------------------------------------
+
+
+def test_utf16_units_cut_and_reverse() -> None:
+    assert utf16.units("abc") == 3 and utf16.units(EMOJI) == 2 and utf16.units("a\u00e9") == 2
+    assert utf16.cut(f"a{EMOJI}b", 1, 3) == EMOJI
+    assert utf16.cut(f"a{EMOJI}b", 1, 2) == utf16.REPLACEMENT  # half a pair
+    assert utf16.cut(f"a{EMOJI}b", 3) == "b"
+    assert utf16.reverse(f"a{EMOJI}") == utf16.REPLACEMENT * 2 + "a"
+    assert utf16.clean("a\ud800b") == "a\ufffdb" and utf16.clean("\ud83d\ude00") == EMOJI
+
+
+def test_string_functions_count_utf16_code_units(conn: Connection) -> None:
+    text = f"N'a{EMOJI}b'"
+    assert rows(conn, f"SELECT LEN({text}), DATALENGTH({text}), LEN(N'{EMOJI}  ')") == [(4, 8, 2)]
+    assert rows(
+        conn, f"SELECT SUBSTRING({text}, 2, 2), SUBSTRING({text}, 2, 1), LEFT({text}, 3), RIGHT({text}, 1)"
+    ) == [(EMOJI, utf16.REPLACEMENT, f"a{EMOJI}", "b")]
+    assert rows(conn, f"SELECT REVERSE({text}), NCHAR(128512), NCHAR(55296)") == [
+        (f"b{utf16.REPLACEMENT * 2}a", None, utf16.REPLACEMENT)
+    ]
+    assert rows(conn, "SELECT UPPER(N'stra\u00dfe'), LEN(UPPER(N'\u00df'))") == [("STRA\u00dfE", 1)]
+
+
+def test_an_nvarchar_column_holds_code_units_and_refuses_what_does_not_fit(conn: Connection) -> None:
+    conn.run("CREATE TABLE e (id INT PRIMARY KEY, v NVARCHAR(1), w NVARCHAR(2))")
+    sink = conn.run(f"INSERT INTO e VALUES (1, N'{EMOJI}', NULL)")
+    assert errors(sink) == [2628]
+    assert rows(conn, f"INSERT INTO e VALUES (2, N'x', N'{EMOJI}'); SELECT v, w, LEN(w) FROM e") == [("x", EMOJI, 2)]
+    assert rows(conn, f"DECLARE @v NVARCHAR(1) = N'{EMOJI}'; SELECT @v, LEN(@v), DATALENGTH(@v)") == [
+        (utf16.REPLACEMENT, 1, 2)
+    ]
+    assert rows(conn, f"SELECT CAST(N'a{EMOJI}' AS NVARCHAR(3)), CAST(N'a{EMOJI}' AS NCHAR(4))") == [
+        (f"a{EMOJI}", f"a{EMOJI} ")
+    ]
+
+
+# -- syntax -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "number"),
+    [("SELECT", 156), ("SELECT FROM sys.objects", 156), ("SELECT WHERE 1 = 1", 156), ("SELECT;", 102),
+     ("SELECT 1 UNION SELECT", 156), ("SELECT * FROM (SELECT) x", 102)],
+)  # fmt: skip
+def test_an_empty_select_list_is_a_syntax_error(conn: Connection, sql: str, number: int) -> None:
+    assert errors(conn.run(sql)) == [number]
+
+
+DEEP = {
+    "parentheses": ("SELECT " + "(" * 10_000 + "1" + ")" * 10_000, 191),
+    "nots": ("SELECT 1 WHERE " + "NOT " * 20_000 + "1 = 1", 191),
+    "case": ("SELECT " + "CASE WHEN 1 = 1 THEN " * 3_000 + "1" + " END" * 3_000, 191),
+    "sum": ("SELECT " + "+".join(["1"] * 50_000), 8631),
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP))
+def test_deep_nesting_is_an_error_and_the_session_lives_on(conn: Connection, name: str) -> None:
+    sql, number = DEEP[name]
+    assert errors(conn.run(sql)) == [number]
+    assert rows(conn, "SELECT 42") == [(42,)]
+
+
+# -- parameter declarations -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declarations", "number"),
+    [("xP1 INT", 102), ("@P1 NT", 2715), ("@P1", 102), ("@P1 INT, @P1 INT", 134), ("@P1 INT @P2 INT", 102),
+     ("@P1 nvarchar(x)", 102)],
+)  # fmt: skip
+def test_malformed_declarations_are_sql_servers_errors(declarations: str, number: int) -> None:
+    with pytest.raises(SqlError) as caught:
+        parse_declarations(declarations)
+    assert caught.value.number == number
+    assert [d.name for d in parse_declarations("@P1 int, @P2 decimal(10, 2) OUTPUT")] == ["@P1", "@P2"]
+
+
+# -- the safety net ---------------------------------------------------------------------------------------
+
+
+def test_the_safety_net_answers_rolls_back_keeps_the_session_and_counts(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plant_bug_in_select(monkeypatch)
+    conn.run("CREATE TABLE kept (id INT PRIMARY KEY)")
+    before = rows(conn, "SELECT fired_count FROM sys.dm_quietus_safety_net")[0][0]
+    sink = conn.run("BEGIN TRAN; INSERT INTO kept VALUES (1); SELECT 'safety_net_probe'; SELECT 'not reached'")
+    assert errors(sink) == [8630]
+    assert [r.rows for r in sink.result_sets] == []  # the batch ended at the failure
+    assert rows(conn, "SELECT @@TRANCOUNT, (SELECT COUNT(*) FROM kept)") == [(0, 0)]  # rolled back
+    after = rows(conn, "SELECT fired_count, last_exception FROM sys.dm_quietus_safety_net")[0]
+    assert after == (before + 1, "ZeroDivisionError: a bug")
+
+
+def test_charindex_counts_code_units(conn: Connection) -> None:
+    assert rows(conn, f"SELECT CHARINDEX(N'b', N'a{EMOJI}b'), CHARINDEX(N'{EMOJI}', N'a{EMOJI}b')") == [(4, 2)]
+    assert rows(conn, "SELECT CHARINDEX(N'B', N'abcb', 3), CHARINDEX(N'i', N'\u0130i')") == [(4, 2)]
+
+
+def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
+    conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
+    cursor = conn.cursor()
+    cursor.execute("INSERT INTO lone VALUES (1, %s)", ("a\udc00",))
+    cursor.execute("INSERT INTO lone VALUES (2, N'x\ud800')")
+    cursor.execute("SELECT v, LEN(v) FROM lone ORDER BY id")
+    assert cursor.fetchall() == [("a\ufffd", 2), ("x\ufffd", 2)]  # stored, and readable again
+
+
+LENGTHENING = [
+    "STUFF(N'abc', 2, 1, N'xxxxxx')",
+    f"STUFF(N'a{EMOJI}b', 2, 2, N'{EMOJI}{EMOJI}')",
+    "CONCAT_WS(N'-----', N'a', N'b')",
+    "QUOTENAME(N'ab]]]]')",
+    "REPLACE(N'aaaa', N'a', N'bbbbbbbbbb')",
+    f"REPLICATE(N'{EMOJI}', 3)",
+    f"UPPER(N'\u00df{EMOJI}')",
+    "LOWER(N'\u0130')",
+    f"CONCAT(N'{EMOJI}', N'{EMOJI}')",
+    f"N'{EMOJI}' + N'{EMOJI}'",
+    f"REVERSE(N'{EMOJI}x')",
+    f"LEFT(N'{EMOJI}{EMOJI}', 3)",
+    "FORMAT(123456789, 'N')",
+    "STR(1.5, 30, 2)",
+]
+
+
+@pytest.mark.parametrize("expression", LENGTHENING)
+def test_a_string_result_never_exceeds_its_declared_length(conn: Connection, expression: str) -> None:
+    """The TDS encoder sizes a column from the declared type: a longer value would end the request (the class of
+    bug that ended sessions with 'value of 4 bytes exceeds the column's 2')."""
+    sink = conn.run(f"SELECT {expression}")
+    assert errors(sink) == []
+    result = sink.result_sets[-1]
+    value, declared = result.rows[0][0], result.columns[0].type
+    assert declared.length is None or utf16.units(value) <= declared.length, (value, declared)
