@@ -431,3 +431,36 @@ def test_failed_logins_are_counted_on_every_surface_once(server: RunningServer) 
         assert metrics(web)["quietus_failed_logins_total"] == before + 1
         assert log_in(web, "sa", "not the password either").status_code == 401
         assert metrics(web)["quietus_failed_logins_total"] == before + 2
+
+
+def test_engine_counters_in_metrics(server: RunningServer) -> None:
+    """Commits, deadlocks and the log's flush latency come from the engine's own counters and move with them."""
+    with client(server) as web, pytds_connect(server, autocommit=True) as first:
+        before = metrics(web)
+        query(
+            first, "CREATE TABLE metrics_dl (id INT PRIMARY KEY, v INT); INSERT INTO metrics_dl VALUES (1, 0), (2, 0)"
+        )
+        second = pytds_connect(server, autocommit=False)
+        other = pytds_connect(server, autocommit=False)
+        try:
+            second_id, other_id = spid(second), spid(other)
+            query(second, "UPDATE metrics_dl SET v = 1 WHERE id = 1")
+            query(other, "UPDATE metrics_dl SET v = 1 WHERE id = 2")
+            one = background(lambda: query(second, "UPDATE metrics_dl SET v = 2 WHERE id = 2"))
+            server.wait_for(running(server, second_id, "LCK_M_"), "the first to wait")
+            two = background(lambda: query(other, "UPDATE metrics_dl SET v = 2 WHERE id = 1"))  # closes the cycle
+            for thread, _ in (one, two):
+                thread.join(WAIT_LIMIT)
+            outcomes = one[1] + two[1]
+            assert sum(isinstance(o, Exception) and "deadlock" in str(o) for o in outcomes) == 1, outcomes
+            survivor = second if not isinstance(one[1][0], Exception) else other
+            survivor.commit()
+            assert other_id != second_id
+        finally:
+            other.close()
+            second.close()
+        after = metrics(web)
+    assert after["quietus_deadlocks_total"] == before["quietus_deadlocks_total"] + 1
+    assert after["quietus_commits_total"] >= before["quietus_commits_total"] + 2  # the CREATE+INSERT, the survivor
+    assert after["quietus_log_flush_seconds_count"] > before["quietus_log_flush_seconds_count"]
+    assert after['quietus_log_flush_seconds_bucket{le="+Inf"}'] == after["quietus_log_flush_seconds_count"]

@@ -129,6 +129,7 @@ class Database:
         self._codecs: dict[int, RowCodec] = {}
         self.next_object_id = 1_000
         self.catalog_version = 0  # grows with every change of a table definition (plans depend on it)
+        self.commits = 0  # committed transactions that wrote (the monitor's quietus_commits_total)
         self.wal: WriteAheadLog | None = None
         self._committing: dict[int, int] = {}  # xid -> lsn of its record, while not yet durable
         self._pending_creates: dict[int, int] = {}  # object_id -> xid that created it, uncommitted
@@ -443,6 +444,8 @@ class Database:
             self.decided[txn.uow] = twophase.Outcome.COMMITTED
         self.txns.mark_committed(txn)
         txn.state = TxnState.COMMITTED
+        if txn.has_writes or prepared:
+            self.commits += 1  # transactions that changed something (read-only ones are not counted)
         self._settle_catalog(txn)
         self.locks.release_all(txn)
         if txn.undo:

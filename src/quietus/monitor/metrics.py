@@ -19,6 +19,9 @@ blocking graph the views read), the kill history and the monitor's own counters:
 | quietus_monitor_errors_total             | counter |                 | of those, answered with a 5xx            |
 | quietus_failed_logins_total              | counter |                 | "Login failed" error-log lines since the |
 |                                          |         |                 | monitor started: TDS, Oracle Net, web    |
+| quietus_deadlocks_total                  | counter |                 | deadlocks the lock manager found         |
+| quietus_commits_total                    | counter |                 | committed transactions that wrote        |
+| quietus_log_flush_seconds                | histogram |               | WAL group commits: write + fsync time    |
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from quietus.admin.blocking import LOCK_WAIT_PREFIX
 from quietus.admin.kill import kill_history
+from quietus.engine.wal.log import FLUSH_BUCKETS
 from quietus.monitor.board import Board, server_board
 from quietus.sql.environment import Environment
 
@@ -110,6 +114,38 @@ class ServerCollector(Collector):
         yield CounterMetricFamily(
             "quietus_failed_logins", "Failed logins on every surface (TDS, Oracle Net, monitor)", counters.failed_logins
         )
+        yield from engine_metrics(self.env)
+
+
+def engine_metrics(env: Environment) -> Iterator[Metric]:
+    """Counters the engine keeps: deadlocks (the lock manager), commits of writing transactions, and the write-ahead
+    log's group-commit flush latency (write + fsync per batch) as a histogram."""
+    databases = list(env.databases.values())
+    yield CounterMetricFamily(
+        "quietus_deadlocks",
+        "Deadlocks found (each ended one victim with 1205)",
+        sum(d.locks.deadlocks for d in databases),
+    )
+    yield CounterMetricFamily("quietus_commits", "Committed transactions that wrote", sum(d.commits for d in databases))
+    flush = HistogramMetricFamily("quietus_log_flush_seconds", "Write-ahead log group commits: write + fsync time")
+    totals = [0] * len(FLUSH_BUCKETS)
+    seconds = 0.0
+    for database in databases:
+        if database.wal is None:
+            continue
+        statistics = database.wal.statistics()
+        seconds += statistics.flush_seconds
+        for position, count in enumerate(statistics.flush_buckets):
+            totals[position] += count
+    flush.add_metric(
+        [],
+        [
+            (str(bound) if bound != float("inf") else "+Inf", count)
+            for bound, count in zip(FLUSH_BUCKETS, totals, strict=True)
+        ],
+        seconds,
+    )
+    yield flush
 
 
 async def exposition(env: Environment, counters: Counters) -> bytes:

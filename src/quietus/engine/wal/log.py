@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
+import time
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,10 @@ DEFAULT_SEGMENT_SIZE = 64 << 20
 DISCARDED_SUFFIX = ".discarded"
 
 
+# Upper bounds (seconds) of the flush-latency histogram, Prometheus's default buckets; the last is +Inf.
+FLUSH_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, float("inf"))
+
+
 @dataclass(frozen=True, slots=True)
 class LogStatistics:
     records: int
@@ -66,6 +71,10 @@ class LogStatistics:
     """fsync calls of the writer, of segment files and of the directory (at roll-over)."""
     segments: int
     """Segment files created."""
+    flush_buckets: tuple[int, ...] = ()
+    """Group commits by how long their write + fsync took: counts per ``FLUSH_BUCKETS`` upper bound (cumulative)."""
+    flush_seconds: float = 0.0
+    """Total time of those writes + fsyncs."""
 
     @property
     def average_batch(self) -> float:
@@ -106,6 +115,8 @@ class WriteAheadLog:
         self._failure: Exception | None = None
         self._closed = False
         self._counts = {"records": 0, "bytes": 0, "batches": 0, "fsyncs": 0, "segments": 0}
+        self._flush_buckets = [0] * len(FLUSH_BUCKETS)  # cumulative, as Prometheus histograms count
+        self._flush_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="quietus-wal-writer", daemon=True)
         self._thread.start()
 
@@ -181,7 +192,8 @@ class WriteAheadLog:
 
     def statistics(self) -> LogStatistics:
         with self._lock:
-            return LogStatistics(**self._counts)
+            buckets = tuple(self._flush_buckets)
+            return LogStatistics(**self._counts, flush_buckets=buckets, flush_seconds=self._flush_seconds)
 
     def flush(self) -> None:
         """Block until every record appended so far is durable; raise ``LogFailed`` if it cannot be."""
@@ -220,15 +232,21 @@ class WriteAheadLog:
                 if not self._queue:
                     return
                 batch, self._queue = self._queue, []
+            started = time.perf_counter()
             try:
                 self._write_batch(batch)
             except Exception as error:
                 self._fail(batch, error)
                 return
+            took = time.perf_counter() - started
             with self._lock:
                 self._durable_lsn = batch[-1][0]
                 self._counts["records"] += len(batch)
                 self._counts["batches"] += 1
+                self._flush_seconds += took
+                for position, bound in enumerate(FLUSH_BUCKETS):
+                    if took <= bound:
+                        self._flush_buckets[position] += 1
                 self._durable.notify_all()
             for lsn, _payload, future in batch:
                 with contextlib.suppress(InvalidStateError):  # cancelled by its waiter: see invariant 6
