@@ -23,6 +23,7 @@ from quietus.admin import (
     oracle_views,
     permission_functions,
     procedures,
+    reflection_views,
     sp_configure,
     sp_kill,
     system_objects,
@@ -46,6 +47,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *module_views.VIEWS,
     *system_objects.VIEWS,
     *tool_views.VIEWS,
+    *reflection_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,

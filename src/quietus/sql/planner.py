@@ -516,12 +516,42 @@ class Planner:
         plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, _row_key)
         order = node.args.get("order")
         if order is not None:
+            order = _order_by_output_columns(order, node)
             names = [c.name for c in left.columns]
             scope = self.scope(left.columns, None)
             projections: list[exp.Expr] = [exp.column(n) for n in names]
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
         return QueryPlan(plan, list(left.columns))
+
+
+def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
+    """ORDER BY of a UNION/EXCEPT/INTERSECT names the first query's select-list items, also as they are written
+    there (``ORDER BY t.a`` for ``SELECT t.a ... UNION ...``, as SQLAlchemy's reflection queries do): such a
+    qualified name becomes the output column's name.  Anything else is bound as before (and fails as before)."""
+    first = node
+    while isinstance(first, exp.Union | exp.Except | exp.Intersect):
+        first = first.this
+    if not isinstance(first, exp.Select):
+        return order
+    outputs: dict[tuple[str, str], str] = {}
+    for item in first.expressions:
+        inner = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(inner, exp.Column) and inner.table:
+            outputs.setdefault((inner.table.casefold(), inner.name.casefold()), item.alias_or_name)
+
+    def rename(expr: exp.Expr) -> exp.Expr:
+        if isinstance(expr, exp.Column) and expr.table:
+            output = outputs.get((expr.table.casefold(), expr.name.casefold()))
+            if output is not None:
+                return exp.column(output, quoted=True)
+        return expr
+
+    if not outputs:
+        return order
+    renamed = order.copy().transform(rename)
+    assert isinstance(renamed, exp.Order)
+    return renamed
 
 
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
