@@ -19,6 +19,7 @@ from quietus.admin import (
     kill_views,
     module_views,
     odbc_catalog,
+    odbc_metadata,
     oracle_kill,
     oracle_views,
     permission_functions,
@@ -52,6 +53,7 @@ VIEWS: tuple[VirtualTable, ...] = (
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
     **odbc_catalog.PROCEDURES,
+    **odbc_metadata.PROCEDURES,
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
     "sp_helptext": module_views.sp_helptext,

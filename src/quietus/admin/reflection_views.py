@@ -44,11 +44,11 @@ def _key_indexes(table: Any) -> Iterator[Any]:
             yield index
 
 
-def _index_id(index: Any) -> int:
+def index_id(index: Any) -> int:
     return 1 if index.primary_key else int(index.index_id)
 
 
-def _referenced_key(ctx: ExecContext, fk: Any) -> tuple[Any, Any] | None:
+def referenced_key(ctx: ExecContext, fk: Any) -> tuple[Any, Any] | None:
     """(referenced table, the key index whose columns the foreign key references)."""
     for table in user_tables(ctx):
         if table.object_id == fk.referenced_object_id:
@@ -118,14 +118,15 @@ DOMAIN_SCHEMA sysname
 DOMAIN_NAME sysname
 """)
 
-_EXACT = frozenset({"tinyint", "smallint", "int", "bigint", "decimal", "numeric", "money", "smallmoney", "bit"})
-_DATETIMES = frozenset({"date", "datetime", "smalldatetime", "datetime2", "time", "datetimeoffset"})
+EXACT = frozenset({"tinyint", "smallint", "int", "bigint", "decimal", "numeric", "money", "smallmoney", "bit"})
+DATETIMES = frozenset({"date", "datetime", "smalldatetime", "datetime2", "time", "datetimeoffset"})
+CHARACTER_TYPES = STRING_TYPE_NAMES | {"binary", "varbinary", "image"}
 
 
 _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?")
 
 
-def _default_text(column: Any) -> str | None:
+def default_text(column: Any) -> str | None:
     """A default's definition as SQL Server keeps it: in parentheses, a number in two (``((0))``, ``('x')``)."""
     text = column.default_sql
     if text is None:
@@ -145,12 +146,12 @@ def columns_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
                 characters = -1 if max_length == -1 else max_length // (2 if wide else 1)
                 if name in ("text", "ntext", "image"):
                     octets, characters = 2147483647, 2147483647 // (2 if wide else 1)
-            numeric = name in _EXACT or name in ("float", "real")
+            numeric = name in EXACT or name in ("float", "real")
             yield (
                 _catalog(ctx), table.definition.schema_name, table.name, column.name, position,
-                _default_text(column), "YES" if column.nullable else "NO", name, characters, octets,
+                default_text(column), "YES" if column.nullable else "NO", name, characters, octets,
                 precision if numeric else None, (2 if name in ("float", "real") else 10) if numeric else None,
-                scale if name in _EXACT else None, scale if name in _DATETIMES else None,
+                scale if name in EXACT else None, scale if name in DATETIMES else None,
                 None, None, "iso_1" if name in ("char", "varchar", "text") else "UNICODE" if characters else None,
                 None, None, DEFAULT_COLLATION if name in STRING_TYPE_NAMES else None, None, None, None,
             )  # fmt: skip
@@ -245,7 +246,7 @@ def referential_constraints_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     db = _catalog(ctx)
     for table in user_tables(ctx):
         for fk in table.definition.foreign_keys:
-            referenced = _referenced_key(ctx, fk)
+            referenced = referenced_key(ctx, fk)
             key = None if referenced is None or referenced[1] is None else referenced[1]
             key_schema = None if referenced is None else referenced[0].definition.schema_name
             yield (db, table.definition.schema_name, fk.name, db, key_schema, None if key is None else key.name,
@@ -350,7 +351,7 @@ def key_constraint_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for table in user_tables(ctx):
         for index in _key_indexes(table):
             kind, desc = ("PK", "PRIMARY_KEY_CONSTRAINT") if index.primary_key else ("UQ", "UNIQUE_CONSTRAINT")
-            yield (*_constraint_object(table, index.name, kind, desc), _index_id(index), False, True)
+            yield (*_constraint_object(table, index.name, kind, desc), index_id(index), False, True)
 
 
 SYS_INDEX_COLUMNS = columns("""
@@ -370,7 +371,7 @@ def index_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         for index in table.definition.indexes:
             descending = tuple(index.descending) or (False,) * len(index.columns)
             for ordinal, (position, down) in enumerate(zip(index.columns, descending, strict=False), start=1):
-                yield (table.object_id, _index_id(index), ordinal, position + 1, ordinal, 0, down, False)
+                yield (table.object_id, index_id(index), ordinal, position + 1, ordinal, 0, down, False)
 
 
 SYS_FOREIGN_KEYS = SYS_OBJECTS + columns("""
@@ -390,8 +391,8 @@ is_system_named bit
 def foreign_key_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for table in user_tables(ctx):
         for fk in table.definition.foreign_keys:
-            referenced = _referenced_key(ctx, fk)
-            key_index = None if referenced is None or referenced[1] is None else _index_id(referenced[1])
+            referenced = referenced_key(ctx, fk)
+            key_index = None if referenced is None or referenced[1] is None else index_id(referenced[1])
             yield (*_constraint_object(table, fk.name, "F ", "FOREIGN_KEY_CONSTRAINT"), fk.referenced_object_id,
                    key_index, False, False, False, 0, "NO_ACTION", 0, "NO_ACTION", False)  # fmt: skip
 
@@ -428,7 +429,7 @@ def default_constraint_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             if column.default_sql is None:
                 continue
             name = default_name(table, column)
-            yield (*_constraint_object(table, name, "D ", "DEFAULT_CONSTRAINT"), position, _default_text(column), True)
+            yield (*_constraint_object(table, name, "D ", "DEFAULT_CONSTRAINT"), position, default_text(column), True)
 
 
 SYS_IDENTITY_COLUMNS = SYS_COLUMNS + columns("""
