@@ -29,6 +29,9 @@ def conn() -> Iterator[Connection]:
 def test_information_schema_tables_and_columns(conn: Connection) -> None:
     q = "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES ORDER BY TABLE_NAME"
     assert rows(conn, q) == [("master", "dbo", "author", "BASE TABLE"), ("master", "dbo", "book", "BASE TABLE")]
+    assert rows(conn, "SELECT table_name FROM master.information_schema.tables WHERE table_name = 'book'") == [
+        ("book",)
+    ]
     columns = rows(
         conn,
         "SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH,"

@@ -384,8 +384,9 @@ class Planner:
             qualified = ".".join([*parts, name]).casefold()
             if not parts and name.casefold() in self.ctes and not temp_tables.is_local(source):
                 return self._derived(self.ctes[name.casefold()], alias, outer)
-            view = self.ctx.env.virtual_table(qualified) or (
-                self.ctx.env.virtual_table("sys." + name.casefold()) if parts and parts[-1].lower() == "sys" else None
+            schema = parts[-1].casefold() if parts else ""
+            view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
+                self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
             )
             if view is None and parts and parts[-1].casefold() == "sys" and self.ctx.env.table_function("sys." + name):
                 raise sql_error(216, ".".join([*parts, name]))  # a function named without (...)
@@ -554,6 +555,7 @@ def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
     return renamed
 
 
+_VIEW_SCHEMAS = frozenset({"sys", "information_schema"})
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
 _INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
 
