@@ -355,8 +355,8 @@ def test_failed_login_gets_18456_and_the_error_log_says_why(server: RunningServe
 
 def test_the_error_log_file_is_in_sql_servers_format(server: RunningServer) -> None:
     text = (Path(server.data_dir) / "log" / "ERRORLOG").read_text(encoding="utf-8")
-    first = text.splitlines()[0]
+    first, second = text.splitlines()[:2]
     assert first[:4].isdigit() and first[4] == "-" and first[22:35] == " Server      "
-    assert "Quietus 0.1.0" in first
+    assert "Microsoft SQL Server 2022 (RTM) - 16.0.4000.0 (X64)" in first and "Quietus 0.1.0" in second
     assert "Recovery completed for database master (database ID 1)" in text
     assert f"Server is listening on [ 127.0.0.1 <ipv4> {server.port}]." in text

@@ -42,7 +42,8 @@ def test_sp_readerrorlog_filters_and_xp_readerrorlog_sorts(tmp_path: Path) -> No
         assert [c.name for c in events.columns] == ["LogDate", "ProcessInfo", "Text"]
         assert [(row[1], row[2][:12]) for row in events.rows] == [("Logon", "Login failed")]
         everything = conn.run("EXEC sp_readerrorlog").result_sets[0].rows
-        assert everything[0][2].startswith("Quietus 0.1.0") and len(everything) >= 3
+        assert everything[0][2].startswith("Microsoft SQL Server 2022 (RTM) - 16.0.") and len(everything) >= 3
+        assert everything[1][2].startswith("Quietus 0.1.0")
         newest_first = conn.run("EXEC xp_readerrorlog 0, 1, NULL, NULL, NULL, NULL, N'desc'").result_sets[0].rows
         assert newest_first == list(reversed(conn.run("EXEC xp_readerrorlog").result_sets[0].rows))
         assert conn.run("EXEC sp_readerrorlog 0, 2").result_sets[0].rows == []  # no Agent log

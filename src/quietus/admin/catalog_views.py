@@ -10,6 +10,7 @@ after the commonly used columns.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +75,7 @@ name sysname
 schema_id int
 principal_id int
 """)
+
 
 def schema_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     return iter(SCHEMAS)
@@ -160,7 +162,37 @@ is_ansi_padded bit
 is_rowguidcol bit
 is_identity bit
 is_computed bit
+is_filestream bit
+is_replicated bit
+is_non_sql_subscribed bit
+is_merge_published bit
+is_dts_replicated bit
+is_xml_document bit
+xml_collection_id int
+default_object_id int
+rule_object_id int
 """)
+
+
+def column_tail(default_object_id: int) -> tuple[Any, ...]:
+    """sys.columns after is_computed: nothing Quietus has, then the column's default constraint (or 0)."""
+    return (False, False, False, False, False, False, 0, default_object_id, 0)
+
+
+def constraint_object_id(table_id: int, name: str) -> int:
+    """A constraint's object id (constraints are not objects of their own in Quietus's catalog): derived from its
+    table's id and its name, so every view agrees on it and it is the same on every read."""
+    return 0x40000000 | (zlib.crc32(f"{table_id}.{name.casefold()}".encode()) & 0x3FFFFFFF)
+
+
+def default_name(table: Any, column: Any) -> str:
+    """Defaults have no names in the catalog: the name SQL Server gives an unnamed one (is_system_named = 1)."""
+    return f"DF__{table.name}__{column.name}"
+
+
+def default_object_id(table: Any, column: Any) -> int:
+    return 0 if column.default_sql is None else constraint_object_id(table.object_id, default_name(table, column))
+
 
 def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for table in user_tables(ctx):
@@ -170,7 +202,7 @@ def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
                 table.object_id, column.name, position, type_id, type_id, max_length, precision, scale,
                 DEFAULT_COLLATION if column.type_name in _STRINGS else None, column.nullable,
                 column.type_name in _STRINGS or column.type_name in ("binary", "varbinary"), False,
-                column.identity_seed is not None, False,
+                column.identity_seed is not None, False, *column_tail(default_object_id(table, column)),
             )  # fmt: skip
 
 
@@ -192,6 +224,7 @@ is_hypothetical bit
 allow_row_locks bit
 allow_page_locks bit
 has_filter bit
+filter_definition nvarchar(max)
 """)
 
 
@@ -200,13 +233,13 @@ def index_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         definition = table.definition
         if definition.primary_key is None:
             yield (table.object_id, None, 0, 0, "HEAP", False, 1, False, False, False, 0, False, False, False,
-                   True, True, False)  # fmt: skip
+                   True, True, False, None)  # fmt: skip
         for index in definition.indexes:
             clustered = index.primary_key
             yield (
                 table.object_id, index.name, 1 if clustered else index.index_id, 1 if clustered else 2,
                 "CLUSTERED" if clustered else "NONCLUSTERED", index.unique or clustered, 1, False, clustered,
-                index.unique_constraint, 0, False, False, False, True, True, False,
+                index.unique_constraint, 0, False, False, False, True, True, False, None,
             )  # fmt: skip
 
 

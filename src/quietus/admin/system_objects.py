@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from quietus.admin.catalog_views import SYS_COLUMNS, SYS_OBJECTS, column_rows, object_rows
+from quietus.admin.catalog_views import SYS_COLUMNS, SYS_OBJECTS, column_rows, column_tail, object_rows
 from quietus.admin.columns import columns
 from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import STRING_TYPE_NAMES, column_shape, system_object_id
@@ -67,7 +67,7 @@ def all_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             string = sql_type.name in STRING_TYPE_NAMES
             yield (
                 object_id, column, position, type_id, type_id, max_length, precision, scale,
-                DEFAULT_COLLATION if string else None, True, string, False, False, False,
+                DEFAULT_COLLATION if string else None, True, string, False, False, False, *column_tail(0),
             )  # fmt: skip
 
 

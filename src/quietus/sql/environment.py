@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 SERVER_VERSION = "16.0.4000.0"
 VERSION_TEXT = (
-    "Quietus 0.1.0 (TDS SQL Server 16.0.4000 compatible) - a server for seeing sessions and ending them\n"
+    # SQL Server's own first line, which drivers and ORMs parse (SQLAlchemy: "Microsoft .*? - 16.0.4000.0")
+    f"Microsoft SQL Server 2022 (RTM) - {SERVER_VERSION} (X64) \n"
+    "\tQuietus 0.1.0, a server for seeing sessions and ending them (it speaks TDS as SQL Server 2022 does)\n"
     "\tCopyright (c) the Quietus authors\n"
 )
 

@@ -433,8 +433,9 @@ class Planner:
             qualified = ".".join([*parts, name]).casefold()
             if not parts and name.casefold() in self.ctes and not temp_tables.is_local(source):
                 return self._derived(self.ctes[name.casefold()], alias, outer)
-            view = self.ctx.env.virtual_table(qualified) or (
-                self.ctx.env.virtual_table("sys." + name.casefold()) if parts and parts[-1].lower() == "sys" else None
+            schema = parts[-1].casefold() if parts else ""
+            view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
+                self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
             )
             if view is None and parts and parts[-1].casefold() == "sys" and self.ctx.env.table_function("sys." + name):
                 raise sql_error(216, ".".join([*parts, name]))  # a function named without (...)
@@ -567,6 +568,7 @@ class Planner:
         plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, self._row_key())
         order = node.args.get("order")
         if order is not None:
+            order = _order_by_output_columns(order, node)
             names = [c.name for c in left.columns]
             scope = self.scope(left.columns, None)
             projections: list[exp.Expr] = [exp.column(n) for n in names]
@@ -586,6 +588,37 @@ def _seekable(value: SqlType, key: SqlType) -> bool:
 _EXACT_FAMILIES = frozenset({"int", "exact"})
 
 
+
+def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
+    """ORDER BY of a UNION/EXCEPT/INTERSECT names the first query's select-list items, also as they are written
+    there (``ORDER BY t.a`` for ``SELECT t.a ... UNION ...``, as SQLAlchemy's reflection queries do): such a
+    qualified name becomes the output column's name.  Anything else is bound as before (and fails as before)."""
+    first = node
+    while isinstance(first, exp.Union | exp.Except | exp.Intersect):
+        first = first.this
+    if not isinstance(first, exp.Select):
+        return order
+    outputs: dict[tuple[str, str], str] = {}
+    for item in first.expressions:
+        inner = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(inner, exp.Column) and inner.table:
+            outputs.setdefault((inner.table.casefold(), inner.name.casefold()), item.alias_or_name)
+
+    def rename(expr: exp.Expr) -> exp.Expr:
+        if isinstance(expr, exp.Column) and expr.table:
+            output = outputs.get((expr.table.casefold(), expr.name.casefold()))
+            if output is not None:
+                return exp.column(output, quoted=True)
+        return expr
+
+    if not outputs:
+        return order
+    renamed = order.copy().transform(rename)
+    assert isinstance(renamed, exp.Order)
+    return renamed
+
+
+_VIEW_SCHEMAS = frozenset({"sys", "information_schema"})
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
 _INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
 
