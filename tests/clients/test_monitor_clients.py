@@ -292,9 +292,19 @@ def test_a_rollback_in_progress_shows_its_progress(server: RunningServer, monkey
                 values = metrics(web)
                 assert values["quietus_rollbacks_in_progress"] == 1
                 assert values["quietus_rollback_rows_pending"] == rollback["rows_total"] - rollback["rows_done"]
+                assert "estimate" in web.get("/").text
+                before = state(web)["estimator"]
         finally:
             server.on_engine(gate.open)
         server.wait_for(lambda: server.instance.registry.get(victim_id) is None, "the victim to end")
+        server.wait_for(
+            lambda: any(r.result.rows_undone for r in server.instance.env.services["kills"]), "the rollback's record"
+        )
+        with client(server) as web:
+            log_in(web)
+            after = state(web)["estimator"]  # the finished rollback's estimates are now measured
+        assert after["finished"] == before["finished"] + 1 and after["estimates"] > before["estimates"]
+        assert isinstance(after["mean_error_percent"], float) and after["mean_error_percent"] >= 0
         dba.cursor().execute("DROP TABLE big; DROP TABLE d")
 
 

@@ -28,7 +28,8 @@ from typing import Any
 from quietus.admin.activity import Activity, Snapshot
 from quietus.admin.blocking import BlockingGraph, all_sessions, blocking_graph, idle_seconds
 from quietus.admin.exec_views import process_command, process_status
-from quietus.admin.kill_views import DM_EXEC_KILL_HISTORY, kill_history_rows
+from quietus.admin.kill import KillOutcome
+from quietus.admin.kill_views import DM_EXEC_KILL_HISTORY, error_percent, kill_history_rows, visible_kills
 from quietus.admin.tran_views import DM_TRAN_LOCKS, lock_rows
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import TxnState
@@ -173,6 +174,23 @@ class Board:
                 }
             )
         return found
+
+    def estimator(self) -> dict[str, Any]:
+        """How far to trust a rollback's time left: the finished classic rollbacks of kills the caller may see
+        (sys.dm_exec_rollback_estimates), and their estimates' mean error in per cent of the truth, at the kill
+        and at 25/50/75 % of the rollback."""
+        errors: list[float] = []
+        finished = 0
+        for record in visible_kills(self.snap.ctx):
+            result = record.result
+            if result.outcome is not KillOutcome.ROLLED_BACK or not result.rows_undone:
+                continue
+            finished += 1
+            judged = [error_percent(record.predicted_rollback_seconds, result.rollback_seconds)]
+            judged += [error_percent(predicted, actual) for predicted, actual in result.quarters]
+            errors += [abs(error) for error in judged if error is not None]
+        mean = round(sum(errors) / len(errors), 1) if errors else None
+        return {"finished": finished, "estimates": len(errors), "mean_error_percent": mean}
 
     def locks(self, session_id: int) -> list[dict[str, Any]]:
         """The session's lock requests, granted and waiting, as sys.dm_tran_locks shows them (and to whom)."""

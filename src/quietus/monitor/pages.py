@@ -114,6 +114,17 @@ def rollbacks(found: Iterable[dict[str, Any]]) -> str:
     )
 
 
+def estimator(measured: dict[str, Any]) -> str:
+    """The estimator's measured error, under the rollbacks: how far to trust their time left."""
+    if not measured["estimates"]:
+        return "No classic rollback of a kill has finished yet: the estimate's error is not measured."
+    return (
+        f"Estimates were off by {measured['mean_error_percent']}% on average "
+        f"({measured['estimates']} estimates, {measured['finished']} finished rollbacks; "
+        "sys.dm_exec_rollback_estimates)."
+    )
+
+
 def history(rows: Iterable[dict[str, Any]]) -> str:
     return "".join(
         "<tr>" + "".join(f"<td>{_text(row[name])}</td>" for name, _ in HISTORY_COLUMNS) + "</tr>" for row in rows
@@ -150,6 +161,7 @@ def monitor_page(state: dict[str, Any], *, login: str, csrf: str, can_kill: bool
         "<th>Resource<th>Mode<th>Status</tr></thead><tbody></tbody></table></section>"
         "<section><h2>Rollbacks in progress</h2><table id=rollbacks><thead><tr><th>Session<th>Login<th>Command"
         f"<th>Progress<th>Rows undone<th>ms left</tr></thead><tbody>{rollbacks(state['rollbacks'])}</tbody></table>"
+        f"<p id=estimator>{_text(estimator(state['estimator']))}</p>"
         "</section><section><h2>Kill history</h2>"
         f"<table id=history>{_head(HISTORY_COLUMNS)}<tbody>{history(state['history'])}</tbody></table></section>"
         "<dialog id=confirm><form method=dialog><p id=confirm-text></p>"

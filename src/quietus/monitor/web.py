@@ -157,6 +157,7 @@ class Monitor:
             "sessions": await query.page(rows),
             "blocking": moment.blocking_tree(),
             "rollbacks": moment.rollbacks(),
+            "estimator": moment.estimator(),
             "history": moment.kill_history(),
         }
 

@@ -96,6 +96,13 @@
     document.querySelector("#rollbacks tbody").replaceWith(body);
   }
 
+  function renderEstimator(measured) {
+    document.getElementById("estimator").textContent = measured.estimates
+      ? "Estimates were off by " + measured.mean_error_percent + "% on average (" + measured.estimates +
+        " estimates, " + measured.finished + " finished rollbacks; sys.dm_exec_rollback_estimates)."
+      : "No classic rollback of a kill has finished yet: the estimate's error is not measured.";
+  }
+
   function renderHistory(rows) {
     const body = el("tbody");
     for (const row of rows) {
@@ -116,6 +123,7 @@
       const blocking = document.getElementById("blocking");
       blocking.replaceChildren(data.blocking.length ? renderTree(data.blocking) : el("p", "No session is blocked."));
       renderRollbacks(data.rollbacks);
+      renderEstimator(data.estimator);
       renderHistory(data.history);
       live.textContent = "live " + data.at;
       live.className = "";
