@@ -95,7 +95,8 @@ def test_kill_a_blocking_head_from_the_page(server: RunningServer, tmp_path: Pat
         thread, outcome = background(lambda: query(waiter, "UPDATE browser_t SET v = v + 10 WHERE id = 1"))
         server.wait_for(running(server, waiter_id, "LCK_M_"), "the waiter to block")
         with browser() as driver:
-            wait = WebDriverWait(driver, WAIT_LIMIT)
+            # the live tables are rebuilt every second: an element read may be replaced under the read; read again
+            wait = WebDriverWait(driver, WAIT_LIMIT, ignored_exceptions=(StaleElementReferenceException,))
             driver.get(f"https://127.0.0.1:{server.monitor_port}/")
             wait.until(expected_conditions.presence_of_element_located((By.NAME, "login")))
             driver.find_element(By.NAME, "login").send_keys("sa")
