@@ -100,3 +100,16 @@ def test_exec_takes_a_system_variable_argument(conn: Connection) -> None:
     assert rows(conn, "EXEC sp_executesql N'SELECT @s', N'@s NVARCHAR(128)', @@SERVERNAME") == [("QUIETUS",)]
     assert errors(conn, "EXEC sp_executesql N'SELECT 1', N'@a INT', @@NOSUCH")[0][0] == 137
     assert parse_batch("EXEC p @@SPID, @x OUTPUT")[0].arguments[1].output
+
+
+def test_cpu_time_is_measured_per_session(conn: Connection) -> None:
+    """cpu_time is the engine thread's CPU time inside the session's requests: it grows with the work they do."""
+    rows(conn, "CREATE TABLE d (n INT PRIMARY KEY); INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+    [(before,)] = rows(conn, "SELECT cpu_time FROM sys.dm_exec_sessions WHERE session_id = @@SPID")
+    rows(conn, "SELECT COUNT(*) FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f")
+    [(after, cpu)] = rows(
+        conn,
+        "SELECT s.cpu_time, p.cpu FROM sys.dm_exec_sessions s JOIN sys.sysprocesses p ON p.spid = s.session_id "
+        "WHERE s.session_id = @@SPID",
+    )
+    assert after > before and cpu == after

@@ -4,7 +4,8 @@ Column lists follow SQL Server 2022's documentation, in order; Quietus's own col
 (``sys.dm_exec_sessions.session_serial``: with session_id, it names one session for ever).  Each row builder is one
 loop of plain tuple construction over the visible sessions (10,000 sessions must list in well under 100 ms:
 bench/bench_views.py), so it reads attributes directly instead of calling a getter per column.  docs/design/views.md
-maps every column to its source; columns Quietus does not measure (cpu_time, reads, memory_usage ...) are 0.
+maps every column to its source; columns Quietus does not measure (reads, memory_usage ...) are 0.  cpu_time is the
+engine thread's CPU time inside the session's requests (``Task.cpu_ns``, measured at every switch into a task).
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             nt_user,
             status_text[s.status],
             None,
-            0,
+            s.cpu_time_ms,
             0,
             0,
             int((now - login_time).total_seconds() * 1000),
@@ -342,7 +343,7 @@ def request_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             None,
             a.percent_complete,
             a.estimated_completion_ms,
-            0,
+            0 if s.task is None else s.task.cpu_ns // 1_000_000,
             int((now - a.start_time).total_seconds() * 1000),
             0,
             None if s.task is None else address(s.task),
@@ -460,7 +461,7 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             padded("" if a is None else a.wait_resource, 256),
             snap.database_id(s.database),
             1,
-            0,
+            s.cpu_time_ms,
             0,
             0,
             s.login_time,

@@ -67,6 +67,7 @@ class Task:
         "_greenlet",
         "_noninterruptible",
         "_waiter",
+        "cpu_ns",
         "interrupt",
         "last_wait_type",
         "loop",
@@ -87,6 +88,7 @@ class Task:
         self._noninterruptible = 0
         self._deadline = 0.0
         self._clock_countdown = _TICKS_PER_CLOCK_READ
+        self.cpu_ns = 0  # CPU time of the engine thread spent inside this task (dm_exec_requests.cpu_time)
 
     # -- running ---------------------------------------------------------------------------------------------
 
@@ -96,14 +98,20 @@ class Task:
         child.task = self
         self._greenlet = child
         self._deadline = time.monotonic() + SLICE_SECONDS
+        clock = time.thread_time_ns
+        started = clock()
         request: Any = child.switch(*args)
+        self.cpu_ns += clock() - started
         while not child.dead:
             try:
                 value = await request
             except BaseException as exc:
+                started = clock()
                 request = child.throw(exc)
             else:
+                started = clock()
                 request = child.switch(value)
+            self.cpu_ns += clock() - started
         self._greenlet = None
         return request  # type: ignore[no-any-return]
 

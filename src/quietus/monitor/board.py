@@ -72,7 +72,7 @@ def session_row(snap: Snapshot, s: Session, a: Activity | None) -> dict[str, Any
         "blocked_by": 0 if a is None else a.blocking_session_id,
         "open_transactions": s.trancount,
         "rows_to_undo": rows_to_undo,
-        "cpu_ms": 0,  # not measured (dm_exec_requests.cpu_time is 0 too)
+        "cpu_ms": s.cpu_time_ms,  # the engine thread's CPU time in its requests (dm_exec_sessions.cpu_time)
         "elapsed_ms": 0 if started is None else max(0, int((snap.now - started).total_seconds() * 1000)),
         "statement": s.statement_text,  # the current batch, or the last one while idle (as the kill record)
         "killed": s.kill_reason is not None,

@@ -183,6 +183,7 @@ class Session:
     cursors: dict[str, Any] = field(default_factory=dict)  # GLOBAL cursors, by name (casefolded)
     fetch_status: int = -1  # @@FETCH_STATUS
     kill_reason: InterruptReason | None = None
+    cpu_ms: int = 0  # CPU time of the requests that ended (the running one's is its task's cpu_ns)
     connection: ConnectionInfo | None = None  # None for embedded and system sessions
     # What the server layer attaches (audit hooks, the transport); the engine never reads it.
     attachments: dict[str, Any] = field(default_factory=dict)
@@ -190,6 +191,12 @@ class Session:
     @property
     def open_transaction_count(self) -> int:
         return self.trancount
+
+    @property
+    def cpu_time_ms(self) -> int:
+        """sys.dm_exec_sessions.cpu_time: every request's CPU time on the engine thread, the running one's so far."""
+        task = self.task
+        return self.cpu_ms + (0 if task is None else task.cpu_ns // 1_000_000)
 
     def option(self, name: str) -> bool:
         return self.options[name]
@@ -205,6 +212,8 @@ class Session:
             task.set_interrupt(self.kill_reason)
 
     def end_request(self) -> None:
+        if self.task is not None:
+            self.cpu_ms += self.task.cpu_ns // 1_000_000
         self.task = None
         self.command = "AWAITING COMMAND"
         if self.status is SessionStatus.RUNNING:
