@@ -188,7 +188,7 @@ def sp_who2(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> i
                 padded(str(blocker) if blocker else "  .", 5),
                 s.database,
                 AWAITING_COMMAND if a is None else a.command[:16],
-                0,
+                s.cpu_time_ms,
                 0,
                 last_batch(s).strftime("%m/%d %H:%M:%S"),
                 s.program_name if user else "",
