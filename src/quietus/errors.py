@@ -547,5 +547,10 @@ CATALOGUE.update(
                     "linked server, for every local login (@locallogin = NULL)."),
         (50131, 16, "Four-part names are not supported by Quietus: '%.*ls' names an object on linked server "
                     "'%.*ls'."),
+        # two-phase commit across linked servers (server/linked.py, server/linked_remote.py)
+        (7416, 16, "Access to the remote server is denied because no login-mapping exists."),
+        (7303, 16, "Cannot initialize the data source object of OLE DB provider \"%ls\" for linked server \"%ls\"."),
+        (1206, 18, "The Microsoft Distributed Transaction Coordinator (MS DTC) has cancelled the distributed "
+                   "transaction."),
     )
 )  # fmt: skip

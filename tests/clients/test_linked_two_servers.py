@@ -1,0 +1,168 @@
+"""Quietus coordinating Quietus over real sockets: two servers on free ports, a linked server between them,
+EXEC (...) AT, two-phase commit with the coordinator's decision log, a participant left in doubt when its
+coordinator vanishes between the phases (resolved with KILL 'uow'), and outcomes re-driven after a restart."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clients.server_harness import PASSWORD, RunningServer, require_security
+from tests.clients.test_server_clients import pytds_connect
+
+pytds = pytest.importorskip("pytds")
+
+
+def run(server: RunningServer, sql: str) -> list[tuple[Any, ...]]:
+    with pytds_connect(server, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return [tuple(row) for row in cur.fetchall()] if cur.description else []
+
+
+def balances(server: RunningServer) -> list[tuple[Any, ...]]:
+    return run(server, "SELECT id, balance FROM acct ORDER BY id")
+
+
+def link(coordinator: RunningServer, participant: RunningServer) -> None:
+    run(coordinator, f"EXEC sp_addlinkedserver 'B', '', 'QUIETUS', '127.0.0.1,{participant.port}'")
+    run(coordinator, f"EXEC sp_addlinkedsrvlogin 'B', 'FALSE', NULL, 'sa', '{PASSWORD}'")
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
+    require_security()
+    b = RunningServer(tmp_path / "b")
+    a = RunningServer(tmp_path / "a")
+    try:
+        for server in (a, b):
+            run(server, "CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL)")
+            run(server, "INSERT INTO acct VALUES (1, 100), (2, 200)")
+        link(a, b)
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def dtc(server: RunningServer) -> Any:
+    """The coordinator (engine state: read it on the engine thread)."""
+    return server.instance.env.services["dtc"]
+
+
+def test_exec_at_runs_the_batch_on_the_linked_server_with_its_types(pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    run(b, "UPDATE acct SET balance = 150 WHERE id = 1")
+    assert run(a, "EXEC ('SELECT id, balance, CAST(id AS DECIMAL(9, 2)) FROM acct ORDER BY id') AT B") == [
+        (1, 150, pytest.approx(1)),
+        (2, 200, pytest.approx(2)),
+    ]
+    assert balances(a) == [(1, 100), (2, 200)]  # not the local table
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.ProgrammingError) as remote:
+            cur.execute("EXEC ('SELECT * FROM nowhere') AT B")
+        assert remote.value.number == 208  # the remote error, as the remote server raised it
+        with pytest.raises(pytds.Error) as unknown:
+            cur.execute("EXEC ('SELECT 1') AT nosuch")
+        assert unknown.value.number == 7202
+
+
+def test_a_distributed_commit_is_visible_on_both(pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
+        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
+        cur.execute("COMMIT")
+    assert balances(a) == [(1, 50), (2, 200)]
+    assert balances(b) == [(1, 150), (2, 200)]
+    assert a.on_engine(lambda: list(dtc(a).log.decisions())) == []  # delivered everywhere: nothing left to do
+
+
+def test_remote_work_promotes_a_local_transaction(pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN TRAN")
+        cur.execute("UPDATE acct SET balance = 1 WHERE id = 2")
+        cur.execute("EXEC ('UPDATE acct SET balance = 2 WHERE id = 2') AT B")
+        cur.execute("SELECT transaction_type FROM sys.dm_tran_active_transactions WHERE transaction_type = 4")
+        assert cur.fetchall() != []
+        cur.execute("ROLLBACK")
+    assert balances(a) == [(1, 100), (2, 200)]
+    assert balances(b) == [(1, 100), (2, 200)]
+
+
+def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("UPDATE acct SET balance = 0 WHERE id = 1")
+        cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2; CREATE TABLE ddl_here (x INT)') AT B")
+        with pytest.raises(pytds.Error) as failed:
+            cur.execute("COMMIT")  # the participant refuses phase one (8509: it changed the catalog)
+        assert failed.value.number == 1206
+    assert balances(a) == [(1, 100), (2, 200)]
+    assert balances(b) == [(1, 100), (2, 200)]
+
+
+def in_doubt(server: RunningServer) -> bool:
+    active = server.instance.env.databases["master"].txns.active.values()
+    return any(t.uow is not None and t.session_id == -2 for t in active)
+
+
+def blocked(server: RunningServer) -> bool:
+    sessions = [s for s in server.instance.registry if s.is_user_process and s.task is not None]
+    return any(s.task.wait_type == "LCK_M_S" for s in sessions)
+
+
+def vanish_before_deciding(coordinator: Any) -> None:
+    """The coordinator dies between the phases: its participants are prepared, no decision is written, and its
+    sockets drop without a goodbye (what a kill -9 does to them)."""
+
+    def die(*_args: Any) -> None:
+        for part in coordinator.participations.values():
+            for connection in part.connections.values():
+                connection.abort()
+        from quietus.errors import sql_error
+
+        raise sql_error(1206)
+
+    coordinator.log.write = die
+
+
+@pytest.mark.parametrize("decision, expected", [("COMMIT", 150), ("ROLLBACK", 100)])
+def test_a_vanished_coordinator_leaves_the_participant_in_doubt_until_kill_uow(
+    pair: tuple[RunningServer, RunningServer], decision: str, expected: int
+) -> None:
+    a, b = pair
+    a.on_engine(lambda: vanish_before_deciding(dtc(a)))
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
+        with pytest.raises(pytds.Error):
+            cur.execute("COMMIT")
+    b.wait_for(
+        lambda: any(
+            t.uow is not None and t.session_id == -2 for t in b.instance.env.databases["master"].txns.active.values()
+        ),
+        "the participant's part to pass to session -2",
+    )
+    uow = run(b, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
+    assert len(uow) == 1
+    assert run(b, "SELECT situation, state FROM sys.dm_tran_units_of_work") == [("in doubt", "prepared")]
+    answer: list[Any] = []
+    waiter = threading.Thread(target=lambda: answer.extend(run(b, "SELECT balance FROM acct WHERE id = 1")))
+    waiter.start()
+    b.wait_for(
+        lambda: any(
+            s.task is not None and s.task.wait_type == "LCK_M_S" for s in b.instance.registry if s.is_user_process
+        ),
+        "the waiter to block behind session -2",
+    )
+    assert run(b, "SELECT blocking_session_id FROM sys.dm_exec_requests WHERE blocking_session_id <> 0") == [(-2,)]
+    run(b, f"KILL '{uow[0][0]}' WITH {decision}")
+    waiter.join(20)
+    assert answer == [(expected,)]
