@@ -32,20 +32,42 @@ def link(coordinator: RunningServer, participant: RunningServer) -> None:
     run(coordinator, f"EXEC sp_addlinkedsrvlogin 'B', 'FALSE', NULL, 'sa', '{PASSWORD}'")
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
-    require_security()
-    b = RunningServer(tmp_path / "b")
-    a = RunningServer(tmp_path / "a")
-    try:
-        for server in (a, b):
+class Pair:
+    """A coordinator ``a`` linked to a participant ``b``, each with table acct; ``restart_a`` starts A again on its
+    data directory (the old one stopped)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.b = RunningServer(tmp / "b")
+        self.a = RunningServer(tmp / "a")
+        for server in (self.a, self.b):
             run(server, "CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL)")
             run(server, "INSERT INTO acct VALUES (1, 100), (2, 200)")
-        link(a, b)
-        yield a, b
+        link(self.a, self.b)
+
+    def restart_a(self) -> RunningServer:
+        self.a.stop()
+        self.a = RunningServer(self.tmp / "a")
+        return self.a
+
+    def stop(self) -> None:
+        self.a.stop()
+        self.b.stop()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Pair]:
+    require_security()
+    both = Pair(tmp_path)
+    try:
+        yield both
     finally:
-        a.stop()
-        b.stop()
+        both.stop()
+
+
+@pytest.fixture
+def pair(servers: Pair) -> tuple[RunningServer, RunningServer]:
+    return servers.a, servers.b
 
 
 def dtc(server: RunningServer) -> Any:
@@ -166,3 +188,51 @@ def test_a_vanished_coordinator_leaves_the_participant_in_doubt_until_kill_uow(
     run(b, f"KILL '{uow[0][0]}' WITH {decision}")
     waiter.join(20)
     assert answer == [(expected,)]
+
+
+def vanish_after_deciding(coordinator: Any) -> None:
+    """The coordinator dies after its decision is durable and before any participant hears it."""
+
+    def die(ctx: Any, _txn: Any, commit: bool) -> None:
+        part = coordinator.participations.pop(ctx.session.session_id)
+        for connection in part.connections.values():
+            connection.abort()
+
+    coordinator.deliver = die
+
+
+def test_the_coordinator_re_drives_its_decision_after_a_restart(servers: Pair) -> None:
+    a, b = servers.a, servers.b
+    a.on_engine(lambda: vanish_after_deciding(dtc(a)))
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
+        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
+        cur.execute("COMMIT")
+    assert balances(a) == [(1, 50), (2, 200)]  # decided and committed here
+    b.wait_for(lambda: in_doubt(b), "the participant to be left in doubt")
+    assert a.on_engine(lambda: [d.pending for d in dtc(a).log.decisions()]) == [["b"]]
+    a = servers.restart_a()  # its start re-drives what its decision log has not delivered
+    b.wait_for(lambda: not in_doubt(b), "the restarted coordinator to deliver its commit")
+    assert balances(b) == [(1, 150), (2, 200)]
+    a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the decision to be forgotten once delivered")
+
+
+def test_a_participant_resolved_by_hand_the_other_way_is_a_heuristic_mismatch_on_both_sides(servers: Pair) -> None:
+    a, b = servers.a, servers.b
+    a.on_engine(lambda: vanish_after_deciding(dtc(a)))  # decided, B not told: the DBA on B decides otherwise
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2') AT B")
+        cur.execute("COMMIT")
+    b.wait_for(lambda: in_doubt(b), "the participant to be left in doubt")
+    uow = run(b, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")[0][0]
+    run(b, f"KILL '{uow}' WITH ROLLBACK")  # by hand, before the coordinator could deliver its commit
+    a.on_engine(lambda: dtc(a).wake())
+    a.wait_for(lambda: not any(d.pending for d in dtc(a).log.decisions()), "the re-driver to reach B")
+    assert balances(b) == [(1, 100), (2, 200)]  # the DBA's rollback stands
+    assert run(a, "SELECT role, decided, other_side FROM sys.dm_tran_heuristic_outcomes") == [
+        ("coordinator", "commit", "b")
+    ]
+    assert run(b, "SELECT role, decided FROM sys.dm_tran_heuristic_outcomes") == [("participant", "abort")]
+    assert "Heuristic mismatch" in a.errorlog_text() and "Heuristic mismatch" in b.errorlog_text()

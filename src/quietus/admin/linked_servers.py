@@ -26,7 +26,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from quietus.admin.procedures import bind_arguments
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
+from quietus.engine.scheduler import Task
 from quietus.engine.storage.schema import ColumnDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.engine.txn.transaction import Isolation
@@ -93,13 +94,40 @@ def _definition(object_id: int) -> TableDef:
     )
 
 
+def hidden_table(master: Database, name: str) -> Table | None:
+    """A hidden (schema ``sys``) table of master, found by name (never resolved by statements)."""
+    hidden = (t for t in master.tables.values() if t.definition.schema_name == "sys")
+    return next((t for t in hidden if t.name.casefold() == name), None)
+
+
+def write_hidden(
+    master: Database,
+    task: Task,
+    session_id: int,
+    table: Table | None,
+    definition: Callable[[int], TableDef],
+    change: Callable[[RowAccess, Table], None],
+) -> Table:
+    """One change to a hidden master table in a transaction of its own, committed (durable) when this returns;
+    the first change creates the table.  Returns the table."""
+    txn = master.begin(session_id, Isolation.READ_COMMITTED, explicit=False)
+    try:
+        if table is None:
+            table = master.create_table(txn, definition(master.allocate_object_id()))
+        change(RowAccess(master, task, txn), table)
+        master.commit(task, txn)
+    except BaseException:
+        master.rollback(task, txn)
+        raise
+    return table
+
+
 class LinkedServers:
     """The catalog: committed reads for everyone, writes in a transaction of master of their own."""
 
     def __init__(self, master: Database) -> None:
         self.master = master
-        hidden = (t for t in master.tables.values() if t.definition.schema_name == "sys")
-        self.table: Table | None = next((t for t in hidden if t.name.casefold() == TABLE_NAME), None)
+        self.table = hidden_table(master, TABLE_NAME)
 
     def servers(self) -> Iterator[LinkedServer]:
         if self.table is None:
@@ -115,13 +143,9 @@ class LinkedServers:
 
     def _write(self, ctx: ExecContext, old: LinkedServer | None, new: LinkedServer | None) -> None:
         """Insert ``new``, replace ``old`` by ``new`` or delete ``old``, committed before returning (invariant 1)."""
-        master, task = self.master, ctx.task
-        txn = master.begin(ctx.session.session_id, Isolation.READ_COMMITTED, explicit=False)
-        try:
-            if self.table is None:
-                self.table = master.create_table(txn, _definition(master.allocate_object_id()))
-            table, access = self.table, RowAccess(master, task, txn)
-            key = (old or new).server_id if (old or new) is not None else 0  # type: ignore[union-attr]
+        key = (old or new).server_id if (old or new) is not None else 0  # type: ignore[union-attr]
+
+        def change(access: RowAccess, table: Table) -> None:
             access.lock_row(table, key, LockMode.X)
             if old is None and new is not None:
                 access.insert(table, _values(new))
@@ -129,10 +153,8 @@ class LinkedServers:
                 access.update(table, key, _values(old), _values(new))
             elif old is not None:
                 access.delete(table, key)
-            master.commit(task, txn)
-        except BaseException:
-            master.rollback(task, txn)
-            raise
+
+        self.table = write_hidden(self.master, ctx.task, ctx.session.session_id, self.table, _definition, change)
 
     def add(self, ctx: ExecContext, server: LinkedServer) -> None:
         self._write(ctx, None, server)

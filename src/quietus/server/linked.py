@@ -45,14 +45,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quietus.admin.columns import columns
-from quietus.admin.linked_servers import LinkedServer, LinkedServers
+from quietus.admin.linked_servers import LinkedServer, LinkedServers, hidden_table, write_hidden
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
 from quietus.engine.scheduler import Task
 from quietus.engine.storage.schema import ColumnDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
-from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.engine.txn.transaction import Transaction
 from quietus.errors import SqlError, sql_error
 from quietus.server.linked_remote import RemoteConnection, failed, relay
 from quietus.sql.context import ExecContext
@@ -112,8 +112,7 @@ class DecisionLog:
 
     def __init__(self, master: Database) -> None:
         self.master = master
-        hidden = (t for t in master.tables.values() if t.definition.schema_name == "sys")
-        self.table: Table | None = next((t for t in hidden if t.name.casefold() == TABLE_NAME), None)
+        self.table = hidden_table(master, TABLE_NAME)
 
     def decisions(self) -> Iterator[Decision]:
         if self.table is None:
@@ -127,24 +126,17 @@ class DecisionLog:
     def write(self, task: Task, decision: Decision, old: Decision | None) -> None:
         """Insert, replace (``old``) or, when nothing is left to do or record, delete the decision; committed
         (durable) when this returns."""
-        master = self.master
-        txn = master.begin(0, Isolation.READ_COMMITTED, explicit=False)
-        try:
-            if self.table is None:
-                self.table = master.create_table(txn, _definition(master.allocate_object_id()))
-            table, access = self.table, RowAccess(master, task, txn)
+
+        def change(access: RowAccess, table: Table) -> None:
             access.lock_row(table, decision.uow, LockMode.X)
-            finished = not decision.pending and not decision.heuristic
             if old is None:
                 access.insert(table, decision.values())
-            elif finished:
+            elif not decision.pending and not decision.heuristic:
                 access.delete(table, decision.uow)
             else:
                 access.update(table, decision.uow, old.values(), decision.values())
-            master.commit(task, txn)
-        except BaseException:
-            master.rollback(task, txn)
-            raise
+
+        self.table = write_hidden(self.master, task, 0, self.table, _definition, change)
 
 
 def _names(text: str) -> list[str]:
