@@ -4,6 +4,8 @@ coordinator vanishes between the phases (resolved with KILL 'uow'), and outcomes
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import PASSWORD, RunningServer, require_security
+from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, require_security
+from tests.clients.test_server_cli import serving
 from tests.clients.test_server_clients import pytds_connect
 
 pytds = pytest.importorskip("pytds")
@@ -236,3 +239,69 @@ def test_a_participant_resolved_by_hand_the_other_way_is_a_heuristic_mismatch_on
     ]
     assert run(b, "SELECT role, decided FROM sys.dm_tran_heuristic_outcomes") == [("participant", "abort")]
     assert "Heuristic mismatch" in a.errorlog_text() and "Heuristic mismatch" in b.errorlog_text()
+
+
+def hold_after_prepare(server: RunningServer, prepared: threading.Event) -> None:
+    """B's phase one answers only once the coordinator is gone: it prepares (durable), tells the test, and then
+    waits (the coordinator is stopped between the phases with the participant prepared)."""
+    env = server.instance.env
+    real = env.procedures["sp_prepare_distributed_transaction"]
+
+    def prepare_and_hold(ctx: Any, positional: list[Any], named: dict[str, Any]) -> int:
+        status = real(ctx, positional, named)
+        prepared.set()
+        ctx.task.wait(asyncio.Event().wait(), "OLEDB")  # until the dead coordinator's connection is noticed
+        return int(status)
+
+    env.procedures["sp_prepare_distributed_transaction"] = prepare_and_hold
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("decision, expected", [("COMMIT", 150), ("ROLLBACK", 100)])
+def test_a_coordinator_killed_9_after_the_participant_prepared(tmp_path: Path, decision: str, expected: int) -> None:
+    """The seed's situation with a real coordinator: `quietus serve` killed with SIGKILL between the phases; the
+    participant keeps its part in doubt under session -2, a reader waits, and KILL 'uow' on the participant decides."""
+    require_security()
+    b = RunningServer(tmp_path / "b")
+    try:
+        run(b, "CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL)")
+        run(b, "INSERT INTO acct VALUES (1, 100), (2, 200)")
+        prepared = threading.Event()
+        b.on_engine(lambda: hold_after_prepare(b, prepared))
+        with serving(tmp_path / "a", "--sa-password", PASSWORD) as (process, port):
+            probe: Any = type("Probe", (), {"port": port})()
+            link(probe, b)
+            client = pytds_connect(probe, autocommit=True)
+            cur = client.cursor()
+            cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+            cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
+            failures: list[BaseException] = []
+
+            def commit() -> None:
+                try:
+                    cur.execute("COMMIT")
+                except BaseException as e:
+                    failures.append(e)
+                    prepared.set()
+
+            committing = threading.Thread(target=commit)
+            committing.start()
+            assert prepared.wait(WAIT_LIMIT)
+            assert not failures, failures
+            process.send_signal(signal.SIGKILL)
+            process.wait(WAIT_LIMIT)
+            committing.join(WAIT_LIMIT)
+            client.close()
+        b.wait_for(lambda: in_doubt(b), "the participant's part to pass to session -2")
+        assert run(b, "SELECT situation, state FROM sys.dm_tran_units_of_work") == [("in doubt", "prepared")]
+        uow = run(b, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
+        answer: list[Any] = []
+        waiter = threading.Thread(target=lambda: answer.extend(run(b, "SELECT balance FROM acct WHERE id = 1")))
+        waiter.start()
+        b.wait_for(lambda: blocked(b), "the waiter to block behind session -2")
+        assert run(b, "SELECT blocking_session_id FROM sys.dm_exec_requests WHERE blocking_session_id <> 0") == [(-2,)]
+        run(b, f"KILL '{uow[0][0]}' WITH {decision}")
+        waiter.join(WAIT_LIMIT)
+        assert answer == [(expected,)]
+    finally:
+        b.stop()
