@@ -156,6 +156,7 @@ def vanish_before_deciding(coordinator: Any) -> None:
         raise sql_error(1206)
 
     coordinator.log.write = die
+    coordinator.deliver = lambda ctx, _txn, _commit: coordinator.participations.pop(ctx.session.session_id)
 
 
 @pytest.mark.parametrize("decision, expected", [("COMMIT", 150), ("ROLLBACK", 100)])
@@ -305,3 +306,32 @@ def test_a_coordinator_killed_9_after_the_participant_prepared(tmp_path: Path, d
         assert answer == [(expected,)]
     finally:
         b.stop()
+
+
+def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[RunningServer, RunningServer]) -> None:
+    """B prepares, the local part cannot (it changed the catalog: 8509), and B's connection is gone before the
+    ROLLBACK reaches it: the coordinator logs the abort and its re-driver rolls B back (KILL 'uow' WITH ROLLBACK)."""
+    a, b = pair
+
+    def cut_before_telling(coordinator: Any) -> None:
+        real = coordinator.deliver
+
+        def deliver(ctx: Any, txn: Any, commit: bool) -> None:
+            for connection in coordinator.participations[ctx.session.session_id].connections.values():
+                connection.abort()
+            real(ctx, txn, commit)
+
+        coordinator.deliver = deliver
+
+    a.on_engine(lambda: cut_before_telling(dtc(a)))
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 1') AT B")
+        cur.execute("CREATE TABLE local_ddl (x INT)")
+        with pytest.raises(pytds.Error) as failed:
+            cur.execute("COMMIT")
+        assert failed.value.number == 8509
+    assert a.on_engine(lambda: [(d.outcome, d.pending) for d in dtc(a).log.decisions()]) in ([("A", ["b"])], [])
+    b.wait_for(lambda: not in_doubt(b) and not b.instance.env.databases["master"].txns.active, "B rolled back")
+    assert balances(b) == [(1, 100), (2, 200)]
+    a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the abort to be forgotten once delivered")

@@ -73,10 +73,12 @@ MISMATCH = 6111
 
 @dataclass
 class Participation:
-    """A session's open distributed transaction's participants: server name (folded) -> connection."""
+    """A session's open distributed transaction's participants: server name (folded) -> connection; those that
+    answered phase one."""
 
     uow: uuid.UUID
     connections: dict[str, RemoteConnection] = field(default_factory=dict)
+    prepared: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -205,7 +207,7 @@ class Coordinator:
         """Phase one everywhere, then the durable commit decision; 1206 (after nothing was decided) when a
         participant cannot prepare: the caller rolls back, which tells the participants."""
         part = self.participations[ctx.session.session_id]
-        for connection in part.connections.values():
+        for key, connection in part.connections.items():
             try:
                 error = failed(self._batch(ctx.task, connection, "EXEC sp_prepare_distributed_transaction"))
             except SqlError as unreachable:
@@ -213,6 +215,7 @@ class Coordinator:
             if error is not None:
                 ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message))
                 raise sql_error(1206)
+            part.prepared.append(key)
         ctx.database.prepare(ctx.task, txn)
         assert txn.uow is not None
         now = datetime.datetime.now()
@@ -233,11 +236,16 @@ class Coordinator:
                 pass
             connection.close()
         if not commit:
-            return  # presumed abort: a participant nobody told rolls back when its KILL 'uow' comes, or by hand
-        decision = next((d for d in self.log.decisions() if d.uow == part.uow), None)
-        if decision is not None:
-            pending = [name for name in decision.pending if name not in told]
-            self.log.write(ctx.task, Decision(part.uow, COMMIT, pending, [], decision.decided_at), decision)
+            # Presumed abort: nothing to remember, but for a participant that prepared and was not told (it is in
+            # doubt there): an abort decision, for the re-driver.
+            untold = [name for name in part.prepared if name not in told]
+            if untold:
+                self.log.write(ctx.task, Decision(part.uow, ABORT, untold, [], datetime.datetime.now()), None)
+        else:
+            decision = next((d for d in self.log.decisions() if d.uow == part.uow), None)
+            if decision is not None:
+                pending = [name for name in decision.pending if name not in told]
+                self.log.write(ctx.task, Decision(part.uow, COMMIT, pending, [], decision.decided_at), decision)
         self.wake()
 
     def session_gone(self, session_id: int) -> None:
