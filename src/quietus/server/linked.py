@@ -11,7 +11,8 @@
 |                                                 | transaction), then locally; the decision (commit, and the    |
 |                                                 | participants still to be told) is written to master and      |
 |                                                 | committed; then local commit, then COMMIT on every participant|
-| ... and a participant fails phase one           | 1206: everything rolls back (presumed abort: nothing logged) |
+| ... and a participant fails phase one           | 1206: everything rolls back (presumed abort: an abort is     |
+|                                                 | logged only for a prepared participant that was not told)    |
 | ROLLBACKs it                                    | rolled back here and on every participant                    |
 
 The decision log (``sys.sysdtcdecisions`` in master, hidden) keeps one row per decided UOW with participants not
