@@ -18,9 +18,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench._load import stopwatch
 from tests.clients.server_harness import PASSWORD, RunningServer
 from tests.clients.test_server_clients import pytds_connect
+
+from bench._load import stopwatch
 
 
 def main() -> None:
