@@ -133,7 +133,8 @@ def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningSe
     assert balances(b) == [(1, 100), (2, 200)]
 
 
-def in_doubt(server: RunningServer) -> bool:
+def under_minus_2(server: RunningServer) -> bool:
+    """Session -2 holds a unit of work (orphaned or in doubt)."""
     active = server.instance.env.databases["master"].txns.active.values()
     return any(t.uow is not None and t.session_id == -2 for t in active)
 
@@ -214,10 +215,10 @@ def test_the_coordinator_re_drives_its_decision_after_a_restart(servers: Pair) -
         cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
         cur.execute("COMMIT")
     assert balances(a) == [(1, 50), (2, 200)]  # decided and committed here
-    b.wait_for(lambda: in_doubt(b), "the participant to be left in doubt")
+    b.wait_for(lambda: under_minus_2(b), "the participant to be left in doubt")
     assert a.on_engine(lambda: [d.pending for d in dtc(a).log.decisions()]) == [["b"]]
     a = servers.restart_a()  # its start re-drives what its decision log has not delivered
-    b.wait_for(lambda: not in_doubt(b), "the restarted coordinator to deliver its commit")
+    b.wait_for(lambda: not under_minus_2(b), "the restarted coordinator to deliver its commit")
     assert balances(b) == [(1, 150), (2, 200)]
     a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the decision to be forgotten once delivered")
 
@@ -229,7 +230,7 @@ def test_a_participant_resolved_by_hand_the_other_way_is_a_heuristic_mismatch_on
         cur.execute("BEGIN DISTRIBUTED TRANSACTION")
         cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2') AT B")
         cur.execute("COMMIT")
-    b.wait_for(lambda: in_doubt(b), "the participant to be left in doubt")
+    b.wait_for(lambda: under_minus_2(b), "the participant to be left in doubt")
     uow = run(b, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")[0][0]
     run(b, f"KILL '{uow}' WITH ROLLBACK")  # by hand, before the coordinator could deliver its commit
     a.on_engine(lambda: dtc(a).wake())
@@ -293,7 +294,7 @@ def test_a_coordinator_killed_9_after_the_participant_prepared(tmp_path: Path, d
             process.wait(WAIT_LIMIT)
             committing.join(WAIT_LIMIT)
             client.close()
-        b.wait_for(lambda: in_doubt(b), "the participant's part to pass to session -2")
+        b.wait_for(lambda: under_minus_2(b), "the participant's part to pass to session -2")
         assert run(b, "SELECT situation, state FROM sys.dm_tran_units_of_work") == [("in doubt", "prepared")]
         uow = run(b, "SELECT DISTINCT request_owner_guid FROM sys.dm_tran_locks WHERE request_session_id = -2")
         answer: list[Any] = []
@@ -332,6 +333,27 @@ def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[R
             cur.execute("COMMIT")
         assert failed.value.number == 8509
     assert a.on_engine(lambda: [(d.outcome, d.pending) for d in dtc(a).log.decisions()]) in ([("A", ["b"])], [])
-    b.wait_for(lambda: not in_doubt(b) and not b.instance.env.databases["master"].txns.active, "B rolled back")
+    b.wait_for(lambda: not under_minus_2(b) and not b.instance.env.databases["master"].txns.active, "B rolled back")
     assert balances(b) == [(1, 100), (2, 200)]
     a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the abort to be forgotten once delivered")
+
+
+def test_a_coordinator_session_that_disconnects_leaves_both_parts_to_session_minus_2(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = pair
+    conn = pytds_connect(a, autocommit=True)
+    cur = conn.cursor()
+    cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+    cur.execute("UPDATE acct SET balance = 1 WHERE id = 1")
+    cur.execute("EXEC ('UPDATE acct SET balance = 1 WHERE id = 1') AT B")
+    conn.close()
+    for server in (a, b):
+        server.wait_for(lambda s=server: under_minus_2(s), "the part to pass to session -2")
+        assert run(server, "SELECT situation, state FROM sys.dm_tran_units_of_work") == [("orphaned", "active")]
+    uows = {run(server, "SELECT uow FROM sys.dm_tran_units_of_work")[0][0] for server in (a, b)}
+    assert len(uows) == 1  # one unit of work on both servers
+    (uow,) = uows
+    for server in (a, b):
+        run(server, f"KILL '{uow}'")  # an orphaned active one: rolled back
+        assert balances(server) == [(1, 100), (2, 200)]
