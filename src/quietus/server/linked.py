@@ -38,6 +38,7 @@ re-drives the commit, and one that dies before it left only prepared participant
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 import uuid
@@ -155,6 +156,7 @@ class Coordinator:
         self.log = DecisionLog(env.databases["master"])
         self.participations: dict[int, Participation] = {}
         self.redriver: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()  # set when the instance stops: the re-driver ends after its current pass
 
     # -- EXEC (...) AT srv ---------------------------------------------------------------------------------
 
@@ -259,7 +261,8 @@ class Coordinator:
     # -- the re-driver -------------------------------------------------------------------------------------
 
     def wake(self) -> None:
-        if any(d.pending for d in self.log.decisions()) and (self.redriver is None or self.redriver.done()):
+        idle = self.redriver is None or self.redriver.done()
+        if idle and not self.stopping.is_set() and any(d.pending for d in self.log.decisions()):
             self.redriver = asyncio.get_running_loop().create_task(self._redrive_loop())
 
     async def _redrive_loop(self) -> None:
@@ -271,7 +274,17 @@ class Coordinator:
                 log.exception("re-driving distributed transaction outcomes failed")
             if not any(d.pending for d in self.log.decisions()):
                 return
-            await asyncio.sleep(REDRIVE_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), REDRIVE_SECONDS)
+            if self.stopping.is_set():
+                return
+
+    async def stop(self) -> None:
+        """The instance is stopping: the re-driver ends after its current pass (never cut in the middle of a
+        decision-log write); what it has not delivered stays in the log for the next start."""
+        self.stopping.set()
+        if self.redriver is not None:
+            await asyncio.gather(self.redriver, return_exceptions=True)
 
     def redrive_once(self, task: Task) -> None:
         for decision in list(self.log.decisions()):
@@ -352,4 +365,5 @@ def install(instance: Any) -> None:
     env.services[REMOTE_EXEC] = coordinator.run_at
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
+    env.services.setdefault("stop_hooks", []).append(coordinator.stop)
     coordinator.wake()
