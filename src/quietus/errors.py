@@ -532,3 +532,25 @@ CATALOGUE.update(
                    "busy."),
     )
 )  # fmt: skip
+# Linked servers (admin/linked_servers.py, sql/temp_tables.py's four-part names)
+CATALOGUE.update(
+    _catalogue(
+        (15002, 16, "The procedure '%s' cannot be executed within a transaction."),
+        (15015, 16, "The server '%s' does not exist. Use sp_helpserver to show available servers."),
+        (15028, 16, "The server '%s' already exists."),
+        (15600, 15, "An invalid parameter or option was specified for procedure '%s'."),
+        (7403, 16, "The OLE DB provider \"%ls\" has not been registered."),
+        (7202, 11, "Could not find server '%.*ls' in sys.servers. Verify that the correct server name was "
+                   "specified. If necessary, execute the stored procedure sp_addlinkedserver to add the server to "
+                   "sys.servers."),
+        (50130, 16, "sp_addlinkedsrvlogin with @locallogin is not supported: Quietus keeps one remote login per "
+                    "linked server, for every local login (@locallogin = NULL)."),
+        (50131, 16, "Four-part names are not supported by Quietus: '%.*ls' names an object on linked server "
+                    "'%.*ls'."),
+        # two-phase commit across linked servers (server/linked.py, server/linked_remote.py)
+        (7416, 16, "Access to the remote server is denied because no login-mapping exists."),
+        (7303, 16, "Cannot initialize the data source object of OLE DB provider \"%ls\" for linked server \"%ls\"."),
+        (1206, 18, "The Microsoft Distributed Transaction Coordinator (MS DTC) has cancelled the distributed "
+                   "transaction."),
+    )
+)  # fmt: skip

@@ -19,6 +19,7 @@ from quietus.admin import (
     kill_statement,
     kill_store,
     kill_views,
+    linked_servers,
     module_views,
     odbc_catalog,
     odbc_metadata,
@@ -56,6 +57,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *uow_views.VIEWS,
     *reliability_views.VIEWS,
     *reflection_views.VIEWS,
+    *linked_servers.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -65,6 +67,7 @@ PROCEDURES: dict[str, Procedure] = {
     "sp_configure": sp_configure.sp_configure,
     "sp_helptext": module_views.sp_helptext,
     **distributed_procedures.PROCEDURES,
+    **linked_servers.PROCEDURES,
 }
 
 # Background work that exists without a task of its own: the deadlock search runs inside the lock manager when a
@@ -106,6 +109,7 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
     kill_store.install(env)  # the history survives a restart: kept in master
+    env.services[linked_servers.SERVICE] = linked_servers.LinkedServers(env.databases["master"])
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
     for command in CONCEPTUAL_SYSTEM_SESSIONS:

@@ -108,8 +108,24 @@ def _gone(ctx: ExecContext, uow: uuid.UUID, text: str, outcome: str | None, stat
         raise sql_error(6110, text)
     wanted = Outcome.COMMITTED if outcome == "COMMIT" else Outcome.ABORTED
     if wanted is not decided:
+        _heuristic_mismatch(ctx, uow, text, decided)
         raise sql_error(6111, text)
     # The same outcome again: already done, nothing changes (a decision is idempotent).
+
+
+def _heuristic_mismatch(ctx: ExecContext, uow: uuid.UUID, text: str, decided: Outcome) -> None:
+    """Someone (a returning coordinator, server/linked.py) asks for the outcome other than the one decided here:
+    recorded (error log, sys.dm_tran_heuristic_outcomes) before the 6111 it gets."""
+    here = "commit" if decided is Outcome.COMMITTED else "abort"
+    mismatches: list[tuple[uuid.UUID, str, datetime.datetime]] = ctx.env.services.setdefault("heuristic_mismatches", [])
+    mismatches.append((uow, here, datetime.datetime.now()))
+    errorlog: Any = ctx.env.services.get("errorlog")
+    if errorlog is not None:
+        errorlog.write(
+            "spid-2",
+            f"Heuristic mismatch for distributed transaction with UOW {text}: it was decided here ({here}); its "
+            f"coordinator ({ctx.session.host_name or ctx.session.login_name}) asked for the other outcome.",
+        )
 
 
 def _decide(

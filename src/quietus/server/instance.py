@@ -48,7 +48,7 @@ IN_DOUBT_OPTION = "in_doubt_xact_resolution"  # server option 'in-doubt xact res
 
 # Modules of the layers above the engine that plug into an instance with ``install(instance)``, in order.
 # A module not written yet is skipped (its absence is logged once at DEBUG).
-PLUGINS = ("quietus.sessions.security", "quietus.admin")
+PLUGINS = ("quietus.sessions.security", "quietus.admin", "quietus.server.linked")
 
 # Session fields a reset (RESETCONNECTION, sp_reset_connection) puts back to their post-login values.
 RESET_FIELDS = (

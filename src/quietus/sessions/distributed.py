@@ -106,6 +106,9 @@ def orphan(session: Session, env: Environment, task: Task) -> bool:
     txn = session.txn
     if txn is None or txn.uow is None or txn.state not in (TxnState.ACTIVE, TxnState.PREPARED):
         return False
+    coordinator: Any = env.services.get("dtc")
+    if coordinator is not None:  # its participants on linked servers are left as the local part is
+        coordinator.session_gone(session.session_id)
     txn.session_id = IN_DOUBT_SESSION_ID
     session.txn = None
     session.trancount = 0

@@ -240,10 +240,19 @@ class BatchRunner:
 
     def commit_transaction(self, txn: Transaction, explicit: bool) -> None:
         db = self.ctx.database
+        coordinator = self._coordinator(txn)
+        if coordinator is not None:  # two-phase commit with linked servers (server/linked.py)
+            try:
+                coordinator.prepare(self.ctx, txn)
+            except SqlError:
+                self.rollback_all()
+                raise
         try:
             db.commit(self.ctx.task, txn)
         finally:
             self._end_snapshot(txn)
+        if coordinator is not None:
+            coordinator.deliver(self.ctx, txn, commit=True)
         if explicit:
             self.session.txn = None
             self.session.trancount = 0
@@ -256,13 +265,21 @@ class BatchRunner:
         txn = session.txn
         if txn is None:
             return
+        coordinator = self._coordinator(txn)
         self.ctx.database.rollback(self.ctx.task, txn)
         self._end_snapshot(txn)
+        if coordinator is not None:
+            coordinator.deliver(self.ctx, txn, commit=False)
         session.txn = None
         session.trancount = 0
         session.doomed = False
         self.ctx.sink.transaction(TransactionEvent("rollback", txn.xid))
         cursors.transaction_ended(self)
+
+    def _coordinator(self, txn: Transaction) -> Any:
+        """The linked-server coordinator when ``txn`` has participants on linked servers, else None."""
+        coordinator = self.ctx.env.services.get("dtc") if txn.uow is not None else None
+        return coordinator if coordinator is not None and coordinator.coordinates(self.ctx, txn) else None
 
     def _end_snapshot(self, txn: Transaction) -> None:
         if txn.snapshot_seq is not None:
@@ -819,6 +836,12 @@ class BatchRunner:
     def run_execute_string(self, statement: st.ExecuteString) -> None:
         text = self.evaluate(statement.value)
         if text is None:
+            return
+        if statement.at is not None:
+            remote = self.ctx.env.services.get("remote_exec")
+            if remote is None:
+                raise sql_error(7202, statement.at)
+            remote(self.ctx, statement.at, str(text))  # server/linked.py
             return
         nested = ExecContext(self.session, self.ctx.task, self.ctx.env, self.ctx.sink)
         nested.nest_level = self.ctx.nest_level + 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from typing import Any
 
 from sqlglot import exp
 
@@ -96,6 +97,8 @@ def stored_name(ctx: ExecContext, node: exp.Table) -> str:
     if is_global(node):
         return "##" + node.name
     if not is_local(node):
+        if node.args.get("catalog") is not None and len(node.parts) == 4:
+            refuse_remote(ctx, node)
         return node.name
     stack = ctx.session.temp_tables.get(node.name.casefold())
     db = ctx.database
@@ -105,6 +108,16 @@ def stored_name(ctx: ExecContext, node: exp.Table) -> str:
             return stored
         stack.pop()  # its creating transaction rolled back: the name is free again
     return ""
+
+
+def refuse_remote(ctx: ExecContext, node: exp.Table) -> None:
+    """A four-part name ``server.database.schema.object`` is never resolved locally: 7202 for a server sys.servers
+    does not list, else "not supported" (admin/linked_servers.py keeps the catalog)."""
+    server = node.parts[0].name
+    servers: Any = ctx.env.services.get("linked_servers")
+    if servers is None or servers.find(server) is None:
+        raise sql_error(7202, server)
+    raise sql_error(50131, ".".join(part.name for part in node.parts), server)
 
 
 def stored_name_of(ctx: ExecContext, written: str) -> str:

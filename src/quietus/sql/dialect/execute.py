@@ -37,7 +37,7 @@ def parse_execute(p: BatchParser) -> Execute | ExecuteString:
     if p.accept_token(TokenType.L_PAREN):
         value = p.expr()
         p.expect_token(TokenType.R_PAREN)
-        return ExecuteString(value)
+        return ExecuteString(value, p.name() if p.accept("AT") else None)
     return_variable = None
     if p.at_variable() and p.peek(2).token_type == TokenType.EQ:
         return_variable = p.variable()

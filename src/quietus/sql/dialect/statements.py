@@ -257,9 +257,10 @@ class Execute(Statement):
 
 @dataclass(frozen=True, slots=True)
 class ExecuteString(Statement):
-    """``EXEC (string expression)``: dynamic SQL."""
+    """``EXEC (string expression) [AT linked_server]``: dynamic SQL, here or on a linked server."""
 
     value: exp.Expression
+    at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,74 @@
+"""Linked servers: sp_addlinkedserver / sp_addlinkedsrvlogin / sp_dropserver kept in master across a restart,
+sys.servers and sys.linked_logins, the procedures' refusals, and four-part names that are never resolved locally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Scenario, scenario
+from tests.isolation.test_distributed_transactions import errors, restart
+
+ADD = "EXEC sp_addlinkedserver @server = N'Q2', @srvproduct = N'', @provider = N'QUIETUS', @datasrc = N'127.0.0.1,1'"
+LOGIN = "EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'S3cret!pw'"
+SERVERS = "SELECT server_id, name, provider, data_source, is_linked FROM sys.servers WHERE is_linked = 1"
+LOGINS = "SELECT server_id, local_principal_id, uses_self_credential, remote_name FROM sys.linked_logins"
+
+
+@pytest.fixture
+def sc(tmp_path: Path) -> Iterator[Scenario]:
+    with scenario(tmp_path) as running:
+        running.session("setup").run("CREATE TABLE t (id INT PRIMARY KEY)")
+        yield running
+
+
+def test_a_linked_server_and_its_login_survive_a_restart_and_the_password_is_never_shown(sc: Scenario) -> None:
+    s = sc.session("dba")
+    s.run(ADD)
+    s.run(LOGIN)
+    assert s.rows(SERVERS) == [(1, "Q2", "QUIETUS", "127.0.0.1,1", True)]
+    restart(sc)
+    s = sc.session("again")
+    assert s.rows(SERVERS) == [(1, "Q2", "QUIETUS", "127.0.0.1,1", True)]
+    assert s.rows(LOGINS) == [(1, 0, False, "remote_user")]
+    assert s.rows("SELECT name FROM sys.servers WHERE server_id = 0") == [(s.value("SELECT @@SERVERNAME"),)]
+    everything = repr(s.rows("SELECT * FROM sys.servers")) + repr(s.rows("SELECT * FROM sys.linked_logins"))
+    assert "S3cret" not in everything
+    s.run("EXEC sp_dropserver 'q2'")
+    restart(sc)
+    assert sc.session("third").rows(SERVERS) == []
+
+
+def test_the_procedures_refuse_what_sql_server_refuses(sc: Scenario) -> None:
+    s = sc.session("dba")
+    s.run(ADD)
+    assert [n for n, _ in errors(s, ADD)] == [15028]
+    assert [n for n, _ in errors(s, "EXEC sp_addlinkedserver 'Q3', '', 'MSDASQL', 'x'")] == [7403]
+    assert [n for n, _ in errors(s, "EXEC sp_addlinkedsrvlogin 'nowhere', 'TRUE'")] == [15015]
+    assert [n for n, _ in errors(s, "EXEC sp_dropserver 'nowhere'")] == [15015]
+    assert [n for n, _ in errors(s, "EXEC sp_addlinkedsrvlogin 'Q2', 'TRUE', 'sa'")] == [50130]
+    assert [n for n, _ in errors(s, "BEGIN TRAN; EXEC sp_addlinkedserver 'Q4', 'SQL Server'")] == [15002]
+    s.run("ROLLBACK")
+    s.run("EXEC sp_addlinkedserver 'Q5', 'SQL Server'")  # the SQL Server product: provider implied, datasrc = name
+    assert s.rows("SELECT name, data_source FROM sys.servers WHERE name = 'Q5'") == [("Q5", "Q5")]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM {}.master.dbo.t",
+        "INSERT INTO {}.master.dbo.t VALUES (5)",
+        "UPDATE {}.master.dbo.t SET id = 6",
+        "DELETE FROM {}.master.dbo.t",
+    ],
+)
+def test_a_four_part_name_is_never_resolved_locally(sc: Scenario, statement: str) -> None:
+    s = sc.session("dba")
+    s.run("INSERT INTO t VALUES (1)")
+    assert [n for n, _ in errors(s, statement.format("nowhere"))] == [7202]
+    s.run(ADD)
+    found = errors(s, statement.format("Q2"))
+    assert [n for n, _ in found] == [50131] and "Q2" in found[0][1]
+    assert s.rows("SELECT id FROM t") == [(1,)]  # the local t is untouched
