@@ -23,22 +23,25 @@ WAITER_SQL = "UPDATE chain SET v = v + 1 WHERE id = 1"
 
 
 def go_batches(text: str) -> Iterator[str]:
-    """The batches of a script, as sqlcmd sends them: split at lines that are just GO."""
+    """The batches of a script, as sqlcmd sends them: split at lines that are just GO, line ends kept (sp_WhoIsActive
+    @help = 1 finds its own sections in its definition by CR LF)."""
     batch: list[str] = []
-    for line in text.splitlines():
+    for line in text.splitlines(keepends=True):
         if re.fullmatch(r"\s*GO\s*", line, re.IGNORECASE):
             if "".join(batch).strip():
-                yield "\n".join(batch)
+                yield "".join(batch).rstrip("\r\n")
             batch = []
         else:
             batch.append(line)
     if "".join(batch).strip():
-        yield "\n".join(batch)
+        yield "".join(batch).rstrip("\r\n")
 
 
 def install(conn: Any, script: str) -> None:
     cur = conn.cursor()
-    for batch in go_batches((TOOLS / script).read_text()):
+    with open(TOOLS / script, encoding="utf-8", newline="") as source:  # CR LF kept, as sqlcmd sends it
+        text = source.read()
+    for batch in go_batches(text):
         cur.execute(batch)
         while cur.nextset():
             pass
@@ -115,6 +118,7 @@ def test_sp_blitzwho_names_the_blocked_session_its_blocker_and_the_sql(
         "@get_locks = 1",
         "@find_block_leaders = 1",
         "@get_transaction_info = 1",
+        "@get_task_info = 2",
         "@get_additional_info = 1",
     ],
 )
@@ -137,8 +141,22 @@ def test_sp_whoisactive_names_the_blocked_session_its_blocker_and_the_sql(
     if options == "@find_block_leaders = 1":  # the leader, and how many sessions wait under it
         assert holder["blocked_session_count"].strip() == "1.00"
         assert waiter["blocked_session_count"].strip() == "0.00"
+    if options == "@get_task_info = 2":  # the running request has its one task; the sleeping session none
+        assert waiter["tasks"].strip() == "1.00" and holder["tasks"] is None
     if options == "@get_transaction_info = 1":
         assert holder["tran_start_time"] is not None and holder["tran_log_writes"].startswith("master: 1 ")
     if options == "@get_additional_info = 1":
         assert "<command_type>UPDATE</command_type>" in waiter["additional_info"]
         assert "<command_type>AWAITING COMMAND</command_type>" in holder["additional_info"]
+
+
+def test_sp_whoisactive_help_reads_its_own_definition(chain: tuple[Any, int, int]) -> None:
+    """@help = 1 finds its header and parameter list in sys.dm_exec_sql_text of its own request's sql_handle: the
+    procedure's definition while it runs, with the comments before ALTER PROC and the script's CR LF."""
+    dba = chain[0]
+    header, parameters, columns = result_sets(dba, "EXEC sp_WhoIsActive @help = 1")
+    assert "Who Is Active?" in str(header[0])
+    declared = [str(next(iter(row.values()))) for row in parameters]  # the column is named '------parameter---…'
+    assert any(text.startswith("@get_locks BIT = 0") for text in declared)
+    assert any(text.startswith("@find_block_leaders BIT = 0") for text in declared)
+    assert "[blocking_session_id]" in {row["formatted_column_name"] for row in columns}

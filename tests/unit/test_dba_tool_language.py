@@ -159,3 +159,36 @@ def test_a_blocking_tree_walked_by_a_recursive_cte_in_an_update(conn: Connection
     )
     counts = rows(conn, "SELECT session_id, blocked_count FROM #s ORDER BY session_id")
     assert counts == [(51, 3), (52, 1), (53, 0), (54, 0), (60, 0)]
+
+
+def test_a_procedure_keeps_the_comments_before_it_and_its_requests_handle_names_its_definition(
+    conn: Connection,
+) -> None:
+    rows(
+        conn,
+        "/* header: what this does */\r\nCREATE PROCEDURE whoami AS\r\n"
+        "SELECT t.text FROM sys.dm_exec_requests AS r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t"
+        " WHERE r.session_id = @@SPID",
+    )
+    [(definition,)] = rows(conn, "SELECT definition FROM sys.sql_modules WHERE object_id = OBJECT_ID('whoami')")
+    assert definition.startswith("/* header: what this does */\r\nCREATE PROCEDURE whoami AS\r\n")
+    assert rows(conn, "EXEC whoami") == [(definition,)]  # inside the procedure: its text, not the EXEC batch
+    caller = "SELECT t.text FROM sys.dm_exec_requests AS r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t"
+    assert rows(conn, caller + " WHERE r.session_id = @@SPID") == [(caller + " WHERE r.session_id = @@SPID",)]
+    dynamic = rows(conn, f"EXEC sp_executesql N'{caller} WHERE r.session_id = @s', N'@s INT', @s = @@SPID")
+    assert dynamic == [(f"(@s INT){caller} WHERE r.session_id = @s",)]
+    # an error's line counts from the start of the batch, comments included, as SQL Server's does
+    rows(conn, "-- one\n-- two\nCREATE PROCEDURE fails AS\nSELECT 1\nSELECT CAST('x' AS INT)")
+    sink = conn.run("EXEC fails")
+    [error] = [m for m in sink.messages if m.is_error]
+    assert (error.number, error.line, error.procedure) == (245, 5, "fails")
+
+
+def test_xml_methods_take_n_prefixed_string_literals(conn: Connection) -> None:
+    found = rows(
+        conn,
+        'DECLARE @x XML = N\'<tasks><t n="1"/><t n="2"/></tasks>\';'
+        " SELECT c.value(N'@n', N'INT') FROM @x.nodes(N'/tasks/t') AS n(c) ORDER BY 1",
+    )
+    assert found == [(1,), (2,)]
+    assert errors(conn, "DECLARE @x XML = N'<a/>', @p NVARCHAR(10) = N'/a'; SELECT @x.exist(@p)")[0][0] == 8172
