@@ -192,3 +192,19 @@ def test_xml_methods_take_n_prefixed_string_literals(conn: Connection) -> None:
     )
     assert found == [(1,), (2,)]
     assert errors(conn, "DECLARE @x XML = N'<a/>', @p NVARCHAR(10) = N'/a'; SELECT @x.exist(@p)")[0][0] == 8172
+
+
+def test_a_key_locks_hobt_is_its_tables_partition(conn: Connection) -> None:
+    """sp_WhoIsActive @get_locks names a KEY lock's object through sys.partitions.hobt_id."""
+    rows(conn, "CREATE TABLE locked (id INT PRIMARY KEY, v INT); CREATE INDEX ix_v ON locked (v)")
+    named = rows(
+        conn,
+        "BEGIN TRAN; INSERT locked VALUES (1, 1);"
+        " SELECT DISTINCT OBJECT_NAME(p.object_id), p.index_id FROM sys.dm_tran_locks AS l"
+        " JOIN sys.partitions AS p ON p.hobt_id = l.resource_associated_entity_id"
+        " WHERE l.request_session_id = @@SPID AND l.resource_type = 'KEY'; ROLLBACK",
+    )
+    assert named == [("locked", 1)]
+    assert rows(conn, "SELECT COUNT(DISTINCT hobt_id) FROM sys.partitions WHERE object_id = OBJECT_ID('locked')") == [
+        (2,)
+    ]

@@ -240,7 +240,9 @@ def partition_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         if table.definition.primary_key is None:
             indexes.insert(0, 0)  # the heap
         for index_id in indexes:
-            partition_id = (table.object_id << 16) | index_id
+            # the table's own rows (heap or clustered index) have the hobt id its key locks name, the object id
+            # (sys.dm_tran_locks.resource_associated_entity_id, wait_resource "KEY: db:id (hash)")
+            partition_id = table.object_id if index_id <= 1 else (table.object_id << 16) | index_id
             yield (partition_id, table.object_id, index_id, 1, partition_id, count, 0, 0, "NONE")
 
 
