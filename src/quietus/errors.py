@@ -525,6 +525,21 @@ ORACLE.update(
         "ORA-03113": "end-of-file on communication channel",
     }
 )
+CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools, issue 11)
+    _catalogue(
+        (6852, 16, "Attribute-centric column '%.*ls' must not come after a non-attribute-centric sibling in XML "
+                   "hierarchy in FOR XML PATH."),
+        (6864, 16, "Row tag omission (empty row tag name) cannot be used with attribute-centric FOR XML "
+                   "serialization."),
+        (530, 16, "The statement terminated. The maximum recursion %d has been exhausted before statement "
+                  "completion."),
+        (252, 16, "Recursive common table expression '%.*ls' does not contain a top-level UNION ALL operator."),
+        (246, 16, "No anchor member was found in recursive query \"%.*ls\"."),
+        (310, 15, "The value %d specified for the MAXRECURSION option exceeds the allowed maximum of 32767."),
+        (6850, 16, "%.*ls name '%.*ls' contains an invalid XML identifier as required by FOR XML; '%.*ls'(0x%.*ls) "
+                   "is the first character at fault."),
+    )
+)  # fmt: skip
 CATALOGUE.update(
     _catalogue(
         (3980, 16, "The request failed to run because the batch is aborted, this can be caused by abort signal "

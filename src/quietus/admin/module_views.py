@@ -1,4 +1,5 @@
-"""Catalog views of stored procedures: sys.procedures, sys.sql_modules, sys.parameters; and sp_helptext.
+"""Catalog views of stored procedures: sys.procedures, sys.sql_modules, sys.parameters, INFORMATION_SCHEMA.ROUTINES;
+and sp_helptext.
 
 Rows come from the module catalog (quietus.sql.modules): committed modules plus the reader's own uncommitted ones.
 Parameter shapes are read from each definition's parsed parameter list, as SQL Server's come from its metadata.
@@ -120,11 +121,76 @@ def parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             )  # fmt: skip
 
 
+def routine_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """INFORMATION_SCHEMA.ROUTINES: one row per procedure; the definition's first 4,000 characters, as SQL Server's."""
+    catalog = ctx.database.name
+    for module in modules(ctx):
+        names = (catalog, module.schema_name, module.name)
+        yield (
+            *names, *names, "PROCEDURE", *(None,) * 29, "SQL", module.definition[:4000], None, None, None, "NO",
+            "MODIFIES", "NO", None, "YES", -1, "NO", "NO", module.create_date, module.modify_date,
+        )  # fmt: skip
+
+
 def _definition(module: Module) -> st.CreateProcedure:
     parsed = parse_batch_cached(module.definition)[0]
     assert isinstance(parsed, st.CreateProcedure)
     return parsed
 
+
+INFORMATION_SCHEMA_ROUTINES = columns("""
+SPECIFIC_CATALOG nvarchar(128)
+SPECIFIC_SCHEMA nvarchar(128)
+SPECIFIC_NAME sysname
+ROUTINE_CATALOG nvarchar(128)
+ROUTINE_SCHEMA nvarchar(128)
+ROUTINE_NAME sysname
+ROUTINE_TYPE nvarchar(20)
+MODULE_CATALOG sysname
+MODULE_SCHEMA sysname
+MODULE_NAME sysname
+UDT_CATALOG sysname
+UDT_SCHEMA sysname
+UDT_NAME sysname
+DATA_TYPE sysname
+CHARACTER_MAXIMUM_LENGTH int
+CHARACTER_OCTET_LENGTH int
+COLLATION_CATALOG sysname
+COLLATION_SCHEMA sysname
+COLLATION_NAME sysname
+CHARACTER_SET_CATALOG sysname
+CHARACTER_SET_SCHEMA sysname
+CHARACTER_SET_NAME sysname
+NUMERIC_PRECISION smallint
+NUMERIC_PRECISION_RADIX smallint
+NUMERIC_SCALE smallint
+DATETIME_PRECISION smallint
+INTERVAL_TYPE nvarchar(30)
+INTERVAL_PRECISION smallint
+TYPE_UDT_CATALOG sysname
+TYPE_UDT_SCHEMA sysname
+TYPE_UDT_NAME sysname
+SCOPE_CATALOG sysname
+SCOPE_SCHEMA sysname
+SCOPE_NAME sysname
+MAXIMUM_CARDINALITY bigint
+DTD_IDENTIFIER sysname
+ROUTINE_BODY nvarchar(30)
+ROUTINE_DEFINITION nvarchar(4000)
+EXTERNAL_NAME sysname
+EXTERNAL_LANGUAGE nvarchar(30)
+PARAMETER_STYLE nvarchar(30)
+IS_DETERMINISTIC nvarchar(10)
+SQL_DATA_ACCESS nvarchar(30)
+IS_NULL_CALL nvarchar(10)
+SQL_PATH sysname
+SCHEMA_LEVEL_ROUTINE nvarchar(10)
+MAX_DYNAMIC_RESULT_SETS smallint
+IS_USER_DEFINED_CAST nvarchar(10)
+IS_IMPLICITLY_INVOCABLE nvarchar(10)
+CREATED datetime
+LAST_ALTERED datetime
+""")
 
 # -- sp_helptext -----------------------------------------------------------------------------------------------
 
@@ -155,4 +221,5 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.procedures", SYS_PROCEDURES, procedure_rows),
     VirtualTable("sys.sql_modules", SYS_SQL_MODULES, sql_module_rows),
     VirtualTable("sys.parameters", SYS_PARAMETERS, parameter_rows),
+    VirtualTable("INFORMATION_SCHEMA.ROUTINES", INFORMATION_SCHEMA_ROUTINES, routine_rows),
 )

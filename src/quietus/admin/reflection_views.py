@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from quietus.admin import module_views
 from quietus.admin.catalog_views import (
     DBO_SCHEMA_ID,
     DEFAULT_COLLATION,
@@ -268,29 +267,9 @@ def _no_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     return iter(())
 
 
-ROUTINES = columns("""
-SPECIFIC_CATALOG nvarchar(128)
-SPECIFIC_SCHEMA nvarchar(128)
-SPECIFIC_NAME sysname
-ROUTINE_CATALOG nvarchar(128)
-ROUTINE_SCHEMA nvarchar(128)
-ROUTINE_NAME sysname
-ROUTINE_TYPE nvarchar(20)
-DATA_TYPE sysname
-ROUTINE_BODY nvarchar(30)
-ROUTINE_DEFINITION nvarchar(4000)
-IS_DETERMINISTIC nvarchar(10)
-SQL_DATA_ACCESS nvarchar(30)
-CREATED datetime
-LAST_ALTERED datetime
-""")
 
 
-def routines_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    db = _catalog(ctx)
-    for module in module_views.modules(ctx):
-        yield (db, module.schema_name, module.name, db, module.schema_name, module.name, "PROCEDURE", None, "SQL",
-               module.definition[:4000], "NO", "MODIFIES", module.create_date, module.modify_date)  # fmt: skip
+
 
 
 # -- sys ----------------------------------------------------------------------------------------------------------
@@ -474,7 +453,6 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("INFORMATION_SCHEMA.CONSTRAINT_COLUMN_USAGE", CONSTRAINT_COLUMN_USAGE, constraint_column_usage_rows),
     VirtualTable("INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS", REFERENTIAL_CONSTRAINTS, referential_constraints_rows),
     VirtualTable("INFORMATION_SCHEMA.VIEWS", VIEWS_VIEW, _no_rows),
-    VirtualTable("INFORMATION_SCHEMA.ROUTINES", ROUTINES, routines_rows),
     VirtualTable("sys.types", SYS_TYPES, type_rows),
     VirtualTable("sys.key_constraints", SYS_KEY_CONSTRAINTS, key_constraint_rows),
     VirtualTable("sys.index_columns", SYS_INDEX_COLUMNS, index_column_rows),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -111,6 +112,7 @@ DM_OS_WORKERS = columns("""
 worker_address varbinary(8)
 status int
 is_preemptive bit
+is_fiber bit
 is_sick bit
 is_in_cc_exception bit
 is_fatal_exception bit
@@ -119,10 +121,29 @@ is_in_polling_io_completion_routine bit
 context_switch_count int
 pending_io_count int
 pending_io_byte_count bigint
-tasks_processed_count int
+pending_io_byte_average int
+wait_started_ms_ticks bigint
+wait_resumed_ms_ticks bigint
+task_bound_ms_ticks bigint
+worker_created_ms_ticks bigint
+exception_num int
+exception_severity int
+exception_address varbinary(8)
+affinity bigint
 state nvarchar(60)
+start_quantum bigint
+end_quantum bigint
 last_wait_type nvarchar(60)
+return_code int
+quantum_used bigint
+max_quantum bigint
+boost_count int
+tasks_processed_count int
+fiber_address varbinary(8)
 task_address varbinary(8)
+memory_object_address varbinary(8)
+thread_address varbinary(8)
+signal_worker_address varbinary(8)
 scheduler_address varbinary(8)
 """)
 
@@ -148,11 +169,22 @@ def task_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
 
 
 def worker_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """One worker per running request, bound to it when the request started; every worker is the engine thread.
+    wait_resumed_ms_ticks is NULL: Quietus does not record when a wait ended."""
+    now = datetime.datetime.now()
+    now_ms = int(time.monotonic() * 1000)
+    thread = _address(threading.get_ident())
     for session in _running(ctx):
-        waiting = session.task.wait_type
+        task = session.task
+        started = session.last_request_start_time or now
+        bound_ms = now_ms - int((now - started).total_seconds() * 1000)
+        waited_ms = int(task.wait_started * 1000) if task.wait_started else None
+        state = "RUNNING" if task.wait_type is None else "SUSPENDED"
         yield (
-            _address(id(session.task) + 1), 0, False, False, False, False, False, False, None, 0, 0, None,
-            "RUNNING" if waiting is None else "SUSPENDED", waiting or "", _address(id(session.task)), _address(0),
+            _address(id(task) + 1), 0, False, False, False, False, False, False, False, None, 0, 0, 0,
+            waited_ms, None, bound_ms, bound_ms, None, None, None, None, state, None, None,
+            task.wait_type or task.last_wait_type or "", None, None, None, None, None, None, _address(id(task)), None,
+            thread, None, _address(0),
         )  # fmt: skip
 
 
@@ -208,7 +240,9 @@ def partition_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         if table.definition.primary_key is None:
             indexes.insert(0, 0)  # the heap
         for index_id in indexes:
-            partition_id = (table.object_id << 16) | index_id
+            # the table's own rows (heap or clustered index) have the hobt id its key locks name, the object id
+            # (sys.dm_tran_locks.resource_associated_entity_id, wait_resource "KEY: db:id (hash)")
+            partition_id = table.object_id if index_id <= 1 else (table.object_id << 16) | index_id
             yield (partition_id, table.object_id, index_id, 1, partition_id, count, 0, 0, "NONE")
 
 
@@ -294,19 +328,57 @@ last_worker_time bigint
 min_worker_time bigint
 max_worker_time bigint
 total_physical_reads bigint
+last_physical_reads bigint
+min_physical_reads bigint
+max_physical_reads bigint
 total_logical_writes bigint
+last_logical_writes bigint
+min_logical_writes bigint
+max_logical_writes bigint
 total_logical_reads bigint
+last_logical_reads bigint
+min_logical_reads bigint
+max_logical_reads bigint
+total_clr_time bigint
+last_clr_time bigint
+min_clr_time bigint
+max_clr_time bigint
 total_elapsed_time bigint
 last_elapsed_time bigint
-total_rows bigint
-last_rows bigint
+min_elapsed_time bigint
+max_elapsed_time bigint
 query_hash binary(8)
 query_plan_hash binary(8)
+total_rows bigint
+last_rows bigint
+min_rows bigint
+max_rows bigint
+statement_sql_handle varbinary(64)
+statement_context_id bigint
+total_dop bigint
 last_dop bigint
+min_dop bigint
+max_dop bigint
+total_grant_kb bigint
 last_grant_kb bigint
+min_grant_kb bigint
+max_grant_kb bigint
+total_used_grant_kb bigint
 last_used_grant_kb bigint
+min_used_grant_kb bigint
+max_used_grant_kb bigint
+total_ideal_grant_kb bigint
 last_ideal_grant_kb bigint
+min_ideal_grant_kb bigint
+max_ideal_grant_kb bigint
+total_reserved_threads bigint
+last_reserved_threads bigint
+min_reserved_threads bigint
+max_reserved_threads bigint
+total_used_threads bigint
 last_used_threads bigint
+min_used_threads bigint
+max_used_threads bigint
 """)
 
 DM_EXEC_QUERY_MEMORY_GRANTS = columns("""

@@ -134,8 +134,17 @@ class _TableBuilder:
             raise sql_error(1702, definition.name, self.name, _MAX_COLUMNS)
         self.columns.append(definition)
         position = len(self.columns) - 1
+        # ``c INT PRIMARY KEY WITH (IGNORE_DUP_KEY = ON)``: sqlglot gives the WITH (...) as a constraint of its own,
+        # after the key it belongs to.
+        parts: list[tuple[exp.Expr, str | None, list[exp.Expr]]] = []
         for constraint in constraints:
-            self.add_constraint(constraint.args["kind"], constraint.name or None, (position,))
+            kind = constraint.args["kind"]
+            if isinstance(kind, exp.Properties) and parts and _is_key(parts[-1][0]):
+                parts[-1][2].extend(kind.expressions)
+            else:
+                parts.append((kind, constraint.name or None, []))
+        for kind, name, options in parts:
+            self.add_constraint(kind, name, (position,), options)
 
     def add_constraint(
         self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None, options: Sequence[exp.Expr] = ()
@@ -241,6 +250,10 @@ _STORAGE_INDEX_OPTIONS = frozenset(
     {"PAD_INDEX", "FILLFACTOR", "STATISTICS_NORECOMPUTE", "STATISTICS_INCREMENTAL", "SORT_IN_TEMPDB",
      "OPTIMIZE_FOR_SEQUENTIAL_KEY", "DATA_COMPRESSION", "ONLINE", "MAXDOP"}
 )  # fmt: skip
+
+
+def _is_key(kind: exp.Expr) -> bool:
+    return isinstance(kind, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint)
 
 
 def _index_options(kind: exp.Expr) -> list[exp.Expr]:

@@ -325,6 +325,7 @@ def _read_phase(
 ) -> tuple[list[tuple[Any, Values, tuple[Any, ...]]], Scope]:
     """Rows of ``table`` that qualify, as (row_key, current values, the whole joined row)."""
     planner = Planner(ctx)
+    planner.with_clause(node)  # WITH c AS (...) UPDATE / DELETE ... FROM c
     target = TargetInfo(table, source)
     access = ctx.row_access()
     access.lock_object(table, LockMode.IX)

@@ -20,6 +20,7 @@ from quietus.engine.storage.table import Table
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
 from quietus.sql.scope import ScopeColumn
+from quietus.sql.types_datetime import round_datetime
 
 Row = tuple[Any, ...]
 RowFn = Callable[[Row, ExecContext], Any]
@@ -37,9 +38,7 @@ class Plan:
 class TableScan(Plan):
     """All visible rows of a base table, locking as the policy says; optionally with the row key appended."""
 
-    def __init__(
-        self, table: Table, columns: Sequence[ScopeColumn], policy: ReadPolicy, with_key: bool
-    ) -> None:
+    def __init__(self, table: Table, columns: Sequence[ScopeColumn], policy: ReadPolicy, with_key: bool) -> None:
         self.table = table
         self.columns = columns
         self.policy = policy
@@ -66,15 +65,31 @@ class TableScan(Plan):
 
 
 class VirtualScan(Plan):
+    """A view's rows.  Its ``datetime`` columns are put on SQL Server's 1/300 s tick, as every datetime value is
+    (a view reads the clock to the microsecond; unrounded, two views' copies of one time would not compare equal
+    once one of them is stored)."""
+
     def __init__(self, view: VirtualTable, columns: Sequence[ScopeColumn]) -> None:
         self.view = view
         self.columns = columns
+        self._datetimes = [i for i, (_, sql_type) in enumerate(view.columns) if sql_type.name == "datetime"]
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         tick = ctx.task.tick
+        datetimes = self._datetimes
         for values in list(self.view.rows(ctx)):
             tick()
+            if datetimes:
+                values = _on_datetime_ticks(values, datetimes)
             yield outer + values if outer or type(values) is not tuple else values
+
+
+def _on_datetime_ticks(values: Row, positions: Sequence[int]) -> Row:
+    changed = list(values)
+    for position in positions:
+        if changed[position] is not None:
+            changed[position] = round_datetime(changed[position])
+    return tuple(changed)
 
 
 class FunctionScan(Plan):
@@ -150,9 +165,7 @@ class ConstantRow(Plan):
 class Materialized(Plan):
     """Rows computed once per execution (a derived table or CTE run without correlation)."""
 
-    def __init__(
-        self, child: Plan, columns: Sequence[ScopeColumn], project: Callable[[ExecContext], list[Row]]
-    ):
+    def __init__(self, child: Plan, columns: Sequence[ScopeColumn], project: Callable[[ExecContext], list[Row]]):
         self.child = child
         self.columns = columns
         self._project = project

@@ -11,7 +11,8 @@ Server's does; anything else scans.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from quietus.engine.access import read_policy
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, for_xml, temp_tables, windows, xml_methods
+from quietus.sql import apply, for_xml, recursive_cte, temp_tables, windows, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect.grammar import walk
@@ -36,6 +37,7 @@ from quietus.sql.expressions import (
 from quietus.sql.operators import (
     Aggregate,
     ConstantRow,
+    Correlated,
     Distinct,
     Filter,
     Join,
@@ -94,17 +96,36 @@ class TargetInfo:
 class Planner:
     ctx: ExecContext
     ctes: dict[str, exp.Expr] = field(default_factory=dict)
+    working: dict[str, recursive_cte.WorkingTable] = field(default_factory=dict)  # recursive CTEs being planned
+
+    @contextlib.contextmanager
+    def working_table(self, name: str, table: recursive_cte.WorkingTable) -> Iterator[None]:
+        """While a recursive member is planned, its CTE's name reads the previous level's rows."""
+        folded = name.casefold()
+        saved = self.working.get(folded)
+        self.working[folded] = table
+        try:
+            yield
+        finally:
+            if saved is None:
+                del self.working[folded]
+            else:
+                self.working[folded] = saved
+
+    def with_clause(self, node: exp.Expr) -> None:
+        """Make the CTEs of ``node``'s WITH (a query's, or an UPDATE's / DELETE's) known by name."""
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            for cte in with_.expressions:
+                self.ctes[cte.alias_or_name.casefold()] = cte.this
 
     # -- entry points ----------------------------------------------------------------------------------------
 
     def plan_query(self, node: exp.Expr, outer: Scope | None = None) -> QueryPlan:
         if isinstance(node, exp.Subquery):
             return self.plan_query(node.this, outer)
-        with_ = node.args.get("with_") or node.args.get("with")
         saved = dict(self.ctes)
-        if with_ is not None:
-            for cte in with_.expressions:
-                self.ctes[cte.alias_or_name.casefold()] = cte.this
+        self.with_clause(node)
         try:
             if isinstance(node, exp.Union | exp.Except | exp.Intersect):
                 return self._plan_set_operation(node, outer)
@@ -431,8 +452,13 @@ class Planner:
             alias = source.alias or name
             parts = [_part(p) for p in (source.args.get("catalog"), source.args.get("db")) if p is not None]
             qualified = ".".join([*parts, name]).casefold()
+            if not parts and name.casefold() in self.working and not temp_tables.is_local(source):
+                return self.working[name.casefold()].scan(alias)
             if not parts and name.casefold() in self.ctes and not temp_tables.is_local(source):
-                return self._derived(self.ctes[name.casefold()], alias, outer)
+                body = self.ctes[name.casefold()]
+                if recursive_cte.names_itself(body, name):
+                    return recursive_cte.plan_recursive(self, name, body, alias)
+                return self._derived(body, alias, None)  # a CTE sees only its WITH
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
@@ -474,11 +500,15 @@ class Planner:
         return self._plan_source(table, None, target)
 
     def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
-        planned = self.plan_query(query, None)
+        """A derived table or CTE.  Inside a subquery or APPLY (``outer`` given) it may name the outer query's columns,
+        as in SQL Server, and then runs once per outer row."""
+        planned = self.plan_query(query, outer)
         if names:  # (SELECT ...) AS x(c1, ...)
             columns = apply.renamed([(c.name, c.type) for c in planned.columns], list(names), alias)
         else:
             columns = [ScopeColumn(c.name, c.type, alias) for c in planned.columns]
+        if outer is not None:
+            return Correlated(planned.plan, columns)
 
         def run(ctx: ExecContext) -> list[Row]:
             return list(planned.plan.rows(ctx, ()))

@@ -35,6 +35,8 @@ from sqlglot import exp
 from quietus.engine.access import RowAccess
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
+from quietus.sessions.session import masked
+from quietus.sessions.sql_text import begin_batch
 from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -107,6 +109,10 @@ class Callee:
     parameters: tuple[st.ProcedureParameter, ...]
     body: tuple[st.Statement, ...]
     missing: Callable[[str], SqlError]  # the error for a parameter with no argument and no default
+    # What sys.dm_exec_requests.sql_handle names while the body runs, as in SQL Server: the module's definition, or
+    # the dynamic batch shown after its parameter declarations (``shift`` characters of them).
+    text: str = ""
+    shift: int = 0
 
 
 def call(runner: Runner, module: Module, statement: st.Execute, return_signal: type[Exception]) -> int:
@@ -118,6 +124,7 @@ def call(runner: Runner, module: Module, statement: st.Execute, return_signal: t
         definition.parameters,
         definition.body,
         lambda parameter: sql_error(201, module.name, parameter),
+        module.definition,
     )
     return run_scoped(runner, callee, statement.arguments, return_signal)
 
@@ -143,7 +150,12 @@ def execute_sql(runner: Runner, statement: st.Execute, return_signal: type[Excep
         parameters = header.parameters
     body = tuple(parse_batch_cached(str(text)))
     shown = f"({declared}){text}"
-    callee = Callee("", 0, parameters, body, lambda parameter: sql_error(8178, shown[:4000], parameter))
+    running = shown if declared else str(text)
+
+    def missing(parameter: str) -> SqlError:
+        return sql_error(8178, shown[:4000], parameter)
+
+    callee = Callee("", 0, parameters, body, missing, running, len(running) - len(str(text)))
     run_scoped(runner, callee, tuple(arguments), return_signal)
     return 0
 
@@ -166,12 +178,16 @@ def run_scoped(
     settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
     settings["options"] = dict(session.options)
     status = 0
+    outer_text = session.sql
+    if callee.text:
+        session.sql = begin_batch(caller.env, session, callee.text, masked(callee.text), callee.shift)
     try:
         body.run_block(callee.body)
     except return_signal as returned:
         value = getattr(returned, "value", None)
         status = 0 if value is None else int(value)
     finally:
+        session.sql = outer_text
         for name, value in settings.items():
             setattr(session, name, value)
         temp_tables.drop_table_variables(nested)

@@ -76,6 +76,9 @@ def _columns_named(select: exp.Select) -> exp.Select:
 
 
 def _literal(node: exp.Expr, method: str, position: int) -> str:
+    """A string literal argument, ``'…'`` or ``N'…'``; 8172 for anything else."""
+    if isinstance(node, exp.National):
+        return str(node.this)
     if not (isinstance(node, exp.Literal) and node.is_string):
         raise sql_error(8172, position, method)
     return str(node.this)

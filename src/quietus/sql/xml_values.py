@@ -41,6 +41,8 @@ class XmlNode:
 
     def __str__(self) -> str:
         return etree.tostring(self.element, encoding="unicode", with_tail=False)
+
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
 
 
@@ -173,34 +175,98 @@ def for_xml(
     out: list[str] = []
     row_name = element if element is not None else "row"
     for row in rows:
+        if mode == "PATH":
+            out.append(_path_row(row_name, names, row, xml_columns))
+            continue
         attributes: list[str] = []
         children: list[str] = []
         for position, (name, item) in enumerate(zip(names, row, strict=True)):
             if item is None:
                 continue
-            is_xml = position < len(xml_columns) and xml_columns[position]
-            text = item if is_xml else _text(item)
-            if mode == "RAW" and not elements:
+            if not elements:
                 attributes.append(f" {name}={quoteattr(item if isinstance(item, str) else _scalar_text(item))}")
-            elif name.startswith("@"):
-                attributes.append(f" {name[1:]}={quoteattr(item if isinstance(item, str) else _scalar_text(item))}")
-            elif not name or name in ("text()", "*", "data()"):
-                children.append(text)
-            elif (target := processing_instruction(name)) is not None:
-                children.append(f"<?{target} {str(item).replace('?>', '? >')}?>")
             else:
-                children.append(f"<{name}>{text}</{name}>")
+                is_xml = position < len(xml_columns) and xml_columns[position]
+                children.append(f"<{name}>{item if is_xml else _text(item)}</{name}>")
         body = "".join(children)
-        if mode == "PATH" and row_name == "":
-            out.append(body)
-        else:
-            head = f"<{row_name}{''.join(attributes)}"
-            out.append(f"{head}>{body}</{row_name}>" if body else f"{head} />")
+        head = f"<{row_name}{''.join(attributes)}"
+        out.append(f"{head}>{body}</{row_name}>" if body else f"{head} />")
     result = "".join(out)
     if root is not None:
         root_name = root or "root"
         result = f"<{root_name}>{result}</{root_name}>"
     return result
+
+
+class _Element:
+    """An element being built by FOR XML PATH: its attributes, then its content (text, XML or child elements)."""
+
+    __slots__ = ("attributes", "content", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.attributes: list[str] = []
+        self.content: list[str | _Element] = []
+
+    def render(self) -> str:
+        head = f"<{self.name}{''.join(self.attributes)}"
+        if not self.content:
+            return f"{head} />" if self.name else ""
+        body = "".join(part if isinstance(part, str) else part.render() for part in self.content)
+        return f"{head}>{body}</{self.name}>" if self.name else body
+
+
+_CONTENT_STEPS = ("", "text()", "*", "data()", "node()")
+
+
+def _path_row(row_name: str, names: Sequence[str], row: Sequence[Any], xml_columns: Sequence[bool]) -> str:
+    """One row of FOR XML PATH.  A column name is an XPath-like path: ``a/b`` nests elements, ``a/@x`` is an
+    attribute of ``a``, a last step ``text()`` / ``*`` / ``data()`` / ``node()`` (or no name) is content, and
+    ``processing-instruction(x)`` a processing instruction.  Consecutive columns whose paths share a prefix share
+    those elements, as SQL Server's do; a NULL column is left out and leaves the open elements open."""
+    top = _Element(row_name)
+    open_path: list[_Element] = []
+    for position, (name, item) in enumerate(zip(names, row, strict=True)):
+        if item is None:
+            continue
+        steps = name.split("/") if name else [""]
+        parents, last = steps[:-1], steps[-1]
+        shared = 0
+        while shared < min(len(open_path), len(parents)) and open_path[shared].name == parents[shared]:
+            shared += 1
+        del open_path[shared:]
+        for step in parents[shared:]:
+            _check_name(step)
+            child = _Element(step)
+            (open_path[-1] if open_path else top).content.append(child)
+            open_path.append(child)
+        holder = open_path[-1] if open_path else top
+        is_xml = position < len(xml_columns) and xml_columns[position]
+        if last.startswith("@"):
+            if not holder.name:
+                raise sql_error(6864)
+            if holder.content:
+                raise sql_error(6852, name)
+            text = item if isinstance(item, str) else _scalar_text(item)
+            holder.attributes.append(f" {last[1:]}={quoteattr(text)}")
+        elif last in _CONTENT_STEPS:
+            holder.content.append(item if is_xml else _text(item))
+        elif (target := processing_instruction(last)) is not None:
+            holder.content.append(f"<?{target} {str(item).replace('?>', '? >')}?>")
+        else:
+            _check_name(last)
+            holder.content.append(f"<{last}>{item if is_xml else _text(item)}</{last}>")
+    return top.render()
+
+
+_XML_NAME = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*(:[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*)?")
+
+
+def _check_name(step: str) -> None:
+    """6850 for a path step that is not an XML name."""
+    if not _XML_NAME.fullmatch(step):
+        bad = next((c for i, c in enumerate(step) if not _XML_NAME.fullmatch(step[: i + 1] or "x")), step[:1] or " ")
+        raise sql_error(6850, "Column", step, bad, f"{ord(bad):04X}")
 
 
 def processing_instruction(name: str) -> str | None:

@@ -11,6 +11,7 @@ is raised and nothing is returned, so no statement of a bad batch can run.  See 
 
 from __future__ import annotations
 
+import sys
 import typing as t
 from functools import lru_cache
 
@@ -66,10 +67,19 @@ from .tsql import DIALECT, Quietus
 PLAN_CACHE_SIZE = 1024
 
 
+# Frames the parser may use.  sqlglot's recursive descent spends about twenty frames on each nested call, and the
+# T-SQL SQL Server accepts nests deeply: sp_WhoIsActive escapes XML with 28 nested REPLACE calls inside six levels
+# of derived tables, about 950 frames, deeper than Python's default of 1,000 leaves once a procedure calls
+# sp_executesql.  Python 3.11 runs Python-to-Python calls without C stack, so the limit costs heap, not stack.
+PARSE_RECURSION_LIMIT = 6_000
+
+
 def parse_batch(text: str) -> list[Statement]:
     """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error.
 
-    The parse is recursive descent: nesting deeper than Python's stack allows is SQL Server's 191."""
+    The parse is recursive descent: nesting deeper than ``PARSE_RECURSION_LIMIT`` frames is SQL Server's 191."""
+    if sys.getrecursionlimit() < PARSE_RECURSION_LIMIT:
+        sys.setrecursionlimit(PARSE_RECURSION_LIMIT)
     try:
         return BatchParser().parse_tokens(tokenize(text), text)
     except RecursionError:

@@ -33,7 +33,7 @@ from quietus.sql.syntax_near import token_text
 from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word, walk
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
-from .statements import Block, InsertExec, SqlStatement, Statement
+from .statements import Block, CreateProcedure, InsertExec, SqlStatement, Statement
 from .tsql import Quietus
 
 T = t.TypeVar("T")
@@ -221,6 +221,8 @@ class BatchParser(QuietusParser):
     def _stamp(self, parsed: Parsed, start: Token, end: Token) -> list[Statement]:
         text = self.sql[start.start : end.end + 1]
         items = parsed if isinstance(parsed, list) else [parsed]
+        if isinstance(parsed, CreateProcedure):  # first in its batch (111): SQL Server keeps the comments before it
+            return [dataclasses.replace(parsed, line=start.line, text=self.sql[: end.end + 1], offset=0)]
         return [dataclasses.replace(item, line=start.line, text=text, offset=start.start) for item in items]
 
     # --- cursor helpers for statement grammars --------------------------------------------------------

@@ -1,8 +1,8 @@
 """The Quietus T-SQL dialect: sqlglot's T-SQL with our tokenizer and parser.
 
-The tokenizer differs from sqlglot's in one way that matters: no token swallows the rest of a statement
+The tokenizer differs from sqlglot's in two ways that matter: no token swallows the rest of a statement
 as text (sqlglot's ``COMMANDS``: ``PRINT``, ``GO``, ``END``, ``EXEC``...), because statement boundaries
-and every procedural statement belong to the batch parser.
+and every procedural statement belong to the batch parser; and ``0x`` alone is the empty binary constant.
 """
 
 from __future__ import annotations
@@ -26,6 +26,18 @@ class _SafePointCore(TokenizerCore):
         super()._add(token_type, text)
         if not len(self.tokens) & SAFE_POINT_EVERY:
             safe_point()
+
+    def _scan_hex(self) -> None:
+        """``0x`` alone is T-SQL's empty binary constant (sqlglot's tokenizer would read it as a name)."""
+        if self._peek.upper() == "X" and not (self._peek_at(1).isalnum() or self._peek_at(1) == "_"):
+            self._advance()
+            self._add(TokenType.HEX_STRING, "")
+            return
+        super()._scan_hex()
+
+    def _peek_at(self, offset: int) -> str:
+        index = self._current + offset
+        return self.sql[index] if index < self.size else ""
 
 
 class Quietus(TSQL):

@@ -1,0 +1,163 @@
+"""The DBA's own tools, unmodified: sp_BlitzWho (First Responder Kit, MIT) and sp_WhoIsActive (Adam Machanic,
+GPLv3), installed from their published scripts in tests/data/tools/ (split on GO, as sqlcmd does) and run with their
+common options while a known blocking chain is in place: a holder with a row lock in an open transaction (sleeping),
+and a waiter blocked on it.  The rows must name the waiter, its blocker (the chain's leader) and the SQL text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clients.server_harness import RunningServer, running_server
+from tests.clients.test_kill_clients import background, finished, running, spid
+from tests.clients.test_server_clients import pytds_connect
+
+pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+
+TOOLS = Path(__file__).parent.parent / "data" / "tools"
+WAITER_SQL = "UPDATE chain SET v = v + 1 WHERE id = 1"
+
+
+def go_batches(text: str) -> Iterator[str]:
+    """The batches of a script, as sqlcmd sends them: split at lines that are just GO, line ends kept (sp_WhoIsActive
+    @help = 1 finds its own sections in its definition by CR LF)."""
+    batch: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if re.fullmatch(r"\s*GO\s*", line, re.IGNORECASE):
+            if "".join(batch).strip():
+                yield "".join(batch).rstrip("\r\n")
+            batch = []
+        else:
+            batch.append(line)
+    if "".join(batch).strip():
+        yield "".join(batch).rstrip("\r\n")
+
+
+def install(conn: Any, script: str) -> None:
+    cur = conn.cursor()
+    with open(TOOLS / script, encoding="utf-8", newline="") as source:  # CR LF kept, as sqlcmd sends it
+        text = source.read()
+    for batch in go_batches(text):
+        cur.execute(batch)
+        while cur.nextset():
+            pass
+
+
+def result_sets(conn: Any, sql: str) -> list[list[dict[str, Any]]]:
+    """Every result set of ``sql``, each as rows of column name -> value."""
+    cur = conn.cursor()
+    cur.execute(sql)
+    sets = []
+    while True:
+        if cur.description:
+            names = [column[0] for column in cur.description]
+            sets.append([dict(zip(names, row, strict=True)) for row in cur.fetchall()])
+        if not cur.nextset():
+            return sets
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int, int]]:
+    """A server with both tools installed and a blocking chain: (a DBA connection, the holder's id, the waiter's)."""
+    with running_server(tmp_path_factory.mktemp("tools") / "data") as server:
+        dba = pytds_connect(server, autocommit=True)
+        install(dba, "sp_BlitzWho.sql")
+        install(dba, "sp_WhoIsActive.sql")
+        dba.cursor().execute("CREATE TABLE chain (id INT PRIMARY KEY, v INT NOT NULL); INSERT chain VALUES (1, 10)")
+        holder = pytds_connect(server, autocommit=True)
+        holder.cursor().execute("BEGIN TRANSACTION; UPDATE chain SET v = 11 WHERE id = 1")
+        waiter = pytds_connect(server, autocommit=True, timeout=600)
+        holder_id, waiter_id = spid(holder), spid(waiter)
+        thread, outcome = background(lambda: waiter.cursor().execute(WAITER_SQL))
+        _wait_blocked(server, waiter_id)
+        yield dba, holder_id, waiter_id
+        holder.cursor().execute("ROLLBACK")
+        assert not isinstance(finished(thread, outcome), Exception)
+        for conn in (waiter, holder, dba):
+            conn.close()
+
+
+def _wait_blocked(server: RunningServer, session_id: int) -> None:
+    server.wait_for(running(server, session_id, "LCK_M_"), "the waiter to be blocked")
+
+
+def rows_of(chain: tuple[Any, int, int], sql: str) -> dict[int, dict[str, Any]]:
+    """The tool's one result set, by session id."""
+    dba = chain[0]
+    [rows] = result_sets(dba, sql)
+    return {row["session_id"]: row for row in rows}
+
+
+@pytest.mark.parametrize("options", ["", "@ExpertMode = 1", "@ShowSleepingSPIDs = 1"])
+def test_sp_blitzwho_names_the_blocked_session_its_blocker_and_the_sql(
+    chain: tuple[Any, int, int], options: str
+) -> None:
+    _, holder_id, waiter_id = chain
+    found = rows_of(chain, f"EXEC sp_BlitzWho {options}")
+    waiter, holder = found[waiter_id], found[holder_id]
+    assert waiter["blocking_session_id"] == holder_id
+    assert waiter["query_text"] == WAITER_SQL
+    assert waiter["wait_info"].startswith("LCK_M_U")
+    assert waiter["wait_resource"].startswith("KEY: ")
+    assert holder["blocking_session_id"] is None  # the leader waits on nobody
+    assert holder["status"] == "sleeping" and holder["open_transaction_count"] == 1
+    if options == "@ExpertMode = 1":
+        assert waiter["transaction_isolation_level"] == "Read Committed"
+        assert waiter["client_interface_name"] == "Python TDS Library"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "",
+        "@get_full_inner_text = 1",
+        "@get_locks = 1",
+        "@find_block_leaders = 1",
+        "@get_transaction_info = 1",
+        "@get_task_info = 2",
+        "@get_additional_info = 1",
+    ],
+)
+def test_sp_whoisactive_names_the_blocked_session_its_blocker_and_the_sql(
+    chain: tuple[Any, int, int], options: str
+) -> None:
+    _, holder_id, waiter_id = chain
+    found = rows_of(chain, f"EXEC sp_WhoIsActive {options}")
+    waiter, holder = found[waiter_id], found[holder_id]
+    assert waiter["blocking_session_id"] == holder_id
+    assert holder["blocking_session_id"] is None
+    assert WAITER_SQL in waiter["sql_text"]
+    assert "LCK_M_U" in waiter["wait_info"]
+    assert waiter["status"] == "suspended" and holder["status"] == "sleeping"
+    assert holder["open_tran_count"].strip() == "1.00"
+    if options == "@get_locks = 1":
+        assert 'request_mode="U" request_status="WAIT"' in waiter["locks"]
+        assert 'request_mode="X" request_status="GRANT"' in holder["locks"]
+        assert '<Object name="chain" schema_name="dbo">' in holder["locks"]
+        assert '"(null)"' not in holder["locks"]  # the KEY lock is named by its table too
+    if options == "@find_block_leaders = 1":  # the leader, and how many sessions wait under it
+        assert holder["blocked_session_count"].strip() == "1.00"
+        assert waiter["blocked_session_count"].strip() == "0.00"
+    if options == "@get_task_info = 2":  # the running request has its one task; the sleeping session none
+        assert waiter["tasks"].strip() == "1.00" and holder["tasks"] is None
+    if options == "@get_transaction_info = 1":
+        assert holder["tran_start_time"] is not None and holder["tran_log_writes"].startswith("master: 1 ")
+    if options == "@get_additional_info = 1":
+        assert "<command_type>UPDATE</command_type>" in waiter["additional_info"]
+        assert "<command_type>AWAITING COMMAND</command_type>" in holder["additional_info"]
+
+
+def test_sp_whoisactive_help_reads_its_own_definition(chain: tuple[Any, int, int]) -> None:
+    """@help = 1 finds its header and parameter list in sys.dm_exec_sql_text of its own request's sql_handle: the
+    procedure's definition while it runs, with the comments before ALTER PROC and the script's CR LF."""
+    dba = chain[0]
+    header, parameters, columns = result_sets(dba, "EXEC sp_WhoIsActive @help = 1")
+    assert "Who Is Active?" in str(header[0])
+    declared = [str(next(iter(row.values()))) for row in parameters]  # the column is named '------parameter---…'
+    assert any(text.startswith("@get_locks BIT = 0") for text in declared)
+    assert any(text.startswith("@find_block_leaders BIT = 0") for text in declared)
+    assert "[blocking_session_id]" in {row["formatted_column_name"] for row in columns}
