@@ -17,6 +17,7 @@ Invariants (tds.md §1.9, §1.10, §1.11):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ from quietus.protocol.tds.versions import Traits
 _MORE, _ERROR, _INXACT, _FINAL = int(DoneStatus.MORE), int(DoneStatus.ERROR), int(DoneStatus.INXACT), 0
 _SRVERROR, _COUNT, _ATTN = int(DoneStatus.SRVERROR), int(DoneStatus.COUNT), int(DoneStatus.ATTN)
 _ROW = bytes([TokenType.ROW])
+# A result set's column codecs, made once per (column, client traits): the same query's columns every time.
+_cached_codec = functools.lru_cache(maxsize=4096)(column_codec)
 _NBCROW = bytes([TokenType.NBCROW])
 
 
@@ -198,7 +201,7 @@ class ResponseWriter:
             raise LocalProtocolError("the previous result set has no DONE yet")
         if not columns:
             raise LocalProtocolError("a result set needs at least one column")
-        self._columns = [column_codec(spec, self.traits) for spec in columns]
+        self._columns = [_cached_codec(spec, self.traits) for spec in columns]
         fast = tuple(c.fast for c in self._columns if c.fast is not None)
         self._fast = fast if len(fast) == len(columns) else None
         self._rows_in_result = 0
