@@ -7,6 +7,7 @@ same rows.  Both from the same run on the same disk; the last column is Quietus 
 nothing.
 
     python -m bench.bench_point_ops [--ops 2000]
+    python -m bench.bench_point_ops --profile [--ops 5000]   # where an embedded point select's CPU goes (py-spy)
 """
 
 from __future__ import annotations
@@ -101,10 +102,36 @@ def sqlite_figures(directory: Path, sessions: int, ops: int) -> dict[str, float]
     return figures
 
 
+def profile_select(ops: int) -> None:
+    """One embedded session's point selects, this process sampled by py-spy (the engine thread included)."""
+    import os
+
+    from bench._profile import sampled
+
+    with tempfile.TemporaryDirectory() as q:
+        connection = quietus.connect(Path(q) / "data", autocommit=True)
+        cursor = connection.cursor()
+        cursor.execute("CREATE TABLE kv (id INT PRIMARY KEY, name NVARCHAR(20), v INT)")
+        for n in range(ops):
+            cursor.execute("INSERT INTO kv VALUES (%s, %s, %s)", (n, f"name {n}", n))
+        with sampled(os.getpid()) as report:
+            start = time.perf_counter()
+            for n in range(ops):
+                cursor.execute("SELECT name, v FROM kv WHERE id = %s", (n,)).fetchall()
+            rate = ops / (time.perf_counter() - start)
+        connection.close()
+    print(f"== embedded point select, 1 session: {rate:,.0f}/s (while sampled)")
+    print(report.text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true", help="sample the embedded point selects with py-spy")
     args = parser.parse_args()
+    if args.profile:
+        profile_select(args.ops)
+        return
     print(f"{'operation':10} {'sessions':>8} {'quietus/s':>12} {'sqlite/s':>12} {'ratio':>7}")
     for sessions in (1, 8):
         with tempfile.TemporaryDirectory() as q, tempfile.TemporaryDirectory() as s:

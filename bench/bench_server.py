@@ -1,6 +1,7 @@
 """The TDS server under load, beside PostgreSQL 15 on the same machine in the same run; prints figures and ratios.
 
     python bench/bench_server.py [--sessions 10000] [--pg-sessions 500] [--seconds 5] [--no-postgres]
+    python -m bench.bench_server --profile [--seconds 5]    # where the server's CPU goes (py-spy; Quietus only)
 
 Figures (goals from issue 3 in brackets):
   idle sessions held at once, server memory per session (RSS growth / sessions)       [<= 50 KB at 10,000]
@@ -359,6 +360,46 @@ def measure_postgres(args: argparse.Namespace, work: Path) -> dict[str, float]:
     return figures
 
 
+def profile_quietus(args: argparse.Namespace, work: Path) -> None:
+    """The server sampled by py-spy while one client runs SELECT 1, then point selects (RPC), then the session
+    view: for each, the figure and where the server's CPU went."""
+    from bench._profile import cpu_seconds, sampled
+
+    with quietus_server(work / "quietus-data") as (pid, port):
+        setup = Tds(port)
+        setup.batch(SETUP)
+        cpu = cpu_seconds(pid)
+        count, latencies = timed_loop(lambda: setup.batch("SELECT 1"), args.seconds)
+        cpu = cpu_seconds(pid) - cpu
+        p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+        per_request = cpu / count * 1e6
+        print(f"== SELECT 1 round trip: p50 {p50:.3f} ms, p99 {p99:.3f} ms; server CPU {per_request:.0f} us/request")
+        with sampled(pid) as report:
+            timed_loop(lambda: setup.batch("SELECT 1"), args.seconds)
+        print(report.text())
+        cpu = cpu_seconds(pid)
+        rate = point_throughput("quietus", port, 1, args.seconds)
+        cpu = cpu_seconds(pid) - cpu
+        print(f"== point selects (sp_executesql), 1 client: {rate:,.0f}/s; "
+              f"server CPU {cpu / (rate * args.seconds) * 1e6:.0f} us/request")  # fmt: skip
+        with sampled(pid) as report:
+            point_throughput("quietus", port, 1, args.seconds)
+        print(report.text())
+        loop = asyncio.new_event_loop()
+        writers = loop.run_until_complete(hold_idle_tds(port, args.sessions))
+        with sampled(pid) as report:
+            cpu = cpu_seconds(pid)
+            ms = best_of(lambda: setup.batch("SELECT * FROM sys.dm_exec_sessions"))
+            cpu = (cpu_seconds(pid) - cpu) / 5
+        print(f"== SELECT * FROM sys.dm_exec_sessions with {args.sessions} idle sessions: best {ms:.1f} ms "
+              f"(the Python client's decoding included); server CPU {cpu * 1000:.0f} ms/query")  # fmt: skip
+        print(report.text())
+        for writer in writers:
+            writer.close()
+        loop.close()
+        setup.close()
+
+
 LINES = (
     ("idle_kb_per_session", "idle session memory, KB per session", "lower"),
     ("logins_per_s", "connect + login per second (1 client)", "higher"),
@@ -377,8 +418,13 @@ def main() -> None:
     parser.add_argument("--pg-sessions", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="sample the server with py-spy instead (Quietus only)")
     args = parser.parse_args()
     raise_fd_limit()
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="quietus-bench-") as tmp:
+            profile_quietus(args, Path(tmp))
+        return
     with tempfile.TemporaryDirectory(prefix="quietus-bench-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)

@@ -411,7 +411,7 @@ class TdsConnection(asyncio.Protocol):
             self.close()
             return
         self.write(sink.w.finish())
-        asyncio.get_running_loop().call_soon(self._pump)
+        self._pump()  # a request queued meanwhile starts now, without another turn of the event loop
 
     def _answer_escaped(self, sink: TdsResultSink, session: Session, escaped: Exception) -> Outcome:
         services = self.instance.env.services if self.instance.env is not None else {}

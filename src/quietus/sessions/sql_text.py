@@ -138,20 +138,28 @@ class SqlTextCache:
         self.characters = characters
         self._plans: OrderedDict[bytes, SqlText] = OrderedDict()  # plan key -> text
         self._texts: dict[bytes, bytes] = {}  # sql key -> plan key
+        # (text, casefolded database) -> plan key: a text run again finds its entry without hashing it again
+        self._known: dict[tuple[str, str], bytes] = {}
         self._size = 0
 
     def remember(self, text: str, database: str) -> SqlText:
-        plan = plan_handle(text, database)
-        key = handle_key(plan)
+        folded = database.casefold()
+        key = self._known.get((text, folded), b"")
         found = self._plans.get(key)
         if found is None:
-            found = self._plans[key] = SqlText(text, database, sql_handle(text), plan)
-            self._size += len(text)
+            plan = plan_handle(text, database)
+            key = handle_key(plan)
+            found = self._plans.get(key)
+            if found is None:
+                found = self._plans[key] = SqlText(text, database, sql_handle(text), plan)
+                self._size += len(text)
+            self._known[(text, folded)] = key
         self._plans.move_to_end(key)
         self._texts[handle_key(found.sql_handle)] = key
         while len(self._plans) > 1 and (len(self._plans) > self.capacity or self._size > self.characters):
             gone_key, gone = self._plans.popitem(last=False)
             self._size -= len(gone.text)
+            self._known.pop((gone.text, gone.database.casefold()), None)
             text_key = handle_key(gone.sql_handle)
             if self._texts.get(text_key) == gone_key:
                 del self._texts[text_key]

@@ -37,6 +37,7 @@ from quietus.protocol.tds.types import (
     Context,
     TypeId,
     TypeInfo,
+    collation_codec,
     decimal_length,
     encode_value,
 )
@@ -61,7 +62,7 @@ class ColumnCodec:
         if fast is not None and context is Context.RESULT:
             try:
                 return fast(value)
-            except (struct.error, TypeError, AttributeError, _TooLong):
+            except FAST_MISS:
                 pass  # the general encoder gives the precise error (or handles the unusual value)
         if value is not None and self.adapt is not None:
             value = self.adapt(value)
@@ -70,6 +71,10 @@ class ColumnCodec:
 
 class _TooLong(Exception):
     pass
+
+
+# What a fast encoder raises for a value it does not take (the general encoder then converts it or says why).
+FAST_MISS = (struct.error, TypeError, AttributeError, _TooLong)
 
 
 _INT_FORMATS = {1: "<BB", 2: "<Bh", 4: "<Bi", 8: "<Bq"}
@@ -120,7 +125,59 @@ def _fast_encoder(info: TypeInfo) -> Callable[[object], bytes] | None:
             return pack_length(len(data)) + data
 
         return nvarchar
+    if type_id in _SHORT_BYTES and not info.is_plp and info.max_length is not None:
+        return _short_bytes_encoder(info, null)
+    if type_id == TypeId.DATETIMN and info.max_length == 8:
+        pack_datetime = struct.Struct("<BiI").pack
+
+        def datetime_n(value: object) -> bytes:
+            if value is None:
+                return null
+            if type(value) is not dt.datetime or value.tzinfo is not None:
+                raise TypeError  # dates, aware datetimes: the general path converts them
+            delta = value - _EPOCH_1900
+            ticks = ((delta.seconds * 1_000_000 + delta.microseconds) * 3 + 5000) // 10000  # nearest 1/300 s
+            return pack_datetime(8, delta.days + ticks // _DAY_TICKS, ticks % _DAY_TICKS)
+
+        return datetime_n
+    if type_id == TypeId.GUID:
+
+        def guid(value: object) -> bytes:
+            if value is None:
+                return null
+            data: bytes = value.bytes_le  # type: ignore[attr-defined]  # a str: AttributeError, the general path
+            return b"\x10" + data
+
+        return guid
     return None
+
+
+_EPOCH_1900 = dt.datetime(1900, 1, 1)
+_DAY_TICKS = 300 * 86400
+_SHORT_BYTES = frozenset({TypeId.BIGVARBIN, TypeId.BIGBINARY, TypeId.BIGVARCHR, TypeId.BIGCHAR})
+
+
+def _short_bytes_encoder(info: TypeInfo, null: bytes) -> Callable[[object], bytes]:
+    """(var)binary(n) and (var)char(n): a 2-byte length and the bytes (text in the collation's code page)."""
+    limit = info.max_length or 0
+    pack_length = struct.Struct("<H").pack
+    text = info.type_id in (TypeId.BIGVARCHR, TypeId.BIGCHAR)
+    codec = collation_codec(info.collation) if text else ""
+
+    def short_bytes(value: object) -> bytes:
+        if value is None:
+            return null
+        if type(value) is bytes:
+            data = value
+        elif text and type(value) is str:
+            data = value.encode(codec, "replace")
+        else:
+            raise TypeError  # bytearray, memoryview ...: the general path converts them
+        if len(data) > limit:
+            raise _TooLong
+        return pack_length(len(data)) + data
+
+    return short_bytes
 
 
 _SIMPLE = {

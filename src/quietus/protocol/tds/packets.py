@@ -59,6 +59,9 @@ class PacketStatus(IntFlag):
     RESETCONNECTIONSKIPTRAN = 0x10
 
 
+# The status bits as plain ints for the per-packet paths (IntFlag arithmetic builds an enum object each time).
+_EOM, _IGNORE = int(PacketStatus.EOM), int(PacketStatus.IGNORE)
+RESET_BIT, RESET_SKIP_TRAN_BIT = int(PacketStatus.RESETCONNECTION), int(PacketStatus.RESETCONNECTIONSKIPTRAN)
 KNOWN_TYPES = frozenset(int(t) for t in PacketType)
 # The first byte of a TLS handshake record; a client speaking TLS first (TDS 8.0 "strict") sends it.
 TLS_HANDSHAKE = 0x16
@@ -142,12 +145,12 @@ class MessageReader:
         if self._size > self.max_message_size:
             raise RemoteProtocolError(f"message larger than {self.max_message_size} bytes")
         self._parts.append(body)
-        if header.status & PacketStatus.IGNORE:
-            if not header.status & PacketStatus.EOM:
+        if header.status & _IGNORE:
+            if not header.status & _EOM:
                 raise RemoteProtocolError("IGNORE status bit without EOM")
             self._reset()
             return Message(first.type, b"", first.status, ignored=True)
-        if not header.status & PacketStatus.EOM:
+        if not header.status & _EOM:
             return None
         payload = b"".join(self._parts)
         self._reset()
@@ -163,7 +166,7 @@ def check_header(header: PacketHeader) -> None:
         if header.type == TLS_HANDSHAKE:
             raise RemoteProtocolError("TLS handshake received where a TDS packet was expected")
         raise RemoteProtocolError(f"unknown packet type 0x{header.type:02X}")
-    if header.status & PacketStatus.RESETCONNECTION and header.status & PacketStatus.RESETCONNECTIONSKIPTRAN:
+    if header.status & RESET_BIT and header.status & RESET_SKIP_TRAN_BIT:
         raise RemoteProtocolError("RESETCONNECTION and RESETCONNECTIONSKIPTRAN set together")
 
 
@@ -189,7 +192,7 @@ class MessageWriter:
         self.ended = False
 
     def _packet(self, chunk: bytes, eom: bool) -> bytes:
-        status = self.status | (PacketStatus.EOM if eom else 0)
+        status = self.status | (_EOM if eom else 0)
         header = PacketHeader(self.packet_type, status, HEADER_SIZE + len(chunk), self.spid, self._packet_id)
         self._packet_id = (self._packet_id + 1) % 256
         return header.encode() + chunk

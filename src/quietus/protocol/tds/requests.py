@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum, IntFlag
 
 from quietus.protocol.tds.exceptions import RemoteProtocolError
-from quietus.protocol.tds.packets import PacketStatus
+from quietus.protocol.tds.packets import RESET_BIT, RESET_SKIP_TRAN_BIT
 from quietus.protocol.tds.types import (
     Context,
     TypeInfo,
@@ -48,9 +48,9 @@ class ResetConnection(Enum):
 
     @classmethod
     def from_status(cls, status: int) -> ResetConnection:
-        if status & PacketStatus.RESETCONNECTION:
+        if status & RESET_BIT:
             return cls.RESET
-        if status & PacketStatus.RESETCONNECTIONSKIPTRAN:
+        if status & RESET_SKIP_TRAN_BIT:
             return cls.RESET_SKIP_TRANSACTION
         return cls.NONE
 

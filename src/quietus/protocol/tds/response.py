@@ -17,17 +17,40 @@ Invariants (tds.md §1.9, §1.10, §1.11):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from quietus.errors import SqlError, sql_error
 from quietus.protocol.tds import tokens
-from quietus.protocol.tds.columns import ColumnCodec, column_codec
+from quietus.protocol.tds.columns import FAST_MISS, ColumnCodec, column_codec
 from quietus.protocol.tds.exceptions import LocalProtocolError
 from quietus.protocol.tds.packets import MessageWriter, PacketType
 from quietus.protocol.tds.tokens import DoneStatus, TokenType
 from quietus.protocol.tds.types import ColumnSpec
 from quietus.protocol.tds.versions import Traits
+
+# DONE status bits as plain ints: IntFlag arithmetic builds an enum object per operation, on every response.
+_MORE, _ERROR, _INXACT, _FINAL = int(DoneStatus.MORE), int(DoneStatus.ERROR), int(DoneStatus.INXACT), 0
+_SRVERROR, _COUNT, _ATTN = int(DoneStatus.SRVERROR), int(DoneStatus.COUNT), int(DoneStatus.ATTN)
+_ROW = bytes([TokenType.ROW])
+# A result set's column codecs, made once per (column, client traits): the same query's columns every time.
+_cached_codec = functools.lru_cache(maxsize=4096)(column_codec)
+_NBCROW = bytes([TokenType.NBCROW])
+
+
+def _fast_row(fast: Sequence[Callable[[object], bytes]], row: Sequence[object], nbcrow: bool) -> bytes:
+    """``tokens.encode_row``'s bytes through the columns' fast encoders: ROW, or NBCROW when a value is NULL."""
+    if nbcrow and None in row:
+        bitmap = bytearray((len(row) + 7) // 8)
+        present = []
+        for index, (encode, value) in enumerate(zip(fast, row, strict=True)):
+            if value is None:
+                bitmap[index >> 3] |= 1 << (index & 7)
+            else:
+                present.append(encode(value))
+        return _NBCROW + bitmap + b"".join(present)
+    return _ROW + b"".join([encode(value) for encode, value in zip(fast, row, strict=True)])
 
 
 class TransactionTracker:
@@ -84,6 +107,7 @@ class ResponseWriter:
         self._writer = MessageWriter(PacketType.TABULAR_RESULT, packet_size, spid)
         self._pending: _Done | None = None
         self._columns: list[ColumnCodec] | None = None
+        self._fast: tuple[Callable[[object], bytes], ...] | None = None  # every column's fast encoder, if all have one
         self._rows_in_result = 0
         self._statement_error = False
         self.rows_sent = 0
@@ -108,15 +132,15 @@ class ResponseWriter:
         done, self._pending = self._pending, None
         if done is None:
             return b""
-        status = done.status | (DoneStatus.MORE if more else 0)
+        status = done.status | (_MORE if more else 0)
         return tokens.encode_done(self.traits, status, done.row_count, done.token, done.cur_cmd)
 
     def _status(self, *, error: bool = False, server_error: bool = False) -> int:
-        status = DoneStatus.INXACT if self._transactions.descriptor is not None else DoneStatus.FINAL
+        status = _INXACT if self._transactions.descriptor is not None else _FINAL
         if error or self._statement_error:
-            status |= DoneStatus.ERROR
+            status |= _ERROR
         if server_error:
-            status |= DoneStatus.SRVERROR
+            status |= _SRVERROR
         return status
 
     # --- environment and transactions ----------------------------------------------------------------
@@ -177,17 +201,26 @@ class ResponseWriter:
             raise LocalProtocolError("the previous result set has no DONE yet")
         if not columns:
             raise LocalProtocolError("a result set needs at least one column")
-        self._columns = [column_codec(spec, self.traits) for spec in columns]
+        self._columns = [_cached_codec(spec, self.traits) for spec in columns]
+        fast = tuple(c.fast for c in self._columns if c.fast is not None)
+        self._fast = fast if len(fast) == len(columns) else None
         self._rows_in_result = 0
         return self._emit(tokens.encode_colmetadata(self._columns, self.traits))
 
     def rows(self, rows: Iterable[Sequence[object]]) -> bytes:
         if self._columns is None:
             raise LocalProtocolError("rows without a result set")
-        columns = self._columns
+        columns, fast, traits = self._columns, self._fast, self.traits
+        width = len(columns)
         data = bytearray()
         for row in rows:
-            data += tokens.encode_row(columns, row, self.traits)
+            encoded = None
+            if fast is not None and len(row) == width:
+                try:  # the fast encoders; a value they do not take: the general encoder for the whole row
+                    encoded = _fast_row(fast, row, traits.nbcrow)
+                except FAST_MISS:
+                    encoded = None
+            data += encoded if encoded is not None else tokens.encode_row(columns, row, traits)
             self._rows_in_result += 1
             self.rows_sent += 1
         return self._emit(bytes(data))
@@ -209,7 +242,7 @@ class ResponseWriter:
             row_count = self._rows_in_result
         status = self._status(error=error, server_error=server_error)
         if row_count is not None:
-            status |= DoneStatus.COUNT
+            status |= _COUNT
         token = TokenType.DONEINPROC if self.procedure_call else TokenType.DONE
         out = self._emit(b"")
         self._pending = _Done(token, status, row_count or 0, cur_cmd)
@@ -232,7 +265,7 @@ class ResponseWriter:
     def procedure_done(self, row_count: int | None = None, *, error: bool = False) -> bytes:
         """DONEPROC ending one call of a multi-call RPC request (``finish`` ends the last one)."""
         self._close_result()
-        status = self._status(error=error) | (DoneStatus.COUNT if row_count is not None else 0)
+        status = self._status(error=error) | (_COUNT if row_count is not None else 0)
         out = self._emit(b"")
         self._pending = _Done(TokenType.DONEPROC, status, row_count or 0, 0)
         self._statement_error = False
@@ -251,18 +284,18 @@ class ResponseWriter:
         self._close_result()
         final_token = TokenType.DONEPROC if self.procedure_call else TokenType.DONE
         pending, self._pending = self._pending, None
-        extra = (DoneStatus.ERROR if error else 0) | (DoneStatus.SRVERROR if server_error else 0)
+        extra = (_ERROR if error else 0) | (_SRVERROR if server_error else 0)
         if pending is not None and pending.token == final_token:
             finals = [_Done(pending.token, pending.status | extra, pending.row_count, pending.cur_cmd)]
         else:
             finals = [] if pending is None else [pending]
             finals.append(_Done(final_token, self._status(error=error, server_error=server_error), 0, 0))
         if self._attention():
-            finals.append(_Done(TokenType.DONE, DoneStatus.ATTN, 0, 0))
+            finals.append(_Done(TokenType.DONE, _ATTN, 0, 0))
         last = len(finals) - 1
         data = b"".join(
             tokens.encode_done(
-                self.traits, d.status | (DoneStatus.MORE if i < last else 0), d.row_count, d.token, d.cur_cmd
+                self.traits, d.status | (_MORE if i < last else 0), d.row_count, d.token, d.cur_cmd
             )
             for i, d in enumerate(finals)
         )
