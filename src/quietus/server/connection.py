@@ -58,6 +58,7 @@ from quietus.protocol.tds import (
     TransactionManagerRequest,
 )
 from quietus.protocol.tds.events import Event, Request
+from quietus.server.accepting import SessionOwner
 from quietus.server.requests import run_request
 from quietus.server.rpc import PreparedStatements, RequestContext
 from quietus.server.tds_sink import TdsResultSink
@@ -82,7 +83,7 @@ CLOSE_GRACE_SECONDS = 10.0  # how long a closed connection may take to deliver i
 KILL_REASONS = (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT)  # their grace is kill_network_timeout
 
 
-class TdsConnection(asyncio.Protocol):
+class TdsConnection(SessionOwner, asyncio.Protocol):
     def __init__(self, listener: TdsListener) -> None:
         self.listener = listener
         self.instance = listener.instance
@@ -469,36 +470,6 @@ class TdsConnection(asyncio.Protocol):
         elif self._closing is None:
             self._closing = asyncio.get_running_loop().create_task(self._close(session))
 
-    def _forget_if_finished(self) -> None:
-        """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""
-        if self.closed and self._work is None and (self.session is None or self._session_closed):
-            self.listener.connections.discard(self)
-
-    async def _close_session(self) -> None:
-        """Close the session once (rolled back, locks released, id freed); later calls wait for that one."""
-        if self.session is None or self._session_closed:
-            return
-        if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(self.session))
-        await asyncio.shield(self._closing)
-
-    async def _close(self, session: Session) -> None:
-        try:
-            await self.instance.close_session(session)
-        except Exception:
-            log.exception("closing session %d failed", session.session_id)
-        self._session_closed = True
-        self._forget_if_finished()
-
-    async def shutdown(self) -> None:
-        """Server stop: interrupt the running request, close the socket, wait until the session is closed."""
-        if self.session is not None and self._work is not None:
-            self.session.interrupt(InterruptReason.SHUTDOWN)
-        self.close(abort=True)
-        work = self._work
-        if work is not None:
-            await asyncio.gather(work, return_exceptions=True)
-        await self._close_session()
 
 
 def close_grace(session: Session | None, env: Any) -> float:

@@ -63,6 +63,7 @@ from quietus.protocol.tns.events import (
 )
 from quietus.protocol.tns.messages import CallEnd
 from quietus.protocol.tns.o5logon import VGEN_COUNT, Exchange, Verifier
+from quietus.server.accepting import SessionOwner
 from quietus.server.connection import close_grace
 from quietus.server.tns_results import OracleCallSink, ResultSetBuffer
 from quietus.sessions.registry import SessionLimitReached
@@ -139,7 +140,7 @@ def decoy_verifier(user: str) -> Verifier:
     return Verifier(salt, VGEN_COUNT, os.urandom(32))
 
 
-class TnsConnection(asyncio.Protocol):
+class TnsConnection(SessionOwner, asyncio.Protocol):
     def __init__(self, listener: TnsListener) -> None:
         self.listener = listener
         self.instance = listener.instance
@@ -652,34 +653,6 @@ class TnsConnection(asyncio.Protocol):
         elif self._closing is None:
             self._closing = asyncio.get_running_loop().create_task(self._close(session))
 
-    def _forget_if_finished(self) -> None:
-        if self.closed and self._work is None and (self.session is None or self._session_closed):
-            self.listener.connections.discard(self)
-
-    async def _close_session(self) -> None:
-        if self.session is None or self._session_closed:
-            self._forget_if_finished()
-            return
-        if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(self.session))
-        await asyncio.shield(self._closing)
-
-    async def _close(self, session: Session) -> None:
-        try:
-            await self.instance.close_session(session)
-        except Exception:
-            log.exception("closing session %d failed", session.session_id)
-        self._session_closed = True
-        self._forget_if_finished()
-
-    async def shutdown(self) -> None:
-        if self.session is not None and self._work is not None:
-            self.session.interrupt(InterruptReason.SHUTDOWN)
-        self.close(abort=True)
-        work = self._work
-        if work is not None:
-            await asyncio.gather(work, return_exceptions=True)
-        await self._close_session()
 
 
 def _int(text: str | None) -> int | None:

@@ -1,0 +1,108 @@
+"""What every listener and every client connection of the server share, whatever protocol they speak.
+
+``Listener``: the accepting socket on the engine's loop, its address, and ``stop`` (stop accepting, end every
+connection, wait until each one's session is closed).  ``SessionOwner``: a connection's side of its session's end
+— close it once (rolled back, locks released, id freed; later callers wait for that one), leave the listener's set
+once nothing is left running, and the server-stop path (interrupt the running request with SHUTDOWN, close the
+socket, wait).  The TDS and Oracle Net connections both are one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any, Protocol
+
+from quietus.engine.interrupts import InterruptReason
+from quietus.sessions.session import Session
+
+log = logging.getLogger("quietus.server")
+
+ACCEPT_BACKLOG = 4096
+
+
+class _Connection(Protocol):
+    async def shutdown(self) -> None: ...
+
+
+class Listener:
+    """An accepting socket; subclasses say which connection class serves each accepted socket."""
+
+    def __init__(self, instance: Any) -> None:
+        self.instance = instance
+        self.connections: set[Any] = set()
+        self._server: asyncio.Server | None = None
+
+    async def _listen(self, make: Any, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(make, host, port, backlog=ACCEPT_BACKLOG, reuse_address=True)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of the listening socket (the real port when started on port 0)."""
+        assert self._server is not None, "the listener is not started"
+        for sock in self._server.sockets:
+            if sock.family == socket.AF_INET:
+                host, port = sock.getsockname()[:2]
+                return str(host), int(port)
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    async def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        connections: list[_Connection] = list(self.connections)
+        await asyncio.gather(*(c.shutdown() for c in connections), return_exceptions=True)
+        self.connections.clear()
+
+
+class SessionOwner:
+    """A client connection's hold on its session (see the module's docstring); mixed into a connection class that
+    has ``listener``, ``instance``, ``session``, ``closed``, ``close(abort=...)``, ``_work``, ``_session_closed``
+    and ``_closing``."""
+
+    listener: Any
+    instance: Any
+    session: Session | None
+    closed: bool
+    _work: asyncio.Task[None] | None
+    _session_closed: bool
+    _closing: asyncio.Task[None] | None
+
+    def close(self, *, abort: bool = False) -> None:
+        raise NotImplementedError
+
+    def _forget_if_finished(self) -> None:
+        """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""
+        if self.closed and self._work is None and (self.session is None or self._session_closed):
+            self.listener.connections.discard(self)
+
+    async def _close_session(self) -> None:
+        """Close the session once (rolled back, locks released, id freed); later calls wait for that one."""
+        if self.session is None or self._session_closed:
+            self._forget_if_finished()
+            return
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(self.session))
+        await asyncio.shield(self._closing)
+
+    async def _close(self, session: Session) -> None:
+        try:
+            await self.instance.close_session(session)
+        except Exception:
+            log.exception("closing session %d failed", session.session_id)
+        self._session_closed = True
+        self._forget_if_finished()
+
+    async def shutdown(self) -> None:
+        """Server stop: interrupt the running request, close the socket, wait until the session is closed."""
+        if self.session is not None and self._work is not None:
+            self.session.interrupt(InterruptReason.SHUTDOWN)
+        self.close(abort=True)
+        work = self._work
+        if work is not None:
+            await asyncio.gather(work, return_exceptions=True)
+        await self._close_session()
