@@ -20,6 +20,7 @@ from quietus.sessions.session import Session
 log = logging.getLogger("quietus.server")
 
 ACCEPT_BACKLOG = 4096
+WRITE_HIGH_WATER = 256 * 1024  # transport buffer above which a request waits for the client (ASYNC_NETWORK_IO)
 
 
 class _Connection(Protocol):
@@ -61,11 +62,14 @@ class Listener:
 
 class SessionOwner:
     """A client connection's hold on its session (see the module's docstring); mixed into a connection class that
-    has ``listener``, ``instance``, ``session``, ``closed``, ``close(abort=...)``, ``_work``, ``_session_closed``
-    and ``_closing``."""
+    has ``listener``, ``instance``, ``transport``, ``client_address``, ``client_port``, ``session``, ``closed``,
+    ``close(abort=...)``, ``_work``, ``_session_closed`` and ``_closing``."""
 
     listener: Any
     instance: Any
+    transport: asyncio.Transport | None
+    client_address: str
+    client_port: int
     session: Session | None
     closed: bool
     _work: asyncio.Task[None] | None
@@ -74,6 +78,18 @@ class SessionOwner:
 
     def close(self, *, abort: bool = False) -> None:
         raise NotImplementedError
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """A client connected: no Nagle delay, a bounded write buffer, the peer's address; join the listener's set."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername") or ("", 0)
+        self.client_address, self.client_port = str(peer[0]), int(peer[1])
+        self.listener.connections.add(self)
 
     def _forget_if_finished(self) -> None:
         """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""

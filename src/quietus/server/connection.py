@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import socket
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +77,6 @@ log = logging.getLogger("quietus.server")
 
 PRELOGIN_LIMIT = 256 * 1024  # bytes a client may send before it has logged in (a LOGIN7 is a few KB)
 INBOUND_LIMIT = 64 * 1024 * 1024  # bytes a client may send while one request runs before reading pauses
-WRITE_HIGH_WATER = 256 * 1024  # transport buffer above which a request waits for the client (ASYNC_NETWORK_IO)
 CLOSE_GRACE_SECONDS = 10.0  # how long a closed connection may take to deliver its last bytes
 KILL_REASONS = (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT)  # their grace is kill_network_timeout
 
@@ -113,17 +111,6 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         self._closing: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        peer = transport.get_extra_info("peername") or ("", 0)
-        self.client_address, self.client_port = str(peer[0]), int(peer[1])
-        self.listener.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
         if self.closed:

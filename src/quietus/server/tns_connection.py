@@ -33,7 +33,6 @@ import hmac
 import logging
 import os
 import re
-import socket
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("quietus.server.tns")
 
 HANDSHAKE_LIMIT = 256 * 1024  # bytes a client may send before it has logged in
-WRITE_HIGH_WATER = 256 * 1024
 SERVICE_UNKNOWN = 12514  # TNS:listener does not currently know of service requested in connect descriptor
 POOLED_REFUSED = 12520  # TNS:listener could not find available handler for requested type of server
 INSTANCE_NAME = "QUIETUS"
@@ -167,17 +165,6 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self._closing: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        peer = transport.get_extra_info("peername") or ("", 0)
-        self.client_address, self.client_port = str(peer[0]), int(peer[1])
-        self.listener.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
