@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from quietus.admin.catalog_views import DBO_SCHEMA_ID
+from quietus.admin.catalog_views import DBO_SCHEMA_ID, SYS_OBJECTS
 from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments, emit
 from quietus.engine.storage.schema import ColumnDef
@@ -26,19 +26,8 @@ from quietus.sql.types_base import type_from_sqlglot
 
 _SCHEMA_IDS = {name.casefold(): schema_id for name, schema_id, _ in SCHEMAS}
 
-SYS_PROCEDURES = columns("""
-name sysname
-object_id int
-principal_id int
-schema_id int
-parent_object_id int
-type char(2)
-type_desc nvarchar(60)
-create_date datetime
-modify_date datetime
-is_ms_shipped bit
-is_published bit
-is_schema_published bit
+# sys.procedures: the columns inherited from sys.objects, then its own.
+SYS_PROCEDURES = SYS_OBJECTS + columns("""
 is_auto_executed bit
 is_execution_replicated bit
 is_repl_serializable_only bit
