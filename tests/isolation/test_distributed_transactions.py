@@ -188,6 +188,10 @@ def test_every_kill_uow_refusal(sc: Scenario) -> None:
     history = dba.rows("SELECT victim_session_id, command, outcome FROM sys.dm_exec_kill_history "
                        "WHERE victim_session_id = -2")  # fmt: skip
     assert history == [(-2, f"KILL '{text(uow)}'", "rolled back")]
+    # The owner's own kill rolled nothing back: its transaction went to -2, and the history says so.
+    owner_kill = dba.rows(f"SELECT outcome, rows_undone FROM sys.dm_exec_kill_history "
+                          f"WHERE command = 'KILL {owner.session_id}'")  # fmt: skip
+    assert owner_kill == [("left to session -2", 0)]
     log = (Path(str(sc.database)) / "log" / "ERRORLOG").read_text()
     assert "Process ID -2 was killed by hostname" in log
     assert f"Distributed transaction with UOW {text(uow)} (orphaned) decided by KILL: rollback." in log

@@ -61,6 +61,7 @@ class KillOutcome(enum.Enum):
     PENDING = "pending"  # the victim has not ended yet (reaching its safe point, rolling back, flushing)
     ROLLED_BACK = "rolled back"  # it had a transaction; that was rolled back and the session ended
     ENDED = "ended"  # it had nothing to roll back; the session ended
+    LEFT_TO_SESSION_MINUS_2 = "left to session -2"  # its distributed transaction outlived it, undecided (KILL 'uow')
     ALREADY_ENDED = "already ended"  # the victim was gone (or its id reused) when the kill was applied
     COMMITTED = "committed"  # KILL 'uow' WITH COMMIT: the in-doubt transaction was committed (kill_uow.py)
     ENDED_BY_RESTART = "ended by restart"  # the server stopped before the victim's end was recorded (kill_store)
@@ -349,7 +350,10 @@ def _victim_closed(history: KillHistory, record: KillRecord, txns: list[Transact
             history.undo_rate = progress.done / elapsed
             result.quarters = quarter_estimates(progress.started, progress.finished, progress.quarters)
     result.rows_undone = undone
-    result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
+    if any(txn.is_orphaned for txn in txns):  # sessions/distributed.py handed it to -2: nothing was rolled back
+        result.outcome = KillOutcome.LEFT_TO_SESSION_MINUS_2
+    else:
+        result.outcome = KillOutcome.ROLLED_BACK if txns else KillOutcome.ENDED
     history.changed(record)
 
 

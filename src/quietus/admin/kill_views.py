@@ -1,7 +1,8 @@
 """Views of kills and of what they leave behind (Quietus extensions; docs/design/kill.md).
 
 ``sys.dm_exec_kill_history``: one row per kill in the bounded history (``env.services["kills"]``), oldest first.
-``outcome`` is 'pending' until the victim's session is gone, then 'rolled back' (it had a transaction) or 'ended';
+``outcome`` is 'pending' until the victim's session is gone, then 'rolled back' (it had a transaction), 'ended',
+or 'left to session -2' (its distributed transaction outlived it, undecided, for KILL 'uow');
 ``rollback_duration_ms`` is the time from the kill until the session was gone (its transaction rolled back and its
 locks released), NULL while pending.  Without VIEW SERVER STATE a login sees the kills it made or suffered.
 
