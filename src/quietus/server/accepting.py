@@ -3,8 +3,10 @@
 ``Listener``: the accepting socket on the engine's loop, its address, and ``stop`` (stop accepting, end every
 connection, wait until each one's session is closed).  ``SessionOwner``: a connection's side of its session's end
 — close it once (rolled back, locks released, id freed; later callers wait for that one), leave the listener's set
-once nothing is left running, and the server-stop path (interrupt the running request with SHUTDOWN, close the
-socket, wait).  The TDS and Oracle Net connections both are one.
+once nothing is left running, what a closed socket does to it (interrupt the running request, or close the idle
+session), the login task's frame (an unexpected failure closes that connection only), and the server-stop path
+(interrupt the running request with SHUTDOWN, close the socket, wait).  The TDS and Oracle Net connections both are
+one.
 """
 
 from __future__ import annotations
@@ -76,8 +78,32 @@ class SessionOwner:
     _session_closed: bool
     _closing: asyncio.Task[None] | None
 
+    PROTOCOL = ""  # the wire protocol's name, for the error log ('TDS', 'Oracle Net')
+
     def close(self, *, abort: bool = False) -> None:
         raise NotImplementedError
+
+    def _pump(self) -> None:
+        """Act on the events the codec has decoded (the next request, once none is running)."""
+        raise NotImplementedError
+
+    async def _authenticate(self, event: Any) -> None:
+        """Check the login, open the session and answer the client (or refuse it and close)."""
+        raise NotImplementedError
+
+    async def _login(self, event: Any) -> None:
+        """The login as a task of its own: an unexpected failure closes this connection only; then go on."""
+        try:
+            await self._authenticate(event)
+        except Exception:
+            log.exception("%s login from %s failed unexpectedly", self.PROTOCOL, self.client_address)
+            self.close()
+        finally:
+            self._work = None
+        if self.closed:
+            self._forget_if_finished()
+        else:
+            self._pump()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """A client connected: no Nagle delay, a bounded write buffer, the peer's address; join the listener's set."""
@@ -95,6 +121,20 @@ class SessionOwner:
         """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""
         if self.closed and self._work is None and (self.session is None or self._session_closed):
             self.listener.connections.discard(self)
+
+    def _end(self, reason: InterruptReason) -> None:
+        """The connection is closed: stop the running request, or close the idle session now."""
+        session = self.session
+        if session is None:
+            self._forget_if_finished()
+            return
+        if self._work is not None:
+            session.interrupt(reason)  # the request unwinds; the connection then closes the session
+            return
+        if self._session_closed:
+            self._forget_if_finished()
+        elif self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(session))
 
     async def _close_session(self) -> None:
         """Close the session once (rolled back, locks released, id freed); later calls wait for that one."""

@@ -82,6 +82,8 @@ KILL_REASONS = (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT)  # their g
 
 
 class TdsConnection(SessionOwner, asyncio.Protocol):
+    PROTOCOL = "TDS"
+
     def __init__(self, listener: TdsListener) -> None:
         self.listener = listener
         self.instance = listener.instance
@@ -298,19 +300,6 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
 
     # -- login -----------------------------------------------------------------------------------------------
 
-    async def _login(self, event: Login) -> None:
-        try:
-            await self._authenticate(event)
-        except Exception:
-            log.exception("login from %s failed unexpectedly", self.client_address)
-            self.close()
-        finally:
-            self._work = None
-        if self.closed:
-            self._forget_if_finished()
-        else:
-            self._pump()
-
     async def _authenticate(self, event: Login) -> None:
         login7 = event.login7
         instance = self.instance
@@ -440,23 +429,6 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         if self._reading_paused and self.transport is not None and not self.closed:
             self._reading_paused = False
             self.transport.resume_reading()
-
-    # -- the end ---------------------------------------------------------------------------------------------
-
-    def _end(self, reason: InterruptReason) -> None:
-        """The connection is closed: stop the running request, or close the idle session now."""
-        session = self.session
-        if session is None:
-            self._forget_if_finished()
-            return
-        if self._work is not None:
-            session.interrupt(reason)  # the request unwinds; _request then closes the session
-            return
-        if self._session_closed:
-            self._forget_if_finished()
-        elif self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(session))
-
 
 
 def close_grace(session: Session | None, env: Any) -> float:

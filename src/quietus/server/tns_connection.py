@@ -139,6 +139,8 @@ def decoy_verifier(user: str) -> Verifier:
 
 
 class TnsConnection(SessionOwner, asyncio.Protocol):
+    PROTOCOL = "Oracle Net"
+
     def __init__(self, listener: TnsListener) -> None:
         self.listener = listener
         self.instance = listener.instance
@@ -312,19 +314,6 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self.client = dict(event.pairs)
         reply = messages.parameter_message(self.exchange.phase_one_parameters())
         self.write(self.codec.send_call_end(CallEnd(), reply))
-
-    async def _login(self, event: AuthRequest) -> None:
-        try:
-            await self._authenticate(event)
-        except Exception:
-            log.exception("Oracle Net login from %s failed unexpectedly", self.client_address)
-            self.close()
-        finally:
-            self._work = None
-        if self.closed:
-            self._forget_if_finished()
-        else:
-            self._pump()
 
     async def _authenticate(self, event: AuthRequest) -> None:
         if self._refuse_mode(event):
@@ -626,20 +615,6 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 asyncio.get_running_loop().call_later(grace, transport.abort)
         if not self.closed:
             self.connection_lost(None)
-
-    def _end(self, reason: InterruptReason) -> None:
-        session = self.session
-        if session is None:
-            self._forget_if_finished()
-            return
-        if self._work is not None:
-            session.interrupt(reason)
-            return
-        if self._session_closed:
-            self._forget_if_finished()
-        elif self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(session))
-
 
 
 def _int(text: str | None) -> int | None:
