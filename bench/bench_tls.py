@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_server import PASSWORD, percentile, postgres_server, quietus_server, timed_loop
+from bench.bench_server import PASSWORD, Tds, percentile, postgres_server, quietus_server, timed_loop
 from quietus.protocol.tds.client import TdsClient
 from quietus.protocol.tds.packets import PacketType, encode_message
 from quietus.protocol.tds.prelogin import Encryption, encode_prelogin_request
@@ -50,8 +50,9 @@ PRELOGIN_TLS = _client_context(None, ssl.TLSVersion.TLSv1_2)
 STRICT_TLS = _client_context("tds/8.0", ssl.TLSVersion.MAXIMUM_SUPPORTED)
 
 
-class Client:
-    """A blocking raw TDS client: ``mode`` is "clear", "tds7" (TLS inside PRELOGIN) or "strict" (TDS 8.0)."""
+class Client(Tds):
+    """bench_server's blocking raw TDS client, logged in over ``mode``: "clear", "tds7" (TLS inside PRELOGIN) or
+    "strict" (TDS 8.0)."""
 
     def __init__(self, port: int, mode: str) -> None:
         raw = socket.create_connection(("127.0.0.1", port))
@@ -95,24 +96,6 @@ class Client:
         if outgoing.pending:
             raw.sendall(encode_message(PacketType.PRELOGIN, outgoing.read()))
         self.sock = _TlsOverSocket(raw, tls, incoming, outgoing)
-
-    def _read(self) -> None:
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("closed")
-        self.tds.receive_data(data)
-
-    def reply(self) -> Any:
-        while (reply := self.tds.next_reply()) is None:
-            self._read()
-        return reply
-
-    def batch(self, text: str) -> Any:
-        self.sock.sendall(self.tds.sql_batch(text))
-        return self.reply()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 class _TlsOverSocket:
