@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,24 @@ def test_wait_timeout() -> None:
 
         with pytest.raises(WaitTimeout):
             await task.run(body)
+
+    asyncio.run(main())
+
+
+def test_a_wait_refused_by_an_earlier_interrupt_closes_the_coroutine_it_was_given() -> None:
+    """WAITFOR in a killed task: its sleep coroutine is closed, never left for the GC to warn about."""
+
+    async def main() -> None:
+        task = Task(asyncio.get_running_loop())
+        sleep = asyncio.sleep(10)
+
+        def body() -> None:
+            task.set_interrupt(InterruptReason.KILLED)
+            task.wait(sleep, "WAITFOR")
+
+        with pytest.raises(Interrupted):
+            await task.run(body)
+        assert inspect.getcoroutinestate(sleep) == inspect.CORO_CLOSED
 
     asyncio.run(main())
 

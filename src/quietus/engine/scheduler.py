@@ -131,7 +131,12 @@ class Task:
         """
         if greenlet.getcurrent() is not self._greenlet:
             raise RuntimeError("Task.wait called outside its task")
-        self.check()
+        try:
+            self.check()
+        except Interrupted:
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()  # made for this wait (a sleep) and never to run: closed unstarted, not leaked
+            raise
         waiter: asyncio.Future[T] = self.loop.create_future()
         inner = asyncio.ensure_future(awaitable, loop=self.loop)
         inner.add_done_callback(lambda done: _copy_outcome(done, waiter))
