@@ -536,6 +536,17 @@ CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools,
         (252, 16, "Recursive common table expression '%.*ls' does not contain a top-level UNION ALL operator."),
         (246, 16, "No anchor member was found in recursive query \"%.*ls\"."),
         (310, 15, "The value %d specified for the MAXRECURSION option exceeds the allowed maximum of 32767."),
+        (460, 16, "DISTINCT operator is not allowed in the recursive part of a recursive common table expression "
+                  "'%.*ls'."),
+        (461, 16, "The TOP or OFFSET operator is not allowed in the recursive part of a recursive common table "
+                  "expression '%.*ls'."),
+        (462, 16, "Outer join is not allowed in the recursive part of a recursive common table expression '%.*ls'."),
+        (465, 16, "Recursive references are not allowed in subqueries."),
+        (467, 16, "GROUP BY, HAVING, or aggregate functions are not allowed in the recursive part of a recursive "
+                  "common table expression '%.*ls'."),
+        (253, 16, "Recursive member of a common table expression '%.*ls' has multiple recursive references."),
+        (240, 16, "Types don't match between the anchor and the recursive part in column \"%.*ls\" of recursive "
+                  "query \"%.*ls\"."),
         (6850, 16, "%.*ls name '%.*ls' contains an invalid XML identifier as required by FOR XML; '%.*ls'(0x%.*ls) "
                    "is the first character at fault."),
     )

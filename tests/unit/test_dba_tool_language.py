@@ -208,3 +208,36 @@ def test_a_key_locks_hobt_is_its_tables_partition(conn: Connection) -> None:
     assert rows(conn, "SELECT COUNT(DISTINCT hobt_id) FROM sys.partitions WHERE object_id = OBJECT_ID('locked')") == [
         (2,)
     ]
+
+
+@pytest.mark.parametrize(
+    ("member", "number"),
+    [
+        ("SELECT DISTINCT i + 1 FROM n WHERE i < 3", 460),
+        ("SELECT TOP 1 i + 1 FROM n WHERE i < 3", 461),
+        ("SELECT MAX(i) + 1 FROM n WHERE i < 3", 467),
+        ("SELECT i + 1 FROM n WHERE i < 3 GROUP BY i", 467),
+        ("SELECT n.i + 1 FROM t LEFT JOIN n ON t.a = n.i WHERE n.i < 3", 462),
+        ("SELECT a.i + 1 FROM n AS a JOIN n AS b ON a.i = b.i WHERE a.i < 3", 253),
+        ("SELECT a + 1 FROM t WHERE a IN (SELECT i FROM n)", 465),
+        ("SELECT CAST(i + 1 AS BIGINT) FROM n WHERE i < 3", 240),
+    ],
+)
+def test_a_recursive_member_is_refused_what_sql_server_refuses(conn: Connection, member: str, number: int) -> None:
+    rows(conn, "CREATE TABLE t (a INT)")
+    [(got, text)] = errors(conn, f"WITH n (i) AS (SELECT 1 UNION ALL {member}) SELECT * FROM n")
+    assert got == number, text
+    assert number in (465, 240) or "'n'" in text
+
+
+def test_a_recursive_member_may_hold_window_functions_derived_tables_and_inner_joins(conn: Connection) -> None:
+    assert rows(conn, "WITH n (i) AS (SELECT 1) SELECT i FROM n") == [(1,)]  # the CTE's column list names it
+    assert errors(conn, "WITH n (i, j) AS (SELECT 1) SELECT i FROM n")[0][0] == 8159
+    rows(conn, "CREATE TABLE t (a INT)")
+    rows(conn, "INSERT INTO t VALUES (1), (2), (3)")
+    query = (
+        "WITH n (i, r) AS (SELECT 1, CAST(0 AS BIGINT) UNION ALL "
+        "SELECT d.i + 1, ROW_NUMBER() OVER (ORDER BY d.i) FROM (SELECT i FROM n) AS d "
+        "JOIN t ON t.a = d.i WHERE d.i < 3) SELECT i, r FROM n ORDER BY i"
+    )
+    assert rows(conn, query) == [(1, 0), (2, 1), (3, 1)]

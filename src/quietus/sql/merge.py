@@ -75,9 +75,7 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
     alias = target_node.alias or target_node.name
     ctx.row_access().lock_object(table, LockMode.IX)
     planner = Planner(ctx)
-    with_ = node.args.get("with_")
-    for cte in with_.expressions if with_ is not None else ():  # WITH src AS (...) MERGE t USING src ...
-        planner.ctes[cte.alias_or_name.casefold()] = cte.this
+    planner.with_clause(node)  # WITH src AS (...) MERGE t USING src ...
     target_plan = planner.plan_table_source(target_node, TargetInfo(table, alias))
     using = node.args["using"]
     source_plan = _MarkedSource(planner._plan_source(using, None, None))

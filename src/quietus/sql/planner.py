@@ -95,7 +95,7 @@ class TargetInfo:
 @dataclass
 class Planner:
     ctx: ExecContext
-    ctes: dict[str, exp.Expr] = field(default_factory=dict)
+    ctes: dict[str, exp.CTE] = field(default_factory=dict)
     working: dict[str, recursive_cte.WorkingTable] = field(default_factory=dict)  # recursive CTEs being planned
 
     @contextlib.contextmanager
@@ -117,7 +117,7 @@ class Planner:
         with_ = node.args.get("with_") or node.args.get("with")
         if with_ is not None:
             for cte in with_.expressions:
-                self.ctes[cte.alias_or_name.casefold()] = cte.this
+                self.ctes[cte.alias_or_name.casefold()] = cte
 
     # -- entry points ----------------------------------------------------------------------------------------
 
@@ -455,10 +455,11 @@ class Planner:
             if not parts and name.casefold() in self.working and not temp_tables.is_local(source):
                 return self.working[name.casefold()].scan(alias)
             if not parts and name.casefold() in self.ctes and not temp_tables.is_local(source):
-                body = self.ctes[name.casefold()]
-                if recursive_cte.names_itself(body, name):
-                    return recursive_cte.plan_recursive(self, name, body, alias)
-                return self._derived(body, alias, None)  # a CTE sees only its WITH
+                cte = self.ctes[name.casefold()]
+                names = [column.name for column in cte.args["alias"].columns]  # WITH c (a, b) AS (...)
+                if recursive_cte.names_itself(cte.this, name):
+                    return recursive_cte.plan_recursive(self, name, cte.this, alias, names)
+                return self._derived(cte.this, alias, None, names)  # a CTE sees only its WITH
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None

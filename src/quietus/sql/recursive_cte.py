@@ -13,9 +13,19 @@ means no limit) that still gives rows ends the statement with error 530; 310 for
 Python loop, not recursion: depth costs no stack, and every row is a safe point (a kill or an attention stops it).
 
 Errors, SQL Server's: no top-level UNION ALL between the anchor and a recursive member (UNION, or the name used
-anywhere else) 252; a body whose every member names the CTE 246.  Not checked (yet): the restrictions on the
-recursive member (no aggregates, TOP, outer joins or subqueries naming the CTE: 467, 461, 462, 465) and the
-anchor-versus-member type check (240); such queries run with the anchor's column types.
+anywhere else) 252; a body whose every member names the CTE 246.  What a recursive member may not hold, checked on
+the member's own query block (a subquery or derived table inside it is its own block, as in SQL Server):
+
+| error | the recursive member has                                                            |
+|-------|-------------------------------------------------------------------------------------|
+| 460   | SELECT DISTINCT                                                                     |
+| 461   | TOP or OFFSET                                                                       |
+| 467   | GROUP BY, HAVING or an aggregate function (an aggregate with OVER is a window: fine) |
+| 462   | an outer join (LEFT, RIGHT, FULL)                                                   |
+| 253   | more than one reference to the CTE                                                  |
+| 465   | the reference inside a subquery of an expression (a derived table in FROM is fine)  |
+| 240   | a column whose type differs from the anchor's (compared by type name: int vs bigint, |
+|       | varchar vs nvarchar; lengths and precisions are not compared)                       |
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from quietus.errors import sql_error
+from quietus.sql.apply import renamed
 from quietus.sql.context import ExecContext
 from quietus.sql.operators import Plan, Row
 from quietus.sql.scope import ScopeColumn
@@ -37,13 +48,61 @@ DEFAULT_MAX_RECURSION = 100
 MAX_RECURSION_LIMIT = 32_767
 
 
-def names_itself(body: exp.Expr, name: str) -> bool:
-    """Whether the CTE body names the CTE ``name`` (an unqualified table reference)."""
+def references(body: exp.Expr, name: str) -> list[exp.Table]:
+    """The places the CTE body names the CTE ``name`` (unqualified table references)."""
     folded = name.casefold()
-    return any(
-        table.name.casefold() == folded and table.args.get("db") is None and not isinstance(table.this, exp.Func)
+    return [
+        table
         for table in body.find_all(exp.Table)
-    )
+        if table.name.casefold() == folded and table.args.get("db") is None and not isinstance(table.this, exp.Func)
+    ]
+
+
+def names_itself(body: exp.Expr, name: str) -> bool:
+    """Whether the CTE body names the CTE ``name``."""
+    return bool(references(body, name))
+
+
+def _own_nodes(select: exp.Expr) -> Iterator[exp.Expr]:
+    """The nodes of ``select``'s own query block: not descending into a nested SELECT."""
+    stack = list(select.iter_expressions())
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, exp.Query):
+            stack.extend(node.iter_expressions())
+
+
+def _in_a_subquery(table: exp.Expr, member: exp.Expr) -> bool:
+    """Whether the CTE reference ``table`` sits in a subquery of an expression of ``member`` (not a derived table)."""
+    node = table.parent
+    while node is not None and node is not member:
+        if isinstance(node, exp.Query) and not isinstance(node.parent, (exp.From, exp.Join, exp.Subquery)):
+            return True
+        if isinstance(node, exp.Subquery) and not isinstance(node.parent, (exp.From, exp.Join)):
+            return True
+        node = node.parent
+    return False
+
+
+def check_member(member: exp.Expr, name: str) -> None:
+    """SQL Server's refusals of what a recursive member of CTE ``name`` may not hold (the table in the docstring)."""
+    if isinstance(member, exp.Select):
+        if member.args.get("distinct"):
+            raise sql_error(460, name)
+        if member.args.get("limit") or member.args.get("offset"):
+            raise sql_error(461, name)
+        own = list(_own_nodes(member))
+        grouped = member.args.get("group") or member.args.get("having")
+        if grouped or any(isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window) for node in own):
+            raise sql_error(467, name)
+        if any(join.args.get("side") for join in member.args.get("joins") or []):
+            raise sql_error(462, name)
+    found = references(member, name)
+    if len(found) > 1:
+        raise sql_error(253, name)
+    if any(_in_a_subquery(table, member) for table in found):
+        raise sql_error(465)
 
 
 def max_recursion(node: exp.Expr) -> int:
@@ -118,8 +177,9 @@ class RecursiveCte(Plan):
         self.working.current = []
 
 
-def plan_recursive(planner: Planner, name: str, body: exp.Expr, alias: str) -> Plan:
-    """The plan of recursive CTE ``name`` whose body is ``body``, read as ``alias``."""
+def plan_recursive(planner: Planner, name: str, body: exp.Expr, alias: str, names: Sequence[str]) -> Plan:
+    """The plan of recursive CTE ``name`` whose body is ``body``, read as ``alias``, its columns named ``names`` (the
+    CTE's column list) or the anchor's."""
     members: list[exp.Expr] = []
     anchor = body
     while isinstance(anchor, exp.Union) and names_itself(anchor.expression, name):
@@ -133,13 +193,17 @@ def plan_recursive(planner: Planner, name: str, body: exp.Expr, alias: str) -> P
         raise sql_error(246, name)
     limit = max_recursion(body)
     anchor_plan = planner.plan_query(anchor, None)
-    columns = [ScopeColumn(column.name, column.type, alias) for column in anchor_plan.columns]
+    columns = renamed([(column.name, column.type) for column in anchor_plan.columns], list(names), alias)
     working = WorkingTable(columns)
     with planner.working_table(name, working):
         member_plans = []
         for member in members:
+            check_member(member, name)
             planned = planner.plan_query(member, None)
             if len(planned.columns) != len(columns):
                 raise sql_error(205)
+            for anchor_column, member_column in zip(columns, planned.columns, strict=True):
+                if anchor_column.type.name != member_column.type.name:
+                    raise sql_error(240, anchor_column.name, name)
             member_plans.append(planned.plan)
     return RecursiveCte(anchor_plan.plan, member_plans, working, columns, limit)
