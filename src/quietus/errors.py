@@ -547,6 +547,33 @@ CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools,
         (253, 16, "Recursive member of a common table expression '%.*ls' has multiple recursive references."),
         (240, 16, "Types don't match between the anchor and the recursive part in column \"%.*ls\" of recursive "
                   "query \"%.*ls\"."),
+    )
+)  # fmt: skip
+CATALOGUE.update(  # XML DML: the xml type's modify() (sql/xml_dml.py)
+    _catalogue(
+        (8137, 16, "Incorrect use of the XML data type method '%.*ls'. A non-mutator method is expected in this "
+                   "context."),
+        (8113, 16, "Incorrect use of the XML data type method '%.*ls'. A mutator method is expected in this context."),
+        (258, 15, "Cannot call methods on %ls."),
+        (5302, 16, "Mutator 'modify()' on '%.*ls' cannot be called on a null value."),
+        (6305, 16, "XQuery data manipulation expression required in XML data type method."),
+        (6306, 16, "Invalid XQuery expression passed to XML data type method."),
+        (2209, 16, "XQuery [modify()]: Syntax error near '%ls'"),
+        (2205, 16, "XQuery [modify()]: \"with\" was expected."),
+        (2207, 16, "XQuery [modify()]: Only non-document nodes can be inserted. Found \"%ls\"."),
+        (2226, 16, "XQuery [modify()]: The target of 'insert' must be a single node, found '%ls'"),
+        (2240, 16, "XQuery [modify()]: The target of 'insert into' must be an element/document node, found '%ls'"),
+        (2249, 16, "XQuery [modify()]: The target of 'insert before/after' must be an element/PI/comment/text node, "
+                   "found '%ls'"),
+        (2264, 16, "XQuery [modify()]: Only non-document nodes may be deleted, found '%ls'"),
+        (2337, 16, "XQuery [modify()]: The target of 'replace' must be at most one node, found '%ls'"),
+        (2356, 16, "XQuery [modify()]: The target of 'replace value of' must be a non-metadata attribute or an "
+                   "element with simple typed content, found '%ls'"),
+        (9310, 16, "XQuery [modify()]: The 'with' clause of 'replace value of' cannot contain constructed XML."),
+        (6320, 16, "XQuery: Only nillable elements or text nodes can be updated with empty sequence"),
+        (6325, 16, "XQuery: Replacing the value of a node with an empty sequence is allowed only if '()' is used as "
+                   "the new value expression. The new value expression evaluated to an empty sequence but it is "
+                   "not '()'."),
         (6850, 16, "%.*ls name '%.*ls' contains an invalid XML identifier as required by FOR XML; '%.*ls'(0x%.*ls) "
                    "is the first character at fault."),
     )

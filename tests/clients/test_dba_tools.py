@@ -120,6 +120,7 @@ def test_sp_blitzwho_names_the_blocked_session_its_blocker_and_the_sql(
         "@get_transaction_info = 1",
         "@get_task_info = 2",
         "@get_additional_info = 1",
+        "@get_task_info = 2, @get_additional_info = 1",
     ],
 )
 def test_sp_whoisactive_names_the_blocked_session_its_blocker_and_the_sql(
@@ -146,7 +147,11 @@ def test_sp_whoisactive_names_the_blocked_session_its_blocker_and_the_sql(
         assert waiter["tasks"].strip() == "1.00" and holder["tasks"] is None
     if options == "@get_transaction_info = 1":
         assert holder["tran_start_time"] is not None and holder["tran_log_writes"].startswith("master: 1 ")
-    if options == "@get_additional_info = 1":
+    if options == "@get_task_info = 2, @get_additional_info = 1":  # block_info, completed by xml modify()
+        info = waiter["additional_info"]
+        assert "<block_info><lock_type>keylock</lock_type>" in info
+        assert "<schema_name>dbo</schema_name><object_name>chain</object_name></block_info>" in info
+    if "@get_additional_info = 1" in options:
         assert "<command_type>UPDATE</command_type>" in waiter["additional_info"]
         assert "<command_type>AWAITING COMMAND</command_type>" in holder["additional_info"]
 

@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables
+from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables, xml_methods
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
@@ -500,6 +500,16 @@ class BatchRunner:
 
     def set_variable(self, statement: st.SetVariable) -> None:
         value_node = statement.value
+        if statement.operator.startswith("."):  # SET @x.modify('…'): a mutator
+            method = statement.operator[1:]
+            if method != "modify":
+                raise sql_error(8113, method)
+            variable = exp.Parameter(this=exp.Var(this=statement.name.lstrip("@")))
+            planner = Planner(self.ctx)
+            arguments = list(value_node.expressions)
+            compiled = xml_methods.compile_modify(variable, statement.name, arguments, planner.scope([], None))
+            self.assign(statement.name, compiled.fn((), self.ctx), compiled.type)
+            return
         if statement.operator != "=":
             op = statement.operator[:-1]
             klass = {

@@ -25,7 +25,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, temp_tables
+from quietus.sql import apply, temp_tables, xml_methods
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
@@ -406,16 +406,30 @@ def compile_assignments(
     """``SET col = expr, ...`` of UPDATE (and MERGE): (column position, value function, value type) each."""
     assignments: list[tuple[int, Any, SqlType]] = []
     for item in items:
+        call = xml_methods.method_call(item)
+        if call is not None and isinstance(item.this, exp.Identifier):  # SET col.modify('…'): col = the new value
+            column, method, arguments = call
+            if method != "modify":
+                raise sql_error(8113, method)
+            position = _assigned_position(definition, column.name)
+            compiled = xml_methods.compile_modify(column, column.name, arguments, scope)
+            assignments.append((position, compiled.fn, compiled.type))
+            continue
         if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
             raise sql_error(102, near(item))
-        position = definition.column_position(item.this.name)
-        if position is None:
-            raise sql_error(207, item.this.name)
-        if definition.columns[position].identity_seed is not None:
-            raise sql_error(8102, item.this.name)
+        position = _assigned_position(definition, item.this.name)
         compiled = compile_expression(item.expression, scope)
         assignments.append((position, compiled.fn, compiled.type))
     return assignments
+
+
+def _assigned_position(definition: TableDef, name: str) -> int:
+    position = definition.column_position(name)
+    if position is None:
+        raise sql_error(207, name)
+    if definition.columns[position].identity_seed is not None:
+        raise sql_error(8102, name)
+    return position
 
 
 def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:

@@ -2,8 +2,9 @@
 
 sqlglot reads ``x.value('(/a/@b)[1]', 'int')`` as ``Dot(x, Anonymous(value, ...))``; the receiver is a column
 (``x`` or ``t.x``), a variable, or a parenthesised expression (``(SELECT … FOR XML PATH(''), TYPE).value(…)``).
-As in SQL Server the path and the type are string literals (8172 otherwise); ``modify()`` is not supported (40517);
-``nodes()`` belongs in FROM / APPLY (quietus.sql.apply).
+As in SQL Server the path and the type are string literals (8172 otherwise); ``modify()`` is a mutator, legal only
+where ``compile_modify`` is called (``SET @x.modify(…)``, ``UPDATE … SET col.modify(…)``; 8137 elsewhere, see
+quietus.sql.xml_dml); ``nodes()`` belongs in FROM / APPLY (quietus.sql.apply).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from quietus.errors import sql_error
-from quietus.sql import xml_values
+from quietus.sql import xml_dml, xml_values
 from quietus.sql.environment import TableFunction
 from quietus.sql.expressions import CompiledExpr, EvalContext, Row, Scope, compile_expression
 from quietus.sql.operators import FunctionScan
@@ -89,7 +90,7 @@ def compile_method(node: exp.Expr, scope: Scope) -> CompiledExpr:
     assert call is not None
     target, method, arguments = call
     if method == "modify":
-        raise sql_error(40517, "the xml modify() method")
+        raise sql_error(8137, "modify")
     if method == "nodes":
         raise sql_error(102, "nodes")  # only in FROM / APPLY
     wanted = 2 if method == "value" else 1
@@ -111,6 +112,40 @@ def compile_method(node: exp.Expr, scope: Scope) -> CompiledExpr:
     if method == "query":
         return _closure(source, lambda value: xml_values.query(value, path), XML)
     return _closure(source, lambda value: xml_values.exist(value, path), BIT)
+
+
+def compile_modify(target: exp.Expr, label: str, arguments: list[exp.Expr], scope: Scope) -> CompiledExpr:
+    """``target.modify('…')`` in a mutator position: the target's new value (``label`` names it in 5302).  The XML
+    DML text is parsed here, once; its ``sql:column`` / ``sql:variable`` accessors are compiled in ``scope``."""
+    if len(arguments) != 1:
+        raise sql_error(174, "modify", 1)
+    modification = xml_dml.parse(_literal(arguments[0], "modify", 1))
+    compiled = compile_expression(target, scope)
+    if compiled.type.name != "xml":
+        raise sql_error(258, compiled.type.name)
+    accessors = [compile_expression(_accessor_node(accessor), scope) for accessor in modification.accessors]
+    as_texts = [converter(accessor.type, NVARCHAR(None)) for accessor in accessors]
+    source = compiled.fn
+
+    def fn(row: Row, ctx: EvalContext) -> Any:
+        instance = source(row, ctx)
+        if instance is None:
+            raise sql_error(5302, label)
+        texts = []
+        for accessor, to_text in zip(accessors, as_texts, strict=True):
+            value = accessor.fn(row, ctx)
+            texts.append(None if value is None else str(to_text(value)))
+        return xml_dml.apply(instance, modification, texts)
+
+    return CompiledExpr(fn, XML)
+
+
+def _accessor_node(accessor: xml_dml.Accessor) -> exp.Expr:
+    """``sql:column("t.c")`` as a column reference, ``sql:variable("@v")`` as a variable."""
+    if accessor.kind == "variable":
+        return exp.Parameter(this=exp.Var(this=accessor.name.lstrip("@")))
+    parts = [part.strip("[]") for part in accessor.name.split(".")]
+    return exp.column(parts[-1], table=parts[-2] if len(parts) > 1 else None)
 
 
 def _closure(source: Callable[[Row, EvalContext], Any], apply: Callable[[Any], Any], t: Any) -> CompiledExpr:

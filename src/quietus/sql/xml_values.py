@@ -80,7 +80,7 @@ def serialize_children(root: etree._Element) -> str:
 # -- XPath -------------------------------------------------------------------------------------------------------
 
 
-def _rooted(path: str) -> str:
+def rooted(path: str) -> str:
     """Absolute location paths start at the synthetic root: ``/a`` → ``/quietus-fragment/a``, ``//a`` →
     ``/quietus-fragment//a`` (a ``/`` that opens a path: at the start, or after ``(``, ``[``, ``|``, ``,``, ``=``
     or a space; XPath divides with ``div``, never ``/``)."""
@@ -95,13 +95,13 @@ _ABSOLUTE = re.compile(r"(^|[(\[|,=\s])/")
 def evaluate(text: str | XmlNode, path: str) -> list[Any]:
     context = text.element if isinstance(text, XmlNode) else parse(text)
     try:
-        found = context.xpath(_rooted(path))
+        found = context.xpath(rooted(path))
     except etree.XPathError as error:
         raise sql_error(2389, "value()", str(error)) from None
     return found if isinstance(found, list) else [found]
 
 
-def _string(item: Any) -> str:
+def string_value(item: Any) -> str:
     if isinstance(item, etree._Element):
         return "".join(str(text) for text in item.itertext())
     return str(item)
@@ -120,7 +120,7 @@ def value(text: str | XmlNode, path: str) -> str | None:
         return "true" if item else "false"
     if isinstance(item, float) and item.is_integer():
         return str(int(item))
-    return _string(item)
+    return string_value(item)
 
 
 def query(text: str | XmlNode, path: str) -> str:
@@ -130,7 +130,7 @@ def query(text: str | XmlNode, path: str) -> str:
         if isinstance(item, etree._Element):
             parts.append(etree.tostring(item, encoding="unicode", with_tail=False))
         else:
-            parts.append(escape(_string(item)))
+            parts.append(escape(string_value(item)))
     return "".join(parts)
 
 

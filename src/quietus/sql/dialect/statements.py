@@ -62,7 +62,8 @@ class Declare(Statement):
 
 @dataclass(frozen=True, slots=True)
 class SetVariable(Statement):
-    """``SET @name op value`` where op is ``=`` or a compound operator such as ``+=``."""
+    """``SET @name op value`` where op is ``=`` or a compound operator such as ``+=``; ``SET @x.modify('…')`` has
+    op ``.modify`` and the tuple of the method's arguments as value."""
 
     name: str
     operator: str

@@ -38,8 +38,15 @@ def _declaration(p: BatchParser) -> VariableDecl:
 
 
 def parse_set_variable(p: BatchParser) -> SetVariable:
-    """``SET @name = value`` or ``SET @name += value`` (after SET)."""
+    """``SET @name = value``, ``SET @name += value`` or ``SET @x.modify('…')`` (after SET; the operator is then
+    ``.modify`` and the value the tuple of the method's arguments)."""
     name = p.variable()
+    if p.accept_token(TokenType.DOT):
+        method = p.name()
+        p.expect_token(TokenType.L_PAREN)
+        arguments = p.csv(p.expr)
+        p.expect_token(TokenType.R_PAREN)
+        return SetVariable(name, "." + method.lower(), exp.Tuple(expressions=arguments))
     operator = _assignment_operator(p)
     return SetVariable(name, operator, p.expr())
 
