@@ -551,6 +551,8 @@ CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools,
 )  # fmt: skip
 CATALOGUE.update(  # XML DML: the xml type's modify() (sql/xml_dml.py)
     _catalogue(
+        (6800, 16, "FOR XML AUTO requires at least one table for generating XML tags. Use FOR XML RAW or add a FROM "
+                   "clause with a table name."),
         (8137, 16, "Incorrect use of the XML data type method '%.*ls'. A non-mutator method is expected in this "
                    "context."),
         (8113, 16, "Incorrect use of the XML data type method '%.*ls'. A mutator method is expected in this context."),

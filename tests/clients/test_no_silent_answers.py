@@ -72,7 +72,7 @@ def test_done_carries_the_current_command(client: RawClient) -> None:
     ("statement", "number", "words"),
     [
         ("CREATE TABLE computed (a INT, b AS a + 1)", 40517, "computed column"),
-        ("SELECT name FROM sys.objects FOR XML AUTO", 40517, "FOR XML"),
+        ("SELECT name FROM sys.objects FOR XML EXPLICIT", 40517, "FOR XML"),
         ("SELECT name FROM sys.objects FOR JSON AUTO", 40517, "FOR JSON"),
         ("CREATE TABLE dto (a DATETIMEOFFSETX)", 243, "datetimeoffsetx"),
         ("SELECT 1 + 1 INTO unnamed", 1038, "SELECT INTO"),

@@ -57,8 +57,29 @@ def test_for_xml_result_column_and_type(conn: Connection) -> None:
 
 
 def test_unsupported_for_forms_are_refused(conn: Connection) -> None:
-    assert errors(conn, "SELECT id FROM t FOR XML AUTO")[0][0] == 40517
+    assert errors(conn, "SELECT id FROM t FOR XML EXPLICIT")[0][0] == 40517
+    assert errors(conn, "SELECT id FROM t FOR XML RAW, ELEMENTS XSINIL")[0][0] == 40517
+    assert errors(conn, "SELECT id FROM t FOR XML RAW, BINARY BASE64")[0][0] == 40517
     assert errors(conn, "SELECT id FROM t FOR JSON PATH")[0][0] == 40517
+    assert errors(conn, "SELECT 1 AS one FOR XML AUTO")[0][0] == 6800  # no table to name the element
+
+
+def test_for_xml_auto_names_elements_by_table_and_nests_joined_tables(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE kids (parent INT, k INT)")
+    rows(conn, "INSERT INTO kids VALUES (1, 10), (1, 11), (2, 20)")
+    assert rows(conn, "SELECT id FROM t AS p WHERE id < 3 ORDER BY id FOR XML AUTO") == [('<p id="1" /><p id="2" />',)]
+    nested = (
+        "SELECT p.id, c.k, c.k * 2 AS twice FROM t AS p JOIN kids AS c ON c.parent = p.id "
+        "ORDER BY p.id, c.k FOR XML AUTO"
+    )
+    assert rows(conn, nested) == [
+        ('<p id="1"><c k="10" twice="20" /><c k="11" twice="22" /></p><p id="2"><c k="20" twice="40" /></p>',)
+    ]
+    unordered = "SELECT p.id, c.k FROM kids AS c JOIN t AS p ON c.parent = p.id ORDER BY c.k DESC FOR XML AUTO"
+    assert rows(conn, unordered) == [('<p id="2"><c k="20" /></p><p id="1"><c k="11" /><c k="10" /></p>',)]
+    as_elements = "SELECT id FROM t AS p WHERE id = 1 FOR XML AUTO, ELEMENTS, ROOT('r')"
+    assert rows(conn, as_elements) == [("<r><p><id>1</id></p></r>",)]
+    assert rows(conn, "SELECT id FROM t WHERE id = 1 FOR XML RAW, ELEMENTS") == [("<row><id>1</id></row>",)]
 
 
 def test_xml_methods(conn: Connection) -> None:

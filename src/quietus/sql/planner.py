@@ -80,6 +80,7 @@ class QueryPlan:
     plan: Plan
     columns: list[ScopeColumn]
     assignments: list[tuple[str, RowFn]] | None = None  # SELECT @v = expr ...
+    sources: list[str] | None = None  # per output column, the table (alias) it reads, "" for an expression
 
 
 @dataclass
@@ -154,7 +155,9 @@ class Planner:
         inner = select.copy()
         inner.set("for_", None)
         planned = self._plan_select(inner, outer)
-        plan = for_xml.ForXml(planned.plan, planned.columns, chosen)
+        if chosen.mode == "AUTO" and not any(planned.sources or ()):
+            raise sql_error(6800)
+        plan = for_xml.ForXml(planned.plan, planned.columns, chosen, planned.sources)
         return QueryPlan(plan, list(plan.columns))
 
     def _plan_select(self, select: exp.Select, outer: Scope | None, target: TargetInfo | None = None) -> QueryPlan:
@@ -184,6 +187,7 @@ class Planner:
         assignments: list[tuple[str, RowFn]] | None = None
         compiled: list[CompiledExpr] = []
         output_names: list[str] = []
+        sources: list[str] = []
         for item, name in zip(projections, names, strict=True):
             if isinstance(item, exp.EQ) and isinstance(item.this, exp.Parameter):
                 assignments = assignments or []
@@ -193,6 +197,8 @@ class Planner:
                 continue
             compiled.append(self.compile(item.this if isinstance(item, exp.Alias) else item, scope))
             output_names.append(name)
+            value = item.this if isinstance(item, exp.Alias) else item
+            sources.append(value.table or _source_of(value, scope) if isinstance(value, exp.Column) else "")
         if assignments is not None and compiled:
             raise sql_error(141)
         names = output_names
@@ -215,7 +221,7 @@ class Planner:
                 out_scope = self.scope(columns, None)
                 plan = Sort(plan, self._order_key(order, out_scope, projections, None, names))
         plan = self._limit(plan, limit, offset)
-        return QueryPlan(plan, columns)
+        return QueryPlan(plan, columns, sources=sources)
 
     def _limit(self, plan: Plan, limit: exp.Expr | None, offset: exp.Expr | None) -> Plan:
         if limit is None and offset is None:

@@ -191,15 +191,62 @@ def for_xml(
         body = "".join(children)
         head = f"<{row_name}{''.join(attributes)}"
         out.append(f"{head}>{body}</{row_name}>" if body else f"{head} />")
-    result = "".join(out)
-    if root is not None:
-        root_name = root or "root"
-        result = f"<{root_name}>{result}</{root_name}>"
-    return result
+    return _under_root("".join(out), root)
+
+
+def _under_root(result: str, root: str | None) -> str:
+    """FOR XML's ROOT('r'): the result inside one element (``root`` when unnamed)."""
+    return result if root is None else f"<{root or 'root'}>{result}</{root or 'root'}>"
+
+
+def for_xml_auto(
+    sources: Sequence[str],
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    root: str | None = None,
+    elements: bool = False,
+    xml_columns: Sequence[bool] = (),
+) -> str:
+    """FOR XML AUTO: an element per table, named by its alias, nested in the order the tables' columns first
+    appear; an outer table's element is shared by consecutive rows with the same values of its columns."""
+    tables: list[str] = []
+    level_of: list[int] = []
+    for source in sources:
+        if source and source.casefold() not in [t.casefold() for t in tables]:
+            tables.append(source)
+        level_of.append(next((i for i, t in enumerate(tables) if t.casefold() == source.casefold()), -1))
+    last = 0
+    for position, level in enumerate(level_of):  # an expression goes with the column before it (or the first table)
+        level_of[position] = last = level if level >= 0 else last
+    top: list[_Element] = []
+    open_levels: list[tuple[tuple[Any, ...], _Element]] = []
+    for row in rows:
+        keys = [tuple(row[p] for p, level in enumerate(level_of) if level == i) for i in range(len(tables))]
+        shared = 0
+        while shared < min(len(open_levels), len(tables) - 1) and open_levels[shared][0] == keys[shared]:
+            shared += 1
+        del open_levels[shared:]
+        for level in range(shared, len(tables)):
+            element = _Element(tables[level])
+            for position, (name, item) in enumerate(zip(names, row, strict=True)):
+                if level_of[position] != level or item is None:
+                    continue
+                is_xml = position < len(xml_columns) and xml_columns[position]
+                if is_xml:
+                    element.content.append(item)
+                elif elements:
+                    element.content.append(f"<{name}>{_text(item)}</{name}>")
+                else:
+                    text = item if isinstance(item, str) else _scalar_text(item)
+                    element.attributes.append(f" {name}={quoteattr(text)}")
+            (open_levels[-1][1].content if open_levels else top).append(element)
+            open_levels.append((keys[level], element))
+    return _under_root("".join(element.render() for element in top), root)
 
 
 class _Element:
-    """An element being built by FOR XML PATH: its attributes, then its content (text, XML or child elements)."""
+    """An element being built by FOR XML PATH or AUTO: its attributes, then its content (text, XML, elements)."""
 
     __slots__ = ("attributes", "content", "name")
 
