@@ -368,3 +368,28 @@ def test_many_short_connections_leave_no_session_behind(server: RunningServer) -
         client.close()
     for session_id in ended:
         wait_until_gone(server, session_id)
+
+
+def test_the_server_counters_count_connections_packets_broken_input_and_file_io(server: RunningServer) -> None:
+    """@@CONNECTIONS, @@PACK_RECEIVED, @@PACK_SENT, @@PACKET_ERRORS, @@TOTAL_WRITE and @@IO_BUSY report what the
+    server did since it started, as SQL Server's do (never a constant)."""
+    counters = "SELECT @@CONNECTIONS, @@PACK_RECEIVED, @@PACK_SENT, @@PACKET_ERRORS, @@TOTAL_WRITE, @@IO_BUSY, @@IDLE"
+    watcher = RawClient(server.port)
+    try:
+        watcher.login()
+        [before] = watcher.batch(counters).rows
+        broken = RawClient(server.port, timeout=5)
+        try:
+            broken.send(b"GET / HTTP/1.1\r\n\r\n")
+            assert broken.closed_by_server()
+        finally:
+            broken.close()
+        watcher.batch("INSERT INTO held VALUES (100, 1)")  # a durable commit writes the log
+        watcher.batch("DELETE FROM held WHERE id = 100")
+        [after] = watcher.batch(counters).rows
+    finally:
+        watcher.close()
+    connections, received, sent, errors, writes, io_busy, idle = (b - a for a, b in zip(before, after, strict=True))
+    assert connections >= 1 and errors >= 1  # the broken client connected and was dropped for its input
+    assert received >= 4 and sent >= 3  # this connection's three batches and their replies at least
+    assert writes >= 2 and io_busy >= 0 and idle >= 0

@@ -106,6 +106,9 @@ def test_checksum_translate_and_counters(conn: Connection) -> None:
     assert errors(conn, "SELECT TRANSLATE('a', 'ab', 'c')")[0][0] == 9828
     [(version, ticks, busy)] = rows(conn, "SELECT @@MICROSOFTVERSION, @@TIMETICKS, @@CPU_BUSY")
     assert version >> 24 == 16 and ticks == 31250 and busy >= 0
+    assert rows(conn, "SELECT @@LANGID, @@MAX_CONNECTIONS, @@REMSERVER") == [(0, 32767, None)]
+    compatibility = rows(conn, "SELECT COUNT(*) FROM master.dbo.sysprocesses")
+    assert compatibility == rows(conn, "SELECT COUNT(*) FROM sys.sysprocesses") and compatibility[0][0] > 0
     assert rows(conn, "SELECT CONTEXT_INFO()") == [(None,)]
 
 

@@ -116,6 +116,7 @@ class SessionOwner:
         peer = transport.get_extra_info("peername") or ("", 0)
         self.client_address, self.client_port = str(peer[0]), int(peer[1])
         self.listener.connections.add(self)
+        self.listener.instance.env.statistics.connections += 1
 
     def _forget_if_finished(self) -> None:
         """Leave the listener's set once closed with nothing left running (until then, ``stop`` waits for us)."""

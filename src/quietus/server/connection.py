@@ -117,6 +117,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
+        self.instance.env.statistics.packets_received += 1
         session = self.session
         if session is None:
             self._received_before_login += len(data)
@@ -209,6 +210,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         if self._encrypting and self.channel is not None:
             data = self.channel.encrypt(data)
         self.transport.write(data)
+        self.instance.env.statistics.packets_sent += 1
         info = self.session.connection if self.session is not None else None
         if info is not None:
             info.num_writes += 1
@@ -278,6 +280,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         self.instance.errorlog.write(
             source, f"The connection has been closed: {reason}. [CLIENT: {self.client_address}]"
         )
+        self.instance.env.statistics.packet_errors += 1
         self.close()
 
     def close(self, *, abort: bool = False) -> None:

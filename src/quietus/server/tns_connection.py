@@ -171,6 +171,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
+        self.instance.env.statistics.packets_received += 1
         if self.session is None:
             self._received_before_login += len(data)
             if self._received_before_login > HANDSHAKE_LIMIT:
@@ -195,6 +196,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         if not data or self.closed or self.transport is None:
             return
         self.transport.write(data)
+        self.instance.env.statistics.packets_sent += 1
         info = self.session.connection if self.session is not None else None
         if info is not None:
             info.num_writes += 1
@@ -601,6 +603,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self.instance.errorlog.write(
             source, f"The connection has been closed: {reason}. [CLIENT: {self.client_address}]"
         )
+        self.instance.env.statistics.packet_errors += 1
         self.close()
 
     def close(self, *, abort: bool = False) -> None:

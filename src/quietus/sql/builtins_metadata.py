@@ -313,4 +313,10 @@ METADATA_FUNCTIONS = registry(
 # @@ counters with honest values: the version as SQL Server encodes it, and SQL Server's tick length.
 MICROSOFT_VERSION = (_MAJOR << 24) | (_MINOR << 16) | _BUILD
 TIMETICKS = 31250  # microseconds per tick, as SQL Server reports it
-COUNTER_TYPES: dict[str, SqlType] = {"@@MICROSOFTVERSION": INT, "@@TIMETICKS": INT, "@@CPU_BUSY": INT}
+COUNTER_TYPES: dict[str, SqlType] = {
+    name: INT
+    for name in (
+        "@@MICROSOFTVERSION", "@@TIMETICKS", "@@CPU_BUSY", "@@IO_BUSY", "@@IDLE", "@@TOTAL_READ", "@@TOTAL_WRITE",
+        "@@TOTAL_ERRORS", "@@PACK_RECEIVED", "@@PACK_SENT", "@@PACKET_ERRORS", "@@LANGID",
+    )
+}  # fmt: skip

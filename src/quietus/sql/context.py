@@ -14,6 +14,7 @@ from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.engine.wal.vfs import IO
 from quietus.errors import sql_error
 from quietus.sessions.session import Session
 from quietus.sql import utf16
@@ -128,6 +129,15 @@ def _xact_state(ctx: ExecContext) -> int:
     return -1 if session.doomed else 1
 
 
+def _ticks(seconds: float) -> int:
+    """Seconds as @@TIMETICKS ticks, as the @@ counters report time."""
+    return int(seconds * 1_000_000 / TIMETICKS)
+
+
+def _uptime(ctx: ExecContext) -> float:
+    return time.monotonic() - ctx.env.statistics.started
+
+
 _SYSTEM_VALUES: dict[str, Any] = {
     "SPID": lambda ctx: ctx.session.session_id,
     "TRANCOUNT": lambda ctx: ctx.session.trancount,
@@ -141,13 +151,25 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "MAX_PRECISION": lambda ctx: 38,
     "LOCK_TIMEOUT": lambda ctx: ctx.session.lock_timeout_ms,
     "LANGUAGE": lambda ctx: ctx.session.language,
+    "LANGID": lambda ctx: 0,  # us_english, the one language Quietus speaks (sys.syslanguages' langid)
+    "MAX_CONNECTIONS": lambda ctx: 32767,
+    "REMSERVER": lambda ctx: None,  # a batch never arrives from a remote server's RPC
     "DATEFIRST": lambda ctx: ctx.session.date_first,
     "TEXTSIZE": lambda ctx: ctx.session.textsize,
     "NESTLEVEL": lambda ctx: ctx.nest_level,
     "PROCID": lambda ctx: ctx.procedure_id,
     "MICROSOFTVERSION": lambda ctx: MICROSOFT_VERSION,
     "TIMETICKS": lambda ctx: TIMETICKS,
-    "CPU_BUSY": lambda ctx: int(time.process_time() * 1_000_000 / TIMETICKS),  # the server process's CPU time
+    "CPU_BUSY": lambda ctx: _ticks(time.process_time()),  # the server process's CPU time
+    "IO_BUSY": lambda ctx: _ticks(IO.busy_seconds),  # time in file reads, writes and syncs
+    "IDLE": lambda ctx: _ticks(max(0.0, _uptime(ctx) - time.process_time() - IO.busy_seconds)),
+    "TOTAL_READ": lambda ctx: IO.reads,
+    "TOTAL_WRITE": lambda ctx: IO.writes,
+    "TOTAL_ERRORS": lambda ctx: IO.errors,
+    "CONNECTIONS": lambda ctx: ctx.env.statistics.connections,
+    "PACK_RECEIVED": lambda ctx: ctx.env.statistics.packets_received,
+    "PACK_SENT": lambda ctx: ctx.env.statistics.packets_sent,
+    "PACKET_ERRORS": lambda ctx: ctx.env.statistics.packet_errors,
     "DBTS": lambda ctx: b"\x00" * 8,
     "OPTIONS": lambda ctx: 5496,
     "FETCH_STATUS": lambda ctx: ctx.session.fetch_status,

@@ -7,6 +7,7 @@ Each registry is a plain dict keyed by a lower-case name or a statement class: b
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,19 @@ class PlanCache:
 
 
 @dataclass
+class ServerStatistics:
+    """Counters since start that @@CONNECTIONS, @@PACK_RECEIVED, @@PACK_SENT and @@PACKET_ERRORS report: connection
+    attempts (logged in or not), network reads and writes of every connection, connections dropped for broken
+    input."""
+
+    started: float = field(default_factory=time.monotonic)
+    connections: int = 0
+    packets_received: int = 0
+    packets_sent: int = 0
+    packet_errors: int = 0
+
+
+@dataclass
 class Environment:
     databases: dict[str, Database]
     default_database: str = "master"
@@ -92,6 +106,7 @@ class Environment:
     procedures: dict[str, Procedure] = field(default_factory=dict)
     statement_handlers: dict[type, StatementHandler] = field(default_factory=dict)
     plan_cache: PlanCache = field(default_factory=lambda: PlanCache(2048))
+    statistics: ServerStatistics = field(default_factory=ServerStatistics)
     # Objects of the layers above (the session registry, the instance, security, the error log), by name, so that
     # views and procedures registered by those layers can reach them without the SQL layer importing upward.
     services: dict[str, Any] = field(default_factory=dict)

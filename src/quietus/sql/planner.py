@@ -469,6 +469,10 @@ class Planner:
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
+            ) or (  # sysprocesses, dbo.sysprocesses, master..sysprocesses: a compatibility view
+                self.ctx.env.virtual_table(f"sys.{name.casefold()}")
+                if schema in ("", "dbo") and name.casefold() in _COMPATIBILITY_VIEWS
+                else None
             )
             if view is None and parts and parts[-1].casefold() == "sys" and self.ctx.env.table_function("sys." + name):
                 raise sql_error(216, ".".join([*parts, name]))  # a function named without (...)
@@ -656,6 +660,7 @@ def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
 
 
 _VIEW_SCHEMAS = frozenset({"sys", "information_schema"})
+_COMPATIBILITY_VIEWS = frozenset({"sysprocesses"})  # SQL Server 2000's names, found in dbo and with no schema too
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
 _INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
 

@@ -13,6 +13,7 @@ Invariants of the seam (``OsVfs`` keeps them; a fault-injecting Vfs may break th
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -57,6 +58,22 @@ class Vfs(Protocol):
 _sync = getattr(os, "fdatasync", os.fsync)
 
 
+class IoStatistics:
+    """The process's file I/O through ``OsFile`` since start: what @@TOTAL_READ, @@TOTAL_WRITE, @@TOTAL_ERRORS and
+    @@IO_BUSY report (one server per process; embedded instances in one process share these)."""
+
+    __slots__ = ("busy_seconds", "errors", "reads", "writes")
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.writes = 0
+        self.errors = 0
+        self.busy_seconds = 0.0
+
+
+IO = IoStatistics()
+
+
 class OsFile:
     """A raw file descriptor: no user-space buffering, so a returned ``write`` is in the kernel."""
 
@@ -65,15 +82,35 @@ class OsFile:
         self._fd = os.open(path, OPEN_FLAGS[mode], 0o644)
 
     def read(self, size: int) -> bytes:
-        return os.read(self._fd, size)
+        started = time.perf_counter()
+        try:
+            return os.read(self._fd, size)
+        finally:
+            IO.reads += 1
+            IO.busy_seconds += time.perf_counter() - started
 
     def write(self, data: bytes) -> None:
+        started = time.perf_counter()
         view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError:
+            IO.errors += 1
+            raise
+        finally:
+            IO.writes += 1
+            IO.busy_seconds += time.perf_counter() - started
 
     def fsync(self) -> None:
-        _sync(self._fd)
+        started = time.perf_counter()
+        try:
+            _sync(self._fd)
+        except OSError:
+            IO.errors += 1
+            raise
+        finally:
+            IO.busy_seconds += time.perf_counter() - started
 
     def truncate(self, size: int) -> None:
         os.ftruncate(self._fd, size)
