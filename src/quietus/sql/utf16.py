@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 REPLACEMENT = "\ufffd"
-_ASTRAL = 0xFFFF
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def units(text: str) -> int:
@@ -31,7 +31,7 @@ def units(text: str) -> int:
 
 def is_bmp(text: str) -> bool:
     """True when every character is one code unit (no surrogate pairs): code points and units coincide."""
-    return text.isascii() or max(map(ord, text)) <= _ASTRAL
+    return text.isascii() or _BEYOND_BMP.search(text) is None  # a scan in C: SUBSTRING of a long text calls this
 
 
 def _from_units(data: bytes) -> str:
