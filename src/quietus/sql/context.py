@@ -5,7 +5,6 @@ It implements the expression compiler's ``EvalContext`` protocol (variables, sys
 
 from __future__ import annotations
 
-import datetime
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from quietus.sql.collation import DEFAULT_COLLATION, SessionCollation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
+from quietus.ticks import clock_now
 
 
 class ExecContext:
@@ -36,7 +36,7 @@ class ExecContext:
         self.sink = sink
         self.variables: dict[str, Any] = {}
         self.variable_types: dict[str, SqlType] = {}
-        self.now = datetime.datetime.now()
+        self.now = clock_now()
         self.access: RowAccess | None = None
         self.line = 1
         self.nest_level = 0
