@@ -105,6 +105,9 @@ LITERAL = "'2024-01-02 03:04:05.1234567'"
          "2024-01-02 03:04:05.000"),
         ("CONVERT(varchar(40), CAST(CAST('2024-01-02 03:04:05.0016667' AS datetime2) AS datetime), 121)",
          "2024-01-02 03:04:05.003"),
+        (f"FORMAT(CAST({LITERAL} AS datetime2), 'HH:mm:ss.fffffff')", "03:04:05.1234567"),
+        (f"FORMAT(CAST({LITERAL} AS datetime2), 'ss.ffffff')", "05.123456"),
+        (f"(SELECT CAST({LITERAL} AS datetime2) AS d FOR XML PATH('r'))", "<r><d>2024-01-02T03:04:05.1234567</d></r>"),
         # the clocks and arithmetic, to the tick
         (f"DATEPART(nanosecond, CAST({LITERAL} AS datetime2))", 123456700),
         (f"DATEPART(microsecond, CAST({LITERAL} AS datetime2))", 123456),
