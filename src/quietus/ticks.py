@@ -82,7 +82,11 @@ def from_ticks(count: int, tzinfo: dt.tzinfo | None = None) -> dt.datetime:
 
 def clock_now() -> dt.datetime:
     """The local wall clock (naive) to the 100 ns tick, from ``time.time_ns()``."""
-    nanoseconds = time.time_ns()
+    return clock_at(time.time_ns())
+
+
+def clock_at(nanoseconds: int) -> dt.datetime:
+    """The local wall-clock time (naive) of a ``time.time_ns()`` reading, to the 100 ns tick."""
     seconds, rest = divmod(nanoseconds, 1_000_000_000)
     return with_fraction(dt.datetime.fromtimestamp(seconds), rest // 100)
 

@@ -60,7 +60,6 @@ from quietus.sql.results import (
 from quietus.sql.syntax_near import near
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
-from quietus.ticks import clock_now
 
 # Errors after which SQL Server abandons the rest of the batch (statement-level errors just end the statement).
 BATCH_ABORTING = frozenset(
@@ -339,7 +338,7 @@ class BatchRunner:
         """Run one statement's tree in ``txn`` with its row access; on failure undo the statement alone."""
         ctx = self.ctx
         ctx.access = RowAccess(ctx.database, ctx.task, txn, lock_timeout_ms, snapshot, restart_on_conflict)
-        ctx.now = clock_now()
+        ctx.fix_clock()
         self.session.command = command_name(node)
         mark = len(txn.undo)
         try:
