@@ -40,23 +40,23 @@ def fraction(value: dt.datetime | dt.time) -> int:
 def with_fraction(value: _Clock, units: int) -> _Clock:
     """``value`` with its fractional second set to ``units`` (100 ns units, 0..9,999,999)."""
     micro, tick = divmod(units, 10)
+    made: Any
     if isinstance(value, dt.datetime):
-        plain: Any = dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
-                                 micro, value.tzinfo, fold=value.fold)  # fmt: skip
-        return _ticked(plain, tick) if tick else plain  # type: ignore[no-any-return]
-    plain = dt.time(value.hour, value.minute, value.second, micro, value.tzinfo, fold=value.fold)
-    return _ticked(plain, tick) if tick else plain  # type: ignore[no-any-return]
-
-
-def _ticked(plain: dt.datetime | dt.time, tick: int) -> Any:
-    """The ticked twin of a plain value (tick 1..9)."""
-    if isinstance(plain, dt.datetime):
-        made: Any = DateTime7(plain.year, plain.month, plain.day, plain.hour, plain.minute, plain.second,
-                              plain.microsecond, plain.tzinfo, fold=plain.fold)  # fmt: skip
+        made = (DateTime7 if tick else dt.datetime)(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, micro, value.tzinfo,
+            fold=value.fold,
+        )
     else:
-        made = Time7(plain.hour, plain.minute, plain.second, plain.microsecond, plain.tzinfo, fold=plain.fold)
-    made.tick = tick
-    return made
+        kind = Time7 if tick else dt.time
+        made = kind(value.hour, value.minute, value.second, micro, value.tzinfo, fold=value.fold)
+    if tick:
+        made.tick = tick
+    return made  # type: ignore[no-any-return]
+
+
+def _ticked(plain: Any, tick: int) -> Any:
+    """The value with its seventh digit set to ``tick``."""
+    return with_fraction(plain, plain.microsecond * 10 + tick)
 
 
 def add_ticks(value: dt.datetime, count: int) -> dt.datetime:
@@ -130,12 +130,6 @@ class _Ticked:
     tick: int = 0
     microsecond: int
 
-    def _compare(self, other: Any) -> int:
-        if self._kind.__eq__(self, other):
-            mine, theirs = self.tick, getattr(other, "tick", 0)
-            return (mine > theirs) - (mine < theirs)
-        return 1 if self._kind.__gt__(self, other) else -1
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, self._kind):
             return NotImplemented
@@ -145,17 +139,30 @@ class _Ticked:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
+    # order: the plain values' order, then the seventh digit when the plain values are equal
     def __lt__(self, other: Any) -> bool:
-        return NotImplemented if not isinstance(other, self._kind) else self._compare(other) < 0
+        kind = self._kind
+        if not isinstance(other, kind):
+            return NotImplemented
+        return bool(kind.__lt__(self, other) or (kind.__eq__(self, other) and self.tick < getattr(other, "tick", 0)))
 
     def __le__(self, other: Any) -> bool:
-        return NotImplemented if not isinstance(other, self._kind) else self._compare(other) <= 0
+        kind = self._kind
+        if not isinstance(other, kind):
+            return NotImplemented
+        return bool(kind.__lt__(self, other) or (kind.__eq__(self, other) and self.tick <= getattr(other, "tick", 0)))
 
     def __gt__(self, other: Any) -> bool:
-        return NotImplemented if not isinstance(other, self._kind) else self._compare(other) > 0
+        kind = self._kind
+        if not isinstance(other, kind):
+            return NotImplemented
+        return bool(kind.__gt__(self, other) or (kind.__eq__(self, other) and self.tick > getattr(other, "tick", 0)))
 
     def __ge__(self, other: Any) -> bool:
-        return NotImplemented if not isinstance(other, self._kind) else self._compare(other) >= 0
+        kind = self._kind
+        if not isinstance(other, kind):
+            return NotImplemented
+        return bool(kind.__gt__(self, other) or (kind.__eq__(self, other) and self.tick >= getattr(other, "tick", 0)))
 
     def __hash__(self) -> int:
         return int(self._kind.__hash__(self)) + self.tick

@@ -32,6 +32,16 @@ from quietus.ticks import parse_iso
 def _iso(value: datetime.date | datetime.time) -> str:
     return value.isoformat()  # DateTime7/Time7 print their seventh digit
 
+
+def _seven_digit_reader(kind: type[datetime.datetime] | type[datetime.time], length: int) -> Callable[[str], Any]:
+    """Python's ``fromisoformat``, except for text of the one length a seventh digit gives (parse_iso keeps it)."""
+    parse = kind.fromisoformat
+
+    def read(text: str) -> Any:
+        return parse(text) if len(text) != length else parse_iso(text, kind)  # type: ignore[type-var]
+
+    return read
+
 _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "decimal": str,
     "numeric": str,
@@ -53,10 +63,10 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "smallmoney": decimal.Decimal,
     "date": datetime.date.fromisoformat,
     "datetime": datetime.datetime.fromisoformat,
-    "datetime2": lambda text: parse_iso(text, datetime.datetime),
-    "datetimeoffset": lambda text: parse_iso(text, datetime.datetime),
+    "datetime2": _seven_digit_reader(datetime.datetime, len("2024-01-02T03:04:05.1234567")),
+    "datetimeoffset": _seven_digit_reader(datetime.datetime, len("2024-01-02T03:04:05.1234567+05:30")),
     "smalldatetime": datetime.datetime.fromisoformat,
-    "time": lambda text: parse_iso(text, datetime.time),
+    "time": _seven_digit_reader(datetime.time, len("03:04:05.1234567")),
     "uniqueidentifier": lambda raw: uuid.UUID(bytes=raw),
 }
 

@@ -468,7 +468,8 @@ def _time_part(data: bytes, scale: int) -> dt.time:
     hours, rest = divmod(seconds, 3600)
     if hours > 23:
         raise RemoteProtocolError(f"time value of {units} ticks is past midnight")
-    return with_fraction(dt.time(hours, rest // 60, rest % 60), fraction)
+    clock = dt.time(hours, rest // 60, rest % 60, fraction // 10)
+    return with_fraction(clock, fraction) if fraction % 10 else clock
 
 
 def _date(data: bytes, info: TypeInfo) -> dt.date:
