@@ -120,7 +120,7 @@ _PART_VALUE: dict[str, Callable[[dt.datetime], int]] = {
     "millisecond": lambda v: v.microsecond // 1000,
     "microsecond": lambda v: v.microsecond,
     "nanosecond": lambda v: fraction(v) * 100,
-    "tzoffset": lambda v: 0,
+    "tzoffset": lambda v: int((v.utcoffset() or dt.timedelta()).total_seconds()) // 60,
     "iso_week": lambda v: v.isocalendar()[1],
 }
 
