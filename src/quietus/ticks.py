@@ -125,10 +125,16 @@ class _Ticked:
     before ``microsecond``.
     """
 
+    __slots__ = ()  # the concrete classes hold ``tick`` in a slot: a ticked value costs one slot, not a dict
     _kind: Any
     _fields: int
-    tick: int = 0
+    tick: int
     microsecond: int
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        made: Any = super().__new__(cls, *args, **kwargs)
+        made.tick = 0  # until with_fraction sets it (the C code makes values of the subclass without a tick)
+        return made
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, self._kind):
@@ -186,6 +192,7 @@ class _Ticked:
 class DateTime7(_Ticked, dt.datetime):
     """A datetime with a seventh fractional digit ``tick`` (1..9). Make it with ``with_fraction``."""
 
+    __slots__ = ("tick",)
     _kind = dt.datetime
     _fields = 6
 
@@ -222,6 +229,7 @@ class DateTime7(_Ticked, dt.datetime):
 class Time7(_Ticked, dt.time):
     """A time of day with a seventh fractional digit ``tick`` (1..9). Make it with ``with_fraction``."""
 
+    __slots__ = ("tick",)
     _kind = dt.time
     _fields = 3
 
