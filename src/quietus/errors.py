@@ -133,6 +133,7 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8133, 16, "At least one of the result expressions in a CASE specification must be an expression other "
                "than the NULL constant."),
     (9810, 16, "The datepart %.*ls is not supported by date function %.*ls for data type %ls."),
+    (9812, 16, "The timezone provided to builtin function %.*ls is invalid."),
     (289, 16, "Cannot construct data type %ls, some of the arguments have values which are not valid."),
     (147, 15, "An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a "
               "HAVING clause or a select list, and the column being aggregated is an outer reference."),

@@ -38,6 +38,11 @@ COLUMNS: list[tuple[str, str, Any]] = [
     ("dto", "DATETIMEOFFSET(7)", dt.datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=OFFSET)),
 ]
 NAMES = [name for name, _, _ in COLUMNS]
+# datetime2(7), time(7), datetimeoffset(7) with all seven digits, sent as text (no Python driver sends a seventh digit
+# typed: datetime stops at the microsecond), read back typed and as the server's text
+SEVEN_DIGITS = ["2024-01-02 03:04:05.1234567", "03:04:05.1234567", "2024-01-02 03:04:05.1234567 +05:30"]
+# what a driver that reads 100 ns values shows for them (str of quietus.ticks' values, as its output converters make)
+SEVEN_DIGITS_TYPED = ["2024-01-02 03:04:05.1234567", "03:04:05.1234567", "2024-01-02 03:04:05.1234567+05:30"]
 WAIT_LIMIT = 20.0  # seconds before a step is declared hung (a failure, not a timing check)
 
 
@@ -55,6 +60,9 @@ class Driver:
     datetime_digits: int = 6
     # pyodbc binds an aware datetime without its tzinfo: the server gets the local time, taken as +00:00
     drops_offset: bool = False
+    # how a datetime2(7)/time(7)/datetimeoffset(7) value read shows all seven digits; None: the driver's values stop
+    # at the microsecond (against SQL Server too), so only the server's text shows the seventh digit
+    seven_digits: Callable[[Any], str] | None = None
 
 
 @dataclass
@@ -72,6 +80,8 @@ class Transcript:
     errors: dict[str, int | str | None] = field(default_factory=dict)
     kill_idle: str = ""
     kill_running: str = ""
+    seven_digits_text: list[str] = field(default_factory=list)
+    seven_digits_typed: list[str] = field(default_factory=list)
 
 
 def error_number(exc: BaseException) -> int | str | None:
@@ -151,11 +161,24 @@ def run_script(driver: Driver, table: str) -> Transcript:
             except Exception as exc:
                 out.errors[label] = error_number(exc)
                 out.errors[label + "_shown"] = shown(exc)
+        _seven_digits(driver, cur, table, out)
         _transactions(driver, table, out)
         _kills(driver, cur, out)
     finally:
         conn.close()
     return out
+
+
+def _seven_digits(driver: Driver, cur: Any, table: str, out: Transcript) -> None:
+    p = driver.placeholder
+    cur.execute(f"CREATE TABLE {table}_7 (dt2 DATETIME2(7), tm TIME(7), dto DATETIMEOFFSET(7))")
+    cur.execute(f"INSERT INTO {table}_7 VALUES ({p}, {p}, {p})", tuple(SEVEN_DIGITS))
+    cur.execute(f"SELECT CAST(dt2 AS VARCHAR(40)), CAST(tm AS VARCHAR(40)), CAST(dto AS VARCHAR(40)) FROM {table}_7")
+    out.seven_digits_text = list(cur.fetchone())
+    cur.execute(f"SELECT dt2, tm, dto FROM {table}_7")
+    values = cur.fetchone()
+    if driver.seven_digits is not None:
+        out.seven_digits_typed = [driver.seven_digits(value) for value in values]
 
 
 def _transactions(driver: Driver, table: str, out: Transcript) -> None:

@@ -18,6 +18,11 @@ datetimes itself, to milliseconds; pyodbc sends an aware datetime without its of
 datetimeoffset only through an output converter (SQL type -155), and binds None as varchar (SQL Server refuses
 varchar → varbinary, 257, even for NULL); mssql-python does not expose error numbers; the mssql pool replaces a
 killed idle connection without a word.
+
+The seventh fractional digit of datetime2(7)/time(7)/datetimeoffset(7): tedious and mssql send and read it typed (a
+Date's nanosecondDelta / nanosecondsDelta); pyodbc reads it through output converters of the ODBC structs'
+nanoseconds; pytds, pymssql and mssql-python values stop at the microsecond (Python's datetime), so for them the
+server's own text shows the digit was kept.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients.driver_script import COLUMNS, Driver, Transcript, run_script
+from quietus.ticks import with_fraction
+from tests.clients.driver_script import COLUMNS, SEVEN_DIGITS, SEVEN_DIGITS_TYPED, Driver, Transcript, run_script
 from tests.clients.server_harness import PASSWORD, RunningServer, running_server
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -83,13 +89,16 @@ def pyodbc_driver(server: RunningServer) -> Driver:
 
     def connect(autocommit: bool) -> Any:
         conn = pyodbc.connect(dsn, autocommit=autocommit, timeout=10)
-        # pyodbc reads SQL_SS_TIMESTAMPOFFSET (-155) only through a converter, with SQL Server as with Quietus
+        # pyodbc reads SQL_SS_TIMESTAMPOFFSET (-155) only through a converter, with SQL Server as with Quietus; the
+        # others read the ODBC structs' nanoseconds, which pyodbc's own datetime cuts to microseconds
         conn.add_output_converter(-155, datetimeoffset_from_odbc)
+        conn.add_output_converter(93, timestamp_from_odbc)
+        conn.add_output_converter(-154, time_from_odbc)
         return conn
 
     # FreeTDS ODBC cannot describe parameters, so pyodbc binds None as varchar; SQL Server refuses varchar →
     # varbinary even for NULL (257), as Quietus does
-    return Driver("pyodbc", connect, untyped_null=frozenset({"vb"}), drops_offset=True)
+    return Driver("pyodbc", connect, untyped_null=frozenset({"vb"}), drops_offset=True, seven_digits=str)
 
 
 def mssql_python_driver(server: RunningServer, strict: bool = False) -> Driver:
@@ -107,7 +116,26 @@ def datetimeoffset_from_odbc(raw: bytes) -> dt.datetime:
     """SQL_SS_TIMESTAMPOFFSET_STRUCT: year, month, day, hour, minute, second, fraction (ns), offset hour, minute."""
     year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
     zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
-    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
+    return with_fraction(dt.datetime(year, month, day, hour, minute, second, tzinfo=zone), nanos // 100)
+
+
+def timestamp_from_odbc(raw: bytes) -> dt.datetime:
+    """SQL_TIMESTAMP_STRUCT: year, month, day, hour, minute, second, fraction (ns), to the 100 ns.
+
+    FreeTDS hands a datetime (smalldatetime) column to a converter as its TDS bytes: days since 1900 and 1/300 s
+    ticks (minutes)."""
+    if len(raw) in (4, 8):
+        days, ticks = struct.unpack("<iI" if len(raw) == 8 else "<HH", raw)
+        micros = (ticks * 10 + 1) // 3 * 1000 if len(raw) == 8 else ticks * 60_000_000  # to the ms, as pyodbc
+        return dt.datetime(1900, 1, 1) + dt.timedelta(days=days, microseconds=micros)
+    year, month, day, hour, minute, second, nanos = struct.unpack("<6hI", raw)
+    return with_fraction(dt.datetime(year, month, day, hour, minute, second), nanos // 100)
+
+
+def time_from_odbc(raw: bytes) -> dt.time:
+    """SQL_SS_TIME2_STRUCT: hour, minute, second, 2 bytes of padding, fraction (ns)."""
+    hour, minute, second, nanos = struct.unpack("<3H2xI", raw)
+    return with_fraction(dt.time(hour, minute, second), nanos // 100)
 
 
 DRIVERS = {
@@ -134,11 +162,18 @@ def check(transcript: Transcript) -> None:
     assert transcript.kill_running not in ("no error", "still running (hung)")
 
 
+def check_seven_digits(transcript: Transcript, typed: bool) -> None:
+    """Sent as text, the seventh digit is stored, shown by the server, and read by a driver that can hold it."""
+    assert transcript.seven_digits_text == SEVEN_DIGITS
+    assert transcript.seven_digits_typed == (SEVEN_DIGITS_TYPED if typed else [])
+
+
 @pytest.mark.parametrize("name", list(DRIVERS))
 def test_python_driver_runs_the_script_over_tls(server: RunningServer, name: str) -> None:
     driver = DRIVERS[name](server)
     transcript = run_script(driver, "t_" + name.replace("-", "_"))
     check(transcript)
+    check_seven_digits(transcript, typed=driver.seven_digits is not None)
     if name.startswith("mssql-python"):
         # Microsoft's driver keeps the number to itself: it maps it to a class and SQLSTATE text
         assert "Divide by zero" in str(transcript.errors["divide_shown"])
@@ -165,4 +200,7 @@ def test_node_driver_runs_the_script_over_tls(server: RunningServer, driver: str
     data = json.loads(completed.stdout.strip().splitlines()[-1])
     transcript = Transcript(**data)
     check(transcript)
+    # a JS Date is an instant: the datetimeoffset goes as +00:00 and comes back as the instant
+    sent = ["2024-01-02 03:04:05.1234567", "03:04:05.1234567", "2024-01-01 21:34:05.1234567 +00:00"]
+    assert (transcript.seven_digits_text, transcript.seven_digits_typed) == (sent, sent)
     assert (transcript.errors["divide"], transcript.errors["missing"]) == (8134, 208)

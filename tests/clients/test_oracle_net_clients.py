@@ -157,6 +157,30 @@ def test_values_of_each_type_come_back_as_oracle_types(server: RunningServer) ->
         assert cur.fetchone() == (2**40, when, when, 2.5, b"\x00\xff", "ab ", "Ωmega", None)
 
 
+def test_timestamp_fractions_are_kept_to_100_ns(server: RunningServer) -> None:
+    """TIMESTAMP(9) is held to 100 ns: seven digits exactly, the 8th and 9th round half up (docs/design/types.md);
+    python-oracledb's own values stop at the microsecond, so TO_CHAR shows the rest."""
+    name = table_name()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (id NUMBER(10), t TIMESTAMP(9))")
+        cur.execute(f"INSERT INTO {name} VALUES (1, TIMESTAMP '2024-01-02 03:04:05.1234567')")
+        model = "'YYYY-MM-DD HH24:MI:SS.FF9'"
+        cur.execute(f"INSERT INTO {name} VALUES (2, TO_TIMESTAMP('2024-01-02 03:04:05.123456749', {model}))")
+        cur.execute(f"INSERT INTO {name} VALUES (3, TIMESTAMP '2024-01-02 03:04:05.99999995')")
+        when = datetime.datetime(2024, 1, 2, 3, 4, 5, 654321)
+        cur.setinputsizes(oracledb.DB_TYPE_TIMESTAMP)  # a datetime binds as DATE (whole seconds) by default
+        cur.execute(f"INSERT INTO {name} VALUES (4, :1)", [when])
+        cur.execute(f"SELECT TO_CHAR(t, 'YYYY-MM-DD HH24:MI:SS.FF9'), t FROM {name} ORDER BY id")
+        got = cur.fetchall()
+        assert [text for text, _ in got] == [
+            "2024-01-02 03:04:05.123456700", "2024-01-02 03:04:05.123456700", "2024-01-02 03:04:06.000000000",
+            "2024-01-02 03:04:05.654321000",
+        ]
+        assert got[0][1] == datetime.datetime(2024, 1, 2, 3, 4, 5, 123456) and got[3][1] == when
+        cur.execute(f"SELECT id FROM {name} WHERE t > TIMESTAMP '2024-01-02 03:04:05.1234566' ORDER BY id")
+        assert cur.fetchall() == [(1,), (2,), (3,), (4,)]
+
+
 def test_commit_and_rollback(server: RunningServer) -> None:
     name = table_name()
     with connect(server) as conn, conn.cursor() as cur:

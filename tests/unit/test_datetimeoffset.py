@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import quietus
+from quietus.ticks import with_fraction
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 PST = dt.timezone(dt.timedelta(hours=-8))
@@ -32,7 +33,7 @@ def one(cur, sql: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2024-01-02 03:04:05.1234567 +05:30", dt.datetime(2024, 1, 2, 3, 4, 5, 123457, tzinfo=IST)),
+        ("2024-01-02 03:04:05.1234567 +05:30", with_fraction(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=IST), 1234567)),
         ("2024-01-02T03:04:05-08:00", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=PST)),
         ("2024-01-02 03:04:05", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
     ],

@@ -12,6 +12,7 @@ import pytest
 
 import quietus
 from quietus.dbapi import Connection, DatabaseError
+from quietus.ticks import with_fraction
 
 
 @pytest.fixture
@@ -272,6 +273,11 @@ def test_rownum_and_fetch_first(ora: Connection) -> None:
         ("TRUNC(DATE '2024-05-08', 'Q')", datetime.datetime(2024, 4, 1)),
         ("DATE '2024-01-31'", datetime.datetime(2024, 1, 31)),
         ("TIMESTAMP '2024-01-31 10:11:12.5'", datetime.datetime(2024, 1, 31, 10, 11, 12, 500000)),
+        ("TIMESTAMP '2024-01-31 10:11:12.1234567'", with_fraction(datetime.datetime(2024, 1, 31, 10, 11, 12), 1234567)),
+        ("TO_CHAR(TIMESTAMP '2024-01-07 15:04:05.123456749', 'FF9')", "123456700"),
+        ("TO_CHAR(TIMESTAMP '2024-01-07 15:04:05.12345675', 'FF9')", "123456800"),
+        ("TO_CHAR(TIMESTAMP '2024-01-07 15:04:05.1234567', 'FF')", "1234567"),
+        ("TO_CHAR(TIMESTAMP '2024-01-07 15:04:05.1234567', 'FF4')", "1234"),
         ("TO_CHAR(DATE '2024-01-07', 'Dy DD Mon YYYY')", "Sun 07 Jan 2024"),
         ("TO_CHAR(DATE '2024-01-07', 'fmDay, Month DD')", "Sunday, January 7"),
         ("TO_CHAR(DATE '2024-01-07', 'DAY')", "SUNDAY   "),

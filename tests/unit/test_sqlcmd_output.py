@@ -16,6 +16,7 @@ from quietus.protocol.tds.tokens import DoneStatus, TokenType
 from quietus.protocol.tds.types import PLP_MAX, TypeId, TypeInfo
 from quietus.sql.results import MessageEvent, ResultColumn, ResultSet, StatementDone
 from quietus.sql.types_base import SqlType
+from quietus.ticks import with_fraction
 
 ID = Column("id", "int", nullable=False)
 NAME = Column("name", "nvarchar", 10)
@@ -55,6 +56,8 @@ def test_values_are_formatted_as_sqlcmd_shows_them() -> None:
         (Column("sdt", "smalldatetime"), dt.datetime(2001, 2, 3, 4, 5), "2001-02-03 04:05:00"),
         (Column("dt2", "datetime2", scale=7), dt.datetime(1, 1, 1, 0, 0, 0, 1), "0001-01-01 00:00:00.0000010"),
         (Column("dt2", "datetime2", scale=0), dt.datetime(2020, 1, 2, 3, 4, 5), "2020-01-02 03:04:05"),
+        (Column("dt2", "datetime2"), with_fraction(dt.datetime(2024, 1, 2), 1234567), "2024-01-02 00:00:00.1234567"),
+        (Column("t", "time", scale=7), with_fraction(dt.time(13, 14, 15), 9), "13:14:15.0000009"),
         (Column("t", "time", scale=3), dt.time(13, 14, 15, 123456), "13:14:15.123"),
         (Column("d", "date"), dt.date(2024, 2, 29), "2024-02-29"),
         (

@@ -25,6 +25,7 @@ from quietus.protocol.tds.types import (
 )
 from quietus.protocol.tds.versions import TDS71, TDS72, TDS74, traits
 from quietus.protocol.tds.wire import Reader
+from quietus.ticks import with_fraction
 
 T74, T72, T71 = traits(TDS74), traits(TDS72), traits(TDS71)
 
@@ -51,6 +52,12 @@ SAMPLES: list[tuple[ColumnSpec, object]] = [
     (ColumnSpec("dte", "date"), dt.date(9999, 12, 31)),
     (ColumnSpec("tm", "time", scale=7), dt.time(23, 59, 59, 999999)),
     (ColumnSpec("tm0", "time", scale=0), dt.time(0, 0, 1)),
+    (ColumnSpec("tm7", "time", scale=7), with_fraction(dt.time(23, 59, 59), 9_999_999)),
+    (ColumnSpec("dt27", "datetime2", scale=7), with_fraction(dt.datetime(2024, 1, 2, 3, 4, 5), 1_234_567)),
+    (
+        ColumnSpec("dto7", "datetimeoffset", scale=7),
+        with_fraction(dt.datetime(2024, 1, 1, 0, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=14))), 1),
+    ),
     (ColumnSpec("dt2", "datetime2", scale=3), dt.datetime(2024, 5, 6, 7, 8, 9, 123000)),
     (
         ColumnSpec("dto", "datetimeoffset", scale=7),
@@ -105,6 +112,8 @@ def test_null_round_trips_for_every_type_and_version(spec: ColumnSpec, value: ob
             "0400000000000000040000006800690000000000",
         ),
         (ColumnSpec("", "datetime2", scale=7), dt.datetime(1, 1, 2), "2a07", "080000000000010000"),
+        (ColumnSpec("", "datetime2", scale=7), with_fraction(dt.datetime(1, 1, 2), 1), "2a07", "080100000000010000"),
+        (ColumnSpec("", "time", scale=7), with_fraction(dt.time(0, 0, 1), 1), "2907", "058196980000"),
         (
             ColumnSpec("", "uniqueidentifier"),
             uuid.UUID("6F9619FF-8B86-D011-B42D-00C04FC964FF"),
@@ -137,6 +146,7 @@ def test_null_encodings() -> None:
     [
         (ColumnSpec("", "date"), dt.date(2024, 1, 31), "2024-01-31"),
         (ColumnSpec("", "time", scale=7), dt.time(1, 2, 3, 456789), "01:02:03.4567890"),
+        (ColumnSpec("", "time", scale=7), with_fraction(dt.time(1, 2, 3), 4567891), "01:02:03.4567891"),
         (ColumnSpec("", "time", scale=0), dt.time(1, 2, 3, 456789), "01:02:03"),
         (
             ColumnSpec("", "datetime2", scale=3),

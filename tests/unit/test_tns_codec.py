@@ -38,6 +38,7 @@ from quietus.protocol.tns.events import (
 from quietus.protocol.tns.messages import CallEnd, ColumnDescription
 from quietus.protocol.tns.o5logon import Exchange, aes_decrypt, aes_encrypt, make_verifier
 from quietus.protocol.tns.ttc import TtcReader, TtcWriter
+from quietus.ticks import with_fraction
 
 DESCRIPTOR = (
     "(DESCRIPTION=(ADDRESS=(PROTOCOL=tcp)(HOST=127.0.0.1)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=master)"
@@ -559,6 +560,11 @@ def test_date_timestamp_double_and_strings() -> None:
     assert len(values.encode_timestamp(precise)) == 11
     assert values.decode_datetime(values.encode_timestamp(precise)) == precise
     assert values.decode_datetime(values.encode_date(datetime.date(1999, 12, 31))) == datetime.datetime(1999, 12, 31)
+    seven = with_fraction(when, 1234567)  # a TIMESTAMP's nanoseconds carry the seventh digit both ways
+    assert values.encode_timestamp(seven)[7:] == struct.pack(">I", 123456700)
+    assert values.decode_datetime(values.encode_timestamp(seven)) == seven
+    nine = values.encode_date(when) + struct.pack(">I", 999_999_950)  # 8th and 9th digits round half up, carrying
+    assert values.decode_datetime(nine) == when + datetime.timedelta(seconds=1)
     for number in (0.0, 2.5, -2.5, 1e300, -1e-300):
         assert values.decode_binary_double(values.encode_binary_double(number)) == number
     assert values.encode_binary_double(1.0) > values.encode_binary_double(-1.0)  # canonical form sorts

@@ -40,6 +40,7 @@ from quietus.sql.types import (
     time,
     try_convert,
 )
+from quietus.ticks import with_fraction
 
 D = dt.datetime
 
@@ -163,7 +164,9 @@ CASES: list[tuple[Any, SqlType, SqlType, int | None, Any]] = [
     ("2020-01-02 23:59:59.999", VARCHAR(30), DATETIME, None, D(2020, 1, 3)),
     ("2020-01-02 10:11:12.002", VARCHAR(30), DATETIME, None, D(2020, 1, 2, 10, 11, 12, 3333)),
     ("2020-01-02 10:11:12.005", VARCHAR(30), DATETIME, None, D(2020, 1, 2, 10, 11, 12, 6667)),
-    ("2020-01-02 10:11:12.1234567", VARCHAR(30), datetime2(7), None, D(2020, 1, 2, 10, 11, 12, 123457)),
+    ("2020-01-02 10:11:12.1234567", VARCHAR(30), datetime2(7), None, with_fraction(D(2020, 1, 2, 10, 11, 12), 1234567)),
+    ("2020-01-02 10:11:12.1234567", VARCHAR(30), datetime2(6), None, D(2020, 1, 2, 10, 11, 12, 123457)),
+    ("2020-01-02 10:11:12.12345678", VARCHAR(30), datetime2(7), None, Err(241)),
     ("2020-01-02 10:11:12.125", VARCHAR(30), datetime2(2), None, D(2020, 1, 2, 10, 11, 12, 130000)),
     ("2020-01-02 10:11:29.998", VARCHAR(30), SMALLDATETIME, None, D(2020, 1, 2, 10, 11)),
     ("2020-01-02 10:11:29.999", VARCHAR(30), SMALLDATETIME, None, D(2020, 1, 2, 10, 12)),

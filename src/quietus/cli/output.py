@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TextIO
 
+from quietus.ticks import fraction
+
 INFORMATIONAL_SEVERITY = 10  # severities above this are errors (ERROR tokens), at or below are messages
 NULL = "NULL"
 DEFAULT_VAR_WIDTH = 256  # sqlcmd -y: display width of (n)varchar(max), varbinary(max), text, ntext, image, xml
@@ -127,12 +129,12 @@ def display_width(column: Column, options: Format) -> int | None:
 # --- values ----------------------------------------------------------------------------------------------------
 
 
-def _fraction(microsecond: int, scale: int) -> str:
-    return "." + f"{microsecond:06d}".ljust(scale, "0")[:scale] if scale else ""
+def _fraction(moment: dt.time | dt.datetime, scale: int) -> str:
+    return "." + f"{fraction(moment):07d}"[:scale] if scale else ""
 
 
 def _clock(moment: dt.time | dt.datetime, scale: int) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{_fraction(moment.microsecond, scale)}"
+    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{_fraction(moment, scale)}"
 
 
 def _offset(moment: dt.datetime) -> str:

@@ -338,7 +338,7 @@ class BatchRunner:
         """Run one statement's tree in ``txn`` with its row access; on failure undo the statement alone."""
         ctx = self.ctx
         ctx.access = RowAccess(ctx.database, ctx.task, txn, lock_timeout_ms, snapshot, restart_on_conflict)
-        ctx.now = datetime.datetime.now()
+        ctx.fix_clock()
         self.session.command = command_name(node)
         mark = len(txn.undo)
         try:

@@ -1,4 +1,4 @@
-"""Date and time built-ins: DATEADD, DATEDIFF, DATEPART, DATENAME, EOMONTH, the clocks.
+"""Date and time built-ins: DATEADD, DATEDIFF, DATEPART, DATENAME, EOMONTH, the offsets, the clocks.
 
 Dateparts are data: ``DATEPARTS`` maps every T-SQL spelling (and the canonical names sqlglot rewrites
 them to) to one canonical name. Week arithmetic follows us_english with DATEFIRST 7 (weeks start on Sunday).
@@ -8,22 +8,38 @@ Invariants:
      elapsed whole units; the result must fit int (535) or bigint for DATEDIFF_BIG.
   2. DATEADD by month/quarter/year clamps to the last day of the month; the result keeps the input's type
      (strings are read as datetime) and overflowing the type raises 517.
-  3. The clocks read ``EvalContext.now`` (fixed per statement), so GETDATE() is a runtime constant of a
-     statement as in SQL Server.
+  3. The clocks read ``EvalContext.now`` (fixed per statement, to the 100 ns tick from ``time.time_ns()``), so
+     GETDATE() is a runtime constant of a statement as in SQL Server.
+  4. Sub-microsecond parts work on the 100 ns tick (``quietus.ticks``): DATEPART(nanosecond) is the tick count
+     times 100, DATEADD(nanosecond, n) adds n/100 ticks rounded half away from zero (49 adds nothing, 50 one
+     tick), DATEDIFF counts tick boundaries.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from quietus.errors import SqlError, sql_error
 from quietus.sql.builtins_core import Arg, Bound, Builtin, Fn1, registry, simple, to_int, to_type
-from quietus.sql.types_base import BIGINT, DATE, DATETIME, DATETIME2, FAMILY, INT, NVARCHAR, SqlType, datetimeoffset
+from quietus.sql.types_base import (
+    BIGINT,
+    DATE,
+    DATETIME,
+    DATETIME2,
+    FAMILY,
+    INT,
+    NVARCHAR,
+    SqlType,
+    datetime2,
+    datetimeoffset,
+)
 from quietus.sql.types_convert import narrow_temporal
 from quietus.sql.types_datetime import BASE_DATE, DAYS, MONTHS, as_datetime
+from quietus.ticks import add_ticks, combine, fraction, ticks, with_fraction
 
 _SPELLINGS: dict[str, tuple[str, ...]] = {
     "year": ("yy", "yyyy"),
@@ -103,8 +119,8 @@ _PART_VALUE: dict[str, Callable[[dt.datetime], int]] = {
     "second": lambda v: v.second,
     "millisecond": lambda v: v.microsecond // 1000,
     "microsecond": lambda v: v.microsecond,
-    "nanosecond": lambda v: v.microsecond * 1000,
-    "tzoffset": lambda v: 0,
+    "nanosecond": lambda v: fraction(v) * 100,
+    "tzoffset": lambda v: int((v.utcoffset() or dt.timedelta()).total_seconds()) // 60,
     "iso_week": lambda v: v.isocalendar()[1],
 }
 
@@ -167,9 +183,11 @@ _ADD: dict[str, Callable[[dt.datetime, int], dt.datetime]] = {
     "minute": lambda v, n: v + dt.timedelta(minutes=n),
     "second": lambda v, n: v + dt.timedelta(seconds=n),
     "millisecond": lambda v, n: v + dt.timedelta(milliseconds=n),
-    "microsecond": lambda v, n: v + dt.timedelta(microseconds=n),
-    "nanosecond": lambda v, n: v + dt.timedelta(microseconds=round(n / 1000)),
+    "microsecond": lambda v, n: add_ticks(v, 10 * n),
+    "nanosecond": lambda v, n: add_ticks(v, (abs(n) + 50) // 100 * (1 if n >= 0 else -1)),
 }
+# DATEADD refuses sub-millisecond parts for the types that cannot hold them (9810).
+_COARSE_TYPES = frozenset({"datetime", "smalldatetime", "date"})
 
 
 def _dateadd(args: Sequence[Arg]) -> Bound:
@@ -178,6 +196,8 @@ def _dateadd(args: Sequence[Arg]) -> Bound:
     if part not in _ADD:
         raise sql_error(9810, part, "dateadd", t.name)
     _check_part(part, t, "dateadd")
+    if part in ("microsecond", "nanosecond") and t.name in _COARSE_TYPES:
+        raise sql_error(9810, part, "dateadd", t.name)
     add = _ADD[part]
 
     def dateadd(_: Any, number: int, value: Any) -> Any:
@@ -186,7 +206,7 @@ def _dateadd(args: Sequence[Arg]) -> Bound:
         except OverflowError:
             raise sql_error(517, t.name) from None
         if t.name == "time":
-            return narrow_temporal(dt.datetime.combine(BASE_DATE, moved.time()), t)
+            return narrow_temporal(combine(BASE_DATE, moved.time()), t)
         if t.name == "date":
             return moved.date()
         try:
@@ -199,13 +219,9 @@ def _dateadd(args: Sequence[Arg]) -> Bound:
 
 # --- DATEDIFF -------------------------------------------------------------------------------------------
 
-_MICRO = {"day": 86_400_000_000, "hour": 3_600_000_000, "minute": 60_000_000, "second": 1_000_000,
-          "millisecond": 1000, "microsecond": 1}  # fmt: skip
-
-
-def _micros(v: dt.datetime) -> int:
-    """Microseconds since 0001-01-01."""
-    return (v.toordinal() * 86400 + v.hour * 3600 + v.minute * 60 + v.second) * 1_000_000 + v.microsecond
+# 100 ns ticks per unit
+_TICKS = {"day": 864_000_000_000, "hour": 36_000_000_000, "minute": 600_000_000, "second": 10_000_000,
+          "millisecond": 10_000, "microsecond": 10, "nanosecond": 1}  # fmt: skip
 
 
 def _boundaries(part: str, start: dt.datetime, end: dt.datetime) -> int:
@@ -220,9 +236,9 @@ def _boundaries(part: str, start: dt.datetime, end: dt.datetime) -> int:
     if part in ("week", "iso_week"):
         return end.toordinal() // 7 - start.toordinal() // 7  # ordinal 7 (0001-01-07) is a Sunday
     if part == "nanosecond":
-        return (_micros(end) - _micros(start)) * 1000
-    unit = _MICRO[part]
-    return _micros(end) // unit - _micros(start) // unit
+        return (ticks(end) - ticks(start)) * 100
+    unit = _TICKS[part]
+    return ticks(end) // unit - ticks(start) // unit
 
 
 def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
@@ -259,6 +275,59 @@ def _datediff(big: bool) -> Callable[[Sequence[Arg]], Bound]:
     return bind
 
 
+# --- offsets --------------------------------------------------------------------------------------------
+
+_OFFSET_TEXT = re.compile(r"^\s*([+-])(\d{2}):(\d{2})\s*$")
+_MAX_OFFSET = 14 * 60
+
+
+def _zone(value: Any, function: str) -> dt.timezone:
+    """A time zone argument: text ``[+|-]hh:mm`` or whole minutes, within ±14:00 (else 9812)."""
+    if isinstance(value, str):
+        match = _OFFSET_TEXT.match(value)
+        if match is None or int(match.group(3)) > 59:
+            raise sql_error(9812, function)
+        minutes = int(match.group(2)) * 60 + int(match.group(3))
+        minutes = -minutes if match.group(1) == "-" else minutes
+    else:
+        minutes = int(value)
+    if not -_MAX_OFFSET <= minutes <= _MAX_OFFSET:
+        raise sql_error(9812, function)
+    return dt.timezone(dt.timedelta(minutes=minutes))
+
+
+def _zone_arg(arg: Arg) -> Fn1 | None:
+    return None if arg.type.is_string else to_int(arg)
+
+
+def _offset_scale(t: SqlType) -> int:
+    """The fractional digits TODATETIMEOFFSET/SWITCHOFFSET keep: the argument's (datetime: 3, date: 0)."""
+    if t.name in ("datetime2", "time", "datetimeoffset") and t.scale is not None:
+        return t.scale
+    return {"datetime": 3, "smalldatetime": 0, "date": 0}.get(t.name, 7)
+
+
+def _switchoffset(args: Sequence[Arg]) -> Bound:
+    """SWITCHOFFSET(dto, zone): the same instant seen at another offset."""
+    t = datetimeoffset(_offset_scale(args[0].type))
+
+    def switchoffset(value: dt.datetime, zone: Any) -> dt.datetime:
+        return value.astimezone(_zone(zone, "switchoffset"))
+
+    return Bound(switchoffset, t, (to_type(args[0], t), _zone_arg(args[1])))
+
+
+def _todatetimeoffset(args: Sequence[Arg]) -> Bound:
+    """TODATETIMEOFFSET(value, zone): the value's local date and time with the offset attached."""
+    scale = _offset_scale(args[0].type)
+    local = to_type(args[0], datetime2(scale)) if args[0].type.name != "datetime2" else None
+
+    def todatetimeoffset(value: dt.datetime, zone: Any) -> dt.datetime:
+        return value.replace(tzinfo=_zone(zone, "todatetimeoffset"))
+
+    return Bound(todatetimeoffset, datetimeoffset(scale), (local, _zone_arg(args[1])))
+
+
 # --- other date functions -------------------------------------------------------------------------------
 
 
@@ -290,7 +359,7 @@ _TRUNCATE: dict[str, Callable[[dt.datetime], dt.datetime]] = {
     "minute": lambda v: v.replace(second=0, microsecond=0),
     "second": lambda v: v.replace(microsecond=0),
     "millisecond": lambda v: v.replace(microsecond=v.microsecond // 1000 * 1000),
-    "microsecond": lambda v: v,
+    "microsecond": lambda v: with_fraction(v, v.microsecond * 10),
 }  # fmt: skip
 
 
@@ -316,6 +385,8 @@ def _datetrunc(args: Sequence[Arg]) -> Bound:
 def _clock(name: str, t: SqlType, utc: bool) -> Builtin:
     def read(ctx: Any) -> Any:
         now: dt.datetime = ctx.now
+        if t.name == "datetimeoffset":  # the local clock with the machine's offset
+            return narrow_temporal(now.astimezone(), t, t.name)
         if utc:
             now = now.astimezone(dt.UTC).replace(tzinfo=None)
         return narrow_temporal(now, t, t.name)
@@ -340,4 +411,7 @@ DATE_FUNCTIONS: dict[str, Builtin] = registry(
     _clock("GETUTCDATE", DATETIME, True),
     _clock("SYSDATETIME", DATETIME2, False),
     _clock("SYSUTCDATETIME", DATETIME2, True),
+    _clock("SYSDATETIMEOFFSET", datetimeoffset(7), False),
+    Builtin("SWITCHOFFSET", 2, 2, _switchoffset),
+    Builtin("TODATETIMEOFFSET", 2, 2, _todatetimeoffset),
 )

@@ -19,6 +19,7 @@ from typing import Any
 from quietus.sql.builtins_core import Arg, Bound, Builtin, registry, simple, to_float, to_int, to_string
 from quietus.sql.types_base import FAMILY, NVARCHAR, VARCHAR
 from quietus.sql.types_datetime import DAYS, MONTHS
+from quietus.ticks import combine, fraction
 
 # --- numbers --------------------------------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ def _date_token(token: str, v: dt.datetime) -> str:
     if letter == "s":
         return str(v.second) if count == 1 else f"{v.second:02d}"
     if letter in "fF":
-        digits = f"{v.microsecond:06d}0"[: min(count, 7)]
+        digits = f"{fraction(v):07d}"[: min(count, 7)]
         return digits.rstrip("0") if letter == "F" else digits
     if letter == "t":
         marker = "PM" if v.hour >= 12 else "AM"
@@ -153,7 +154,7 @@ def _as_datetime(value: Any) -> dt.datetime:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime.combine(dt.date(1900, 1, 1), value)
+    return combine(dt.date(1900, 1, 1), value)
 
 
 def format_date(value: Any, pattern: str) -> str:
@@ -199,6 +200,7 @@ _DATENAME_CODES: dict[str, Callable[[dt.datetime], str]] = {
 def format_strftime(value: Any, pattern: str) -> str:
     """Format with a pattern sqlglot translated to strftime codes; other text keeps its .NET meaning."""
     moment = _as_datetime(value)
+    pattern = pattern.replace("%f", _STRFTIME["%f"])  # 'fffffff' arrives as '%ff': one run of seven again
     out: list[str] = []
     position = 0
     for match in _STRFTIME_TOKEN.finditer(pattern):

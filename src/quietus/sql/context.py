@@ -23,6 +23,7 @@ from quietus.sql.collation import DEFAULT_COLLATION, SessionCollation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
+from quietus.ticks import clock_at
 
 
 class ExecContext:
@@ -37,7 +38,8 @@ class ExecContext:
         self.sink = sink
         self.variables: dict[str, Any] = {}
         self.variable_types: dict[str, SqlType] = {}
-        self.now = datetime.datetime.now()
+        self._clock_ns = time.time_ns()
+        self._now: datetime.datetime | None = None
         self.access: RowAccess | None = None
         self.line = 1
         self.nest_level = 0
@@ -47,6 +49,17 @@ class ExecContext:
         self.procedure_id = 0  # its object id: @@PROCID
 
     # -- EvalContext protocol --------------------------------------------------------------------------------
+
+    def fix_clock(self) -> None:
+        """Read the statement's clock (``now``); it becomes a datetime only if a clock function asks for it."""
+        self._clock_ns = time.time_ns()
+        self._now = None
+
+    @property
+    def now(self) -> datetime.datetime:
+        if self._now is None:
+            self._now = clock_at(self._clock_ns)
+        return self._now
 
     def get_variable(self, name: str) -> Any:
         key = name.casefold()

@@ -53,7 +53,8 @@ Row = tuple[Any, ...]
 class EvalContext(Protocol):
     """What a compiled expression may ask of the running request (implemented by the executor)."""
 
-    now: datetime.datetime  # the statement's clock: GETDATE() and friends
+    @property
+    def now(self) -> datetime.datetime: ...  # the statement's clock: GETDATE() and friends
 
     def get_variable(self, name: str) -> Any: ...  # '@x'
 

@@ -3,8 +3,8 @@
 Invariants:
   1. A ``datetime`` value always sits on a 1/300-second tick: its microseconds are round(ticks * 10000 / 3),
      so it prints as .000/.003/.007 and re-rounding is idempotent.
-  2. A ``smalldatetime`` value has zero seconds; datetime2/time keep at most ``scale`` fractional digits
-     (Python stores microseconds, so scale 7 is held to 6 digits).
+  2. A ``smalldatetime`` value has zero seconds; datetime2/time/datetimeoffset keep at most ``scale`` fractional
+     digits, all seven at scale 7 (the seventh digit rides in ``quietus.ticks``), rounded half up.
   3. Parsing never guesses silently: text that matches no pattern raises 241; a pattern with impossible
      parts (month 13) raises 242 for datetime/smalldatetime, as SQL Server does, and 241 otherwise.
   4. Formatting is driven by the ``STYLES`` table; a style not in it raises 281.
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quietus.errors import SqlError, sql_error
+from quietus.ticks import combine, fraction, round_to_scale, with_fraction
 
 BASE_DATE = dt.datetime(1900, 1, 1)
 
@@ -28,7 +29,9 @@ def as_datetime(value: Any) -> dt.datetime:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime.combine(BASE_DATE, value)
+    return combine(BASE_DATE, value)
+
+
 RANGES: dict[str, tuple[dt.datetime, dt.datetime]] = {
     "datetime": (dt.datetime(1753, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 997000)),
     "smalldatetime": (dt.datetime(1900, 1, 1), dt.datetime(2079, 6, 6, 23, 59)),
@@ -45,12 +48,12 @@ _MONTH_NUMBER = {name.lower(): i + 1 for i, name in enumerate(MONTHS)} | {
 
 
 def round_datetime(value: dt.datetime) -> dt.datetime:
-    """Round to SQL Server's datetime resolution of 1/300 s (.000, .003, .007)."""
-    ticks = (value.microsecond * 3 + 5000) // 10000
+    """Round to SQL Server's datetime resolution of 1/300 s (.000, .003, .007), from all seven digits."""
+    ticks = (fraction(value) * 3 + 50000) // 100000
     micro = (ticks * 10000 + 1) // 3
-    if micro == value.microsecond:
+    if micro == value.microsecond and type(value) is dt.datetime:
         return value
-    return value.replace(microsecond=0) + dt.timedelta(microseconds=micro)
+    return with_fraction(value, 0) + dt.timedelta(microseconds=micro)
 
 
 def round_smalldatetime(value: dt.datetime) -> dt.datetime:
@@ -61,16 +64,19 @@ def round_smalldatetime(value: dt.datetime) -> dt.datetime:
 
 
 def round_fraction(value: dt.datetime, scale: int) -> dt.datetime:
-    """Round fractional seconds to ``scale`` digits (datetime2(n), time(n))."""
-    if scale >= 6:
+    """Round fractional seconds to ``scale`` digits, half up (datetime2(n), datetimeoffset(n)): .1234565 → (6)
+    .123457; a carry moves to the next second."""
+    if scale >= 7:
         return value
-    quantum = 10 ** (6 - scale)
-    micro = (value.microsecond + quantum // 2) // quantum * quantum
-    return value.replace(microsecond=0) + dt.timedelta(microseconds=micro)
+    rounded, carry = round_to_scale(value, scale)
+    return rounded + dt.timedelta(seconds=1) if carry else rounded
 
 
 def round_time(value: dt.time, scale: int) -> dt.time:
-    rounded = round_fraction(dt.datetime.combine(BASE_DATE, value), scale)
+    """time(n): as ``round_fraction``; 23:59:59.9999999 rounded to fewer digits wraps to 00:00:00."""
+    if scale >= 7:
+        return value
+    rounded = round_fraction(combine(BASE_DATE, value), scale)
     return rounded.time()
 
 
@@ -121,7 +127,7 @@ def parse_datetime_text(text: str, type_name: str, style: int | None = None) -> 
         if match is None:
             continue
         try:
-            return _build(match.groupdict(), style)
+            return _build(match.groupdict(), style, type_name)
         except _OutOfRange:
             if type_name in RANGES:
                 raise sql_error(242, "varchar", type_name) from None
@@ -129,7 +135,11 @@ def parse_datetime_text(text: str, type_name: str, style: int | None = None) -> 
     raise sql_error(241)
 
 
-def _build(parts: dict[str, str | None], style: int | None) -> dt.datetime:
+# Types that read seven fractional digits from text and refuse an eighth (241), as SQL Server does.
+_SEVEN_DIGIT_TYPES = frozenset({"datetime2", "time", "datetimeoffset"})
+
+
+def _build(parts: dict[str, str | None], style: int | None, type_name: str) -> dt.datetime:
     year, month, day = 1900, 1, 1
     if parts.get("y") is not None:
         year = _year(parts["y"] or "")
@@ -146,7 +156,10 @@ def _build(parts: dict[str, str | None], style: int | None) -> dt.datetime:
     hour = int(parts.get("H") or 0)
     minute = int(parts.get("M") or 0)
     second = int(parts.get("S") or 0)
-    micro = _fraction(parts.get("F"), parts.get("fsep"))
+    digits = parts.get("F")
+    if digits and len(digits) > 7 and type_name in _SEVEN_DIGIT_TYPES:
+        raise sql_error(241)
+    units = _fraction(digits, parts.get("fsep"))
     ampm = (parts.get("ampm") or "").upper()
     if ampm:
         if not 1 <= hour <= 12 and hour != 0:
@@ -156,7 +169,7 @@ def _build(parts: dict[str, str | None], style: int | None) -> dt.datetime:
         value = dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise _OutOfRange from None
-    return value + dt.timedelta(microseconds=micro)
+    return with_fraction(value, units)
 
 
 def _year(text: str) -> int:
@@ -167,13 +180,13 @@ def _year(text: str) -> int:
 
 
 def _fraction(digits: str | None, separator: str | None) -> int:
-    """Microseconds from a fraction; ``hh:mi:ss:mmm`` (colon) means milliseconds."""
+    """The fraction in 100 ns units; ``hh:mi:ss:mmm`` (colon) means milliseconds. Digits past the seventh
+    (only datetime/smalldatetime text gets here with more) are cut: the type's own rounding follows."""
     if not digits:
         return 0
     if separator == ":":
-        return int(digits[:3].ljust(3, "0")) * 1000
-    seven = int(digits[:7].ljust(7, "0"))
-    return (seven + 5) // 10
+        return int(digits[:3].ljust(3, "0")) * 10_000
+    return int(digits[:7].ljust(7, "0"))
 
 
 # --- formatting -----------------------------------------------------------------------------------------
@@ -219,14 +232,14 @@ DEFAULT_STYLE: dict[str, int] = {
 }  # fmt: skip
 
 
-def _fraction_text(micro: int, type_name: str, scale: int) -> str:
+def _fraction_text(clock: dt.time, type_name: str, scale: int) -> str:
     if type_name == "datetime":
-        return f".{(micro + 500) // 1000:03d}"
+        return f".{(clock.microsecond + 500) // 1000:03d}"
     if type_name == "smalldatetime":
         return ".000"
     if scale == 0:
         return ""
-    return "." + f"{micro:06d}0"[:scale]
+    return "." + f"{fraction(clock):07d}"[:scale]
 
 
 def format_datetime(value: dt.date | dt.time, type_name: str, style: int | None, scale: int = 7) -> str:
@@ -265,7 +278,7 @@ def _date_parts(day: dt.date) -> dict[str, str]:
 
 def _time_parts(clock: dt.time, type_name: str, scale: int) -> dict[str, str]:
     micro = clock.microsecond
-    frac = _fraction_text(micro, type_name, scale)
+    frac = _fraction_text(clock, type_name, scale)
     hour12 = clock.hour % 12 or 12
     return {
         "HH": f"{clock.hour:02d}",

@@ -96,6 +96,7 @@ const mssqlType = (type, options) =>
   type === T.Decimal ? mssql.Decimal(options.precision, options.scale)
     : type === T.DateTime2 ? mssql.DateTime2(options.scale)
       : type === T.DateTimeOffset ? mssql.DateTimeOffset(options.scale)
+        : type === T.Time ? mssql.Time(options.scale)
         : mssql[type.name] || mssql[{ UniqueIdentifierN: 'UniqueIdentifier' }[type.name]];
 
 const mssqlDriver = {
@@ -158,6 +159,7 @@ async function main() {
   const out = {
     encrypt_option: '', spid: 0, version: '', mismatches: [], nulls: [], update_count: -2, executemany_rows: -1, output_rows: [],
     rolled_back_rows: -1, committed_rows: -1, errors: {}, kill_idle: '', kill_running: '',
+    seven_digits_text: [], seven_digits_typed: [],
   };
   const conn = await d.open();
   const one = async (text, params) => (await d.query(conn, text, params)).rows[0][0];
@@ -188,6 +190,22 @@ async function main() {
 
   out.output_rows = (await d.query(conn, `INSERT INTO ${table} (id, nv) OUTPUT inserted.id, inserted.nv VALUES (@id, @nv)`,
     [['id', T.Int, 30, {}], ['nv', T.NVarChar, 'out', {}]])).rows;
+
+  // datetime2(7), time(7), datetimeoffset(7) sent typed with all seven digits (tedious reads a Date's nanosecondDelta,
+  // in seconds), read back typed (nanosecondsDelta) and as the server's text
+  const seven = (iso) => Object.assign(new Date(iso), { nanosecondDelta: 0.0004567 });
+  await d.query(conn, `CREATE TABLE ${table}_7 (dt2 DATETIME2(7), tm TIME(7), dto DATETIMEOFFSET(7))`);
+  await d.query(conn, `INSERT INTO ${table}_7 VALUES (@dt2, @tm, @dto)`, [
+    ['dt2', T.DateTime2, seven('2024-01-02T03:04:05.123Z'), { scale: 7 }],
+    ['tm', T.Time, seven('1970-01-01T03:04:05.123Z'), { scale: 7 }],
+    ['dto', T.DateTimeOffset, seven('2024-01-01T21:34:05.123Z'), { scale: 7 }],
+  ]);
+  out.seven_digits_text = (await d.query(conn,
+    `SELECT CAST(dt2 AS VARCHAR(40)) a, CAST(tm AS VARCHAR(40)) b, CAST(dto AS VARCHAR(40)) c FROM ${table}_7`)).rows[0];
+  const typed = (await d.query(conn, `SELECT dt2, tm, dto FROM ${table}_7`)).rows[0];
+  const digits = (v) => v.toISOString().slice(0, 23).replace('T', ' ')
+    + String(Math.round(v.nanosecondsDelta * 1e7)).padStart(4, '0');
+  out.seven_digits_typed = [digits(typed[0]), digits(typed[1]).slice(11), `${digits(typed[2])} +00:00`];
 
   for (const [label, text] of [['divide', 'SELECT 1/0'], ['missing', 'SELECT * FROM no_such_table']]) {
     try {

@@ -6,10 +6,15 @@ Integers, floats, strings, booleans, bytes and NULL travel as themselves; the re
 |-----------------------------------|-------------------------------|
 | decimal, numeric, money, smallmoney | str (exact decimal text)    |
 | date                              | str ``YYYY-MM-DD``            |
-| datetime, datetime2, smalldatetime | str ISO 8601 with microseconds |
-| datetimeoffset                    | str ISO 8601 with its offset  |
-| time                              | str ``HH:MM:SS.ffffff``       |
+| datetime, smalldatetime           | str ISO 8601 with microseconds |
+| datetime2                         | str ISO 8601, 6 or 7 fractional digits |
+| datetimeoffset                    | str ISO 8601 (6 or 7 digits) with its offset |
+| time                              | str ``HH:MM:SS[.ffffff[f]]``  |
 | uniqueidentifier                  | 16 bytes (``UUID.bytes``)     |
+
+A datetime2/time/datetimeoffset value with a seventh fractional digit (``quietus.ticks``) writes it as a seventh
+digit; every other value is written as before, and text written before the seventh digit existed (six digits)
+reads back as it always did.
 """
 
 from __future__ import annotations
@@ -21,6 +26,21 @@ from collections.abc import Callable
 from typing import Any
 
 from quietus.engine.storage.schema import TableDef
+from quietus.ticks import parse_iso
+
+
+def _iso(value: datetime.date | datetime.time) -> str:
+    return value.isoformat()  # DateTime7/Time7 print their seventh digit
+
+
+def _seven_digit_reader(kind: type[datetime.datetime] | type[datetime.time], length: int) -> Callable[[str], Any]:
+    """Python's ``fromisoformat``, except for text of the one length a seventh digit gives (parse_iso keeps it)."""
+    parse = kind.fromisoformat
+
+    def read(text: str) -> Any:
+        return parse(text) if len(text) != length else parse_iso(text, kind)  # type: ignore[type-var]
+
+    return read
 
 _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "decimal": str,
@@ -29,10 +49,10 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "smallmoney": str,
     "date": datetime.date.isoformat,
     "datetime": datetime.datetime.isoformat,
-    "datetime2": datetime.datetime.isoformat,
-    "datetimeoffset": datetime.datetime.isoformat,  # with its offset: 2024-01-02T03:04:05.123456+05:30
+    "datetime2": _iso,
+    "datetimeoffset": _iso,  # with its offset: 2024-01-02T03:04:05.1234567+05:30
     "smalldatetime": datetime.datetime.isoformat,
-    "time": datetime.time.isoformat,
+    "time": _iso,
     "uniqueidentifier": lambda value: value.bytes,
 }
 
@@ -43,10 +63,10 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "smallmoney": decimal.Decimal,
     "date": datetime.date.fromisoformat,
     "datetime": datetime.datetime.fromisoformat,
-    "datetime2": datetime.datetime.fromisoformat,
-    "datetimeoffset": datetime.datetime.fromisoformat,
+    "datetime2": _seven_digit_reader(datetime.datetime, len("2024-01-02T03:04:05.1234567")),
+    "datetimeoffset": _seven_digit_reader(datetime.datetime, len("2024-01-02T03:04:05.1234567+05:30")),
     "smalldatetime": datetime.datetime.fromisoformat,
-    "time": datetime.time.fromisoformat,
+    "time": _seven_digit_reader(datetime.time, len("03:04:05.1234567")),
     "uniqueidentifier": lambda raw: uuid.UUID(bytes=raw),
 }
 

@@ -42,6 +42,7 @@ from quietus.protocol.tds.types import (
     encode_value,
 )
 from quietus.protocol.tds.versions import Traits
+from quietus.ticks import fraction
 
 Adapter = Callable[[object], object]
 
@@ -208,8 +209,8 @@ _COLLATED = frozenset(
 )
 
 
-def _fraction(micro: int, scale: int) -> str:
-    return "." + f"{micro:06d}0"[:scale] if scale else ""
+def _fraction(moment: dt.time, scale: int) -> str:
+    return "." + f"{fraction(moment):07d}"[:scale] if scale else ""
 
 
 def _as_time(value: object) -> dt.time:
@@ -228,7 +229,7 @@ def _time_text(value: object, scale: int) -> str:
     moment = _as_time(value)
     if not isinstance(moment, dt.time):
         raise LocalProtocolError(f"{type(value).__name__} value for a time column")
-    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{_fraction(moment.microsecond, scale)}"
+    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{_fraction(moment, scale)}"
 
 
 def _date_text(value: object, scale: int) -> str:

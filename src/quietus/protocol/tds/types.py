@@ -48,6 +48,7 @@ from quietus.protocol.tds.wire import (
     encode_utf16,
     us_varchar,
 )
+from quietus.ticks import TICKS_PER_SECOND, combine, fraction, with_fraction
 
 # SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, IgnoreCase|IgnoreKana|IgnoreWidth, SortId 52.
 DEFAULT_COLLATION = bytes.fromhex("0904D00034")
@@ -460,11 +461,15 @@ def _date_part(data: bytes) -> dt.date:
 
 
 def _time_part(data: bytes, scale: int) -> dt.time:
+    """Units of 10^-scale s since midnight, exact to the 100 ns tick (a seventh digit rides in ``quietus.ticks``)."""
     _expect(data, (_TIME_BYTES[scale],), "time")
-    micros = int.from_bytes(data, "little") * 10**6 // _POW10[scale]
-    seconds, micro = divmod(micros, 10**6)
+    units = int.from_bytes(data, "little") * _POW10[7 - scale]
+    seconds, fraction = divmod(units, TICKS_PER_SECOND)
     hours, rest = divmod(seconds, 3600)
-    return dt.time(hours, rest // 60, rest % 60, micro)
+    if hours > 23:
+        raise RemoteProtocolError(f"time value of {units} ticks is past midnight")
+    clock = dt.time(hours, rest // 60, rest % 60, fraction // 10)
+    return with_fraction(clock, fraction) if fraction % 10 else clock
 
 
 def _date(data: bytes, info: TypeInfo) -> dt.date:
@@ -477,7 +482,7 @@ def _time(data: bytes, info: TypeInfo) -> dt.time:
 
 
 def _datetime2(data: bytes, info: TypeInfo) -> dt.datetime:
-    return dt.datetime.combine(_date_part(data[-3:]), _time_part(data[:-3], _scale(info)))
+    return combine(_date_part(data[-3:]), _time_part(data[:-3], _scale(info)))
 
 
 def _datetimeoffset(data: bytes, info: TypeInfo) -> dt.datetime:
@@ -659,8 +664,8 @@ def _enc_guid(value: object, info: TypeInfo) -> bytes:
 
 
 def _time_units(moment: dt.time, scale: int) -> bytes:
-    micros = ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 10**6 + moment.microsecond
-    return (micros * _POW10[scale] // 10**6).to_bytes(_TIME_BYTES[scale], "little")
+    units = ((moment.hour * 60 + moment.minute) * 60 + moment.second) * TICKS_PER_SECOND + fraction(moment)
+    return (units // _POW10[7 - scale]).to_bytes(_TIME_BYTES[scale], "little")
 
 
 def _date_units(day: dt.date) -> bytes:

@@ -11,6 +11,8 @@ import struct
 from collections.abc import Callable
 from decimal import Decimal
 
+from quietus.ticks import add_ticks, fraction
+
 # Oracle type numbers (tns.md §5.1)
 VARCHAR = 1
 NUMBER = 2
@@ -130,9 +132,10 @@ def encode_date(value: datetime.date) -> bytes:
 
 def encode_timestamp(value: datetime.datetime) -> bytes:
     date = encode_date(value)
-    if value.microsecond == 0:
+    units = fraction(value)
+    if units == 0:
         return date
-    return date + struct.pack(">I", value.microsecond * 1000)
+    return date + struct.pack(">I", units * 100)
 
 
 def decode_datetime(data: bytes) -> datetime.datetime:
@@ -141,7 +144,8 @@ def decode_datetime(data: bytes) -> datetime.datetime:
         raise UnsupportedValue(f"a DATE of {len(data)} bytes")
     year = (data[0] - 100) * 100 + data[1] - 100
     nanoseconds = struct.unpack(">I", data[7:11])[0] if len(data) >= 11 else 0
-    return datetime.datetime(year, data[2], data[3], data[4] - 1, data[5] - 1, data[6] - 1, nanoseconds // 1000)
+    moment = datetime.datetime(year, data[2], data[3], data[4] - 1, data[5] - 1, data[6] - 1)
+    return add_ticks(moment, (nanoseconds + 50) // 100)  # to 100 ns: the 8th and 9th digits round half up
 
 
 def encode_binary_double(value: float) -> bytes:

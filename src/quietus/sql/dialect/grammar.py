@@ -105,10 +105,14 @@ def _login_function(name: str) -> t.Callable[[list[exp.Expr]], exp.Expr]:
 class QuietusParser(TSQLParser):
     """T-SQL expression/query/DML/DDL parser; the batch parser builds statements on top of it."""
 
-    # sqlglot folds the login functions into CURRENT_USER (the database user, 'dbo'); T-SQL keeps them apart.
+    # sqlglot folds the login functions into CURRENT_USER (the database user, 'dbo') and SYSDATETIME /
+    # SYSDATETIMEOFFSET into GETDATE's node (datetime, 1/300 s); T-SQL keeps them apart.
     FUNCTIONS: t.ClassVar[dict[str, t.Callable[..., exp.Expr]]] = {
         **TSQLParser.FUNCTIONS,
-        **{name: _login_function(name) for name in ("SUSER_NAME", "SUSER_SNAME", "SYSTEM_USER")},
+        **{
+            name: _login_function(name)
+            for name in ("SUSER_NAME", "SUSER_SNAME", "SYSTEM_USER", "SYSDATETIME", "SYSDATETIMEOFFSET")
+        },
     }
     NO_PAREN_FUNCTION_PARSERS: t.ClassVar[dict[str, t.Callable[..., exp.Expr]]] = {
         **TSQLParser.NO_PAREN_FUNCTION_PARSERS,

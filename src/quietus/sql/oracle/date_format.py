@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from quietus.sql.oracle.errors import ora
+from quietus.ticks import add_ticks, fraction, tick_of
 
 _MONTHS = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
            "NOVEMBER", "DECEMBER")  # fmt: skip
@@ -54,7 +55,12 @@ def _number(value: int, width: int, fill: bool) -> str:
 
 
 def _fraction(digits: int) -> Callable[[Moment, str, bool], str]:
-    return lambda d, e, p: f"{d.microsecond:06d}000"[:digits]
+    return lambda d, e, p: f"{fraction(d):07d}00"[:digits]
+
+
+def _all_fraction(d: Moment, element: str, padding: bool) -> str:
+    """FF: six digits, seven when the value has a seventh (a TIMESTAMP(7..9) value)."""
+    return f"{fraction(d):07d}" if tick_of(d) else f"{d.microsecond:06d}"
 
 
 def _hour12(d: Moment) -> int:
@@ -85,7 +91,7 @@ _WRITERS: dict[str, Callable[[Moment, str, bool], str]] = {
     "SSSSS": lambda d, e, p: _number(d.hour * 3600 + d.minute * 60 + d.second, 5, p),
     "SS": lambda d, e, p: _number(d.second, 2, p),
     **{f"FF{n}": _fraction(n) for n in range(1, 10)},
-    "FF": lambda d, e, p: f"{d.microsecond:06d}",
+    "FF": _all_fraction,
     "AM": lambda d, e, p: _cased("AM" if d.hour < 12 else "PM", e),
     "PM": lambda d, e, p: _cased("AM" if d.hour < 12 else "PM", e),
     "A.M.": lambda d, e, p: _cased("A.M." if d.hour < 12 else "P.M.", e),
@@ -212,9 +218,9 @@ def parse_date(text: str, model: str, today: datetime.date | None = None) -> Mom
     if "seconds" in got:
         total = int(got["seconds"])
         hour, minute, second = total // 3600, total // 60 % 60, total % 60
-    fraction = got.get("fraction", "")
-    microsecond = int((fraction + "000000")[:6]) if fraction else 0
+    nanoseconds = int((got.get("fraction", "") + "000000000")[:9])
     try:
-        return datetime.datetime(year, month, int(got.get("day", "1")), hour, minute, second, microsecond)
+        moment = datetime.datetime(year, month, int(got.get("day", "1")), hour, minute, second)
     except ValueError:
         raise ora("ORA-01847") from None
+    return add_ticks(moment, (nanoseconds + 50) // 100)  # held to 100 ns: the 8th and 9th digits round

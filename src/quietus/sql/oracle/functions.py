@@ -34,9 +34,11 @@ from quietus.sql.builtins_core import Arg, Bound, Builtin
 from quietus.sql.oracle import date_format, number_format
 from quietus.sql.oracle.errors import ora
 from quietus.sql.types_base import DECIMAL, INT, NVARCHAR, VARCHAR, SqlType, datetime2
+from quietus.sql.types_datetime import round_fraction
 
 DATE = datetime2(0)  # Oracle's DATE: date and time to the second
-TIMESTAMP = datetime2(6)
+TIMESTAMP = datetime2(7)  # TO_TIMESTAMP and TIMESTAMP literals: to 100 ns (Oracle's 9 digits round to 7)
+SYSTIMESTAMP = datetime2(6)  # Oracle's clock on Linux: microseconds
 NUMBER = DECIMAL(38, 10)  # Oracle's NUMBER without precision (see docs/design/oracle-sql.md)
 DEFAULT_DATE_FORMAT = "DD-MON-RR"
 
@@ -300,7 +302,7 @@ def _sysdate(ctx: Any) -> datetime.datetime:
 
 def _systimestamp(ctx: Any) -> datetime.datetime:
     now: datetime.datetime = ctx.now
-    return now
+    return round_fraction(now, 6)
 
 
 # --- more strings, dates and numbers --------------------------------------------------------------------
@@ -466,7 +468,7 @@ ORACLE_FUNCTIONS: dict[str, Builtin] = {
         _builtin("%ORA_TO_NUMBER", 1, 2, _to_number, NUMBER),
         Builtin("%ORA_TRUNC", 1, 2, _bind_trunc),
         _builtin("%ORA_SYSDATE", 0, 0, _sysdate, DATE, context=True),
-        _builtin("%ORA_SYSTIMESTAMP", 0, 0, _systimestamp, TIMESTAMP, context=True),
+        _builtin("%ORA_SYSTIMESTAMP", 0, 0, _systimestamp, SYSTIMESTAMP, context=True),
         _builtin("%ORA_LPAD", 2, 3, _pad(True), _text_type),
         _builtin("%ORA_RPAD", 2, 3, _pad(False), _text_type),
         _builtin("%ORA_INITCAP", 1, 1, _initcap, _text_type),

@@ -64,7 +64,8 @@ TYPES: dict[Any, Callable[[list[int]], exp.DataType]] = {
     T.CHAR: _sized("char", 1),
     T.NCHAR: _sized("nchar", 1),
     T.DATE: lambda p: _build("datetime2(0)"),
-    T.TIMESTAMP: lambda p: _build(f"datetime2({p[0] if p else 6})"),
+    # TIMESTAMP(8) and (9) are held to 100 ns, as TIMESTAMP(7): digits past the seventh round half up
+    T.TIMESTAMP: lambda p: _build(f"datetime2({min(p[0], 7) if p else 6})"),
     T.TEXT: lambda p: _build("varchar(max)"),
     T.VARBINARY: lambda p: _build("varbinary(max)"),
     "NCLOB": lambda p: _build("nvarchar(max)"),
