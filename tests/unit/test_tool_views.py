@@ -65,6 +65,13 @@ def test_os_views_answer_with_this_machine(conn: Connection) -> None:
         "SELECT w.state FROM sys.dm_os_tasks t JOIN sys.dm_os_workers w ON w.worker_address = t.worker_address "
         "WHERE t.session_id = @@SPID",
     ) == [("RUNNING",)]
+    # one scheduler, the engine thread; this request is among its tasks and runnable, and it is not idle
+    [(status, idle, tasks, runnable, own_task)] = rows(
+        conn,
+        "SELECT status, is_idle, current_tasks_count, runnable_tasks_count, "
+        "(SELECT COUNT(*) FROM sys.dm_os_tasks WHERE session_id = @@SPID) FROM sys.dm_os_schedulers",
+    )
+    assert status == "VISIBLE ONLINE" and not idle and tasks >= 1 and 1 <= runnable <= tasks and own_task == 1
     assert rows(
         conn,
         "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE RTRIM(counter_name) = 'User Connections'",

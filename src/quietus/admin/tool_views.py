@@ -5,6 +5,7 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 
 - sys.dm_os_sys_info: one row (CPUs, memory, start time, ticks of this machine and process).
 - sys.dm_os_tasks, sys.dm_os_workers: one row per running request (its task; all run on the engine thread).
+- sys.dm_os_schedulers: one VISIBLE ONLINE scheduler, the engine thread (its tasks, the runnable ones, its CPU).
 - sys.dm_os_performance_counters: the counters Quietus keeps (user connections, blocked processes, transactions).
 - sys.partitions: one row per table and index, with its row count.
 - sys.database_principals: the fixed principals every database has (public, dbo, guest, INFORMATION_SCHEMA, sys).
@@ -186,6 +187,54 @@ def worker_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             task.wait_type or task.last_wait_type or "", None, None, None, None, None, None, _address(id(task)), None,
             thread, None, _address(0),
         )  # fmt: skip
+
+
+# -- the scheduler: the engine thread ---------------------------------------------------------------------------
+
+DM_OS_SCHEDULERS = columns("""
+scheduler_address varbinary(8)
+parent_node_id int
+scheduler_id int
+cpu_id int
+status nvarchar(60)
+is_online bit
+is_idle bit
+preemptive_switches_count int
+context_switches_count int
+idle_switches_count int
+current_tasks_count int
+runnable_tasks_count int
+current_workers_count int
+active_workers_count int
+work_queue_count bigint
+pending_disk_io_count int
+load_factor int
+yield_count int
+last_timer_activity bigint
+failed_to_create_worker bit
+active_worker_address varbinary(8)
+memory_object_address varbinary(8)
+task_memory_object_address varbinary(8)
+quantum_length_us bigint
+total_cpu_usage_ms bigint
+total_cpu_idle_capped_ms bigint
+total_scheduler_delay_ms bigint
+ideal_workers_limit int
+""")
+
+
+def scheduler_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """One scheduler: the engine thread, which runs every request (runnable: those not waiting).  The counts
+    Quietus does not keep (switches, yields, delays) are NULL."""
+    running = list(_running(ctx))
+    runnable = sum(1 for session in running if session.task.wait_type is None)
+    thread = _address(threading.get_ident())
+    yield (
+        thread, 0, 0, 0, "VISIBLE ONLINE", True, not running, None, None, None, len(running), runnable,
+        len(running), runnable, 0, 0, len(running), None, int(time.monotonic() * 1000), False,
+        _address(id(ctx.session.task) + 1) if ctx.session.task is not None else None, None, None, None,
+        int(time.thread_time() * 1000), 0, None, None,
+    )  # fmt: skip
 
 
 # -- performance counters -------------------------------------------------------------------------------------
@@ -537,6 +586,7 @@ database_name sysname
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_os_sys_info", DM_OS_SYS_INFO, sys_info_rows),
     VirtualTable("sys.dm_os_tasks", DM_OS_TASKS, task_rows),
+    VirtualTable("sys.dm_os_schedulers", DM_OS_SCHEDULERS, scheduler_rows),
     VirtualTable("sys.dm_os_workers", DM_OS_WORKERS, worker_rows),
     VirtualTable("sys.dm_os_performance_counters", DM_OS_PERFORMANCE_COUNTERS, counter_rows),
     VirtualTable("sys.partitions", SYS_PARTITIONS, partition_rows),
