@@ -550,6 +550,19 @@ CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools,
                   "query \"%.*ls\"."),
     )
 )  # fmt: skip
+CATALOGUE.update(  # computed columns (sql/computed_columns.py)
+    _catalogue(
+        (271, 16, "The column \"%.*ls\" cannot be modified because it is either a computed column or is the result "
+                  "of a UNION operator."),
+        (1046, 15, "Subqueries are not allowed in this context. Only scalar expressions are allowed."),
+        (1759, 16, "Computed column '%.*ls' in table '%.*ls' is not allowed to be used in another computed-column "
+                   "definition."),
+        (4936, 16, "Computed column '%.*ls' in table '%.*ls' cannot be persisted because the column is "
+                   "non-deterministic."),
+        (8183, 16, "Only UNIQUE or PRIMARY KEY constraints can be created on computed columns, while CHECK, FOREIGN "
+                   "KEY, and NOT NULL constraints require that computed columns be persisted."),
+    )
+)  # fmt: skip
 CATALOGUE.update(  # XML DML: the xml type's modify() (sql/xml_dml.py)
     _catalogue(
         (6800, 16, "FOR XML AUTO requires at least one table for generating XML tags. Use FOR XML RAW or add a FROM "

@@ -202,8 +202,18 @@ def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
                 table.object_id, column.name, position, type_id, type_id, max_length, precision, scale,
                 DEFAULT_COLLATION if column.type_name in _STRINGS else None, column.nullable,
                 column.type_name in _STRINGS or column.type_name in ("binary", "varbinary"), False,
-                column.identity_seed is not None, False, *column_tail(default_object_id(table, column)),
+                column.identity_seed is not None, column.computed_sql is not None,
+                *column_tail(default_object_id(table, column)),
             )  # fmt: skip
+
+
+def computed_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """sys.computed_columns: sys.columns' row of each computed column, then its definition and PERSISTED."""
+    columns_of = {table.object_id: table.definition.columns for table in user_tables(ctx)}
+    for row in column_rows(ctx):
+        column = columns_of[row[0]][row[2] - 1]
+        if column.computed_sql is not None:
+            yield (*row, f"({column.computed_sql})", True, column.persisted)
 
 
 SYS_INDEXES = columns("""

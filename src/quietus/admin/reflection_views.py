@@ -6,7 +6,7 @@ twice.  Quietus's constraints are not objects of their own in sys.objects, so th
 from the table's id and the constraint's name (``constraint_object_id``): the same on every read, the same in
 every view, and positive as user object ids are.  Defaults have no names in Quietus's catalog: they show the name
 SQL Server would give them (``DF__table__column``, is_system_named = 1).  Foreign keys have no referential actions
-(NO_ACTION).  Computed columns are refused by CREATE TABLE, so sys.computed_columns has no rows; Quietus keeps no
+(NO_ACTION).  sys.computed_columns lists the computed columns (sql/computed_columns.py); Quietus keeps no
 extended properties, so sys.extended_properties has none either.
 """
 
@@ -22,6 +22,7 @@ from quietus.admin.catalog_views import (
     SYS_COLUMNS,
     SYS_OBJECTS,
     column_rows,
+    computed_column_rows,
     constraint_object_id,
     default_name,
     user_tables,
@@ -263,7 +264,7 @@ IS_UPDATABLE varchar(2)
 
 
 def _no_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    """Quietus has no such objects (no views, no computed columns, no extended properties)."""
+    """Quietus has no such objects (no views, no extended properties)."""
     return iter(())
 
 
@@ -460,6 +461,6 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.foreign_key_columns", SYS_FOREIGN_KEY_COLUMNS, foreign_key_column_rows),
     VirtualTable("sys.default_constraints", SYS_DEFAULT_CONSTRAINTS, default_constraint_rows),
     VirtualTable("sys.identity_columns", SYS_IDENTITY_COLUMNS, identity_column_rows),
-    VirtualTable("sys.computed_columns", SYS_COMPUTED_COLUMNS, _no_rows),
+    VirtualTable("sys.computed_columns", SYS_COMPUTED_COLUMNS, computed_column_rows),
     VirtualTable("sys.extended_properties", SYS_EXTENDED_PROPERTIES, _no_rows),
 )

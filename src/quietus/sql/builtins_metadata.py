@@ -218,7 +218,7 @@ def _columnproperty(ctx: Any, object_id: int, column: str, prop: str) -> Any:
         "COLUMNID": position + 1,
         "PRECISION": column_def.precision if column_def.precision is not None else column_def.length,
         "SCALE": column_def.scale,
-        "ISCOMPUTED": 0,
+        "ISCOMPUTED": int(column_def.computed_sql is not None),
     }
     return properties.get(prop.strip().upper())
 

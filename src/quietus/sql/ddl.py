@@ -20,10 +20,10 @@ from quietus.engine.storage.keys import key_function
 from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import temp_tables
+from quietus.sql import computed_columns, temp_tables
 from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
-from quietus.sql.dml import column_defaults
+from quietus.sql.dml import RowWriter, column_defaults
 from quietus.sql.syntax_near import near
 from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
@@ -55,8 +55,8 @@ def _is_default_collation(name: str) -> bool:
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
     """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
     kind = node.args.get("kind")
-    if kind is None:  # ``name AS expression``: a computed column (a bare column is a syntax error earlier)
-        raise sql_error(40517, "computed column")
+    if kind is None:  # ``name AS expression [PERSISTED [NOT NULL]]``: typed by computed_columns.resolve
+        return computed_columns.column_def(node)
     if kind.this == exp.DataType.Type.ROWVERSION:  # SQL Server stamps it on every write; Quietus would leave NULL
         raise sql_error(40517, "rowversion")
     sql_type = type_from_sqlglot(kind)
@@ -331,6 +331,7 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
     for constraint in deferred:
         for kind, options in _constraint_parts(constraint):
             builder.add_constraint(kind, constraint.name or None, None, options)
+    builder.columns = computed_columns.resolve(ctx, builder.name, builder.columns)
     table = db.create_table(ctx.txn, builder.build())
     _lock_schema(ctx, table)
 
@@ -450,6 +451,9 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                         raise sql_error(5074, "object", index.name, column.name)
                 for dependent in _foreign_keys_on(db, table, position, builder.foreign_keys):
                     raise sql_error(5074, "object", dependent, column.name)
+                for other in builder.columns:
+                    if other.computed_sql is not None and column.name.casefold() in computed_columns.references(other):
+                        raise sql_error(5074, "column", other.name, column.name)
                 dropped.append(position)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
             for target in action.args.get("tables") or []:
@@ -463,7 +467,8 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
         else:
             raise sql_error(102, near(action))
     for column in added:
-        if not column.nullable and column.default_sql is None and column.identity_seed is None and table.rows:
+        filled = column.computed_sql is not None or column.default_sql is not None or column.identity_seed is not None
+        if not column.nullable and not filled and table.rows:
             raise sql_error(4901, column.name, table.name)
     if dropped:
         keep = [i for i in range(len(builder.columns)) if i not in dropped]
@@ -471,6 +476,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
         builder.columns = [builder.columns[i] for i in keep]
         builder.indexes = [_replace(i, columns=tuple(remap[c] for c in i.columns)) for i in builder.indexes]
         builder.foreign_keys = [_replace(f, columns=tuple(remap[c] for c in f.columns)) for f in builder.foreign_keys]
+    builder.columns = computed_columns.resolve(ctx, builder.name, builder.columns)
     definition = builder.build()
     if not added and not dropped:
         db.redefine_table(ctx.txn, table, definition)
@@ -481,10 +487,11 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
     old_rows = list(access.scan(table, _read_committed()))
     db.redefine_table(ctx.txn, table, definition)
     defaults = column_defaults(ctx, definition)[len(definition.columns) - len(added) :] if added else []
+    writer = RowWriter(ctx, table, "ALTER TABLE")  # computes the added computed columns of each row
     for row_key, values in old_rows:
         ctx.task.tick()
         new = tuple(v for i, v in enumerate(values) if i not in dropped) + tuple(d() for d in defaults)
-        access._push(table, row_key, new)
+        access._push(table, row_key, writer.complete(new))
 
 
 def truncate_table(ctx: ExecContext, node: exp.TruncateTable) -> None:

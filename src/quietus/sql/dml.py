@@ -25,7 +25,7 @@ from quietus.engine.storage.keys import normalise
 from quietus.engine.storage.schema import TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, temp_tables, xml_methods
+from quietus.sql import apply, computed_columns, temp_tables, xml_methods
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
@@ -80,7 +80,25 @@ class RowWriter:
             (check.name, compile_predicate(sqlglot.parse_one(check.expression_sql, read="tsql"), scope).fn)
             for check in self.definition.checks
         ]
+        self.computed = [
+            (position, computed_columns.compile_over(ctx, self.definition.columns, computed_columns.expression(c)))
+            for position, c in enumerate(self.definition.columns)
+            if c.computed_sql is not None
+        ]
         self.access = ctx.row_access()
+
+    def complete(self, values: Sequence[Any]) -> Values:
+        """The row with its computed columns' values (computed from the other columns, converted to their types)."""
+        if not self.computed:
+            return tuple(values)
+        row = tuple(values)
+        completed = list(values)
+        for position, compiled in self.computed:
+            column = self.definition.columns[position]
+            completed[position] = coerce_for_column(
+                compiled.fn(row, self.ctx), compiled.type, self.types[position], self.table.name, column.name
+            )
+        return tuple(completed)
 
     def qualified(self) -> str:
         return f"{self.ctx.database.name}.{self.definition.schema_name}.{self.table.name}"
@@ -220,9 +238,9 @@ def insert_positions(ctx: ExecContext, table: Table, names: Sequence[str]) -> li
             position = definition.column_position(name)
             if position is None:
                 raise sql_error(207, name)
-            positions.append(position)
+            positions.append(not_computed(definition, position))
     else:
-        positions = [i for i, c in enumerate(definition.columns) if c.identity_seed is None]
+        positions = default_positions(definition)
     identity = definition.identity_position
     if (
         identity is not None
@@ -274,7 +292,7 @@ def insert_rows(
             if explicit is not None and (table.identity_last is None or explicit > table.identity_last):
                 table.identity_last = explicit
                 ctx.txn.identity_changes[table.object_id] = explicit
-        row = tuple(values)
+        row = writer.complete(values)
         writer.validate(row)
         if ignoring and access.duplicates_ignored_key(table, row):
             ignored += 1
@@ -429,7 +447,19 @@ def _assigned_position(definition: TableDef, name: str) -> int:
         raise sql_error(207, name)
     if definition.columns[position].identity_seed is not None:
         raise sql_error(8102, name)
+    return not_computed(definition, position)
+
+
+def not_computed(definition: TableDef, position: int) -> int:
+    """``position``, which an INSERT or UPDATE names: 271 when it is a computed column's."""
+    if definition.columns[position].computed_sql is not None:
+        raise sql_error(271, definition.columns[position].name)
     return position
+
+
+def default_positions(definition: TableDef) -> list[int]:
+    """What an INSERT without a column list fills: every column but the identity and the computed ones."""
+    return [i for i, c in enumerate(definition.columns) if c.identity_seed is None and c.computed_sql is None]
 
 
 def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:
@@ -449,7 +479,7 @@ def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = N
             assigned[position] = coerce_for_column(
                 fn(row, ctx), source_type, writer.types[position], table.name, column.name
             )
-        changes.append((row_key, old, tuple(assigned)))
+        changes.append((row_key, old, writer.complete(assigned)))
     _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
     referenced = _is_referenced(ctx, table)
     access = writer.access

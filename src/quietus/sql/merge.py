@@ -30,7 +30,15 @@ from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
-from quietus.sql.dml import RowWriter, _is_referenced, _next_identity, column_defaults, compile_assignments
+from quietus.sql.dml import (
+    RowWriter,
+    _is_referenced,
+    _next_identity,
+    column_defaults,
+    compile_assignments,
+    default_positions,
+    not_computed,
+)
 from quietus.sql.expressions import RowFn, compile_expression, compile_predicate
 from quietus.sql.operators import Join, Plan
 from quietus.sql.planner import Planner, TargetInfo
@@ -170,9 +178,9 @@ def _clause(table: Table, when: exp.When, scope: Scope) -> _Clause:
             position = definition.column_position(column.name)
             if position is None:
                 raise sql_error(207, column.name)
-            positions.append(position)
+            positions.append(not_computed(definition, position))
         if not columns:
-            positions = [i for i, c in enumerate(definition.columns) if c.identity_seed is None]
+            positions = default_positions(definition)
         if len(values) != len(positions):
             raise sql_error(110 if len(values) > len(positions) else 109)
         identity = definition.identity_position
@@ -195,7 +203,7 @@ def _assigned(clause: _Clause, old: Values, row: Row, ctx: ExecContext, writer: 
     for position, fn, source_type in clause.assignments:
         column = table.definition.columns[position]
         values[position] = coerce_for_column(fn(row, ctx), source_type, writer.types[position], table.name, column.name)
-    return tuple(values)
+    return writer.complete(values)
 
 
 def _inserted(clause: _Clause, row: Row, ctx: ExecContext, writer: RowWriter, table: Table) -> Values:
@@ -212,4 +220,4 @@ def _inserted(clause: _Clause, row: Row, ctx: ExecContext, writer: RowWriter, ta
         values[position] = coerce_for_column(fn(row, ctx), source_type, writer.types[position], table.name, column.name)
     if identity is not None:
         values[identity] = _next_identity(ctx, table)
-    return tuple(values)
+    return writer.complete(values)

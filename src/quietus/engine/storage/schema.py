@@ -19,6 +19,8 @@ class ColumnDef(msgspec.Struct, frozen=True):
     identity_seed: int | None = None  # set for the IDENTITY column
     identity_increment: int | None = None
     default_sql: str | None = None  # the DEFAULT expression as T-SQL text, compiled by the SQL layer
+    computed_sql: str | None = None  # a computed column's expression (``c AS a + b``), its value written with the row
+    persisted: bool = False  # declared PERSISTED (every computed column is stored; this is what the DDL said)
 
 
 class IndexDef(msgspec.Struct, frozen=True):

@@ -1,0 +1,125 @@
+"""Computed columns: ``CREATE TABLE t (a INT, b INT, total AS a + b [PERSISTED [NOT NULL]])``.
+
+A computed column's value is the expression over the other columns of its row.  Quietus writes it with the row
+(every INSERT, every UPDATE, ALTER TABLE ADD for the rows already there), so reads, indexes and keys see a stored
+value; that is exactly SQL Server's result for a deterministic expression, persisted or not.  A non-deterministic
+expression (GETDATE(), NEWID() ...) would be read anew by SQL Server each time: Quietus refuses it unless PERSISTED
+(where SQL Server refuses it too, 4936).
+
+| rule                                                                   | SQL Server's error |
+|------------------------------------------------------------------------|--------------------|
+| the column's type is the expression's                                  |                    |
+| it may not name another computed column                                | 1759               |
+| a subquery                                                             | 1046               |
+| an unknown column                                                      | 207                |
+| NOT NULL without PERSISTED                                             | 8183               |
+| PERSISTED over a non-deterministic expression                          | 4936               |
+| a non-deterministic expression, not persisted                          | 40517 (Quietus)    |
+| INSERT naming it, UPDATE assigning it                                  | 271                |
+| DROP COLUMN of a column it names                                       | 5074               |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+import sqlglot
+from sqlglot import exp
+
+from quietus.engine.storage.schema import ColumnDef
+from quietus.errors import sql_error
+from quietus.sql.context import ExecContext
+from quietus.sql.expressions import CompiledExpr, compile_expression
+from quietus.sql.planner import column_type
+from quietus.sql.scope import Scope, ScopeColumn
+
+# Functions whose value is not fixed by their arguments (SQL Server's non-deterministic built-ins).
+NON_DETERMINISTIC = frozenset(
+    {"GETDATE", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME", "SYSDATETIMEOFFSET", "CURRENT_TIMESTAMP", "NEWID",
+     "NEWSEQUENTIALID", "RAND", "CURRENTTIMESTAMP", "CURRENT_USER", "HOST_NAME", "APP_NAME", "SUSER_SNAME",
+     "USER_NAME", "CHECKSUM", "@@SPID", "CURRENTDATE"}
+)  # fmt: skip
+
+
+def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
+    """The column of ``name AS expression [PERSISTED [NOT NULL]]``, typed later by ``resolve``."""
+    constraints = list(node.args.get("constraints") or [])
+    computed = next(c.args["kind"] for c in constraints if isinstance(c.args.get("kind"), exp.ComputedColumnConstraint))
+    others = [c for c in constraints if not isinstance(c.args.get("kind"), exp.ComputedColumnConstraint)]
+    persisted = bool(computed.args.get("persisted"))
+    not_null = bool(computed.args.get("not_null"))
+    value = computed.this
+    if isinstance(value, exp.Not) and isinstance(value.this, exp.Is) and isinstance(value.this.expression, exp.Null):
+        raise sql_error(8183)  # sqlglot reads ``c AS a + 1 NOT NULL`` as NOT (a + 1 IS NULL): NOT NULL, not persisted
+    if not_null and not persisted:
+        raise sql_error(8183)
+    if computed.args.get("data_type") is not None:  # ``c AS a NULL``
+        raise sql_error(102, "NULL")
+    if isinstance(value, exp.Predicate | exp.Not | exp.Connector):  # a condition is no value in T-SQL
+        raise sql_error(102, value.sql(dialect="tsql")[:40])
+    expression = value.sql(dialect="tsql")
+    definition = ColumnDef(
+        name=node.name, type_name="int", nullable=not not_null, computed_sql=expression, persisted=persisted
+    )
+    return definition, others
+
+
+def expression(column: ColumnDef) -> exp.Expr:
+    assert column.computed_sql is not None
+    return sqlglot.parse_one(column.computed_sql, read="tsql")
+
+
+def references(column: ColumnDef) -> set[str]:
+    """The (case-folded) names of the columns a computed column's expression reads."""
+    return {node.name.casefold() for node in expression(column).find_all(exp.Column)}
+
+
+def resolve(ctx: ExecContext, table: str, columns: Sequence[ColumnDef]) -> list[ColumnDef]:
+    """``columns`` with every computed column checked and typed by its expression (see the module's table)."""
+    if not any(column.computed_sql is not None for column in columns):
+        return list(columns)
+    computed_names = {c.name.casefold() for c in columns if c.computed_sql is not None}
+    resolved = []
+    for column in columns:
+        if column.computed_sql is None:
+            resolved.append(column)
+            continue
+        node = expression(column)
+        if references(column) & computed_names:
+            raise sql_error(1759, column.name, table)
+        if any(isinstance(part, exp.Subquery | exp.Select) for part in node.walk()):
+            raise sql_error(1046)
+        compiled = compile_over(ctx, columns, node)
+        if not _deterministic(node):
+            if column.persisted:
+                raise sql_error(4936, column.name, table)
+            raise sql_error(40517, "non-deterministic computed column")
+        sql_type = compiled.type
+        resolved.append(
+            msgspec.structs.replace(
+                column,
+                type_name=sql_type.name,
+                length=sql_type.length,
+                precision=sql_type.precision,
+                scale=sql_type.scale,
+            )
+        )
+    return resolved
+
+
+def compile_over(ctx: ExecContext, columns: Sequence[ColumnDef], node: exp.Expr) -> CompiledExpr:
+    """The expression compiled over a row of the table (its values in column order)."""
+    scope_columns = [ScopeColumn(c.name, column_type(c)) for c in columns]
+    return compile_expression(node, Scope(scope_columns, None, ctx.variable_type))
+
+
+def _deterministic(node: exp.Expr) -> bool:
+    for part in node.walk():
+        if isinstance(part, exp.Func):
+            name = (part.name if isinstance(part, exp.Anonymous) else part.sql_name()).upper()
+            if name in NON_DETERMINISTIC or isinstance(part, exp.CurrentTimestamp | exp.Rand):
+                return False
+        if isinstance(part, exp.Parameter | exp.SessionParameter):
+            return False
+    return True
