@@ -583,6 +583,162 @@ command nvarchar(max)
 database_name sysname
 """)
 
+AVAILABILITY_GROUPS = columns("""
+group_id uniqueidentifier
+name sysname
+resource_id nvarchar(40)
+resource_group_id nvarchar(40)
+failure_condition_level int
+health_check_timeout int
+automated_backup_preference tinyint
+automated_backup_preference_desc nvarchar(60)
+version smallint
+basic_features bit
+dtc_support bit
+db_failover bit
+is_distributed bit
+cluster_type tinyint
+cluster_type_desc nvarchar(60)
+required_synchronized_secondaries_to_commit int
+sequence_number bigint
+is_contained bit
+""")
+
+AVAILABILITY_DATABASES_CLUSTER = columns("""
+group_id uniqueidentifier
+group_database_id uniqueidentifier
+database_name sysname
+truncation_lsn numeric(25,0)
+""")
+
+AVAILABILITY_GROUP_LISTENERS = columns("""
+group_id uniqueidentifier
+listener_id nvarchar(36)
+dns_name nvarchar(63)
+port int
+is_conformant bit
+ip_configuration_string_from_cluster nvarchar(4000)
+""")
+
+HADR_REPLICA_STATES = columns("""
+replica_id uniqueidentifier
+group_id uniqueidentifier
+is_local bit
+role tinyint
+role_desc nvarchar(60)
+operational_state tinyint
+operational_state_desc nvarchar(60)
+connected_state tinyint
+connected_state_desc nvarchar(60)
+recovery_health tinyint
+recovery_health_desc nvarchar(60)
+synchronization_health tinyint
+synchronization_health_desc nvarchar(60)
+last_connect_error_number int
+last_connect_error_description nvarchar(1024)
+last_connect_error_timestamp datetime
+""")
+
+HADR_DATABASE_REPLICA_STATES = columns("""
+database_id int
+group_id uniqueidentifier
+replica_id uniqueidentifier
+group_database_id uniqueidentifier
+is_local bit
+is_primary_replica bit
+synchronization_state tinyint
+synchronization_state_desc nvarchar(60)
+is_commit_participant bit
+synchronization_health tinyint
+synchronization_health_desc nvarchar(60)
+database_state tinyint
+database_state_desc nvarchar(60)
+is_suspended bit
+suspend_reason tinyint
+suspend_reason_desc nvarchar(60)
+recovery_lsn numeric(25,0)
+truncation_lsn numeric(25,0)
+last_sent_lsn numeric(25,0)
+last_sent_time datetime
+last_received_lsn numeric(25,0)
+last_received_time datetime
+last_hardened_lsn numeric(25,0)
+last_hardened_time datetime
+last_redone_lsn numeric(25,0)
+last_redone_time datetime
+log_send_queue_size bigint
+log_send_rate bigint
+redo_queue_size bigint
+redo_rate bigint
+filestream_send_rate bigint
+end_of_log_lsn numeric(25,0)
+last_commit_lsn numeric(25,0)
+last_commit_time datetime
+low_water_mark_for_ghosts bigint
+secondary_lag_seconds bigint
+""")
+
+HADR_CLUSTER = columns("""
+cluster_name nvarchar(128)
+quorum_type tinyint
+quorum_type_desc nvarchar(60)
+quorum_state tinyint
+quorum_state_desc nvarchar(60)
+""")
+
+DM_RESOURCE_GOVERNOR_WORKLOAD_GROUPS = columns("""
+group_id int
+pool_id int
+external_pool_id int
+name sysname
+statistics_start_time datetime
+total_request_count bigint
+total_queued_request_count bigint
+active_request_count int
+queued_request_count int
+total_cpu_limit_violation_count bigint
+total_cpu_usage_ms bigint
+max_request_cpu_time_ms bigint
+blocked_task_count int
+total_lock_wait_count bigint
+total_lock_wait_time_ms bigint
+total_query_optimization_count bigint
+total_suboptimal_plan_generation_count bigint
+total_reduced_memgrant_count bigint
+max_request_grant_memory_kb bigint
+active_parallel_thread_count bigint
+importance sysname
+request_max_memory_grant_percent int
+request_max_cpu_time_sec int
+request_memory_grant_timeout_sec int
+group_max_requests int
+max_dop int
+effective_max_dop int
+""")
+
+DM_RESOURCE_GOVERNOR_RESOURCE_POOLS = columns("""
+pool_id int
+name sysname
+statistics_start_time datetime
+total_cpu_usage_ms bigint
+cache_memory_kb bigint
+compile_memory_kb bigint
+used_memory_kb bigint
+total_memgrant_count bigint
+total_memgrant_timeout_count bigint
+active_memgrant_count int
+active_memgrant_kb bigint
+memgrant_waiter_count int
+max_memory_kb bigint
+target_memory_kb bigint
+out_of_memory_count bigint
+min_cpu_percent int
+max_cpu_percent int
+min_memory_percent int
+max_memory_percent int
+cap_cpu_percent int
+""")
+
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_os_sys_info", DM_OS_SYS_INFO, sys_info_rows),
     VirtualTable("sys.dm_os_tasks", DM_OS_TASKS, task_rows),
@@ -604,6 +760,14 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.resource_governor_resource_pools", RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
     VirtualTable("sys.dm_hadr_availability_group_states", HADR_GROUP_STATES, _nothing),
     VirtualTable("sys.availability_replicas", AVAILABILITY_REPLICAS, _nothing),
+    VirtualTable("sys.availability_groups", AVAILABILITY_GROUPS, _nothing),
+    VirtualTable("sys.availability_databases_cluster", AVAILABILITY_DATABASES_CLUSTER, _nothing),
+    VirtualTable("sys.availability_group_listeners", AVAILABILITY_GROUP_LISTENERS, _nothing),
+    VirtualTable("sys.dm_hadr_availability_replica_states", HADR_REPLICA_STATES, _nothing),
+    VirtualTable("sys.dm_hadr_database_replica_states", HADR_DATABASE_REPLICA_STATES, _nothing),
+    VirtualTable("sys.dm_hadr_cluster", HADR_CLUSTER, _nothing),
+    VirtualTable("sys.dm_resource_governor_workload_groups", DM_RESOURCE_GOVERNOR_WORKLOAD_GROUPS, _nothing),
+    VirtualTable("sys.dm_resource_governor_resource_pools", DM_RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
     VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
     VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
     VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
