@@ -129,8 +129,15 @@ def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningSe
         with pytest.raises(pytds.Error) as failed:
             cur.execute("COMMIT")  # the participant refuses phase one (8509: it changed the catalog)
         assert failed.value.number == 1206
+        cur.execute("SELECT @@TRANCOUNT")
+        assert cur.fetchall() == [(0,)]
     assert balances(a) == [(1, 100), (2, 200)]
     assert balances(b) == [(1, 100), (2, 200)]
+    assert run(b, "SELECT OBJECT_ID('ddl_here')") == [(None,)]  # the participant's DDL is undone too
+    for server in (a, b):  # nothing left to decide on either side, no -2, no decision row pending
+        assert run(server, "SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4") == [(0,)]
+    assert run(a, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    assert run(b, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
 
 
 def under_minus_2(server: RunningServer) -> bool:
