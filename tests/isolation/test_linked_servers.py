@@ -3,13 +3,16 @@ sys.servers and sys.linked_logins, the procedures' refusals, and four-part names
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.harness import Scenario, scenario
+from quietus.admin.server_key import KEY_DIR, KEY_FILE, PREFIX, ServerKey
+from tests.harness import Scenario, ScenarioSession, scenario
 from tests.isolation.test_distributed_transactions import errors, restart
+from tests.isolation.test_kill_statement import on_engine
 
 ADD = "EXEC sp_addlinkedserver @server = N'Q2', @srvproduct = N'', @provider = N'QUIETUS', @datasrc = N'127.0.0.1,1'"
 LOGIN = "EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'S3cret!pw'"
@@ -72,3 +75,72 @@ def test_a_four_part_name_is_never_resolved_locally(sc: Scenario, statement: str
     found = errors(s, statement.format("Q2"))
     assert [n for n, _ in found] == [50131] and "Q2" in found[0][1]
     assert s.rows("SELECT id FROM t") == [(1,)]  # the local t is untouched
+
+
+SECRET = "Zebra-Quartz-8817-pw"  # distinctive, so a match in a file can only be the password
+
+
+def files_holding(directory: Path, text: str) -> list[str]:
+    """Every file under ``directory`` whose bytes hold ``text`` in UTF-8 or UTF-16 (log, checkpoints, tables)."""
+    needles = (text.encode("utf-8"), text.encode("utf-16-le"), text.encode("utf-16-be"))
+    return sorted(
+        str(path.relative_to(directory))
+        for path in directory.rglob("*")
+        if path.is_file() and any(needle in path.read_bytes() for needle in needles)
+    )
+
+
+def stored_password(s: ScenarioSession) -> tuple[str | None, str | None]:
+    """(the stored rmtpassword, the password it opens to) of linked server Q2, read on the engine."""
+    catalog = s.connection.instance.env.services["linked_servers"]
+    server = on_engine(s, lambda: catalog.find("Q2"))
+    return server.stored_password, server.remote_password
+
+
+def test_the_remote_password_is_in_no_file_of_the_data_directory(sc: Scenario) -> None:
+    s = sc.session("dba")
+    s.run(ADD)
+    s.run(f"EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'{SECRET}'")
+    s.run("CHECKPOINT")  # the table's rows in a checkpoint file too
+    s.run(f"EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'{SECRET}2'")  # an update's log record
+    stored, opened = stored_password(s)
+    assert opened == f"{SECRET}2" and stored is not None and stored.startswith(PREFIX) and SECRET not in stored
+    restart(sc)
+    s = sc.session("again")
+    assert stored_password(s)[1] == f"{SECRET}2"  # opened with the key file after a restart
+    data = Path(str(sc.database))
+    assert files_holding(data, SECRET) == []
+    key = data / KEY_DIR / KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
+    assert files_holding(data, key.read_bytes().hex()) == []
+
+
+def test_a_password_stored_in_plain_text_before_keeps_working_and_is_sealed_at_the_next_start(
+    sc: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ServerKey, "seal", lambda _self, text, _purpose: text)  # what earlier versions stored
+    s = sc.session("dba")
+    s.run(ADD)
+    s.run(f"EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'{SECRET}'")
+    assert stored_password(s) == (SECRET, SECRET)
+    data = Path(str(sc.database))
+    assert files_holding(data, SECRET) != []  # the scan finds a plain password when there is one
+    restart(sc)
+    monkeypatch.undo()
+    s = sc.session("again")
+    stored, opened = stored_password(s)
+    assert opened == SECRET and stored is not None and stored.startswith(PREFIX)
+    s.run("CHECKPOINT")
+    restart(sc)
+    assert stored_password(sc.session("third")) == (stored, SECRET)
+
+
+def test_a_key_file_that_does_not_open_the_password_is_15466_when_it_is_used(sc: Scenario) -> None:
+    s = sc.session("dba")
+    s.run(ADD)
+    s.run(f"EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'{SECRET}'")
+    restart(sc)
+    (Path(str(sc.database)) / KEY_DIR / KEY_FILE).write_bytes(bytes(32))  # another key
+    s = sc.session("again")  # the server starts; the linked server is still listed
+    assert s.rows(SERVERS) == [(1, "Q2", "QUIETUS", "127.0.0.1,1", True)]
+    assert [n for n, _ in errors(s, "EXEC ('SELECT 1') AT Q2")] == [15466]

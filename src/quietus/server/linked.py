@@ -354,12 +354,17 @@ PARTICIPANT_MISMATCHES = "heuristic_mismatches"  # env.services key: (uow, what 
 VIEWS = (VirtualTable("sys.dm_tran_heuristic_outcomes", DM_TRAN_HEURISTIC_OUTCOMES, heuristic_rows),)
 
 
-def install(instance: Any) -> None:
-    """Plug the coordinator into a started instance and re-drive the outcomes its log has not delivered."""
+async def install(instance: Any) -> None:
+    """Seal remote passwords still stored in plain text, plug the coordinator into a started instance and re-drive
+    the outcomes its log has not delivered."""
     env: Environment = instance.env
     servers: LinkedServers | None = env.services.get("linked_servers")
     if servers is None:
         return
+    task = Task(asyncio.get_running_loop())
+    sealed = await task.run(servers.seal_plain_passwords, task)
+    if sealed:
+        log.info("sealed %d linked-server password(s) stored in plain text with the server key", sealed)
     coordinator = Coordinator(env, servers)
     env.services[SERVICE] = coordinator
     env.services[REMOTE_EXEC] = coordinator.run_at
