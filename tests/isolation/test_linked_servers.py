@@ -12,7 +12,7 @@ import pytest
 from quietus.admin.server_key import KEY_DIR, KEY_FILE, PREFIX, ServerKey
 from tests.harness import Scenario, ScenarioSession, scenario
 from tests.isolation.test_distributed_transactions import errors, restart
-from tests.isolation.test_kill_statement import on_engine
+from tests.isolation.test_kill_statement import login_session, on_engine
 
 ADD = "EXEC sp_addlinkedserver @server = N'Q2', @srvproduct = N'', @provider = N'QUIETUS', @datasrc = N'127.0.0.1,1'"
 LOGIN = "EXEC sp_addlinkedsrvlogin N'Q2', 'FALSE', NULL, N'remote_user', N'S3cret!pw'"
@@ -144,3 +144,35 @@ def test_a_key_file_that_does_not_open_the_password_is_15466_when_it_is_used(sc:
     s = sc.session("again")  # the server starts; the linked server is still listed
     assert s.rows(SERVERS) == [(1, "Q2", "QUIETUS", "127.0.0.1,1", True)]
     assert [n for n, _ in errors(s, "EXEC ('SELECT 1') AT Q2")] == [15466]
+
+
+def test_alter_any_linked_server_and_alter_any_login_are_what_the_procedures_need(sc: Scenario) -> None:
+    """SQL Server's permissions: sp_addlinkedserver and sp_dropserver need ALTER ANY LINKED SERVER (setupadmin has
+    it), sp_addlinkedsrvlogin needs ALTER ANY LOGIN (securityadmin has it); CONTROL SERVER covers both; 15247."""
+    setup = sc.session("setup")
+    for login in ("linker", "mapper", "setup_member", "nobody"):
+        setup.run(f"CREATE LOGIN {login} WITH PASSWORD = 'pw'")
+    setup.run("GRANT ALTER ANY LINKED SERVER TO linker; GRANT ALTER ANY LOGIN TO mapper")
+    setup.run("ALTER SERVER ROLE setupadmin ADD MEMBER setup_member")
+    nobody, linker = login_session(sc, "nobody"), login_session(sc, "linker")
+    mapper, member = login_session(sc, "mapper"), login_session(sc, "setup_member")
+    for procedure in (ADD, LOGIN, "EXEC sp_dropserver 'Q2'"):
+        assert [n for n, _ in errors(nobody, procedure)] == [15247]
+    linker.run(ADD)
+    assert [n for n, _ in errors(linker, LOGIN)] == [15247]  # mapping a login is ALTER ANY LOGIN's
+    assert [n for n, _ in errors(mapper, "EXEC sp_addlinkedserver 'Q3', 'SQL Server'")] == [15247]
+    mapper.run(LOGIN)
+    assert nobody.rows(LOGINS) == [(1, 0, False, "remote_user")]
+    linker.run("EXEC sp_dropserver 'Q2'")
+    member.run(ADD)  # setupadmin adds and removes linked servers
+    assert linker.value("SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'ALTER ANY LINKED SERVER')") == 1
+    assert nobody.value("SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'ALTER ANY LINKED SERVER')") == 0
+    assert setup.rows(
+        "SELECT type, permission_name, state FROM sys.server_permissions WHERE permission_name LIKE '%LINKED%'"
+    ) == [("ALLS", "ALTER ANY LINKED SERVER", "G")]
+    setup.run("DENY ALTER ANY LINKED SERVER TO linker")
+    assert [n for n, _ in errors(linker, "EXEC sp_dropserver 'Q2'")] == [15247]
+    setup.run("REVOKE ALTER ANY LINKED SERVER FROM linker")
+    assert [n for n, _ in errors(linker, "EXEC sp_dropserver 'Q2'")] == [15247]
+    member.run("EXEC sp_dropserver 'Q2'")
+    assert setup.rows(SERVERS) == []

@@ -54,7 +54,13 @@ log = logging.getLogger(__name__)
 TABLE_NAME = "sysxsrvs"
 NOBODY = -1  # an xid no transaction has: read committed rows only
 SERVICE = "linked_servers"  # env.services key of the LinkedServers catalog
-PERMISSION = "CONTROL SERVER"  # SQL Server: ALTER ANY LINKED SERVER, which CONTROL SERVER covers
+# The server permission each procedure needs, as SQL Server documents it (CONTROL SERVER covers both; setupadmin
+# holds ALTER ANY LINKED SERVER, securityadmin ALTER ANY LOGIN); without it, 15247.
+PERMISSIONS = {
+    "sp_addlinkedserver": "ALTER ANY LINKED SERVER",
+    "sp_dropserver": "ALTER ANY LINKED SERVER",
+    "sp_addlinkedsrvlogin": "ALTER ANY LOGIN",
+}
 # Providers that reach a SQL Server (here: a Quietus instance over TDS); SQL Server answers 7403 for an unknown one.
 PROVIDERS = frozenset({"quietus", "sqlncli", "sqlncli11", "msoledbsql", "msoledbsql19", "sqloledb"})
 PASSWORD_PURPOSE = "sys.sysxsrvs.rmtpassword"  # what a sealed password is for (authenticated with it)
@@ -222,7 +228,7 @@ def catalog(ctx: ExecContext) -> LinkedServers:
 def _checked(ctx: ExecContext, procedure: str) -> LinkedServers:
     """Permission (15247) and no user transaction (15002), then the catalog."""
     security: Any = ctx.env.services.get("security")
-    if security is not None and not security.has_server_permission(ctx.session.login_name, PERMISSION):
+    if security is not None and not security.has_server_permission(ctx.session.login_name, PERMISSIONS[procedure]):
         raise sql_error(15247)
     if ctx.session.txn is not None and ctx.session.trancount > 0:
         raise sql_error(15002, procedure)
