@@ -140,6 +140,23 @@ def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningSe
     assert run(b, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
 
 
+def test_the_coordinators_own_part_commits_with_its_decision_so_its_ddl_is_allowed(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    """The coordinator's local work is never prepared: its commit record carries the decision too, so a table
+    created on the coordinator's side of a distributed transaction commits (SQL Server allows DDL there)."""
+    a, b = pair
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("CREATE TABLE made_here (x INT); INSERT INTO made_here VALUES (7)")
+        cur.execute("EXEC ('UPDATE acct SET balance = 7 WHERE id = 1') AT B")
+        cur.execute("COMMIT")
+    assert run(a, "SELECT x FROM made_here") == [(7,)]
+    assert balances(b) == [(1, 7), (2, 200)]
+    assert run(a, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the decision to be forgotten once delivered")
+
+
 def under_minus_2(server: RunningServer) -> bool:
     """Session -2 holds a unit of work (orphaned or in doubt)."""
     active = server.instance.env.databases["master"].txns.active.values()
@@ -163,7 +180,7 @@ def vanish_before_deciding(coordinator: Any) -> None:
 
         raise sql_error(1206)
 
-    coordinator.log.write = die
+    coordinator.log.record = die
     coordinator.deliver = lambda ctx, _txn, _commit: coordinator.participations.pop(ctx.session.session_id)
 
 
@@ -317,12 +334,20 @@ def test_a_coordinator_killed_9_after_the_participant_prepared(tmp_path: Path, d
 
 
 def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[RunningServer, RunningServer]) -> None:
-    """B prepares, the local part cannot (it changed the catalog: 8509), and B's connection is gone before the
-    ROLLBACK reaches it: the coordinator logs the abort and its re-driver rolls B back (KILL 'uow' WITH ROLLBACK)."""
+    """B prepares, the coordinator cannot write its decision (its log fails: 9001), and B's connection is gone
+    before the ROLLBACK reaches it: the coordinator logs the abort and its re-driver rolls B back (KILL 'uow' WITH
+    ROLLBACK)."""
     a, b = pair
 
     def cut_before_telling(coordinator: Any) -> None:
         real = coordinator.deliver
+
+        def cannot_decide(*_args: Any) -> None:
+            from quietus.errors import sql_error
+
+            raise sql_error(9001, "master")
+
+        coordinator.log.record = cannot_decide
 
         def deliver(ctx: Any, txn: Any, commit: bool) -> None:
             for connection in coordinator.participations[ctx.session.session_id].connections.values():
@@ -335,10 +360,9 @@ def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[R
     with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("BEGIN DISTRIBUTED TRANSACTION")
         cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 1') AT B")
-        cur.execute("CREATE TABLE local_ddl (x INT)")
         with pytest.raises(pytds.Error) as failed:
             cur.execute("COMMIT")
-        assert failed.value.number == 8509
+        assert failed.value.number == 9001
     assert a.on_engine(lambda: [(d.outcome, d.pending) for d in dtc(a).log.decisions()]) in ([("A", ["b"])], [])
     b.wait_for(lambda: not under_minus_2(b) and not b.instance.env.databases["master"].txns.active, "B rolled back")
     assert balances(b) == [(1, 100), (2, 200)]
