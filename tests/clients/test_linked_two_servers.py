@@ -95,13 +95,19 @@ def test_exec_at_runs_the_batch_on_the_linked_server_with_its_types(pair: tuple[
         assert unknown.value.number == 7202
 
 
+def commit_distributed(coordinator: RunningServer, local: str, remote: str) -> None:
+    """One distributed transaction: ``local`` here, ``remote`` on linked server B, COMMIT (two-phase)."""
+    with pytds_connect(coordinator, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute(local)
+        cur.execute(f"EXEC ('{remote}') AT B")
+        cur.execute("COMMIT")
+
+
 def test_a_distributed_commit_is_visible_on_both(pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
-    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
-        cur.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
-        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
-        cur.execute("COMMIT")
+    commit_distributed(a, "UPDATE acct SET balance = balance - 50 WHERE id = 1",
+                       "UPDATE acct SET balance = balance + 50 WHERE id = 1")  # fmt: skip
     assert balances(a) == [(1, 50), (2, 200)]
     assert balances(b) == [(1, 150), (2, 200)]
     assert a.on_engine(lambda: list(dtc(a).log.decisions())) == []  # delivered everywhere: nothing left to do
@@ -146,11 +152,8 @@ def test_the_coordinators_own_part_commits_with_its_decision_so_its_ddl_is_allow
     """The coordinator's local work is never prepared: its commit record carries the decision too, so a table
     created on the coordinator's side of a distributed transaction commits (SQL Server allows DDL there)."""
     a, b = pair
-    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
-        cur.execute("CREATE TABLE made_here (x INT); INSERT INTO made_here VALUES (7)")
-        cur.execute("EXEC ('UPDATE acct SET balance = 7 WHERE id = 1') AT B")
-        cur.execute("COMMIT")
+    commit_distributed(a, "CREATE TABLE made_here (x INT); INSERT INTO made_here VALUES (7)",
+                       "UPDATE acct SET balance = 7 WHERE id = 1")  # fmt: skip
     assert run(a, "SELECT x FROM made_here") == [(7,)]
     assert balances(b) == [(1, 7), (2, 200)]
     assert run(a, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
