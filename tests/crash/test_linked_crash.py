@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from bench.torture_linked_crash import run
+
 from tests.clients.server_harness import require_security
 
 
