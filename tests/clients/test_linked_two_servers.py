@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, require_security
+from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, require_security
 from tests.clients.test_server_cli import serving
 from tests.clients.test_server_clients import pytds_connect
 
@@ -128,15 +128,17 @@ def test_remote_work_promotes_a_local_transaction(pair: tuple[RunningServer, Run
 
 def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
-    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
-        cur.execute("UPDATE acct SET balance = 0 WHERE id = 1")
-        cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2; CREATE TABLE ddl_here (x INT)') AT B")
-        with pytest.raises(pytds.Error) as failed:
-            cur.execute("COMMIT")  # the participant refuses phase one (8509: it changed the catalog)
-        assert failed.value.number == 1206
-        cur.execute("SELECT @@TRANCOUNT")
-        assert cur.fetchall() == [(0,)]
+    client = RawClient(a.port)
+    try:
+        client.login()
+        client.batch("BEGIN DISTRIBUTED TRANSACTION; UPDATE acct SET balance = 0 WHERE id = 1")
+        client.batch("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2; CREATE TABLE ddl_here (x INT)') AT B")
+        refused = client.batch("COMMIT")  # the participant votes no in phase one: it changed the catalog
+        assert [e.number for e in refused.errors] == [8509, 1206]  # its reason, then the coordinator's verdict
+        assert "changed the catalog" in refused.errors[0].text
+        assert client.batch("SELECT @@TRANCOUNT").rows == [(0,)]
+    finally:
+        client.close()
     assert balances(a) == [(1, 100), (2, 200)]
     assert balances(b) == [(1, 100), (2, 200)]
     assert run(b, "SELECT OBJECT_ID('ddl_here')") == [(None,)]  # the participant's DDL is undone too
