@@ -3,6 +3,8 @@ sys.servers and sys.linked_logins, the procedures' refusals, and four-part names
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from quietus.admin.server_key import KEY_DIR, KEY_FILE, PREFIX, ServerKey
+from quietus.engine.scheduler import Task
+from quietus.server.linked import Decision
 from tests.harness import Scenario, ScenarioSession, scenario
-from tests.isolation.test_distributed_transactions import errors, restart
+from tests.isolation.test_distributed_transactions import errors, prepare_and_leave, restart
 from tests.isolation.test_kill_statement import login_session, on_engine
 
 ADD = "EXEC sp_addlinkedserver @server = N'Q2', @srvproduct = N'', @provider = N'QUIETUS', @datasrc = N'127.0.0.1,1'"
@@ -176,3 +180,29 @@ def test_alter_any_linked_server_and_alter_any_login_are_what_the_procedures_nee
     assert [n for n, _ in errors(linker, "EXEC sp_dropserver 'Q2'")] == [15247]
     member.run("EXEC sp_dropserver 'Q2'")
     assert setup.rows(SERVERS) == []
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [("C", [(1,), (42,)]), ("A", [(1,)])], ids=["commit", "abort"])
+def test_a_coordinators_own_part_left_in_doubt_by_an_earlier_version_is_decided_by_its_log_at_start(
+    sc: Scenario, outcome: str, expected: list[tuple[int]]
+) -> None:
+    """Before the decision and the local work were one commit record, a crash between the two left the
+    coordinator's part prepared with its decision logged: at the next start the coordinator decides it as logged
+    (a prepared part without a decision row is another coordinator's and stays in doubt: other tests)."""
+    sc.session("setup").run("INSERT INTO t VALUES (1)")
+    uow = prepare_and_leave(sc, "INSERT INTO t VALUES (42)")  # the old order: local prepare first ...
+    s = sc.session("dba")
+    coordinator = s.connection.instance.env.services["dtc"]
+
+    async def log_the_decision() -> None:  # ... then the decision row, then the crash
+        task = Task(asyncio.get_running_loop())
+        await task.run(coordinator.log.write, task, Decision(uow, outcome, ["b"], [], datetime.datetime.now()), None)
+
+    s.connection._engine.thread.call(log_the_decision())
+    restart(sc)
+    s = sc.session("again")
+    assert s.rows("SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    assert s.rows("SELECT id FROM t ORDER BY id") == expected
+    word = "committed" if outcome == "C" else "rolled back"
+    log = (Path(str(sc.database)) / "log" / "ERRORLOG").read_text()
+    assert f"UOW {{{str(uow).upper()}}} coordinated here was in doubt at start-up; {word}" in log

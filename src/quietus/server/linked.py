@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quietus.admin.columns import columns
+from quietus.admin.kill_uow import uow_text
 from quietus.admin.linked_servers import LinkedServer, LinkedServers, hidden_table, write_hidden
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
@@ -272,6 +273,28 @@ class Coordinator:
         for connection in () if part is None else part.connections.values():
             connection.close()
 
+    def finish_own_in_doubt(self, task: Task) -> None:
+        """At start: a local transaction in doubt whose UOW this server's decision log names was coordinated here;
+        it is decided as logged.  (Data directories from before the decision and the local work committed in one
+        record: a crash between the decision and the local commit left the local part in doubt.)"""
+        decided = {d.uow: d.outcome for d in self.log.decisions()}
+        master = self.log.master
+        for txn in master.in_doubt():
+            uow = txn.uow
+            outcome = None if uow is None else decided.get(uow)
+            if uow is None or outcome is None:
+                continue  # a participant's part for another coordinator: in doubt until it (or a DBA) decides
+            with task.noninterruptible():
+                (master.commit if outcome == COMMIT else master.rollback)(task, txn)
+            if txn.snapshot_seq is not None:
+                master.txns.release_snapshot(txn.snapshot_seq)
+                txn.snapshot_seq = None
+            errorlog: Any = self.env.services.get("errorlog")
+            if errorlog is not None:
+                word = "committed" if outcome == COMMIT else "rolled back"
+                line = f"Distributed transaction with UOW {uow_text(uow)} coordinated here was in doubt at start-up"
+                errorlog.write("Server", f"{line}; {word} as the decision log says.")
+
     # -- the re-driver -------------------------------------------------------------------------------------
 
     def wake(self) -> None:
@@ -380,6 +403,7 @@ async def install(instance: Any) -> None:
     if sealed:
         log.info("sealed %d linked-server password(s) stored in plain text with the server key", sealed)
     coordinator = Coordinator(env, servers)
+    await task.run(coordinator.finish_own_in_doubt, task)
     env.services[SERVICE] = coordinator
     env.services[REMOTE_EXEC] = coordinator.run_at
     for view in VIEWS:
