@@ -3,7 +3,7 @@
 Two in-process servers on free ports of 127.0.0.1 (each with a data directory: every log record fsynced), a
 linked server from A to B, one pytds client on A.  Per iteration: a local one-row update committed on A; then the
 same update on A plus one on B through ``EXEC (...) AT B`` in ``BEGIN DISTRIBUTED TRANSACTION``, committed with
-two-phase commit (B prepares, A prepares and writes its decision, A commits, B commits).  The distributed figure
+two-phase commit (B prepares, A commits its work and its decision in one record, B commits).  The distributed figure
 includes the remote UPDATE's round trip and the participant connection's login and enlistment.
 
 Prints figures; asserts nothing.

@@ -87,11 +87,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 @contextlib.contextmanager
-def quietus_server(data_dir: Path, oracle_port: int = 0) -> Iterator[tuple[int, int]]:
-    """`quietus serve` on a free port (and Oracle Net on ``oracle_port``, off by default); yields (pid, port)."""
+def quietus_server(data_dir: Path, oracle_port: int = 0, port: int = 0) -> Iterator[tuple[int, int]]:
+    """`quietus serve` on ``port`` (0: a free one; and Oracle Net on ``oracle_port``, off by default); yields
+    (pid, port)."""
     env = {**os.environ, "QUIETUS_SA_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", "0", "--data-dir", str(data_dir)]
-    command += ["--oracle-port", str(oracle_port)]
+    command = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command += ["--oracle-port", str(oracle_port), "--monitor-port", "0"]  # no fixed port two servers would share
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, preexec_fn=raise_fd_limit
     )

@@ -621,5 +621,7 @@ CATALOGUE.update(
         (7303, 16, "Cannot initialize the data source object of OLE DB provider \"%ls\" for linked server \"%ls\"."),
         (1206, 18, "The Microsoft Distributed Transaction Coordinator (MS DTC) has cancelled the distributed "
                    "transaction."),
+        # the server key (admin/server_key.py): a sealed remote password that does not open
+        (15466, 16, "An error occurred during decryption."),
     )
 )  # fmt: skip

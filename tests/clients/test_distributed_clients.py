@@ -18,7 +18,8 @@ import pytest
 
 from quietus.engine.scheduler import EngineThread
 from quietus.protocol.tds import TmRequestType, TransactionManagerRequest
-from quietus.protocol.tds.tokens import EnvChangeType
+from quietus.protocol.tds.responses import Done
+from quietus.protocol.tds.tokens import DoneStatus, EnvChangeType
 from quietus.server.app import Server
 from quietus.server.config import ServerConfig
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, running_server
@@ -222,3 +223,40 @@ def test_pymssql_prepares_and_vanishes_and_a_dba_commits_it(server: RunningServe
         assert [uuid.UUID(str(row[0])) for row in guids] == [uow]
         query(dba, f"KILL '{uow}' WITH COMMIT")
         assert query(dba, "SELECT id, balance FROM acct ORDER BY id") == [(1, 50), (2, 250)]
+
+
+MS_DTC_COOKIE = bytes(range(7, 7 + 80))  # an opaque ITransactionExport cookie: not b"QUOW" + 16 bytes
+SHORT_COOKIE = b"QUOW" + bytes(3)
+DISTRIBUTED_COUNT = "SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4"
+NO_DTC_REQUESTS = [
+    pytest.param(TransactionManagerRequest(TmRequestType.GET_DTC_ADDRESS), id="TM_GET_DTC_ADDRESS"),
+    pytest.param(TransactionManagerRequest(TmRequestType.PROPAGATE_XACT, payload=MS_DTC_COOKIE), id="ms-dtc-cookie"),
+    pytest.param(TransactionManagerRequest(TmRequestType.PROPAGATE_XACT, payload=SHORT_COOKIE), id="short-cookie"),
+    pytest.param(TransactionManagerRequest(TmRequestType.PROPAGATE_XACT), id="empty-cookie"),
+    pytest.param(TransactionManagerRequest(TmRequestType.PROMOTE_XACT), id="TM_PROMOTE_XACT"),
+]
+
+
+@pytest.mark.parametrize("request_", NO_DTC_REQUESTS)
+def test_ms_dtc_requests_answer_8501_and_leave_the_session_and_its_transaction_as_they_were(
+    server: RunningServer, request_: TransactionManagerRequest
+) -> None:
+    """Quietus has no MS DTC: every request that needs one gets SQL Server's 'MSDTC unavailable' error and a DONE
+    with the error bit, on a connection that stays open and in a transaction that is untouched."""
+    client = RawClient(server.port)
+    try:
+        client.login()
+        client.batch("BEGIN TRANSACTION; UPDATE acct SET balance = 1 WHERE id = 1")
+        client.send(client.tds.transaction(request_))
+        refused = client.reply()
+        assert [(e.number, e.severity) for e in refused.errors] == [(8501, 16)]
+        assert refused.errors[0].text == f"MSDTC on server '{server.instance.server_name}' is unavailable."
+        assert any(isinstance(t, Done) and t.status & DoneStatus.ERROR for t in refused.tokens)
+        assert not refused.env_changes  # no transaction begun, none ended
+        assert client.batch("SELECT @@TRANCOUNT, balance FROM acct WHERE id = 1").rows == [(1, 1)]
+        assert client.batch(DISTRIBUTED_COUNT).rows == [(0,)]
+        client.batch("ROLLBACK")
+    finally:
+        client.close()
+    with pytds_connect(server, autocommit=True) as dba:
+        assert query(dba, "SELECT balance FROM acct WHERE id = 1") == [(100,)]

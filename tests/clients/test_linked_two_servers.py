@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, require_security
+from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RawClient, RunningServer, require_security
 from tests.clients.test_server_cli import serving
 from tests.clients.test_server_clients import pytds_connect
 
@@ -95,13 +95,19 @@ def test_exec_at_runs_the_batch_on_the_linked_server_with_its_types(pair: tuple[
         assert unknown.value.number == 7202
 
 
+def commit_distributed(coordinator: RunningServer, local: str, remote: str) -> None:
+    """One distributed transaction: ``local`` here, ``remote`` on linked server B, COMMIT (two-phase)."""
+    with pytds_connect(coordinator, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute(local)
+        cur.execute(f"EXEC ('{remote}') AT B")
+        cur.execute("COMMIT")
+
+
 def test_a_distributed_commit_is_visible_on_both(pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
-    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
-        cur.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
-        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
-        cur.execute("COMMIT")
+    commit_distributed(a, "UPDATE acct SET balance = balance - 50 WHERE id = 1",
+                       "UPDATE acct SET balance = balance + 50 WHERE id = 1")  # fmt: skip
     assert balances(a) == [(1, 50), (2, 200)]
     assert balances(b) == [(1, 150), (2, 200)]
     assert a.on_engine(lambda: list(dtc(a).log.decisions())) == []  # delivered everywhere: nothing left to do
@@ -122,15 +128,38 @@ def test_remote_work_promotes_a_local_transaction(pair: tuple[RunningServer, Run
 
 def test_a_participant_that_cannot_prepare_rolls_back_both(pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
-    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
-        cur.execute("UPDATE acct SET balance = 0 WHERE id = 1")
-        cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2; CREATE TABLE ddl_here (x INT)') AT B")
-        with pytest.raises(pytds.Error) as failed:
-            cur.execute("COMMIT")  # the participant refuses phase one (8509: it changed the catalog)
-        assert failed.value.number == 1206
+    client = RawClient(a.port)
+    try:
+        client.login()
+        client.batch("BEGIN DISTRIBUTED TRANSACTION; UPDATE acct SET balance = 0 WHERE id = 1")
+        client.batch("EXEC ('UPDATE acct SET balance = 0 WHERE id = 2; CREATE TABLE ddl_here (x INT)') AT B")
+        refused = client.batch("COMMIT")  # the participant votes no in phase one: it changed the catalog
+        assert [e.number for e in refused.errors] == [8509, 1206]  # its reason, then the coordinator's verdict
+        assert "changed the catalog" in refused.errors[0].text
+        assert client.batch("SELECT @@TRANCOUNT").rows == [(0,)]
+    finally:
+        client.close()
     assert balances(a) == [(1, 100), (2, 200)]
     assert balances(b) == [(1, 100), (2, 200)]
+    assert run(b, "SELECT OBJECT_ID('ddl_here')") == [(None,)]  # the participant's DDL is undone too
+    for server in (a, b):  # nothing left to decide on either side, no -2, no decision row pending
+        assert run(server, "SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4") == [(0,)]
+    assert run(a, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    assert run(b, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+
+
+def test_the_coordinators_own_part_commits_with_its_decision_so_its_ddl_is_allowed(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    """The coordinator's local work is never prepared: its commit record carries the decision too, so a table
+    created on the coordinator's side of a distributed transaction commits (SQL Server allows DDL there)."""
+    a, b = pair
+    commit_distributed(a, "CREATE TABLE made_here (x INT); INSERT INTO made_here VALUES (7)",
+                       "UPDATE acct SET balance = 7 WHERE id = 1")  # fmt: skip
+    assert run(a, "SELECT x FROM made_here") == [(7,)]
+    assert balances(b) == [(1, 7), (2, 200)]
+    assert run(a, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the decision to be forgotten once delivered")
 
 
 def under_minus_2(server: RunningServer) -> bool:
@@ -156,7 +185,7 @@ def vanish_before_deciding(coordinator: Any) -> None:
 
         raise sql_error(1206)
 
-    coordinator.log.write = die
+    coordinator.log.record = die
     coordinator.deliver = lambda ctx, _txn, _commit: coordinator.participations.pop(ctx.session.session_id)
 
 
@@ -310,12 +339,20 @@ def test_a_coordinator_killed_9_after_the_participant_prepared(tmp_path: Path, d
 
 
 def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[RunningServer, RunningServer]) -> None:
-    """B prepares, the local part cannot (it changed the catalog: 8509), and B's connection is gone before the
-    ROLLBACK reaches it: the coordinator logs the abort and its re-driver rolls B back (KILL 'uow' WITH ROLLBACK)."""
+    """B prepares, the coordinator cannot write its decision (its log fails: 9001), and B's connection is gone
+    before the ROLLBACK reaches it: the coordinator logs the abort and its re-driver rolls B back (KILL 'uow' WITH
+    ROLLBACK)."""
     a, b = pair
 
     def cut_before_telling(coordinator: Any) -> None:
         real = coordinator.deliver
+
+        def cannot_decide(*_args: Any) -> None:
+            from quietus.errors import sql_error
+
+            raise sql_error(9001, "master")
+
+        coordinator.log.record = cannot_decide
 
         def deliver(ctx: Any, txn: Any, commit: bool) -> None:
             for connection in coordinator.participations[ctx.session.session_id].connections.values():
@@ -328,10 +365,9 @@ def test_an_abort_a_prepared_participant_did_not_hear_is_re_driven(pair: tuple[R
     with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("BEGIN DISTRIBUTED TRANSACTION")
         cur.execute("EXEC ('UPDATE acct SET balance = 0 WHERE id = 1') AT B")
-        cur.execute("CREATE TABLE local_ddl (x INT)")
         with pytest.raises(pytds.Error) as failed:
             cur.execute("COMMIT")
-        assert failed.value.number == 8509
+        assert failed.value.number == 9001
     assert a.on_engine(lambda: [(d.outcome, d.pending) for d in dtc(a).log.decisions()]) in ([("A", ["b"])], [])
     b.wait_for(lambda: not under_minus_2(b) and not b.instance.env.databases["master"].txns.active, "B rolled back")
     assert balances(b) == [(1, 100), (2, 200)]

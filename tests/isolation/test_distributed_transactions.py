@@ -230,9 +230,13 @@ def test_statements_after_prepare_and_a_ddl_prepare_are_refused(sc: Scenario) ->
     client.run("COMMIT")  # the owner decides phase two
     assert client.value("SELECT v FROM t WHERE id = 3") == "x"
     client.run("BEGIN DISTRIBUTED TRANSACTION")
+    client.run("UPDATE t SET v = 'z' WHERE id = 3")
     client.run("CREATE TABLE new_one (a INT)")
     assert [n for n, _ in errors(client, "EXEC sp_prepare_distributed_transaction")] == [8509]
-    client.run("ROLLBACK")
+    assert client.value("SELECT @@TRANCOUNT") == 0  # the "no" vote rolled it back at once: nothing left to decide
+    assert client.value("SELECT OBJECT_ID('new_one')") is None
+    assert client.value("SELECT v FROM t WHERE id = 3") == "x"
+    assert client.value("SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4") == 0
     client.run("BEGIN TRANSACTION")
     client.run("UPDATE t SET v = 'y' WHERE id = 3")
     client.run("BEGIN DISTRIBUTED TRANSACTION")  # promotes the local transaction
@@ -240,6 +244,42 @@ def test_statements_after_prepare_and_a_ddl_prepare_are_refused(sc: Scenario) ->
     assert client.value("SELECT COUNT(*) FROM sys.dm_tran_active_transactions WHERE transaction_type = 4") == 1
     client.run("ROLLBACK")
     assert client.value("SELECT v FROM t WHERE id = 3") == "x"
+
+
+@pytest.mark.parametrize(
+    ("ddl", "still_there"),
+    [
+        ("CREATE TABLE new_one (a INT)", "SELECT COUNT(*) FROM sys.tables WHERE name = 'new_one'"),
+        ("DROP TABLE h", "SELECT 1 - COUNT(*) FROM sys.tables WHERE name = 'h'"),
+        ("ALTER TABLE t ADD extra INT NULL", "SELECT COUNT(*) FROM sys.columns WHERE name = 'extra'"),
+        ("CREATE INDEX t_v ON t (v)", "SELECT COUNT(*) FROM sys.indexes WHERE name = 't_v'"),
+    ],
+    ids=["create-table", "drop-table", "alter-table", "create-index"],
+)
+def test_a_distributed_transaction_that_changed_a_table_definition_votes_no_and_is_rolled_back(
+    sc: Scenario, ddl: str, still_there: str
+) -> None:
+    client = sc.session("client")
+    client.run("BEGIN DISTRIBUTED TRANSACTION")
+    client.run("UPDATE t SET v = 'changed' WHERE id = 1")
+    client.run(ddl)
+    [(number, message)] = errors(client, "EXEC sp_prepare_distributed_transaction")
+    assert number == 8509 and "changed the catalog" in message
+    assert client.value("SELECT @@TRANCOUNT") == 0
+    assert client.value(still_there) == 0  # the DDL is undone
+    assert client.value("SELECT v FROM t WHERE id = 1") == "one"  # and so is the row change
+    assert sc.session("other").value("SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == 0
+
+
+def test_a_procedure_created_in_a_distributed_transaction_prepares_and_commits_after_a_restart(sc: Scenario) -> None:
+    """Procedures are rows of master's module catalog, so their changes are redo like any row: as in SQL Server,
+    CREATE PROCEDURE may be part of a prepared transaction (and is in doubt with it)."""
+    uow = prepare_and_leave(sc, "CREATE PROCEDURE p_two AS SELECT 2")
+    restart(sc)
+    dba = sc.session("dba")
+    assert dba.value("SELECT COUNT(*) FROM sys.procedures WHERE name = 'p_two'") == 0
+    dba.run(f"KILL '{uow}' WITH COMMIT")
+    assert dba.value("EXEC p_two") == 2
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ while the instance starts, after its environment exists.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Protocol
 
 from quietus.admin import (
@@ -37,6 +38,7 @@ from quietus.admin import (
     uow_views,
 )
 from quietus.admin.kill import kill_history
+from quietus.admin.server_key import ServerKey
 from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
@@ -85,6 +87,9 @@ class Host(Protocol):
     @property
     def registry(self) -> SessionRegistry: ...
 
+    @property
+    def data_dir(self) -> Path | None: ...  # where the server key lives (None: in memory)
+
 
 def install(instance: Host) -> list[Session]:
     """Register every view and procedure in the instance's environment; open the conceptual system sessions.
@@ -109,7 +114,8 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
     kill_store.install(env)  # the history survives a restart: kept in master
-    env.services[linked_servers.SERVICE] = linked_servers.LinkedServers(env.databases["master"])
+    key = ServerKey(instance.data_dir)
+    env.services[linked_servers.SERVICE] = linked_servers.LinkedServers(env.databases["master"], key)
     logged = any(database.wal is not None for database in env.databases.values())
     opened = []
     for command in CONCEPTUAL_SYSTEM_SESSIONS:

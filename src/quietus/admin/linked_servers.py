@@ -10,7 +10,8 @@ own), so they survive a restart like the other catalogs:
 | srvid         | ``sys.servers.server_id`` (1, 2, ...; 0 is the local server, never stored)        |
 | srvname       | the name statements use (``EXEC (...) AT srvname``, ``srvname.db.schema.table``) |
 | srvproduct, providername, datasource | as given to sp_addlinkedserver                           |
-| rmtuser, rmtpassword | the remote login sp_addlinkedsrvlogin maps every local login to (NULL: none)|
+| rmtuser, rmtpassword | the remote login sp_addlinkedsrvlogin maps every local login to (NULL: none);|
+|               | the password sealed with the server key (``admin/server_key.py``), never plain    |
 | modify_date   | the last change                                                                   |
 
 Invariants:
@@ -18,20 +19,25 @@ Invariants:
 1. Each procedure's change is one transaction of master of its own, committed (durable) before it returns; as in
    SQL Server the procedures refuse to run inside a user transaction (15002), so that transaction is never the
    caller's.
-2. The remote password is stored for the connection that needs it; it is never shown (``sys.linked_logins`` has
-   no such column), never written to the error log, never echoed in a message.
+2. The remote password is stored for the connection that needs it, sealed with the server key (AES-GCM), so
+   neither the table, nor master's log, nor a checkpoint holds it in plain text; it is opened only in memory for
+   the remote login.  It is never shown (``sys.linked_logins`` has no such column), never written to the error log,
+   never echoed in a message.  A plain value written before passwords were sealed still works and is sealed at the
+   next start (``seal_plain_passwords``).
 3. A name is unique (case-insensitive, 15028); the local server's own name (``@@SERVERNAME``) cannot be linked.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments
+from quietus.admin.server_key import ServerKey, ServerKeyError, is_sealed
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
@@ -43,12 +49,21 @@ from quietus.errors import sql_error
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
 
+log = logging.getLogger(__name__)
+
 TABLE_NAME = "sysxsrvs"
 NOBODY = -1  # an xid no transaction has: read committed rows only
 SERVICE = "linked_servers"  # env.services key of the LinkedServers catalog
-PERMISSION = "CONTROL SERVER"  # SQL Server: ALTER ANY LINKED SERVER, which CONTROL SERVER covers
+# The server permission each procedure needs, as SQL Server documents it (CONTROL SERVER covers both; setupadmin
+# holds ALTER ANY LINKED SERVER, securityadmin ALTER ANY LOGIN); without it, 15247.
+PERMISSIONS = {
+    "sp_addlinkedserver": "ALTER ANY LINKED SERVER",
+    "sp_dropserver": "ALTER ANY LINKED SERVER",
+    "sp_addlinkedsrvlogin": "ALTER ANY LOGIN",
+}
 # Providers that reach a SQL Server (here: a Quietus instance over TDS); SQL Server answers 7403 for an unknown one.
 PROVIDERS = frozenset({"quietus", "sqlncli", "sqlncli11", "msoledbsql", "msoledbsql19", "sqloledb"})
+PASSWORD_PURPOSE = "sys.sysxsrvs.rmtpassword"  # what a sealed password is for (authenticated with it)
 SQL_SERVER_PRODUCT = "SQL Server"  # @srvproduct N'SQL Server': the provider is implied, @datasrc is the name
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -58,7 +73,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("providername", "nvarchar", 128),
     ("datasource", "nvarchar", 4000),
     ("rmtuser", "nvarchar", 128),
-    ("rmtpassword", "nvarchar", 128),
+    ("rmtpassword", "nvarchar", 4000),  # sealed: longer than the password
     ("modify_date", "datetime", None),
 )
 
@@ -71,8 +86,9 @@ class LinkedServer:
     provider: str
     data_source: str
     remote_user: str | None
-    remote_password: str | None
+    remote_password: str | None  # plain text, in memory only (None also when the stored one does not open)
     modify_date: datetime.datetime
+    stored_password: str | None = None  # as sys.sysxsrvs keeps it: sealed (or plain, from before sealing)
 
     def __repr__(self) -> str:  # never the password (invariant 2)
         return f"LinkedServer({self.server_id}, {self.name!r}, {self.data_source!r}, user={self.remote_user!r})"
@@ -125,8 +141,9 @@ def write_hidden(
 class LinkedServers:
     """The catalog: committed reads for everyone, writes in a transaction of master of their own."""
 
-    def __init__(self, master: Database) -> None:
+    def __init__(self, master: Database, key: ServerKey) -> None:
         self.master = master
+        self.key = key
         self.table = hidden_table(master, TABLE_NAME)
 
     def servers(self) -> Iterator[LinkedServer]:
@@ -135,13 +152,37 @@ class LinkedServers:
         for head in list(self.table.rows.values()):
             version = self.master.txns.latest_committed(head, NOBODY)
             if version is not None and version.values is not None:
-                yield LinkedServer(*version.values)
+                server = LinkedServer(*version.values)  # the stored password in the plain field, for a moment
+                stored = server.remote_password
+                try:
+                    plain = None if stored is None else self.key.open(stored, PASSWORD_PURPOSE)
+                except ServerKeyError as exc:  # listed still; using it is 15466 (linked_remote)
+                    log.error("linked server %s: its remote password cannot be opened: %s", server.name, exc)
+                    plain = None
+                yield replace(server, remote_password=plain, stored_password=stored)
+
+    def with_login(self, server: LinkedServer, user: str | None, password: str | None) -> LinkedServer:
+        """``server`` mapped to the remote login ``user`` / ``password`` (the password sealed for storage)."""
+        stored = None if password is None else self.key.seal(password, PASSWORD_PURPOSE)
+        return replace(server, remote_user=user, remote_password=password, stored_password=stored,
+                       modify_date=datetime.datetime.now())  # fmt: skip
+
+    def seal_plain_passwords(self, task: Task) -> int:
+        """Seal every password stored in plain text (written before passwords were sealed); how many were."""
+        plain = [s for s in self.servers() if s.stored_password is not None and not is_sealed(s.stored_password)]
+        for server in plain:
+            sealed = replace(server, stored_password=self.key.seal(server.remote_password or "", PASSWORD_PURPOSE))
+            self._write_as(task, 0, server, sealed)
+        return len(plain)
 
     def find(self, name: str) -> LinkedServer | None:
         folded = name.rstrip(" ").casefold()
         return next((s for s in self.servers() if s.name.casefold() == folded), None)
 
     def _write(self, ctx: ExecContext, old: LinkedServer | None, new: LinkedServer | None) -> None:
+        self._write_as(ctx.task, ctx.session.session_id, old, new)
+
+    def _write_as(self, task: Task, session_id: int, old: LinkedServer | None, new: LinkedServer | None) -> None:
         """Insert ``new``, replace ``old`` by ``new`` or delete ``old``, committed before returning (invariant 1)."""
         key = (old or new).server_id if (old or new) is not None else 0  # type: ignore[union-attr]
 
@@ -154,7 +195,7 @@ class LinkedServers:
             elif old is not None:
                 access.delete(table, key)
 
-        self.table = write_hidden(self.master, ctx.task, ctx.session.session_id, self.table, _definition, change)
+        self.table = write_hidden(self.master, task, session_id, self.table, _definition, change)
 
     def add(self, ctx: ExecContext, server: LinkedServer) -> None:
         self._write(ctx, None, server)
@@ -172,20 +213,22 @@ class LinkedServers:
 
 def _values(server: LinkedServer) -> tuple[Any, ...]:
     return (server.server_id, server.name, server.product, server.provider, server.data_source,
-            server.remote_user, server.remote_password, server.modify_date)  # fmt: skip
+            server.remote_user, server.stored_password, server.modify_date)  # fmt: skip
 
 
 def catalog(ctx: ExecContext) -> LinkedServers:
     found: LinkedServers | None = ctx.env.services.get(SERVICE)
     if found is None:
-        found = ctx.env.services[SERVICE] = LinkedServers(ctx.env.databases["master"])
+        master = ctx.env.databases["master"]
+        key = ServerKey(None if master.directory is None else master.directory.parent)  # install's key, as it is
+        found = ctx.env.services[SERVICE] = LinkedServers(master, key)
     return found
 
 
 def _checked(ctx: ExecContext, procedure: str) -> LinkedServers:
     """Permission (15247) and no user transaction (15002), then the catalog."""
     security: Any = ctx.env.services.get("security")
-    if security is not None and not security.has_server_permission(ctx.session.login_name, PERMISSION):
+    if security is not None and not security.has_server_permission(ctx.session.login_name, PERMISSIONS[procedure]):
         raise sql_error(15247)
     if ctx.session.txn is not None and ctx.session.trancount > 0:
         raise sql_error(15002, procedure)
@@ -237,8 +280,7 @@ def sp_addlinkedsrvlogin(ctx: ExecContext, positional: list[Any], named: dict[st
         user, password = None, None  # self-mapping: the caller's own credentials
     else:
         user, password = rmtuser, rmtpassword
-    servers.change(ctx, server, replace(server, remote_user=user, remote_password=password,
-                                        modify_date=datetime.datetime.now()))  # fmt: skip
+    servers.change(ctx, server, servers.with_login(server, user, password))
     return 0
 
 

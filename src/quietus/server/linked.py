@@ -8,9 +8,10 @@
 |                                                 | with that UOW (sp_enlist_distributed_transaction), kept until|
 |                                                 | the transaction ends; the batch runs there                   |
 | COMMITs it                                      | phase one on every participant (sp_prepare_distributed_      |
-|                                                 | transaction), then locally; the decision (commit, and the    |
-|                                                 | participants still to be told) is written to master and      |
-|                                                 | committed; then local commit, then COMMIT on every participant|
+|                                                 | transaction); the decision (commit, and the participants     |
+|                                                 | still to be told) is inserted in the local transaction, whose|
+|                                                 | one commit record makes it and the local work durable; then  |
+|                                                 | COMMIT on every participant                                  |
 | ... and a participant fails phase one           | 1206: everything rolls back (presumed abort: an abort is     |
 |                                                 | logged only for a prepared participant that was not told)    |
 | ROLLBACKs it                                    | rolled back here and on every participant                    |
@@ -31,8 +32,11 @@ administrator would, ``KILL 'uow' WITH COMMIT | ROLLBACK``, on a fresh connectio
 
 A row with nothing pending and no mismatch is deleted; rows with a mismatch stay, listed by
 ``sys.dm_tran_heuristic_outcomes`` (the participant lists its side there too: kill_uow records a 6111).
-Invariant: the decision row is durable before any participant hears COMMIT, so a coordinator that dies after it
-re-drives the commit, and one that dies before it left only prepared participants that nobody told to commit.
+Invariants: the decision row is durable before any participant hears COMMIT, so a coordinator that dies after it
+re-drives the commit, and one that dies before it left only prepared participants that nobody told to commit; the
+decision and the coordinator's local work commit in one log record, so the coordinator's own part is never in
+doubt and is committed exactly when the decision is (a crash between two records could otherwise leave it in doubt
+with the participants committed by the re-driver).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quietus.admin.columns import columns
+from quietus.admin.kill_uow import uow_text
 from quietus.admin.linked_servers import LinkedServer, LinkedServers, hidden_table, write_hidden
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
@@ -142,6 +147,15 @@ class DecisionLog:
 
         self.table = write_hidden(self.master, task, 0, self.table, _definition, change)
 
+    def record(self, task: Task, txn: Transaction, decision: Decision) -> None:
+        """Insert the commit decision inside the coordinator's own transaction ``txn`` (of master): it becomes
+        durable with the local work, in the one commit record that follows, or not at all."""
+        if self.table is None:  # created once, in a transaction of its own
+            self.table = write_hidden(self.master, task, 0, None, _definition, lambda _access, _table: None)
+        access = RowAccess(self.master, task, txn)
+        access.lock_row(self.table, decision.uow, LockMode.X)
+        access.insert(self.table, decision.values())
+
 
 def _names(text: str) -> list[str]:
     return [name for name in text.split(",") if name]
@@ -207,8 +221,10 @@ class Coordinator:
         return part is not None and txn.uow == part.uow and bool(part.connections)
 
     def prepare(self, ctx: ExecContext, txn: Transaction) -> None:
-        """Phase one everywhere, then the durable commit decision; 1206 (after nothing was decided) when a
-        participant cannot prepare: the caller rolls back, which tells the participants."""
+        """Phase one on every participant, then the commit decision written into the local transaction itself, so
+        that the caller's local commit makes the decision and the local work durable together (the coordinator's
+        own part is never prepared, so never in doubt); 1206 (after nothing was decided) when a participant cannot
+        prepare: the caller rolls back, which tells the participants."""
         part = self.participations[ctx.session.session_id]
         for key, connection in part.connections.items():
             try:
@@ -219,10 +235,9 @@ class Coordinator:
                 ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message))
                 raise sql_error(1206)
             part.prepared.append(key)
-        ctx.database.prepare(ctx.task, txn)
         assert txn.uow is not None
-        now = datetime.datetime.now()
-        self.log.write(ctx.task, Decision(txn.uow, COMMIT, sorted(part.connections), [], now), None)
+        assert ctx.database is self.log.master, "the decision commits with the local work: both live in master"
+        self.log.record(ctx.task, txn, Decision(txn.uow, COMMIT, sorted(part.connections), [], datetime.datetime.now()))
 
     def deliver(self, ctx: ExecContext, txn: Transaction, commit: bool) -> None:
         """Phase two: tell every participant; whoever could not be told stays in the log for the re-driver."""
@@ -257,6 +272,28 @@ class Coordinator:
         part = self.participations.pop(session_id, None)
         for connection in () if part is None else part.connections.values():
             connection.close()
+
+    def finish_own_in_doubt(self, task: Task) -> None:
+        """At start: a local transaction in doubt whose UOW this server's decision log names was coordinated here;
+        it is decided as logged.  (Data directories from before the decision and the local work committed in one
+        record: a crash between the decision and the local commit left the local part in doubt.)"""
+        decided = {d.uow: d.outcome for d in self.log.decisions()}
+        master = self.log.master
+        for txn in master.in_doubt():
+            uow = txn.uow
+            outcome = None if uow is None else decided.get(uow)
+            if uow is None or outcome is None:
+                continue  # a participant's part for another coordinator: in doubt until it (or a DBA) decides
+            with task.noninterruptible():
+                (master.commit if outcome == COMMIT else master.rollback)(task, txn)
+            if txn.snapshot_seq is not None:
+                master.txns.release_snapshot(txn.snapshot_seq)
+                txn.snapshot_seq = None
+            errorlog: Any = self.env.services.get("errorlog")
+            if errorlog is not None:
+                word = "committed" if outcome == COMMIT else "rolled back"
+                line = f"Distributed transaction with UOW {uow_text(uow)} coordinated here was in doubt at start-up"
+                errorlog.write("Server", f"{line}; {word} as the decision log says.")
 
     # -- the re-driver -------------------------------------------------------------------------------------
 
@@ -354,13 +391,19 @@ PARTICIPANT_MISMATCHES = "heuristic_mismatches"  # env.services key: (uow, what 
 VIEWS = (VirtualTable("sys.dm_tran_heuristic_outcomes", DM_TRAN_HEURISTIC_OUTCOMES, heuristic_rows),)
 
 
-def install(instance: Any) -> None:
-    """Plug the coordinator into a started instance and re-drive the outcomes its log has not delivered."""
+async def install(instance: Any) -> None:
+    """Seal remote passwords still stored in plain text, plug the coordinator into a started instance and re-drive
+    the outcomes its log has not delivered."""
     env: Environment = instance.env
     servers: LinkedServers | None = env.services.get("linked_servers")
     if servers is None:
         return
+    task = Task(asyncio.get_running_loop())
+    sealed = await task.run(servers.seal_plain_passwords, task)
+    if sealed:
+        log.info("sealed %d linked-server password(s) stored in plain text with the server key", sealed)
     coordinator = Coordinator(env, servers)
+    await task.run(coordinator.finish_own_in_doubt, task)
     env.services[SERVICE] = coordinator
     env.services[REMOTE_EXEC] = coordinator.run_at
     for view in VIEWS:

@@ -78,10 +78,13 @@ class RemoteConnection:
 
     @classmethod
     async def open(cls, server: LinkedServer) -> RemoteConnection:
-        """Connect and log in with the server's remote login (7416 without one; 7303 when it cannot be reached;
+        """Connect and log in with the server's remote login (7416 without one; 15466 when its sealed password does
+        not open with the server key; 7303 when it cannot be reached;
         the remote's own error, such as 18456, when it refuses the login)."""
         if server.remote_user is None:
             raise sql_error(7416)
+        if server.stored_password is not None and server.remote_password is None:
+            raise sql_error(15466)  # sealed with another server key (admin/server_key.py)
         host, port = server.address
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_SECONDS)

@@ -8,6 +8,8 @@
 | @uow = 'guid' (or TM_PROPAGATE_XACT)          | when another session has it); one session -2 holds is taken    |
 |                                               | over (the coordinator is back): the session owns it again      |
 | runs EXEC sp_prepare_distributed_transaction  | is prepared (phase one durable); the procedure returns its UOW |
+|                                               | or, when it cannot be (8509: it changed the catalog), is rolled|
+|                                               | back at once (a "no" vote) and the error returned              |
 | runs COMMIT / ROLLBACK                        | is decided (phase two) like any transaction                    |
 | runs any other statement after the prepare    | 8525: only a decision may follow a prepare                     |
 | disconnects, is killed, or the server restarts| is orphaned (active) or in doubt (prepared): session -2 owns   |
@@ -27,7 +29,7 @@ from typing import Any
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import IN_DOUBT_SESSION_ID, Transaction, TxnState
 from quietus.engine.txn.twophase import InDoubtResolution
-from quietus.errors import sql_error
+from quietus.errors import SqlError, sql_error
 from quietus.sessions.session import Session
 from quietus.sql.batch import BatchRunner
 from quietus.sql.context import ExecContext
@@ -85,7 +87,9 @@ def _reattach(ctx: ExecContext, txn: Transaction) -> Transaction:
 
 
 def prepare_session_transaction(ctx: ExecContext) -> Transaction:
-    """Phase one for the session's distributed transaction (8509 when it has none, 8525 when already prepared)."""
+    """Phase one for the session's distributed transaction (8509 when it has none, 8525 when already prepared).
+    A transaction that cannot be prepared (it changed the catalog: 8509; the log failed) is rolled back before the
+    error is raised: the participant's "no" vote, after which its coordinator can only abort."""
     txn = ctx.session.txn
     if txn is None or txn.uow is None or ctx.session.trancount == 0:
         raise sql_error(8509, "the session has no distributed transaction (BEGIN DISTRIBUTED TRANSACTION first)")
@@ -93,7 +97,11 @@ def prepare_session_transaction(ctx: ExecContext) -> Transaction:
         raise sql_error(8525)
     if ctx.session.doomed:
         raise sql_error(3930)
-    ctx.database.prepare(ctx.task, txn)
+    try:
+        ctx.database.prepare(ctx.task, txn)
+    except SqlError:  # a participant that cannot prepare votes no: its part is aborted at once, as in XA
+        BatchRunner(ctx).rollback_all()
+        raise
     return txn
 
 

@@ -52,6 +52,7 @@ FIRST_LOGIN_PRINCIPAL_ID = 256  # SQL Server numbers the logins it does not crea
 PERMISSION_CODES: dict[str, str] = {
     "CONTROL SERVER": "CL",
     "ALTER ANY LOGIN": "ALLG",
+    "ALTER ANY LINKED SERVER": "ALLS",
     "ALTER ANY CONNECTION": "ALCO",
     "ALTER SERVER STATE": "ALSS",
     "VIEW SERVER STATE": "VWSS",
@@ -65,6 +66,7 @@ PERMISSION_NAMES: dict[str, str] = {code: name for name, code in PERMISSION_CODE
 COVERED_BY: dict[str, str | None] = {
     "CONTROL SERVER": None,
     "ALTER ANY LOGIN": "CONTROL SERVER",
+    "ALTER ANY LINKED SERVER": "CONTROL SERVER",
     "ALTER ANY CONNECTION": "CONTROL SERVER",
     "ALTER SERVER STATE": "CONTROL SERVER",
     "VIEW SERVER STATE": "ALTER SERVER STATE",
@@ -88,7 +90,7 @@ FIXED_ROLES: tuple[FixedRole, ...] = (
     FixedRole("sysadmin", 3, ("CONTROL SERVER",)),
     FixedRole("securityadmin", 4, ("ALTER ANY LOGIN",)),
     FixedRole("serveradmin", 5, ("ALTER SERVER STATE", "VIEW SERVER STATE")),
-    FixedRole("setupadmin", 6, ()),
+    FixedRole("setupadmin", 6, ("ALTER ANY LINKED SERVER",)),  # "can add and remove linked servers"
     FixedRole("processadmin", 7, ("ALTER ANY CONNECTION", "ALTER SERVER STATE")),
     FixedRole("diskadmin", 8, ()),
     FixedRole("dbcreator", 9, ()),

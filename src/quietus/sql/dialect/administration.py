@@ -44,6 +44,7 @@ LOGIN_OPTIONS: dict[str, bool] = {
 SERVER_PERMISSIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER", "ANY", "CONNECTION"),
     ("ALTER", "ANY", "LOGIN"),
+    ("ALTER", "ANY", "LINKED", "SERVER"),
     ("VIEW", "SERVER", "STATE"),
     ("VIEW", "ANY", "DATABASE"),
     ("CONTROL", "SERVER"),
