@@ -36,6 +36,7 @@ import asyncio
 import datetime
 import enum
 import itertools
+import math
 import os
 import time
 from collections import deque
@@ -54,6 +55,10 @@ HISTORY_LIMIT = 1000  # kill records kept (sys.dm_exec_kill_history); the oldest
 # Undo records per second assumed for an estimate before any rollback was measured on this instance
 # (bench/bench_rollback.py: ~520,000 rows/s classic undo).
 NOMINAL_UNDO_RATE = 500_000.0
+# Messages 6109 and 6119 print whole seconds (SQL Server's text); below this many seconds left no whole number is
+# within 20 % of every true value it stands for, so that is where their seconds are judged from (the view's
+# estimated_completion_time, in ms, is judged at every mark).
+WHOLE_SECONDS_JUDGED_FROM = 2.5
 ON_CLOSE = "on_close"  # session.attachments key: callables run by Instance.close_session once the session is gone
 
 
@@ -177,6 +182,15 @@ def victim_transactions(env: Environment, session_id: int) -> list[Transaction]:
         for txn in database.txns.active.values()
         if txn.session_id == session_id
     ]
+
+
+def whole_seconds_left(seconds: float) -> int:
+    """The seconds 6109 and 6119 print: the nearest whole second (halves up), but at least 1 while anything is left
+    (``seconds`` > 0), so 0 only when nothing is.  Rounding up, as first built, said "1 second" of 0.2 s (+400 %);
+    truncating would say 0 of 0.9 s.  Nearest is off by at most 0.5 s: within 20 % from 2.5 s left."""
+    if seconds <= 0:
+        return 0
+    return max(1, math.floor(seconds + 0.5))
 
 
 def victim_state(session: Session) -> str:

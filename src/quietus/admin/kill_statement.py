@@ -32,7 +32,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from quietus.admin.kill import NOMINAL_UNDO_RATE, KillHistory, kill_history, kill_session, victim_transactions
+from quietus.admin.kill import (
+    NOMINAL_UNDO_RATE,
+    KillHistory,
+    kill_history,
+    kill_session,
+    victim_transactions,
+    whole_seconds_left,
+)
 from quietus.admin.kill_uow import kill_uow
 from quietus.engine.txn.transaction import TxnState
 from quietus.errors import SqlError, sql_error
@@ -120,10 +127,10 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
     """(percent done, seconds left) of the rollback a kill started in ``victim``, or None if none is under way.
 
     Percent is undo records done / total, rounded down, never 0 once a record is undone and never 100 before the
-    last one is.  Seconds are the records left over the rate measured in this rollback; before its first batch
-    is undone, over the rate of the last rollback measured on this instance, else NOMINAL_UNDO_RATE; rounded to
-    the nearest second (6109 prints whole seconds: rounding up made "1 second" of 0.2 s), but at least 1 while a
-    record is left, so 0 only when nothing is."""
+    last one is.  Seconds are the undo records left (exact: counted, never guessed) over this rollback's weighted
+    pace (``RollbackProgress.rate_at``); before its first batch is undone, over the rate of the last rollback
+    measured on this instance, else NOMINAL_UNDO_RATE; then ``whole_seconds_left`` (the nearest second, at least 1
+    while a record is left)."""
     if victim.kill_reason is None:
         return None
     total = done = 0
@@ -144,7 +151,7 @@ def rollback_progress(ctx: ExecContext, history: KillHistory, victim: Session) -
     if done < total and percent == 100:
         percent = 99
     rate = rate or history.undo_rate or NOMINAL_UNDO_RATE
-    return percent, max(1, round((total - done) / rate))
+    return percent, whole_seconds_left((total - done) / rate)
 
 
 HANDLERS: dict[type, Any] = {st.Kill: run_kill}

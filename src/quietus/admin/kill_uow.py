@@ -24,13 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import math
 import os
 import time
 import uuid
 from typing import Any
 
-from quietus.admin.kill import KillHistory, KillOutcome, KillRecord, KillResult, audit_text, kill_history
+from quietus.admin.kill import (
+    NOMINAL_UNDO_RATE,
+    KillHistory,
+    KillOutcome,
+    KillRecord,
+    KillResult,
+    audit_text,
+    kill_history,
+    whole_seconds_left,
+)
 from quietus.engine.database import Database
 from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import Task
@@ -41,7 +49,6 @@ from quietus.sql.context import ExecContext
 from quietus.sql.results import MessageEvent, StatementDone
 
 # Undo records per second assumed before any rollback was measured (as KILL session_id WITH STATUSONLY assumes).
-NOMINAL_UNDO_RATE = 500_000.0
 BUSY_STATES = (TxnState.COMMITTING,)
 _RESOLVING: set[asyncio.Task[None]] = set()  # rollbacks started by KILL 'uow', kept referenced until done
 
@@ -186,7 +193,7 @@ def _report(ctx: ExecContext, history: KillHistory, txn: Transaction, text: str)
     total, done = progress.total, progress.done
     percent = min(max(done * 100 // total, 1 if done else 0), 99)
     rate = progress.rate or history.undo_rate or NOMINAL_UNDO_RATE
-    message = sql_error(6119, text, percent, math.ceil((total - done) / rate))
+    message = sql_error(6119, text, percent, whole_seconds_left((total - done) / rate))
     ctx.sink.message(MessageEvent(6119, message.severity, 1, message.message, ctx.line))
 
 
