@@ -173,12 +173,13 @@ def worker_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     """One worker per running request, bound to it when the request started; every worker is the engine thread.
     wait_resumed_ms_ticks is NULL: Quietus does not record when a wait ended."""
     now = datetime.datetime.now()
-    now_ms = int(time.monotonic() * 1000)
+    now_monotonic = time.monotonic()
     thread = _address(threading.get_ident())
     for session in _running(ctx):
         task = session.task
         started = session.last_request_start_time or now
-        bound_ms = now_ms - int((now - started).total_seconds() * 1000)
+        # floored once, after subtracting: flooring the elapsed part first put the tick up to 1 ms after "now"
+        bound_ms = int((now_monotonic - (now - started).total_seconds()) * 1000)
         waited_ms = int(task.wait_started * 1000) if task.wait_started else None
         state = "RUNNING" if task.wait_type is None else "SUSPENDED"
         yield (
