@@ -125,6 +125,7 @@ class Forced:
     uow: uuid.UUID
     fail_time: datetime.datetime
     force_time: datetime.datetime
+    commit_number: str | None  # DBA_2PC_PENDING.COMMIT#: the database's commit count at a forced commit
 
 
 def forced(env: Environment) -> dict[uuid.UUID, Forced]:
@@ -277,14 +278,18 @@ def _branch(runner: Any, uow: uuid.UUID | None) -> tuple[Database, Transaction]:
 
 
 def _decide(runner: Any, database: Database, txn: Transaction, *, commit: bool) -> None:
-    session: Session = runner.session
-    task = runner.ctx.task
-    if txn is session.txn:  # still attached: the session's own transaction ends
+    if txn is runner.session.txn:  # still attached: the session's own transaction ends
         if commit:
             runner.commit_transaction(txn, explicit=True)
         else:
             runner.rollback_all()
         return
+    _settle(runner.ctx, database, txn, commit=commit)
+
+
+def _settle(ctx: Any, database: Database, txn: Transaction, *, commit: bool) -> None:
+    """Decide a branch no session has (durable before this returns; a rollback's undo runs here too)."""
+    task = ctx.task
     with task.noninterruptible():
         if commit:
             database.commit(task, txn)
@@ -293,12 +298,12 @@ def _decide(runner: Any, database: Database, txn: Transaction, *, commit: bool) 
     release_snapshot(database, txn)
 
 
-def force(runner: Any, tran_id: str, commit: bool, statement: str) -> None:
+def force(ctx: Any, tran_id: str, commit: bool, statement: str) -> None:
     """COMMIT FORCE / ROLLBACK FORCE 'tran_id': decide an in-doubt transaction named by its local or global
     transaction id.  Refusals in Oracle's order: 02043 in a transaction, 02058 no prepared one with that id,
     01031 without FORCE TRANSACTION (one's own) or FORCE ANY TRANSACTION (anyone's)."""
-    session: Session = runner.session
-    env: Environment = runner.ctx.env
+    session: Session = ctx.session
+    env: Environment = ctx.env
     if session.txn is not None:
         raise ora("ORA-02043", statement)
     found = _pending(env, tran_id)
@@ -310,13 +315,13 @@ def force(runner: Any, tran_id: str, commit: bool, statement: str) -> None:
     _check_force_privilege(env, session, txn)
     info = dict(txn.prepare_info)
     local = local_tran_id(database, txn)
-    _decide(runner, database, txn, commit=commit)
+    _settle(ctx, database, txn, commit=commit)
     assert txn.uow is not None
     now = datetime.datetime.now()
     fail_time = info.get("prepared_at")
-    forced(env)[txn.uow] = Forced(
-        commit, local, info, txn.uow, datetime.datetime.fromisoformat(fail_time) if fail_time else now, now
-    )
+    failed = datetime.datetime.fromisoformat(fail_time) if fail_time else now
+    number = str(database.commits) if commit else None
+    forced(env)[txn.uow] = Forced(commit, local, info, txn.uow, failed, now, number)
     errorlog: Any = env.services.get("errorlog")
     if errorlog is not None:
         word = "COMMIT FORCE" if commit else "ROLLBACK FORCE"
@@ -354,4 +359,3 @@ def _pending(env: Environment, tran_id: str) -> tuple[Database, Transaction] | N
             if wanted in (local_tran_id(database, txn), xid_of(txn).global_tran_id):
                 return database, txn
     return None
-
