@@ -347,3 +347,35 @@ def test_kill_uow_from_t_sql_decides_a_branch_prepared_over_oracle_net(server: R
         assert code(caught) == 24756
         cur.execute(f"SELECT v FROM {table}")
         assert cur.fetchall() == [("x",)]
+
+
+def test_a_unit_of_work_prepared_from_t_sql_is_pending_on_the_oracle_side_too(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        table = new_table(cur)
+        cur.execute(f"INSERT INTO {table} VALUES (1, 'x')")
+        conn.commit()
+        cur.execute("CREATE USER xa_tm IDENTIFIED BY Tm_pw_123")
+    tsql = pytds_connect(server)
+    t = tsql.cursor()
+    t.execute("BEGIN DISTRIBUTED TRANSACTION")
+    t.execute(f"UPDATE {table} SET v = 'tsql' WHERE id = 1")
+    t.execute("EXEC sp_prepare_distributed_transaction")
+    uow = uuid.UUID(str(t.fetchall()[0][0]))
+    tsql.close()  # its client is gone: in doubt under session -2
+    xid = Xid(0x51554F57, uow.bytes, b"QUIETUS")  # the Quietus format: the UOW itself
+    with connect(server) as dba, dba.cursor() as cur:
+        server.wait_for(
+            lambda: any(t.uow == uow and t.is_orphaned for d in server.instance.env.databases.values()
+                        for t in d.txns.active.values()),
+            "the unit of work to go to session -2",
+        )  # fmt: skip
+        assert xid in [Xid(*x) for x in dba.tpc_recover()]
+        cur.execute("SELECT state FROM dba_2pc_pending WHERE global_tran_id = :1", [xid.global_tran_id])
+        assert cur.fetchall() == [("prepared",)]
+        with connect(server, "xa_tm", "Tm_pw_123") as tm:
+            with pytest.raises(oracledb.DatabaseError) as caught:
+                tm.tpc_commit(tm.xid(*xid.info()))
+            assert code(caught) == 1031  # not its own branch: FORCE ANY TRANSACTION needed
+        dba.tpc_commit(dba.xid(*xid.info()))
+        cur.execute(f"SELECT v FROM {table}")
+        assert cur.fetchall() == [("tsql",)]

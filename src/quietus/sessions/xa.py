@@ -6,7 +6,7 @@ whose unit of work is derived from the XID (``Xid.uow``), so T-SQL sees the same
 ``sys.dm_tran_locks.request_owner_guid``).  The XID itself is kept in the transaction's ``prepare_info`` (durable
 with its PREPARE record), so ``DBA_PENDING_TRANSACTIONS`` shows it after a restart.  A unit of work begun without
 an XID (T-SQL's BEGIN DISTRIBUTED TRANSACTION, linked servers) shows as the XID (``QUIETUS_FORMAT_ID``, its 16 UOW
-bytes, empty branch), which maps back to the same UOW: tpc_commit / tpc_rollback decide it too.
+bytes, ``QUIETUS_BRANCH``), which maps back to the same UOW: tpc_commit / tpc_rollback decide it too.
 
 A branch is *attached* to the session working in it (``session.txn``) or *detached* (owned by no session: session
 -2 in every view).  Oracle detaches a branch at tpc_end and at tpc_prepare; so does Quietus.
@@ -51,7 +51,8 @@ from quietus.sessions.session import Session
 from quietus.sql.environment import Environment
 from quietus.sql.oracle.errors import ora
 
-QUIETUS_FORMAT_ID = 0x51554F57  # "QUOW": the XID shown for a unit of work begun without one
+QUIETUS_FORMAT_ID = 0x51554F57  # "QUOW": the XID shown for a unit of work begun without one ...
+QUIETUS_BRANCH = b"QUIETUS"  # ... its branch qualifier (not empty: Oracle shows an empty RAW as NULL)
 ORACLE_CLIENT = "oracle_client"  # session.attachments: OSUSER, MACHINE, ... from the Oracle Net logon
 LAST_BRANCH = "xa_last_branch"  # session.attachments: the UOW of the branch the session began last
 FORCED = "forced_2pc"  # env.services: uow -> Forced, outcomes decided by COMMIT/ROLLBACK FORCE
@@ -81,7 +82,7 @@ class Xid:
     @property
     def uow(self) -> uuid.UUID:
         """The unit of work this branch is: the UOW itself for a Quietus XID, else a name-based UUID of the XID."""
-        if self.format_id == QUIETUS_FORMAT_ID and len(self.gtrid) == 16 and not self.bqual:
+        if self.format_id == QUIETUS_FORMAT_ID and len(self.gtrid) == 16 and self.bqual == QUIETUS_BRANCH:
             return uuid.UUID(bytes=self.gtrid)
         digest = hashlib.sha256(b"XA" + self.format_id.to_bytes(4, "big") + bytes([len(self.gtrid)]))
         digest.update(self.gtrid + self.bqual)
@@ -105,7 +106,7 @@ def xid_of(txn: Transaction) -> Xid:
     if given is not None:
         return Xid(int(given[0]), bytes(given[1]), bytes(given[2]))
     assert txn.uow is not None
-    return Xid(QUIETUS_FORMAT_ID, txn.uow.bytes, b"")
+    return Xid(QUIETUS_FORMAT_ID, txn.uow.bytes, QUIETUS_BRANCH)
 
 
 def local_tran_id(database: Database, txn: Transaction) -> str:
@@ -186,6 +187,7 @@ def _resume(runner: Any, xid: Xid) -> None:
         raise ora("ORA-24757")
     if not txn.is_orphaned:
         raise ora("ORA-24763")
+    _check_owner(runner.ctx.env, session, txn)
     current = session.txn
     if current is not None:
         if not current.is_distributed:
@@ -272,9 +274,20 @@ def _branch(runner: Any, uow: uuid.UUID | None) -> tuple[Database, Transaction]:
     database, txn = found
     if txn.state not in (TxnState.ACTIVE, TxnState.PREPARED):
         raise ora("ORA-24763")  # being decided (its record is being written, or it is rolling back)
-    if txn is not session.txn and not txn.is_orphaned:
-        raise ora("ORA-24763")  # attached to another session
+    if txn is not session.txn:
+        if not txn.is_orphaned:
+            raise ora("ORA-24763")  # attached to another session
+        _check_owner(env, session, txn)
     return database, txn
+
+
+def _check_owner(env: Environment, session: Session, txn: Transaction) -> None:
+    """Another user's branch (or a unit of work begun from T-SQL) is decided only with FORCE ANY TRANSACTION."""
+    if str(txn.prepare_info.get("db_user", "")).upper() == session.login_name.upper():
+        return
+    security: Any = env.services.get("security")
+    if security is not None and not security.has_server_permission(session.login_name, FORCE_ANY):
+        raise ora("ORA-01031")
 
 
 def _decide(runner: Any, database: Database, txn: Transaction, *, commit: bool) -> None:
