@@ -115,10 +115,9 @@ def pending_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         )
     for entry in xa.forced(ctx.env).values():
         info = entry.info
-        xid = xa.Xid(*info["xid"]) if "xid" in info else xa.Xid(xa.QUIETUS_FORMAT_ID, entry.uow.bytes, xa.QUIETUS_BRANCH)
         yield (
             entry.local_tran_id,
-            xid.global_tran_id,
+            entry.xid.global_tran_id,
             "forced commit" if entry.commit else "forced rollback",
             "no",
             None,

@@ -123,7 +123,7 @@ class Forced:
     commit: bool
     local_tran_id: str
     info: dict[str, Any]
-    uow: uuid.UUID
+    xid: Xid
     fail_time: datetime.datetime
     force_time: datetime.datetime
     commit_number: str | None  # DBA_2PC_PENDING.COMMIT#: the database's commit count at a forced commit
@@ -334,7 +334,7 @@ def force(ctx: Any, tran_id: str, commit: bool, statement: str) -> None:
     fail_time = info.get("prepared_at")
     failed = datetime.datetime.fromisoformat(fail_time) if fail_time else now
     number = str(database.commits) if commit else None
-    forced(env)[txn.uow] = Forced(commit, local, info, txn.uow, failed, now, number)
+    forced(env)[txn.uow] = Forced(commit, local, info, xid_of(txn), failed, now, number)
     errorlog: Any = env.services.get("errorlog")
     if errorlog is not None:
         word = "COMMIT FORCE" if commit else "ROLLBACK FORCE"
