@@ -253,6 +253,10 @@ def test_a_client_killed_after_prepare_leaves_the_branch_in_doubt_and_commit_for
         server.wait_for(lambda: lock_waiting(server), "the waiter to block on the in-doubt branch")
         t.execute("SELECT blocking_session_id FROM sys.dm_exec_requests WHERE blocking_session_id <> 0")
         assert t.fetchall() == [(-2,)]
+        cur.execute("SELECT blocking_session, blocking_session_status FROM v$session WHERE blocking_session < 0")
+        assert cur.fetchall() == [(-2, "VALID")]  # the same session space on the Oracle side
+        cur.execute("SELECT status, ses_addr FROM v$transaction WHERE status = 'PREPARED'")
+        assert ("PREPARED", None) in cur.fetchall()  # no session has it
         cur.execute("SELECT local_tran_id, state FROM dba_2pc_pending WHERE global_tran_id = :1",
                     [DEAD_XID.global_tran_id])  # fmt: skip
         (local_id, state), = cur.fetchall()  # fmt: skip
