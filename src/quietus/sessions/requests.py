@@ -55,6 +55,7 @@ async def run_batch(
 ) -> Outcome:
     """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
     procedure; by default the text itself is the event (a language event)."""
+    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
     return await _request(session, env, text, sink, lambda runner: runner.run(text), parameters, types, event)
 
 
@@ -78,7 +79,6 @@ async def _request(
 ) -> Outcome:
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
-    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
