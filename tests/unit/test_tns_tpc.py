@@ -1,15 +1,20 @@
 """The TPC (XA) calls of python-oracledb's thin mode as the codec parses them, written field by field as its
-TransactionSwitchMessage and TransactionChangeStateMessage write them, and the replies it reads back."""
+TransactionSwitchMessage and TransactionChangeStateMessage write them, and the replies it reads back; the XID → UOW
+mapping; COMMIT/ROLLBACK FORCE as the Oracle parser reads them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from quietus.errors import SqlError
 from quietus.protocol.tns import messages
 from quietus.protocol.tns.events import TpcChangeState, TpcSwitch, TpcXid
 from quietus.protocol.tns.ttc import Truncated, TtcReader, TtcWriter
 from quietus.server.tns_xa import tpc_call
 from quietus.sessions.xa import QUIETUS_BRANCH, QUIETUS_FORMAT_ID, Xid
+from quietus.sql.oracle.parser import ForceTransaction, parse_statement
 
 
 def _xid_fields(w: TtcWriter, xid: tuple[int, bytes, bytes] | None) -> bytes:
@@ -89,3 +94,27 @@ def test_an_xid_maps_to_one_uow_and_a_quietus_xid_to_its_own() -> None:
     uow = Xid(QUIETUS_FORMAT_ID, bytes(16), QUIETUS_BRANCH).uow
     assert uow.bytes == bytes(16)
     assert a.global_tran_id == "1.67"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("COMMIT FORCE '1.4.4'", ("1.4.4", True)),
+        ("commit work force '77.72656675'", ("77.72656675", True)),
+        ("ROLLBACK FORCE '1.4.4'", ("1.4.4", False)),
+        ("ROLLBACK WORK FORCE '1.4.4'", ("1.4.4", False)),
+        ("COMMIT FORCE '1.4.4', 1234", 3001),  # a commit SCN: Quietus has none
+        ("COMMIT FORCE x", 933),
+        ("ROLLBACK FORCE", 933),
+        ("ROLLBACK FORCE '1.4.4' extra", 933),
+    ],
+)
+def test_commit_and_rollback_force_parse_or_are_refused(text: str, expected: Any) -> None:
+    if isinstance(expected, int):
+        with pytest.raises(SqlError) as caught:
+            parse_statement(text)
+        assert caught.value.number == expected
+        return
+    statement = parse_statement(text)
+    assert isinstance(statement, ForceTransaction)
+    assert (statement.tran_id, statement.commit) == expected
