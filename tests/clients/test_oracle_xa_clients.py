@@ -19,6 +19,7 @@ import pytest
 
 from quietus.sessions.xa import Xid
 from tests.clients.server_harness import PASSWORD, WAIT_LIMIT, RunningServer, running_server
+from tests.clients.test_oracle_net_node import run_node
 
 oracledb = pytest.importorskip("oracledb", reason="python-oracledb is not installed")
 
@@ -383,3 +384,63 @@ def test_a_unit_of_work_prepared_from_t_sql_is_pending_on_the_oracle_side_too(se
         dba.tpc_commit(dba.xid(*xid.info()))
         cur.execute(f"SELECT v FROM {table}")
         assert cur.fetchall() == [("tsql",)]
+
+
+def test_a_branch_left_detached_longer_than_its_timeout_is_rolled_back(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        table = new_table(cur)
+        xid = conn.xid(5150, b"timeout", b"b")
+        conn.tpc_begin(xid, timeout=1)
+        cur.execute(f"INSERT INTO {table} VALUES (1, 'x')")
+        conn.tpc_end()
+        uow = Xid(5150, b"timeout", b"b").uow
+        server.wait_for(
+            lambda: not any(t.uow == uow for d in server.instance.env.databases.values()
+                            for t in d.txns.active.values()),
+            "the detached branch to time out",
+        )  # fmt: skip
+        with pytest.raises(oracledb.DatabaseError) as caught:
+            conn.tpc_prepare(xid)
+        assert code(caught) == 24756
+        cur.execute(f"SELECT COUNT(*) FROM {table}")
+        assert cur.fetchone() == (0,)
+        assert "detached longer than its timeout of 1 s" in server.errorlog_text()
+        kept = conn.xid(5151, b"timeout", b"kept")  # a resumed branch is not timed out while attached
+        conn.tpc_begin(kept, timeout=1)
+        cur.execute(f"INSERT INTO {table} VALUES (2, 'y')")
+        assert conn.tpc_prepare()  # prepared: no timeout applies any more
+        conn.tpc_commit()
+        cur.execute(f"SELECT id FROM {table}")
+        assert cur.fetchall() == [(2,)]
+
+
+NODE_SCRIPT = r"""
+const oracledb = require("oracledb");
+(async () => {
+  const [port, password] = process.argv.slice(2);
+  const out = {};
+  const conn = await oracledb.getConnection({user: "sa", password, connectString: `127.0.0.1:${port}/master`});
+  await conn.execute("CREATE TABLE node_xa (id NUMBER PRIMARY KEY, v VARCHAR2(20))");
+  const xid = {formatId: 4242, globalTransactionId: "node-global", branchQualifier: "node-branch"};
+  await conn.tpcBegin(xid);  // node-oracledb's default transaction timeout is 60 s
+  await conn.execute("INSERT INTO node_xa VALUES (1, 'node')");
+  out.prepared = await conn.tpcPrepare(xid);
+  out.recovered = (await conn.tpcRecover(false)).map(
+    x => [x.formatId, Buffer.from(x.globalTransactionId).toString(), Buffer.from(x.branchQualifier).toString()]);
+  await conn.tpcCommit(xid);
+  out.rows = (await conn.execute("SELECT id, v FROM node_xa")).rows;
+  try { await conn.tpcCommit(xid); } catch (e) { out.again = e.errorNum; }
+  await conn.close();
+  console.log(JSON.stringify(out));
+})().catch(e => { console.log(JSON.stringify({error: String(e)})); process.exit(1); });
+"""
+
+
+def test_node_oracledb_thin_runs_the_same_two_phase_commit(server: RunningServer, tmp_path: Path) -> None:
+    out = run_node(NODE_SCRIPT, tmp_path, str(server.oracle_port), PASSWORD)
+    assert out == {
+        "prepared": True,
+        "recovered": [[4242, "node-global", "node-branch"]],
+        "rows": [[1, "node"]],
+        "again": 24756,
+    }

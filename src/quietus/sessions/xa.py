@@ -31,6 +31,9 @@ A branch is *attached* to the session working in it (``session.txn``) or *detach
 | tpc_forget                   | a forced outcome (COMMIT/ROLLBACK FORCE) is forgotten        | 24756 none forced      |
 | COMMIT / DDL in a branch     | refused: the coordinator decides                             | 02089                  |
 
+A branch begun with a timeout (``tpc_begin(xid, timeout=n)``) that stays detached and unprepared for n seconds is
+rolled back by the server (``detach`` starts the clock; Oracle's transaction timeout for inactive branches).
+
 "Another session has it": the branch is attached to a live session other than the caller's (24763).  The branch is
 found by the XID the call names, else by the transaction context the client echoes (the UOW's 16 bytes, returned
 at tpc_begin), else by the last XID the session began.
@@ -38,6 +41,7 @@ at tpc_begin), else by the last XID the session began.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import uuid
@@ -46,6 +50,7 @@ from typing import Any
 
 from quietus.admin.kill_uow import find_uow, release_snapshot
 from quietus.engine.database import Database
+from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import IN_DOUBT_SESSION_ID, Transaction, TxnState
 from quietus.sessions.session import Session
 from quietus.sql.environment import Environment
@@ -151,8 +156,8 @@ def client_info(session: Session) -> dict[str, Any]:
 
 def start(runner: Any, xid: Xid, flags: int, timeout: int) -> uuid.UUID:
     session: Session = runner.session
-    if flags & TMSESSIONLESS or timeout:
-        raise ora("ORA-03001")  # sessionless transactions; a timeout for detached branches
+    if flags & TMSESSIONLESS:
+        raise ora("ORA-03001")  # sessionless transactions
     current = session.txn
     if flags & (TMRESUME | TMJOIN):
         _resume(runner, xid)
@@ -169,10 +174,10 @@ def start(runner: Any, xid: Xid, flags: int, timeout: int) -> uuid.UUID:
         if current is not None:
             if not current.is_distributed:
                 raise ora("ORA-24776", xid.text(), local_tran_id(runner.ctx.database, current))
-            detach(session, current)
+            detach(runner, current)
         txn = runner.begin_transaction(explicit=True)
     txn.uow = xid.uow
-    txn.prepare_info = {"xid": xid.info(), **client_info(session)}
+    txn.prepare_info = {"xid": xid.info(), **client_info(session), "timeout": timeout}
     session.attachments[LAST_BRANCH] = xid.uow
     return xid.uow
 
@@ -192,7 +197,7 @@ def _resume(runner: Any, xid: Xid) -> None:
     if current is not None:
         if not current.is_distributed:
             raise ora("ORA-24776", xid.text(), local_tran_id(runner.ctx.database, current))
-        detach(session, current)
+        detach(runner, current)
     txn.session_id = session.session_id
     session.txn = txn
     session.trancount = 1
@@ -206,16 +211,56 @@ def end(runner: Any, xid: Xid | None, _flags: int) -> None:
         raise ora("ORA-25352")
     if xid is not None and xid.uow != txn.uow:
         raise ora("ORA-24758")
-    detach(session, txn)
+    detach(runner, txn)
 
 
-def detach(session: Session, txn: Transaction) -> None:
+def detach(runner: Any, txn: Transaction) -> None:
     """The branch leaves the session (tpc_end, tpc_prepare): it belongs to no session (-2) until resumed or
-    decided."""
+    decided.  A branch begun with a timeout is rolled back if it is still detached and unprepared that many
+    seconds later (Oracle's transaction timeout for inactive branches)."""
+    session: Session = runner.session
     txn.session_id = IN_DOUBT_SESSION_ID
     session.txn = None
     session.trancount = 0
     session.doomed = False
+    timeout = int(txn.prepare_info.get("timeout", 0) or 0)
+    if timeout > 0:
+        detached = int(txn.prepare_info.get("detached", 0)) + 1  # a resume and a later detach start a new clock
+        txn.prepare_info["detached"] = detached
+        loop = asyncio.get_running_loop()
+        loop.call_later(timeout, _expire, runner.ctx.env, txn, detached)
+
+
+_EXPIRING: set[asyncio.Task[None]] = set()  # rollbacks of timed-out branches, kept referenced until done
+
+
+def _expire(env: Environment, txn: Transaction, detached: int) -> None:
+    if txn.state is not TxnState.ACTIVE or not txn.is_orphaned or txn.prepare_info.get("detached") is not detached:
+        return  # decided, prepared or resumed since
+    database = next((d for d in env.databases.values() if d.txns.active.get(txn.xid) is txn), None)
+    if database is None:
+        return
+    rolling = asyncio.get_running_loop().create_task(_roll_back_expired(env, database, txn))
+    _EXPIRING.add(rolling)
+    rolling.add_done_callback(_EXPIRING.discard)
+
+
+async def _roll_back_expired(env: Environment, database: Database, txn: Transaction) -> None:
+    task = Task(asyncio.get_running_loop())
+
+    def rollback() -> None:
+        with task.noninterruptible():
+            database.rollback(task, txn)
+        release_snapshot(database, txn)
+
+    await task.run(rollback)
+    errorlog: Any = env.services.get("errorlog")
+    if errorlog is not None:
+        errorlog.write(
+            "spid-2",
+            f"XA branch {xid_of(txn).text()} (UOW {{{str(txn.uow).upper()}}}) rolled back: detached longer than "
+            f"its timeout of {txn.prepare_info.get('timeout')} s.",
+        )
 
 
 def prepare(runner: Any, uow: uuid.UUID | None) -> int:
@@ -224,7 +269,7 @@ def prepare(runner: Any, uow: uuid.UUID | None) -> int:
         raise ora("ORA-24756")
     session: Session = runner.session
     if txn is session.txn:
-        detach(session, txn)
+        detach(runner, txn)
     task = runner.ctx.task
     if not txn.has_writes:  # read-only: nothing to decide (Oracle answers XA_RDONLY and forgets the branch)
         with task.noninterruptible():
