@@ -167,6 +167,17 @@ def test_tpc_recover_and_the_pending_views(server: RunningServer) -> None:
         ]
         cur.execute("SELECT COUNT(*) FROM v$transaction WHERE status = 'PREPARED'")
         assert cur.fetchone()[0] >= 4
+        attached = conn.xid(4600, b"attached", b"b")
+        conn.tpc_begin(attached)
+        cur.execute(
+            "SELECT formatid, branches, refcount, preparecount, state, coupling FROM v$global_transaction "
+            "WHERE formatid BETWEEN 4407 AND 4600 ORDER BY formatid"
+        )
+        assert cur.fetchall() == [
+            *[(4407 + i, 1, 0, 1, "PREPARED", "loosely coupled") for i in range(4)],
+            (4600, 1, 1, 0, "ACTIVE", "loosely coupled"),
+        ]
+        conn.tpc_rollback()
         for xid in recovered:
             if xid.format_id % 2 == 0:
                 conn.tpc_commit(xid)

@@ -20,7 +20,10 @@ coordinator forgets it):
 | COMMIT#        | for a forced commit, the database's commit count then; NULL otherwise                      |
 
 DBA_PENDING_TRANSACTIONS (what python-oracledb's ``tpc_recover()`` reads): FORMATID, GLOBALID, BRANCHID of every
-prepared transaction.  Both need VIEW SERVER STATE (Oracle's SELECT ANY DICTIONARY); without it: ORA-00942.
+prepared transaction.  v$global_transaction: every distributed transaction, active or prepared, one branch each
+(BRANCHES 1; REFCOUNT 1 while a session is attached, else 0; PREPARECOUNT 1 once prepared; STATE ACTIVE / PREPARED /
+COMMITTING / ROLLING BACK; COUPLING "loosely coupled": two branches of one global id are independent
+transactions).  All three need VIEW SERVER STATE (Oracle's SELECT ANY DICTIONARY); without it: ORA-00942.
 """
 
 from __future__ import annotations
@@ -60,6 +63,25 @@ FORMATID bigint
 GLOBALID varbinary(64)
 BRANCHID varbinary(64)
 """)
+
+V_GLOBAL_TRANSACTION = columns("""
+FORMATID bigint
+GLOBALID varbinary(64)
+BRANCHID varbinary(64)
+BRANCHES int
+REFCOUNT int
+PREPARECOUNT int
+STATE nvarchar(38)
+FLAGS int
+COUPLING nvarchar(15)
+""")
+
+GLOBAL_STATES: dict[TxnState, str] = {
+    TxnState.ACTIVE: "ACTIVE",
+    TxnState.PREPARED: "PREPARED",
+    TxnState.COMMITTING: "COMMITTING",
+    TxnState.ROLLING_BACK: "ROLLING BACK",
+}
 
 VIEW_PERMISSION = "VIEW SERVER STATE"
 
@@ -140,9 +162,32 @@ def pending_transaction_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         yield xid.format_id, xid.gtrid, xid.bqual
 
 
+def global_transaction_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    _check(ctx)
+    for database in ctx.env.databases.values():
+        for txn in list(database.txns.active.values()):
+            state = GLOBAL_STATES.get(txn.state)
+            if txn.uow is None or state is None:
+                continue
+            xid = xa.xid_of(txn)
+            prepared = txn.state is TxnState.PREPARED or txn.prepare_payload is not None
+            yield (
+                xid.format_id,
+                xid.gtrid,
+                xid.bqual,
+                1,
+                0 if txn.is_orphaned else 1,
+                int(prepared),
+                state,
+                0,
+                ("loosely coupled"),
+            )
+
+
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("dba_2pc_pending", DBA_2PC_PENDING, pending_rows),
     VirtualTable("dba_pending_transactions", DBA_PENDING_TRANSACTIONS, pending_transaction_rows),
+    VirtualTable("v$global_transaction", V_GLOBAL_TRANSACTION, global_transaction_rows),
 )
 
 
