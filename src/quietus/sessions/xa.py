@@ -235,7 +235,7 @@ _EXPIRING: set[asyncio.Task[None]] = set()  # rollbacks of timed-out branches, k
 
 
 def _expire(env: Environment, txn: Transaction, detached: int) -> None:
-    if txn.state is not TxnState.ACTIVE or not txn.is_orphaned or txn.prepare_info.get("detached") is not detached:
+    if txn.state is not TxnState.ACTIVE or not txn.is_orphaned or txn.prepare_info.get("detached") != detached:
         return  # decided, prepared or resumed since
     database = next((d for d in env.databases.values() if d.txns.active.get(txn.xid) is txn), None)
     if database is None:
