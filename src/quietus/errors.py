@@ -570,7 +570,9 @@ CATALOGUE.update(
     )
 )  # fmt: skip
 # Oracle's distributed transactions: XA from Oracle Net clients (sessions/xa.py), COMMIT/ROLLBACK FORCE and the
-# pending-transaction views (admin/oracle_2pc.py); texts from Oracle's error reference.
+# pending-transaction views (admin/oracle_2pc.py); texts from Oracle's error reference (24764, 24765 and 02053 from
+# Oracle's XA mapping as remembered: not found in the reference corpus; the numbers are the ones python-oracledb's
+# own TPC tests expect for 02053).
 ORACLE.update(
     {
         "ORA-02043": "must end current transaction before executing %s",
