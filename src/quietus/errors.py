@@ -625,3 +625,24 @@ CATALOGUE.update(
         (15466, 16, "An error occurred during decryption."),
     )
 )  # fmt: skip
+# Oracle's distributed transactions: XA from Oracle Net clients (sessions/xa.py), COMMIT/ROLLBACK FORCE and the
+# pending-transaction views (admin/oracle_2pc.py); texts from Oracle's error reference (24764, 24765 and 02053 from
+# Oracle's XA mapping as remembered: not found in the reference corpus; the numbers are the ones python-oracledb's
+# own TPC tests expect for 02053).
+ORACLE.update(
+    {
+        "ORA-02043": "must end current transaction before executing %s",
+        "ORA-02053": "transaction %s committed, some remote DBs may be in-doubt",
+        "ORA-02058": "no prepared transaction found with ID %s",
+        "ORA-02089": "COMMIT is not allowed in a subordinate session",
+        "ORA-24756": "transaction does not exist",
+        "ORA-24757": "duplicate transaction identifier",
+        "ORA-24758": "not attached to the requested transaction",
+        "ORA-24763": "transaction operation cannot be completed now",
+        "ORA-24764": "transaction branch has been heuristically committed",
+        "ORA-24765": "transaction branch has been heuristically rolled back",
+        "ORA-24776": "Cannot start or resume the global transaction (%s) due to existing local transaction (%s)",
+        "ORA-24797": "cannot promote the current transaction to a distributed transaction",
+        "ORA-25352": "no current transaction",
+    }
+)

@@ -24,6 +24,7 @@ from quietus.admin import (
     module_views,
     odbc_catalog,
     odbc_metadata,
+    oracle_2pc,
     oracle_kill,
     oracle_views,
     permission_functions,
@@ -49,6 +50,7 @@ from quietus.sql.modules import ModuleStore
 VIEWS: tuple[VirtualTable, ...] = (
     *exec_views.VIEWS,
     *oracle_views.VIEWS,
+    *oracle_2pc.VIEWS,
     *tran_views.VIEWS,
     *catalog_views.VIEWS,
     *blocking.VIEWS,
@@ -111,6 +113,7 @@ def install(instance: Host) -> list[Session]:
     if leftovers:
         log.info("dropped %d temporary tables left by the previous run", leftovers)
     env.statement_handlers.update(oracle_kill.HANDLERS)
+    env.statement_handlers.update(oracle_2pc.HANDLERS)
     env.statement_handlers.update(distributed.HANDLERS)
     kill_history(env)  # env.services["kills"]
     kill_store.install(env)  # the history survives a restart: kept in master

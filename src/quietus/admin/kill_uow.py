@@ -143,7 +143,7 @@ def _decide(
     _audit(ctx, record, txn, "commit" if commit else "rollback")
     if commit:
         database.commit(ctx.task, txn)
-        _release_snapshot(database, txn)
+        release_snapshot(database, txn)
         _finish(record, KillOutcome.COMMITTED, 0)
         return
     resolving = asyncio.get_running_loop().create_task(_roll_back(database, txn, record, history))
@@ -158,7 +158,7 @@ async def _roll_back(database: Database, txn: Transaction, record: KillRecord, h
     def rollback() -> None:
         with task.noninterruptible():
             database.rollback(task, txn)
-        _release_snapshot(database, txn)
+        release_snapshot(database, txn)
 
     try:
         await task.run(rollback)
@@ -171,7 +171,7 @@ async def _roll_back(database: Database, txn: Transaction, record: KillRecord, h
         _finish(record, KillOutcome.ROLLED_BACK, done)
 
 
-def _release_snapshot(database: Database, txn: Transaction) -> None:
+def release_snapshot(database: Database, txn: Transaction) -> None:
     if txn.snapshot_seq is not None:
         database.txns.release_snapshot(txn.snapshot_seq)
         txn.snapshot_seq = None

@@ -283,7 +283,7 @@ USED_UREC bigint
 SES_ADDR varbinary(8)
 """)
 
-TRANSACTION_STATUS: dict[TxnState, str] = {TxnState.ROLLING_BACK: "ROLLING BACK"}
+TRANSACTION_STATUS: dict[TxnState, str] = {TxnState.ROLLING_BACK: "ROLLING BACK", TxnState.PREPARED: "PREPARED"}
 
 
 def transaction_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:

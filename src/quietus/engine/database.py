@@ -209,15 +209,16 @@ class Database:
         self.decided[uow] = outcome
         prepared = self._prepared_records.pop(uow, None)
         if prepared is not None and outcome is twophase.Outcome.COMMITTED:
-            _payload, (_, xid, _uow, ops, _locks) = prepared
+            _payload, (_, xid, _uow, ops, *_rest) = prepared
             self._replay([xid, ops])
 
     def _restore_in_doubt(self, payload: bytes, record: list[Any]) -> Transaction:
         """Rebuild an undecided prepared transaction under session -2: its changes as uncommitted versions with
         undo records, its locks re-acquired (nobody else holds any yet, so each is granted at once)."""
-        _, _xid, uow, ops, _locks = record
+        _, _xid, uow, ops, *_rest = record
         txn = self.txns.begin(IN_DOUBT_SESSION_ID, Isolation.READ_COMMITTED, explicit=True, name="DTCXact")
         txn.uow = uuid.UUID(bytes=bytes(uow))
+        txn.prepare_info = twophase.prepared_info(record)
         txn.recovered = True
         txn.prepare_payload = payload
         for op in ops:
@@ -478,8 +479,9 @@ class Database:
         assert txn.uow is not None and txn.state is TxnState.ACTIVE
         if txn.catalog_changes:
             raise sql_error(8509, "a transaction that changed the catalog (DDL) cannot be prepared")
+        txn.prepare_info.setdefault("prepared_xid", txn.xid)
         payload = twophase.prepare_record(
-            txn.xid, txn.uow, self._redo_ops(txn), self.locks.owner_locks(txn).items()
+            txn.xid, txn.uow, self._redo_ops(txn), self.locks.owner_locks(txn).items(), txn.prepare_info
         )
         if self.wal is not None:
             self._write_durably(task, txn, payload)

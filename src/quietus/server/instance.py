@@ -18,7 +18,7 @@ import inspect
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,10 @@ from quietus.engine.wal import DataDirectoryLock, init_data_directory
 from quietus.server import errorlog, timeouts
 from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
-from quietus.sessions.requests import Outcome, end_session, run_batch
+from quietus.sessions.requests import Outcome, end_session, run_batch, run_call
 from quietus.sessions.session import Session
 from quietus.sessions.sql_text import InputBuffer
+from quietus.sql.batch import BatchRunner
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
 from quietus.sql.types_base import SqlType
@@ -234,6 +235,16 @@ class Instance:
         declared types by parameter name, the values already converted to them); ``event``: an RPC's input buffer."""
         assert self.env is not None
         outcome = await run_batch(session, self.env, text, sink, parameters, types, event)
+        if outcome is Outcome.SESSION_ENDED:
+            await self.close_session(session)
+        return outcome
+
+    async def run_call(
+        self, session: Session, label: str, sink: ResultSink, call: Callable[[BatchRunner], None]
+    ) -> Outcome:
+        """Run a protocol call that is no SQL text (``sessions.requests.run_call``) for ``session``."""
+        assert self.env is not None
+        outcome = await run_call(session, self.env, label, sink, call)
         if outcome is Outcome.SESSION_ENDED:
             await self.close_session(session)
         return outcome

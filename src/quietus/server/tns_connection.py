@@ -58,6 +58,8 @@ from quietus.protocol.tns.events import (
     Reexecute,
     ResetReceived,
     SimpleCall,
+    TpcChangeState,
+    TpcSwitch,
     UnsupportedCall,
 )
 from quietus.protocol.tns.messages import CallEnd
@@ -65,6 +67,7 @@ from quietus.protocol.tns.o5logon import VGEN_COUNT, Exchange, Verifier
 from quietus.server.accepting import SessionOwner
 from quietus.server.connection import close_grace
 from quietus.server.tns_results import OracleCallSink, ResultSetBuffer
+from quietus.server.tns_xa import tpc_call
 from quietus.sessions.registry import SessionLimitReached
 from quietus.sessions.requests import Outcome
 from quietus.sessions.security_passwords import oracle_verifier
@@ -80,6 +83,9 @@ SERVICE_UNKNOWN = 12514  # TNS:listener does not currently know of service reque
 POOLED_REFUSED = 12520  # TNS:listener could not find available handler for requested type of server
 INSTANCE_NAME = "QUIETUS"
 MAX_CURSORS = 300
+
+
+Call = Execute | Reexecute | Fetch | SimpleCall | TpcSwitch | TpcChangeState
 
 
 def ora(code: str) -> tuple[int, str]:
@@ -235,7 +241,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 self._auth_phase_one(event)
             else:
                 self._work = loop.create_task(self._login(event))
-        elif isinstance(event, Execute | Reexecute | Fetch | SimpleCall):
+        elif isinstance(event, Execute | Reexecute | Fetch | SimpleCall | TpcSwitch | TpcChangeState):
             if self.session is None:
                 self._abort("a call before authentication")
             else:
@@ -416,7 +422,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
 
     # -- calls -----------------------------------------------------------------------------------------------
 
-    async def _call(self, event: Execute | Reexecute | Fetch | SimpleCall) -> None:
+    async def _call(self, event: Call) -> None:
         session = self.session
         assert session is not None
         reply: bytes | None = None
@@ -457,7 +463,9 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 self._start_break(self._end_of_call())
         asyncio.get_running_loop().call_soon(self._pump)
 
-    async def _run_call(self, event: Execute | Reexecute | Fetch | SimpleCall) -> tuple[list[bytes], CallEnd, Outcome]:
+    async def _run_call(self, event: Call) -> tuple[list[bytes], CallEnd, Outcome]:
+        if isinstance(event, TpcSwitch | TpcChangeState):
+            return await self._tpc(event)
         if isinstance(event, SimpleCall):
             return await self._simple(event)
         if isinstance(event, Fetch):
@@ -474,6 +482,27 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
             if outcome is not Outcome.COMPLETED or sink.error is not None:
                 return [], self._error_end(sink, 0), outcome
         return [], self._end_of_call(), Outcome.COMPLETED
+
+    async def _tpc(self, event: TpcSwitch | TpcChangeState) -> tuple[list[bytes], CallEnd, Outcome]:
+        """An XA call (server/tns_xa.py): run as one request of the session; its reply is a PARAMETER message."""
+        session = self.session
+        assert session is not None
+        call = tpc_call(event)
+        if call is None:
+            number, text = ora("ORA-01022")
+            return [], self._end_of_call(error=number, message=text), Outcome.COMPLETED
+        replies: list[bytes] = []
+        sink = self._sink()
+        if self.closed:
+            return [], self._end_of_call(), Outcome.SESSION_ENDED
+        outcome: Outcome = await self.instance.run_call(
+            session, call.label, sink, lambda runner: runner.run_call(lambda r: replies.append(call.work(r)))
+        )
+        if outcome is Outcome.SESSION_ENDED:
+            self._session_closed = True
+        if outcome is not Outcome.COMPLETED or sink.error is not None or not replies:
+            return [], self._error_end(sink, 0), outcome
+        return replies, self._end_of_call(), outcome
 
     def _fetch(self, event: Fetch) -> tuple[list[bytes], CallEnd, Outcome]:
         cursor = self.cursors.get(event.cursor_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
@@ -55,9 +55,30 @@ async def run_batch(
 ) -> Outcome:
     """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
     procedure; by default the text itself is the event (a language event)."""
+    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
+    return await _request(session, env, text, sink, lambda runner: runner.run(text), parameters, types, event)
+
+
+async def run_call(
+    session: Session, env: Environment, label: str, sink: ResultSink, call: Callable[[BatchRunner], None]
+) -> Outcome:
+    """Run ``call`` with the session's runner as one request: a protocol call that is no SQL text (an XA tpc_*
+    call over Oracle Net); ``label`` is what the session's SQL text and input buffer show while it runs."""
+    return await _request(session, env, label, sink, call)
+
+
+async def _request(
+    session: Session,
+    env: Environment,
+    text: str,
+    sink: ResultSink,
+    work: Callable[[BatchRunner], None],
+    parameters: Mapping[str, Any] | None = None,
+    types: Mapping[str, SqlType] | None = None,
+    event: InputBuffer | None = None,
+) -> Outcome:
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
-    text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
     loop = asyncio.get_running_loop()
     task = Task(loop)
     session.begin_request(task, text)
@@ -70,16 +91,16 @@ async def run_batch(
     if parameters:
         ctx.bind_parameters(parameters, types)
     try:
-        return await task.run(_run, ctx, runner_class(ctx), text)
+        return await task.run(_run, ctx, runner_class(ctx), work)
     finally:
         session.end_request()
         for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
             hook(session)
 
 
-def _run(ctx: ExecContext, runner: BatchRunner, text: str) -> Outcome:
+def _run(ctx: ExecContext, runner: BatchRunner, work: Callable[[BatchRunner], None]) -> Outcome:
     try:
-        runner.run(text)
+        work(runner)
         reason = ctx.task.interrupt
         if reason is not None and reason in ENDS_SESSION:
             raise Interrupted(reason)  # a kill that came after the last safe point still ends the session
@@ -173,4 +194,4 @@ async def _roll_back(session: Session, env: Environment) -> None:
     await task.run(rollback)
 
 
-__all__ = ["InterruptReason", "Outcome", "TransactionEvent", "end_session", "run_batch"]
+__all__ = ["InterruptReason", "Outcome", "TransactionEvent", "end_session", "run_batch", "run_call"]

@@ -59,6 +59,8 @@ PERMISSION_CODES: dict[str, str] = {
     "VIEW ANY DATABASE": "VWDB",
     "CONNECT SQL": "COSQ",
     "ALTER SYSTEM": "ALSY",  # Oracle's system privilege (ALTER SYSTEM KILL SESSION ...); not a SQL Server permission
+    "FORCE ANY TRANSACTION": "FOAT",  # Oracle's: COMMIT/ROLLBACK FORCE of anyone's in-doubt transaction
+    "FORCE TRANSACTION": "FOTR",  # Oracle's: COMMIT/ROLLBACK FORCE of one's own
 }
 PERMISSION_NAMES: dict[str, str] = {code: name for name, code in PERMISSION_CODES.items()}
 
@@ -73,6 +75,8 @@ COVERED_BY: dict[str, str | None] = {
     "VIEW ANY DATABASE": "CONTROL SERVER",
     "CONNECT SQL": "CONTROL SERVER",
     "ALTER SYSTEM": "ALTER ANY CONNECTION",  # whoever may KILL may ALTER SYSTEM KILL SESSION
+    "FORCE ANY TRANSACTION": "ALTER ANY CONNECTION",  # whoever may KILL 'uow' WITH COMMIT may COMMIT FORCE
+    "FORCE TRANSACTION": "FORCE ANY TRANSACTION",
 }
 
 

@@ -158,6 +158,7 @@ class Transaction:
         "identity_changes",
         "isolation",
         "name",
+        "prepare_info",
         "prepare_payload",
         "recovered",
         "rollback_progress",
@@ -188,6 +189,9 @@ class Transaction:
         self.catalog_changes = 0  # undo records that are not row versions (DDL, database options)
         self.uow: uuid.UUID | None = None  # the unit of work of a distributed transaction
         self.prepare_payload: bytes | None = None  # its durable PREPARE record, until a decision is durable
+        # what its coordinator and client said about it (an XA XID, the client's user and host), written with its
+        # PREPARE record and restored with it; "prepared_xid" is added at prepare (its id before any restart)
+        self.prepare_info: dict[str, Any] = {}
         self.recovered = False  # restored in doubt by recovery (dtc_state RECOVERED)
 
     # The LockOwner protocol: session_id, deadlock_priority, work.

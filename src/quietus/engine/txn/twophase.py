@@ -7,8 +7,9 @@ apart):
 
 | record                                   | meaning                                                        |
 |------------------------------------------|----------------------------------------------------------------|
-| ``["P", xid, uow, ops, locks]``          | prepared: ``ops`` is the redo the transaction would commit (the |
-|                                          | redo-record ops of database.py), ``locks`` every lock it holds  |
+| ``["P", xid, uow, ops, locks, info]``    | prepared: ``ops`` is the redo the transaction would commit (the |
+|                                          | redo-record ops of database.py), ``locks`` every lock it holds, |
+|                                          | ``info`` its ``prepare_info`` (a map; absent in older logs)     |
 | ``["C", uow]``                           | the prepared ``uow`` committed: apply its ops                   |
 | ``["A", uow]``                           | the prepared ``uow`` aborted: forget it                         |
 
@@ -66,9 +67,21 @@ class InDoubtResolution(enum.IntEnum):
     PRESUME_ABORT = 2
 
 
-def prepare_record(xid: int, uow: uuid.UUID, ops: list[Any], locks: Iterable[tuple[LockResource, LockMode]]) -> bytes:
+def prepare_record(
+    xid: int,
+    uow: uuid.UUID,
+    ops: list[Any],
+    locks: Iterable[tuple[LockResource, LockMode]],
+    info: dict[str, Any],
+) -> bytes:
     held = [(resource, mode.name) for resource, mode in locks]
-    return msgspec.msgpack.encode((PREPARE, xid, uow.bytes, ops, pickle.dumps(held)))
+    return msgspec.msgpack.encode((PREPARE, xid, uow.bytes, ops, pickle.dumps(held), info))
+
+
+def prepared_info(record: list[Any]) -> dict[str, Any]:
+    """A PREPARE record's ``info`` map (what its coordinator said about it); {} for a record written before it
+    existed."""
+    return dict(record[5]) if len(record) > 5 else {"prepared_xid": record[1]}
 
 
 def decision_record(outcome: Outcome, uow: uuid.UUID) -> bytes:

@@ -101,6 +101,41 @@ class SimpleCall:
 
 
 @dataclass(frozen=True, slots=True)
+class TpcXid:
+    """An XA transaction id as a TPC call carries it: format id, global transaction id, branch qualifier."""
+
+    format_id: int
+    gtrid: bytes
+    bqual: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TpcSwitch:
+    """TPC transaction switch (103): start (begin, resume, join, promote) or detach (end) a branch."""
+
+    sequence: int
+    operation: int  # TPC_START or TPC_DETACH
+    flags: int
+    timeout: int
+    xid: TpcXid | None
+    context: bytes | None
+    piggybacks: Piggybacks
+
+
+@dataclass(frozen=True, slots=True)
+class TpcChangeState:
+    """TPC transaction change state (104): prepare, commit, abort or forget a branch."""
+
+    sequence: int
+    operation: int  # TPC_COMMIT, TPC_ABORT, TPC_PREPARE, TPC_FORGET
+    state: int  # what the client asks for: COMMITTED (two-phase) or READ_ONLY (one-phase) for a commit
+    flags: int
+    xid: TpcXid | None
+    context: bytes | None
+    piggybacks: Piggybacks
+
+
+@dataclass(frozen=True, slots=True)
 class UnsupportedCall:
     """A function code (or piggyback) Quietus does not implement: answered with an ORA error, never ignored."""
 
@@ -139,6 +174,8 @@ Event = (
     | Reexecute
     | Fetch
     | SimpleCall
+    | TpcSwitch
+    | TpcChangeState
     | UnsupportedCall
     | BreakReceived
     | ResetReceived

@@ -25,6 +25,9 @@ from quietus.protocol.tns.events import (
     ProtocolRequested,
     Reexecute,
     SimpleCall,
+    TpcChangeState,
+    TpcSwitch,
+    TpcXid,
     UnsupportedCall,
 )
 from quietus.protocol.tns.ttc import MalformedMessage, Truncated, TtcReader, TtcWriter
@@ -56,6 +59,8 @@ FUNC_COMMIT = 14
 FUNC_ROLLBACK = 15
 FUNC_REEXECUTE_AND_FETCH = 78
 FUNC_EXECUTE = 94
+FUNC_TPC_SWITCH = 103
+FUNC_TPC_CHANGE_STATE = 104
 FUNC_CLOSE_CURSORS = 105
 FUNC_AUTH_PHASE_TWO = 115
 FUNC_AUTH_PHASE_ONE = 118
@@ -77,6 +82,15 @@ EXEC_BATCH_ERRORS = 0x80000
 EXEC_FLAGS_SCROLLABLE = 0x02  # al8i4[9]
 EXEC_FLAGS_DML_ROWCOUNTS = 0x4000
 REEXECUTE_COMMIT = 0x01  # options_2 of REEXECUTE under autocommit
+
+# TPC switch operations, change-state operations (python-oracledb's TNS_TPC_TXN_*)
+TPC_START = 0x01
+TPC_DETACH = 0x02
+TPC_COMMIT = 0x01
+TPC_ABORT = 0x02
+TPC_PREPARE = 0x03
+TPC_FORGET = 0x04
+XID_BYTES = 128  # the XID's global id and branch qualifier, zero-padded
 
 CALL_STATUS_TRANSACTION = 0x02  # ERROR message: a transaction is open after this call
 
@@ -224,6 +238,17 @@ def row_data(encoded: Sequence[bytes | None]) -> bytes:
     for value in encoded:
         w.bytes_with_length(value)
     return w.getvalue()
+
+
+def tpc_switch_reply(context: bytes, application_value: int = 0) -> bytes:
+    """PARAMETER (8) answering a TPC switch: the application value and the transaction context the client echoes
+    in its later TPC calls."""
+    return TtcWriter().ub1(MSG_PARAMETER).ub4(application_value).ub2(len(context)).raw(context).getvalue()
+
+
+def tpc_state_reply(state: int) -> bytes:
+    """PARAMETER (8) answering a TPC change state: the branch's state after the call."""
+    return TtcWriter().ub1(MSG_PARAMETER).ub4(state).getvalue()
 
 
 # -- client → server ----------------------------------------------------------------------------------------
@@ -487,6 +512,61 @@ def _reexecute(r: TtcReader, function: int, sequence: int, piggybacks: Piggyback
     return Reexecute(sequence, function, cursor_id, iterations, options1, options2, tuple(rows), piggybacks)
 
 
+def _tpc_head(r: TtcReader) -> tuple[int, int, int, tuple[int, int, int, int]]:
+    """The fields both TPC calls begin with: operation, context pointer and length, XID's fields."""
+    operation = r.ub4()
+    context_pointer = r.ub1()
+    context_length = r.ub4()
+    format_id, gtrid_length, bqual_length = r.ub4(), r.ub4(), r.ub4()
+    xid_pointer = r.ub1()
+    r.ub4()  # XID length (128)
+    return operation, context_pointer and context_length, xid_pointer, (format_id, gtrid_length, bqual_length, 0)
+
+
+def _tpc_tail(
+    r: TtcReader, context_length: int, xid_pointer: int, xid_fields: tuple[int, int, int, int]
+) -> tuple[bytes | None, TpcXid | None]:
+    context = r.take(context_length) if context_length else None
+    xid = None
+    if xid_pointer:
+        format_id, gtrid_length, bqual_length, _ = xid_fields
+        if gtrid_length > 64 or bqual_length > 64:
+            raise MalformedMessage("an XID part longer than 64 bytes")
+        raw = r.take(XID_BYTES)
+        xid = TpcXid(format_id, raw[:gtrid_length], raw[gtrid_length : gtrid_length + bqual_length])
+    return context, xid
+
+
+def _tpc_switch(r: TtcReader, _function: int, sequence: int, piggybacks: Piggybacks, _binds: BindLookup) -> TpcSwitch:
+    operation, context_length, xid_pointer, xid_fields = _tpc_head(r)
+    flags = r.ub4()
+    timeout = r.ub4()
+    r.ub1()  # application value pointer
+    r.ub1()  # return context pointer
+    r.ub1()  # return context length pointer
+    r.ub1()
+    internal_name = r.ub4()
+    r.ub1()
+    external_name = r.ub4()
+    context, xid = _tpc_tail(r, context_length, xid_pointer, xid_fields)
+    r.ub4()  # application value
+    r.take(internal_name)
+    r.take(external_name)
+    return TpcSwitch(sequence, operation, flags, timeout, xid, context, piggybacks)
+
+
+def _tpc_change_state(
+    r: TtcReader, _function: int, sequence: int, piggybacks: Piggybacks, _binds: BindLookup
+) -> TpcChangeState:
+    operation, context_length, xid_pointer, xid_fields = _tpc_head(r)
+    r.ub4()  # timeout
+    state = r.ub4()
+    r.ub1()  # out state pointer
+    flags = r.ub4()
+    context, xid = _tpc_tail(r, context_length, xid_pointer, xid_fields)
+    return TpcChangeState(sequence, operation, state, flags, xid, context, piggybacks)
+
+
 # function code -> its body's parser (tns.md §3.5, §4.1-4.2); any other code is an UnsupportedCall
 FUNCTIONS: dict[int, Callable[[TtcReader, int, int, Piggybacks, BindLookup], Any]] = {
     FUNC_AUTH_PHASE_ONE: _auth,
@@ -499,4 +579,6 @@ FUNCTIONS: dict[int, Callable[[TtcReader, int, int, Piggybacks, BindLookup], Any
     FUNC_ROLLBACK: _simple,
     FUNC_PING: _simple,
     FUNC_LOGOFF: _simple,
+    FUNC_TPC_SWITCH: _tpc_switch,
+    FUNC_TPC_CHANGE_STATE: _tpc_change_state,
 }

@@ -67,6 +67,14 @@ class SetTransaction(st.Statement):
 
 
 @dataclass(frozen=True, slots=True)
+class ForceTransaction(st.Statement):
+    """``COMMIT FORCE 'id'`` (``commit``) or ``ROLLBACK FORCE 'id'``: decide an in-doubt distributed transaction."""
+
+    tran_id: str
+    commit: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SetCurrentSchema(st.Statement):
     """``ALTER SESSION SET CURRENT_SCHEMA = name``: the schema unqualified names are read in (a user's name)."""
 
@@ -171,22 +179,36 @@ def _words(tokens: Tokens) -> list[str]:
 
 def _commit(text: str, tokens: Tokens) -> st.Statement:
     words = _words(tokens)
+    rest = tokens[2:] if len(words) > 1 and words[1] == "WORK" else tokens[1:]
+    if rest and rest[0].text.upper() == "FORCE":
+        return _force(text, rest[1:], commit=True)
     if words not in (["COMMIT"], ["COMMIT", "WORK"]):
-        raise ora("ORA-03001" if len(words) > 1 and words[1] in ("COMMENT", "WRITE", "FORCE") else "ORA-00933")
+        raise ora("ORA-03001" if len(words) > 1 and words[1] in ("COMMENT", "WRITE") else "ORA-00933")
     return st.CommitTransaction(None, text=text, line=1)
 
 
 def _rollback(text: str, tokens: Tokens) -> st.Statement:
     words = _words(tokens)
+    rest = tokens[2:] if len(words) > 1 and words[1] == "WORK" else tokens[1:]
     if words and len(words) > 1 and words[1] == "WORK":
         words = [words[0], *words[2:]]
     if words == ["ROLLBACK"]:
         return st.RollbackTransaction(None, text=text, line=1)
     if len(words) in (3, 4) and words[1] == "TO" and (len(words) == 3 or words[2] == "SAVEPOINT"):
         return st.RollbackTransaction(_identifier(tokens[-1]), text=text, line=1)
-    if len(words) > 1 and words[1] == "FORCE":
-        raise ora("ORA-03001")
+    if rest and rest[0].text.upper() == "FORCE":
+        return _force(text, rest[1:], commit=False)
     raise ora("ORA-00933")
+
+
+def _force(text: str, tokens: Tokens, *, commit: bool) -> st.Statement:
+    """``COMMIT [WORK] FORCE 'id'`` / ``ROLLBACK [WORK] FORCE 'id'``: an in-doubt transaction named by its local or
+    global transaction id.  COMMIT FORCE's ``, scn`` (a commit SCN Quietus has none of) is ORA-03001."""
+    if not tokens or tokens[0].token_type is not TokenType.STRING:
+        raise ora("ORA-00933")
+    if len(tokens) > 1:
+        raise ora("ORA-03001" if commit and tokens[1].token_type is TokenType.COMMA else "ORA-00933")
+    return ForceTransaction(tokens[0].text, commit, text=text, line=1)
 
 
 def _savepoint(text: str, tokens: Tokens) -> st.Statement:
@@ -284,6 +306,8 @@ def _drop_user(text: str, tokens: Tokens) -> st.Statement:
 # Oracle's system privileges Quietus has, as the server permission each one is.
 SYSTEM_PRIVILEGES: dict[tuple[str, ...], str] = {
     ("ALTER", "SYSTEM"): "ALTER SYSTEM",
+    ("FORCE", "TRANSACTION"): "FORCE TRANSACTION",
+    ("FORCE", "ANY", "TRANSACTION"): "FORCE ANY TRANSACTION",
 }
 
 

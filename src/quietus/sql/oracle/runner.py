@@ -93,6 +93,15 @@ class OracleRunner(BatchRunner):
         except SqlError as error:
             self._statement_failed(error)
 
+    def run_call(self, call: Callable[[OracleRunner], None]) -> None:
+        """A protocol call that is no SQL text (XA's tpc_* calls, sessions/xa.py): its errors are reported as a
+        statement's."""
+        self.ctx.line = 1
+        try:
+            call(self)
+        except SqlError as error:
+            self._statement_failed(error)
+
     def _check_binds(self, statement: st.Statement) -> None:
         if isinstance(statement, OracleSql):
             for name in statement.binds:
@@ -117,8 +126,11 @@ class OracleRunner(BatchRunner):
         self.ctx.sink.done(StatementDone(rowcount, command=command))
 
     def _commit_open(self) -> None:
-        if self.session.txn is not None:
-            self.commit_transaction(self.session.txn, explicit=True)
+        txn = self.session.txn
+        if txn is not None:
+            if txn.is_distributed:  # an XA branch: only its coordinator commits it (tpc_commit)
+                raise ora("ORA-02089")
+            self.commit_transaction(txn, explicit=True)
 
     # -- statements ------------------------------------------------------------------------------------------
 
