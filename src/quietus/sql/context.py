@@ -21,6 +21,7 @@ from quietus.sql.builtins_metadata import MICROSOFT_VERSION, TIMETICKS
 from quietus.sql.collation import DEFAULT_COLLATION, SessionCollation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
+from quietus.sql.session_options import options_value
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 
 
@@ -61,6 +62,9 @@ class ExecContext:
 
     def check_interrupt(self) -> None:
         self.task.check()
+
+    def session_option(self, name: str) -> bool:
+        return self.session.options[name]
 
     def system_value(self, name: str) -> Any:
         key = name.upper().lstrip("@")
@@ -149,7 +153,7 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "TIMETICKS": lambda ctx: TIMETICKS,
     "CPU_BUSY": lambda ctx: int(time.process_time() * 1_000_000 / TIMETICKS),  # the server process's CPU time
     "DBTS": lambda ctx: b"\x00" * 8,
-    "OPTIONS": lambda ctx: 5496,
+    "OPTIONS": lambda ctx: options_value(ctx.session.options),
     "FETCH_STATUS": lambda ctx: ctx.session.fetch_status,
     "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),
     "ERROR_MESSAGE": lambda ctx: ctx.catch_error("message"),

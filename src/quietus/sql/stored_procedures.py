@@ -19,8 +19,11 @@ A call:
    body reaches the caller's CATCH, and a batch-aborting error ends the caller's batch too.
 4. ``RETURN n`` sets the status (0 by default); OUTPUT parameters are copied back to the caller's variables; a
    transaction count that differs from the one at entry is error 266, as SQL Server reports it.
-5. SET options changed in the body (NOCOUNT, ANSI_NULLS, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
+5. SET options changed in the body (NOCOUNT, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
    procedure returns, however it returns, and the ``#`` tables it made are dropped.
+6. ANSI_NULLS and QUOTED_IDENTIFIER are the module's, captured when it was made (sys.sql_modules.uses_ansi_nulls,
+   uses_quoted_identifier): they are in force while its body runs, and a SET of either inside it changes nothing, as
+   in SQL Server.  Quietus stores only modules made with both ON: CREATE/ALTER PROCEDURE with either OFF is 40517.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ SCOPED_SETTINGS = (
     "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language", "date_format",
     "date_first",
 )  # fmt: skip
+# The SET options a module captures when it is made and runs with (rule 6), and their value in every stored module.
+MODULE_OPTIONS = {"ANSI_NULLS": True, "QUOTED_IDENTIFIER": True}
 
 
 class Runner(Protocol):
@@ -148,7 +153,7 @@ def execute_sql(runner: Runner, statement: st.Execute, return_signal: type[Excep
         header = parse_batch_cached(f"CREATE PROCEDURE sp_executesql {declared} AS RETURN")[0]
         assert isinstance(header, st.CreateProcedure)
         parameters = header.parameters
-    body = tuple(parse_batch_cached(str(text)))
+    body = tuple(parse_batch_cached(str(text), runner.ctx.session.options["QUOTED_IDENTIFIER"]))
     shown = f"({declared}){text}"
     running = shown if declared else str(text)
 
@@ -177,6 +182,8 @@ def run_scoped(
     trancount = session.trancount
     settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
     settings["options"] = dict(session.options)
+    if callee.object_id:
+        session.options.update(MODULE_OPTIONS)
     status = 0
     outer_text = session.sql
     if callee.text:
@@ -252,6 +259,9 @@ def _bind(runner: Runner, body: Runner, callee: Callee, arguments: tuple[st.Argu
 
 
 def create_procedure(ctx: ExecContext, statement: st.CreateProcedure) -> None:
+    for option, value in MODULE_OPTIONS.items():
+        if ctx.session.options[option] is not value:
+            raise sql_error(40517, f"{statement.mode} PROCEDURE with SET {option} {'OFF' if value else 'ON'}")
     store = _store(ctx)
     schema = statement.schema or DEFAULT_SCHEMA
     if schema.casefold() == "sys":

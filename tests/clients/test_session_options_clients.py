@@ -1,0 +1,80 @@
+"""SET options through a real client (pytds over TDS): what tedious sends at connect is honoured, the three options
+drivers and users turn OFF change answers, every view of them agrees, sp_reset_connection puts them back, and a
+value Quietus cannot honour is refused with SQL Server's 40517 rather than accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.clients.server_harness import PASSWORD, RunningServer, running_server
+
+pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+
+# The batch tedious 18 sends after login (tds.md), option for option.
+TEDIOUS_CONNECT = (
+    "set textsize 2147483647\nset quoted_identifier on\nset arithabort off\nset numeric_roundabort off\n"
+    "set ansi_warnings on\nset ansi_padding on\nset ansi_nulls on\nset concat_null_yields_null on\n"
+    "set cursor_close_on_commit off\nset implicit_transactions off\nset language us_english\nset dateformat mdy\n"
+    "set datefirst 7\nset transaction isolation level read committed"
+)
+VIEWS = (
+    "SELECT @@OPTIONS, SESSIONPROPERTY('ANSI_NULLS'), SESSIONPROPERTY('CONCAT_NULL_YIELDS_NULL'), "
+    "SESSIONPROPERTY('QUOTED_IDENTIFIER'), s.ansi_nulls, s.concat_null_yields_null, s.quoted_identifier "
+    "FROM sys.dm_exec_sessions AS s WHERE s.session_id = @@SPID"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("server") / "data") as running:
+        yield running
+
+
+def connect(server: RunningServer) -> Any:
+    return pytds.connect(
+        "127.0.0.1", port=server.port, user="sa", password=PASSWORD, database="master", autocommit=True
+    )
+
+
+def one(cur: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    cur.execute(sql, params or None)
+    return [tuple(row) for row in cur.fetchall()]
+
+
+def test_tedious_connect_batch_is_honoured(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(TEDIOUS_CONNECT)
+        assert one(cur, VIEWS) == [(5496 - 64, 1, 1, 1, True, True, True)]  # ARITHABORT OFF, as tedious asks
+
+
+def test_the_three_options_change_answers_and_every_view(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE opt_t (id INT PRIMARY KEY, v INT NULL, s VARCHAR(10) NULL)")
+        cur.execute("INSERT INTO opt_t VALUES (1, NULL, 'a'), (2, 2, NULL)")
+        assert one(cur, "SELECT id FROM opt_t WHERE v = NULL") == []
+        assert one(cur, "SELECT id FROM opt_t WHERE v = %s", None) == []
+        assert one(cur, "SELECT 'x' + s FROM opt_t ORDER BY id") == [("xa",), (None,)]
+        assert one(cur, 'SELECT "id" FROM opt_t WHERE id = 1') == [(1,)]
+        cur.execute("SET ANSI_NULLS OFF; SET CONCAT_NULL_YIELDS_NULL OFF; SET QUOTED_IDENTIFIER OFF")
+        assert one(cur, "SELECT id FROM opt_t WHERE v = NULL") == [(1,)]
+        assert one(cur, "SELECT id FROM opt_t WHERE v = %s", None) == [(1,)]  # a NULL parameter (sp_executesql)
+        assert one(cur, "SELECT id FROM opt_t WHERE v <> NULL") == [(2,)]
+        assert one(cur, "SELECT 'x' + s FROM opt_t ORDER BY id") == [("xa",), ("x",)]
+        assert one(cur, 'SELECT "id" FROM opt_t WHERE id = 1') == [("id",)]
+        assert one(cur, VIEWS) == [(5496 - 32 - 4096 - 256, 0, 0, 0, False, False, False)]
+        cur.callproc("sp_reset_connection", ())
+        assert one(cur, VIEWS) == [(5496, 1, 1, 1, True, True, True)]
+        assert one(cur, "SELECT id FROM opt_t WHERE v = NULL") == []
+        assert one(cur, 'SELECT "id" FROM opt_t WHERE id = 1') == [(1,)]
+
+
+def test_values_quietus_cannot_honour_are_refused(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        for statement in ("SET ANSI_WARNINGS OFF", "SET STATISTICS IO ON", "SET NUMERIC_ROUNDABORT ON"):
+            with pytest.raises(pytds.Error) as failure:
+                cur.execute(statement)
+            assert failure.value.msg_no == 40517
+        assert one(cur, "SELECT @@OPTIONS") == [(5496,)]
