@@ -78,3 +78,45 @@ def test_values_quietus_cannot_honour_are_refused(server: RunningServer) -> None
                 cur.execute(statement)
             assert failure.value.msg_no == 40517
         assert one(cur, "SELECT @@OPTIONS") == [(5496,)]
+
+
+# -- RPC OUTPUT parameters: the values the procedure or statement set, not the values sent -----------------------
+
+
+def test_rpc_output_parameters_by_name_and_position_carry_what_the_procedure_set(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE PROCEDURE rpc_out @a INT, @doubled INT OUTPUT, @label NVARCHAR(20) OUTPUT AS\n"
+            "BEGIN SET @doubled = @a * 2; SET @label = N'got ' + CAST(@a AS NVARCHAR(10)); RETURN 7 END"
+        )
+        by_name = cur.callproc(
+            "rpc_out",
+            {
+                "@a": 21,
+                "@doubled": pytds.output(value=1, param_type="int"),
+                "@label": pytds.output(value=None, param_type="nvarchar(20)"),
+            },
+        )
+        assert list(by_name)[1:] == [42, "got 21"]  # pytds lists a dict's keys, the outputs put at their ordinals
+        assert cur.get_proc_return_status() == 7
+        outputs = (pytds.output(value=None, param_type="int"), pytds.output(value="x", param_type="nvarchar(20)"))
+        by_position = cur.callproc("rpc_out", (5, *outputs))
+        assert list(by_position) == [5, 10, "got 5"]
+        with pytest.raises(pytds.Error) as failure:  # OUTPUT for a parameter that is not: SQL Server's 8162
+            cur.callproc("rpc_out", (pytds.output(value=1, param_type="int"), 0, "x"))
+        assert failure.value.msg_no == 8162
+
+
+def test_sp_executesql_output_parameters_by_name(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        outputs = cur.callproc(
+            "sp_executesql",
+            {
+                "@stmt": "SET @total = @x + 1; SET @text = CONCAT(N'n=', @x)",
+                "@params": "@x INT, @total INT OUTPUT, @text NVARCHAR(10) OUTPUT",
+                "@x": 41,
+                "@total": pytds.output(value=None, param_type="int"),
+                "@text": pytds.output(value=None, param_type="nvarchar(10)"),
+            },
+        )
+        assert list(outputs)[-2:] == [42, "n=41"]

@@ -20,7 +20,7 @@ from quietus.sessions.session import Dialect, Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql import temp_tables, utf16
 from quietus.sql.batch import BatchRunner
-from quietus.sql.context import ExecContext
+from quietus.sql.context import ExecContext, parameter_key
 from quietus.sql.environment import Environment
 from quietus.sql.oracle import OracleContext, OracleRunner
 from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
@@ -52,9 +52,11 @@ async def run_batch(
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
     event: InputBuffer | None = None,
+    outputs: dict[str, Any] | None = None,
 ) -> Outcome:
     """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
-    procedure; by default the text itself is the event (a language event)."""
+    procedure; by default the text itself is the event (a language event).  ``outputs``: parameter names whose
+    values when the batch ends are written into it (an RPC's OUTPUT parameters)."""
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
     text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
@@ -72,6 +74,9 @@ async def run_batch(
     try:
         return await task.run(_run, ctx, runner_class(ctx), text)
     finally:
+        if outputs is not None:
+            for name in outputs:
+                outputs[name] = ctx.variables.get(parameter_key(name))
         session.end_request()
         for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
             hook(session)

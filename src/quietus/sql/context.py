@@ -80,7 +80,7 @@ class ExecContext:
         not their exact lengths, so one statement text keeps one plan whatever the values.  ``types`` (by
         parameter name) are declared types (sp_executesql's @params); the caller has converted the values."""
         for name, value in parameters.items():
-            key = name.casefold() if name.startswith("@") else "@" + name.casefold()
+            key = parameter_key(name)
             declared = types.get(name) if types else None
             if isinstance(value, str):
                 value = utf16.clean(value)  # a lone surrogate from an embedded caller: U+FFFD, as from a client
@@ -115,6 +115,11 @@ class ExecContext:
     def catch_error(self, attribute: str) -> Any:
         stack = self.session.catch_stack
         return getattr(stack[-1], attribute) if stack else None
+
+
+def parameter_key(name: str) -> str:
+    """The variable a parameter of a parameterised batch becomes: ``@name``, case-folded (``P1`` → ``@p1``)."""
+    return name.casefold() if name.startswith("@") else "@" + name.casefold()
 
 
 def parameter_type(value: Any) -> SqlType:
