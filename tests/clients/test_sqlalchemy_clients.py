@@ -125,10 +125,14 @@ def test_reflection_sees_the_tables_keys_and_indexes(engine: Any) -> None:
     assert [fk.target_fullname for fk in reflected.c.author_id.foreign_keys] == ["author.id"]
 
 
-# Quietus closes a killed idle session's connection without a word, as SQL Server does (MS-TDS 3.3.4); what a
-# pre-ping then sees is the client library's.  sqlalchemy-pytds's is_disconnect knows only "[08S01]" texts, not
-# pytds's ClosedConnectionError; FreeTDS ODBC reports the closed socket as HY000 "Unknown error (0)", a state
-# SQLAlchemy's pyodbc dialect does not count as a disconnect.  Both then raise instead of reconnecting.
+# Quietus closes a killed idle session's connection without a word, as SQL Server does (MS-TDS 3.3.4: no response
+# is sent); what a pre-ping then sees is the client library's, and it does not depend on how the socket closes (the
+# same with a FIN and with a reset, tried both ways).  pytds raises ClosedConnectionError("Server closed connection"),
+# an InterfaceError, and sqlalchemy-pytds's is_disconnect knows only ProgrammingError texts and "[08S01]".  FreeTDS
+# ODBC (1.3) reports the first statement on the dead socket after the pool's reset-on-return rollback as HY000
+# "Unknown error (0)" (only the calls after it say 08S01 "Communication link failure", which SQLAlchemy's pyodbc
+# dialect counts), so the ping raises instead of reconnecting.  Both are client-side; a handle_error event that sets
+# is_disconnect for these errors works around them.
 PING_LIMITS = {
     "pytds": "sqlalchemy-pytds does not take pytds's ClosedConnectionError for a disconnect",
     "pyodbc": "FreeTDS ODBC reports the closed connection as HY000, which SQLAlchemy does not take for a disconnect",
