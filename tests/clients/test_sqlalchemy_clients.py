@@ -146,15 +146,39 @@ def test_pool_pre_ping_replaces_a_killed_connection(
     limit = PING_LIMITS.get(server.dialect)  # type: ignore[attr-defined]
     if limit is not None:
         request.applymarker(pytest.mark.xfail(reason=limit, strict=True))
+    _kill_pooled_connection(engine, server, pytds)
+    with engine.connect() as conn:  # the ping finds the connection dead and the pool makes a new one
+        assert conn.scalar(sa.text("SELECT 1")) == 1
+        assert conn.scalar(sa.text("SELECT COUNT(*) FROM author")) == 2
+
+
+def _kill_pooled_connection(engine: Any, server: RunningServer, pytds: Any) -> None:
     with engine.connect() as conn:
         spid = conn.scalar(sa.text("SELECT @@SPID"))
     # the connection now waits in the pool; another client KILLs its session
     with pytds.connect("127.0.0.1", port=server.port, user="sa", password=PASSWORD, autocommit=True) as killer:
         killer.cursor().execute(f"KILL {spid}")
     server.wait_for(lambda: all(s.session_id != spid for s in server.instance.registry), f"session {spid} gone")
-    with engine.connect() as conn:  # the ping finds the connection dead and the pool makes a new one
-        assert conn.scalar(sa.text("SELECT 1")) == 1
-        assert conn.scalar(sa.text("SELECT COUNT(*) FROM author")) == 2
+
+
+def test_pool_pre_ping_with_the_workaround_for_the_client_side_limits(server: RunningServer) -> None:
+    """The PING_LIMITS workaround: a handle_error listener that takes the drivers' closed-connection errors for a
+    disconnect; then every dialect's pre-ping replaces the killed connection."""
+    pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+    engine = sa.create_engine(_url(server.dialect, server, "master"), pool_pre_ping=True)  # type: ignore[attr-defined]
+
+    @sa.event.listens_for(engine, "handle_error")
+    def closed_is_a_disconnect(context: Any) -> None:
+        error = context.original_exception
+        if isinstance(error, pytds.ClosedConnectionError) or "Unknown error (0)" in str(error):
+            context.is_disconnect = True
+
+    try:
+        _kill_pooled_connection(engine, server, pytds)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
 
 
 def test_pandas_round_trips_every_common_dtype(engine: Any) -> None:
