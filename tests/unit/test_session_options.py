@@ -109,6 +109,14 @@ def test_ansi_nulls_off_in_where_and_back_on(conn: Connection) -> None:
     assert rows(conn, "SELECT id FROM t WHERE v = NULL") == []  # the cached plan follows the setting
 
 
+def test_ansi_nulls_off_in_a_join_condition_with_a_variable(conn: Connection) -> None:
+    conn.run("CREATE TABLE j (b INT NULL); INSERT INTO j VALUES (5)")
+    query = "DECLARE @n INT; SELECT t.id, j.b FROM t JOIN j ON t.v = @n"
+    assert rows(conn, query) == []
+    conn.run("SET ANSI_NULLS OFF")
+    assert rows(conn, query) == [(1, 5)]  # not a hash key: the NULL row matches as the predicate says
+
+
 def test_concat_null_yields_null_off(conn: Connection) -> None:
     assert rows(conn, "SELECT 'x' + s FROM t ORDER BY id") == [("xa",), (None,)]
     conn.run("SET CONCAT_NULL_YIELDS_NULL OFF")
