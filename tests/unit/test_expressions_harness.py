@@ -73,7 +73,7 @@ class FakeContext:
 
     def __init__(self, **options: bool) -> None:
         self.variables: dict[str, Any] = {"@x": 42, "@name": "Ann"}
-        self.system = {"@@SPID": 55, "@@TRANCOUNT": 0, "SCOPE_IDENTITY": 7, "ERROR_NUMBER": None}
+        self.system = {"@@SPID": 55, "@@TRANCOUNT": 0, "SCOPE_IDENTITY": 7, "ERROR_NUMBER": None, "@@DATEFIRST": 7}
         self.options = {"ANSI_NULLS": True, "CONCAT_NULL_YIELDS_NULL": True, **options}
 
     def get_variable(self, name: str) -> Any:

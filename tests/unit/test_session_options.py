@@ -207,3 +207,20 @@ def test_ansi_defaults_on_sets_its_group(conn: Connection) -> None:
     conn.run("SET ANSI_NULL_DFLT_OFF ON; SET ANSI_NULLS OFF; SET ANSI_DEFAULTS ON")
     assert rows(conn, "SELECT @@OPTIONS") == [(5496 + 2 + 4,)]  # IMPLICIT_TRANSACTIONS, CURSOR_CLOSE_ON_COMMIT
     conn.run("IF @@TRANCOUNT > 0 COMMIT")
+
+
+def test_datefirst_changes_weekday_week_and_week_truncation_not_datediff(conn: Connection) -> None:
+    query = (
+        "SELECT DATEPART(dw, '1999-01-01'), DATEPART(wk, '2024-01-08'), DATENAME(dw, '1999-01-01'), "
+        "DATETRUNC(week, CAST('2024-02-29' AS date)), DATEDIFF(week, '2024-03-02', '2024-03-03')"
+    )
+    sunday = rows(conn, query)
+    conn.run("SET DATEFIRST 3")  # Wednesday: SQL Server's documented example says Friday 1999-01-01 is day 3
+    wednesday = rows(conn, query)
+    conn.run("SET DATEFIRST 1")
+    monday = rows(conn, query)
+    assert [row[0] for row in sunday + wednesday + monday] == [6, 3, 5]
+    assert [row[1] for row in sunday + monday] == [2, 2]  # 2024-01-01 is a Monday
+    assert {row[2] for row in sunday + wednesday + monday} == {"Friday"}
+    assert [str(row[3]) for row in sunday + wednesday + monday] == ["2024-02-25", "2024-02-28", "2024-02-26"]
+    assert {row[4] for row in sunday + wednesday + monday} == {1}  # DATEDIFF always counts Sundays
