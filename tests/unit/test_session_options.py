@@ -3,6 +3,7 @@ or refused with 40517, @@OPTIONS / SESSIONPROPERTY / sys.dm_exec_sessions tellin
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -224,3 +225,35 @@ def test_datefirst_changes_weekday_week_and_week_truncation_not_datediff(conn: C
     assert {row[2] for row in sunday + wednesday + monday} == {"Friday"}
     assert [str(row[3]) for row in sunday + wednesday + monday] == ["2024-02-25", "2024-02-28", "2024-02-26"]
     assert {row[4] for row in sunday + wednesday + monday} == {1}  # DATEDIFF always counts Sundays
+
+
+def test_rowcount_limits_insert_update_and_delete_too(conn: Connection) -> None:
+    conn.run("CREATE TABLE rc (a INT)")
+    conn.run("SET ROWCOUNT 2; INSERT INTO rc VALUES (1), (2), (3); SET ROWCOUNT 0")
+    assert rows(conn, "SELECT COUNT(*) FROM rc") == [(2,)]
+    conn.run("INSERT INTO rc VALUES (3), (4)")
+    assert rows(conn, "SET ROWCOUNT 1; UPDATE rc SET a = 10 WHERE a > 1; SELECT @@ROWCOUNT") == [(1,)]
+    assert rows(conn, "SELECT COUNT(*) FROM rc WHERE a = 10") == [(1,)]
+    conn.run("SET ROWCOUNT 2; DELETE FROM rc WHERE a < 10; SET ROWCOUNT 0")
+    assert rows(conn, "SELECT COUNT(*) FROM rc") == [(2,)]  # 4 rows, 2 deleted
+    conn.run("SET ROWCOUNT 1")
+    assert len(rows(conn, "SELECT TOP (5) a FROM rc ORDER BY a")) == 1  # with TOP, the smaller
+
+
+def test_textsize_cuts_max_values_in_results(conn: Connection) -> None:
+    query = (
+        "SELECT CAST('abcdef' AS VARCHAR(MAX)), 'abcdef', CAST(N'abcdef' AS NVARCHAR(MAX)), "
+        "CAST(0x0102030405 AS VARBINARY(MAX))"
+    )
+    assert rows(conn, query) == [("abcdef", "abcdef", "abcdef", b"\x01\x02\x03\x04\x05")]
+    conn.run("SET TEXTSIZE 4")
+    assert rows(conn, query) == [("abcd", "abcdef", "ab", b"\x01\x02\x03\x04")]  # nvarchar: 4 bytes, 2 characters
+    conn.run("SET TEXTSIZE 0")
+    assert rows(conn, "SELECT @@TEXTSIZE") == [(4096,)]
+
+
+def test_language_and_dateformat_other_than_quietus_has_are_refused(conn: Connection) -> None:
+    assert errors(conn, "SET LANGUAGE Deutsch")[0][0] == 40517
+    assert errors(conn, "SET DATEFORMAT dmy")[0][0] == 40517
+    assert errors(conn, "SET LANGUAGE us_english; SET LANGUAGE English; SET DATEFORMAT mdy") == []
+    assert rows(conn, "SELECT @@LANGUAGE, CAST('01/02/2020' AS DATE)") == [("us_english", datetime.date(2020, 1, 2))]

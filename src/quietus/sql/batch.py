@@ -453,9 +453,10 @@ class BatchRunner:
         sink = ctx.sink
         sink.start_result(columns)
         count = 0
+        cut = session_options.textsize_cutter(self.session.textsize, [c.type for c in columns])
         try:
             for row in planned.plan.rows(ctx, ()):
-                sink.row(row)
+                sink.row(row if cut is None else cut(row))
                 count += 1
                 if limit and count >= limit:
                     break
@@ -750,11 +751,11 @@ class BatchRunner:
         elif name == "ROWCOUNT":
             session.rowcount_limit = int(value)
         elif name == "TEXTSIZE":
-            session.textsize = int(value)
+            session.textsize = session_options.textsize(int(value))
         elif name == "LANGUAGE":
-            session.language = str(value)
+            session.language = session_options.language(str(value))
         elif name == "DATEFORMAT":
-            session.date_format = str(value).lower()
+            session.date_format = session_options.date_format(str(value))
         elif name == "DATEFIRST":
             session.date_first = int(value)
         elif name == "IDENTITY_INSERT":

@@ -20,6 +20,12 @@ zero, silent truncation), ANSI_PADDING OFF (trailing blanks trimmed in new colum
 those two OFF), and ON for ARITHIGNORE, NUMERIC_ROUNDABORT, NO_BROWSETABLE, NOEXEC, FMTONLY, PARSEONLY,
 STATISTICS IO/TIME/XML/PROFILE, SHOWPLAN_TEXT/ALL/XML and FORCEPLAN.
 
+Valued options: LOCK_TIMEOUT, DEADLOCK_PRIORITY, TRANSACTION ISOLATION LEVEL, IDENTITY_INSERT (sql/batch.py);
+ROWCOUNT (SELECT and also INSERT / UPDATE / DELETE, the smaller with TOP: sql/dml.py); DATEFIRST (DATEPART and
+DATENAME of week / weekday, DATETRUNC(week): sql/builtins_dates.py); TEXTSIZE (max values in SELECT results cut,
+``textsize_cutter``); LANGUAGE us_english / English only and DATEFORMAT mdy only (others 40517: ``LANGUAGES``,
+``DATE_FORMATS``).
+
 ``@@OPTIONS`` is the sum of ``OPTION_BITS`` of the options that are ON (5496 for a new connection: ANSI_WARNINGS,
 ANSI_PADDING, ANSI_NULLS, ARITHABORT, QUOTED_IDENTIFIER, ANSI_NULL_DFLT_ON, CONCAT_NULL_YIELDS_NULL), as SQL Server's
 user options bits.  A reset (sp_reset_connection) puts every option back to its default (server.instance).
@@ -27,9 +33,12 @@ user options bits.  A reset (sp_reset_connection) puts every option back to its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from quietus.errors import sql_error
+from quietus.sql import utf16
+from quietus.sql.types_base import SqlType
 
 # The value of an option Quietus cannot honour: SET name <value> is 40517, and the session keeps its setting.
 UNSUPPORTED_VALUE: dict[str, bool] = {
@@ -92,3 +101,58 @@ def column_nullable_by_default(options: Mapping[str, bool]) -> bool:
     ANSI_NULL_DFLT_OFF ON says no, and with both OFF the database's ANSI_NULL_DEFAULT decides, which is OFF (NOT
     NULL) in every Quietus database, as in a new SQL Server database."""
     return bool(options.get("ANSI_NULL_DFLT_ON"))
+
+
+# -- valued options ------------------------------------------------------------------------------------------
+
+# SET LANGUAGE: the languages Quietus has (messages, month and day names, DATEFIRST and DATEFORMAT defaults are
+# us_english's); another is 40517, never accepted while every answer stays English.
+LANGUAGES = {"us_english": "us_english", "english": "us_english"}
+# SET DATEFORMAT: the order Quietus reads ambiguous date strings in; another (dmy, ymd ...) is 40517, never
+# accepted while '01/02/2020' still reads as January 2nd.
+DATE_FORMATS = frozenset({"mdy"})
+TEXTSIZE_DEFAULT = 4096  # what SET TEXTSIZE 0 sets, as in SQL Server
+TEXTSIZE_MAX = 2147483647
+
+
+def language(value: str) -> str:
+    name = LANGUAGES.get(value.strip().casefold())
+    if name is None:
+        raise sql_error(40517, f"SET LANGUAGE {value}")
+    return name
+
+
+def date_format(value: str) -> str:
+    if value.lower() not in DATE_FORMATS:
+        raise sql_error(40517, f"SET DATEFORMAT {value}")
+    return value.lower()
+
+
+def textsize(value: int) -> int:
+    return TEXTSIZE_DEFAULT if value == 0 else value
+
+
+def textsize_cutter(textsize: int, types: list[SqlType]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """SET TEXTSIZE n: a SELECT returns at most n bytes of each varchar(max), nvarchar(max) and varbinary(max)
+    value (n / 2 UTF-16 units of nvarchar).  None when nothing is cut (the drivers' 2147483647, or no such column)."""
+    if not 0 < textsize < TEXTSIZE_MAX:
+        return None
+    cutters: dict[int, Callable[[Any], Any]] = {}
+    for position, t in enumerate(types):
+        if t.length is not None:
+            continue
+        if t.name == "nvarchar":
+            cutters[position] = lambda v: utf16.cut(v, 0, textsize // 2)
+        elif t.name in ("varchar", "varbinary"):
+            cutters[position] = lambda v: v[:textsize]
+    if not cutters:
+        return None
+
+    def cut(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for position, shorten in cutters.items():
+            if values[position] is not None:
+                values[position] = shorten(values[position])
+        return tuple(values)
+
+    return cut
