@@ -35,6 +35,8 @@ from tests.unit.test_expressions_harness import ROW, FakeContext, compile_text
         ("?NOT (a IN (1, NULL))", None, True),
         ("?z = a", None, None),  # two columns: ANSI_NULLS changes nothing
         ("?z < NULL", None, None),  # only = and <>
+        ("?(CASE z WHEN NULL THEN 1 ELSE 0 END) = 1", False, True),  # a simple CASE compares with =
+        ("?NULLIF(a, NULL) IS NULL", False, False),
     ],
 )
 def test_ansi_nulls_off_compares_nulls_with_literals_and_variables(text: str, on: Any, off: Any) -> None:

@@ -439,7 +439,20 @@ def _comparison(node: exp.Binary, scope: Scope) -> CompiledExpr:
     _not_boolean(left, right, node)
     op = _COMPARISONS[type(node)]
     collation = explicit_collation(node.this, node.expression, _OPERATION_NAMES[op])
-    if op in ("=", "<>") and (null_or_variable(node.this) or null_or_variable(node.expression)):
+    return compare_written(op, node.this, node.expression, left, right, collation)
+
+
+def compare_written(
+    op: str,
+    left_node: exp.Expr,
+    right_node: exp.Expr,
+    left: CompiledExpr,
+    right: CompiledExpr,
+    collation: Collation | None = None,
+) -> CompiledExpr:
+    """``compare`` for operands as written: = and <> against a NULL literal or a @variable follow ANSI_NULLS
+    (comparisons, simple CASE, NULLIF)."""
+    if op in ("=", "<>") and (null_or_variable(left_node) or null_or_variable(right_node)):
         return _ansi_nulls_comparison(op, left, right, collation)
     return compare(op, left, right, collation)
 
