@@ -259,3 +259,16 @@ def test_language_and_dateformat_other_than_quietus_has_are_refused(conn: Connec
     assert errors(conn, "SET DATEFORMAT dmy")[0][0] == 40517
     assert errors(conn, "SET LANGUAGE us_english; SET LANGUAGE English; SET DATEFORMAT mdy") == []
     assert rows(conn, "SELECT @@LANGUAGE, CAST('01/02/2020' AS DATE)") == [("us_english", datetime.date(2020, 1, 2))]
+
+
+def test_the_batch_ssms_sends_at_connect_is_accepted(conn: Connection) -> None:
+    ssms = (
+        "SET ROWCOUNT 0 SET TEXTSIZE 2147483647 SET NOCOUNT OFF SET CONCAT_NULL_YIELDS_NULL ON SET ARITHABORT ON "
+        "SET LOCK_TIMEOUT -1 SET QUERY_GOVERNOR_COST_LIMIT 0 SET DEADLOCK_PRIORITY NORMAL "
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED SET ANSI_NULLS ON SET ANSI_NULL_DFLT_ON ON "
+        "SET ANSI_PADDING ON SET ANSI_WARNINGS ON SET CURSOR_CLOSE_ON_COMMIT OFF SET IMPLICIT_TRANSACTIONS OFF "
+        "SET QUOTED_IDENTIFIER ON SET NOEXEC, PARSEONLY, FMTONLY OFF"
+    )
+    assert errors(conn, ssms) == []
+    assert rows(conn, "SELECT @@OPTIONS, @@TEXTSIZE") == [(5496, 2147483647)]
+    assert errors(conn, "SET QUERY_GOVERNOR_COST_LIMIT 300")[0][0] == 40517

@@ -758,6 +758,8 @@ class BatchRunner:
             session.date_format = session_options.date_format(str(value))
         elif name == "DATEFIRST":
             session.date_first = int(value)
+        elif name == "QUERY_GOVERNOR_COST_LIMIT":
+            session_options.query_governor_cost_limit(int(value))
         elif name == "IDENTITY_INSERT":
             assert statement.target is not None
             table = temp_tables.find_table(self.ctx, statement.target)

@@ -24,7 +24,7 @@ Valued options: LOCK_TIMEOUT, DEADLOCK_PRIORITY, TRANSACTION ISOLATION LEVEL, ID
 ROWCOUNT (SELECT and also INSERT / UPDATE / DELETE, the smaller with TOP: sql/dml.py); DATEFIRST (DATEPART and
 DATENAME of week / weekday, DATETRUNC(week): sql/builtins_dates.py); TEXTSIZE (max values in SELECT results cut,
 ``textsize_cutter``); LANGUAGE us_english / English only and DATEFORMAT mdy only (others 40517: ``LANGUAGES``,
-``DATE_FORMATS``).
+``DATE_FORMATS``); QUERY_GOVERNOR_COST_LIMIT 0 only.
 
 ``@@OPTIONS`` is the sum of ``OPTION_BITS`` of the options that are ON (5496 for a new connection: ANSI_WARNINGS,
 ANSI_PADDING, ANSI_NULLS, ARITHABORT, QUOTED_IDENTIFIER, ANSI_NULL_DFLT_ON, CONCAT_NULL_YIELDS_NULL), as SQL Server's
@@ -126,6 +126,13 @@ def date_format(value: str) -> str:
     if value.lower() not in DATE_FORMATS:
         raise sql_error(40517, f"SET DATEFORMAT {value}")
     return value.lower()
+
+
+def query_governor_cost_limit(value: int) -> None:
+    """SET QUERY_GOVERNOR_COST_LIMIT: 0 (no limit, what SSMS sends at connect) is what Quietus does; a limit would
+    refuse queries by an estimated cost Quietus does not compute: 40517."""
+    if value != 0:
+        raise sql_error(40517, f"SET QUERY_GOVERNOR_COST_LIMIT {value}")
 
 
 def textsize(value: int) -> int:

@@ -86,6 +86,7 @@ VALUE_OPTIONS: dict[str, Callable[[BatchParser], OptionValue]] = {
     "DATEFIRST": _integer_or_variable,
     "DATEFORMAT": _dateformat,
     "LANGUAGE": _word_string_or_variable,
+    "QUERY_GOVERNOR_COST_LIMIT": _integer_or_variable,
 }
 
 
