@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import PASSWORD, RunningServer, running_server
+from quietus.protocol.tds import RpcCall, RpcParameter
+from quietus.protocol.tds.types import TypeId, TypeInfo
+from tests.clients.server_harness import PASSWORD, RawClient, RunningServer, running_server
 
 pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
 
@@ -120,3 +122,29 @@ def test_sp_executesql_output_parameters_by_name(server: RunningServer) -> None:
             },
         )
         assert list(outputs)[-2:] == [42, "n=41"]
+
+
+def test_raw_rpc_returnvalue_tokens_carry_names_ordinals_and_the_values_set(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE PROCEDURE raw_out @a INT, @b INT OUTPUT, @c NVARCHAR(10) OUTPUT AS SELECT @b = @a + 1, @c = N'set'"
+        )
+    int_type = TypeInfo(TypeId.INTN, 4)
+    text_type = TypeInfo(TypeId.NVARCHAR, 20, collation=bytes.fromhex("0904D00034"))
+    client = RawClient(server.port)
+    try:
+        client.login()
+        call = RpcCall(
+            proc_name="raw_out",
+            parameters=(  # named, out of the procedure's order
+                RpcParameter("@c", None, text_type, status=1),
+                RpcParameter("@a", 9, int_type),
+                RpcParameter("@b", 0, int_type, status=1),
+            ),
+        )
+        client.send(client.tds.rpc([call]))
+        values = client.reply().return_values
+        assert [(v.ordinal, v.name, v.value) for v in values] == [(0, "@c", "set"), (2, "@b", 10)]
+        assert [v.info.type_id for v in values] == [TypeId.NVARCHAR, TypeId.INTN]
+    finally:
+        client.close()
