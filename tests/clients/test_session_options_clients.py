@@ -148,3 +148,13 @@ def test_raw_rpc_returnvalue_tokens_carry_names_ordinals_and_the_values_set(serv
         assert [v.info.type_id for v in values] == [TypeId.NVARCHAR, TypeId.INTN]
     finally:
         client.close()
+
+
+def test_a_set_inside_sp_executesql_lasts_until_the_call_returns(server: RunningServer) -> None:
+    with connect(server) as conn, conn.cursor() as cur:
+        # with a parameter, pytds sends sp_executesql: SQL Server scopes its SETs as a procedure's
+        cur.execute("SET ANSI_NULLS OFF; SELECT CASE WHEN NULL = NULL THEN %s ELSE 0 END", (1,))
+        assert cur.fetchall() == [(1,)]  # in force inside the call
+        assert one(cur, "SELECT SESSIONPROPERTY('ANSI_NULLS')") == [(1,)]  # and put back when it returns
+        cur.execute("SET ANSI_NULLS OFF")  # a batch: it stays
+        assert one(cur, "SELECT SESSIONPROPERTY('ANSI_NULLS')") == [(0,)]

@@ -21,6 +21,9 @@ none), in the order of the call's parameters, each with its 0-based position in 
 pytds indexes its results by).  A procedure's OUTPUT argument is passed as
 ``@name = @Pn OUTPUT``, so a procedure whose parameter is not OUTPUT answers 8162, as SQL Server does; the value is
 typed as the client declared it (its TDS type information).
+
+sp_executesql, sp_execute and sp_prepexec are procedures to SQL Server: a SET in the statement (NOCOUNT, ANSI_NULLS,
+ISOLATION LEVEL ...) lasts until the call returns, then the session's settings are put back.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from quietus.sessions.requests import Outcome
 from quietus.sessions.sql_text import RPC_EVENT, InputBuffer
 from quietus.sql.context import parameter_type
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone
+from quietus.sql.stored_procedures import restore_settings, scoped_settings
 from quietus.sql.types import convert
 from quietus.sql.types_base import SqlType, parse_type_name
 
@@ -246,7 +250,10 @@ async def _run_statement(
         report(ctx.sink, error)
         return result
     finals: dict[str, Any] = {declared.name: None for declared, _index in outputs}
+    session = ctx.sink.session
+    settings = scoped_settings(session)  # a SET in the statement lasts until the call returns, as in a procedure
     result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call, parameters), finals)
+    restore_settings(session, settings)
     first = len(call.parameters) - len(values)  # the statement's values come after the procedure's own parameters
     for declared, index in outputs:
         spec = column_spec(ResultColumn(declared.name, declared.type))

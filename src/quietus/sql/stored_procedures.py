@@ -38,7 +38,7 @@ from sqlglot import exp
 from quietus.engine.access import RowAccess
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
-from quietus.sessions.session import masked
+from quietus.sessions.session import Session, masked
 from quietus.sessions.sql_text import begin_batch
 from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
@@ -180,8 +180,7 @@ def run_scoped(
     outputs = _bind(runner, body, callee, arguments)
     session = caller.session
     trancount = session.trancount
-    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
-    settings["options"] = dict(session.options)
+    settings = scoped_settings(session)
     if callee.object_id:
         session.options.update(MODULE_OPTIONS)
     status = 0
@@ -195,8 +194,7 @@ def run_scoped(
         status = 0 if value is None else int(value)
     finally:
         session.sql = outer_text
-        for name, value in settings.items():
-            setattr(session, name, value)
+        restore_settings(session, settings)
         temp_tables.drop_table_variables(nested)
         temp_tables.drop_scope(nested, nested.nest_level)
     for variable, parameter in outputs:
@@ -204,6 +202,18 @@ def run_scoped(
     if session.trancount != trancount:
         raise sql_error(266, trancount, session.trancount)
     return status
+
+
+def scoped_settings(session: Session) -> dict[str, Any]:
+    """The SET options a procedure's or sp_executesql's scope puts back when it returns (rule 5)."""
+    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
+    settings["options"] = dict(session.options)
+    return settings
+
+
+def restore_settings(session: Session, settings: dict[str, Any]) -> None:
+    for name, value in settings.items():
+        setattr(session, name, value)
 
 
 def _parsed(module: Module) -> st.CreateProcedure:
