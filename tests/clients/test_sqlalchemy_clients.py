@@ -125,10 +125,14 @@ def test_reflection_sees_the_tables_keys_and_indexes(engine: Any) -> None:
     assert [fk.target_fullname for fk in reflected.c.author_id.foreign_keys] == ["author.id"]
 
 
-# Quietus closes a killed idle session's connection without a word, as SQL Server does (MS-TDS 3.3.4); what a
-# pre-ping then sees is the client library's.  sqlalchemy-pytds's is_disconnect knows only "[08S01]" texts, not
-# pytds's ClosedConnectionError; FreeTDS ODBC reports the closed socket as HY000 "Unknown error (0)", a state
-# SQLAlchemy's pyodbc dialect does not count as a disconnect.  Both then raise instead of reconnecting.
+# Quietus closes a killed idle session's connection without a word, as SQL Server does (MS-TDS 3.3.4: no response
+# is sent); what a pre-ping then sees is the client library's, and it does not depend on how the socket closes (the
+# same with a FIN and with a reset, tried both ways).  pytds raises ClosedConnectionError("Server closed connection"),
+# an InterfaceError, and sqlalchemy-pytds's is_disconnect knows only ProgrammingError texts and "[08S01]".  FreeTDS
+# ODBC (1.3) reports the first statement on the dead socket after the pool's reset-on-return rollback as HY000
+# "Unknown error (0)" (only the calls after it say 08S01 "Communication link failure", which SQLAlchemy's pyodbc
+# dialect counts), so the ping raises instead of reconnecting.  Both are client-side; a handle_error event that sets
+# is_disconnect for these errors works around them.
 PING_LIMITS = {
     "pytds": "sqlalchemy-pytds does not take pytds's ClosedConnectionError for a disconnect",
     "pyodbc": "FreeTDS ODBC reports the closed connection as HY000, which SQLAlchemy does not take for a disconnect",
@@ -142,15 +146,39 @@ def test_pool_pre_ping_replaces_a_killed_connection(
     limit = PING_LIMITS.get(server.dialect)  # type: ignore[attr-defined]
     if limit is not None:
         request.applymarker(pytest.mark.xfail(reason=limit, strict=True))
+    _kill_pooled_connection(engine, server, pytds)
+    with engine.connect() as conn:  # the ping finds the connection dead and the pool makes a new one
+        assert conn.scalar(sa.text("SELECT 1")) == 1
+        assert conn.scalar(sa.text("SELECT COUNT(*) FROM author")) == 2
+
+
+def _kill_pooled_connection(engine: Any, server: RunningServer, pytds: Any) -> None:
     with engine.connect() as conn:
         spid = conn.scalar(sa.text("SELECT @@SPID"))
     # the connection now waits in the pool; another client KILLs its session
     with pytds.connect("127.0.0.1", port=server.port, user="sa", password=PASSWORD, autocommit=True) as killer:
         killer.cursor().execute(f"KILL {spid}")
     server.wait_for(lambda: all(s.session_id != spid for s in server.instance.registry), f"session {spid} gone")
-    with engine.connect() as conn:  # the ping finds the connection dead and the pool makes a new one
-        assert conn.scalar(sa.text("SELECT 1")) == 1
-        assert conn.scalar(sa.text("SELECT COUNT(*) FROM author")) == 2
+
+
+def test_pool_pre_ping_with_the_workaround_for_the_client_side_limits(server: RunningServer) -> None:
+    """The PING_LIMITS workaround: a handle_error listener that takes the drivers' closed-connection errors for a
+    disconnect; then every dialect's pre-ping replaces the killed connection."""
+    pytds = pytest.importorskip("pytds", reason="python-tds is not installed")
+    engine = sa.create_engine(_url(server.dialect, server, "master"), pool_pre_ping=True)  # type: ignore[attr-defined]
+
+    @sa.event.listens_for(engine, "handle_error")
+    def closed_is_a_disconnect(context: Any) -> None:
+        error = context.original_exception
+        if isinstance(error, pytds.ClosedConnectionError) or "Unknown error (0)" in str(error):
+            context.is_disconnect = True
+
+    try:
+        _kill_pooled_connection(engine, server, pytds)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
 
 
 def test_pandas_round_trips_every_common_dtype(engine: Any) -> None:

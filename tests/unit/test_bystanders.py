@@ -51,12 +51,12 @@ def repeat_parse(monkeypatch: pytest.MonkeyPatch, heavy: str) -> Repeating:
     repeating = Repeating()
     real = quietus.sql.batch.parse_batch_cached
 
-    def parse(text: str) -> tuple[Statement, ...]:
+    def parse(text: str, quoted_identifier: bool = True) -> tuple[Statement, ...]:
         if text != heavy:
-            return real(text)
+            return real(text, quoted_identifier)
         statements: list[Statement] = []
         for _ in repeating.rounds():
-            statements = parse_batch(text)  # the real tokenizer and parser, from the start each round
+            statements = parse_batch(text, quoted_identifier)  # the real tokenizer and parser, each round afresh
         return tuple(statements)
 
     monkeypatch.setattr(quietus.sql.batch, "parse_batch_cached", parse)

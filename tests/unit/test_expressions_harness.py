@@ -71,9 +71,10 @@ class FakeScope:
 class FakeContext:
     now = NOW
 
-    def __init__(self) -> None:
+    def __init__(self, **options: bool) -> None:
         self.variables: dict[str, Any] = {"@x": 42, "@name": "Ann"}
-        self.system = {"@@SPID": 55, "@@TRANCOUNT": 0, "SCOPE_IDENTITY": 7, "ERROR_NUMBER": None}
+        self.system = {"@@SPID": 55, "@@TRANCOUNT": 0, "SCOPE_IDENTITY": 7, "ERROR_NUMBER": None, "@@DATEFIRST": 7}
+        self.options = {"ANSI_NULLS": True, "CONCAT_NULL_YIELDS_NULL": True, **options}
 
     def get_variable(self, name: str) -> Any:
         return self.variables[name.lower()]
@@ -83,6 +84,9 @@ class FakeContext:
 
     def check_interrupt(self) -> None:
         return None
+
+    def session_option(self, name: str) -> bool:
+        return self.options[name]
 
 
 def parse(text: str) -> exp.Expr:

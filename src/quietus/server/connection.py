@@ -369,7 +369,9 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
             sink=sink,
             prepared=self.prepared,
             server_name=self.instance.server_name,
-            execute=lambda text, parameters, types, event=None: self._execute(sink, text, parameters, types, event),
+            execute=lambda text, parameters, types, event=None, outputs=None: self._execute(
+                sink, text, parameters, types, event, outputs
+            ),
             reset_session=self._reset_session,
         )
         outcome = Outcome.COMPLETED
@@ -411,12 +413,13 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         parameters: dict[str, Any] | None,
         types: dict[str, SqlType] | None,
         event: InputBuffer | None = None,
+        outputs: dict[str, Any] | None = None,
     ) -> Outcome:
         session = self.session
         assert session is not None
         if self.closed:
             return Outcome.SESSION_ENDED
-        outcome: Outcome = await self.instance.execute(session, text, sink, parameters, types, event)
+        outcome: Outcome = await self.instance.execute(session, text, sink, parameters, types, event, outputs)
         if outcome is Outcome.SESSION_ENDED:
             self._session_closed = True  # Instance.execute closed it
         return outcome

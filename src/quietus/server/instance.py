@@ -230,11 +230,13 @@ class Instance:
         parameters: Mapping[str, Any] | None = None,
         types: Mapping[str, SqlType] | None = None,
         event: InputBuffer | None = None,
+        outputs: dict[str, Any] | None = None,
     ) -> Outcome:
         """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables (``types``:
-        declared types by parameter name, the values already converted to them); ``event``: an RPC's input buffer."""
+        declared types by parameter name, the values already converted to them); ``event``: an RPC's input buffer;
+        ``outputs``: parameter names whose final values are written into it (OUTPUT parameters)."""
         assert self.env is not None
-        outcome = await run_batch(session, self.env, text, sink, parameters, types, event)
+        outcome = await run_batch(session, self.env, text, sink, parameters, types, event, outputs)
         if outcome is Outcome.SESSION_ENDED:
             await self.close_session(session)
         return outcome

@@ -15,8 +15,15 @@ Values are bound as variables, never interpolated into text.  Declared types (``
 conversion is the statement's error, 8114).  Unnamed values take the declared names in order.
 
 Each call ends with [RETURNVALUE ...] RETURNSTATUS, and calls after the first are separated by DONEPROC; the
-request's last DONEPROC is ``finish``'s.  Known gap: OUTPUT parameters other than the handles come back with the
-value they were sent with (the engine does not hand variables back).
+request's last DONEPROC is ``finish``'s.  An OUTPUT parameter's RETURNVALUE carries the value the statement or
+procedure left in it (``run_batch``'s ``outputs``), under the name the client gave it (``@P1`` ... when it gave
+none), in the order of the call's parameters, each with its 0-based position in the call as its ordinal (what
+pytds indexes its results by).  A procedure's OUTPUT argument is passed as
+``@name = @Pn OUTPUT``, so a procedure whose parameter is not OUTPUT answers 8162, as SQL Server does; the value is
+typed as the client declared it (its TDS type information).
+
+sp_executesql, sp_execute and sp_prepexec are procedures to SQL Server: a SET in the statement (NOCOUNT, ANSI_NULLS,
+ISOLATION LEVEL ...) lasts until the call returns, then the session's settings are put back.
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ from typing import Any, Protocol
 
 from quietus.errors import SqlError, sql_error
 from quietus.protocol.tds import ColumnSpec, RpcCall, RpcParameter
+from quietus.server.linked_remote import remote_type
 from quietus.server.tds_sink import TdsResultSink, column_spec
 from quietus.sessions.requests import Outcome
 from quietus.sessions.sql_text import RPC_EVENT, InputBuffer
 from quietus.sql.context import parameter_type
 from quietus.sql.results import MessageEvent, ResultColumn, StatementDone
+from quietus.sql.stored_procedures import restore_settings, scoped_settings
 from quietus.sql.types import convert
 from quietus.sql.types_base import SqlType, parse_type_name
 
@@ -133,6 +142,7 @@ class Execute(Protocol):
         parameters: dict[str, Any] | None,
         types: dict[str, SqlType] | None,
         event: InputBuffer | None = None,
+        outputs: dict[str, Any] | None = None,
     ) -> Awaitable[Outcome]: ...
 
 
@@ -182,12 +192,12 @@ def _value(fixed: dict[str, RpcParameter], name: str) -> Any:
 
 def _bind(
     text: str, declarations: tuple[Declared, ...], values: list[RpcParameter]
-) -> tuple[dict[str, Any], dict[str, SqlType], list[tuple[Declared, Any]]]:
-    """Values → (name → converted value, name → declared type, OUTPUT parameters with their values)."""
+) -> tuple[dict[str, Any], dict[str, SqlType], list[tuple[Declared, int]]]:
+    """Values → (name → converted value, name → declared type, OUTPUT parameters with their index in ``values``)."""
     by_name = {d.name.casefold(): d for d in declarations}
     bound: dict[str, Any] = {}
     types: dict[str, SqlType] = {}
-    outputs: list[tuple[Declared, Any]] = []
+    outputs: list[tuple[Declared, int]] = []
     for index, parameter in enumerate(values):
         if parameter.name:
             declared = by_name.get(parameter.name.casefold())
@@ -203,7 +213,7 @@ def _bind(
         bound[declared.name] = value
         types[declared.name] = declared.type
         if parameter.output:
-            outputs.append((declared, value))
+            outputs.append((declared, index))
     for declared in declarations:  # declared but not supplied: SQL Server binds NULL for OUTPUT-only ones
         if declared.name not in bound:
             if not declared.output:
@@ -239,10 +249,15 @@ async def _run_statement(
     except SqlError as error:
         report(ctx.sink, error)
         return result
-    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call, parameters))
-    for ordinal, (declared, value) in enumerate(outputs, start=1):
+    finals: dict[str, Any] = {declared.name: None for declared, _index in outputs}
+    session = ctx.sink.session
+    settings = scoped_settings(session)  # a SET in the statement lasts until the call returns, as in a procedure
+    result.outcome = await ctx.execute(str(text), bound, types, rpc_event(call, parameters), finals)
+    restore_settings(session, settings)
+    first = len(call.parameters) - len(values)  # the statement's values come after the procedure's own parameters
+    for declared, index in outputs:
         spec = column_spec(ResultColumn(declared.name, declared.type))
-        result.return_values.append((spec, value, ordinal))
+        result.return_values.append((spec, finals[declared.name], first + index))
     return result
 
 
@@ -315,18 +330,35 @@ async def procedure_by_name(ctx: RequestContext, call: RpcCall) -> _CallResult:
         report(ctx.sink, sql_error(2812, name[:128]))
         return _CallResult()
     bound: dict[str, Any] = {}
+    types: dict[str, SqlType] = {}
     arguments = []
-    outputs = []
-    for index, parameter in enumerate(call.parameters, start=1):
-        variable = f"@P{index}"
+    outputs: list[tuple[ColumnSpec, str, int]] = []
+    for index, parameter in enumerate(call.parameters):
+        variable = f"@P{index + 1}"
         bound[variable] = parameter.value
-        arguments.append(f"{parameter.name} = {variable}" if parameter.name else variable)
+        argument = f"{parameter.name} = {variable}" if parameter.name else variable
         if parameter.output:
-            spec = column_spec(ResultColumn(parameter.name or variable, parameter_type(parameter.value)))
-            outputs.append((spec, parameter.value, index))
+            argument += " OUTPUT"
+            declared = _declared_by_client(parameter)
+            types[variable] = declared
+            value = parameter.value
+            try:
+                if value is not None:
+                    bound[variable] = convert(value, parameter_type(value), declared, explicit=False)
+            except SqlError as error:
+                report(ctx.sink, error)
+                return _CallResult()
+            outputs.append((column_spec(ResultColumn(parameter.name or variable, declared)), variable, index))
+        arguments.append(argument)
     text = f"EXEC {name} {', '.join(arguments)}".rstrip()
-    outcome = await ctx.execute(text, bound or None, None, rpc_event(call))
-    return _CallResult(outcome, outputs)
+    finals: dict[str, Any] = dict.fromkeys(variable for _spec, variable, _index in outputs)
+    outcome = await ctx.execute(text, bound or None, types or None, rpc_event(call), finals)
+    return _CallResult(outcome, [(spec, finals[variable], index) for spec, variable, index in outputs])
+
+
+def _declared_by_client(parameter: RpcParameter) -> SqlType:
+    """An OUTPUT parameter's type as the client declared it (``nvarchar(100)`` for a NULL sent to be filled)."""
+    return remote_type(parameter.type_info)
 
 
 # Well-known procedures by their lower-case name (ProcIDs arrive here already named: RpcCall.name).

@@ -20,7 +20,7 @@ from quietus.sessions.session import Dialect, Session, SessionStatus, masked
 from quietus.sessions.sql_text import LANGUAGE_EVENT, InputBuffer, begin_batch
 from quietus.sql import temp_tables, utf16
 from quietus.sql.batch import BatchRunner
-from quietus.sql.context import ExecContext
+from quietus.sql.context import ExecContext, parameter_key
 from quietus.sql.environment import Environment
 from quietus.sql.oracle import OracleContext, OracleRunner
 from quietus.sql.results import MessageEvent, ResultSink, StatementDone, TransactionEvent
@@ -52,11 +52,15 @@ async def run_batch(
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
     event: InputBuffer | None = None,
+    outputs: dict[str, Any] | None = None,
 ) -> Outcome:
     """Run ``text`` for ``session``.  ``event`` is what the client sent, for the input buffer: an RPC names its
-    procedure; by default the text itself is the event (a language event)."""
+    procedure; by default the text itself is the event (a language event).  ``outputs``: parameter names whose
+    values when the batch ends are written into it (an RPC's OUTPUT parameters)."""
     text = utf16.clean(text)  # a lone surrogate from an embedded caller becomes U+FFFD, as from a TDS client
-    return await _request(session, env, text, sink, lambda runner: runner.run(text), parameters, types, event)
+    return await _request(
+        session, env, text, sink, lambda runner: runner.run(text), parameters, types, event, outputs
+    )
 
 
 async def run_call(
@@ -76,6 +80,7 @@ async def _request(
     parameters: Mapping[str, Any] | None = None,
     types: Mapping[str, SqlType] | None = None,
     event: InputBuffer | None = None,
+    outputs: dict[str, Any] | None = None,
 ) -> Outcome:
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
@@ -93,6 +98,9 @@ async def _request(
     try:
         return await task.run(_run, ctx, runner_class(ctx), work)
     finally:
+        if outputs is not None:
+            for name in outputs:
+                outputs[name] = ctx.variables.get(parameter_key(name))
         session.end_request()
         for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
             hook(session)

@@ -52,7 +52,7 @@ class SessionStatus(enum.Enum):
 
 
 # SET options a session carries, with their defaults for a connection that did not change them (the ODBC/TDS
-# defaults SQL Server applies at login).
+# defaults SQL Server applies at login).  What each does, and which values are refused: quietus.sql.session_options.
 ON_OFF_OPTIONS: dict[str, bool] = {
     "XACT_ABORT": False,
     "IMPLICIT_TRANSACTIONS": False,
@@ -61,6 +61,8 @@ ON_OFF_OPTIONS: dict[str, bool] = {
     "ANSI_WARNINGS": True,
     "ANSI_PADDING": True,
     "ANSI_NULL_DFLT_ON": True,
+    "ANSI_NULL_DFLT_OFF": False,
+    "ARITHIGNORE": False,
     "ARITHABORT": True,
     "CONCAT_NULL_YIELDS_NULL": True,
     "QUOTED_IDENTIFIER": True,

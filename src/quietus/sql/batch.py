@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables, xml_methods
+from quietus.sql import cursors, ddl, dml, merge, session_options, stored_procedures, temp_tables, xml_methods
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
@@ -110,7 +110,7 @@ class BatchRunner:
         """Parse and run one batch.  Errors become messages in the sink; ``Interrupted`` propagates."""
         self.cache_plans = len(text) <= CACHED_TEXT_LIMIT
         try:
-            statements = parse_batch_cached(text)
+            statements = parse_batch_cached(text, self.session.options["QUOTED_IDENTIFIER"])
         except SqlError as error:
             self._report(error)
             self.ctx.sink.done(StatementDone(None, error=True))
@@ -453,9 +453,10 @@ class BatchRunner:
         sink = ctx.sink
         sink.start_result(columns)
         count = 0
+        cut = session_options.textsize_cutter(self.session.textsize, [c.type for c in columns])
         try:
             for row in planned.plan.rows(ctx, ()):
-                sink.row(row)
+                sink.row(row if cut is None else cut(row))
                 count += 1
                 if limit and count >= limit:
                     break
@@ -727,10 +728,10 @@ class BatchRunner:
         value = statement.value
         if isinstance(value, exp.Expr):
             value = self.evaluate(value)
-        if name in UNSUPPORTED_WHEN_ON and str(value).upper() == "ON":
-            raise sql_error(40517, f"SET {name} ON")
+        if name in stored_procedures.MODULE_OPTIONS and self.ctx.procedure_id:
+            return  # a module runs with the setting it was made with; SET inside it changes nothing (SQL Server's rule)
         if name in ON_OFF_OPTIONS:
-            session.options[name] = str(value).upper() == "ON"
+            session_options.set_on_off(session.options, name, str(value).upper() == "ON")
         elif name == "TRANSACTION ISOLATION LEVEL":
             isolation = _ISOLATION_NAMES[str(value).upper()]
             if (
@@ -760,13 +761,15 @@ class BatchRunner:
         elif name == "ROWCOUNT":
             session.rowcount_limit = int(value)
         elif name == "TEXTSIZE":
-            session.textsize = int(value)
+            session.textsize = session_options.textsize(int(value))
         elif name == "LANGUAGE":
-            session.language = str(value)
+            session.language = session_options.language(str(value))
         elif name == "DATEFORMAT":
-            session.date_format = str(value).lower()
+            session.date_format = session_options.date_format(str(value))
         elif name == "DATEFIRST":
             session.date_first = int(value)
+        elif name == "QUERY_GOVERNOR_COST_LIMIT":
+            session_options.query_governor_cost_limit(int(value))
         elif name == "IDENTITY_INSERT":
             assert statement.target is not None
             table = temp_tables.find_table(self.ctx, statement.target)
@@ -941,10 +944,6 @@ _HANDLERS: dict[type, Any] = {
     st.CreateStatistics: cursors.create_statistics,
 }
 
-
-# Options whose ON changes what the statements after it do (compile only, metadata only, extra plan result sets),
-# which Quietus does not do: ON is refused (40517), never accepted while every statement still runs.
-UNSUPPORTED_WHEN_ON = frozenset({"NOEXEC", "FMTONLY", "PARSEONLY", "STATISTICS XML", "STATISTICS PROFILE"})
 
 _COMMANDS: dict[type, str] = {
     exp.Select: "SELECT",

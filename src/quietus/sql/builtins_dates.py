@@ -1,7 +1,9 @@
 """Date and time built-ins: DATEADD, DATEDIFF, DATEPART, DATENAME, EOMONTH, the offsets, the clocks.
 
 Dateparts are data: ``DATEPARTS`` maps every T-SQL spelling (and the canonical names sqlglot rewrites
-them to) to one canonical name. Week arithmetic follows us_english with DATEFIRST 7 (weeks start on Sunday).
+them to) to one canonical name. DATEPART and DATENAME of week and weekday and DATETRUNC(week) follow the
+session's SET DATEFIRST (weeks start on that day; 7, Sunday, by default); DATEDIFF(week) always counts Sundays,
+as in SQL Server.
 
 Invariants:
   1. DATEDIFF counts datepart boundaries crossed (DATEDIFF(year, '2020-12-31', '2021-01-01') = 1), never
@@ -95,15 +97,28 @@ def _to_temporal(arg: Arg, adding: bool = False) -> Fn1 | None:
 # --- DATEPART -------------------------------------------------------------------------------------------
 
 
-def week_of_year(day: dt.date) -> int:
-    """DATEPART(week): week 1 holds January 1st; weeks start on Sunday."""
+# SET DATEFIRST: the first day of the week, 1 (Monday) ... 7 (Sunday, us_english's default).
+SUNDAY = 7
+
+
+def week_of_year(day: dt.date, first: int = SUNDAY) -> int:
+    """DATEPART(week): week 1 holds January 1st; weeks start on the DATEFIRST day."""
     jan1 = dt.date(day.year, 1, 1)
-    offset = jan1.isoweekday() % 7  # Sunday = 0
+    offset = (jan1.isoweekday() - first) % 7  # days from the week's first day to January 1st
     return (day.timetuple().tm_yday - 1 + offset) // 7 + 1
 
 
-def _weekday(day: dt.date) -> int:
-    return day.isoweekday() % 7 + 1  # Sunday = 1 ... Saturday = 7
+def _weekday(day: dt.date, first: int = SUNDAY) -> int:
+    return (day.isoweekday() - first) % 7 + 1  # the DATEFIRST day = 1
+
+
+def _week_start(value: dt.datetime, first: int) -> dt.datetime:
+    start = value - dt.timedelta(days=(value.isoweekday() - first) % 7)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# The parts whose value depends on SET DATEFIRST (the session's ``date_first``), as in SQL Server.
+_BY_FIRST_DAY: dict[str, Callable[[dt.datetime, int], int]] = {"weekday": _weekday, "week": week_of_year}
 
 
 _PART_VALUE: dict[str, Callable[[dt.datetime], int]] = {
@@ -112,7 +127,7 @@ _PART_VALUE: dict[str, Callable[[dt.datetime], int]] = {
     "month": lambda v: v.month,
     "dayofyear": lambda v: v.timetuple().tm_yday,
     "day": lambda v: v.day,
-    "week": lambda v: week_of_year(v),
+    "week": lambda v: week_of_year(v),  # with the default DATEFIRST; DATEPART binds _BY_FIRST_DAY instead
     "weekday": lambda v: _weekday(v),
     "hour": lambda v: v.hour,
     "minute": lambda v: v.minute,
@@ -138,6 +153,8 @@ def _bind_datepart(function: str) -> Callable[[Sequence[Arg]], Bound]:
         t = _temporal_type(args[1])
         _check_part(part, t, function)
         reader = _datepart_reader(part, t)
+        if part in _BY_FIRST_DAY:
+            return _by_first_day(function, part, args)
         if function == "datename":
             if part == "month":
                 return Bound(lambda _, v: MONTHS[v.month - 1], NVARCHAR(30), (None, _to_temporal(args[1])))
@@ -147,6 +164,23 @@ def _bind_datepart(function: str) -> Callable[[Sequence[Arg]], Bound]:
         return Bound(lambda _, v: reader(v), INT, (None, _to_temporal(args[1])))
 
     return bind
+
+
+def _by_first_day(function: str, part: str, args: Sequence[Arg]) -> Bound:
+    """DATEPART / DATENAME of week and weekday: read with the session's DATEFIRST when the row is evaluated."""
+    read = _BY_FIRST_DAY[part]
+    conversions = (None, _to_temporal(args[1]))
+    if function == "datename":
+        if part == "weekday":  # the day's name does not depend on DATEFIRST
+            return Bound(lambda _, v: DAYS[v.weekday()], NVARCHAR(30), conversions)
+        return Bound(
+            lambda ctx, _, v: str(read(as_datetime(v), ctx.system_value("@@DATEFIRST"))),
+            NVARCHAR(30), conversions, needs_context=True, deterministic=False,
+        )  # fmt: skip
+    return Bound(
+        lambda ctx, _, v: read(as_datetime(v), ctx.system_value("@@DATEFIRST")),
+        INT, conversions, needs_context=True, deterministic=False,
+    )  # fmt: skip
 
 
 def _fixed_part(part: str) -> Callable[[Sequence[Arg]], Bound]:
@@ -353,8 +387,7 @@ _TRUNCATE: dict[str, Callable[[dt.datetime], dt.datetime]] = {
     "month": lambda v: v.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
     "dayofyear": lambda v: v.replace(hour=0, minute=0, second=0, microsecond=0),
     "day": lambda v: v.replace(hour=0, minute=0, second=0, microsecond=0),
-    "week": lambda v: (v - dt.timedelta(days=v.isoweekday() % 7)).replace(hour=0, minute=0, second=0,
-                                                                            microsecond=0),
+    "week": lambda v: _week_start(v, SUNDAY),  # with the default DATEFIRST; DATETRUNC reads the session's
     "hour": lambda v: v.replace(minute=0, second=0, microsecond=0),
     "minute": lambda v: v.replace(second=0, microsecond=0),
     "second": lambda v: v.replace(microsecond=0),
@@ -371,15 +404,19 @@ def _datetrunc(args: Sequence[Arg]) -> Bound:
     _check_part(part, t, "datetrunc")
     truncate = _TRUNCATE[part]
 
-    def datetrunc(_: Any, value: Any) -> Any:
-        result = truncate(as_datetime(value))
+    def shaped(result: dt.datetime) -> Any:
         if t.name == "date":
             return result.date()
         if t.name == "time":
             return result.time()
         return result
 
-    return Bound(datetrunc, t, (None, _to_temporal(args[1])))
+    if part == "week":  # weeks start on the session's DATEFIRST day
+        return Bound(
+            lambda ctx, _, value: shaped(_week_start(as_datetime(value), ctx.system_value("@@DATEFIRST"))),
+            t, (None, _to_temporal(args[1])), needs_context=True, deterministic=False,
+        )  # fmt: skip
+    return Bound(lambda _, value: shaped(truncate(as_datetime(value))), t, (None, _to_temporal(args[1])))
 
 
 def _clock(name: str, t: SqlType, utc: bool) -> Builtin:

@@ -22,6 +22,7 @@ from quietus.sql.builtins_metadata import MICROSOFT_VERSION, TIMETICKS
 from quietus.sql.collation import DEFAULT_COLLATION, SessionCollation
 from quietus.sql.environment import VERSION_TEXT, Environment
 from quietus.sql.results import ResultSink
+from quietus.sql.session_options import options_value
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 from quietus.ticks import clock_at
 
@@ -76,6 +77,9 @@ class ExecContext:
     def check_interrupt(self) -> None:
         self.task.check()
 
+    def session_option(self, name: str) -> bool:
+        return self.session.options[name]
+
     def system_value(self, name: str) -> Any:
         key = name.upper().lstrip("@")
         provider = _SYSTEM_VALUES.get(key)
@@ -90,7 +94,7 @@ class ExecContext:
         not their exact lengths, so one statement text keeps one plan whatever the values.  ``types`` (by
         parameter name) are declared types (sp_executesql's @params); the caller has converted the values."""
         for name, value in parameters.items():
-            key = name.casefold() if name.startswith("@") else "@" + name.casefold()
+            key = parameter_key(name)
             declared = types.get(name) if types else None
             if isinstance(value, str):
                 value = utf16.clean(value)  # a lone surrogate from an embedded caller: U+FFFD, as from a client
@@ -125,6 +129,11 @@ class ExecContext:
     def catch_error(self, attribute: str) -> Any:
         stack = self.session.catch_stack
         return getattr(stack[-1], attribute) if stack else None
+
+
+def parameter_key(name: str) -> str:
+    """The variable a parameter of a parameterised batch becomes: ``@name``, case-folded (``P1`` → ``@p1``)."""
+    return name.casefold() if name.startswith("@") else "@" + name.casefold()
 
 
 def parameter_type(value: Any) -> SqlType:
@@ -184,7 +193,7 @@ _SYSTEM_VALUES: dict[str, Any] = {
     "PACK_SENT": lambda ctx: ctx.env.statistics.packets_sent,
     "PACKET_ERRORS": lambda ctx: ctx.env.statistics.packet_errors,
     "DBTS": lambda ctx: b"\x00" * 8,
-    "OPTIONS": lambda ctx: 5496,
+    "OPTIONS": lambda ctx: options_value(ctx.session.options),
     "FETCH_STATUS": lambda ctx: ctx.session.fetch_status,
     "ERROR_NUMBER": lambda ctx: ctx.catch_error("number"),
     "ERROR_MESSAGE": lambda ctx: ctx.catch_error("message"),

@@ -24,6 +24,7 @@ from quietus.sql import computed_columns, temp_tables
 from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import RowWriter, column_defaults
+from quietus.sql.session_options import column_nullable_by_default
 from quietus.sql.syntax_near import near
 from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
@@ -52,15 +53,17 @@ def _is_default_collation(name: str) -> bool:
     return collation.key is collation_key
 
 
-def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
-    """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model."""
+def column_def(node: exp.ColumnDef, nullable_by_default: bool = True) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
+    """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model;
+    ``nullable_by_default`` is the session's choice for a column that says neither NULL nor NOT NULL
+    (session_options.column_nullable_by_default)."""
     kind = node.args.get("kind")
     if kind is None:  # ``name AS expression [PERSISTED [NOT NULL]]``: typed by computed_columns.resolve
         return computed_columns.column_def(node)
     if kind.this == exp.DataType.Type.ROWVERSION:  # SQL Server stamps it on every write; Quietus would leave NULL
         raise sql_error(40517, "rowversion")
     sql_type = type_from_sqlglot(kind)
-    nullable = True
+    nullable = nullable_by_default
     explicit_null = False
     seed = increment = None
     default_sql = None
@@ -114,6 +117,7 @@ class _TableBuilder:
         self.foreign_keys: list[ForeignKeyDef] = list(base.foreign_keys) if base else []
         self._serial = len(self.indexes) + len(self.checks) + len(self.foreign_keys)
         self.altering = base is not None
+        self.nullable_by_default = True  # ANSI_NULL_DFLT_ON / _OFF of the session that runs the DDL
 
     def _name(self, prefix: str, given: str | None) -> str:
         self._serial += 1
@@ -127,7 +131,7 @@ class _TableBuilder:
         raise sql_error(1911, column)
 
     def add_column(self, node: exp.ColumnDef) -> None:
-        definition, constraints = column_def(node)
+        definition, constraints = column_def(node, self.nullable_by_default)
         if any(c.name.casefold() == definition.name.casefold() for c in self.columns):
             raise sql_error(2705, definition.name, self.name)
         if len(self.columns) >= _MAX_COLUMNS:
@@ -320,6 +324,7 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
     schema = node.this
     name = temp_tables.name_for_create(ctx, schema.this if isinstance(schema, exp.Schema) else schema)
     builder = _TableBuilder(db, name, db.allocate_object_id())
+    builder.nullable_by_default = column_nullable_by_default(ctx.session.options)
     deferred: list[exp.Constraint] = []
     for item in schema.expressions:
         if isinstance(item, exp.ColumnDef):
@@ -431,6 +436,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
         raise sql_error(4902, temp_tables.written_name(node.this))
     _lock_schema(ctx, table)
     builder = _TableBuilder(db, table.name, table.object_id, table.definition)
+    builder.nullable_by_default = column_nullable_by_default(ctx.session.options)
     added: list[ColumnDef] = []
     dropped: list[int] = []
     for action in node.args.get("actions") or []:

@@ -226,6 +226,9 @@ def execute_insert(
         types = [c.type for c in planned.columns]
         rows = list(planned.plan.rows(ctx, ()))  # read everything first: INSERT t SELECT ... FROM t
         row_types = [types] * len(rows)
+    rowcount = ctx.session.rowcount_limit  # SET ROWCOUNT n: the source's first n rows only
+    if rowcount and supplied is None:
+        rows, row_types = rows[:rowcount], row_types[:rowcount]
     return insert_rows(ctx, table, positions, rows, row_types, output)
 
 
@@ -367,6 +370,9 @@ def _read_phase(
         top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)(ctx)
         options = limit.args.get("limit_options")
         percent = bool(options is not None and options.args.get("percent"))
+    rowcount = ctx.session.rowcount_limit  # SET ROWCOUNT n: at most n rows, with TOP the smaller
+    if rowcount and not percent:
+        top = rowcount if top is None else min(top, rowcount)
     found: dict[Any, tuple[Any, Values, tuple[Any, ...]]] = {}
     for row in plan.rows(ctx, ()):
         if predicate is not None and predicate(row, ctx) is not True:
@@ -379,7 +385,8 @@ def _read_phase(
         if top is not None and not percent and len(found) >= top:
             break
     if top is not None and percent:  # TOP (n) PERCENT: n% of the qualifying rows, rounded up
-        return list(found.values())[: math.ceil(len(found) * min(top, 100) / 100)], scope
+        chosen = list(found.values())[: math.ceil(len(found) * min(top, 100) / 100)]
+        return chosen[:rowcount] if rowcount else chosen, scope
     return list(found.values()), scope
 
 

@@ -62,6 +62,8 @@ class EvalContext(Protocol):
 
     def check_interrupt(self) -> None: ...
 
+    def session_option(self, name: str) -> bool: ...  # 'ANSI_NULLS', 'CONCAT_NULL_YIELDS_NULL' (run-time SET options)
+
 
 RowFn = Callable[[Row, EvalContext], Any]
 
@@ -149,6 +151,9 @@ class _NoContext:
 
     def check_interrupt(self) -> None:
         return None
+
+    def session_option(self, name: str) -> bool:
+        raise sql_error(137, name)  # a value that depends on a SET option is not folded
 
 
 _NO_CONTEXT = _NoContext()
@@ -296,6 +301,11 @@ _ARITHMETIC: dict[type[exp.Expr], str] = {
 def _arithmetic(node: exp.Binary, scope: Scope) -> CompiledExpr:
     left = compile_expression(node.this, scope)
     right = compile_expression(node.expression, scope)
+    # An untyped NULL meeting a string takes the string's type, as SQL Server types ``'abc' + NULL`` (varchar).
+    if isinstance(node.this, exp.Null) and right.type.family == "string":
+        left = constant(None, right.type)
+    elif isinstance(node.expression, exp.Null) and left.type.family == "string":
+        right = constant(None, left.type)
     return arithmetic(_ARITHMETIC[type(node)], left, right, node)
 
 
@@ -303,12 +313,35 @@ def arithmetic(op: str, left: CompiledExpr, right: CompiledExpr, node: exp.Expr)
     """Bind ``left op right`` (op in + - * / % & | ^) with SQL Server's result type and conversions."""
     _not_boolean(left, right, node)
     operation = binary_operation(op, _literal_type(left, right.type), _literal_type(right, left.type))
+    if op == "+" and operation.type.family == "string":
+        return _concatenation(operation.fn, left, right, operation)
     return binary(
         operation.fn,
         _with_conversion(left, operation.left),
         _with_conversion(right, operation.right),
         operation.type,
     )
+
+
+def _concatenation(
+    fn: Callable[[Any, Any], Any], left: CompiledExpr, right: CompiledExpr, operation: Any
+) -> CompiledExpr:
+    """String ``+``: NULL with CONCAT_NULL_YIELDS_NULL ON (the default); with it OFF, a NULL operand counts as ''
+    (both NULL still give NULL, as in SQL Server)."""
+    fa = _with_conversion(left, operation.left).fn
+    fb = _with_conversion(right, operation.right).fn
+    t = operation.type
+
+    def concatenate(row: Row, ctx: EvalContext) -> Any:
+        a = fa(row, ctx)
+        b = fb(row, ctx)
+        if a is not None and b is not None:
+            return fn(a, b)
+        if (a is None and b is None) or ctx.session_option("CONCAT_NULL_YIELDS_NULL"):
+            return None
+        return b if a is None else a
+
+    return fold(CompiledExpr(concatenate, t), left, right)
 
 
 def _literal_type(operand: CompiledExpr, other: SqlType) -> SqlType:
@@ -406,7 +439,57 @@ def _comparison(node: exp.Binary, scope: Scope) -> CompiledExpr:
     right = compile_expression(node.expression, scope)
     _not_boolean(left, right, node)
     op = _COMPARISONS[type(node)]
-    return compare(op, left, right, explicit_collation(node.this, node.expression, _OPERATION_NAMES[op]))
+    collation = explicit_collation(node.this, node.expression, _OPERATION_NAMES[op])
+    return compare_written(op, node.this, node.expression, left, right, collation)
+
+
+def compare_written(
+    op: str,
+    left_node: exp.Expr,
+    right_node: exp.Expr,
+    left: CompiledExpr,
+    right: CompiledExpr,
+    collation: Collation | None = None,
+) -> CompiledExpr:
+    """``compare`` for operands as written: = and <> against a NULL literal or a @variable follow ANSI_NULLS
+    (comparisons, simple CASE, NULLIF)."""
+    if op in ("=", "<>") and (null_or_variable(left_node) or null_or_variable(right_node)):
+        return _ansi_nulls_comparison(op, left, right, collation)
+    return compare(op, left, right, collation)
+
+
+def null_or_variable(node: exp.Expr) -> bool:
+    """Whether an operand is a NULL literal or a @variable: the comparisons SET ANSI_NULLS OFF changes."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Null):
+        return True
+    if isinstance(node, exp.Parameter):
+        return not isinstance(node.this, exp.Parameter)  # @v, not @@SPID
+    return isinstance(node, exp.Var) and node.name.startswith("@") and not node.name.startswith("@@")
+
+
+def _ansi_nulls_comparison(
+    op: str, left: CompiledExpr, right: CompiledExpr, collation: Collation | None
+) -> CompiledExpr:
+    """``x = NULL``, ``x <> @v``: NULL when ANSI_NULLS is ON (the default); with it OFF, SQL Server's non-ISO rule
+    (= is true when both sides are NULL, false when one is; <> the opposite)."""
+    operation = comparison(op, left.type, right.type, None if collation is None else collation.key)
+    left = _with_conversion(left, operation.left)
+    right = _with_conversion(right, operation.right)
+    fa, fb, fn = left.fn, right.fn, operation.fn
+    equal = op == "="
+
+    def compare_nulls(row: Row, ctx: EvalContext) -> Any:
+        a = fa(row, ctx)
+        b = fb(row, ctx)
+        if a is not None and b is not None:
+            return fn(a, b)
+        if ctx.session_option("ANSI_NULLS"):
+            return None
+        return (a is None and b is None) is equal
+
+    return fold(CompiledExpr(compare_nulls, BOOLEAN), left, right)
 
 
 _OPERATION_NAMES = {
@@ -531,11 +614,15 @@ def _in(node: exp.In, scope: Scope) -> CompiledExpr:
         return _in_subquery(value, scope.compile_subquery(query, "in"))
     items = [compile_expression(item, scope) for item in node.expressions]
     collations = [explicit_collation(node.this, item, "equal to") for item in node.expressions]
-    if all(item.is_constant for item in items) and not any(collations):
+    nulls = [null_or_variable(item) for item in node.expressions]  # each compared as ``x = item`` under ANSI_NULLS
+    if all(item.is_constant for item in items) and not any(collations) and not any(nulls):
         fast = _in_constants(value, items)
         if fast is not None:
             return fast
-    tests = [compare("=", value, item, collation).fn for item, collation in zip(items, collations, strict=True)]
+    tests = [
+        (_ansi_nulls_comparison if null else compare)("=", value, item, collation).fn
+        for item, collation, null in zip(items, collations, nulls, strict=True)
+    ]
 
     def any_equal(row: Row, ctx: EvalContext) -> Any:
         unknown = False
@@ -761,4 +848,3 @@ def register_compiler(node_type: type[exp.Expr], compiler: Compiler) -> None:
     """Compile a dialect's own node class (``quietus.sql.oracle``'s case-sensitive comparisons) with
     ``compiler``: the dialect adds to the table instead of the compiler testing for the dialect."""
     _COMPILERS[node_type] = compiler
-

@@ -31,7 +31,7 @@ from quietus.sql.expressions import (
     EvalContext,
     Row,
     Scope,
-    compare,
+    compare_written,
     compile_expression,
     compile_predicate,
     constant,
@@ -341,7 +341,8 @@ def _case(node: exp.Case, scope: Scope) -> CompiledExpr:
     results: list[CompiledExpr] = []
     for branch in node.args.get("ifs") or []:
         if operand is not None:
-            conditions.append(compare("=", operand, compile_expression(branch.this, scope)))
+            value = compile_expression(branch.this, scope)
+            conditions.append(compare_written("=", node.this, branch.this, operand, value))
         else:
             conditions.append(compile_predicate(branch.this, scope))
         results.append(compile_expression(branch.args["true"], scope))
@@ -401,7 +402,7 @@ def _nullif_node(node: exp.Nullif, scope: Scope) -> CompiledExpr:
 def _nullif(nodes: Sequence[exp.Expr], scope: Scope, node: exp.Expr) -> CompiledExpr:
     left = compile_expression(nodes[0], scope)
     right = compile_expression(nodes[1], scope)
-    equal = compare("=", left, right).fn
+    equal = compare_written("=", nodes[0], nodes[1], left, right).fn
     value = left.fn
 
     def nullif(row: Row, ctx: EvalContext) -> Any:

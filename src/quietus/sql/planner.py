@@ -33,6 +33,7 @@ from quietus.sql.expressions import (
     compile_expression,
     compile_predicate,
     named_collation,
+    null_or_variable,
 )
 from quietus.sql.operators import (
     Aggregate,
@@ -533,7 +534,12 @@ class Planner:
         left_scope = self.scope(left.columns, outer)
         right_scope = self.scope(right.columns, None)
         for condition in conditions:
-            if not isinstance(condition, exp.EQ):
+            # ``a = @v`` / ``a = NULL`` is no join key (and SET ANSI_NULLS OFF makes NULLs match in it)
+            if (
+                not isinstance(condition, exp.EQ)
+                or null_or_variable(condition.this)
+                or null_or_variable(condition.expression)
+            ):
                 continue
             for a, b in ((condition.this, condition.expression), (condition.expression, condition.this)):
                 try:

@@ -19,8 +19,11 @@ A call:
    body reaches the caller's CATCH, and a batch-aborting error ends the caller's batch too.
 4. ``RETURN n`` sets the status (0 by default); OUTPUT parameters are copied back to the caller's variables; a
    transaction count that differs from the one at entry is error 266, as SQL Server reports it.
-5. SET options changed in the body (NOCOUNT, ANSI_NULLS, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
+5. SET options changed in the body (NOCOUNT, ISOLATION LEVEL, LOCK_TIMEOUT ...) are put back when the
    procedure returns, however it returns, and the ``#`` tables it made are dropped.
+6. ANSI_NULLS and QUOTED_IDENTIFIER are the module's, captured when it was made (sys.sql_modules.uses_ansi_nulls,
+   uses_quoted_identifier): they are in force while its body runs, and a SET of either inside it changes nothing, as
+   in SQL Server.  Quietus stores only modules made with both ON: CREATE/ALTER PROCEDURE with either OFF is 40517.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from sqlglot import exp
 from quietus.engine.access import RowAccess
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
-from quietus.sessions.session import masked
+from quietus.sessions.session import Session, masked
 from quietus.sessions.sql_text import begin_batch
 from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
@@ -50,6 +53,8 @@ SCOPED_SETTINGS = (
     "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language", "date_format",
     "date_first",
 )  # fmt: skip
+# The SET options a module captures when it is made and runs with (rule 6), and their value in every stored module.
+MODULE_OPTIONS = {"ANSI_NULLS": True, "QUOTED_IDENTIFIER": True}
 
 
 class Runner(Protocol):
@@ -148,7 +153,7 @@ def execute_sql(runner: Runner, statement: st.Execute, return_signal: type[Excep
         header = parse_batch_cached(f"CREATE PROCEDURE sp_executesql {declared} AS RETURN")[0]
         assert isinstance(header, st.CreateProcedure)
         parameters = header.parameters
-    body = tuple(parse_batch_cached(str(text)))
+    body = tuple(parse_batch_cached(str(text), runner.ctx.session.options["QUOTED_IDENTIFIER"]))
     shown = f"({declared}){text}"
     running = shown if declared else str(text)
 
@@ -175,8 +180,9 @@ def run_scoped(
     outputs = _bind(runner, body, callee, arguments)
     session = caller.session
     trancount = session.trancount
-    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
-    settings["options"] = dict(session.options)
+    settings = scoped_settings(session)
+    if callee.object_id:
+        session.options.update(MODULE_OPTIONS)
     status = 0
     outer_text = session.sql
     if callee.text:
@@ -188,8 +194,7 @@ def run_scoped(
         status = 0 if value is None else int(value)
     finally:
         session.sql = outer_text
-        for name, value in settings.items():
-            setattr(session, name, value)
+        restore_settings(session, settings)
         temp_tables.drop_table_variables(nested)
         temp_tables.drop_scope(nested, nested.nest_level)
     for variable, parameter in outputs:
@@ -197,6 +202,18 @@ def run_scoped(
     if session.trancount != trancount:
         raise sql_error(266, trancount, session.trancount)
     return status
+
+
+def scoped_settings(session: Session) -> dict[str, Any]:
+    """The SET options a procedure's or sp_executesql's scope puts back when it returns (rule 5)."""
+    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
+    settings["options"] = dict(session.options)
+    return settings
+
+
+def restore_settings(session: Session, settings: dict[str, Any]) -> None:
+    for name, value in settings.items():
+        setattr(session, name, value)
 
 
 def _parsed(module: Module) -> st.CreateProcedure:
@@ -252,6 +269,9 @@ def _bind(runner: Runner, body: Runner, callee: Callee, arguments: tuple[st.Argu
 
 
 def create_procedure(ctx: ExecContext, statement: st.CreateProcedure) -> None:
+    for option, value in MODULE_OPTIONS.items():
+        if ctx.session.options[option] is not value:
+            raise sql_error(40517, f"{statement.mode} PROCEDURE with SET {option} {'OFF' if value else 'ON'}")
     store = _store(ctx)
     schema = statement.schema or DEFAULT_SCHEMA
     if schema.casefold() == "sys":

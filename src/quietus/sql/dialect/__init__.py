@@ -74,14 +74,14 @@ PLAN_CACHE_SIZE = 1024
 PARSE_RECURSION_LIMIT = 6_000
 
 
-def parse_batch(text: str) -> list[Statement]:
+def parse_batch(text: str, quoted_identifier: bool = True) -> list[Statement]:
     """Parse one T-SQL batch; raise the SqlError SQL Server would give for the first syntax error.
 
     The parse is recursive descent: nesting deeper than ``PARSE_RECURSION_LIMIT`` frames is SQL Server's 191."""
     if sys.getrecursionlimit() < PARSE_RECURSION_LIMIT:
         sys.setrecursionlimit(PARSE_RECURSION_LIMIT)
     try:
-        return BatchParser().parse_tokens(tokenize(text), text)
+        return BatchParser().parse_tokens(tokenize(text, quoted_identifier), text)
     except RecursionError:
         raise sql_error(191) from None
 
@@ -92,16 +92,17 @@ CACHED_TEXT_LIMIT = 32_768  # characters
 
 
 @lru_cache(maxsize=PLAN_CACHE_SIZE)
-def _parse_batch_memoised(text: str) -> tuple[Statement, ...]:
-    return tuple(parse_batch(text))
+def _parse_batch_memoised(text: str, quoted_identifier: bool) -> tuple[Statement, ...]:
+    return tuple(parse_batch(text, quoted_identifier))
 
 
-def parse_batch_cached(text: str) -> tuple[Statement, ...]:
-    """``parse_batch`` memoised by text (up to ``CACHED_TEXT_LIMIT`` characters); safe because statements are
-    immutable (errors are not cached)."""
+def parse_batch_cached(text: str, quoted_identifier: bool = True) -> tuple[Statement, ...]:
+    """``parse_batch`` memoised by text and QUOTED_IDENTIFIER (up to ``CACHED_TEXT_LIMIT`` characters); safe because
+    statements are immutable (errors are not cached).  Plans are keyed by statement identity, so a batch parsed
+    under each QUOTED_IDENTIFIER setting has plans of its own."""
     if len(text) > CACHED_TEXT_LIMIT:
-        return tuple(parse_batch(text))
-    return _parse_batch_memoised(text)
+        return tuple(parse_batch(text, quoted_identifier))
+    return _parse_batch_memoised(text, quoted_identifier)
 
 
 def parse_cache_info() -> t.Any:

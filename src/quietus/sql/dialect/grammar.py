@@ -128,6 +128,13 @@ class QuietusParser(TSQLParser):
         if not self._index & SAFE_POINT_EVERY:  # a long statement yields the engine while it is parsed
             safe_point()
 
+    def _parse_table_part(self, schema: bool = False) -> exp.Expr | None:
+        """A part of a table name is an identifier, never a string: ``FROM 'x'`` (or ``"x"`` with QUOTED_IDENTIFIER
+        OFF) is a syntax error in T-SQL, not the table x."""
+        if self._curr is not None and self._curr.token_type == TokenType.STRING:
+            return None
+        return super()._parse_table_part(schema)
+
     def _parse_projections(self) -> tuple[list[exp.Expr], list[exp.Expr] | None]:
         """A select list is never empty: ``SELECT FROM t`` fails at FROM, a lone ``SELECT`` at itself."""
         projections, exclude = super()._parse_projections()

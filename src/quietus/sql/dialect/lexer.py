@@ -7,24 +7,34 @@ Invariants:
    else the tokenizer cannot read.  The error's line is where the unfinished construct starts.
 2. A line consisting of just ``GO`` (optionally ``GO n``) is refused with 102: ``GO`` is a client-side
    batch separator, and a client that sends it to the server made a mistake we report rather than guess.
+3. QUOTED_IDENTIFIER is a parse-time setting, as in SQL Server: with it OFF (the session's setting when the batch
+   is parsed, or a ``SET QUOTED_IDENTIFIER OFF`` met earlier in the same batch) a ``"..."`` token is a string
+   literal, not a delimited identifier; ``[...]`` stays an identifier either way.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.engine.interrupts import Interrupted
+from quietus.engine.scheduler import safe_point
 from quietus.errors import SqlError, sql_error
 
+from .grammar import SAFE_POINT_EVERY
 from .tsql import Quietus
+
+_QUOTED_IDENTIFIER = re.compile("QUOTED_IDENTIFIER", re.IGNORECASE)
 
 # What opens an unfinished construct, longest first, and the character that would have closed it.
 _OPENERS: tuple[tuple[str, str], ...] = (("N'", "'"), ("n'", "'"), ("'", "'"), ('"', '"'), ("[", "]"))
 
 
-def tokenize(text: str) -> list[Token]:
-    """All tokens of ``text``; raises SqlError 105/113/102 when the text cannot be tokenized."""
+def tokenize(text: str, quoted_identifier: bool = True) -> list[Token]:
+    """All tokens of ``text``; raises SqlError 105/113/102 when the text cannot be tokenized.  ``quoted_identifier``
+    is the session's QUOTED_IDENTIFIER when the batch is parsed (invariant 3)."""
     tokenizer = Quietus.Tokenizer(dialect=Quietus)
     try:
         tokens = tokenizer.tokenize(text)
@@ -33,7 +43,59 @@ def tokenize(text: str) -> list[Token]:
             raise failure.__cause__ from None
         raise _diagnose(text, tokenizer.tokens) from None
     _refuse_go_lines(tokens)
+    _apply_quoted_identifier(text, tokens, quoted_identifier)
     return tokens
+
+
+def _apply_quoted_identifier(text: str, tokens: list[Token], quoted_identifier: bool) -> None:
+    """Make ``"..."`` tokens string literals where QUOTED_IDENTIFIER is OFF; a ``SET QUOTED_IDENTIFIER ON|OFF``
+    (alone or in a list of ON/OFF options) changes the setting for the tokens after it, at parse time, except in a
+    procedure's definition (a module keeps the setting it is made with)."""
+    if quoted_identifier and _QUOTED_IDENTIFIER.search(text) is None:
+        return
+    module = _defines_module(tokens)
+    index = 0
+    while index < len(tokens):
+        if not index & SAFE_POINT_EVERY:
+            safe_point()
+        token = tokens[index]
+        if token.token_type is TokenType.SET and not module:
+            setting, index = _quoted_identifier_setting(tokens, index + 1)
+            if setting is not None:
+                quoted_identifier = setting
+            continue
+        if not quoted_identifier and token.token_type is TokenType.IDENTIFIER and text[token.start] == '"':
+            token.token_type = TokenType.STRING
+        index += 1
+
+
+_MODULE_HEADS = (("CREATE", "PROC"), ("CREATE", "PROCEDURE"), ("ALTER", "PROC"), ("ALTER", "PROCEDURE"))
+
+
+def _defines_module(tokens: list[Token]) -> bool:
+    """Whether the batch is a CREATE / ALTER / CREATE OR ALTER PROCEDURE."""
+    words = [t.text.upper() for t in tokens[:4]]
+    if words[:3] == ["CREATE", "OR", "ALTER"]:
+        words = words[2:]
+    return tuple(words[:2]) in _MODULE_HEADS
+
+
+def _quoted_identifier_setting(tokens: list[Token], index: int) -> tuple[bool | None, int]:
+    """After SET: (the value given to QUOTED_IDENTIFIER, if the statement sets it; where scanning goes on)."""
+    names: list[str] = []
+    while index < len(tokens):
+        token = tokens[index]
+        word = token.text.upper()
+        if word in ("ON", "OFF") and names:
+            return (word == "ON" if "QUOTED_IDENTIFIER" in names else None), index
+        if token.token_type is TokenType.COMMA:
+            index += 1
+            continue
+        if token.token_type is TokenType.IDENTIFIER or not token.text.isidentifier():
+            return None, index
+        names.append(word)
+        index += 1
+    return None, index
 
 
 def _diagnose(text: str, read: list[Token]) -> SqlError:

@@ -32,9 +32,9 @@ OptionValue = str | int | exp.Expression
 # fmt: off
 BOOLEAN_OPTIONS: frozenset[str] = frozenset({
     "ANSI_DEFAULTS", "ANSI_NULL_DFLT_OFF", "ANSI_NULL_DFLT_ON", "ANSI_NULLS", "ANSI_PADDING", "ANSI_WARNINGS",
-    "ARITHABORT", "ARITHIGNORE", "CONCAT_NULL_YIELDS_NULL", "CURSOR_CLOSE_ON_COMMIT", "FMTONLY",
+    "ARITHABORT", "ARITHIGNORE", "CONCAT_NULL_YIELDS_NULL", "CURSOR_CLOSE_ON_COMMIT", "FMTONLY", "FORCEPLAN",
     "IMPLICIT_TRANSACTIONS", "NO_BROWSETABLE", "NOCOUNT", "NOEXEC", "NUMERIC_ROUNDABORT", "PARSEONLY",
-    "QUOTED_IDENTIFIER", "XACT_ABORT",
+    "QUOTED_IDENTIFIER", "SHOWPLAN_ALL", "SHOWPLAN_TEXT", "SHOWPLAN_XML", "XACT_ABORT",
 })
 # fmt: on
 
@@ -86,6 +86,7 @@ VALUE_OPTIONS: dict[str, Callable[[BatchParser], OptionValue]] = {
     "DATEFIRST": _integer_or_variable,
     "DATEFORMAT": _dateformat,
     "LANGUAGE": _word_string_or_variable,
+    "QUERY_GOVERNOR_COST_LIMIT": _integer_or_variable,
 }
 
 
