@@ -51,6 +51,8 @@ recovery_model_desc nvarchar(60)
 page_verify_option tinyint
 page_verify_option_desc nvarchar(60)
 is_accelerated_database_recovery_on bit
+replica_id uniqueidentifier
+group_database_id uniqueidentifier
 """)
 
 COMPATIBILITY_LEVEL = 160  # SQL Server 2022
@@ -66,7 +68,7 @@ def database_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             d.name, d.database_id, None, SA_PRINCIPAL, None, COMPATIBILITY_LEVEL, DEFAULT_COLLATION, 0, "MULTI_USER",
             False, False, False, 0 if online else 4, "ONLINE" if online else "SUSPECT", False, False,
             1 if snapshot else 0, "ON" if snapshot else "OFF", options.read_committed_snapshot,
-            1, "FULL", 2, "CHECKSUM", options.accelerated_recovery,
+            1, "FULL", 2, "CHECKSUM", options.accelerated_recovery, None, None,  # in no availability group
         )  # fmt: skip
 
 

@@ -548,9 +548,26 @@ synchronization_health_desc nvarchar(60)
 AVAILABILITY_REPLICAS = columns("""
 replica_id uniqueidentifier
 group_id uniqueidentifier
+replica_metadata_id int
 replica_server_name nvarchar(256)
+owner_sid varbinary(85)
+endpoint_url nvarchar(128)
 availability_mode tinyint
 availability_mode_desc nvarchar(60)
+failover_mode tinyint
+failover_mode_desc nvarchar(60)
+session_timeout int
+primary_role_allow_connections tinyint
+primary_role_allow_connections_desc nvarchar(60)
+secondary_role_allow_connections tinyint
+secondary_role_allow_connections_desc nvarchar(60)
+create_date datetime
+modify_date datetime
+backup_priority int
+read_only_routing_url nvarchar(256)
+seeding_mode tinyint
+seeding_mode_desc nvarchar(60)
+read_write_routing_url nvarchar(256)
 """)
 
 BROKER_ACTIVATED_TASKS = columns("""
