@@ -140,6 +140,19 @@ def test_charindex_counts_code_units(conn: Connection) -> None:
     assert rows(conn, "SELECT CHARINDEX(N'B', N'abcb', 3), CHARINDEX(N'i', N'\u0130i')") == [(4, 2)]
 
 
+def test_patindex_counts_code_units_as_charindex_does(conn: Connection) -> None:
+    assert rows(conn, f"SELECT PATINDEX(N'%b%', N'a{EMOJI}b'), PATINDEX(N'%{EMOJI}%', N'a{EMOJI}b')") == [(4, 2)]
+    assert rows(
+        conn,
+        f"SELECT PATINDEX(N'%[0-9]%', N'{EMOJI}{EMOJI}7'), PATINDEX(N'%B%', N'{EMOJI}b' COLLATE Latin1_General_BIN2)",
+    ) == [(5, 0)]
+    assert rows(
+        conn, f"SELECT PATINDEX(N'%b%', N'{EMOJI}b' COLLATE Latin1_General_CS_AS), PATINDEX(N'b%', N'{EMOJI}b')"
+    ) == [(3, 0)]
+    text = f"x{EMOJI}yz{EMOJI}z"
+    assert rows(conn, f"SELECT PATINDEX(N'%z%', N'{text}'), CHARINDEX(N'z', N'{text}')") == [(5, 5)]
+
+
 def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
     conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
     cursor = conn.cursor()
