@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import os
 import random
 import signal
 import subprocess
@@ -100,9 +99,17 @@ class Server:
         self.close()
         return self.process.returncode == -signal.SIGKILL and said
 
+    def stop(self) -> None:
+        """Shut the server down (SIGTERM); SIGKILL if it has not ended within two minutes."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(120)
+        except subprocess.TimeoutExpired:
+            print(f"quietus serve (pid {self.process.pid}) ignored SIGTERM for 2 minutes: killed")
+        self.kill()
+
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.kill()  # SIGKILL; Popen sends nothing once the process has been reaped
         self.process.wait(60)
         self.close()
 
@@ -158,7 +165,13 @@ class Suite:
         self.report = AimedReport()
         self.ids = itertools.count(1)  # ledger ids, unique over the run
         self.cycle = 0
+        self.started: list[Server] = []  # every server started, so that none outlives the run
         self.left_open: list[Tds] = []  # sessions of prepared transactions, kept open until their server dies
+
+    def start_server(self, crash_at: str = "") -> Server:
+        server = Server(self.data_dir, crash_at)
+        self.started.append(server)
+        return server
 
     def violation(self, text: str) -> None:
         self.report.violations.append(f"cycle {self.cycle}: {text}")
@@ -178,7 +191,7 @@ class Suite:
             session.close()
         self.left_open.clear()
         started = time.monotonic()
-        server = Server(self.data_dir)
+        server = self.start_server()
         if server.port is None:
             self.violation("the server did not restart")
             server.kill()
@@ -187,9 +200,7 @@ class Suite:
         try:
             self.check_running(server.port, pending)
         finally:
-            server.process.send_signal(signal.SIGTERM)
-            server.process.wait(120)
-            server.close()
+            server.stop()
 
     def check_running(self, port: int, pending: int | None) -> None:
         ledger = check(port, self.report, self.cycle)
@@ -253,7 +264,7 @@ class Suite:
 
     def start_working(self, crash_at: str = "") -> tuple[Server, Workload]:
         """The server (armed with ``crash_at``) and the transfer workers on it."""
-        server = Server(self.data_dir, crash_at)
+        server = self.start_server(crash_at)
         assert server.port is not None, "quietus serve did not start"
         return server, Workload(server.port, self.ids, self.rng, self.report, self.args.sessions)
 
@@ -311,7 +322,7 @@ class Suite:
             if point == "recovery-in-doubt" and pending is None:
                 point = "recovery-replay"
             hit = self.rng.randint(1, 40) if point == "recovery-replay" else 1
-            armed = Server(self.data_dir, f"{point}:{hit}")
+            armed = self.start_server(f"{point}:{hit}")
             if armed.port is not None:  # recovery ended before the k-th record: the point lies beyond the log
                 self.report.missed[point] += 1
                 armed.kill()
@@ -363,7 +374,16 @@ class Suite:
     # -- the run ----------------------------------------------------------------------------------------------
 
     def run(self) -> AimedReport:
-        server = Server(self.data_dir)
+        try:
+            self.run_cycles()
+        finally:
+            for server in self.started:
+                if server.process.poll() is None:
+                    server.kill()
+        return self.report
+
+    def run_cycles(self) -> None:
+        server = self.start_server()
         assert server.port is not None, "quietus serve did not start"
         set_up(server.port)
         setup = Tds(server.port, PASSWORD, timeout=120)
@@ -372,15 +392,12 @@ class Suite:
             values = ", ".join(f"({i}, 0)" for i in range(start, min(start + 1000, self.args.rows)))
             setup.batch(f"INSERT INTO wide VALUES {values}")
         setup.close()
-        server.process.send_signal(signal.SIGTERM)
-        server.process.wait(120)
-        server.close()
+        server.stop()
         scenarios: dict[str, Callable[[], None]] = {name: getattr(self, name) for name in SCENARIOS}
         for cycle in range(self.args.cycles):
             self.cycle = cycle
             for name in self.args.scenarios.split(","):
                 scenarios[name]()
-        return self.report
 
 
 def run(data_dir: Path, **options: Any) -> AimedReport:
