@@ -83,8 +83,7 @@ class Server:
 
     def __init__(self, data_dir: Path, crash_at: str = "") -> None:
         self.stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by close())
-        environment = {ENVIRONMENT: crash_at} if crash_at else {ENVIRONMENT: ""}
-        self.process = start_quietus(data_dir, environment=environment, stderr=self.stderr)
+        self.process = start_quietus(data_dir, environment={ENVIRONMENT: crash_at}, stderr=self.stderr)
         self.port = ready_port(self.process)  # None: it died before it was ready (a recovery crash point)
 
     def died_at(self, point: str, timeout: float = 120) -> bool:
