@@ -32,12 +32,21 @@ def test_crashes_around_each_two_phase_decision_keep_or_decide_the_transaction(t
 
 
 @pytest.mark.crash
+@pytest.mark.timeout(300)  # ~40 s on a loaded 2-core machine: a dozen server starts
 def test_crashes_inside_recovery_and_checkpoints_lose_nothing(tmp_path: Path) -> None:
     report = run(tmp_path / "data", scenarios="recovery,checkpoint", cycles=2, rows=10, sessions=2, seed=5)
     assert report.violations == []
     recovery = sum(n for point, n in report.reached.items() if point.startswith("recovery-"))
     checkpoint = sum(n for point, n in report.reached.items() if point.startswith("checkpoint-"))
     assert recovery >= 3 and checkpoint == 2  # recovery killed again and again; each checkpoint crash landed
+
+
+@pytest.mark.crash
+def test_a_coordinator_killed_after_its_decision_commits_both_halves_once_restarted(tmp_path: Path) -> None:
+    """Before the fix, the restarted coordinator re-drove its participant but left its own part in doubt."""
+    report = run(tmp_path / "data", scenarios="coordinator", cycles=1, rows=10, sessions=2, seed=6)
+    assert report.violations == []
+    assert report.reached["coordinator-decided"] == 1
 
 
 def test_an_unknown_crash_point_is_refused_and_none_is_armed_without_the_variable() -> None:
