@@ -22,7 +22,7 @@ import signal
 
 ENVIRONMENT = "QUIETUS_CRASH_AT"
 
-# name -> where the process dies (each is called at exactly one place in the engine)
+# name -> where the process dies (called from engine/database.py, engine/wal/checkpoint.py and server/linked.py)
 POINTS: dict[str, str] = {
     "rollback-midway": "a classic rollback has undone half of its records (at least one batch), the rest not yet",
     "recovery-checkpoint": "recovery has loaded a chunk of the checkpoint, the log not yet replayed",
