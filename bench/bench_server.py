@@ -90,21 +90,39 @@ def percentile(values: list[float], fraction: float) -> float:
 def quietus_server(data_dir: Path, oracle_port: int = 0, port: int = 0) -> Iterator[tuple[int, int]]:
     """`quietus serve` on ``port`` (0: a free one; and Oracle Net on ``oracle_port``, off by default); yields
     (pid, port)."""
-    env = {**os.environ, "QUIETUS_SA_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    command += ["--oracle-port", str(oracle_port), "--monitor-port", "0"]  # no fixed port two servers would share
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, preexec_fn=raise_fd_limit
-    )
+    process = start_quietus(data_dir, oracle_port, port=port)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("Quietus ready on"):
-            raise RuntimeError(f"quietus serve did not start: {line!r}")
-        yield process.pid, int(line.rsplit(":", 1)[1])
+        ready = ready_port(process)
+        if ready is None:
+            raise RuntimeError("quietus serve did not start")
+        yield process.pid, ready
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
+
+
+def start_quietus(
+    data_dir: Path,
+    oracle_port: int = 0,
+    environment: dict[str, str] | None = None,
+    stderr: Any = subprocess.DEVNULL,
+    port: int = 0,
+) -> subprocess.Popen[str]:
+    """Start `quietus serve` on ``port`` (0: a free one; ``environment`` added to this process's); see
+    ``ready_port``."""
+    env = {**os.environ, "QUIETUS_SA_PASSWORD": PASSWORD, **(environment or {})}
+    command = [sys.executable, "-m", "quietus.cli.main", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command += ["--oracle-port", str(oracle_port), "--monitor-port", "0"]  # no fixed port two servers would share
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, preexec_fn=raise_fd_limit
+    )
+
+
+def ready_port(process: subprocess.Popen[str]) -> int | None:
+    """The TDS port a started `quietus serve` announces once ready; None if it ended (or said something else)."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    return int(line.rsplit(":", 1)[1]) if line.startswith("Quietus ready on") else None
 
 
 class Tds:

@@ -33,7 +33,8 @@ from pathlib import Path
 from bench._torture import print_violations
 from bench.bench_server import PASSWORD, Tds, percentile, quietus_server
 
-ACCOUNTS = 20
+ACCOUNTS = 20  # the workers' accounts, 0 .. ACCOUNTS - 1
+ESCROW = (ACCOUNTS, ACCOUNTS + 1)  # two more that only the aimed suite's big and distributed transactions touch
 OPENING_BALANCE = 1_000
 
 
@@ -75,9 +76,22 @@ class Worker(threading.Thread):
             return  # the server was killed
 
 
-def check(port: int, report: Report, cycle: int) -> None:
+def set_up(port: int) -> None:
+    """The bank (the workers' accounts and the escrow ones) and its empty ledger."""
+    setup = Tds(port, PASSWORD, timeout=30)
+    values = ", ".join(f"({i}, {OPENING_BALANCE})" for i in range(ACCOUNTS + len(ESCROW)))
+    setup.batch("CREATE TABLE bank (id INT PRIMARY KEY, balance INT NOT NULL)")
+    setup.batch(f"INSERT INTO bank VALUES {values}")
+    setup.batch("CREATE TABLE ledger (id BIGINT PRIMARY KEY, debit INT, credit INT, amount INT)")
+    setup.close()
+
+
+def check(port: int, report: Report, cycle: int) -> dict[int, tuple[int, int, int]]:
+    """Check the invariants (module docstring); return the ledger.  Reads are SNAPSHOT reads: an in-doubt
+    transaction's locks (the aimed suite) must not block them, and its changes must not be seen."""
     client = Tds(port, PASSWORD, timeout=30)
     try:
+        client.batch("SET TRANSACTION ISOLATION LEVEL SNAPSHOT")
         ledger = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in client.answer("SELECT * FROM ledger").rows}
         balances = {int(r[0]): int(r[1]) for r in client.answer("SELECT id, balance FROM bank").rows}
     finally:
@@ -85,15 +99,16 @@ def check(port: int, report: Report, cycle: int) -> None:
     lost = report.acknowledged - ledger.keys()
     if lost:
         report.violations.append(f"cycle {cycle}: {len(lost)} acknowledged transfers lost, e.g. {sorted(lost)[:3]}")
-    expected = dict.fromkeys(range(ACCOUNTS), OPENING_BALANCE)
+    expected = dict.fromkeys(range(ACCOUNTS + len(ESCROW)), OPENING_BALANCE)
     for a, b, amount in ledger.values():
         expected[a] -= amount
         expected[b] += amount
     if balances != expected:
         wrong = {k: (balances.get(k), v) for k, v in expected.items() if balances.get(k) != v}
         report.violations.append(f"cycle {cycle}: balances disagree with the ledger (is, should): {wrong}")
-    if sum(balances.values()) != ACCOUNTS * OPENING_BALANCE:
+    if sum(balances.values()) != len(expected) * OPENING_BALANCE:
         report.violations.append(f"cycle {cycle}: total {sum(balances.values())}")
+    return ledger
 
 
 def run(data_dir: Path, cycles: int, sessions: int, seed: int) -> Report:
@@ -105,12 +120,7 @@ def run(data_dir: Path, cycles: int, sessions: int, seed: int) -> Report:
         with quietus_server(data_dir) as (pid, port):
             report.restart_seconds.append(time.monotonic() - started)
             if cycle == 0:
-                setup = Tds(port, PASSWORD, timeout=30)
-                values = ", ".join(f"({i}, {OPENING_BALANCE})" for i in range(ACCOUNTS))
-                setup.batch("CREATE TABLE bank (id INT PRIMARY KEY, balance INT NOT NULL)")
-                setup.batch(f"INSERT INTO bank VALUES {values}")
-                setup.batch("CREATE TABLE ledger (id BIGINT PRIMARY KEY, debit INT, credit INT, amount INT)")
-                setup.close()
+                set_up(port)
             check(port, report, cycle)
             if cycle == cycles:
                 break  # the last restart is only checked

@@ -19,6 +19,8 @@ idle), the kill's rollback time from sys.dm_exec_kill_history.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import queue
 import random
 import threading
 import time
@@ -100,6 +102,36 @@ class Worker(threading.Thread):
         client.close()
 
 
+class Killers(threading.Thread):
+    """Fresh logged-in connections for the killer, opened ahead on a thread of their own so that a login's cost is
+    not paid between two kills; each is used for one KILL and closed (see ``run``)."""
+
+    def __init__(self, port: int, password: str, ready: int = 4) -> None:
+        super().__init__(daemon=True)
+        self.port, self.password = port, password
+        self.ready: queue.Queue[Tds] = queue.Queue(maxsize=ready)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            client = connect(self.port, self.password)
+            while not self.stopping.is_set():
+                with contextlib.suppress(queue.Full):
+                    self.ready.put(client, timeout=0.1)
+                    break
+            else:
+                client.close()
+
+    def take(self) -> Tds:
+        return self.ready.get(timeout=SETTLE_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(SETTLE_SECONDS)
+        while not self.ready.empty():
+            self.ready.get_nowait().close()
+
+
 def total(client: Tds) -> int:
     """The bank's total from a consistent read (a table S lock: a plain READ COMMITTED scan may see one half of a
     transfer, in SQL Server too)."""
@@ -140,6 +172,8 @@ def run(
     workers = [Worker(port, password, rng.randrange(2**32), report, lock) for _ in range(sessions)]
     for worker in workers:
         worker.start()
+    killers = Killers(port, password)
+    killers.start()
     killed: set[int] = set()
     started = time.monotonic()
     next_check = started + 1.0
@@ -149,7 +183,8 @@ def run(
         if victim is not None:
             # A fresh killer each time: KILL n from a caller that killed an earlier session n moments ago is refused
             # (6120), which protects against a repeated command hitting the id's next owner (kill_statement.py).
-            killer = connect(port, password)
+            # Killers logs them in ahead, so the storm's rate is not bounded by one login per kill.
+            killer = killers.take()
             reply = killer.answer(f"KILL {victim}")
             killer.close()
             if reply.errors:
@@ -166,6 +201,7 @@ def run(
                 report.violations.append(f"total {seen} instead of {expected} during the storm")
         time.sleep(max(0.0, 1.0 / kills_per_second - (time.monotonic() - now)))
     report.seconds = time.monotonic() - started
+    killers.stop()
     for worker in workers:
         worker.stopping.set()
     for worker in workers:

@@ -4,6 +4,7 @@ declarations, and the safety net for whatever still escapes."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,9 @@ from quietus.dbapi import Connection
 from quietus.errors import SqlError
 from quietus.server.rpc import parse_declarations
 from quietus.sql import utf16
+from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch, parse_batch_cached
 from quietus.sql.results import CollectingSink
+from quietus.sql.tree_release import release_trees
 from tests.harness import plant_bug_in_select
 
 EMOJI = "\U0001f600"  # one character, two UTF-16 code units
@@ -140,6 +143,19 @@ def test_charindex_counts_code_units(conn: Connection) -> None:
     assert rows(conn, "SELECT CHARINDEX(N'B', N'abcb', 3), CHARINDEX(N'i', N'\u0130i')") == [(4, 2)]
 
 
+def test_patindex_counts_code_units_as_charindex_does(conn: Connection) -> None:
+    assert rows(conn, f"SELECT PATINDEX(N'%b%', N'a{EMOJI}b'), PATINDEX(N'%{EMOJI}%', N'a{EMOJI}b')") == [(4, 2)]
+    assert rows(
+        conn,
+        f"SELECT PATINDEX(N'%[0-9]%', N'{EMOJI}{EMOJI}7'), PATINDEX(N'%B%', N'{EMOJI}b' COLLATE Latin1_General_BIN2)",
+    ) == [(5, 0)]
+    assert rows(
+        conn, f"SELECT PATINDEX(N'%b%', N'{EMOJI}b' COLLATE Latin1_General_CS_AS), PATINDEX(N'b%', N'{EMOJI}b')"
+    ) == [(3, 0)]
+    text = f"x{EMOJI}yz{EMOJI}z"
+    assert rows(conn, f"SELECT PATINDEX(N'%z%', N'{text}'), CHARINDEX(N'z', N'{text}')") == [(5, 5)]
+
+
 def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
     conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
     cursor = conn.cursor()
@@ -176,3 +192,52 @@ def test_a_string_result_never_exceeds_its_declared_length(conn: Connection, exp
     result = sink.result_sets[-1]
     value, declared = result.rows[0][0], result.columns[0].type
     assert declared.length is None or utf16.units(value) <= declared.length, (value, declared)
+
+
+# -- a long batch's parse trees are given back when it ends (quietus.sql.tree_release): reference counting frees
+# them instead of a full garbage collection that stalls every session; trees that may outlive the batch (a
+# cursor's query, DDL) and cached batches are left alone.
+
+LONG_IN = "SELECT 7 WHERE 7 IN (" + ", ".join(map(str, range(10_000))) + ")"  # longer than the cache's limit
+
+
+def test_a_long_batch_leaves_no_cyclic_garbage(conn: Connection) -> None:
+    assert len(LONG_IN) > CACHED_TEXT_LIMIT
+    gc.collect()
+    assert rows(conn, LONG_IN) == [(7,)]
+    assert gc.collect() < 1_000  # without the release: three objects per value (30,000)
+
+
+def test_release_takes_query_trees_apart_and_leaves_ddl_and_cursors_alone() -> None:
+    statements = parse_batch(
+        "SELECT a + 1 FROM t WHERE b IN (1, 2); CREATE TABLE u (id INT PRIMARY KEY); "
+        "DECLARE c CURSOR FOR SELECT a FROM t"
+    )
+    select, create, cursor = statements
+    before_create, before_cursor = create.node.sql(), cursor.query.sql()
+    released = release_trees(statements, lambda: None)
+    assert released > 10
+    assert select.node.args == {}
+    assert create.node.sql() == before_create and cursor.query.sql() == before_cursor
+
+
+def test_release_pauses_as_it_goes() -> None:
+    pauses = []
+    released = release_trees(parse_batch(LONG_IN), lambda: pauses.append(1))
+    assert released >= 10_000 and len(pauses) == released // 256
+
+
+def test_a_cursor_declared_in_a_long_batch_still_works_after_it(conn: Connection) -> None:
+    conn.run("CREATE TABLE t (id INT PRIMARY KEY)")
+    conn.run("INSERT INTO t VALUES (1), (2)")
+    assert rows(conn, f"DECLARE c CURSOR GLOBAL FOR SELECT id FROM t ORDER BY id; {LONG_IN}") == [(7,)]
+    conn.run("OPEN c")
+    assert rows(conn, "FETCH NEXT FROM c") == [(1,)]
+    assert rows(conn, "FETCH NEXT FROM c") == [(2,)]
+
+
+def test_cached_batches_are_never_released(conn: Connection) -> None:
+    short = "SELECT 1 + 2 + 3"
+    assert rows(conn, short) == [(6,)]
+    assert parse_batch_cached(short)[0].node.args  # the cached tree is whole
+    assert rows(conn, short) == [(6,)]

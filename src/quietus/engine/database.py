@@ -50,6 +50,7 @@ from typing import Any
 
 import msgspec
 
+from quietus.engine.crashpoints import crash_point
 from quietus.engine.locks import LockManager
 from quietus.engine.locks.resources import KEY as KEY_RESOURCE
 from quietus.engine.memory import settle_long_lived
@@ -179,6 +180,7 @@ class Database:
         loading: dict[int, dict[Any, tuple[Any, ...]]] = {}
         for chunk in recovered.checkpoint_chunks():
             self._load_chunk(decoder.decode(chunk), loading)
+            crash_point("recovery-checkpoint")
         for object_id, rows in loading.items():
             self.tables[object_id].bulk_insert(rows)
         records = 0
@@ -189,8 +191,10 @@ class Database:
             else:
                 self._replay(record)
             records += 1
+            crash_point("recovery-replay")
         for payload, record in self._prepared_records.values():
             self._restore_in_doubt(payload, record)
+            crash_point("recovery-in-doubt")
         self._prepared_records.clear()
         log.info(
             "recovered database %s: checkpoint lsn %d, %d log records replayed",
@@ -440,6 +444,8 @@ class Database:
             else:
                 payload = self._redo_record(txn)
             self._write_durably(task, txn, payload)
+            if prepared:
+                crash_point("decision-logged")
         if txn.uow is not None:
             txn.prepare_payload = None
             self.decided[txn.uow] = twophase.Outcome.COMMITTED
@@ -485,6 +491,7 @@ class Database:
         )
         if self.wal is not None:
             self._write_durably(task, txn, payload)
+            crash_point("prepare-durable")
         txn.prepare_payload = payload
         txn.state = TxnState.PREPARED
 
@@ -555,6 +562,7 @@ class Database:
         txn.state = TxnState.ROLLING_BACK  # decided: nobody else may decide it while the record is written
         if self.wal is not None:
             self._write_durably(task, txn, twophase.decision_record(twophase.Outcome.ABORTED, txn.uow))
+            crash_point("decision-logged")
         txn.prepare_payload = None
 
     def rollback_to_savepoint(self, task: Task, txn: Transaction, savepoint_index: int) -> None:
@@ -585,6 +593,7 @@ class Database:
         """Undo records newest first down to position ``stop``; counts progress; cannot be interrupted."""
         undo = txn.undo
         progress = RollbackProgress(total=len(undo) - stop)
+        midway = progress.total // 2
         if stop == 0:
             txn.rollback_progress = progress
         with task.noninterruptible():
@@ -594,6 +603,8 @@ class Database:
                     progress.done += 1
                 progress.note()
                 if len(undo) > stop:  # never pause with nothing left: the end must follow the last record at once
+                    if progress.done >= midway > progress.done - _UNDO_BATCH:
+                        crash_point("rollback-midway")
                     task.yield_if_due()
         progress.finished = progress.started if progress.total == 0 else time.monotonic()
         if stop == 0:

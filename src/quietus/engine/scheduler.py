@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import greenlet
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
+from quietus.engine.memory import configure_collector
 
 T = TypeVar("T")
 
@@ -264,6 +265,7 @@ class EngineThread:
     def __init__(self, name: str = "quietus-engine") -> None:
         if sys.getswitchinterval() > SWITCH_INTERVAL_SECONDS:
             sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+        configure_collector()  # full garbage collections rarer: see engine/memory.py
         self.loop = asyncio.new_event_loop()
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)

@@ -54,6 +54,7 @@ from quietus.admin.columns import columns
 from quietus.admin.kill_uow import uow_text
 from quietus.admin.linked_servers import LinkedServer, LinkedServers, hidden_table, write_hidden
 from quietus.engine.access import RowAccess
+from quietus.engine.crashpoints import crash_point
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
 from quietus.engine.scheduler import Task
@@ -244,6 +245,8 @@ class Coordinator:
         part = self.participations.pop(ctx.session.session_id, None)
         if part is None:
             return
+        if commit:
+            crash_point("coordinator-decided")  # the decision and the local work are durable; nobody is told yet
         statement = "COMMIT" if commit else "ROLLBACK"
         told: list[str] = []
         for key, connection in part.connections.items():
@@ -357,12 +360,15 @@ class Coordinator:
                            decision)  # fmt: skip
 
     def _mismatch(self, decision: Decision, server: str) -> None:
-        errorlog: Any = self.env.services.get("errorlog")
         outcome = "commit" if decision.outcome == COMMIT else "abort"
-        line = (
+        self._error_log(
             f"Heuristic mismatch for distributed transaction with UOW {{{str(decision.uow).upper()}}}: the "
             f"coordinator decided {outcome}; linked server '{server}' was resolved by hand to the other outcome."
         )
+
+    def _error_log(self, line: str) -> None:
+        """A line of the coordinator's (session -2's) in the error log, and a warning in Python logging."""
+        errorlog: Any = self.env.services.get("errorlog")
         if errorlog is not None:
             errorlog.write("spid-2", line)
         log.warning(line)

@@ -58,6 +58,7 @@ from quietus.sql.results import (
     TransactionEvent,
 )
 from quietus.sql.syntax_near import near
+from quietus.sql.tree_release import release_trees
 from quietus.sql.types import convert
 from quietus.sql.types_base import INT, NVARCHAR, SqlType, type_from_sqlglot, type_of_value
 
@@ -126,6 +127,9 @@ class BatchRunner:
         finally:
             if self.ctx.table_variables:
                 temp_tables.drop_table_variables(self.ctx)
+            if not self.cache_plans:  # parsed for this request only: give its trees back piece by piece
+                with self.ctx.task.noninterruptible():
+                    release_trees(statements, self.ctx.task.yield_if_due)
 
     def run_block(self, statements: Sequence[st.Statement], entry: str | None = None) -> None:
         """Run a statement list; a GOTO to a label of this list (or of a block in it) continues there, and

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from quietus.sql import utf16
+
 
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
@@ -217,7 +219,10 @@ def like(value: str, pattern: str, escape: str | None = None, unicode: bool = Fa
 
 
 def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
-    """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0."""
+    """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0.
+
+    The position is in UTF-16 code units, as CHARINDEX's (``sql/utf16.py``): a character outside the BMP before the
+    match counts two, as under SQL Server's collations without ``_SC``."""
     floating = pattern.lstrip("%")
     if floating == pattern:
         return 1 if _like_regex(pattern, None, True, case_sensitive).match(value) else 0
@@ -226,7 +231,7 @@ def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
     rest = _like_regex(floating, None, True, case_sensitive)
     for start in range(len(value)):
         if rest.match(value, start):
-            return start + 1
+            return utf16.units(value[:start]) + 1
     return 0
 
 

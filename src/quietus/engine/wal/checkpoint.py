@@ -53,6 +53,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from quietus.engine.crashpoints import crash_point
 from quietus.engine.wal.datadir import CHECKPOINT_DIR, WAL_DIR
 from quietus.engine.wal.exceptions import CorruptCheckpoint, WalMisuse
 from quietus.engine.wal.framing import BlockReader
@@ -154,12 +155,14 @@ def write_checkpoint(directory: Path, lsn: int, chunks: Iterable[bytes], vfs: Vf
         writer = _FrameWriter(file, lsn)
         for chunk in chunks:
             writer.chunk(chunk)
+            crash_point("checkpoint-chunk")
         writer.finish()
         file.fsync()
     finally:
         file.close()
     vfs.rename(temporary, target)
     vfs.fsync_dir(checkpoint_directory)
+    crash_point("checkpoint-installed")
 
     for older_lsn, path in older:
         if older_lsn < lsn:
