@@ -40,7 +40,7 @@ from quietus.admin.kill import kill_history
 from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
-from quietus.sql import stored_procedures, temp_tables
+from quietus.sql import stored_procedures, temp_tables, user_functions, views
 from quietus.sql.environment import Environment, Procedure, VirtualTable
 from quietus.sql.modules import ModuleStore
 
@@ -101,6 +101,8 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(kill_statement.HANDLERS)
     env.statement_handlers.update(input_buffer.HANDLERS)
     env.statement_handlers.update(stored_procedures.HANDLERS)
+    env.statement_handlers.update(views.HANDLERS)
+    env.statement_handlers.update(user_functions.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
     leftovers = temp_tables.drop_leftovers(env.databases["master"])
     if leftovers:

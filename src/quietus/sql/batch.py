@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables
+from quietus.sql import cursors, ddl, dml, merge, stored_procedures, temp_tables, views
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
@@ -360,6 +360,12 @@ class BatchRunner:
             db.undo_to(self.ctx.task, txn, mark)
 
     def _dispatch(self, node: exp.Expr) -> int | None:
+        if isinstance(node, exp.Insert | exp.Update | exp.Delete):
+            with views.writes_through(self.ctx, node) as written:  # a view target: its base table
+                return self._dispatch_statement(written)
+        return self._dispatch_statement(node)
+
+    def _dispatch_statement(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
         if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
             return self._with_output(node)
@@ -435,8 +441,10 @@ class BatchRunner:
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
-        if planned is None:
-            planned = Planner(ctx).plan_query(node)
+        if planned is None or not views.still_current(ctx, planned.modules):
+            planner = Planner(ctx)
+            planned = planner.plan_query(node)
+            planned.modules = tuple(planner.modules)
             if self.cache_plans:
                 cache.put(key, node, planned)
         limit = self.session.rowcount_limit
@@ -478,8 +486,12 @@ class BatchRunner:
             ctx.variable_types[key] = sql_type
             ctx.variables[key] = None
             if variable.default is not None:
-                compiled = self.compile(variable.default)
-                self.assign(variable.name, compiled.fn((), ctx), compiled.type)
+                self._assign_default(variable.name, variable.default)
+
+    def _assign_default(self, name: str, default: exp.Expr) -> None:
+        """DECLARE @v type = expr: evaluated with a statement transaction (a subquery, a user function)."""
+        compiled = self._with_reads(lambda: self.compile(default))
+        self.assign(name, self._with_reads(lambda: compiled.fn((), self.ctx)), compiled.type)
 
     def _declare_table(self, name: str, columns: exp.Schema) -> None:
         """DECLARE @t TABLE (...): a table of the scope's own, made now and dropped when the scope ends."""
@@ -514,8 +526,8 @@ class BatchRunner:
             }[op]
             variable = exp.Parameter(this=exp.Var(this=statement.name.lstrip("@")))
             value_node = klass(this=variable, expression=value_node.copy())  # type: ignore[assignment]
-        compiled = self.compile(value_node)
-        self.assign(statement.name, compiled.fn((), self.ctx), compiled.type)
+        compiled = self._with_reads(lambda: self.compile(value_node))
+        self.assign(statement.name, self._with_reads(lambda: compiled.fn((), self.ctx)), compiled.type)
 
     def compile(self, node: exp.Expr) -> Any:
         planner = Planner(self.ctx)

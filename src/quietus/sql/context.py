@@ -44,6 +44,7 @@ class ExecContext:
         self.cursors: dict[str, Any] = {}  # LOCAL cursors of this batch or procedure, by name (casefolded)
         self.procedure_name = ""  # the stored procedure whose body runs here ("" in a batch)
         self.procedure_id = 0  # its object id: @@PROCID
+        self.view_checks: tuple[Any, ...] = ()  # WITH CHECK OPTIONs of the view a write goes through (sql.views)
 
     # -- EvalContext protocol --------------------------------------------------------------------------------
 

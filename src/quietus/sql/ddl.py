@@ -20,7 +20,7 @@ from quietus.engine.storage.keys import key_function
 from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import temp_tables
+from quietus.sql import schema_binding, temp_tables
 from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import column_defaults
@@ -348,6 +348,8 @@ def drop_table(ctx: ExecContext, node: exp.Drop) -> None:
                 fk.referenced_object_id == table.object_id for fk in other.definition.foreign_keys
             ):
                 raise sql_error(3726, f"{table.definition.schema_name}.{table.name}")
+        if not temp_tables.is_temporary_name(table.name):
+            schema_binding.refuse_drop(ctx, "DROP TABLE", table.name, table.name)
         _lock_schema(ctx, table)
         db.drop_table(ctx.txn, table)
 
@@ -450,6 +452,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                         raise sql_error(5074, "object", index.name, column.name)
                 for dependent in _foreign_keys_on(db, table, position, builder.foreign_keys):
                     raise sql_error(5074, "object", dependent, column.name)
+                schema_binding.refuse_drop_column(ctx, table.name, column.name)
                 dropped.append(position)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
             for target in action.args.get("tables") or []:

@@ -80,6 +80,14 @@ class RowWriter:
             (check.name, compile_predicate(sqlglot.parse_one(check.expression_sql, read="tsql"), scope).fn)
             for check in self.definition.checks
         ]
+        self.view_checks = [
+            (check.view, compile_predicate(check.condition, Scope(
+                [ScopeColumn(c.name, t, check.alias, table.name) for c, t in zip(self.definition.columns, self.types,
+                                                                                 strict=True)],
+                None, ctx.variable_type)).fn)
+            for check in ctx.view_checks
+            if check.table_name.casefold() == table.name.casefold()
+        ]  # fmt: skip
         self.access = ctx.row_access()
 
     def qualified(self) -> str:
@@ -103,6 +111,9 @@ class RowWriter:
                     "",
                     "",
                 )
+        for _view, predicate in self.view_checks:
+            if predicate(values, ctx) is not True:
+                raise sql_error(550)
         for fk in self.definition.foreign_keys:
             key_values = tuple(values[c] for c in fk.columns)
             if any(v is None for v in key_values):

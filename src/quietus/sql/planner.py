@@ -22,7 +22,7 @@ from quietus.engine.access import read_policy
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, for_xml, recursive_cte, temp_tables, windows, xml_methods
+from quietus.sql import apply, for_xml, recursive_cte, temp_tables, user_functions, views, windows, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect.grammar import walk
@@ -34,6 +34,7 @@ from quietus.sql.expressions import (
     compile_predicate,
     named_collation,
 )
+from quietus.sql.modules import Module
 from quietus.sql.operators import (
     Aggregate,
     ConstantRow,
@@ -80,6 +81,7 @@ class QueryPlan:
     plan: Plan
     columns: list[ScopeColumn]
     assignments: list[tuple[str, RowFn]] | None = None  # SELECT @v = expr ...
+    modules: tuple[Module, ...] = ()  # the views and functions it expanded, as they were (a cached plan checks)
 
 
 @dataclass
@@ -97,6 +99,8 @@ class Planner:
     ctx: ExecContext
     ctes: dict[str, exp.Expr] = field(default_factory=dict)
     working: dict[str, recursive_cte.WorkingTable] = field(default_factory=dict)  # recursive CTEs being planned
+    expanding: tuple[int, ...] = ()  # the views and inline functions being expanded, outermost first (4429)
+    modules: list[Module] = field(default_factory=list)  # every module the plan expanded (cached plans check them)
 
     @contextlib.contextmanager
     def working_table(self, name: str, table: recursive_cte.WorkingTable) -> Iterator[None]:
@@ -141,7 +145,7 @@ class Planner:
         return self.ctx.variable_type(name)
 
     def scope(self, columns: Sequence[ScopeColumn], outer: Scope | None) -> Scope:
-        return Scope(columns, outer, self.variable_type, self._compile_subquery)
+        return Scope(columns, outer, self.variable_type, self._compile_subquery, None, self._compile_function)
 
     def compile(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
         return compile_expression(node, scope)
@@ -377,7 +381,9 @@ class Planner:
             specs,
             scalar=group is None,
         )
-        grouped_scope = Scope(columns, scope.outer, self.variable_type, self._compile_subquery, after_grouping=scope)
+        grouped_scope = Scope(
+            columns, scope.outer, self.variable_type, self._compile_subquery, scope, self._compile_function
+        )
 
         def rewrite(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Identifier | exp.Order | exp.Ordered | exp.Star | exp.Literal):
@@ -434,7 +440,7 @@ class Planner:
     def _plan_source(self, source: exp.Expr, outer: Scope | None, target: TargetInfo | None) -> Plan:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
-            return self._derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
+            return self.derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
         if isinstance(source, exp.Values):  # (VALUES (...), ...) AS v(c1, ...)
             alias_node = source.args.get("alias")
             alias = alias_node.name if alias_node is not None else ""
@@ -458,7 +464,7 @@ class Planner:
                 body = self.ctes[name.casefold()]
                 if recursive_cte.names_itself(body, name):
                     return recursive_cte.plan_recursive(self, name, body, alias)
-                return self._derived(body, alias, None)  # a CTE sees only its WITH
+                return self.derived(body, alias, None)  # a CTE sees only its WITH
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
@@ -468,6 +474,9 @@ class Planner:
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
+            module = views.find_view(self.ctx, source)
+            if module is not None:
+                return views.plan_view(self, module, alias)
             table = temp_tables.find_table(self.ctx, source)
             if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
                 raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
@@ -499,7 +508,7 @@ class Planner:
         """A named table, view or CTE (the right side of an APPLY that names one)."""
         return self._plan_source(table, None, target)
 
-    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
+    def derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
         """A derived table or CTE.  Inside a subquery or APPLY (``outer`` given) it may name the outer query's columns,
         as in SQL Server, and then runs once per outer row."""
         planned = self.plan_query(query, outer)
@@ -556,6 +565,10 @@ class Planner:
                             continue
                         plan.seek = (compiled.fn, compiled.fn)
                         return
+
+    def _compile_function(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
+        assert isinstance(node, exp.Dot)
+        return user_functions.compile_scalar_call(self, node, scope)
 
     def _compile_subquery(self, node: exp.Expr, mode: str, scope: Scope) -> CompiledExpr:
         query = node.this if isinstance(node, exp.Subquery) else node

@@ -45,8 +45,10 @@ class Scope:
         variables: Callable[[str], SqlType],
         subquery_compiler: Callable[[exp.Expr, str, Scope], Any] | None = None,
         after_grouping: Scope | None = None,
+        function_compiler: Callable[[exp.Expr, Scope], Any] | None = None,
     ) -> None:
         self.outer = outer
+        self._function_compiler = function_compiler
         self.prefix = outer.layout if outer is not None else ()
         self.columns = tuple(columns)
         self.layout: tuple[ScopeColumn, ...] = tuple(self.prefix) + self.columns
@@ -57,7 +59,9 @@ class Scope:
     def extended(self, columns: Sequence[ScopeColumn]) -> Scope:
         """The same block with ``columns`` appended to its rows (window values)."""
         columns = (*self.columns, *columns)
-        return Scope(columns, self.outer, self._variables, self._subquery_compiler, self._pre_grouping)
+        return Scope(
+            columns, self.outer, self._variables, self._subquery_compiler, self._pre_grouping, self._function_compiler
+        )
 
     # -- Scope protocol --------------------------------------------------------------------------------------
 
@@ -85,6 +89,13 @@ class Scope:
         if self._subquery_compiler is None:
             raise sql_error(102, near(node))
         return self._subquery_compiler(node, mode, self)
+
+    def compile_function(self, node: exp.Dot) -> Any:
+        """``schema.f(args)``: a user function (4121 where no planner binds one: a default, a CHECK)."""
+        if self._function_compiler is None:
+            parts = [part.name for part in node.find_all(exp.Identifier)]
+            raise sql_error(4121, parts[0] if parts else "", node.sql(dialect="tsql").split("(")[0])
+        return self._function_compiler(node, self)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

@@ -75,14 +75,15 @@ def new_table_variable(ctx: ExecContext, name: str) -> str:
     return stored
 
 
-def drop_table_variables(ctx: ExecContext) -> None:
-    """The batch or procedure that declared them ended."""
+def drop_table_variables(ctx: ExecContext, txn: Transaction | None = None) -> None:
+    """The batch, procedure or function that declared them ended (a function's are dropped in ``txn``, the calling
+    statement's, which holds their locks)."""
     names = set(ctx.table_variables.values())
     ctx.table_variables.clear()
     if not names:
         return
     _take(ctx.session, lambda level: False, names)
-    _drop_in(ctx.task, ctx.database, ctx.session, sorted(names))
+    _drop_in(ctx.task, ctx.database, ctx.session, sorted(names), within=txn)
 
 
 def stored_name(ctx: ExecContext, node: exp.Table) -> str:
@@ -222,9 +223,12 @@ def _take(session: Session, chosen: Callable[[int], bool], names: set[str] | Non
     return taken
 
 
-def _drop_in(task: Task, db: Database, session: Session, names: list[str], own_transaction: bool = False) -> None:
+def _drop_in(
+    task: Task, db: Database, session: Session, names: list[str], own_transaction: bool = False,
+    within: Transaction | None = None,
+) -> None:  # fmt: skip
     own: Transaction | None = None
-    txn = None if own_transaction else session.txn
+    txn = within or (None if own_transaction else session.txn)
     if txn is None:
         own = txn = db.begin(session.session_id, Isolation.READ_COMMITTED, explicit=False)
     access = RowAccess(db, task, txn)
