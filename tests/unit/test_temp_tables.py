@@ -30,8 +30,6 @@ def second(data: Path, first: Connection) -> Iterator[Connection]:
         yield connection
 
 
-
-
 def error(conn: Connection, sql: str) -> tuple[int, str]:
     first = next(m for m in conn.run(sql).messages if m.is_error)
     return first.number, first.text
@@ -69,6 +67,25 @@ def test_tempdb_names_and_object_id(first: Connection) -> None:
     assert error(first, "SELECT * FROM nowhere..#t") == (208, "Invalid object name 'nowhere..#t'.")
 
 
+def test_select_into_keeps_not_null_and_identity_as_sql_server_does(first: Connection) -> None:
+    rows(first, "CREATE TABLE src (id INT IDENTITY(10, 5) PRIMARY KEY, name NVARCHAR(20) NOT NULL, note NVARCHAR(9))")
+    rows(first, "INSERT INTO src (name, note) VALUES (N'a', NULL), (N'b', N'x')")
+    rows(first, "SELECT id, name, note, 1 AS one INTO copy1 FROM src")
+    shape = (
+        "SELECT name, is_nullable, is_identity FROM sys.columns WHERE object_id = OBJECT_ID('{}') ORDER BY column_id"
+    )
+    assert rows(first, shape.format("copy1")) == [
+        ("id", False, True), ("name", False, False), ("note", True, False), ("one", False, False),
+    ]  # fmt: skip
+    rows(first, "INSERT INTO copy1 (name, note, one) VALUES (N'c', NULL, 1)")  # the identity goes on from 15
+    assert rows(first, "SELECT id FROM copy1 ORDER BY id") == [(10,), (15,), (20,)]
+    assert error(first, "INSERT INTO copy1 (name, one) VALUES (NULL, 1)")[0] == 515
+    # a join carries no IDENTITY, and the optional side of an outer join may be NULL
+    rows(first, "SELECT s.id, s.name, o.name AS other INTO copy2 FROM src s LEFT JOIN src o ON o.id = s.id + 100")
+    assert rows(first, shape.format("copy2")) == [("id", False, False), ("name", False, False), ("other", True, False)]
+    assert rows(first, "SELECT other FROM copy2") == [(None,), (None,)]
+
+
 def test_select_into_makes_and_fills_a_table(first: Connection) -> None:
     rows(first, "CREATE TABLE src (a INT NOT NULL, b NVARCHAR(10)); INSERT INTO src VALUES (1, N'x'), (2, NULL)")
     rows(first, "SELECT a, b, a * 2 AS twice INTO dst FROM src")
@@ -77,7 +94,7 @@ def test_select_into_makes_and_fills_a_table(first: Connection) -> None:
         first,
         "SELECT name, system_type_id, max_length, is_nullable FROM sys.columns "
         "WHERE object_id = OBJECT_ID('dst') ORDER BY column_id",
-    ) == [("a", 56, 4, True), ("b", 231, 20, True), ("twice", 56, 4, True)]  # NOT NULL is not carried yet
+    ) == [("a", 56, 4, False), ("b", 231, 20, True), ("twice", 56, 4, True)]  # a base column's NOT NULL carries
     rows(first, "SELECT b INTO #only_b FROM src WHERE a = 1")
     assert rows(first, "SELECT * FROM #only_b") == [("x",)]
     assert error(first, "SELECT a INTO dst FROM src")[0] == 2714

@@ -457,7 +457,7 @@ class BatchRunner:
                 if limit and count >= limit:
                     break
             return count
-        columns = [ResultColumn(c.name, c.type, c.nullable) for c in planned.columns]
+        columns = [ResultColumn(c.name, c.type) for c in planned.columns]  # reported nullable, as always
         sink = ctx.sink
         sink.start_result(columns)
         count = 0

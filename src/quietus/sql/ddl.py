@@ -504,8 +504,9 @@ def truncate_table(ctx: ExecContext, node: exp.TruncateTable) -> None:
 def select_into(
     ctx: ExecContext, target: exp.Expr, columns: Sequence[Any], rows: Iterable[tuple[Any, ...]], limit: int
 ) -> int:
-    """SELECT ... INTO t: a new heap table with the select list's names, types and nullability, filled with its
-    rows in the statement's transaction (2714 if t exists; 1038 for a column without a name)."""
+    """SELECT ... INTO t: a new heap table with the select list's names, types and nullability (a base column's
+    NOT NULL and IDENTITY carry over, as in SQL Server), filled with its rows in the statement's transaction (2714 if
+    t exists; 1038 for a column without a name)."""
     db = ctx.database
     table_node = target if isinstance(target, exp.Table) else exp.to_table(target.name)
     name = temp_tables.name_for_create(ctx, table_node)
@@ -518,16 +519,27 @@ def select_into(
             raise sql_error(2705, column.name, temp_tables.written_name(table_node))
         seen.add(column.name.casefold())
         sql_type = column.type
+        seed, increment = column.identity or (None, None)
         definitions.append(
-            ColumnDef(column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale, column.nullable)
-        )
+            ColumnDef(
+                column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale,
+                column.nullable and seed is None, identity_seed=seed, identity_increment=increment,
+            )
+        )  # fmt: skip
     table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))
     _lock_schema(ctx, table)
     access = ctx.row_access()
+    identity = table.definition.identity_position
     count = 0
     for row in rows:
         ctx.task.tick()
         access.insert(table, tuple(row))
+        if identity is not None and row[identity] is not None:
+            last = table.identity_last
+            step = definitions[identity].identity_increment or 1
+            if last is None or (row[identity] > last if step > 0 else row[identity] < last):
+                table.identity_last = row[identity]
+                ctx.txn.identity_changes[table.object_id] = row[identity]
         count += 1
         if limit and count >= limit:
             break

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from sqlglot import exp
@@ -200,7 +200,7 @@ class Planner:
         if assignments is not None and compiled:
             raise sql_error(141)
         names = output_names
-        columns = [ScopeColumn(n, c.type) for n, c in zip(names, compiled, strict=True)]
+        columns = _output_columns(names, compiled, scope)
 
         distinct = select.args.get("distinct") is not None
         limit = select.args.get("limit")
@@ -497,7 +497,10 @@ class Planner:
                 for_write=for_write,
                 versioned_writes=self.ctx.versioned_writes,
             )
-            columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
+            columns = [
+                ScopeColumn(c.name, column_type(c), alias, name, c.nullable, identity=_identity(c))
+                for c in table.definition.columns
+            ]
             if for_write:
                 assert target is not None
                 columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
@@ -617,7 +620,7 @@ class Planner:
             projections: list[exp.Expr] = [exp.column(n) for n in names]
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
-        return QueryPlan(plan, list(left.columns))
+        return QueryPlan(plan, [replace(c, identity=None, nullable=True) for c in left.columns])
 
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
@@ -629,7 +632,6 @@ def _seekable(value: SqlType, key: SqlType) -> bool:
 
 
 _EXACT_FAMILIES = frozenset({"int", "exact"})
-
 
 
 def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
@@ -709,6 +711,28 @@ def _hashed(fn: RowFn, equality: Callable[[Any], Any]) -> RowFn:
 
 def _slot_fn(position: int) -> RowFn:
     return lambda row, ctx: row[position]
+
+
+def _identity(column: ColumnDef) -> tuple[int, int] | None:
+    if column.identity_seed is None:
+        return None
+    return column.identity_seed, column.identity_increment or 1
+
+
+def _output_columns(names: Sequence[str], compiled: Sequence[CompiledExpr], scope: Scope) -> list[ScopeColumn]:
+    """The select list's columns: a plain column reference keeps its source's nullability and IDENTITY (what
+    SELECT INTO gives its new table, as SQL Server does); a non-NULL constant is NOT NULL; anything else may be
+    NULL.  A select list naming the IDENTITY column twice carries it nowhere."""
+    columns = []
+    for name, item in zip(names, compiled, strict=True):
+        if item.slot is not None:
+            source = scope.layout[item.slot]
+            columns.append(ScopeColumn(name, item.type, nullable=source.nullable, identity=source.identity))
+        else:
+            columns.append(ScopeColumn(name, item.type, nullable=not item.is_constant or item.constant is None))
+    if sum(1 for column in columns if column.identity) > 1:
+        columns = [replace(column, identity=None) for column in columns]
+    return columns
 
 
 def _is_constant(node: exp.Expr) -> bool:

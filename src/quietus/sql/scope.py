@@ -14,6 +14,7 @@ Resolution rules (SQL Server's):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,17 @@ class ScopeColumn:
     table: str = ""  # the base table's name, for messages
     nullable: bool = True
     hidden: bool = False  # the row key of an UPDATE/DELETE target: never matched by name
+    identity: tuple[int, int] | None = None  # (seed, increment) of a base table's IDENTITY column, for SELECT INTO
+
+
+def nullable_columns(columns: Sequence[ScopeColumn]) -> tuple[ScopeColumn, ...]:
+    """The columns of an outer join's optional side: NULL where nothing matched."""
+    return tuple(dataclasses.replace(column, nullable=True) for column in columns)
+
+
+def plain_columns(columns: Sequence[ScopeColumn]) -> tuple[ScopeColumn, ...]:
+    """Columns that no longer carry an IDENTITY property (a join, a set operation: SQL Server's SELECT INTO rule)."""
+    return tuple(dataclasses.replace(column, identity=None) if column.identity else column for column in columns)
 
 
 class Scope:
