@@ -178,3 +178,27 @@ def test_table_variables(first: Connection) -> None:
     )
     assert rows(first, "EXEC uses_one; EXEC uses_one") == [(5,)]
     assert stored_tables(first) == ["r"]  # every table variable's table is gone with its batch or procedure
+
+
+def test_a_rollback_leaves_table_variables_as_they_are(first: Connection) -> None:
+    both = "SELECT a FROM @t ORDER BY a"
+    assert rows(
+        first, f"DECLARE @t TABLE (a INT); INSERT @t VALUES (1); BEGIN TRAN; INSERT @t VALUES (2); ROLLBACK; {both}"
+    ) == [
+        (1,),
+        (2,),
+    ]
+    savepoint = "BEGIN TRAN; INSERT @t VALUES (1); SAVE TRAN s; INSERT @t VALUES (2); DELETE FROM @t WHERE a = 1; "
+    assert rows(first, f"DECLARE @t TABLE (a INT); {savepoint} ROLLBACK TRAN s; COMMIT; {both}") == [(2,)]
+    rows(first, "CREATE TABLE real_rows (a INT)")
+    undone = "BEGIN TRAN; INSERT real_rows VALUES (5); INSERT @t SELECT a FROM real_rows; ROLLBACK"
+    assert rows(
+        first, f"DECLARE @t TABLE (a INT); {undone}; SELECT (SELECT COUNT(*) FROM real_rows), (SELECT COUNT(*) FROM @t)"
+    ) == [(0, 1)]
+    # the usual reason to use one: a log written in a transaction that a CATCH rolls back
+    logged = (
+        "DECLARE @log TABLE (msg NVARCHAR(50)); BEGIN TRY BEGIN TRAN; INSERT @log VALUES (N'started'); "
+        "INSERT real_rows VALUES (1 / 0); COMMIT END TRY BEGIN CATCH INSERT @log VALUES (ERROR_MESSAGE()); ROLLBACK "
+        "END CATCH; SELECT msg FROM @log"
+    )
+    assert rows(first, logged) == [("started",), ("Divide by zero error encountered.",)]

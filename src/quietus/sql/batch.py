@@ -266,8 +266,10 @@ class BatchRunner:
         if txn is None:
             return
         coordinator = self._coordinator(txn)
+        kept = temp_tables.table_variable_contents(self.ctx, txn)  # a ROLLBACK leaves table variables as they are
         self.ctx.database.rollback(self.ctx.task, txn)
         self._end_snapshot(txn)
+        temp_tables.put_back(self.ctx, kept)
         if coordinator is not None:
             coordinator.deliver(self.ctx, txn, commit=False)
         session.txn = None
@@ -703,7 +705,9 @@ class BatchRunner:
                 raise sql_error(6401, name)
             if session.doomed:
                 raise sql_error(3931)
+            kept = temp_tables.table_variable_contents(self.ctx, txn)
             self.ctx.database.rollback_to_savepoint(self.ctx.task, txn, position)
+            temp_tables.put_back(self.ctx, kept, txn)
             return
         self.rollback_all()
 

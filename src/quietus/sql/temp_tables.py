@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from quietus.engine.access import RowAccess
+from quietus.engine.access import ReadPolicy, RowAccess
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
 from quietus.engine.scheduler import Task
@@ -246,3 +246,50 @@ def _drop_in(
         raise
     if own is not None:
         db.commit(task, own)
+
+
+# -- table variables outlive a rollback ----------------------------------------------------------------------
+
+TableContents = list[tuple[Table, list[tuple[Any, ...]]]]
+
+
+def table_variable_contents(ctx: ExecContext, txn: Transaction) -> TableContents:
+    """The rows every table variable of the session holds in ``txn``, read just before a ROLLBACK: SQL Server's
+    table variables are not part of transactions, so their rows are put back afterwards (``put_back``)."""
+    db = ctx.database
+    access = RowAccess(db, ctx.task, txn)
+    contents: TableContents = []
+    for stack in ctx.session.temp_tables.values():
+        for _level, stored in stack:
+            table = db.table_by_name(stored) if stored.startswith("@") else None
+            if table is not None:
+                contents.append((table, [values for _key, values in access.scan(table, ReadPolicy())]))
+    return contents
+
+
+def put_back(ctx: ExecContext, contents: TableContents, txn: Transaction | None = None) -> None:
+    """Make each table hold exactly the rows saved, in ``txn`` (a savepoint's rollback) or in a transaction of its
+    own (a whole transaction's rollback)."""
+    if not contents:
+        return
+    db = ctx.database
+    own = db.begin(ctx.session.session_id, Isolation.READ_COMMITTED, explicit=False) if txn is None else None
+    access = RowAccess(db, ctx.task, txn or own)  # type: ignore[arg-type]
+    try:
+        for table, rows in contents:
+            if table.object_id not in db.tables:
+                continue  # dropped meanwhile (its scope ended)
+            current = [values for _key, values in access.scan(table, ReadPolicy())]
+            if current == rows:
+                continue
+            for key, _values in list(access.scan(table, ReadPolicy())):
+                access.delete(table, key)
+            for row in rows:
+                ctx.task.tick()
+                access.insert(table, row)
+    except BaseException:
+        if own is not None:
+            db.rollback(ctx.task, own)
+        raise
+    if own is not None:
+        db.commit(ctx.task, own)
