@@ -390,6 +390,8 @@ class Planner:
                 return node
             if windows.is_window_function(node):  # SUM(x) OVER (...): x is read after grouping
                 return node
+            if _is_aggregate(node) and node.find_ancestor(exp.Subquery, exp.Select) is not None:
+                return node  # (SELECT COUNT(*) FROM u) beside COUNT(*): the subquery's own aggregate
             canonical = _canonical(node)
             if canonical in replacements:
                 name = replacements[canonical]
