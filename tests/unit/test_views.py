@@ -93,6 +93,8 @@ def test_writes_through_a_single_table_view(conn: Connection) -> None:
     conn.run("DELETE FROM stocked WHERE ident <= 2")  # only the view's rows: bolt (5) stays
     assert rows(conn, "SELECT id FROM item ORDER BY id") == [(1,), (3,), (7,)]
     assert error(conn, "UPDATE stocked SET label = 'x' FROM stocked JOIN item ON item.id = stocked.ident") == 40517
+    merge = "MERGE stocked AS s USING (SELECT 3 AS k) AS n ON s.ident = n.k WHEN MATCHED THEN DELETE;"
+    assert error(conn, merge) == 40517  # not built: a clear refusal, not 208 for a view that exists
 
 
 def test_views_that_cannot_be_written_through(conn: Connection) -> None:
@@ -167,6 +169,12 @@ def test_catalog(conn: Connection) -> None:
     assert definition.startswith("CREATE VIEW dbo.stocked (ident, label, amount) AS")
     assert "".join(line for (line,) in rows(conn, "EXEC sp_helptext 'stocked'")) == definition
     assert rows(conn, "SELECT COUNT(*) FROM sys.procedures") == [(0,)]
+    assert rows(conn, "SELECT name FROM sys.all_views WHERE is_ms_shipped = 0 ORDER BY name") == [
+        ("checked",),
+        ("stocked",),
+    ]
+    assert rows(conn, "SELECT COUNT(*) FROM sys.system_views WHERE name = 'stocked'") == [(0,)]
+    assert rows(conn, "SELECT COUNT(*) FROM sys.all_columns WHERE object_id = OBJECT_ID('stocked')") == [(3,)]
 
 
 def test_views_are_transactional(conn: Connection) -> None:
