@@ -145,8 +145,44 @@ def test_inline_function_errors_at_create(conn: Connection) -> None:
     assert error(conn, "CREATE FUNCTION dbo.f2 (@m INT) RETURNS TABLE AS RETURN (SELECT nope FROM item)")[0] == 207
     assert error(conn, "CREATE FUNCTION dbo.f2 (@m INT) RETURNS TABLE AS RETURN (SELECT @other AS x)")[0] == 137
     assert error(conn, "CREATE FUNCTION dbo.f2 () RETURNS TABLE AS RETURN SELECT 1 AS a ORDER BY a")[0] == 1033
-    assert error(conn, "CREATE FUNCTION dbo.m () RETURNS @t TABLE (a INT) AS BEGIN RETURN END")[0] == 40517
+    assert error(conn, "CREATE FUNCTION dbo.m () RETURNS @t TABLE (a INT) AS BEGIN INSERT @t VALUES (1) END")[0] == 455
     assert error(conn, "CREATE FUNCTION dbo.o (@a INT OUTPUT) RETURNS INT AS BEGIN RETURN 1 END")[0] == 181
+
+
+SERIES = """CREATE FUNCTION dbo.series (@n INT, @step INT = 1) RETURNS @r TABLE (i INT, sq INT, label NVARCHAR(20))
+AS BEGIN
+  DECLARE @i INT = 1;
+  WHILE @i <= @n BEGIN
+    INSERT INTO @r VALUES (@i * @step, @i * @i, (SELECT name FROM item WHERE id = @i));
+    SET @i += 1
+  END;
+  RETURN
+END"""
+
+
+def test_a_multi_statement_table_function(conn: Connection) -> None:
+    conn.run(SERIES)
+    assert rows(conn, "SELECT * FROM dbo.series(3, DEFAULT) ORDER BY i") == [
+        (1, 1, "bolt"), (2, 4, "nut"), (3, 9, "gear"),
+    ]  # fmt: skip
+    applied = "SELECT i.id, s.sq FROM item i CROSS APPLY dbo.series(i.id, 10) s WHERE s.i > 10 ORDER BY 1, 2"
+    assert rows(conn, applied) == [
+        (2, 4), (3, 4), (3, 9),
+    ]  # fmt: skip
+    # run inside the calling statement: it reads the table the UPDATE writes
+    conn.run("UPDATE item SET qty = (SELECT COUNT(*) FROM dbo.series(qty, 1)) WHERE id = 1")
+    assert rows(conn, "SELECT qty FROM item WHERE id = 1") == [(5,)]
+    assert rows(conn, "SELECT type, type_desc FROM sys.objects WHERE name = 'series'") == [
+        ("TF", "SQL_TABLE_VALUED_FUNCTION")
+    ]
+    assert rows(conn, "SELECT name FROM sys.columns WHERE object_id = OBJECT_ID('series') ORDER BY column_id") == [
+        ("i",), ("sq",), ("label",),
+    ]  # fmt: skip
+    bad = "CREATE FUNCTION dbo.bad () RETURNS @r TABLE (a INT) AS BEGIN INSERT INTO item VALUES (9, 'x', 1); RETURN END"
+    assert error(conn, bad)[0] == 443
+    assert error(conn, "SELECT dbo.series(1, 1)")[0] == 4121
+    conn.run("DROP FUNCTION dbo.series")
+    assert error(conn, "SELECT * FROM dbo.series(1, 1)")[0] == 208
 
 
 def test_catalog(conn: Connection) -> None:

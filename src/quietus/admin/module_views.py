@@ -139,7 +139,7 @@ def _parameter_row(
 def parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     """One row per parameter of a procedure or function; a scalar function's result is parameter 0, unnamed and
     OUTPUT, as in SQL Server."""
-    for module in _of_type(ctx, "P", "FN", "IF"):
+    for module in _of_type(ctx, "P", "FN", "IF", "TF"):
         parsed = _definition(module)
         returns = getattr(parsed, "returns", None)
         if returns is not None:
@@ -155,7 +155,7 @@ def routine_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     """INFORMATION_SCHEMA.ROUTINES: one row per procedure and function; the definition's first 4,000 characters,
     as SQL Server's."""
     catalog = ctx.database.name
-    for module in _of_type(ctx, "P", "FN", "IF"):
+    for module in _of_type(ctx, "P", "FN", "IF", "TF"):
         names = (catalog, module.schema_name, module.name)
         kind = "PROCEDURE" if module.type.strip() == "P" else "FUNCTION"
         yield (
@@ -172,7 +172,7 @@ def shown_columns(ctx: ExecContext, module: Module) -> list[tuple[str, Any]]:
     try:
         if isinstance(parsed, st.CreateView):
             return views.bound_columns(ctx, parsed.query, module.name, parsed.columns)
-        if isinstance(parsed, st.CreateFunction) and parsed.query is not None:
+        if isinstance(parsed, st.CreateFunction) and (parsed.query is not None or parsed.table is not None):
             return user_functions.table_columns(ctx, module)
     except SqlError:
         return []
@@ -182,7 +182,7 @@ def shown_columns(ctx: ExecContext, module: Module) -> list[tuple[str, Any]]:
 def module_column_rows(ctx: ExecContext) -> Iterator[tuple[int, int, str, Any]]:
     """(object id, position, name, type) of every column of a view or inline function (sys.columns,
     INFORMATION_SCHEMA.COLUMNS)."""
-    for module in _of_type(ctx, "V", "IF"):
+    for module in _of_type(ctx, "V", "IF", "TF"):
         for position, (name, sql_type) in enumerate(shown_columns(ctx, module), start=1):
             yield module.object_id, position, name, sql_type
 

@@ -109,10 +109,11 @@ def plan_function(
     assert found is not None
     parts, call = found
     name = _call_name(call)
-    module = user_functions.find_function(planner.ctx, parts, name, ("IF",))
+    module = user_functions.find_function(planner.ctx, parts, name, ("IF", "TF"))
     if module is not None:
         written = ".".join([*parts, name])
-        return user_functions.plan_inline(planner, module, call, written, alias, scope, names)
+        plan = user_functions.plan_inline if module.type.strip() == "IF" else user_functions.plan_table_function
+        return plan(planner, module, call, written, alias, scope, names)
     function = resolve_function(planner, parts, name)
     arguments = _call_arguments(call)
     if len(arguments) < len(function.parameters):

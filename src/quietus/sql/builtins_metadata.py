@@ -181,7 +181,7 @@ OBJECT_PROPERTIES: dict[str, Callable[[str, Any], Any]] = {
     "ISPROCEDURE": _is("P"),
     "ISVIEW": _is("V"),
     "ISSCALARFUNCTION": _is("FN"),
-    "ISTABLEFUNCTION": _is("IF"),
+    "ISTABLEFUNCTION": lambda kind, thing: int(kind in ("IF", "TF")),
     "ISTRIGGER": _is("TR"),
     "ISSYSTEMTABLE": lambda kind, thing: 0,
     "ISMSSHIPPED": lambda kind, thing: 0,

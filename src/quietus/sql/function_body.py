@@ -9,14 +9,19 @@ the function.  ``RETURN expr`` ends the body with the value and the type of ``ex
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from typing import Any
 
-from quietus.engine.access import RowAccess
+from sqlglot import exp
+
+from quietus.engine.access import ReadPolicy, RowAccess
 from quietus.errors import SqlError, sql_error
 from quietus.sql import temp_tables
-from quietus.sql.batch import BatchRunner
+from quietus.sql.batch import BatchRunner, _Return
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import statements as st
+from quietus.sql.dialect.variables import TABLE_TYPE
 from quietus.sql.types_base import SqlType
 
 
@@ -73,6 +78,17 @@ class FunctionRunner(BatchRunner):
         if not error.procedure:
             error.procedure = self.ctx.procedure_name
         raise error
+
+    def run_for_table(self, body: Sequence[st.Statement], name: str, columns: exp.Schema) -> list[tuple[Any, ...]]:
+        """A multi-statement table-valued function's body: ``name`` declared as its table, the body run to its
+        RETURN; the rows the table holds then."""
+        self.declare(st.Declare((st.VariableDecl(name, TABLE_TYPE, table=columns),)))
+        with contextlib.suppress(_Return):  # RETURN: the table is complete
+            self.run_block(body)
+        stored = self.ctx.table_variables[name.casefold()]
+        table = self.ctx.database.table_by_name(stored)
+        assert table is not None
+        return [values for _key, values in self.enclosing.scan(table, ReadPolicy())]
 
     def finish(self) -> None:
         """The body's table variables go when it returns."""

@@ -3,7 +3,7 @@ of master.
 
 | table (schema ``sys``) | key        | one row per                                                              |
 |------------------------|------------|--------------------------------------------------------------------------|
-| ``sysobjvalues``       | object_id  | module: schema, name, type (``P V FN IF``), definition text, dates    |
+| ``sysobjvalues``       | object_id  | module: schema, name, type (``P V FN IF TF``), definition text, dates |
 
 Invariants:
 
@@ -44,6 +44,7 @@ TYPE_DESCRIPTIONS = {
     "V": "VIEW",
     "FN": "SQL_SCALAR_FUNCTION",
     "IF": "SQL_INLINE_TABLE_VALUED_FUNCTION",
+    "TF": "SQL_TABLE_VALUED_FUNCTION",
 }
 
 
@@ -52,7 +53,7 @@ class Module:
     object_id: int
     schema_name: str
     name: str
-    type: str  # "P", "V", "FN" or "IF" (sys.objects.type)
+    type: str  # "P", "V", "FN", "IF" or "TF" (sys.objects.type)
     definition: str
     create_date: datetime.datetime
     modify_date: datetime.datetime

@@ -85,7 +85,7 @@ def _bound(ctx: ExecContext) -> Iterator[tuple[Module, st.CreateView | st.Create
         return
     txn = ctx.session.txn
     for module in store.modules(-1 if txn is None else txn.xid):
-        if module.type.strip() not in ("V", "FN", "IF"):
+        if module.type.strip() not in ("V", "FN", "IF", "TF"):
             continue
         parsed = parse_batch_cached(module.definition)[0]
         if isinstance(parsed, st.CreateView | st.CreateFunction) and parsed.schemabinding:

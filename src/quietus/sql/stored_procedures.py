@@ -310,9 +310,9 @@ def drop_procedure(ctx: ExecContext, statement: st.DropProcedure) -> None:
 
 
 # What DROP <word> drops, and how its 3701 / 3705 name the kind.
-_DROPPED = {"PROCEDURE": ("P",), "VIEW": ("V",), "FUNCTION": ("FN", "IF")}
+_DROPPED = {"PROCEDURE": ("P",), "VIEW": ("V",), "FUNCTION": ("FN", "IF", "TF")}
 _KIND_WORDS = {"P": ("procedure", "PROCEDURE"), "V": ("view", "VIEW"), "FN": ("function", "FUNCTION"),
-               "IF": ("function", "FUNCTION")}  # fmt: skip
+               "IF": ("function", "FUNCTION"), "TF": ("function", "FUNCTION")}  # fmt: skip
 
 
 def drop_modules(

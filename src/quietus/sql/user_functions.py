@@ -1,4 +1,4 @@
-"""User functions: scalar functions (type FN) and inline table-valued functions (type IF).
+"""User functions: scalar (type FN), inline table-valued (IF) and multi-statement table-valued (TF).
 
 Both are modules (quietus.sql.modules): their CREATE FUNCTION text, parsed again (cached) when used.
 
@@ -23,6 +23,10 @@ What SQL Server forbids in a function body is refused at CREATE:
 **Inline table-valued.**  ``RETURNS TABLE AS RETURN (query)``: named in FROM, JOIN or APPLY as ``schema.f(args)``,
 the query is planned there (its names bound at CREATE, as a view's), its parameters read as variables holding the
 arguments, which are evaluated per row of the left side under APPLY (``InlineFunctionScan``).
+
+**Multi-statement table-valued.**  ``RETURNS @t TABLE (...) AS BEGIN ... RETURN END``: the body runs like a scalar
+function's with ``@t`` declared as its table variable; the rows ``@t`` holds at RETURN are the function's rows
+(``TableFunctionScan``), its columns the declared ones.
 """
 
 from __future__ import annotations
@@ -82,7 +86,7 @@ def create_function(ctx: ExecContext, statement: st.CreateFunction) -> None:
         _refuse_in_query(statement.query)
     else:
         _refuse_side_effects(statement.body)
-        _require_final_return(statement.body)
+        _require_final_return(statement.body, with_value=statement.table is None)
 
     def check(access: RowAccess) -> None:
         if statement.mode != "CREATE":
@@ -93,7 +97,7 @@ def create_function(ctx: ExecContext, statement: st.CreateFunction) -> None:
         if statement.schemabinding:
             schema_binding.check_bindable(statement, "function")
 
-    kind = "IF" if statement.query is not None else "FN"
+    kind = "IF" if statement.query is not None else "TF" if statement.table is not None else "FN"
     define_module(ctx, kind, statement.schema, statement.name, statement.mode, statement.text, check)
 
 
@@ -168,11 +172,12 @@ def _is_table_variable(target: exp.Expr) -> bool:
     return isinstance(target, exp.Table) and temp_tables.is_table_variable(target)
 
 
-def _require_final_return(body: Sequence[st.Statement]) -> None:
+def _require_final_return(body: Sequence[st.Statement], with_value: bool) -> None:
+    """455 unless the body ends with RETURN (with a value in a scalar function, without one in a table function)."""
     statements: Sequence[st.Statement] = body
     while statements and isinstance(statements[-1], st.Block):
         statements = statements[-1].statements
-    if not statements or not isinstance(statements[-1], st.Return) or statements[-1].value is None:
+    if not statements or not isinstance(statements[-1], st.Return) or (statements[-1].value is None) == with_value:
         raise sql_error(455)
 
 
@@ -261,12 +266,7 @@ def invoke(ctx: ExecContext, module: Module, function: st.CreateFunction, values
 
     if function.null_on_null and any(value is None for value in values):
         return None
-    nested = nested_context(ctx, module.name, module.object_id)
-    nested.now = ctx.now
-    for parameter, value in zip(function.parameters, values, strict=True):
-        key = parameter.name.casefold()
-        nested.variable_types[key] = type_from_sqlglot(parameter.type)
-        nested.variables[key] = value
+    nested = _bound_context(ctx, module, function, values)
     runner = FunctionRunner(nested, ctx.row_access())
     try:
         runner.run_block(function.body)
@@ -302,10 +302,24 @@ def _with_parameters(ctx: ExecContext, parameters: Sequence[st.ProcedureParamete
 
 
 def table_columns(ctx: ExecContext, module: Module) -> list[tuple[str, Any]]:
-    """The columns an inline function returns (sys.columns)."""
+    """The columns a table-valued function returns (sys.columns)."""
     function = definition(module)
+    if function.table is not None:
+        return declared_columns(function.table)
     assert function.query is not None
     return bound_columns(_with_parameters(ctx, function.parameters), function.query, module.name)
+
+
+def declared_columns(table: st.VariableDecl) -> list[tuple[str, SqlType]]:
+    """The columns of ``RETURNS @t TABLE (...)``."""
+    from quietus.sql.ddl import column_def
+    from quietus.sql.planner import column_type
+
+    assert table.table is not None
+    return [
+        (definition.name, column_type(definition))
+        for definition, _ in (column_def(item) for item in table.table.expressions if isinstance(item, exp.ColumnDef))
+    ]
 
 
 class InlineFunctionScan(Plan):
@@ -350,6 +364,65 @@ def plan_inline(
     shown = [ScopeColumn(c.name, c.type, source, module.name) for c in columns]
     keys = [parameter.name.casefold() for parameter in function.parameters]
     return InlineFunctionScan(planned.plan, arguments, keys, dict(inner_ctx.variable_types), shown)
+
+
+# -- multi-statement table-valued functions --------------------------------------------------------------------
+
+
+class TableFunctionScan(Plan):
+    """A multi-statement function's rows: its body run for the arguments (evaluated on the outer row), then the rows
+    it left in its RETURNS table; rows are ``outer + its values``."""
+
+    def __init__(
+        self, module: Module, function: st.CreateFunction, arguments: Sequence[Any], columns: Sequence[ScopeColumn]
+    ) -> None:
+        self.module = module
+        self.function = function
+        self.arguments = list(arguments)
+        self.columns = list(columns)
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        values = [argument(outer, ctx) for argument in self.arguments]
+        for row in fill_table(ctx, self.module, self.function, values):
+            yield outer + row
+
+
+def fill_table(ctx: ExecContext, module: Module, function: st.CreateFunction, values: list[Any]) -> list[Row]:
+    """Run a multi-statement function's body with its RETURNS table declared; the rows it put there."""
+    from quietus.sql.function_body import FunctionRunner
+
+    assert function.table is not None and function.table.table is not None
+    nested = _bound_context(ctx, module, function, values)
+    runner = FunctionRunner(nested, ctx.row_access())
+    try:
+        return runner.run_for_table(function.body, function.table.name, function.table.table)
+    finally:
+        runner.finish()
+
+
+def _bound_context(ctx: ExecContext, module: Module, function: st.CreateFunction, values: list[Any]) -> ExecContext:
+    nested = nested_context(ctx, module.name, module.object_id)
+    nested.now = ctx.now
+    for parameter, value in zip(function.parameters, values, strict=True):
+        key = parameter.name.casefold()
+        nested.variable_types[key] = type_from_sqlglot(parameter.type)
+        nested.variables[key] = value
+    return nested
+
+
+def plan_table_function(
+    planner: Planner, module: Module, call: exp.Func, written: str, alias: str, scope: Scope, names: Sequence[str]
+) -> Plan:
+    """``schema.f(args) [AS] a[(c, ...)]`` of a multi-statement function in FROM / JOIN / APPLY."""
+    planner.modules.append(module)
+    function = definition(module)
+    assert function.table is not None
+    given = list(call.expressions) if isinstance(call, exp.Anonymous) else []
+    arguments = _arguments(planner, function, given, scope, written)
+    source = alias or module.name
+    columns = apply.renamed(declared_columns(function.table), list(names), source)
+    shown = [ScopeColumn(c.name, c.type, source, module.name) for c in columns]
+    return TableFunctionScan(module, function, arguments, shown)
 
 
 HANDLERS: dict[type, Any] = {st.CreateFunction: create_function}

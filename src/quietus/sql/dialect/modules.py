@@ -9,10 +9,9 @@ never stored; what is stored is the statement's text, parsed again (and cached) 
 
 ``CREATE [OR ALTER] | ALTER VIEW [schema.]name [(c, ...)] [WITH SCHEMABINDING] AS query [WITH CHECK OPTION]`` and
 ``CREATE [OR ALTER] | ALTER FUNCTION [schema.]name ([@p type [= constant], ...]) RETURNS type [WITH option, ...]
-AS BEGIN ... RETURN expr END`` (scalar) or ``RETURNS TABLE [WITH ...] AS RETURN [(] query [)]`` (inline
-table-valued); both open their batch (111) and end it.  ``DROP VIEW | FUNCTION [IF EXISTS] name [, ...]``.
-Multi-statement table-valued functions (``RETURNS @t TABLE``) are refused with SQL Server's words for a feature
-it lacks (40517).
+AS BEGIN ... RETURN expr END`` (scalar), ``RETURNS TABLE [WITH ...] AS RETURN [(] query [)]`` (inline
+table-valued) or ``RETURNS @t TABLE (columns) [WITH ...] AS BEGIN ... RETURN END`` (multi-statement table-valued);
+each opens its batch (111) and ends it.  ``DROP VIEW | FUNCTION [IF EXISTS] name [, ...]``.
 """
 
 from __future__ import annotations
@@ -33,7 +32,9 @@ from .statements import (
     DropProcedure,
     ProcedureParameter,
     Statement,
+    VariableDecl,
 )
+from .variables import TABLE_TYPE
 
 if t.TYPE_CHECKING:
     from .batch import BatchParser
@@ -190,10 +191,13 @@ def parse_create_function(p: BatchParser) -> CreateFunction:
     if any(parameter.output for parameter in parameters):
         p.fail_with(sql_error(181))
     p.expect("RETURNS")
-    if p.at_variable():  # RETURNS @t TABLE (...): a multi-statement table-valued function
-        p.fail_with(sql_error(40517, "RETURNS @table TABLE (multi-statement table-valued function)"))
     returns: exp.DataType | None = None
-    if not p.accept("TABLE"):
+    table: VariableDecl | None = None
+    if p.at_variable():  # RETURNS @t TABLE (...): a multi-statement table-valued function
+        name_of_table = p.variable()
+        p.expect("TABLE")
+        table = VariableDecl(name_of_table, TABLE_TYPE, table=p.schema())
+    elif not p.accept("TABLE"):
         returns = p.data_type()
     options: list[tuple[str, ...]] = []
     if p.accept("WITH"):
@@ -201,7 +205,7 @@ def parse_create_function(p: BatchParser) -> CreateFunction:
     schemabinding = ("SCHEMABINDING",) in options
     null_on_null = ("RETURNS", "NULL", "ON", "NULL", "INPUT") in options
     p.expect("AS")
-    if returns is None:
+    if returns is None and table is None:
         query = _inline_query(p)
         _end_of_batch(p)
         return CreateFunction(schema, name, parameters, None, (), query, mode, schemabinding, null_on_null)
@@ -209,7 +213,9 @@ def parse_create_function(p: BatchParser) -> CreateFunction:
         p.fail()
     body = p.parse_statement()
     _end_of_batch(p)
-    return CreateFunction(schema, name, parameters, returns, tuple(body), None, mode, schemabinding, null_on_null)
+    return CreateFunction(
+        schema, name, parameters, returns, tuple(body), None, mode, schemabinding, null_on_null, table
+    )
 
 
 def _inline_query(p: BatchParser) -> exp.Expression:

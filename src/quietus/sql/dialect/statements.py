@@ -318,9 +318,10 @@ class CreateView(Statement):
 
 @dataclass(frozen=True, slots=True)
 class CreateFunction(Statement):
-    """``CREATE [OR ALTER] | ALTER FUNCTION [schema.]name ([parameters]) RETURNS type | TABLE [WITH options] AS
-    ...``: a scalar function (``returns`` its type, ``body`` its statements) or an inline table-valued one
-    (``returns`` None, ``query`` its RETURN's query)."""
+    """``CREATE [OR ALTER] | ALTER FUNCTION [schema.]name ([parameters]) RETURNS type | TABLE | @t TABLE (...)
+    [WITH options] AS ...``: a scalar function (``returns`` its type, ``body`` its statements), an inline
+    table-valued one (``returns`` None, ``query`` its RETURN's query) or a multi-statement one (``table`` the
+    variable it fills, ``body`` its statements)."""
 
     schema: str | None
     name: str
@@ -331,6 +332,7 @@ class CreateFunction(Statement):
     mode: str = "CREATE"
     schemabinding: bool = False
     null_on_null: bool = False
+    table: VariableDecl | None = None  # RETURNS @t TABLE (...): a multi-statement table-valued function's result
 
 
 @dataclass(frozen=True, slots=True)
