@@ -131,6 +131,8 @@ def test_schemabinding(conn: Connection) -> None:
     assert error(conn, "ALTER TABLE item DROP COLUMN qty") == 5074
     conn.run("ALTER TABLE item DROP COLUMN name")  # a column the view does not name
     assert rows(conn, "SELECT is_schema_bound FROM sys.sql_modules WHERE object_id = OBJECT_ID('bound')") == [(True,)]
+    bound = "OBJECTPROPERTY(OBJECT_ID('bound'), 'IsSchemaBound'), OBJECTPROPERTY(OBJECT_ID('stocked'), 'IsSchemaBound')"
+    assert rows(conn, f"SELECT {bound}") == [(1, 0)]
     conn.run("DROP VIEW bound")
     conn.run("DROP VIEW stocked")
     conn.run("DROP TABLE item")
