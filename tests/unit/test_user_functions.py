@@ -199,9 +199,9 @@ def test_catalog(conn: Connection) -> None:
         ("name",),
     ]
     assert rows(conn, "SELECT definition FROM sys.sql_modules WHERE object_id = OBJECT_ID('add_to')") == [(ADD,)]
-    assert rows(conn, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM INFORMATION_SCHEMA.ROUTINES ORDER BY 1") == [
-        ("above", "FUNCTION"),
-        ("add_to", "FUNCTION"),
+    assert rows(conn, "SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE FROM INFORMATION_SCHEMA.ROUTINES ORDER BY 1") == [
+        ("above", "FUNCTION", "TABLE"),
+        ("add_to", "FUNCTION", "int"),
     ]
     assert rows(conn, "SELECT OBJECTPROPERTY(OBJECT_ID('add_to'), 'IsScalarFunction')") == [(1,)]
 

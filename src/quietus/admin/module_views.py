@@ -152,15 +152,17 @@ def parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
 
 
 def routine_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    """INFORMATION_SCHEMA.ROUTINES: one row per procedure and function; the definition's first 4,000 characters,
-    as SQL Server's."""
+    """INFORMATION_SCHEMA.ROUTINES: one row per procedure and function (DATA_TYPE: a scalar function's result type,
+    TABLE for a table-valued one); the definition's first 4,000 characters, as SQL Server's."""
     catalog = ctx.database.name
     for module in _of_type(ctx, "P", "FN", "IF", "TF"):
         names = (catalog, module.schema_name, module.name)
         kind = "PROCEDURE" if module.type.strip() == "P" else "FUNCTION"
+        returns = getattr(_definition(module), "returns", None)
+        data_type = None if kind == "PROCEDURE" else "TABLE" if returns is None else type_from_sqlglot(returns).name
         yield (
-            *names, *names, kind, *(None,) * 29, "SQL", module.definition[:4000], None, None, None, "NO",
-            "MODIFIES" if kind == "PROCEDURE" else "READS", "NO", None, "YES", -1, "NO", "NO", module.create_date,
+            *names, *names, kind, *(None,) * 6, data_type, *(None,) * 22, "SQL", module.definition[:4000], None,
+            None, None, "NO", "MODIFIES" if kind == "PROCEDURE" else "READS", "NO", None, "YES", -1, "NO", "NO", module.create_date,
             module.modify_date,
         )  # fmt: skip
 
