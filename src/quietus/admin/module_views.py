@@ -162,8 +162,8 @@ def routine_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         data_type = None if kind == "PROCEDURE" else "TABLE" if returns is None else type_from_sqlglot(returns).name
         yield (
             *names, *names, kind, *(None,) * 6, data_type, *(None,) * 22, "SQL", module.definition[:4000], None,
-            None, None, "NO", "MODIFIES" if kind == "PROCEDURE" else "READS", "NO", None, "YES", -1, "NO", "NO", module.create_date,
-            module.modify_date,
+            None, None, "NO", "MODIFIES" if kind == "PROCEDURE" else "READS", "NO", None, "YES", -1, "NO", "NO",
+            module.create_date, module.modify_date,
         )  # fmt: skip
 
 
