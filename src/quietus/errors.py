@@ -366,6 +366,38 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (5701, 10, "Changed database context to '%.*ls'."),
     (5703, 10, "Changed language setting to %.*ls."),
     (0, 10, "%ls"),  # PRINT
+    # Views and user functions (docs/design/views-and-functions.md)
+    (181, 15, "Cannot use the OUTPUT option in a DECLARE, CREATE AGGREGATE or CREATE FUNCTION statement."),
+    (1033, 15, "The ORDER BY clause is invalid in views, inline functions, derived tables, subqueries, and common "
+               "table expressions, unless TOP, OFFSET or FOR XML is also specified."),
+    (4511, 16, "Create View or Function failed because no column name was specified for column %d."),
+    (4506, 16, "Column names in each view or function must be unique. Column name '%.*ls' in view or function "
+               "'%.*ls' is specified more than once."),
+    (4403, 16, "Cannot update the view or function '%.*ls' because it contains aggregates, or a DISTINCT or GROUP "
+               "BY clause, or PIVOT or UNPIVOT operator."),
+    (4405, 16, "View or function '%.*ls' is not updatable because the modification affects multiple base tables."),
+    (4406, 16, "Update or insert of view or function '%.*ls' failed because it contains a derived or constant "
+               "field."),
+    (550, 16, "The attempted insert or update failed because the target view either specifies WITH CHECK OPTION "
+              "or spans a view that specifies WITH CHECK OPTION and one or more rows resulting from the operation "
+              "did not qualify under the CHECK OPTION constraint."),
+    (3729, 16, "Cannot %ls '%.*ls' because it is being referenced by object '%.*ls'."),
+    (4512, 16, "Cannot schema bind %ls '%.*ls' because name '%.*ls' is invalid for schema binding. Names must be in "
+               "two-part format and an object cannot reference itself."),
+    (1054, 15, "Syntax '%ls' is not allowed in schema-bound objects."),
+    (3705, 16, "Cannot use DROP %ls with '%.*ls' because '%.*ls' is a %ls. Use %ls."),
+    (2010, 16, "Cannot perform alter on '%.*ls' because it is an incompatible object type."),
+    (4508, 16, "Views or functions are not allowed on temporary tables. Table names that begin with '#' denote "
+               "temporary tables."),
+    (443, 16, "Invalid use of a side-effecting operator '%s' within a function."),
+    (455, 16, "The last statement included within a function must be a return statement."),
+    (4121, 16, "Cannot find either column \"%.*ls\" or the user-defined function or aggregate \"%.*ls\", or the "
+               "name is ambiguous."),
+    (313, 16, "An insufficient number of arguments were supplied for the procedure or function %.*ls."),
+    (4413, 16, "Could not use view or function '%.*ls' because of binding errors."),
+    (4429, 16, "View or function '%.*ls' contains a self-reference. Views or functions cannot reference themselves "
+               "directly or indirectly."),
+    (444, 16, "Select statements included within a function cannot return data to a client."),
 )
 # fmt: on
 

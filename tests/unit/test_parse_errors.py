@@ -44,7 +44,7 @@ BAD_BATCHES: list[tuple[str, int, int, str]] = [
         2,
         "Cannot use a CONTINUE statement outside the scope of a WHILE statement.",
     ),
-    ("CREATE VIEW v AS SELECT 1", 156, 1, "Incorrect syntax near the keyword 'VIEW'."),
+    ("CREATE TRIGGER tr ON t AFTER INSERT AS SELECT 1", 156, 1, "Incorrect syntax near the keyword 'TRIGGER'."),
     ("SELECT 1; CREATE PROCEDURE p AS SELECT 1", 111, 1,
      "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch."),
     ("CREATE PROCEDURE p AS", 156, 1, "Incorrect syntax near the keyword 'AS'."),

@@ -87,6 +87,16 @@ def test_group_by_having_and_aggregates(conn: Connection) -> None:
     assert rows(conn, "SELECT COUNT(*) FROM people WHERE 1 = 0") == [(0,)]
 
 
+def test_a_subquerys_aggregate_beside_the_same_aggregate_is_the_subquerys(conn: Connection) -> None:
+    people(conn)  # the outer COUNT(*) must not stand in for the subquery's (it answered NULL)
+    assert rows(conn, "SELECT (SELECT COUNT(*) FROM people), COUNT(*) FROM people WHERE dept = 'dev'") == [(4, 2)]
+    assert rows(
+        conn,
+        "SELECT dept, COUNT(*), (SELECT COUNT(*) FROM people p2 WHERE p2.dept = p.dept) FROM people p "
+        "WHERE dept IS NOT NULL GROUP BY dept ORDER BY dept",
+    ) == [("dev", 2, 2), ("ops", 1, 1)]
+
+
 def test_column_not_in_group_by_is_8120(conn: Connection) -> None:
     people(conn)
     error = errors(conn, "SELECT name, COUNT(*) FROM people GROUP BY dept")[0]

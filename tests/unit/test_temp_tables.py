@@ -30,8 +30,6 @@ def second(data: Path, first: Connection) -> Iterator[Connection]:
         yield connection
 
 
-
-
 def error(conn: Connection, sql: str) -> tuple[int, str]:
     first = next(m for m in conn.run(sql).messages if m.is_error)
     return first.number, first.text
@@ -69,6 +67,25 @@ def test_tempdb_names_and_object_id(first: Connection) -> None:
     assert error(first, "SELECT * FROM nowhere..#t") == (208, "Invalid object name 'nowhere..#t'.")
 
 
+def test_select_into_keeps_not_null_and_identity_as_sql_server_does(first: Connection) -> None:
+    rows(first, "CREATE TABLE src (id INT IDENTITY(10, 5) PRIMARY KEY, name NVARCHAR(20) NOT NULL, note NVARCHAR(9))")
+    rows(first, "INSERT INTO src (name, note) VALUES (N'a', NULL), (N'b', N'x')")
+    rows(first, "SELECT id, name, note, 1 AS one INTO copy1 FROM src")
+    shape = (
+        "SELECT name, is_nullable, is_identity FROM sys.columns WHERE object_id = OBJECT_ID('{}') ORDER BY column_id"
+    )
+    assert rows(first, shape.format("copy1")) == [
+        ("id", False, True), ("name", False, False), ("note", True, False), ("one", False, False),
+    ]  # fmt: skip
+    rows(first, "INSERT INTO copy1 (name, note, one) VALUES (N'c', NULL, 1)")  # the identity goes on from 15
+    assert rows(first, "SELECT id FROM copy1 ORDER BY id") == [(10,), (15,), (20,)]
+    assert error(first, "INSERT INTO copy1 (name, one) VALUES (NULL, 1)")[0] == 515
+    # a join carries no IDENTITY, and the optional side of an outer join may be NULL
+    rows(first, "SELECT s.id, s.name, o.name AS other INTO copy2 FROM src s LEFT JOIN src o ON o.id = s.id + 100")
+    assert rows(first, shape.format("copy2")) == [("id", False, False), ("name", False, False), ("other", True, False)]
+    assert rows(first, "SELECT other FROM copy2") == [(None,), (None,)]
+
+
 def test_select_into_makes_and_fills_a_table(first: Connection) -> None:
     rows(first, "CREATE TABLE src (a INT NOT NULL, b NVARCHAR(10)); INSERT INTO src VALUES (1, N'x'), (2, NULL)")
     rows(first, "SELECT a, b, a * 2 AS twice INTO dst FROM src")
@@ -77,7 +94,7 @@ def test_select_into_makes_and_fills_a_table(first: Connection) -> None:
         first,
         "SELECT name, system_type_id, max_length, is_nullable FROM sys.columns "
         "WHERE object_id = OBJECT_ID('dst') ORDER BY column_id",
-    ) == [("a", 56, 4, True), ("b", 231, 20, True), ("twice", 56, 4, True)]  # NOT NULL is not carried yet
+    ) == [("a", 56, 4, False), ("b", 231, 20, True), ("twice", 56, 4, True)]  # a base column's NOT NULL carries
     rows(first, "SELECT b INTO #only_b FROM src WHERE a = 1")
     assert rows(first, "SELECT * FROM #only_b") == [("x",)]
     assert error(first, "SELECT a INTO dst FROM src")[0] == 2714
@@ -161,3 +178,27 @@ def test_table_variables(first: Connection) -> None:
     )
     assert rows(first, "EXEC uses_one; EXEC uses_one") == [(5,)]
     assert stored_tables(first) == ["r"]  # every table variable's table is gone with its batch or procedure
+
+
+def test_a_rollback_leaves_table_variables_as_they_are(first: Connection) -> None:
+    both = "SELECT a FROM @t ORDER BY a"
+    assert rows(
+        first, f"DECLARE @t TABLE (a INT); INSERT @t VALUES (1); BEGIN TRAN; INSERT @t VALUES (2); ROLLBACK; {both}"
+    ) == [
+        (1,),
+        (2,),
+    ]
+    savepoint = "BEGIN TRAN; INSERT @t VALUES (1); SAVE TRAN s; INSERT @t VALUES (2); DELETE FROM @t WHERE a = 1; "
+    assert rows(first, f"DECLARE @t TABLE (a INT); {savepoint} ROLLBACK TRAN s; COMMIT; {both}") == [(2,)]
+    rows(first, "CREATE TABLE real_rows (a INT)")
+    undone = "BEGIN TRAN; INSERT real_rows VALUES (5); INSERT @t SELECT a FROM real_rows; ROLLBACK"
+    assert rows(
+        first, f"DECLARE @t TABLE (a INT); {undone}; SELECT (SELECT COUNT(*) FROM real_rows), (SELECT COUNT(*) FROM @t)"
+    ) == [(0, 1)]
+    # the usual reason to use one: a log written in a transaction that a CATCH rolls back
+    logged = (
+        "DECLARE @log TABLE (msg NVARCHAR(50)); BEGIN TRY BEGIN TRAN; INSERT @log VALUES (N'started'); "
+        "INSERT real_rows VALUES (1 / 0); COMMIT END TRY BEGIN CATCH INSERT @log VALUES (ERROR_MESSAGE()); ROLLBACK "
+        "END CATCH; SELECT msg FROM @log"
+    )
+    assert rows(first, logged) == [("started",), ("Divide by zero error encountered.",)]

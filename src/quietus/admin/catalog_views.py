@@ -16,6 +16,7 @@ from typing import Any
 
 from quietus.admin.columns import columns
 from quietus.engine.database import Database
+from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import SCHEMAS, column_shape
 from quietus.sql.catalog_ids import STRING_TYPE_NAMES as _STRINGS
 from quietus.sql.context import ExecContext
@@ -207,6 +208,17 @@ def column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
                 column.identity_seed is not None, column.computed_sql is not None,
                 *column_tail(default_object_id(table, column)),
             )  # fmt: skip
+    from quietus.admin import module_views  # it builds on this module's shapes
+
+    for object_id, position, name, sql_type in module_views.module_column_rows(ctx):  # views, inline functions
+        shape = ColumnDef(name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
+        type_id, max_length, precision, scale = column_shape(shape)
+        string = sql_type.name in _STRINGS
+        yield (
+            object_id, name, position, type_id, type_id, max_length, precision, scale,
+            DEFAULT_COLLATION if string else None, True, string or sql_type.name in ("binary", "varbinary"), False,
+            False, False, *column_tail(0),
+        )  # fmt: skip
 
 
 def computed_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:

@@ -1,5 +1,6 @@
-"""Catalog views of stored procedures: sys.procedures, sys.sql_modules, sys.parameters, INFORMATION_SCHEMA.ROUTINES;
-and sp_helptext.
+"""Catalog views of modules (procedures, views, functions): sys.procedures, sys.views, sys.sql_modules,
+sys.parameters, INFORMATION_SCHEMA.ROUTINES / VIEWS, the views' rows of INFORMATION_SCHEMA.TABLES and the columns of
+views and inline functions (sys.columns, INFORMATION_SCHEMA.COLUMNS); and sp_helptext.
 
 Rows come from the module catalog (quietus.sql.modules): committed modules plus the reader's own uncommitted ones.
 Parameter shapes are read from each definition's parsed parameter list, as SQL Server's come from its metadata.
@@ -14,7 +15,8 @@ from quietus.admin.catalog_views import DBO_SCHEMA_ID, SYS_OBJECTS
 from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments, emit
 from quietus.engine.storage.schema import ColumnDef
-from quietus.errors import sql_error
+from quietus.errors import SqlError, sql_error
+from quietus.sql import user_functions, views
 from quietus.sql.catalog_ids import SCHEMAS, column_shape
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -32,6 +34,17 @@ is_auto_executed bit
 is_execution_replicated bit
 is_repl_serializable_only bit
 skips_repl_constraints bit
+""")
+
+# sys.views: the columns inherited from sys.objects, then its own.
+SYS_VIEWS = SYS_OBJECTS + columns("""
+is_replicated bit
+has_replication_filter bit
+has_opaque_metadata bit
+has_unchecked_assembly_data bit
+with_check_option bit
+is_date_correlation_view bit
+is_tracked_by_cdc bit
 """)
 
 SYS_SQL_MODULES = columns("""
@@ -87,44 +100,119 @@ def object_row(module: Module) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _of_type(ctx: ExecContext, *kinds: str) -> Iterator[Module]:
+    return (module for module in modules(ctx) if module.type.strip() in kinds)
+
+
 def procedure_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for module in modules(ctx):
+    for module in _of_type(ctx, "P"):
         yield (*object_row(module), False, False, False, False)
+
+
+def view_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """sys.views: sys.objects' columns, then its own."""
+    for module in _of_type(ctx, "V"):
+        yield (*object_row(module), False, False, False, False, _view(module).check_option, False, False)
 
 
 def sql_module_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for module in modules(ctx):
-        recompile = _definition(module).recompile
-        yield (module.object_id, module.definition, True, True, False, True, recompile, False, None, False)
+        parsed = _definition(module)
+        recompile = getattr(parsed, "recompile", False)
+        bound = getattr(parsed, "schemabinding", False)
+        null_on_null = getattr(parsed, "null_on_null", False)
+        yield (module.object_id, module.definition, True, True, bound, True, recompile, null_on_null, None, False)
+
+
+def _parameter_row(
+    object_id: int, name: str, position: int, data_type: Any, output: bool, default: bool
+) -> tuple[Any, ...]:
+    sql_type = type_from_sqlglot(data_type)
+    shape = ColumnDef(name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
+    type_id, max_length, precision, scale = column_shape(shape)
+    return (
+        object_id, name, position, type_id, type_id, max_length, precision, scale,
+        output, False, default, False, None, 0, False, True,
+    )  # fmt: skip
 
 
 def parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for module in modules(ctx):
-        for position, parameter in enumerate(_definition(module).parameters, start=1):
-            sql_type = type_from_sqlglot(parameter.type)
-            shape = ColumnDef(parameter.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
-            type_id, max_length, precision, scale = column_shape(shape)
-            yield (
-                module.object_id, parameter.name, position, type_id, type_id, max_length, precision, scale,
-                parameter.output, False, parameter.default is not None, False, None, 0, False, True,
+    """One row per parameter of a procedure or function; a scalar function's result is parameter 0, unnamed and
+    OUTPUT, as in SQL Server."""
+    for module in _of_type(ctx, "P", "FN", "IF", "TF"):
+        parsed = _definition(module)
+        returns = getattr(parsed, "returns", None)
+        if returns is not None:
+            yield _parameter_row(module.object_id, "", 0, returns, True, False)
+        for position, parameter in enumerate(getattr(parsed, "parameters", ()), start=1):
+            yield _parameter_row(
+                module.object_id, parameter.name, position, parameter.type, parameter.output,
+                parameter.default is not None,
             )  # fmt: skip
 
 
 def routine_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    """INFORMATION_SCHEMA.ROUTINES: one row per procedure; the definition's first 4,000 characters, as SQL Server's."""
+    """INFORMATION_SCHEMA.ROUTINES: one row per procedure and function (DATA_TYPE: a scalar function's result type,
+    TABLE for a table-valued one); the definition's first 4,000 characters, as SQL Server's."""
     catalog = ctx.database.name
-    for module in modules(ctx):
+    for module in _of_type(ctx, "P", "FN", "IF", "TF"):
         names = (catalog, module.schema_name, module.name)
+        kind = "PROCEDURE" if module.type.strip() == "P" else "FUNCTION"
+        returns = getattr(_definition(module), "returns", None)
+        data_type = None if kind == "PROCEDURE" else "TABLE" if returns is None else type_from_sqlglot(returns).name
         yield (
-            *names, *names, "PROCEDURE", *(None,) * 29, "SQL", module.definition[:4000], None, None, None, "NO",
-            "MODIFIES", "NO", None, "YES", -1, "NO", "NO", module.create_date, module.modify_date,
+            *names, *names, kind, *(None,) * 6, data_type, *(None,) * 22, "SQL", module.definition[:4000], None,
+            None, None, "NO", "MODIFIES" if kind == "PROCEDURE" else "READS", "NO", None, "YES", -1, "NO", "NO",
+            module.create_date, module.modify_date,
         )  # fmt: skip
 
 
-def _definition(module: Module) -> st.CreateProcedure:
+def shown_columns(ctx: ExecContext, module: Module) -> list[tuple[str, Any]]:
+    """The columns of a view or inline function, as its query gives them now ([] when it no longer binds: a
+    table under it was dropped)."""
+    parsed = _definition(module)
+    try:
+        if isinstance(parsed, st.CreateView):
+            return views.bound_columns(ctx, parsed.query, module.name, parsed.columns)
+        if isinstance(parsed, st.CreateFunction) and (parsed.query is not None or parsed.table is not None):
+            return user_functions.table_columns(ctx, module)
+    except SqlError:
+        return []
+    return []
+
+
+def module_column_rows(ctx: ExecContext) -> Iterator[tuple[int, int, str, Any]]:
+    """(object id, position, name, type) of every column of a view or inline function (sys.columns,
+    INFORMATION_SCHEMA.COLUMNS)."""
+    for module in _of_type(ctx, "V", "IF", "TF"):
+        for position, (name, sql_type) in enumerate(shown_columns(ctx, module), start=1):
+            yield module.object_id, position, name, sql_type
+
+
+def _definition(module: Module) -> st.Statement:
     parsed = parse_batch_cached(module.definition)[0]
-    assert isinstance(parsed, st.CreateProcedure)
+    assert isinstance(parsed, st.MODULE_DEFINITIONS)
     return parsed
+
+
+def _view(module: Module) -> st.CreateView:
+    parsed = _definition(module)
+    assert isinstance(parsed, st.CreateView)
+    return parsed
+
+
+def information_schema_view_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """INFORMATION_SCHEMA.VIEWS: the definition's first 4,000 characters, CHECK_OPTION, IS_UPDATABLE 'NO' (what SQL
+    Server always says there)."""
+    for module in _of_type(ctx, "V"):
+        check = "CASCADE" if _view(module).check_option else "NONE"
+        yield (ctx.database.name, module.schema_name, module.name, module.definition[:4000], check, "NO")
+
+
+def view_table_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """INFORMATION_SCHEMA.TABLES rows of the views."""
+    for module in _of_type(ctx, "V"):
+        yield (ctx.database.name, module.schema_name, module.name, "VIEW")
 
 
 INFORMATION_SCHEMA_ROUTINES = columns("""
@@ -208,6 +296,7 @@ def sp_helptext(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) 
 
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.procedures", SYS_PROCEDURES, procedure_rows),
+    VirtualTable("sys.views", SYS_VIEWS, view_rows),
     VirtualTable("sys.sql_modules", SYS_SQL_MODULES, sql_module_rows),
     VirtualTable("sys.parameters", SYS_PARAMETERS, parameter_rows),
     VirtualTable("INFORMATION_SCHEMA.ROUTINES", INFORMATION_SCHEMA_ROUTINES, routine_rows),

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from quietus.admin import module_views
 from quietus.admin.catalog_views import (
     DBO_SCHEMA_ID,
     DEFAULT_COLLATION,
@@ -28,6 +29,7 @@ from quietus.admin.catalog_views import (
     user_tables,
 )
 from quietus.admin.columns import columns
+from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import FIXED_TYPES, SCHEMAS, SIZED_TYPES, STRING_TYPE_NAMES, column_shape
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
@@ -90,6 +92,7 @@ TABLE_TYPE varchar(10)
 def tables_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for table in user_tables(ctx):
         yield (_catalog(ctx), table.definition.schema_name, table.name, "BASE TABLE")
+    yield from module_views.view_table_rows(ctx)
 
 
 COLUMNS = columns("""
@@ -134,27 +137,39 @@ def default_text(column: Any) -> str | None:
     return f"(({text}))" if _NUMBER.fullmatch(text.strip()) else f"({text})"
 
 
-def columns_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+def _all_columns(ctx: ExecContext) -> Iterator[tuple[str, str, int, Any]]:
+    """(schema, table or view, position, column) of every column of a table or view."""
     for table in user_tables(ctx):
         for position, column in enumerate(table.definition.columns, start=1):
-            _, max_length, precision, scale = column_shape(column)
-            name = column.type_name
-            characters = octets = None
-            if name in STRING_TYPE_NAMES or name in ("binary", "varbinary", "image"):
-                wide = name in ("nchar", "nvarchar", "ntext")
-                octets = -1 if max_length == -1 else max_length
-                characters = -1 if max_length == -1 else max_length // (2 if wide else 1)
-                if name in ("text", "ntext", "image"):
-                    octets, characters = 2147483647, 2147483647 // (2 if wide else 1)
-            numeric = name in EXACT or name in ("float", "real")
-            yield (
-                _catalog(ctx), table.definition.schema_name, table.name, column.name, position,
-                default_text(column), "YES" if column.nullable else "NO", name, characters, octets,
-                precision if numeric else None, (2 if name in ("float", "real") else 10) if numeric else None,
-                scale if name in EXACT else None, scale if name in DATETIMES else None,
-                None, None, "iso_1" if name in ("char", "varchar", "text") else "UNICODE" if characters else None,
-                None, None, DEFAULT_COLLATION if name in STRING_TYPE_NAMES else None, None, None, None,
-            )  # fmt: skip
+            yield table.definition.schema_name, table.name, position, column
+    shown = {module.object_id: module for module in module_views.modules(ctx) if module.type.strip() == "V"}
+    for object_id, position, name, sql_type in module_views.module_column_rows(ctx):
+        module = shown.get(object_id)
+        if module is not None:
+            column = ColumnDef(name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
+            yield module.schema_name, module.name, position, column
+
+
+def columns_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for schema, table_name, position, column in _all_columns(ctx):
+        _, max_length, precision, scale = column_shape(column)
+        name = column.type_name
+        characters = octets = None
+        if name in STRING_TYPE_NAMES or name in ("binary", "varbinary", "image"):
+            wide = name in ("nchar", "nvarchar", "ntext")
+            octets = -1 if max_length == -1 else max_length
+            characters = -1 if max_length == -1 else max_length // (2 if wide else 1)
+            if name in ("text", "ntext", "image"):
+                octets, characters = 2147483647, 2147483647 // (2 if wide else 1)
+        numeric = name in EXACT or name in ("float", "real")
+        yield (
+            _catalog(ctx), schema, table_name, column.name, position,
+            default_text(column), "YES" if column.nullable else "NO", name, characters, octets,
+            precision if numeric else None, (2 if name in ("float", "real") else 10) if numeric else None,
+            scale if name in EXACT else None, scale if name in DATETIMES else None,
+            None, None, "iso_1" if name in ("char", "varchar", "text") else "UNICODE" if characters else None,
+            None, None, DEFAULT_COLLATION if name in STRING_TYPE_NAMES else None, None, None, None,
+        )  # fmt: skip
 
 
 TABLE_CONSTRAINTS = columns("""
@@ -264,7 +279,7 @@ IS_UPDATABLE varchar(2)
 
 
 def _no_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    """Quietus has no such objects (no views, no extended properties)."""
+    """Quietus has no such objects (no extended properties)."""
     return iter(())
 
 
@@ -453,7 +468,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("INFORMATION_SCHEMA.KEY_COLUMN_USAGE", KEY_COLUMN_USAGE, key_column_usage_rows),
     VirtualTable("INFORMATION_SCHEMA.CONSTRAINT_COLUMN_USAGE", CONSTRAINT_COLUMN_USAGE, constraint_column_usage_rows),
     VirtualTable("INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS", REFERENTIAL_CONSTRAINTS, referential_constraints_rows),
-    VirtualTable("INFORMATION_SCHEMA.VIEWS", VIEWS_VIEW, _no_rows),
+    VirtualTable("INFORMATION_SCHEMA.VIEWS", VIEWS_VIEW, module_views.information_schema_view_rows),
     VirtualTable("sys.types", SYS_TYPES, type_rows),
     VirtualTable("sys.key_constraints", SYS_KEY_CONSTRAINTS, key_constraint_rows),
     VirtualTable("sys.index_columns", SYS_INDEX_COLUMNS, index_column_rows),

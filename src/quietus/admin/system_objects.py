@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from quietus.admin.catalog_views import SYS_COLUMNS, SYS_OBJECTS, column_rows, column_tail, object_rows
-from quietus.admin.columns import columns
+from quietus.admin.module_views import SYS_VIEWS, view_rows
 from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import STRING_TYPE_NAMES, column_shape, system_object_id
 from quietus.sql.context import ExecContext
@@ -52,9 +52,15 @@ def all_object_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
 
 
 def all_view_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """sys.all_views: the user's views (sys.views), then the system views."""
+    yield from view_rows(ctx)
+    yield from system_view_rows(ctx)
+
+
+def system_view_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for name, kind, description, _ in system_objects(ctx):
         if kind == "V":
-            yield (*_object_row(name, kind, description), False, False, False)
+            yield (*_object_row(name, kind, description), False, False, False, False, False, False, False)
 
 
 def all_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
@@ -71,15 +77,9 @@ def all_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             )  # fmt: skip
 
 
-SYS_VIEWS = SYS_OBJECTS + columns("""
-is_replicated bit
-has_replication_filter bit
-has_opaque_metadata bit
-""")
-
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.all_objects", SYS_OBJECTS, all_object_rows),
     VirtualTable("sys.all_columns", SYS_COLUMNS, all_column_rows),
     VirtualTable("sys.all_views", SYS_VIEWS, all_view_rows),
-    VirtualTable("sys.system_views", SYS_VIEWS, all_view_rows),
+    VirtualTable("sys.system_views", SYS_VIEWS, system_view_rows),
 )

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from quietus.errors import sql_error
-from quietus.sql import xml_methods
+from quietus.sql import user_functions, xml_methods
 from quietus.sql.environment import TableFunction
 from quietus.sql.operators import Apply, Correlated, FunctionScan, Plan, ValuesScan
 from quietus.sql.scope import Scope, ScopeColumn
@@ -101,13 +101,19 @@ def alias_columns(alias: exp.Expr | None) -> list[str]:
 
 def plan_function(
     planner: Planner, node: exp.Expr, alias: str, scope: Scope, names: Sequence[str] = ()
-) -> FunctionScan:
+) -> Plan:
     """A table-valued function call whose arguments are compiled in ``scope`` (the left side's under APPLY);
-    ``names`` renames its columns (``AS a(c1, ...)``)."""
+    ``names`` renames its columns (``AS a(c1, ...)``).  A user's inline function (``dbo.f(...)``) is planned by
+    quietus.sql.user_functions."""
     found = function_name(node)
     assert found is not None
     parts, call = found
     name = _call_name(call)
+    module = user_functions.find_function(planner.ctx, parts, name, ("IF", "TF"))
+    if module is not None:
+        written = ".".join([*parts, name])
+        plan = user_functions.plan_inline if module.type.strip() == "IF" else user_functions.plan_table_function
+        return plan(planner, module, call, written, alias, scope, names)
     function = resolve_function(planner, parts, name)
     arguments = _call_arguments(call)
     if len(arguments) < len(function.parameters):

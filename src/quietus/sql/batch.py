@@ -41,7 +41,7 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, merge, session_options, stored_procedures, temp_tables, xml_methods
+from quietus.sql import cursors, ddl, dml, merge, session_options, stored_procedures, temp_tables, views, xml_methods
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
@@ -270,8 +270,10 @@ class BatchRunner:
         if txn is None:
             return
         coordinator = self._coordinator(txn)
+        kept = temp_tables.table_variable_contents(self.ctx, txn)  # a ROLLBACK leaves table variables as they are
         self.ctx.database.rollback(self.ctx.task, txn)
         self._end_snapshot(txn)
+        temp_tables.put_back(self.ctx, kept)
         if coordinator is not None:
             coordinator.deliver(self.ctx, txn, commit=False)
         session.txn = None
@@ -364,6 +366,12 @@ class BatchRunner:
             db.undo_to(self.ctx.task, txn, mark)
 
     def _dispatch(self, node: exp.Expr) -> int | None:
+        if isinstance(node, exp.Insert | exp.Update | exp.Delete):
+            with views.writes_through(self.ctx, node) as written:  # a view target: its base table
+                return self._dispatch_statement(written)
+        return self._dispatch_statement(node)
+
+    def _dispatch_statement(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
         if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
             return self._with_output(node)
@@ -439,8 +447,10 @@ class BatchRunner:
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
-        if planned is None:
-            planned = Planner(ctx).plan_query(node)
+        if planned is None or not views.still_current(ctx, planned.modules):
+            planner = Planner(ctx)
+            planned = planner.plan_query(node)
+            planned.modules = tuple(planner.modules)
             if self.cache_plans:
                 cache.put(key, node, planned)
         limit = self.session.rowcount_limit
@@ -453,7 +463,7 @@ class BatchRunner:
                 if limit and count >= limit:
                     break
             return count
-        columns = [ResultColumn(c.name, c.type, c.nullable) for c in planned.columns]
+        columns = [ResultColumn(c.name, c.type) for c in planned.columns]  # reported nullable, as always
         sink = ctx.sink
         sink.start_result(columns)
         count = 0
@@ -483,8 +493,12 @@ class BatchRunner:
             ctx.variable_types[key] = sql_type
             ctx.variables[key] = None
             if variable.default is not None:
-                compiled = self.compile(variable.default)
-                self.assign(variable.name, compiled.fn((), ctx), compiled.type)
+                self._assign_default(variable.name, variable.default)
+
+    def _assign_default(self, name: str, default: exp.Expr) -> None:
+        """DECLARE @v type = expr: evaluated with a statement transaction (a subquery, a user function)."""
+        compiled = self._with_reads(lambda: self.compile(default))
+        self.assign(name, self._with_reads(lambda: compiled.fn((), self.ctx)), compiled.type)
 
     def _declare_table(self, name: str, columns: exp.Schema) -> None:
         """DECLARE @t TABLE (...): a table of the scope's own, made now and dropped when the scope ends."""
@@ -529,8 +543,8 @@ class BatchRunner:
             }[op]
             variable = exp.Parameter(this=exp.Var(this=statement.name.lstrip("@")))
             value_node = klass(this=variable, expression=value_node.copy())  # type: ignore[assignment]
-        compiled = self.compile(value_node)
-        self.assign(statement.name, compiled.fn((), self.ctx), compiled.type)
+        compiled = self._with_reads(lambda: self.compile(value_node))
+        self.assign(statement.name, self._with_reads(lambda: compiled.fn((), self.ctx)), compiled.type)
 
     def compile(self, node: exp.Expr) -> Any:
         planner = Planner(self.ctx)
@@ -706,7 +720,9 @@ class BatchRunner:
                 raise sql_error(6401, name)
             if session.doomed:
                 raise sql_error(3931)
+            kept = temp_tables.table_variable_contents(self.ctx, txn)
             self.ctx.database.rollback_to_savepoint(self.ctx.task, txn, position)
+            temp_tables.put_back(self.ctx, kept, txn)
             return
         self.rollback_all()
 

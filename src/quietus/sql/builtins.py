@@ -595,8 +595,8 @@ def _reader_xid(ctx: Any) -> int:
 
 
 def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | None:
-    """OBJECT_ID('[db.][schema.]name' [, type]): user tables (U) and stored procedures (P) of the named (or current)
-    database; NULL otherwise."""
+    """OBJECT_ID('[db.][schema.]name' [, type]): user tables (U), procedures (P), views (V) and functions (FN, IF)
+    of the named (or current) database; NULL otherwise."""
     parts = [part.strip("[]\"") for part in name.split(".")]
     database_name = parts[-3] if len(parts) >= 3 and parts[-3] else None
     temporary = parts[-1].startswith("#")
@@ -618,10 +618,12 @@ def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | Non
         if table is not None:
             return int(table.object_id)
     store = _modules_of(ctx, database)
-    if store is None or kind not in ("P", ""):
+    if store is None:
         return None
     module = store.find(schema, parts[-1], _reader_xid(ctx))
-    return None if module is None else int(module.object_id)
+    if module is None or kind not in (module.type.strip(), ""):
+        return None
+    return int(module.object_id)
 
 
 def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> str | None:

@@ -181,18 +181,25 @@ OBJECT_PROPERTIES: dict[str, Callable[[str, Any], Any]] = {
     "ISPROCEDURE": _is("P"),
     "ISVIEW": _is("V"),
     "ISSCALARFUNCTION": _is("FN"),
-    "ISTABLEFUNCTION": _is("IF"),
+    "ISTABLEFUNCTION": lambda kind, thing: int(kind in ("IF", "TF")),
     "ISTRIGGER": _is("TR"),
     "ISSYSTEMTABLE": lambda kind, thing: 0,
     "ISMSSHIPPED": lambda kind, thing: 0,
     "ISEXECUTED": lambda kind, thing: int(kind == "P"),
-    "ISSCHEMABOUND": lambda kind, thing: 0,
+    "ISSCHEMABOUND": lambda kind, thing: int(kind in ("V", "FN", "IF", "TF") and _schema_bound(thing)),
     "OWNERID": lambda kind, thing: 1,
     "SCHEMAID": lambda kind, thing: 1,
     "TABLEHASPRIMARYKEY": lambda kind, thing: _table_has(kind, thing, lambda d: d.primary_key is not None),
     "TABLEHASIDENTITY": lambda kind, thing: _table_has(kind, thing, lambda d: d.identity_position is not None),
     "TABLEHASCLUSTINDEX": lambda kind, thing: _table_has(kind, thing, lambda d: d.primary_key is not None),
 }
+
+
+def _schema_bound(module: Any) -> bool:
+    """Whether a view's or function's definition says WITH SCHEMABINDING."""
+    from quietus.sql.dialect import parse_batch_cached
+
+    return bool(getattr(parse_batch_cached(module.definition)[0], "schemabinding", False))
 
 
 def _objectproperty(ctx: Any, object_id: int, prop: str) -> Any:

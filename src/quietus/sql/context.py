@@ -48,6 +48,7 @@ class ExecContext:
         self.cursors: dict[str, Any] = {}  # LOCAL cursors of this batch or procedure, by name (casefolded)
         self.procedure_name = ""  # the stored procedure whose body runs here ("" in a batch)
         self.procedure_id = 0  # its object id: @@PROCID
+        self.view_checks: tuple[Any, ...] = ()  # WITH CHECK OPTIONs of the view a write goes through (sql.views)
 
     # -- EvalContext protocol --------------------------------------------------------------------------------
 
@@ -55,6 +56,10 @@ class ExecContext:
         """Read the statement's clock (``now``); it becomes a datetime only if a clock function asks for it."""
         self._clock_ns = time.time_ns()
         self._now = None
+
+    def share_clock(self, caller: ExecContext) -> None:
+        """Read the clock of ``caller``'s statement (a function's body: one time for the statement calling it)."""
+        self._clock_ns, self._now = caller._clock_ns, caller._now
 
     @property
     def now(self) -> datetime.datetime:

@@ -20,7 +20,7 @@ from quietus.engine.storage.keys import key_function
 from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import computed_columns, temp_tables
+from quietus.sql import computed_columns, schema_binding, temp_tables
 from quietus.sql.collation import collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import RowWriter, column_defaults
@@ -354,6 +354,8 @@ def drop_table(ctx: ExecContext, node: exp.Drop) -> None:
                 fk.referenced_object_id == table.object_id for fk in other.definition.foreign_keys
             ):
                 raise sql_error(3726, f"{table.definition.schema_name}.{table.name}")
+        if not temp_tables.is_temporary_name(table.name):
+            schema_binding.refuse_drop(ctx, "DROP TABLE", table.name, table.name)
         _lock_schema(ctx, table)
         db.drop_table(ctx.txn, table)
 
@@ -460,6 +462,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                 for other in builder.columns:
                     if other.computed_sql is not None and column.name.casefold() in computed_columns.references(other):
                         raise sql_error(5074, "column", other.name, column.name)
+                schema_binding.refuse_drop_column(ctx, table.name, column.name)
                 dropped.append(position)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
             for target in action.args.get("tables") or []:
@@ -514,8 +517,9 @@ def truncate_table(ctx: ExecContext, node: exp.TruncateTable) -> None:
 def select_into(
     ctx: ExecContext, target: exp.Expr, columns: Sequence[Any], rows: Iterable[tuple[Any, ...]], limit: int
 ) -> int:
-    """SELECT ... INTO t: a new heap table with the select list's names, types and nullability, filled with its
-    rows in the statement's transaction (2714 if t exists; 1038 for a column without a name)."""
+    """SELECT ... INTO t: a new heap table with the select list's names, types and nullability (a base column's
+    NOT NULL and IDENTITY carry over, as in SQL Server), filled with its rows in the statement's transaction (2714 if
+    t exists; 1038 for a column without a name)."""
     db = ctx.database
     table_node = target if isinstance(target, exp.Table) else exp.to_table(target.name)
     name = temp_tables.name_for_create(ctx, table_node)
@@ -528,16 +532,27 @@ def select_into(
             raise sql_error(2705, column.name, temp_tables.written_name(table_node))
         seen.add(column.name.casefold())
         sql_type = column.type
+        seed, increment = column.identity or (None, None)
         definitions.append(
-            ColumnDef(column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale, column.nullable)
-        )
+            ColumnDef(
+                column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale,
+                column.nullable and seed is None, identity_seed=seed, identity_increment=increment,
+            )
+        )  # fmt: skip
     table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))
     _lock_schema(ctx, table)
     access = ctx.row_access()
+    identity = table.definition.identity_position
     count = 0
     for row in rows:
         ctx.task.tick()
         access.insert(table, tuple(row))
+        if identity is not None and row[identity] is not None:
+            last = table.identity_last
+            step = definitions[identity].identity_increment or 1
+            if last is None or (row[identity] > last if step > 0 else row[identity] < last):
+                table.identity_last = row[identity]
+                ctx.txn.identity_changes[table.object_id] = row[identity]
         count += 1
         if limit and count >= limit:
             break

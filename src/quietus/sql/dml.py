@@ -85,6 +85,14 @@ class RowWriter:
             for position, c in enumerate(self.definition.columns)
             if c.computed_sql is not None
         ]
+        self.view_checks = [
+            (check.view, compile_predicate(check.condition, Scope(
+                [ScopeColumn(c.name, t, check.alias, table.name) for c, t in zip(self.definition.columns, self.types,
+                                                                                 strict=True)],
+                None, ctx.variable_type)).fn)
+            for check in ctx.view_checks
+            if check.table_name.casefold() == table.name.casefold()
+        ]  # fmt: skip
         self.access = ctx.row_access()
 
     def complete(self, values: Sequence[Any]) -> Values:
@@ -121,6 +129,9 @@ class RowWriter:
                     "",
                     "",
                 )
+        for _view, predicate in self.view_checks:
+            if predicate(values, ctx) is not True:
+                raise sql_error(550)
         for fk in self.definition.foreign_keys:
             key_values = tuple(values[c] for c in fk.columns)
             if any(v is None for v in key_values):

@@ -89,6 +89,8 @@ class Scope(Protocol):
 
     def compile_subquery(self, node: exp.Expr, mode: str) -> CompiledExpr: ...
 
+    def compile_function(self, node: exp.Dot) -> CompiledExpr: ...  # schema.f(args): a user function
+
 
 Compiler = Callable[[Any, Scope], CompiledExpr]
 

@@ -170,6 +170,8 @@ def compile_call_node(node: exp.Expr, scope: Scope) -> CompiledExpr:
         return _anonymous(node, scope)
     if xml_methods.method_call(node) is not None:
         return xml_methods.compile_method(node, scope)
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
+        return scope.compile_function(node)
     if isinstance(node, exp.AggFunc):
         raise sql_error(147)
     raise syntax_error(node)

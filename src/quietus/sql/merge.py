@@ -28,7 +28,7 @@ from sqlglot import exp
 from quietus.engine.locks import LockMode
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import temp_tables
+from quietus.sql import temp_tables, views
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import (
     RowWriter,
@@ -78,6 +78,8 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
     if not isinstance(target_node, exp.Table):
         raise sql_error(102, target_node.sql(dialect="tsql")[:40])
     table = temp_tables.find_table(ctx, target_node)
+    if table is None and views.find_view(ctx, target_node) is not None:
+        raise sql_error(40517, f"MERGE into view '{target_node.name}'")  # writes through views: INSERT/UPDATE/DELETE
     if table is None:
         raise sql_error(208, temp_tables.written_name(target_node))
     alias = target_node.alias or target_node.name

@@ -1,8 +1,9 @@
-"""The module catalog: stored procedures, kept as their definition text in a hidden table of master.
+"""The module catalog: stored procedures, views and user functions, kept as their definition text in a hidden table
+of master.
 
 | table (schema ``sys``) | key        | one row per                                                              |
 |------------------------|------------|--------------------------------------------------------------------------|
-| ``sysobjvalues``       | object_id  | module: schema, name, type (``P``), definition text, create/modify dates |
+| ``sysobjvalues``       | object_id  | module: schema, name, type (``P V FN IF TF``), definition text, dates |
 
 Invariants:
 
@@ -38,7 +39,13 @@ log = logging.getLogger("quietus.sql")
 TABLE_NAME = "sysobjvalues"
 NOBODY = -1  # an xid no transaction has: committed rows only
 DEFAULT_SCHEMA = "dbo"
-TYPE_DESCRIPTIONS = {"P": "SQL_STORED_PROCEDURE"}
+TYPE_DESCRIPTIONS = {
+    "P": "SQL_STORED_PROCEDURE",
+    "V": "VIEW",
+    "FN": "SQL_SCALAR_FUNCTION",
+    "IF": "SQL_INLINE_TABLE_VALUED_FUNCTION",
+    "TF": "SQL_TABLE_VALUED_FUNCTION",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +53,14 @@ class Module:
     object_id: int
     schema_name: str
     name: str
-    type: str  # "P"
+    type: str  # "P", "V", "FN", "IF" or "TF" (sys.objects.type)
     definition: str
     create_date: datetime.datetime
     modify_date: datetime.datetime
 
     @property
     def type_desc(self) -> str:
-        return TYPE_DESCRIPTIONS[self.type]
+        return TYPE_DESCRIPTIONS[self.type.strip()]
 
     def values(self) -> tuple[Any, ...]:
         return (

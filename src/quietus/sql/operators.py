@@ -19,7 +19,7 @@ from quietus.engine.storage.keys import NULL_KEY, normalise
 from quietus.engine.storage.table import Table
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
-from quietus.sql.scope import ScopeColumn
+from quietus.sql.scope import ScopeColumn, nullable_columns, plain_columns
 from quietus.sql.types_datetime import round_datetime
 
 Row = tuple[Any, ...]
@@ -140,7 +140,10 @@ class Apply(Plan):
         self.left = left
         self.right = right
         self.keep_unmatched = keep_unmatched
-        self.columns = tuple(left.columns) + tuple(right.columns)
+        right_columns = plain_columns(right.columns)
+        self.columns = plain_columns(left.columns) + (
+            nullable_columns(right_columns) if keep_unmatched else right_columns
+        )
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         nulls = (None,) * len(self.right.columns)
@@ -210,7 +213,12 @@ class Join(Plan):
         self.predicate = predicate
         self.left_key = left_key
         self.right_key = right_key
-        self.columns = tuple(left.columns) + tuple(right.columns)
+        left_columns, right_columns = plain_columns(left.columns), plain_columns(right.columns)
+        if kind in ("RIGHT", "FULL"):
+            left_columns = nullable_columns(left_columns)
+        if kind in ("LEFT", "FULL"):
+            right_columns = nullable_columns(right_columns)
+        self.columns = left_columns + right_columns
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         right_rows = list(self.right.rows(ctx, ()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from sqlglot import exp
@@ -22,7 +22,7 @@ from quietus.engine.access import read_policy
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, for_xml, recursive_cte, temp_tables, windows, xml_methods
+from quietus.sql import apply, for_xml, recursive_cte, temp_tables, user_functions, views, windows, xml_methods
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect.grammar import walk
@@ -35,6 +35,7 @@ from quietus.sql.expressions import (
     named_collation,
     null_or_variable,
 )
+from quietus.sql.modules import Module
 from quietus.sql.operators import (
     Aggregate,
     ConstantRow,
@@ -82,6 +83,7 @@ class QueryPlan:
     columns: list[ScopeColumn]
     assignments: list[tuple[str, RowFn]] | None = None  # SELECT @v = expr ...
     sources: list[str] | None = None  # per output column, the table (alias) it reads, "" for an expression
+    modules: tuple[Module, ...] = ()  # the views and functions it expanded, as they were (a cached plan checks)
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Planner:
     ctx: ExecContext
     ctes: dict[str, exp.CTE] = field(default_factory=dict)
     working: dict[str, recursive_cte.WorkingTable] = field(default_factory=dict)  # recursive CTEs being planned
+    expanding: tuple[int, ...] = ()  # the views and inline functions being expanded, outermost first (4429)
+    modules: list[Module] = field(default_factory=list)  # every module the plan expanded (cached plans check them)
 
     @contextlib.contextmanager
     def working_table(self, name: str, table: recursive_cte.WorkingTable) -> Iterator[None]:
@@ -143,7 +147,7 @@ class Planner:
         return self.ctx.variable_type(name)
 
     def scope(self, columns: Sequence[ScopeColumn], outer: Scope | None) -> Scope:
-        return Scope(columns, outer, self.variable_type, self._compile_subquery)
+        return Scope(columns, outer, self.variable_type, self._compile_subquery, None, self._compile_function)
 
     def compile(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
         return compile_expression(node, scope)
@@ -203,7 +207,7 @@ class Planner:
         if assignments is not None and compiled:
             raise sql_error(141)
         names = output_names
-        columns = [ScopeColumn(n, c.type) for n, c in zip(names, compiled, strict=True)]
+        columns = _output_columns(names, compiled, scope)
 
         distinct = select.args.get("distinct") is not None
         limit = select.args.get("limit")
@@ -384,13 +388,17 @@ class Planner:
             specs,
             scalar=group is None,
         )
-        grouped_scope = Scope(columns, scope.outer, self.variable_type, self._compile_subquery, after_grouping=scope)
+        grouped_scope = Scope(
+            columns, scope.outer, self.variable_type, self._compile_subquery, scope, self._compile_function
+        )
 
         def rewrite(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Identifier | exp.Order | exp.Ordered | exp.Star | exp.Literal):
                 return node
             if windows.is_window_function(node):  # SUM(x) OVER (...): x is read after grouping
                 return node
+            if _is_aggregate(node) and node.find_ancestor(exp.Subquery, exp.Select) is not None:
+                return node  # (SELECT COUNT(*) FROM u) beside COUNT(*): the subquery's own aggregate
             canonical = _canonical(node)
             if canonical in replacements:
                 name = replacements[canonical]
@@ -441,7 +449,7 @@ class Planner:
     def _plan_source(self, source: exp.Expr, outer: Scope | None, target: TargetInfo | None) -> Plan:
         if isinstance(source, exp.Subquery):
             alias = source.alias_or_name
-            return self._derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
+            return self.derived(source.this, alias, outer, apply.alias_columns(source.args.get("alias")))
         if isinstance(source, exp.Values):  # (VALUES (...), ...) AS v(c1, ...)
             alias_node = source.args.get("alias")
             alias = alias_node.name if alias_node is not None else ""
@@ -466,7 +474,7 @@ class Planner:
                 names = [column.name for column in cte.args["alias"].columns]  # WITH c (a, b) AS (...)
                 if recursive_cte.names_itself(cte.this, name):
                     return recursive_cte.plan_recursive(self, name, cte.this, alias, names)
-                return self._derived(cte.this, alias, None, names)  # a CTE sees only its WITH
+                return self.derived(cte.this, alias, None, names)  # a CTE sees only its WITH
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
@@ -480,6 +488,9 @@ class Planner:
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
+            module = views.find_view(self.ctx, source)
+            if module is not None:
+                return views.plan_view(self, module, alias)
             table = temp_tables.find_table(self.ctx, source)
             if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
                 raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
@@ -500,7 +511,10 @@ class Planner:
                 for_write=for_write,
                 versioned_writes=self.ctx.versioned_writes,
             )
-            columns = [ScopeColumn(c.name, column_type(c), alias, name, c.nullable) for c in table.definition.columns]
+            columns = [
+                ScopeColumn(c.name, column_type(c), alias, name, c.nullable, identity=_identity(c))
+                for c in table.definition.columns
+            ]
             if for_write:
                 assert target is not None
                 columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
@@ -511,7 +525,7 @@ class Planner:
         """A named table, view or CTE (the right side of an APPLY that names one)."""
         return self._plan_source(table, None, target)
 
-    def _derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
+    def derived(self, query: exp.Expr, alias: str, outer: Scope | None, names: Sequence[str] = ()) -> Plan:
         """A derived table or CTE.  Inside a subquery or APPLY (``outer`` given) it may name the outer query's columns,
         as in SQL Server, and then runs once per outer row."""
         planned = self.plan_query(query, outer)
@@ -574,6 +588,10 @@ class Planner:
                         plan.seek = (compiled.fn, compiled.fn)
                         return
 
+    def _compile_function(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
+        assert isinstance(node, exp.Dot)
+        return user_functions.compile_scalar_call(self, node, scope)
+
     def _compile_subquery(self, node: exp.Expr, mode: str, scope: Scope) -> CompiledExpr:
         query = node.this if isinstance(node, exp.Subquery) else node
         planned = self.plan_query(query, scope)
@@ -621,7 +639,7 @@ class Planner:
             projections: list[exp.Expr] = [exp.column(n) for n in names]
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
-        return QueryPlan(plan, list(left.columns))
+        return QueryPlan(plan, [replace(c, identity=None, nullable=True) for c in left.columns])
 
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
@@ -633,7 +651,6 @@ def _seekable(value: SqlType, key: SqlType) -> bool:
 
 
 _EXACT_FAMILIES = frozenset({"int", "exact"})
-
 
 
 def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
@@ -714,6 +731,28 @@ def _hashed(fn: RowFn, equality: Callable[[Any], Any]) -> RowFn:
 
 def _slot_fn(position: int) -> RowFn:
     return lambda row, ctx: row[position]
+
+
+def _identity(column: ColumnDef) -> tuple[int, int] | None:
+    if column.identity_seed is None:
+        return None
+    return column.identity_seed, column.identity_increment or 1
+
+
+def _output_columns(names: Sequence[str], compiled: Sequence[CompiledExpr], scope: Scope) -> list[ScopeColumn]:
+    """The select list's columns: a plain column reference keeps its source's nullability and IDENTITY (what
+    SELECT INTO gives its new table, as SQL Server does); a non-NULL constant is NOT NULL; anything else may be
+    NULL.  A select list naming the IDENTITY column twice carries it nowhere."""
+    columns = []
+    for name, item in zip(names, compiled, strict=True):
+        if item.slot is not None:
+            source = scope.layout[item.slot]
+            columns.append(ScopeColumn(name, item.type, nullable=source.nullable, identity=source.identity))
+        else:
+            columns.append(ScopeColumn(name, item.type, nullable=not item.is_constant or item.constant is None))
+    if sum(1 for column in columns if column.identity) > 1:
+        columns = [replace(column, identity=None) for column in columns]
+    return columns
 
 
 def _is_constant(node: exp.Expr) -> bool:

@@ -14,6 +14,7 @@ Resolution rules (SQL Server's):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,17 @@ class ScopeColumn:
     table: str = ""  # the base table's name, for messages
     nullable: bool = True
     hidden: bool = False  # the row key of an UPDATE/DELETE target: never matched by name
+    identity: tuple[int, int] | None = None  # (seed, increment) of a base table's IDENTITY column, for SELECT INTO
+
+
+def nullable_columns(columns: Sequence[ScopeColumn]) -> tuple[ScopeColumn, ...]:
+    """The columns of an outer join's optional side: NULL where nothing matched."""
+    return tuple(dataclasses.replace(column, nullable=True) for column in columns)
+
+
+def plain_columns(columns: Sequence[ScopeColumn]) -> tuple[ScopeColumn, ...]:
+    """Columns that no longer carry an IDENTITY property (a join, a set operation: SQL Server's SELECT INTO rule)."""
+    return tuple(dataclasses.replace(column, identity=None) if column.identity else column for column in columns)
 
 
 class Scope:
@@ -45,8 +57,10 @@ class Scope:
         variables: Callable[[str], SqlType],
         subquery_compiler: Callable[[exp.Expr, str, Scope], Any] | None = None,
         after_grouping: Scope | None = None,
+        function_compiler: Callable[[exp.Expr, Scope], Any] | None = None,
     ) -> None:
         self.outer = outer
+        self._function_compiler = function_compiler
         self.prefix = outer.layout if outer is not None else ()
         self.columns = tuple(columns)
         self.layout: tuple[ScopeColumn, ...] = tuple(self.prefix) + self.columns
@@ -57,7 +71,9 @@ class Scope:
     def extended(self, columns: Sequence[ScopeColumn]) -> Scope:
         """The same block with ``columns`` appended to its rows (window values)."""
         columns = (*self.columns, *columns)
-        return Scope(columns, self.outer, self._variables, self._subquery_compiler, self._pre_grouping)
+        return Scope(
+            columns, self.outer, self._variables, self._subquery_compiler, self._pre_grouping, self._function_compiler
+        )
 
     # -- Scope protocol --------------------------------------------------------------------------------------
 
@@ -85,6 +101,13 @@ class Scope:
         if self._subquery_compiler is None:
             raise sql_error(102, near(node))
         return self._subquery_compiler(node, mode, self)
+
+    def compile_function(self, node: exp.Dot) -> Any:
+        """``schema.f(args)``: a user function (4121 where no planner binds one: a default, a CHECK)."""
+        if self._function_compiler is None:
+            parts = [part.name for part in node.find_all(exp.Identifier)]
+            raise sql_error(4121, parts[0] if parts else "", node.sql(dialect="tsql").split("(")[0])
+        return self._function_compiler(node, self)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

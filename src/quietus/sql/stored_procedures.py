@@ -169,12 +169,7 @@ def run_scoped(
     runner: Runner, callee: Callee, arguments: tuple[st.Argument, ...], return_signal: type[Exception]
 ) -> int:
     caller = runner.ctx
-    nested = ExecContext(caller.session, caller.task, caller.env, caller.sink)
-    nested.nest_level = caller.nest_level + 1
-    if nested.nest_level > MAX_NEST_LEVEL:
-        raise sql_error(217, MAX_NEST_LEVEL)
-    nested.procedure_name = callee.name
-    nested.procedure_id = callee.object_id
+    nested = nested_context(caller, callee.name, callee.object_id)
     body = type(runner)(nested)
     body.try_depth = runner.try_depth
     outputs = _bind(runner, body, callee, arguments)
@@ -214,6 +209,18 @@ def scoped_settings(session: Session) -> dict[str, Any]:
 def restore_settings(session: Session, settings: dict[str, Any]) -> None:
     for name, value in settings.items():
         setattr(session, name, value)
+
+
+def nested_context(caller: ExecContext, name: str, object_id: int) -> ExecContext:
+    """The context a procedure's or function's body runs in: the caller's session, one nesting level down (217
+    beyond 32), no variables."""
+    nested = ExecContext(caller.session, caller.task, caller.env, caller.sink)
+    nested.nest_level = caller.nest_level + 1
+    if nested.nest_level > MAX_NEST_LEVEL:
+        raise sql_error(217, MAX_NEST_LEVEL)
+    nested.procedure_name = name
+    nested.procedure_id = object_id
+    return nested
 
 
 def _parsed(module: Module) -> st.CreateProcedure:
@@ -269,30 +276,50 @@ def _bind(runner: Runner, body: Runner, callee: Callee, arguments: tuple[st.Argu
 
 
 def create_procedure(ctx: ExecContext, statement: st.CreateProcedure) -> None:
+    define_module(ctx, "P", statement.schema, statement.name, statement.mode, statement.text)
+
+
+def define_module(
+    ctx: ExecContext,
+    kind: str,
+    schema_written: str | None,
+    name: str,
+    mode: str,
+    text: str,
+    check: Callable[[RowAccess], None] | None = None,
+) -> None:
+    """CREATE / ALTER / CREATE OR ALTER of a module of type ``kind`` (P, V, FN, IF): stored as ``text`` in the
+    module catalog, in the session's transaction or one of its own.  ``check`` runs first, in the same
+    transaction (a view's and a function's names are bound at create time).  Every module runs with ANSI_NULLS
+    and QUOTED_IDENTIFIER ON (the only setting Quietus stores modules with): made under either OFF, 40517."""
     for option, value in MODULE_OPTIONS.items():
         if ctx.session.options[option] is not value:
-            raise sql_error(40517, f"{statement.mode} PROCEDURE with SET {option} {'OFF' if value else 'ON'}")
+            raise sql_error(40517, f"{mode} {_KIND_WORDS[kind][1]} with SET {option} {'OFF' if value else 'ON'}")
     store = _store(ctx)
-    schema = statement.schema or DEFAULT_SCHEMA
+    schema = schema_written or DEFAULT_SCHEMA
     if schema.casefold() == "sys":
         raise sql_error(2760, schema)
 
     def work(access: RowAccess) -> None:
         store.lock(access)
-        existing = store.find(schema, statement.name, access.txn.xid)
+        existing = store.find(schema, name, access.txn.xid)
         now = datetime.datetime.now()
-        if statement.mode == "ALTER" and existing is None:
-            raise sql_error(208, statement.name)
-        if statement.mode == "CREATE" and existing is not None:
-            raise sql_error(2714, f"{existing.schema_name}.{existing.name}" if statement.schema else existing.name)
+        if mode == "ALTER" and existing is None:
+            raise sql_error(208, name)
+        if mode == "CREATE" and existing is not None:
+            raise sql_error(2714, f"{existing.schema_name}.{existing.name}" if schema_written else existing.name)
+        if existing is not None and existing.type.strip() != kind:
+            raise sql_error(2010, name)
+        if check is not None:
+            check(access)
         if existing is None:
-            if store.db.table_by_name(statement.name) is not None:
-                raise sql_error(2714, statement.name)
-            module = Module(store.db.allocate_object_id(), schema, statement.name, "P", statement.text, now, now)
+            if store.db.table_by_name(name) is not None:
+                raise sql_error(2714, name)
+            module = Module(store.db.allocate_object_id(), schema, name, kind, text, now, now)
             store.insert(access, module)
         else:
             changed = Module(
-                existing.object_id, existing.schema_name, existing.name, "P", statement.text, existing.create_date, now
+                existing.object_id, existing.schema_name, existing.name, kind, text, existing.create_date, now
             )
             store.replace(access, existing, changed)
 
@@ -300,17 +327,40 @@ def create_procedure(ctx: ExecContext, statement: st.CreateProcedure) -> None:
 
 
 def drop_procedure(ctx: ExecContext, statement: st.DropProcedure) -> None:
+    drop_modules(ctx, "PROCEDURE", statement.names, statement.if_exists)
+
+
+# What DROP <word> drops, and how its 3701 / 3705 name the kind.
+_DROPPED = {"PROCEDURE": ("P",), "VIEW": ("V",), "FUNCTION": ("FN", "IF", "TF")}
+_KIND_WORDS = {"P": ("procedure", "PROCEDURE"), "V": ("view", "VIEW"), "FN": ("function", "FUNCTION"),
+               "IF": ("function", "FUNCTION"), "TF": ("function", "FUNCTION")}  # fmt: skip
+
+
+def drop_modules(
+    ctx: ExecContext, word: str, names: tuple[str, ...], if_exists: bool,
+    before: Callable[[RowAccess, Module], None] | None = None,
+) -> None:  # fmt: skip
+    """DROP PROCEDURE | VIEW | FUNCTION: each name must be a module of that kind (3701 when missing, 3705 when it
+    is another kind of object); ``before`` may refuse a drop (a schema-bound reference: 3729)."""
     store = _store(ctx)
+    noun = word.lower()
 
     def work(access: RowAccess) -> None:
         store.lock(access)
-        for name in statement.names:
+        for name in names:
             _, schema, short = split_name(name)
             module = store.find(schema, short, access.txn.xid)
-            if module is None:
-                if statement.if_exists:
+            if module is None or module.type.strip() not in _DROPPED[word]:
+                if module is not None:
+                    other_noun, other_word = _KIND_WORDS[module.type.strip()]
+                    raise sql_error(3705, word, name, name, other_noun, f"DROP {other_word}")
+                if (schema is None or schema.casefold() == DEFAULT_SCHEMA) and store.db.table_by_name(short):
+                    raise sql_error(3705, word, name, name, "table", "DROP TABLE")
+                if if_exists:
                     continue
-                raise sql_error(3701, "procedure", name)
+                raise sql_error(3701, noun, name)
+            if before is not None:
+                before(access, module)
             store.delete(access, module)
 
     in_catalog_transaction(ctx, store, work)

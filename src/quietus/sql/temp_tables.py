@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from quietus.engine.access import RowAccess
+from quietus.engine.access import ReadPolicy, RowAccess
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
 from quietus.engine.scheduler import Task
@@ -75,14 +75,15 @@ def new_table_variable(ctx: ExecContext, name: str) -> str:
     return stored
 
 
-def drop_table_variables(ctx: ExecContext) -> None:
-    """The batch or procedure that declared them ended."""
+def drop_table_variables(ctx: ExecContext, txn: Transaction | None = None) -> None:
+    """The batch, procedure or function that declared them ended (a function's are dropped in ``txn``, the calling
+    statement's, which holds their locks)."""
     names = set(ctx.table_variables.values())
     ctx.table_variables.clear()
     if not names:
         return
     _take(ctx.session, lambda level: False, names)
-    _drop_in(ctx.task, ctx.database, ctx.session, sorted(names))
+    _drop_in(ctx.task, ctx.database, ctx.session, sorted(names), within=txn)
 
 
 def stored_name(ctx: ExecContext, node: exp.Table) -> str:
@@ -222,9 +223,12 @@ def _take(session: Session, chosen: Callable[[int], bool], names: set[str] | Non
     return taken
 
 
-def _drop_in(task: Task, db: Database, session: Session, names: list[str], own_transaction: bool = False) -> None:
+def _drop_in(
+    task: Task, db: Database, session: Session, names: list[str], own_transaction: bool = False,
+    within: Transaction | None = None,
+) -> None:  # fmt: skip
     own: Transaction | None = None
-    txn = None if own_transaction else session.txn
+    txn = within or (None if own_transaction else session.txn)
     if txn is None:
         own = txn = db.begin(session.session_id, Isolation.READ_COMMITTED, explicit=False)
     access = RowAccess(db, task, txn)
@@ -242,3 +246,50 @@ def _drop_in(task: Task, db: Database, session: Session, names: list[str], own_t
         raise
     if own is not None:
         db.commit(task, own)
+
+
+# -- table variables outlive a rollback ----------------------------------------------------------------------
+
+TableContents = list[tuple[Table, list[tuple[Any, ...]]]]
+
+
+def table_variable_contents(ctx: ExecContext, txn: Transaction) -> TableContents:
+    """The rows every table variable of the session holds in ``txn``, read just before a ROLLBACK: SQL Server's
+    table variables are not part of transactions, so their rows are put back afterwards (``put_back``)."""
+    db = ctx.database
+    access = RowAccess(db, ctx.task, txn)
+    contents: TableContents = []
+    for stack in ctx.session.temp_tables.values():
+        for _level, stored in stack:
+            table = db.table_by_name(stored) if stored.startswith("@") else None
+            if table is not None:
+                contents.append((table, [values for _key, values in access.scan(table, ReadPolicy())]))
+    return contents
+
+
+def put_back(ctx: ExecContext, contents: TableContents, txn: Transaction | None = None) -> None:
+    """Make each table hold exactly the rows saved, in ``txn`` (a savepoint's rollback) or in a transaction of its
+    own (a whole transaction's rollback)."""
+    if not contents:
+        return
+    db = ctx.database
+    own = db.begin(ctx.session.session_id, Isolation.READ_COMMITTED, explicit=False) if txn is None else None
+    access = RowAccess(db, ctx.task, txn or own)  # type: ignore[arg-type]
+    try:
+        for table, rows in contents:
+            if table.object_id not in db.tables:
+                continue  # dropped meanwhile (its scope ended)
+            current = [values for _key, values in access.scan(table, ReadPolicy())]
+            if current == rows:
+                continue
+            for key, _values in list(access.scan(table, ReadPolicy())):
+                access.delete(table, key)
+            for row in rows:
+                ctx.task.tick()
+                access.insert(table, row)
+    except BaseException:
+        if own is not None:
+            db.rollback(ctx.task, own)
+        raise
+    if own is not None:
+        db.commit(ctx.task, own)

@@ -33,7 +33,7 @@ from quietus.sql.syntax_near import token_text
 from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word, walk
 from .keywords import EXPRESSION_KEYWORDS, RESERVED_KEYWORDS
-from .statements import Block, CreateProcedure, InsertExec, SqlStatement, Statement
+from .statements import MODULE_DEFINITIONS, Block, InsertExec, SqlStatement, Statement
 from .tsql import Quietus
 
 T = t.TypeVar("T")
@@ -221,7 +221,7 @@ class BatchParser(QuietusParser):
     def _stamp(self, parsed: Parsed, start: Token, end: Token) -> list[Statement]:
         text = self.sql[start.start : end.end + 1]
         items = parsed if isinstance(parsed, list) else [parsed]
-        if isinstance(parsed, CreateProcedure):  # first in its batch (111): SQL Server keeps the comments before it
+        if isinstance(parsed, MODULE_DEFINITIONS):  # first in its batch (111): SQL Server keeps the comments before it
             return [dataclasses.replace(parsed, line=start.line, text=self.sql[: end.end + 1], offset=0)]
         return [dataclasses.replace(item, line=start.line, text=text, offset=start.start) for item in items]
 
@@ -543,9 +543,13 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "EXEC": execute.parse_execute,
     "EXECUTE": execute.parse_execute,
     **dict.fromkeys(
-        (("CREATE", "PROCEDURE"), ("CREATE", "PROC"), ("CREATE", "OR"), ("ALTER", "PROCEDURE"), ("ALTER", "PROC")),
+        (("CREATE", "PROCEDURE"), ("CREATE", "PROC"), ("ALTER", "PROCEDURE"), ("ALTER", "PROC")),
         modules.parse_create_procedure,
     ),
+    ("CREATE", "OR"): modules.parse_create_or_alter,
+    **dict.fromkeys((("CREATE", "VIEW"), ("ALTER", "VIEW")), modules.parse_create_view),
+    **dict.fromkeys((("CREATE", "FUNCTION"), ("ALTER", "FUNCTION")), modules.parse_create_function),
+    **dict.fromkeys((("DROP", "VIEW"), ("DROP", "FUNCTION")), modules.parse_drop_module),
     ("DROP", "PROCEDURE"): modules.parse_drop_procedure,
     ("DROP", "PROC"): modules.parse_drop_procedure,
     # Databases, logins and permissions.

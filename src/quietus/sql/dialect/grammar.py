@@ -159,6 +159,23 @@ class QuietusParser(TSQLParser):
             return None
         return super()._parse_id_var(any_token=any_token, tokens=tokens)
 
+    def _parse_function_args(self, alias: bool = False) -> list[exp.Expr]:
+        """A call's arguments; the keyword ``DEFAULT`` alone is one (a user function's parameter default), kept as
+        ``Var(DEFAULT)`` for the binder to take or refuse."""
+        def argument() -> exp.Expr | None:
+            after = self._next
+            if (
+                is_word(self._curr)
+                and self._curr.text.upper() == "DEFAULT"
+                and after is not None
+                and after.token_type in (TokenType.COMMA, TokenType.R_PAREN)
+            ):
+                self._advance()
+                return exp.var("DEFAULT")
+            return self._parse_lambda(alias=alias)
+
+        return self._parse_csv(argument)
+
     def _parse_table_hints(self) -> list[exp.Expr] | None:
         if not self._match_pair(TokenType.WITH, TokenType.L_PAREN):
             return None

@@ -6,6 +6,12 @@ otherwise) and its body is the rest of the batch.  The body is parsed here, so a
 never stored; what is stored is the statement's text, parsed again (and cached) when the procedure runs.
 
 ``DROP PROC[EDURE] [IF EXISTS] [schema.]name [, ...]``.
+
+``CREATE [OR ALTER] | ALTER VIEW [schema.]name [(c, ...)] [WITH SCHEMABINDING] AS query [WITH CHECK OPTION]`` and
+``CREATE [OR ALTER] | ALTER FUNCTION [schema.]name ([@p type [= constant], ...]) RETURNS type [WITH option, ...]
+AS BEGIN ... RETURN expr END`` (scalar), ``RETURNS TABLE [WITH ...] AS RETURN [(] query [)]`` (inline
+table-valued) or ``RETURNS @t TABLE (columns) [WITH ...] AS BEGIN ... RETURN END`` (multi-statement table-valued);
+each opens its batch (111) and ends it.  ``DROP VIEW | FUNCTION [IF EXISTS] name [, ...]``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,17 @@ from sqlglot.tokenizer_core import TokenType
 from quietus.errors import sql_error
 
 from .execute import OUTPUT_WORDS
-from .statements import CreateProcedure, DropProcedure, ProcedureParameter, Statement
+from .statements import (
+    CreateFunction,
+    CreateProcedure,
+    CreateView,
+    DropModule,
+    DropProcedure,
+    ProcedureParameter,
+    Statement,
+    VariableDecl,
+)
+from .variables import TABLE_TYPE
 
 if t.TYPE_CHECKING:
     from .batch import BatchParser
@@ -104,3 +120,128 @@ def _option(p: BatchParser) -> tuple[str, ...]:
         if p.accept(*words):
             return words
     p.fail()
+
+
+# -- views and functions ---------------------------------------------------------------------------------------
+
+_VIEW_OPTIONS = ("SCHEMABINDING",)
+_FUNCTION_OPTIONS: tuple[tuple[str, ...], ...] = (
+    ("SCHEMABINDING",),
+    ("RETURNS", "NULL", "ON", "NULL", "INPUT"),
+    ("CALLED", "ON", "NULL", "INPUT"),
+    ("EXECUTE", "AS", "CALLER"),
+    ("EXEC", "AS", "CALLER"),
+)
+_QUERY_WORDS = ("SELECT", "WITH")
+
+
+def parse_create_or_alter(p: BatchParser) -> Statement:
+    """``CREATE OR ALTER`` picks its grammar by the kind word after it."""
+    kind = p.word(3)
+    if kind == "VIEW":
+        return parse_create_view(p)
+    if kind == "FUNCTION":
+        return parse_create_function(p)
+    return parse_create_procedure(p)
+
+
+def _mode(p: BatchParser, kind: str) -> str:
+    if not p.at_batch_start():
+        p.fail_with(sql_error(111, f"CREATE {kind}"))
+    mode = "CREATE OR ALTER" if p.accept("CREATE", "OR", "ALTER") else p.choice(("CREATE", "ALTER"))
+    p.expect(kind)
+    return mode
+
+
+def _end_of_batch(p: BatchParser) -> None:
+    """A view or function is the only statement of its batch: what follows it is a syntax error."""
+    if p.skip_semicolons():
+        p.fail()
+
+
+def parse_create_view(p: BatchParser) -> CreateView:
+    mode = _mode(p, "VIEW")
+    schema, name = _schema_and_name(p)
+    columns: list[str] = []
+    if p.accept_token(TokenType.L_PAREN):
+        columns = p.csv(p.name)
+        p.expect_token(TokenType.R_PAREN)
+    schemabinding = False
+    if p.accept("WITH"):
+        schemabinding = "SCHEMABINDING" in p.csv(lambda: p.choice(_VIEW_OPTIONS))
+    p.expect("AS")
+    if p.word() not in _QUERY_WORDS:
+        p.fail()
+    query = p.sql_statement().node
+    if not isinstance(query, exp.Query):
+        p.fail()
+    check_option = p.accept("WITH", "CHECK", "OPTION")
+    _end_of_batch(p)
+    return CreateView(schema, name, tuple(columns), query, mode, schemabinding, check_option)
+
+
+def parse_create_function(p: BatchParser) -> CreateFunction:
+    mode = _mode(p, "FUNCTION")
+    schema, name = _schema_and_name(p)
+    p.expect_token(TokenType.L_PAREN)
+    parameters: tuple[ProcedureParameter, ...] = ()
+    if not p.accept_token(TokenType.R_PAREN):
+        parameters = _parameters(p)
+        p.expect_token(TokenType.R_PAREN)
+    if any(parameter.output for parameter in parameters):
+        p.fail_with(sql_error(181))
+    p.expect("RETURNS")
+    returns: exp.DataType | None = None
+    table: VariableDecl | None = None
+    if p.at_variable():  # RETURNS @t TABLE (...): a multi-statement table-valued function
+        name_of_table = p.variable()
+        p.expect("TABLE")
+        table = VariableDecl(name_of_table, TABLE_TYPE, table=p.schema())
+    elif not p.accept("TABLE"):
+        returns = p.data_type()
+    options: list[tuple[str, ...]] = []
+    if p.accept("WITH"):
+        options = p.csv(lambda: _function_option(p))
+    schemabinding = ("SCHEMABINDING",) in options
+    null_on_null = ("RETURNS", "NULL", "ON", "NULL", "INPUT") in options
+    p.expect("AS")
+    if returns is None and table is None:
+        query = _inline_query(p)
+        _end_of_batch(p)
+        return CreateFunction(schema, name, parameters, None, (), query, mode, schemabinding, null_on_null)
+    if not p.at("BEGIN"):
+        p.fail()
+    body = p.parse_statement()
+    _end_of_batch(p)
+    return CreateFunction(
+        schema, name, parameters, returns, tuple(body), None, mode, schemabinding, null_on_null, table
+    )
+
+
+def _inline_query(p: BatchParser) -> exp.Expression:
+    """``RETURN [(] query [)]`` of an inline table-valued function."""
+    p.expect("RETURN")
+    if p.word() in _QUERY_WORDS:
+        node: exp.Expr = p.sql_statement().node
+    else:
+        node = p.expr()
+        while isinstance(node, exp.Subquery | exp.Paren) and not node.args.get("alias"):
+            node = node.this
+    if not isinstance(node, exp.Query) or not isinstance(node, exp.Expression):
+        p.fail()
+    return node
+
+
+def _function_option(p: BatchParser) -> tuple[str, ...]:
+    for words in _FUNCTION_OPTIONS:
+        if p.accept(*words):
+            return words
+    p.fail()
+
+
+def parse_drop_module(p: BatchParser) -> DropModule:
+    p.expect("DROP")
+    kind = p.choice(("VIEW", "FUNCTION"))
+    if_exists = p.accept("IF", "EXISTS")
+    names = p.csv(lambda: ".".join(part for part in _schema_and_name(p) if part))
+    return DropModule(kind, tuple(names), if_exists)

@@ -303,6 +303,52 @@ class DropProcedure(Statement):
     if_exists: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CreateView(Statement):
+    """``CREATE [OR ALTER] | ALTER VIEW [schema.]name [(columns)] [WITH SCHEMABINDING] AS query [WITH CHECK
+    OPTION]``: the only statement of its batch."""
+
+    schema: str | None
+    name: str
+    columns: tuple[str, ...]
+    query: exp.Expression
+    mode: str = "CREATE"
+    schemabinding: bool = False
+    check_option: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunction(Statement):
+    """``CREATE [OR ALTER] | ALTER FUNCTION [schema.]name ([parameters]) RETURNS type | TABLE | @t TABLE (...)
+    [WITH options] AS ...``: a scalar function (``returns`` its type, ``body`` its statements), an inline
+    table-valued one (``returns`` None, ``query`` its RETURN's query) or a multi-statement one (``table`` the
+    variable it fills, ``body`` its statements)."""
+
+    schema: str | None
+    name: str
+    parameters: tuple[ProcedureParameter, ...]
+    returns: exp.DataType | None
+    body: tuple[Statement, ...] = ()
+    query: exp.Expression | None = None
+    mode: str = "CREATE"
+    schemabinding: bool = False
+    null_on_null: bool = False
+    table: VariableDecl | None = None  # RETURNS @t TABLE (...): a multi-statement table-valued function's result
+
+
+@dataclass(frozen=True, slots=True)
+class DropModule(Statement):
+    """``DROP VIEW | FUNCTION [IF EXISTS] [schema.]name [, ...]``; ``kind`` is "VIEW" or "FUNCTION"."""
+
+    kind: str
+    names: tuple[str, ...]
+    if_exists: bool = False
+
+
+# Module definitions that are stored as the whole batch's text (they open their batch).
+MODULE_DEFINITIONS = (CreateProcedure, CreateView, CreateFunction)
+
+
 # --- Databases and server -----------------------------------------------------------------------------
 
 
