@@ -124,3 +124,11 @@ def test_values_as_a_table_source(conn: Connection) -> None:
         (8155, "No column name was specified for column 1 of 'x'.")
     ]
     assert errors(conn, "SELECT * FROM (VALUES (1), (2, 3)) x(a)")[0][0] == 10709
+
+
+def test_fn_varbintohexstr_is_a_sys_function(conn: Connection) -> None:
+    found = rows(conn, "SELECT sys.fn_varbintohexstr(0x0A0BFF), master.dbo.fn_varbintohexstr(0x01), "
+                       "dbo.fn_varbintohexstr(CAST(258 AS INT)), sys.fn_varbintohexstr(NULL)")
+    assert found == [("0x0a0bff", "0x01", "0x00000102", None)]
+    assert errors(conn, "SELECT fn_varbintohexstr(0x01)")[0][0] == 195  # a sys function needs its schema
+    assert errors(conn, "SELECT sys.fn_varbintohexstr(0x01, 2)")[0][0] == 174

@@ -49,7 +49,7 @@ from quietus.sql.operators import Plan
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.stored_procedures import define_module, nested_context, store_of
 from quietus.sql.types import convert
-from quietus.sql.types_base import SqlType, type_from_sqlglot
+from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_from_sqlglot
 from quietus.sql.views import _planning, _refuse_in_query, bound_columns
 
 if TYPE_CHECKING:
@@ -203,12 +203,47 @@ def find_function(ctx: ExecContext, parts: Sequence[str], name: str, kinds: tupl
     return module if module is not None and module.type.strip() in kinds else None
 
 
+def _varbintohexstr(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+# Scalar functions SQL Server keeps in the sys schema: named sys.f, master.sys.f or master.dbo.f (never bare: 195).
+# name -> (the Python function of its one argument, the argument's type, the result's type)
+SYSTEM_SCALAR_FUNCTIONS: dict[str, tuple[Any, SqlType, SqlType]] = {
+    "fn_varbintohexstr": (_varbintohexstr, VARBINARY(None), NVARCHAR(None)),
+}
+
+
+def _system_call(planner: Planner, parts: list[str], call: exp.Anonymous, scope: Scope) -> CompiledExpr | None:
+    found = SYSTEM_SCALAR_FUNCTIONS.get(call.name.casefold())
+    schema = parts[-1].casefold() if parts else ""
+    database = parts[-2].casefold() if len(parts) >= 2 and parts[-2] else planner.ctx.database.name.casefold()
+    if found is None or not (schema == "sys" or (schema == "dbo" and database == "master")):
+        return None
+    function, argument_type, result_type = found
+    if len(call.expressions) != 1:
+        raise sql_error(174, call.name, 1)
+    argument = planner.compile(call.expressions[0], scope)
+    source = argument.fn
+    from_type = argument.type
+
+    def evaluate(row: Row, ctx: Any) -> Any:
+        value = source(row, ctx)
+        return None if value is None else function(convert(value, from_type, argument_type, explicit=False))
+
+    return CompiledExpr(evaluate, result_type)
+
+
 def compile_scalar_call(planner: Planner, node: exp.Dot, scope: Scope) -> CompiledExpr:
-    """``schema.f(args)`` in an expression: bound now, run at each evaluation."""
+    """``schema.f(args)`` in an expression: bound now, run at each evaluation (a user function, or one of SQL
+    Server's sys functions)."""
     parts, call = call_parts(node)
     written = ".".join([*parts, call.name])
     module = find_function(planner.ctx, parts, call.name, ("FN",))
     if module is None:
+        system = _system_call(planner, parts, call, scope)
+        if system is not None:
+            return system
         raise sql_error(4121, parts[0] if parts else call.name, written)
     planner.modules.append(module)
     function = definition(module)
