@@ -32,6 +32,7 @@ from quietus.admin import (
     reflection_views,
     reliability_views,
     sp_configure,
+    sp_help,
     sp_kill,
     system_objects,
     tool_views,
@@ -70,6 +71,7 @@ PROCEDURES: dict[str, Procedure] = {
     "sp_kill": sp_kill.sp_kill,
     "sp_configure": sp_configure.sp_configure,
     "sp_helptext": module_views.sp_helptext,
+    "sp_help": sp_help.sp_help,
     **distributed_procedures.PROCEDURES,
     **linked_servers.PROCEDURES,
 }

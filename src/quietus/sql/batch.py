@@ -563,21 +563,7 @@ class BatchRunner:
 
     def _with_reads(self, action: Any) -> Any:
         """Evaluate something that may read tables (a subquery in IF/SET): give it a statement transaction."""
-        ctx = self.ctx
-        if ctx.access is not None:
-            return action()
-        session = self.session
-        txn = session.txn
-        temporary = None
-        if txn is None:
-            temporary = txn = self.ctx.database.begin(session.session_id, session.isolation, False)
-        ctx.access = RowAccess(ctx.database, ctx.task, txn, session.lock_timeout_ms, txn.snapshot_seq)
-        try:
-            return action()
-        finally:
-            ctx.access = None
-            if temporary is not None:
-                self.ctx.database.commit(ctx.task, temporary)
+        return self.ctx.with_reads(action)
 
     # -- control of flow -------------------------------------------------------------------------------------
 

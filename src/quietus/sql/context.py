@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
@@ -25,6 +25,8 @@ from quietus.sql.results import ResultSink
 from quietus.sql.session_options import options_value
 from quietus.sql.types_base import NVARCHAR, VARBINARY, SqlType, type_of_value
 from quietus.ticks import clock_at
+
+T = TypeVar("T")
 
 
 class ExecContext:
@@ -56,6 +58,24 @@ class ExecContext:
         """Read the statement's clock (``now``); it becomes a datetime only if a clock function asks for it."""
         self._clock_ns = time.time_ns()
         self._now = None
+
+    def with_reads(self, action: Callable[[], T]) -> T:
+        """Run ``action``, which may read tables (a subquery in IF/SET, a system procedure reading catalog views),
+        with a statement transaction: the session's, or one of its own committed after."""
+        if self.access is not None:
+            return action()
+        session = self.session
+        txn = session.txn
+        temporary = None
+        if txn is None:
+            temporary = txn = self.database.begin(session.session_id, session.isolation, False)
+        self.access = RowAccess(self.database, self.task, txn, session.lock_timeout_ms, txn.snapshot_seq)
+        try:
+            return action()
+        finally:
+            self.access = None
+            if temporary is not None:
+                self.database.commit(self.task, temporary)
 
     def share_clock(self, caller: ExecContext) -> None:
         """Read the clock of ``caller``'s statement (a function's body: one time for the statement calling it)."""
