@@ -15,7 +15,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Coroutine
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import start_eagerly
@@ -117,7 +117,7 @@ class SessionOwner:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """A client connected: no Nagle delay, a bounded write buffer, the peer's address; join the listener's set."""
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # a stream transport (uvloop's is not a subclass of asyncio's)
         self.transport = transport
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         sock = transport.get_extra_info("socket")
