@@ -63,7 +63,11 @@ SLICE_SECONDS = 0.002  # a task gives the loop back after this much uninterrupte
 # yield (each slice, 2 ms), which resets that timer; so a client thread of the embedded API never asked and only got
 # the GIL by winning a race, and could wait out a whole scan.  An interval shorter than a slice makes it ask.
 SWITCH_INTERVAL_SECONDS = SLICE_SECONDS / 2
-_TICKS_PER_CLOCK_READ = 128  # tick() reads the clock only this often
+_TICKS_PER_CLOCK_READ = 128
+# A timer due this close to when the sleeping loop wakes anyway needs no wake-up (the loop's deadline is the first
+# timer's, read back from a second clock reading: without a margin it looks later than that timer and every
+# embedded statement would wake the loop for nothing).
+WAKE_MARGIN_SECONDS = 0.001  # tick() reads the clock only this often
 
 
 class WaitTimeout(Exception):
@@ -458,7 +462,7 @@ class EngineThread:
         if loop.is_closed():
             return
         scheduled = loop._scheduled
-        if loop._ready or (scheduled and scheduled[0].when() < self._selector.sleeping_until):
+        if loop._ready or (scheduled and scheduled[0].when() < self._selector.sleeping_until - WAKE_MARGIN_SECONDS):
             loop._write_to_self()
 
     def stop(self) -> None:
