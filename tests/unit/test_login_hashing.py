@@ -1,10 +1,8 @@
-"""Password checks off the engine thread: a bounded pool below the engine's priority and a bounded queue."""
+"""Password checks off the engine thread: a bounded pool and a bounded queue."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import threading
 from typing import Any
 
@@ -12,7 +10,7 @@ import pytest
 
 import quietus
 from quietus.sessions import login_hashing
-from quietus.sessions.login_hashing import HASHING_NICENESS, LoginHashing, LoginQueueFull
+from quietus.sessions.login_hashing import LoginHashing, LoginQueueFull
 from quietus.sessions.security import LOGIN_QUEUE_FULL
 
 
@@ -24,7 +22,6 @@ class SlowCheck:
         self.running = 0
         self.most = 0
         self.threads: set[int] = set()
-        self.niceness: list[int] = []
         self._lock = threading.Lock()
 
     def __call__(self, stored: bytes | None, password: str) -> bool:
@@ -32,8 +29,6 @@ class SlowCheck:
             self.running += 1
             self.most = max(self.most, self.running)
             self.threads.add(threading.get_ident())
-        if sys.platform == "linux":
-            self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         self.release.wait(10)
         with self._lock:
             self.running -= 1
@@ -64,8 +59,6 @@ def test_checks_run_one_at_a_time_off_the_loop_queue_in_order_and_a_full_queue_i
     asyncio.run(main())
     assert check.most == 1  # never two checks at once with one worker
     assert threading.get_ident() not in check.threads  # never on the loop's thread
-    if sys.platform == "linux":
-        assert all(nice >= HASHING_NICENESS for nice in check.niceness)  # below the engine's priority
 
 
 def test_a_login_refused_by_a_full_queue_fails_with_18456_and_says_why() -> None:

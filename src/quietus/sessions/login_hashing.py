@@ -4,10 +4,10 @@ A login's argon2id check costs ~50 ms of CPU (security_passwords.py), a thousand
 small pool of worker threads (argon2-cffi lets go of the GIL while it hashes), never on the engine thread, and:
 
 1. **Bounded pool**: at most ``LOGIN_HASH_WORKERS`` checks run at once (the cores but one, at least one), so a storm
-   of logins cannot take every core from the engine thread.
-2. **Below the engine**: the workers run at a lower scheduling priority (``HASHING_NICENESS``; Linux sets it per
-   thread), so when the engine thread and a check want the same core, the engine's requests go first.
-3. **Bounded queue**: at most ``LOGIN_QUEUE_LIMIT`` logins wait for a worker (as futures on the loop, costing no
+   of logins cannot take every core from the engine thread.  (A lower scheduling priority for the workers was
+   tried and dropped: it bought little beyond the bound and starved logins whenever other processes loaded the
+   machine -- figures in docs/design/performance.md.)
+2. **Bounded queue**: at most ``LOGIN_QUEUE_LIMIT`` logins wait for a worker (as futures on the loop, costing no
    CPU); one more is refused (``LoginQueueFull``: the login fails with 18456, the error log says why) instead of
    piling up work the clients will have given up on.
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,17 +26,10 @@ from quietus.sessions.security_passwords import verify_password
 
 LOGIN_HASH_WORKERS = max(1, (os.cpu_count() or 2) - 1)
 LOGIN_QUEUE_LIMIT = 256
-HASHING_NICENESS = 10
 
 
 class LoginQueueFull(Exception):
     """More logins are waiting for a password check than ``LOGIN_QUEUE_LIMIT``."""
-
-
-def _below_the_engine() -> None:
-    """A worker thread's initializer: a lower priority for this thread only (Linux); elsewhere nothing."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -49,9 +41,7 @@ def _workers() -> ThreadPoolExecutor:
     global _executor
     with _executor_lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(
-                max_workers=LOGIN_HASH_WORKERS, thread_name_prefix="quietus-login", initializer=_below_the_engine
-            )
+            _executor = ThreadPoolExecutor(max_workers=LOGIN_HASH_WORKERS, thread_name_prefix="quietus-login")
         return _executor
 
 

@@ -94,7 +94,7 @@ class Security:
         self.store = store
         self.registry = registry  # the session registry: who is logged in (DROP LOGIN refuses 15434)
         self._next_principal_id = store.max_principal_id() + 1
-        self.hashing = LoginHashing()  # password checks: a bounded pool below the engine, a bounded queue
+        self.hashing = LoginHashing()  # password checks: a bounded pool of worker threads, a bounded queue
 
     @property
     def database(self) -> Database:
@@ -121,8 +121,8 @@ class Security:
         return self._login_result(login, principal, matched)
 
     async def login(self, login: str, password: str) -> LoginResult:
-        """``check_login`` for the engine loop: the hash is verified by ``LoginHashing`` (a worker thread below
-        the engine's priority), so other sessions run on; refused at once when too many logins already wait."""
+        """``check_login`` for the engine loop: the hash is verified by ``LoginHashing`` (a bounded pool of
+        worker threads), so other sessions run on; refused at once when too many logins already wait."""
         principal = self.store.login(login)
         stored = None if principal is None else principal.password_hash
         try:
