@@ -173,7 +173,7 @@ def connect(
     data_dir = None if database in (None, ":memory:") else Path(database)
     engine = _acquire_engine(data_dir)
     try:
-        session = engine.thread.call(
+        session = engine.thread.run(
             engine.instance.open_session(
                 login_name=login,
                 host_name=host_name or "localhost",
@@ -214,7 +214,7 @@ class Connection:
         every event (result sets, messages, counts) in order."""
         self._check_open()
         sink = CollectingSink()
-        outcome = self._engine.thread.call(self._engine.instance.execute(self.session, text, sink, parameters))
+        outcome = self._engine.thread.run(self._engine.instance.execute(self.session, text, sink, parameters))
         if outcome is Outcome.SESSION_ENDED:
             self.closed = True
         self.last_outcome = outcome
@@ -246,7 +246,7 @@ class Connection:
             return
         self._released = True
         try:
-            self._engine.thread.call(self._engine.instance.close_session(self.session))
+            self._engine.thread.run(self._engine.instance.close_session(self.session))
         finally:
             _release_engine(self._engine)
 

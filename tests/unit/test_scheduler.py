@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
-from quietus.engine.scheduler import Task, WaitTimeout
+from quietus.engine.scheduler import EngineThread, Task, WaitTimeout, start_eagerly
 from tests.harness import interrupt, scenario, wait_until_running
 
 
@@ -108,3 +110,83 @@ def test_a_long_scan_does_not_stall_another_session(tmp_path: Path) -> None:
         interrupt(busy, InterruptReason.ATTENTION)
         endless_scan.result()  # the scan stops at its next safe point
         assert busy.value("SELECT COUNT(*) FROM d") == 10
+
+
+def test_an_embedded_caller_runs_its_request_on_its_own_thread_and_the_loop_never_runs_meanwhile() -> None:
+    """EngineThread.run: no hop (the request's greenlet runs on the caller's thread), one owner at a time (a
+    callback the loop has ready while the caller runs waits until the caller lets go), and a wait inside the
+    request lets go (the loop completes the awaited future) and resumes on the caller's thread."""
+    engine = EngineThread("test-engine")
+    try:
+        caller = threading.get_ident()
+        seen: list[tuple[str, int, bool]] = []
+        busy = False
+
+        def on_loop() -> None:
+            seen.append(("loop callback", threading.get_ident(), busy))
+
+        async def request() -> str:
+            loop = asyncio.get_running_loop()
+            task = Task(loop)
+
+            def body() -> str:
+                nonlocal busy
+                busy = True
+                seen.append(("request", threading.get_ident(), busy))
+                loop.call_soon_threadsafe(on_loop)
+                time.sleep(0.05)  # lets go of the GIL: the loop's thread could run now if it owned the engine
+                busy = False
+                later: asyncio.Future[str] = loop.create_future()
+                loop.call_later(0.01, later.set_result, "woken")
+                answer = task.wait(later, "WAITFOR")  # lets go of the engine until the loop sets it
+                seen.append(("resumed", threading.get_ident(), busy))
+                return answer
+
+            return await task.run(body)
+
+        assert engine.run(request()) == "woken"
+        assert seen[0] == ("request", caller, True)
+        assert seen[1][0] == "loop callback" and seen[1][1] != caller and seen[1][2] is False
+        assert seen[2] == ("resumed", caller, False)
+        with pytest.raises(ZeroDivisionError):  # an exception ends the run and lets go (the next run works)
+
+            async def failing() -> None:
+                raise ZeroDivisionError
+
+            engine.run(failing())
+        assert engine.run(asyncio.sleep(0, "again")) == "again"
+        assert engine.call(asyncio.sleep(0, "hop")) == "hop"  # the loop's thread still owns it between runs
+    finally:
+        engine.stop()
+
+
+def test_start_eagerly_runs_a_request_that_never_waits_within_the_call_and_hands_the_rest_to_the_loop() -> None:
+    async def main() -> None:
+        steps: list[str] = []
+
+        async def quick() -> None:
+            steps.append("quick")
+
+        assert start_eagerly(quick()) is None
+        assert steps == ["quick"]  # already done: no loop turn was needed
+
+        async def waits() -> None:
+            steps.append("first step")
+            await asyncio.sleep(0.01)
+            steps.append("after the wait")
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                steps.append("cancelled")
+                raise
+
+        task = start_eagerly(waits())
+        assert task is not None and steps[-1] == "first step"
+        await asyncio.sleep(0.05)
+        assert steps[-1] == "after the wait"
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert steps[-1] == "cancelled"
+
+    asyncio.run(main())

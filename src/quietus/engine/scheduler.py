@@ -12,7 +12,9 @@ others.
 
 Invariants
 ----------
-1. Engine state is touched only on the engine thread (``EngineThread.call`` hops there from other threads).
+1. Engine state is touched only by the holder of the engine's ownership, one thread at a time: the engine thread
+   while its loop runs (it lets go only while it sleeps in ``select``), or an embedded caller while it runs its own
+   request on its own thread (``EngineThread.run``, no hop); ``EngineThread.call`` hops to the engine thread.
 2. A task waits only through ``Task.wait``; the awaited thing is wrapped in a future the task owns, so a waker
    (a kill, a timeout) fails the task's own future and never the lock manager's or anyone else's.
 3. A task yields at least every ``SLICE_SECONDS`` of work when it calls ``tick()`` at its safe points.
@@ -23,12 +25,26 @@ State diagram of a task::
 
     created --start()--> running --wait()--> waiting --(result | wake)--> running --return/raise--> done
                             \\--tick() past slice--> yielding --(next loop turn)--> running
+
+Ownership of the engine loop (``EngineThread``)::
+
+    engine thread: running callbacks (owns) --select() with a timeout--> sleeping (lets go) --events--> owns again
+    embedded caller: takes it (the loop sleeps: no thread switch) --its request runs on the caller's thread-->
+                     done: lets go, wakes the loop if it left callbacks | waits: lets go, wakes the loop, sleeps
+                     until the awaited future is done, takes it again
+
+A task's greenlet is bound to the thread that started it, so a request an embedded caller starts is driven to its
+end by that caller (its coroutine is never handed to the loop); the loop only completes the futures it awaits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
+import functools
+import math
+import selectors
 import sys
 import threading
 import time
@@ -48,7 +64,11 @@ SLICE_SECONDS = 0.002  # a task gives the loop back after this much uninterrupte
 # yield (each slice, 2 ms), which resets that timer; so a client thread of the embedded API never asked and only got
 # the GIL by winning a race, and could wait out a whole scan.  An interval shorter than a slice makes it ask.
 SWITCH_INTERVAL_SECONDS = SLICE_SECONDS / 2
-_TICKS_PER_CLOCK_READ = 128  # tick() reads the clock only this often
+_TICKS_PER_CLOCK_READ = 128
+# A timer due this close to when the sleeping loop wakes anyway needs no wake-up (the loop's deadline is the first
+# timer's, read back from a second clock reading: without a margin it looks later than that timer and every
+# embedded statement would wake the loop for nothing).
+WAKE_MARGIN_SECONDS = 0.001  # tick() reads the clock only this often
 
 
 class WaitTimeout(Exception):
@@ -242,6 +262,42 @@ def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
+def _release(lock: threading.Lock, _done: object) -> None:
+    lock.release()
+
+
+def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+    """Run ``coro``'s first step now, in the calling callback; if it must wait, the rest becomes a task of the
+    running loop (returned), else None: a request that never waits costs no loop turn before it starts (Python
+    3.12's eager task factory, by hand)."""
+    try:
+        awaited = coro.send(None)
+    except StopIteration:
+        return None
+    return asyncio.get_running_loop().create_task(_resume(coro, awaited))
+
+
+async def _resume(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
+    """Drive the rest of a coroutine started by ``start_eagerly``: await what it yielded, then resume it (a bare
+    yield is one loop turn); if this task is cancelled first, the cancellation is thrown into it."""
+    while True:
+        if awaited is not None:
+            awaited._asyncio_future_blocking = False  # it was yielded once already; awaiting it again yields it anew
+        try:
+            await (asyncio.sleep(0) if awaited is None else awaited)
+        except BaseException as exc:
+            if awaited is None or not awaited.done():  # this task was cancelled, not the awaited future failed
+                try:
+                    awaited = coro.throw(exc)
+                except StopIteration:
+                    return
+                continue
+        try:
+            awaited = coro.send(None)  # the coroutine reads the awaited future's outcome itself
+        except StopIteration:
+            return
+
+
 def current_task() -> Task | None:
     """The task whose greenlet is running now, if any."""
     current = greenlet.getcurrent()
@@ -259,6 +315,70 @@ def safe_point() -> None:
         task.yield_if_due()
 
 
+class Ownership:
+    """The right to touch engine state: held by one thread at a time and handed over in arrival order (a FIFO
+    lock with direct hand-off), so neither the loop's thread nor an embedded caller can starve the other."""
+
+    __slots__ = ("_guard", "_held", "_queue")
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._queue: collections.deque[threading.Lock] = collections.deque()
+
+    @property
+    def wanted(self) -> bool:
+        """Someone is waiting for it."""
+        return bool(self._queue)
+
+    def acquire(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._queue.append(turn)
+        try:
+            turn.acquire()  # released by the holder that hands it to us
+        except BaseException:  # interrupted while queued: leave the queue, or pass it on if it was just handed over
+            with self._guard:
+                queued = turn in self._queue
+                if queued:
+                    self._queue.remove(turn)
+            if not queued:
+                self.release()
+            raise
+
+    def release(self) -> None:
+        with self._guard:
+            if self._queue:
+                self._queue.popleft().release()  # still held: now by the next in line
+            else:
+                self._held = False
+
+
+class _LettingGoSelector(selectors.DefaultSelector):
+    """The engine loop's selector: the loop's thread lets go of the engine's ownership while it sleeps in
+    ``select`` (the only place the loop waits), so an embedded caller can take it without a thread switch; and
+    between two busy turns when a caller is waiting for it."""
+
+    def __init__(self, ownership: Ownership) -> None:
+        super().__init__()
+        self._ownership = ownership
+        self.sleeping_until = math.inf  # the loop's clock time the current select sleeps until (inf: no timeout)
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is not None and timeout <= 0 and not self._ownership.wanted:
+            return super().select(timeout)  # callers are ready and nobody waits: a poll, nothing to let go for
+        self.sleeping_until = math.inf if timeout is None else time.monotonic() + timeout
+        self._ownership.release()
+        try:
+            return super().select(timeout)
+        finally:
+            self._ownership.acquire()
+
+
 class EngineThread:
     """The thread that owns engine state, running its event loop until ``stop()``."""
 
@@ -266,7 +386,9 @@ class EngineThread:
         if sys.getswitchinterval() > SWITCH_INTERVAL_SECONDS:
             sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         configure_collector()  # full garbage collections rarer: see engine/memory.py
-        self.loop = asyncio.new_event_loop()
+        self._ownership = Ownership()
+        self._selector = _LettingGoSelector(self._ownership)
+        self.loop = asyncio.SelectorEventLoop(self._selector)
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
@@ -275,11 +397,13 @@ class EngineThread:
     def _main(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.call_soon(self._started.set)
+        self._ownership.acquire()
         try:
             self.loop.run_forever()
         finally:
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
+            self._ownership.release()
 
     @property
     def on_engine_thread(self) -> bool:
@@ -293,6 +417,55 @@ class EngineThread:
         if self.on_engine_thread:
             raise RuntimeError("EngineThread.call from the engine thread would deadlock")
         return self.submit(coro).result()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to its end on the calling thread, holding the engine's ownership while it runs (the loop's
+        thread is asleep in ``select`` then, or waits for it): no thread hop.  Where ``coro`` awaits a future (a
+        lock, the log's flush, a slice's end) the caller lets go, the loop completes the future, and the caller
+        takes ownership back and goes on."""
+        if self.on_engine_thread:
+            raise RuntimeError("EngineThread.run from the engine thread would deadlock")
+        loop = self.loop
+        ownership = self._ownership
+        ownership.acquire()
+        try:
+            asyncio._set_running_loop(loop)
+            while True:
+                try:
+                    awaited = coro.send(None)
+                except StopIteration as finished:
+                    return finished.value  # type: ignore[no-any-return]
+                if awaited is not None and awaited.done():
+                    continue  # done while we held it: go on at once
+                resumed = threading.Lock()
+                resumed.acquire()
+                if awaited is None:  # a bare yield (sleep(0)): give the loop one turn
+                    loop.call_soon(resumed.release)
+                else:
+                    awaited._asyncio_future_blocking = False
+                    awaited.add_done_callback(functools.partial(_release, resumed))
+                asyncio._set_running_loop(None)
+                ownership.release()
+                self._wake_loop()
+                try:
+                    resumed.acquire()
+                finally:
+                    ownership.acquire()
+                    asyncio._set_running_loop(loop)
+        finally:
+            asyncio._set_running_loop(None)
+            ownership.release()
+            self._wake_loop()
+
+    def _wake_loop(self) -> None:
+        """Wake the loop's select if the caller left it work it would otherwise sleep past: ready callbacks (a
+        waiter woken, a task created) or a timer due before the select's timeout."""
+        loop: Any = self.loop
+        if loop.is_closed():
+            return
+        scheduled = loop._scheduled
+        if loop._ready or (scheduled and scheduled[0].when() < self._selector.sleeping_until - WAKE_MARGIN_SECONDS):
+            loop._write_to_self()
 
     def stop(self) -> None:
         if self.loop.is_closed():

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Any, Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol, cast
 
 from quietus.engine.interrupts import InterruptReason
+from quietus.engine.scheduler import start_eagerly
 from quietus.sessions.session import Session
 
 log = logging.getLogger("quietus.server")
@@ -74,7 +76,7 @@ class SessionOwner:
     client_port: int
     session: Session | None
     closed: bool
-    _work: asyncio.Task[None] | None
+    _work: asyncio.Future[None] | None
     _session_closed: bool
     _closing: asyncio.Task[None] | None
 
@@ -105,9 +107,17 @@ class SessionOwner:
         else:
             self._pump()
 
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a login or request: its first step at once (a request that never waits ends there, with no loop
+        turn), the rest as the loop's task.  ``_work`` is never None while it runs (the work clears it at its end)."""
+        self._work = asyncio.get_running_loop().create_future()  # the placeholder while the first step runs
+        task = start_eagerly(work)
+        if task is not None:
+            self._work = task
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """A client connected: no Nagle delay, a bounded write buffer, the peer's address; join the listener's set."""
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # a stream transport (uvloop's is not a subclass of asyncio's)
         self.transport = transport
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         sock = transport.get_extra_info("socket")

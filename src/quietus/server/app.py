@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from quietus.monitor.server import MonitorServer
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
+from quietus.server.event_loop import LoopUnavailable, loop_factory
 from quietus.server.instance import Instance
 from quietus.server.listener import TdsListener
 from quietus.server.tls import ServerTls, TlsError
@@ -152,7 +153,14 @@ def run(config: ServerConfig) -> int:
             print(f"Quietus Oracle Net ready on {config.host}:{config.oracle_port}", flush=True)
 
     try:
-        asyncio.run(serve(config, ready))
+        loop_name, new_loop = loop_factory(config.event_loop)
+    except LoopUnavailable as exc:
+        print(f"quietus serve: {exc}", file=sys.stderr)
+        return 1
+    log.info("event loop: %s", loop_name)
+    try:
+        with asyncio.Runner(loop_factory=new_loop) as runner:
+            runner.run(serve(config, ready))
     except StartupError as exc:
         print(f"quietus serve: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     tls_key = "server.key"
     monitor_port = 8443              # the activity monitor's HTTPS port (quietus.monitor); 0 = off
     monitor_metrics_token = "..."    # a bearer token that may read /metrics from any address (else loopback only)
+    event_loop = "auto"              # auto (uvloop if installed), uvloop or asyncio (quietus.server.event_loop)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from quietus.server.event_loop import LOOP_KINDS
 
 
 class ConfigError(Exception):
@@ -56,6 +59,7 @@ class ServerConfig:
     in_doubt_xact_resolution: int = 0  # 0 keep in doubt, 1 presume commit, 2 presume abort (at recovery)
     monitor_port: int = 8443  # the activity monitor's HTTPS port (quietus.monitor); 0 turns it off
     monitor_metrics_token: str | None = None  # a bearer token for /metrics from beyond the loopback
+    event_loop: str = "auto"  # auto (uvloop if installed), uvloop or asyncio (quietus.server.event_loop)
 
 
 def _port(value: Any) -> int:
@@ -110,6 +114,13 @@ def _level(value: Any) -> str:
     return level
 
 
+def _loop_kind(value: Any) -> str:
+    kind = _text(value).strip().lower()
+    if kind not in LOOP_KINDS:
+        raise ValueError(f"{value!r} is not one of {', '.join(LOOP_KINDS)}")
+    return kind
+
+
 # setting -> (environment variable, parser)
 SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "host": ("QUIETUS_HOST", _text),
@@ -129,6 +140,7 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "in_doubt_xact_resolution": ("QUIETUS_IN_DOUBT_XACT_RESOLUTION", _resolution),
     "monitor_port": ("QUIETUS_MONITOR_PORT", _port),
     "monitor_metrics_token": ("QUIETUS_MONITOR_METRICS_TOKEN", _text),
+    "event_loop": ("QUIETUS_EVENT_LOOP", _loop_kind),
 }
 # Settings that are paths: in the TOML file, relative to the file's own directory.
 PATH_SETTINGS = ("data_dir", "tls_certificate", "tls_key")

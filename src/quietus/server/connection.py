@@ -105,12 +105,13 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         self.closed = False
         self._write_paused = False
         self._drained: asyncio.Future[None] | None = None
-        self._work: asyncio.Task[None] | None = None
+        self._work: asyncio.Future[None] | None = None
         self._received_before_login = 0
         self._received_during_request = 0
         self._reading_paused = False
         self._session_closed = False
         self._closing: asyncio.Task[None] | None = None
+        self._pumping = False
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------
 
@@ -243,12 +244,20 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
     # -- events ----------------------------------------------------------------------------------------------
 
     def _pump(self) -> None:
-        """Handle every complete event the codec has; stop when it needs bytes or a reply is owed."""
-        while not self.closed:
-            event = self.codec.next_event()
-            if event is NEED_DATA or event is PAUSED:
-                return
-            self._dispatch(event)
+        """Handle every complete event the codec has; stop when it needs bytes or a reply is owed.  Not re-entered:
+        a request that finished within its dispatch (``start_eagerly``) calls this from inside the loop below,
+        which goes on by itself."""
+        if self._pumping:
+            return
+        self._pumping = True
+        try:
+            while not self.closed:
+                event = self.codec.next_event()
+                if event is NEED_DATA or event is PAUSED:
+                    return
+                self._dispatch(event)
+        finally:
+            self._pumping = False
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, PreLoginRequest):
@@ -257,10 +266,10 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
             self._tls_handshake(event)
         elif isinstance(event, Login):
             self._login_read()
-            self._work = asyncio.get_running_loop().create_task(self._login(event))
+            self._start(self._login(event))
         elif isinstance(event, SqlBatch | RpcRequest | TransactionManagerRequest):
             self._received_during_request = 0
-            self._work = asyncio.get_running_loop().create_task(self._request(event))
+            self._start(self._request(event))
         elif isinstance(event, IgnoredRequest):
             self.write(self.codec.respond().finish(error=True))
         elif isinstance(event, Attention):

@@ -28,6 +28,7 @@ ISOLATION LEVEL ...) lasts until the call returns, then the session's settings a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from quietus.sql.types_base import SqlType, parse_type_name
 _DECLARATION = re.compile(r"^\s*(@[\w@#$]+)\s+(.+?)(?:\s*=\s*[^=]+?)?(?:\s+(OUT|OUTPUT|READONLY))?\s*$", re.IGNORECASE)
 _PART = r"(?:\[(?:[^\]]|\]\])+\]|[A-Za-z_#@][\w@#$]*)"
 _PROCEDURE_NAME = re.compile(rf"^(?:{_PART}?\.){{0,3}}{_PART}$")
+DECLARATION_CACHE_SIZE = 1024
 PROCEDURE_NAME_LIMIT = 776  # a four-part name of four 128-character parts with brackets and dots
 
 
@@ -93,9 +95,11 @@ def _split_top_level(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+@functools.lru_cache(maxsize=DECLARATION_CACHE_SIZE)  # a client sends the same few lists with every call
 def parse_declarations(text: str | None) -> tuple[Declared, ...]:
     """``@P1 int, @P2 nvarchar(10) OUTPUT`` → declarations; a malformed list is SQL Server's error for it: 102 at
-    the first word of a bad piece, 2715 for an unknown type, 134 for a name declared twice."""
+    the first word of a bad piece, 2715 for an unknown type, 134 for a name declared twice (errors are not
+    cached; the declarations are immutable, so one parse is shared by every call that sends the same text)."""
     if not text or not text.strip():
         return ()
     declared: list[Declared] = []

@@ -39,6 +39,7 @@ from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation
+from quietus.sessions.login_hashing import LoginHashing, LoginQueueFull
 from quietus.sessions.security_catalog import (
     COVERED_BY,
     DENY,
@@ -84,6 +85,7 @@ UNKNOWN_LOGIN = (18456, 5, "Could not find a login matching the name provided.")
 WRONG_PASSWORD = (18456, 8, "Password did not match that for the login provided.")
 DISABLED_WRONG_PASSWORD = (18456, 7, "Login is disabled.")
 DISABLED = (18470, 1, "The account is disabled.")
+LOGIN_QUEUE_FULL = (18456, 1, "The server is busy checking other logins' passwords; try again.")
 NO_CONNECT_SQL = (18456, 12, "Login-based server access validation failed: the login lacks CONNECT SQL permission.")
 
 
@@ -92,6 +94,7 @@ class Security:
         self.store = store
         self.registry = registry  # the session registry: who is logged in (DROP LOGIN refuses 15434)
         self._next_principal_id = store.max_principal_id() + 1
+        self.hashing = LoginHashing()  # password checks: a bounded pool of worker threads, a bounded queue
 
     @property
     def database(self) -> Database:
@@ -118,10 +121,14 @@ class Security:
         return self._login_result(login, principal, matched)
 
     async def login(self, login: str, password: str) -> LoginResult:
-        """``check_login`` for the engine loop: the hash is verified in a worker thread, so other sessions run on."""
+        """``check_login`` for the engine loop: the hash is verified by ``LoginHashing`` (a bounded pool of
+        worker threads), so other sessions run on; refused at once when too many logins already wait."""
         principal = self.store.login(login)
         stored = None if principal is None else principal.password_hash
-        matched = await asyncio.get_running_loop().run_in_executor(None, verify_password, stored, password)
+        try:
+            matched = await self.hashing.verify(stored, password)
+        except LoginQueueFull:
+            return LoginResult(None, *LOGIN_QUEUE_FULL)
         return self._login_result(login, self.store.login(login), matched and principal is not None)
 
     def _login_result(self, login: str, principal: Principal | None, matched: bool) -> LoginResult:
