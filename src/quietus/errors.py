@@ -582,6 +582,14 @@ CATALOGUE.update(  # FOR XML PATH's column paths, recursive CTEs (the DBA tools,
                   "query \"%.*ls\"."),
     )
 )  # fmt: skip
+CATALOGUE.update(  # four-part names on linked servers (sql/remote_tables.py)
+    _catalogue(
+        (7353, 16, "The OLE DB provider \"SQLNCLI\" for linked server \"%ls\" supplied inconsistent metadata. The "
+                   "columns of the remote table changed since the statement was compiled."),
+        (7395, 16, "Unable to start a nested transaction for OLE DB provider \"%ls\" for linked server \"%ls\". A "
+                   "nested transaction was required because the XACT_ABORT option was set to OFF."),
+    )
+)  # fmt: skip
 CATALOGUE.update(  # computed columns (sql/computed_columns.py)
     _catalogue(
         (271, 16, "The column \"%.*ls\" cannot be modified because it is either a computed column or is the result "
@@ -646,8 +654,8 @@ CATALOGUE.update(
                    "sys.servers."),
         (50130, 16, "sp_addlinkedsrvlogin with @locallogin is not supported: Quietus keeps one remote login per "
                     "linked server, for every local login (@locallogin = NULL)."),
-        (50131, 16, "Four-part names are not supported by Quietus: '%.*ls' names an object on linked server "
-                    "'%.*ls'."),
+        (50131, 16, "Quietus reads a four-part name in a query's FROM and writes one as the only table of an INSERT, "
+                    "UPDATE or DELETE; not here: '%.*ls' names an object on linked server '%.*ls'."),
         # two-phase commit across linked servers (server/linked.py, server/linked_remote.py)
         (7416, 16, "Access to the remote server is denied because no login-mapping exists."),
         (7303, 16, "Cannot initialize the data source object of OLE DB provider \"%ls\" for linked server \"%ls\"."),

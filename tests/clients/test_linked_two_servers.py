@@ -95,6 +95,44 @@ def test_exec_at_runs_the_batch_on_the_linked_server_with_its_types(pair: tuple[
         assert unknown.value.number == 7202
 
 
+def test_four_part_names_read_and_write_the_linked_servers_table(pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    run(b, "UPDATE acct SET balance = 150 WHERE id = 1")
+    # read: the remote rows as a table here, joined with the local one
+    joined = run(a, "SELECT l.id, l.balance, r.balance FROM acct AS l JOIN B.master.dbo.acct AS r ON r.id = l.id "
+                    "WHERE r.balance > 120 ORDER BY l.id")
+    assert joined == [(1, 100, 150), (2, 200, 200)]
+    assert run(a, "SELECT SUM(balance) FROM B.master.dbo.acct") == [(350,)]
+    # write, outside a transaction: the statement runs there, @variables as their values
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("DECLARE @v INT = 7; UPDATE B.master.dbo.acct SET balance = @v WHERE id = 2")
+        assert cur.rowcount == 1  # the remote row count
+    run(a, "INSERT INTO B.master.dbo.acct (id, balance) VALUES (3, 30)")
+    run(a, "DELETE FROM B.master.dbo.acct WHERE id = 3")
+    assert balances(b) == [(1, 150), (2, 7)] and balances(a) == [(1, 100), (2, 200)]
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        # in a transaction: promoted to a distributed one; SQL Server's rule, XACT_ABORT ON for remote writes
+        cur.execute("BEGIN TRAN")
+        with pytest.raises(pytds.Error) as refused:
+            cur.execute("UPDATE B.master.dbo.acct SET balance = 0 WHERE id = 1")
+        assert refused.value.number == 7395
+        cur.execute("ROLLBACK")
+        cur.execute("SET XACT_ABORT ON; BEGIN TRAN; UPDATE acct SET balance = balance - 10 WHERE id = 1")
+        cur.execute("UPDATE B.master.dbo.acct SET balance = balance + 10 WHERE id = 1")
+        cur.execute("SELECT transaction_type FROM sys.dm_tran_active_transactions WHERE transaction_type = 4")
+        assert cur.fetchall() != []
+        cur.execute("ROLLBACK")  # undone on both servers
+        assert balances(b) == [(1, 150), (2, 7)]
+        cur.execute("BEGIN TRAN; UPDATE acct SET balance = balance - 10 WHERE id = 1")
+        cur.execute("UPDATE B.master.dbo.acct SET balance = balance + 10 WHERE id = 1")
+        cur.execute("COMMIT")  # two-phase
+    assert balances(a) == [(1, 90), (2, 200)] and balances(b) == [(1, 160), (2, 7)]
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.Error) as missing:
+            cur.execute("SELECT * FROM B.master.dbo.nowhere")
+        assert missing.value.number == 208  # the remote server's own error
+
+
 def commit_distributed(coordinator: RunningServer, local: str, remote: str) -> None:
     """One distributed transaction: ``local`` here, ``remote`` on linked server B, COMMIT (two-phase)."""
     with pytds_connect(coordinator, autocommit=True) as conn, conn.cursor() as cur:

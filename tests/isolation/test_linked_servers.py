@@ -76,9 +76,18 @@ def test_a_four_part_name_is_never_resolved_locally(sc: Scenario, statement: str
     s.run("INSERT INTO t VALUES (1)")
     assert [n for n, _ in errors(s, statement.format("nowhere"))] == [7202]
     s.run(ADD)
-    found = errors(s, statement.format("Q2"))
-    assert [n for n, _ in found] == [50131] and "Q2" in found[0][1]
+    found = errors(s, statement.format("Q2"))  # it goes to Q2, which has no login mapping for it (as SQL Server)
+    assert [n for n, _ in found] == [7416]
     assert s.rows("SELECT id FROM t") == [(1,)]  # the local t is untouched
+
+
+def test_remote_dml_that_also_reads_a_local_table_is_refused_whole(sc: Scenario) -> None:
+    s = sc.session("dba")
+    s.run("INSERT INTO t VALUES (1)")
+    s.run(ADD)
+    found = errors(s, "INSERT INTO Q2.master.dbo.t SELECT id FROM t")
+    assert [n for n, _ in found] == [50131] and "Q2" in found[0][1]
+    assert [n for n, _ in errors(s, "INSERT INTO nowhere.master.dbo.t SELECT id FROM t")] == [7202]
 
 
 SECRET = "Zebra-Quartz-8817-pw"  # distinctive, so a match in a file can only be the password

@@ -62,7 +62,7 @@ from quietus.engine.storage.schema import ColumnDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.engine.txn.transaction import Transaction
 from quietus.errors import SqlError, sql_error
-from quietus.server.linked_remote import RemoteConnection, failed, relay
+from quietus.server.linked_remote import RemoteConnection, failed, first_result, relay
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment, VirtualTable
 from quietus.sql.results import MessageEvent
@@ -73,6 +73,7 @@ TABLE_NAME = "sysdtcdecisions"
 NOBODY = -1
 SERVICE = "dtc"  # env.services key (sql/batch.py asks it about COMMIT / ROLLBACK of a distributed transaction)
 REMOTE_EXEC = "remote_exec"  # env.services key: EXEC (...) AT srv
+REMOTE_QUERY = "remote_query"  # env.services key: a four-part name's statement (sql/remote_tables.py)
 REDRIVE_SECONDS = 5.0
 COMMIT, ABORT = "C", "A"
 DONE_ALREADY = {6110}  # answers that mean "nothing left to tell this participant"
@@ -189,6 +190,24 @@ class Coordinator:
                 connection.close()
             return
         relay(ctx, self._batch(task, self._participant(ctx, txn, server), text))
+
+    def query_at(self, ctx: ExecContext, name: str, text: str) -> tuple[list[Any], list[tuple[Any, ...]], int]:
+        """``text`` on linked server ``name`` for a four-part name: (its first result set's columns, its rows, the
+        row count of what it changed).  Inside a transaction the session's connection to the server, enlisted in
+        its distributed transaction (the local one is promoted, as SQL Server promotes a distributed query); outside
+        one, a connection of its own, closed after."""
+        server = self.servers.find(name)
+        if server is None:
+            raise sql_error(7202, name)
+        session, task = ctx.session, ctx.task
+        txn = session.txn
+        if txn is None or session.trancount == 0:
+            connection = task.wait(RemoteConnection.open(server), "OLEDB")
+            try:
+                return first_result(self._batch(task, connection, text))
+            finally:
+                connection.close()
+        return first_result(self._batch(task, self._participant(ctx, txn, server), text))
 
     def _participant(self, ctx: ExecContext, txn: Transaction, server: LinkedServer) -> RemoteConnection:
         """The session's connection to ``server`` enlisted in its distributed transaction (a local transaction is
@@ -412,6 +431,7 @@ async def install(instance: Any) -> None:
     await task.run(coordinator.finish_own_in_doubt, task)
     env.services[SERVICE] = coordinator
     env.services[REMOTE_EXEC] = coordinator.run_at
+    env.services[REMOTE_QUERY] = coordinator.query_at
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
     env.services.setdefault("stop_hooks", []).append(coordinator.stop)

@@ -168,6 +168,30 @@ def relay(ctx: ExecContext, reply: Reply) -> None:
         raise remote_error(errors[-1])
 
 
+def first_result(reply: Reply) -> tuple[list[tuple[str, T.SqlType]], list[tuple[Any, ...]], int]:
+    """The reply's first result set (columns and rows; none for a statement without one) and the row count of its
+    last counted DONE (what a remote INSERT / UPDATE / DELETE affected); raises the reply's last error."""
+    error = failed(reply)
+    if error is not None:
+        raise error
+    columns: list[tuple[str, T.SqlType]] = []
+    rows: list[tuple[Any, ...]] = []
+    count = 0
+    state = "before"  # before the first result set, in it, after it
+    for token in reply.tokens:
+        if isinstance(token, ColumnMetadata) and state == "before":
+            columns = [(c.name, remote_type(c.info)) for c in token.columns]
+            state = "in"
+        elif isinstance(token, Row) and state == "in":
+            rows.append(tuple(token.values))
+        elif isinstance(token, Done):
+            if state == "in":
+                state = "after"
+            if token.status & DoneStatus.COUNT:
+                count = token.row_count
+    return columns, rows, count
+
+
 def failed(reply: Reply) -> SqlError | None:
     """The reply's last error, if it has one."""
     errors = reply.errors

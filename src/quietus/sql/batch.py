@@ -41,7 +41,18 @@ from quietus.engine.txn.transaction import Isolation, Transaction, TxnState
 from quietus.errors import CATALOGUE, SqlError, format_message, sql_error
 from quietus.sessions.session import DEADLOCK_PRIORITY_NAMES, ON_OFF_OPTIONS, ErrorState, masked
 from quietus.sessions.sql_text import begin_batch
-from quietus.sql import cursors, ddl, dml, merge, session_options, stored_procedures, temp_tables, views, xml_methods
+from quietus.sql import (
+    cursors,
+    ddl,
+    dml,
+    merge,
+    remote_tables,
+    session_options,
+    stored_procedures,
+    temp_tables,
+    views,
+    xml_methods,
+)
 from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
@@ -348,6 +359,9 @@ class BatchRunner:
         self.session.command = command_name(node)
         mark = len(txn.undo)
         try:
+            remote = remote_tables.target(node) if isinstance(node, exp.Insert | exp.Update | exp.Delete) else None
+            if remote is not None:  # INSERT / UPDATE / DELETE of server.database.schema.object: run there
+                return remote_tables.run_dml(ctx, node, remote)
             return self._dispatch(node)
         except BaseException as error:
             self._undo_statement(txn, statement_txn, mark, error)

@@ -22,7 +22,17 @@ from quietus.engine.access import read_policy
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
-from quietus.sql import apply, for_xml, recursive_cte, temp_tables, user_functions, views, windows, xml_methods
+from quietus.sql import (
+    apply,
+    for_xml,
+    recursive_cte,
+    remote_tables,
+    temp_tables,
+    user_functions,
+    views,
+    windows,
+    xml_methods,
+)
 from quietus.sql.aggregates import AGGREGATE_NAMES, make_aggregate
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect.grammar import walk
@@ -462,6 +472,9 @@ class Planner:
         if apply.function_name(source) is not None:
             names = apply.alias_columns(source.args.get("alias"))
             return apply.plan_function(self, source, source.alias, self.scope([], outer), names)
+        if remote_tables.is_remote(source):  # server.database.schema.object on a linked server
+            assert isinstance(source, exp.Table)
+            return remote_tables.plan_scan(self.ctx, source, source.alias or source.name)
         if isinstance(source, exp.Table):
             name = source.name
             alias = source.alias or name
