@@ -177,25 +177,17 @@ class Coordinator:
     # -- EXEC (...) AT srv ---------------------------------------------------------------------------------
 
     def run_at(self, ctx: ExecContext, name: str, text: str) -> None:
-        server = self.servers.find(name)
-        if server is None:
-            raise sql_error(7202, name)
-        session, task = ctx.session, ctx.task
-        txn = session.txn
-        if txn is None or session.trancount == 0:
-            connection = task.wait(RemoteConnection.open(server), "OLEDB")
-            try:
-                relay(ctx, self._batch(task, connection, text))
-            finally:
-                connection.close()
-            return
-        relay(ctx, self._batch(task, self._participant(ctx, txn, server), text))
+        relay(ctx, self._reply(ctx, name, text))
 
     def query_at(self, ctx: ExecContext, name: str, text: str) -> tuple[list[Any], list[tuple[Any, ...]], int]:
         """``text`` on linked server ``name`` for a four-part name: (its first result set's columns, its rows, the
-        row count of what it changed).  Inside a transaction the session's connection to the server, enlisted in
-        its distributed transaction (the local one is promoted, as SQL Server promotes a distributed query); outside
-        one, a connection of its own, closed after."""
+        row count of what it changed)."""
+        return first_result(self._reply(ctx, name, text))
+
+    def _reply(self, ctx: ExecContext, name: str, text: str) -> Any:
+        """``text``'s whole reply from linked server ``name``: inside a transaction through the session's connection
+        to it, enlisted in its distributed transaction (the local one is promoted, as SQL Server promotes remote
+        work); outside one, through a connection of its own, closed after."""
         server = self.servers.find(name)
         if server is None:
             raise sql_error(7202, name)
@@ -204,10 +196,10 @@ class Coordinator:
         if txn is None or session.trancount == 0:
             connection = task.wait(RemoteConnection.open(server), "OLEDB")
             try:
-                return first_result(self._batch(task, connection, text))
+                return self._batch(task, connection, text)
             finally:
                 connection.close()
-        return first_result(self._batch(task, self._participant(ctx, txn, server), text))
+        return self._batch(task, self._participant(ctx, txn, server), text)
 
     def _participant(self, ctx: ExecContext, txn: Transaction, server: LinkedServer) -> RemoteConnection:
         """The session's connection to ``server`` enlisted in its distributed transaction (a local transaction is
