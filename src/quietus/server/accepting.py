@@ -81,6 +81,17 @@ class SessionOwner:
     _closing: asyncio.Task[None] | None
 
     PROTOCOL = ""  # the wire protocol's name, for the error log ('TDS', 'Oracle Net')
+    CONNECTION_WORDS = "connection"  # what the log line of a dropped connection calls it
+    log = log  # the logger a subclass's lines go to
+
+    def _abort(self, reason: str) -> None:
+        """The client broke the protocol: log it and drop the connection (its session ends as on any close)."""
+        source = f"spid{self.session.session_id}" if self.session is not None else "Logon"
+        address, port = self.client_address, self.client_port
+        self.log.warning("closing the %s from %s:%d: %s", self.CONNECTION_WORDS, address, port, reason)
+        self.instance.errorlog.write(source, f"The connection has been closed: {reason}. [CLIENT: {address}]")
+        self.instance.env.statistics.packet_errors += 1
+        self.close()
 
     def close(self, *, abort: bool = False) -> None:
         raise NotImplementedError

@@ -282,16 +282,6 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         elif isinstance(event, ConnectionClosed):
             self.close()
 
-    def _abort(self, reason: str) -> None:
-        """The client broke the protocol: log it and drop the connection (its session ends as on any close)."""
-        source = f"spid{self.session.session_id}" if self.session is not None else "Logon"
-        log.warning("closing the connection from %s:%d: %s", self.client_address, self.client_port, reason)
-        self.instance.errorlog.write(
-            source, f"The connection has been closed: {reason}. [CLIENT: {self.client_address}]"
-        )
-        self.instance.env.statistics.packet_errors += 1
-        self.close()
-
     def close(self, *, abort: bool = False) -> None:
         """End the connection from the server's side (bad input, a fatal error, KILL, shutdown).
 

@@ -146,6 +146,8 @@ def decoy_verifier(user: str) -> Verifier:
 
 class TnsConnection(SessionOwner, asyncio.Protocol):
     PROTOCOL = "Oracle Net"
+    CONNECTION_WORDS = "Oracle Net connection"
+    log = log
 
     def __init__(self, listener: TnsListener) -> None:
         self.listener = listener
@@ -625,15 +627,6 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
             self.codec.forget_cursor(cursor_id)
 
     # -- the end ---------------------------------------------------------------------------------------------
-
-    def _abort(self, reason: str) -> None:
-        source = f"spid{self.session.session_id}" if self.session is not None else "Logon"
-        log.warning("closing the Oracle Net connection from %s:%d: %s", self.client_address, self.client_port, reason)
-        self.instance.errorlog.write(
-            source, f"The connection has been closed: {reason}. [CLIENT: {self.client_address}]"
-        )
-        self.instance.env.statistics.packet_errors += 1
-        self.close()
 
     def close(self, *, abort: bool = False) -> None:
         self.codec.close()
