@@ -38,7 +38,7 @@ def is_remote(node: exp.Expr) -> bool:
     return isinstance(node, exp.Table) and len(node.parts) == 4
 
 
-def _known_server(ctx: ExecContext, node: exp.Table) -> str:
+def known_server(ctx: ExecContext, node: exp.Table) -> str:
     """The linked server a four-part name names; 7202 when sys.servers does not list it."""
     server = node.parts[0].name
     servers: Any = ctx.env.services.get("linked_servers")
@@ -49,7 +49,7 @@ def _known_server(ctx: ExecContext, node: exp.Table) -> str:
 
 def _query(ctx: ExecContext, node: exp.Table, text: str) -> tuple[list[Any], list[tuple[Any, ...]], int]:
     service: Any = ctx.env.services.get(SERVICE)
-    server = _known_server(ctx, node)
+    server = known_server(ctx, node)
     if service is None:
         raise sql_error(7202, server)
     result: tuple[list[Any], list[tuple[Any, ...]], int] = service(ctx, server, text)
@@ -94,7 +94,7 @@ def target(node: exp.Expr) -> exp.Table | None:
 
 def run_dml(ctx: ExecContext, node: exp.Expr, table: exp.Table) -> int:
     """INSERT / UPDATE / DELETE of a table on a linked server: the statement runs there (see the module's table)."""
-    _known_server(ctx, node=table)
+    known_server(ctx, table)
     others = [t for t in node.find_all(exp.Table) if t is not table]
     if others or any(isinstance(part, exp.Select) for part in node.walk()):
         raise sql_error(50131, ".".join(part.name for part in table.parts), table.parts[0].name)

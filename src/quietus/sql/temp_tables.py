@@ -37,6 +37,7 @@ from quietus.engine.storage.table import Table
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
 from quietus.sessions.session import Session
+from quietus.sql import remote_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.modules import commit_system_transaction
 
@@ -114,10 +115,7 @@ def stored_name(ctx: ExecContext, node: exp.Table) -> str:
 def refuse_remote(ctx: ExecContext, node: exp.Table) -> None:
     """A four-part name ``server.database.schema.object`` is never resolved locally: 7202 for a server sys.servers
     does not list, else "not supported" (admin/linked_servers.py keeps the catalog)."""
-    server = node.parts[0].name
-    servers: Any = ctx.env.services.get("linked_servers")
-    if servers is None or servers.find(server) is None:
-        raise sql_error(7202, server)
+    server = remote_tables.known_server(ctx, node)
     raise sql_error(50131, ".".join(part.name for part in node.parts), server)
 
 
