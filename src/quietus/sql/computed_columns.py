@@ -34,12 +34,14 @@ from quietus.sql.expressions import CompiledExpr, compile_expression
 from quietus.sql.planner import column_type
 from quietus.sql.scope import Scope, ScopeColumn
 
-# Functions whose value is not fixed by their arguments (SQL Server's non-deterministic built-ins).
+# Functions whose value is not fixed by their arguments (SQL Server's non-deterministic built-ins): the ones
+# sqlglot reads as calls by name, and the ones it gives a class of their own (GETDATE, SYSDATETIME and
+# CURRENT_TIMESTAMP are CurrentTimestamp; NEWID is Uuid).
 NON_DETERMINISTIC = frozenset(
-    {"GETDATE", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME", "SYSDATETIMEOFFSET", "CURRENT_TIMESTAMP", "NEWID",
-     "NEWSEQUENTIALID", "RAND", "CURRENTTIMESTAMP", "CURRENT_USER", "HOST_NAME", "APP_NAME", "SUSER_SNAME",
-     "USER_NAME", "CHECKSUM", "@@SPID", "CURRENTDATE"}
+    {"GETDATE", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME", "SYSDATETIMEOFFSET", "NEWID", "NEWSEQUENTIALID",
+     "RAND", "CURRENT_USER", "HOST_NAME", "APP_NAME", "SUSER_SNAME", "USER_NAME", "CHECKSUM"}
 )  # fmt: skip
+NON_DETERMINISTIC_NODES = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand, exp.Uuid)
 
 
 def column_def(node: exp.ColumnDef) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
@@ -116,9 +118,11 @@ def compile_over(ctx: ExecContext, columns: Sequence[ColumnDef], node: exp.Expr)
 
 def _deterministic(node: exp.Expr) -> bool:
     for part in node.walk():
+        if isinstance(part, NON_DETERMINISTIC_NODES):
+            return False
         if isinstance(part, exp.Func):
             name = (part.name if isinstance(part, exp.Anonymous) else part.sql_name()).upper()
-            if name in NON_DETERMINISTIC or isinstance(part, exp.CurrentTimestamp | exp.Rand):
+            if name in NON_DETERMINISTIC:
                 return False
         if isinstance(part, exp.Parameter | exp.SessionParameter):
             return False
