@@ -37,6 +37,16 @@ def test_the_value_follows_the_row_through_insert_update_merge_and_rollback(conn
     assert rows(conn, "SELECT a FROM t WHERE total = 13") == [(3,)]
 
 
+def test_a_checksum_column_is_deterministic_and_follows_its_row(conn: Connection) -> None:
+    """SQL Server lets CHECKSUM(expr) define a persisted, indexable computed column (the usual hash column)."""
+    rows(conn, "CREATE TABLE h (name NVARCHAR(40), name_hash AS CHECKSUM(name) PERSISTED)")
+    rows(conn, "CREATE INDEX by_hash ON h (name_hash)")
+    rows(conn, "INSERT INTO h (name) VALUES (N'alpha'), (N'beta')")
+    rows(conn, "UPDATE h SET name = N'gamma' WHERE name = N'beta'")
+    assert rows(conn, "SELECT name FROM h WHERE name_hash = CHECKSUM(N'gamma')") == [("gamma",)]
+    assert rows(conn, "SELECT COUNT(*) FROM h WHERE name_hash = CHECKSUM(name)") == [(2,)]
+
+
 def test_the_catalog_shows_it(conn: Connection) -> None:
     listed = "SELECT name, is_computed FROM sys.columns WHERE object_id = OBJECT_ID('t') ORDER BY column_id"
     assert rows(conn, listed) == [

@@ -36,10 +36,11 @@ from quietus.sql.scope import Scope, ScopeColumn
 
 # Functions whose value is not fixed by their arguments (SQL Server's non-deterministic built-ins): the ones
 # sqlglot reads as calls by name, and the ones it gives a class of their own (GETDATE, SYSDATETIME and
-# CURRENT_TIMESTAMP are CurrentTimestamp; NEWID is Uuid).
+# CURRENT_TIMESTAMP are CurrentTimestamp; NEWID is Uuid).  CHECKSUM(expr) is deterministic, as in SQL Server (only
+# CHECKSUM(*), which a computed column cannot name, is not): `AS CHECKSUM(col) PERSISTED` is the usual hash column.
 NON_DETERMINISTIC = frozenset(
     {"GETDATE", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME", "SYSDATETIMEOFFSET", "NEWID", "NEWSEQUENTIALID",
-     "RAND", "CURRENT_USER", "HOST_NAME", "APP_NAME", "SUSER_SNAME", "USER_NAME", "CHECKSUM"}
+     "RAND", "CURRENT_USER", "HOST_NAME", "APP_NAME", "SUSER_SNAME", "USER_NAME"}
 )  # fmt: skip
 NON_DETERMINISTIC_NODES = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand, exp.Uuid)
 
