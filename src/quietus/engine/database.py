@@ -132,6 +132,8 @@ class Database:
         self.catalog_version = 0  # grows with every change of a table definition (plans depend on it)
         self.commits = 0  # committed transactions that wrote (the monitor's quietus_commits_total)
         self.wal: WriteAheadLog | None = None
+        # when the last checkpoint (automatic or CHECKPOINT) began, the LSN it covers and the log's bytes written then
+        self.checkpointed: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self._committing: dict[int, int] = {}  # xid -> lsn of its record, while not yet durable
         self._pending_creates: dict[int, int] = {}  # object_id -> xid that created it, uncommitted
         self._pending_drops: dict[int, tuple[int, Table]] = {}  # object_id -> (xid, table), uncommitted
@@ -676,6 +678,7 @@ class Database:
         if self.wal is None or self.directory is None:
             return 0
         lsn = min(self._committing.values()) - 1 if self._committing else self.wal.last_lsn
+        began = (time.monotonic(), lsn, self.wal.statistics().bytes)
         prepared = [txn.prepare_payload for txn in self.txns.active.values() if txn.prepare_payload is not None]
         prepared.append(self.decided.chunk())
         seq = self.txns.take_snapshot()
@@ -686,7 +689,17 @@ class Database:
         chunks.extend(prepared)  # twophase invariant 1: undecided PREPARE records outlive the log they were in
         directory = self.directory
         task.wait(self.loop.run_in_executor(None, write_checkpoint, directory, lsn, chunks), "CHECKPOINT")
+        self.checkpointed = began
         return lsn
+
+    def since_checkpoint(self) -> tuple[float, int]:
+        """Seconds and log bytes since the last checkpoint began; no bytes if no record came after the LSN it
+        covers (the byte count is the writer's, which may lag the records appended; the log replayed at open is
+        not counted)."""
+        at, lsn, written = self.checkpointed
+        if self.wal is None or self.wal.last_lsn <= lsn:
+            return time.monotonic() - at, 0
+        return time.monotonic() - at, max(1, self.wal.statistics().bytes - written)
 
     def _committed_tables(self) -> list[Table]:
         tables = [t for oid, t in self.tables.items() if oid not in self._pending_creates]

@@ -43,8 +43,13 @@ log = logging.getLogger("quietus.server")
 
 MASTER_DATABASE_ID = 1
 MASTER_DIR = "master"
+# The automatic checkpoint follows the log, as SQL Server's does (its recovery interval is a bound on the log to
+# redo, not a clock): a checkpoint rewrites every committed row, so it is taken only where the log it lets recovery
+# skip is worth that.  Checked every CHECKPOINT_POLL_SECONDS; see checkpoint_due.
+CHECKPOINT_POLL_SECONDS = 5.0
 CHECKPOINT_INTERVAL_SECONDS = 60.0
-CHECKPOINT_LOG_BYTES = 256 << 20
+CHECKPOINT_MIN_LOG_BYTES = 1 << 20  # less log than this replays in well under a second: not worth a rewrite
+CHECKPOINT_LOG_BYTES = 256 << 20  # this much log is checkpointed at once, whatever the clock says
 IN_DOUBT_OPTION = "in_doubt_xact_resolution"  # server option 'in-doubt xact resolution' (its settings name)
 
 # Modules of the layers above the engine that plug into an instance with ``install(instance)``, in order.
@@ -71,6 +76,20 @@ def in_doubt_text(txn: Transaction) -> str:
         f"SQL Server detected a DTC/KTM in-doubt transaction with UOW {{{str(txn.uow).upper()}}}. Please resolve "
         "it following the guideline for Troubleshooting DTC Transactions."
     )
+
+
+def checkpoint_due(seconds: float, log_bytes: int) -> bool:
+    """Is an automatic checkpoint due, ``seconds`` and ``log_bytes`` after the last one began?
+
+    | log since the last checkpoint           | time since it  | checkpoint? |
+    |-----------------------------------------|----------------|-------------|
+    | >= CHECKPOINT_LOG_BYTES (256 MiB)        | any            | yes         |
+    | >= CHECKPOINT_MIN_LOG_BYTES (1 MiB)      | >= 60 s        | yes         |
+    | less                                    | any            | no: an idle database is not rewritten every minute |
+    """
+    if log_bytes >= CHECKPOINT_LOG_BYTES:
+        return True
+    return log_bytes >= CHECKPOINT_MIN_LOG_BYTES and seconds >= CHECKPOINT_INTERVAL_SECONDS
 
 
 class Instance:
@@ -185,7 +204,9 @@ class Instance:
     async def _checkpoint_loop(self, database: Database, session: Session) -> None:
         task = self._system_task(session)
         while True:
-            await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
+            await asyncio.sleep(CHECKPOINT_POLL_SECONDS)
+            if not checkpoint_due(*database.since_checkpoint()):
+                continue
             try:
                 await task.run(database.checkpoint, task)
             except Exception:
