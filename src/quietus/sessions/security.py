@@ -39,6 +39,7 @@ from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation
+from quietus.sessions.login_cache import VerifiedLogins
 from quietus.sessions.login_hashing import LoginHashing, LoginQueueFull
 from quietus.sessions.security_catalog import (
     COVERED_BY,
@@ -95,6 +96,7 @@ class Security:
         self.registry = registry  # the session registry: who is logged in (DROP LOGIN refuses 15434)
         self._next_principal_id = store.max_principal_id() + 1
         self.hashing = LoginHashing()  # password checks: a bounded pool of worker threads, a bounded queue
+        self.verified = VerifiedLogins()  # passwords verified lately: a reconnecting client skips argon2id
 
     @property
     def database(self) -> Database:
@@ -117,7 +119,9 @@ class Security:
     def check_login(self, login: str, password: str) -> LoginResult:
         """As ``authenticate`` with the reason for the error log.  Verifies in the calling thread (~50 ms)."""
         principal = self.store.login(login)
-        matched = verify_password(None if principal is None else principal.password_hash, password)
+        stored = None if principal is None else principal.password_hash
+        matched = self.verified.matches(login, stored, password) or verify_password(stored, password)
+        self._remember(login, stored, password, matched)
         return self._login_result(login, principal, matched)
 
     async def login(self, login: str, password: str) -> LoginResult:
@@ -125,11 +129,18 @@ class Security:
         worker threads), so other sessions run on; refused at once when too many logins already wait."""
         principal = self.store.login(login)
         stored = None if principal is None else principal.password_hash
+        if self.verified.matches(login, stored, password):
+            return self._login_result(login, principal, True)
         try:
             matched = await self.hashing.verify(stored, password)
         except LoginQueueFull:
             return LoginResult(None, *LOGIN_QUEUE_FULL)
+        self._remember(login, stored, password, matched)
         return self._login_result(login, self.store.login(login), matched and principal is not None)
+
+    def _remember(self, login: str, stored: bytes | None, password: str, matched: bool) -> None:
+        if matched and stored is not None:
+            self.verified.remember(login, stored, password)
 
     def _login_result(self, login: str, principal: Principal | None, matched: bool) -> LoginResult:
         if principal is None:
