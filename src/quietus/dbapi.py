@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from quietus.admin.oracle_kill import ended_session_error
+from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import EngineThread
 from quietus.errors import oracle_error
 from quietus.server.instance import Instance
@@ -214,11 +215,18 @@ class Connection:
         every event (result sets, messages, counts) in order."""
         self._check_open()
         sink = CollectingSink()
-        outcome = self._engine.thread.run(self._engine.instance.execute(self.session, text, sink, parameters))
+        outcome = self._engine.thread.run(
+            self._engine.instance.execute(self.session, text, sink, parameters), cancel=self._cancel
+        )
         if outcome is Outcome.SESSION_ENDED:
             self.closed = True
         self.last_outcome = outcome
         return sink
+
+    def _cancel(self) -> None:
+        """Ctrl-C while a batch runs: cancel it as a TDS client's attention does (the batch ends, the session and an
+        open transaction stay), then the KeyboardInterrupt reaches the caller."""
+        self.session.interrupt(InterruptReason.ATTENTION)
 
     def cursor(self) -> Cursor:
         self._check_open()

@@ -190,3 +190,45 @@ def test_start_eagerly_runs_a_request_that_never_waits_within_the_call_and_hands
         assert steps[-1] == "cancelled"
 
     asyncio.run(main())
+
+
+def test_ctrl_c_in_an_embedded_caller_cancels_its_request_instead_of_leaving_it_suspended(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the main thread) while an embedded request waits for a lock: the request is cancelled as a
+    TDS attention cancels it, its lock wait ends, the KeyboardInterrupt reaches the caller, and the session goes
+    on.  Before, the request was left suspended for ever and took the lock once the holder committed."""
+    import signal
+
+    import quietus
+
+    data = tmp_path / "data"
+    with quietus.connect(data, autocommit=True) as caller, quietus.connect(data, autocommit=True) as holder:
+        caller.run("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+        caller.run("INSERT INTO t VALUES (1, 1)")
+        holder.run("BEGIN TRAN; UPDATE t SET v = 10 WHERE id = 1")
+        main = threading.main_thread().ident
+        assert main == threading.get_ident()
+
+        def press_ctrl_c() -> None:
+            deadline = time.monotonic() + 10
+            query = (
+                f"SELECT 1 FROM sys.dm_exec_requests WHERE session_id = {caller.session_id} AND wait_type LIKE 'LCK%'"
+            )
+            with quietus.connect(data, autocommit=True) as watcher:
+                while not watcher.run(query).result_sets[-1].rows and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            assert main is not None
+            signal.pthread_kill(main, signal.SIGINT)
+
+        threading.Thread(target=press_ctrl_c, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt) as pressed:  # kept, as a REPL keeps sys.last_traceback
+            caller.run("UPDATE t SET v = 2 WHERE id = 1")
+        held = (
+            "SELECT COUNT(*) FROM sys.dm_tran_locks WHERE resource_type <> 'DATABASE' "
+            f"AND request_session_id = {caller.session_id}"
+        )
+        assert holder.run(held).result_sets[-1].rows == [(0,)]
+        running = f"SELECT COUNT(*) FROM sys.dm_exec_requests WHERE session_id = {caller.session_id}"
+        assert holder.run(running).result_sets[-1].rows == [(0,)]
+        holder.run("COMMIT")
+        assert caller.run("SELECT v FROM t WHERE id = 1").result_sets[-1].rows == [(10,)]  # the UPDATE never ran
+        assert pressed.type is KeyboardInterrupt

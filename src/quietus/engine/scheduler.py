@@ -262,6 +262,15 @@ def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
+def _wait_for(resumed: threading.Lock) -> BaseException | None:
+    """Block until the loop releases ``resumed``; the exception that broke the wait instead (Ctrl-C), if any."""
+    try:
+        resumed.acquire()
+    except BaseException as exc:
+        return exc
+    return None
+
+
 def _release(lock: threading.Lock, _done: object) -> None:
     lock.release()
 
@@ -418,22 +427,34 @@ class EngineThread:
             raise RuntimeError("EngineThread.call from the engine thread would deadlock")
         return self.submit(coro).result()
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run(self, coro: Coroutine[Any, Any, T], cancel: Callable[[], object] | None = None) -> T:
         """Run ``coro`` to its end on the calling thread, holding the engine's ownership while it runs (the loop's
         thread is asleep in ``select`` then, or waits for it): no thread hop.  Where ``coro`` awaits a future (a
         lock, the log's flush, a slice's end) the caller lets go, the loop completes the future, and the caller
-        takes ownership back and goes on."""
+        takes ownership back and goes on.
+
+        An exception raised in the caller's thread while it waits (Ctrl-C's KeyboardInterrupt) never leaves ``coro``
+        suspended with what it holds (its locks, its session's request): ``cancel`` is called under ownership (an
+        embedded request is cancelled as by a TDS attention), ``coro`` is driven to its end, and then the exception
+        is raised."""
         if self.on_engine_thread:
             raise RuntimeError("EngineThread.run from the engine thread would deadlock")
         loop = self.loop
         ownership = self._ownership
-        ownership.acquire()
+        try:
+            ownership.acquire()
+        except BaseException:
+            coro.close()  # interrupted before it started: nothing to undo
+            raise
+        pending: BaseException | None = None
         try:
             asyncio._set_running_loop(loop)
             while True:
                 try:
                     awaited = coro.send(None)
                 except StopIteration as finished:
+                    if pending is not None:
+                        raise pending from None
                     return finished.value  # type: ignore[no-any-return]
                 if awaited is not None and awaited.done():
                     continue  # done while we held it: go on at once
@@ -448,7 +469,17 @@ class EngineThread:
                 ownership.release()
                 self._wake_loop()
                 try:
-                    resumed.acquire()
+                    broken = _wait_for(resumed)
+                    while broken is not None:  # the caller was interrupted: cancel once, wait on
+                        if pending is None and cancel is not None:
+                            ownership.acquire()
+                            try:
+                                cancel()
+                            finally:
+                                ownership.release()
+                                self._wake_loop()
+                        pending = pending or broken
+                        broken = _wait_for(resumed)
                 finally:
                     ownership.acquire()
                     asyncio._set_running_loop(loop)
