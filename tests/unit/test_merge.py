@@ -88,3 +88,19 @@ def test_constraints_hold_and_a_failed_merge_leaves_nothing(conn: Connection) ->
 )
 def test_misuse_gives_sql_servers_errors(conn: Connection, sql: str, number: int) -> None:
     assert [n for n, _ in errors(conn, sql)][:1] == [number]
+
+
+def test_set_rowcount_stops_merge_once_that_many_rows_are_acted_on(conn: Connection) -> None:
+    """Four rows would be acted on (update 1, delete 2, insert 4, mark 3 stale); SET ROWCOUNT 2 lets two through."""
+    merge = (
+        "MERGE stock AS s USING delivery AS d ON s.id = d.id"
+        " WHEN MATCHED AND d.qty = 0 THEN DELETE"
+        " WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty"
+        " WHEN NOT MATCHED THEN INSERT (id, qty) VALUES (d.id, d.qty)"
+        " WHEN NOT MATCHED BY SOURCE THEN UPDATE SET note = N'stale'; SELECT @@ROWCOUNT"
+    )
+    before = {row[0]: row[1:] for row in rows(conn, "SELECT id, qty, note FROM stock")}
+    assert rows(conn, f"SET ROWCOUNT 2; {merge}") == [(2,)]
+    after = {row[0]: row[1:] for row in rows(conn, "SET ROWCOUNT 0; SELECT id, qty, note FROM stock")}
+    acted_on = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert len(acted_on) == 2

@@ -117,8 +117,11 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
     updates: dict[Any, tuple[Values, Values]] = {}
     deletes: dict[Any, Values] = {}
     inserts: list[Values] = []
+    limit = ctx.session.rowcount_limit  # SET ROWCOUNT n: the statement stops once n rows are acted on
     for row in joined.rows(ctx, ()):
         ctx.task.tick()
+        if limit and len(deletes) + len(updates) + len(inserts) >= limit:
+            break
         row_key = row[key_slot]
         has_source = row[source_slot] is True
         if row_key is not None:

@@ -21,10 +21,10 @@ those two OFF), and ON for ARITHIGNORE, NUMERIC_ROUNDABORT, NO_BROWSETABLE, NOEX
 STATISTICS IO/TIME/XML/PROFILE, SHOWPLAN_TEXT/ALL/XML and FORCEPLAN.
 
 Valued options: LOCK_TIMEOUT, DEADLOCK_PRIORITY, TRANSACTION ISOLATION LEVEL, IDENTITY_INSERT (sql/batch.py);
-ROWCOUNT (SELECT and also INSERT / UPDATE / DELETE, the smaller with TOP: sql/dml.py); DATEFIRST (DATEPART and
-DATENAME of week / weekday, DATETRUNC(week): sql/builtins_dates.py); TEXTSIZE (max values in SELECT results cut,
-``textsize_cutter``); LANGUAGE us_english / English only and DATEFORMAT mdy only (others 40517: ``LANGUAGES``,
-``DATE_FORMATS``); QUERY_GOVERNOR_COST_LIMIT 0 only.
+ROWCOUNT (SELECT and also INSERT / UPDATE / DELETE, the smaller with TOP: sql/dml.py; MERGE: sql/merge.py);
+DATEFIRST (DATEPART and DATENAME of week / weekday, DATETRUNC(week): sql/builtins_dates.py); TEXTSIZE (max values
+in SELECT results cut, ``textsize_cutter``); LANGUAGE us_english / English only and DATEFORMAT mdy only (others
+40517: ``LANGUAGES``, ``DATE_FORMATS``); QUERY_GOVERNOR_COST_LIMIT 0 only.
 
 ``@@OPTIONS`` is the sum of ``OPTION_BITS`` of the options that are ON (5496 for a new connection: ANSI_WARNINGS,
 ANSI_PADDING, ANSI_NULLS, ARITHABORT, QUOTED_IDENTIFIER, ANSI_NULL_DFLT_ON, CONCAT_NULL_YIELDS_NULL), as SQL Server's
