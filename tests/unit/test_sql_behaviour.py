@@ -140,6 +140,19 @@ def test_subqueries_exists_in_and_correlated(conn: Connection) -> None:
     assert errors(conn, "SELECT (SELECT id FROM people)")[0].number == 512
 
 
+def test_an_exists_subquery_never_evaluates_its_select_list(conn: Connection) -> None:
+    """SQL Server reads only whether EXISTS's query has rows (the First Responder Kit writes EXISTS (SELECT 1/0 ...));
+    the select list is still bound, and an aggregate without GROUP BY still makes its one row."""
+    people(conn)
+    assert rows(conn, "SELECT CASE WHEN EXISTS (SELECT 1/0 FROM people) THEN 1 ELSE 0 END") == [(1,)]
+    assert rows(conn, "SELECT CASE WHEN EXISTS (SELECT 1/0 FROM people WHERE id < 0) THEN 1 ELSE 0 END") == [(0,)]
+    assert rows(
+        conn, "SELECT COUNT(*) FROM people p WHERE EXISTS (SELECT p.id / 0 FROM people q WHERE q.id = p.id)"
+    ) == [(4,)]
+    assert rows(conn, "SELECT CASE WHEN EXISTS (SELECT COUNT(*) FROM people WHERE id < 0) THEN 1 ELSE 0 END") == [(1,)]
+    assert errors(conn, "SELECT CASE WHEN EXISTS (SELECT nosuch FROM people) THEN 1 ELSE 0 END")[0].number == 207
+
+
 def test_union_except_intersect_distinct_and_cte(conn: Connection) -> None:
     people(conn)
     assert rows(conn, "SELECT dept FROM people WHERE dept IS NOT NULL UNION SELECT 'hr' ORDER BY 1") == [

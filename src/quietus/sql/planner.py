@@ -607,9 +607,12 @@ class Planner:
 
     def _compile_subquery(self, node: exp.Expr, mode: str, scope: Scope) -> CompiledExpr:
         query = node.this if isinstance(node, exp.Subquery) else node
-        planned = self.plan_query(query, scope)
+        planned = self.plan_query(query, scope)  # binds the whole query: an unknown column is still 207
         plan = planned.plan
         if mode == "exists":
+            projectionless = _existence_only(query)
+            if projectionless is not None:
+                plan = self.plan_query(projectionless, scope).plan
 
             def exists(row: Row, ctx: EvalContext) -> bool:
                 for _ in plan.rows(cast(ExecContext, ctx), row):
@@ -830,6 +833,22 @@ def _find_aggregates(projections: list[exp.Expr], having: exp.Expr | None, order
                     seen.add(key)
                     found.append(node)
     return found
+
+
+def _existence_only(query: exp.Expr) -> exp.Expr | None:
+    """The query of ``EXISTS (query)`` with its select list replaced by a constant, where that cannot change how many
+    rows it has: SQL Server never evaluates an EXISTS subquery's select list (``EXISTS (SELECT 1/0 FROM t)`` is
+    true when t has rows; the First Responder Kit relies on it).  None where the select list counts: an aggregate
+    without GROUP BY makes one row of none, so such a query runs as written."""
+    if not isinstance(query, exp.Select) or query.args.get("group") or query.args.get("having"):
+        return None
+    if query.args.get("into") is not None or _find_aggregates(query.expressions, None, None):
+        return None
+    constant = query.copy()
+    constant.set("expressions", [exp.Literal.number(1)])
+    constant.set("distinct", None)
+    constant.set("order", None)
+    return constant
 
 
 def _inside_subquery(node: exp.Expr, root: exp.Expr) -> bool:
