@@ -16,6 +16,7 @@ from quietus.admin import (
     catalog_views,
     distributed_procedures,
     exec_views,
+    file_views,
     input_buffer,
     kill_statement,
     kill_store,
@@ -59,6 +60,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *module_views.VIEWS,
     *system_objects.VIEWS,
     *tool_views.VIEWS,
+    *file_views.VIEWS,
     *uow_views.VIEWS,
     *reliability_views.VIEWS,
     *reflection_views.VIEWS,
@@ -103,7 +105,8 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
-    for function in (*input_buffer.FUNCTIONS, *permission_functions.FUNCTIONS, *tool_views.FUNCTIONS):
+    functions = (*input_buffer.FUNCTIONS, *permission_functions.FUNCTIONS, *tool_views.FUNCTIONS, *file_views.FUNCTIONS)
+    for function in functions:
         env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():
         env.procedures[name.casefold()] = procedure

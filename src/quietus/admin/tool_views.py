@@ -1,4 +1,5 @@
-"""The other DMVs and catalog views the DBA tools (sp_WhoIsActive, sp_BlitzWho) read.
+"""The other DMVs and catalog views the DBA tools (sp_WhoIsActive, sp_BlitzWho) read (a database's files and their
+I/O: file_views.py).
 
 Rows tell the truth about Quietus: where it has the thing, real values; where it has no such thing, no rows (never a
 made-up number).  Column lists are SQL Server's, in order, cut after the commonly used columns.

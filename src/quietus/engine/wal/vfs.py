@@ -58,17 +58,41 @@ class Vfs(Protocol):
 _sync = getattr(os, "fdatasync", os.fsync)
 
 
+class FileIo:
+    """The I/O of one directory's files (a database file in SQL Server's words: the log's segments, or the
+    checkpoints) since start: what sys.dm_io_virtual_file_stats reports.  Syncs count as write stall."""
+
+    __slots__ = ("bytes_read", "bytes_written", "read_seconds", "reads", "write_seconds", "writes")
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.bytes_read = 0
+        self.read_seconds = 0.0
+        self.writes = 0
+        self.bytes_written = 0
+        self.write_seconds = 0.0
+
+
 class IoStatistics:
     """The process's file I/O through ``OsFile`` since start: what @@TOTAL_READ, @@TOTAL_WRITE, @@TOTAL_ERRORS and
-    @@IO_BUSY report (one server per process; embedded instances in one process share these)."""
+    @@IO_BUSY report (one server per process; embedded instances in one process share these), and per directory
+    (``directory``)."""
 
-    __slots__ = ("busy_seconds", "errors", "reads", "writes")
+    __slots__ = ("_directories", "busy_seconds", "errors", "reads", "writes")
 
     def __init__(self) -> None:
         self.reads = 0
         self.writes = 0
         self.errors = 0
         self.busy_seconds = 0.0
+        self._directories: dict[Path, FileIo] = {}
+
+    def directory(self, path: Path) -> FileIo:
+        """The counters of the files in ``path`` (made on first use)."""
+        found = self._directories.get(path)
+        if found is None:
+            found = self._directories.setdefault(path, FileIo())
+        return found
 
 
 IO = IoStatistics()
@@ -80,14 +104,22 @@ class OsFile:
     def __init__(self, path: Path, mode: OpenMode) -> None:
         self.path = path
         self._fd = os.open(path, OPEN_FLAGS[mode], 0o644)
+        self._io = IO.directory(path.parent)
 
     def read(self, size: int) -> bytes:
         started = time.perf_counter()
+        data = b""
         try:
-            return os.read(self._fd, size)
+            data = os.read(self._fd, size)
+            return data
         finally:
+            took = time.perf_counter() - started
             IO.reads += 1
-            IO.busy_seconds += time.perf_counter() - started
+            IO.busy_seconds += took
+            io = self._io
+            io.reads += 1
+            io.bytes_read += len(data)
+            io.read_seconds += took
 
     def write(self, data: bytes) -> None:
         started = time.perf_counter()
@@ -99,8 +131,13 @@ class OsFile:
             IO.errors += 1
             raise
         finally:
+            took = time.perf_counter() - started
             IO.writes += 1
-            IO.busy_seconds += time.perf_counter() - started
+            IO.busy_seconds += took
+            io = self._io
+            io.writes += 1
+            io.bytes_written += len(data) - len(view)
+            io.write_seconds += took
 
     def fsync(self) -> None:
         started = time.perf_counter()
@@ -110,7 +147,9 @@ class OsFile:
             IO.errors += 1
             raise
         finally:
-            IO.busy_seconds += time.perf_counter() - started
+            took = time.perf_counter() - started
+            IO.busy_seconds += took
+            self._io.write_seconds += took
 
     def truncate(self, size: int) -> None:
         os.ftruncate(self._fd, size)
