@@ -86,8 +86,6 @@ def test_os_views_answer_with_this_machine(conn: Connection) -> None:
         "sys.dm_exec_query_stats",
         "sys.dm_exec_query_memory_grants",
         "sys.dm_exec_query_resource_semaphores",
-        "sys.dm_exec_session_wait_stats",
-        "sys.dm_os_wait_stats",
         "sys.dm_db_task_space_usage",
         "sys.dm_db_session_space_usage",
         "sys.allocation_units",

@@ -39,6 +39,7 @@ from quietus.admin import (
     tool_views,
     tran_views,
     uow_views,
+    wait_views,
 )
 from quietus.admin.kill import kill_history
 from quietus.admin.server_key import ServerKey
@@ -61,6 +62,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *system_objects.VIEWS,
     *tool_views.VIEWS,
     *file_views.VIEWS,
+    *wait_views.VIEWS,
     *uow_views.VIEWS,
     *reliability_views.VIEWS,
     *reflection_views.VIEWS,

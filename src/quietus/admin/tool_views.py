@@ -1,5 +1,5 @@
 """The other DMVs and catalog views the DBA tools (sp_WhoIsActive, sp_BlitzWho) read (a database's files and their
-I/O: file_views.py).
+I/O: file_views.py; wait statistics: wait_views.py).
 
 Rows tell the truth about Quietus: where it has the thing, real values; where it has no such thing, no rows (never a
 made-up number).  Column lists are SQL Server's, in order, cut after the commonly used columns.
@@ -14,7 +14,7 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - No rows, because Quietus keeps no plan XML: sys.dm_exec_query_plan, dm_exec_text_query_plan,
   dm_exec_query_statistics_xml.
 - No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
-  dm_exec_query_resource_semaphores, dm_exec_session_wait_stats, dm_os_wait_stats, dm_db_task_space_usage,
+  dm_exec_query_resource_semaphores, dm_db_task_space_usage,
   dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
   msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent).
 """
@@ -474,16 +474,6 @@ forced_grant_count bigint
 pool_id int
 """)
 
-WAIT_STATS = columns("""
-wait_type nvarchar(60)
-waiting_tasks_count bigint
-wait_time_ms bigint
-max_wait_time_ms bigint
-signal_wait_time_ms bigint
-""")
-
-DM_EXEC_SESSION_WAIT_STATS = columns("session_id smallint") + WAIT_STATS
-
 SPACE_USAGE = columns("""
 session_id smallint
 database_id smallint
@@ -770,8 +760,6 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, _nothing),
     VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, _nothing),
     VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, _nothing),
-    VirtualTable("sys.dm_exec_session_wait_stats", DM_EXEC_SESSION_WAIT_STATS, _nothing),
-    VirtualTable("sys.dm_os_wait_stats", WAIT_STATS, _nothing),
     VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, _nothing),
     VirtualTable("sys.dm_db_session_space_usage", SPACE_USAGE, _nothing),
     VirtualTable("sys.allocation_units", SYS_ALLOCATION_UNITS, _nothing),

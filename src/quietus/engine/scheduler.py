@@ -55,6 +55,7 @@ import greenlet
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
 from quietus.engine.memory import configure_collector
+from quietus.engine.wait_stats import SCHEDULER_YIELD, SERVER_WAITS, WaitStatistics
 
 T = TypeVar("T")
 
@@ -87,6 +88,7 @@ class Task:
         "_deadline",
         "_greenlet",
         "_noninterruptible",
+        "_signalled",
         "_waiter",
         "cpu_ns",
         "interrupt",
@@ -95,6 +97,7 @@ class Task:
         "wait_resource",
         "wait_started",
         "wait_type",
+        "waits",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -110,6 +113,8 @@ class Task:
         self._deadline = 0.0
         self._clock_countdown = _TICKS_PER_CLOCK_READ
         self.cpu_ns = 0  # CPU time of the engine thread spent inside this task (dm_exec_requests.cpu_time)
+        self.waits: WaitStatistics | None = None  # its session's (dm_exec_session_wait_stats), besides the server's
+        self._signalled = 0.0  # when what the current wait waits for happened (its signal wait starts)
 
     # -- running ---------------------------------------------------------------------------------------------
 
@@ -159,6 +164,8 @@ class Task:
                 awaitable.close()  # made for this wait (a sleep) and never to run: closed unstarted, not leaked
             raise
         waiter: asyncio.Future[T] = self.loop.create_future()
+        if wait_type is not None:
+            waiter.add_done_callback(self._signal)
         inner = asyncio.ensure_future(awaitable, loop=self.loop)
         inner.add_done_callback(lambda done: _copy_outcome(done, waiter))
         timer = None
@@ -167,12 +174,20 @@ class Task:
         self._waiter = waiter
         self.wait_type = wait_type
         self.wait_resource = resource
-        self.wait_started = time.monotonic()
+        started = self.wait_started = self._signalled = time.monotonic()
         try:
             assert self._greenlet is not None
             result: T = self._greenlet.parent.switch(waiter)
             return result
         finally:
+            ended = time.monotonic()
+            if wait_type is None:  # a slice given back: runnable all along, so all of it is signal time
+                kind, signal = SCHEDULER_YIELD, ended - started
+            else:
+                kind, signal = wait_type, ended - self._signalled
+            SERVER_WAITS.record(kind, ended - started, signal)
+            if self.waits is not None:
+                self.waits.record(kind, ended - started, signal)
             self._waiter = None
             if wait_type is not None:
                 self.last_wait_type = wait_type
@@ -183,6 +198,9 @@ class Task:
             if inner is not awaitable and not inner.done():
                 inner.cancel()  # a coroutine the task wrapped (a sleep): ours to stop; someone else's future is not
             self._deadline = time.monotonic() + SLICE_SECONDS
+
+    def _signal(self, _waiter: object) -> None:
+        self._signalled = time.monotonic()
 
     def tick(self) -> None:
         """A safe point: raise if interrupted; give the loop back when the time slice is used up."""

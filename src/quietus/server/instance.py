@@ -60,7 +60,7 @@ PLUGINS = ("quietus.sessions.security", "quietus.admin", "quietus.server.linked"
 RESET_FIELDS = (
     "options", "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language",
     "date_format", "date_first", "identity_insert", "doomed", "catch_stack", "rowcount", "error", "identity",
-    "scope_identity",
+    "scope_identity", "waits",
 )  # fmt: skip
 _SESSION_DEFAULTS = {f.name: f for f in dataclasses.fields(Session)}
 

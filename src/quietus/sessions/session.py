@@ -24,6 +24,7 @@ from typing import Any
 from quietus.engine.interrupts import ENDS_SESSION, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
+from quietus.engine.wait_stats import WaitStatistics
 from quietus.sessions.sql_text import InputBuffer, RunningText
 
 
@@ -186,6 +187,7 @@ class Session:
     fetch_status: int = -1  # @@FETCH_STATUS
     kill_reason: InterruptReason | None = None
     cpu_ms: int = 0  # CPU time of the requests that ended (the running one's is its task's cpu_ns)
+    waits: WaitStatistics | None = None  # sys.dm_exec_session_wait_stats: made by its first request
     connection: ConnectionInfo | None = None  # None for embedded and system sessions
     # What the server layer attaches (audit hooks, the transport); the engine never reads it.
     attachments: dict[str, Any] = field(default_factory=dict)
@@ -205,6 +207,9 @@ class Session:
 
     def begin_request(self, task: Task, text: str) -> None:
         self.task = task
+        if self.waits is None:
+            self.waits = WaitStatistics()
+        task.waits = self.waits
         self.request_id += 1
         self.status = SessionStatus.RUNNING
         self.request_start = time.monotonic()
