@@ -188,10 +188,11 @@ class Task:
         child.gr_context = None  # as a new greenlet's: the next task starts with no context variables set
         if len(pool) < IDLE_WORKERS:
             pool.append(child)
-        if request.error is not None:
-            error, request.error = request.error, None
+        # Taken out of the outcome, which the idle worker still refers to: nothing of this task is kept alive by it.
+        value, error, request.value, request.error = request.value, request.error, None, None
+        if error is not None:
             raise error
-        return request.value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
 
     # -- inside the task -------------------------------------------------------------------------------------
 
