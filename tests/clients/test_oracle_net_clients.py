@@ -519,3 +519,28 @@ def test_python_oracledb_asyncio_connects_queries_and_closes(server: RunningServ
             await conn.close()
 
     assert asyncio.run(run()) == [(7,)]
+
+
+
+def test_closed_connections_leave_the_listener_once_their_sessions_are_closed(server: RunningServer) -> None:
+    """A connection ended by its client (LOGOFF, close) or by a kill found at its next call is forgotten once its
+    session is closed -- also when the call that found the kill ended within its first step: none is left for
+    server stop to wait on, nor to be found by a later session's id."""
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM dual")
+        assert cur.fetchone() == (1,)
+    victim = connect(server)
+    session_id = victim.session_id
+    connection = next(c for c in server.server.oracle_listener.connections if c.session.session_id == session_id)
+
+    def mark_killed() -> None:
+        server.instance.registry.get(session_id).status = SessionStatus.KILLED
+
+    server.on_engine(mark_killed)
+    with pytest.raises(oracledb.DatabaseError):
+        victim.ping()  # ORA-00028, the socket closed
+    server.wait_for(lambda: server.instance.registry.get(session_id) is None, "the killed session's row to go")
+    server.wait_for(lambda: connection not in server.server.oracle_listener.connections, "the connection to go")
+    server.wait_for(
+        lambda: not [c for c in list(server.server.oracle_listener.connections) if c.closed], "closed ones to go"
+    )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import threading
 import time
 from pathlib import Path
 
+import greenlet
 import pytest
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
-from quietus.engine.scheduler import EngineThread, Task, WaitTimeout, start_eagerly
+from quietus.engine.scheduler import EngineThread, Task, WaitTimeout, current_task, start_eagerly
 from tests.harness import interrupt, scenario, wait_until_running
 
 
@@ -38,6 +40,46 @@ def test_wait_returns_result_or_raises_and_a_kill_wakes_a_waiter() -> None:
         assert not killed.set_interrupt(InterruptReason.ATTENTION)  # the first reason wins
         assert await running == "killed"
         assert not never.done()  # the waker never touched the awaited future, only the task's own
+
+    asyncio.run(main())
+
+
+def test_one_worker_greenlet_serves_task_after_task_and_carries_nothing_from_one_to_the_next() -> None:
+    """Tasks reuse idle worker greenlets (a new greenlet per request is costly): an exception still reaches the
+    task's driver, a task killed in a wait still unwinds, and no context variable or task leaks to the next."""
+    setting: contextvars.ContextVar[str] = contextvars.ContextVar("setting", default="unset")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        workers: list[greenlet.greenlet] = []
+
+        def fails() -> None:
+            workers.append(greenlet.getcurrent())
+            setting.set("set by the failed task")
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            await Task(loop).run(fails)
+        killed = Task(loop)
+
+        def waits() -> None:
+            workers.append(greenlet.getcurrent())
+            killed.wait(loop.create_future(), "LCK_M_X")
+
+        running = asyncio.ensure_future(killed.run(waits))
+        await asyncio.sleep(0)
+        killed.set_interrupt(InterruptReason.KILLED)
+        with pytest.raises(Interrupted):
+            await running
+        task = Task(loop)
+
+        def reads() -> tuple[str, Task | None]:
+            workers.append(greenlet.getcurrent())
+            return setting.get(), current_task()
+
+        assert await task.run(reads) == ("unset", task)
+        assert workers[0] is workers[1] is workers[2]  # one worker, reused
+        assert current_task() is None  # outside a task again
 
     asyncio.run(main())
 

@@ -120,10 +120,12 @@ class SessionOwner:
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a login or request: its first step at once (a request that never waits ends there, with no loop
-        turn), the rest as the loop's task.  ``_work`` is never None while it runs (the work clears it at its end)."""
-        self._work = asyncio.get_running_loop().create_future()  # the placeholder while the first step runs
+        turn), the rest as the loop's task.  ``_work`` is never None while it runs (the work clears it at its end,
+        before closing a session that is gone: a work that cleared it in its first step is not set again)."""
+        placeholder: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._work = placeholder  # while the first step runs
         task = start_eagerly(work)
-        if task is not None:
+        if task is not None and self._work is placeholder:
             self._work = task
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from quietus.engine.scheduler import current_task
 from quietus.errors import SqlError
+from quietus.memo import IdentityMemo
 from quietus.protocol.tds import ColumnSpec, ResponseWriter
 from quietus.protocol.tds.tokens import CURRENT_COMMAND
 from quietus.sessions.session import Session
@@ -44,6 +45,14 @@ def column_spec(column: ResultColumn) -> ColumnSpec:
     """An engine result column as the codec describes it (SQL Server type names on both sides)."""
     t = column.type
     return ColumnSpec(column.name, _WIRE_NAMES.get(t.name, t.name), t.length, t.precision, t.scale, column.nullable)
+
+
+def _column_specs(columns: Sequence[ResultColumn], _: None) -> tuple[ColumnSpec, ...]:
+    return tuple(column_spec(c) for c in columns)
+
+
+# A cached plan's result columns (one tuple per plan) → their descriptions, made once.
+_SPECS: IdentityMemo[Sequence[ResultColumn], None, tuple[ColumnSpec, ...]] = IdentityMemo(_column_specs)
 
 
 class Channel(Protocol):
@@ -102,7 +111,7 @@ class TdsResultSink:
         if self._result_open:  # a producer that ended a result without a DONE: close it here
             self.send(self.w.done())
         self._result_open = True
-        self.send(self.w.result_set([column_spec(c) for c in columns]))
+        self.send(self.w.result_set(_SPECS.get(columns, None)))
 
     def row(self, values: tuple[Any, ...]) -> None:
         self._rows.append(values)

@@ -7,7 +7,7 @@ State diagram (the codec's states plus what this layer does; the method behind e
     negotiated --AUTH phase one (_auth_phase_one)--> O5LOGON parameters sent
               --AUTH phase two (_auth_phase_two): password fits, login may connect--> session opened --> idle
               --AUTH phase two: wrong password / no verifier--> ORA-01017, error-log lines as 18456 --> closed
-    idle --EXECUTE / REEXECUTE / FETCH / COMMIT / ROLLBACK / PING (_call task)--> running --reply--> idle
+    idle --EXECUTE / REEXECUTE / FETCH / COMMIT / ROLLBACK / PING (_call, first step at once)--> running --reply--> idle
     idle, session KILLED --any call--> ORA-00028 (ORA-02396 after an idle timeout), socket and session closed
     running --BREAK/INTERRUPT marker--> session interrupted (ATTENTION)
             --CANCELLED--> BREAK marker ... client RESET ... RESET marker + ORA-01013 --> idle (session lives on)
@@ -16,7 +16,8 @@ State diagram (the codec's states plus what this layer does; the method behind e
     any --LOGOFF then EOF / socket closed / bad input / server stop--> closed; the session closed exactly once
 
 Invariants:
-1. The socket is read while a call runs, so a break marker is seen at once; other requests wait their turn.
+1. The socket is read while a call runs, so a break marker is seen at once; other requests wait their turn.  A call
+   runs its first step inside `data_received` (`start_eagerly`): one that never waits ends there, with no loop turn.
 2. At most one call runs per connection; every call gets exactly one reply (an end-of-call message, or the
    break/reset dance), so a client never waits forever.
 3. A function code or piggyback Quietus does not implement is answered with ORA-01022, never ignored.
@@ -166,8 +167,9 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self.exchange: Exchange | None = None
         self.cursors: dict[int, Cursor] = {}
         self._next_cursor = 1
-        self._work: asyncio.Task[None] | None = None
+        self._work: asyncio.Future[None] | None = None
         self._pending: collections.deque[Event] = collections.deque()
+        self._pumping = False
         self._break_pending = False  # a break arrived while the call ran
         self._owed_after_reset: CallEnd | None = None
         self._received_before_login = 0
@@ -213,10 +215,26 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
     # -- events ----------------------------------------------------------------------------------------------
 
     def _pump(self) -> None:
+        """Take the codec's events (a break, a reset, the end at once; calls in turn), then start the next queued
+        call when none runs.  Not re-entered: a call that ended within its dispatch (``start_eagerly``) calls this
+        from inside the loop below, which goes on by itself."""
+        if self._pumping:
+            return
+        self._pumping = True
+        try:
+            while True:
+                self._take_events()
+                if self.closed or self._work is not None or not self._pending:
+                    return
+                self._dispatch(self._pending.popleft())
+        finally:
+            self._pumping = False
+
+    def _take_events(self) -> None:
         while not self.closed:
             event = self.codec.next_event()
             if isinstance(event, NeedData):
-                break
+                return
             if isinstance(event, BreakReceived) and self._pending:
                 # the break overtook a call that has not started: that call is the one cancelled
                 self._pending.clear()
@@ -226,11 +244,8 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 self._dispatch(event)
             else:
                 self._pending.append(event)
-        while not self.closed and self._work is None and self._pending:
-            self._dispatch(self._pending.popleft())
 
     def _dispatch(self, event: Event) -> None:
-        loop = asyncio.get_running_loop()
         if isinstance(event, ConnectRequested):
             self._connect(event)
         elif isinstance(event, ProtocolRequested):
@@ -242,12 +257,12 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
             if event.phase == 1:
                 self._auth_phase_one(event)
             else:
-                self._work = loop.create_task(self._login(event))
+                self._start(self._login(event))
         elif isinstance(event, Execute | Reexecute | Fetch | SimpleCall | TpcSwitch | TpcChangeState):
             if self.session is None:
                 self._abort("a call before authentication")
             else:
-                self._work = loop.create_task(self._call(event))
+                self._start(self._call(event))
         elif isinstance(event, UnsupportedCall):
             log.warning("unsupported Oracle Net request from %s: %s", self.client_address, event.reason)
             number, text = ora("ORA-01022")
@@ -463,7 +478,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 self.write(reply)
             if breaking:
                 self._start_break(self._end_of_call())
-        asyncio.get_running_loop().call_soon(self._pump)
+        self._pump()  # a call queued meanwhile starts now, without another turn of the event loop
 
     async def _run_call(self, event: Call) -> tuple[list[bytes], CallEnd, Outcome]:
         if isinstance(event, TpcSwitch | TpcChangeState):

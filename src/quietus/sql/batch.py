@@ -63,7 +63,6 @@ from quietus.sql.planner import Planner
 from quietus.sql.results import (
     CapturingSink,
     MessageEvent,
-    ResultColumn,
     ReturnStatus,
     StatementDone,
     TransactionEvent,
@@ -477,7 +476,7 @@ class BatchRunner:
                 if limit and count >= limit:
                     break
             return count
-        columns = [ResultColumn(c.name, c.type) for c in planned.columns]  # reported nullable, as always
+        columns = planned.result_columns
         sink = ctx.sink
         sink.start_result(columns)
         count = 0

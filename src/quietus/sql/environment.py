@@ -112,6 +112,10 @@ class Environment:
     services: dict[str, Any] = field(default_factory=dict)
 
     def database(self, name: str) -> Database | None:
+        """The database named ``name``, in any case (a session's current one is kept as spelled: found at once)."""
+        found = self.databases.get(name)
+        if found is not None:
+            return found
         for key, database in self.databases.items():
             if key.casefold() == name.casefold():
                 return database

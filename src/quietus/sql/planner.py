@@ -12,6 +12,7 @@ Server's does; anything else scans.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -63,6 +64,7 @@ from quietus.sql.operators import (
     TableScan,
     VirtualScan,
 )
+from quietus.sql.results import ResultColumn
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.types_base import INT, SqlType, make_type
 
@@ -94,6 +96,12 @@ class QueryPlan:
     assignments: list[tuple[str, RowFn]] | None = None  # SELECT @v = expr ...
     sources: list[str] | None = None  # per output column, the table (alias) it reads, "" for an expression
     modules: tuple[Module, ...] = ()  # the views and functions it expanded, as they were (a cached plan checks)
+
+    @functools.cached_property
+    def result_columns(self) -> tuple[ResultColumn, ...]:
+        """The columns a client is told of (names and types, reported nullable as always): made once per plan, so
+        a cached plan's result set is described by the same objects every time."""
+        return tuple(ResultColumn(c.name, c.type) for c in self.columns)
 
 
 @dataclass

@@ -85,6 +85,11 @@ class ParamStatus(IntFlag):
     ENCRYPTED = 0x08
 
 
+# The per-request paths test plain ints: an IntFlag operation builds an enum member in Python each time.
+_BY_REF_VALUE, _ENCRYPTED = int(ParamStatus.BY_REF_VALUE), int(ParamStatus.ENCRYPTED)
+_PROC_NAMES = {int(proc): proc.name.lower() for proc in ProcId}  # ProcID → its system procedure's name
+
+
 class TmRequestType(IntEnum):
     GET_DTC_ADDRESS = 0
     PROPAGATE_XACT = 1
@@ -131,7 +136,7 @@ class RpcParameter:
 
     @property
     def output(self) -> bool:
-        return bool(self.status & ParamStatus.BY_REF_VALUE)
+        return bool(self.status & _BY_REF_VALUE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +151,7 @@ class RpcCall:
         """The procedure's name; well-known ProcIDs by their system name (``sp_executesql``)."""
         if self.proc_name is not None:
             return self.proc_name
-        try:
-            return ProcId(self.proc_id or 0).name.lower()
-        except ValueError:
-            return f"#procid{self.proc_id}"
+        return _PROC_NAMES.get(self.proc_id or 0) or f"#procid{self.proc_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +257,7 @@ def _read_call(reader: Reader, traits: Traits, separators: frozenset[int]) -> Rp
     while not reader.at_end() and reader.peek_u8() not in separators:
         name = reader.b_varchar()
         status = reader.u8()
-        if status & ParamStatus.ENCRYPTED:
+        if status & _ENCRYPTED:
             raise RemoteProtocolError("encrypted (Always Encrypted) RPC parameters are not supported")
         info = read_type_info(reader, traits, Context.RPC)
         value = read_value(reader, info, Context.RPC)

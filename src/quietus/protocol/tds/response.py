@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from quietus.errors import SqlError, sql_error
+from quietus.memo import IdentityMemo
 from quietus.protocol.tds import tokens
 from quietus.protocol.tds.columns import FAST_MISS, ColumnCodec, column_codec
 from quietus.protocol.tds.exceptions import LocalProtocolError
@@ -36,6 +37,19 @@ _SRVERROR, _COUNT, _ATTN = int(DoneStatus.SRVERROR), int(DoneStatus.COUNT), int(
 _ROW = bytes([TokenType.ROW])
 # A result set's column codecs, made once per (column, client traits): the same query's columns every time.
 _cached_codec = functools.lru_cache(maxsize=4096)(column_codec)
+
+_Described = tuple[tuple[ColumnCodec, ...], tuple[Callable[[object], bytes], ...] | None, bytes]
+
+
+def _describe(columns: Sequence[ColumnSpec], traits: Traits) -> _Described:
+    """A result set's column codecs, their fast encoders (if every column has one) and its COLMETADATA token."""
+    codecs = tuple(_cached_codec(spec, traits) for spec in columns)
+    fast = tuple(c.fast for c in codecs if c.fast is not None)
+    return codecs, (fast if len(fast) == len(codecs) else None), tokens.encode_colmetadata(codecs, traits)
+
+
+# The same result set described again (a cached plan's columns, a connection's traits): made once.
+_RESULT_SETS: IdentityMemo[Sequence[ColumnSpec], Traits, _Described] = IdentityMemo(_describe)
 _NBCROW = bytes([TokenType.NBCROW])
 
 
@@ -106,7 +120,7 @@ class ResponseWriter:
         self._on_finish = on_finish
         self._writer = MessageWriter(PacketType.TABULAR_RESULT, packet_size, spid)
         self._pending: _Done | None = None
-        self._columns: list[ColumnCodec] | None = None
+        self._columns: Sequence[ColumnCodec] | None = None
         self._fast: tuple[Callable[[object], bytes], ...] | None = None  # every column's fast encoder, if all have one
         self._rows_in_result = 0
         self._statement_error = False
@@ -201,11 +215,9 @@ class ResponseWriter:
             raise LocalProtocolError("the previous result set has no DONE yet")
         if not columns:
             raise LocalProtocolError("a result set needs at least one column")
-        self._columns = [_cached_codec(spec, self.traits) for spec in columns]
-        fast = tuple(c.fast for c in self._columns if c.fast is not None)
-        self._fast = fast if len(fast) == len(columns) else None
+        self._columns, self._fast, metadata = _RESULT_SETS.get(columns, self.traits)
         self._rows_in_result = 0
-        return self._emit(tokens.encode_colmetadata(self._columns, self.traits))
+        return self._emit(metadata)
 
     def rows(self, rows: Iterable[Sequence[object]]) -> bytes:
         if self._columns is None:

@@ -59,13 +59,15 @@ class Reader:
         return self._pos >= len(self._data)
 
     def take(self, n: int) -> bytes:
-        if n < 0 or self._pos + n > len(self._data):
-            raise RemoteProtocolError(
-                f"truncated {self.what}: need {n} bytes at offset {self._pos}, have {self.remaining}"
-            )
         start = self._pos
-        self._pos += n
-        return self._data[start : self._pos]
+        end = start + n
+        if n < 0 or end > len(self._data):
+            self._truncated(n)
+        self._pos = end
+        return self._data[start:end]
+
+    def _truncated(self, n: int) -> None:
+        raise RemoteProtocolError(f"truncated {self.what}: need {n} bytes at offset {self._pos}, have {self.remaining}")
 
     def rest(self) -> bytes:
         return self.take(self.remaining)
@@ -74,11 +76,20 @@ class Reader:
         return self._data[self._pos] if self._pos < len(self._data) else None
 
     def _unpack(self, fmt: struct.Struct) -> int:
-        value: int = fmt.unpack(self.take(fmt.size))[0]
+        start = self._pos
+        end = start + fmt.size
+        if end > len(self._data):
+            self._truncated(fmt.size)
+        self._pos = end
+        value: int = fmt.unpack_from(self._data, start)[0]
         return value
 
     def u8(self) -> int:
-        return self._unpack(U8)
+        start = self._pos
+        if start >= len(self._data):
+            self._truncated(1)
+        self._pos = start + 1
+        return self._data[start]
 
     def u16(self) -> int:
         return self._unpack(U16)
