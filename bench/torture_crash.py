@@ -36,6 +36,7 @@ from bench.bench_server import PASSWORD, Tds, percentile, quietus_server
 ACCOUNTS = 20  # the workers' accounts, 0 .. ACCOUNTS - 1
 ESCROW = (ACCOUNTS, ACCOUNTS + 1)  # two more that only the aimed suite's big and distributed transactions touch
 OPENING_BALANCE = 1_000
+PROGRESS_EVERY = 50  # cycles between progress lines
 
 
 @dataclass
@@ -135,6 +136,8 @@ def run(data_dir: Path, cycles: int, sessions: int, seed: int) -> Report:
             for worker in workers:
                 worker.join(30)
             report.cycles += 1
+            if report.cycles % PROGRESS_EVERY == 0:  # a long run stopped early still tells how far it got
+                print(f"  {report.cycles} cycles, {len(report.violations)} violations so far", flush=True)
     return report
 
 
