@@ -49,6 +49,10 @@ _MONTH_NUMBER = {name.lower(): i + 1 for i, name in enumerate(MONTHS)} | {
 
 def round_datetime(value: dt.datetime) -> dt.datetime:
     """Round to SQL Server's datetime resolution of 1/300 s (.000, .003, .007), from all seven digits."""
+    if type(value) is dt.datetime:  # no seventh digit: the same rounding, one timedelta instead of a rebuild
+        given = value.microsecond
+        micro = ((given * 30 + 50000) // 100000 * 10000 + 1) // 3
+        return value if micro == given else value + dt.timedelta(microseconds=micro - given)
     ticks = (fraction(value) * 3 + 50000) // 100000
     micro = (ticks * 10000 + 1) // 3
     if micro == value.microsecond and type(value) is dt.datetime:
