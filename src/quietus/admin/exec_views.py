@@ -118,18 +118,10 @@ session_serial int
 
 def session_settings(s: Session) -> tuple[Any, ...]:
     """The values of the SESSION_SETTINGS columns."""
-    return (
-        s.textsize,
-        s.language,
-        s.date_format,
-        s.date_first,
-        *_set_options(s.options),
-        int(s.isolation),
-        s.lock_timeout_ms,
-        s.deadlock_priority,
-        s.rowcount,
-        s.error,
-    )
+    options: tuple[Any, ...] = _set_options(s.options)
+    head = (s.textsize, s.language, s.date_format, s.date_first)
+    # tuples joined: cheaper than unpacking (this runs once a row of the 10,000-session view)
+    return head + options + (int(s.isolation), s.lock_timeout_ms, s.deadlock_priority, s.rowcount, s.error)
 
 
 def client_version(session: Session) -> int | None:
@@ -161,7 +153,7 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         logged_in = on_tick(login_time)
         started = s.last_request_start_time
         ended = s.last_request_end_time
-        yield (
+        yield (  # noqa: RUF005 -- three tuples joined: cheaper than unpacking the settings into the row
             s.session_id,
             logged_in,
             s.host_name if user else None,
@@ -186,7 +178,7 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             0,
             0,
             user,
-            *session_settings(s),
+        ) + session_settings(s) + (
             sid,
             login,
             None,
