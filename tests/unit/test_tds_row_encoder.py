@@ -25,7 +25,7 @@ COLUMNS: list[tuple[ColumnSpec, list[object], list[object]]] = [
     (ColumnSpec("i", "int"), [0, 2**31 - 1, -(2**31)], []),
     (ColumnSpec("b", "bigint"), [2**63 - 1, 5], []),
     (ColumnSpec("t", "tinyint"), [0, 255], []),
-    (ColumnSpec("x", "bit"), [True, False, 0, 1], []),
+    (ColumnSpec("x", "bit"), [True, False, 0, 1, 2], []),
     (ColumnSpec("y", "bit"), [True, False], []),
     (ColumnSpec("n", "nvarchar", length=8), ["", "sa", "sleeping", "é€\U0001f600", "a\udc80"], []),
     (ColumnSpec("short", "nvarchar", length=2), ["", "sa"], []),
