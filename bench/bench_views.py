@@ -16,6 +16,7 @@ from typing import Any
 
 import quietus
 from quietus.admin.exec_views import session_rows
+from quietus.dbapi import Connection
 from quietus.engine.scheduler import Task
 from quietus.sql.context import ExecContext
 from quietus.sql.results import CollectingSink
@@ -41,6 +42,16 @@ def best_ms(run: Any, repeats: int) -> float:
     return best * 1000
 
 
+def open_idle_sessions(conn: Connection, count: int) -> None:
+    """Open user sessions beside ``conn``'s until ``count`` are open (50 host names, one program)."""
+
+    async def open_sessions() -> None:
+        for i in range(count - 1):
+            await conn.instance.open_session(login_name="sa", host_name=f"host{i % 50}", program_name="bench")
+
+    conn._engine.thread.call(open_sessions())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=10_000)
@@ -48,12 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     with quietus.connect(None, autocommit=True) as conn:
         engine = conn._engine
-
-        async def open_sessions() -> None:
-            for i in range(args.sessions - 1):
-                await conn.instance.open_session(login_name="sa", host_name=f"host{i % 50}", program_name="bench")
-
-        engine.thread.call(open_sessions())
+        open_idle_sessions(conn, args.sessions)
         print(f"{args.sessions} user sessions open; best of {args.repeats} runs")
         for query in QUERIES:
             rows = len(conn.run(query).result_sets[-1].rows)

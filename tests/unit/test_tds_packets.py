@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from quietus.protocol.tds.buffer import ReceiveBuffer
@@ -128,6 +130,15 @@ def test_streamed_writer_keeps_the_tail_for_eom() -> None:
     assert last[1] == PacketStatus.EOM and last[HEADER_SIZE:] == b"b"
     with pytest.raises(LocalProtocolError):
         writer.write(b"more")
+
+
+def test_streamed_writes_are_the_whole_message_cut_into_packets() -> None:
+    payload = bytes(range(256)) * 40
+    writer = MessageWriter(PacketType.TABULAR_RESULT, 512, spid=52)
+    cuts = [0, 1, 7, 504, 505, 2000, 2001, 5000, len(payload)]
+    wire = b"".join(writer.write(payload[a:b]) for a, b in itertools.pairwise(cuts)) + writer.end()
+    assert wire == encode_message(PacketType.TABULAR_RESULT, payload, 512, spid=52)
+    assert len(wire) == len(payload) + HEADER_SIZE * -(-len(payload) // (512 - HEADER_SIZE))
 
 
 def test_empty_message_is_one_header_with_eom() -> None:

@@ -21,6 +21,7 @@ from quietus.admin.identity import address, connection_id, nt_names
 from quietus.sessions.session import Session, SessionStatus
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
+from quietus.sql.types_datetime import round_datetime
 
 # sys.dm_exec_sessions.status by session state.  A killed session still unwinding is running its rollback.
 SESSION_STATUS: dict[SessionStatus, str] = {
@@ -117,18 +118,10 @@ session_serial int
 
 def session_settings(s: Session) -> tuple[Any, ...]:
     """The values of the SESSION_SETTINGS columns."""
-    return (
-        s.textsize,
-        s.language,
-        s.date_format,
-        s.date_first,
-        *_set_options(s.options),
-        int(s.isolation),
-        s.lock_timeout_ms,
-        s.deadlock_priority,
-        s.rowcount,
-        s.error,
-    )
+    options: tuple[Any, ...] = _set_options(s.options)
+    head = (s.textsize, s.language, s.date_format, s.date_first)
+    # tuples joined: cheaper than unpacking (this runs once a row of the 10,000-session view)
+    return head + options + (int(s.isolation), s.lock_timeout_ms, s.deadlock_priority, s.rowcount, s.error)
 
 
 def client_version(session: Session) -> int | None:
@@ -140,10 +133,13 @@ def client_version(session: Session) -> int | None:
 
 
 def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """One row per visible session.  Its datetimes go out on the 1/300 s tick (the view is ``on_ticks``): a
+    session's login time is rounded once and stands in for the request times it has not had yet."""
     snap = Snapshot(ctx)
     now = snap.now
     status_text = SESSION_STATUS
     database_id = snap.database_id
+    on_tick = round_datetime
     identities: dict[str, tuple[bytes, str | None, str | None]] = {}  # login -> (sid, nt_domain, nt_user_name)
     for s in snap.sessions:
         user = s.is_user_process
@@ -154,9 +150,12 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         sid, domain, nt_user = identity
         connection = s.connection
         login_time = s.login_time
-        yield (
+        logged_in = on_tick(login_time)
+        started = s.last_request_start_time
+        ended = s.last_request_end_time
+        yield (  # noqa: RUF005 -- three tuples joined: cheaper than unpacking the settings into the row
             s.session_id,
-            login_time,
+            logged_in,
             s.host_name if user else None,
             s.program_name if user else None,
             s.host_process_id if user else None,
@@ -173,13 +172,13 @@ def session_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             0,
             int((now - login_time).total_seconds() * 1000),
             (ENDPOINT_LOCAL if connection is None else ENDPOINT_TCP) if user else 0,
-            s.last_request_start_time or login_time,
-            s.last_request_end_time or login_time,
+            logged_in if started is None else on_tick(started),
+            logged_in if ended is None else on_tick(ended),
             0,
             0,
             0,
             user,
-            *session_settings(s),
+        ) + session_settings(s) + (
             sid,
             login,
             None,
@@ -489,7 +488,7 @@ def sysprocess_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
 
 
 VIEWS: tuple[VirtualTable, ...] = (
-    VirtualTable("sys.dm_exec_sessions", DM_EXEC_SESSIONS, session_rows),
+    VirtualTable("sys.dm_exec_sessions", DM_EXEC_SESSIONS, session_rows, on_ticks=True),
     VirtualTable("sys.dm_exec_connections", DM_EXEC_CONNECTIONS, connection_rows),
     VirtualTable("sys.dm_exec_requests", DM_EXEC_REQUESTS, request_rows),
     VirtualTable("sys.sysprocesses", SYSPROCESSES, sysprocess_rows),

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from operator import attrgetter
 
 from quietus.sessions.session import Session, SessionStatus, Surface
+
+_SESSION_ID = attrgetter("session_id")  # the sort key of every listing of the sessions (a C call, not a lambda)
 
 FIRST_USER_SESSION_ID = 51
 MAX_SESSION_ID = 32767
@@ -75,7 +78,7 @@ class SessionRegistry:
         return self._sessions.get(session_id)
 
     def __iter__(self) -> Iterator[Session]:
-        return iter(sorted(self._sessions.values(), key=lambda s: s.session_id))
+        return iter(sorted(self._sessions.values(), key=_SESSION_ID))
 
     def __len__(self) -> int:
         return len(self._sessions)

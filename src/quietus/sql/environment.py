@@ -30,11 +30,13 @@ VERSION_TEXT = (
 
 @dataclass(frozen=True)
 class VirtualTable:
-    """A view computed from live state: column names and types, and a row provider."""
+    """A view computed from live state: column names and types, and a row provider.  ``on_ticks``: the provider
+    puts its ``datetime`` values on SQL Server's 1/300 s tick itself (else the scan rounds every one)."""
 
     name: str
     columns: Sequence[tuple[str, SqlType]]
     rows: Callable[[ExecContext], Iterable[tuple[Any, ...]]]
+    on_ticks: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,12 +67,13 @@ class TableScan(Plan):
 class VirtualScan(Plan):
     """A view's rows.  Its ``datetime`` columns are put on SQL Server's 1/300 s tick, as every datetime value is
     (a view reads the clock to the microsecond; unrounded, two views' copies of one time would not compare equal
-    once one of them is stored)."""
+    once one of them is stored), unless the view's provider does that itself (``VirtualTable.on_ticks``: a large
+    view rounds a value it repeats once, and its rows are not copied here)."""
 
     def __init__(self, view: VirtualTable, columns: Sequence[ScopeColumn]) -> None:
         self.view = view
         self.columns = columns
-        self._datetimes = [i for i, (_, sql_type) in enumerate(view.columns) if sql_type.name == "datetime"]
+        self._datetimes = [] if view.on_ticks else [i for i, (_, t) in enumerate(view.columns) if t.name == "datetime"]
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         tick = ctx.task.tick

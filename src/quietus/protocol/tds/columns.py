@@ -23,11 +23,11 @@ Length ``None`` on varchar/nvarchar/varbinary means MAX (PLP from 7.2).
 from __future__ import annotations
 
 import datetime as dt
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from quietus.protocol.tds.exceptions import LocalProtocolError
+from quietus.protocol.tds.fast_encoders import FAST_MISS, fast_encoder
 from quietus.protocol.tds.types import (
     DEFAULT_COLLATION,
     NTEXT_MAX,
@@ -37,7 +37,6 @@ from quietus.protocol.tds.types import (
     Context,
     TypeId,
     TypeInfo,
-    collation_codec,
     decimal_length,
     encode_value,
 )
@@ -56,7 +55,7 @@ class ColumnCodec:
 
     def __post_init__(self) -> None:
         if self.adapt is None:
-            object.__setattr__(self, "fast", _fast_encoder(self.info))
+            object.__setattr__(self, "fast", fast_encoder(self.info))
 
     def encode(self, value: object, context: Context = Context.RESULT) -> bytes:
         fast = self.fast
@@ -68,117 +67,6 @@ class ColumnCodec:
         if value is not None and self.adapt is not None:
             value = self.adapt(value)
         return encode_value(self.info, value, context)
-
-
-class _TooLong(Exception):
-    pass
-
-
-# What a fast encoder raises for a value it does not take (the general encoder then converts it or says why).
-FAST_MISS = (struct.error, TypeError, AttributeError, _TooLong)
-
-
-_INT_FORMATS = {1: "<BB", 2: "<Bh", 4: "<Bi", 8: "<Bq"}
-
-
-def _fast_encoder(info: TypeInfo) -> Callable[[object], bytes] | None:
-    """A specialised encoder for the commonest result column types, byte for byte what ``encode_value`` writes.
-
-    Built once per result column, so a row costs one call per value instead of the general dispatch."""
-    null = encode_value(info, None, Context.RESULT)
-    type_id = info.type_id
-    if type_id == TypeId.INTN and info.max_length in _INT_FORMATS:
-        pack = struct.Struct(_INT_FORMATS[info.max_length]).pack
-        size = info.max_length
-
-        def int_n(value: object) -> bytes:
-            if value is None:
-                return null
-            if type(value) is not int:
-                raise TypeError  # bool, Decimal ...: the general path converts them
-            return pack(size, value)
-
-        return int_n
-    if type_id == TypeId.BITN:
-        return lambda value: null if value is None else (b"\x01\x01" if value else b"\x01\x00")
-    if type_id == TypeId.FLTN and info.max_length in (4, 8):
-        pack_float = struct.Struct("<Bd" if info.max_length == 8 else "<Bf").pack
-        width = info.max_length
-
-        def flt_n(value: object) -> bytes:
-            if value is None:
-                return null
-            if type(value) is not float:
-                raise TypeError
-            return pack_float(width, value)
-
-        return flt_n
-    if type_id == TypeId.NVARCHAR and not info.is_plp and info.max_length is not None:
-        limit = info.max_length
-        pack_length = struct.Struct("<H").pack
-
-        def nvarchar(value: object) -> bytes:
-            if value is None:
-                return null
-            data: bytes = value.encode("utf-16-le", "surrogatepass")  # type: ignore[attr-defined]  # as encode_utf16
-            if len(data) > limit:
-                raise _TooLong
-            return pack_length(len(data)) + data
-
-        return nvarchar
-    if type_id in _SHORT_BYTES and not info.is_plp and info.max_length is not None:
-        return _short_bytes_encoder(info, null)
-    if type_id == TypeId.DATETIMN and info.max_length == 8:
-        pack_datetime = struct.Struct("<BiI").pack
-
-        def datetime_n(value: object) -> bytes:
-            if value is None:
-                return null
-            if type(value) is not dt.datetime or value.tzinfo is not None:
-                raise TypeError  # dates, aware datetimes: the general path converts them
-            delta = value - _EPOCH_1900
-            ticks = ((delta.seconds * 1_000_000 + delta.microseconds) * 3 + 5000) // 10000  # nearest 1/300 s
-            return pack_datetime(8, delta.days + ticks // _DAY_TICKS, ticks % _DAY_TICKS)
-
-        return datetime_n
-    if type_id == TypeId.GUID:
-
-        def guid(value: object) -> bytes:
-            if value is None:
-                return null
-            data: bytes = value.bytes_le  # type: ignore[attr-defined]  # a str: AttributeError, the general path
-            return b"\x10" + data
-
-        return guid
-    return None
-
-
-_EPOCH_1900 = dt.datetime(1900, 1, 1)
-_DAY_TICKS = 300 * 86400
-_SHORT_BYTES = frozenset({TypeId.BIGVARBIN, TypeId.BIGBINARY, TypeId.BIGVARCHR, TypeId.BIGCHAR})
-
-
-def _short_bytes_encoder(info: TypeInfo, null: bytes) -> Callable[[object], bytes]:
-    """(var)binary(n) and (var)char(n): a 2-byte length and the bytes (text in the collation's code page)."""
-    limit = info.max_length or 0
-    pack_length = struct.Struct("<H").pack
-    text = info.type_id in (TypeId.BIGVARCHR, TypeId.BIGCHAR)
-    codec = collation_codec(info.collation) if text else ""
-
-    def short_bytes(value: object) -> bytes:
-        if value is None:
-            return null
-        if type(value) is bytes:
-            data = value
-        elif text and type(value) is str:
-            data = value.encode(codec, "replace")
-        else:
-            raise TypeError  # bytearray, memoryview ...: the general path converts them
-        if len(data) > limit:
-            raise _TooLong
-        return pack_length(len(data)) + data
-
-    return short_bytes
 
 
 _SIMPLE = {

@@ -191,23 +191,34 @@ class MessageWriter:
         self._packet_id = 1
         self.ended = False
 
-    def _packet(self, chunk: bytes, eom: bool) -> bytes:
+    def _header(self, length: int, eom: bool) -> bytes:
+        """The next packet's header, for ``length`` bytes of payload (``PacketHeader``'s layout)."""
         status = self.status | (_EOM if eom else 0)
-        header = PacketHeader(self.packet_type, status, HEADER_SIZE + len(chunk), self.spid, self._packet_id)
+        header = HEADER.pack(self.packet_type, status, HEADER_SIZE + length, self.spid, self._packet_id, 0)
         self._packet_id = (self._packet_id + 1) % 256
-        return header.encode() + chunk
+        return header
+
+    def _packet(self, chunk: bytes, eom: bool) -> bytes:
+        return self._header(len(chunk), eom) + chunk
 
     def write(self, payload: bytes) -> bytes:
         if self.ended:
             raise LocalProtocolError("message already ended")
-        self._pending += payload
+        pending = self._pending
+        pending += payload
         room = self.packet_size - HEADER_SIZE
-        out = []
         # Keep at least one byte back: the final packet must carry EOM and should not be empty.
-        while len(self._pending) > room:
-            out.append(self._packet(bytes(self._pending[:room]), eom=False))
-            del self._pending[:room]
-        return b"".join(out)
+        if len(pending) <= room:
+            return b""
+        out = bytearray()
+        start = 0
+        with memoryview(pending) as view:  # each packet's payload copied once, into the output
+            while len(pending) - start > room:
+                out += self._header(room, eom=False)
+                out += view[start : start + room]
+                start += room
+        del pending[:start]
+        return bytes(out)
 
     def end(self, payload: bytes = b"") -> bytes:
         out = self.write(payload)

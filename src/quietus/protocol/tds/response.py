@@ -18,15 +18,17 @@ Invariants (tds.md §1.9, §1.10, §1.11):
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
 
 from quietus.errors import SqlError, sql_error
 from quietus.memo import IdentityMemo
 from quietus.protocol.tds import tokens
-from quietus.protocol.tds.columns import FAST_MISS, ColumnCodec, column_codec
+from quietus.protocol.tds.columns import ColumnCodec, column_codec
 from quietus.protocol.tds.exceptions import LocalProtocolError
+from quietus.protocol.tds.fast_encoders import FAST_MISS
 from quietus.protocol.tds.packets import MessageWriter, PacketType
+from quietus.protocol.tds.row_encoder import RowEncoder, row_encoder
 from quietus.protocol.tds.tokens import DoneStatus, TokenType
 from quietus.protocol.tds.types import ColumnSpec
 from quietus.protocol.tds.versions import Traits
@@ -51,6 +53,9 @@ def _describe(columns: Sequence[ColumnSpec], traits: Traits) -> _Described:
 # The same result set described again (a cached plan's columns, a connection's traits): made once.
 _RESULT_SETS: IdentityMemo[Sequence[ColumnSpec], Traits, _Described] = IdentityMemo(_describe)
 _NBCROW = bytes([TokenType.NBCROW])
+# A batch of this many rows (or more) goes through the result's row encoder (row_encoder.py), made on first need:
+# writing one costs about as much as encoding a few hundred rows the per-column way, so small results do not.
+ROW_ENCODER_BATCH = 32
 
 
 def _fast_row(fast: Sequence[Callable[[object], bytes]], row: Sequence[object], nbcrow: bool) -> bytes:
@@ -122,6 +127,8 @@ class ResponseWriter:
         self._pending: _Done | None = None
         self._columns: Sequence[ColumnCodec] | None = None
         self._fast: tuple[Callable[[object], bytes], ...] | None = None  # every column's fast encoder, if all have one
+        self._row_encoder: RowEncoder | None = None  # the result's, once a large batch of rows came
+        self._memo: dict[object, bytes] = {}  # the row encoder's: values of this result set already encoded
         self._rows_in_result = 0
         self._statement_error = False
         self.rows_sent = 0
@@ -216,12 +223,36 @@ class ResponseWriter:
         if not columns:
             raise LocalProtocolError("a result set needs at least one column")
         self._columns, self._fast, metadata = _RESULT_SETS.get(columns, self.traits)
+        self._row_encoder = None
+        self._memo = {}
         self._rows_in_result = 0
         return self._emit(metadata)
 
     def rows(self, rows: Iterable[Sequence[object]]) -> bytes:
         if self._columns is None:
             raise LocalProtocolError("rows without a result set")
+        columns, traits = self._columns, self.traits
+        encode = self._row_encoder
+        if encode is None and isinstance(rows, Sized) and len(rows) >= ROW_ENCODER_BATCH:
+            encode = self._row_encoder = row_encoder(tuple(columns), traits.nbcrow)
+        if encode is None:
+            return self._rows_by_column(rows)
+        data = bytearray()
+        count = 0
+        memo = self._memo
+        for row in rows:
+            try:  # a value the row encoder does not take (or a row of the wrong width): the general encoder
+                data += encode(row, memo)
+            except (*FAST_MISS, ValueError):
+                data += tokens.encode_row(columns, row, traits)
+            count += 1
+        self._rows_in_result += count
+        self.rows_sent += count
+        return self._emit(bytes(data))
+
+    def _rows_by_column(self, rows: Iterable[Sequence[object]]) -> bytes:
+        """A few rows: each column's fast encoder in turn (no row encoder to make or look up)."""
+        assert self._columns is not None
         columns, fast, traits = self._columns, self._fast, self.traits
         width = len(columns)
         data = bytearray()
