@@ -180,6 +180,11 @@ LENGTHENING = [
     f"LEFT(N'{EMOJI}{EMOJI}', 3)",
     "FORMAT(123456789, 'N')",
     "STR(1.5, 30, 2)",
+    # found by the statements goal run of torture_fuzz: without a max operand SQL Server cuts at 8,000 bytes
+    "CONCAT(CAST(N'a' AS NCHAR(3)), SPACE(5266), 2)",
+    "CONCAT_WS(N',', REPLICATE(N'x', 3000), REPLICATE(N'y', 3000))",
+    "REPLICATE(CAST(0 AS DECIMAL(5, 2)), 52191) + SUBSTRING('856386492463', 0, 4)",
+    f"REPLICATE(N'{EMOJI}', 2000) + N'x'",
 ]
 
 
@@ -192,6 +197,15 @@ def test_a_string_result_never_exceeds_its_declared_length(conn: Connection, exp
     result = sink.result_sets[-1]
     value, declared = result.rows[0][0], result.columns[0].type
     assert declared.length is None or utf16.units(value) <= declared.length, (value, declared)
+
+
+def test_binary_concatenation_is_cut_at_its_type_length_too(conn: Connection) -> None:
+    sink = conn.run(
+        "DECLARE @a VARBINARY(8000) = CAST(REPLICATE(CAST(0x41 AS VARCHAR(1)), 5000) AS VARBINARY(8000)); "
+        "SELECT @a + @a"
+    )
+    assert errors(sink) == []
+    assert len(sink.result_sets[-1].rows[0][0]) == 8000
 
 
 # -- a long batch's parse trees are given back when it ends (quietus.sql.tree_release): reference counting frees

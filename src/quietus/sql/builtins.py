@@ -95,7 +95,7 @@ def _wide_string(args: Sequence[Arg]) -> SqlType:
 
 
 def _cap(text: str, t: SqlType) -> str:
-    return text if t.length is None or utf16.units(text) <= t.length else utf16.cut(text, 0, t.length)
+    return text if t.length is None else utf16.at_most(text, t.length)
 
 
 def _substring(value: Any, start: int, length: int) -> Any:
@@ -219,8 +219,8 @@ def _concat(args: Sequence[Arg]) -> Bound:
     total = None if any(n is None for n in lengths) else min(sum(n or 0 for n in lengths), cap)
     rtype = NVARCHAR(total) if unicode else VARCHAR(total)
 
-    def concat(*values: Any) -> str:
-        return "".join(v for v in values if v is not None)
+    def concat(*values: Any) -> str:  # without a max argument SQL Server cuts the result at 8,000 bytes
+        return _cap("".join(v for v in values if v is not None), rtype)
 
     return Bound(concat, rtype, tuple(to_string(a) for a in args), null_propagating=False)
 
@@ -229,7 +229,7 @@ def _concat_ws(args: Sequence[Arg]) -> Bound:
     bound = _concat(args)
 
     def concat_ws(separator: str | None, *values: Any) -> str:
-        return (separator or "").join(v for v in values if v is not None)
+        return _cap((separator or "").join(v for v in values if v is not None), bound.type)
 
     return Bound(concat_ws, bound.type, bound.conversions, null_propagating=False)
 

@@ -317,28 +317,40 @@ def arithmetic(op: str, left: CompiledExpr, right: CompiledExpr, node: exp.Expr)
     operation = binary_operation(op, _literal_type(left, right.type), _literal_type(right, left.type))
     if op == "+" and operation.type.family == "string":
         return _concatenation(operation.fn, left, right, operation)
+    fn = operation.fn
+    if op == "+" and operation.type.is_binary and operation.type.length is not None:
+        fn = _cut_to(fn, operation.type.length)  # binary + binary is cut at 8,000 bytes too
     return binary(
-        operation.fn,
+        fn,
         _with_conversion(left, operation.left),
         _with_conversion(right, operation.right),
         operation.type,
     )
 
 
+def _cut_to(fn: Callable[[Any, Any], Any], length: int) -> Callable[[Any, Any], Any]:
+    return lambda a, b: fn(a, b)[:length]
+
+
 def _concatenation(
     fn: Callable[[Any, Any], Any], left: CompiledExpr, right: CompiledExpr, operation: Any
 ) -> CompiledExpr:
     """String ``+``: NULL with CONCAT_NULL_YIELDS_NULL ON (the default); with it OFF, a NULL operand counts as ''
-    (both NULL still give NULL, as in SQL Server)."""
+    (both NULL still give NULL, as in SQL Server).  Without a max operand the result is cut at its type's length
+    (8,000 bytes), as SQL Server cuts it."""
     fa = _with_conversion(left, operation.left).fn
     fb = _with_conversion(right, operation.right).fn
     t = operation.type
+    length = t.length
 
     def concatenate(row: Row, ctx: EvalContext) -> Any:
         a = fa(row, ctx)
         b = fb(row, ctx)
         if a is not None and b is not None:
-            return fn(a, b)
+            joined = fn(a, b)
+            if length is None or len(joined) <= length // 2:
+                return joined
+            return utf16.at_most(joined, length) if isinstance(joined, str) else joined[:length]
         if (a is None and b is None) or ctx.session_option("CONCAT_NULL_YIELDS_NULL"):
             return None
         return b if a is None else a

@@ -46,6 +46,11 @@ def cut(text: str, start: int, stop: int | None = None) -> str:
     return _from_units(data[2 * start : None if stop is None else 2 * max(stop, start)])
 
 
+def at_most(text: str, length: int) -> str:
+    """``text`` cut to ``length`` code units, as a value is cut to its type's length (a split pair leaves U+FFFD)."""
+    return text if len(text) <= length // 2 or units(text) <= length else cut(text, 0, length)
+
+
 def reverse(text: str) -> str:
     """REVERSE: the code units in reverse order (a pair's halves, now out of order, each become U+FFFD)."""
     if is_bmp(text):
