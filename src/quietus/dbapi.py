@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -271,8 +272,9 @@ class Connection:
         raise OperationalError(error.message, error.number, error.severity, error.state)
 
     def _raise_errors(self, sink: CollectingSink) -> None:
-        self.messages.extend(m for m in sink.messages if not m.is_error)
-        for message in sink.messages:
+        messages = sink.messages
+        self.messages.extend(m for m in messages if not m.is_error)
+        for message in messages:
             if message.is_error:
                 raise _error_from(message, self.error_classes)
 
@@ -382,13 +384,19 @@ def _check_parameter(value: Any) -> Any:
 def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
     """``%s`` / ``%(name)s`` placeholders become variables ``@P1`` ... / ``@name`` bound to the values, as
     sp_executesql does: the text stays the same from call to call, so its parse and plan are reused."""
-    if isinstance(parameters, Mapping):
+    if type(parameters) not in (tuple, list) and isinstance(parameters, Mapping):
         variables = {key: f"@{key}" for key in parameters}
         return operation % variables, {f"@{key}": _check_parameter(value) for key, value in parameters.items()}
     if not isinstance(parameters, list | tuple):
         parameters = (parameters,)
-    names = tuple(f"@P{i}" for i in range(1, len(parameters) + 1))
+    names = _positional_names(len(parameters))
     return operation % names, {name: _check_parameter(value) for name, value in zip(names, parameters, strict=True)}
+
+
+@functools.lru_cache(maxsize=256)
+def _positional_names(count: int) -> tuple[str, ...]:
+    """``@P1`` ... ``@Pcount``: the variables of ``count`` positional parameters."""
+    return tuple(f"@P{i}" for i in range(1, count + 1))
 
 
 class OracleConnection(Connection):

@@ -79,6 +79,10 @@ BATCH_ABORTING = frozenset(
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
 _IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
+# Kinds tested on every statement: built once here, not as a union per test.
+_CONTROL_FLOW = (st.If, st.While, st.Block, st.TryCatch, st.Break, st.Continue, st.Return)  # run unguarded
+_QUERIES = (exp.Select, exp.Union, exp.Except, exp.Intersect)
+_WRITES = (exp.Insert, exp.Update, exp.Delete)
 
 _ISOLATION_NAMES = {
     "READ UNCOMMITTED": Isolation.READ_UNCOMMITTED,
@@ -181,7 +185,7 @@ class BatchRunner:
                 raise self._fail(sql_error(102, (statement.text or type(statement).__name__).split()[0]))
             self._guarded(lambda: external(self.ctx, statement), statement)
             return
-        if isinstance(statement, st.If | st.While | st.Block | st.TryCatch | st.Break | st.Continue | st.Return):
+        if isinstance(statement, _CONTROL_FLOW):
             handler(self, statement)
         else:
             self._guarded(lambda: handler(self, statement), statement)
@@ -335,7 +339,7 @@ class BatchRunner:
                 db.txns.release_snapshot(snapshot)
         if statement_txn is not None:
             self.commit_transaction(statement_txn, explicit=False)
-        if rowcount is not None and not isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
+        if rowcount is not None and not isinstance(node, _QUERIES):
             after_rows_written(rowcount)
         if rowcount is not None:
             session.rowcount = rowcount
@@ -358,7 +362,7 @@ class BatchRunner:
         self.session.command = command_name(node)
         mark = len(txn.undo)
         try:
-            remote = remote_tables.target(node) if isinstance(node, exp.Insert | exp.Update | exp.Delete) else None
+            remote = remote_tables.target(node) if isinstance(node, _WRITES) else None
             if remote is not None:  # INSERT / UPDATE / DELETE of server.database.schema.object: run there
                 return remote_tables.run_dml(ctx, node, remote)
             return self._dispatch(node)
@@ -379,18 +383,18 @@ class BatchRunner:
             db.undo_to(self.ctx.task, txn, mark)
 
     def _dispatch(self, node: exp.Expr) -> int | None:
-        if isinstance(node, exp.Insert | exp.Update | exp.Delete):
+        if isinstance(node, _WRITES):
             with views.writes_through(self.ctx, node) as written:  # a view target: its base table
                 return self._dispatch_statement(written)
         return self._dispatch_statement(node)
 
     def _dispatch_statement(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
-        if isinstance(node, exp.Insert | exp.Update | exp.Delete) and node.args.get("returning") is not None:
+        if isinstance(node, _WRITES) and node.args.get("returning") is not None:
             return self._with_output(node)
         if isinstance(node, exp.Select) and node.args.get("into") is not None:
             return self._select_into(node)
-        if isinstance(node, exp.Select | exp.Union | exp.Except | exp.Intersect):
+        if isinstance(node, _QUERIES):
             return self._select(node)
         if isinstance(node, exp.Insert):
             supplied, self._insert_source = self._insert_source, None
@@ -480,7 +484,7 @@ class BatchRunner:
         sink = ctx.sink
         sink.start_result(columns)
         count = 0
-        cut = session_options.textsize_cutter(self.session.textsize, [c.type for c in columns])
+        cut = session_options.textsize_cutter(self.session.textsize, (c.type for c in columns))
         try:
             for row in planned.plan.rows(ctx, ()):
                 sink.row(row if cut is None else cut(row))

@@ -136,7 +136,10 @@ class ExecContext:
 
     @property
     def database(self) -> Database:
-        database = self.env.database(self.session.database)
+        name = self.session.database
+        database = self.env.databases.get(name)  # as spelled: found at once (read several times a statement)
+        if database is None:
+            database = self.env.database(name)
         if database is None:
             raise sql_error(911, self.session.database)
         return database

@@ -44,13 +44,15 @@ class TableScan(Plan):
         self.policy = policy
         self.with_key = with_key
         self.seek: tuple[RowFn, RowFn] | None = None  # clustered key range [low, high], set by the planner
+        self.seek_once = False  # low and high are one plain value (pk = @p): evaluated once, not twice
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         access = ctx.row_access()
         access.begin_read(self.table, self.policy)
-        if self.seek is not None:
-            low = normalise(self.seek[0](outer, ctx))
-            high = normalise(self.seek[1](outer, ctx))
+        seek = self.seek
+        if seek is not None:
+            low = normalise(seek[0](outer, ctx))
+            high = low if self.seek_once else normalise(seek[1](outer, ctx))
             if low is NULL_KEY or high is NULL_KEY:
                 return  # a key is never NULL: nothing equals NULL
             source = access.seek_range(self.table, low, high, self.policy)

@@ -607,6 +607,7 @@ class Planner:
                         if not _seekable(compiled.type, key_type):
                             continue
                         plan.seek = (compiled.fn, compiled.fn)
+                        plan.seek_once = _plain_value(value)
                         return
 
     def _compile_function(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
@@ -781,6 +782,16 @@ def _output_columns(names: Sequence[str], compiled: Sequence[CompiledExpr], scop
 
 def _is_constant(node: exp.Expr) -> bool:
     return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in walk(node))
+
+
+# What a value made of these alone is: a literal or a variable, signed or in parentheses (no function to call).
+_PLAIN_VALUE = (exp.Literal, exp.National, exp.Null, exp.Parameter, exp.Var, exp.Identifier, exp.Neg, exp.Paren)
+
+
+def _plain_value(node: exp.Expr) -> bool:
+    """Whether ``node`` reads the same every time it is evaluated in one statement and does nothing else (no
+    function: NEWID() differs, a function reading a table takes locks and counts reads each time)."""
+    return all(isinstance(n, _PLAIN_VALUE) for n in walk(node))
 
 
 def _refuse_unsupported(select: exp.Select) -> None:

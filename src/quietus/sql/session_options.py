@@ -33,7 +33,7 @@ user options bits.  A reset (sp_reset_connection) puts every option back to its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from quietus.errors import sql_error
@@ -139,7 +139,7 @@ def textsize(value: int) -> int:
     return TEXTSIZE_DEFAULT if value == 0 else value
 
 
-def textsize_cutter(textsize: int, types: list[SqlType]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+def textsize_cutter(textsize: int, types: Iterable[SqlType]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
     """SET TEXTSIZE n: a SELECT returns at most n bytes of each varchar(max), nvarchar(max) and varbinary(max)
     value (n / 2 UTF-16 units of nvarchar).  None when nothing is cut (the drivers' 2147483647, or no such column)."""
     if not 0 < textsize < TEXTSIZE_MAX:

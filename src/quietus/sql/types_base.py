@@ -10,8 +10,11 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlglot import exp
 
@@ -415,10 +418,6 @@ def arithmetic_type(op: str, a: SqlType, b: SqlType) -> SqlType:
 
 def type_of_value(value: object) -> SqlType:
     """The type a bare Python value is taken to have (for values that arrive without a declared type)."""
-    import datetime as dt
-    import uuid
-    from decimal import Decimal
-
     if value is None:
         return INT
     if isinstance(value, bool):

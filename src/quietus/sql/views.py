@@ -102,6 +102,8 @@ def plan_view(planner: Planner, module: Module, alias: str) -> Plan:
 
 def still_current(ctx: ExecContext, modules: Sequence[Module]) -> bool:
     """Whether every module a cached plan expanded still reads as it did (same text, same visibility)."""
+    if not modules:  # a plan of tables alone (most): nothing to look up
+        return True
     store = store_of(ctx)
     if store is None:
         return not modules
