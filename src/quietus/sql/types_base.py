@@ -381,6 +381,8 @@ def result_type(a: SqlType, b: SqlType) -> SqlType:
         length = _max_length(_char_length(high), _char_length(low))
         if length is not None and length > (MAX_NCHAR if high.is_unicode else MAX_CHAR):
             length = None  # varchar(8000) unified with nvarchar: no nvarchar(8000) exists, the values need MAX
+        if length is None and high.name in ("char", "nchar"):  # nor is there an nchar(max): the varying type's
+            return SqlType("nvarchar" if high.is_unicode else "varchar", length=None)
         return SqlType(high.name, length=length)
     if family == "binary":
         return SqlType(high.name, length=_max_length(high.length, _char_length(low)))
