@@ -60,10 +60,10 @@ Invariants (tests/unit/test_tds_row_encoder.py checks them against ``tokens.enco
 2. Inline code takes exactly the values the column's fast encoder takes (a column with an adapter, a down-level
    client's date as text, is never inlined); anything else raises one of ``FAST_MISS`` and the caller encodes
    that row with ``tokens.encode_row`` (which converts it or raises the general error).
-4. A memo entry is a value's bytes whatever its column: its length prefix and data, the same for nvarchar and
-   nchar; each column still checks the entry's length against its own limit.
 3. Only constants of the column list (struct packers, limits, NULL bytes, codecs) reach the generated source, as
    names bound in its namespace; no value of a row or name of a column does.
+4. A memo entry is a value's bytes whatever its column: its length prefix and data, the same for nvarchar and
+   nchar; each column still checks the entry's length against its own limit.
 """
 
 from __future__ import annotations
