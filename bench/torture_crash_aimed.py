@@ -289,9 +289,18 @@ class Suite:
             self.violation("the distributed transfer could not be prepared")
         return pending
 
+    def some_transfer_acknowledged(self, seconds: float = 10.0) -> None:
+        """Wait (a bounded time) until the workers have one more transfer acknowledged, so that the crash that
+        follows has committed work to lose, also on a loaded machine where logging in takes a while."""
+        before = len(self.report.acknowledged)
+        deadline = time.monotonic() + seconds
+        while len(self.report.acknowledged) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def rollback(self) -> None:
         kind = ROLLBACKS[self.cycle % len(ROLLBACKS)]
         server, workload = self.start_working("rollback-midway")
+        self.some_transfer_acknowledged()
         big = Tds(server.port, PASSWORD, timeout=120)
         ledger_id = next(self.ids)
         self.report.refused.add(ledger_id)
