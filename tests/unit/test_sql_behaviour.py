@@ -153,6 +153,22 @@ def test_an_exists_subquery_never_evaluates_its_select_list(conn: Connection) ->
     assert errors(conn, "SELECT CASE WHEN EXISTS (SELECT nosuch FROM people) THEN 1 ELSE 0 END")[0].number == 207
 
 
+def test_a_set_operation_types_each_column_across_both_sides(conn: Connection) -> None:
+    """SQL Server's UNION column is the higher-precedence type, strings as long as the longer side: the first side's
+    type alone (varchar(1) here) was handed to the client with longer values, which the TDS encoder refused, and a
+    concatenation over it was cut to the first side's length."""
+    first = conn.run("SELECT 'a' AS x UNION ALL SELECT 'abc'").result_sets[-1]
+    assert (first.columns[0].type.name, first.columns[0].type.length, first.rows) == ("varchar", 3, [("a",), ("abc",)])
+    assert rows(conn, "WITH t AS (SELECT 'a' AS x UNION ALL SELECT 'abcd') SELECT ',' + x FROM t") == [
+        (",a",),
+        (",abcd",),
+    ]
+    assert rows(conn, "SELECT NULL UNION ALL SELECT 'abc'") == [(None,), ("abc",)]  # a bare NULL takes the other type
+    assert rows(conn, "SELECT 1 UNION SELECT 2.5 ORDER BY 1") == [(Decimal("1.0"),), (Decimal("2.5"),)]
+    assert rows(conn, "SELECT 1 EXCEPT SELECT 1.0") == []
+    assert errors(conn, "SELECT 1 UNION ALL SELECT 'x'")[0].number == 245
+
+
 def test_union_except_intersect_distinct_and_cte(conn: Connection) -> None:
     people(conn)
     assert rows(conn, "SELECT dept FROM people WHERE dept IS NOT NULL UNION SELECT 'hr' ORDER BY 1") == [

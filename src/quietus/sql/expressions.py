@@ -39,6 +39,8 @@ from quietus.sql.types_base import (
     DECIMAL,
     FLOAT,
     INT,
+    MAX_CHAR,
+    MAX_NCHAR,
     NVARCHAR,
     VARBINARY,
     VARCHAR,
@@ -186,15 +188,16 @@ def number_literal(text: str) -> CompiledExpr:
 
 
 def _literal(node: exp.Literal, scope: Scope) -> CompiledExpr:
-    if node.is_string:
+    if node.is_string:  # longer than 8,000 bytes: SQL Server types the literal varchar(max)
         text = fit_text(node.this, VARCHAR(None))
-        return constant(text, VARCHAR(max(len(text), 1)))
+        return constant(text, VARCHAR(max(len(text), 1) if len(text) <= MAX_CHAR else None))
     return number_literal(node.this)
 
 
 def _national(node: exp.National, scope: Scope) -> CompiledExpr:
-    text = node.this
-    return constant(text, NVARCHAR(max(utf16.units(text), 1)))
+    text = node.this  # longer than 4,000 code units: nvarchar(max)
+    units = utf16.units(text)
+    return constant(text, NVARCHAR(max(units, 1) if units <= MAX_NCHAR else None))
 
 
 def _hex(node: exp.HexString, scope: Scope) -> CompiledExpr:

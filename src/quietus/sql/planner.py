@@ -66,7 +66,8 @@ from quietus.sql.operators import (
 )
 from quietus.sql.results import ResultColumn
 from quietus.sql.scope import Scope, ScopeColumn
-from quietus.sql.types_base import INT, SqlType, make_type
+from quietus.sql.types_base import INT, SqlType, make_type, result_type
+from quietus.sql.types_convert import converter
 
 Row = tuple[Any, ...]
 
@@ -655,7 +656,10 @@ class Planner:
             raise sql_error(205)
         kind = _SET_OPERATIONS[type(node)]
         distinct = bool(node.args.get("distinct", True))
-        plan: Plan = SetOperation(left.plan, right.plan, kind, distinct, self._row_key())
+        types = _unified_types(left, right, _bare_nulls(node.this), _bare_nulls(node.expression))
+        unified = [replace(c, type=t) for c, t in zip(left.columns, types, strict=True)]
+        left = QueryPlan(_converted(left, types), unified)
+        plan: Plan = SetOperation(left.plan, _converted(right, types), kind, distinct, self._row_key())
         order = node.args.get("order")
         if order is not None:
             order = _order_by_output_columns(order, node)
@@ -665,6 +669,57 @@ class Planner:
             plan = Sort(plan, self._order_key(order, scope, projections, None, names))
         plan = self._limit(plan, node.args.get("limit"), node.args.get("offset"))
         return QueryPlan(plan, [replace(c, identity=None, nullable=True) for c in left.columns])
+
+
+def _bare_nulls(query: exp.Expr) -> frozenset[int]:
+    """The output columns of ``query`` that are a bare NULL in every branch: they take the type of the other side of a
+    set operation (``SELECT NULL UNION SELECT 'a'`` is varchar in SQL Server, not int)."""
+    if isinstance(query, exp.Union | exp.Except | exp.Intersect):
+        return _bare_nulls(query.this) & _bare_nulls(query.expression)
+    if not isinstance(query, exp.Select):
+        return frozenset()
+    items = [item.this if isinstance(item, exp.Alias) else item for item in query.expressions]
+    return frozenset(i for i, item in enumerate(items) if isinstance(item, exp.Null))
+
+
+def _unified_types(
+    left: QueryPlan, right: QueryPlan, left_nulls: frozenset[int], right_nulls: frozenset[int]
+) -> list[SqlType]:
+    """Each output column's type across both sides of a UNION / EXCEPT / INTERSECT, as SQL Server types it: the
+    higher-precedence type, strings as long as the longer (``SELECT 'a' UNION SELECT 'abc'`` is varchar(3))."""
+    types = []
+    for i, (a, b) in enumerate(zip(left.columns, right.columns, strict=True)):
+        if i in left_nulls:
+            types.append(b.type)
+        elif i in right_nulls:
+            types.append(a.type)
+        else:
+            types.append(result_type(a.type, b.type))
+    return types
+
+
+def _converted(planned: QueryPlan, types: list[SqlType]) -> Plan:
+    """``planned``'s rows with each value in its unified type (implicitly converted: 245 for a value that cannot be);
+    a column whose values need no change (the same type, or a longer string or binary) is passed as it is."""
+    fns: list[RowFn] = []
+    changed = False
+    for i, (column, target) in enumerate(zip(planned.columns, types, strict=True)):
+        source = column.type
+        if source == target or (source.name == target.name and (source.is_string or source.is_binary)):
+            fns.append(_slot(i))
+            continue
+        fns.append(_slot(i, converter(source, target, explicit=False)))
+        changed = True
+    if not changed:
+        return planned.plan
+    columns = [replace(c, type=t) for c, t in zip(planned.columns, types, strict=True)]
+    return Project(planned.plan, columns, fns)
+
+
+def _slot(i: int, convert: Callable[[Any], Any] | None = None) -> RowFn:
+    if convert is None:
+        return lambda row, ctx: row[i]
+    return lambda row, ctx: convert(row[i])
 
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
