@@ -156,6 +156,23 @@ def test_patindex_counts_code_units_as_charindex_does(conn: Connection) -> None:
     assert rows(conn, f"SELECT PATINDEX(N'%z%', N'{text}'), CHARINDEX(N'z', N'{text}')") == [(5, 5)]
 
 
+def test_like_and_patindex_underscore_matches_one_code_unit(conn: Connection) -> None:
+    # SQL Server's default (non-_SC) collations: NVARCHAR is UTF-16 and _ is one code unit, half of an emoji
+    likes = (f"N'{EMOJI}' LIKE N'__'", f"N'{EMOJI}' LIKE N'_'", f"N'a{EMOJI}' LIKE N'a_'", f"N'a{EMOJI}b' LIKE N'a__b'",
+             f"N'{EMOJI}' LIKE N'{EMOJI}'", f"N'{EMOJI}' LIKE N'%'", f"N'{EMOJI}x' LIKE N'_{EMOJI}%'")  # fmt: skip
+    truth = ", ".join(f"CASE WHEN {like} THEN 1 ELSE 0 END" for like in likes)
+    assert rows(conn, f"SELECT {truth}") == [(1, 0, 0, 1, 1, 1, 0)]
+    conn.run("CREATE TABLE u (id INT PRIMARY KEY, v NVARCHAR(10))")
+    conn.run(f"INSERT INTO u VALUES (1, N'{EMOJI}'), (2, N'ab'), (3, N'a')")
+    assert rows(conn, "SELECT id FROM u WHERE v LIKE N'__' ORDER BY id") == [(1,), (2,)]
+    assert rows(conn, "SELECT id FROM u WHERE v NOT LIKE N'_' ORDER BY id") == [(1,), (2,)]
+    assert rows(conn, "DECLARE @p NVARCHAR(9) = N'_'; SELECT COUNT(*) FROM u WHERE v LIKE @p + @p") == [(2,)]
+    # PATINDEX: _ covers one unit, so a pattern of two _ finds an emoji, one _ then a letter finds its second half
+    assert rows(
+        conn, f"SELECT PATINDEX(N'%__b%', N'{EMOJI}b'), PATINDEX(N'%_b%', N'{EMOJI}b'), PATINDEX(N'_b', N'{EMOJI}b')"
+    ) == [(1, 2, 0)]
+
+
 def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
     conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
     cursor = conn.cursor()
