@@ -62,6 +62,7 @@ from quietus.protocol.tds.types import TypeId, TypeInfo
 NTEXT = TypeInfo(TypeId.NVARCHAR, 8000, collation=bytes.fromhex("0904D00034"))
 SOCKET_TIMEOUT = 20.0  # a bystander's answer slower than this is a violation (a hang), not a timing figure
 CASE_DEADLINE = 60.0  # a case not over (answered or closed) by then is a violation: the server hung on it
+PROGRESS_EVERY = 5_000  # cases of a worker between its progress lines (with --progress, the command line's)
 HEADER = 8  # a TDS packet header: type, status, length (big-endian), spid, packet id, window
 # relative weights: text and prelogin cost no login; request spends its connection (so a login) ~80% of the time
 PACKET_KINDS = {"prelogin": 40, "text": 57, "request": 2, "login": 0.5, "framing": 0.5}
@@ -306,8 +307,9 @@ class Worker:
                 self.tally.violation(f"case {number}: the fuzzer failed: {traceback.format_exc(limit=3)}")
                 self._drop(kept)
             self.finished += 1  # counted here, not in the tally, which lanes in flight change while they wait
-            if self.progress and self.finished % 50_000 == 0:
-                print(f"  a worker: {self.finished} cases in {time.monotonic() - self.started:.0f} s", flush=True)
+            if self.progress and self.finished % PROGRESS_EVERY == 0:
+                print(f"  a worker: {self.finished} cases in {time.monotonic() - self.started:.0f} s,"
+                      f" {len(self.tally.violations)} violations so far", flush=True)  # fmt: skip
         self._drop(kept)
 
     @staticmethod
