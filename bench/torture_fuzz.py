@@ -79,9 +79,12 @@ class Tally:
     logins: int = 0  # logins for the connections kept between cases
     errors_by_number: dict[int, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    loud: bool = False  # print each violation as it is found (a long run's output tells before it ends)
 
     def violation(self, text: str) -> None:
         self.violations.append(text)
+        if self.loud:
+            print(f"  violation: {text}", flush=True)
 
     def count_errors(self, reply: Reply, number: int, what: str) -> None:
         for error in reply.errors:
@@ -284,7 +287,7 @@ class Worker:
     ) -> None:
         self.port, self.password, self.seed, self.kinds, self.progress = port, password, seed, kinds, progress
         self.packet_kinds, self.weights = tuple(weights), tuple(weights.values())
-        self.tally = Tally()
+        self.tally = Tally(loud=progress)
         self.started, self.finished = time.monotonic(), 0
 
     async def lanes(self, numbers: list[int], concurrency: int) -> None:
