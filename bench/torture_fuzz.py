@@ -28,7 +28,8 @@ waits for the whole reply.  Nothing waits for silence: every case ends when the 
 a case not over within ``CASE_DEADLINE`` seconds is a violation (a hang), never a timeout passed over.
 
 Invariants (each breach is printed as a violation):
-  every case ends (answered or closed) within its deadline; every request's and statement's reply is a whole,
+  every case ends (answered or closed) within its deadline; a text case is answered, never closed without a
+  reply; every request's and statement's reply is a whole,
   readable TDS reply; every generated statement is answered (rows or a numbered error) on a connection that stays
   open, unless the error is fatal (severity >= 20); the safety net never fires (no 8630 in any reply,
   sys.dm_quietus_safety_net stays at 0); no traceback in the error log; bystanders (SELECT 1 in a loop) never see
@@ -63,6 +64,8 @@ NTEXT = TypeInfo(TypeId.NVARCHAR, 8000, collation=bytes.fromhex("0904D00034"))
 SOCKET_TIMEOUT = 20.0  # a bystander's answer slower than this is a violation (a hang), not a timing figure
 CASE_DEADLINE = 60.0  # a case not over (answered or closed) by then is a violation: the server hung on it
 PROGRESS_EVERY = 5_000  # cases of a worker between its progress lines (with --progress, the command line's)
+ANSWERED = ("text", "request")  # the kinds that wait for a reply on a kept connection
+MUST_ANSWER = ("text",)  # ... and of those, the one whose message is well formed: closing instead is a violation
 HEADER = 8  # a TDS packet header: type, status, length (big-endian), spid, packet id, window
 # relative weights: text and prelogin cost no login; request spends its connection (so a login) ~80% of the time
 PACKET_KINDS = {"prelogin": 40, "text": 57, "request": 2, "login": 0.5, "framing": 0.5}
@@ -337,9 +340,11 @@ class Worker:
         try:
             closed = await getattr(self, kind)(number, rng, kept)
         except OSError:  # reset mid-case: the server ended the connection, an allowed answer to a broken message
-            if kind == "request":
+            if kind in ANSWERED:
                 self._drop(kept)
             closed = True
+        if closed and kind in MUST_ANSWER:
+            self.tally.violation(f"case {number}: the session ended without an answer to a well-formed {kind} case")
         if closed:
             self.tally.closed_by_kind[kind] = self.tally.closed_by_kind.get(kind, 0) + 1
 
