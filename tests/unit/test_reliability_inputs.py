@@ -173,6 +173,31 @@ def test_like_and_patindex_underscore_matches_one_code_unit(conn: Connection) ->
     ) == [(1, 2, 0)]
 
 
+@pytest.mark.parametrize(
+    "sql, number",
+    [
+        ("SELECT CAST(REPLICATE('1', 8000) AS INT)", 248),  # found by torture_fuzz: the safety net fired (8630)
+        ("SELECT 1 WHERE 1 = REPLICATE('1', 8000)", 248),
+        ("SELECT CONVERT(INT, N'" + "2" * 6000 + "')", 248),
+        ("SELECT CAST('-' + REPLICATE('0', 5000) + '7' AS TINYINT)", 244),
+        ("SELECT CAST(REPLICATE('1', 5000) AS BIGINT)", 8114),
+        ("SELECT 1" + "1" * 5000, 1007),
+        ("SELECT CAST(REPLICATE('1', 5000) AS MONEY)", 8115),
+    ],
+)
+def test_numbers_of_thousands_of_digits_are_sql_servers_errors(conn: Connection, sql: str, number: int) -> None:
+    # Python refuses to parse an int of more than 4,300 digits, and a Decimal context holds 28
+    assert errors(conn.run(sql)) == [number]
+
+
+def test_numbers_of_thousands_of_digits_that_fit_or_are_tried_have_a_value(conn: Connection) -> None:
+    assert rows(
+        conn,
+        "SELECT CAST(REPLICATE('0', 5000) + '7' AS INT), TRY_CAST(REPLICATE('1', 8000) AS INT),"
+        " TRY_CONVERT(BIGINT, REPLICATE('9', 8000)), STR(1e308), STR(-1e308, 5)",
+    ) == [(7, None, None, "*" * 10, "*" * 5)]
+
+
 def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
     conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
     cursor = conn.cursor()

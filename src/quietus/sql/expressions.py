@@ -176,12 +176,12 @@ def number_literal(text: str) -> CompiledExpr:
         if precision > 38:
             raise sql_error(1007, text)
         return constant(Decimal(text), DECIMAL(precision, scale))
+    digits = len(text.lstrip("0"))
+    if digits > 38:  # checked first: Python refuses to parse an int of more than 4,300 digits
+        raise sql_error(1007, text)
     value = int(text)
     if -(2**31) <= value < 2**31:
         return constant(value, INT)
-    digits = len(text.lstrip("0"))
-    if digits > 38:
-        raise sql_error(1007, text)
     return constant(Decimal(value), DECIMAL(max(digits, 1), 0))
 
 
