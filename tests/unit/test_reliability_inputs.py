@@ -183,6 +183,11 @@ def test_like_and_patindex_underscore_matches_one_code_unit(conn: Connection) ->
         ("SELECT CAST(REPLICATE('1', 5000) AS BIGINT)", 8114),
         ("SELECT 1" + "1" * 5000, 1007),
         ("SELECT CAST(REPLICATE('1', 5000) AS MONEY)", 8115),
+        ("KILL " + "1" * 5000, 1007),
+        ("SET LOCK_TIMEOUT " + "1" * 5000, 1007),
+        ("SELECT CAST(1 AS VARCHAR(" + "1" * 5000 + "))", 1007),
+        ("CREATE TABLE wide_type (a DECIMAL(" + "1" * 5000 + ", 2))", 1007),
+        ("WAITFOR DELAY '" + "1" * 5000 + "'", 148),
     ],
 )
 def test_numbers_of_thousands_of_digits_are_sql_servers_errors(conn: Connection, sql: str, number: int) -> None:
