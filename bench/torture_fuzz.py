@@ -24,8 +24,9 @@ by what they cost the server: a login is an argon2 check of ~50 ms, so the kinds
 
 A case whose input may be incomplete (prelogin, login, framing) half-closes its side after sending, so the server
 reads end-of-file instead of waiting for bytes that never come, and must then close; a request or a statement
-waits for the whole reply.  Nothing waits for silence: every case ends when the server has answered or closed, and
-a case not over within ``CASE_DEADLINE`` seconds is a violation (a hang), never a timeout passed over.
+waits for the whole reply.  Nothing waits for silence: every case ends when the server has answered or closed; a
+case not over within ``CASE_DEADLINE`` seconds is a violation (a hang), never a timeout passed over, and one over
+only after ``SLOW_CASE`` seconds is listed as slow (an overloaded server: answered, but late).
 
 Invariants (each breach is printed as a violation):
   every case ends (answered or closed) within its deadline; a text case is answered, never closed without a
@@ -62,7 +63,8 @@ from quietus.protocol.tds.types import TypeId, TypeInfo
 
 NTEXT = TypeInfo(TypeId.NVARCHAR, 8000, collation=bytes.fromhex("0904D00034"))
 SOCKET_TIMEOUT = 20.0  # a bystander's answer slower than this is a violation (a hang), not a timing figure
-CASE_DEADLINE = 60.0  # a case not over (answered or closed) by then is a violation: the server hung on it
+CASE_DEADLINE = 600.0  # a case not over (answered or closed) by then is a violation: the server hung on it
+SLOW_CASE = 60.0  # a case over only after this long is listed as slow (an overloaded server, not a hung one)
 PROGRESS_EVERY = 5_000  # cases of a worker between its progress lines (with --progress, the command line's)
 ANSWERED = ("text", "request")  # the kinds that wait for a reply on a kept connection
 MUST_ANSWER = ("text",)  # ... and of those, the one whose message is well formed: closing instead is a violation
@@ -80,6 +82,7 @@ class Tally:
     by_kind: dict[str, int] = field(default_factory=dict)  # packet cases by kind
     closed_by_kind: dict[str, int] = field(default_factory=dict)  # ... of which the server closed the connection
     logins: int = 0  # logins for the connections kept between cases
+    slow: list[tuple[float, int]] = field(default_factory=list)  # (seconds, case) of cases over after SLOW_CASE
     errors_by_number: dict[int, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     loud: bool = False  # print each violation as it is found (a long run's output tells before it ends)
@@ -99,6 +102,7 @@ class Tally:
         self.packets += other.packets
         self.statements += other.statements
         self.logins += other.logins
+        self.slow.extend(other.slow)
         for mine, theirs in ((self.by_kind, other.by_kind), (self.closed_by_kind, other.closed_by_kind)):
             for kind, count in theirs.items():
                 mine[kind] = mine.get(kind, 0) + count
@@ -300,23 +304,35 @@ class Worker:
     async def lane(self, queue: Iterator[int]) -> None:
         kept: list[Wire] = []  # the lane's logged-in connection, when it has one
         for number in queue:
-            try:
-                async with asyncio.timeout(CASE_DEADLINE):
-                    await self.case(number, kept)
-            except TimeoutError:
-                self.tally.violation(f"case {number}: not answered nor closed within {CASE_DEADLINE:.0f} s")
-                self._drop(kept)
-            except Breach as breach:
-                self.tally.violation(f"case {number}: {breach}")
-                self._drop(kept)
-            except Exception:  # the fuzzer's own failure: reported, never hidden
-                self.tally.violation(f"case {number}: the fuzzer failed: {traceback.format_exc(limit=3)}")
-                self._drop(kept)
+            started = time.monotonic()
+            case = asyncio.ensure_future(self.case(number, kept))
+            await asyncio.wait({case}, timeout=SLOW_CASE)
+            if not case.done():  # slow, or hung: wait on to tell which
+                await asyncio.wait({case}, timeout=CASE_DEADLINE - SLOW_CASE)
+                if case.done():
+                    self.tally.slow.append((round(time.monotonic() - started, 1), number))
+                else:
+                    case.cancel()
+                    await asyncio.wait({case})
+                    self.tally.violation(f"case {number}: not answered nor closed within {CASE_DEADLINE:.0f} s")
+                    self._drop(kept)
+            if not case.cancelled():
+                self._outcome(number, case, kept)
             self.finished += 1  # counted here, not in the tally, which lanes in flight change while they wait
             if self.progress and self.finished % PROGRESS_EVERY == 0:
                 print(f"  a worker: {self.finished} cases in {time.monotonic() - self.started:.0f} s,"
                       f" {len(self.tally.violations)} violations so far", flush=True)  # fmt: skip
         self._drop(kept)
+
+    def _outcome(self, number: int, case: asyncio.Future[None], kept: list[Wire]) -> None:
+        try:
+            case.result()
+        except Breach as breach:
+            self.tally.violation(f"case {number}: {breach}")
+            self._drop(kept)
+        except Exception:  # the fuzzer's own failure: reported, never hidden
+            self.tally.violation(f"case {number}: the fuzzer failed: {traceback.format_exc(limit=3)}")
+            self._drop(kept)
 
     @staticmethod
     def _drop(kept: list[Wire]) -> None:
@@ -525,6 +541,9 @@ def print_report(report: Report) -> None:
     kinds = ", ".join(f"{kind} {count} ({report.closed_by_kind.get(kind, 0)} closed by the server)"
                       for kind, count in sorted(report.by_kind.items()))  # fmt: skip
     print(f"packets by kind: {kinds}; logins for kept connections: {report.logins}")
+    if report.slow:
+        slowest = ", ".join(f"case {number} {seconds:.0f} s" for seconds, number in sorted(report.slow)[-5:])
+        print(f"cases over only after {SLOW_CASE:.0f} s (slow, answered): {len(report.slow)}; slowest: {slowest}")
     if report.bystander_ms:
         ms = report.bystander_ms
         print(f"bystander round trips: {len(ms)}, p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms,"
