@@ -227,6 +227,9 @@ LENGTHENING = [
     f"LEFT(N'{EMOJI}{EMOJI}', 3)",
     "FORMAT(123456789, 'N')",
     "STR(1.5, 30, 2)",
+    "CONCAT(N'a', SPACE(5266), 2)",  # found by torture_fuzz's statements run: 10,534 bytes for a 4,000 column
+    "CONCAT_WS(N'-', N'a', SPACE(5266))",
+    "CONCAT('a', SPACE(8000), 'b')",
 ]
 
 

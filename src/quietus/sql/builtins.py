@@ -64,7 +64,7 @@ from quietus.sql.types_base import (
     VARCHAR,
     SqlType,
 )
-from quietus.sql.types_convert import DECIMAL_CONTEXT, check_int, fit_decimal, fit_float
+from quietus.sql.types_convert import DECIMAL_CONTEXT, check_int, fit_decimal, fit_float, fit_text
 from quietus.sql.types_datetime import is_date_text
 
 # --- strings --------------------------------------------------------------------------------------------
@@ -219,8 +219,8 @@ def _concat(args: Sequence[Arg]) -> Bound:
     total = None if any(n is None for n in lengths) else min(sum(n or 0 for n in lengths), cap)
     rtype = NVARCHAR(total) if unicode else VARCHAR(total)
 
-    def concat(*values: Any) -> str:
-        return "".join(v for v in values if v is not None)
+    def concat(*values: Any) -> str:  # cut to the type's length, as SQL Server cuts at 8,000 bytes (found by fuzzing)
+        return fit_text("".join(v for v in values if v is not None), rtype)
 
     return Bound(concat, rtype, tuple(to_string(a) for a in args), null_propagating=False)
 
@@ -229,7 +229,7 @@ def _concat_ws(args: Sequence[Arg]) -> Bound:
     bound = _concat(args)
 
     def concat_ws(separator: str | None, *values: Any) -> str:
-        return (separator or "").join(v for v in values if v is not None)
+        return fit_text((separator or "").join(v for v in values if v is not None), bound.type)
 
     return Bound(concat_ws, bound.type, bound.conversions, null_propagating=False)
 
