@@ -30,8 +30,11 @@ cycle runs every scenario once:
               partly written (``checkpoint-chunk``) or installed but the old one and the log not yet removed
               (``checkpoint-installed``).
   coordinator the escrow transfer's other half is a row on a linked participant server (a second `quietus
-              serve`); the coordinator dies with its COMMIT decision durable, its own part not committed and no
-              participant told (``coordinator-decided``); after its restart both halves must commit by themselves.
+              serve`); in turn, the coordinator dies with its COMMIT decision durable, no participant told
+              (``coordinator-decided``): after its restart both halves must commit by themselves; or with every
+              participant prepared and no decision written (``coordinator-prepared``): after its restart the
+              participant's part must end as presumed abort (rolled back, its locks released, nothing of it
+              visible on either server).
 
 Invariants after every restart, besides ``torture_crash``'s (no acknowledged transfer lost, balances agree with the
 ledger, the total unchanged): nothing of a rolled-back or never-committed transaction is visible (``wide`` all 0,
@@ -66,6 +69,7 @@ from quietus.engine.crashpoints import ENVIRONMENT
 SCENARIOS = ("rollback", "recovery", "twophase", "checkpoint", "coordinator")
 ROLLBACKS = ("ROLLBACK", "KILL", "error")
 TWO_PHASE = ("prepare-durable", "prepared", "commit-logged", "abort-logged")
+COORDINATOR_POINTS = ("coordinator-decided", "coordinator-prepared")  # the decision durable / not yet written
 LOCK_TIMEOUT_ERROR = 1222
 IN_DOUBT = (
     "SELECT DISTINCT transaction_uow FROM sys.dm_tran_active_transactions "
@@ -394,14 +398,17 @@ class Suite:
 
     def coordinator(self) -> None:
         """The escrow transfer's other half is a row on a linked participant server; the coordinator dies with its
-        COMMIT decision durable, its own part not committed and nobody told (``coordinator-decided``).  Once it has
-        restarted, both halves must commit by themselves (its decision log decides its own in-doubt part and
-        re-drives the participant) and nothing may stay in doubt on either server."""
+        COMMIT decision durable and nobody told (``coordinator-decided``), or with the participant prepared and no
+        decision written (``coordinator-prepared``).  Once it has restarted, both halves must commit by themselves
+        (its decision log re-drives the participant), or both must be rolled back (presumed abort: the re-driver
+        tells the participant ROLLBACK), and nothing may stay in doubt or locked on either server."""
+        point = COORDINATOR_POINTS[self.cycle % len(COORDINATOR_POINTS)]
+        decided = point == "coordinator-decided"
         participant = self.start_server(data_dir=self.data_dir.with_name("participant"))
         assert participant.port is not None, "the participant did not start"
         remote = Tds(participant.port, PASSWORD, timeout=120)
         remote.batch("IF OBJECT_ID('received') IS NULL CREATE TABLE received (id BIGINT PRIMARY KEY)")
-        server, workload = self.start_working("coordinator-decided")
+        server, workload = self.start_working(point)
         assert server.port is not None
         client = Tds(server.port, PASSWORD, timeout=120)
         client.batch("IF EXISTS (SELECT 1 FROM sys.servers WHERE name = 'B') EXEC sp_dropserver 'B', 'droplogins'")
@@ -411,10 +418,11 @@ class Suite:
         client.batch("BEGIN DISTRIBUTED TRANSACTION")
         client.batch(f"{escrow_transfer(ledger_id)}; EXEC ('INSERT INTO received VALUES ({ledger_id})') AT B")
         answer_or_none(client, "COMMIT")
-        self.expect_crash(server, "coordinator-decided")
+        self.expect_crash(server, point)
         client.close()
         workload.join()
-        self.report.acknowledged.add(ledger_id)  # the decision is durable: it must commit, on both servers
+        # the decision is durable: it must commit, on both servers; or none was written: it must abort on both
+        (self.report.acknowledged if decided else self.report.refused).add(ledger_id)
         self.report.cycles += 1
 
         def settle(port: int) -> None:
@@ -426,9 +434,17 @@ class Suite:
                     break
                 time.sleep(0.1)
             coordinator.close()
-            remote.batch("SET TRANSACTION ISOLATION LEVEL SNAPSHOT")
-            if remote.batch(f"SELECT COUNT(*) FROM received WHERE id = {ledger_id}").rows[0][0] != 1:
-                self.violation(f"the participant's half of transfer {ledger_id} is not committed")
+            # a locking read: blocked (1222) if the participant's part still held its locks
+            reply = remote.answer(f"SET LOCK_TIMEOUT 2000; SELECT COUNT(*) FROM received WHERE id = {ledger_id}")
+            if reply.errors:
+                self.violation(f"the participant's table is still locked: {reply.errors[0].text}")
+            elif reply.rows[0][0] != (1 if decided else 0):
+                state = "not committed" if decided else "visible after a crash before the decision (presumed abort)"
+                self.violation(f"the participant's half of transfer {ledger_id} is {state}")
+            spid = remote.batch("SELECT @@SPID").rows[0][0]
+            held = f"SELECT request_session_id FROM sys.dm_tran_locks WHERE request_session_id <> {spid}"
+            if rows := remote.batch(held).rows:
+                self.violation(f"the participant holds locks once all is decided: sessions {rows[:5]}")
 
         try:
             self.restart_and_check(settle=settle)

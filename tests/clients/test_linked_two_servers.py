@@ -262,6 +262,26 @@ def test_a_vanished_coordinator_leaves_the_participant_in_doubt_until_kill_uow(
     assert answer == [(expected,)]
 
 
+def test_a_coordinator_that_vanished_before_deciding_rolls_its_participant_back_once_restarted(servers: Pair) -> None:
+    """Presumed abort: the abort intent, durable before phase one, is re-driven as ROLLBACK at the next start, so the
+    participant does not stay in doubt holding its locks until a DBA decides (it did before the intent existed)."""
+    a, b = servers.a, servers.b
+    a.on_engine(lambda: vanish_before_deciding(dtc(a)))
+    with pytds_connect(a, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN DISTRIBUTED TRANSACTION")
+        cur.execute("UPDATE acct SET balance = balance - 50 WHERE id = 1")
+        cur.execute("EXEC ('UPDATE acct SET balance = balance + 50 WHERE id = 1') AT B")
+        with pytest.raises(pytds.Error):
+            cur.execute("COMMIT")
+    b.wait_for(lambda: under_minus_2(b), "the participant to be left in doubt")
+    assert a.on_engine(lambda: [(d.outcome, d.pending) for d in dtc(a).log.decisions()]) == [("A", ["b"])]
+    a = servers.restart_a()  # its start re-drives the intent: ROLLBACK
+    b.wait_for(lambda: not under_minus_2(b), "the restarted coordinator to roll the participant back")
+    assert balances(b) == [(1, 100), (2, 200)] and balances(a) == [(1, 100), (2, 200)]
+    assert run(b, "SELECT COUNT(*) FROM sys.dm_tran_units_of_work") == [(0,)]
+    a.wait_for(lambda: list(dtc(a).log.decisions()) == [], "the intent to be forgotten once delivered")
+
+
 def vanish_after_deciding(coordinator: Any) -> None:
     """The coordinator dies after its decision is durable and before any participant hears it."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench.torture_crash_aimed import ROLLBACKS, TWO_PHASE, run
+from bench.torture_crash_aimed import COORDINATOR_POINTS, ROLLBACKS, TWO_PHASE, run
 
 from quietus.engine import crashpoints
 
@@ -42,11 +42,16 @@ def test_crashes_inside_recovery_and_checkpoints_lose_nothing(tmp_path: Path) ->
 
 
 @pytest.mark.crash
-def test_a_coordinator_killed_after_its_decision_commits_both_halves_once_restarted(tmp_path: Path) -> None:
-    """Before the fix, the restarted coordinator re-drove its participant but left its own part in doubt."""
-    report = run(tmp_path / "data", scenarios="coordinator", cycles=1, rows=10, sessions=2, seed=6)
+def test_a_coordinator_killed_after_or_before_its_decision_commits_or_aborts_both_halves_once_restarted(
+    tmp_path: Path,
+) -> None:
+    """After the decision: before a fix, the restarted coordinator re-drove its participant but left its own part
+    in doubt.  Before it: before a fix, the participant stayed in doubt, holding its locks, until a DBA decided."""
+    report = run(tmp_path / "data", scenarios="coordinator", cycles=len(COORDINATOR_POINTS), rows=10, sessions=2,
+                 seed=6)  # fmt: skip
     assert report.violations == []
-    assert report.reached["coordinator-decided"] == 1
+    assert all(report.reached[point] == 1 for point in COORDINATOR_POINTS)
+    assert report.acknowledged and report.refused  # one transfer committed on both servers, one aborted on both
 
 
 def test_an_unknown_crash_point_is_refused_and_none_is_armed_without_the_variable() -> None:

@@ -156,6 +156,53 @@ def test_patindex_counts_code_units_as_charindex_does(conn: Connection) -> None:
     assert rows(conn, f"SELECT PATINDEX(N'%z%', N'{text}'), CHARINDEX(N'z', N'{text}')") == [(5, 5)]
 
 
+def test_like_and_patindex_underscore_matches_one_code_unit(conn: Connection) -> None:
+    # SQL Server's default (non-_SC) collations: NVARCHAR is UTF-16 and _ is one code unit, half of an emoji
+    likes = (f"N'{EMOJI}' LIKE N'__'", f"N'{EMOJI}' LIKE N'_'", f"N'a{EMOJI}' LIKE N'a_'", f"N'a{EMOJI}b' LIKE N'a__b'",
+             f"N'{EMOJI}' LIKE N'{EMOJI}'", f"N'{EMOJI}' LIKE N'%'", f"N'{EMOJI}x' LIKE N'_{EMOJI}%'")  # fmt: skip
+    truth = ", ".join(f"CASE WHEN {like} THEN 1 ELSE 0 END" for like in likes)
+    assert rows(conn, f"SELECT {truth}") == [(1, 0, 0, 1, 1, 1, 0)]
+    conn.run("CREATE TABLE u (id INT PRIMARY KEY, v NVARCHAR(10))")
+    conn.run(f"INSERT INTO u VALUES (1, N'{EMOJI}'), (2, N'ab'), (3, N'a')")
+    assert rows(conn, "SELECT id FROM u WHERE v LIKE N'__' ORDER BY id") == [(1,), (2,)]
+    assert rows(conn, "SELECT id FROM u WHERE v NOT LIKE N'_' ORDER BY id") == [(1,), (2,)]
+    assert rows(conn, "DECLARE @p NVARCHAR(9) = N'_'; SELECT COUNT(*) FROM u WHERE v LIKE @p + @p") == [(2,)]
+    # PATINDEX: _ covers one unit, so a pattern of two _ finds an emoji, one _ then a letter finds its second half
+    assert rows(
+        conn, f"SELECT PATINDEX(N'%__b%', N'{EMOJI}b'), PATINDEX(N'%_b%', N'{EMOJI}b'), PATINDEX(N'_b', N'{EMOJI}b')"
+    ) == [(1, 2, 0)]
+
+
+@pytest.mark.parametrize(
+    "sql, number",
+    [
+        ("SELECT CAST(REPLICATE('1', 8000) AS INT)", 248),  # found by torture_fuzz: the safety net fired (8630)
+        ("SELECT 1 WHERE 1 = REPLICATE('1', 8000)", 248),
+        ("SELECT CONVERT(INT, N'" + "2" * 6000 + "')", 248),
+        ("SELECT CAST('-' + REPLICATE('0', 5000) + '7' AS TINYINT)", 244),
+        ("SELECT CAST(REPLICATE('1', 5000) AS BIGINT)", 8114),
+        ("SELECT 1" + "1" * 5000, 1007),
+        ("SELECT CAST(REPLICATE('1', 5000) AS MONEY)", 8115),
+        ("KILL " + "1" * 5000, 1007),
+        ("SET LOCK_TIMEOUT " + "1" * 5000, 1007),
+        ("SELECT CAST(1 AS VARCHAR(" + "1" * 5000 + "))", 1007),
+        ("CREATE TABLE wide_type (a DECIMAL(" + "1" * 5000 + ", 2))", 1007),
+        ("WAITFOR DELAY '" + "1" * 5000 + "'", 148),
+    ],
+)
+def test_numbers_of_thousands_of_digits_are_sql_servers_errors(conn: Connection, sql: str, number: int) -> None:
+    # Python refuses to parse an int of more than 4,300 digits, and a Decimal context holds 28
+    assert errors(conn.run(sql)) == [number]
+
+
+def test_numbers_of_thousands_of_digits_that_fit_or_are_tried_have_a_value(conn: Connection) -> None:
+    assert rows(
+        conn,
+        "SELECT CAST(REPLICATE('0', 5000) + '7' AS INT), TRY_CAST(REPLICATE('1', 8000) AS INT),"
+        " TRY_CONVERT(BIGINT, REPLICATE('9', 8000)), STR(1e308), STR(-1e308, 5)",
+    ) == [(7, None, None, "*" * 10, "*" * 5)]
+
+
 def test_lone_surrogates_from_an_embedded_caller_become_replacement_characters(conn: Connection) -> None:
     conn.run("CREATE TABLE lone (id INT PRIMARY KEY, v NVARCHAR(10))")
     cursor = conn.cursor()
@@ -186,6 +233,9 @@ LENGTHENING = [
     "REPLICATE(CAST(0 AS DECIMAL(5, 2)), 52191) + SUBSTRING('856386492463', 0, 4)",
     f"REPLICATE(N'{EMOJI}', 2000) + N'x'",
     f"CASE WHEN 1 = 0 THEN LEFT(STUFF(@@SPID, 1, 0, @@SPID), 1) ELSE CAST(LEFT(N'a{EMOJI}b', 2) AS NCHAR(3)) END",
+    "CONCAT(N'a', SPACE(5266), 2)",  # found by torture_fuzz's statements run: 10,534 bytes for a 4,000 column
+    "CONCAT_WS(N'-', N'a', SPACE(5266))",
+    "CONCAT('a', SPACE(8000), 'b')",
 ]
 
 

@@ -30,6 +30,8 @@ POINTS: dict[str, str] = {
     "recovery-in-doubt": "recovery has restored a prepared transaction in doubt, before the database is handed out",
     "prepare-durable": "a PREPARE record is on disk; the transaction is not yet marked prepared, the client not told",
     "decision-logged": "a prepared transaction's COMMIT or ABORT decision record is on disk, not yet acted on",
+    "coordinator-prepared": "every participant of a linked-server coordinator prepared, its COMMIT decision not "
+    "written (only the abort intent is durable), no participant told",
     "coordinator-decided": "a linked-server coordinator's COMMIT decision row is durable (every participant and the "
     "local part prepared), its local part not yet committed, no participant told",
     "checkpoint-chunk": "a checkpoint's temporary file has some chunks, not yet complete nor installed",

@@ -7,8 +7,10 @@
 |                                                 | it gets a UOW); srv gets a participant connection enlisted   |
 |                                                 | with that UOW (sp_enlist_distributed_transaction), kept until|
 |                                                 | the transaction ends; the batch runs there                   |
-| COMMITs it                                      | phase one on every participant (sp_prepare_distributed_      |
-|                                                 | transaction); the decision (commit, and the participants     |
+| COMMITs it                                      | an abort intent (the row, outcome A, every participant       |
+|                                                 | pending) committed at once; phase one on every participant   |
+|                                                 | (sp_prepare_distributed_transaction); the intent replaced by |
+|                                                 | the decision (commit, and the participants                   |
 |                                                 | still to be told) is inserted in the local transaction, whose|
 |                                                 | one commit record makes it and the local work durable; then  |
 |                                                 | COMMIT on every participant                                  |
@@ -33,7 +35,9 @@ administrator would, ``KILL 'uow' WITH COMMIT | ROLLBACK``, on a fresh connectio
 A row with nothing pending and no mismatch is deleted; rows with a mismatch stay, listed by
 ``sys.dm_tran_heuristic_outcomes`` (the participant lists its side there too: kill_uow records a 6111).
 Invariants: the decision row is durable before any participant hears COMMIT, so a coordinator that dies after it
-re-drives the commit, and one that dies before it left only prepared participants that nobody told to commit; the
+re-drives the commit; an abort intent is durable before any participant is asked to prepare, so one that dies
+between the two (or whose session ends there) re-drives ROLLBACK: presumed abort, and no participant stays in doubt
+for want of a coordinator that remembers it (the re-driver leaves alone the rows of transactions still deciding); the
 decision and the coordinator's local work commit in one log record, so the coordinator's own part is never in
 doubt and is committed exactly when the decision is (a crash between two records could otherwise leave it in doubt
 with the participants committed by the re-driver).
@@ -149,14 +153,16 @@ class DecisionLog:
 
         self.table = write_hidden(self.master, task, 0, self.table, _definition, change)
 
-    def record(self, task: Task, txn: Transaction, decision: Decision) -> None:
-        """Insert the commit decision inside the coordinator's own transaction ``txn`` (of master): it becomes
-        durable with the local work, in the one commit record that follows, or not at all."""
-        if self.table is None:  # created once, in a transaction of its own
-            self.table = write_hidden(self.master, task, 0, None, _definition, lambda _access, _table: None)
+    def record(self, task: Task, txn: Transaction, decision: Decision, intent: Decision) -> None:
+        """Replace the abort ``intent`` by the commit decision inside the coordinator's own transaction ``txn`` (of
+        master): it becomes durable with the local work, in the one commit record that follows, or not at all."""
+        assert self.table is not None, "the intent was written first"
         access = RowAccess(self.master, task, txn)
         access.lock_row(self.table, decision.uow, LockMode.X)
-        access.insert(self.table, decision.values())
+        access.update(self.table, decision.uow, intent.values(), decision.values())
+
+    def find(self, uow: uuid.UUID) -> Decision | None:
+        return next((d for d in self.decisions() if d.uow == uow), None)
 
 
 def _names(text: str) -> list[str]:
@@ -238,6 +244,12 @@ class Coordinator:
         own part is never prepared, so never in doubt); 1206 (after nothing was decided) when a participant cannot
         prepare: the caller rolls back, which tells the participants."""
         part = self.participations[ctx.session.session_id]
+        assert txn.uow is not None
+        # Presumed abort, written down before anyone prepares: until the commit decision replaces it, this row says
+        # abort, so a crash (or the session's end) from here on leaves the re-driver to tell every participant
+        # ROLLBACK, and none stays in doubt for want of a coordinator that remembers it (6110 where none prepared).
+        intent = Decision(txn.uow, ABORT, sorted(part.connections), [], datetime.datetime.now())
+        self.log.write(ctx.task, intent, None)
         for key, connection in part.connections.items():
             try:
                 error = failed(self._batch(ctx.task, connection, "EXEC sp_prepare_distributed_transaction"))
@@ -247,15 +259,24 @@ class Coordinator:
                 ctx.sink.message(MessageEvent(error.number, error.severity, error.state, error.message))
                 raise sql_error(1206)
             part.prepared.append(key)
-        assert txn.uow is not None
+        crash_point("coordinator-prepared")  # every participant prepared; only the abort intent is durable
         assert ctx.database is self.log.master, "the decision commits with the local work: both live in master"
-        self.log.record(ctx.task, txn, Decision(txn.uow, COMMIT, sorted(part.connections), [], datetime.datetime.now()))
+        decision = Decision(txn.uow, COMMIT, sorted(part.connections), [], datetime.datetime.now())
+        self.log.record(ctx.task, txn, decision, intent)
 
     def deliver(self, ctx: ExecContext, txn: Transaction, commit: bool) -> None:
-        """Phase two: tell every participant; whoever could not be told stays in the log for the re-driver."""
-        part = self.participations.pop(ctx.session.session_id, None)
+        """Phase two: tell every participant; whoever could not be told stays in the log for the re-driver.  The
+        participation stays registered until its row is written, so the re-driver leaves that row alone."""
+        part = self.participations.get(ctx.session.session_id)
         if part is None:
             return
+        try:
+            self._deliver(ctx, part, commit)
+        finally:
+            self.participations.pop(ctx.session.session_id, None)
+        self.wake()
+
+    def _deliver(self, ctx: ExecContext, part: Participation, commit: bool) -> None:
         if commit:
             crash_point("coordinator-decided")  # the decision and the local work are durable; nobody is told yet
         statement = "COMMIT" if commit else "ROLLBACK"
@@ -267,18 +288,13 @@ class Coordinator:
             except SqlError:
                 pass
             connection.close()
-        if not commit:
-            # Presumed abort: nothing to remember, but for a participant that prepared and was not told (it is in
-            # doubt there): an abort decision, for the re-driver.
-            untold = [name for name in part.prepared if name not in told]
-            if untold:
-                self.log.write(ctx.task, Decision(part.uow, ABORT, untold, [], datetime.datetime.now()), None)
-        else:
-            decision = next((d for d in self.log.decisions() if d.uow == part.uow), None)
-            if decision is not None:
-                pending = [name for name in decision.pending if name not in told]
-                self.log.write(ctx.task, Decision(part.uow, COMMIT, pending, [], decision.decided_at), decision)
-        self.wake()
+        # The row (the commit decision, or the abort intent of a transaction that reached phase one) keeps the
+        # participants not told, for the re-driver; it is deleted once nobody is left.  A rollback before phase one
+        # has no row: presumed abort, nothing to remember.
+        decision = self.log.find(part.uow)
+        if decision is not None:
+            pending = [name for name in decision.pending if name not in told]
+            self.log.write(ctx.task, Decision(part.uow, decision.outcome, pending, [], decision.decided_at), decision)
 
     def session_gone(self, session_id: int) -> None:
         """The coordinator's session ended with its transaction open: its participants' connections close, so
@@ -286,6 +302,8 @@ class Coordinator:
         part = self.participations.pop(session_id, None)
         for connection in () if part is None else part.connections.values():
             connection.close()
+        if part is not None:
+            self.wake()  # an abort intent of its phase one, if it got that far, is the re-driver's now
 
     def finish_own_in_doubt(self, task: Task) -> None:
         """At start: a local transaction in doubt whose UOW this server's decision log names was coordinated here;
@@ -339,7 +357,8 @@ class Coordinator:
 
     def redrive_once(self, task: Task) -> None:
         for decision in list(self.log.decisions()):
-            if decision.pending:
+            live = {part.uow for part in self.participations.values()}  # their sessions are still deciding
+            if decision.pending and decision.uow not in live:
                 self._redrive(task, decision)
 
     def _redrive(self, task: Task, decision: Decision) -> None:

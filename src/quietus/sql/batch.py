@@ -989,7 +989,7 @@ def command_name(node: exp.Expr) -> str:
     return _COMMANDS.get(type(node), "EXECUTE")
 
 
-_DELAY = re.compile(r"^\s*(?:(\d+):)?(\d+)(?::(\d+(?:\.\d*)?))?\s*$")
+_DELAY = re.compile(r"^\s*(?:(\d{1,9}):)?(\d{1,9})(?::(\d{1,9}(?:\.\d{0,9})?))?\s*$")  # 148 beyond 9 digits
 
 
 def _parse_delay(value: str) -> float:

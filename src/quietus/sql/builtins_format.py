@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from quietus.sql.builtins_core import Arg, Bound, Builtin, registry, simple, to_float, to_int, to_string
@@ -33,7 +33,8 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _fixed(value: Decimal, places: int, grouping: bool) -> str:
-    rounded = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    digits = max(value.adjusted(), 0) + places + 2  # every digit of the result (a float reaches 309 before the point)
+    rounded = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=max(digits, 28)))
     return format(rounded, f"{',' if grouping else ''}.{places}f")
 
 

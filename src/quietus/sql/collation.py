@@ -157,6 +157,10 @@ def strings_equal(a: str, b: str) -> bool:
 
 
 def _like_regex(pattern: str, escape: str | None, unicode: bool, case_sensitive: bool = False) -> re.Pattern[str]:
+    """The pattern as a regular expression over code units (``utf16.as_units``): the value must be matched in that
+    form too, so that ``_`` and a bracket match one UTF-16 code unit, as under SQL Server's collations without
+    ``_SC`` (half of a surrogate pair is a character to them)."""
+    pattern = utf16.as_units(pattern)
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -209,7 +213,7 @@ def like_matcher(
     match = regex.match
 
     def matches(value: str) -> bool:
-        return match(value) is not None
+        return match(utf16.as_units(value)) is not None
 
     return matches
 
@@ -222,7 +226,8 @@ def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
     """PATINDEX: 1-based position where ``pattern`` starts matching (a leading % lets it float), else 0.
 
     The position is in UTF-16 code units, as CHARINDEX's (``sql/utf16.py``): a character outside the BMP before the
-    match counts two, as under SQL Server's collations without ``_SC``."""
+    match counts two, as under SQL Server's collations without ``_SC``; the matching is unit by unit, as LIKE's."""
+    value = utf16.as_units(value)
     floating = pattern.lstrip("%")
     if floating == pattern:
         return 1 if _like_regex(pattern, None, True, case_sensitive).match(value) else 0
@@ -231,7 +236,7 @@ def patindex(pattern: str, value: str, case_sensitive: bool = False) -> int:
     rest = _like_regex(floating, None, True, case_sensitive)
     for start in range(len(value)):
         if rest.match(value, start):
-            return utf16.units(value[:start]) + 1
+            return start + 1
     return 0
 
 

@@ -45,6 +45,7 @@ from quietus.sql.types_base import (
     VARBINARY,
     VARCHAR,
     SqlType,
+    whole_number,
 )
 from quietus.sql.types_convert import fit_text
 from quietus.sql.types_ops import binary_operation, comparison, comparison_type, unary_operation
@@ -178,13 +179,10 @@ def number_literal(text: str) -> CompiledExpr:
         if precision > 38:
             raise sql_error(1007, text)
         return constant(Decimal(text), DECIMAL(precision, scale))
-    value = int(text)
+    value = whole_number(text)
     if -(2**31) <= value < 2**31:
         return constant(value, INT)
-    digits = len(text.lstrip("0"))
-    if digits > 38:
-        raise sql_error(1007, text)
-    return constant(Decimal(value), DECIMAL(max(digits, 1), 0))
+    return constant(Decimal(value), DECIMAL(max(len(text.lstrip("0")), 1), 0))
 
 
 def _literal(node: exp.Literal, scope: Scope) -> CompiledExpr:

@@ -284,6 +284,17 @@ def is_sysname(dt: exp.Expr) -> bool:
     )
 
 
+NUMERIC_DIGITS = 38  # the most digits a number may have in T-SQL (DECIMAL's precision)
+
+
+def whole_number(digits: str) -> int:
+    """An unsigned integer literal's ``digits`` as an int; 1007 (out of the range for numeric representation)
+    beyond 38 significant digits, checked first: Python refuses to parse more than 4,300."""
+    if len(digits.lstrip("0")) > NUMERIC_DIGITS:
+        raise sql_error(1007, digits)
+    return int(digits)
+
+
 def type_from_sqlglot(dt: exp.DataType, *, in_cast: bool = False) -> SqlType:
     """Translate a sqlglot ``DataType`` node (T-SQL dialect) into a ``SqlType``."""
     kind = dt.this
@@ -296,7 +307,7 @@ def type_from_sqlglot(dt: exp.DataType, *, in_cast: bool = False) -> SqlType:
     params: list[int | None] = []
     for param in dt.expressions:
         value = param.this if isinstance(param, exp.DataTypeParam) else param
-        params.append(None if value.name.lower() == "max" else int(value.name))
+        params.append(None if value.name.lower() == "max" else whole_number(value.name))
     if kind_name in ("TEXT", "IMAGE") and not params:
         params = [None]
     if kind_name in ("ROWVERSION", "TIMESTAMP"):

@@ -136,10 +136,12 @@ def _int_from_text(value: Any, source: SqlType, target: SqlType, style: int | No
         return Decimal(text) != 0
     if _INT_TEXT.match(text) is None:
         raise sql_error(245, source.name, value, target.name)
-    number = int(text) if text not in ("", "+", "-") else 0
     low, high = INT_RANGE[target.name]
-    if low <= number <= high:
-        return number
+    significant = text.lstrip("+-").lstrip("0")
+    if len(significant) <= 20:  # longer: beyond every integer type (and Python's int parsing, 4,300 digits at most)
+        number = -int(significant or "0") if text.startswith("-") else int(significant or "0")
+        if low <= number <= high:
+            return number
     if target.name == "bigint":
         raise sql_error(8114, source.name, "bigint")
     if target.name == "int":
@@ -169,7 +171,10 @@ def _int_from_datetime(value: Any, source: SqlType, target: SqlType, style: int 
 def fit_decimal(value: Decimal, target: SqlType, source: SqlType | None = None) -> Decimal:
     """Round ``value`` to the target's scale (half away from zero) and check its precision."""
     if target.name in MONEY_RANGE:
-        result = value.quantize(_FOUR_PLACES, ROUND_HALF_UP, DECIMAL_CONTEXT)
+        try:
+            result = value.quantize(_FOUR_PLACES, ROUND_HALF_UP, DECIMAL_CONTEXT)
+        except InvalidOperation:  # more digits than the context holds: far beyond money's range
+            raise overflow(target, msg_name(source) if source is not None else "expression") from None
         if abs(result) > MONEY_RANGE[target.name]:
             raise overflow(target, msg_name(source) if source is not None else "expression")
         return result

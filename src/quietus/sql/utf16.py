@@ -3,9 +3,10 @@
 SQL Server stores NVARCHAR as UTF-16.  Under the default collations (those without ``_SC``) a character outside the
 Basic Multilingual Plane (an emoji, ``N'𝄞'``) is a surrogate pair and counts as two: ``NVARCHAR(1)`` cannot hold
 one (2628 / 8152), ``LEN(N'😀')`` is 2, ``DATALENGTH`` 4, and ``SUBSTRING``, ``LEFT``, ``RIGHT`` and ``REVERSE``
-count and cut code units.  Quietus keeps text as Python ``str`` (code points), so every length of Unicode text is
-computed here, once, and the TDS encoder's byte count is always twice it: a value that fits its column's type
-always fits its column on the wire.
+count and cut code units; ``LIKE``'s and ``PATINDEX``'s ``_`` matches one code unit (``N'😀' LIKE N'__'``).
+Quietus keeps text as Python ``str`` (code points), so every length of Unicode text is computed here, once, and
+the TDS encoder's byte count is always twice it: a value that fits its column's type always fits its column on the
+wire.
 
 Invariant: engine strings hold no lone surrogates (they could be neither stored nor sent).  Text arriving from a
 client is decoded with lone surrogates replaced by U+FFFD (``protocol/tds/wire.py``), and where SQL Server would
@@ -57,6 +58,20 @@ def reverse(text: str) -> str:
         return text[::-1]
     data = text.encode("utf-16-le", "surrogatepass")
     return _from_units(b"".join(data[i : i + 2] for i in range(len(data) - 2, -1, -2)))
+
+
+def _pair(match: re.Match[str]) -> str:
+    point = ord(match.group()) - 0x10000
+    return chr(0xD800 + (point >> 10)) + chr(0xDC00 + (point & 0x3FF))
+
+
+def as_units(text: str) -> str:
+    """``text`` with each character outside the BMP written as its two surrogates: one ``str`` character per code
+    unit, for matching unit by unit (LIKE's and PATINDEX's ``_`` matches one code unit).  A transient form for a
+    matcher, never a value: it breaks the no-lone-surrogates invariant on purpose."""
+    if is_bmp(text):
+        return text
+    return _BEYOND_BMP.sub(_pair, text)
 
 
 def clean(text: str) -> str:

@@ -29,6 +29,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from quietus.errors import SqlError, sql_error
 from quietus.sql.syntax_near import token_text
+from quietus.sql.types_base import whole_number
 
 from . import administration, control, cursors, execute, messages, modules, options, sessions, transactions
 from .grammar import QuietusParser, SyntaxAt, is_word, walk
@@ -330,7 +331,7 @@ class BatchParser(QuietusParser):
         if token.token_type != TokenType.NUMBER or not token.text.isdigit():
             self.fail()
         self._advance()
-        return sign * int(token.text)
+        return sign * whole_number(token.text)
 
     def string(self) -> str:
         """A string literal (``'x'`` or ``N'x'``), as its content."""
