@@ -200,8 +200,7 @@ def _transactions(driver: Driver, table: str, out: Transcript) -> None:
 
 
 def _kills(driver: Driver, admin: Any, out: Transcript) -> None:
-    # Both victims connect first: a KILL of a session that took the id of one this caller killed moments ago
-    # kills nothing (6120, the repeat hazard in docs/design/kill.md)
+    # Both victims connect before either kill, so each KILL names a session that is working at that moment
     idle, running = driver.connect(True), driver.connect(True)
     idle_cursor = idle.cursor()
     idle_cursor.execute("SELECT @@SPID")
