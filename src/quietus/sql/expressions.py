@@ -349,7 +349,7 @@ def _concatenation(
         b = fb(row, ctx)
         if a is not None and b is not None:
             joined = fn(a, b)
-            if length is None or len(joined) <= length // 2:
+            if length is None:
                 return joined
             return utf16.at_most(joined, length) if isinstance(joined, str) else joined[:length]
         if (a is None and b is None) or ctx.session_option("CONCAT_NULL_YIELDS_NULL"):
