@@ -76,15 +76,12 @@ class FileIo:
 class IoStatistics:
     """The process's file I/O through ``OsFile`` since start: what @@TOTAL_READ, @@TOTAL_WRITE, @@TOTAL_ERRORS and
     @@IO_BUSY report (one server per process; embedded instances in one process share these), and per directory
-    (``directory``)."""
+    (``directory``).  The process's reads, writes and busy time are the sums of its directories'."""
 
-    __slots__ = ("_directories", "busy_seconds", "errors", "reads", "writes")
+    __slots__ = ("_directories", "errors")
 
     def __init__(self) -> None:
-        self.reads = 0
-        self.writes = 0
         self.errors = 0
-        self.busy_seconds = 0.0
         self._directories: dict[Path, FileIo] = {}
 
     def directory(self, path: Path) -> FileIo:
@@ -93,6 +90,22 @@ class IoStatistics:
         if found is None:
             found = self._directories.setdefault(path, FileIo())
         return found
+
+    def _each(self) -> list[FileIo]:
+        return list(self._directories.values())  # one C call: safe while another thread adds a directory
+
+    @property
+    def reads(self) -> int:
+        return sum(io.reads for io in self._each())
+
+    @property
+    def writes(self) -> int:
+        return sum(io.writes for io in self._each())
+
+    @property
+    def busy_seconds(self) -> float:
+        """Time in reads, writes and syncs."""
+        return sum(io.read_seconds + io.write_seconds for io in self._each())
 
 
 IO = IoStatistics()
@@ -113,13 +126,10 @@ class OsFile:
             data = os.read(self._fd, size)
             return data
         finally:
-            took = time.perf_counter() - started
-            IO.reads += 1
-            IO.busy_seconds += took
             io = self._io
             io.reads += 1
             io.bytes_read += len(data)
-            io.read_seconds += took
+            io.read_seconds += time.perf_counter() - started
 
     def write(self, data: bytes) -> None:
         started = time.perf_counter()
@@ -131,13 +141,10 @@ class OsFile:
             IO.errors += 1
             raise
         finally:
-            took = time.perf_counter() - started
-            IO.writes += 1
-            IO.busy_seconds += took
             io = self._io
             io.writes += 1
             io.bytes_written += len(data) - len(view)
-            io.write_seconds += took
+            io.write_seconds += time.perf_counter() - started
 
     def fsync(self) -> None:
         started = time.perf_counter()
@@ -147,9 +154,7 @@ class OsFile:
             IO.errors += 1
             raise
         finally:
-            took = time.perf_counter() - started
-            IO.busy_seconds += took
-            self._io.write_seconds += took
+            self._io.write_seconds += time.perf_counter() - started
 
     def truncate(self, size: int) -> None:
         os.ftruncate(self._fd, size)
