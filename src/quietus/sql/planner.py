@@ -706,9 +706,9 @@ def _converted(planned: QueryPlan, types: list[SqlType]) -> Plan:
     for i, (column, target) in enumerate(zip(planned.columns, types, strict=True)):
         source = column.type
         if source == target or (source.name == target.name and (source.is_string or source.is_binary)):
-            fns.append(_slot(i))
+            fns.append(_slot_fn(i))
             continue
-        fns.append(_slot(i, converter(source, target, explicit=False)))
+        fns.append(_converted_slot(i, converter(source, target, explicit=False)))
         changed = True
     if not changed:
         return planned.plan
@@ -716,9 +716,7 @@ def _converted(planned: QueryPlan, types: list[SqlType]) -> Plan:
     return Project(planned.plan, columns, fns)
 
 
-def _slot(i: int, convert: Callable[[Any], Any] | None = None) -> RowFn:
-    if convert is None:
-        return lambda row, ctx: row[i]
+def _converted_slot(i: int, convert: Callable[[Any], Any]) -> RowFn:
     return lambda row, ctx: convert(row[i])
 
 
