@@ -42,10 +42,11 @@ class VerifiedLogins:
         """True only if ``password`` was verified against exactly ``stored`` for ``login`` before."""
         if stored is None:
             return False
-        entry = self._entries.get(login.casefold())
+        folded = login.casefold()
+        entry = self._entries.get(folded)
         if entry is None or entry[0] != stored or not hmac.compare_digest(entry[1], self._digest(password)):
             return False
-        self._entries.move_to_end(login.casefold())
+        self._entries.move_to_end(folded)
         self.hits += 1
         return True
 
