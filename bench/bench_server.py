@@ -8,6 +8,8 @@ Figures (goals from issue 3 in brackets):
   connect + login per second, one client process (sequential)
   SELECT 1 round trip, p50 and p99
   point-select throughput (primary key lookups) with 1 and 16 client processes
+  the same two again with a C client on both sides (pyodbc over FreeTDS's ODBC driver for Quietus, psycopg over
+    libpq for PostgreSQL), so neither side's figure carries a client written in Python
   SELECT * FROM sys.dm_exec_sessions while the idle sessions are connected             [<= 100 ms]
     (and the same until the response's last byte arrives, not decoded: the server's part; this benchmark's
     client decodes rows in Python, psycopg in C)
@@ -304,6 +306,15 @@ def _point_worker(kind: str, port: int, seconds: float, seed: int, results: Any)
             client.sock.sendall(client.tds.rpc([call]))
             assert len(client.reply().rows) == 1
 
+    elif kind == "quietus-odbc":
+        odbc = odbc_connect(port)
+        assert odbc is not None
+        odbc_cursor = odbc.cursor()
+
+        def lookup() -> None:
+            odbc_cursor.execute(POINT_SELECT.replace("@P1", "?"), rng.randrange(ROWS))
+            assert len(odbc_cursor.fetchall()) == 1
+
     else:
         conn = pg_connect(port)
         cur = conn.cursor()
@@ -314,6 +325,19 @@ def _point_worker(kind: str, port: int, seconds: float, seed: int, results: Any)
 
     count, _ = timed_loop(lookup, seconds)
     results.put(count)
+
+
+def odbc_connect(port: int) -> Any:
+    """A C client for Quietus as psycopg (libpq) is PostgreSQL's: pyodbc over FreeTDS's ODBC driver (Debian's
+    tdsodbc, which ./test installs); None when either is missing."""
+    try:
+        import pyodbc
+    except ImportError:
+        return None
+    if "FreeTDS" not in pyodbc.drivers():
+        return None
+    dsn = f"DRIVER={{FreeTDS}};SERVER=127.0.0.1;PORT={port};UID=sa;PWD={PASSWORD};TDS_Version=7.4"
+    return pyodbc.connect(dsn, autocommit=True)
 
 
 def point_throughput(kind: str, port: int, clients: int, seconds: float) -> float:
@@ -336,10 +360,24 @@ def measure_quietus(args: argparse.Namespace, work: Path) -> dict[str, float]:
         _count, latencies = timed_loop(lambda: setup.batch("SELECT 1"), args.seconds)
         figures["select1_p50_ms"] = percentile(latencies, 0.5) * 1000
         figures["select1_p99_ms"] = percentile(latencies, 0.99) * 1000
+        odbc = odbc_connect(port)
+        if odbc is not None:  # the same through a C client, as PostgreSQL's figures are through libpq
+            odbc_cursor = odbc.cursor()
+
+            def odbc_select1() -> None:
+                odbc_cursor.execute("SELECT 1")
+                odbc_cursor.fetchall()
+
+            _count, latencies = timed_loop(odbc_select1, args.seconds)
+            figures["select1_c_p50_ms"] = percentile(latencies, 0.5) * 1000
+            figures["select1_c_p99_ms"] = percentile(latencies, 0.99) * 1000
+            odbc.close()
         logins, _ = timed_loop(lambda: Tds(port).close(), args.seconds)
         figures["logins_per_s"] = logins / args.seconds
         for clients in (1, 16):
             figures[f"point_{clients}"] = point_throughput("quietus", port, clients, args.seconds)
+            if odbc is not None:
+                figures[f"point_c_{clients}"] = point_throughput("quietus-odbc", port, clients, args.seconds)
         time.sleep(1)  # let closed sessions go
         before = rss_kb(pid)
         loop = asyncio.new_event_loop()
@@ -379,12 +417,14 @@ def measure_postgres(args: argparse.Namespace, work: Path) -> dict[str, float]:
             cur.fetchall()
 
         _count, latencies = timed_loop(select1, args.seconds)
-        figures["select1_p50_ms"] = percentile(latencies, 0.5) * 1000
-        figures["select1_p99_ms"] = percentile(latencies, 0.99) * 1000
+        figures["select1_p50_ms"] = figures["select1_c_p50_ms"] = percentile(latencies, 0.5) * 1000
+        figures["select1_p99_ms"] = figures["select1_c_p99_ms"] = percentile(latencies, 0.99) * 1000
         logins, _ = timed_loop(lambda: pg_connect(port).close(), args.seconds)
         figures["logins_per_s"] = logins / args.seconds
         for clients in (1, 16):
-            figures[f"point_{clients}"] = point_throughput("postgres", port, clients, args.seconds)
+            figures[f"point_{clients}"] = figures[f"point_c_{clients}"] = point_throughput(
+                "postgres", port, clients, args.seconds
+            )
         time.sleep(1)
         before = pg_backends_pss(postmaster)
         idle = [pg_connect(port) for _ in range(args.pg_sessions)]
@@ -453,6 +493,10 @@ LINES = (
     ("select1_p99_ms", "SELECT 1 round trip p99, ms", "lower"),
     ("point_1", "point selects per second, 1 client", "higher"),
     ("point_16", "point selects per second, 16 clients", "higher"),
+    ("select1_c_p50_ms", "SELECT 1 p50, both through C clients, ms", "lower"),
+    ("select1_c_p99_ms", "SELECT 1 p99, both through C clients, ms", "lower"),
+    ("point_c_1", "point selects/s, C clients, 1 client", "higher"),
+    ("point_c_16", "point selects/s, C clients, 16 clients", "higher"),
     ("dm_exec_sessions_ms", "SELECT * session view, all sessions open, ms", "lower"),
     ("dm_exec_sessions_wire_ms", "  the same to its last byte, undecoded (PG: C), ms", "lower"),
     ("dm_exec_sessions_count_ms", "SELECT COUNT(*) of that view, ms", "lower"),
@@ -493,6 +537,8 @@ def main() -> None:
           f"PostgreSQL 15 with {args.pg_sessions}; {args.seconds:.0f} s per throughput figure")  # fmt: skip
     print(f"{'':44} {'Quietus':>12} {'PostgreSQL':>12} {'ratio Q/PG':>11}")
     for key, label, better in LINES:
+        if key not in quietus:
+            continue  # no C client here (pyodbc or FreeTDS's ODBC driver missing)
         q = quietus[key]
         p = postgres[key] if postgres else None
         ratio = f"{q / p:10.2f}x" if p else f"{'-':>11}"
