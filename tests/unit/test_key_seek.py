@@ -9,6 +9,7 @@ from typing import Any
 
 import quietus
 from quietus.sql.operators import TableScan
+from quietus.sql.point_lookup import PointLookup
 
 
 def _scan_of(conn: quietus.Connection, text: str) -> TableScan:
@@ -19,7 +20,7 @@ def _scan_of(conn: quietus.Connection, text: str) -> TableScan:
         if statement.sql("tsql").replace(" ", "") == text.replace(" ", ""):
             plan: Any = planned.plan
             while not isinstance(plan, TableScan):
-                plan = plan.child
+                plan = plan.scan if isinstance(plan, PointLookup) else plan.child
             return plan
     raise AssertionError(f"no cached plan for {text}")
 

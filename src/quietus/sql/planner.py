@@ -6,7 +6,8 @@ GROUP BY expressions are replaced in the later clauses by references to the aggr
 how SQL Server's 8120 ("not contained in either an aggregate function or the GROUP BY clause") arises.
 
 An equality or range on the clustered key in WHERE becomes a key seek, so a point query locks one key, as SQL
-Server's does; anything else scans.
+Server's does; anything else scans.  A select list over such a seek of one key value is fused into one operator
+(sql/point_lookup.py) that does the same steps without a generator per operator.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from quietus.errors import sql_error
 from quietus.sql import (
     apply,
     for_xml,
+    point_lookup,
     recursive_cte,
     remote_tables,
     temp_tables,
@@ -235,10 +237,10 @@ class Planner:
             source = Sort(source, self._order_key(order, scope, projections, compiled))
         if assignments is not None:
             fns = [fn for _, fn in assignments]
-            return QueryPlan(Project(source, [], fns), [], assignments)
+            return QueryPlan(point_lookup.fused(Project(source, [], fns)), [], assignments)
         slots = [c.slot for c in compiled]
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
-        plan: Plan = Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout))
+        plan = point_lookup.fused(Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout)))
         if distinct:
             plan = Distinct(plan, self._row_key())
             if order is not None:
