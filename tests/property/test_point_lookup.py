@@ -1,11 +1,12 @@
-"""The fused point lookup (sql/point_lookup.py) answers exactly as the general plan it replaces.
+"""The fused point lookup (sql/point_lookup.py) answers exactly as the general plan it replaces, and as a scan.
 
 Random tables (the key's type, rows, NULLs in the other column), random probes (a key of the table changed in case,
 accents, trailing spaces or type; NULL; a value of another type, out of the key type's range, or not convertible)
 and random statement shapes (the select list, the WHERE's extra conjuncts, a parameter of sp_executesql, a declared
-variable or a literal, an assignment, TOP, a subquery): every statement runs twice on one session, fused and with
-the planner's fusion turned off, and the rows, column types and errors (number and text) must be the same.  The
-statement texts differ by a comment only, so each has a plan of its own.
+variable or a literal, an assignment, TOP, a subquery): every statement runs three times on one session: fused; with
+the planner's fusion turned off (the general plan: a key seek under a filter); and with the key column written
+``(k)``, which the planner does not seek (a scan under the same filter).  The rows, column types and errors (number
+and text) must be the same.  The fused and general texts differ by a comment only, so each has a plan of its own.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def _mutations(value: Any) -> st.SearchStrategy[Any]:
             [value, value.upper(), value.lower(), value + " ", " " + value, value.replace("ß", "ss"),
              value.replace("s", "ß"), value.replace("é", "e"), value.casefold()]
         )  # fmt: skip
+    if isinstance(value, bytes):
+        return st.sampled_from([value, value + b"\x00", value.rstrip(b"\x00")])  # equal: trailing zeros never count
     if isinstance(value, int) and not isinstance(value, bool):
         return st.sampled_from([value, str(value), decimal.Decimal(value), float(value), value + 256])
     return st.just(value)
@@ -127,6 +130,11 @@ def _statement(case: dict[str, Any], table: str, probe: Any, parameter_type: str
     return query.replace("@p", literal)
 
 
+def _scanning(case: dict[str, Any]) -> dict[str, Any]:
+    """The same case with its key column in parentheses: the same comparison, which the planner does not seek."""
+    return {**case, "where": case["where"].replace("k = @p", "(k) = @p").replace("@p = k", "@p = (k)")}
+
+
 def _outcome(conn: Connection, text: str) -> tuple[Any, ...]:
     sink = conn.run(text)
     results = [(tuple((c.name, c.type.name) for c in rs.columns), rs.rows) for rs in sink.result_sets]
@@ -142,10 +150,21 @@ def connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]
         yield conn
 
 
-class _Counted:
-    """How many times the fused operator ran (so the property cannot hold by never fusing)."""
+class Fusion:
+    """The planner's fusion, switched on and off by a test; counts the plans it fused (so that a property cannot
+    hold by never fusing)."""
 
-    runs = 0
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.on = True
+        self.plans = 0
+        fuse = point_lookup.fused
+
+        def switched(plan: Any) -> Any:
+            chosen = fuse(plan) if self.on else plan
+            self.plans += chosen is not plan
+            return chosen
+
+        monkeypatch.setattr(planner.point_lookup, "fused", switched)
 
 
 _tables = itertools.count()
@@ -154,16 +173,7 @@ _tables = itertools.count()
 def test_fused_point_lookup_answers_as_the_general_plan(
     connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original_rows = point_lookup.PointLookup.rows
-    fuse = point_lookup.fused
-    fusing = [True]
-
-    def counted(self: point_lookup.PointLookup, ctx: Any, outer: Any) -> Any:
-        _Counted.runs += 1
-        return original_rows(self, ctx, outer)
-
-    monkeypatch.setattr(point_lookup.PointLookup, "rows", counted)
-    monkeypatch.setattr(planner.point_lookup, "fused", lambda plan: fuse(plan) if fusing[0] else plan)
+    fusion = Fusion(monkeypatch)
 
     @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(cases())
@@ -173,16 +183,17 @@ def test_fused_point_lookup_answers_as_the_general_plan(
         for key, value in case["rows"]:
             connection.run(f"INSERT INTO {table} VALUES ({_literal(key)}, {_literal(value)})")  # duplicates: 2627
         for probe, parameter_type, how in case["probes"]:
-            fusing[0] = True
+            fusion.on = True
             fused = _outcome(connection, _statement(case, table, probe, parameter_type, how, "/*fused*/"))
-            fusing[0] = False
+            fusion.on = False
             general = _outcome(connection, _statement(case, table, probe, parameter_type, how, "/*general*/"))
             assert fused == general, (case, probe, parameter_type, how)
+            scanned = _outcome(connection, _statement(_scanning(case), table, probe, parameter_type, how, ""))
+            assert fused == scanned, (case, probe, parameter_type, how)
         connection.run(f"DROP TABLE {table}")
 
-    before = _Counted.runs
     check()
-    assert _Counted.runs > before
+    assert fusion.plans > 0
 
 
 def test_the_shapes_fused_and_the_shapes_left_general(connection: Connection) -> None:
@@ -199,11 +210,16 @@ def test_the_shapes_fused_and_the_shapes_left_general(connection: Connection) ->
                 return planned.plan
         raise AssertionError(f"no cached plan for {text}")
 
-    fused = ["SELECT v FROM shapes WHERE id = 1", "SELECT * FROM shapes WHERE id = -(2)",
-             "SELECT v + 1 AS w FROM shapes WHERE 1 = id AND v > 0"]  # fmt: skip
+    fused = [
+        "SELECT v FROM shapes WHERE id = 1",
+        "SELECT * FROM shapes WHERE id = -(2)",
+        "SELECT v + 1 AS w FROM shapes WHERE 1 = id AND v > 0",
+        "SELECT a FROM pair WHERE b = 2 AND a = 1",
+    ]
     general = ["SELECT v FROM shapes WHERE id = ABS(-1)", "SELECT v FROM shapes WHERE id > 1",
                "SELECT v FROM shapes WHERE id = 1 ORDER BY v", "SELECT COUNT(*) FROM shapes WHERE id = 1",
-               "SELECT a FROM pair WHERE a = 1 AND b = 2", "SELECT v FROM shapes"]  # fmt: skip
+               "SELECT a FROM pair WHERE a = 1", "SELECT a FROM pair WHERE a = 1 AND b = ABS(2)",
+               "SELECT v FROM shapes", "SELECT v FROM shapes WHERE (id) = 1"]  # fmt: skip
     for text in fused:
         assert isinstance(plan_of(text), point_lookup.PointLookup), text
     for text in general:
@@ -251,16 +267,7 @@ def oracle_cases(draw: st.DrawFn) -> dict[str, Any]:
 
 def test_oracle_point_selects_answer_as_the_general_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Oracle dialect shares the planner: its point selects (binds, Oracle's comparisons) fuse the same way."""
-    fuse = point_lookup.fused
-    fusing = [True]
-    runs = [0]
-
-    def counting(plan: Any) -> Any:
-        chosen = fuse(plan) if fusing[0] else plan
-        runs[0] += chosen is not plan
-        return chosen
-
-    monkeypatch.setattr(planner.point_lookup, "fused", counting)
+    fusion = Fusion(monkeypatch)
     with quietus.connect(tmp_path / "data", dialect="oracle", autocommit=True) as ora:
         ora.cursor().execute("SELECT 1 FROM dual")  # the parser raises the recursion limit once, before hypothesis
 
@@ -283,11 +290,60 @@ def test_oracle_point_selects_answer_as_the_general_plan(tmp_path: Path, monkeyp
             for probe in case["probes"]:
                 texts = [f"SELECT {mark} {case['select']} FROM {table} WHERE {case['where']}" for mark in
                          ("/*fused*/", "/*general*/")]  # fmt: skip
-                fusing[0] = True
+                fusion.on = True
                 fused = outcome(texts[0], probe)
-                fusing[0] = False
+                fusion.on = False
                 assert fused == outcome(texts[1], probe), (case, probe)
             ora.cursor().execute(f"DROP TABLE {table}")
 
         check()
-    assert runs[0] > 0
+    assert fusion.plans > 0
+
+
+@st.composite
+def composite_cases(draw: st.DrawFn) -> dict[str, Any]:
+    keys = draw(st.lists(st.tuples(st.integers(0, 2), TEXT), max_size=6))
+    probes = []
+    for _ in range(4):
+        if keys and draw(st.booleans()):
+            a, b = draw(st.sampled_from(keys))
+            probes.append((draw(_mutations(a) | st.none()), draw(_mutations(b) | st.none())))
+        else:
+            probes.append((draw(st.none() | st.integers(0, 2)), draw(st.none() | TEXT)))
+    return {
+        "rows": [(a, b, draw(st.none() | st.integers(0, 3))) for a, b in keys],
+        "probes": probes,
+        "select": draw(st.sampled_from(["*", "v", "b, a", "COALESCE(v, -1) AS c"])),
+        "where": draw(st.sampled_from(["a = @a AND b = @b", "@b = b AND a = @a AND v IS NOT NULL"])),
+        "types": draw(st.sampled_from([("int", "nvarchar(10)"), ("bigint", "varchar(10)"), ("nvarchar(5)", "int")])),
+    }
+
+
+def test_composite_key_point_selects_answer_as_the_general_plan_and_a_scan(
+    connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A primary key of two columns, both bound: sought and fused; the same answers unfused and scanned."""
+    fusion = Fusion(monkeypatch)
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(composite_cases())
+    def check(case: dict[str, Any]) -> None:
+        table = f"c{next(_tables)}"
+        connection.run(f"CREATE TABLE {table} (a INT NOT NULL, b NVARCHAR(6) NOT NULL, v INT, PRIMARY KEY (a, b))")
+        for a, b, v in case["rows"]:
+            connection.run(f"INSERT INTO {table} VALUES ({_literal(a)}, {_literal(b)}, {_literal(v)})")
+        a_type, b_type = case["types"]
+        for a, b in case["probes"]:
+            declare = f"DECLARE @a {a_type} = {_literal(a)}, @b {b_type} = {_literal(b)}; "
+            where = case["where"]
+            fusion.on = True
+            fused = _outcome(connection, f"{declare}SELECT /*fused*/ {case['select']} FROM {table} WHERE {where}")
+            fusion.on = False
+            general = _outcome(connection, f"{declare}SELECT /*general*/ {case['select']} FROM {table} WHERE {where}")
+            scan = where.replace("a = @a", "(a) = @a")
+            scanned = _outcome(connection, f"{declare}SELECT {case['select']} FROM {table} WHERE {scan}")
+            assert fused == general == scanned, (case, a, b)
+        connection.run(f"DROP TABLE {table}")
+
+    check()
+    assert fusion.plans > 0

@@ -40,3 +40,50 @@ def test_point_queries_by_key(tmp_path: Path) -> None:
         assert _scan_of(conn, "SELECT v FROM kv WHERE id = -(2)").seek_once
         with_call = _scan_of(conn, "SELECT v FROM kv WHERE id = ABS(@P1)")
         assert with_call.seek is not None and not with_call.seek_once
+
+
+def test_an_outer_querys_column_is_no_key_of_the_inner_table(tmp_path: Path) -> None:
+    """``o.id = 1`` in a subquery over t2 names the outer row's id: t2 is read whole, not sought at key 1."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE t1 (id INT PRIMARY KEY); CREATE TABLE t2 (id INT PRIMARY KEY, w INT)")
+        cursor.execute("INSERT INTO t1 VALUES (1), (2); INSERT INTO t2 VALUES (5, 50), (6, 60)")
+        query = "SELECT o.id, (SELECT COUNT(*) FROM t2 WHERE o.id = 1) FROM t1 o ORDER BY o.id"
+        assert cursor.execute(query).fetchall() == [(1, 2), (2, 0)]
+        assert cursor.execute("SELECT w FROM t2 x WHERE x.id = 6").fetchall() == [(60,)]
+        assert _scan_of(conn, "SELECT w FROM t2 AS x WHERE x.id = 6").seek_once
+
+
+def test_a_binary_key_is_compared_not_sought(tmp_path: Path) -> None:
+    """0x01 = 0x0100 (trailing zero bytes never count in a comparison) while the stored keys differ: a seek of one
+    would miss the other, so a binary key is read by the comparison over a scan."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE b (k VARBINARY(3) NOT NULL PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO b VALUES (0x01, 1)")
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x0100").fetchall() == [(1,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x01").fetchall() == [(1,)]
+        assert _scan_of(conn, "SELECT v FROM b WHERE k = 0x01").seek is None
+
+
+def test_a_key_of_several_columns_all_bound_is_sought(tmp_path: Path) -> None:
+    """Every column of the primary key equal to a literal or variable: one key is read (and locked), not all."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE p (a INT NOT NULL, b NVARCHAR(5) NOT NULL, v INT, PRIMARY KEY (a, b))")
+        cursor.execute("INSERT INTO p VALUES (1, 'x', 1), (1, 'y', 2), (2, 'X ', 3)")
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = %s", ("Y",)).fetchall() == [(2,)]
+        assert cursor.execute("SELECT v FROM p WHERE b = 'x' AND 2 = a").fetchall() == [(3,)]
+        assert cursor.execute("DECLARE @n NVARCHAR(5) = NULL; SELECT v FROM p WHERE a = 1 AND b = @n").fetchall() == []
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 ORDER BY v").fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = UPPER(%s)", ("y",)).fetchall() == [(2,)]
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = @P1").seek_once
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 ORDER BY v").seek is None
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = UPPER(@P1)").seek is None
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("BEGIN TRANSACTION")
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = 'x'").fetchall() == [(1,)]
+        locks = "SELECT COUNT(*) FROM sys.dm_tran_locks WHERE request_session_id = @@SPID AND resource_type = 'KEY'"
+        assert cursor.execute(locks).fetchall() == [(1,)]  # a scan would hold all three
+        cursor.execute("COMMIT")
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = 'x'").seek_once  # a varchar value, an nvarchar key

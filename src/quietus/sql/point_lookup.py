@@ -1,6 +1,7 @@
 """The point lookup: ``SELECT <list> FROM t WHERE pk = <value> [AND ...]`` as one operator.
 
-The general plan of that query is three operators over the access method, each a generator resumed per row:
+With ``pk`` a primary key of one column, or of several all bound by equalities (``a = @a AND b = @b``).  The
+general plan of that query is three operators over the access method, each a generator resumed per row:
 ``Project → Filter → TableScan`` (with a key seek) ``→ RowAccess.seek_range → read_row``.  For a point select,
 the one row it reads pays for four generators, their frames and their hand-offs; ``PointLookup`` does the same
 steps, in the same order, in one generator:
@@ -16,9 +17,10 @@ steps, in the same order, in one generator:
 | the whole WHERE re-checked on the row  | Filter (2)                   | the same predicate                   |
 | the select list                        | Project                      | the same row, itemgetter or functions |
 
-(1) when the key's Python type is the stored keys' own (int for an integer key column, str for a string one): an
-equal value is then the very key stored, with the same hash and the same text in a lock resource.  (2) the seek's
-key is the storage's case-folded one: the column's comparison, or a conversion, may reject what it found.
+(1) when the key's Python type is the stored keys' own (int for an integer key column, str for a string one; a key
+of several columns always goes through ``irange``): an equal value is then the very key stored, with the same hash
+and the same text in a lock resource.  (2) the seek's key is the storage's case-folded one: the column's
+comparison, or a conversion, may reject what it found.
 
 So the locks, their order and their hold time (every isolation level and table hint: the ``ReadPolicy`` decides,
 as for a scan), the versions seen, the errors (a parameter that does not convert fails where it failed), the kill
@@ -67,9 +69,9 @@ class PointLookup(Plan):
         self.key: RowFn = scan.seek[0]
         self.predicate = where.predicate
         primary = scan.table.definition.primary_key
-        assert primary is not None and len(primary.columns) == 1
-        key_column = scan.table.definition.columns[primary.columns[0]]
-        self.stored_key_type = _STORED_KEY_TYPE.get(key_column.type_name)
+        assert primary is not None
+        key_columns = [scan.table.definition.columns[position] for position in primary.columns]
+        self.stored_key_type = _STORED_KEY_TYPE.get(key_columns[0].type_name) if len(key_columns) == 1 else None
         self.identity = project.identity
         self.getter = project.getter
         self.fns = tuple(project.fns)
