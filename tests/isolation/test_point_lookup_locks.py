@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from quietus.engine.interrupts import InterruptReason
 from quietus.sql import point_lookup
-from tests.harness import Scenario, ScenarioSession, create_table_t, scenario, wait_until_blocked
+from tests.harness import Scenario, ScenarioSession, create_table_t, interrupt, scenario, wait_until_blocked
 
 
 def point_select(key: int, hint: str = "", order: bool = False) -> str:
@@ -189,3 +190,20 @@ def test_a_kill_ends_a_point_select_waiting_on_a_lock(sc: Scenario, fused: Fused
     assert dba.rows(f"SELECT COUNT(*) FROM sys.dm_exec_sessions WHERE session_id = {reader.session_id}") == [(0,)]
     writer.run("COMMIT")  # the writer was never disturbed
     assert dba.rows(point_select(1)) == [(11,)]
+
+
+def test_an_attention_cancels_a_waiting_point_select_and_keeps_its_transaction(sc: Scenario, fused: FusedRuns) -> None:
+    writer, reader = sc.session("writer"), sc.session("reader")
+    writer.run("BEGIN TRAN; UPDATE t SET v = 11 WHERE id = 1")
+    reader.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; BEGIN TRAN")
+    assert reader.rows(point_select(2)) == [(20,)]
+    blocked = reader.start(point_select(1))
+    wait_until_blocked(blocked)
+    interrupt(reader, InterruptReason.ATTENTION)
+    assert blocked.result().result_sets[-1].rows == []  # cancelled while it waited: no row
+    assert [row[:3] for row in held_locks(writer, reader) if row[0] == "KEY"] == [("KEY", "S", "GRANT")]
+    assert reader.value("SELECT @@TRANCOUNT") == 1  # the session and its transaction live on
+    writer.run("COMMIT")
+    assert reader.rows(point_select(1)) == [(11,)]
+    reader.run("COMMIT")
+    assert fused.taken() == 3
