@@ -40,7 +40,7 @@ KEY_TYPES: dict[str, st.SearchStrategy[Any]] = {
     "nvarchar(6)": TEXT,
     "char(4)": TEXT.map(lambda s: s[:4]),
     "date": st.dates(datetime.date(2020, 1, 1), datetime.date(2020, 1, 5)),
-    "varbinary(3)": st.binary(max_size=3),
+    "varbinary(3)": st.binary(max_size=3) | st.sampled_from([b"", b"\x00", b"\x01", b"\x01\x00", b"\x01\x00\x00"]),
 }
 
 # the probe's declared type (parameter or variable) -> how a probe value is written for it

@@ -54,16 +54,24 @@ def test_an_outer_querys_column_is_no_key_of_the_inner_table(tmp_path: Path) -> 
         assert _scan_of(conn, "SELECT w FROM t2 AS x WHERE x.id = 6").seek_once
 
 
-def test_a_binary_key_is_compared_not_sought(tmp_path: Path) -> None:
-    """0x01 = 0x0100 (trailing zero bytes never count in a comparison) while the stored keys differ: a seek of one
-    would miss the other, so a binary key is read by the comparison over a scan."""
+def test_a_binary_key_is_sought_as_the_range_of_its_trailing_zeros(tmp_path: Path) -> None:
+    """0x01 = 0x0100 = 0x01000000 (trailing zero bytes never count in a comparison) while the stored keys differ:
+    the seek reads every key that is the value plus zero bytes, so it finds what the comparison accepts."""
     with quietus.connect(tmp_path / "data", autocommit=True) as conn:
         cursor = conn.cursor()
         cursor.execute("CREATE TABLE b (k VARBINARY(3) NOT NULL PRIMARY KEY, v INT)")
-        cursor.execute("INSERT INTO b VALUES (0x01, 1)")
-        assert cursor.execute("SELECT v FROM b WHERE k = 0x0100").fetchall() == [(1,)]
-        assert cursor.execute("SELECT v FROM b WHERE k = 0x01").fetchall() == [(1,)]
-        assert _scan_of(conn, "SELECT v FROM b WHERE k = 0x01").seek is None
+        cursor.execute("INSERT INTO b VALUES (0x01, 1), (0x0100, 2), (0x0101, 3), (0x00, 4), (0x, 5), (0x02, 6)")
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x0100 ORDER BY v").fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = %s ORDER BY v", (b"\x01",)).fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x000000 ORDER BY v").fetchall() == [(4,), (5,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x01010000").fetchall() == [(3,)]
+        assert cursor.execute("SELECT v FROM b WHERE (k) = 0x0100 ORDER BY v").fetchall() == [(1,), (2,)]  # a scan
+        sought = _scan_of(conn, "SELECT v FROM b WHERE k = 0x0100 ORDER BY v")
+        assert sought.seek is not None and not sought.seek_once
+        cursor.execute("CREATE TABLE f (k BINARY(4) NOT NULL PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO f VALUES (0x01, 1), (0x0102, 2)")  # stored padded: 0x01000000, 0x01020000
+        assert cursor.execute("SELECT v FROM f WHERE k = 0x01").fetchall() == [(1,)]
+        assert cursor.execute("SELECT v FROM f WHERE k = 0x0102").fetchall() == [(2,)]
 
 
 def test_a_key_of_several_columns_all_bound_is_sought(tmp_path: Path) -> None:

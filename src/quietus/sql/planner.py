@@ -605,9 +605,13 @@ class Planner:
         parts = [self._key_value(plan.table, position, source, conditions) for position in primary.columns]
         if len(parts) == 1 and parts[0] is not None:
             compiled, value = parts[0]
+            key_column = plan.table.definition.columns[primary.columns[0]]
+            if compiled.type.family == "binary":
+                plan.seek = _binary_range(compiled.fn, key_column.length or _MAX_KEY_BYTES)
+                return
             plan.seek = (compiled.fn, compiled.fn)
             plan.seek_once = _plain_value(value)
-        elif all(part is not None and _plain_value(part[1]) for part in parts):
+        elif all(part is not None and _plain_value(part[1]) and part[0].type.family != "binary" for part in parts):
             key = _composite_key([part[0].fn for part in parts if part is not None])
             plan.seek = (key, key)
             plan.seek_once = True
@@ -745,15 +749,31 @@ def _converted_slot(i: int, convert: Callable[[Any], Any]) -> RowFn:
 
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
-    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, both strings or both exact
-    numbers (int 5 and decimal 5 are one key, 'ab' and N'AB ' too; the WHERE filter still decides every row).
-    Never a binary key: its comparison ignores trailing zero bytes (0x01 = 0x0100), its stored keys do not, so a
-    seek would miss rows."""
-    if key.family == "binary":
-        return False
-    if value.name == key.name or value.family == key.family == "string":  # strings: one key (case folded, unpadded)
+    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, both strings, both binary or
+    both exact numbers (int 5 and decimal 5 are one key, 'ab' and N'AB ' too, 0x01 and 0x0100 are sought as a range:
+    ``_binary_range``; the WHERE filter still decides every row)."""
+    if value.name == key.name or value.family == key.family in ("string", "binary"):
         return True
     return {value.family, key.family} <= _EXACT_FAMILIES
+
+
+_MAX_KEY_BYTES = 900  # the longest key SQL Server allows: a binary key column is never longer
+
+
+def _binary_range(value: RowFn, length: int) -> tuple[RowFn, RowFn]:
+    """The stored keys a binary value equals: a comparison ignores trailing zero bytes (0x01 = 0x0100 = 0x01000000,
+    as SQL Server pads the shorter operand) while stored keys keep them, so the keys equal to ``v`` are exactly
+    ``v`` without its trailing zeros, followed by 0 to ``length`` zero bytes: the range [that, that + zeros]."""
+
+    def low(row: Row, ctx: ExecContext) -> Any:
+        found = value(row, ctx)
+        return None if found is None else bytes(found).rstrip(b"\0")
+
+    def high(row: Row, ctx: ExecContext) -> Any:
+        found = value(row, ctx)
+        return None if found is None else bytes(found).rstrip(b"\0") + b"\0" * length
+
+    return low, high
 
 
 def _composite_key(parts: Sequence[RowFn]) -> RowFn:
