@@ -102,7 +102,7 @@ class PointLookup(Plan):
                 yield tuple(fn(row, ctx) for fn in self.fns)
 
     def _stored_keys(self, stored: Any, key: Any) -> Sequence[Any]:
-        """The stored keys equal to ``key`` (at most one), as a seek of [key, key] finds them."""
+        """The stored keys equal to ``key`` (one at most, as a rule), as a seek of [key, key] finds them."""
         if type(key) is self.stored_key_type:
             return (key,) if key in stored else ()
         return list(stored.irange(key, key))
