@@ -9,6 +9,7 @@ from typing import Any
 
 import quietus
 from quietus.sql.operators import TableScan
+from quietus.sql.point_lookup import PointLookup
 
 
 def _scan_of(conn: quietus.Connection, text: str) -> TableScan:
@@ -19,7 +20,7 @@ def _scan_of(conn: quietus.Connection, text: str) -> TableScan:
         if statement.sql("tsql").replace(" ", "") == text.replace(" ", ""):
             plan: Any = planned.plan
             while not isinstance(plan, TableScan):
-                plan = plan.child
+                plan = plan.scan if isinstance(plan, PointLookup) else plan.child
             return plan
     raise AssertionError(f"no cached plan for {text}")
 
@@ -39,3 +40,58 @@ def test_point_queries_by_key(tmp_path: Path) -> None:
         assert _scan_of(conn, "SELECT v FROM kv WHERE id = -(2)").seek_once
         with_call = _scan_of(conn, "SELECT v FROM kv WHERE id = ABS(@P1)")
         assert with_call.seek is not None and not with_call.seek_once
+
+
+def test_an_outer_querys_column_is_no_key_of_the_inner_table(tmp_path: Path) -> None:
+    """``o.id = 1`` in a subquery over t2 names the outer row's id: t2 is read whole, not sought at key 1."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE t1 (id INT PRIMARY KEY); CREATE TABLE t2 (id INT PRIMARY KEY, w INT)")
+        cursor.execute("INSERT INTO t1 VALUES (1), (2); INSERT INTO t2 VALUES (5, 50), (6, 60)")
+        query = "SELECT o.id, (SELECT COUNT(*) FROM t2 WHERE o.id = 1) FROM t1 o ORDER BY o.id"
+        assert cursor.execute(query).fetchall() == [(1, 2), (2, 0)]
+        assert cursor.execute("SELECT w FROM t2 x WHERE x.id = 6").fetchall() == [(60,)]
+        assert _scan_of(conn, "SELECT w FROM t2 AS x WHERE x.id = 6").seek_once
+
+
+def test_a_binary_key_is_sought_as_the_range_of_its_trailing_zeros(tmp_path: Path) -> None:
+    """0x01 = 0x0100 = 0x01000000 (trailing zero bytes never count in a comparison) while the stored keys differ:
+    the seek reads every key that is the value plus zero bytes, so it finds what the comparison accepts."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE b (k VARBINARY(3) NOT NULL PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO b VALUES (0x01, 1), (0x0100, 2), (0x0101, 3), (0x00, 4), (0x, 5), (0x02, 6)")
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x0100 ORDER BY v").fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = %s ORDER BY v", (b"\x01",)).fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x000000 ORDER BY v").fetchall() == [(4,), (5,)]
+        assert cursor.execute("SELECT v FROM b WHERE k = 0x01010000").fetchall() == [(3,)]
+        assert cursor.execute("SELECT v FROM b WHERE (k) = 0x0100 ORDER BY v").fetchall() == [(1,), (2,)]  # a scan
+        sought = _scan_of(conn, "SELECT v FROM b WHERE k = 0x0100 ORDER BY v")
+        assert sought.seek is not None and not sought.seek_once
+        cursor.execute("CREATE TABLE f (k BINARY(4) NOT NULL PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO f VALUES (0x01, 1), (0x0102, 2)")  # stored padded: 0x01000000, 0x01020000
+        assert cursor.execute("SELECT v FROM f WHERE k = 0x01").fetchall() == [(1,)]
+        assert cursor.execute("SELECT v FROM f WHERE k = 0x0102").fetchall() == [(2,)]
+
+
+def test_a_key_of_several_columns_all_bound_is_sought(tmp_path: Path) -> None:
+    """Every column of the primary key equal to a literal or variable: one key is read (and locked), not all."""
+    with quietus.connect(tmp_path / "data", autocommit=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE p (a INT NOT NULL, b NVARCHAR(5) NOT NULL, v INT, PRIMARY KEY (a, b))")
+        cursor.execute("INSERT INTO p VALUES (1, 'x', 1), (1, 'y', 2), (2, 'X ', 3)")
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = %s", ("Y",)).fetchall() == [(2,)]
+        assert cursor.execute("SELECT v FROM p WHERE b = 'x' AND 2 = a").fetchall() == [(3,)]
+        assert cursor.execute("DECLARE @n NVARCHAR(5) = NULL; SELECT v FROM p WHERE a = 1 AND b = @n").fetchall() == []
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 ORDER BY v").fetchall() == [(1,), (2,)]
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = UPPER(%s)", ("y",)).fetchall() == [(2,)]
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = @P1").seek_once
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 ORDER BY v").seek is None
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = UPPER(@P1)").seek is None
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("BEGIN TRANSACTION")
+        assert cursor.execute("SELECT v FROM p WHERE a = 1 AND b = 'x'").fetchall() == [(1,)]
+        locks = "SELECT COUNT(*) FROM sys.dm_tran_locks WHERE request_session_id = @@SPID AND resource_type = 'KEY'"
+        assert cursor.execute(locks).fetchall() == [(1,)]  # a scan would hold all three
+        cursor.execute("COMMIT")
+        assert _scan_of(conn, "SELECT v FROM p WHERE a = 1 AND b = 'x'").seek_once  # a varchar value, an nvarchar key

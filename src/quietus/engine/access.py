@@ -199,21 +199,16 @@ class RowAccess:
         """The visible values of one row (by clustered key), locking as the policy says; None if none."""
         mode = policy.row_mode
         if mode is not None:
-            fresh = (
-                mode is LockMode.U
-                and self.db.locks.held(
-                    self.txn, key_resource(self.db.database_id, table.object_id, 1, row_key)
-                )
-                is None
-            )
-            if not self.lock_row(table, row_key, mode, policy.readpast):
+            resource = key_resource(self.db.database_id, table.object_id, 1, row_key)  # locked, then released
+            fresh = mode is LockMode.U and self.db.locks.held(self.txn, resource) is None
+            if not self.lock(resource, mode, policy.readpast):
                 return None
             if fresh:
                 self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
             version = self.visible(table.rows.get(row_key), policy)
             values = None if version is None else self._current(table, version)
             if not policy.hold and (values is None or mode is LockMode.S):
-                self.unlock_row(table, row_key)
+                self.db.locks.release(self.txn, resource)
             return values
         version = self.visible(table.rows.get(row_key), policy)
         return None if version is None else self._current(table, version)

@@ -6,7 +6,8 @@ GROUP BY expressions are replaced in the later clauses by references to the aggr
 how SQL Server's 8120 ("not contained in either an aggregate function or the GROUP BY clause") arises.
 
 An equality or range on the clustered key in WHERE becomes a key seek, so a point query locks one key, as SQL
-Server's does; anything else scans.
+Server's does; anything else scans.  A select list over such a seek of one key value is fused into one operator
+(sql/point_lookup.py) that does the same steps without a generator per operator.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import Any, cast
 from sqlglot import exp
 
 from quietus.engine.access import read_policy
+from quietus.engine.storage.keys import NULL_KEY, normalise
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import (
     apply,
     for_xml,
+    point_lookup,
     recursive_cte,
     remote_tables,
     temp_tables,
@@ -235,10 +238,10 @@ class Planner:
             source = Sort(source, self._order_key(order, scope, projections, compiled))
         if assignments is not None:
             fns = [fn for _, fn in assignments]
-            return QueryPlan(Project(source, [], fns), [], assignments)
+            return QueryPlan(point_lookup.fused(Project(source, [], fns)), [], assignments)
         slots = [c.slot for c in compiled]
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
-        plan: Plan = Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout))
+        plan = point_lookup.fused(Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout)))
         if distinct:
             plan = Distinct(plan, self._row_key())
             if order is not None:
@@ -590,26 +593,51 @@ class Planner:
         return None
 
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
-        """Turn ``pk = constant`` in WHERE (one-column primary keys) into a clustered key seek; ranges still scan."""
+        """Turn ``pk = constant`` in WHERE into a clustered key seek; ranges still scan.  A primary key of several
+        columns is sought when every one of its columns is equal to a literal or a variable (``_composite_key``)."""
         if not isinstance(plan, TableScan) or plan.table.is_heap:
             return
         primary = plan.table.definition.primary_key
-        if primary is None or len(primary.columns) != 1:
+        if primary is None:
             return
-        column_name = plan.table.definition.columns[primary.columns[0]].name.casefold()
         conditions = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+        source = plan.columns[0].source.casefold()
+        parts = [self._key_value(plan.table, position, source, conditions) for position in primary.columns]
+        if len(parts) == 1 and parts[0] is not None:
+            compiled, value = parts[0]
+            key_column = plan.table.definition.columns[primary.columns[0]]
+            if compiled.type.family == "binary":
+                plan.seek = _binary_range(compiled.fn, key_column.length or _MAX_KEY_BYTES)
+                return
+            plan.seek = (compiled.fn, compiled.fn)
+            plan.seek_once = _plain_value(value)
+        elif all(part is not None and _plain_value(part[1]) and part[0].type.family != "binary" for part in parts):
+            key = _composite_key([part[0].fn for part in parts if part is not None])
+            plan.seek = (key, key)
+            plan.seek_once = True
+
+    def _key_value(
+        self, table: Table, position: int, source: str, conditions: Sequence[exp.Expr]
+    ) -> tuple[CompiledExpr, exp.Expr] | None:
+        """The first ``column = constant`` (either way round) in ``conditions`` for the key column at ``position``
+        of ``table`` (read as ``source``) whose value a seek may use: compiled, and as written."""
+        column = table.definition.columns[position]
+        name = column.name.casefold()
         empty = self.scope([], None)
         for cond in conditions:
-            if isinstance(cond, exp.EQ):
-                for col, value in ((cond.this, cond.expression), (cond.expression, cond.this)):
-                    if isinstance(col, exp.Column) and col.name.casefold() == column_name and _is_constant(value):
-                        compiled = self.compile(value, empty)
-                        key_type = column_type(plan.table.definition.columns[primary.columns[0]])
-                        if not _seekable(compiled.type, key_type):
-                            continue
-                        plan.seek = (compiled.fn, compiled.fn)
-                        plan.seek_once = _plain_value(value)
-                        return
+            if not isinstance(cond, exp.EQ):
+                continue
+            for col, value in ((cond.this, cond.expression), (cond.expression, cond.this)):
+                if (
+                    isinstance(col, exp.Column)
+                    and col.name.casefold() == name
+                    and col.table.casefold() in ("", source)  # o.id of an outer query is no key of this table
+                    and _is_constant(value)
+                ):
+                    compiled = self.compile(value, empty)
+                    if _seekable(compiled.type, column_type(column)):
+                        return compiled, value
+        return None
 
     def _compile_function(self, node: exp.Expr, scope: Scope) -> CompiledExpr:
         assert isinstance(node, exp.Dot)
@@ -721,11 +749,42 @@ def _converted_slot(i: int, convert: Callable[[Any], Any]) -> RowFn:
 
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
-    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, or both exact numbers
-    (int 5 and decimal 5 are the same key; the WHERE filter still decides every row)."""
-    if value.name == key.name:
+    """Whether a key seek may use ``value`` for a key of type ``key``: the same type, both strings, both binary or
+    both exact numbers (int 5 and decimal 5 are one key, 'ab' and N'AB ' too, 0x01 and 0x0100 are sought as a range:
+    ``_binary_range``; the WHERE filter still decides every row)."""
+    if value.name == key.name or value.family == key.family in ("string", "binary"):
         return True
     return {value.family, key.family} <= _EXACT_FAMILIES
+
+
+_MAX_KEY_BYTES = 900  # the longest key SQL Server allows: a binary key column is never longer
+
+
+def _binary_range(value: RowFn, length: int) -> tuple[RowFn, RowFn]:
+    """The stored keys a binary value equals: a comparison ignores trailing zero bytes (0x01 = 0x0100 = 0x01000000,
+    as SQL Server pads the shorter operand) while stored keys keep them, so the keys equal to ``v`` are exactly
+    ``v`` without its trailing zeros, followed by 0 to ``length`` zero bytes: the range [that, that + zeros]."""
+
+    def low(row: Row, ctx: ExecContext) -> Any:
+        found = value(row, ctx)
+        return None if found is None else bytes(found).rstrip(b"\0")
+
+    def high(row: Row, ctx: ExecContext) -> Any:
+        found = value(row, ctx)
+        return None if found is None else bytes(found).rstrip(b"\0") + b"\0" * length
+
+    return low, high
+
+
+def _composite_key(parts: Sequence[RowFn]) -> RowFn:
+    """A key of several columns from one value each, normalised as the table's keys are; NULL_KEY (nothing
+    equals it) when a part is NULL."""
+
+    def key(row: Row, ctx: ExecContext) -> Any:
+        values = tuple(normalise(part(row, ctx)) for part in parts)
+        return NULL_KEY if any(value is NULL_KEY for value in values) else values
+
+    return key
 
 
 _EXACT_FAMILIES = frozenset({"int", "exact"})
