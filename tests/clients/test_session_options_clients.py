@@ -158,3 +158,8 @@ def test_a_set_inside_sp_executesql_lasts_until_the_call_returns(server: Running
         assert one(cur, "SELECT SESSIONPROPERTY('ANSI_NULLS')") == [(1,)]  # and put back when it returns
         cur.execute("SET ANSI_NULLS OFF")  # a batch: it stays
         assert one(cur, "SELECT SESSIONPROPERTY('ANSI_NULLS')") == [(0,)]
+        # the settings that are no ON/OFF option are put back too, and only a call's own SETs are
+        cur.execute("SET LOCK_TIMEOUT 250; SET DATEFIRST 3")
+        cur.execute("SET LOCK_TIMEOUT 5; SET DATEFIRST 1; SELECT @@LOCK_TIMEOUT + %s, @@DATEFIRST", (0,))
+        assert cur.fetchall() == [(5, 1)]
+        assert one(cur, "SELECT @@LOCK_TIMEOUT, @@DATEFIRST") == [(250, 3)]

@@ -45,3 +45,18 @@ def test_statement_text_with_a_password_is_masked_for_the_views() -> None:
     hidden = masked("CREATE LOGIN ann WITH PASSWORD = 'S3cret!'")
     assert "S3cret" not in hidden and "'CREATE LOGIN' was found in the text of this event." in hidden
     assert "pw" not in masked("ALTER LOGIN sa WITH PASSWORD = 'pw'")
+
+
+def test_masking_decides_as_the_secret_pattern_for_every_spelling() -> None:
+    """The scan for the two words before the pattern changes nothing: any case, at a word's edge or inside one,
+    and non-ASCII letters the pattern folds onto ASCII (ſ is s, ı is i) decide as the pattern alone does."""
+    from quietus.sessions.session import _SECRET_STATEMENT, masked
+
+    texts = [
+        "SELECT 1", "select password from t", "SELECT PassWord", "SELECT passwords", "SELECT xpassword",
+        "create   login x with password = 'a'", "alter\nLogin sa", "SELECT login_name FROM sys.dm_exec_sessions",
+        "SELECT logins", "EXEC sp_who -- LOGIN", "SELECT 'paſſword'", "SELECT N'ALTER LOGıN x'", "SELECT N'é', 1",
+        "(@password nvarchar(10))SELECT @password",
+    ]
+    for text in texts:
+        assert (masked(text) != text) == (_SECRET_STATEMENT.search(text) is not None), text

@@ -65,6 +65,15 @@ class SqlText:
     database: str  # the database it was compiled in (dm_exec_sql_text.dbid)
     sql_handle: bytes
     plan_handle: bytes
+    # Measured once for every request that runs the text again:
+    text_key: bytes  # handle_key(sql_handle)
+    ascii: bool  # a UTF-16 offset is twice the character offset
+    content_end: int  # the characters before the trailing blanks and semicolons
+
+    @classmethod
+    def of(cls, text: str, database: str, plan: bytes) -> SqlText:
+        handle = sql_handle(text)
+        return cls(text, database, handle, plan, handle_key(handle), text.isascii(), len(text.rstrip(" \t\r\n;")))
 
 
 def sql_handle(text: str) -> bytes:
@@ -94,15 +103,12 @@ def utf16_length(text: str) -> int:
 class RunningText:
     """A session's current (or last) batch and the offsets of the statement running in it."""
 
-    __slots__ = ("_ascii", "_bytes_at", "_content_end", "end", "masked", "shift", "sql", "start")
+    __slots__ = ("_bytes_at", "end", "masked", "shift", "sql", "start")
 
     def __init__(self, sql: SqlText, masked: bool, shift: int = 0) -> None:
         self.sql = sql
         self.masked = masked
         self.shift = shift  # characters before the parsed text (an RPC's parameter declarations)
-        text = sql.text
-        self._ascii = text.isascii()
-        self._content_end = len(text.rstrip(" \t\r\n;"))
         self._bytes_at: dict[int, int] = {}  # character offset -> UTF-16 byte offset (non-ASCII texts)
         self.start = 0
         self.end = END_OF_BATCH
@@ -111,15 +117,15 @@ class RunningText:
         """The statement at characters [offset, offset + length) of the batch is running now."""
         if self.masked or length <= 0:
             return
-        text = self.sql.text
+        sql = self.sql
         offset += self.shift
         stop = offset + length
-        if self._ascii:
+        if sql.ascii:
             self.start = 2 * offset
-            self.end = END_OF_BATCH if stop >= self._content_end else 2 * (stop - 1)
+            self.end = END_OF_BATCH if stop >= sql.content_end else 2 * (stop - 1)
         else:  # a loop runs the same statements again: each prefix is measured once
-            self.start = self._utf16_offset(text, offset)
-            self.end = END_OF_BATCH if stop >= self._content_end else self._utf16_offset(text, stop) - 2
+            self.start = self._utf16_offset(sql.text, offset)
+            self.end = END_OF_BATCH if stop >= sql.content_end else self._utf16_offset(sql.text, stop) - 2
 
     def _utf16_offset(self, text: str, offset: int) -> int:
         found = self._bytes_at.get(offset)
@@ -151,18 +157,17 @@ class SqlTextCache:
             key = handle_key(plan)
             found = self._plans.get(key)
             if found is None:
-                found = self._plans[key] = SqlText(text, database, sql_handle(text), plan)
+                found = self._plans[key] = SqlText.of(text, database, plan)
                 self._size += len(text)
             self._known[(text, folded)] = key
         self._plans.move_to_end(key)
-        self._texts[handle_key(found.sql_handle)] = key
+        self._texts[found.text_key] = key
         while len(self._plans) > 1 and (len(self._plans) > self.capacity or self._size > self.characters):
             gone_key, gone = self._plans.popitem(last=False)
             self._size -= len(gone.text)
             self._known.pop((gone.text, gone.database.casefold()), None)
-            text_key = handle_key(gone.sql_handle)
-            if self._texts.get(text_key) == gone_key:
-                del self._texts[text_key]
+            if self._texts.get(gone.text_key) == gone_key:
+                del self._texts[gone.text_key]
         return found
 
     def lookup(self, handle: bytes) -> SqlText | None:

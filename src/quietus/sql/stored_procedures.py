@@ -29,6 +29,7 @@ A call:
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -199,16 +200,28 @@ def run_scoped(
     return status
 
 
-def scoped_settings(session: Session) -> dict[str, Any]:
+_READ_SCOPED = operator.attrgetter(*SCOPED_SETTINGS)  # the session's scoped settings as one tuple
+
+
+class ScopedSettings:
     """The SET options a procedure's or sp_executesql's scope puts back when it returns (rule 5)."""
-    settings = {name: getattr(session, name) for name in SCOPED_SETTINGS}
-    settings["options"] = dict(session.options)
-    return settings
+
+    __slots__ = ("options", "values")
+
+    def __init__(self, values: tuple[Any, ...], options: dict[str, bool]) -> None:
+        self.values = values  # SCOPED_SETTINGS' values, in their order
+        self.options = options  # a copy of the session's ON/OFF options
 
 
-def restore_settings(session: Session, settings: dict[str, Any]) -> None:
-    for name, value in settings.items():
-        setattr(session, name, value)
+def scoped_settings(session: Session) -> ScopedSettings:
+    return ScopedSettings(_READ_SCOPED(session), dict(session.options))
+
+
+def restore_settings(session: Session, settings: ScopedSettings) -> None:
+    if _READ_SCOPED(session) != settings.values:  # usually nothing to put back (one comparison of two tuples)
+        for name, value in zip(SCOPED_SETTINGS, settings.values, strict=True):
+            setattr(session, name, value)
+    session.options = settings.options
 
 
 def nested_context(caller: ExecContext, name: str, object_id: int) -> ExecContext:
