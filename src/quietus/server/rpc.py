@@ -393,7 +393,7 @@ async def run_calls(ctx: RequestContext, calls: tuple[RpcCall, ...]) -> Outcome:
         if ctx.sink.writer.cancelled:
             return Outcome.CANCELLED
         ctx.sink.return_statuses.clear()
-        procedure = PROCEDURES.get(system_name(call.name), procedure_by_name)
+        procedure = PROCEDURES.get(call.name) or PROCEDURES.get(system_name(call.name), procedure_by_name)
         try:
             result = await procedure(ctx, call)
         except SqlError as error:  # the call itself is malformed (its declarations): its error, the next call runs

@@ -102,8 +102,10 @@ async def _request(
             for name in outputs:
                 outputs[name] = ctx.variables.get(parameter_key(name))
         session.end_request()
-        for hook in tuple(session.attachments.get(AFTER_REQUEST, ())):
-            hook(session)
+        hooks = session.attachments.get(AFTER_REQUEST)
+        if hooks:
+            for hook in tuple(hooks):  # a hook may remove itself
+                hook(session)
 
 
 def _run(ctx: ExecContext, runner: BatchRunner, work: Callable[[BatchRunner], None]) -> Outcome:

@@ -183,18 +183,19 @@ class BatchRunner:
             external = self.ctx.env.statement_handlers.get(type(statement))
             if external is None:
                 raise self._fail(sql_error(102, (statement.text or type(statement).__name__).split()[0]))
-            self._guarded(lambda: external(self.ctx, statement), statement)
+            self._guarded(lambda runner, statement: external(runner.ctx, statement), statement)
             return
         if isinstance(statement, _CONTROL_FLOW):
             handler(self, statement)
         else:
-            self._guarded(lambda: handler(self, statement), statement)
+            self._guarded(handler, statement)
 
     # -- error handling --------------------------------------------------------------------------------------
 
-    def _guarded(self, action: Any, statement: st.Statement) -> None:
+    def _guarded(self, handler: Any, statement: st.Statement) -> None:
+        """Run ``handler(self, statement)``; its SQL error is the statement's (reported, or caught by a TRY)."""
         try:
-            action()
+            handler(self, statement)
         except SqlError as error:
             if error.line <= 1 and statement.line > 1:
                 error.line = statement.line

@@ -40,7 +40,7 @@ class FunctionRunner(BatchRunner):
         if isinstance(statement, st.SqlStatement):  # the batch runner's table would run BatchRunner.run_sql
             self.ctx.line = statement.line or 1
             self.ctx.task.tick()
-            self._guarded(lambda: self.run_sql(statement), statement)
+            self._guarded(type(self).run_sql, statement)
             return
         if not isinstance(statement, st.Return) or statement.value is None:
             super().run_statement(statement)
