@@ -8,8 +8,8 @@ One ``TdsConnection`` of a real ``Instance`` is logged in (sa) and fed the bytes
 server's Python costs per round trip -- codec, session, plan cache, executor, encoder -- without the network, the
 loop's system calls or the client, and far steadier than a round trip on a loaded machine (another process taking
 the CPU does not count).  Requests: ``SELECT 1`` as a SQL batch, and the point select of bench_server.py as
-sp_executesql with one int parameter (pytds's and pyodbc's way).  Prints figures, asserts nothing (beyond each
-response having its one row).
+sp_executesql with one int parameter (pytds's and pyodbc's way); and both again after a ~2,000-character comment.
+Prints figures, asserts nothing (beyond each response having its one row).
 """
 
 from __future__ import annotations
@@ -62,10 +62,15 @@ class _Transport:
         pass
 
 
-def point_select(client: TdsClient, key: int) -> bytes:
+# What a long batch costs beyond a short one: the same statements after a comment of ~2,000 characters (a tool's
+# batch, an ORM's generated text): what scans the text per request (masking, the text record) shows here.
+LONG_COMMENT = "/* " + "a comment that makes this batch long " * 55 + "*/ "
+
+
+def point_select(client: TdsClient, key: int, prefix: str = "") -> bytes:
     text = TypeInfo(TypeId.NVARCHAR, 8000, collation=DEFAULT_COLLATION)
     parameters = (
-        RpcParameter("", POINT_SELECT, text),
+        RpcParameter("", prefix + POINT_SELECT, text),
         RpcParameter("", "@P1 int", text),
         RpcParameter("@P1", key, TypeInfo(TypeId.INTN, 4)),
     )
@@ -103,6 +108,10 @@ async def measure(requests: int, rounds: int) -> None:
         workloads = {
             "SELECT 1 (SQL batch)": [client.sql_batch("SELECT 1")] * 10,
             "point select (sp_executesql)": [point_select(client, key) for key in range(0, ROWS, ROWS // 10)],
+            "SELECT 1, 2,000-char batch": [client.sql_batch(LONG_COMMENT + "SELECT 1")] * 10,
+            "point select, 2,000-char text": [
+                point_select(client, key, LONG_COMMENT) for key in range(0, ROWS, ROWS // 10)
+            ],
         }
         for name, batch in workloads.items():
             for request in batch[:2]:  # warm: plan cache, text cache, column codecs
