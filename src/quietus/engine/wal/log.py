@@ -93,7 +93,7 @@ class _Segment:
         self.size = size
 
 
-_Entry = tuple[int, bytes, "Future[int]"]
+_Entry = tuple[int, bytes, "Future[int] | None"]  # no future: a caller waits for it in ``sync``
 
 
 class WriteAheadLog:
@@ -110,9 +110,10 @@ class WriteAheadLog:
         self._wake = threading.Condition(self._lock)
         self._durable = threading.Condition(self._lock)
         self._queue: list[_Entry] = []
+        self._writing = False  # a batch is being written (by the writer thread or a caller in ``sync``)
         self._last_lsn = last_lsn
         self._durable_lsn = last_lsn
-        self._failure: Exception | None = None
+        self._failure: BaseException | None = None
         self._closed = False
         self._counts = {"records": 0, "bytes": 0, "batches": 0, "fsyncs": 0, "segments": 0}
         self._flush_buckets = [0] * len(FLUSH_BUCKETS)  # cumulative, as Prometheus histograms count
@@ -176,6 +177,58 @@ class WriteAheadLog:
                 self._wake.notify()
         return future
 
+    def enqueue(self, payload: bytes) -> int:
+        """Queue a record for the caller to make durable with ``sync(lsn)`` at once (its LSN is returned); no
+        future, and the writer thread is not woken: ``sync`` writes it on the caller's thread or waits for the
+        batch that covers it."""
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        if len(payload) > MAX_PAYLOAD:
+            raise WalMisuse(f"log record of {len(payload)} bytes exceeds the limit of {MAX_PAYLOAD}")
+        with self._lock:
+            if self._closed:
+                raise WalMisuse("append to a closed write-ahead log")
+            if self._failure is not None:
+                raise self._failed()
+            self._last_lsn += 1
+            self._queue.append((self._last_lsn, payload, None))
+            return self._last_lsn
+
+    def sync(self, lsn: int, *, lead: bool = True) -> None:
+        """Block until record ``lsn`` (from ``enqueue``) is durable; raise ``LogFailed`` if it cannot be.
+
+        With ``lead``, when no batch is being written the caller becomes the writer: it takes the whole queue (its
+        own record and any queued behind it) and writes and fsyncs it on its own thread; while a batch is in flight
+        it waits, then leads the next one if its record is still queued, so commits arriving during an fsync still
+        share the next one.  Without ``lead`` the writer thread writes it.  An interrupt (Ctrl-C) raised while the
+        caller waits is held until the record is durable, then raised; a write or fsync cut short by one would
+        leave the log's state unknown, so a thread that receives signals (the main thread) must not lead."""
+        interrupt: BaseException | None = None
+        while True:
+            with self._lock:
+                if lsn > self._last_lsn:
+                    raise WalMisuse(f"sync of LSN {lsn}, beyond the last one assigned ({self._last_lsn})")
+                batch = None
+                while self._durable_lsn < lsn and self._failure is None:
+                    if not self._writing and self._queue:
+                        if lead:
+                            batch = self._take_batch()
+                            break
+                        self._wake.notify()
+                    try:
+                        self._durable.wait()
+                    except Exception:
+                        raise
+                    except BaseException as caught:  # Ctrl-C: wait on, raise it once the record is durable
+                        interrupt = interrupt or caught
+                if batch is None:
+                    if self._durable_lsn < lsn:
+                        raise self._failed() from interrupt
+                    break
+            self._write_out(batch)
+        if interrupt is not None:
+            raise interrupt
+
     @property
     def last_lsn(self) -> int:
         """The last LSN assigned."""
@@ -227,28 +280,46 @@ class WriteAheadLog:
     def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._queue and not self._closed:
+                while not (self._failure is not None or (not self._writing and (self._queue or self._closed))):
                     self._wake.wait()
-                if not self._queue:
-                    return
-                batch, self._queue = self._queue, []
-            started = time.perf_counter()
-            try:
-                self._write_batch(batch)
-            except Exception as error:
-                self._fail(batch, error)
-                return
-            took = time.perf_counter() - started
-            with self._lock:
-                self._durable_lsn = batch[-1][0]
-                self._counts["records"] += len(batch)
-                self._counts["batches"] += 1
-                self._flush_seconds += took
-                for position, bound in enumerate(FLUSH_BUCKETS):
-                    if took <= bound:
-                        self._flush_buckets[position] += 1
-                self._durable.notify_all()
-            for lsn, _payload, future in batch:
+                if not self._queue or self._failure is not None:
+                    return  # closed with nothing left (nobody writing), or failed
+                batch = self._take_batch()
+            with contextlib.suppress(LogFailed):  # the batch's futures carry the failure; the thread ends next turn
+                self._write_out(batch)
+
+    def _take_batch(self) -> list[_Entry]:
+        """Under the lock: the whole queue becomes the batch this thread writes; nobody else writes meanwhile."""
+        batch, self._queue = self._queue, []
+        self._writing = True
+        return batch
+
+    def _write_out(self, batch: list[_Entry]) -> None:
+        """Write and fsync ``batch``, then publish it durable and resolve its futures; raise ``LogFailed`` (after
+        failing the log) if the write or fsync fails or is interrupted part-way."""
+        started = time.perf_counter()
+        try:
+            self._write_batch(batch)
+        except BaseException as error:
+            # A Ctrl-C landing inside the write or fsync (a caller writing in ``sync``) leaves their state unknown,
+            # as a failed call does: the log cannot go on (invariant 5).
+            self._fail(batch, error)
+            raise self._failed() from error
+        took = time.perf_counter() - started
+        with self._lock:
+            self._writing = False
+            self._durable_lsn = batch[-1][0]
+            self._counts["records"] += len(batch)
+            self._counts["batches"] += 1
+            self._flush_seconds += took
+            for position, bound in enumerate(FLUSH_BUCKETS):
+                if took <= bound:
+                    self._flush_buckets[position] += 1
+            self._durable.notify_all()  # callers in ``sync``: durable, or one of them leads the next batch
+            if self._closed or any(future is not None for _lsn, _payload, future in self._queue):
+                self._wake.notify()  # records no caller waits for in ``sync``: the writer thread's
+        for lsn, _payload, future in batch:
+            if future is not None:
                 with contextlib.suppress(InvalidStateError):  # cancelled by its waiter: see invariant 6
                     future.set_result(lsn)
 
@@ -292,14 +363,17 @@ class WriteAheadLog:
         failure.__cause__ = self._failure
         return failure
 
-    def _fail(self, batch: list[_Entry], error: Exception) -> None:
+    def _fail(self, batch: list[_Entry], error: BaseException) -> None:
         with self._lock:
             self._failure = error
+            self._writing = False
             queued, self._queue = self._queue, []
             self._durable.notify_all()
+            self._wake.notify()
         for _lsn, _payload, future in batch + queued:
-            with contextlib.suppress(InvalidStateError):
-                future.set_exception(self._failed())
+            if future is not None:
+                with contextlib.suppress(InvalidStateError):
+                    future.set_exception(self._failed())
 
 
 def _create_segment(vfs: Vfs, wal_directory: Path, first_lsn: int) -> _Segment:
