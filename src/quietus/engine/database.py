@@ -464,8 +464,10 @@ class Database:
             self.commits += 1  # transactions that changed something (read-only ones are not counted)
         self._settle_catalog(txn)
         self.locks.release_all(txn)
-        if txn.undo:
-            self._superseded.extend((r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW)
+        # A new row's first version supersedes nothing: nothing for the cleaner (nor a loop wake-up) per insert.
+        superseding = [(r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW and _supersedes(r.version)]
+        if superseding:
+            self._superseded.extend(superseding)
             self.cleaner.superseded_pending = len(self._superseded)
             self._cleaner_wakeup.set()
 
@@ -781,6 +783,11 @@ def stable_items(task: Task, table: Table, batch: int = 256) -> Iterator[tuple[A
                 yield row_key, head
             task.tick()
         keys = list(itertools.islice(rows.irange(minimum=keys[-1], inclusive=(False, True)), batch))
+
+
+def _supersedes(version: Version | None) -> bool:
+    """A committed version the cleaner may later cut older versions from (it has some)."""
+    return version is not None and version.prev is not None
 
 
 def _sync_on_caller(task: Task, section: AbstractContextManager[object], wal: WriteAheadLog, lsn: int) -> None:
