@@ -136,27 +136,20 @@ class OsFile:
             io.read_seconds += time.perf_counter() - started
 
     def write(self, data: bytes) -> None:
-        started = time.perf_counter()
-        view = memoryview(data)
-        try:
-            while view:
-                view = view[os.write(self._fd, view) :]
-        except OSError:
-            IO.errors += 1
-            raise
-        finally:
-            io = self._io
-            io.writes += 1
-            io.bytes_written += len(data) - len(view)
-            io.write_seconds += time.perf_counter() - started
+        self._write_all(data, None)
 
     def write_at(self, data: bytes, offset: int) -> None:
         """Write all of ``data`` at ``offset`` (not in ``append`` mode, where Linux appends whatever the offset)."""
+        self._write_all(data, offset)
+
+    def _write_all(self, data: bytes, offset: int | None) -> None:
         started = time.perf_counter()
+        view = memoryview(data)
         done = 0
         try:
             while done < len(data):
-                done += os.pwrite(self._fd, data[done:] if done else data, offset + done)
+                rest = view[done:]
+                done += os.write(self._fd, rest) if offset is None else os.pwrite(self._fd, rest, offset + done)
         except OSError:
             IO.errors += 1
             raise
