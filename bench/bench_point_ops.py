@@ -162,7 +162,10 @@ def fsync_floor(count: int = 3000, record: int = 80) -> None:
         overwritten = os.open(Path(directory) / "overwritten", os.O_WRONLY | os.O_CREAT)
         os.write(overwritten, bytes(count * record))
         os.fsync(overwritten)
-        for name, fd, overwrite in (("append + fdatasync", appended, False), ("overwrite + fdatasync", overwritten, True)):
+        for name, fd, overwrite in (
+            ("append + fdatasync", appended, False),
+            ("overwrite + fdatasync", overwritten, True),
+        ):
             start = time.perf_counter()
             for n in range(count):
                 if overwrite:
