@@ -1,29 +1,39 @@
-"""The write-ahead log writer: group commit on one thread.
+"""The write-ahead log writer: group commit by one writer at a time.
 
-The engine thread calls ``append``; one writer thread makes records durable in batches, so many
-commits share one fsync. The record format is in segment.py.
+The engine thread calls ``append``; the writer thread makes records durable in batches, so many
+commits share one fsync. An embedded caller (a request run on its own thread) calls ``enqueue`` and
+then ``sync``, and writes the batch itself when nobody else is writing (it *leads*). The record
+format is in segment.py.
 
-Group-commit state machine of the writer thread (transitions name the code behind them)::
+Group-commit state machine (transitions name the code behind them)::
 
-    IDLE --append() queues the first record, notify--> WRITING
-    WRITING --take the whole queue as one batch; write; fsync; resolve futures--> IDLE or WRITING
-        (WRITING again at once if appends arrived meanwhile: they form the next batch)
+    IDLE --append() queues the first record, notify--> WRITING by the writer thread
+    IDLE --sync() finds the queue idle: _take_batch--> WRITING by that caller
+    WRITING --take the whole queue as one batch; write; fsync; publish; resolve futures--> IDLE
+        (queued meanwhile: waiting callers wake and one leads; futures wake the writer thread)
     WRITING --a write or fsync raises--> FAILED   (_fail: the batch and the queue fail; no thread left)
     IDLE --close()--> CLOSED   (after draining the queue)
 
 Invariants:
-  1. LSNs are assigned by ``append`` on the engine thread, under the queue lock: LSN order = append
-     order = commit order, with no gap.
-  2. The queue is written in LSN order; a batch is written with one ``write`` per segment, then
-     fsynced, and only then are its futures resolved: a resolved future means the record is on disk.
+  1. LSNs are assigned by ``append`` / ``enqueue`` under the queue lock, by the engine's owner: LSN
+     order = append order = commit order, with no gap.
+  2. One writer at a time (``_writing``): the queue is written in LSN order; a batch is written with
+     one write per segment, then fsynced, and only then are its futures resolved and ``sync`` returns:
+     a resolved future or a returned ``sync`` means the record is on disk.
   3. ``durable_lsn`` only grows, and every record <= it is on disk.
-  4. Roll-over: a segment is fsynced before the next one is created (header written, file and
-     directory fsynced), so a segment never starts while its predecessor could still lose a record.
-  5. FAILED is final. After a failed write or fsync the state of the file is unknown (the kernel may
-     have dropped the dirty pages, as PostgreSQL learned), so no later commit is ever reported durable:
-     pending and later futures fail with ``LogFailed``. The commits of the failed batch are in doubt.
+  4. Roll-over: a segment is cut back to its last record and fsynced before the next one is created
+     (header written, file and directory fsynced), so a segment never starts while its predecessor
+     could still lose a record, and a finished segment ends exactly after its last record.
+  5. FAILED is final. After a failed (or interrupted) write or fsync the state of the file is unknown
+     (the kernel may have dropped the dirty pages, as PostgreSQL learned), so no later commit is ever
+     reported durable: pending and later futures, and waiting callers, fail with ``LogFailed``. The
+     commits of the failed batch are in doubt.
   6. A future cancelled by its waiter does not take its record out of the log: the LSN is assigned
      and later records depend on it. The record is still written; only the result is not delivered.
+  7. Only a thread that cannot receive an asynchronous exception (not the main thread, where Python
+     raises Ctrl-C) leads; an interrupt while a caller waits is held until its record is durable.
+  8. The segment being written may be longer than its records (``PREALLOCATE``): what follows the
+     last record is zeros, which recovery reads as the end of the log.
 """
 
 from __future__ import annotations
