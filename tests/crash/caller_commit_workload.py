@@ -1,8 +1,8 @@
 """Workloads for the crash tests: autocommitted inserts through the embedded API.
 
-Worker threads write and fsync their commit records themselves (or share a batch a neighbour's fsync covers), the
-main thread leaves them to the log's writer thread (``WriteAheadLog.sync``): every way an embedded commit reaches the
-disk.  Usage: ``python caller_commit_workload.py DATA_DIR START [MODE]``.
+Each thread writes and fsyncs its commit records itself, or shares a batch a neighbour's fsync covers
+(``WriteAheadLog.sync``); the main thread in a form that survives a Ctrl-C cutting it short.
+Usage: ``python caller_commit_workload.py DATA_DIR START [MODE]``.
 
 * ``threads`` (the default): four threads (the main one and three workers) insert until killed and print
   ``C <id>`` after each insert has returned, i.e. after its commit was acknowledged;

@@ -13,6 +13,7 @@ import pytest
 
 from quietus.engine.wal import LogFailed, WriteAheadLog
 from quietus.engine.wal.faulty_vfs import FaultyVfs
+from quietus.engine.wal.segment import HEADER_SIZE, RECORD_HEADER_SIZE
 from tests.unit.test_wal_support import data_directory, expected, payload, replay
 
 
@@ -29,8 +30,8 @@ class _FsyncWitness(FaultyVfs):
         return super().before(operation, path, generation, size)
 
 
-def _sync_in_thread(log: WriteAheadLog, lsn: int, name: str, *, lead: bool = True) -> threading.Thread:
-    thread = threading.Thread(target=log.sync, args=(lsn,), kwargs={"lead": lead}, name=name)
+def _sync_in_thread(log: WriteAheadLog, lsn: int, name: str, *, interruptible: bool = False) -> threading.Thread:
+    thread = threading.Thread(target=log.sync, args=(lsn,), kwargs={"interruptible": interruptible}, name=name)
     thread.start()
     return thread
 
@@ -73,14 +74,20 @@ def test_commits_arriving_during_a_leaders_fsync_share_the_next_one(tmp_path: Pa
     assert replay(directory)[2] == expected(range(1, 8))
 
 
-def test_a_caller_that_must_not_lead_leaves_the_write_to_the_writer_thread(tmp_path: Path) -> None:
+def test_an_interruptible_caller_leads_a_batch_that_fits_and_leaves_a_roll_over_to_the_writer_thread(
+    tmp_path: Path,
+) -> None:
     directory = data_directory(tmp_path)
     vfs = _FsyncWitness()
-    with WriteAheadLog.open(directory, vfs) as log:
+    size = HEADER_SIZE + RECORD_HEADER_SIZE + len(payload(1)) + 1
+    with WriteAheadLog.open(directory, vfs, segment_size=size) as log:
         vfs.fsync_threads.clear()
-        _sync_in_thread(log, log.enqueue(payload(1)), "caller", lead=False).join(10)
-        assert log.durable_lsn == 1
-    assert vfs.fsync_threads == ["quietus-wal-writer"]
+        _sync_in_thread(log, log.enqueue(payload(1)), "fits", interruptible=True).join(10)
+        _sync_in_thread(log, log.enqueue(payload(2)), "rolls-over", interruptible=True).join(10)
+        assert log.durable_lsn == 2
+    # the seal of the full segment, the new one's header, then the record
+    assert vfs.fsync_threads == ["fits", "quietus-wal-writer", "quietus-wal-writer", "quietus-wal-writer"]
+    assert replay(directory)[2] == expected(range(1, 3))
 
 
 def test_a_failed_fsync_fails_the_leader_its_followers_and_the_log(tmp_path: Path) -> None:
@@ -115,24 +122,53 @@ def test_a_failed_fsync_fails_the_leader_its_followers_and_the_log(tmp_path: Pat
     log.close()
 
 
+def _ctrl_c_when_fsync_held(vfs: FaultyVfs) -> threading.Thread:
+    """A helper thread: once an fsync waits at the gate, Ctrl-C to the main thread, then let the fsync go."""
+
+    def press() -> None:
+        assert vfs.fsync_entered.wait(10)
+        time.sleep(0.05)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        time.sleep(0.05)
+        vfs.release_fsyncs()
+
+    helper = threading.Thread(target=press)
+    helper.start()
+    return helper
+
+
 def test_an_interrupt_while_waiting_is_raised_only_once_the_record_is_durable(tmp_path: Path) -> None:
     directory = data_directory(tmp_path)
     vfs = FaultyVfs()
     with WriteAheadLog.open(directory, vfs) as log:
         vfs.hold_fsyncs()
-        lsn = log.enqueue(payload(1))
-
-        def press_ctrl_c_then_let_the_fsync_finish() -> None:
-            assert vfs.fsync_entered.wait(10)
-            time.sleep(0.05)  # the main thread waits in sync by now
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-            time.sleep(0.05)
-            vfs.release_fsyncs()
-
-        helper = threading.Thread(target=press_ctrl_c_then_let_the_fsync_finish)
-        helper.start()
+        leader = _sync_in_thread(log, log.enqueue(payload(1)), "leader")
+        assert vfs.fsync_entered.wait(10)
+        lsn = log.enqueue(payload(2))
+        helper = _ctrl_c_when_fsync_held(vfs)
         with pytest.raises(KeyboardInterrupt):
-            log.sync(lsn, lead=False)  # this is the main thread: it must not lead
+            log.sync(lsn, interruptible=True)  # waits for the leader's batch, then leads its own
+        helper.join(10)
+        leader.join(10)
+        assert log.durable_lsn == lsn and not log.failed
+    assert replay(directory)[2] == expected(range(1, 3))
+
+
+def test_a_leader_cut_short_by_an_interrupt_writes_its_batch_again_and_goes_on(tmp_path: Path) -> None:
+    directory = data_directory(tmp_path)
+    vfs = FaultyVfs()
+    with WriteAheadLog.open(directory, vfs) as log:
+        log.sync(log.enqueue(payload(1)), interruptible=True)
+        vfs.hold_fsyncs()
+        lsn = log.enqueue(payload(2))
+        helper = _ctrl_c_when_fsync_held(vfs)  # the interrupt lands in this thread's own fsync
+        with pytest.raises(KeyboardInterrupt):
+            log.sync(lsn, interruptible=True)
         helper.join(10)
         assert log.durable_lsn == lsn and not log.failed
-    assert replay(directory)[2] == expected(range(1, 2))
+        log.sync(log.enqueue(payload(3)), interruptible=True)
+        statistics = log.statistics()
+    assert statistics.records == 3 and statistics.bytes == sum(
+        RECORD_HEADER_SIZE + len(payload(n)) for n in range(1, 4)
+    )
+    assert replay(directory)[2] == expected(range(1, 4))  # each record once, in order

@@ -793,13 +793,13 @@ def _supersedes(version: Version | None) -> bool:
 def _sync_on_caller(task: Task, section: AbstractContextManager[object], wal: WriteAheadLog, lsn: int) -> None:
     """Make record ``lsn`` durable on this (an embedded caller's) thread with the engine let go; the time is the
     task's WRITELOG wait (shown while it lasts, counted after it, with no signal time: nothing hands it back).  The
-    main thread, where Ctrl-C lands, leaves the write and fsync to the log's writer thread and only waits."""
-    lead = threading.get_ident() != threading.main_thread().ident
+    main thread is where Ctrl-C lands: its write must survive being cut short (``WriteAheadLog.sync``)."""
+    interruptible = threading.get_ident() == threading.main_thread().ident
     task.wait_type = "WRITELOG"
     started = task.wait_started = time.monotonic()
     try:
         with section:
-            wal.sync(lsn, lead=lead)
+            wal.sync(lsn, interruptible=interruptible)
     finally:
         took = time.monotonic() - started
         SERVER_WAITS.record("WRITELOG", took, 0.0)

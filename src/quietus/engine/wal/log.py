@@ -8,7 +8,7 @@ format is in segment.py.
 Group-commit state machine (transitions name the code behind them)::
 
     IDLE --append() queues the first record, notify--> WRITING by the writer thread
-    IDLE --sync() finds the queue idle: _take_batch--> WRITING by that caller
+    IDLE --sync() finds the queue idle: takes it (a _Flight, or the batch)--> WRITING by that caller
     WRITING --take the whole queue as one batch; write; fsync; publish; resolve futures--> IDLE
         (queued meanwhile: waiting callers wake and one leads; futures wake the writer thread)
     WRITING --a write or fsync raises--> FAILED   (_fail: the batch and the queue fail; no thread left)
@@ -30,8 +30,10 @@ Invariants:
      commits of the failed batch are in doubt.
   6. A future cancelled by its waiter does not take its record out of the log: the LSN is assigned
      and later records depend on it. The record is still written; only the result is not delivered.
-  7. Only a thread that cannot receive an asynchronous exception (not the main thread, where Python
-     raises Ctrl-C) leads; an interrupt while a caller waits is held until its record is durable.
+  7. A caller that may receive an asynchronous exception (the main thread, where Python raises
+     Ctrl-C) leads only a batch that fits the segment, as a ``_Flight``: the same bytes at the same
+     offset, written and fsynced again if an interrupt cut it short, landed once, and let go (with
+     ``_writing``) last. An interrupt is held until the caller's record is durable, then raised.
   8. The segment being written may be longer than its records (``PREALLOCATE``): what follows the
      last record is zeros, which recovery reads as the end of the log.
 """
@@ -114,6 +116,22 @@ class _Segment:
 _Entry = tuple[int, bytes, "Future[int] | None"]  # no future: a caller waits for it in ``sync``
 
 
+class _Flight:
+    """A batch that fits the segment being written, as one write planned before any I/O: the same bytes at the same
+    offset, so the write and the fsync can be done again by a caller an interrupt cut short (invariant 7)."""
+
+    __slots__ = ("allocated", "batch", "data", "end", "offset", "owner", "synced")
+
+    def __init__(self, batch: list[_Entry], data: bytes, offset: int, end: int, allocated: int) -> None:
+        self.batch = batch
+        self.data = data  # the records, then the zeros the segment grows by (PREALLOCATE)
+        self.offset = offset
+        self.end = end  # where the records end
+        self.allocated = allocated
+        self.owner = threading.get_ident()
+        self.synced = False
+
+
 class WriteAheadLog:
     """Appends records and makes them durable with group commit. Build it with ``open``."""
 
@@ -129,6 +147,7 @@ class WriteAheadLog:
         self._durable = threading.Condition(self._lock)
         self._queue: list[_Entry] = []
         self._writing = False  # a batch is being written (by the writer thread or a caller in ``sync``)
+        self._flight: _Flight | None = None  # the batch a caller is writing, until it has landed
         self._last_lsn = last_lsn
         self._durable_lsn = last_lsn
         self._failure: BaseException | None = None
@@ -212,40 +231,57 @@ class WriteAheadLog:
             self._queue.append((self._last_lsn, payload, None))
             return self._last_lsn
 
-    def sync(self, lsn: int, *, lead: bool = True) -> None:
+    def sync(self, lsn: int, *, interruptible: bool = False) -> None:
         """Block until record ``lsn`` (from ``enqueue``) is durable; raise ``LogFailed`` if it cannot be.
 
-        With ``lead``, when no batch is being written the caller becomes the writer: it takes the whole queue (its
-        own record and any queued behind it) and writes and fsyncs it on its own thread; while a batch is in flight
-        it waits, then leads the next one if its record is still queued, so commits arriving during an fsync still
-        share the next one.  Without ``lead`` the writer thread writes it.  An interrupt (Ctrl-C) raised while the
-        caller waits is held until the record is durable, then raised; a write or fsync cut short by one would
-        leave the log's state unknown, so a thread that receives signals (the main thread) must not lead."""
+        When no batch is being written the caller becomes the writer: it takes the whole queue (its own record and
+        any queued behind it) and writes and fsyncs it on its own thread; while a batch is in flight it waits, then
+        leads the next one if its record is still queued, so commits arriving during an fsync still share the next
+        one.  ``interruptible``: the caller may receive an asynchronous exception (the main thread, Ctrl-C); it then
+        leads only a batch that fits the segment (a ``_Flight``, written again if an interrupt cut it short) and
+        leaves roll-overs to the writer thread.  An interrupt is held until the record is durable, then raised."""
         interrupt: BaseException | None = None
         while True:
-            with self._lock:
-                if lsn > self._last_lsn:
-                    raise WalMisuse(f"sync of LSN {lsn}, beyond the last one assigned ({self._last_lsn})")
-                batch = None
-                while self._durable_lsn < lsn and self._failure is None:
-                    if not self._writing and self._queue:
-                        if lead:
-                            batch = self._take_batch()
-                            break
-                        self._wake.notify()
-                    try:
-                        self._durable.wait()
-                    except Exception:
-                        raise
-                    except BaseException as caught:  # Ctrl-C: wait on, raise it once the record is durable
-                        interrupt = interrupt or caught
-                if batch is None:
-                    if self._durable_lsn < lsn:
-                        raise self._failed() from interrupt
+            try:
+                flight = self._flight
+                if flight is not None and flight.owner == threading.get_ident():
+                    self._fly(flight)  # ours, cut short by an interrupt: write it again, then land it
+                elif self._sync_turn(lsn, interruptible):
                     break
-            self._write_out(batch)
+            except Exception:
+                raise
+            except BaseException as caught:  # Ctrl-C: go on, raise it once the record is durable
+                interrupt = interrupt or caught
         if interrupt is not None:
             raise interrupt
+
+    def _sync_turn(self, lsn: int, interruptible: bool) -> bool:
+        """True once record ``lsn`` is durable; else lead one batch (False: look again)."""
+        flight: _Flight | None = None
+        batch: list[_Entry] | None = None
+        with self._lock:
+            if lsn > self._last_lsn:
+                raise WalMisuse(f"sync of LSN {lsn}, beyond the last one assigned ({self._last_lsn})")
+            while batch is None and flight is None:
+                if self._durable_lsn >= lsn:
+                    return True
+                if self._failure is not None:
+                    raise self._failed()
+                if not self._writing and self._queue:
+                    planned, rest = self._plan(self._queue)
+                    if not rest:  # one statement: no interrupt between taking the queue and holding it
+                        flight, self._flight, self._queue, self._writing = planned, planned, [], True
+                        break
+                    if not interruptible:
+                        batch = self._take_batch()
+                        break
+                    self._wake.notify()  # a roll-over: the writer thread's
+                self._durable.wait()
+        if flight is not None:
+            self._fly(flight)
+        elif batch is not None:
+            self._write_out(batch)
+        return False
 
     @property
     def last_lsn(self) -> int:
@@ -318,6 +354,49 @@ class WriteAheadLog:
         self._writing = True
         return batch
 
+    def _plan(self, batch: list[_Entry]) -> tuple[_Flight, list[_Entry]]:
+        """The longest head of ``batch`` that fits the segment being written, as one write; and the records left
+        for the next segment (roll-over rule: a record that would push a non-empty segment past the segment size
+        starts a new one, so a larger record gets a segment of its own)."""
+        segment = self._segment
+        parts: list[bytes] = []
+        size = segment.size
+        for position, (lsn, payload, _future) in enumerate(batch):
+            record_size = RECORD_HEADER_SIZE + len(payload)
+            if size + record_size > self._segment_size and size > HEADER_SIZE:
+                head, rest = batch[:position], batch[position:]
+                break
+            parts.extend(encode_record(segment.seed, lsn, payload))
+            size += record_size
+        else:
+            head, rest = batch, []
+        allocated = self._grown(segment, size)
+        return _Flight(head, b"".join(parts) + bytes(allocated - size), segment.size, size, allocated), rest
+
+    def _fly(self, flight: _Flight) -> None:
+        """Write and fsync ``flight`` (unless done), land it, resolve its futures, then let the next writer go.  Each
+        step may be done again after an interrupt; ``_flight`` is let go last, with ``_writing``."""
+        segment = self._segment
+        started = time.perf_counter()
+        if not flight.synced:
+            try:
+                segment.file.write_at(flight.data, flight.offset)
+                self._sync(segment.file)
+            except Exception as error:
+                self._fail(flight.batch, error)
+                raise self._failed() from error
+            flight.synced = True
+        with self._lock:
+            if self._durable_lsn < flight.batch[-1][0]:
+                segment.size, segment.allocated = flight.end, flight.allocated
+                self._counts["bytes"] += flight.end - flight.offset
+                self._land(flight.batch, time.perf_counter() - started)
+        self._resolve(flight.batch)
+        with self._lock:
+            self._durable.notify_all()
+            self._wake_writer_if_needed()
+            self._flight, self._writing = None, False
+
     def _write_out(self, batch: list[_Entry]) -> None:
         """Write and fsync ``batch``, then publish it durable and resolve its futures; raise ``LogFailed`` (after
         failing the log) if the write or fsync fails or is interrupted part-way."""
@@ -331,58 +410,65 @@ class WriteAheadLog:
             raise self._failed() from error
         took = time.perf_counter() - started
         with self._lock:
+            self._land(batch, took)
             self._writing = False
-            self._durable_lsn = batch[-1][0]
-            self._counts["records"] += len(batch)
-            self._counts["batches"] += 1
-            self._flush_seconds += took
-            for position, bound in enumerate(FLUSH_BUCKETS):
-                if took <= bound:
-                    self._flush_buckets[position] += 1
             self._durable.notify_all()  # callers in ``sync``: durable, or one of them leads the next batch
-            if self._closed or any(future is not None for _lsn, _payload, future in self._queue):
-                self._wake.notify()  # records no caller waits for in ``sync``: the writer thread's
+            self._wake_writer_if_needed()
+        self._resolve(batch)
+
+    def _land(self, batch: list[_Entry], took: float) -> None:
+        """Under the lock: ``batch`` is on disk."""
+        self._durable_lsn = batch[-1][0]
+        self._counts["records"] += len(batch)
+        self._counts["batches"] += 1
+        self._flush_seconds += took
+        for position, bound in enumerate(FLUSH_BUCKETS):
+            if took <= bound:
+                self._flush_buckets[position] += 1
+
+    def _wake_writer_if_needed(self) -> None:
+        """Under the lock, a batch written: records no caller waits for in ``sync`` are the writer thread's."""
+        if self._closed or any(future is not None for _lsn, _payload, future in self._queue):
+            self._wake.notify()
+
+    @staticmethod
+    def _resolve(batch: list[_Entry]) -> None:
         for lsn, _payload, future in batch:
             if future is not None:
                 with contextlib.suppress(InvalidStateError):  # cancelled by its waiter: see invariant 6
                     future.set_result(lsn)
 
     def _write_batch(self, batch: list[_Entry]) -> None:
-        segment = self._segment
-        parts: list[bytes] = []
-        size = segment.size
-        for lsn, payload, _future in batch:
-            record_size = RECORD_HEADER_SIZE + len(payload)
-            if size + record_size > self._segment_size and size > HEADER_SIZE:
-                if parts:
-                    self._write(segment, parts)
-                self._seal(segment, written=bool(parts))
-                segment = self._roll_over(lsn)
-                parts, size = [], segment.size
-            parts.extend(encode_record(segment.seed, lsn, payload))
-            size += record_size
-        self._write(segment, parts)
-        self._sync(segment.file)
+        """Write ``batch`` (rolling over as often as it needs) and fsync it: the writer thread's, and a caller's that
+        no interrupt can reach."""
+        pending = batch
+        while True:
+            flight, pending = self._plan(pending)
+            segment = self._segment
+            if flight.batch:
+                segment.file.write_at(flight.data, flight.offset)
+                segment.size, segment.allocated = flight.end, flight.allocated
+                self._counts["bytes"] += flight.end - flight.offset
+            if not pending:
+                self._sync(segment.file)
+                return
+            self._seal(segment)
+            self._roll_over(pending[0][0])
 
-    def _write(self, segment: _Segment, parts: list[bytes]) -> None:
-        data = b"".join(parts)
-        end = segment.size + len(data)
-        if end > segment.allocated:  # grow ahead in zeros, in the same write (PREALLOCATE)
-            segment.allocated = max(end, min(segment.allocated + PREALLOCATE, self._segment_size))
-            data += bytes(segment.allocated - end)
-        segment.file.write_at(data, segment.size)
-        self._counts["bytes"] += end - segment.size
-        segment.size = end
+    def _grown(self, segment: _Segment, end: int) -> int:
+        """The segment's length once records reach ``end``: as it is, or grown ahead in zeros (PREALLOCATE)."""
+        if end <= segment.allocated:
+            return segment.allocated
+        return max(end, min(segment.allocated + PREALLOCATE, self._segment_size))
 
-    def _seal(self, segment: _Segment, *, written: bool) -> None:
+    def _seal(self, segment: _Segment) -> None:
         """The segment's file ends exactly after its last record, durably (before the next segment is created: the
-        chain rule and invariant 4); ``written``: records were written since its last fsync."""
+        chain rule and invariant 4).  Always fsynced: a reopened segment may have been cut back by ``close`` without
+        an fsync, and a power cut would bring its zeros back, ending the log before the next segment."""
         if segment.allocated > segment.size:
             segment.file.truncate(segment.size)
             segment.allocated = segment.size
-            written = True
-        if written:
-            self._sync(segment.file)
+        self._sync(segment.file)
 
     def _sync(self, file: VfsFile) -> None:
         file.fsync()
@@ -405,6 +491,7 @@ class WriteAheadLog:
         with self._lock:
             self._failure = error
             self._writing = False
+            self._flight = None
             queued, self._queue = self._queue, []
             self._durable.notify_all()
             self._wake.notify()
