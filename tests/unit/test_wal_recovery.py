@@ -10,6 +10,7 @@ from quietus.engine.wal import CorruptLog, LogFailed, WalMisuse, WriteAheadLog, 
 from quietus.engine.wal.faulty_vfs import FaultyVfs, SimulatedCrash
 from quietus.engine.wal.log import PREALLOCATE
 from quietus.engine.wal.segment import HEADER_SIZE, RECORD_HEADER_SIZE, Stop
+from quietus.engine.wal.vfs import IO
 from tests.unit.test_wal_support import append_records, data_directory, expected, payload, replay, segments
 
 
@@ -95,8 +96,12 @@ def test_the_zeros_a_segment_grows_ahead_in_end_the_log_and_are_cut_off_on_reope
     directory = data_directory(tmp_path)
     vfs = FaultyVfs()
     log = WriteAheadLog.open(directory, vfs)
-    for lsn in range(1, 11):
+    log.sync(log.enqueue(payload(1)))  # grows the segment
+    io = IO.directory(directory / "wal")
+    written = io.bytes_written
+    for lsn in range(2, 11):
         log.sync(log.enqueue(payload(lsn)))
+    assert io.bytes_written - written == sum(RECORD_HEADER_SIZE + len(payload(lsn)) for lsn in range(2, 11))
     [segment] = segments(directory)
     used = HEADER_SIZE + sum(RECORD_HEADER_SIZE + len(payload(lsn)) for lsn in range(1, 11))
     grown = HEADER_SIZE + PREALLOCATE

@@ -371,7 +371,8 @@ class WriteAheadLog:
         else:
             head, rest = batch, []
         allocated = self._grown(segment, size)
-        return _Flight(head, b"".join(parts) + bytes(allocated - size), segment.size, size, allocated), rest
+        zeros = bytes(allocated - size) if allocated > segment.allocated else b""  # the file grows: zeros after
+        return _Flight(head, b"".join(parts) + zeros, segment.size, size, allocated), rest
 
     def _fly(self, flight: _Flight) -> None:
         """Write and fsync ``flight`` (unless done), land it, resolve its futures, then let the next writer go.  Each
