@@ -9,6 +9,7 @@ nothing.
     python -m bench.bench_point_ops [--ops 2000]
     python -m bench.bench_point_ops --profile [--ops 5000]   # where an embedded point select's CPU goes (py-spy)
     python -m bench.bench_point_ops --cpu                    # the caller's CPU per embedded point select
+    python -m bench.bench_point_ops --fsync                  # this disk's floor: a commit's write + fdatasync alone
 
 ``--cpu``: the calling thread's CPU time (``time.thread_time``) per point select, best and median of 7 rounds of
 3,000 on 1,000 rows -- the request runs on the caller's thread, so this is its cost without the loaded machine's
@@ -149,12 +150,45 @@ def cpu_per_select(rounds: int = 7, per_round: int = 3000) -> None:
           "of the caller's CPU a select")
 
 
+def fsync_floor(count: int = 3000, record: int = 80) -> None:
+    """What one durable commit costs this disk with nothing else: a small write then fdatasync, in a loop.  Twice:
+    appending (the file grows: each fdatasync also commits the size to the file system's journal) and overwriting
+    a file written and synced beforehand (what the log does since it grows its segment ahead in zeros)."""
+    import os
+
+    data = b"x" * record
+    with tempfile.TemporaryDirectory() as directory:
+        appended = os.open(Path(directory) / "appended", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        overwritten = os.open(Path(directory) / "overwritten", os.O_WRONLY | os.O_CREAT)
+        os.write(overwritten, bytes(count * record))
+        os.fsync(overwritten)
+        for name, fd, overwrite in (
+            ("append + fdatasync", appended, False),
+            ("overwrite + fdatasync", overwritten, True),
+        ):
+            start = time.perf_counter()
+            for n in range(count):
+                if overwrite:
+                    os.pwrite(fd, data, n * record)
+                else:
+                    os.write(fd, data)
+                os.fdatasync(fd)
+            took = time.perf_counter() - start
+            print(f"{name:22} {count / took:>8,.0f}/s  {took / count * 1e6:6.0f} us each")
+        os.close(appended)
+        os.close(overwritten)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="sample the embedded point selects with py-spy")
     parser.add_argument("--cpu", action="store_true", help="the caller's CPU per embedded point select")
+    parser.add_argument("--fsync", action="store_true", help="this disk's write + fdatasync floor")
     args = parser.parse_args()
+    if args.fsync:
+        fsync_floor()
+        return
     if args.cpu:
         cpu_per_select()
         return

@@ -31,7 +31,7 @@ from typing import Any
 
 from quietus.admin.oracle_kill import ended_session_error
 from quietus.engine.interrupts import InterruptReason
-from quietus.engine.scheduler import EngineThread
+from quietus.engine.scheduler import EngineThread, current_task
 from quietus.errors import oracle_error
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
@@ -117,6 +117,56 @@ def _error_from(message: MessageEvent, classes: Mapping[int, type[DatabaseError]
     return cls(message.text, message.number, message.severity, message.state, message.line)
 
 
+class _LetGo:
+    """The engine's ownership let go around a blocking call on an embedded caller's thread (a commit's log write
+    and fsync, ``Database._write_durably``) and taken back after it, so the loop and the other connections' callers
+    run meanwhile and commits arriving then share the next fsync; None on the loop's own thread.
+
+    An interrupt (Ctrl-C) that reaches the caller in there is raised by the log only once the commit's record is
+    durable; the commit must still end (made visible, locks released), so it is held here, the request is cancelled
+    as by an attention (it stops at its next safe point) and ``Connection.run`` raises it when the request is over,
+    as ``EngineThread.run`` does with one that lands while the caller waits for the loop.
+
+    Until scheduler.py offers it (``EngineThread.let_go()``), this reaches the engine thread's ``_ownership``."""
+
+    __slots__ = ("_held", "_ownership", "_thread")
+
+    def __init__(self, thread: EngineThread) -> None:
+        self._thread = thread
+        self._ownership = thread._ownership
+        self._held = threading.local()  # .interrupt: the one this thread's request raises when it ends
+
+    def __call__(self) -> _LetGo | None:
+        return None if self._thread.on_engine_thread else self
+
+    def __enter__(self) -> None:
+        self._ownership.release()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
+        interrupt = error if error is not None and not isinstance(error, Exception) else None
+        while True:
+            try:
+                self._ownership.acquire()
+                break
+            except BaseException as caught:  # Ctrl-C while queued for the engine: take it anyway, hold this
+                interrupt = interrupt or caught
+        if interrupt is None:
+            return False
+        task = current_task()
+        if task is not None:
+            task.set_interrupt(InterruptReason.ATTENTION)
+        if getattr(self._held, "interrupt", None) is None:
+            self._held.interrupt = interrupt
+        return error is interrupt  # a failure of the log itself goes on to the commit
+
+    def raise_held(self) -> None:
+        """Raise the interrupt held for this thread's request, if any (after the request ended)."""
+        interrupt = getattr(self._held, "interrupt", None)
+        if interrupt is not None:
+            self._held.interrupt = None
+            raise interrupt
+
+
 class _Engine:
     """One instance and its engine thread, shared by every connection to the same data directory."""
 
@@ -124,6 +174,10 @@ class _Engine:
         self.thread = EngineThread()
         self.instance = Instance(data_dir)
         self.thread.call(self.instance.start())
+        self.let_go = _LetGo(self.thread)
+        assert self.instance.env is not None
+        for database in self.instance.env.databases.values():
+            database.let_go = self.let_go
         self.connections = 0
 
     def close(self) -> None:
@@ -216,9 +270,13 @@ class Connection:
         every event (result sets, messages, counts) in order."""
         self._check_open()
         sink = CollectingSink()
-        outcome = self._engine.thread.run(
-            self._engine.instance.execute(self.session, text, sink, parameters), cancel=self._cancel
-        )
+        engine = self._engine
+        try:
+            outcome = engine.thread.run(
+                engine.instance.execute(self.session, text, sink, parameters), cancel=self._cancel
+            )
+        finally:
+            engine.let_go.raise_held()
         if outcome is Outcome.SESSION_ENDED:
             self.closed = True
         self.last_outcome = outcome

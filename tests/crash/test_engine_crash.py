@@ -79,3 +79,49 @@ def test_restart_after_checkpoint_and_more_log(tmp_path: Path) -> None:
     assert after == before
     assert [r[1] for r in after] == [Decimal("2.50"), Decimal("2.50")]
     assert options.accelerated_recovery is True
+
+
+CALLER_WORKLOAD = Path(__file__).with_name("caller_commit_workload.py")
+
+
+@pytest.mark.crash
+def test_kill_minus_9_right_after_acknowledged_embedded_commits_loses_none(tmp_path: Path) -> None:
+    """Autocommitted inserts from four threads of one process, each writing and fsyncing its own commit records or
+    sharing a neighbour's fsync: SIGKILL at a random moment, and every insert that had returned is in the reopened
+    database."""
+    data_dir = tmp_path / "data"
+    rng = random.Random(20261206)
+    acknowledged: set[int] = set()
+    for round_number in range(3):
+        child = start_workload(CALLER_WORKLOAD, data_dir, round_number * 1_000_000)
+        assert child.stdout is not None
+        lines = [child.stdout.readline()]  # started (the interpreter and the engine take a while)
+        deadline = time.monotonic() + rng.uniform(0.2, 1.0)
+        while time.monotonic() < deadline and (line := child.stdout.readline()):
+            lines.append(line)
+        child.send_signal(signal.SIGKILL)
+        rest, errors = child.communicate()
+        lines.extend(rest.splitlines())
+        this_round = {int(line.split()[1]) for line in lines if line.strip()}
+        assert this_round, f"the workload acknowledged nothing: {errors[-2000:]}"
+        acknowledged |= this_round
+        with quietus.connect(data_dir, autocommit=True) as connection:
+            rows = {row[0] for row in connection.run("SELECT id FROM acked").result_sets[0].rows}
+        missing = acknowledged - rows
+        assert not missing, f"acknowledged commits lost after kill -9: {sorted(missing)[:10]}"
+
+
+@pytest.mark.crash
+@pytest.mark.parametrize("thread", ["main", "worker"])
+def test_a_process_killed_right_after_its_commit_returned_keeps_it(tmp_path: Path, thread: str) -> None:
+    """The child SIGKILLs itself the moment its last autocommitted insert returns, from the main thread or a worker
+    (each writes and fsyncs its own record)."""
+    data_dir = tmp_path / "data"
+    child = start_workload(CALLER_WORKLOAD, data_dir, 1, thread)
+    out, errors = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, errors[-2000:]
+    acknowledged = {int(line.split()[1]) for line in out.splitlines()}
+    assert acknowledged == set(range(1, 21))
+    with quietus.connect(data_dir, autocommit=True) as connection:
+        rows = {row[0] for row in connection.run("SELECT id FROM acked").result_sets[0].rows}
+    assert rows == acknowledged

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quietus.engine.wal import WriteAheadLog, init_data_directory, recover, write_checkpoint
@@ -108,6 +108,8 @@ ACTIONS: dict[str, Callable[[Machine, Any], None]] = {
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(step, max_size=12))
+# a reopened segment cut back by close without an fsync, then rolled over: its zeros must not come back
+@example(program=[("commit", 4), ("reopen", None), ("commit", 1)])
 def test_random_programs_keep_every_acknowledged_commit(program: list[tuple[str, int | None]]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch) / "data"

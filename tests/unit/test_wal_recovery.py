@@ -8,7 +8,9 @@ import pytest
 
 from quietus.engine.wal import CorruptLog, LogFailed, WalMisuse, WriteAheadLog, recover, write_checkpoint
 from quietus.engine.wal.faulty_vfs import FaultyVfs, SimulatedCrash
-from quietus.engine.wal.segment import Stop
+from quietus.engine.wal.log import PREALLOCATE
+from quietus.engine.wal.segment import HEADER_SIZE, RECORD_HEADER_SIZE, Stop
+from quietus.engine.wal.vfs import IO
 from tests.unit.test_wal_support import append_records, data_directory, expected, payload, replay, segments
 
 
@@ -88,3 +90,28 @@ def test_a_torn_write_then_power_cut_recovers_to_the_last_durable_record(tmp_pat
     assert replay(directory)[2] == expected(range(1, 2))  # the torn bytes are on disk: process crash
     vfs.power_cut()
     assert replay(directory)[2] == expected(range(1, 2))
+
+
+def test_the_zeros_a_segment_grows_ahead_in_end_the_log_and_are_cut_off_on_reopen(tmp_path: Path) -> None:
+    directory = data_directory(tmp_path)
+    vfs = FaultyVfs()
+    log = WriteAheadLog.open(directory, vfs)
+    log.sync(log.enqueue(payload(1)))  # grows the segment
+    io = IO.directory(directory / "wal")
+    written = io.bytes_written
+    for lsn in range(2, 11):
+        log.sync(log.enqueue(payload(lsn)))
+    assert io.bytes_written - written == sum(RECORD_HEADER_SIZE + len(payload(lsn)) for lsn in range(2, 11))
+    [segment] = segments(directory)
+    used = HEADER_SIZE + sum(RECORD_HEADER_SIZE + len(payload(lsn)) for lsn in range(1, 11))
+    grown = HEADER_SIZE + PREALLOCATE
+    assert segment.stat().st_size == grown and segment.read_bytes()[used:] == bytes(grown - used)
+    vfs.power_cut()  # the zeros were fsynced with the first batch: they survive
+    vfs.release_fsyncs()
+    log.close()
+    assert segment.stat().st_size == grown
+    assert replay(directory)[2] == expected(range(1, 11))
+    with WriteAheadLog.open(directory) as reopened:
+        assert segment.stat().st_size == used  # cut back before anything is appended
+        assert reopened.append(payload(11)).result(timeout=10) == 11
+    assert replay(directory)[2] == expected(range(1, 12))

@@ -40,10 +40,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,7 @@ from quietus.engine.txn.transaction import (
     UndoKind,
     UndoRecord,
 )
+from quietus.engine.wait_stats import SERVER_WAITS
 from quietus.engine.wal import Recovered, WriteAheadLog, recover, write_checkpoint
 from quietus.errors import SqlError, sql_error
 
@@ -135,6 +138,10 @@ class Database:
         # when the last checkpoint (automatic or CHECKPOINT) began, the LSN it covers and the log's bytes written then
         self.checkpointed: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self._committing: dict[int, int] = {}  # xid -> lsn of its record, while not yet durable
+        # Set by an embedder whose callers drive their own requests on their own threads (the embedded API): on
+        # such a thread, a context manager that lets go of the engine around a blocking call, so a commit writes
+        # and fsyncs its record there (no thread hop); None on the loop's own thread, which never blocks on I/O.
+        self.let_go: Callable[[], AbstractContextManager[object] | None] | None = None
         self._pending_creates: dict[int, int] = {}  # object_id -> xid that created it, uncommitted
         self._pending_drops: dict[int, tuple[int, Table]] = {}  # object_id -> (xid, table), uncommitted
         self._pending_defs: dict[int, TableDef] = {}  # object_id -> committed definition while redefined
@@ -457,27 +464,38 @@ class Database:
             self.commits += 1  # transactions that changed something (read-only ones are not counted)
         self._settle_catalog(txn)
         self.locks.release_all(txn)
-        if txn.undo:
-            self._superseded.extend((r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW)
+        # A new row's first version supersedes nothing: nothing for the cleaner (nor a loop wake-up) per insert.
+        superseding = [(r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW and _supersedes(r.version)]
+        if superseding:
+            self._superseded.extend(superseding)
             self.cleaner.superseded_pending = len(self._superseded)
             self._cleaner_wakeup.set()
 
     def _write_durably(self, task: Task, txn: Transaction, payload: bytes) -> None:
         """Append ``payload`` and wait until it is on disk (not interruptible).  A failed write stops the
         database: the record may or may not be on disk, so the outcome is in doubt (as PostgreSQL panics on a
-        failed fsync) rather than guessed."""
+        failed fsync) rather than guessed.
+
+        On an embedded caller's thread (``let_go``) the caller lets go of the engine and makes the record durable
+        itself (``WriteAheadLog.sync``: it writes and fsyncs the queue, or waits for the batch in flight), then
+        takes the engine back; elsewhere the log's writer thread does, and the task waits for its future."""
         assert self.wal is not None
-        future = self.wal.append(payload)
-        self._committing[txn.xid] = self.wal.last_lsn
-        with task.noninterruptible():
-            try:
-                task.wait(asyncio.wrap_future(future), "WRITELOG")
-            except Exception as exc:
-                self.failed = sql_error(9001, self.name)
-                log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
-                raise self.failed from exc
-            finally:
-                self._committing.pop(txn.xid, None)
+        section = self.let_go() if self.let_go is not None else None
+        try:
+            if section is None:
+                future = self.wal.append(payload)
+                self._committing[txn.xid] = self.wal.last_lsn
+                with task.noninterruptible():
+                    task.wait(asyncio.wrap_future(future), "WRITELOG")
+            else:
+                lsn = self._committing[txn.xid] = self.wal.enqueue(payload)
+                _sync_on_caller(task, section, self.wal, lsn)
+        except Exception as exc:
+            self.failed = sql_error(9001, self.name)
+            log.critical("log write failed; database %s stops accepting commits: %s", self.name, exc)
+            raise self.failed from exc
+        finally:
+            self._committing.pop(txn.xid, None)
 
     def prepare(self, task: Task, txn: Transaction) -> None:
         """Phase one of two-phase commit: make ``txn``'s changes and its PREPARE record (UOW, locks) durable.
@@ -765,3 +783,27 @@ def stable_items(task: Task, table: Table, batch: int = 256) -> Iterator[tuple[A
                 yield row_key, head
             task.tick()
         keys = list(itertools.islice(rows.irange(minimum=keys[-1], inclusive=(False, True)), batch))
+
+
+def _supersedes(version: Version | None) -> bool:
+    """A committed version the cleaner may later cut older versions from (it has some)."""
+    return version is not None and version.prev is not None
+
+
+def _sync_on_caller(task: Task, section: AbstractContextManager[object], wal: WriteAheadLog, lsn: int) -> None:
+    """Make record ``lsn`` durable on this (an embedded caller's) thread with the engine let go; the time is the
+    task's WRITELOG wait (shown while it lasts, counted after it, with no signal time: nothing hands it back).  The
+    main thread is where Ctrl-C lands: its write must survive being cut short (``WriteAheadLog.sync``)."""
+    interruptible = threading.get_ident() == threading.main_thread().ident
+    task.wait_type = "WRITELOG"
+    started = task.wait_started = time.monotonic()
+    try:
+        with section:
+            wal.sync(lsn, interruptible=interruptible)
+    finally:
+        took = time.monotonic() - started
+        SERVER_WAITS.record("WRITELOG", took, 0.0)
+        if task.waits is not None:
+            task.waits.record("WRITELOG", took, 0.0)
+        task.wait_type = None
+        task.last_wait_type = "WRITELOG"

@@ -12,6 +12,7 @@ the statement's partial work.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,9 +23,10 @@ from sqlglot import exp
 from quietus.engine.access import ReadPolicy
 from quietus.engine.locks import LockMode
 from quietus.engine.storage.keys import normalise
-from quietus.engine.storage.schema import TableDef
+from quietus.engine.storage.schema import ColumnDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
+from quietus.memo import IdentityMemo
 from quietus.sql import apply, computed_columns, temp_tables, xml_methods
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
@@ -39,6 +41,12 @@ from quietus.sql.types_base import SqlType
 Values = tuple[Any, ...]
 
 
+@functools.lru_cache(maxsize=1024)
+def stored_expression(sql: str) -> exp.Expr:
+    """A column default's or CHECK constraint's stored text, parsed once (compiling never changes the tree)."""
+    return sqlglot.parse_one(sql, read="tsql")
+
+
 def column_defaults(ctx: ExecContext, definition: TableDef) -> list[Callable[[], Any]]:
     """For each column, a function giving its value when an INSERT does not name it."""
     empty = Scope([], None, ctx.variable_type)
@@ -47,8 +55,7 @@ def column_defaults(ctx: ExecContext, definition: TableDef) -> list[Callable[[],
         if column.default_sql is None:
             defaults.append(lambda: None)
             continue
-        node = sqlglot.parse_one(column.default_sql, read="tsql")
-        compiled = compile_expression(node, empty)
+        compiled = compile_expression(stored_expression(column.default_sql), empty)
         target = column_type(column)
         table = definition.name
 
@@ -65,6 +72,12 @@ def column_defaults(ctx: ExecContext, definition: TableDef) -> list[Callable[[],
     return defaults
 
 
+# A table's column types, made once per definition (a definition is immutable: a change makes a new one).
+_COLUMN_TYPES: IdentityMemo[tuple[ColumnDef, ...], None, tuple[SqlType, ...]] = IdentityMemo(
+    lambda columns, _none: tuple(column_type(c) for c in columns)
+)
+
+
 class RowWriter:
     """Checks and writes rows of one table for one statement."""
 
@@ -73,13 +86,16 @@ class RowWriter:
         self.table = table
         self.statement = statement
         self.definition = table.definition
-        self.types = [column_type(c) for c in self.definition.columns]
-        columns = [ScopeColumn(c.name, t, table.name) for c, t in zip(self.definition.columns, self.types, strict=True)]
-        scope = Scope(columns, None, ctx.variable_type)
-        self.checks = [
-            (check.name, compile_predicate(sqlglot.parse_one(check.expression_sql, read="tsql"), scope).fn)
-            for check in self.definition.checks
-        ]
+        self.types = _COLUMN_TYPES.get(self.definition.columns, None)
+        self.checks: list[tuple[str, Callable[..., Any]]] = []
+        if self.definition.checks:
+            columns = [ScopeColumn(c.name, t, table.name) for c, t in zip(self.definition.columns, self.types,
+                                                                          strict=True)]  # fmt: skip
+            scope = Scope(columns, None, ctx.variable_type)
+            self.checks = [
+                (check.name, compile_predicate(stored_expression(check.expression_sql), scope).fn)
+                for check in self.definition.checks
+            ]
         self.computed = [
             (position, computed_columns.compile_over(ctx, self.definition.columns, computed_columns.expression(c)))
             for position, c in enumerate(self.definition.columns)
@@ -92,7 +108,7 @@ class RowWriter:
                 None, ctx.variable_type)).fn)
             for check in ctx.view_checks
             if check.table_name.casefold() == table.name.casefold()
-        ]  # fmt: skip
+        ] if ctx.view_checks else []  # fmt: skip
         self.access = ctx.row_access()
 
     def complete(self, values: Sequence[Any]) -> Values:
@@ -334,19 +350,40 @@ def _next_identity(ctx: ExecContext, table: Table) -> int:
 
 
 def _values_rows(ctx: ExecContext, values: exp.Values, width: int) -> tuple[list[Values], list[Sequence[SqlType]]]:
-    """Each VALUES row is evaluated and typed on its own, as SQL Server types each row's literals."""
-    planner = Planner(ctx)
-    scope = planner.scope([], None)
+    """Each VALUES row is evaluated and typed on its own, as SQL Server types each row's literals.  A parameter
+    (``@P1``, what the embedded API and sp_executesql bind) is read as its compiled form would read it, without
+    compiling it on every execution."""
+    planner: Planner | None = None
     rows: list[Values] = []
     types: list[Sequence[SqlType]] = []
     for tuple_node in values.expressions:
         items = tuple_node.expressions if isinstance(tuple_node, exp.Tuple) else [tuple_node]
         if len(items) != width:
             raise sql_error(110 if len(items) > width else 109)
-        compiled = [planner.compile(item, scope) for item in items]
-        rows.append(tuple(c.fn((), ctx) for c in compiled))
-        types.append(tuple(c.type for c in compiled))
+        readers: list[Callable[[Values, ExecContext], Any] | str] = []
+        row_types: list[SqlType] = []
+        for item in items:
+            name = _variable_name(item)
+            if name is not None:
+                readers.append(name)
+                row_types.append(ctx.variable_type(name))
+                continue
+            if planner is None:
+                planner = Planner(ctx)
+                scope = planner.scope([], None)
+            compiled = planner.compile(item, scope)
+            readers.append(compiled.fn)
+            row_types.append(compiled.type)
+        rows.append(tuple(ctx.get_variable(r) if isinstance(r, str) else r((), ctx) for r in readers))
+        types.append(tuple(row_types))
     return rows, types
+
+
+def _variable_name(node: exp.Expr) -> str | None:
+    """``@name`` for a parameter or variable reference (not ``@@name``, a system function), else None."""
+    if type(node) is exp.Parameter and type(node.this) is not exp.Parameter:
+        return f"@{node.this.name}"
+    return None
 
 
 # -- UPDATE / DELETE -------------------------------------------------------------------------------------------

@@ -50,6 +50,12 @@ class FaultyFile(OsFile):
         if keep < len(data):
             self._vfs.crash()
 
+    def write_at(self, data: bytes, offset: int) -> None:
+        keep = self._vfs.before("write", self.path, self._generation, len(data))
+        super().write_at(data[:keep], offset)
+        if keep < len(data):
+            self._vfs.crash()
+
     def fsync(self) -> None:
         self._vfs.before("fsync", self.path, self._generation)
         super().fsync()

@@ -17,14 +17,16 @@ import time
 from pathlib import Path
 from typing import Literal, Protocol
 
-OpenMode = Literal["read", "append", "create"]
-"""``read``: existing file, read only; ``append``: existing file, writes go to its end;
-``create``: create or empty the file, writes go to its end."""
+OpenMode = Literal["read", "append", "update", "create"]
+"""``read``: existing file, read only; ``append``: existing file, writes go to its end; ``update``: existing
+file, ``write_at`` anywhere; ``create``: create or empty the file, ``write`` goes on where the last one ended
+(from its start), ``write_at`` anywhere."""
 
 OPEN_FLAGS: dict[OpenMode, int] = {
     "read": os.O_RDONLY,
     "append": os.O_WRONLY | os.O_APPEND,
-    "create": os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
+    "update": os.O_WRONLY,
+    "create": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
 }
 
 
@@ -32,6 +34,8 @@ class VfsFile(Protocol):
     def read(self, size: int) -> bytes: ...
 
     def write(self, data: bytes) -> None: ...
+
+    def write_at(self, data: bytes, offset: int) -> None: ...
 
     def fsync(self) -> None: ...
 
@@ -132,18 +136,27 @@ class OsFile:
             io.read_seconds += time.perf_counter() - started
 
     def write(self, data: bytes) -> None:
+        self._write_all(data, None)
+
+    def write_at(self, data: bytes, offset: int) -> None:
+        """Write all of ``data`` at ``offset`` (not in ``append`` mode, where Linux appends whatever the offset)."""
+        self._write_all(data, offset)
+
+    def _write_all(self, data: bytes, offset: int | None) -> None:
         started = time.perf_counter()
         view = memoryview(data)
+        done = 0
         try:
-            while view:
-                view = view[os.write(self._fd, view) :]
+            while done < len(data):
+                rest = view[done:]
+                done += os.write(self._fd, rest) if offset is None else os.pwrite(self._fd, rest, offset + done)
         except OSError:
             IO.errors += 1
             raise
         finally:
             io = self._io
             io.writes += 1
-            io.bytes_written += len(data) - len(view)
+            io.bytes_written += done
             io.write_seconds += time.perf_counter() - started
 
     def fsync(self) -> None:
