@@ -20,6 +20,7 @@ the colon, any case) and ``numeric`` (``:1`` ... with a sequence, bound by posit
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import functools
@@ -31,7 +32,7 @@ from typing import Any
 
 from quietus.admin.oracle_kill import ended_session_error
 from quietus.engine.interrupts import InterruptReason
-from quietus.engine.scheduler import EngineThread, current_task
+from quietus.engine.scheduler import EngineThread, Retaken, current_task
 from quietus.errors import oracle_error
 from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
@@ -119,45 +120,47 @@ def _error_from(message: MessageEvent, classes: Mapping[int, type[DatabaseError]
 
 class _LetGo:
     """The engine's ownership let go around a blocking call on an embedded caller's thread (a commit's log write
-    and fsync, ``Database._write_durably``) and taken back after it, so the loop and the other connections' callers
-    run meanwhile and commits arriving then share the next fsync; None on the loop's own thread.
+    and fsync, ``Database._write_durably``) and taken back after it (``EngineThread.let_go``), so the loop and the
+    other connections' callers run meanwhile and commits arriving then share the next fsync; None on the loop's own
+    thread.
 
     An interrupt (Ctrl-C) that reaches the caller in there is raised by the log only once the commit's record is
     durable; the commit must still end (made visible, locks released), so it is held here, the request is cancelled
     as by an attention (it stops at its next safe point) and ``Connection.run`` raises it when the request is over,
-    as ``EngineThread.run`` does with one that lands while the caller waits for the loop.
+    as ``EngineThread.run`` does with one that lands while the caller waits for the loop."""
 
-    Until scheduler.py offers it (``EngineThread.let_go()``), this reaches the engine thread's ``_ownership``."""
-
-    __slots__ = ("_held", "_ownership", "_thread")
+    __slots__ = ("_held", "_thread")
 
     def __init__(self, thread: EngineThread) -> None:
         self._thread = thread
-        self._ownership = thread._ownership
         self._held = threading.local()  # .interrupt: the one this thread's request raises when it ends
 
-    def __call__(self) -> _LetGo | None:
-        return None if self._thread.on_engine_thread else self
+    def __call__(self) -> contextlib.AbstractContextManager[None] | None:
+        return None if self._thread.on_engine_thread else self._section()
 
-    def __enter__(self) -> None:
-        self._ownership.release()
+    @contextlib.contextmanager
+    def _section(self) -> Iterator[None]:
+        interrupt: BaseException | None = None
+        retaken: Retaken | None = None
+        try:
+            with self._thread.let_go() as retaken:
+                try:
+                    yield
+                except Exception:  # a failure of the log itself goes on to the commit
+                    raise
+                except BaseException as caught:  # Ctrl-C in the blocking call: held until the request ends
+                    interrupt = caught
+        finally:
+            interrupt = interrupt or (retaken.interrupt if retaken is not None else None)
+            if interrupt is not None:
+                self._hold(interrupt)
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
-        interrupt = error if error is not None and not isinstance(error, Exception) else None
-        while True:
-            try:
-                self._ownership.acquire()
-                break
-            except BaseException as caught:  # Ctrl-C while queued for the engine: take it anyway, hold this
-                interrupt = interrupt or caught
-        if interrupt is None:
-            return False
+    def _hold(self, interrupt: BaseException) -> None:
         task = current_task()
         if task is not None:
             task.set_interrupt(InterruptReason.ATTENTION)
         if getattr(self._held, "interrupt", None) is None:
             self._held.interrupt = interrupt
-        return error is interrupt  # a failure of the log itself goes on to the commit
 
     def raise_held(self) -> None:
         """Raise the interrupt held for this thread's request, if any (after the request ended)."""

@@ -72,7 +72,6 @@ from quietus.engine.txn.transaction import (
     UndoKind,
     UndoRecord,
 )
-from quietus.engine.wait_stats import SERVER_WAITS
 from quietus.engine.wal import Recovered, WriteAheadLog, recover, write_checkpoint
 from quietus.errors import SqlError, sql_error
 
@@ -795,15 +794,5 @@ def _sync_on_caller(task: Task, section: AbstractContextManager[object], wal: Wr
     task's WRITELOG wait (shown while it lasts, counted after it, with no signal time: nothing hands it back).  The
     main thread is where Ctrl-C lands: its write must survive being cut short (``WriteAheadLog.sync``)."""
     interruptible = threading.get_ident() == threading.main_thread().ident
-    task.wait_type = "WRITELOG"
-    started = task.wait_started = time.monotonic()
-    try:
-        with section:
-            wal.sync(lsn, interruptible=interruptible)
-    finally:
-        took = time.monotonic() - started
-        SERVER_WAITS.record("WRITELOG", took, 0.0)
-        if task.waits is not None:
-            task.waits.record("WRITELOG", took, 0.0)
-        task.wait_type = None
-        task.last_wait_type = "WRITELOG"
+    with task.blocked("WRITELOG"), section:
+        wal.sync(lsn, interruptible=interruptible)

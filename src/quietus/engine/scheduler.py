@@ -43,13 +43,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import functools
 import math
 import selectors
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import greenlet
@@ -240,22 +241,38 @@ class Task:
         finally:
             ended = time.monotonic()
             if wait_type is None:  # a slice given back: runnable all along, so all of it is signal time
-                kind, signal = SCHEDULER_YIELD, ended - started
+                self._waited(SCHEDULER_YIELD, ended - started, ended - started, named=False)
             else:
-                kind, signal = wait_type, ended - self._signalled
-            SERVER_WAITS.record(kind, ended - started, signal)
-            if self.waits is not None:
-                self.waits.record(kind, ended - started, signal)
+                self._waited(wait_type, ended - started, ended - self._signalled)
             self._waiter = None
-            if wait_type is not None:
-                self.last_wait_type = wait_type
-            self.wait_type = None
-            self.wait_resource = ""
             if timer is not None:
                 timer.cancel()
             if inner is not awaitable and not inner.done():
                 inner.cancel()  # a coroutine the task wrapped (a sleep): ours to stop; someone else's future is not
             self._deadline = time.monotonic() + SLICE_SECONDS
+
+    @contextlib.contextmanager
+    def blocked(self, wait_type: str) -> Iterator[None]:
+        """A wait this task's thread spends blocked in a call rather than suspended on a future (an embedded caller
+        writing and fsyncing its own commit, engine/database.py): shown as ``wait_type`` while it lasts and counted
+        after it as ``wait`` counts one, with no signal time (nothing hands it back)."""
+        self.wait_type = wait_type
+        started = self.wait_started = time.monotonic()
+        try:
+            yield
+        finally:
+            self._waited(wait_type, time.monotonic() - started, 0.0)
+
+    def _waited(self, kind: str, total: float, signal: float, named: bool = True) -> None:
+        """A wait ended: count it (the server's and the session's statistics) and clear what the views show; a
+        ``named`` wait (not a slice given back) becomes the request's last_wait_type."""
+        SERVER_WAITS.record(kind, total, signal)
+        if self.waits is not None:
+            self.waits.record(kind, total, signal)
+        if named:
+            self.last_wait_type = kind
+        self.wait_type = None
+        self.wait_resource = ""
 
     def _signal(self, _waiter: object) -> None:
         self._signalled = time.monotonic()
@@ -464,6 +481,16 @@ class _LettingGoSelector(selectors.DefaultSelector):
             self._ownership.acquire()
 
 
+class Retaken:
+    """What ``EngineThread.let_go`` yields: the exception (Ctrl-C) that reached the caller while it queued to take the
+    engine back, if one did; the caller decides when to raise it."""
+
+    __slots__ = ("interrupt",)
+
+    def __init__(self) -> None:
+        self.interrupt: BaseException | None = None
+
+
 class EngineThread:
     """The thread that owns engine state, running its event loop until ``stop()``."""
 
@@ -489,6 +516,23 @@ class EngineThread:
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
             self._ownership.release()
+
+    @contextlib.contextmanager
+    def let_go(self) -> Iterator[Retaken]:
+        """On a caller's thread that holds the engine (inside ``run``): let go of it around a blocking call, so the
+        loop and other callers go on meanwhile, and take it back after, whatever happens: an exception raised while
+        queued to take it back (Ctrl-C) does not stop that; it is kept in what this yields (``interrupt``)."""
+        retaken = Retaken()
+        self._ownership.release()
+        try:
+            yield retaken
+        finally:
+            while True:
+                try:
+                    self._ownership.acquire()
+                    break
+                except BaseException as caught:  # queued again until held
+                    retaken.interrupt = retaken.interrupt or caught
 
     @property
     def on_engine_thread(self) -> bool:
