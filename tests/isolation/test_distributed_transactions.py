@@ -213,6 +213,9 @@ def test_kill_uow_with_statusonly_reports_a_classic_rollback_in_progress(
                                    "rollback completion: 59%, estimated time left ")  # fmt: skip
     assert [m.number for m in dba.run(f"KILL '{uow}'").messages] == [6119]  # a repeat reports too
     assert [n for n, _ in errors(dba, f"KILL '{uow}' WITH COMMIT")] == [6111]
+    # asking for the other outcome while the rollback runs is a heuristic mismatch, as once it has ended (a
+    # coordinator re-driving its commit can arrive in either)
+    assert dba.rows("SELECT uow, role, decided FROM sys.dm_tran_heuristic_outcomes") == [(uow, "participant", "abort")]
     assert {r[0] for r in dba.rows(LOCKS)} == {-2}  # classic: the locks stay until the end
     on_engine(dba, gate.open)
     wait_engine(dba, lambda: not dba.connection.instance.env.databases["master"].txns.active, "the rollback")

@@ -87,7 +87,8 @@ def kill_uow(ctx: ExecContext, uow: uuid.UUID, outcome: str | None, statusonly: 
         raise sql_error(6117, text)
     history = kill_history(ctx.env)
     if txn.state is TxnState.ROLLING_BACK:
-        if outcome == "COMMIT":
+        if outcome == "COMMIT":  # decided here already (abort), still being carried out: the same mismatch as after
+            _heuristic_mismatch(ctx, uow, text, Outcome.ABORTED)
             raise sql_error(6111, text)
         _report(ctx, history, txn, text)
     elif statusonly:
