@@ -29,15 +29,20 @@ from pathlib import Path
 from types import ModuleType
 
 # The modules compiled, chosen by the profile (docs/design/performance.md, "Fourth round"): the request decode
-# (wire, types, requests) and the response encode (tokens, packets, fast encoders, the response writer).
+# (wire, buffer, types, requests), the response encode (tokens, packets, columns, fast encoders, the response
+# writer) and the protocol state machine between them (events, connection).
 COMPILED_MODULES = (
     "quietus.protocol.tds.wire",
+    "quietus.protocol.tds.buffer",
     "quietus.protocol.tds.types",
     "quietus.protocol.tds.requests",
+    "quietus.protocol.tds.events",
     "quietus.protocol.tds.packets",
+    "quietus.protocol.tds.columns",
     "quietus.protocol.tds.tokens",
     "quietus.protocol.tds.fast_encoders",
     "quietus.protocol.tds.response",
+    "quietus.protocol.tds.connection",
 )
 
 MANIFEST = "manifest.json"
