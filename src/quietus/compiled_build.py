@@ -5,8 +5,9 @@
 Needs mypy (the ``test`` extra; mypyc ships with it), a C compiler and the Python headers.  Without them it says so
 and exits 0 -- the package runs its Python source -- unless ``--required`` (CI), when it exits 1.  ``--if-stale``
 does nothing when the build in DIR is already fresh.  The C sources and objects go to ``build/mypyc`` under the
-current directory; only the extension modules and ``manifest.json`` go to DIR, written last, so an interrupted
-build leaves no manifest (and is never used).
+current directory; the extension modules go to a new ``build-<time>-<pid>`` directory under DIR, and DIR's
+``manifest.json`` is replaced last, in one rename: an interrupted build leaves the previous manifest (and its build)
+as they were.  The previous build's directory is kept, older ones are removed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import shutil
 import sys
 import sysconfig
-import tempfile
 import time
 from pathlib import Path
 
@@ -93,14 +93,28 @@ def missing_tools() -> str | None:
     return None
 
 
+def current_build_directories(target: Path) -> set[str]:
+    try:
+        manifest = json.loads((target / MANIFEST).read_text())
+        return {Path(path).parts[0] for path in manifest["files"].values()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return set()
+
+
 def build(target: Path, work: Path) -> dict[str, str]:
-    """Compile COMPILED_MODULES into ``target`` (replacing what is there); return the manifest written."""
+    """Compile COMPILED_MODULES into a new ``build-*`` directory under ``target`` and point ``target``'s manifest at
+    it; return the manifest's files.
+
+    The manifest is replaced in one rename, and the previous build is kept (older ones are removed): a process that
+    checked the old manifest and has not yet loaded its modules still finds their files."""
     from mypyc.build import mypycify
     from setuptools import Distribution
 
     sources = recorded_sources()  # hashed before compiling: an edit during the build makes the build stale
     paths = [str(module_source(module)) for module in COMPILED_MODULES]
-    staging = Path(tempfile.mkdtemp(prefix="compiled-", dir=target.parent))
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+    staging = target / name
     cwd = Path.cwd()
     try:
         os.chdir(SOURCE_ROOT)  # mypy names the modules from the paths: quietus.protocol.tds.wire ...
@@ -116,17 +130,18 @@ def build(target: Path, work: Path) -> dict[str, str]:
         command.build_temp = str(work / "temp")
         command.inplace = False
         distribution.run_command("build_ext")
+        files: dict[str, str] = {}
+        for extension in extensions:
+            relative = extension.name.replace(".", "/") + interpreter_tag()
+            if not (staging / relative).is_file():
+                raise RuntimeError(f"mypyc built no {relative}")
+            files[extension.name] = f"{name}/{relative}"
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         os.chdir(cwd)
-    files: dict[str, str] = {}
-    for extension in extensions:
-        relative = extension.name.replace(".", "/") + interpreter_tag()
-        if not (staging / relative).is_file():
-            raise RuntimeError(f"mypyc built no {relative}")
-        files[extension.name] = relative
+    keep = {name} | current_build_directories(target)  # the build the manifest points at now, fresh or not: kept
     manifest = {
         "format": MANIFEST_FORMAT,
         "interpreter": interpreter_tag(),
@@ -136,10 +151,12 @@ def build(target: Path, work: Path) -> dict[str, str]:
         "files": files,
         "sources": sources,
     }
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
+    written = target / f".{MANIFEST}.{os.getpid()}"
+    written.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(written, target / MANIFEST)
+    for old in target.iterdir():
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
     return files
 
 
@@ -160,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
     if why_not is not None:
         print(f"note: cannot compile the TDS codec: {why_not}; the package runs pure Python", file=sys.stderr)
         return 1 if options.required else 0
-    target.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
         build(target, options.work.resolve())
