@@ -149,3 +149,15 @@ def test_a_stale_build_is_refused_never_loaded(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", SHOW_FILES], env=env, capture_output=True, text=True)
     assert done.returncode != 0
     assert "CompiledBuildError" in done.stderr and "types.py changed" in done.stderr
+
+
+def test_without_a_compiler_the_build_says_so_and_fails_only_when_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quietus import compiled_build
+
+    monkeypatch.setattr(compiled_build, "missing_tools", lambda: "no C compiler (cc)")
+    assert compiled_build.main(["--dir", str(tmp_path / "build")]) == 0
+    assert "cannot compile the TDS codec: no C compiler (cc); the package runs pure Python" in capsys.readouterr().err
+    assert compiled_build.main(["--dir", str(tmp_path / "build"), "--required"]) == 1
+    assert not (tmp_path / "build" / compiled.MANIFEST).exists()
