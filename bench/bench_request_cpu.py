@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_server import PASSWORD, POINT_SELECT, ROWS, SETUP
+from quietus import compiled
 from quietus.protocol.tds import RpcCall, RpcParameter
 from quietus.protocol.tds.client import TdsClient
 from quietus.protocol.tds.types import DEFAULT_COLLATION, TypeId, TypeInfo
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    print(compiled.RUNNING.describe())  # which build of the codec these figures are for
     asyncio.run(measure(args.requests, args.rounds))
 
 

@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from quietus import compiled
 from quietus.protocol.tds.client import TdsClient
 
 PASSWORD = "Bench!Pass1"
@@ -512,6 +513,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="sample the server with py-spy instead (Quietus only)")
     args = parser.parse_args()
     raise_fd_limit()
+    print(compiled.RUNNING.describe())  # the server subprocess inherits QUIETUS_COMPILED: it makes the same choice
     if args.profile:
         with tempfile.TemporaryDirectory(prefix="quietus-bench-") as tmp:
             profile_quietus(args, Path(tmp))

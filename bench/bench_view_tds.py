@@ -21,6 +21,7 @@ from typing import Any
 
 import quietus
 from bench.bench_views import open_idle_sessions
+from quietus import compiled
 from quietus.protocol.tds import ColumnSpec, ResponseWriter
 from quietus.protocol.tds.response import TransactionTracker
 from quietus.protocol.tds.versions import TDS74, traits
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
+    print(compiled.RUNNING.describe())  # which build of the codec these figures are for
     with quietus.connect(None, autocommit=True) as conn:
         engine = conn._engine
         open_idle_sessions(conn, args.sessions)

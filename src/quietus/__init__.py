@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# First, before any TDS codec module is imported: the compiled build or the Python source (quietus.compiled).
+import quietus.compiled  # noqa: F401
+
 if TYPE_CHECKING:
     from quietus.dbapi import Connection
 

@@ -21,6 +21,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from quietus import compiled
 from quietus.monitor.server import MonitorServer
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.event_loop import LoopUnavailable, loop_factory
@@ -158,6 +159,7 @@ def run(config: ServerConfig) -> int:
         print(f"quietus serve: {exc}", file=sys.stderr)
         return 1
     log.info("event loop: %s", loop_name)
+    log.info("%s", compiled.RUNNING.describe())
     try:
         with asyncio.Runner(loop_factory=new_loop) as runner:
             runner.run(serve(config, ready))

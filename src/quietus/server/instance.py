@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from quietus import compiled
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Transaction
@@ -161,6 +162,7 @@ class Instance:
         if self.errorlog.directory is not None:
             write("Server", f"Logging SQL Server messages in file '{self.errorlog.path(0)}'.")
         write("Server", "Authentication mode is MIXED.")
+        write("Server", f"{compiled.RUNNING.describe()}.")  # which build of the codec a benchmark measured
 
     def _open_database(
         self, name: str, database_id: int, directory: Path | None, loop: asyncio.AbstractEventLoop

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import Enum, IntEnum, IntFlag
+from typing import TypeAlias
 
 from quietus.protocol.tds.exceptions import RemoteProtocolError
 from quietus.protocol.tds.packets import RESET_BIT, RESET_SKIP_TRAN_BIT
@@ -127,10 +128,15 @@ class SqlBatch:
     reset: ResetConnection = ResetConnection.NONE
 
 
+# A parameter's decoded value: any Python value.  Named so that the dataclass annotation resolves in this module's
+# globals when compiled (mypyc looks a dataclass field's annotation up there, where the builtin ``object`` is not).
+ParameterValue: TypeAlias = object
+
+
 @dataclass(frozen=True, slots=True)
 class RpcParameter:
     name: str
-    value: object
+    value: ParameterValue
     type_info: TypeInfo
     status: int = 0
 
