@@ -38,7 +38,7 @@ from quietus.server.instance import Instance
 from quietus.sessions.requests import Outcome
 from quietus.sessions.session import Dialect, Session, SessionStatus
 from quietus.sql.oracle import bind_names
-from quietus.sql.results import CollectingSink, MessageEvent, ResultSet, StatementDone
+from quietus.sql.results import CollectingSink, MessageEvent, ResultColumn, ResultSet, StatementDone
 
 apilevel = "2.0"
 threadsafety = 1
@@ -334,10 +334,11 @@ class Connection:
 
     def _raise_errors(self, sink: CollectingSink) -> None:
         messages = sink.messages
-        self.messages.extend(m for m in messages if not m.is_error)
-        for message in messages:
-            if message.is_error:
-                raise _error_from(message, self.error_classes)
+        if messages:  # most calls have none
+            self.messages.extend(m for m in messages if not m.is_error)
+            for message in messages:
+                if message.is_error:
+                    raise _error_from(message, self.error_classes)
 
     def __enter__(self) -> Connection:
         return self
@@ -357,6 +358,10 @@ class Cursor:
         self._results: list[ResultSet] = []
         self._rows: Iterator[tuple[Any, ...]] = iter(())
         self._position = 0
+        # The description last made and the columns it describes: a cached plan reports the same column objects
+        # every time, so a statement run again is described without building its tuples again.
+        self._described: Sequence[ResultColumn] | None = None
+        self._description: tuple[tuple[Any, ...], ...] = ()
 
     def execute(self, operation: str, parameters: Any = None) -> Cursor:
         connection = self.connection
@@ -368,10 +373,10 @@ class Cursor:
 
     def _collect(self, sink: CollectingSink) -> None:
         """Take a call's results, counts and messages; raise its first error."""
-        self.messages = [m for m in sink.messages if not m.is_error]
+        messages = sink.messages
+        self.messages = [m for m in messages if not m.is_error] if messages else []
         self._results = sink.result_sets
-        counts = [e.rowcount for e in sink.events if isinstance(e, StatementDone) and e.rowcount is not None]
-        self.rowcount = counts[-1] if counts else -1
+        self.rowcount = sink.rowcount
         self._show(0)
         self.connection._raise_errors(sink)
 
@@ -386,10 +391,14 @@ class Cursor:
         self._position = position
         if position < len(self._results):
             result = self._results[position]
-            self.description = [
-                (c.name, c.type.name, None, c.type.length, c.type.precision, c.type.scale, c.nullable)
-                for c in result.columns
-            ]
+            columns = result.columns
+            if columns is not self._described:
+                self._description = tuple(
+                    (c.name, c.type.name, None, c.type.length, c.type.precision, c.type.scale, c.nullable)
+                    for c in columns
+                )
+                self._described = columns
+            self.description = list(self._description)  # the caller's own list, as before
             self._rows = iter(result.rows)
         else:
             self.description = None
@@ -436,8 +445,11 @@ _PARAMETER_TYPES = (
 )
 
 
+_EXACT_PARAMETER_TYPES = frozenset(_PARAMETER_TYPES)  # the common case: one set probe, no subclass walk
+
+
 def _check_parameter(value: Any) -> Any:
-    if not isinstance(value, _PARAMETER_TYPES):
+    if type(value) not in _EXACT_PARAMETER_TYPES and not isinstance(value, _PARAMETER_TYPES):
         raise InterfaceError(f"cannot pass a {type(value).__name__} as a parameter")
     return value
 
@@ -450,14 +462,19 @@ def parameterise(operation: str, parameters: Any) -> tuple[str, dict[str, Any]]:
         return operation % variables, {f"@{key}": _check_parameter(value) for key, value in parameters.items()}
     if not isinstance(parameters, list | tuple):
         parameters = (parameters,)
-    names = _positional_names(len(parameters))
-    return operation % names, {name: _check_parameter(value) for name, value in zip(names, parameters, strict=True)}
+    text, names = _positional_text(operation, len(parameters))
+    for value in parameters:
+        _check_parameter(value)
+    return text, dict(zip(names, parameters, strict=True))
 
 
-@functools.lru_cache(maxsize=256)
-def _positional_names(count: int) -> tuple[str, ...]:
-    """``@P1`` ... ``@Pcount``: the variables of ``count`` positional parameters."""
-    return tuple(f"@P{i}" for i in range(1, count + 1))
+@functools.lru_cache(maxsize=1024)
+def _positional_text(operation: str, count: int) -> tuple[str, tuple[str, ...]]:
+    """``operation`` with its ``count`` ``%s`` placeholders rewritten to ``@P1`` ... ``@Pcount``, and those names:
+    the same for every call of one operation text, so made once (an operation whose placeholders do not match
+    ``count`` raises here every time, as ``%`` does; a failure is not cached)."""
+    names = tuple(f"@P{i}" for i in range(1, count + 1))
+    return operation % names, names
 
 
 class OracleConnection(Connection):

@@ -90,7 +90,7 @@ async def _request(
     prefix = event.statement_prefix if event is not None else ""
     full = prefix + text  # what sys.dm_exec_sql_text shows: "(@P1 int)SELECT ..." for sp_executesql
     session.sql = begin_batch(env, session, full, masked(full) if prefix else session.statement_text, len(prefix))
-    session.input_buffer = event or InputBuffer(LANGUAGE_EVENT, 0, session.statement_text)
+    session.input_buffer = event or _language_event(session.input_buffer, session.statement_text)
     context_class, runner_class = RUNNERS[session.dialect]
     ctx = context_class(session, task, env, sink)
     if parameters:
@@ -106,6 +106,20 @@ async def _request(
         if hooks:
             for hook in tuple(hooks):  # a hook may remove itself
                 hook(session)
+
+
+def _language_event(previous: InputBuffer | None, text: str) -> InputBuffer:
+    """The input buffer of a language event of ``text``: the previous one when it is that same value (a caller
+    running one statement text again, as the embedded API's cursors do), a new one otherwise."""
+    if (
+        previous is not None
+        and previous.event_info == text
+        and previous.event_type == LANGUAGE_EVENT
+        and previous.parameters == 0
+        and not previous.statement_prefix
+    ):
+        return previous
+    return InputBuffer(LANGUAGE_EVENT, 0, text)
 
 
 def _run(ctx: ExecContext, runner: BatchRunner, work: Callable[[BatchRunner], None]) -> Outcome:

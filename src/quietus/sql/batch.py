@@ -344,7 +344,7 @@ class BatchRunner:
             after_rows_written(rowcount)
         if rowcount is not None:
             session.rowcount = rowcount
-            self.ctx.sink.done(StatementDone(None if session.options["NOCOUNT"] else rowcount, command=session.command))
+            self.ctx.sink.done(_statement_done(None if session.options["NOCOUNT"] else rowcount, session.command))
         session.error = 0
 
     def execute_node(
@@ -465,7 +465,7 @@ class BatchRunner:
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
-        if planned is None or not views.still_current(ctx, planned.modules):
+        if planned is None or (planned.modules and not views.still_current(ctx, planned.modules)):
             planner = Planner(ctx)
             planned = planner.plan_query(node)
             planned.modules = tuple(planner.modules)
@@ -983,6 +983,21 @@ _COMMANDS: dict[type, str] = {
     exp.Alter: "ALTER TABLE",
     exp.TruncateTable: "TRUNCATE TABLE",
 }
+
+
+# The completions of the commonest statements (a row count of 0 or 1, or none), made once: a StatementDone is a
+# frozen value, so one object serves every statement that reports the same count and command.
+_DONE_EVENTS: dict[tuple[int | None, str], StatementDone] = {
+    (count, command): StatementDone(count, command=command)
+    for count in (None, 0, 1)
+    for command in set(_COMMANDS.values()) | {"EXECUTE"}
+}
+
+
+def _statement_done(rowcount: int | None, command: str) -> StatementDone:
+    """A successful statement's completion: ``rowcount`` rows (None: not reported) of ``command``."""
+    done = _DONE_EVENTS.get((rowcount, command))
+    return StatementDone(rowcount, command=command) if done is None else done
 
 
 def command_name(node: exp.Expr) -> str:

@@ -75,42 +75,49 @@ class ResultSink(Protocol):
 
 
 class CollectingSink:
-    """Keeps every event in order; what the embedded API and the tests read."""
+    """Keeps every event in order; what the embedded API and the tests read.
+
+    Besides the ordered ``events`` it keeps, as they arrive, the result sets, the messages and the last statement's
+    reported row count, so a caller reading those does not walk the events again (the embedded API reads all three
+    after every call)."""
+
+    __slots__ = ("_rows", "events", "messages", "result_sets", "rowcount")
 
     def __init__(self) -> None:
         self.events: list[Any] = []
-        self._current: ResultSet | None = None
+        self.result_sets: list[ResultSet] = []
+        self.messages: list[MessageEvent] = []
+        self.rowcount = -1  # the last StatementDone's row count that was not None; -1 when none reported one
+        self._rows: list[tuple[Any, ...]] | None = None  # the rows of the result set being received
 
     def start_result(self, columns: Sequence[ResultColumn]) -> None:
-        self._current = ResultSet(columns)
-        self.events.append(self._current)
+        current = ResultSet(columns)
+        self._rows = current.rows
+        self.events.append(current)
+        self.result_sets.append(current)
 
     def row(self, values: tuple[Any, ...]) -> None:
-        assert self._current is not None
-        self._current.rows.append(values)
+        rows = self._rows
+        assert rows is not None
+        rows.append(values)
 
     def end_result(self) -> None:
-        self._current = None
+        self._rows = None
 
     def message(self, event: MessageEvent) -> None:
         self.events.append(event)
+        self.messages.append(event)
 
     def done(self, event: StatementDone) -> None:
         self.events.append(event)
+        if event.rowcount is not None:
+            self.rowcount = event.rowcount
 
     def transaction(self, event: TransactionEvent) -> None:
         self.events.append(event)
 
     def return_status(self, event: ReturnStatus) -> None:
         self.events.append(event)
-
-    @property
-    def result_sets(self) -> list[ResultSet]:
-        return [event for event in self.events if isinstance(event, ResultSet)]
-
-    @property
-    def messages(self) -> list[MessageEvent]:
-        return [event for event in self.events if isinstance(event, MessageEvent)]
 
 
 class CapturingSink:
