@@ -164,10 +164,13 @@ def parameter_key(name: str) -> str:
     return name.casefold() if name.startswith("@") else "@" + name.casefold()
 
 
+_BINARIES = (bytes, bytearray)
+
+
 def parameter_type(value: Any) -> SqlType:
     if isinstance(value, str):
         return NVARCHAR(4000) if utf16.units(value) <= 4000 else NVARCHAR(None)
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, _BINARIES):
         return VARBINARY(8000) if len(value) <= 8000 else VARBINARY(None)
     return type_of_value(value)
 
