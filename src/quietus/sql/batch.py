@@ -453,12 +453,13 @@ class BatchRunner:
 
     def _select(self, node: exp.Expr) -> int | None:
         ctx = self.ctx
-        database = ctx.database
+        access = ctx.row_access()  # the statement's, made by execute_node for the session's database just now
+        database = access.db
         key = (
             id(node),
             database.name,
             database.catalog_version,
-            ctx.txn.isolation,
+            access.txn.isolation,
             ctx.read_committed_snapshot,
             frozenset(ctx.variable_types.items()),
             temp_tables.plan_key(self.session),
