@@ -30,7 +30,9 @@ from types import ModuleType
 
 # The modules compiled, chosen by the profile (docs/design/performance.md, "Fourth round"): the request decode
 # (wire, buffer, types, requests), the response encode (tokens, packets, columns, fast encoders, the response
-# writer) and the protocol state machine between them (events, connection).
+# writer) and the protocol state machine between them (events, connection); then the server glue above it on the
+# TDS request path (the RPC calls, the result sink, the request machinery; "Second step: the server glue").  Never
+# engine/scheduler.py (its greenlet switch fails compiled); a compiled class's subclasses must be compiled too.
 COMPILED_MODULES = (
     "quietus.protocol.tds.wire",
     "quietus.protocol.tds.buffer",
@@ -43,6 +45,13 @@ COMPILED_MODULES = (
     "quietus.protocol.tds.fast_encoders",
     "quietus.protocol.tds.response",
     "quietus.protocol.tds.connection",
+    "quietus.server.rpc",
+    "quietus.server.tds_sink",
+    "quietus.server.requests",
+    "quietus.sessions.sql_text",
+    "quietus.sql.results",
+    "quietus.sessions.session",
+    "quietus.sessions.requests",
 )
 
 MANIFEST = "manifest.json"
