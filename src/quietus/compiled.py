@@ -30,7 +30,10 @@ from types import ModuleType
 
 # The modules compiled, chosen by the profile (docs/design/performance.md, "Fourth round"): the request decode
 # (wire, buffer, types, requests), the response encode (tokens, packets, columns, fast encoders, the response
-# writer) and the protocol state machine between them (events, connection).
+# writer) and the protocol state machine between them (events, connection); then the server glue above it on the
+# TDS request path (the RPC calls, the result sink, the request machinery, the connection; "Second step: the
+# server glue").  A compiled class's subclasses must be compiled too: SessionOwner and Listener bring the Oracle Net
+# connection and both listeners.  Never engine/scheduler.py (docs/design/compiled.md says why).
 COMPILED_MODULES = (
     "quietus.protocol.tds.wire",
     "quietus.protocol.tds.buffer",
@@ -43,6 +46,18 @@ COMPILED_MODULES = (
     "quietus.protocol.tds.fast_encoders",
     "quietus.protocol.tds.response",
     "quietus.protocol.tds.connection",
+    "quietus.server.rpc",
+    "quietus.server.tds_sink",
+    "quietus.server.requests",
+    "quietus.sessions.sql_text",
+    "quietus.sql.results",
+    "quietus.sessions.session",
+    "quietus.sessions.requests",
+    "quietus.server.accepting",
+    "quietus.server.connection",
+    "quietus.server.tns_connection",
+    "quietus.server.listener",
+    "quietus.server.tns_listener",
 )
 
 MANIFEST = "manifest.json"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol, cast
 
 from quietus.engine.interrupts import InterruptReason
@@ -47,11 +47,14 @@ class Listener:
     def address(self) -> tuple[str, int]:
         """(host, port) of the listening socket (the real port when started on port 0)."""
         assert self._server is not None, "the listener is not started"
-        for sock in self._server.sockets:
+        # typeshed says a tuple, uvloop's Server gives a list: read as any sequence (compiled, mypyc checks the type)
+        server: Any = self._server
+        sockets: Sequence[socket.socket] = server.sockets
+        for sock in sockets:
             if sock.family == socket.AF_INET:
                 host, port = sock.getsockname()[:2]
                 return str(host), int(port)
-        host, port = self._server.sockets[0].getsockname()[:2]
+        host, port = sockets[0].getsockname()[:2]
         return str(host), int(port)
 
     async def stop(self) -> None:
