@@ -466,7 +466,7 @@ class BatchRunner:
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
-        if planned is None or (planned.modules and not views.still_current(ctx, planned.modules)):
+        if planned is None or not views.still_current(ctx, planned.modules):
             planner = Planner(ctx)
             planned = planner.plan_query(node)
             planned.modules = tuple(planner.modules)
