@@ -400,7 +400,11 @@ class WriteAheadLog:
 
     def _write_out(self, batch: list[_Entry]) -> None:
         """Write and fsync ``batch``, then publish it durable and resolve its futures; raise ``LogFailed`` (after
-        failing the log) if the write or fsync fails or is interrupted part-way."""
+        failing the log) if the write or fsync fails or is interrupted part-way.
+
+        The next writer is let go before the futures are resolved (each resolution may be a system call waking an
+        event loop), so commits waiting in ``sync`` do not wait for them.  ``_fly`` does the opposite on purpose: an
+        interrupt can cut a caller short, and only a flight still held is done again, so it resolves first."""
         started = time.perf_counter()
         try:
             self._write_batch(batch)
