@@ -46,7 +46,7 @@ from quietus.engine.database import Database, stable_items
 from quietus.engine.locks import LockMode, LockRequest
 from quietus.engine.locks.resources import description, key_resource, object_resource
 from quietus.engine.scheduler import Task, WaitTimeout
-from quietus.engine.storage.keys import NULL_KEY
+from quietus.engine.storage.keys import NULL_KEY, key_text
 from quietus.engine.storage.table import Index, Table
 from quietus.engine.storage.version import Version
 from quietus.engine.txn.transaction import Isolation, Transaction, UndoKind, UndoRecord
@@ -268,7 +268,7 @@ class RowAccess:
                     "PRIMARY KEY",
                     primary.name,
                     _qualified(table),
-                    _key_text(values, primary.columns),  # the value being written, as SQL Server prints it
+                    key_text(values, primary.columns),  # the value being written, as SQL Server prints it
                 )
         self._check_unique(table, row_key, values, None)
         self._push(table, row_key, values)
@@ -362,10 +362,10 @@ class RowAccess:
                 if conflict is None:
                     break
                 if isinstance(conflict, tuple):
-                    key_text = _key_text(values, definition.columns)  # the value being written
+                    duplicate = key_text(values, definition.columns)  # the value being written
                     if definition.unique_constraint:
-                        raise sql_error(2627, "UNIQUE KEY", definition.name, _qualified(table), key_text)
-                    raise sql_error(2601, _qualified(table), definition.name, key_text)
+                        raise sql_error(2627, "UNIQUE KEY", definition.name, _qualified(table), duplicate)
+                    raise sql_error(2601, _qualified(table), definition.name, duplicate)
                 # Another transaction's uncommitted write may or may not stand: wait for it to end.
                 self.lock_row(table, conflict, LockMode.S)
                 self.unlock_row(table, conflict)
@@ -395,12 +395,6 @@ def _qualified(table: Table) -> str:
 
 
 _PADDED_NAME = re.compile(r"([#@].*?)_+[0-9A-F]{12}")
-
-
-def _key_text(values: Values, columns: tuple[int, ...]) -> str:
-    """The duplicate key as SQL Server prints it: ``(1)``, ``(abc, 2)``, ``(<NULL>)``."""
-    parts = ["<NULL>" if values[c] is None else str(values[c]) for c in columns]
-    return "(" + ", ".join(parts) + ")"
 
 
 def _describe(resource: Any) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from quietus.engine.storage.keys import BINARY
 from quietus.sql import utf16
 
 
@@ -116,7 +117,10 @@ def _binary_sort_key(value: Any) -> Any:
 def _default_equality_key(value: Any) -> Any:
     if value is None:
         return None
-    return collation_key(value) if type(value) is str else value
+    kind = type(value)
+    if kind is str:
+        return collation_key(value)
+    return value.rstrip(b"\0") if kind is bytes else value  # invariant 4: DISTINCT 0x01, 0x0100 is one row
 
 
 def _binary_equality_key(value: Any) -> Any:
@@ -134,7 +138,7 @@ class SessionCollation:
 
 
 DEFAULT_COLLATION = SessionCollation("SQL_Latin1_General_CP1_CI_AS", sort_key, _default_equality_key)
-BINARY_COLLATION = SessionCollation("BINARY", _binary_sort_key, _binary_equality_key)
+BINARY_COLLATION = SessionCollation(BINARY, _binary_sort_key, _binary_equality_key)  # the name keys.py knows
 
 
 def compare(a: Any, b: Any, type_: object = None) -> int:

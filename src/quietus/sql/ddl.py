@@ -16,12 +16,12 @@ from sqlglot import exp
 from quietus.engine.access import ReadPolicy
 from quietus.engine.database import Database
 from quietus.engine.locks import LockMode
-from quietus.engine.storage.keys import key_function
+from quietus.engine.storage.keys import key_function, key_text
 from quietus.engine.storage.schema import STRING_TYPES, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import computed_columns, schema_binding, temp_tables
-from quietus.sql.collation import collation_key, find_collation
+from quietus.sql.collation import DEFAULT_COLLATION, collation_key, find_collation
 from quietus.sql.context import ExecContext
 from quietus.sql.dml import RowWriter, column_defaults
 from quietus.sql.session_options import column_nullable_by_default
@@ -53,10 +53,20 @@ def _is_default_collation(name: str) -> bool:
     return collation.key is collation_key
 
 
-def column_def(node: exp.ColumnDef, nullable_by_default: bool = True) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
+def column_collation(ctx: ExecContext) -> str | None:
+    """The collation a string column created by this session takes: None for the server's own (a T-SQL session's:
+    SQL Server's database default), ``BINARY`` for an Oracle session's (NLS_COMP=BINARY), so that its keys compare as
+    its predicates do (engine/storage/keys.py)."""
+    collation = ctx.collation
+    return None if collation is DEFAULT_COLLATION else collation.name
+
+
+def column_def(
+    node: exp.ColumnDef, nullable_by_default: bool = True, collation: str | None = None
+) -> tuple[ColumnDef, list[exp.ColumnConstraint]]:
     """A ColumnDef from sqlglot's, plus the column's constraints that are table-level in our model;
     ``nullable_by_default`` is the session's choice for a column that says neither NULL nor NOT NULL
-    (session_options.column_nullable_by_default)."""
+    (session_options.column_nullable_by_default), ``collation`` the one a string column takes (``column_collation``)."""
     kind = node.args.get("kind")
     if kind is None:  # ``name AS expression [PERSISTED [NOT NULL]]``: typed by computed_columns.resolve
         return computed_columns.column_def(node)
@@ -100,6 +110,7 @@ def column_def(node: exp.ColumnDef, nullable_by_default: bool = True) -> tuple[C
         identity_seed=seed,
         identity_increment=increment,
         default_sql=default_sql,
+        collation=collation if sql_type.name in STRING_TYPES else None,
     )
     return definition, others
 
@@ -118,6 +129,7 @@ class _TableBuilder:
         self._serial = len(self.indexes) + len(self.checks) + len(self.foreign_keys)
         self.altering = base is not None
         self.nullable_by_default = True  # ANSI_NULL_DFLT_ON / _OFF of the session that runs the DDL
+        self.collation: str | None = None  # the collation its new string columns take (``column_collation``)
 
     def _name(self, prefix: str, given: str | None) -> str:
         self._serial += 1
@@ -131,7 +143,7 @@ class _TableBuilder:
         raise sql_error(1911, column)
 
     def add_column(self, node: exp.ColumnDef) -> None:
-        definition, constraints = column_def(node, self.nullable_by_default)
+        definition, constraints = column_def(node, self.nullable_by_default, self.collation)
         if any(c.name.casefold() == definition.name.casefold() for c in self.columns):
             raise sql_error(2705, definition.name, self.name)
         if len(self.columns) >= _MAX_COLUMNS:
@@ -325,6 +337,7 @@ def create_table(ctx: ExecContext, node: exp.Create) -> None:
     name = temp_tables.name_for_create(ctx, schema.this if isinstance(schema, exp.Schema) else schema)
     builder = _TableBuilder(db, name, db.allocate_object_id())
     builder.nullable_by_default = column_nullable_by_default(ctx.session.options)
+    builder.collation = column_collation(ctx)
     deferred: list[exp.Constraint] = []
     for item in schema.expressions:
         if isinstance(item, exp.ColumnDef):
@@ -391,14 +404,12 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
 def _check_unique_build(ctx: ExecContext, table: Table, definition: TableDef, index_name: str) -> None:
     """CREATE UNIQUE INDEX fails with 1505 if the committed rows already hold a duplicate."""
     index = definition.indexes[-1]
-    strings = [i for i, c in enumerate(definition.columns) if c.type_name in STRING_TYPES]
-    key_of = key_function(index.columns, strings)
+    key_of = key_function(definition.columns, index.columns)
     seen: dict[object, tuple[object, ...]] = {}
     for _row_key, values in ctx.row_access().scan(table, _read_committed()):
         key = key_of(values)
         if key in seen:
-            text = "(" + ", ".join("<NULL>" if values[c] is None else str(values[c]) for c in index.columns) + ")"
-            raise sql_error(1505, f"{definition.schema_name}.{table.name}", index_name, text)
+            raise sql_error(1505, f"{definition.schema_name}.{table.name}", index_name, key_text(values, index.columns))
         seen[key] = values
 
 
@@ -439,6 +450,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
     _lock_schema(ctx, table)
     builder = _TableBuilder(db, table.name, table.object_id, table.definition)
     builder.nullable_by_default = column_nullable_by_default(ctx.session.options)
+    builder.collation = column_collation(ctx)
     added: list[ColumnDef] = []
     dropped: list[int] = []
     for action in node.args.get("actions") or []:
@@ -524,6 +536,7 @@ def select_into(
     table_node = target if isinstance(target, exp.Table) else exp.to_table(target.name)
     name = temp_tables.name_for_create(ctx, table_node)
     seen: set[str] = set()
+    collation = column_collation(ctx)
     definitions = []
     for column in columns:
         if not column.name:
@@ -537,6 +550,7 @@ def select_into(
             ColumnDef(
                 column.name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale,
                 column.nullable and seed is None, identity_seed=seed, identity_increment=increment,
+                collation=collation if sql_type.name in STRING_TYPES else None,
             )
         )  # fmt: skip
     table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))

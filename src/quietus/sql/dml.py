@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from quietus.engine.access import ReadPolicy
 from quietus.engine.locks import LockMode
-from quietus.engine.storage.keys import normalise
+from quietus.engine.storage.keys import key_part, keyed_by
 from quietus.engine.storage.schema import ColumnDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
@@ -175,11 +175,13 @@ class RowWriter:
             for fk in child.definition.foreign_keys:
                 if fk.referenced_object_id != self.table.object_id:
                     continue
-                key = tuple(normalise(old[c]) for c in fk.referenced_columns)
-                if new is not None and tuple(normalise(new[c]) for c in fk.referenced_columns) == key:
+                parts = tuple(key_part(self.table.definition.columns[c]) for c in fk.referenced_columns)
+                referenced_key, referring_key = keyed_by(parts, fk.referenced_columns), keyed_by(parts, fk.columns)
+                key = referenced_key(old)
+                if new is not None and referenced_key(new) == key:
                     continue
                 for _row_key, values in self.access.scan(child, ReadPolicy()):
-                    if tuple(normalise(values[c]) for c in fk.columns) == key:
+                    if referring_key(values) == key:
                         column = child.definition.columns[fk.columns[0]].name
                         raise sql_error(
                             547,
@@ -197,13 +199,12 @@ class RowWriter:
 def _referenced_row_exists(ctx: ExecContext, parent: Table, columns: tuple[int, ...], key: Values) -> bool:
     access = ctx.row_access()
     primary = parent.definition.primary_key
-    wanted = tuple(normalise(v) for v in key)
+    parts = tuple(key_part(parent.definition.columns[c]) for c in columns)
+    wanted = keyed_by(parts, range(len(key)))(key)  # the referring values as the referenced key compares them
     if primary is not None and tuple(primary.columns) == tuple(columns) and parent.key_of is not None:
-        row_key = wanted[0] if len(wanted) == 1 else wanted
-        return access.read_row(parent, row_key, ReadPolicy()) is not None
-    return any(
-        tuple(normalise(values[c]) for c in columns) == wanted for _k, values in access.scan(parent, ReadPolicy())
-    )
+        return access.read_row(parent, wanted, ReadPolicy()) is not None
+    key_of = keyed_by(parts, columns)
+    return any(key_of(values) == wanted for _k, values in access.scan(parent, ReadPolicy()))
 
 
 def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from quietus.engine.access import ReadPolicy
-from quietus.engine.storage.keys import NULL_KEY, normalise
+from quietus.engine.storage.keys import NULL_KEY
 from quietus.engine.storage.table import Table
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
@@ -51,8 +51,8 @@ class TableScan(Plan):
         access.begin_read(self.table, self.policy)
         seek = self.seek
         if seek is not None:
-            low = normalise(seek[0](outer, ctx))
-            high = low if self.seek_once else normalise(seek[1](outer, ctx))
+            low = seek[0](outer, ctx)  # keys already (the planner's seek applies the key column's rule)
+            high = low if self.seek_once else seek[1](outer, ctx)
             if low is NULL_KEY or high is NULL_KEY:
                 return  # a key is never NULL: nothing equals NULL
             source = access.seek_range(self.table, low, high, self.policy)

@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from quietus.engine.access import read_policy
-from quietus.engine.storage.keys import NULL_KEY, normalise
+from quietus.engine.storage.keys import NULL_KEY, key_part
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
@@ -603,16 +603,14 @@ class Planner:
         conditions = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
         source = plan.columns[0].source.casefold()
         parts = [self._key_value(plan.table, position, source, conditions) for position in primary.columns]
+        key_parts = [key_part(plan.table.definition.columns[position]) for position in primary.columns]
         if len(parts) == 1 and parts[0] is not None:
             compiled, value = parts[0]
-            key_column = plan.table.definition.columns[primary.columns[0]]
-            if compiled.type.family == "binary":
-                plan.seek = _binary_range(compiled.fn, key_column.length or _MAX_KEY_BYTES)
-                return
-            plan.seek = (compiled.fn, compiled.fn)
+            key = _single_key(compiled.fn, key_parts[0])
+            plan.seek = (key, key)
             plan.seek_once = _plain_value(value)
-        elif all(part is not None and _plain_value(part[1]) and part[0].type.family != "binary" for part in parts):
-            key = _composite_key([part[0].fn for part in parts if part is not None])
+        elif all(part is not None and _plain_value(part[1]) for part in parts):
+            key = _composite_key([part[0].fn for part in parts if part is not None], key_parts)
             plan.seek = (key, key)
             plan.seek_once = True
 
@@ -750,39 +748,27 @@ def _converted_slot(i: int, convert: Callable[[Any], Any]) -> RowFn:
 
 def _seekable(value: SqlType, key: SqlType) -> bool:
     """Whether a key seek may use ``value`` for a key of type ``key``: the same type, both strings, both binary or
-    both exact numbers (int 5 and decimal 5 are one key, 'ab' and N'AB ' too, 0x01 and 0x0100 are sought as a range:
-    ``_binary_range``; the WHERE filter still decides every row)."""
+    both exact numbers (int 5 and decimal 5 are one key, 'ab' and N'AB ' too, 0x01 and 0x0100 as well: keys.py;
+    the WHERE filter still decides every row)."""
     if value.name == key.name or value.family == key.family in ("string", "binary"):
         return True
     return {value.family, key.family} <= _EXACT_FAMILIES
 
 
-_MAX_KEY_BYTES = 900  # the longest key SQL Server allows: a binary key column is never longer
+def _single_key(value: RowFn, part: Callable[[Any], Any]) -> RowFn:
+    """The key a one-column seek looks for: ``value`` as the key column's rule makes it a key (NULL_KEY for NULL:
+    nothing equals it)."""
+    return lambda row, ctx: part(value(row, ctx))
 
 
-def _binary_range(value: RowFn, length: int) -> tuple[RowFn, RowFn]:
-    """The stored keys a binary value equals: a comparison ignores trailing zero bytes (0x01 = 0x0100 = 0x01000000,
-    as SQL Server pads the shorter operand) while stored keys keep them, so the keys equal to ``v`` are exactly
-    ``v`` without its trailing zeros, followed by 0 to ``length`` zero bytes: the range [that, that + zeros]."""
-
-    def low(row: Row, ctx: ExecContext) -> Any:
-        found = value(row, ctx)
-        return None if found is None else bytes(found).rstrip(b"\0")
-
-    def high(row: Row, ctx: ExecContext) -> Any:
-        found = value(row, ctx)
-        return None if found is None else bytes(found).rstrip(b"\0") + b"\0" * length
-
-    return low, high
-
-
-def _composite_key(parts: Sequence[RowFn]) -> RowFn:
-    """A key of several columns from one value each, normalised as the table's keys are; NULL_KEY (nothing
+def _composite_key(values: Sequence[RowFn], parts: Sequence[Callable[[Any], Any]]) -> RowFn:
+    """A key of several columns from one value each, each made a key part by its column's rule; NULL_KEY (nothing
     equals it) when a part is NULL."""
+    pairs = tuple(zip(parts, values, strict=True))
 
     def key(row: Row, ctx: ExecContext) -> Any:
-        values = tuple(normalise(part(row, ctx)) for part in parts)
-        return NULL_KEY if any(value is NULL_KEY for value in values) else values
+        key = tuple(part(value(row, ctx)) for part, value in pairs)
+        return NULL_KEY if any(part is NULL_KEY for part in key) else key
 
     return key
 
@@ -897,7 +883,7 @@ def _is_constant(node: exp.Expr) -> bool:
 
 
 # What a value made of these alone is: a literal or a variable, signed or in parentheses (no function to call).
-_PLAIN_VALUE = (exp.Literal, exp.National, exp.Null, exp.Parameter, exp.Var, exp.Identifier, exp.Neg, exp.Paren)
+_PLAIN_VALUE = (exp.Literal, exp.HexString, exp.National, exp.Null, exp.Parameter, exp.Var, exp.Identifier, exp.Neg, exp.Paren)
 
 
 def _plain_value(node: exp.Expr) -> bool:

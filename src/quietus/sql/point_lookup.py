@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from quietus.engine.storage.keys import NULL_KEY, normalise
+from quietus.engine.storage.keys import NULL_KEY
 from quietus.sql.context import ExecContext
 from quietus.sql.operators import Filter, Plan, Project, Row, RowFn, TableScan
 from quietus.sql.types_base import FAMILY
@@ -81,7 +81,7 @@ class PointLookup(Plan):
         table = self.table
         policy = self.policy
         access.begin_read(table, policy)
-        key = normalise(self.key(outer, ctx))
+        key = self.key(outer, ctx)
         if key is NULL_KEY:
             return  # a key is never NULL: nothing equals NULL
         tick = ctx.task.tick

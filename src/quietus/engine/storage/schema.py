@@ -21,6 +21,9 @@ class ColumnDef(msgspec.Struct, frozen=True):
     default_sql: str | None = None  # the DEFAULT expression as T-SQL text, compiled by the SQL layer
     computed_sql: str | None = None  # a computed column's expression (``c AS a + b``), its value written with the row
     persisted: bool = False  # declared PERSISTED (every computed column is stored; this is what the DDL said)
+    # A string column's collation when it is not the server's SQL_Latin1_General_CP1_CI_AS: "BINARY" for one an
+    # Oracle session created.  Its keys follow it (engine/storage/keys.py).
+    collation: str | None = None
 
 
 class IndexDef(msgspec.Struct, frozen=True):

@@ -22,7 +22,7 @@ from typing import Any
 from sortedcontainers import SortedDict, SortedList
 
 from quietus.engine.storage.keys import HIGH, LOW, key_function
-from quietus.engine.storage.schema import STRING_TYPES, IndexDef, TableDef
+from quietus.engine.storage.schema import IndexDef, TableDef
 from quietus.engine.storage.version import Version
 
 Key = Any
@@ -92,10 +92,10 @@ class Table:
         """Install a new definition (DDL); secondary indexes are rebuilt from the stored versions."""
         self.definition = definition
         self.shape = self._shapes.setdefault(definition.columns, len(self._shapes))
-        strings = [i for i, c in enumerate(definition.columns) if c.type_name in STRING_TYPES]
+        columns = definition.columns
         primary = definition.primary_key
         self.is_heap = primary is None
-        self.key_of = None if primary is None else key_function(primary.columns, strings)
+        self.key_of = None if primary is None else key_function(columns, primary.columns)
         old = {index.definition.index_id: index for index in self.indexes}
         self.indexes = []
         for index_def in definition.indexes:
@@ -106,7 +106,7 @@ class Table:
                 existing.definition = index_def
                 self.indexes.append(existing)
                 continue
-            index = Index(index_def, key_function(index_def.columns, strings))
+            index = Index(index_def, key_function(columns, index_def.columns))
             shape = self.shape
             for row_key, head in self.rows.items():
                 version: Version | None = head
