@@ -133,3 +133,25 @@ def test_an_attention_cancels_a_waiting_cached_update_and_keeps_its_transaction(
     updater.run("COMMIT")
     assert updater.rows("SELECT id, v FROM t ORDER BY id") == [(1, 12), (2, 21), (3, 30)]
     assert planned.taken() == 0
+
+
+def test_an_oracle_writer_restarted_after_a_newer_commit_runs_a_locking_plan(
+    sc: Scenario, planned: WritePlanCount
+) -> None:
+    """Oracle's write consistency: the statement's first run reads its snapshot (a versioned plan); met with a row
+    committed since, it runs again locking what it reads (U).  A cached versioned plan never serves that run."""
+    first, second = sc.session("first", "oracle"), sc.session("second", "oracle")
+    raise_all = "UPDATE t SET v = v + 1 WHERE v >= 10"
+    second.run(raise_all)
+    second.run("COMMIT")
+    first.run("UPDATE t SET v = v + 100 WHERE id = 1")
+    assert planned.taken() == 2
+    step = second.start(raise_all)
+    wait_until_blocked(step)
+    first.run("COMMIT")
+    assert step.error() is None
+    assert planned.taken() == 1  # the restart: a locking plan of its own
+    second.run(raise_all)
+    second.run("COMMIT")
+    assert planned.taken() == 0
+    assert first.rows("SELECT id, v FROM t ORDER BY id") == [(1, 113), (2, 23), (3, 33)]

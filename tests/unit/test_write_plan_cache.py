@@ -249,3 +249,15 @@ def test_oracle_sessions_share_the_path(conn: Connection) -> None:
         assert len([p for p in write_plans(oracle) if p.table.name.casefold() == "t"]) >= 2
     finally:
         oracle.close()
+
+
+def test_a_procedures_update_is_planned_once_and_again_after_alter(conn: Connection, planned: WritePlanCount) -> None:
+    conn.run("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0), (2, 0)")
+    conn.run("CREATE PROCEDURE bump @id INT AS UPDATE t SET v = v + 1 WHERE id = @id")
+    for key in (1, 2, 1):
+        assert rows(conn, f"EXEC bump @id = {key}") == []
+    assert planned.taken() == 1
+    conn.run("ALTER PROCEDURE bump @id INT AS UPDATE t SET v = v + 10 WHERE id = @id")
+    conn.run("EXEC bump @id = 2")
+    assert planned.taken() == 1
+    assert rows(conn, "SELECT id, v FROM t ORDER BY id") == [(1, 2), (2, 11)]
