@@ -475,9 +475,10 @@ def cached_write_plan(ctx: ExecContext, node: exp.Expr, plans: PlanCache | None)
     its catalog version (every table, index and constraint change bumps it, rolled back ones too), the isolation
     level, READ_COMMITTED_SNAPSHOT, the parameters' and variables' types, which tables the session's ``#`` and
     ``@`` names stand for -- and also by what a write's read phase plans with: versioned writes (Oracle's
-    statement restart) and the session's collation (its dialect).  On a hit the target must still be the table of
-    that id in the database (a database dropped and made again starts its catalog version afresh) and every view
-    or function the plan expanded must read as it did."""
+    statement restart) and the session's collation (its dialect).  On a hit every view or function the plan
+    expanded must read as it did (a view's change bumps no catalog version), and the target must still be the
+    table of its object id in the database (a defence in depth: every known way of replacing it bumps the catalog
+    version)."""
     if plans is None:
         return plan_write(ctx, node)
     access = ctx.row_access()
