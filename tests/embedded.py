@@ -30,9 +30,9 @@ class WritePlanCount:
         self.count = 0
         original = dml.plan_write
 
-        def counted(ctx: Any, node: Any) -> dml.WritePlan:
+        def counted(ctx: Any, node: Any, output: Any = None) -> dml.WritePlan:
             self.count += 1
-            return original(ctx, node)
+            return original(ctx, node, output)
 
         monkeypatch.setattr(dml, "plan_write", counted)
 

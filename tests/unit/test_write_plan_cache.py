@@ -261,3 +261,14 @@ def test_a_procedures_update_is_planned_once_and_again_after_alter(conn: Connect
     conn.run("EXEC bump @id = 2")
     assert planned.taken() == 1
     assert rows(conn, "SELECT id, v FROM t ORDER BY id") == [(1, 2), (2, 11)]
+
+
+def test_compile_errors_come_in_their_old_order_and_are_never_cached(conn: Connection, planned: WritePlanCount) -> None:
+    conn.run("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 1)")
+    for _ in range(2):
+        assert errors(conn, "UPDATE t SET v = 2 OUTPUT inserted.nope WHERE nope2 = 1")[0][1].endswith("'nope'.")
+        assert errors(conn, "UPDATE t SET nope3 = 2 WHERE id = 1")[0][0] == 207
+    assert planned.taken() == 4  # a plan that failed is not kept: planned (and refused) again
+    conn.run("ALTER TABLE t ADD nope3 INT NULL")
+    assert errors(conn, "UPDATE t SET nope3 = 2 WHERE id = 1") == []
+    assert rows(conn, "SELECT id, v, nope3 FROM t") == [(1, 1, 2)]

@@ -431,9 +431,12 @@ class WritePlan:
     modules: tuple[Module, ...]  # the views and functions it expanded, as they were (checked on a hit)
 
 
-def plan_write(ctx: ExecContext, node: exp.Expr) -> WritePlan:
-    """Compile ``node`` (UPDATE, or a DELETE-shaped tree) against the catalog as it is now.  Takes no lock."""
+def plan_write(ctx: ExecContext, node: exp.Expr, output: Output | None = None) -> WritePlan:
+    """Compile ``node`` (UPDATE, or a DELETE-shaped tree) against the catalog as it is now, binding ``output`` to
+    its target first (so an OUTPUT clause's error comes before the WHERE's, as it always has).  Takes no lock."""
     table, source = _update_target(ctx, node)
+    if output is not None:
+        output.bind(table)
     planner = Planner(ctx)
     planner.with_clause(node)  # WITH c AS (...) UPDATE / DELETE ... FROM c
     pseudo = exp.Select(expressions=[exp.Star()])
@@ -468,8 +471,11 @@ def plan_write(ctx: ExecContext, node: exp.Expr) -> WritePlan:
 _WRITE_PLAN = "write"  # the first part of a cached write plan's key (a SELECT's key starts with its statement's id)
 
 
-def cached_write_plan(ctx: ExecContext, node: exp.Expr, plans: PlanCache | None) -> WritePlan:
-    """``node``'s plan from ``plans`` (None: not cached, a fresh plan), made and kept there on a miss.
+def cached_write_plan(
+    ctx: ExecContext, node: exp.Expr, plans: PlanCache | None, output: Output | None = None
+) -> WritePlan:
+    """``node``'s plan from ``plans`` (None: not cached, a fresh plan), made and kept there on a miss; ``output``
+    bound to its target either way.
 
     Keyed as a SELECT's plan is -- the parsed statement (the cache keeps it, so its id is not reused), the database,
     its catalog version (every table, index and constraint change bumps it, rolled back ones too), the isolation
@@ -480,7 +486,7 @@ def cached_write_plan(ctx: ExecContext, node: exp.Expr, plans: PlanCache | None)
     table of its object id in the database (a defence in depth: every known way of replacing it bumps the catalog
     version)."""
     if plans is None:
-        return plan_write(ctx, node)
+        return plan_write(ctx, node, output)
     access = ctx.row_access()
     database = access.db
     key = (
@@ -501,8 +507,10 @@ def cached_write_plan(ctx: ExecContext, node: exp.Expr, plans: PlanCache | None)
         or database.tables.get(planned.table.object_id) is not planned.table
         or not views.still_current(ctx, planned.modules)
     ):
-        planned = plan_write(ctx, node)
+        planned = plan_write(ctx, node, output)
         plans.put(key, node, planned)
+    elif output is not None:
+        output.bind(planned.table)
     return planned
 
 
@@ -619,10 +627,8 @@ def execute_update(
 ) -> int:
     """UPDATE; ``plans``: the plan cache to take its compiled form from (None for a tree made for this execution
     alone: a write through a view, rewritten onto its base table each time)."""
-    planned = cached_write_plan(ctx, node, plans)
+    planned = cached_write_plan(ctx, node, plans, output)
     table = planned.table
-    if output is not None:
-        output.bind(table)
     rows = _read_phase(ctx, planned)
     definition = table.definition
     writer = RowWriter(ctx, table, "UPDATE", planned.rules)
@@ -670,10 +676,8 @@ def execute_delete(
     ctx: ExecContext, node: exp.Delete, output: Output | None = None, plans: PlanCache | None = None
 ) -> int:
     """DELETE; ``plans`` as for ``execute_update``."""
-    planned = cached_write_plan(ctx, node, plans)
+    planned = cached_write_plan(ctx, node, plans, output)
     table = planned.table
-    if output is not None:
-        output.bind(table)
     rows = _read_phase(ctx, planned)
     _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
     writer = RowWriter(ctx, table, "DELETE", planned.rules)
