@@ -8,12 +8,13 @@ nothing.
 
     python -m bench.bench_point_ops [--ops 2000]
     python -m bench.bench_point_ops --profile [--ops 5000]   # where an embedded point select's CPU goes (py-spy)
-    python -m bench.bench_point_ops --cpu                    # the caller's CPU per embedded point select
+    python -m bench.bench_point_ops --cpu                    # the caller's CPU per embedded point select,
+                                                             # update and delete
     python -m bench.bench_point_ops --fsync                  # this disk's floor: a commit's write + fdatasync alone
 
 ``--cpu``: the calling thread's CPU time (``time.thread_time``) per point select, best and median of 7 rounds of
 3,000 on 1,000 rows -- the request runs on the caller's thread, so this is its cost without the loaded machine's
-other processes, far steadier than the rates above.
+other processes, far steadier than the rates above; then the same for a point UPDATE and a point DELETE, in memory.
 """
 
 from __future__ import annotations
@@ -148,6 +149,37 @@ def cpu_per_select(rounds: int = 7, per_round: int = 3000) -> None:
         connection.close()
     print(f"embedded point select, 1 session: best {min(figures):.1f} us, median {statistics.median(figures):.1f} us "
           "of the caller's CPU a select")
+    cpu_per_write(rounds, per_round)
+
+
+def cpu_per_write(rounds: int, per_round: int) -> None:
+    """The caller's CPU per point UPDATE and per point DELETE, in memory (no log: a durable commit's fdatasync is
+    sometimes the caller's, which would make the figure the disk's), best and median of ``rounds``.  The deletes
+    of a round remove rows inserted before it (not timed)."""
+    import statistics
+
+    connection = quietus.connect(":memory:", autocommit=True)
+    cursor = connection.cursor()
+    cursor.execute("CREATE TABLE kv (id INT PRIMARY KEY, name NVARCHAR(20), v INT)")
+    for n in range(per_round):
+        cursor.execute("INSERT INTO kv VALUES (%s, %s, %s)", (n, f"name {n}", n))
+    updates: list[float] = []
+    deletes: list[float] = []
+    for _ in range(rounds):
+        started = time.thread_time()
+        for n in range(per_round):
+            cursor.execute("UPDATE kv SET v = v + 1 WHERE id = %s", (n,))
+        updates.append((time.thread_time() - started) / per_round * 1e6)
+        started = time.thread_time()
+        for n in range(per_round):
+            cursor.execute("DELETE FROM kv WHERE id = %s", (n,))
+        deletes.append((time.thread_time() - started) / per_round * 1e6)
+        for n in range(per_round):
+            cursor.execute("INSERT INTO kv VALUES (%s, %s, %s)", (n, f"name {n}", n))
+    connection.close()
+    for name, figures in (("update", updates), ("delete", deletes)):
+        print(f"embedded point {name}, 1 session, in memory: best {min(figures):.1f} us, "
+              f"median {statistics.median(figures):.1f} us of the caller's CPU a statement")
 
 
 def fsync_floor(count: int = 3000, record: int = 80) -> None:
@@ -183,7 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="sample the embedded point selects with py-spy")
-    parser.add_argument("--cpu", action="store_true", help="the caller's CPU per embedded point select")
+    parser.add_argument("--cpu", action="store_true", help="the caller's CPU per embedded point select, update, delete")
     parser.add_argument("--fsync", action="store_true", help="this disk's write + fdatasync floor")
     args = parser.parse_args()
     if args.fsync:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from quietus.dbapi import Connection
+from quietus.sql import dml
 
 
 def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
@@ -18,3 +21,22 @@ def rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
 def errors(conn: Connection, sql: str) -> list[tuple[int, str]]:
     """(number, text) of every error ``sql`` reported, in order."""
     return [(m.number, m.text) for m in conn.run(sql).messages if m.is_error]
+
+
+class WritePlanCount:
+    """How many times ``dml.plan_write`` compiled an UPDATE or DELETE (a write plan cache miss plans once)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = dml.plan_write
+
+        def counted(ctx: Any, node: Any, output: Any = None) -> dml.WritePlan:
+            self.count += 1
+            return original(ctx, node, output)
+
+        monkeypatch.setattr(dml, "plan_write", counted)
+
+    def taken(self) -> int:
+        """The count since the last call."""
+        count, self.count = self.count, 0
+        return count

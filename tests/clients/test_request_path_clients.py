@@ -1,5 +1,5 @@
-"""The request path over TDS: a parameterised point select is planned once, its @params parsed once; a request that
-waits (and so is handed to the loop after its first step) answers like one that does not."""
+"""The request path over TDS: a parameterised point select, update or delete is planned once, its @params parsed
+once; a request that waits (and so is handed to the loop after its first step) answers like one that does not."""
 
 from __future__ import annotations
 
@@ -45,3 +45,24 @@ def test_a_request_that_waits_answers_and_the_next_one_runs(server: RunningServe
         assert cursor.fetchall() == [(7,)]
         cursor.execute("SELECT 8")
         assert cursor.fetchall() == [(8,)]
+
+
+def test_a_parameterised_point_update_and_delete_are_planned_once(server: RunningServer) -> None:
+    with pytds_connect(server, autocommit=True) as connection:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TABLE counters (id INT PRIMARY KEY, hits INT)")
+        cursor.execute("INSERT INTO counters VALUES " + ", ".join(f"({n}, 0)" for n in range(1, 11)))
+        cursor.execute("UPDATE counters SET hits = hits + %s WHERE id = %s", (1, 1))  # sp_executesql, @P1 @P2 declared
+        cursor.execute("DELETE FROM counters WHERE id = %s", (10,))
+        cache = server.on_engine(lambda: server.instance.env.plan_cache)
+        misses, hits = cache.misses, cache.hits
+        for n in range(30):
+            cursor.execute("UPDATE counters SET hits = hits + %s WHERE id = %s", (1, n % 9 + 1))
+            assert cursor.rowcount == 1
+        for n in range(1, 6):
+            cursor.execute("DELETE FROM counters WHERE id = %s", (n,))
+            assert cursor.rowcount == 1
+        assert cache.misses == misses  # never re-planned
+        assert cache.hits >= hits + 35
+        cursor.execute("SELECT SUM(hits) FROM counters")
+        assert cursor.fetchall() == [(4 * 3,)]  # ids 6 to 9 are left, three hits each

@@ -57,6 +57,7 @@ from quietus.sql.builtins_format import format_raiserror
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import CACHED_TEXT_LIMIT, parse_batch_cached
 from quietus.sql.dialect import statements as st
+from quietus.sql.environment import PlanCache
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
 from quietus.sql.planner import Planner
@@ -386,13 +387,15 @@ class BatchRunner:
     def _dispatch(self, node: exp.Expr) -> int | None:
         if isinstance(node, _WRITES):
             with views.writes_through(self.ctx, node) as written:  # a view target: its base table
-                return self._dispatch_statement(written)
+                # an UPDATE's or DELETE's compiled form is cached like a SELECT's plan, unless rewritten just now
+                plans = self.ctx.env.plan_cache if self.cache_plans and written is node else None
+                return self._dispatch_statement(written, plans)
         return self._dispatch_statement(node)
 
-    def _dispatch_statement(self, node: exp.Expr) -> int | None:
+    def _dispatch_statement(self, node: exp.Expr, plans: PlanCache | None = None) -> int | None:
         ctx = self.ctx
         if isinstance(node, _WRITES) and node.args.get("returning") is not None:
-            return self._with_output(node)
+            return self._with_output(node, plans)
         if isinstance(node, exp.Select) and node.args.get("into") is not None:
             return self._select_into(node)
         if isinstance(node, _QUERIES):
@@ -401,9 +404,9 @@ class BatchRunner:
             supplied, self._insert_source = self._insert_source, None
             return dml.execute_insert(ctx, node, supplied=supplied)
         if isinstance(node, exp.Update):
-            return dml.execute_update(ctx, node)
+            return dml.execute_update(ctx, node, plans=plans)
         if isinstance(node, exp.Delete):
-            return dml.execute_delete(ctx, node)
+            return dml.execute_delete(ctx, node, plans=plans)
         if isinstance(node, exp.Merge):
             return merge.execute_merge(ctx, node)
         if isinstance(node, exp.Create):
@@ -443,11 +446,15 @@ class BatchRunner:
             self.ctx, target, planned.columns, planned.plan.rows(self.ctx, ()), self.session.rowcount_limit
         )
 
-    def _with_output(self, node: exp.Insert | exp.Update | exp.Delete) -> int:
+    def _with_output(self, node: exp.Insert | exp.Update | exp.Delete, plans: PlanCache | None) -> int:
         """INSERT / UPDATE / DELETE ... OUTPUT: write, then send (or insert INTO) the rows written."""
         output = Output(self.ctx, node)
-        run = {exp.Insert: dml.execute_insert, exp.Update: dml.execute_update, exp.Delete: dml.execute_delete}
-        count: int = run[type(node)](self.ctx, node, output)  # type: ignore[operator]
+        if isinstance(node, exp.Update):
+            count = dml.execute_update(self.ctx, node, output, plans)
+        elif isinstance(node, exp.Delete):
+            count = dml.execute_delete(self.ctx, node, output, plans)
+        else:
+            count = dml.execute_insert(self.ctx, node, output)
         output.finish()
         return count
 

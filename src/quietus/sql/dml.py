@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
@@ -27,9 +28,12 @@ from quietus.engine.storage.schema import ColumnDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.memo import IdentityMemo
-from quietus.sql import apply, computed_columns, temp_tables, xml_methods
+from quietus.sql import apply, computed_columns, temp_tables, views, xml_methods
 from quietus.sql.context import ExecContext
+from quietus.sql.environment import PlanCache
 from quietus.sql.expressions import compile_expression, compile_predicate
+from quietus.sql.modules import Module
+from quietus.sql.operators import Plan
 from quietus.sql.output import Output
 from quietus.sql.planner import Planner, TargetInfo, column_type
 from quietus.sql.results import MessageEvent
@@ -78,29 +82,44 @@ _COLUMN_TYPES: IdentityMemo[tuple[ColumnDef, ...], None, tuple[SqlType, ...]] = 
 )
 
 
+class TableRules:
+    """What a write checks and derives per row of one table definition, compiled once: its CHECK constraints and
+    its computed columns.  Nothing in it depends on the statement's values (a CHECK or a computed column names no
+    variable), so a cached UPDATE plan (``WritePlan``) keeps one for its target's definition."""
+
+    __slots__ = ("checks", "computed", "types")
+
+    def __init__(self, ctx: ExecContext, table: Table) -> None:
+        definition = table.definition
+        self.types = _COLUMN_TYPES.get(definition.columns, None)
+        self.checks: list[tuple[str, Callable[..., Any]]] = []
+        if definition.checks:
+            columns = [ScopeColumn(c.name, t, table.name) for c, t in zip(definition.columns, self.types, strict=True)]
+            scope = Scope(columns, None, ctx.variable_type)
+            self.checks = [
+                (check.name, compile_predicate(stored_expression(check.expression_sql), scope).fn)
+                for check in definition.checks
+            ]
+        self.computed = [
+            (position, computed_columns.compile_over(ctx, definition.columns, computed_columns.expression(c)))
+            for position, c in enumerate(definition.columns)
+            if c.computed_sql is not None
+        ]
+
+
 class RowWriter:
     """Checks and writes rows of one table for one statement."""
 
-    def __init__(self, ctx: ExecContext, table: Table, statement: str) -> None:
+    def __init__(self, ctx: ExecContext, table: Table, statement: str, rules: TableRules | None = None) -> None:
         self.ctx = ctx
         self.table = table
         self.statement = statement
         self.definition = table.definition
-        self.types = _COLUMN_TYPES.get(self.definition.columns, None)
-        self.checks: list[tuple[str, Callable[..., Any]]] = []
-        if self.definition.checks:
-            columns = [ScopeColumn(c.name, t, table.name) for c, t in zip(self.definition.columns, self.types,
-                                                                          strict=True)]  # fmt: skip
-            scope = Scope(columns, None, ctx.variable_type)
-            self.checks = [
-                (check.name, compile_predicate(stored_expression(check.expression_sql), scope).fn)
-                for check in self.definition.checks
-            ]
-        self.computed = [
-            (position, computed_columns.compile_over(ctx, self.definition.columns, computed_columns.expression(c)))
-            for position, c in enumerate(self.definition.columns)
-            if c.computed_sql is not None
-        ]
+        if rules is None:
+            rules = TableRules(ctx, table)
+        self.types = rules.types
+        self.checks = rules.checks
+        self.computed = rules.computed
         self.view_checks = [
             (check.view, compile_predicate(check.condition, Scope(
                 [ScopeColumn(c.name, t, check.alias, table.name) for c, t in zip(self.definition.columns, self.types,
@@ -390,53 +409,139 @@ def _variable_name(node: exp.Expr) -> str | None:
 # -- UPDATE / DELETE -------------------------------------------------------------------------------------------
 
 
-def _read_phase(
-    ctx: ExecContext, node: exp.Expr, table: Table, source: str
-) -> tuple[list[tuple[Any, Values, tuple[Any, ...]]], Scope]:
-    """Rows of ``table`` that qualify, as (row_key, current values, the whole joined row)."""
+@dataclass(eq=False)
+class WritePlan:
+    """An UPDATE's or DELETE's compiled form: all that its executions derive from the statement's text, the
+    catalog and the session's plan settings alone -- the target table and its name in the statement, the read
+    phase's plan (with its key seek), the WHERE, TOP, the SET list, the target's CHECKs and computed columns, and
+    whether another table's foreign key references the target.  Nothing in it holds a value, a lock or a row: an
+    execution takes the target's IX lock, evaluates TOP, reads the rows and writes them exactly as a fresh plan
+    does.  Cached with the SELECTs' plans (``cached_write_plan``)."""
+
+    table: Table
+    source: str
+    plan: Plan
+    scope: Scope
+    predicate: Callable[[tuple[Any, ...], ExecContext], Any] | None
+    key_slot: int
+    top: Callable[[ExecContext], int | None] | None
+    percent: bool
+    assignments: list[tuple[int, Any, SqlType]]
+    rules: TableRules
+    referenced: bool
+    modules: tuple[Module, ...]  # the views and functions it expanded, as they were (checked on a hit)
+
+
+def plan_write(ctx: ExecContext, node: exp.Expr, output: Output | None = None) -> WritePlan:
+    """Compile ``node`` (UPDATE, or a DELETE-shaped tree) against the catalog as it is now, binding ``output`` to
+    its target first (so an OUTPUT clause's error comes before the WHERE's, as it always has).  Takes no lock."""
+    table, source = _update_target(ctx, node)
+    if output is not None:
+        output.bind(table)
     planner = Planner(ctx)
     planner.with_clause(node)  # WITH c AS (...) UPDATE / DELETE ... FROM c
-    target = TargetInfo(table, source)
-    access = ctx.row_access()
-    access.lock_object(table, LockMode.IX)
     pseudo = exp.Select(expressions=[exp.Star()])
     from_ = node.args.get("from_") or node.args.get("from")
     if from_ is not None:
         pseudo.set("from_", from_)
     else:
         pseudo.set("from_", exp.From(this=node.this))
-    plan, scope = planner.plan_from(pseudo, None, target)
+    plan, scope = planner.plan_from(pseudo, None, TargetInfo(table, source))
     where = node.args.get("where")
     predicate = compile_predicate(where.this, scope).fn if where is not None else None
     if where is not None:
         planner._seek(plan, where.this, scope)
     key_slot = scope.slot_of_hidden(_match_source(scope, source, table))
-    width = len(table.definition.columns)
     limit = node.args.get("limit")
     top = None
     percent = False
     if limit is not None:
-        top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)(ctx)
+        top = planner._constant_int(limit.expression if hasattr(limit, "expression") else limit, 1014)
         options = limit.args.get("limit_options")
         percent = bool(options is not None and options.args.get("percent"))
+    updating = isinstance(node, exp.Update)
+    assignments = compile_assignments(table.definition, node.expressions, scope) if updating else []
+    rules = TableRules(ctx, table)
+    referenced = _is_referenced(ctx, table)
+    modules = tuple(planner.modules)
+    return WritePlan(
+        table, source, plan, scope, predicate, key_slot, top, percent, assignments, rules, referenced, modules
+    )
+
+
+_WRITE_PLAN = "write"  # the first part of a cached write plan's key (a SELECT's key starts with its statement's id)
+
+
+def cached_write_plan(
+    ctx: ExecContext, node: exp.Expr, plans: PlanCache | None, output: Output | None = None
+) -> WritePlan:
+    """``node``'s plan from ``plans`` (None: not cached, a fresh plan), made and kept there on a miss; ``output``
+    bound to its target either way.
+
+    Keyed as a SELECT's plan is -- the parsed statement (the cache keeps it, so its id is not reused), the database,
+    its catalog version (every table, index and constraint change bumps it, rolled back ones too), the isolation
+    level, READ_COMMITTED_SNAPSHOT, the parameters' and variables' types, which tables the session's ``#`` and
+    ``@`` names stand for -- and also by what a write's read phase plans with: versioned writes (Oracle's
+    statement restart) and the session's collation (its dialect).  On a hit every view or function the plan
+    expanded must read as it did (a view's change bumps no catalog version), and the target must still be the
+    table of its object id in the database (a defence in depth: every known way of replacing it bumps the catalog
+    version)."""
+    if plans is None:
+        return plan_write(ctx, node, output)
+    access = ctx.row_access()
+    database = access.db
+    key = (
+        _WRITE_PLAN,
+        id(node),
+        database.name,
+        database.catalog_version,
+        access.txn.isolation,
+        ctx.read_committed_snapshot,
+        ctx.versioned_writes,
+        ctx.collation.name,
+        frozenset(ctx.variable_types.items()),
+        temp_tables.plan_key(ctx.session),
+    )
+    planned: WritePlan | None = plans.get(key)
+    if (
+        planned is None
+        or database.tables.get(planned.table.object_id) is not planned.table
+        or not views.still_current(ctx, planned.modules)
+    ):
+        planned = plan_write(ctx, node, output)
+        plans.put(key, node, planned)
+    elif output is not None:
+        output.bind(planned.table)
+    return planned
+
+
+def _read_phase(ctx: ExecContext, planned: WritePlan) -> list[tuple[Any, Values, tuple[Any, ...]]]:
+    """Rows of the target that qualify, as (row_key, current values, the whole joined row): the target's IX lock,
+    then the plan's rows (U locks on the target's, as its read policy says)."""
+    table = planned.table
+    ctx.row_access().lock_object(table, LockMode.IX)
+    predicate = planned.predicate
+    key_slot = planned.key_slot
+    start = key_slot - len(table.definition.columns)
+    percent = planned.percent
+    top = planned.top(ctx) if planned.top is not None else None
     rowcount = ctx.session.rowcount_limit  # SET ROWCOUNT n: at most n rows, with TOP the smaller
     if rowcount and not percent:
         top = rowcount if top is None else min(top, rowcount)
     found: dict[Any, tuple[Any, Values, tuple[Any, ...]]] = {}
-    for row in plan.rows(ctx, ()):
+    for row in planned.plan.rows(ctx, ()):
         if predicate is not None and predicate(row, ctx) is not True:
             continue
         row_key = row[key_slot]
         if row_key in found:
             continue
-        start = key_slot - width
         found[row_key] = (row_key, row[start:key_slot], row)
         if top is not None and not percent and len(found) >= top:
             break
     if top is not None and percent:  # TOP (n) PERCENT: n% of the qualifying rows, rounded up
         chosen = list(found.values())[: math.ceil(len(found) * min(top, 100) / 100)]
-        return chosen[:rowcount] if rowcount else chosen, scope
-    return list(found.values()), scope
+        return chosen[:rowcount] if rowcount else chosen
+    return list(found.values())
 
 
 def _match_source(scope: Scope, source: str, table: Table) -> str:
@@ -518,14 +623,17 @@ def default_positions(definition: TableDef) -> list[int]:
     return [i for i, c in enumerate(definition.columns) if c.identity_seed is None and c.computed_sql is None]
 
 
-def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = None) -> int:
-    table, source = _update_target(ctx, node)
-    if output is not None:
-        output.bind(table)
-    rows, scope = _read_phase(ctx, node, table, source)
+def execute_update(
+    ctx: ExecContext, node: exp.Update, output: Output | None = None, plans: PlanCache | None = None
+) -> int:
+    """UPDATE; ``plans``: the plan cache to take its compiled form from (None for a tree made for this execution
+    alone: a write through a view, rewritten onto its base table each time)."""
+    planned = cached_write_plan(ctx, node, plans, output)
+    table = planned.table
+    rows = _read_phase(ctx, planned)
     definition = table.definition
-    writer = RowWriter(ctx, table, "UPDATE")
-    assignments = compile_assignments(definition, node.expressions, scope)
+    writer = RowWriter(ctx, table, "UPDATE", planned.rules)
+    assignments = planned.assignments
     changes: list[tuple[Any, Values, Values]] = []
     for row_key, old, row in rows:
         ctx.task.tick()
@@ -537,7 +645,7 @@ def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = N
             )
         changes.append((row_key, old, writer.complete(assigned)))
     _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
-    referenced = _is_referenced(ctx, table)
+    referenced = planned.referenced
     access = writer.access
     key_of = table.key_of
     moves = [c for c in changes if key_of is not None and key_of(c[2]) != c[0]]
@@ -565,14 +673,16 @@ def execute_update(ctx: ExecContext, node: exp.Update, output: Output | None = N
     return len(changes)
 
 
-def execute_delete(ctx: ExecContext, node: exp.Delete, output: Output | None = None) -> int:
-    table, source = _update_target(ctx, node)
-    if output is not None:
-        output.bind(table)
-    rows, _scope = _read_phase(ctx, node, table, source)
+def execute_delete(
+    ctx: ExecContext, node: exp.Delete, output: Output | None = None, plans: PlanCache | None = None
+) -> int:
+    """DELETE; ``plans`` as for ``execute_update``."""
+    planned = cached_write_plan(ctx, node, plans, output)
+    table = planned.table
+    rows = _read_phase(ctx, planned)
     _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
-    writer = RowWriter(ctx, table, "DELETE")
-    referenced = _is_referenced(ctx, table)
+    writer = RowWriter(ctx, table, "DELETE", planned.rules)
+    referenced = planned.referenced
     for row_key, old, _row in rows:
         ctx.task.tick()
         if referenced:
@@ -594,8 +704,9 @@ def _is_referenced(ctx: ExecContext, table: Table) -> bool:
 def lock_qualifying_rows(ctx: ExecContext, node: exp.Expr) -> int:
     """``SELECT ... FOR UPDATE`` of one table (``node``: a DELETE-shaped tree of its table and WHERE): update-lock
     exactly the rows the WHERE selects, to the end of the transaction.  Returns how many."""
-    table, source = _update_target(ctx, node)
-    rows, _scope = _read_phase(ctx, node, table, source)
+    planned = plan_write(ctx, node)
+    table = planned.table
+    rows = _read_phase(ctx, planned)
     qualifying = {row_key for row_key, _, _ in rows}
     _release_unqualified(ctx, table, qualifying)
     access = ctx.row_access()

@@ -57,8 +57,9 @@ StatementHandler = Callable[["ExecContext", Any], None]
 
 
 class PlanCache:
-    """Query plans by (parsed statement, database, catalog version, isolation, RCSI, variable types), least recently
-    used first out.  The statement object itself is kept in the entry, so its id cannot be reused while cached."""
+    """Query plans by (parsed statement, database, catalog version, isolation, RCSI, variable types), and UPDATE /
+    DELETE plans (``dml.WritePlan``, keys marked ``"write"``), least recently used first out.  The statement object
+    itself is kept in the entry, so its id cannot be reused while cached (docs/design/sql-execution.md)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
