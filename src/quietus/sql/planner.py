@@ -883,7 +883,9 @@ def _is_constant(node: exp.Expr) -> bool:
 
 
 # What a value made of these alone is: a literal or a variable, signed or in parentheses (no function to call).
-_PLAIN_VALUE = (exp.Literal, exp.HexString, exp.National, exp.Null, exp.Parameter, exp.Var, exp.Identifier, exp.Neg, exp.Paren)
+_PLAIN_VALUE = (
+    exp.Literal, exp.HexString, exp.National, exp.Null, exp.Parameter, exp.Var, exp.Identifier, exp.Neg, exp.Paren
+)  # fmt: skip
 
 
 def _plain_value(node: exp.Expr) -> bool:
