@@ -6,13 +6,14 @@ and a waiter blocked on it.  The rows must name the waiter, its blocker (the cha
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import RunningServer, running_server
+from tests.clients.server_harness import WAIT_LIMIT, RunningServer, running_server
 from tests.clients.test_kill_clients import background, finished, running, spid
 from tests.clients.test_server_clients import pytds_connect
 
@@ -67,6 +68,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int, 
         dba = pytds_connect(server, autocommit=True)
         install(dba, "sp_BlitzWho.sql")
         install(dba, "sp_WhoIsActive.sql")
+        install(dba, "sp_BlitzFirst.sql")
         dba.cursor().execute("CREATE TABLE chain (id INT PRIMARY KEY, v INT NOT NULL); INSERT chain VALUES (1, 10)")
         holder = pytds_connect(server, autocommit=True)
         holder.cursor().execute("BEGIN TRANSACTION; UPDATE chain SET v = 11 WHERE id = 1")
@@ -166,3 +168,42 @@ def test_sp_whoisactive_help_reads_its_own_definition(chain: tuple[Any, int, int
     assert any(text.startswith("@get_locks BIT = 0") for text in declared)
     assert any(text.startswith("@find_block_leaders BIT = 0") for text in declared)
     assert "[blocking_session_id]" in {row["formatted_column_name"] for row in columns}
+
+
+def _waited_at_least(dba: Any, session_id: int, ms: int) -> None:
+    query = f"SELECT wait_duration_ms FROM sys.dm_os_waiting_tasks WHERE session_id = {session_id}"
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        [waited] = result_sets(dba, query)
+        if waited and waited[0]["wait_duration_ms"] >= ms:
+            return
+        assert time.monotonic() < deadline, f"session {session_id} is not waiting"
+        time.sleep(0.1)
+
+
+def test_sp_blitzfirst_expert_mode_sees_the_lock_wait_and_the_chain(chain: tuple[Any, int, int]) -> None:
+    """What a DBA runs during an incident: sp_BlitzWho before and after a sample of two seconds, the findings, and
+    the wait statistics of the sample, in which the waiter's LCK_M_U wait is the one that grew."""
+    dba, holder_id, waiter_id = chain
+    _waited_at_least(dba, waiter_id, 2500)  # its first sample counts only waits as long as the sample already
+    sets = result_sets(dba, "EXEC sp_BlitzFirst @Seconds = 2, @ExpertMode = 1")
+    who_before, findings, waits = sets[0], sets[1], sets[2]
+    who_after = sets[-1]
+    for who in (who_before, who_after):
+        sessions = {row["session_id"]: row for row in who}
+        assert sessions[waiter_id]["blocking_session_id"] == holder_id
+        assert sessions[waiter_id]["query_text"] == WAITER_SQL
+    lock_waits = [row for row in findings if row["FindingsGroup"] == "Wait Stats" and row["Finding"] == "LCK_M_U"]
+    assert lock_waits and lock_waits[0]["CheckID"] == 6
+    [lock] = [row for row in waits if row["wait_type"] == "LCK_M_U"]
+    assert lock["Pattern"] == "WAIT STATS" and lock["wait_category"] == "Lock" and lock["Wait Time (Seconds)"] > 0
+    assert "Server Info" in {row["FindingsGroup"] for row in findings}
+
+
+def test_sp_blitzfirst_plain_run_reports_its_findings(chain: tuple[Any, int, int]) -> None:
+    dba = chain[0]
+    [findings] = result_sets(dba, "EXEC sp_BlitzFirst @Seconds = 1")
+    assert list(findings[0])[:6] == ["Priority", "FindingsGroup", "Finding", "URL", "Details", "HowToStopIt"]
+    shown = {(row["FindingsGroup"], row["Finding"]) for row in findings}
+    assert ("Server Info", "Wait Time per Core per Sec") in shown
+    assert [row["Priority"] for row in findings] == sorted(row["Priority"] for row in findings)

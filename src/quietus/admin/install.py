@@ -17,11 +17,13 @@ from quietus.admin import (
     distributed_procedures,
     exec_views,
     file_views,
+    index_stats_views,
     input_buffer,
     kill_statement,
     kill_store,
     kill_views,
     linked_servers,
+    memory_views,
     module_views,
     odbc_catalog,
     odbc_metadata,
@@ -67,6 +69,8 @@ VIEWS: tuple[VirtualTable, ...] = (
     *reliability_views.VIEWS,
     *reflection_views.VIEWS,
     *linked_servers.VIEWS,
+    *memory_views.VIEWS,
+    *sp_configure.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -107,7 +111,13 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
-    functions = (*input_buffer.FUNCTIONS, *permission_functions.FUNCTIONS, *tool_views.FUNCTIONS, *file_views.FUNCTIONS)
+    functions = (
+        *input_buffer.FUNCTIONS,
+        *permission_functions.FUNCTIONS,
+        *tool_views.FUNCTIONS,
+        *file_views.FUNCTIONS,
+        *index_stats_views.FUNCTIONS,
+    )
     for function in functions:
         env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():

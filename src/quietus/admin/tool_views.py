@@ -16,7 +16,8 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
   dm_exec_query_resource_semaphores, dm_db_task_space_usage,
   dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
-  msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent).
+  msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent), msdb.dbo.backupset (Quietus has no BACKUP), and
+  sys.dm_os_ring_buffers (Quietus keeps no ring buffers).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ virtual_machine_type_desc nvarchar(60)
 """)
 
 
-def _physical_memory_kb() -> int | None:
+def physical_memory_kb() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
     except (ValueError, OSError, AttributeError):
@@ -86,7 +87,7 @@ def sys_info_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     times = os.times()
     cpus = os.cpu_count() or 1
     yield (
-        time.perf_counter_ns(), now_ms, cpus, 1, _physical_memory_kb(), None, None, None, None, None, None, None,
+        time.perf_counter_ns(), now_ms, cpus, 1, physical_memory_kb(), None, None, None, None, None, None, None,
         1, 1, 1, int(_STARTED_MONOTONIC * 1000), _STARTED, 2, "AUTO", int(times.system * 1000),
         int(times.user * 1000), 0, "QUERY_PERFORMANCE_COUNTER", 0, "NONE",
     )  # fmt: skip
@@ -569,6 +570,79 @@ procedure_name nvarchar(650)
 execute_as int
 """)
 
+BACKUPSET = columns("""
+backup_set_id int
+backup_set_uuid uniqueidentifier
+media_set_id int
+first_family_number tinyint
+first_media_number smallint
+last_family_number tinyint
+last_media_number smallint
+catalog_family_number tinyint
+catalog_media_number smallint
+position int
+expiration_date datetime
+software_vendor_id int
+name nvarchar(128)
+description nvarchar(255)
+user_name nvarchar(128)
+software_major_version tinyint
+software_minor_version tinyint
+software_build_version smallint
+time_zone smallint
+mtf_minor_version tinyint
+first_lsn numeric(25,0)
+last_lsn numeric(25,0)
+checkpoint_lsn numeric(25,0)
+database_backup_lsn numeric(25,0)
+database_creation_date datetime
+backup_start_date datetime
+backup_finish_date datetime
+type char(1)
+sort_order smallint
+code_page smallint
+compatibility_level tinyint
+database_version int
+backup_size numeric(20,0)
+database_name nvarchar(128)
+server_name nvarchar(128)
+machine_name nvarchar(128)
+flags int
+unicode_locale int
+unicode_compare_style int
+collation_name nvarchar(128)
+is_password_protected bit
+recovery_model nvarchar(60)
+has_bulk_logged_data bit
+is_snapshot bit
+is_readonly bit
+is_single_user bit
+has_backup_checksums bit
+is_damaged bit
+begins_log_chain bit
+has_incomplete_metadata bit
+is_force_offline bit
+is_copy_only bit
+first_recovery_fork_guid uniqueidentifier
+last_recovery_fork_guid uniqueidentifier
+fork_point_lsn numeric(25,0)
+database_guid uniqueidentifier
+family_guid uniqueidentifier
+differential_base_lsn numeric(25,0)
+differential_base_guid uniqueidentifier
+compressed_backup_size numeric(20,0)
+key_algorithm nvarchar(32)
+encryptor_thumbprint varbinary(20)
+encryptor_type nvarchar(32)
+""")
+
+DM_OS_RING_BUFFERS = columns("""
+ring_buffer_address varbinary(8)
+ring_buffer_type nvarchar(60)
+timestamp bigint
+record nvarchar(3072)
+""")
+
 SYSJOBS = columns("""
 job_id uniqueidentifier
 originating_server_id int
@@ -778,6 +852,8 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
     VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
     VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
+    VirtualTable("msdb.dbo.backupset", BACKUPSET, _nothing),
+    VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, _nothing),
 )
 
 FUNCTIONS: tuple[TableFunction, ...] = (

@@ -247,7 +247,9 @@ def execute_insert(
     elif isinstance(source, exp.Values):
         rows, row_types = _values_rows(ctx, source, len(positions))
     else:
-        planned = Planner(ctx).plan_query(source)
+        planner = Planner(ctx)
+        planner.with_clause(node)  # WITH c AS (...) INSERT ... SELECT ... FROM c
+        planned = planner.plan_query(source)
         if len(planned.columns) != len(positions):
             raise sql_error(213)
         types = [c.type for c in planned.columns]
@@ -443,8 +445,8 @@ def _match_source(scope: Scope, source: str, table: Table) -> str:
     for column in scope.columns:
         if column.hidden and column.source.casefold() == folded:
             return column.source
-    for column in scope.columns:
-        if column.hidden and column.table.casefold() == table.name.casefold():
+    for column in scope.columns:  # hidden keys come only from scans of the target table: #t is stored renamed
+        if column.hidden and column.table.casefold() in (table.name.casefold(), folded):
             return column.source
     raise sql_error(208, source)
 

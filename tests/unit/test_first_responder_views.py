@@ -1,0 +1,146 @@
+"""What sp_BlitzFirst needed beyond sp_BlitzWho: sys.dm_db_index_operational_stats (counted by the storage layer),
+sys.configurations, the machine's and the process's memory, the views that honestly have no rows (msdb backups, ring
+buffers), and the T-SQL it is written in (WAITFOR TIME of a datetime variable, WITH before INSERT, UPDATE #t ... FROM
+#t AS alias)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import quietus
+from quietus.admin.index_stats_views import DM_DB_INDEX_OPERATIONAL_STATS
+from quietus.dbapi import Connection
+from tests.embedded import errors, rows
+
+COUNTS = (
+    "SELECT OBJECT_NAME(object_id), index_id, leaf_insert_count, leaf_update_count, leaf_ghost_count,"
+    " leaf_delete_count FROM sys.dm_db_index_operational_stats({args}) ORDER BY object_id, index_id"
+)
+
+
+@pytest.fixture
+def conn() -> Iterator[Connection]:
+    with quietus.connect(None, autocommit=True) as connection:
+        yield connection
+
+
+def counts(conn: Connection, args: str = "DB_ID(), NULL, NULL, NULL") -> list[tuple[Any, ...]]:
+    return rows(conn, COUNTS.format(args=args))
+
+
+def test_operational_stats_count_what_each_table_and_index_did(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE INDEX ix_v ON t (v)")
+    rows(conn, "CREATE TABLE h (n INT)")  # a heap: index 0
+    assert counts(conn) == [("t", 1, 0, 0, 0, 0), ("t", 2, 0, 0, 0, 0), ("h", 0, 0, 0, 0, 0)]
+    rows(conn, "INSERT t VALUES (1, 1), (2, 2), (3, 3); INSERT h VALUES (7), (8)")
+    rows(conn, "UPDATE t SET v = 10 WHERE id = 1")  # the index key changes: a new entry, the old one a ghost
+    rows(conn, "UPDATE t SET id = id WHERE id = 2")  # the index key stays: the index is not touched
+    rows(conn, "DELETE t WHERE id = 3; DELETE h WHERE n = 8")  # deletions leave ghosts
+    rows(conn, "BEGIN TRAN; INSERT t VALUES (4, 4); ROLLBACK")  # done, then undone: the insert was done
+    assert counts(conn) == [("t", 1, 4, 2, 1, 0), ("t", 2, 5, 0, 2, 0), ("h", 0, 2, 0, 1, 0)]
+
+
+def test_operational_stats_arguments_choose_as_sql_servers_do(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE INDEX ix_v ON t (v); INSERT t VALUES (1, 1)")
+    everything = counts(conn)
+    assert len(everything) == 2
+    assert counts(conn, "NULL, NULL, NULL, NULL") == everything  # every database
+    assert counts(conn, "0, 0, -1, 0") == everything
+    assert counts(conn, "DB_ID(), OBJECT_ID('t'), 1, 1") == [everything[0]]
+    assert counts(conn, "DB_ID(), OBJECT_ID('t'), NULL, 2") == []  # one partition per table
+    assert counts(conn, "DB_ID(), 12345, NULL, NULL") == []
+    assert counts(conn, "DB_ID('no_such_database'), NULL, NULL, NULL") == everything  # DB_ID is NULL: all
+    assert counts(conn, "999, NULL, NULL, NULL") == []
+    # sp_BlitzFirst names it in tempdb: system functions answer in any database's sys schema
+    tempdb = "SELECT COUNT(*) FROM tempdb.sys.dm_db_index_operational_stats(DB_ID('tempdb'), NULL, NULL, NULL) os"
+    assert rows(conn, tempdb + " WHERE os.database_id = DB_ID('tempdb')") == [(0,)]
+    hobt = rows(
+        conn,
+        "SELECT COUNT(*) FROM sys.dm_db_index_operational_stats(DB_ID(), NULL, NULL, NULL) os"
+        " JOIN sys.partitions p ON p.hobt_id = os.hobt_id AND p.index_id = os.index_id",
+    )
+    assert hobt == [(2,)]
+
+
+def test_operational_stats_rows_have_sql_servers_columns_and_honest_values(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (id INT PRIMARY KEY); INSERT t VALUES (1)")
+    result = conn.run("SELECT * FROM sys.dm_db_index_operational_stats(NULL, NULL, NULL, NULL)").result_sets[-1]
+    names = [column.name for column in result.columns]
+    assert names == [name for name, _ in DM_DB_INDEX_OPERATIONAL_STATS]
+    assert names[:9] == [
+        "database_id", "object_id", "index_id", "partition_number", "hobt_id",
+        "leaf_insert_count", "leaf_delete_count", "leaf_update_count", "leaf_ghost_count",
+    ]  # fmt: skip
+    [row] = result.rows
+    shown = dict(zip(names, row, strict=True))
+    assert shown["leaf_insert_count"] == 1
+    assert shown["forwarded_fetch_count"] == 0 and shown["page_latch_wait_count"] == 0  # no pages, no latches
+    assert shown["range_scan_count"] is None and shown["row_lock_count"] is None  # not counted: NULL, not 0
+    assert all(isinstance(value, int) or value is None for value in row)
+
+
+def test_operational_stats_start_from_zero_after_a_restart(tmp_path: Path) -> None:
+    with quietus.connect(tmp_path / "data", autocommit=True) as first:
+        rows(first, "CREATE TABLE t (id INT PRIMARY KEY); INSERT t VALUES (1), (2)")
+        assert counts(first) == [("t", 1, 2, 0, 0, 0)]
+    with quietus.connect(tmp_path / "data", autocommit=True) as again:
+        assert rows(again, "SELECT COUNT(*) FROM t") == [(2,)]  # recovery replayed the rows ...
+        assert counts(again) == [("t", 1, 0, 0, 0, 0)]  # ... which is not work done since the start
+
+
+def test_sys_configurations_shows_the_options_sp_configure_changes(conn: Connection) -> None:
+    query = "SELECT value, value_in_use, minimum, maximum FROM sys.configurations WHERE name = 'kill_network_timeout'"
+    assert rows(conn, query) == [(5, 5, 0, 3600)]
+    rows(conn, "EXEC sp_configure 'kill_network_timeout', 9")
+    assert rows(conn, query) == [(9, 9, 0, 3600)]
+    assert rows(conn, "SELECT CAST(value_in_use AS BIGINT) FROM sys.configurations WHERE name = 'kill_network_timeout'")
+    # an option SQL Server has and Quietus does not is not shown with a made-up value
+    assert rows(conn, "SELECT * FROM sys.configurations WHERE name = 'max server memory (MB)'") == []
+    names = {row[0] for row in rows(conn, "EXEC sp_configure")}
+    assert {row[0] for row in rows(conn, "SELECT name FROM sys.configurations")} == names
+    rows(conn, "EXEC sp_configure 'kill_network_timeout', 5")
+
+
+def test_memory_views_read_the_machine_and_the_process(conn: Connection) -> None:
+    [(total, available, cache)] = rows(
+        conn, "SELECT total_physical_memory_kb, available_physical_memory_kb, system_cache_kb FROM sys.dm_os_sys_memory"
+    )
+    [(sys_info_total,)] = rows(conn, "SELECT physical_memory_kb FROM sys.dm_os_sys_info")
+    assert total > 0 and abs(total - sys_info_total) <= total // 100
+    if Path("/proc/meminfo").exists():
+        assert 0 < available <= total and cache is not None
+    clerks = rows(conn, "SELECT type, pages_kb, virtual_memory_reserved_kb FROM sys.dm_os_memory_clerks")
+    if Path("/proc/self/status").exists():
+        [(kind, resident, reserved)] = clerks
+        assert kind == "MEMORYCLERK_QUIETUS_PROCESS" and 0 < resident <= reserved
+
+
+def test_what_quietus_does_not_have_has_no_rows(conn: Connection) -> None:
+    backups = "SELECT AVG(DATEDIFF(mi, backup_start_date, backup_finish_date)) FROM msdb.dbo.backupset WHERE type = 'D'"
+    assert rows(conn, backups) == [(None,)]  # Quietus has no BACKUP
+    assert rows(
+        conn, "SELECT COUNT(*) FROM sys.dm_os_ring_buffers WHERE ring_buffer_type = N'RING_BUFFER_SCHEDULER_MONITOR'"
+    ) == [(0,)]
+
+
+def test_waitfor_takes_a_datetime_variables_time_of_day(conn: Connection) -> None:
+    # sp_BlitzFirst: @FinishSampleTimeWaitFor DATETIME = DATEADD(ss, @Seconds, GETDATE()); WAITFOR TIME @it
+    assert rows(conn, "DECLARE @at DATETIME = DATEADD(ms, 200, GETDATE()); WAITFOR TIME @at; SELECT 1") == [(1,)]
+    assert rows(conn, "DECLARE @d DATETIME = '1900-01-01 00:00:00.100'; WAITFOR DELAY @d; SELECT 2") == [(2,)]
+    assert errors(conn, "WAITFOR DELAY 'soon'")[0][0] == 148
+
+
+def test_with_before_insert_names_its_ctes_in_the_select(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE #t (a INT)")
+    rows(conn, "IF 1 = 1 WITH y AS (SELECT 1 AS a UNION ALL SELECT 2) INSERT INTO #t SELECT a FROM y")
+    assert rows(conn, "SELECT a FROM #t ORDER BY a") == [(1,), (2,)]
+
+
+def test_update_of_a_temporary_table_through_its_alias_in_from(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE #r (CheckID INT, Details NVARCHAR(100)); INSERT #r VALUES (1, N'a'), (2, N'b')")
+    rows(conn, "UPDATE #r SET Details = Details + N'+' FROM #r abr WHERE abr.CheckID = 1")
+    assert rows(conn, "SELECT CheckID, Details FROM #r ORDER BY CheckID") == [(1, "a+"), (2, "b")]
