@@ -686,3 +686,9 @@ ORACLE.update(
         "ORA-25352": "no current transaction",
     }
 )
+CATALOGUE.update(  # the First Responder Kit's T-SQL: synonyms (sql/synonyms.py)
+    _catalogue(
+        (5313, 16, "Synonym '%.*ls' refers to an invalid object."),
+        (15197, 16, "There is no text for object '%.*ls'."),
+    )
+)  # fmt: skip

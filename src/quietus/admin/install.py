@@ -48,7 +48,7 @@ from quietus.admin.server_key import ServerKey
 from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
-from quietus.sql import stored_procedures, temp_tables, user_functions, views
+from quietus.sql import stored_procedures, synonyms, temp_tables, user_functions, views
 from quietus.sql.environment import Environment, Procedure, VirtualTable
 from quietus.sql.modules import ModuleStore
 
@@ -126,6 +126,7 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(input_buffer.HANDLERS)
     env.statement_handlers.update(stored_procedures.HANDLERS)
     env.statement_handlers.update(views.HANDLERS)
+    env.statement_handlers.update(synonyms.HANDLERS)
     env.statement_handlers.update(user_functions.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
     leftovers = temp_tables.drop_leftovers(env.databases["master"])

@@ -653,7 +653,7 @@ def _object_definition(ctx: Any, object_id: int) -> str | None:
     """OBJECT_DEFINITION(id): a module's text; NULL for tables and unknown ids."""
     store = _modules_of(ctx, ctx.database)
     module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
-    return None if module is None else str(module.definition)
+    return None if module is None or module.type.strip() == "SN" else str(module.definition)  # synonyms: none
 
 
 def _db_id(ctx: Any, name: str | None = None) -> int | None:

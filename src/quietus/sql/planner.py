@@ -31,6 +31,7 @@ from quietus.sql import (
     point_lookup,
     recursive_cte,
     remote_tables,
+    synonyms,
     temp_tables,
     user_functions,
     views,
@@ -516,7 +517,13 @@ class Planner:
             module = views.find_view(self.ctx, source)
             if module is not None:
                 return views.plan_view(self, module, alias)
+            synonym = synonyms.find(self.ctx, source)
+            if synonym is not None:  # its base object, planned under the synonym's name; the plan depends on it
+                self.modules.append(synonym)
+                return self._plan_source(synonyms.base_of(synonym, source), outer, target)
             table = temp_tables.find_table(self.ctx, source)
+            if table is None and source.meta.get(synonyms.SYNONYM):
+                raise sql_error(5313, source.meta[synonyms.SYNONYM])
             if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
                 raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
             hints = _hints(source)

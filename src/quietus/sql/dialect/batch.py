@@ -550,7 +550,8 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     ("CREATE", "OR"): modules.parse_create_or_alter,
     **dict.fromkeys((("CREATE", "VIEW"), ("ALTER", "VIEW")), modules.parse_create_view),
     **dict.fromkeys((("CREATE", "FUNCTION"), ("ALTER", "FUNCTION")), modules.parse_create_function),
-    **dict.fromkeys((("DROP", "VIEW"), ("DROP", "FUNCTION")), modules.parse_drop_module),
+    **dict.fromkeys((("DROP", "VIEW"), ("DROP", "FUNCTION"), ("DROP", "SYNONYM")), modules.parse_drop_module),
+    ("CREATE", "SYNONYM"): modules.parse_create_synonym,
     ("DROP", "PROCEDURE"): modules.parse_drop_procedure,
     ("DROP", "PROC"): modules.parse_drop_procedure,
     # Databases, logins and permissions.
