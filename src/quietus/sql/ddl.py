@@ -186,8 +186,33 @@ class _TableBuilder:
             self.checks.append(CheckDef(self._name("CK", name), kind.this.sql(dialect="tsql")))
         elif isinstance(kind, exp.Reference | exp.ForeignKey):
             self.add_foreign_key(kind, name, columns)
+        elif isinstance(kind, exp.IndexColumnConstraint):
+            self.add_inline_index(kind, columns)
         else:
             raise sql_error(102, near(kind))
+
+    def add_inline_index(self, kind: exp.IndexColumnConstraint, column: tuple[int, ...] | None) -> None:
+        """CREATE TABLE's ``c type INDEX ix`` (``column`` given) or ``INDEX ix [UNIQUE] (c [DESC], ...)``: an index
+        as CREATE INDEX makes it.  CLUSTERED is refused: a Quietus table is clustered on its primary key only."""
+        [params] = kind.args["options"]
+        words = str(kind.args.get("kind") or "").split()
+        name = kind.this.name
+        listed = params.args.get("columns")
+        if "CLUSTERED" in words:
+            raise sql_error(40517, "CLUSTERED INDEX in CREATE TABLE")
+        if (column is None) == (not listed) or (column is not None and params.args.get("include")):
+            raise sql_error(102, name)  # a column's index names no columns; the table's must
+        if params.args.get("where") is not None:
+            raise sql_error(40517, "filtered index")
+        if any(i.name.casefold() == name.casefold() for i in self.indexes):
+            raise sql_error(1913, name, self.name)
+        items = [c.this if isinstance(c, exp.Ordered) else c for c in listed or ()]
+        positions = column if column is not None else tuple(self.position(c.name) for c in items)
+        descending = tuple(bool(c.args.get("desc")) for c in listed or ()) or (False,)
+        ignore_dup_key = _ignore_dup_key(list(params.args.get("with_storage") or []))
+        unique = "UNIQUE" in words
+        index = IndexDef(self._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key)
+        self.indexes.append(index)
 
     def add_foreign_key(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
         if isinstance(kind, exp.ForeignKey):

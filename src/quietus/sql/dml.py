@@ -27,7 +27,7 @@ from quietus.engine.storage.schema import ColumnDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.memo import IdentityMemo
-from quietus.sql import apply, computed_columns, temp_tables, xml_methods
+from quietus.sql import apply, computed_columns, target_hints, temp_tables, xml_methods
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import compile_expression, compile_predicate
 from quietus.sql.output import Output
@@ -228,7 +228,7 @@ def execute_insert(
     target = node.this
     table = _target_table(ctx, target)
     access = ctx.row_access()
-    access.lock_object(table, LockMode.IX)
+    access.lock_object(table, target_hints.insert_lock(target))  # IX, or X under TABLOCK(X)
     if output is not None:
         output.bind(table)
     names = [identifier.name for identifier in target.expressions] if isinstance(target, exp.Schema) else []

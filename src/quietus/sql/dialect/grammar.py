@@ -118,6 +118,25 @@ class QuietusParser(TSQLParser):
         **TSQLParser.NO_PAREN_FUNCTION_PARSERS,
         "SYSTEM_USER": lambda self: _login_function("SYSTEM_USER")([]),
     }
+    # CREATE TABLE's inline indexes: ``c type INDEX ix`` and, among the columns, ``INDEX ix [UNIQUE] (c, ...)``.
+    CONSTRAINT_PARSERS: t.ClassVar[dict[str, t.Callable[..., exp.Expr | None]]] = {
+        **TSQLParser.CONSTRAINT_PARSERS,
+        "INDEX": lambda self: self._parse_inline_index(),
+    }
+    SCHEMA_UNNAMED_CONSTRAINTS: t.ClassVar = {*TSQLParser.SCHEMA_UNNAMED_CONSTRAINTS, "INDEX"}
+
+    def _parse_inline_index(self) -> exp.IndexColumnConstraint:
+        """``INDEX name [UNIQUE] [CLUSTERED | NONCLUSTERED] [(column [ASC | DESC], ...)] [INCLUDE (...)]
+        [WITH (options)]``: kind is "UNIQUE CLUSTERED" ... as written; the parameters as CREATE INDEX's."""
+        name = self._parse_id_var(any_token=False)
+        if name is None:
+            self.raise_error("expected an index name")
+        words = [
+            self._prev.text.upper() for _ in range(2) if self._match_texts(("UNIQUE", "CLUSTERED", "NONCLUSTERED"))
+        ]
+        return self.expression(
+            exp.IndexColumnConstraint(this=name, kind=" ".join(words) or None, options=[self._parse_index_params()])
+        )
 
     def raise_error(self, message: str, token: Token | None = None) -> None:
         culprit = token or self._curr or self._prev
@@ -266,6 +285,17 @@ class QuietusParser(TSQLParser):
                     name.set("this", name.name.upper())
         return table
 
+    def _parse_insert_table(self) -> exp.Expr | None:
+        """``INSERT [INTO] t WITH (hints) [(columns)]``: sqlglot would read WITH as a CTE there."""
+        index = self._index
+        table = self._parse_table_parts(schema=True)
+        hinted = self._curr and self._curr.token_type == TokenType.WITH and self._next.token_type == TokenType.L_PAREN
+        if isinstance(table, exp.Table) and hinted:
+            table.set("hints", self._parse_table_hints())
+            return self._parse_schema(this=table)
+        self._retreat(index)
+        return super()._parse_insert_table()
+
     def _parse_dml_top(self) -> exp.Expr | None:
         """``TOP (n) [PERCENT]`` of UPDATE/DELETE: the parentheses are required there."""
         if self._curr.token_type != TokenType.TOP:
@@ -289,7 +319,7 @@ class QuietusParser(TSQLParser):
             self.raise_error("expected a table")
         returning = self._parse_returning()
         sources = self._match(TokenType.FROM) and self._parse_csv(lambda: self._parse_table(joins=True))
-        return self.expression(
+        delete = self.expression(
             exp.Delete(
                 this=target,
                 limit=top,
@@ -298,6 +328,10 @@ class QuietusParser(TSQLParser):
                 where=self._parse_where(),
             )
         )
+        options = self._parse_options()  # OPTION (RECOMPILE, MAXRECURSION n ...), as UPDATE takes it
+        if options:
+            delete.set("options", options)
+        return delete
 
     # -- key constraints: PRIMARY KEY / UNIQUE [CLUSTERED | NONCLUSTERED] [(columns)] [WITH (index options)] -----
 

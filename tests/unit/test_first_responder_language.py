@@ -1,0 +1,89 @@
+"""T-SQL the First Responder Kit's sp_BlitzLock, sp_BlitzIndex and sp_BlitzCache are written in: table hints on an
+INSERT's target, OPTION (...) after DELETE, and CREATE TABLE's inline indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import quietus
+from quietus.dbapi import Connection
+from tests.embedded import errors, rows
+
+
+@pytest.fixture
+def conn() -> Iterator[Connection]:
+    with quietus.connect(None, autocommit=True) as connection:
+        rows(connection, "CREATE TABLE x (a INT)")
+        yield connection
+
+
+def test_tablockx_on_an_insert_target_locks_the_table_for_the_transaction(tmp_path: Path) -> None:
+    with (
+        quietus.connect(tmp_path / "data", autocommit=True) as writer,
+        quietus.connect(tmp_path / "data", autocommit=True) as reader,
+    ):
+        rows(writer, "CREATE TABLE x (a INT); INSERT x VALUES (0)")
+        rows(writer, "BEGIN TRAN; INSERT x WITH (TABLOCKX) (a) SELECT 1")
+        held = (
+            "SELECT request_mode FROM sys.dm_tran_locks WHERE request_session_id = @@SPID AND resource_type = 'OBJECT'"
+        )
+        assert rows(writer, held) == [("X",)]
+        assert errors(reader, "SET LOCK_TIMEOUT 0; SELECT COUNT(*) FROM x")[0][0] == 1222  # the whole table
+        rows(writer, "COMMIT")
+        rows(writer, "BEGIN TRAN; INSERT INTO x WITH (ROWLOCK) VALUES (2)")
+        assert rows(writer, held) == [("IX",)]
+        # only its row is locked: a reader that skips locked rows sees the others (under TABLOCKX it could not)
+        assert rows(reader, "SET LOCK_TIMEOUT 0; SELECT COUNT(*) FROM x WITH (READPAST)") == [(2,)]
+        rows(writer, "ROLLBACK")
+        assert rows(reader, "SELECT a FROM x ORDER BY a") == [(0,), (1,)]
+
+
+def test_insert_target_hints_that_are_refused(conn: Connection) -> None:
+    assert errors(conn, "INSERT x WITH (NOLOCK) VALUES (1)")[0][0] == 1065
+    assert errors(conn, "INSERT x WITH (READUNCOMMITTED) (a) VALUES (1)")[0][0] == 1065
+    assert errors(conn, "INSERT x WITH (UPDLOCK) VALUES (1)")[0][0] == 40517
+    assert errors(conn, "INSERT x WITH (NO_SUCH_HINT) VALUES (1)")[0][0] == 321
+    rows(conn, "INSERT INTO x WITH (TABLOCK) VALUES (1)")
+    assert rows(conn, "SELECT a FROM x") == [(1,)]
+
+
+def test_delete_takes_option_and_honours_maxrecursion(conn: Connection) -> None:
+    rows(conn, "INSERT x VALUES (1), (2), (3)")
+    rows(conn, "DELETE FROM x WHERE a = 3 OPTION (RECOMPILE)")
+    assert rows(conn, "SELECT a FROM x ORDER BY a") == [(1,), (2,)]
+    deep = "WITH d AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM d WHERE n < 150) DELETE x WHERE a IN (SELECT n FROM d)"
+    assert errors(conn, deep)[0][0] == 530  # the default limit of 100 levels
+    rows(conn, deep + " OPTION (MAXRECURSION 200)")
+    assert rows(conn, "SELECT COUNT(*) FROM x") == [(0,)]
+
+
+def test_create_table_inline_indexes(conn: Connection) -> None:
+    # sp_BlitzIndex and sp_BlitzCache: AI_Model NVARCHAR(100) INDEX AI_Model
+    rows(
+        conn,
+        "CREATE TABLE #ai (Id INT PRIMARY KEY CLUSTERED, Model NVARCHAR(200), AI_Model NVARCHAR(100) INDEX AI_Model,"
+        " Flag BIT DEFAULT 0, INDEX ix_model UNIQUE NONCLUSTERED (Model DESC, Flag) WITH (IGNORE_DUP_KEY = ON))",
+    )
+    rows(conn, "INSERT #ai (Id, Model, AI_Model) VALUES (1, 'a', 'm'), (2, 'a', 'n')")  # the unique index skips id 2
+    assert rows(conn, "SELECT Id FROM #ai") == [(1,)]
+    rows(conn, "CREATE TABLE k (a INT, b INT INDEX ib, INDEX ia (a))")
+    indexes = "SELECT name, index_id, type_desc, is_unique FROM sys.indexes WHERE object_id = OBJECT_ID('k')"
+    indexes += " ORDER BY index_id"
+    assert rows(conn, indexes) == [
+        (None, 0, "HEAP", False),
+        ("ib", 2, "NONCLUSTERED", False),
+        ("ia", 3, "NONCLUSTERED", False),
+    ]
+
+
+def test_create_table_inline_index_errors(conn: Connection) -> None:
+    assert errors(conn, "CREATE TABLE k (a INT INDEX ix CLUSTERED)")[0][0] == 40517  # clustered on the key only
+    assert errors(conn, "CREATE TABLE k (a INT INDEX ix (a))")[0][0] == 102  # a column's index lists no columns
+    assert errors(conn, "CREATE TABLE k (a INT, INDEX ix)")[0][0] == 102  # the table's must
+    assert errors(conn, "CREATE TABLE k (a INT INDEX ix, b INT INDEX ix)")[0][0] == 1913
+    assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (nope))")[0][0] == 1911
+    assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (a) WHERE a > 1)")[0][0] == 40517  # filtered, as CREATE INDEX
+    assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (a) WITH (NO_SUCH_OPTION = 1))")[0][0] == 102
