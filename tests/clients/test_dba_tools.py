@@ -69,6 +69,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int, 
         install(dba, "sp_BlitzWho.sql")
         install(dba, "sp_WhoIsActive.sql")
         install(dba, "sp_BlitzFirst.sql")
+        install(dba, "sp_BlitzLock.sql")
         dba.cursor().execute("CREATE TABLE chain (id INT PRIMARY KEY, v INT NOT NULL); INSERT chain VALUES (1, 10)")
         holder = pytds_connect(server, autocommit=True)
         holder.cursor().execute("BEGIN TRANSACTION; UPDATE chain SET v = 11 WHERE id = 1")
@@ -207,3 +208,18 @@ def test_sp_blitzfirst_plain_run_reports_its_findings(chain: tuple[Any, int, int
     shown = {(row["FindingsGroup"], row["Finding"]) for row in findings}
     assert ("Server Info", "Wait Time per Core per Sec") in shown
     assert [row["Priority"] for row in findings] == sorted(row["Priority"] for row in findings)
+
+
+def test_sp_blitzlock_installs_and_says_no_event_session_recorded_deadlocks(chain: tuple[Any, int, int]) -> None:
+    """sp_BlitzLock reads deadlock reports from an Extended Events session; Quietus has none, and the tool says so
+    (its own RAISERROR, severity 11) rather than reporting nothing as if it had looked."""
+    dba = chain[0]
+    [[installed]] = result_sets(dba, "SELECT COUNT(*) AS n FROM sys.procedures WHERE name = N'sp_BlitzLock'")
+    assert installed["n"] == 1
+    definition = result_sets(dba, "SELECT LEN(OBJECT_DEFINITION(OBJECT_ID(N'sp_BlitzLock'))) AS n")[0][0]["n"]
+    assert definition > 100_000  # the whole procedure, not the stub its script creates first
+    with pytest.raises(pytds.Error) as failure:
+        result_sets(dba, "EXEC sp_BlitzLock")
+    assert failure.value.number == 50000 and failure.value.severity == 11
+    assert "A session with the name system_health does not exist or is not currently active." in str(failure.value)
+    assert failure.value.procname == "sp_BlitzLock"

@@ -87,3 +87,36 @@ def test_create_table_inline_index_errors(conn: Connection) -> None:
     assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (nope))")[0][0] == 1911
     assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (a) WHERE a > 1)")[0][0] == 40517  # filtered, as CREATE INDEX
     assert errors(conn, "CREATE TABLE k (a INT, INDEX ix (a) WITH (NO_SUCH_OPTION = 1))")[0][0] == 102
+
+
+def test_update_statistics_parses_and_is_refused_when_it_runs(conn: Connection) -> None:
+    # sp_BlitzLock holds UPDATE STATISTICS #t WITH ROWCOUNT = ..., PAGECOUNT = ... in a TRY: the procedure must be
+    # storable; running it is 40517, as Quietus keeps no statistics (never a success that did nothing)
+    rows(conn, "CREATE TABLE #t (a INT)")
+    refused = [
+        "UPDATE STATISTICS #t WITH ROWCOUNT = 9223372036854775807, PAGECOUNT = 9223372036854775807",
+        "UPDATE STATISTICS #t",
+        "update   statistics x (s1, s2) WITH FULLSCAN, NORECOMPUTE",
+        "UPDATE STATISTICS dbo.x s1 WITH SAMPLE 10 PERCENT, MAXDOP = 1",
+    ]
+    for statement in refused:
+        assert errors(conn, statement) == [
+            (40517, "Keyword or statement option 'UPDATE STATISTICS' is not supported in this version of SQL Server.")
+        ]
+    assert errors(conn, "UPDATE STATISTICS nope")[0][0] == 1088
+    assert errors(conn, "UPDATE STATISTICS x WITH NO_SUCH_OPTION")[0][0] == 102
+    caught = "BEGIN TRY UPDATE STATISTICS #t WITH ROWCOUNT = 1 END TRY BEGIN CATCH SELECT ERROR_NUMBER() END CATCH"
+    assert rows(conn, caught) == [(40517,)]
+
+
+def test_extended_events_views_are_there_and_empty(conn: Connection) -> None:
+    # sp_BlitzLock's first question: is the system_health session running?
+    session = (
+        "SELECT COUNT(*) FROM sys.server_event_sessions AS ses JOIN sys.dm_xe_sessions AS dxs ON dxs.name = ses.name"
+        " WHERE ses.name = N'system_health' AND dxs.create_time IS NOT NULL"
+    )
+    assert rows(conn, session) == [(0,)]
+    targets = "SELECT COUNT(*) FROM sys.dm_xe_session_targets t JOIN sys.server_event_session_targets st ON 1 = 1"
+    assert rows(conn, targets) == [(0,)]
+    files = "SELECT COUNT(*) FROM sys.fn_xe_file_target_read_file(N'system_health*.xel', NULL, NULL, NULL)"
+    assert rows(conn, files) == [(0,)]

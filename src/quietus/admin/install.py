@@ -42,13 +42,15 @@ from quietus.admin import (
     tran_views,
     uow_views,
     wait_views,
+    xe_views,
 )
 from quietus.admin.kill import kill_history
 from quietus.admin.server_key import ServerKey
 from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
-from quietus.sql import stored_procedures, synonyms, temp_tables, user_functions, views
+from quietus.sql import cursors, stored_procedures, synonyms, temp_tables, user_functions, views
+from quietus.sql.dialect import statements as st
 from quietus.sql.environment import Environment, Procedure, VirtualTable
 from quietus.sql.modules import ModuleStore
 
@@ -71,6 +73,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *linked_servers.VIEWS,
     *memory_views.VIEWS,
     *sp_configure.VIEWS,
+    *xe_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -117,6 +120,7 @@ def install(instance: Host) -> list[Session]:
         *tool_views.FUNCTIONS,
         *file_views.FUNCTIONS,
         *index_stats_views.FUNCTIONS,
+        *xe_views.FUNCTIONS,
     )
     for function in functions:
         env.table_functions[function.name.casefold()] = function
@@ -127,6 +131,7 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(stored_procedures.HANDLERS)
     env.statement_handlers.update(views.HANDLERS)
     env.statement_handlers.update(synonyms.HANDLERS)
+    env.statement_handlers[st.UpdateStatistics] = cursors.update_statistics
     env.statement_handlers.update(user_functions.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
     leftovers = temp_tables.drop_leftovers(env.databases["master"])

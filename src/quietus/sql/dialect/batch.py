@@ -156,6 +156,9 @@ class BatchParser(QuietusParser):
 
     def handler_for_current(self) -> Handler:
         first, second = self.word(), self.word(1)
+        together = self._curr.text.upper().split() if is_word(self._curr) else []
+        if len(together) == 2:  # sqlglot's one token for two words: UPDATE STATISTICS
+            second = together[1]
         handler = STATEMENTS.get((first, second)) or STATEMENTS.get(first)
         if handler is not None:
             return handler
@@ -528,6 +531,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "DEALLOCATE": cursors.parse_deallocate,
     "GOTO": cursors.parse_goto,
     ("CREATE", "STATISTICS"): cursors.parse_create_statistics,
+    ("UPDATE", "STATISTICS"): cursors.parse_update_statistics,
     "SET": options.parse_set,
     # Messages and errors.
     "PRINT": messages.parse_print,

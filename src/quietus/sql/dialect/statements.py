@@ -490,6 +490,15 @@ class Label(Statement):
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateStatistics(Statement):
+    """``UPDATE STATISTICS table [name | (name, ...)] [WITH option, ...]``; options upper-case as written."""
+
+    table: exp.Table
+    names: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CreateStatistics(Statement):
     """``CREATE STATISTICS name ON table (column, ...) [WITH option, ...]``: options upper-case as written
     (``SAMPLE 10 PERCENT``, ``NORECOMPUTE``, ``INCREMENTAL = ON`` ...)."""
