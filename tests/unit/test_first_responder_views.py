@@ -144,3 +144,33 @@ def test_update_of_a_temporary_table_through_its_alias_in_from(conn: Connection)
     rows(conn, "CREATE TABLE #r (CheckID INT, Details NVARCHAR(100)); INSERT #r VALUES (1, N'a'), (2, N'b')")
     rows(conn, "UPDATE #r SET Details = Details + N'+' FROM #r abr WHERE abr.CheckID = 1")
     assert rows(conn, "SELECT CheckID, Details FROM #r ORDER BY CheckID") == [(1, "a+"), (2, "b")]
+
+
+def test_partition_stats_count_live_rows_and_usage_stats_do_not_guess(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE INDEX ix_v ON t (v)")
+    rows(conn, "INSERT t VALUES (1, 1), (2, 2), (3, 3); DELETE t WHERE id = 3")
+    stats = "SELECT index_id, row_count, used_page_count FROM sys.dm_db_partition_stats"
+    stats += " WHERE object_id = OBJECT_ID('t') ORDER BY index_id"
+    assert rows(conn, stats) == [(1, 2, None), (2, 2, None)]  # pages: not a Quietus notion, NULL not 0
+    joined = (
+        "SELECT COUNT(*) FROM sys.dm_db_partition_stats ps JOIN sys.partitions p"
+        " ON p.partition_id = ps.partition_id AND p.index_id = ps.index_id"
+    )
+    assert rows(conn, joined) == [(2,)]
+    usage = "SELECT index_id, user_seeks, user_scans, user_updates, last_user_update FROM sys.dm_db_index_usage_stats"
+    assert rows(conn, usage + " WHERE object_id = OBJECT_ID('t') ORDER BY index_id") == [
+        (1, None, None, None, None),
+        (2, None, None, None, None),
+    ]
+
+
+def test_has_dbaccess_and_precision_as_a_column_name(conn: Connection) -> None:
+    assert rows(conn, "SELECT HAS_DBACCESS('master'), HAS_DBACCESS('no_such_database')") == [(1, None)]
+    # sp_BlitzIndex: INSERT #IndexColumns (..., max_length, precision, scale, ...) EXEC sp_executesql @dsql
+    rows(conn, "CREATE TABLE #c (max_length SMALLINT, precision TINYINT NOT NULL, scale TINYINT)")
+    rows(conn, "INSERT #c (max_length, precision, scale) EXEC ('SELECT 4, 10, 2')")
+    assert rows(conn, "SELECT c.precision, scale FROM #c AS c") == [(10, 2)]
+    assert rows(conn, "SELECT CAST(1.5 AS DOUBLE PRECISION)") == [(1.5,)]
+    sparse = "SELECT is_sparse, is_hidden, generated_always_type_desc FROM sys.columns WHERE object_id = OBJECT_ID('x')"
+    rows(conn, "CREATE TABLE x (a INT)")
+    assert rows(conn, sparse) == [(False, False, "NOT_APPLICABLE")]

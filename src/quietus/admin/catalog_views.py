@@ -174,12 +174,29 @@ is_xml_document bit
 xml_collection_id int
 default_object_id int
 rule_object_id int
+is_sparse bit
+is_column_set bit
+generated_always_type tinyint
+generated_always_type_desc nvarchar(60)
+encryption_type int
+encryption_type_desc nvarchar(64)
+encryption_algorithm_name sysname
+column_encryption_key_id int
+column_encryption_key_database_name sysname
+is_hidden bit
+is_masked bit
+graph_type int
+graph_type_desc nvarchar(60)
 """)
+
+# After rule_object_id: no sparse columns or column sets, no temporal (generated always), Always Encrypted, hidden,
+# masked or graph columns in Quietus (SQL Server's values for a column with none of them).
+_LATER_FEATURES_NONE = (False, False, 0, "NOT_APPLICABLE", None, None, None, None, None, False, False, None, None)
 
 
 def column_tail(default_object_id: int) -> tuple[Any, ...]:
     """sys.columns after is_computed: nothing Quietus has, then the column's default constraint (or 0)."""
-    return (False, False, False, False, False, False, 0, default_object_id, 0)
+    return (False, False, False, False, False, False, 0, default_object_id, 0, *_LATER_FEATURES_NONE)
 
 
 def constraint_object_id(table_id: int, name: str) -> int:

@@ -16,6 +16,14 @@ rows.  ``hobt_id`` is the one sys.partitions shows.
 | range_scan_count, singleton_lookup_count, row_lock_*, index_lock_promotion_* | NULL: not counted yet |
 
 SQL Server's 2019 columns for accelerated recovery (version_generated_inrow ...) are left off.
+
+sys.dm_db_index_usage_stats: one row per heap or index of every user table, its counts NULL: SQL Server counts the
+statements that sought, scanned, looked up or changed an index, and Quietus does not count statements per index
+yet (its operation counts above are per row, a different thing).  NULL says "not known", never "not used".
+
+sys.dm_db_partition_stats: one row per heap or index (partition_id and hobt as sys.partitions), row_count the rows
+it holds now (live rows: not the ghosts the cleaner has yet to remove); page counts NULL, as Quietus keeps rows in
+memory, not in 8-KB pages, and does not measure the memory each table takes.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import Any
 from quietus.admin.columns import columns
 from quietus.engine.storage.table import Table
 from quietus.sql.context import ExecContext
-from quietus.sql.environment import TableFunction
+from quietus.sql.environment import TableFunction, VirtualTable
 from quietus.sql.temp_tables import is_temporary_name
 
 DM_DB_INDEX_OPERATIONAL_STATS = columns("""
@@ -87,6 +95,73 @@ _NO_PAGE_LOCKS = (0, 0, 0)
 _NO_LATCHES = (0,) * 10
 
 
+DM_DB_INDEX_USAGE_STATS = columns("""
+database_id smallint
+object_id int
+index_id int
+user_seeks bigint
+user_scans bigint
+user_lookups bigint
+user_updates bigint
+last_user_seek datetime
+last_user_scan datetime
+last_user_lookup datetime
+last_user_update datetime
+system_seeks bigint
+system_scans bigint
+system_lookups bigint
+system_updates bigint
+last_system_seek datetime
+last_system_scan datetime
+last_system_lookup datetime
+last_system_update datetime
+""")
+_NOT_COUNTED_USE = (None,) * 16
+
+DM_DB_PARTITION_STATS = columns("""
+partition_id bigint
+object_id int
+index_id int
+partition_number int
+in_row_data_page_count bigint
+in_row_used_page_count bigint
+in_row_reserved_page_count bigint
+lob_used_page_count bigint
+lob_reserved_page_count bigint
+row_overflow_used_page_count bigint
+row_overflow_reserved_page_count bigint
+used_page_count bigint
+reserved_page_count bigint
+row_count bigint
+""")
+_NO_PAGE_SIZES = (None,) * 9
+
+
+def _live_rows(table: Table) -> int:
+    return sum(1 for head in table.rows.values() if head.values is not None)
+
+
+def partition_stats_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for table in _user_tables(ctx.database):
+        ctx.task.tick()
+        count = _live_rows(table)
+        for index_id, hobt_id, *_ in _structures(table):
+            yield (hobt_id, table.object_id, index_id, 1, *_NO_PAGE_SIZES, count)
+
+
+def _user_tables(database: Any) -> Iterator[Table]:
+    for table in sorted(database.tables.values(), key=lambda t: t.object_id):
+        if table.definition.schema_name != "sys" and not is_temporary_name(table.name):
+            yield table
+
+
+def usage_stats_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for database in sorted(ctx.env.databases.values(), key=lambda d: d.database_id):
+        for table in _user_tables(database):
+            for index_id, *_ in _structures(table):
+                yield (database.database_id, table.object_id, index_id, *_NOT_COUNTED_USE)
+
+
 def _structures(table: Table) -> Iterator[tuple[int, int, int, int, int]]:
     """(index_id, hobt_id, inserts, updates, ghosts) of the table's heap or clustered index, then its other
     indexes (as sys.partitions numbers them)."""
@@ -109,10 +184,7 @@ def operational_stats_rows(ctx: ExecContext, arguments: tuple[Any, ...]) -> Iter
     for database in databases:
         if not _all(database_id, 0, database.database_id):
             continue
-        tables = sorted(database.tables.values(), key=lambda t: t.object_id)
-        for table in tables:
-            if table.definition.schema_name == "sys" or is_temporary_name(table.name):
-                continue
+        for table in _user_tables(database):
             if not _all(object_id, 0, table.object_id):
                 continue
             for index, hobt_id, inserts, updates, ghosts in _structures(table):
@@ -133,4 +205,9 @@ FUNCTIONS: tuple[TableFunction, ...] = (
         DM_DB_INDEX_OPERATIONAL_STATS,
         operational_stats_rows,
     ),
+)
+
+VIEWS: tuple[VirtualTable, ...] = (
+    VirtualTable("sys.dm_db_index_usage_stats", DM_DB_INDEX_USAGE_STATS, usage_stats_rows),
+    VirtualTable("sys.dm_db_partition_stats", DM_DB_PARTITION_STATS, partition_stats_rows),
 )

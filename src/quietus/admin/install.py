@@ -74,6 +74,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *memory_views.VIEWS,
     *sp_configure.VIEWS,
     *xe_views.VIEWS,
+    *index_stats_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,

@@ -661,6 +661,12 @@ def _db_id(ctx: Any, name: str | None = None) -> int | None:
     return None if database is None else int(database.database_id)
 
 
+def _has_dbaccess(ctx: Any, name: str) -> int | None:
+    """HAS_DBACCESS(name): 1 when the login may use the database (every login may use every database here, as
+    fn_my_permissions shows: it holds CONNECT on each), NULL for a name that is no database."""
+    return None if ctx.env.database(name) is None else 1
+
+
 def _db_name(ctx: Any, database_id: int | None = None) -> str | None:
     if database_id is None:
         return str(ctx.database.name)
@@ -681,6 +687,7 @@ CATALOG_FUNCTIONS = registry(
     Builtin("OBJECT_DEFINITION", 1, 1, _catalog_call(_object_definition, NVARCHAR(None), numeric_args=True)),
     Builtin("DB_ID", 0, 1, _catalog_call(_db_id, SMALLINT, numeric_args=False)),
     Builtin("DB_NAME", 0, 1, _catalog_call(_db_name, NVARCHAR(128), numeric_args=True)),
+    Builtin("HAS_DBACCESS", 1, 1, _catalog_call(_has_dbaccess, INT, numeric_args=False)),
 )
 
 BUILTINS: dict[str, Builtin] = {
