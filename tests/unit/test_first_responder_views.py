@@ -174,3 +174,22 @@ def test_has_dbaccess_and_precision_as_a_column_name(conn: Connection) -> None:
     sparse = "SELECT is_sparse, is_hidden, generated_always_type_desc FROM sys.columns WHERE object_id = OBJECT_ID('x')"
     rows(conn, "CREATE TABLE x (a INT)")
     assert rows(conn, sparse) == [(False, False, "NOT_APPLICABLE")]
+
+
+def test_check_constraints_and_the_index_features_quietus_does_not_have(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (id INT PRIMARY KEY, v INT CHECK (v > 0), CONSTRAINT ck_small CHECK (v < 100))")
+    checks = "SELECT name, type, type_desc, OBJECT_NAME(parent_object_id), definition, is_disabled, is_not_trusted,"
+    checks += " is_system_named FROM sys.check_constraints ORDER BY is_system_named, name"
+    found = rows(conn, checks)
+    assert found[0] == ("ck_small", "C ", "CHECK_CONSTRAINT", "t", "(v < 100)", False, False, False)
+    assert found[1][1:] == ("C ", "CHECK_CONSTRAINT", "t", "(v > 0)", False, False, True)
+    assert found[1][0].startswith("CK__t__")
+    assert errors(conn, "INSERT t VALUES (1, 500)")[0][0] == 547  # what the view says is enforced
+    rows(conn, "CREATE INDEX ix_v ON t (v)")
+    for empty in (
+        "sys.stats", "sys.stats_columns", "sys.column_store_row_groups", "sys.partition_schemes",
+        "sys.dm_db_missing_index_details", "sys.periods", "sys.database_scoped_configurations",
+    ):  # fmt: skip
+        assert rows(conn, f"SELECT COUNT(*) FROM {empty}") == [(0,)], empty
+    stats = "SELECT COUNT(*) FROM sys.indexes i CROSS APPLY sys.dm_db_stats_properties(i.object_id, i.index_id) p"
+    assert rows(conn, stats) == [(0,)]

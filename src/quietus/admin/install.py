@@ -17,6 +17,7 @@ from quietus.admin import (
     distributed_procedures,
     exec_views,
     file_views,
+    index_catalog_views,
     index_stats_views,
     input_buffer,
     kill_statement,
@@ -75,6 +76,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     *sp_configure.VIEWS,
     *xe_views.VIEWS,
     *index_stats_views.VIEWS,
+    *index_catalog_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -122,6 +124,7 @@ def install(instance: Host) -> list[Session]:
         *file_views.FUNCTIONS,
         *index_stats_views.FUNCTIONS,
         *xe_views.FUNCTIONS,
+        *index_catalog_views.FUNCTIONS,
     )
     for function in functions:
         env.table_functions[function.name.casefold()] = function
