@@ -70,6 +70,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int, 
         install(dba, "sp_WhoIsActive.sql")
         install(dba, "sp_BlitzFirst.sql")
         install(dba, "sp_BlitzLock.sql")
+        install(dba, "sp_BlitzIndex.sql")
         dba.cursor().execute("CREATE TABLE chain (id INT PRIMARY KEY, v INT NOT NULL); INSERT chain VALUES (1, 10)")
         holder = pytds_connect(server, autocommit=True)
         holder.cursor().execute("BEGIN TRANSACTION; UPDATE chain SET v = 11 WHERE id = 1")
@@ -223,3 +224,28 @@ def test_sp_blitzlock_installs_and_says_no_event_session_recorded_deadlocks(chai
     assert failure.value.number == 50000 and failure.value.severity == 11
     assert "A session with the name system_health does not exist or is not currently active." in str(failure.value)
     assert failure.value.procname == "sp_BlitzLock"
+
+
+def test_sp_blitzindex_describes_a_tables_indexes(chain: tuple[Any, int, int]) -> None:
+    """sp_BlitzIndex's table mode: every index of the table with its definition, the clustered key it carries, its
+    rows and size; then its columns.  (Its database mode finds no active index: Quietus does not count index use
+    yet, so sys.dm_db_index_usage_stats has NULL counts and the tool's usage filter keeps nothing.)"""
+    dba = chain[0]
+    dba.cursor().execute("CREATE TABLE indexed (id INT PRIMARY KEY, v INT NOT NULL); CREATE INDEX ix_v ON indexed (v)")
+    dba.cursor().execute("INSERT indexed VALUES (1, 10)")
+    sets = result_sets(
+        dba, "EXEC sp_BlitzIndex @DatabaseName = N'master', @SchemaName = N'dbo', @TableName = N'indexed'"
+    )
+    detail = "Details: db_schema.table.index(indexid)"
+    indexes = {row[detail]: row for row in sets[0] if row[detail].startswith("dbo.indexed.")}
+    [clustered] = [row for name, row in indexes.items() if name.endswith("(1)")]
+    assert clustered["Definition: [Property] ColumnName {datatype maxbytes}"] == "[CX] [PK] [1 KEY] id {int 4}"
+    assert clustered["Size"].startswith("1 rows;")
+    secondary = indexes["dbo.indexed.ix_v (2)"]
+    assert secondary["Definition: [Property] ColumnName {datatype maxbytes}"] == "[1 KEY] v {int 4}"
+    assert secondary["Secret Columns"] == "[1 KEY] id {int 4}"  # the clustered key every entry carries
+    columns = next(rows for rows in sets if rows and "Column Name" in rows[0])
+    assert [(row["Column Name"], row["Type"], row["Nullable?"]) for row in columns] == [
+        ("id", "int", ""),
+        ("v", "int", ""),
+    ]

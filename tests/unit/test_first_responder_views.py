@@ -149,14 +149,20 @@ def test_update_of_a_temporary_table_through_its_alias_in_from(conn: Connection)
 def test_partition_stats_count_live_rows_and_usage_stats_do_not_guess(conn: Connection) -> None:
     rows(conn, "CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE INDEX ix_v ON t (v)")
     rows(conn, "INSERT t VALUES (1, 1), (2, 2), (3, 3); DELETE t WHERE id = 3")
-    stats = "SELECT index_id, row_count, used_page_count FROM sys.dm_db_partition_stats"
-    stats += " WHERE object_id = OBJECT_ID('t') ORDER BY index_id"
-    assert rows(conn, stats) == [(1, 2, None), (2, 2, None)]  # pages: not a Quietus notion, NULL not 0
+    stats = "SELECT index_id, row_count, used_page_count, reserved_page_count, lob_used_page_count"
+    stats += " FROM sys.dm_db_partition_stats WHERE object_id = OBJECT_ID('t') ORDER BY index_id"
+    assert rows(conn, stats) == [(1, 2, 1, 1, 0), (2, 2, 1, 1, 0)]  # a few bytes: one 8-KB page each
+    rows(conn, "CREATE TABLE big (id INT PRIMARY KEY, s NVARCHAR(100))")
+    rows(conn, "WITH n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+               " INSERT big SELECT i, REPLICATE(N'x', 100) FROM n OPTION (MAXRECURSION 2000)")  # fmt: skip
+    [(pages, count)] = rows(conn, "SELECT used_page_count, row_count FROM sys.dm_db_partition_stats"
+                                  " WHERE object_id = OBJECT_ID('big')")  # fmt: skip
+    assert count == 2000 and 2000 * 100 // 8192 < pages < 2000 * 120 // 8192  # 100 characters a row, in pages
     joined = (
         "SELECT COUNT(*) FROM sys.dm_db_partition_stats ps JOIN sys.partitions p"
         " ON p.partition_id = ps.partition_id AND p.index_id = ps.index_id"
     )
-    assert rows(conn, joined) == [(2,)]
+    assert rows(conn, joined) == [(3,)]
     usage = "SELECT index_id, user_seeks, user_scans, user_updates, last_user_update FROM sys.dm_db_index_usage_stats"
     assert rows(conn, usage + " WHERE object_id = OBJECT_ID('t') ORDER BY index_id") == [
         (1, None, None, None, None),
@@ -193,3 +199,26 @@ def test_check_constraints_and_the_index_features_quietus_does_not_have(conn: Co
         assert rows(conn, f"SELECT COUNT(*) FROM {empty}") == [(0,)], empty
     stats = "SELECT COUNT(*) FROM sys.indexes i CROSS APPLY sys.dm_db_stats_properties(i.object_id, i.index_id) p"
     assert rows(conn, stats) == [(0,)]
+
+
+def test_tables_know_when_they_were_made_and_changed(conn: Connection) -> None:
+    rows(conn, "CREATE TABLE t (a INT)")
+    [(created, modified)] = rows(conn, "SELECT create_date, modify_date FROM sys.tables WHERE name = 't'")
+    assert created is not None and created == modified
+    rows(conn, "WAITFOR DELAY '00:00:00.020'; CREATE INDEX ix ON t (a)")
+    [(created_again, changed)] = rows(conn, "SELECT create_date, modify_date FROM sys.objects WHERE name = 't'")
+    assert created_again == created and changed > created
+    shown = "SELECT temporal_type_desc, durability_desc, is_memory_optimized, history_table_id FROM sys.tables"
+    assert rows(conn, shown) == [("NON_TEMPORAL_TABLE", None, False, None)]  # in memory: neither schema nor data kept
+
+
+def test_dbcc_tracestatus_no_flag_is_on(conn: Connection) -> None:
+    assert rows(conn, "DBCC TRACESTATUS(-1) WITH NO_INFOMSGS") == []
+    assert rows(conn, "DBCC TRACESTATUS(3604, 1222) WITH NO_INFOMSGS") == [(3604, 0, 0, 0), (1222, 0, 0, 0)]
+    result = conn.run("DBCC TRACESTATUS")
+    assert [m.number for m in result.messages] == [2528]
+    assert errors(conn, "DBCC TRACESTATUS(99999)")[0][0] == 2526
+    assert errors(conn, "DBCC TRACESTATUS(-1) WITH BOGUS")[0][0] == 2526
+    rows(conn, "CREATE TABLE #ts (TraceFlag INT, Status INT, Global INT, Session INT)")
+    rows(conn, "INSERT #ts EXEC ('DBCC TRACESTATUS(-1) WITH NO_INFOMSGS')")  # sp_BlitzIndex's way
+    assert rows(conn, "SELECT COUNT(*) FROM #ts") == [(0,)]

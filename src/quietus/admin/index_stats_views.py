@@ -22,14 +22,19 @@ statements that sought, scanned, looked up or changed an index, and Quietus does
 yet (its operation counts above are per row, a different thing).  NULL says "not known", never "not used".
 
 sys.dm_db_partition_stats: one row per heap or index (partition_id and hobt as sys.partitions), row_count the rows
-it holds now (live rows: not the ghosts the cleaner has yet to remove); page counts NULL, as Quietus keeps rows in
-memory, not in 8-KB pages, and does not measure the memory each table takes.
+it holds now (live rows: not the ghosts the cleaner has yet to remove).  Quietus keeps rows in memory, not in 8-KB
+pages; its page counts are the size of those rows in its own storage format (each row as a checkpoint writes it,
+MessagePack of the table's codec; an index entry as its key columns and the row's key), in 8-KB units rounded up,
+measured when the view is read: used = reserved = in-row data.  LOB and row-overflow counts are 0: every value is
+stored in its row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+
+import msgspec
 
 from quietus.admin.columns import columns
 from quietus.engine.storage.table import Table
@@ -134,19 +139,40 @@ used_page_count bigint
 reserved_page_count bigint
 row_count bigint
 """)
-_NO_PAGE_SIZES = (None,) * 9
+PAGE_BYTES = 8192
 
 
-def _live_rows(table: Table) -> int:
-    return sum(1 for head in table.rows.values() if head.values is not None)
+def _sizes(ctx: ExecContext, database: Any, table: Table) -> tuple[int, dict[int, int]]:
+    """(live rows, bytes per structure: index_id -> bytes) of ``table`` in Quietus's storage format."""
+    encode = msgspec.msgpack.Encoder().encode
+    codec = database.codec(table)
+    key = table.definition.primary_key
+    key_columns = list(key.columns) if key is not None else []
+    own = 0 if table.is_heap else 1
+    indexes = [(index.definition.index_id, [*index.definition.columns, *key_columns]) for index in table.indexes]
+    sizes = {own: 0, **{index_id: 0 for index_id, _ in indexes}}
+    rows = 0
+    for row_key, head in table.rows.items():
+        if head.values is None or head.shape != table.shape:
+            continue
+        rows += 1
+        if not rows % 1000:
+            ctx.task.tick()
+        encoded = codec.encode(head.values)
+        sizes[own] += len(encode(encoded))
+        for index_id, positions in indexes:
+            entry = [encoded[p] for p in positions]  # its key, then the row's key (a heap's: the row id)
+            sizes[index_id] += len(encode(entry if key_columns else [*entry, row_key]))
+    return rows, sizes
 
 
 def partition_stats_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for table in _user_tables(ctx.database):
-        ctx.task.tick()
-        count = _live_rows(table)
+    database = ctx.database
+    for table in _user_tables(database):
+        count, sizes = _sizes(ctx, database, table)
         for index_id, hobt_id, *_ in _structures(table):
-            yield (hobt_id, table.object_id, index_id, 1, *_NO_PAGE_SIZES, count)
+            pages = -(-sizes[index_id] // PAGE_BYTES)
+            yield (hobt_id, table.object_id, index_id, 1, pages, pages, pages, 0, 0, 0, 0, pages, pages, count)
 
 
 def _user_tables(database: Any) -> Iterator[Table]:

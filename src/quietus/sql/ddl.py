@@ -7,6 +7,7 @@ system names (``PK__t__0000041A``).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -30,6 +31,11 @@ from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
 _MAX_COLUMNS = 1024
 _Struct = TypeVar("_Struct", bound=msgspec.Struct)
+
+
+def ddl_time() -> str:
+    """Now, as a table definition records it (TableDef.created / modified)."""
+    return datetime.datetime.now().isoformat(timespec="microseconds")
 
 
 def _system_name(prefix: str, table: str, object_id: int, serial: int) -> str:
@@ -118,6 +124,7 @@ class _TableBuilder:
         self._serial = len(self.indexes) + len(self.checks) + len(self.foreign_keys)
         self.altering = base is not None
         self.nullable_by_default = True  # ANSI_NULL_DFLT_ON / _OFF of the session that runs the DDL
+        self.created = base.created if base is not None else ddl_time()
 
     def _name(self, prefix: str, given: str | None) -> str:
         self._serial += 1
@@ -271,6 +278,8 @@ class _TableBuilder:
             indexes=tuple(self.indexes),
             checks=tuple(self.checks),
             foreign_keys=tuple(self.foreign_keys),
+            created=self.created,
+            modified=ddl_time(),
         )
 
 
@@ -449,7 +458,7 @@ def drop_index(ctx: ExecContext, node: exp.Drop) -> None:
             raise sql_error(3701, "index", f"{table_name}.{index_name}")
         _lock_schema(ctx, table)
         indexes = tuple(i for i in definition.indexes if i.name.casefold() != index_name.casefold())
-        db.redefine_table(ctx.txn, table, _replace(definition, indexes=indexes))
+        db.redefine_table(ctx.txn, table, _replace(definition, indexes=indexes, modified=ddl_time()))
 
 
 def _replace(struct: _Struct, **changes: Any) -> _Struct:
@@ -564,7 +573,9 @@ def select_into(
                 column.nullable and seed is None, identity_seed=seed, identity_increment=increment,
             )
         )  # fmt: skip
-    table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))
+    now = ddl_time()
+    definition = TableDef(db.allocate_object_id(), name, tuple(definitions), created=now, modified=now)
+    table = db.create_table(ctx.txn, definition)
     _lock_schema(ctx, table)
     access = ctx.row_access()
     identity = table.definition.identity_position
