@@ -55,6 +55,8 @@ def test_operational_stats_arguments_choose_as_sql_servers_do(conn: Connection) 
     assert counts(conn, "DB_ID(), 12345, NULL, NULL") == []
     assert counts(conn, "DB_ID('no_such_database'), NULL, NULL, NULL") == everything  # DB_ID is NULL: all
     assert counts(conn, "999, NULL, NULL, NULL") == []
+    assert counts(conn, "DEFAULT, DEFAULT, DEFAULT, DEFAULT") == everything  # the documented defaults: all
+    assert errors(conn, "SELECT * FROM sys.dm_exec_sql_text(DEFAULT)")[0][0] == 102  # where it has none
     # sp_BlitzFirst names it in tempdb: system functions answer in any database's sys schema
     tempdb = "SELECT COUNT(*) FROM tempdb.sys.dm_db_index_operational_stats(DB_ID('tempdb'), NULL, NULL, NULL) os"
     assert rows(conn, tempdb + " WHERE os.database_id = DB_ID('tempdb')") == [(0,)]

@@ -230,6 +230,7 @@ FUNCTIONS: tuple[TableFunction, ...] = (
         columns("database_id smallint\nobject_id int\nindex_id int\npartition_number int"),
         DM_DB_INDEX_OPERATIONAL_STATS,
         operational_stats_rows,
+        defaults=(0, 0, -1, 0),  # SQL Server's documented defaults: all databases, objects, indexes, partitions
     ),
 )
 

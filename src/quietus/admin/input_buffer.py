@@ -156,10 +156,11 @@ def dbcc_inputbuffer(ctx: ExecContext, statement: st.Dbcc) -> None:
         ctx.sink.message(MessageEvent(done.number, done.severity, done.state, done.message, ctx.line))
 
 
-DBCC_COMMANDS = {
-    "INPUTBUFFER": dbcc_inputbuffer,
-    "TRACESTATUS": lambda ctx, statement: trace_flags.dbcc_tracestatus(ctx, statement, _evaluate),
-}
+def dbcc_tracestatus(ctx: ExecContext, statement: st.Dbcc) -> None:
+    trace_flags.dbcc_tracestatus(ctx, statement, _evaluate)
+
+
+DBCC_COMMANDS = {"INPUTBUFFER": dbcc_inputbuffer, "TRACESTATUS": dbcc_tracestatus}
 
 
 def run_dbcc(ctx: ExecContext, statement: st.Dbcc) -> None:
