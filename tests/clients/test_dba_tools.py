@@ -249,3 +249,22 @@ def test_sp_blitzindex_describes_a_tables_indexes(chain: tuple[Any, int, int]) -
         ("id", "int", ""),
         ("v", "int", ""),
     ]
+
+
+def test_sp_blitzfirst_logs_its_findings_and_waits_to_tables(chain: tuple[Any, int, int]) -> None:
+    """The way DBAs run it from a job: findings and wait statistics written to tables it creates (and a deltas view
+    over the waits), read back afterwards."""
+    dba, _, waiter_id = chain
+    _waited_at_least(dba, waiter_id, 2500)
+    result_sets(
+        dba,
+        "EXEC sp_BlitzFirst @Seconds = 2, @OutputDatabaseName = N'master', @OutputSchemaName = N'dbo',"
+        " @OutputTableName = N'BlitzFirstLog', @OutputTableNameWaitStats = N'BlitzFirstWaitLog'",
+    )
+    made = result_sets(dba, "SELECT name, type FROM sys.objects WHERE name LIKE N'BlitzFirst%Log%' ORDER BY name")[0]
+    assert {(row["name"], row["type"].strip()) for row in made} >= {("BlitzFirstLog", "U"), ("BlitzFirstWaitLog", "U")}
+    logged = result_sets(dba, "SELECT CheckID, Finding, ServerName FROM dbo.BlitzFirstLog")[0]
+    assert {"LCK_M_U"} <= {row["Finding"] for row in logged if row["CheckID"] == 6}
+    assert {row["ServerName"] for row in logged} == {"QUIETUS"}
+    waits = result_sets(dba, "SELECT wait_type, wait_time_ms FROM dbo.BlitzFirstWaitLog WHERE wait_type = N'LCK_M_U'")
+    assert waits[0] and all(row["wait_time_ms"] > 0 for row in waits[0])
