@@ -120,3 +120,33 @@ def test_extended_events_views_are_there_and_empty(conn: Connection) -> None:
     assert rows(conn, targets) == [(0,)]
     files = "SELECT COUNT(*) FROM sys.fn_xe_file_target_read_file(N'system_health*.xel', NULL, NULL, NULL)"
     assert rows(conn, files) == [(0,)]
+
+
+SHOWPLAN = "http://schemas.microsoft.com/sqlserver/2004/07/showplan"
+PLAN = (
+    f'<ShowPlanXML xmlns="{SHOWPLAN}"><Stmt Text="SELECT 1"><RelOp Op="Scan"/><RelOp Op="Seek"/></Stmt></ShowPlanXML>'
+)
+
+
+def test_with_xmlnamespaces_binds_prefixes_for_the_statements_xml_methods(conn: Connection) -> None:
+    # sp_BlitzCache reads showplans and sp_Blitz maintenance plans this way
+    declare = f"DECLARE @x XML = N'{PLAN}'; "
+    ns = f"WITH XMLNAMESPACES ('{SHOWPLAN}' AS p) "
+    found = rows(
+        conn,
+        declare + ns + "SELECT @x.value('(/p:ShowPlanXML/p:Stmt/@Text)[1]', 'nvarchar(20)'), @x.exist('//p:RelOp'),"
+        " @x.exist('//RelOp'), CAST(@x.query('count(//p:RelOp)') AS NVARCHAR(10))",
+    )
+    assert found == [("SELECT 1", 1, 0, "2")]  # an unprefixed name is in no namespace, as in XQuery
+    shredded = rows(
+        conn,
+        declare + ns + ", c AS (SELECT @x AS x) SELECT n.r.value('@Op', 'varchar(10)') FROM c"
+        " CROSS APPLY c.x.nodes('//p:RelOp') AS n(r) ORDER BY 1",
+    )
+    assert shredded == [("Scan",), ("Seek",)]
+    rows(conn, "CREATE TABLE #ops (op VARCHAR(10))")
+    rows(conn, declare + ns + "INSERT #ops SELECT n.r.value('@Op', 'varchar(10)') FROM (SELECT @x AS x) AS d"
+               " CROSS APPLY d.x.nodes('//p:RelOp') AS n(r)")  # fmt: skip
+    assert rows(conn, "SELECT COUNT(*) FROM #ops") == [(2,)]
+    assert errors(conn, declare + "SELECT @x.exist('//p:RelOp')")[0][0] == 2389  # the prefix is the statement's
+    assert errors(conn, "WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1")[0][0] == 40517

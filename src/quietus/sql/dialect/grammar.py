@@ -285,6 +285,32 @@ class QuietusParser(TSQLParser):
                     name.set("this", name.name.upper())
         return table
 
+    def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+        """``WITH XMLNAMESPACES ('uri' AS prefix [, ...]) [, cte AS (...) ...]``: the prefixes are kept in the
+        With's ``meta["xmlnamespaces"]`` for the statement's xml methods (quietus.sql.xml_methods)."""
+        at_namespaces = self._curr and self._curr.token_type == TokenType.WITH and self._next
+        if skip_with_token or not at_namespaces or self._next.text.upper() != "XMLNAMESPACES":
+            return super()._parse_with(skip_with_token)
+        self._advance(2)
+        self._match_l_paren()
+        namespaces: dict[str, str] = {}
+        while True:
+            if is_word(self._curr) and self._curr.text.upper() == "DEFAULT":
+                error = sql_error(40517, "XMLNAMESPACES DEFAULT", line=self._curr.line)
+                raise SyntaxAt("a default namespace is not built", self._curr, error)
+            uri = self._parse_string()
+            prefix = self._parse_id_var(any_token=False) if self._match(TokenType.ALIAS) else None
+            if not isinstance(uri, exp.Literal | exp.National) or prefix is None:
+                raise SyntaxAt("expected 'uri' AS prefix", self._curr or self._prev)
+            namespaces[prefix.name] = str(uri.this)
+            if not self._match(TokenType.COMMA):
+                break
+        self._match_r_paren()
+        ctes = super()._parse_with(skip_with_token=True) if self._match(TokenType.COMMA) else None
+        with_ = ctes if ctes is not None else self.expression(exp.With(expressions=[]))
+        with_.meta["xmlnamespaces"] = namespaces
+        return with_
+
     def _parse_insert_table(self) -> exp.Expr | None:
         """``INSERT [INTO] t WITH (hints) [(columns)]``: sqlglot would read WITH as a CTE there."""
         index = self._index
