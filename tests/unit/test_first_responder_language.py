@@ -150,3 +150,24 @@ def test_with_xmlnamespaces_binds_prefixes_for_the_statements_xml_methods(conn: 
     assert rows(conn, "SELECT COUNT(*) FROM #ops") == [(2,)]
     assert errors(conn, declare + "SELECT @x.exist('//p:RelOp')")[0][0] == 2389  # the prefix is the statement's
     assert errors(conn, "WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1")[0][0] == 40517
+
+
+def test_double_colon_names_a_system_function(conn: Connection) -> None:
+    # sp_Blitz: FROM ::fn_trace_gettable(...), the old spelling of sys.fn_...
+    assert rows(conn, "SELECT COUNT(*) FROM ::fn_my_permissions(NULL, 'SERVER') AS p") == rows(
+        conn, "SELECT COUNT(*) FROM sys.fn_my_permissions(NULL, 'SERVER') AS p"
+    )
+    assert errors(conn, "SELECT * FROM ::x")[0][0] == 102  # a table is not a function
+    assert errors(conn, "SELECT * FROM ::fn_no_such_function(1)") == [
+        (208, "Invalid object name 'sys.fn_no_such_function'.")
+    ]
+
+
+def test_msdb_agent_and_backup_history_have_no_rows(conn: Connection) -> None:
+    # Quietus has no agent, no BACKUP or RESTORE, no pages to find suspect
+    for table in (
+        "backupset", "backupmediafamily", "restorehistory", "suspect_pages", "sysjobs", "sysjobhistory",
+        "sysjobschedules", "sysjobactivity", "sysschedules", "sysalerts", "sysoperators", "sysmaintplan_subplans",
+        "sysssispackages",
+    ):  # fmt: skip
+        assert rows(conn, f"SELECT COUNT(*) FROM msdb.dbo.{table}") == [(0,)], table

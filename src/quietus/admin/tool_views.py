@@ -16,7 +16,9 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
   dm_exec_query_resource_semaphores, dm_db_task_space_usage,
   dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
-  msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent), msdb.dbo.backupset (Quietus has no BACKUP), and
+  msdb's agent tables (sysjobs, sysjobsteps, sysjobhistory, sysjobschedules, sysjobactivity, sysschedules,
+  sysalerts, sysoperators, sysmaintplan_subplans, sysssispackages: Quietus has no agent), msdb.dbo.backupset,
+  backupmediafamily and restorehistory (Quietus has no BACKUP or RESTORE), msdb.dbo.suspect_pages (no pages), and
   sys.dm_os_ring_buffers (Quietus keeps no ring buffers).
 """
 
@@ -636,6 +638,187 @@ encryptor_thumbprint varbinary(20)
 encryptor_type nvarchar(32)
 """)
 
+BACKUPMEDIAFAMILY = columns("""
+media_set_id int
+family_sequence_number tinyint
+media_family_id uniqueidentifier
+media_count int
+logical_device_name nvarchar(128)
+physical_device_name nvarchar(260)
+device_type tinyint
+physical_block_size int
+mirror tinyint
+""")
+
+RESTOREHISTORY = columns("""
+restore_history_id int
+restore_date datetime
+destination_database_name nvarchar(128)
+user_name nvarchar(128)
+backup_set_id int
+restore_type char(1)
+replace bit
+recovery bit
+restart bit
+stop_at datetime
+device_count tinyint
+stop_at_mark_name nvarchar(128)
+stop_before bit
+""")
+
+SUSPECT_PAGES = columns("""
+database_id int
+file_id int
+page_id bigint
+event_type int
+error_count int
+last_update_date datetime
+""")
+
+SYSJOBHISTORY = columns("""
+instance_id int
+job_id uniqueidentifier
+step_id int
+step_name sysname
+sql_message_id int
+sql_severity int
+message nvarchar(4000)
+run_status int
+run_date int
+run_time int
+run_duration int
+operator_id_emailed int
+operator_id_netsent int
+operator_id_paged int
+retries_attempted int
+server sysname
+""")
+
+SYSJOBSCHEDULES = columns("""
+schedule_id int
+job_id uniqueidentifier
+next_run_date int
+next_run_time int
+""")
+
+SYSJOBACTIVITY = columns("""
+session_id int
+job_id uniqueidentifier
+run_requested_date datetime
+run_requested_source sysname
+queued_date datetime
+start_execution_date datetime
+last_executed_step_id int
+last_executed_step_date datetime
+stop_execution_date datetime
+job_history_id int
+next_scheduled_run_date datetime
+""")
+
+SYSSCHEDULES = columns("""
+schedule_id int
+schedule_uid uniqueidentifier
+originating_server_id int
+name sysname
+owner_sid varbinary(85)
+enabled int
+freq_type int
+freq_interval int
+freq_subday_type int
+freq_subday_interval int
+freq_relative_interval int
+freq_recurrence_factor int
+active_start_date int
+active_end_date int
+active_start_time int
+active_end_time int
+date_created datetime
+date_modified datetime
+version_number int
+""")
+
+SYSALERTS = columns("""
+id int
+name sysname
+event_source nvarchar(100)
+event_category_id int
+event_id int
+message_id int
+severity int
+enabled tinyint
+delay_between_responses int
+last_occurrence_date int
+last_occurrence_time int
+last_response_date int
+last_response_time int
+notification_message nvarchar(512)
+include_event_description tinyint
+database_name nvarchar(512)
+event_description_keyword nvarchar(100)
+occurrence_count int
+count_reset_date int
+count_reset_time int
+job_id uniqueidentifier
+has_notification int
+flags int
+performance_condition nvarchar(512)
+category_id int
+""")
+
+SYSOPERATORS = columns("""
+id int
+name sysname
+enabled tinyint
+email_address nvarchar(100)
+last_email_date int
+last_email_time int
+pager_address nvarchar(100)
+last_pager_date int
+last_pager_time int
+weekday_pager_start_time int
+weekday_pager_end_time int
+saturday_pager_start_time int
+saturday_pager_end_time int
+sunday_pager_start_time int
+sunday_pager_end_time int
+pager_days tinyint
+netsend_address nvarchar(100)
+last_netsend_date int
+last_netsend_time int
+category_id int
+""")
+
+SYSMAINTPLAN_SUBPLANS = columns("""
+subplan_id uniqueidentifier
+subplan_name sysname
+subplan_description nvarchar(512)
+plan_id uniqueidentifier
+job_id uniqueidentifier
+msx_job_id uniqueidentifier
+schedule_id int
+log_to_file bit
+""")
+
+SYSSSISPACKAGES = columns("""
+name sysname
+id uniqueidentifier
+description nvarchar(1024)
+createdate datetime
+folderid uniqueidentifier
+ownersid varbinary(85)
+packagedata varbinary(max)
+packageformat int
+packagetype int
+vermajor int
+verminor int
+verbuild int
+vercomments nvarchar(1024)
+verid uniqueidentifier
+isencrypted bit
+readrolesid varbinary(85)
+writerolesid varbinary(85)
+""")
+
 DM_OS_RING_BUFFERS = columns("""
 ring_buffer_address varbinary(8)
 ring_buffer_type nvarchar(60)
@@ -853,6 +1036,17 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
     VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
     VirtualTable("msdb.dbo.backupset", BACKUPSET, _nothing),
+    VirtualTable("msdb.dbo.backupmediafamily", BACKUPMEDIAFAMILY, _nothing),
+    VirtualTable("msdb.dbo.restorehistory", RESTOREHISTORY, _nothing),
+    VirtualTable("msdb.dbo.suspect_pages", SUSPECT_PAGES, _nothing),
+    VirtualTable("msdb.dbo.sysjobhistory", SYSJOBHISTORY, _nothing),
+    VirtualTable("msdb.dbo.sysjobschedules", SYSJOBSCHEDULES, _nothing),
+    VirtualTable("msdb.dbo.sysjobactivity", SYSJOBACTIVITY, _nothing),
+    VirtualTable("msdb.dbo.sysschedules", SYSSCHEDULES, _nothing),
+    VirtualTable("msdb.dbo.sysalerts", SYSALERTS, _nothing),
+    VirtualTable("msdb.dbo.sysoperators", SYSOPERATORS, _nothing),
+    VirtualTable("msdb.dbo.sysmaintplan_subplans", SYSMAINTPLAN_SUBPLANS, _nothing),
+    VirtualTable("msdb.dbo.sysssispackages", SYSSSISPACKAGES, _nothing),
     VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, _nothing),
 )
 

@@ -268,6 +268,13 @@ class QuietusParser(TSQLParser):
         parse_partition: bool = False,
         consume_pipe: bool = False,
     ) -> exp.Expr | None:
+        if self._curr and self._curr.token_type == TokenType.DCOLON:  # FROM ::fn_x(...): the old name of sys.fn_x
+            self._advance()
+            called = super()._parse_table(alias_tokens=alias_tokens)
+            if not isinstance(called, exp.Table) or not isinstance(called.this, exp.Anonymous) or called.args.get("db"):
+                raise SyntaxAt("only a system function follows ::", self._prev)
+            called.set("db", exp.to_identifier("sys"))
+            return called
         table = super()._parse_table(
             schema=schema,
             joins=joins,
