@@ -92,3 +92,16 @@ def test_a_synonym_survives_a_restart(tmp_path: Path) -> None:
         rows(first, "CREATE TABLE t (id INT); INSERT t VALUES (1); CREATE SYNONYM s FOR dbo.t")
     with quietus.connect(tmp_path / "data", autocommit=True) as again:
         assert rows(again, "SELECT id FROM s") == [(1,)]
+
+
+def test_ddl_never_goes_through_a_synonym(conn: Connection) -> None:
+    rows(conn, "CREATE SYNONYM s FOR dbo.t")
+    assert errors(conn, "DROP TABLE s")[0][0] == 3701  # the base table is not dropped
+    assert errors(conn, "CREATE INDEX ix ON s (v)")[0][0] == 1088
+    assert rows(conn, "SELECT COUNT(*) FROM t") == [(2,)]
+    rows(
+        conn,
+        "MERGE s AS d USING (SELECT 3 AS id, 30 AS v) AS n ON d.id = n.id"
+        " WHEN NOT MATCHED THEN INSERT VALUES (n.id, n.v);",
+    )
+    assert rows(conn, "SELECT COUNT(*) FROM t") == [(3,)]

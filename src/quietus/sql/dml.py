@@ -209,7 +209,7 @@ def _referenced_row_exists(ctx: ExecContext, parent: Table, columns: tuple[int, 
 def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
     table_node = node.this if isinstance(node, exp.Schema) else node
     assert isinstance(table_node, exp.Table)
-    table = temp_tables.find_table(ctx, table_node)
+    table = temp_tables.find_target(ctx, table_node)
     if table is None:
         raise sql_error(208, temp_tables.written_name(table_node))
     return table
@@ -465,11 +465,11 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
                 and table_node.alias
                 and table_node.alias.casefold() == name.casefold()
             ):
-                table = temp_tables.find_table(ctx, table_node)
+                table = temp_tables.find_target(ctx, table_node)
                 if table is None:
                     raise sql_error(208, temp_tables.written_name(table_node))
                 return table, table_node.alias
-    table = temp_tables.find_table(ctx, node.this) if isinstance(node.this, exp.Table) else None
+    table = temp_tables.find_target(ctx, node.this) if isinstance(node.this, exp.Table) else None
     if table is None:
         raise sql_error(208, temp_tables.written_name(node.this) if isinstance(node.this, exp.Table) else name)
     return table, node.this.alias_or_name

@@ -138,9 +138,14 @@ def plan_key(session: Session) -> tuple[tuple[str, str], ...]:
 
 
 def find_table(ctx: ExecContext, node: exp.Table) -> Table | None:
-    """The table ``node`` names now, or the base table of the synonym it names (quietus.sql.synonyms)."""
     name = stored_name(ctx, node)
-    table = ctx.database.table_by_name(name) if name else None
+    return ctx.database.table_by_name(name) if name else None
+
+
+def find_target(ctx: ExecContext, node: exp.Table) -> Table | None:
+    """The table an INSERT, UPDATE, DELETE or MERGE writes: the one ``node`` names, or the base table of the synonym
+    it names (quietus.sql.synonyms).  DDL never goes through a synonym (DROP TABLE syn is 3701, as in SQL Server)."""
+    table = find_table(ctx, node)
     if table is None and not node.meta.get(synonyms.SYNONYM):
         found: Table | None = synonyms.table_of(ctx, node, find_table)
         return found
