@@ -171,3 +171,6 @@ def test_msdb_agent_and_backup_history_have_no_rows(conn: Connection) -> None:
         "sysssispackages",
     ):  # fmt: skip
         assert rows(conn, f"SELECT COUNT(*) FROM msdb.dbo.{table}") == [(0,)], table
+    rows(conn, "CREATE PROCEDURE p AS SELECT 1; EXEC p")
+    for view in ("dm_exec_procedure_stats", "dm_exec_trigger_stats", "dm_exec_function_stats"):
+        assert rows(conn, f"SELECT COUNT(*) FROM sys.{view}") == [(0,)], view  # no plan statistics kept

@@ -13,7 +13,9 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - sys.endpoints: the TDS endpoint.
 - No rows, because Quietus keeps no plan XML: sys.dm_exec_query_plan, dm_exec_text_query_plan,
   dm_exec_query_statistics_xml.
-- No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
+- No rows, because Quietus does not have the thing: sys.dm_exec_query_stats and its siblings per procedure,
+  trigger and function (dm_exec_procedure_stats, dm_exec_trigger_stats, dm_exec_function_stats: Quietus keeps no
+  execution statistics of cached plans), dm_exec_query_memory_grants,
   dm_exec_query_resource_semaphores, dm_db_task_space_usage,
   dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
   msdb's agent tables (sysjobs, sysjobsteps, sysjobhistory, sysjobschedules, sysjobactivity, sysschedules,
@@ -366,6 +368,43 @@ request_id int
 sql_handle varbinary(64)
 plan_handle varbinary(64)
 query_plan nvarchar(max)
+""")
+
+# sys.dm_exec_procedure_stats, _trigger_stats and _function_stats: the object, then the plan's counters.
+DM_EXEC_OBJECT_STATS = columns("""
+database_id int
+object_id int
+type char(2)
+type_desc nvarchar(60)
+sql_handle varbinary(64)
+plan_handle varbinary(64)
+cached_time datetime
+last_execution_time datetime
+execution_count bigint
+total_worker_time bigint
+last_worker_time bigint
+min_worker_time bigint
+max_worker_time bigint
+total_physical_reads bigint
+last_physical_reads bigint
+min_physical_reads bigint
+max_physical_reads bigint
+total_logical_writes bigint
+last_logical_writes bigint
+min_logical_writes bigint
+max_logical_writes bigint
+total_logical_reads bigint
+last_logical_reads bigint
+min_logical_reads bigint
+max_logical_reads bigint
+total_elapsed_time bigint
+last_elapsed_time bigint
+min_elapsed_time bigint
+max_elapsed_time bigint
+total_spills bigint
+last_spills bigint
+min_spills bigint
+max_spills bigint
 """)
 
 DM_EXEC_QUERY_STATS = columns("""
@@ -1015,6 +1054,9 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.database_principals", SYS_DATABASE_PRINCIPALS, principal_rows),
     VirtualTable("sys.endpoints", SYS_ENDPOINTS, endpoint_rows),
     VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, _nothing),
+    VirtualTable("sys.dm_exec_procedure_stats", DM_EXEC_OBJECT_STATS, _nothing),
+    VirtualTable("sys.dm_exec_trigger_stats", DM_EXEC_OBJECT_STATS, _nothing),
+    VirtualTable("sys.dm_exec_function_stats", DM_EXEC_OBJECT_STATS, _nothing),
     VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, _nothing),
     VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, _nothing),
     VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, _nothing),
