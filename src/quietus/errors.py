@@ -686,3 +686,11 @@ ORACLE.update(
         "ORA-25352": "no current transaction",
     }
 )
+CATALOGUE.update(  # the First Responder Kit's T-SQL: synonyms (sql/synonyms.py)
+    _catalogue(
+        (5313, 16, "Synonym '%.*ls' refers to an invalid object."),
+        (15197, 16, "There is no text for object '%.*ls'."),
+        (1065, 15, "The NOLOCK and READUNCOMMITTED lock hints are not allowed for target tables of INSERT, UPDATE, "
+                   "DELETE or MERGE statements."),
+    )
+)  # fmt: skip

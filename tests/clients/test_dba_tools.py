@@ -6,13 +6,14 @@ and a waiter blocked on it.  The rows must name the waiter, its blocker (the cha
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.clients.server_harness import RunningServer, running_server
+from tests.clients.server_harness import WAIT_LIMIT, RunningServer, running_server
 from tests.clients.test_kill_clients import background, finished, running, spid
 from tests.clients.test_server_clients import pytds_connect
 
@@ -67,6 +68,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int, 
         dba = pytds_connect(server, autocommit=True)
         install(dba, "sp_BlitzWho.sql")
         install(dba, "sp_WhoIsActive.sql")
+        install(dba, "sp_BlitzFirst.sql")
+        install(dba, "sp_BlitzLock.sql")
+        install(dba, "sp_BlitzIndex.sql")
         dba.cursor().execute("CREATE TABLE chain (id INT PRIMARY KEY, v INT NOT NULL); INSERT chain VALUES (1, 10)")
         holder = pytds_connect(server, autocommit=True)
         holder.cursor().execute("BEGIN TRANSACTION; UPDATE chain SET v = 11 WHERE id = 1")
@@ -166,3 +170,101 @@ def test_sp_whoisactive_help_reads_its_own_definition(chain: tuple[Any, int, int
     assert any(text.startswith("@get_locks BIT = 0") for text in declared)
     assert any(text.startswith("@find_block_leaders BIT = 0") for text in declared)
     assert "[blocking_session_id]" in {row["formatted_column_name"] for row in columns}
+
+
+def _waited_at_least(dba: Any, session_id: int, ms: int) -> None:
+    query = f"SELECT wait_duration_ms FROM sys.dm_os_waiting_tasks WHERE session_id = {session_id}"
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        [waited] = result_sets(dba, query)
+        if waited and waited[0]["wait_duration_ms"] >= ms:
+            return
+        assert time.monotonic() < deadline, f"session {session_id} is not waiting"
+        time.sleep(0.1)
+
+
+def test_sp_blitzfirst_expert_mode_sees_the_lock_wait_and_the_chain(chain: tuple[Any, int, int]) -> None:
+    """What a DBA runs during an incident: sp_BlitzWho before and after a sample of two seconds, the findings, and
+    the wait statistics of the sample, in which the waiter's LCK_M_U wait is the one that grew."""
+    dba, holder_id, waiter_id = chain
+    _waited_at_least(dba, waiter_id, 2500)  # its first sample counts only waits as long as the sample already
+    sets = result_sets(dba, "EXEC sp_BlitzFirst @Seconds = 2, @ExpertMode = 1")
+    who_before, findings, waits = sets[0], sets[1], sets[2]
+    who_after = sets[-1]
+    for who in (who_before, who_after):
+        sessions = {row["session_id"]: row for row in who}
+        assert sessions[waiter_id]["blocking_session_id"] == holder_id
+        assert sessions[waiter_id]["query_text"] == WAITER_SQL
+    lock_waits = [row for row in findings if row["FindingsGroup"] == "Wait Stats" and row["Finding"] == "LCK_M_U"]
+    assert lock_waits and lock_waits[0]["CheckID"] == 6
+    [lock] = [row for row in waits if row["wait_type"] == "LCK_M_U"]
+    assert lock["Pattern"] == "WAIT STATS" and lock["wait_category"] == "Lock" and lock["Wait Time (Seconds)"] > 0
+    assert "Server Info" in {row["FindingsGroup"] for row in findings}
+
+
+def test_sp_blitzfirst_plain_run_reports_its_findings(chain: tuple[Any, int, int]) -> None:
+    dba = chain[0]
+    [findings] = result_sets(dba, "EXEC sp_BlitzFirst @Seconds = 1")
+    assert list(findings[0])[:6] == ["Priority", "FindingsGroup", "Finding", "URL", "Details", "HowToStopIt"]
+    shown = {(row["FindingsGroup"], row["Finding"]) for row in findings}
+    assert ("Server Info", "Wait Time per Core per Sec") in shown
+    assert [row["Priority"] for row in findings] == sorted(row["Priority"] for row in findings)
+
+
+def test_sp_blitzlock_installs_and_says_no_event_session_recorded_deadlocks(chain: tuple[Any, int, int]) -> None:
+    """sp_BlitzLock reads deadlock reports from an Extended Events session; Quietus has none, and the tool says so
+    (its own RAISERROR, severity 11) rather than reporting nothing as if it had looked."""
+    dba = chain[0]
+    [[installed]] = result_sets(dba, "SELECT COUNT(*) AS n FROM sys.procedures WHERE name = N'sp_BlitzLock'")
+    assert installed["n"] == 1
+    definition = result_sets(dba, "SELECT LEN(OBJECT_DEFINITION(OBJECT_ID(N'sp_BlitzLock'))) AS n")[0][0]["n"]
+    assert definition > 100_000  # the whole procedure, not the stub its script creates first
+    with pytest.raises(pytds.Error) as failure:
+        result_sets(dba, "EXEC sp_BlitzLock")
+    assert failure.value.number == 50000 and failure.value.severity == 11
+    assert "A session with the name system_health does not exist or is not currently active." in str(failure.value)
+    assert failure.value.procname == "sp_BlitzLock"
+
+
+def test_sp_blitzindex_describes_a_tables_indexes(chain: tuple[Any, int, int]) -> None:
+    """sp_BlitzIndex's table mode: every index of the table with its definition, the clustered key it carries, its
+    rows and size; then its columns.  (Its database mode finds no active index: Quietus does not count index use
+    yet, so sys.dm_db_index_usage_stats has NULL counts and the tool's usage filter keeps nothing.)"""
+    dba = chain[0]
+    dba.cursor().execute("CREATE TABLE indexed (id INT PRIMARY KEY, v INT NOT NULL); CREATE INDEX ix_v ON indexed (v)")
+    dba.cursor().execute("INSERT indexed VALUES (1, 10)")
+    sets = result_sets(
+        dba, "EXEC sp_BlitzIndex @DatabaseName = N'master', @SchemaName = N'dbo', @TableName = N'indexed'"
+    )
+    detail = "Details: db_schema.table.index(indexid)"
+    indexes = {row[detail]: row for row in sets[0] if row[detail].startswith("dbo.indexed.")}
+    [clustered] = [row for name, row in indexes.items() if name.endswith("(1)")]
+    assert clustered["Definition: [Property] ColumnName {datatype maxbytes}"] == "[CX] [PK] [1 KEY] id {int 4}"
+    assert clustered["Size"].startswith("1 rows;")
+    secondary = indexes["dbo.indexed.ix_v (2)"]
+    assert secondary["Definition: [Property] ColumnName {datatype maxbytes}"] == "[1 KEY] v {int 4}"
+    assert secondary["Secret Columns"] == "[1 KEY] id {int 4}"  # the clustered key every entry carries
+    columns = next(rows for rows in sets if rows and "Column Name" in rows[0])
+    assert [(row["Column Name"], row["Type"], row["Nullable?"]) for row in columns] == [
+        ("id", "int", ""),
+        ("v", "int", ""),
+    ]
+
+
+def test_sp_blitzfirst_logs_its_findings_and_waits_to_tables(chain: tuple[Any, int, int]) -> None:
+    """The way DBAs run it from a job: findings and wait statistics written to tables it creates (and a deltas view
+    over the waits), read back afterwards."""
+    dba, _, waiter_id = chain
+    _waited_at_least(dba, waiter_id, 2500)
+    result_sets(
+        dba,
+        "EXEC sp_BlitzFirst @Seconds = 2, @OutputDatabaseName = N'master', @OutputSchemaName = N'dbo',"
+        " @OutputTableName = N'BlitzFirstLog', @OutputTableNameWaitStats = N'BlitzFirstWaitLog'",
+    )
+    made = result_sets(dba, "SELECT name, type FROM sys.objects WHERE name LIKE N'BlitzFirst%Log%' ORDER BY name")[0]
+    assert {(row["name"], row["type"].strip()) for row in made} >= {("BlitzFirstLog", "U"), ("BlitzFirstWaitLog", "U")}
+    logged = result_sets(dba, "SELECT CheckID, Finding, ServerName FROM dbo.BlitzFirstLog")[0]
+    assert {"LCK_M_U"} <= {row["Finding"] for row in logged if row["CheckID"] == 6}
+    assert {row["ServerName"] for row in logged} == {"QUIETUS"}
+    waits = result_sets(dba, "SELECT wait_type, wait_time_ms FROM dbo.BlitzFirstWaitLog WHERE wait_type = N'LCK_M_U'")
+    assert waits[0] and all(row["wait_time_ms"] > 0 for row in waits[0])

@@ -10,6 +10,7 @@ after the commonly used columns.
 
 from __future__ import annotations
 
+import datetime
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -112,11 +113,20 @@ def user_tables(ctx: ExecContext) -> list[Any]:
     return sorted(tables, key=lambda t: t.object_id)
 
 
+def table_dates(table: Any) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """sys.objects create_date and modify_date of a table (NULL for one made before Quietus kept them)."""
+    definition = table.definition
+    created = None if definition.created is None else datetime.datetime.fromisoformat(definition.created)
+    modified = None if definition.modified is None else datetime.datetime.fromisoformat(definition.modified)
+    return created, modified
+
+
 def object_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     from quietus.admin import module_views  # it builds on this module's shapes
 
     for table in user_tables(ctx):
-        yield (table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None,
+        created, modified = table_dates(table)
+        yield (table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", created, modified,
                False, False, False)  # fmt: skip
     for module in module_views.modules(ctx):
         yield module_views.object_row(module)
@@ -138,15 +148,45 @@ large_value_types_out_of_row bit
 is_tracked_by_cdc bit
 lock_escalation tinyint
 lock_escalation_desc nvarchar(60)
+is_filetable bit
+is_memory_optimized bit
+durability tinyint
+durability_desc nvarchar(60)
+temporal_type tinyint
+temporal_type_desc nvarchar(60)
+history_table_id int
+is_remote_data_archive_enabled bit
+is_external bit
+history_retention_period int
+history_retention_period_unit int
+history_retention_period_unit_desc nvarchar(10)
+is_node bit
+is_edge bit
+data_retention_period int
+data_retention_period_unit int
+data_retention_period_unit_desc nvarchar(10)
+ledger_type tinyint
+ledger_type_desc nvarchar(60)
+ledger_view_id int
+is_dropped_ledger_table bit
 """)
+
+# After durability: no temporal, stretch, external, graph, retention or ledger tables in Quietus.
+_TABLE_FEATURES_NONE = (
+    0, "NON_TEMPORAL_TABLE", None, False, False, None, None, None, False, False, None, None, None, 0,
+    "NON_LEDGER_TABLE", None, False,
+)  # fmt: skip
 
 
 def table_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    durable = ctx.database.wal is not None  # SCHEMA_AND_DATA; an in-memory server keeps neither: NULL
+    durability = (0, "SCHEMA_AND_DATA") if durable else (None, None)
     for table in user_tables(ctx):
+        created, modified = table_dates(table)
         yield (
-            table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", None, None, False, False,
+            table.name, table.object_id, None, DBO_SCHEMA_ID, 0, "U ", "USER_TABLE", created, modified, False, False,
             False, 0, None, len(table.definition.columns), False, True, False, False, False, False, False, 0,
-            False, False, 0, "TABLE",
+            False, False, 0, "TABLE", False, False, *durability, *_TABLE_FEATURES_NONE,
         )  # fmt: skip
 
 
@@ -174,12 +214,29 @@ is_xml_document bit
 xml_collection_id int
 default_object_id int
 rule_object_id int
+is_sparse bit
+is_column_set bit
+generated_always_type tinyint
+generated_always_type_desc nvarchar(60)
+encryption_type int
+encryption_type_desc nvarchar(64)
+encryption_algorithm_name sysname
+column_encryption_key_id int
+column_encryption_key_database_name sysname
+is_hidden bit
+is_masked bit
+graph_type int
+graph_type_desc nvarchar(60)
 """)
+
+# After rule_object_id: no sparse columns or column sets, no temporal (generated always), Always Encrypted, hidden,
+# masked or graph columns in Quietus (SQL Server's values for a column with none of them).
+_LATER_FEATURES_NONE = (False, False, 0, "NOT_APPLICABLE", None, None, None, None, None, False, False, None, None)
 
 
 def column_tail(default_object_id: int) -> tuple[Any, ...]:
     """sys.columns after is_computed: nothing Quietus has, then the column's default constraint (or 0)."""
-    return (False, False, False, False, False, False, 0, default_object_id, 0)
+    return (False, False, False, False, False, False, 0, default_object_id, 0, *_LATER_FEATURES_NONE)
 
 
 def constraint_object_id(table_id: int, name: str) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from quietus.admin import trace_flags
 from quietus.admin.columns import columns
 from quietus.admin.procedures import emit
 from quietus.admin.visibility import sees_server_state
@@ -155,7 +156,11 @@ def dbcc_inputbuffer(ctx: ExecContext, statement: st.Dbcc) -> None:
         ctx.sink.message(MessageEvent(done.number, done.severity, done.state, done.message, ctx.line))
 
 
-DBCC_COMMANDS = {"INPUTBUFFER": dbcc_inputbuffer}
+def dbcc_tracestatus(ctx: ExecContext, statement: st.Dbcc) -> None:
+    trace_flags.dbcc_tracestatus(ctx, statement, _evaluate)
+
+
+DBCC_COMMANDS = {"INPUTBUFFER": dbcc_inputbuffer, "TRACESTATUS": dbcc_tracestatus}
 
 
 def run_dbcc(ctx: ExecContext, statement: st.Dbcc) -> None:

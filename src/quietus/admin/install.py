@@ -17,11 +17,14 @@ from quietus.admin import (
     distributed_procedures,
     exec_views,
     file_views,
+    index_catalog_views,
+    index_stats_views,
     input_buffer,
     kill_statement,
     kill_store,
     kill_views,
     linked_servers,
+    memory_views,
     module_views,
     odbc_catalog,
     odbc_metadata,
@@ -40,13 +43,15 @@ from quietus.admin import (
     tran_views,
     uow_views,
     wait_views,
+    xe_views,
 )
 from quietus.admin.kill import kill_history
 from quietus.admin.server_key import ServerKey
 from quietus.sessions import distributed
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.session import Session
-from quietus.sql import stored_procedures, temp_tables, user_functions, views
+from quietus.sql import cursors, stored_procedures, synonyms, temp_tables, user_functions, views
+from quietus.sql.dialect import statements as st
 from quietus.sql.environment import Environment, Procedure, VirtualTable
 from quietus.sql.modules import ModuleStore
 
@@ -67,6 +72,11 @@ VIEWS: tuple[VirtualTable, ...] = (
     *reliability_views.VIEWS,
     *reflection_views.VIEWS,
     *linked_servers.VIEWS,
+    *memory_views.VIEWS,
+    *sp_configure.VIEWS,
+    *xe_views.VIEWS,
+    *index_stats_views.VIEWS,
+    *index_catalog_views.VIEWS,
 )
 PROCEDURES: dict[str, Procedure] = {
     **procedures.PROCEDURES,
@@ -107,7 +117,15 @@ def install(instance: Host) -> list[Session]:
     assert env is not None, "install runs after the instance has built its environment"
     for view in VIEWS:
         env.virtual_tables[view.name.casefold()] = view
-    functions = (*input_buffer.FUNCTIONS, *permission_functions.FUNCTIONS, *tool_views.FUNCTIONS, *file_views.FUNCTIONS)
+    functions = (
+        *input_buffer.FUNCTIONS,
+        *permission_functions.FUNCTIONS,
+        *tool_views.FUNCTIONS,
+        *file_views.FUNCTIONS,
+        *index_stats_views.FUNCTIONS,
+        *xe_views.FUNCTIONS,
+        *index_catalog_views.FUNCTIONS,
+    )
     for function in functions:
         env.table_functions[function.name.casefold()] = function
     for name, procedure in PROCEDURES.items():
@@ -116,6 +134,8 @@ def install(instance: Host) -> list[Session]:
     env.statement_handlers.update(input_buffer.HANDLERS)
     env.statement_handlers.update(stored_procedures.HANDLERS)
     env.statement_handlers.update(views.HANDLERS)
+    env.statement_handlers.update(synonyms.HANDLERS)
+    env.statement_handlers[st.UpdateStatistics] = cursors.update_statistics
     env.statement_handlers.update(user_functions.HANDLERS)
     env.services["modules"] = ModuleStore.install(env.databases["master"])
     leftovers = temp_tables.drop_leftovers(env.databases["master"])

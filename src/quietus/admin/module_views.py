@@ -16,7 +16,7 @@ from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments, emit
 from quietus.engine.storage.schema import ColumnDef
 from quietus.errors import SqlError, sql_error
-from quietus.sql import user_functions, views
+from quietus.sql import synonyms, user_functions, views
 from quietus.sql.catalog_ids import SCHEMAS, column_shape
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
@@ -45,6 +45,11 @@ has_unchecked_assembly_data bit
 with_check_option bit
 is_date_correlation_view bit
 is_tracked_by_cdc bit
+""")
+
+# sys.synonyms: the columns inherited from sys.objects, then the base object's name as SQL Server shows it.
+SYS_SYNONYMS = SYS_OBJECTS + columns("""
+base_object_name nvarchar(1035)
 """)
 
 SYS_SQL_MODULES = columns("""
@@ -115,8 +120,15 @@ def view_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         yield (*object_row(module), False, False, False, False, _view(module).check_option, False, False)
 
 
+def synonym_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """sys.synonyms: base_object_name with every part bracketed, as SQL Server stores it (``[master].[dbo].[t]``)."""
+    for module in _of_type(ctx, synonyms.KIND):
+        parts = synonyms.base_name(module).split(".")
+        yield (*object_row(module), ".".join("[" + part.replace("]", "]]") + "]" if part else "" for part in parts))
+
+
 def sql_module_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    for module in modules(ctx):
+    for module in _of_type(ctx, "P", "V", "FN", "IF", "TF"):  # a synonym has no definition here
         parsed = _definition(module)
         recompile = getattr(parsed, "recompile", False)
         bound = getattr(parsed, "schemabinding", False)
@@ -284,6 +296,8 @@ def sp_helptext(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) 
     module = find_module(ctx, str(name))
     if module is None:
         raise sql_error(15009, str(name), ctx.database.name)
+    if module.type.strip() == synonyms.KIND:
+        raise sql_error(15197, str(name))
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for line in module.definition.splitlines(keepends=True):
@@ -298,6 +312,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.procedures", SYS_PROCEDURES, procedure_rows),
     VirtualTable("sys.views", SYS_VIEWS, view_rows),
     VirtualTable("sys.sql_modules", SYS_SQL_MODULES, sql_module_rows),
+    VirtualTable("sys.synonyms", SYS_SYNONYMS, synonym_rows),
     VirtualTable("sys.parameters", SYS_PARAMETERS, parameter_rows),
     VirtualTable("INFORMATION_SCHEMA.ROUTINES", INFORMATION_SCHEMA_ROUTINES, routine_rows),
 )

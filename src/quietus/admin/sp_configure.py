@@ -17,6 +17,12 @@ Every change writes one error-log line (who, old and new value), as SQL Server l
 (SQL Server asks for ALTER SETTINGS, held by sysadmin and serveradmin; this server's permission catalogue has no
 ALTER SETTINGS yet, so ALTER SERVER STATE, held by serveradmin and processadmin, stands in for it.)
 
+``sys.configurations`` shows the same options, one row each: configuration_id (Quietus's own numbers, from 100001:
+these are not SQL Server's options), name, value and value_in_use (the current value), minimum, maximum, the
+description, is_dynamic 1, is_advanced 0.  SQL Server types value, minimum, maximum and value_in_use sql_variant;
+Quietus has no sql_variant, and every option is an integer, so they are int (``CAST(value_in_use AS BIGINT)`` reads
+the same).  An option SQL Server has and Quietus does not ('max server memory (MB)' ...) has no row.
+
 The options themselves are a table (``OPTIONS``); who reads them says so in the option's description.  The service
 lives in ``env.services["configuration"]``; readers look values up each time they act, so a change needs no
 notification.
@@ -32,10 +38,12 @@ from quietus.admin.columns import columns
 from quietus.admin.procedures import bind_arguments, emit
 from quietus.errors import SqlError, sql_error
 from quietus.sql.context import ExecContext
+from quietus.sql.environment import VirtualTable
 from quietus.sql.types_base import INT, type_of_value
 from quietus.sql.types_convert import convert, msg_name
 
 SERVICE = "configuration"
+FIRST_CONFIGURATION_ID = 100001
 CHANGE_PERMISSION = "ALTER SERVER STATE"
 MAX_INT = 2147483647
 
@@ -144,6 +152,28 @@ def _value(value: Any) -> int:
 def _may_change(ctx: ExecContext) -> bool:
     security: Any = ctx.env.services.get("security")
     return security is None or bool(security.has_server_permission(ctx.session.login_name, CHANGE_PERMISSION))
+
+
+SYS_CONFIGURATIONS = columns("""
+configuration_id int
+name nvarchar(35)
+value int
+minimum int
+maximum int
+value_in_use int
+description nvarchar(255)
+is_dynamic bit
+is_advanced bit
+""")
+
+
+def configuration_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for number, (option, value) in enumerate(configuration(ctx.env.services), FIRST_CONFIGURATION_ID):
+        description = option.description if len(option.description) <= 255 else option.description[:252] + "..."
+        yield number, option.name, value, option.minimum, option.maximum, value, description, True, False
+
+
+VIEWS: tuple[VirtualTable, ...] = (VirtualTable("sys.configurations", SYS_CONFIGURATIONS, configuration_rows),)
 
 
 def sp_configure(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:

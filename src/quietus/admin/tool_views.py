@@ -13,10 +13,15 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - sys.endpoints: the TDS endpoint.
 - No rows, because Quietus keeps no plan XML: sys.dm_exec_query_plan, dm_exec_text_query_plan,
   dm_exec_query_statistics_xml.
-- No rows, because Quietus does not have the thing: sys.dm_exec_query_stats, dm_exec_query_memory_grants,
+- No rows, because Quietus does not have the thing: sys.dm_exec_query_stats and its siblings per procedure,
+  trigger and function (dm_exec_procedure_stats, dm_exec_trigger_stats, dm_exec_function_stats: Quietus keeps no
+  execution statistics of cached plans), dm_exec_query_memory_grants,
   dm_exec_query_resource_semaphores, dm_db_task_space_usage,
   dm_db_session_space_usage, sys.allocation_units, the resource governor, HADR and Service Broker views, and
-  msdb.dbo.sysjobs / sysjobsteps (Quietus has no agent).
+  msdb's agent tables (sysjobs, sysjobsteps, sysjobhistory, sysjobschedules, sysjobactivity, sysschedules,
+  sysalerts, sysoperators, sysmaintplan_subplans, sysssispackages: Quietus has no agent), msdb.dbo.backupset,
+  backupmediafamily and restorehistory (Quietus has no BACKUP or RESTORE), msdb.dbo.suspect_pages (no pages), and
+  sys.dm_os_ring_buffers (Quietus keeps no ring buffers).
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ virtual_machine_type_desc nvarchar(60)
 """)
 
 
-def _physical_memory_kb() -> int | None:
+def physical_memory_kb() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
     except (ValueError, OSError, AttributeError):
@@ -86,7 +91,7 @@ def sys_info_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     times = os.times()
     cpus = os.cpu_count() or 1
     yield (
-        time.perf_counter_ns(), now_ms, cpus, 1, _physical_memory_kb(), None, None, None, None, None, None, None,
+        time.perf_counter_ns(), now_ms, cpus, 1, physical_memory_kb(), None, None, None, None, None, None, None,
         1, 1, 1, int(_STARTED_MONOTONIC * 1000), _STARTED, 2, "AUTO", int(times.system * 1000),
         int(times.user * 1000), 0, "QUERY_PERFORMANCE_COUNTER", 0, "NONE",
     )  # fmt: skip
@@ -365,6 +370,43 @@ plan_handle varbinary(64)
 query_plan nvarchar(max)
 """)
 
+# sys.dm_exec_procedure_stats, _trigger_stats and _function_stats: the object, then the plan's counters.
+DM_EXEC_OBJECT_STATS = columns("""
+database_id int
+object_id int
+type char(2)
+type_desc nvarchar(60)
+sql_handle varbinary(64)
+plan_handle varbinary(64)
+cached_time datetime
+last_execution_time datetime
+execution_count bigint
+total_worker_time bigint
+last_worker_time bigint
+min_worker_time bigint
+max_worker_time bigint
+total_physical_reads bigint
+last_physical_reads bigint
+min_physical_reads bigint
+max_physical_reads bigint
+total_logical_writes bigint
+last_logical_writes bigint
+min_logical_writes bigint
+max_logical_writes bigint
+total_logical_reads bigint
+last_logical_reads bigint
+min_logical_reads bigint
+max_logical_reads bigint
+total_elapsed_time bigint
+last_elapsed_time bigint
+min_elapsed_time bigint
+max_elapsed_time bigint
+total_spills bigint
+last_spills bigint
+min_spills bigint
+max_spills bigint
+""")
+
 DM_EXEC_QUERY_STATS = columns("""
 sql_handle varbinary(64)
 statement_start_offset int
@@ -569,6 +611,260 @@ procedure_name nvarchar(650)
 execute_as int
 """)
 
+BACKUPSET = columns("""
+backup_set_id int
+backup_set_uuid uniqueidentifier
+media_set_id int
+first_family_number tinyint
+first_media_number smallint
+last_family_number tinyint
+last_media_number smallint
+catalog_family_number tinyint
+catalog_media_number smallint
+position int
+expiration_date datetime
+software_vendor_id int
+name nvarchar(128)
+description nvarchar(255)
+user_name nvarchar(128)
+software_major_version tinyint
+software_minor_version tinyint
+software_build_version smallint
+time_zone smallint
+mtf_minor_version tinyint
+first_lsn numeric(25,0)
+last_lsn numeric(25,0)
+checkpoint_lsn numeric(25,0)
+database_backup_lsn numeric(25,0)
+database_creation_date datetime
+backup_start_date datetime
+backup_finish_date datetime
+type char(1)
+sort_order smallint
+code_page smallint
+compatibility_level tinyint
+database_version int
+backup_size numeric(20,0)
+database_name nvarchar(128)
+server_name nvarchar(128)
+machine_name nvarchar(128)
+flags int
+unicode_locale int
+unicode_compare_style int
+collation_name nvarchar(128)
+is_password_protected bit
+recovery_model nvarchar(60)
+has_bulk_logged_data bit
+is_snapshot bit
+is_readonly bit
+is_single_user bit
+has_backup_checksums bit
+is_damaged bit
+begins_log_chain bit
+has_incomplete_metadata bit
+is_force_offline bit
+is_copy_only bit
+first_recovery_fork_guid uniqueidentifier
+last_recovery_fork_guid uniqueidentifier
+fork_point_lsn numeric(25,0)
+database_guid uniqueidentifier
+family_guid uniqueidentifier
+differential_base_lsn numeric(25,0)
+differential_base_guid uniqueidentifier
+compressed_backup_size numeric(20,0)
+key_algorithm nvarchar(32)
+encryptor_thumbprint varbinary(20)
+encryptor_type nvarchar(32)
+""")
+
+BACKUPMEDIAFAMILY = columns("""
+media_set_id int
+family_sequence_number tinyint
+media_family_id uniqueidentifier
+media_count int
+logical_device_name nvarchar(128)
+physical_device_name nvarchar(260)
+device_type tinyint
+physical_block_size int
+mirror tinyint
+""")
+
+RESTOREHISTORY = columns("""
+restore_history_id int
+restore_date datetime
+destination_database_name nvarchar(128)
+user_name nvarchar(128)
+backup_set_id int
+restore_type char(1)
+replace bit
+recovery bit
+restart bit
+stop_at datetime
+device_count tinyint
+stop_at_mark_name nvarchar(128)
+stop_before bit
+""")
+
+SUSPECT_PAGES = columns("""
+database_id int
+file_id int
+page_id bigint
+event_type int
+error_count int
+last_update_date datetime
+""")
+
+SYSJOBHISTORY = columns("""
+instance_id int
+job_id uniqueidentifier
+step_id int
+step_name sysname
+sql_message_id int
+sql_severity int
+message nvarchar(4000)
+run_status int
+run_date int
+run_time int
+run_duration int
+operator_id_emailed int
+operator_id_netsent int
+operator_id_paged int
+retries_attempted int
+server sysname
+""")
+
+SYSJOBSCHEDULES = columns("""
+schedule_id int
+job_id uniqueidentifier
+next_run_date int
+next_run_time int
+""")
+
+SYSJOBACTIVITY = columns("""
+session_id int
+job_id uniqueidentifier
+run_requested_date datetime
+run_requested_source sysname
+queued_date datetime
+start_execution_date datetime
+last_executed_step_id int
+last_executed_step_date datetime
+stop_execution_date datetime
+job_history_id int
+next_scheduled_run_date datetime
+""")
+
+SYSSCHEDULES = columns("""
+schedule_id int
+schedule_uid uniqueidentifier
+originating_server_id int
+name sysname
+owner_sid varbinary(85)
+enabled int
+freq_type int
+freq_interval int
+freq_subday_type int
+freq_subday_interval int
+freq_relative_interval int
+freq_recurrence_factor int
+active_start_date int
+active_end_date int
+active_start_time int
+active_end_time int
+date_created datetime
+date_modified datetime
+version_number int
+""")
+
+SYSALERTS = columns("""
+id int
+name sysname
+event_source nvarchar(100)
+event_category_id int
+event_id int
+message_id int
+severity int
+enabled tinyint
+delay_between_responses int
+last_occurrence_date int
+last_occurrence_time int
+last_response_date int
+last_response_time int
+notification_message nvarchar(512)
+include_event_description tinyint
+database_name nvarchar(512)
+event_description_keyword nvarchar(100)
+occurrence_count int
+count_reset_date int
+count_reset_time int
+job_id uniqueidentifier
+has_notification int
+flags int
+performance_condition nvarchar(512)
+category_id int
+""")
+
+SYSOPERATORS = columns("""
+id int
+name sysname
+enabled tinyint
+email_address nvarchar(100)
+last_email_date int
+last_email_time int
+pager_address nvarchar(100)
+last_pager_date int
+last_pager_time int
+weekday_pager_start_time int
+weekday_pager_end_time int
+saturday_pager_start_time int
+saturday_pager_end_time int
+sunday_pager_start_time int
+sunday_pager_end_time int
+pager_days tinyint
+netsend_address nvarchar(100)
+last_netsend_date int
+last_netsend_time int
+category_id int
+""")
+
+SYSMAINTPLAN_SUBPLANS = columns("""
+subplan_id uniqueidentifier
+subplan_name sysname
+subplan_description nvarchar(512)
+plan_id uniqueidentifier
+job_id uniqueidentifier
+msx_job_id uniqueidentifier
+schedule_id int
+log_to_file bit
+""")
+
+SYSSSISPACKAGES = columns("""
+name sysname
+id uniqueidentifier
+description nvarchar(1024)
+createdate datetime
+folderid uniqueidentifier
+ownersid varbinary(85)
+packagedata varbinary(max)
+packageformat int
+packagetype int
+vermajor int
+verminor int
+verbuild int
+vercomments nvarchar(1024)
+verid uniqueidentifier
+isencrypted bit
+readrolesid varbinary(85)
+writerolesid varbinary(85)
+""")
+
+DM_OS_RING_BUFFERS = columns("""
+ring_buffer_address varbinary(8)
+ring_buffer_type nvarchar(60)
+timestamp bigint
+record nvarchar(3072)
+""")
+
 SYSJOBS = columns("""
 job_id uniqueidentifier
 originating_server_id int
@@ -758,6 +1054,9 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.database_principals", SYS_DATABASE_PRINCIPALS, principal_rows),
     VirtualTable("sys.endpoints", SYS_ENDPOINTS, endpoint_rows),
     VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, _nothing),
+    VirtualTable("sys.dm_exec_procedure_stats", DM_EXEC_OBJECT_STATS, _nothing),
+    VirtualTable("sys.dm_exec_trigger_stats", DM_EXEC_OBJECT_STATS, _nothing),
+    VirtualTable("sys.dm_exec_function_stats", DM_EXEC_OBJECT_STATS, _nothing),
     VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, _nothing),
     VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, _nothing),
     VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, _nothing),
@@ -778,6 +1077,19 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
     VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
     VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
+    VirtualTable("msdb.dbo.backupset", BACKUPSET, _nothing),
+    VirtualTable("msdb.dbo.backupmediafamily", BACKUPMEDIAFAMILY, _nothing),
+    VirtualTable("msdb.dbo.restorehistory", RESTOREHISTORY, _nothing),
+    VirtualTable("msdb.dbo.suspect_pages", SUSPECT_PAGES, _nothing),
+    VirtualTable("msdb.dbo.sysjobhistory", SYSJOBHISTORY, _nothing),
+    VirtualTable("msdb.dbo.sysjobschedules", SYSJOBSCHEDULES, _nothing),
+    VirtualTable("msdb.dbo.sysjobactivity", SYSJOBACTIVITY, _nothing),
+    VirtualTable("msdb.dbo.sysschedules", SYSSCHEDULES, _nothing),
+    VirtualTable("msdb.dbo.sysalerts", SYSALERTS, _nothing),
+    VirtualTable("msdb.dbo.sysoperators", SYSOPERATORS, _nothing),
+    VirtualTable("msdb.dbo.sysmaintplan_subplans", SYSMAINTPLAN_SUBPLANS, _nothing),
+    VirtualTable("msdb.dbo.sysssispackages", SYSSSISPACKAGES, _nothing),
+    VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, _nothing),
 )
 
 FUNCTIONS: tuple[TableFunction, ...] = (

@@ -173,6 +173,8 @@ class Database:
             database.wal = WriteAheadLog.open(directory, recovered=recovered)
             if in_doubt_resolution is not twophase.InDoubtResolution.NONE:
                 database._presume_outcomes(in_doubt_resolution)
+            for table in database.tables.values():
+                table.reset_counts()
             settle_long_lived()  # the recovered rows live long: keep full collections from walking them
         return database
 

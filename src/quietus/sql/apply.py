@@ -122,6 +122,9 @@ def plan_function(
         raise sql_error(8144, name)
     compiled = []
     for position, (argument, (_, expected)) in enumerate(zip(arguments, function.parameters, strict=True), 1):
+        if function.defaults is not None and isinstance(argument, exp.Var) and argument.name.upper() == "DEFAULT":
+            default = function.defaults[position - 1]  # the documented value DEFAULT stands for
+            argument = exp.Null() if default is None else exp.Literal.number(default)
         value = planner.compile(argument, scope)
         if not isinstance(argument, exp.Null) and not _accepts(expected, value.type):
             raise sql_error(8116, value.type.display(), position, name)

@@ -688,8 +688,7 @@ class BatchRunner:
         raise SqlError(number, 16, state, message, self.ctx.line)
 
     def run_waitfor(self, statement: st.WaitFor) -> None:
-        value = str(self.evaluate(statement.value))
-        seconds = _parse_delay(value)
+        seconds = _delay_seconds(self.evaluate(statement.value))
         if statement.kind.upper() == "TIME":
             now = datetime.datetime.now()
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -1014,6 +1013,16 @@ def command_name(node: exp.Expr) -> str:
 
 
 _DELAY = re.compile(r"^\s*(?:(\d{1,9}):)?(\d{1,9})(?::(\d{1,9}(?:\.\d{0,9})?))?\s*$")  # 148 beyond 9 digits
+
+
+def _delay_seconds(value: object) -> float:
+    """A datetime value (a variable) counts by its time of day, its date ignored (SQL Server's WAITFOR); text is
+    parsed as 'hh:mm[:ss[.mmm]]'."""
+    if isinstance(value, datetime.datetime):
+        value = value.time()
+    if isinstance(value, datetime.time):
+        return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    return _parse_delay(str(value))
 
 
 def _parse_delay(value: str) -> float:

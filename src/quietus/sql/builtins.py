@@ -653,12 +653,18 @@ def _object_definition(ctx: Any, object_id: int) -> str | None:
     """OBJECT_DEFINITION(id): a module's text; NULL for tables and unknown ids."""
     store = _modules_of(ctx, ctx.database)
     module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
-    return None if module is None else str(module.definition)
+    return None if module is None or module.type.strip() == "SN" else str(module.definition)  # synonyms: none
 
 
 def _db_id(ctx: Any, name: str | None = None) -> int | None:
     database = _database_of(ctx, name)
     return None if database is None else int(database.database_id)
+
+
+def _has_dbaccess(ctx: Any, name: str) -> int | None:
+    """HAS_DBACCESS(name): 1 when the login may use the database (every login may use every database here, as
+    fn_my_permissions shows: it holds CONNECT on each), NULL for a name that is no database."""
+    return None if ctx.env.database(name) is None else 1
 
 
 def _db_name(ctx: Any, database_id: int | None = None) -> str | None:
@@ -681,6 +687,7 @@ CATALOG_FUNCTIONS = registry(
     Builtin("OBJECT_DEFINITION", 1, 1, _catalog_call(_object_definition, NVARCHAR(None), numeric_args=True)),
     Builtin("DB_ID", 0, 1, _catalog_call(_db_id, SMALLINT, numeric_args=False)),
     Builtin("DB_NAME", 0, 1, _catalog_call(_db_name, NVARCHAR(128), numeric_args=True)),
+    Builtin("HAS_DBACCESS", 1, 1, _catalog_call(_has_dbaccess, INT, numeric_args=False)),
 )
 
 BUILTINS: dict[str, Builtin] = {

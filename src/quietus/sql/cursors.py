@@ -46,6 +46,7 @@ from quietus.sql.results import MessageEvent, ResultColumn, ResultSink, Statemen
 
 if TYPE_CHECKING:
     from quietus.sql.batch import BatchRunner
+    from quietus.sql.context import ExecContext
 
 Row = tuple[Any, ...]
 
@@ -263,6 +264,15 @@ def label(runner: BatchRunner, statement: st.Label) -> None:
 
 
 # -- CREATE STATISTICS -----------------------------------------------------------------------------------------
+
+
+def update_statistics(ctx: ExecContext, statement: st.UpdateStatistics) -> None:
+    """UPDATE STATISTICS: Quietus keeps no statistics to update (nor the row and page counts ROWCOUNT / PAGECOUNT
+    would set), so after SQL Server's check of the table (1088) it is refused with 40517, never answered as done."""
+    table = temp_tables.find_table(ctx, statement.table)
+    if table is None:
+        raise sql_error(1088, temp_tables.written_name(statement.table))
+    raise sql_error(40517, "UPDATE STATISTICS")
 
 
 def create_statistics(runner: BatchRunner, statement: st.CreateStatistics) -> None:

@@ -7,6 +7,7 @@ system names (``PK__t__0000041A``).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -30,6 +31,11 @@ from quietus.sql.types_base import is_sysname, type_from_sqlglot
 
 _MAX_COLUMNS = 1024
 _Struct = TypeVar("_Struct", bound=msgspec.Struct)
+
+
+def ddl_time() -> str:
+    """Now, as a table definition records it (TableDef.created / modified)."""
+    return datetime.datetime.now().isoformat(timespec="microseconds")
 
 
 def _system_name(prefix: str, table: str, object_id: int, serial: int) -> str:
@@ -130,6 +136,7 @@ class _TableBuilder:
         self.altering = base is not None
         self.nullable_by_default = True  # ANSI_NULL_DFLT_ON / _OFF of the session that runs the DDL
         self.collation: str | None = None  # the collation its new string columns take (``column_collation``)
+        self.created = base.created if base is not None else ddl_time()
 
     def _name(self, prefix: str, given: str | None) -> str:
         self._serial += 1
@@ -198,8 +205,33 @@ class _TableBuilder:
             self.checks.append(CheckDef(self._name("CK", name), kind.this.sql(dialect="tsql")))
         elif isinstance(kind, exp.Reference | exp.ForeignKey):
             self.add_foreign_key(kind, name, columns)
+        elif isinstance(kind, exp.IndexColumnConstraint):
+            self.add_inline_index(kind, columns)
         else:
             raise sql_error(102, near(kind))
+
+    def add_inline_index(self, kind: exp.IndexColumnConstraint, column: tuple[int, ...] | None) -> None:
+        """CREATE TABLE's ``c type INDEX ix`` (``column`` given) or ``INDEX ix [UNIQUE] (c [DESC], ...)``: an index
+        as CREATE INDEX makes it.  CLUSTERED is refused: a Quietus table is clustered on its primary key only."""
+        [params] = kind.args["options"]
+        words = str(kind.args.get("kind") or "").split()
+        name = kind.this.name
+        listed = params.args.get("columns")
+        if "CLUSTERED" in words:
+            raise sql_error(40517, "CLUSTERED INDEX in CREATE TABLE")
+        if (column is None) == (not listed) or (column is not None and params.args.get("include")):
+            raise sql_error(102, name)  # a column's index names no columns; the table's must
+        if params.args.get("where") is not None:
+            raise sql_error(40517, "filtered index")
+        if any(i.name.casefold() == name.casefold() for i in self.indexes):
+            raise sql_error(1913, name, self.name)
+        items = [c.this if isinstance(c, exp.Ordered) else c for c in listed or ()]
+        positions = column if column is not None else tuple(self.position(c.name) for c in items)
+        descending = tuple(bool(c.args.get("desc")) for c in listed or ()) or (False,)
+        ignore_dup_key = _ignore_dup_key(list(params.args.get("with_storage") or []))
+        unique = "UNIQUE" in words
+        index = IndexDef(self._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key)
+        self.indexes.append(index)
 
     def add_foreign_key(self, kind: exp.Expr, name: str | None, columns: tuple[int, ...] | None) -> None:
         if isinstance(kind, exp.ForeignKey):
@@ -258,6 +290,8 @@ class _TableBuilder:
             indexes=tuple(self.indexes),
             checks=tuple(self.checks),
             foreign_keys=tuple(self.foreign_keys),
+            created=self.created,
+            modified=ddl_time(),
         )
 
 
@@ -435,7 +469,7 @@ def drop_index(ctx: ExecContext, node: exp.Drop) -> None:
             raise sql_error(3701, "index", f"{table_name}.{index_name}")
         _lock_schema(ctx, table)
         indexes = tuple(i for i in definition.indexes if i.name.casefold() != index_name.casefold())
-        db.redefine_table(ctx.txn, table, _replace(definition, indexes=indexes))
+        db.redefine_table(ctx.txn, table, _replace(definition, indexes=indexes, modified=ddl_time()))
 
 
 def _replace(struct: _Struct, **changes: Any) -> _Struct:
@@ -553,7 +587,9 @@ def select_into(
                 collation=collation if sql_type.name in STRING_TYPES else None,
             )
         )  # fmt: skip
-    table = db.create_table(ctx.txn, TableDef(db.allocate_object_id(), name, tuple(definitions)))
+    now = ddl_time()
+    definition = TableDef(db.allocate_object_id(), name, tuple(definitions), created=now, modified=now)
+    table = db.create_table(ctx.txn, definition)
     _lock_schema(ctx, table)
     access = ctx.row_access()
     identity = table.definition.identity_position

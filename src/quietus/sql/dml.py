@@ -28,7 +28,7 @@ from quietus.engine.storage.schema import ColumnDef, TableDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.memo import IdentityMemo
-from quietus.sql import apply, computed_columns, temp_tables, views, xml_methods
+from quietus.sql import apply, computed_columns, target_hints, temp_tables, views, xml_methods
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import PlanCache
 from quietus.sql.expressions import compile_expression, compile_predicate
@@ -229,7 +229,7 @@ def _referenced_row_exists(ctx: ExecContext, parent: Table, columns: tuple[int, 
 def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
     table_node = node.this if isinstance(node, exp.Schema) else node
     assert isinstance(table_node, exp.Table)
-    table = temp_tables.find_table(ctx, table_node)
+    table = temp_tables.find_target(ctx, table_node)
     if table is None:
         raise sql_error(208, temp_tables.written_name(table_node))
     return table
@@ -248,7 +248,7 @@ def execute_insert(
     target = node.this
     table = _target_table(ctx, target)
     access = ctx.row_access()
-    access.lock_object(table, LockMode.IX)
+    access.lock_object(table, target_hints.insert_lock(target))  # IX, or X under TABLOCK(X)
     if output is not None:
         output.bind(table)
     names = [identifier.name for identifier in target.expressions] if isinstance(target, exp.Schema) else []
@@ -267,7 +267,9 @@ def execute_insert(
     elif isinstance(source, exp.Values):
         rows, row_types = _values_rows(ctx, source, len(positions))
     else:
-        planned = Planner(ctx).plan_query(source)
+        planner = Planner(ctx)
+        planner.with_clause(node)  # WITH c AS (...) INSERT ... SELECT ... FROM c
+        planned = planner.plan_query(source)
         if len(planned.columns) != len(positions):
             raise sql_error(213)
         types = [c.type for c in planned.columns]
@@ -549,8 +551,8 @@ def _match_source(scope: Scope, source: str, table: Table) -> str:
     for column in scope.columns:
         if column.hidden and column.source.casefold() == folded:
             return column.source
-    for column in scope.columns:
-        if column.hidden and column.table.casefold() == table.name.casefold():
+    for column in scope.columns:  # hidden keys come only from scans of the target table: #t is stored renamed
+        if column.hidden and column.table.casefold() in (table.name.casefold(), folded):
             return column.source
     raise sql_error(208, source)
 
@@ -569,11 +571,11 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
                 and table_node.alias
                 and table_node.alias.casefold() == name.casefold()
             ):
-                table = temp_tables.find_table(ctx, table_node)
+                table = temp_tables.find_target(ctx, table_node)
                 if table is None:
                     raise sql_error(208, temp_tables.written_name(table_node))
                 return table, table_node.alias
-    table = temp_tables.find_table(ctx, node.this) if isinstance(node.this, exp.Table) else None
+    table = temp_tables.find_target(ctx, node.this) if isinstance(node.this, exp.Table) else None
     if table is None:
         raise sql_error(208, temp_tables.written_name(node.this) if isinstance(node.this, exp.Table) else name)
     return table, node.this.alias_or_name

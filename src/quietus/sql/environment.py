@@ -43,12 +43,14 @@ class VirtualTable:
 class TableFunction:
     """A table-valued system function (``sys.dm_exec_sql_text(handle)``): its parameters (name and type, all
     required, as SQL Server's dynamic management functions have them), its columns, and a row provider called
-    with the evaluated arguments."""
+    with the evaluated arguments.  ``defaults``: the value the keyword DEFAULT stands for, per parameter, for the
+    functions whose documentation allows it (sys.dm_db_index_operational_stats(DEFAULT, ...)); None: not allowed."""
 
     name: str
     parameters: Sequence[tuple[str, SqlType]]
     columns: Sequence[tuple[str, SqlType]]
     rows: Callable[[ExecContext, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
+    defaults: Sequence[int | None] | None = None
 
 
 # A system procedure: (context, positional args, named args) -> return status

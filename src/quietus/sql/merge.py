@@ -77,7 +77,7 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
     target_node = node.this
     if not isinstance(target_node, exp.Table):
         raise sql_error(102, target_node.sql(dialect="tsql")[:40])
-    table = temp_tables.find_table(ctx, target_node)
+    table = temp_tables.find_target(ctx, target_node)
     if table is None and views.find_view(ctx, target_node) is not None:
         raise sql_error(40517, f"MERGE into view '{target_node.name}'")  # writes through views: INSERT/UPDATE/DELETE
     if table is None:

@@ -3,7 +3,7 @@ of master.
 
 | table (schema ``sys``) | key        | one row per                                                              |
 |------------------------|------------|--------------------------------------------------------------------------|
-| ``sysobjvalues``       | object_id  | module: schema, name, type (``P V FN IF TF``), definition text, dates |
+| ``sysobjvalues``       | object_id  | module: schema, name, type (``P V FN IF TF SN``), definition text, dates |
 
 Invariants:
 
@@ -45,6 +45,7 @@ TYPE_DESCRIPTIONS = {
     "FN": "SQL_SCALAR_FUNCTION",
     "IF": "SQL_INLINE_TABLE_VALUED_FUNCTION",
     "TF": "SQL_TABLE_VALUED_FUNCTION",
+    "SN": "SYNONYM",
 }
 
 
@@ -53,7 +54,7 @@ class Module:
     object_id: int
     schema_name: str
     name: str
-    type: str  # "P", "V", "FN", "IF" or "TF" (sys.objects.type)
+    type: str  # "P", "V", "FN", "IF", "TF" or "SN" (a synonym) (sys.objects.type)
     definition: str
     create_date: datetime.datetime
     modify_date: datetime.datetime

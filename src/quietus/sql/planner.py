@@ -31,6 +31,7 @@ from quietus.sql import (
     point_lookup,
     recursive_cte,
     remote_tables,
+    synonyms,
     temp_tables,
     user_functions,
     views,
@@ -513,10 +514,16 @@ class Planner:
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
-            module = views.find_view(self.ctx, source)
-            if module is not None:
+            module = views.find_module(self.ctx, source, ("V", synonyms.KIND))  # one catalog lookup for both
+            if module is not None and module.type.strip() == "V":
                 return views.plan_view(self, module, alias)
+            if module is not None and not source.meta.get(synonyms.SYNONYM):
+                # a synonym: its base object, planned under the synonym's name; the plan depends on it
+                self.modules.append(module)
+                return self._plan_source(synonyms.base_of(module, source), outer, target)
             table = temp_tables.find_table(self.ctx, source)
+            if table is None and source.meta.get(synonyms.SYNONYM):
+                raise sql_error(5313, source.meta[synonyms.SYNONYM])
             if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
                 raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
             hints = _hints(source)

@@ -108,7 +108,10 @@ def check_member(member: exp.Expr, name: str) -> None:
 def max_recursion(node: exp.Expr) -> int:
     """The ``OPTION (MAXRECURSION n)`` of the statement ``node`` belongs to (100 when it has none)."""
     root = node.root()
-    for option in root.args.get("options") or []:
+    options = root.args.get("options")
+    if not options and isinstance(root, exp.Insert) and root.expression is not None:
+        options = root.expression.args.get("options")  # WITH ... INSERT ... SELECT ... OPTION (...): the SELECT's
+    for option in options or []:
         if isinstance(option, exp.QueryOption) and option.this.name.upper() == "MAXRECURSION":
             value = option.args.get("expression")
             limit = int(value.name) if isinstance(value, exp.Literal) and not value.is_string else -1

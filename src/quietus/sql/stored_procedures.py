@@ -305,8 +305,8 @@ def define_module(
     module catalog, in the session's transaction or one of its own.  ``check`` runs first, in the same
     transaction (a view's and a function's names are bound at create time).  Every module runs with ANSI_NULLS
     and QUOTED_IDENTIFIER ON (the only setting Quietus stores modules with): made under either OFF, 40517."""
-    for option, value in MODULE_OPTIONS.items():
-        if ctx.session.options[option] is not value:
+    for option, value in MODULE_OPTIONS.items():  # a synonym runs nothing: no setting of its own
+        if kind != "SN" and ctx.session.options[option] is not value:
             raise sql_error(40517, f"{mode} {_KIND_WORDS[kind][1]} with SET {option} {'OFF' if value else 'ON'}")
     store = _store(ctx)
     schema = schema_written or DEFAULT_SCHEMA
@@ -344,9 +344,10 @@ def drop_procedure(ctx: ExecContext, statement: st.DropProcedure) -> None:
 
 
 # What DROP <word> drops, and how its 3701 / 3705 name the kind.
-_DROPPED = {"PROCEDURE": ("P",), "VIEW": ("V",), "FUNCTION": ("FN", "IF", "TF")}
+_DROPPED = {"PROCEDURE": ("P",), "VIEW": ("V",), "FUNCTION": ("FN", "IF", "TF"), "SYNONYM": ("SN",)}
 _KIND_WORDS = {"P": ("procedure", "PROCEDURE"), "V": ("view", "VIEW"), "FN": ("function", "FUNCTION"),
-               "IF": ("function", "FUNCTION"), "TF": ("function", "FUNCTION")}  # fmt: skip
+               "IF": ("function", "FUNCTION"), "TF": ("function", "FUNCTION"),
+               "SN": ("synonym", "SYNONYM")}  # fmt: skip
 
 
 def drop_modules(

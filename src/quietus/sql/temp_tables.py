@@ -37,7 +37,7 @@ from quietus.engine.storage.table import Table
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.errors import SqlError, sql_error
 from quietus.sessions.session import Session
-from quietus.sql import remote_tables
+from quietus.sql import remote_tables, synonyms
 from quietus.sql.context import ExecContext
 from quietus.sql.modules import commit_system_transaction
 
@@ -142,13 +142,23 @@ def find_table(ctx: ExecContext, node: exp.Table) -> Table | None:
     return ctx.database.table_by_name(name) if name else None
 
 
+def find_target(ctx: ExecContext, node: exp.Table) -> Table | None:
+    """The table an INSERT, UPDATE, DELETE or MERGE writes: the one ``node`` names, or the base table of the synonym
+    it names (quietus.sql.synonyms).  DDL never goes through a synonym (DROP TABLE syn is 3701, as in SQL Server)."""
+    table = find_table(ctx, node)
+    if table is None and not node.meta.get(synonyms.SYNONYM):
+        found: Table | None = synonyms.table_of(ctx, node, find_table)
+        return found
+    return table
+
+
 def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
     """The stored name a CREATE TABLE / SELECT INTO of ``node`` makes (registering a ``#t`` with the session);
     2714 when that name is taken at this level."""
     db = ctx.database
     if not is_local(node):
         name = stored_name(ctx, node)
-        if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None:
+        if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None or _module_named(ctx, node):
             raise sql_error(2714, written_name(node))
         if is_global(node):
             ctx.env.services.setdefault(GLOBAL_OWNERS, {})[name.casefold()] = ctx.session.session_id
@@ -161,6 +171,17 @@ def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
     stored = _unique_name("#" + node.name)
     stack.append((ctx.nest_level, stored))
     return stored
+
+
+def _module_named(ctx: ExecContext, node: exp.Table) -> bool:
+    """Whether a procedure, view, function or synonym of the current database has the name (one namespace)."""
+    store: Any = ctx.env.services.get("modules")
+    if is_global(node) or store is None or store.db is not ctx.database:
+        return False
+    schema = node.args.get("db")
+    txn = ctx.session.txn
+    return store.find(schema.name if schema is not None and schema.name else None, node.name,
+                      -1 if txn is None else txn.xid) is not None  # fmt: skip
 
 
 def _unique_name(stem: str) -> str:

@@ -97,6 +97,7 @@ def compile_method(node: exp.Expr, scope: Scope) -> CompiledExpr:
     if len(arguments) != wanted:
         raise sql_error(174, method, wanted)
     path = _literal(arguments[0], method, 1)
+    namespaces = statement_namespaces(node)
     compiled = compile_expression(target, scope)
     if compiled.type.name not in ("xml", "nvarchar", "varchar", "nchar", "char"):
         raise sql_error(227, method)
@@ -106,12 +107,19 @@ def compile_method(node: exp.Expr, scope: Scope) -> CompiledExpr:
         to_result = converter(NVARCHAR(None), result_type)
 
         def evaluate(value: Any) -> Any:
-            return to_result(xml_values.value(value, path))
+            return to_result(xml_values.value(value, path, namespaces))
 
         return _closure(source, evaluate, result_type)
     if method == "query":
-        return _closure(source, lambda value: xml_values.query(value, path), XML)
-    return _closure(source, lambda value: xml_values.exist(value, path), BIT)
+        return _closure(source, lambda value: xml_values.query(value, path, namespaces), XML)
+    return _closure(source, lambda value: xml_values.exist(value, path, namespaces), BIT)
+
+
+def statement_namespaces(node: exp.Expr) -> dict[str, str] | None:
+    """The prefixes the statement holding ``node`` declares with WITH XMLNAMESPACES, if any."""
+    with_ = node.root().args.get("with_")
+    found: dict[str, str] | None = None if with_ is None else with_.meta.get("xmlnamespaces")
+    return found
 
 
 def compile_modify(target: exp.Expr, label: str, arguments: list[exp.Expr], scope: Scope) -> CompiledExpr:
@@ -170,12 +178,13 @@ def plan_nodes(source: exp.Expr, alias: str, names: list[str], scope: Scope) -> 
     if len(arguments) != 1:
         raise sql_error(174, method, 1)
     path = _literal(arguments[0], method, 1)
+    namespaces = statement_namespaces(source)
     if len(names) != 1:
         raise sql_error(8158 if len(names) > 1 else 8155, alias if len(names) > 1 else 1, alias)
     compiled = compile_expression(target, scope)
 
     def rows(ctx: Any, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        return [] if values[0] is None else [(node,) for node in xml_values.nodes(values[0], path)]
+        return [] if values[0] is None else [(node,) for node in xml_values.nodes(values[0], path, namespaces)]
 
     function = TableFunction("nodes", (), ((names[0], XML),), rows)
     return FunctionScan(function, [compiled.fn], [ScopeColumn(names[0], XML, alias)])

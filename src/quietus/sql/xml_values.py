@@ -92,10 +92,13 @@ def rooted(path: str) -> str:
 _ABSOLUTE = re.compile(r"(^|[(\[|,=\s])/")
 
 
-def evaluate(text: str | XmlNode, path: str) -> list[Any]:
+Namespaces = dict[str, str] | None  # prefix -> URI, from the statement's WITH XMLNAMESPACES
+
+
+def evaluate(text: str | XmlNode, path: str, namespaces: Namespaces = None) -> list[Any]:
     context = text.element if isinstance(text, XmlNode) else parse(text)
     try:
-        found = context.xpath(rooted(path))
+        found = context.xpath(rooted(path), namespaces=namespaces) if namespaces else context.xpath(rooted(path))
     except etree.XPathError as error:
         raise sql_error(2389, "value()", str(error)) from None
     return found if isinstance(found, list) else [found]
@@ -107,15 +110,19 @@ def string_value(item: Any) -> str:
     return str(item)
 
 
-def value(text: str | XmlNode, path: str) -> str | None:
+def value(text: str | XmlNode, path: str, namespaces: Namespaces = None) -> str | None:
     """x.value(path, type): the string value of the single node or atom the path selects (NULL for none); more
     than one is SQL Server's 2389 (value() requires a singleton)."""
-    found = evaluate(text, path)
+    found = evaluate(text, path, namespaces)
     if isinstance(found, list) and len(found) > 1:
         raise sql_error(2389, "value()", "requires a singleton (or empty sequence)")
     if not found:
         return None
-    item = found[0]
+    return atom_text(found[0])
+
+
+def atom_text(item: Any) -> str:
+    """A node's string value, or an atom as XQuery writes it (true/false, 2 rather than XPath's 2.0)."""
     if isinstance(item, bool):
         return "true" if item else "false"
     if isinstance(item, float) and item.is_integer():
@@ -123,25 +130,25 @@ def value(text: str | XmlNode, path: str) -> str | None:
     return string_value(item)
 
 
-def query(text: str | XmlNode, path: str) -> str:
+def query(text: str | XmlNode, path: str, namespaces: Namespaces = None) -> str:
     """x.query(path): the selected nodes as xml (atoms as their text)."""
     parts = []
-    for item in evaluate(text, path):
+    for item in evaluate(text, path, namespaces):
         if isinstance(item, etree._Element):
             parts.append(etree.tostring(item, encoding="unicode", with_tail=False))
         else:
-            parts.append(escape(string_value(item)))
+            parts.append(escape(atom_text(item)))
     return "".join(parts)
 
 
-def exist(text: str | XmlNode, path: str) -> int:
-    found = evaluate(text, path)
+def exist(text: str | XmlNode, path: str, namespaces: Namespaces = None) -> int:
+    found = evaluate(text, path, namespaces)
     return int(bool(found) and found != [False])
 
 
-def nodes(text: str | XmlNode, path: str) -> list[XmlNode]:
+def nodes(text: str | XmlNode, path: str, namespaces: Namespaces = None) -> list[XmlNode]:
     """x.nodes(path): each selected element, as the context of the methods called on it (``c.value('.', …)``)."""
-    return [XmlNode(item) for item in evaluate(text, path) if isinstance(item, etree._Element)]
+    return [XmlNode(item) for item in evaluate(text, path, namespaces) if isinstance(item, etree._Element)]
 
 
 # -- FOR XML -----------------------------------------------------------------------------------------------------

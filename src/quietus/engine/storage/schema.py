@@ -57,6 +57,10 @@ class TableDef(msgspec.Struct, frozen=True):
     checks: tuple[CheckDef, ...] = ()
     foreign_keys: tuple[ForeignKeyDef, ...] = ()
     schema_name: str = "dbo"
+    # When CREATE TABLE (or SELECT INTO) made it and DDL last changed it (sys.objects create_date / modify_date),
+    # ISO 8601 local time; None for tables made before Quietus kept them, and for the engine's own.
+    created: str | None = None
+    modified: str | None = None
 
     @property
     def primary_key(self) -> IndexDef | None:

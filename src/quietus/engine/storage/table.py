@@ -12,6 +12,14 @@ Invariants
    the current shape: older ones (superseded by ADD/DROP COLUMN, awaiting the cleaner) never mix into keys.
 
 Only storage lives here: which version a reader may see, and who may write, is the transaction layer's business.
+
+Operation counts (sys.dm_db_index_operational_stats): every new version ``push`` makes is counted once, on the table
+(its heap or clustered index) and on each secondary index it changes: a row that did not exist (or whose newest
+version is a deletion) is an insert, a deletion is a ghost (the row stays, marked deleted, until the version cleaner
+removes it: SQL Server's ghost records), anything else an update.  A secondary index sees an insert when a version
+adds an entry it did not hold, and a ghost when a deletion or a key change leaves an entry behind; an update that
+keeps the index key leaves the index alone.  A rollback's undo is not counted; recovery's redo is not counted
+(``reset_counts`` after it).
 """
 
 from __future__ import annotations
@@ -32,19 +40,24 @@ Values = tuple[Any, ...]
 class Index:
     """A secondary index: sorted ``(index_key, row_key)`` entries."""
 
-    __slots__ = ("definition", "entries", "key_of")
+    __slots__ = ("definition", "entries", "ghosts", "inserts", "key_of")
 
     def __init__(self, definition: IndexDef, key_of: Callable[[Values], Key]) -> None:
         self.definition = definition
         self.key_of = key_of
         self.entries: SortedList = SortedList()
+        self.inserts = 0
+        self.ghosts = 0
 
-    def add(self, values: Values, row_key: Key) -> None:
+    def add(self, values: Values, row_key: Key) -> bool:
+        """Add the entry for ``values``; True when it is new (the index changed)."""
         entry = (self.key_of(values), row_key)
         entries = self.entries
         position = entries.bisect_left(entry)
         if position == len(entries) or entries[position] != entry:
             entries.add(entry)
+            return True
+        return False
 
     def discard(self, index_key: Key, row_key: Key) -> None:
         self.entries.discard((index_key, row_key))
@@ -61,14 +74,17 @@ class Table:
     __slots__ = (
         "_shapes",
         "definition",
+        "ghosts",
         "identity_last",
         "indexes",
+        "inserts",
         "is_heap",
         "key_of",
         "next_row_id",
         "object_id",
         "rows",
         "shape",
+        "updates",
     )
 
     def __init__(self, definition: TableDef) -> None:
@@ -82,6 +98,7 @@ class Table:
         self.key_of: Callable[[Values], Key] | None = None
         self._shapes: dict[tuple[Any, ...], int] = {}
         self.shape = 0
+        self.inserts = self.updates = self.ghosts = 0  # operation counts: see the module's docstring
         self.redefine(definition)
 
     @property
@@ -141,12 +158,34 @@ class Table:
     def push(self, row_key: Key, values: Values | None, xmin: int) -> Version:
         """Make a new newest version of the row at ``row_key`` and index it."""
         rows = self.rows
-        version = Version(values, xmin, rows.get(row_key), self.shape)
+        previous = rows.get(row_key)
+        version = Version(values, xmin, previous, self.shape)
         rows[row_key] = version
-        if values is not None:
+        existed = previous is not None and previous.values is not None
+        if values is None:
+            if not existed:
+                return version
+            self.ghosts += 1
+            for index in self.indexes:
+                index.ghosts += 1
+        elif existed:
+            self.updates += 1
+            for index in self.indexes:
+                if index.add(values, row_key):  # the key changed: a new entry, the old one left as a ghost
+                    index.inserts += 1
+                    index.ghosts += 1
+        else:
+            self.inserts += 1
             for index in self.indexes:
                 index.add(values, row_key)
+                index.inserts += 1
         return version
+
+    def reset_counts(self) -> None:
+        """Forget the operation counts (after recovery: redo is not work the server did for its clients)."""
+        self.inserts = self.updates = self.ghosts = 0
+        for index in self.indexes:
+            index.inserts = index.ghosts = 0
 
     def unlink(self, row_key: Key, version: Version) -> None:
         """Remove ``version`` from its chain (rollback or cleanup), dropping index entries no version needs."""

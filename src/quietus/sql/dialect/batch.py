@@ -156,6 +156,9 @@ class BatchParser(QuietusParser):
 
     def handler_for_current(self) -> Handler:
         first, second = self.word(), self.word(1)
+        together = self._curr.text.upper().split() if is_word(self._curr) else []
+        if len(together) == 2:  # sqlglot's one token for two words: UPDATE STATISTICS
+            second = together[1]
         handler = STATEMENTS.get((first, second)) or STATEMENTS.get(first)
         if handler is not None:
             return handler
@@ -528,6 +531,7 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     "DEALLOCATE": cursors.parse_deallocate,
     "GOTO": cursors.parse_goto,
     ("CREATE", "STATISTICS"): cursors.parse_create_statistics,
+    ("UPDATE", "STATISTICS"): cursors.parse_update_statistics,
     "SET": options.parse_set,
     # Messages and errors.
     "PRINT": messages.parse_print,
@@ -550,7 +554,8 @@ STATEMENTS: dict[str | tuple[str, str], Handler] = {
     ("CREATE", "OR"): modules.parse_create_or_alter,
     **dict.fromkeys((("CREATE", "VIEW"), ("ALTER", "VIEW")), modules.parse_create_view),
     **dict.fromkeys((("CREATE", "FUNCTION"), ("ALTER", "FUNCTION")), modules.parse_create_function),
-    **dict.fromkeys((("DROP", "VIEW"), ("DROP", "FUNCTION")), modules.parse_drop_module),
+    **dict.fromkeys((("DROP", "VIEW"), ("DROP", "FUNCTION"), ("DROP", "SYNONYM")), modules.parse_drop_module),
+    ("CREATE", "SYNONYM"): modules.parse_create_synonym,
     ("DROP", "PROCEDURE"): modules.parse_drop_procedure,
     ("DROP", "PROC"): modules.parse_drop_procedure,
     # Databases, logins and permissions.

@@ -28,6 +28,7 @@ from .statements import (
     Label,
     OpenCursor,
     Statement,
+    UpdateStatistics,
 )
 
 if t.TYPE_CHECKING:
@@ -174,6 +175,42 @@ def parse_create_statistics(p: BatchParser) -> CreateStatistics:
     if p.accept("WITH"):
         options = p.csv(lambda: _statistics_option(p))
     return CreateStatistics(name, table, tuple(columns), tuple(options))
+
+
+# UPDATE STATISTICS's WITH options: flags, switches (= ON | OFF) and counts (= n; ROWCOUNT and PAGECOUNT are
+# SQL Server's undocumented ones, which the First Responder Kit's sp_BlitzLock uses).
+UPDATE_STATISTICS_FLAGS = frozenset({"FULLSCAN", "RESAMPLE", "ALL", "COLUMNS", "INDEX", "NORECOMPUTE"})
+UPDATE_STATISTICS_COUNTS = frozenset({"MAXDOP", "ROWCOUNT", "PAGECOUNT"})
+
+
+def parse_update_statistics(p: BatchParser) -> UpdateStatistics:
+    """UPDATE STATISTICS (refused when it runs: see ``quietus.sql.cursors.update_statistics``)."""
+    if p.current().text.upper().split() != ["UPDATE", "STATISTICS"]:  # one token to sqlglot
+        p.fail()
+    p._advance()
+    table = p._within(_next_parenthesis(p), p.table)  # else ``t (a, b)`` reads as a call of t
+    names: list[str] = []
+    if p.accept_token(TokenType.L_PAREN):
+        names = p.csv(p.name)
+        p.expect_token(TokenType.R_PAREN)
+    elif p.at_name():
+        names = [p.name()]
+    options: list[str] = []
+    if p.accept("WITH"):
+        options = p.csv(lambda: _update_statistics_option(p))
+    return UpdateStatistics(table, tuple(names), tuple(options))
+
+
+def _update_statistics_option(p: BatchParser) -> str:
+    word = p.word()
+    if word in UPDATE_STATISTICS_FLAGS:
+        p.choice(UPDATE_STATISTICS_FLAGS)
+        return word
+    if word in UPDATE_STATISTICS_COUNTS:
+        p.choice(UPDATE_STATISTICS_COUNTS)
+        p.expect_token(TokenType.EQ)
+        return f"{word} = {p.integer()}"
+    return _statistics_option(p)
 
 
 def _next_parenthesis(p: BatchParser) -> int:

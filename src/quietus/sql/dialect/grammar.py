@@ -118,6 +118,25 @@ class QuietusParser(TSQLParser):
         **TSQLParser.NO_PAREN_FUNCTION_PARSERS,
         "SYSTEM_USER": lambda self: _login_function("SYSTEM_USER")([]),
     }
+    # CREATE TABLE's inline indexes: ``c type INDEX ix`` and, among the columns, ``INDEX ix [UNIQUE] (c, ...)``.
+    CONSTRAINT_PARSERS: t.ClassVar[dict[str, t.Callable[..., exp.Expr | None]]] = {
+        **TSQLParser.CONSTRAINT_PARSERS,
+        "INDEX": lambda self: self._parse_inline_index(),
+    }
+    SCHEMA_UNNAMED_CONSTRAINTS: t.ClassVar = {*TSQLParser.SCHEMA_UNNAMED_CONSTRAINTS, "INDEX"}
+
+    def _parse_inline_index(self) -> exp.IndexColumnConstraint:
+        """``INDEX name [UNIQUE] [CLUSTERED | NONCLUSTERED] [(column [ASC | DESC], ...)] [INCLUDE (...)]
+        [WITH (options)]``: kind is "UNIQUE CLUSTERED" ... as written; the parameters as CREATE INDEX's."""
+        name = self._parse_id_var(any_token=False)
+        if name is None:
+            self.raise_error("expected an index name")
+        words = [
+            self._prev.text.upper() for _ in range(2) if self._match_texts(("UNIQUE", "CLUSTERED", "NONCLUSTERED"))
+        ]
+        return self.expression(
+            exp.IndexColumnConstraint(this=name, kind=" ".join(words) or None, options=[self._parse_index_params()])
+        )
 
     def raise_error(self, message: str, token: Token | None = None) -> None:
         culprit = token or self._curr or self._prev
@@ -249,6 +268,13 @@ class QuietusParser(TSQLParser):
         parse_partition: bool = False,
         consume_pipe: bool = False,
     ) -> exp.Expr | None:
+        if self._curr and self._curr.token_type == TokenType.DCOLON:  # FROM ::fn_x(...): the old name of sys.fn_x
+            self._advance()
+            called = super()._parse_table(alias_tokens=alias_tokens)
+            if not isinstance(called, exp.Table) or not isinstance(called.this, exp.Anonymous) or called.args.get("db"):
+                raise SyntaxAt("only a system function follows ::", self._prev)
+            called.set("db", exp.to_identifier("sys"))
+            return called
         table = super()._parse_table(
             schema=schema,
             joins=joins,
@@ -265,6 +291,43 @@ class QuietusParser(TSQLParser):
                 if isinstance(name, exp.Var):
                     name.set("this", name.name.upper())
         return table
+
+    def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+        """``WITH XMLNAMESPACES ('uri' AS prefix [, ...]) [, cte AS (...) ...]``: the prefixes are kept in the
+        With's ``meta["xmlnamespaces"]`` for the statement's xml methods (quietus.sql.xml_methods)."""
+        at_namespaces = self._curr and self._curr.token_type == TokenType.WITH and self._next
+        if skip_with_token or not at_namespaces or self._next.text.upper() != "XMLNAMESPACES":
+            return super()._parse_with(skip_with_token)
+        self._advance(2)
+        self._match_l_paren()
+        namespaces: dict[str, str] = {}
+        while True:
+            if is_word(self._curr) and self._curr.text.upper() == "DEFAULT":
+                error = sql_error(40517, "XMLNAMESPACES DEFAULT", line=self._curr.line)
+                raise SyntaxAt("a default namespace is not built", self._curr, error)
+            uri = self._parse_string()
+            prefix = self._parse_id_var(any_token=False) if self._match(TokenType.ALIAS) else None
+            if not isinstance(uri, exp.Literal | exp.National) or prefix is None:
+                raise SyntaxAt("expected 'uri' AS prefix", self._curr or self._prev)
+            namespaces[prefix.name] = str(uri.this)
+            if not self._match(TokenType.COMMA):
+                break
+        self._match_r_paren()
+        ctes = super()._parse_with(skip_with_token=True) if self._match(TokenType.COMMA) else None
+        with_ = ctes if ctes is not None else self.expression(exp.With(expressions=[]))
+        with_.meta["xmlnamespaces"] = namespaces
+        return with_
+
+    def _parse_insert_table(self) -> exp.Expr | None:
+        """``INSERT [INTO] t WITH (hints) [(columns)]``: sqlglot would read WITH as a CTE there."""
+        index = self._index
+        table = self._parse_table_parts(schema=True)
+        hinted = self._curr and self._curr.token_type == TokenType.WITH and self._next.token_type == TokenType.L_PAREN
+        if isinstance(table, exp.Table) and hinted:
+            table.set("hints", self._parse_table_hints())
+            return self._parse_schema(this=table)
+        self._retreat(index)
+        return super()._parse_insert_table()
 
     def _parse_dml_top(self) -> exp.Expr | None:
         """``TOP (n) [PERCENT]`` of UPDATE/DELETE: the parentheses are required there."""
@@ -289,7 +352,7 @@ class QuietusParser(TSQLParser):
             self.raise_error("expected a table")
         returning = self._parse_returning()
         sources = self._match(TokenType.FROM) and self._parse_csv(lambda: self._parse_table(joins=True))
-        return self.expression(
+        delete = self.expression(
             exp.Delete(
                 this=target,
                 limit=top,
@@ -298,6 +361,10 @@ class QuietusParser(TSQLParser):
                 where=self._parse_where(),
             )
         )
+        options = self._parse_options()  # OPTION (RECOMPILE, MAXRECURSION n ...), as UPDATE takes it
+        if options:
+            delete.set("options", options)
+        return delete
 
     # -- key constraints: PRIMARY KEY / UNIQUE [CLUSTERED | NONCLUSTERED] [(columns)] [WITH (index options)] -----
 

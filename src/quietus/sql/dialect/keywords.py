@@ -39,8 +39,13 @@ NAME_LIKE_KEYWORDS: frozenset[str] = frozenset(
     {"USER", "CURRENT_USER", "SESSION_USER", "SYSTEM_USER", "IDENTITYCOL", "ROWGUIDCOL"}
 )
 
+# On SQL Server's list, yet its parser takes them as names: ``precision`` is a column of sys.columns and
+# sys.parameters, and scripts (sp_BlitzIndex among them) write ``precision tinyint`` and ``INSERT t (..., precision,
+# scale)`` undelimited.  (Only ``DOUBLE PRECISION`` needs the word, and it is one token.)
+NAME_ACCEPTED_KEYWORDS: frozenset[str] = frozenset({"PRECISION"})
+
 # Reserved words that can never be a name or alias, not even where sqlglot would allow one.
-NEVER_NAMES: frozenset[str] = RESERVED_KEYWORDS - NAME_LIKE_KEYWORDS
+NEVER_NAMES: frozenset[str] = RESERVED_KEYWORDS - NAME_LIKE_KEYWORDS - NAME_ACCEPTED_KEYWORDS
 
 
 def is_reserved(word: str) -> bool:

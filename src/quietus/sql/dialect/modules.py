@@ -12,6 +12,9 @@ never stored; what is stored is the statement's text, parsed again (and cached) 
 AS BEGIN ... RETURN expr END`` (scalar), ``RETURNS TABLE [WITH ...] AS RETURN [(] query [)]`` (inline
 table-valued) or ``RETURNS @t TABLE (columns) [WITH ...] AS BEGIN ... RETURN END`` (multi-statement table-valued);
 each opens its batch (111) and ends it.  ``DROP VIEW | FUNCTION [IF EXISTS] name [, ...]``.
+
+``CREATE SYNONYM [schema.]name FOR [[[server.]database.]schema.]object`` (anywhere in a batch) and ``DROP SYNONYM
+[IF EXISTS] [schema.]name``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .execute import OUTPUT_WORDS
 from .statements import (
     CreateFunction,
     CreateProcedure,
+    CreateSynonym,
     CreateView,
     DropModule,
     DropProcedure,
@@ -239,9 +243,19 @@ def _function_option(p: BatchParser) -> tuple[str, ...]:
     p.fail()
 
 
+def parse_create_synonym(p: BatchParser) -> CreateSynonym:
+    p.expect("CREATE", "SYNONYM")
+    schema, name = _schema_and_name(p)
+    p.expect("FOR")
+    base = p.dotted_name()
+    if base.count(".") > 3 or not base.rsplit(".", 1)[-1]:
+        p.fail()
+    return CreateSynonym(schema, name, base)
+
+
 def parse_drop_module(p: BatchParser) -> DropModule:
     p.expect("DROP")
-    kind = p.choice(("VIEW", "FUNCTION"))
+    kind = p.choice(("VIEW", "FUNCTION", "SYNONYM"))
     if_exists = p.accept("IF", "EXISTS")
     names = p.csv(lambda: ".".join(part for part in _schema_and_name(p) if part))
     return DropModule(kind, tuple(names), if_exists)

@@ -338,11 +338,22 @@ class CreateFunction(Statement):
 
 @dataclass(frozen=True, slots=True)
 class DropModule(Statement):
-    """``DROP VIEW | FUNCTION [IF EXISTS] [schema.]name [, ...]``; ``kind`` is "VIEW" or "FUNCTION"."""
+    """``DROP VIEW | FUNCTION | SYNONYM [IF EXISTS] [schema.]name [, ...]``; ``kind`` is "VIEW", "FUNCTION" or
+    "SYNONYM"."""
 
     kind: str
     names: tuple[str, ...]
     if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSynonym(Statement):
+    """``CREATE SYNONYM [schema.]name FOR [[[server.]database.]schema.]object``; ``base`` is the object's name as
+    written, parts separated by dots (``master.dbo.t``, ``db..t``)."""
+
+    schema: str | None
+    name: str
+    base: str
 
 
 # Module definitions that are stored as the whole batch's text (they open their batch).
@@ -476,6 +487,15 @@ class Label(Statement):
     """``name:`` — where a GOTO continues."""
 
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStatistics(Statement):
+    """``UPDATE STATISTICS table [name | (name, ...)] [WITH option, ...]``; options upper-case as written."""
+
+    table: exp.Table
+    names: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,110 @@
+"""Memory: the machine's (sys.dm_os_sys_memory) and the server process's (sys.dm_os_memory_clerks).
+
+Read from the operating system each time (Linux: ``/proc/meminfo``, ``/proc/self/status``); where it does not say,
+NULL.
+
+sys.dm_os_sys_memory, one row:
+
+| column | Linux source |
+|---|---|
+| total_physical_memory_kb, available_physical_memory_kb | MemTotal, MemAvailable |
+| total_page_file_kb, available_page_file_kb | CommitLimit, CommitLimit - Committed_AS (Windows: the commit limit) |
+| system_cache_kb | Buffers + Cached |
+| kernel_paged_pool_kb, kernel_nonpaged_pool_kb | NULL: Linux has no such pools |
+| system_high/low_memory_signal_state, system_memory_state_desc | NULL: Linux sends no memory resource notifications |
+
+sys.dm_os_memory_clerks: Quietus does not divide its memory among clerks, so one row stands for the whole process:
+type MEMORYCLERK_QUIETUS_PROCESS, pages_kb its resident set (VmRSS), virtual_memory_reserved_kb its address space
+(VmSize), virtual_memory_committed_kb its resident set; no AWE or shared memory (0).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from quietus.admin.columns import columns
+from quietus.admin.tool_views import physical_memory_kb
+from quietus.sql.context import ExecContext
+from quietus.sql.environment import VirtualTable
+
+PROCESS_CLERK = "MEMORYCLERK_QUIETUS_PROCESS"
+
+DM_OS_SYS_MEMORY = columns("""
+total_physical_memory_kb bigint
+available_physical_memory_kb bigint
+total_page_file_kb bigint
+available_page_file_kb bigint
+system_cache_kb bigint
+kernel_paged_pool_kb bigint
+kernel_nonpaged_pool_kb bigint
+system_high_memory_signal_state bit
+system_low_memory_signal_state bit
+system_memory_state_desc nvarchar(256)
+""")
+
+DM_OS_MEMORY_CLERKS = columns("""
+memory_clerk_address varbinary(8)
+type nvarchar(60)
+name nvarchar(256)
+memory_node_id smallint
+pages_kb bigint
+virtual_memory_reserved_kb bigint
+virtual_memory_committed_kb bigint
+awe_allocated_kb bigint
+shared_memory_reserved_kb bigint
+shared_memory_committed_kb bigint
+page_size_in_bytes bigint
+page_allocator_address varbinary(8)
+host_address varbinary(8)
+""")
+
+
+def _kilobytes(path: str) -> dict[str, int]:
+    """``Name:  123 kB`` lines of a /proc file, in kB (empty where the file does not exist)."""
+    found: dict[str, int] = {}
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return found
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
+            found[name.strip()] = int(parts[0])
+    return found
+
+
+def sys_memory_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    info = _kilobytes("/proc/meminfo")
+    limit, committed = info.get("CommitLimit"), info.get("Committed_AS")
+    cache = info.get("Cached")
+    yield (
+        info.get("MemTotal", physical_memory_kb()),
+        info.get("MemAvailable"),
+        limit,
+        None if limit is None or committed is None else max(limit - committed, 0),
+        None if cache is None else cache + info.get("Buffers", 0),
+        None, None, None, None, None,
+    )  # fmt: skip
+
+
+def memory_clerk_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    status = _kilobytes("/proc/self/status")
+    resident = status.get("VmRSS")
+    if resident is None:
+        return  # the operating system does not say how much memory the process holds
+    page_size = os.sysconf("SC_PAGE_SIZE")
+    address = (id(ctx.env) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+    yield (
+        address, PROCESS_CLERK, "Quietus server process", 0, resident, status.get("VmSize"), resident, 0, 0, 0,
+        page_size, None, None,
+    )  # fmt: skip
+
+
+VIEWS: tuple[VirtualTable, ...] = (
+    VirtualTable("sys.dm_os_sys_memory", DM_OS_SYS_MEMORY, sys_memory_rows),
+    VirtualTable("sys.dm_os_memory_clerks", DM_OS_MEMORY_CLERKS, memory_clerk_rows),
+)
