@@ -231,7 +231,7 @@ def _target_table(ctx: ExecContext, node: exp.Expr) -> Table:
     assert isinstance(table_node, exp.Table)
     table = temp_tables.find_target(ctx, table_node)
     if table is None:
-        raise sql_error(208, temp_tables.written_name(table_node))
+        raise sql_error(208, temp_tables.written_qualified(table_node))
     return table
 
 
@@ -573,11 +573,11 @@ def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
             ):
                 table = temp_tables.find_target(ctx, table_node)
                 if table is None:
-                    raise sql_error(208, temp_tables.written_name(table_node))
+                    raise sql_error(208, temp_tables.written_qualified(table_node))
                 return table, table_node.alias
     table = temp_tables.find_target(ctx, node.this) if isinstance(node.this, exp.Table) else None
     if table is None:
-        raise sql_error(208, temp_tables.written_name(node.this) if isinstance(node.this, exp.Table) else name)
+        raise sql_error(208, temp_tables.written_qualified(node.this) if isinstance(node.this, exp.Table) else name)
     return table, node.this.alias_or_name
 
 

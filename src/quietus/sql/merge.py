@@ -81,7 +81,7 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
     if table is None and views.find_view(ctx, target_node) is not None:
         raise sql_error(40517, f"MERGE into view '{target_node.name}'")  # writes through views: INSERT/UPDATE/DELETE
     if table is None:
-        raise sql_error(208, temp_tables.written_name(target_node))
+        raise sql_error(208, temp_tables.written_qualified(target_node))
     alias = target_node.alias or target_node.name
     ctx.row_access().lock_object(table, LockMode.IX)
     planner = Planner(ctx)

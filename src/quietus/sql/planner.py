@@ -501,6 +501,8 @@ class Planner:
                 if recursive_cte.names_itself(cte.this, name):
                     return recursive_cte.plan_recursive(self, name, cte.this, alias, names)
                 return self.derived(cte.this, alias, None, names)  # a CTE sees only its WITH
+            if len(parts) == 2 and not _names_a_database(self.ctx, parts[0]):
+                raise sql_error(208, temp_tables.written_qualified(source))  # nosuchdb.dbo.t
             schema = parts[-1].casefold() if parts else ""
             view = self.ctx.env.virtual_table(qualified) or (  # master.sys.x, db.INFORMATION_SCHEMA.x
                 self.ctx.env.virtual_table(f"{schema}.{name.casefold()}") if schema in _VIEW_SCHEMAS else None
@@ -525,7 +527,7 @@ class Planner:
             if table is None and source.meta.get(synonyms.SYNONYM):
                 raise sql_error(5313, source.meta[synonyms.SYNONYM])
             if table is None or (parts and parts[-1].casefold() not in ("dbo", "")):
-                raise sql_error(208, ".".join([*parts, temp_tables.written_name(source)]))
+                raise sql_error(208, temp_tables.written_qualified(source))
             hints = _hints(source)
             for_write = (
                 target is not None
@@ -1026,6 +1028,17 @@ def _join_kind(join: exp.Join) -> str:
     if join.args.get("on") is None and not join.args.get("using"):
         return "CROSS"
     return "INNER"
+
+
+# SQL Server's system databases: their names qualify the server's views and functions (tempdb.sys.x, msdb.dbo.x)
+# although Quietus keeps one database, master; their catalogs are not kept apart from it.
+_SYSTEM_DATABASES = frozenset({"master", "tempdb", "msdb", "model"})
+
+
+def _names_a_database(ctx: ExecContext, name: str) -> bool:
+    """Whether the database part of a three-part name names a database: one of the server's, or a system
+    database's name (an empty part, ``a..t``, is the current one)."""
+    return not name or name.casefold() in _SYSTEM_DATABASES or ctx.env.database(name) is not None
 
 
 def _hints(table: exp.Table) -> frozenset[str]:

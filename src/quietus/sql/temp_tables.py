@@ -63,6 +63,13 @@ def written_name(node: exp.Table) -> str:
     return prefix + node.name
 
 
+def written_qualified(node: exp.Table) -> str:
+    """The name with the qualifiers the user wrote (``nosuchdb.dbo.t``, ``master..t``, ``dbo.t``): what 208 quotes."""
+    if node.catalog:
+        return f"{node.catalog}.{node.db}.{written_name(node)}"
+    return f"{node.db}.{written_name(node)}" if node.db else written_name(node)
+
+
 def is_table_variable(node: exp.Table) -> bool:
     return isinstance(node.this, exp.Parameter)
 
@@ -101,6 +108,8 @@ def stored_name(ctx: ExecContext, node: exp.Table) -> str:
     if not is_local(node):
         if node.args.get("catalog") is not None and len(node.parts) == 4:
             refuse_remote(ctx, node)
+        if node.catalog and ctx.env.database(node.catalog) is not ctx.database:
+            return ""  # another database's table (or no database's): none of this database's (208 where it is read)
         return node.name
     stack = ctx.session.temp_tables.get(node.name.casefold())
     db = ctx.database
@@ -157,6 +166,8 @@ def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
     2714 when that name is taken at this level."""
     db = ctx.database
     if not is_local(node):
+        if node.catalog and ctx.env.database(node.catalog) is None:
+            raise sql_error(911, node.catalog)
         name = stored_name(ctx, node)
         if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None or _module_named(ctx, node):
             raise sql_error(2714, written_name(node))

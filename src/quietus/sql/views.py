@@ -74,10 +74,10 @@ def find_module(ctx: ExecContext, node: exp.Table, kinds: tuple[str, ...]) -> Mo
         return None
     if temp_tables.is_local(node) or temp_tables.is_global(node) or temp_tables.is_table_variable(node):
         return None
-    catalog, schema = node.args.get("catalog"), node.args.get("db")
-    if catalog is not None and catalog.name and ctx.env.database(catalog.name) is not store.db:
+    catalog, schema = node.catalog, node.db  # their names ("" when not written; ``master..v`` has no schema)
+    if catalog and ctx.env.database(catalog) is not store.db:
         return None
-    module = store.find(schema.name if schema is not None and schema.name else None, node.name, _reader_xid(ctx))
+    module = store.find(schema or None, node.name, _reader_xid(ctx))
     return module if module is not None and module.type.strip() in kinds else None
 
 
