@@ -81,7 +81,7 @@ def test_a_blocked_writer_shows_lck_m_x_behind_a_shared_lock(tmp_path: Path) -> 
         create_table_t(sc)
         reader, writer, observer = sc.session("reader"), sc.session("writer"), sc.session("observer")
         reader.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; BEGIN TRAN; SELECT v FROM t WHERE id = 2")
-        delete = writer.start("DELETE FROM t WITH (ROWLOCK, XLOCK) WHERE id = 2")
+        delete = writer.start("DELETE FROM t WITH (ROWLOCK) WHERE id = 2")
         assert wait_until_blocked(delete) == "LCK_M_X"  # its U lock is granted beside S; the conversion to X waits
         request = request_of(observer, writer)
         assert request is not None

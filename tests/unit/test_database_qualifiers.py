@@ -36,7 +36,7 @@ def outcome(conn: quietus.Connection, text: str) -> tuple[list[object], list[tup
         ("INSERT INTO nosuchdb.dbo.a VALUES (2)", "nosuchdb.dbo.a"),
         ("UPDATE nosuchdb.dbo.a SET id = 3", "nosuchdb.dbo.a"),
         ("DELETE FROM nosuchdb..a", "nosuchdb..a"),
-        ("MERGE nosuchdb.dbo.a AS t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE;", "nosuchdb.dbo.a"),
+        ("MERGE nosuchdb.dbo.a AS t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE;", "nosuchdb.dbo.a"),  # noqa: E501
         ("INSERT INTO dbo.nosuch VALUES (1)", "dbo.nosuch"),
     ],
 )
@@ -46,7 +46,7 @@ def test_a_database_the_server_does_not_have_names_no_object(conn: quietus.Conne
 
 
 def test_create_table_in_a_database_the_server_does_not_have_is_911(conn: quietus.Connection) -> None:
-    rows, errors = outcome(conn, "CREATE TABLE nosuchdb.dbo.z (id INT)")
+    _rows, errors = outcome(conn, "CREATE TABLE nosuchdb.dbo.z (id INT)")
     assert errors == [(911, "Database 'nosuchdb' does not exist. Make sure that the name is entered correctly.")]
     assert outcome(conn, "SELECT COUNT(*) FROM sys.tables WHERE name = 'z'") == ([[(0,)]], [])
 

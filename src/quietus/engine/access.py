@@ -18,6 +18,7 @@ Read protocols (a ``ReadPolicy`` per table reference, from the isolation level a
 | XLOCK                       | IX          | X                 | end of transaction | latest committed |
 | TABLOCK / TABLOCKX          | S / X       | none (covered)    | end of transaction | latest committed |
 | READPAST                    | as above    | skip locked rows  |                   |                 |
+| NOWAIT                      | as above; a lock on the table not granted at once is 1222 (LOCK_TIMEOUT 0 for it) |
 
 (1) SQL Server's row-versioning readers hold schema stability only for the statement, so DDL may run between
 their statements; a snapshot that then meets rows of an older column layout fails with 3961 (``_current``).
@@ -26,7 +27,22 @@ SERIALIZABLE takes a shared table lock instead of key-range locks: it blocks pha
 table, which is stricter than SQL Server but never weaker.
 
 Writers take IX on the object and X on every key they write; the rows an UPDATE or DELETE considers are read with U
-locks (converted to X when written, released when the row does not qualify), exactly as SQL Server does.
+locks (converted to X when written, released when the row does not qualify), exactly as SQL Server does.  Hints on
+the target of an UPDATE or DELETE change that read phase:
+
+| isolation / hint on the target           | object lock | row lock (read phase) | held until                       |
+|------------------------------------------|-------------|-----------------------|----------------------------------|
+| none, ROWLOCK, PAGLOCK, READCOMMITTEDLOCK | IX         | U                     | freed if the row does not qualify |
+| UPDLOCK                                  | IX          | U                     | end of transaction               |
+| XLOCK                                    | IX          | X                     | end of transaction               |
+| SERIALIZABLE (level or hint), HOLDLOCK   | SIX         | none (covered)        | end of transaction               |
+| TABLOCK, TABLOCKX                        | X           | none (covered)        | end of transaction               |
+| READPAST, NOWAIT                         | as above, skipping locked rows / failing at once (1222)          |
+| NOLOCK, READUNCOMMITTED                  | refused: 1065                                                    |
+
+SERIALIZABLE's SIX (a shared table lock with intent to write) blocks every other writer of the table for the rest of
+the transaction, so no phantom can appear among the rows the statement considered: stricter than SQL Server's
+key-range locks, never weaker.
 
 Versioned writes (Oracle's write consistency, asked for with ``versioned_writes`` and ``restart_on_conflict``): an
 UPDATE or DELETE finds its rows in the statement snapshot without row locks, and locks (X) only the rows it writes;
@@ -39,7 +55,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from quietus.engine.database import Database, stable_items
@@ -66,6 +82,7 @@ class ReadPolicy:
     row_mode: LockMode | None = LockMode.S
     hold: bool = False  # keep row locks to the end of the transaction
     readpast: bool = False
+    nowait: bool = False  # any lock on this table not granted at once is 1222 (the NOWAIT hint)
 
 
 class WriteConflict(Exception):
@@ -75,11 +92,30 @@ class WriteConflict(Exception):
 def read_policy(
     isolation: Isolation, hints: frozenset[str], rcsi: bool, for_write: bool = False, versioned_writes: bool = False
 ) -> ReadPolicy:
-    """The read protocol for one table reference (see the module table)."""
-    if for_write and versioned_writes:
+    """The read protocol for one table reference (see the module tables)."""
+    policy = _write_policy(isolation, hints, versioned_writes) if for_write else _read_policy(isolation, hints, rcsi)
+    return replace(policy, nowait=True) if "NOWAIT" in hints else policy
+
+
+def _write_policy(isolation: Isolation, hints: frozenset[str], versioned_writes: bool) -> ReadPolicy:
+    """How an UPDATE or DELETE reads the rows of its target it considers (the second module table)."""
+    if "NOLOCK" in hints or "READUNCOMMITTED" in hints:
+        raise sql_error(1065)
+    if versioned_writes:
         return ReadPolicy(SNAPSHOT, LockMode.IX, None)
-    if for_write:
-        return ReadPolicy(LOCKING, LockMode.IX, LockMode.U, hold=False, readpast="READPAST" in hints)
+    if "TABLOCK" in hints or "TABLOCKX" in hints:
+        return ReadPolicy(LOCKING, LockMode.X, None, hold=True)
+    if "HOLDLOCK" in hints or "SERIALIZABLE" in hints or isolation is Isolation.SERIALIZABLE:
+        return ReadPolicy(LOCKING, LockMode.SIX, None, hold=True)
+    readpast = "READPAST" in hints
+    if "XLOCK" in hints:
+        return ReadPolicy(LOCKING, LockMode.IX, LockMode.X, hold=True, readpast=readpast)
+    if "UPDLOCK" in hints:
+        return ReadPolicy(LOCKING, LockMode.IX, LockMode.U, hold=True, readpast=readpast)
+    return ReadPolicy(LOCKING, LockMode.IX, LockMode.U, hold=False, readpast=readpast)
+
+
+def _read_policy(isolation: Isolation, hints: frozenset[str], rcsi: bool) -> ReadPolicy:
     readpast = "READPAST" in hints
     if "NOLOCK" in hints or "READUNCOMMITTED" in hints:
         return ReadPolicy(DIRTY, LockMode.SCH_S, None)
@@ -111,7 +147,16 @@ def read_policy(
 class RowAccess:
     """Row reads and writes for one statement of ``txn``, waiting through ``task``."""
 
-    __slots__ = ("_fresh_update_locks", "db", "lock_timeout_ms", "restart_on_conflict", "snapshot_seq", "task", "txn")
+    __slots__ = (
+        "_fresh_update_locks",
+        "_nowait",
+        "db",
+        "lock_timeout_ms",
+        "restart_on_conflict",
+        "snapshot_seq",
+        "task",
+        "txn",
+    )
 
     def __init__(
         self,
@@ -129,6 +174,7 @@ class RowAccess:
         self.lock_timeout_ms = lock_timeout_ms
         self.snapshot_seq = snapshot_seq
         self._fresh_update_locks: dict[int, list[Any]] = {}
+        self._nowait: set[int] = set()  # the tables this statement reads WITH (NOWAIT): object ids
 
     # -- locks -----------------------------------------------------------------------------------------------
 
@@ -139,7 +185,7 @@ class RowAccess:
         LOCK_TIMEOUT runs out, 1205 when chosen as a deadlock victim, ``Interrupted`` when killed.
         """
         locks = self.db.locks
-        if skip_if_busy or self.lock_timeout_ms == 0:
+        if skip_if_busy or self.lock_timeout_ms == 0 or (self._nowait and self._nowait_on(resource)):
             # Never queue, not even for an instant: a queued request could close a deadlock cycle.
             if locks.try_acquire(self.txn, resource, mode):
                 return True
@@ -165,6 +211,10 @@ class RowAccess:
             raise
         return True
 
+    def _nowait_on(self, resource: Any) -> bool:
+        """Whether ``resource`` (an OBJECT or KEY resource names its table third) is of a table read WITH (NOWAIT)."""
+        return len(resource) > 2 and resource[2] in self._nowait
+
     def lock_object(self, table: Table, mode: LockMode) -> None:
         self.lock(object_resource(self.db.database_id, table.object_id), mode)
 
@@ -183,6 +233,8 @@ class RowAccess:
     # -- reads -----------------------------------------------------------------------------------------------
 
     def begin_read(self, table: Table, policy: ReadPolicy) -> None:
+        if policy.nowait:
+            self._nowait.add(table.object_id)  # its row locks and its writes' locks in this statement, too
         if policy.object_mode is not None:
             self.lock_object(table, policy.object_mode)
 
@@ -200,7 +252,9 @@ class RowAccess:
         mode = policy.row_mode
         if mode is not None:
             resource = key_resource(self.db.database_id, table.object_id, 1, row_key)  # locked, then released
-            fresh = mode is LockMode.U and self.db.locks.held(self.txn, resource) is None
+            # a U lock the policy does not hold (an UPDATE's or DELETE's read phase without UPDLOCK): the statement
+            # frees it if the row does not qualify
+            fresh = mode is LockMode.U and not policy.hold and self.db.locks.held(self.txn, resource) is None
             if not self.lock(resource, mode, policy.readpast):
                 return None
             if fresh:
