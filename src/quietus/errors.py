@@ -178,6 +178,9 @@ CATALOGUE: dict[int, Message] = _catalogue(
     (8102, 16, "Cannot update identity column '%.*ls'."),
     (8111, 16, "Cannot define PRIMARY KEY constraint on nullable column in table '%.*ls'."),
     (1911, 16, "Column name '%.*ls' does not exist in the target table or view."),
+    (1902, 16, "Cannot create more than one clustered index on table '%.*ls'. Drop the existing clustered index "
+     "'%.*ls' before creating another."),
+    (1909, 16, "Cannot use duplicate column names in index. Column name '%.*ls' listed more than once."),
     (3728, 16, "'%.*ls' is not a constraint."),
     (5058, 16, "Option '%.*ls' cannot be set in database '%.*ls'."),
     (5069, 16, "ALTER DATABASE statement failed."),

@@ -367,6 +367,8 @@ def index_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             descending = tuple(index.descending) or (False,) * len(index.columns)
             for ordinal, (position, down) in enumerate(zip(index.columns, descending, strict=False), start=1):
                 yield (table.object_id, index_id(index), ordinal, position + 1, ordinal, 0, down, False)
+            for number, position in enumerate(index.included, start=len(index.columns) + 1):  # INCLUDE (...)
+                yield (table.object_id, index_id(index), number, position + 1, 0, 0, False, True)
 
 
 SYS_FOREIGN_KEYS = SYS_OBJECTS + columns("""

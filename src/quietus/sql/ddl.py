@@ -421,18 +421,35 @@ def create_index(ctx: ExecContext, node: exp.Create) -> None:
     params = index.args.get("params")
     if params is not None and params.args.get("where") is not None:  # a filtered index: never a full one instead
         raise sql_error(40517, "filtered index")
+    if "NONCLUSTERED" not in str(node.args.get("kind") or "") and "CLUSTERED" in str(node.args.get("kind") or ""):
+        _refuse_second_clustered(table)
     columns = params.args.get("columns") if params is not None else []
     positions = tuple(builder.position((c.this if isinstance(c, exp.Ordered) else c).name) for c in columns)
     descending = tuple(bool(c.args.get("desc")) for c in columns)
+    included = tuple(builder.position(c.name) for c in (params.args.get("include") or [] if params else []))
+    for position in set(positions + included):
+        if (positions + included).count(position) > 1:
+            raise sql_error(1909, builder.columns[position].name)
     unique = bool(node.args.get("unique"))
     ignore_dup_key = _ignore_dup_key(list(params.args.get("with_storage") or []) if params is not None else [])
     builder.indexes.append(
-        IndexDef(builder._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key)
-    )
+        IndexDef(
+            builder._next_index_id(), name, positions, descending, unique, ignore_dup_key=ignore_dup_key,
+            included=included,
+        )
+    )  # fmt: skip
     definition = builder.build()
     if unique:
         _check_unique_build(ctx, table, definition, name)
     db.redefine_table(ctx.txn, table, definition)
+
+
+def _refuse_second_clustered(table: Table) -> None:
+    """CREATE CLUSTERED INDEX on a table clustered on its primary key: 1902, as in SQL Server.  On a heap it is made
+    as the table's other indexes are (docs/reference/tsql.md: Quietus keeps a heap's rows in the order they came)."""
+    primary = table.definition.primary_key
+    if primary is not None:
+        raise sql_error(1902, table.name, primary.name)
 
 
 def _check_unique_build(ctx: ExecContext, table: Table, definition: TableDef, index_name: str) -> None:
@@ -501,7 +518,7 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
                 if position is None:
                     raise sql_error(4924, column.name, table.name)
                 for index in builder.indexes:
-                    if position in index.columns:
+                    if position in index.columns or position in index.included:
                         raise sql_error(5074, "object", index.name, column.name)
                 for dependent in _foreign_keys_on(db, table, position, builder.foreign_keys):
                     raise sql_error(5074, "object", dependent, column.name)
@@ -529,7 +546,10 @@ def alter_table(ctx: ExecContext, node: exp.Alter) -> None:
         keep = [i for i in range(len(builder.columns)) if i not in dropped]
         remap = {old: new for new, old in enumerate(keep)}
         builder.columns = [builder.columns[i] for i in keep]
-        builder.indexes = [_replace(i, columns=tuple(remap[c] for c in i.columns)) for i in builder.indexes]
+        builder.indexes = [
+            _replace(i, columns=tuple(remap[c] for c in i.columns), included=tuple(remap[c] for c in i.included))
+            for i in builder.indexes
+        ]
         builder.foreign_keys = [_replace(f, columns=tuple(remap[c] for c in f.columns)) for f in builder.foreign_keys]
     builder.columns = computed_columns.resolve(ctx, builder.name, builder.columns)
     definition = builder.build()

@@ -35,6 +35,7 @@ class IndexDef(msgspec.Struct, frozen=True):
     primary_key: bool = False
     unique_constraint: bool = False  # a UNIQUE constraint (error 2627) rather than a unique index (2601)
     ignore_dup_key: bool = False  # WITH (IGNORE_DUP_KEY = ON): an INSERT skips a duplicate row (warning 3604)
+    included: tuple[int, ...] = ()  # INCLUDE (...): positions of the non-key columns it carries (sys.index_columns)
 
 
 class CheckDef(msgspec.Struct, frozen=True):
