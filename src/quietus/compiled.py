@@ -58,6 +58,15 @@ COMPILED_MODULES = (
     "quietus.server.tns_connection",
     "quietus.server.listener",
     "quietus.server.tns_listener",
+    "quietus.memo",
+    "quietus.engine.locks.manager",
+    "quietus.engine.txn.manager",
+    "quietus.engine.access",
+    "quietus.sql.environment",
+    "quietus.sql.context",
+    "quietus.sql.operators",
+    "quietus.sql.point_lookup",
+    "quietus.sql.batch",
 )
 
 MANIFEST = "manifest.json"

@@ -155,6 +155,47 @@ def test_a_stale_build_is_refused_never_loaded(tmp_path: Path) -> None:
     assert "CompiledBuildError" in done.stderr and "types.py changed" in done.stderr
 
 
+def test_the_executor_is_compiled_against_what_it_imports() -> None:
+    """The batch runner and the executor are compiled (issue 13's fifth round): an edit of a module they were
+    compiled against -- the DML, the planner, the engine's database -- makes the build stale like an edit of the
+    codec's imports does."""
+    executor = {"quietus.sql.batch", "quietus.sql.operators", "quietus.sql.point_lookup", "quietus.engine.access"}
+    assert executor | {"quietus.engine.locks.manager", "quietus.sql.context"} <= set(compiled.COMPILED_MODULES)
+    recorded = recorded_sources()
+    for path in ("quietus/sql/dml.py", "quietus/sql/planner.py", "quietus/engine/database.py"):
+        assert path in recorded, path
+
+
+def test_interpreted_classes_derive_from_the_compiled_executor() -> None:
+    """BatchRunner, ExecContext and Plan are compiled and allow interpreted subclasses (mypyc_attr): the Oracle
+    runner and context, the function runner and the plan nodes of other modules stay Python and still run through
+    the compiled base's methods."""
+    from quietus.sql import batch, context, function_body, operators, windows
+    from quietus.sql.oracle import runner
+
+    for subclass, base in (
+        (runner.OracleRunner, batch.BatchRunner),
+        (function_body.FunctionRunner, batch.BatchRunner),
+        (runner.OracleContext, context.ExecContext),
+        (windows.Window, operators.Plan),
+    ):
+        assert issubclass(subclass, base)
+        assert not sys.modules[subclass.__module__].__file__.endswith(compiled.interpreter_tag())  # type: ignore[union-attr]
+    if COMPILED_PASS:
+        for module in (batch, context, operators):
+            assert module.__file__ is not None and module.__file__.endswith(compiled.interpreter_tag()), module
+    import quietus
+
+    with quietus.connect(None, autocommit=True) as conn:  # an embedded, in-memory instance
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE w (id INT PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO w VALUES (1, 10), (2, 20), (3, 30)")
+        # a window (an interpreted Plan node) over a compiled scan, a scalar function (the interpreted runner)
+        cursor.execute("CREATE FUNCTION dbo.twice (@x INT) RETURNS INT AS BEGIN RETURN @x * 2 END")
+        rows = cursor.execute("SELECT id, dbo.twice(v), SUM(v) OVER (ORDER BY id) FROM w ORDER BY id").fetchall()
+        assert [tuple(row) for row in rows] == [(1, 20, 10), (2, 40, 30), (3, 60, 60)]
+
+
 def test_without_a_compiler_the_build_says_so_and_fails_only_when_required(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
