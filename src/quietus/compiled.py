@@ -67,6 +67,10 @@ COMPILED_MODULES = (
     "quietus.sql.operators",
     "quietus.sql.point_lookup",
     "quietus.sql.batch",
+    "quietus.engine.txn.transaction",
+    "quietus.sql.stored_procedures",
+    "quietus.sql.types_convert",
+    "quietus.dbapi",
 )
 
 MANIFEST = "manifest.json"
