@@ -33,7 +33,10 @@ from types import ModuleType
 # writer) and the protocol state machine between them (events, connection); then the server glue above it on the
 # TDS request path (the RPC calls, the result sink, the request machinery, the connection; "Second step: the
 # server glue").  A compiled class's subclasses must be compiled too: SessionOwner and Listener bring the Oracle Net
-# connection and both listeners.  Never engine/scheduler.py (docs/design/compiled.md says why).
+# connection and both listeners.  Then the batch runner, the executor and the embedded API ("Fifth round: the
+# compiled executor"); BatchRunner, ExecContext and Plan allow interpreted subclasses (mypyc_attr), so the Oracle
+# runner, the function runner and other modules' plan nodes stay Python.  Never engine/scheduler.py
+# (docs/design/compiled.md says why).
 COMPILED_MODULES = (
     "quietus.protocol.tds.wire",
     "quietus.protocol.tds.buffer",
@@ -58,6 +61,19 @@ COMPILED_MODULES = (
     "quietus.server.tns_connection",
     "quietus.server.listener",
     "quietus.server.tns_listener",
+    "quietus.memo",
+    "quietus.engine.locks.manager",
+    "quietus.engine.txn.manager",
+    "quietus.engine.access",
+    "quietus.sql.environment",
+    "quietus.sql.context",
+    "quietus.sql.operators",
+    "quietus.sql.point_lookup",
+    "quietus.sql.batch",
+    "quietus.engine.txn.transaction",
+    "quietus.sql.stored_procedures",
+    "quietus.sql.types_convert",
+    "quietus.dbapi",
 )
 
 MANIFEST = "manifest.json"

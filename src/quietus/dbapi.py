@@ -129,21 +129,21 @@ class _LetGo:
     as by an attention (it stops at its next safe point) and ``Connection.run`` raises it when the request is over,
     as ``EngineThread.run`` does with one that lands while the caller waits for the loop."""
 
-    __slots__ = ("_held", "_thread")
+    __slots__ = ("_engine_thread", "_held")
 
     def __init__(self, thread: EngineThread) -> None:
-        self._thread = thread
+        self._engine_thread = thread
         self._held = threading.local()  # .interrupt: the one this thread's request raises when it ends
 
     def __call__(self) -> contextlib.AbstractContextManager[None] | None:
-        return None if self._thread.on_engine_thread else self._section()
+        return None if self._engine_thread.on_engine_thread else self._section()
 
     @contextlib.contextmanager
     def _section(self) -> Iterator[None]:
         interrupt: BaseException | None = None
         retaken: Retaken | None = None
         try:
-            with self._thread.let_go() as retaken:
+            with self._engine_thread.let_go() as retaken:
                 try:
                     yield
                 except Exception:  # a failure of the log itself goes on to the commit
@@ -480,7 +480,7 @@ def _positional_text(operation: str, count: int) -> tuple[str, tuple[str, ...]]:
 class OracleConnection(Connection):
     """A connection to an Oracle-dialect session (``connect(..., dialect="oracle")``)."""
 
-    error_classes = _ORACLE_ERROR_CLASSES
+    error_classes: Mapping[int, type[DatabaseError]] = _ORACLE_ERROR_CLASSES
 
     def run(self, text: str, parameters: Mapping[str, Any] | None = None) -> CollectingSink:
         """As ``Connection.run``; a call cancelled (CANCEL SQL, ``connection.cancel()``) ends with ORA-01013, as an

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from quietus.engine.interrupts import InterruptReason
-from quietus.sql import point_lookup
+from quietus.sql import planner, point_lookup
+from quietus.sql.operators import Plan
 from tests.harness import Scenario, ScenarioSession, create_table_t, interrupt, scenario, wait_until_blocked
 
 
@@ -27,17 +28,29 @@ def point_select(key: int, hint: str = "", order: bool = False) -> str:
 
 
 class FusedRuns:
-    """Counts the fused operator's runs (each checked point select must be one)."""
+    """Counts the fused operator's runs (each checked point select must be one): every PointLookup the planner
+    makes is wrapped in a plan node counting its runs (the operator's class is compiled in the compiled build,
+    where its methods cannot be replaced)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        original = point_lookup.PointLookup.rows
+        fuse = point_lookup.fused
+        runs = self
 
-        def counted(plan: point_lookup.PointLookup, ctx: Any, outer: Any) -> Any:
-            self.count += 1
-            return original(plan, ctx, outer)
+        class Counted(Plan):
+            def __init__(self, lookup: point_lookup.PointLookup) -> None:
+                self.lookup = lookup
+                self.columns = lookup.columns
 
-        monkeypatch.setattr(point_lookup.PointLookup, "rows", counted)
+            def rows(self, ctx: Any, outer: Any) -> Any:
+                runs.count += 1
+                return self.lookup.rows(ctx, outer)
+
+        def counting(plan: Any) -> Plan:
+            chosen = fuse(plan)
+            return Counted(chosen) if isinstance(chosen, point_lookup.PointLookup) else chosen
+
+        monkeypatch.setattr(planner.point_lookup, "fused", counting)
 
     def taken(self) -> int:
         count, self.count = self.count, 0

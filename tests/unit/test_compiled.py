@@ -6,13 +6,16 @@ build (``python -m quietus.compiled_build``) and run in CI's compiled pass, wher
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,6 +158,49 @@ def test_a_stale_build_is_refused_never_loaded(tmp_path: Path) -> None:
     assert "CompiledBuildError" in done.stderr and "types.py changed" in done.stderr
 
 
+def test_the_executor_is_compiled_against_what_it_imports() -> None:
+    """The batch runner and the executor are compiled (issue 13's fifth round): an edit of a module they were
+    compiled against -- the DML, the planner, the engine's database -- makes the build stale like an edit of the
+    codec's imports does."""
+    executor = {"quietus.sql.batch", "quietus.sql.operators", "quietus.sql.point_lookup", "quietus.engine.access"}
+    assert executor | {"quietus.engine.locks.manager", "quietus.sql.context", "quietus.dbapi"} <= set(
+        compiled.COMPILED_MODULES
+    )
+    recorded = recorded_sources()
+    for path in ("quietus/sql/dml.py", "quietus/sql/planner.py", "quietus/engine/database.py"):
+        assert path in recorded, path
+
+
+def test_interpreted_classes_derive_from_the_compiled_executor() -> None:
+    """BatchRunner, ExecContext and Plan are compiled and allow interpreted subclasses (mypyc_attr): the Oracle
+    runner and context, the function runner and the plan nodes of other modules stay Python and still run through
+    the compiled base's methods."""
+    from quietus.sql import batch, context, function_body, operators, windows
+    from quietus.sql.oracle import runner
+
+    for subclass, base in (
+        (runner.OracleRunner, batch.BatchRunner),
+        (function_body.FunctionRunner, batch.BatchRunner),
+        (runner.OracleContext, context.ExecContext),
+        (windows.Window, operators.Plan),
+    ):
+        assert issubclass(subclass, base)
+        assert not sys.modules[subclass.__module__].__file__.endswith(compiled.interpreter_tag())  # type: ignore[union-attr]
+    if COMPILED_PASS:
+        for module in (batch, context, operators):
+            assert module.__file__ is not None and module.__file__.endswith(compiled.interpreter_tag()), module
+    import quietus
+
+    with quietus.connect(None, autocommit=True) as conn:  # an embedded, in-memory instance
+        cursor = conn.cursor()
+        cursor.execute("CREATE TABLE w (id INT PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO w VALUES (1, 10), (2, 20), (3, 30)")
+        # a window (an interpreted Plan node) over a compiled scan, a scalar function (the interpreted runner)
+        cursor.execute("CREATE FUNCTION dbo.twice (@x INT) RETURNS INT AS BEGIN RETURN @x * 2 END")
+        rows = cursor.execute("SELECT id, dbo.twice(v), SUM(v) OVER (ORDER BY id) FROM w ORDER BY id").fetchall()
+        assert [tuple(row) for row in rows] == [(1, 20, 10), (2, 40, 30), (3, 60, 60)]
+
+
 def test_without_a_compiler_the_build_says_so_and_fails_only_when_required(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -165,3 +211,48 @@ def test_without_a_compiler_the_build_says_so_and_fails_only_when_required(
     assert "cannot compile the TDS codec: no C compiler (cc); the package runs pure Python" in capsys.readouterr().err
     assert compiled_build.main(["--dir", str(tmp_path / "build"), "--required"]) == 1
     assert not (tmp_path / "build" / compiled.MANIFEST).exists()
+
+
+def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
+    """The dataclasses of the compiled modules whose ``__init__`` is written out (mypyc leaves a dataclass's
+    generated ``__init__`` interpreted, ~0.6 µs a call, several a request; a written-out one compiles), each with
+    arguments of its fields' types, a different value for each field (None: its fields' types are the server's
+    own objects; built with placeholders in the pure pass only)."""
+    from quietus.protocol.tds import packets, requests, response, types
+    from quietus.server import rpc
+
+    info = types.TypeInfo(0x26, 4)
+    call = requests.RpcCall("p", 10, 2, (requests.RpcParameter("@P1", 7, info, 1),))
+    return [
+        (types.TypeInfo, (0xE7, 8000, 10, 2, b"\x09\x04\xd0\x00\x34", ("dbo", "t"))),
+        (requests.AllHeaders, (5, 2, ((3, b"x"),))),
+        (requests.RpcParameter, ("@P1", 7, info, 1)),
+        (requests.RpcCall, ("p", 10, 2, call.parameters)),
+        (requests.RpcRequest, ((call,), 9, requests.ResetConnection.RESET)),
+        (packets.PacketHeader, (1, 2, 3, 4, 5, 6)),
+        (packets.Message, (4, b"x", 2, True)),
+        (response._Done, (1, 2, 3, 4)),
+        (rpc.RequestContext, None),
+    ]
+
+
+@pytest.mark.parametrize(("cls", "arguments"), written_out_inits(), ids=lambda item: getattr(item, "__name__", ""))
+def test_a_written_out_dataclass_init_takes_and_sets_exactly_its_fields(
+    cls: type, arguments: tuple[Any, ...] | None
+) -> None:
+    fields = dataclasses.fields(cls)
+    if not COMPILED_PASS:  # the source's signature (a compiled method's is not introspectable)
+        parameters = list(inspect.signature(cls).parameters.values())
+        assert [p.name for p in parameters] == [f.name for f in fields]
+        assert [p.default for p in parameters] == [
+            inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields
+        ]
+        arguments = arguments or tuple(object() for _ in fields)
+    if arguments is None:
+        return
+    made = cls(*arguments)
+    assert [getattr(made, f.name) for f in fields] == list(arguments)  # each argument in its own field
+    assert made == cls(**{f.name: value for f, value in zip(fields, arguments, strict=True)})
+    if cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, fields[0].name, arguments[0])

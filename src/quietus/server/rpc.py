@@ -167,6 +167,21 @@ class RequestContext:
     execute: Execute
     reset_session: Callable[[bool], Awaitable[None]]  # back to the post-login state (True: keep the transaction)
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        sink: TdsResultSink,
+        prepared: PreparedStatements,
+        server_name: str,
+        execute: Execute,
+        reset_session: Callable[[bool], Awaitable[None]],
+    ) -> None:
+        self.sink = sink
+        self.prepared = prepared
+        self.server_name = server_name
+        self.execute = execute
+        self.reset_session = reset_session
+
 
 @dataclass
 class _CallResult:

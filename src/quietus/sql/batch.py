@@ -32,6 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
 from sqlglot import exp
 
 from quietus.engine.access import RowAccess
@@ -111,6 +112,7 @@ class _AbortBatch(Exception):
     """The batch ends here; the error has already been reported."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (quietus.compiled); its subclasses are not
 class BatchRunner:
     def __init__(self, ctx: ExecContext) -> None:
         self.ctx = ctx

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 from quietus.engine.access import RowAccess
 from quietus.engine.database import Database
 from quietus.engine.scheduler import Task
@@ -29,6 +31,7 @@ from quietus.ticks import clock_at
 T = TypeVar("T")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (quietus.compiled); the Oracle context is not
 class ExecContext:
     collation: SessionCollation = DEFAULT_COLLATION  # ORDER BY, GROUP BY, DISTINCT, UNION keys
     # UPDATE/DELETE find rows in the statement snapshot and lock only those they write (engine/access.py)

@@ -14,6 +14,8 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from quietus.engine.access import ReadPolicy
 from quietus.engine.storage.keys import NULL_KEY
 from quietus.engine.storage.table import Table
@@ -28,6 +30,8 @@ RowFn = Callable[[Row, ExecContext], Any]
 _SORT_CHUNK = 4096
 
 
+# Compiled (quietus.compiled); the plan nodes of other modules (windows, CTEs, FOR XML ...) stay interpreted.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Plan:
     columns: Sequence[ScopeColumn] = ()
 

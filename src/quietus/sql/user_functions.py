@@ -31,6 +31,7 @@ function's with ``@t`` declared as its table variable; the rows ``@t`` holds at 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -316,24 +317,21 @@ def invoke(ctx: ExecContext, module: Module, function: st.CreateFunction, values
 # -- inline table-valued functions -----------------------------------------------------------------------------
 
 
-class _Parameters:
-    """The calling context seen by an inline function's query: its own variables are the parameters only."""
-
-    def __init__(self, ctx: ExecContext, types: dict[str, SqlType], values: dict[str, Any] | None = None) -> None:
-        self._ctx = ctx
-        self.variable_types = types
-        self.variables = values if values is not None else {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ctx, name)
-
-    get_variable = ExecContext.get_variable  # both read only variables / variable_types
-    variable_type = ExecContext.variable_type
+def _parameters_context(
+    ctx: ExecContext, types: dict[str, SqlType], values: dict[str, Any] | None = None
+) -> ExecContext:
+    """The calling context seen by an inline function's query: the caller's (a shallow copy: the same session, task,
+    row access, clock ...), its own variables the parameters only.  A copy, not a wrapper: the compiled build's plan
+    nodes take an ``ExecContext`` and nothing else."""
+    inner = copy.copy(ctx)
+    inner.variable_types = types
+    inner.variables = values if values is not None else {}
+    return inner
 
 
 def _with_parameters(ctx: ExecContext, parameters: Sequence[st.ProcedureParameter]) -> ExecContext:
     types = {parameter.name.casefold(): type_from_sqlglot(parameter.type) for parameter in parameters}
-    return cast(ExecContext, _Parameters(ctx, types))
+    return _parameters_context(ctx, types)
 
 
 def table_columns(ctx: ExecContext, module: Module) -> list[tuple[str, Any]]:
@@ -373,7 +371,7 @@ class InlineFunctionScan(Plan):
 
     def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
         values = {key: argument(outer, ctx) for key, argument in zip(self.keys, self.arguments, strict=True)}
-        bound = cast(ExecContext, _Parameters(ctx, self.types, values))
+        bound = _parameters_context(ctx, self.types, values)
         for row in self.body.rows(bound, ()):
             yield outer + row
 

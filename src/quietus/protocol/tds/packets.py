@@ -76,6 +76,23 @@ class PacketHeader:
     packet_id: int = 0
     window: int = 0
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        type: int,
+        status: int,
+        length: int,
+        spid: int = 0,
+        packet_id: int = 0,
+        window: int = 0,
+    ) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "length", length)
+        object.__setattr__(self, "spid", spid)
+        object.__setattr__(self, "packet_id", packet_id)
+        object.__setattr__(self, "window", window)
+
     def encode(self) -> bytes:
         return HEADER.pack(self.type, self.status, self.length, self.spid, self.packet_id, self.window)
 
@@ -92,6 +109,19 @@ class Message:
     payload: bytes
     status: int = 0  # status bits of the first packet (reset flags live there)
     ignored: bool = False
+
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        type: int,
+        payload: bytes,
+        status: int = 0,
+        ignored: bool = False,
+    ) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "payload", payload)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "ignored", ignored)
 
 
 class MessageReader:

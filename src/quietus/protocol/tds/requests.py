@@ -120,6 +120,17 @@ class AllHeaders:
     outstanding_requests: int = 1
     others: tuple[tuple[int, bytes], ...] = ()
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        transaction_descriptor: int = 0,
+        outstanding_requests: int = 1,
+        others: tuple[tuple[int, bytes], ...] = (),
+    ) -> None:
+        object.__setattr__(self, "transaction_descriptor", transaction_descriptor)
+        object.__setattr__(self, "outstanding_requests", outstanding_requests)
+        object.__setattr__(self, "others", others)
+
 
 @dataclass(frozen=True, slots=True)
 class SqlBatch:
@@ -140,6 +151,19 @@ class RpcParameter:
     type_info: TypeInfo
     status: int = 0
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        name: str,
+        value: ParameterValue,
+        type_info: TypeInfo,
+        status: int = 0,
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "type_info", type_info)
+        object.__setattr__(self, "status", status)
+
     @property
     def output(self) -> bool:
         return bool(self.status & _BY_REF_VALUE)
@@ -151,6 +175,19 @@ class RpcCall:
     proc_id: int | None = None
     options: int = 0
     parameters: tuple[RpcParameter, ...] = ()
+
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        proc_name: str | None = None,
+        proc_id: int | None = None,
+        options: int = 0,
+        parameters: tuple[RpcParameter, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "proc_name", proc_name)
+        object.__setattr__(self, "proc_id", proc_id)
+        object.__setattr__(self, "options", options)
+        object.__setattr__(self, "parameters", parameters)
 
     @property
     def name(self) -> str:
@@ -165,6 +202,17 @@ class RpcRequest:
     calls: tuple[RpcCall, ...]
     transaction_descriptor: int | None = None
     reset: ResetConnection = ResetConnection.NONE
+
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        calls: tuple[RpcCall, ...],
+        transaction_descriptor: int | None = None,
+        reset: ResetConnection = ResetConnection.NONE,
+    ) -> None:
+        object.__setattr__(self, "calls", calls)
+        object.__setattr__(self, "transaction_descriptor", transaction_descriptor)
+        object.__setattr__(self, "reset", reset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,19 @@ class _Done:
     row_count: int
     cur_cmd: int
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        token: int,
+        status: int,
+        row_count: int,
+        cur_cmd: int,
+    ) -> None:
+        object.__setattr__(self, "token", token)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "row_count", row_count)
+        object.__setattr__(self, "cur_cmd", cur_cmd)
+
 
 class ResponseWriter:
     def __init__(

@@ -138,6 +138,23 @@ class TypeInfo:
     collation: bytes | None = None
     table_name: tuple[str, ...] = ()
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(
+        self,
+        type_id: int,
+        max_length: int | None = None,
+        precision: int | None = None,
+        scale: int | None = None,
+        collation: bytes | None = None,
+        table_name: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "type_id", type_id)
+        object.__setattr__(self, "max_length", max_length)
+        object.__setattr__(self, "precision", precision)
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "collation", collation)
+        object.__setattr__(self, "table_name", table_name)
+
     @property
     def is_plp(self) -> bool:
         return self.type_id == TypeId.XML or (
