@@ -106,3 +106,21 @@ def test_an_updlock_subquery_keeps_its_lock_inside_an_update(pair: Pair) -> None
         f"WHERE u.id = 2); {LOCKS}; ROLLBACK"
     )
     assert outcome(a, text) == ([[("KEY", "U"), ("KEY", "X"), ("OBJECT", "IX")]], [])
+
+
+def test_merge_with_holdlock_is_an_upsert_no_other_writer_can_race(pair: Pair) -> None:
+    """The pattern MERGE ... WITH (HOLDLOCK) exists for: between finding no row and inserting it, nobody else may
+    insert it."""
+    a, b = pair
+    upsert = (
+        "MERGE t WITH (HOLDLOCK) AS target USING (SELECT 4 AS id, 5 AS v) AS s ON target.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v);"
+    )
+    rows, errors = outcome(a, f"BEGIN TRANSACTION; {upsert} {LOCKS}")
+    assert errors == [] and ("OBJECT", "SIX") in rows[0]
+    b.run("SET LOCK_TIMEOUT 0")
+    assert outcome(b, "INSERT INTO t VALUES (5, 0)")[1] == [1222]
+    a.run("COMMIT")
+    assert outcome(b, "SELECT v FROM t WHERE id = 4") == ([[(5,)]], [])
+    assert outcome(b, "MERGE t WITH (NOLOCK) AS target USING (SELECT 4 AS id) AS s ON target.id = s.id "
+                      "WHEN MATCHED THEN DELETE;")[1] == [1065]  # fmt: skip
