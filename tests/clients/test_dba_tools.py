@@ -228,8 +228,7 @@ def test_sp_blitzlock_installs_and_says_no_event_session_recorded_deadlocks(chai
 
 def test_sp_blitzindex_describes_a_tables_indexes(chain: tuple[Any, int, int]) -> None:
     """sp_BlitzIndex's table mode: every index of the table with its definition, the clustered key it carries, its
-    rows and size; then its columns.  (Its database mode finds no active index: Quietus does not count index use
-    yet, so sys.dm_db_index_usage_stats has NULL counts and the tool's usage filter keeps nothing.)"""
+    rows and size; then its columns."""
     dba = chain[0]
     dba.cursor().execute("CREATE TABLE indexed (id INT PRIMARY KEY, v INT NOT NULL); CREATE INDEX ix_v ON indexed (v)")
     dba.cursor().execute("INSERT indexed VALUES (1, 10)")

@@ -17,9 +17,8 @@ rows.  ``hobt_id`` is the one sys.partitions shows.
 
 SQL Server's 2019 columns for accelerated recovery (version_generated_inrow ...) are left off.
 
-sys.dm_db_index_usage_stats: one row per heap or index of every user table, its counts NULL: SQL Server counts the
-statements that sought, scanned, looked up or changed an index, and Quietus does not count statements per index
-yet (its operation counts above are per row, a different thing).  NULL says "not known", never "not used".
+sys.dm_db_index_usage_stats: one row per heap or index of a user table that a statement has sought, scanned or
+changed since the server started, with the statements counted as SQL Server counts them (storage/usage.py).
 
 sys.dm_db_partition_stats: one row per heap or index (partition_id and hobt as sys.partitions), row_count the rows
 it holds now (live rows: not the ghosts the cleaner has yet to remove).  Quietus keeps rows in memory, not in 8-KB
@@ -31,6 +30,7 @@ stored in its row.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +38,7 @@ import msgspec
 
 from quietus.admin.columns import columns
 from quietus.engine.storage.table import Table
+from quietus.engine.storage.usage import IndexUsage
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
 from quietus.sql.temp_tables import is_temporary_name
@@ -121,7 +122,6 @@ last_system_scan datetime
 last_system_lookup datetime
 last_system_update datetime
 """)
-_NOT_COUNTED_USE = (None,) * 16
 
 DM_DB_PARTITION_STATS = columns("""
 partition_id bigint
@@ -184,8 +184,26 @@ def _user_tables(database: Any) -> Iterator[Table]:
 def usage_stats_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     for database in sorted(ctx.env.databases.values(), key=lambda d: d.database_id):
         for table in _user_tables(database):
-            for index_id, *_ in _structures(table):
-                yield (database.database_id, table.object_id, index_id, *_NOT_COUNTED_USE)
+            structures = [(0 if table.is_heap else 1, table.usage)]
+            structures += [(index.definition.index_id, index.usage) for index in table.indexes]
+            for index_id, usage in structures:
+                if usage.used:  # a row once the structure has been used, as SQL Server shows them
+                    yield (database.database_id, table.object_id, index_id, *_usage_columns(usage))
+
+
+def _usage_columns(usage: IndexUsage) -> tuple[Any, ...]:
+    """user_seeks ... last_system_update: the user counts and when each was last taken (NULL: never); lookups 0
+    (no nonclustered index is sought, so no row is looked up from one); the system counts 0 (no internal query of
+    Quietus reads a user table through the planner)."""
+    return (
+        usage.seeks, usage.scans, 0, usage.updates,
+        _when(usage.last_seek), _when(usage.last_scan), None, _when(usage.last_update),
+        0, 0, 0, 0, None, None, None, None,
+    )  # fmt: skip
+
+
+def _when(stamp: float) -> datetime.datetime | None:
+    return datetime.datetime.fromtimestamp(stamp) if stamp else None  # local time, as SQL Server's
 
 
 def _structures(table: Table) -> Iterator[tuple[int, int, int, int, int]]:

@@ -64,6 +64,7 @@ from quietus.engine.locks.resources import description, key_resource, object_res
 from quietus.engine.scheduler import Task, WaitTimeout
 from quietus.engine.storage.keys import NULL_KEY, key_text
 from quietus.engine.storage.table import Index, Table
+from quietus.engine.storage.usage import next_statement
 from quietus.engine.storage.version import Version
 from quietus.engine.txn.transaction import Isolation, Transaction, UndoKind, UndoRecord
 from quietus.errors import sql_error
@@ -154,6 +155,7 @@ class RowAccess:
         "lock_timeout_ms",
         "restart_on_conflict",
         "snapshot_seq",
+        "statement",
         "task",
         "txn",
     )
@@ -175,6 +177,7 @@ class RowAccess:
         self.snapshot_seq = snapshot_seq
         self._fresh_update_locks: dict[int, list[Any]] = {}
         self._nowait: set[int] = set()  # the tables this statement reads WITH (NOWAIT): object ids
+        self.statement = next_statement()  # this statement's serial: what index usage is counted by
 
     # -- locks -----------------------------------------------------------------------------------------------
 
@@ -382,7 +385,7 @@ class RowAccess:
         self._push(table, row_key, None)
 
     def _push(self, table: Table, row_key: Any, values: Values | None) -> None:
-        version = table.push(row_key, values, self.txn.xid)
+        version = table.push(row_key, values, self.txn.xid, self.statement)
         self.txn.undo.append(UndoRecord(UndoKind.ROW, table, row_key, version))
 
     def _check_snapshot_conflict(self, table: Table, row_key: Any) -> None:

@@ -59,8 +59,10 @@ class TableScan(Plan):
             high = low if self.seek_once else seek[1](outer, ctx)
             if low is NULL_KEY or high is NULL_KEY:
                 return  # a key is never NULL: nothing equals NULL
+            self.table.usage.sought(access.statement)
             source = access.seek_range(self.table, low, high, self.policy)
         else:
+            self.table.usage.scanned(access.statement)
             source = access.scan(self.table, self.policy)
         if self.with_key:
             for row_key, values in source:

@@ -84,6 +84,7 @@ class PointLookup(Plan):
         key = self.key(outer, ctx)
         if key is NULL_KEY:
             return  # a key is never NULL: nothing equals NULL
+        table.usage.sought(access.statement)
         tick = ctx.task.tick
         predicate = self.predicate
         for row_key in self._stored_keys(table.rows, key):

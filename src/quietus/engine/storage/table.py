@@ -31,6 +31,7 @@ from sortedcontainers import SortedDict, SortedList
 
 from quietus.engine.storage.keys import HIGH, LOW, key_function
 from quietus.engine.storage.schema import IndexDef, TableDef
+from quietus.engine.storage.usage import IndexUsage
 from quietus.engine.storage.version import Version
 
 Key = Any
@@ -40,7 +41,7 @@ Values = tuple[Any, ...]
 class Index:
     """A secondary index: sorted ``(index_key, row_key)`` entries."""
 
-    __slots__ = ("definition", "entries", "ghosts", "inserts", "key_of")
+    __slots__ = ("definition", "entries", "ghosts", "inserts", "key_of", "usage")
 
     def __init__(self, definition: IndexDef, key_of: Callable[[Values], Key]) -> None:
         self.definition = definition
@@ -48,6 +49,7 @@ class Index:
         self.entries: SortedList = SortedList()
         self.inserts = 0
         self.ghosts = 0
+        self.usage = IndexUsage()  # sys.dm_db_index_usage_stats (storage/usage.py)
 
     def add(self, values: Values, row_key: Key) -> bool:
         """Add the entry for ``values``; True when it is new (the index changed)."""
@@ -85,6 +87,7 @@ class Table:
         "rows",
         "shape",
         "updates",
+        "usage",
     )
 
     def __init__(self, definition: TableDef) -> None:
@@ -99,6 +102,7 @@ class Table:
         self._shapes: dict[tuple[Any, ...], int] = {}
         self.shape = 0
         self.inserts = self.updates = self.ghosts = 0  # operation counts: see the module's docstring
+        self.usage = IndexUsage()  # of its heap or clustered index (storage/usage.py)
         self.redefine(definition)
 
     @property
@@ -155,30 +159,40 @@ class Table:
     def head(self, row_key: Key) -> Version | None:
         return self.rows.get(row_key)  # type: ignore[no-any-return]
 
-    def push(self, row_key: Key, values: Values | None, xmin: int) -> Version:
-        """Make a new newest version of the row at ``row_key`` and index it."""
+    def push(self, row_key: Key, values: Values | None, xmin: int, statement: int = 0) -> Version:
+        """Make a new newest version of the row at ``row_key`` and index it; ``statement``: the serial of the
+        statement writing it, whose use of the table and of the indexes it changes is counted (0: recovery or undo,
+        not counted)."""
         rows = self.rows
         previous = rows.get(row_key)
         version = Version(values, xmin, previous, self.shape)
         rows[row_key] = version
         existed = previous is not None and previous.values is not None
+        if statement:
+            self.usage.updated(statement)
         if values is None:
             if not existed:
                 return version
             self.ghosts += 1
             for index in self.indexes:
                 index.ghosts += 1
+                if statement:
+                    index.usage.updated(statement)
         elif existed:
             self.updates += 1
             for index in self.indexes:
                 if index.add(values, row_key):  # the key changed: a new entry, the old one left as a ghost
                     index.inserts += 1
                     index.ghosts += 1
+                    if statement:
+                        index.usage.updated(statement)
         else:
             self.inserts += 1
             for index in self.indexes:
                 index.add(values, row_key)
                 index.inserts += 1
+                if statement:
+                    index.usage.updated(statement)
         return version
 
     def reset_counts(self) -> None:
