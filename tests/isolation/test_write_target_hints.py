@@ -124,3 +124,21 @@ def test_merge_with_holdlock_is_an_upsert_no_other_writer_can_race(pair: Pair) -
     assert outcome(b, "SELECT v FROM t WHERE id = 4") == ([[(5,)]], [])
     assert outcome(b, "MERGE t WITH (NOLOCK) AS target USING (SELECT 4 AS id) AS s ON target.id = s.id "
                       "WHEN MATCHED THEN DELETE;")[1] == [1065]  # fmt: skip
+
+
+def test_a_merge_lets_go_of_the_target_rows_it_did_not_act_on(pair: Pair) -> None:
+    """MERGE reads its target with U locks, as UPDATE does, and frees those of rows no clause acted on: another
+    session may write them at once (UPDLOCK on the target keeps them, as the hint asks)."""
+    a, b = pair
+    merge = (
+        "MERGE t {hint} AS target USING (SELECT 2 AS id, 5 AS v) AS s ON target.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v);"
+    )
+    b.run("SET LOCK_TIMEOUT 0")
+    a.run("BEGIN TRANSACTION; " + merge.format(hint=""))
+    assert outcome(b, "UPDATE t SET v = 1 WHERE id = 1") == ([], [])  # not acted on: free
+    assert outcome(b, "UPDATE t SET v = 1 WHERE id = 2")[1] == [1222]  # acted on: X to the end
+    a.run("ROLLBACK")
+    a.run("BEGIN TRANSACTION; " + merge.format(hint="WITH (UPDLOCK)"))
+    assert outcome(b, "UPDATE t SET v = 1 WHERE id = 3")[1] == [1222]
+    a.run("ROLLBACK")

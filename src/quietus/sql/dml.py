@@ -646,7 +646,7 @@ def execute_update(
                 fn(row, ctx), source_type, writer.types[position], table.name, column.name
             )
         changes.append((row_key, old, writer.complete(assigned)))
-    _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
+    release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
     referenced = planned.referenced
     access = writer.access
     key_of = table.key_of
@@ -682,7 +682,7 @@ def execute_delete(
     planned = cached_write_plan(ctx, node, plans, output)
     table = planned.table
     rows = _read_phase(ctx, planned)
-    _release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
+    release_unqualified(ctx, table, {row_key for row_key, _, _ in rows})
     writer = RowWriter(ctx, table, "DELETE", planned.rules)
     referenced = planned.referenced
     for row_key, old, _row in rows:
@@ -710,14 +710,16 @@ def lock_qualifying_rows(ctx: ExecContext, node: exp.Expr) -> int:
     table = planned.table
     rows = _read_phase(ctx, planned)
     qualifying = {row_key for row_key, _, _ in rows}
-    _release_unqualified(ctx, table, qualifying)
+    release_unqualified(ctx, table, qualifying)
     access = ctx.row_access()
     for row_key in qualifying:
         access.lock_for_update(table, row_key)
     return len(qualifying)
 
 
-def _release_unqualified(ctx: ExecContext, table: Table, qualifying: set[Any]) -> None:
+def release_unqualified(ctx: ExecContext, table: Table, qualifying: set[Any]) -> None:
+    """Let go of the U locks this statement took on rows of ``table`` it then did not write (its read phase's, not
+    those a hint holds), as SQL Server does: a row that did not qualify blocks nobody."""
     access = ctx.row_access()
     for row_key in access.take_fresh_update_locks(table):
         if row_key not in qualifying:

@@ -38,6 +38,7 @@ from quietus.sql.dml import (
     compile_assignments,
     default_positions,
     not_computed,
+    release_unqualified,
 )
 from quietus.sql.expressions import RowFn, compile_expression, compile_predicate
 from quietus.sql.operators import Join, Plan
@@ -140,6 +141,7 @@ def execute_merge(ctx: ExecContext, node: exp.Merge) -> int:
             if clause is not None:
                 inserts.append(_inserted(clause, row, ctx, writer, table))
 
+    release_unqualified(ctx, table, updates.keys() | deletes.keys())  # the target rows no clause acted on
     access = writer.access
     referenced = _is_referenced(ctx, table)
     for row_key, old in deletes.items():
