@@ -62,3 +62,24 @@ def test_the_current_database_and_the_system_databases_qualify(conn: quietus.Con
     )  # fmt: skip
     rows, errors = outcome(conn, "SELECT COUNT(*) FROM tempdb.sys.objects WHERE name = 'a'")
     assert errors == [] and rows == [[(1,)]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DELETE FROM master..nosuch",
+        "UPDATE master..nosuch SET id = 1",
+        "INSERT INTO master..nosuch VALUES (1)",
+        "MERGE master..nosuch AS x USING (SELECT 1 AS id) s ON x.id = s.id WHEN MATCHED THEN DELETE;",
+    ],
+)
+def test_an_empty_schema_part_names_no_object_without_a_crash(conn: quietus.Connection, text: str) -> None:
+    """``master..t``: sqlglot gives the empty schema part as a string, which the synonym lookup read as a node
+    (8630 where SQL Server says 208)."""
+    assert outcome(conn, text) == ([], [(208, "Invalid object name 'master..nosuch'.")])
+
+
+def test_a_synonym_named_with_its_database_and_no_schema(conn: quietus.Connection) -> None:
+    conn.run("CREATE SYNONYM s FOR a")
+    text = "INSERT INTO master..s VALUES (7); SELECT id FROM master..s ORDER BY id"
+    assert outcome(conn, text) == ([[(1,), (7,)]], [])

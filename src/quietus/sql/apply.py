@@ -51,7 +51,7 @@ _FAMILY: dict[str, str] = {
 def function_name(node: exp.Expr) -> tuple[list[str], exp.Func] | None:
     """``[db.]schema.f(args)`` in any of sqlglot's shapes → (the name's parts, the call); None if not a call."""
     if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
-        parts = [p.name for p in (node.args.get("catalog"), node.args.get("db")) if p is not None]
+        parts = [part for part in (node.catalog, node.db) if part]  # the written ones (``master..f()`` has no schema)
         return parts, node.this
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
         return [p.name for p in _identifiers(node.this)], node.expression

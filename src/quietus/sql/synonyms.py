@@ -46,12 +46,11 @@ def find(ctx: ExecContext, node: exp.Table) -> Module | None:
     store = _store(ctx)
     if store is None or len(node.parts) > 3:
         return None
-    catalog, schema = node.args.get("catalog"), node.args.get("db")
-    if catalog is not None and catalog.name and ctx.env.database(catalog.name) is not store.db:
+    catalog, schema = node.catalog, node.db  # their names ("" when not written; ``master..syn`` has no schema)
+    if catalog and ctx.env.database(catalog) is not store.db:
         return None
     txn = ctx.session.txn
-    module = store.find(schema.name if schema is not None and schema.name else None, node.name,
-                        -1 if txn is None else txn.xid)  # fmt: skip
+    module = store.find(schema or None, node.name, -1 if txn is None else txn.xid)
     return module if module is not None and module.type.strip() == KIND else None
 
 

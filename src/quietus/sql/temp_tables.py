@@ -189,10 +189,8 @@ def _module_named(ctx: ExecContext, node: exp.Table) -> bool:
     store: Any = ctx.env.services.get("modules")
     if is_global(node) or store is None or store.db is not ctx.database:
         return False
-    schema = node.args.get("db")
     txn = ctx.session.txn
-    return store.find(schema.name if schema is not None and schema.name else None, node.name,
-                      -1 if txn is None else txn.xid) is not None  # fmt: skip
+    return store.find(node.db or None, node.name, -1 if txn is None else txn.xid) is not None
 
 
 def _unique_name(stem: str) -> str:
