@@ -50,6 +50,7 @@ from quietus.sql.expressions import (
     named_collation,
     null_or_variable,
 )
+from quietus.sql.module_names import find_module
 from quietus.sql.modules import Module
 from quietus.sql.operators import (
     Aggregate,
@@ -516,7 +517,7 @@ class Planner:
             if view is not None:
                 columns = [ScopeColumn(n, t, alias, name) for n, t in view.columns]
                 return VirtualScan(view, columns)
-            module = views.find_module(self.ctx, source, ("V", synonyms.KIND))  # one catalog lookup for both
+            module = find_module(self.ctx, source, ("V", synonyms.KIND))  # one catalog lookup for both
             if module is not None and module.type.strip() == "V":
                 return views.plan_view(self, module, alias)
             if module is not None and not source.meta.get(synonyms.SYNONYM):

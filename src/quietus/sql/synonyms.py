@@ -25,33 +25,18 @@ from quietus.errors import sql_error
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
-from quietus.sql.modules import Module, ModuleStore
+from quietus.sql.module_names import find_module
+from quietus.sql.modules import Module
 
 KIND = "SN"
 SYNONYM = "synonym"  # meta key of a node that names a synonym's base object
 
 
-def _store(ctx: ExecContext) -> ModuleStore | None:
-    store: ModuleStore | None = ctx.env.services.get("modules")
-    return store if store is not None and store.db is ctx.database else None
-
-
 def find(ctx: ExecContext, node: exp.Table) -> Module | None:
     """The synonym a plain table reference (``syn``, ``dbo.syn``, ``db.dbo.syn``) names, if any."""
-    this = node.this
-    if node.meta.get(SYNONYM) or not isinstance(this, exp.Identifier):
-        return None  # the base of a synonym (no chaining), or no plain name
-    if this.args.get("temporary") or this.args.get("global_"):
-        return None
-    store = _store(ctx)
-    if store is None or len(node.parts) > 3:
-        return None
-    catalog, schema = node.catalog, node.db  # their names ("" when not written; ``master..syn`` has no schema)
-    if catalog and ctx.env.database(catalog) is not store.db:
-        return None
-    txn = ctx.session.txn
-    module = store.find(schema or None, node.name, -1 if txn is None else txn.xid)
-    return module if module is not None and module.type.strip() == KIND else None
+    if node.meta.get(SYNONYM) or len(node.parts) > 3:
+        return None  # the base of a synonym (no chaining), or a linked server's name
+    return find_module(ctx, node, (KIND,))
 
 
 def base_name(module: Module) -> str:

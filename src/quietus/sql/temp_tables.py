@@ -39,6 +39,7 @@ from quietus.errors import SqlError, sql_error
 from quietus.sessions.session import Session
 from quietus.sql import remote_tables, synonyms
 from quietus.sql.context import ExecContext
+from quietus.sql.module_names import find_module
 from quietus.sql.modules import commit_system_transaction
 
 TEMPDB = "tempdb"
@@ -169,7 +170,7 @@ def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
         if node.catalog and ctx.env.database(node.catalog) is None:
             raise sql_error(911, node.catalog)
         name = stored_name(ctx, node)
-        if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None or _module_named(ctx, node):
+        if db.table_by_name(name) is not None or ctx.env.virtual_table(name) is not None or find_module(ctx, node):
             raise sql_error(2714, written_name(node))
         if is_global(node):
             ctx.env.services.setdefault(GLOBAL_OWNERS, {})[name.casefold()] = ctx.session.session_id
@@ -182,15 +183,6 @@ def name_for_create(ctx: ExecContext, node: exp.Table) -> str:
     stored = _unique_name("#" + node.name)
     stack.append((ctx.nest_level, stored))
     return stored
-
-
-def _module_named(ctx: ExecContext, node: exp.Table) -> bool:
-    """Whether a procedure, view, function or synonym of the current database has the name (one namespace)."""
-    store: Any = ctx.env.services.get("modules")
-    if is_global(node) or store is None or store.db is not ctx.database:
-        return False
-    txn = ctx.session.txn
-    return store.find(node.db or None, node.name, -1 if txn is None else txn.xid) is not None
 
 
 def _unique_name(stem: str) -> str:

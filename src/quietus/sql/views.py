@@ -46,6 +46,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.dialect.grammar import walk
+from quietus.sql.module_names import find_module
 from quietus.sql.modules import Module
 from quietus.sql.operators import Plan
 from quietus.sql.stored_procedures import define_module, drop_modules, store_of
@@ -65,20 +66,6 @@ def definition(module: Module) -> st.CreateView:
 def _reader_xid(ctx: ExecContext) -> int:
     txn = ctx.session.txn
     return -1 if txn is None else txn.xid
-
-
-def find_module(ctx: ExecContext, node: exp.Table, kinds: tuple[str, ...]) -> Module | None:
-    """The module of one of ``kinds`` a table reference names (``v``, ``dbo.v``, ``master.dbo.v``), if any."""
-    store = store_of(ctx)
-    if store is None or ctx.database is not store.db or not isinstance(node.this, exp.Identifier):
-        return None
-    if temp_tables.is_local(node) or temp_tables.is_global(node) or temp_tables.is_table_variable(node):
-        return None
-    catalog, schema = node.catalog, node.db  # their names ("" when not written; ``master..v`` has no schema)
-    if catalog and ctx.env.database(catalog) is not store.db:
-        return None
-    module = store.find(schema or None, node.name, _reader_xid(ctx))
-    return module if module is not None and module.type.strip() in kinds else None
 
 
 def find_view(ctx: ExecContext, node: exp.Table) -> Module | None:
