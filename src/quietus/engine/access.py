@@ -86,6 +86,9 @@ class ReadPolicy:
     nowait: bool = False  # any lock on this table not granted at once is 1222 (the NOWAIT hint)
 
 
+DIRTY_READ_HINTS = frozenset({"NOLOCK", "READUNCOMMITTED"})  # on the target of a write: 1065
+
+
 class WriteConflict(Exception):
     """A versioned write met a row committed by another transaction after the statement's snapshot."""
 
@@ -100,7 +103,7 @@ def read_policy(
 
 def _write_policy(isolation: Isolation, hints: frozenset[str], versioned_writes: bool) -> ReadPolicy:
     """How an UPDATE or DELETE reads the rows of its target it considers (the second module table)."""
-    if "NOLOCK" in hints or "READUNCOMMITTED" in hints:
+    if hints & DIRTY_READ_HINTS:
         raise sql_error(1065)
     if versioned_writes:
         return ReadPolicy(SNAPSHOT, LockMode.IX, None)
@@ -118,7 +121,7 @@ def _write_policy(isolation: Isolation, hints: frozenset[str], versioned_writes:
 
 def _read_policy(isolation: Isolation, hints: frozenset[str], rcsi: bool) -> ReadPolicy:
     readpast = "READPAST" in hints
-    if "NOLOCK" in hints or "READUNCOMMITTED" in hints:
+    if hints & DIRTY_READ_HINTS:
         return ReadPolicy(DIRTY, LockMode.SCH_S, None)
     if "TABLOCKX" in hints:
         return ReadPolicy(LOCKING, LockMode.X, None, hold=True)

@@ -9,18 +9,19 @@
 
 A writer's table-level lock is exclusive, so TABLOCK and TABLOCKX take the same X lock here (a shared table lock
 could not cover the rows written); the row locks taken under it are granted at once, since nobody else can hold
-any lock on the table.  (Hints on an UPDATE's or DELETE's target are read by their planning, not here.)
+any lock on the table.  (Hints on an UPDATE's or DELETE's target are read by their planning, not here:
+engine/access.py's write table.)
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
+from quietus.engine.access import DIRTY_READ_HINTS
 from quietus.engine.locks import LockMode
 from quietus.errors import sql_error
 
 _INSERT_LOCKS: dict[str, LockMode] = {"ROWLOCK": LockMode.IX, "TABLOCK": LockMode.X, "TABLOCKX": LockMode.X}
-_NEVER_ON_A_TARGET = frozenset({"NOLOCK", "READUNCOMMITTED"})
 
 
 def insert_lock(target: exp.Expr) -> LockMode:
@@ -30,7 +31,7 @@ def insert_lock(target: exp.Expr) -> LockMode:
     for hint in table.args.get("hints") or []:
         for item in hint.expressions:
             name = item.name.upper()
-            if name in _NEVER_ON_A_TARGET:
+            if name in DIRTY_READ_HINTS:
                 raise sql_error(1065)
             if name not in _INSERT_LOCKS:
                 raise sql_error(40517, f"table hint {name} on the target of an INSERT")
