@@ -25,6 +25,7 @@ from quietus.engine.interrupts import ENDS_SESSION, InterruptReason
 from quietus.engine.scheduler import Task
 from quietus.engine.txn.transaction import Isolation, Transaction
 from quietus.engine.wait_stats import WaitStatistics
+from quietus.enums import IdentityEnum
 from quietus.sessions.sql_text import InputBuffer, RunningText
 
 
@@ -37,7 +38,7 @@ class Surface(enum.Enum):
     SYSTEM = "system"
 
 
-class Dialect(enum.Enum):
+class Dialect(IdentityEnum):
     """The SQL language a session's requests are written in (which batch runner and error catalogue apply)."""
 
     TSQL = "tsql"

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from enum import Enum, auto
+from enum import auto
 
+from quietus.enums import IdentityEnum
 from quietus.errors import sql_error
 from quietus.protocol.tds import tokens
 from quietus.protocol.tds.buffer import ReceiveBuffer
@@ -90,7 +91,7 @@ from quietus.protocol.tds.types import DEFAULT_COLLATION
 from quietus.protocol.tds.versions import NAMES, TDS74, Traits, negotiate, traits
 
 
-class State(Enum):
+class State(IdentityEnum):
     PRELOGIN = auto()  # waiting for PRELOGIN (or a LOGIN7 straight away)
     PRELOGIN_REPLY = auto()  # PRELOGIN received; the server owes the reply
     TLS_HANDSHAKE = auto()  # the TLS handshake rides in PRELOGIN packets (TDS 7.x encryption)
@@ -101,7 +102,7 @@ class State(Enum):
     CLOSED = auto()
 
 
-class Trigger(Enum):
+class Trigger(IdentityEnum):
     RECV_PRELOGIN = auto()
     RECV_LOGIN7 = auto()
     RECV_TLS = auto()

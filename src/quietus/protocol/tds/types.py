@@ -176,7 +176,7 @@ class ColumnSpec:
 
 # --- the type table ----------------------------------------------------------------------------------
 
-_FIXED_SIZE = {
+_FIXED_SIZE: dict[int, int] = {  # keyed by the wire's type byte: an IntEnum member is that int
     TypeId.NULL: 0,
     TypeId.INT1: 1,
     TypeId.BIT: 1,
@@ -290,7 +290,7 @@ def read_type_info(reader: Reader, traits: Traits, context: Context = Context.RE
     if kind is None:
         raise RemoteProtocolError(f"unknown data type 0x{type_id:02X}")
     if kind is Kind.FIXED:
-        return TypeInfo(type_id, _FIXED_SIZE[TypeId(type_id)])
+        return TypeInfo(type_id, _FIXED_SIZE[type_id])
     if kind is Kind.DATE:
         return TypeInfo(type_id)
     if kind is Kind.SCALED:
@@ -379,7 +379,7 @@ def read_value(reader: Reader, info: TypeInfo, context: Context = Context.RESULT
     if data is None:
         return None
     try:
-        return _DECODERS[TypeId(info.type_id)](data, info)
+        return _DECODERS[info.type_id](data, info)
     except (ValueError, OverflowError, struct.error, InvalidOperation) as exc:
         raise RemoteProtocolError(f"bad {TypeId(info.type_id).name} value: {exc}") from None
 
@@ -387,7 +387,7 @@ def read_value(reader: Reader, info: TypeInfo, context: Context = Context.RESULT
 def read_value_bytes(reader: Reader, info: TypeInfo, context: Context) -> bytes | None:
     kind = KINDS[info.type_id]
     if kind is Kind.FIXED:
-        return None if info.type_id == TypeId.NULL else reader.take(_FIXED_SIZE[TypeId(info.type_id)])
+        return None if info.type_id == TypeId.NULL else reader.take(_FIXED_SIZE[info.type_id])
     if kind in (Kind.BYTE, Kind.SCALED, Kind.DATE):
         length = reader.u8()
         return None if length == 0 else reader.take(length)
@@ -520,11 +520,11 @@ def _binary(data: bytes, info: TypeInfo) -> bytes:
     return bytes(data)
 
 
-def _by_family(families: dict[tuple[int, ...], _F]) -> dict[TypeId, _F]:
-    return {TypeId(t): fn for types, fn in families.items() for t in types}
+def _by_family(families: dict[tuple[int, ...], _F]) -> dict[int, _F]:
+    return {t: fn for types, fn in families.items() for t in types}
 
 
-_DECODERS: dict[TypeId, Callable[[bytes, TypeInfo], object]] = _by_family(
+_DECODERS: dict[int, Callable[[bytes, TypeInfo], object]] = _by_family(
     {
         (TypeId.INT1, TypeId.INT2, TypeId.INT4, TypeId.INT8, TypeId.INTN): _int,
         (TypeId.BIT, TypeId.BITN): _bit,
@@ -553,7 +553,7 @@ def encode_value(info: TypeInfo, value: object, context: Context = Context.RESUL
     if value is None:
         return _null(info, kind, context)
     try:
-        data = _ENCODERS[TypeId(info.type_id)](value, info)
+        data = _ENCODERS[info.type_id](value, info)
     except (ValueError, OverflowError, struct.error) as exc:
         raise LocalProtocolError(f"cannot encode {value!r} as {TypeId(info.type_id).name}: {exc}") from None
     if kind is Kind.FIXED:
@@ -600,7 +600,7 @@ _INT_RANGE = {1: (0, 255), 2: (-(2**15), 2**15 - 1), 4: (-(2**31), 2**31 - 1), 8
 def _enc_int(value: object, info: TypeInfo) -> bytes:
     _check(value, int, info)
     assert isinstance(value, int)
-    size = info.max_length if info.type_id == TypeId.INTN else _FIXED_SIZE[TypeId(info.type_id)]
+    size = info.max_length if info.type_id == TypeId.INTN else _FIXED_SIZE[info.type_id]
     width = _need(size, "max_length")
     low, high = _INT_RANGE[width]
     if not low <= value <= high:
@@ -615,7 +615,7 @@ def _enc_bit(value: object, info: TypeInfo) -> bytes:
 
 def _enc_float(value: object, info: TypeInfo) -> bytes:
     _check(value, (int, float, Decimal), info)
-    size = info.max_length if info.type_id == TypeId.FLTN else _FIXED_SIZE[TypeId(info.type_id)]
+    size = info.max_length if info.type_id == TypeId.FLTN else _FIXED_SIZE[info.type_id]
     return (F32 if size == 4 else F64).pack(float(value))  # type: ignore[arg-type]
 
 
@@ -630,7 +630,7 @@ def _scaled(value: object, scale: int, info: TypeInfo) -> int:
 
 def _enc_money(value: object, info: TypeInfo) -> bytes:
     units = _scaled(value, 4, info)
-    size = info.max_length if info.type_id == TypeId.MONEYN else _FIXED_SIZE[TypeId(info.type_id)]
+    size = info.max_length if info.type_id == TypeId.MONEYN else _FIXED_SIZE[info.type_id]
     if size == 4:
         if not -(2**31) <= units < 2**31:
             raise LocalProtocolError(f"{value} does not fit smallmoney")
@@ -660,7 +660,7 @@ def _as_datetime(value: object, info: TypeInfo) -> dt.datetime:
 def _enc_datetime(value: object, info: TypeInfo) -> bytes:
     moment = _as_datetime(value, info).replace(tzinfo=None)
     delta = moment - _EPOCH_1900
-    size = info.max_length if info.type_id == TypeId.DATETIMN else _FIXED_SIZE[TypeId(info.type_id)]
+    size = info.max_length if info.type_id == TypeId.DATETIMN else _FIXED_SIZE[info.type_id]
     micros = delta.seconds * 10**6 + delta.microseconds
     if size == 4:
         minutes = (micros + 30 * 10**6) // (60 * 10**6)  # to the nearest minute
@@ -734,7 +734,7 @@ def _enc_binary(value: object, info: TypeInfo) -> bytes:
     return bytes(value)
 
 
-_ENCODERS: dict[TypeId, Callable[[object, TypeInfo], bytes]] = _by_family(
+_ENCODERS: dict[int, Callable[[object, TypeInfo], bytes]] = _by_family(
     {
         (TypeId.INT1, TypeId.INT2, TypeId.INT4, TypeId.INT8, TypeId.INTN): _enc_int,
         (TypeId.BIT, TypeId.BITN): _enc_bit,

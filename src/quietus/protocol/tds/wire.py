@@ -10,6 +10,7 @@ Invariants:
 
 from __future__ import annotations
 
+import codecs
 import struct
 
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
@@ -30,7 +31,9 @@ F64 = struct.Struct("<d")
 def decode_utf16(data: bytes) -> str:
     if len(data) % 2:
         raise RemoteProtocolError(f"UTF-16 text has an odd byte count ({len(data)})")
-    return data.decode("utf-16-le", "replace")  # a lone surrogate becomes U+FFFD (sql/utf16.py)
+    # A lone surrogate becomes U+FFFD (sql/utf16.py).  The codec's own function: ``bytes.decode("utf-16-le")``
+    # finds it through the codec registry and a Python wrapper (encodings/utf_16_le.py), ~0.3 us a call.
+    return codecs.utf_16_le_decode(data, "replace", True)[0]
 
 
 def encode_utf16(text: str) -> bytes:
@@ -91,8 +94,15 @@ class Reader:
         self._pos = start + 1
         return self._data[start]
 
+    # The two most read widths as byte arithmetic: compiled, it is a few C operations where struct's unpack_from is a
+    # call that builds a tuple.
     def u16(self) -> int:
-        return self._unpack(U16)
+        start = self._pos
+        data = self._data
+        if start + 2 > len(data):
+            self._truncated(2)
+        self._pos = start + 2
+        return data[start] | data[start + 1] << 8
 
     def u16_be(self) -> int:
         return self._unpack(U16_BE)
@@ -101,7 +111,12 @@ class Reader:
         return self._unpack(I16)
 
     def u32(self) -> int:
-        return self._unpack(U32)
+        start = self._pos
+        data = self._data
+        if start + 4 > len(data):
+            self._truncated(4)
+        self._pos = start + 4
+        return data[start] | data[start + 1] << 8 | data[start + 2] << 16 | data[start + 3] << 24
 
     def u32_be(self) -> int:
         return self._unpack(U32_BE)
