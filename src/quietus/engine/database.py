@@ -446,8 +446,9 @@ class Database:
         if self.failed is not None:
             raise self.failed
         prepared = txn.state is TxnState.PREPARED
+        writes = txn.has_writes
         txn.state = TxnState.COMMITTING
-        if self.wal is not None and (prepared or txn.has_writes):
+        if self.wal is not None and (prepared or writes):
             if prepared:
                 assert txn.uow is not None
                 payload = twophase.decision_record(twophase.Outcome.COMMITTED, txn.uow)
@@ -461,12 +462,16 @@ class Database:
             self.decided[txn.uow] = twophase.Outcome.COMMITTED
         self.txns.mark_committed(txn)
         txn.state = TxnState.COMMITTED
-        if txn.has_writes or prepared:
+        if writes or prepared:
             self.commits += 1  # transactions that changed something (read-only ones are not counted)
-        self._settle_catalog(txn)
+        undo = txn.undo
+        if undo:  # (a read -- the usual autocommit statement -- changed no catalog and left no version behind)
+            self._settle_catalog(txn)
         self.locks.release_all(txn)
+        if not undo:
+            return
         # A new row's first version supersedes nothing: nothing for the cleaner (nor a loop wake-up) per insert.
-        superseding = [(r.table, r.row_key) for r in txn.undo if r.kind is UndoKind.ROW and _supersedes(r.version)]
+        superseding = [(r.table, r.row_key) for r in undo if r.kind is UndoKind.ROW and _supersedes(r.version)]
         if superseding:
             self._superseded.extend(superseding)
             self.cleaner.superseded_pending = len(self._superseded)

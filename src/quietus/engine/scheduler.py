@@ -130,21 +130,21 @@ class Task:
         "_clock_countdown",
         "_deadline",
         "_greenlet",
+        "_loop",
         "_noninterruptible",
         "_signalled",
         "_waiter",
         "cpu_ns",
         "interrupt",
         "last_wait_type",
-        "loop",
         "wait_resource",
         "wait_started",
         "wait_type",
         "waits",
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop  # None: the running loop, looked up at the first wait (``loop``)
         self.interrupt: InterruptReason | None = None
         self.wait_type: str | None = None  # LCK_M_X, WAITFOR, WRITELOG, ASYNC_NETWORK_IO ...
         self.last_wait_type: str | None = None  # the previous wait's type (sys.dm_exec_requests.last_wait_type)
@@ -158,6 +158,15 @@ class Task:
         self.cpu_ns = 0  # CPU time of the engine thread spent inside this task (dm_exec_requests.cpu_time)
         self.waits: WaitStatistics | None = None  # its session's (dm_exec_session_wait_stats), besides the server's
         self._signalled = 0.0  # when what the current wait waits for happened (its signal wait starts)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop this task waits on.  Looked up when first needed: asyncio's lookup makes a getpid() system call
+        in Python 3.11, and a request that never waits needs no loop at all."""
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        return loop
 
     # -- running ---------------------------------------------------------------------------------------------
 

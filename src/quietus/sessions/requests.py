@@ -84,8 +84,7 @@ async def _request(
 ) -> Outcome:
     if session.status in (SessionStatus.KILLED, SessionStatus.ENDED):
         return Outcome.SESSION_ENDED  # killed while idle (its connection is closed): nothing more runs for it
-    loop = asyncio.get_running_loop()
-    task = Task(loop)
+    task = Task()  # its loop is the running one, looked up only if it waits
     session.begin_request(task, text)
     prefix = event.statement_prefix if event is not None else ""
     full = prefix + text  # what sys.dm_exec_sql_text shows: "(@P1 int)SELECT ..." for sp_executesql
@@ -199,8 +198,7 @@ async def end_session(session: Session, env: Environment) -> None:
 
 
 async def _roll_back(session: Session, env: Environment) -> None:
-    loop = asyncio.get_running_loop()
-    task = Task(loop)
+    task = Task()  # its loop is the running one, looked up only if it waits
 
     def rollback() -> None:
         txn = session.txn
