@@ -49,6 +49,8 @@ COMPILED_MODULES = (
     "quietus.protocol.tds.fast_encoders",
     "quietus.protocol.tds.response",
     "quietus.protocol.tds.connection",
+    "quietus.protocol.tds.responses",
+    "quietus.protocol.tds.client",
     "quietus.server.rpc",
     "quietus.server.tds_sink",
     "quietus.server.requests",

@@ -218,7 +218,7 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
     generated ``__init__`` interpreted, ~0.6 µs a call, several a request; a written-out one compiles), each with
     arguments of its fields' types, a different value for each field (None: its fields' types are the server's
     own objects; built with placeholders in the pure pass only)."""
-    from quietus.protocol.tds import packets, requests, response, types
+    from quietus.protocol.tds import client, packets, requests, response, responses, types
     from quietus.server import rpc
 
     info = types.TypeInfo(0x26, 4)
@@ -232,6 +232,12 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
         (packets.PacketHeader, (1, 2, 3, 4, 5, 6)),
         (packets.Message, (4, b"x", 2, True)),
         (response._Done, (1, 2, 3, 4)),
+        (responses.Done, (0xFD, 0x10, 0xC1, 1)),
+        (responses.ColumnDescription, ("id", info, 9, 2)),
+        (responses.ColumnMetadata, ((responses.ColumnDescription("id", info, 9, 2),),)),
+        (responses.Row, ((1, "x"), True)),
+        (responses.ReturnStatus, (3,)),
+        (client.Reply, ((responses.ReturnStatus(3),),)),
         (rpc.RequestContext, None),
     ]
 

@@ -45,6 +45,10 @@ _T = TypeVar("_T")
 class Reply:
     tokens: tuple[Token, ...]
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md).
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        object.__setattr__(self, "tokens", tokens)
+
     def _of(self, kind: type[_T]) -> list[_T]:
         return [t for t in self.tokens if isinstance(t, kind)]
 
