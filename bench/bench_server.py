@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import multiprocessing
 import os
 import pwd
@@ -44,6 +45,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench._profile import cpu_seconds, tree_cpu_seconds
 from quietus import compiled
 from quietus.protocol.tds.client import TdsClient
 
@@ -56,6 +58,11 @@ SETUP = (
     "FROM digits a CROSS JOIN digits b CROSS JOIN digits c CROSS JOIN digits d"
 )
 POINT_SELECT = "SELECT owner, balance FROM accounts WHERE id = @P1"
+# The same through ODBC, one str object for every execute: pyodbc re-prepares when the text it is given is not the
+# very object it prepared last.  FreeTDS's driver still sends two requests per execute (sp_unprepare, then
+# sp_prepexec): it marks a statement for re-preparing whenever a parameter is bound, and pyodbc binds on every
+# execute -- as it does against SQL Server.
+ODBC_POINT_SELECT = POINT_SELECT.replace("@P1", "?")
 
 
 def free_port() -> int:
@@ -313,7 +320,7 @@ def _point_worker(kind: str, port: int, seconds: float, seed: int, results: Any)
         odbc_cursor = odbc.cursor()
 
         def lookup() -> None:
-            odbc_cursor.execute(POINT_SELECT.replace("@P1", "?"), rng.randrange(ROWS))
+            odbc_cursor.execute(ODBC_POINT_SELECT, rng.randrange(ROWS))
             assert len(odbc_cursor.fetchall()) == 1
 
     else:
@@ -341,16 +348,22 @@ def odbc_connect(port: int) -> Any:
     return pyodbc.connect(dsn, autocommit=True)
 
 
-def point_throughput(kind: str, port: int, clients: int, seconds: float) -> float:
+def point_throughput(
+    kind: str, port: int, clients: int, seconds: float, server_cpu: Callable[[], float]
+) -> tuple[float, float]:
+    """(point selects a second, the server's CPU microseconds a point select) with ``clients`` client processes;
+    ``server_cpu()`` reads the server's CPU seconds so far (its connections' setup and teardown count too)."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     workers = [context.Process(target=_point_worker, args=(kind, port, seconds, i, results)) for i in range(clients)]
+    cpu = server_cpu()
     for worker in workers:
         worker.start()
     total = sum(results.get(timeout=seconds + 120) for _ in workers)
     for worker in workers:
         worker.join()
-    return total / seconds
+    time.sleep(0.2)  # PostgreSQL's backends end (and are reaped) after their clients close
+    return total / seconds, (server_cpu() - cpu) / max(total, 1) * 1e6
 
 
 def measure_quietus(args: argparse.Namespace, work: Path) -> dict[str, float]:
@@ -375,10 +388,13 @@ def measure_quietus(args: argparse.Namespace, work: Path) -> dict[str, float]:
             odbc.close()
         logins, _ = timed_loop(lambda: Tds(port).close(), args.seconds)
         figures["logins_per_s"] = logins / args.seconds
+        server_cpu = functools.partial(cpu_seconds, pid)
         for clients in (1, 16):
-            figures[f"point_{clients}"] = point_throughput("quietus", port, clients, args.seconds)
+            rate, cpu = point_throughput("quietus", port, clients, args.seconds, server_cpu)
+            figures[f"point_{clients}"], figures[f"point_cpu_{clients}"] = rate, cpu
             if odbc is not None:
-                figures[f"point_c_{clients}"] = point_throughput("quietus-odbc", port, clients, args.seconds)
+                rate, _cpu = point_throughput("quietus-odbc", port, clients, args.seconds, server_cpu)
+                figures[f"point_c_{clients}"] = rate
         time.sleep(1)  # let closed sessions go
         before = rss_kb(pid)
         loop = asyncio.new_event_loop()
@@ -422,10 +438,11 @@ def measure_postgres(args: argparse.Namespace, work: Path) -> dict[str, float]:
         figures["select1_p99_ms"] = figures["select1_c_p99_ms"] = percentile(latencies, 0.99) * 1000
         logins, _ = timed_loop(lambda: pg_connect(port).close(), args.seconds)
         figures["logins_per_s"] = logins / args.seconds
+        server_cpu = functools.partial(tree_cpu_seconds, postmaster)
         for clients in (1, 16):
-            figures[f"point_{clients}"] = figures[f"point_c_{clients}"] = point_throughput(
-                "postgres", port, clients, args.seconds
-            )
+            rate, cpu = point_throughput("postgres", port, clients, args.seconds, server_cpu)
+            figures[f"point_{clients}"] = figures[f"point_c_{clients}"] = rate
+            figures[f"point_cpu_{clients}"] = cpu
         time.sleep(1)
         before = pg_backends_pss(postmaster)
         idle = [pg_connect(port) for _ in range(args.pg_sessions)]
@@ -450,7 +467,7 @@ def measure_postgres(args: argparse.Namespace, work: Path) -> dict[str, float]:
 def profile_quietus(args: argparse.Namespace, work: Path) -> None:
     """The server sampled by py-spy while one client runs SELECT 1, then point selects (RPC), then the session
     view: for each, the figure and where the server's CPU went."""
-    from bench._profile import cpu_seconds, sampled
+    from bench._profile import sampled
 
     with quietus_server(work / "quietus-data") as (pid, port):
         setup = Tds(port)
@@ -464,13 +481,11 @@ def profile_quietus(args: argparse.Namespace, work: Path) -> None:
         with sampled(pid) as report:
             timed_loop(lambda: setup.batch("SELECT 1"), args.seconds)
         print(report.text())
-        cpu = cpu_seconds(pid)
-        rate = point_throughput("quietus", port, 1, args.seconds)
-        cpu = cpu_seconds(pid) - cpu
-        print(f"== point selects (sp_executesql), 1 client: {rate:,.0f}/s; "
-              f"server CPU {cpu / (rate * args.seconds) * 1e6:.0f} us/request")  # fmt: skip
+        server_cpu = functools.partial(cpu_seconds, pid)
+        rate, per_request = point_throughput("quietus", port, 1, args.seconds, server_cpu)
+        print(f"== point selects (sp_executesql), 1 client: {rate:,.0f}/s; server CPU {per_request:.0f} us/request")
         with sampled(pid) as report:
-            point_throughput("quietus", port, 1, args.seconds)
+            point_throughput("quietus", port, 1, args.seconds, server_cpu)
         print(report.text())
         loop = asyncio.new_event_loop()
         writers = loop.run_until_complete(hold_idle_tds(port, args.sessions))
@@ -494,6 +509,8 @@ LINES = (
     ("select1_p99_ms", "SELECT 1 round trip p99, ms", "lower"),
     ("point_1", "point selects per second, 1 client", "higher"),
     ("point_16", "point selects per second, 16 clients", "higher"),
+    ("point_cpu_1", "  server CPU a point select, 1 client, us", "lower"),
+    ("point_cpu_16", "  server CPU a point select, 16 clients, us", "lower"),
     ("select1_c_p50_ms", "SELECT 1 p50, both through C clients, ms", "lower"),
     ("select1_c_p99_ms", "SELECT 1 p99, both through C clients, ms", "lower"),
     ("point_c_1", "point selects/s, C clients, 1 client", "higher"),
