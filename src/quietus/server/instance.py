@@ -18,7 +18,7 @@ import inspect
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from quietus.engine.wal import DataDirectoryLock, init_data_directory
 from quietus.server import errorlog, timeouts
 from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
-from quietus.sessions.requests import Outcome, end_session, run_batch, run_call
+from quietus.sessions.requests import Outcome, closing_ended, end_session, run_batch, run_call
 from quietus.sessions.session import Session
 from quietus.sessions.sql_text import InputBuffer
 from quietus.sql.batch import BatchRunner
@@ -245,7 +245,7 @@ class Instance:
     async def open_session(self, **attributes: object) -> Session:
         return self.registry.open_user_session(**attributes)
 
-    async def execute(
+    def execute(
         self,
         session: Session,
         text: str,
@@ -254,25 +254,21 @@ class Instance:
         types: Mapping[str, SqlType] | None = None,
         event: InputBuffer | None = None,
         outputs: dict[str, Any] | None = None,
-    ) -> Outcome:
-        """Run one batch for ``session``; ``parameters`` (name -> value) are bound as typed variables (``types``:
-        declared types by parameter name, the values already converted to them); ``event``: an RPC's input buffer;
-        ``outputs``: parameter names whose final values are written into it (OUTPUT parameters)."""
+    ) -> Coroutine[Any, Any, Outcome]:
+        """Run one batch for ``session`` (await it); ``parameters`` (name -> value) are bound as typed variables
+        (``types``: declared types by parameter name, the values already converted to them); ``event``: an RPC's
+        input buffer; ``outputs``: parameter names whose final values are written into it (OUTPUT parameters).  A
+        batch that ended its session (a kill) has closed it when its outcome is returned."""
         assert self.env is not None
-        outcome = await run_batch(session, self.env, text, sink, parameters, types, event, outputs)
-        if outcome is Outcome.SESSION_ENDED:
-            await self.close_session(session)
-        return outcome
+        request = run_batch(session, self.env, text, sink, parameters, types, event, outputs)
+        return closing_ended(request, session, self.close_session)
 
-    async def run_call(
+    def run_call(
         self, session: Session, label: str, sink: ResultSink, call: Callable[[BatchRunner], None]
-    ) -> Outcome:
-        """Run a protocol call that is no SQL text (``sessions.requests.run_call``) for ``session``."""
+    ) -> Coroutine[Any, Any, Outcome]:
+        """Run a protocol call that is no SQL text (``sessions.requests.run_call``) for ``session`` (await it)."""
         assert self.env is not None
-        outcome = await run_call(session, self.env, label, sink, call)
-        if outcome is Outcome.SESSION_ENDED:
-            await self.close_session(session)
-        return outcome
+        return closing_ended(run_call(session, self.env, label, sink, call), session, self.close_session)
 
     async def reset_session(self, session: Session, database: str, *, keep_transaction: bool = False) -> None:
         """Back to the post-login state (RESETCONNECTION): roll back (unless ``keep_transaction``), SET options

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
@@ -69,6 +69,18 @@ async def run_call(
     """Run ``call`` with the session's runner as one request: a protocol call that is no SQL text (an XA tpc_*
     call over Oracle Net); ``label`` is what the session's SQL text and input buffer show while it runs."""
     return await _request(session, env, label, sink, call)
+
+
+async def closing_ended(
+    request: Awaitable[Outcome], session: Session, close: Callable[[Session], Awaitable[object]]
+) -> Outcome:
+    """``request``'s outcome, once ``close(session)`` has closed the session if the request ended it (a kill, the
+    connection gone).  Compiled, it awaits the request natively: the wrapper a caller would write costs a Python
+    coroutine a request."""
+    outcome = await request
+    if outcome is Outcome.SESSION_ENDED:
+        await close(session)
+    return outcome
 
 
 async def _request(
