@@ -22,7 +22,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.environment import VirtualTable
-from quietus.sql.modules import Module
+from quietus.sql.modules import Module, reader_xid
 from quietus.sql.stored_procedures import find_module, store_of
 from quietus.sql.types_base import type_from_sqlglot
 
@@ -89,8 +89,7 @@ def modules(ctx: ExecContext) -> list[Module]:
     store = store_of(ctx)
     if store is None or ctx.database is not store.db:
         return []
-    txn = ctx.session.txn
-    return sorted(store.modules(-1 if txn is None else txn.xid), key=lambda module: module.object_id)
+    return sorted(store.modules(reader_xid(ctx.session.txn)), key=lambda module: module.object_id)
 
 
 def schema_id(module: Module) -> int:

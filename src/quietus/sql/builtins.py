@@ -45,6 +45,7 @@ from quietus.sql.builtins_format import FORMAT_FUNCTIONS, format_raiserror
 from quietus.sql.builtins_metadata import COUNTER_TYPES, METADATA_FUNCTIONS
 from quietus.sql.catalog_ids import system_object_id
 from quietus.sql.collation import patindex
+from quietus.sql.modules import reader_xid
 from quietus.sql.temp_tables import TEMPDB, stored_name_of
 from quietus.sql.types_base import (
     CHAR,
@@ -589,11 +590,6 @@ def _modules_of(ctx: Any, database: Any) -> Any:
     return store if store is not None and store.db is database else None
 
 
-def _reader_xid(ctx: Any) -> int:
-    txn = ctx.session.txn
-    return -1 if txn is None else int(txn.xid)
-
-
 def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | None:
     """OBJECT_ID('[db.][schema.]name' [, type]): user tables (U), procedures (P), views (V) and functions (FN, IF)
     of the named (or current) database; NULL otherwise."""
@@ -620,7 +616,7 @@ def _object_id(ctx: Any, name: str, object_type: str | None = None) -> int | Non
     store = _modules_of(ctx, database)
     if store is None:
         return None
-    module = store.find(schema, parts[-1], _reader_xid(ctx))
+    module = store.find(schema, parts[-1], reader_xid(ctx.session.txn))
     if module is None or kind not in (module.type.strip(), ""):
         return None
     return int(module.object_id)
@@ -637,7 +633,7 @@ def _object_name(ctx: Any, object_id: int, database_id: int | None = None) -> st
     if table is not None:
         return None if table.definition.schema_name == "sys" else str(table.name)
     store = _modules_of(ctx, database)
-    module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
+    module = None if store is None else store.by_id(object_id, reader_xid(ctx.session.txn))
     return None if module is None else str(module.name)
 
 
@@ -652,7 +648,7 @@ def _system_object_name(ctx: Any, object_id: int) -> str | None:
 def _object_definition(ctx: Any, object_id: int) -> str | None:
     """OBJECT_DEFINITION(id): a module's text; NULL for tables and unknown ids."""
     store = _modules_of(ctx, ctx.database)
-    module = None if store is None else store.by_id(object_id, _reader_xid(ctx))
+    module = None if store is None else store.by_id(object_id, reader_xid(ctx.session.txn))
     return None if module is None or module.type.strip() == "SN" else str(module.definition)  # synonyms: none
 
 

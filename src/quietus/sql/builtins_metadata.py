@@ -18,6 +18,7 @@ from quietus.sql.builtins_core import Arg, Bound, Builtin, registry, to_int, to_
 from quietus.sql.catalog_ids import FIXED_TYPES, SCHEMA_NAMES, SCHEMAS, SIZED_TYPES, TYPE_NAMES
 from quietus.sql.collation import sort_key
 from quietus.sql.environment import SERVER_VERSION
+from quietus.sql.modules import reader_xid
 from quietus.sql.types_base import INT, NVARCHAR, VARBINARY, SqlType
 
 _NAME = NVARCHAR(128)
@@ -150,8 +151,7 @@ def _object(ctx: Any, object_id: int) -> tuple[str, Any] | None:
         return "U", table
     store = ctx.env.services.get("modules")
     if store is not None and store.db is db:
-        txn = ctx.session.txn
-        module = store.by_id(object_id, -1 if txn is None else txn.xid)
+        module = store.by_id(object_id, reader_xid(ctx.session.txn))
         if module is not None:
             return module.type, module
     return None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlglot import exp
 
 from quietus.sql.context import ExecContext
-from quietus.sql.modules import Module
+from quietus.sql.modules import Module, reader_xid
 
 
 def find_module(ctx: ExecContext, node: exp.Table, kinds: tuple[str, ...] | None = None) -> Module | None:
@@ -27,8 +27,7 @@ def find_module(ctx: ExecContext, node: exp.Table, kinds: tuple[str, ...] | None
     catalog = node.catalog  # the written parts' names ("" when not written: ``master..v`` has no schema)
     if catalog and ctx.env.database(catalog) is not store.db:
         return None
-    txn = ctx.session.txn
-    module: Module | None = store.find(node.db or None, node.name, -1 if txn is None else txn.xid)
+    module: Module | None = store.find(node.db or None, node.name, reader_xid(ctx.session.txn))
     if module is None or (kinds is not None and module.type.strip() not in kinds):
         return None
     return module

@@ -39,6 +39,13 @@ log = logging.getLogger("quietus.sql")
 TABLE_NAME = "sysobjvalues"
 NOBODY = -1  # an xid no transaction has: committed rows only
 DEFAULT_SCHEMA = "dbo"
+
+
+def reader_xid(txn: Transaction | None) -> int:
+    """The xid a reader of the catalog passes: its open transaction's (its own uncommitted modules are visible to
+    it), else NOBODY (committed modules only)."""
+    return NOBODY if txn is None else txn.xid
+
 TYPE_DESCRIPTIONS = {
     "P": "SQL_STORED_PROCEDURE",
     "V": "VIEW",

@@ -24,7 +24,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.dialect.grammar import walk
-from quietus.sql.modules import Module
+from quietus.sql.modules import Module, reader_xid
 
 
 def module_trees(statement: st.Statement) -> Iterator[exp.Expr]:
@@ -83,8 +83,7 @@ def _bound(ctx: ExecContext) -> Iterator[tuple[Module, st.CreateView | st.Create
     store = ctx.env.services.get("modules")
     if store is None or store.db is not ctx.database:
         return
-    txn = ctx.session.txn
-    for module in store.modules(-1 if txn is None else txn.xid):
+    for module in store.modules(reader_xid(ctx.session.txn)):
         if module.type.strip() not in ("V", "FN", "IF", "TF"):
             continue
         parsed = parse_batch_cached(module.definition)[0]

@@ -45,7 +45,7 @@ from quietus.sql import temp_tables
 from quietus.sql.context import ExecContext
 from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
-from quietus.sql.modules import DEFAULT_SCHEMA, Module, ModuleStore
+from quietus.sql.modules import DEFAULT_SCHEMA, Module, ModuleStore, reader_xid
 from quietus.sql.types_base import SqlType, type_from_sqlglot, type_of_value
 
 MAX_NEST_LEVEL = 32
@@ -93,8 +93,7 @@ def find_module(ctx: ExecContext, name: str) -> Module | None:
     store = store_of(ctx)
     if store is None or (database is not None and ctx.env.database(database) is not store.db):
         return None
-    txn = ctx.session.txn
-    return store.find(schema, short, -1 if txn is None else txn.xid)
+    return store.find(schema, short, reader_xid(ctx.session.txn))
 
 
 def system_first(name: str) -> bool:

@@ -45,7 +45,7 @@ from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.dialect.grammar import walk
 from quietus.sql.expressions import CompiledExpr
-from quietus.sql.modules import Module
+from quietus.sql.modules import Module, reader_xid
 from quietus.sql.operators import Plan
 from quietus.sql.scope import Scope, ScopeColumn
 from quietus.sql.stored_procedures import define_module, nested_context, store_of
@@ -199,8 +199,7 @@ def find_function(ctx: ExecContext, parts: Sequence[str], name: str, kinds: tupl
         return None
     if len(parts) >= 2 and parts[-2] and ctx.env.database(parts[-2]) is not store.db:
         return None
-    txn = ctx.session.txn
-    module = store.find(parts[-1] or None, name, -1 if txn is None else txn.xid)
+    module = store.find(parts[-1] or None, name, reader_xid(ctx.session.txn))
     return module if module is not None and module.type.strip() in kinds else None
 
 

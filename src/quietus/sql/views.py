@@ -47,7 +47,7 @@ from quietus.sql.dialect import parse_batch_cached
 from quietus.sql.dialect import statements as st
 from quietus.sql.dialect.grammar import walk
 from quietus.sql.module_names import find_module
-from quietus.sql.modules import Module
+from quietus.sql.modules import Module, reader_xid
 from quietus.sql.operators import Plan
 from quietus.sql.stored_procedures import define_module, drop_modules, store_of
 
@@ -61,11 +61,6 @@ def definition(module: Module) -> st.CreateView:
     parsed = parse_batch_cached(module.definition)[0]
     assert isinstance(parsed, st.CreateView), "a stored view is a CREATE VIEW"
     return parsed
-
-
-def _reader_xid(ctx: ExecContext) -> int:
-    txn = ctx.session.txn
-    return -1 if txn is None else txn.xid
 
 
 def find_view(ctx: ExecContext, node: exp.Table) -> Module | None:
@@ -94,7 +89,7 @@ def still_current(ctx: ExecContext, modules: Sequence[Module]) -> bool:
     store = store_of(ctx)
     if store is None:
         return not modules
-    xid = _reader_xid(ctx)
+    xid = reader_xid(ctx.session.txn)
     return all(store.by_id(module.object_id, xid) == module for module in modules)
 
 
