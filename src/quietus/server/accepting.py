@@ -80,6 +80,7 @@ class SessionOwner:
     session: Session | None
     closed: bool
     _work: asyncio.Future[None] | None
+    _first_step: asyncio.Future[None] | None
     _session_closed: bool
     _closing: asyncio.Task[None] | None
 
@@ -125,8 +126,10 @@ class SessionOwner:
         """Run a login or request: its first step at once (a request that never waits ends there, with no loop
         turn), the rest as the loop's task.  ``_work`` is never None while it runs (the work clears it at its end,
         before closing a session that is gone: a work that cleared it in its first step is not set again)."""
-        placeholder: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._work = placeholder  # while the first step runs
+        placeholder = self._first_step
+        if placeholder is None:  # made once a connection (asyncio's loop lookup is a getpid() in Python 3.11)
+            placeholder = self._first_step = asyncio.get_running_loop().create_future()
+        self._work = placeholder  # while the first step runs (never completed: it is only ever compared)
         task = start_eagerly(work)
         if task is not None and self._work is placeholder:
             self._work = task

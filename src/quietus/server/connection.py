@@ -106,6 +106,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         self._write_paused = False
         self._drained: asyncio.Future[None] | None = None
         self._work: asyncio.Future[None] | None = None
+        self._first_step: asyncio.Future[None] | None = None
         self._received_before_login = 0
         self._received_during_request = 0
         self._reading_paused = False

@@ -168,6 +168,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self.cursors: dict[int, Cursor] = {}
         self._next_cursor = 1
         self._work: asyncio.Future[None] | None = None
+        self._first_step: asyncio.Future[None] | None = None
         self._pending: collections.deque[Event] = collections.deque()
         self._pumping = False
         self._break_pending = False  # a break arrived while the call ran
