@@ -174,3 +174,17 @@ def test_msdb_agent_and_backup_history_have_no_rows(conn: Connection) -> None:
     rows(conn, "CREATE PROCEDURE p AS SELECT 1; EXEC p")
     for view in ("dm_exec_procedure_stats", "dm_exec_trigger_stats", "dm_exec_function_stats"):
         assert rows(conn, f"SELECT COUNT(*) FROM sys.{view}") == [(0,)], view  # no plan statistics kept
+
+
+def test_delete_with_a_from_clause_deletes_only_the_joined_rows(conn: Connection) -> None:
+    # sp_Blitz: DELETE br FROM #BlitzResults br INNER JOIN #SkipChecks sc ON ... (the target named by its alias)
+    rows(conn, "CREATE TABLE #r (id INT, db SYSNAME NULL); CREATE TABLE #skip (check_id INT, db SYSNAME NULL)")
+    rows(conn, "INSERT #r VALUES (1, N'a'), (2, N'b'), (3, N'c'); INSERT #skip VALUES (80, N'b'), (81, N'c')")
+    rows(conn, "DELETE br FROM #r br INNER JOIN #skip sc ON sc.check_id = 80 AND br.db = sc.db")
+    assert rows(conn, "SELECT id FROM #r ORDER BY id") == [(1,), (3,)]
+    rows(conn, "DELETE #r FROM #r JOIN #skip ON #r.db = #skip.db")  # the target by its name
+    assert rows(conn, "SELECT id FROM #r") == [(1,)]
+    rows(conn, "INSERT #r VALUES (4, N'b')")
+    rows(conn, "DELETE FROM r FROM #r AS r, #skip AS s WHERE r.db = s.db AND s.check_id = 80")  # comma: cross join
+    assert rows(conn, "SELECT id FROM #r") == [(1,)]
+    assert errors(conn, "DELETE nobody FROM #r AS r JOIN #skip AS s ON r.db = s.db")[0][0] == 208
