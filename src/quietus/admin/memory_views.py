@@ -16,6 +16,14 @@ sys.dm_os_sys_memory, one row:
 sys.dm_os_memory_clerks: Quietus does not divide its memory among clerks, so one row stands for the whole process:
 type MEMORYCLERK_QUIETUS_PROCESS, pages_kb its resident set (VmRSS), virtual_memory_reserved_kb its address space
 (VmSize), virtual_memory_committed_kb its resident set; no AWE or shared memory (0).
+
+sys.dm_os_loaded_modules: the shared objects mapped into the server process (Linux: the file-backed mappings of
+``/proc/self/maps``), one row each, base_address its lowest mapping, name its path; versions, company and
+description NULL (a shared object carries no version resource).
+
+No rows: sys.dm_os_memory_cache_hash_tables and sys.dm_os_memory_cache_counters (Quietus's caches are not SQLOS
+memory caches with hash buckets and counters), sys.dm_os_buffer_pool_extension_configuration (no buffer pool, so
+no extension of one).
 """
 
 from __future__ import annotations
@@ -104,7 +112,82 @@ def memory_clerk_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
     )  # fmt: skip
 
 
+DM_OS_MEMORY_CACHE_HASH_TABLES = columns("""
+cache_address varbinary(8)
+name nvarchar(256)
+type nvarchar(60)
+table_level int
+buckets_count int
+buckets_in_use_count int
+buckets_min_length int
+buckets_max_length int
+buckets_avg_length int
+buckets_max_length_ever int
+hits_count bigint
+misses_count bigint
+buckets_avg_scan_hit_length int
+buckets_avg_scan_miss_length int
+""")
+
+DM_OS_MEMORY_CACHE_COUNTERS = columns("""
+cache_address varbinary(8)
+name nvarchar(256)
+type nvarchar(60)
+pages_kb bigint
+pages_in_use_kb bigint
+entries_count bigint
+entries_in_use_count bigint
+""")
+
+BUFFER_POOL_EXTENSION_CONFIGURATION = columns("""
+path nvarchar(256)
+file_id int
+state int
+state_description nvarchar(60)
+current_size_in_kb bigint
+""")
+
+
+DM_OS_LOADED_MODULES = columns("""
+base_address varbinary(8)
+file_version varchar(23)
+product_version varchar(23)
+debug bit
+patched bit
+prerelease bit
+private_build bit
+special_build bit
+language int
+company nvarchar(256)
+description nvarchar(256)
+name nvarchar(255)
+""")
+
+
+def loaded_module_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    bases: dict[str, int] = {}
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    for line in maps.splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith("/") and ".so" in fields[5]:
+            start = int(fields[0].split("-")[0], 16)
+            bases[fields[5]] = min(start, bases.get(fields[5], start))
+    for name, base in sorted(bases.items(), key=lambda item: item[1]):
+        yield base.to_bytes(8, "big"), None, None, None, None, None, None, None, None, None, None, name
+
+
+def _nothing(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    return iter(())
+
+
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_os_sys_memory", DM_OS_SYS_MEMORY, sys_memory_rows),
     VirtualTable("sys.dm_os_memory_clerks", DM_OS_MEMORY_CLERKS, memory_clerk_rows),
+    VirtualTable("sys.dm_os_loaded_modules", DM_OS_LOADED_MODULES, loaded_module_rows),
+    VirtualTable("sys.dm_os_memory_cache_hash_tables", DM_OS_MEMORY_CACHE_HASH_TABLES, _nothing),
+    VirtualTable("sys.dm_os_memory_cache_counters", DM_OS_MEMORY_CACHE_COUNTERS, _nothing),
+    VirtualTable("sys.dm_os_buffer_pool_extension_configuration", BUFFER_POOL_EXTENSION_CONFIGURATION, _nothing),
 )
