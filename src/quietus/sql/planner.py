@@ -27,6 +27,7 @@ from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import (
     apply,
+    computed_columns,
     for_xml,
     point_lookup,
     recursive_cte,
@@ -553,7 +554,8 @@ class Planner:
             if for_write:
                 assert target is not None
                 columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
-            return TableScan(table, columns, policy, with_key=for_write)
+            scan = TableScan(table, columns, policy, with_key=for_write)
+            return computed_columns.computed_at_read(self.ctx, table.definition.columns, scan)
         raise sql_error(102, source.sql(dialect="tsql")[:40])
 
     def plan_table_source(self, table: exp.Table, target: TargetInfo | None = None) -> Plan:
@@ -605,6 +607,8 @@ class Planner:
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
         """Turn ``pk = constant`` in WHERE into a clustered key seek; ranges still scan.  A primary key of several
         columns is sought when every one of its columns is equal to a literal or a variable (``_composite_key``)."""
+        if isinstance(plan, computed_columns.ReadTimeColumns):  # its key is never one of the columns computed
+            plan = plan.scan
         if not isinstance(plan, TableScan) or plan.table.is_heap:
             return
         primary = plan.table.definition.primary_key
