@@ -239,9 +239,9 @@ class Planner:
         offset = select.args.get("offset")
         if order is not None and not distinct:
             source = Sort(source, self._order_key(order, scope, projections, compiled))
-        if assignments is not None:
+        if assignments is not None:  # SELECT [TOP (n)] @v = ...: each row assigns, the last one's values stay
             fns = [fn for _, fn in assignments]
-            return QueryPlan(point_lookup.fused(Project(source, [], fns)), [], assignments)
+            return QueryPlan(self._limit(point_lookup.fused(Project(source, [], fns)), limit, offset), [], assignments)
         slots = [c.slot for c in compiled]
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
         plan = point_lookup.fused(Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout)))
