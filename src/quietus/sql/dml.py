@@ -446,6 +446,8 @@ def plan_write(ctx: ExecContext, node: exp.Expr, output: Output | None = None) -
     from_ = _write_from(node)
     if from_ is not None:
         pseudo.set("from_", from_)
+        if not _names_target(from_, node.this):  # UPDATE t ... FROM x, y: t is joined to them, as in SQL Server
+            pseudo.set("joins", [exp.Join(this=node.this.copy())])
     else:
         pseudo.set("from_", exp.From(this=node.this))
     plan, scope = planner.plan_from(pseudo, None, TargetInfo(table, source))
@@ -571,6 +573,19 @@ def _write_from(node: exp.Expr) -> exp.From | None:
         first = first.copy()
         first.set("joins", [*(first.args.get("joins") or []), *(exp.Join(this=source) for source in rest)])
     return exp.From(this=first)
+
+
+def _names_target(from_: exp.From, target: exp.Expr) -> bool:
+    """Whether a source of the FROM is the write's target: one aliased as the target is named, or the target's table
+    (under any alias: it is read as that source, as it always has been here)."""
+    name = target.name.casefold()
+    for source in (from_.this, *(from_.this.args.get("joins") or [])):
+        table_node = source.this if isinstance(source, exp.Join) else source
+        if isinstance(table_node, exp.Lateral):
+            table_node = apply.lateral_table(table_node) or table_node
+        if isinstance(table_node, exp.Table) and name in (table_node.alias.casefold(), table_node.name.casefold()):
+            return True
+    return False
 
 
 def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
