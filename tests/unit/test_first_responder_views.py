@@ -90,8 +90,9 @@ def test_sys_databases_later_columns_say_what_quietus_has(sa: Connection) -> Non
     assert names[:2] == ["name", "database_id"] and "is_change_feed_enabled" in names
     found = rows(
         sa,
-        "SELECT is_auto_create_stats_on, is_broker_enabled, is_query_store_on, containment_desc, delayed_durability_desc,"
-        " is_ansi_nulls_on, target_recovery_time_in_seconds FROM sys.databases WHERE name = N'master'",
+        "SELECT is_auto_create_stats_on, is_broker_enabled, is_query_store_on, containment_desc,"
+        " delayed_durability_desc, is_ansi_nulls_on, target_recovery_time_in_seconds"
+        " FROM sys.databases WHERE name = N'master'",
     )
     # no statistics, broker or query store; always fully durable; no database-level SET defaults to show
     assert found == [(False, False, False, "NONE", "DISABLED", None, None)]
@@ -161,3 +162,18 @@ def test_the_columns_sp_blitz_filters_on_are_there(sa: Connection) -> None:
     assert {"is_disabled", "is_ms_shipped"} <= set(columns_of(sa, "sys.server_triggers"))
     assert columns_of(sa, "sys.extended_procedures")[-1] == "dll_name"
     assert "state_description" in columns_of(sa, "sys.dm_os_buffer_pool_extension_configuration")
+
+
+def test_all_parameters_has_the_modules_and_the_system_functions(sa: Connection) -> None:
+    # sp_Blitz's version check: the Kit's procedures that take @VersionCheckMode
+    rows(sa, "CREATE PROCEDURE dbo.kit @VersionCheckMode BIT = 0, @VersionDate DATETIME = NULL OUTPUT AS SELECT 1")
+    check = (
+        "SELECT COUNT(*) FROM [master].sys.all_parameters"
+        " WHERE object_id = OBJECT_ID('[master].[dbo].[kit]') AND [name] = '@VersionCheckMode'"
+    )
+    assert rows(sa, check) == [(1,)]
+    declared = "SELECT name, parameter_id, is_output FROM sys.all_parameters WHERE object_id = OBJECT_ID('kit')"
+    assert rows(sa, declared) == [("@VersionCheckMode", 1, False), ("@VersionDate", 2, True)]
+    system = "SELECT name, parameter_id, TYPE_NAME(system_type_id) FROM sys.all_parameters WHERE object_id = {}"
+    assert rows(sa, system.format("OBJECT_ID('sys.dm_exec_sql_text')")) == [("@handle", 1, "varbinary")]
+    assert rows(sa, system.format("OBJECT_ID('sys.dm_exec_plan_attributes')")) == [("@plan_handle", 1, "varbinary")]
