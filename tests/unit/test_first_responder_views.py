@@ -66,6 +66,8 @@ def test_syslogins_shows_each_login_and_its_fixed_roles(sa: Connection, tmp_path
     ]
     # sp_Blitz's check 4: the sysadmins other than sa
     assert rows(sa, "SELECT name FROM sys.syslogins WHERE sysadmin = 1 AND name <> SUSER_SNAME(0x01)") == []
+    for spelling in ("master..syslogins", "master.dbo.syslogins", "syslogins"):  # a compatibility view's names
+        assert rows(sa, f"SELECT COUNT(*) FROM {spelling}") == [(3,)], spelling
     assert columns_of(sa, "sys.syslogins")[:2] == ["sid", "status"]
     assert columns_of(sa, "sys.syslogins")[-1] == "loginname"
     with quietus.connect(tmp_path / "data", autocommit=True, login="carol") as carol:
