@@ -1,6 +1,7 @@
 """sp_Blitz, sp_BlitzCache and the helper sp_Blitz calls, sp_ineachdb (First Responder Kit 8.32, MIT), installed
-unmodified from tests/data/tools/ (split on GO, as sqlcmd sends them) and run through pytds.  What they report is what Quietus has; where they stop, the test
-names the stop (docs/design/procedures.md, "The DBA tools, unmodified")."""
+unmodified from tests/data/tools/ (split on GO, as sqlcmd sends them) and run through pytds.  What they report is
+what Quietus has; where they stop, the test names the stop (docs/design/procedures.md, "The DBA tools,
+unmodified")."""
 
 from __future__ import annotations
 

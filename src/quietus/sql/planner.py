@@ -820,7 +820,8 @@ def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
 
 
 _VIEW_SCHEMAS = frozenset({"sys", "information_schema"})
-_COMPATIBILITY_VIEWS = frozenset({"sysprocesses", "syslogins"})  # SQL Server 2000's names, found in dbo and with no schema too
+# SQL Server 2000's names, found in dbo and with no schema too
+_COMPATIBILITY_VIEWS = frozenset({"sysprocesses", "syslogins"})
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
 _INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
 
