@@ -5,6 +5,7 @@ unmodified")."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,21 @@ def test_sp_blitz_server_checks_report_what_quietus_has(dba: Any) -> None:
     assert not [key for key in findings if key[1].startswith("Version Check Failed")]
     priorities = [row["Priority"] for row in findings.values()]
     assert priorities == sorted(priorities)
+
+
+def test_sp_blitz_server_info_describes_this_machine(dba: Any) -> None:
+    """@CheckServerInfo = 1 adds what the server runs on: this machine's processors (sys.dm_os_sys_info), the
+    server's name, and locked pages read from sys.dm_os_process_memory.  Windows' xp_fixeddrives and xp_regread
+    (free space per drive letter, the registry) are not in Quietus: 2812, and it runs on."""
+    sets, failures = through_errors(dba, "EXEC sp_Blitz @CheckUserDatabaseObjects = 0, @CheckServerInfo = 1")
+    assert {number for number, _ in failures} == {243, 2526, 2812}
+    missing = " ".join(text for number, text in failures if number == 2812)
+    assert "xp_fixeddrives" in missing and "xp_regread" in missing
+    findings = findings_of(sets)
+    cpus = os.cpu_count()
+    assert findings[("Server Info", "Hardware")]["Details"].startswith(f"Logical processors: {cpus}.")
+    assert findings[("Server Info", "Server Name")]["Details"] == "QUIETUS"
+    assert ("Server Info", "Locked Pages In Memory Enabled") not in findings  # the process locks no memory (VmLck)
 
 
 def test_sp_blitz_names_another_sysadmin(dba: Any) -> None:

@@ -121,6 +121,21 @@ def test_one_node_of_one_scheduler(sa: Connection) -> None:
     assert found == [(0, "ONLINE", 0, 1, 0, os.cpu_count() or 1, 0)]  # busy running this request; its workers
 
 
+def test_process_memory_is_this_processes(sa: Connection) -> None:
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("no /proc/self/status on this system")
+    [(resident, locked, reserved, faults)] = rows(
+        sa,
+        "SELECT physical_memory_in_use_kb, locked_page_allocations_kb, virtual_address_space_reserved_kb,"
+        " page_fault_count FROM sys.dm_os_process_memory",
+    )
+    assert 0 < resident <= reserved and faults > 0
+    assert locked == int(next(line for line in status.read_text().splitlines() if line.startswith("VmLck:")).split()[1])
+    [(clerk,)] = rows(sa, "SELECT pages_kb FROM sys.dm_os_memory_clerks")
+    assert abs(clerk - resident) < resident // 2  # the same resident set, read a moment apart
+
+
 def test_database_mirroring_has_each_database_unmirrored(sa: Connection) -> None:
     found = rows(sa, "SELECT database_id, mirroring_guid, mirroring_state_desc FROM master.sys.database_mirroring")
     assert found == [(1, None, None)]
