@@ -602,6 +602,8 @@ CATALOGUE.update(  # computed columns (sql/computed_columns.py)
                    "definition."),
         (4936, 16, "Computed column '%.*ls' in table '%.*ls' cannot be persisted because the column is "
                    "non-deterministic."),
+        (2729, 16, "Column '%.*ls' in table '%.*ls' cannot be used in an index or statistics or as a partition key "
+                   "because it is non-deterministic."),
         (8183, 16, "Only UNIQUE or PRIMARY KEY constraints can be created on computed columns, while CHECK, FOREIGN "
                    "KEY, and NOT NULL constraints require that computed columns be persisted."),
     )

@@ -267,3 +267,21 @@ def test_sp_blitzfirst_logs_its_findings_and_waits_to_tables(chain: tuple[Any, i
     assert {row["ServerName"] for row in logged} == {"QUIETUS"}
     waits = result_sets(dba, "SELECT wait_type, wait_time_ms FROM dbo.BlitzFirstWaitLog WHERE wait_type = N'LCK_M_U'")
     assert waits[0] and all(row["wait_time_ms"] > 0 for row in waits[0])
+
+
+def test_sp_blitzfirst_checks_the_procedure_cache(chain: tuple[Any, int, int]) -> None:
+    """@CheckProcedureCache = 1 reads sys.dm_exec_query_stats through sys.dm_exec_plan_attributes: Quietus keeps no
+    execution statistics of cached plans, so it finds nothing there, and reports the rest."""
+    dba = chain[0]
+    cur = dba.cursor()
+    cur.execute("EXEC sp_BlitzFirst @Seconds = 2, @CheckProcedureCache = 1, @ExpertMode = 1")
+    sets: list[tuple[list[str], list[Any]]] = []  # (column names, rows): an empty set is known by its columns
+    while True:
+        if cur.description:
+            sets.append(([column[0] for column in cur.description], cur.fetchall()))
+        if not cur.nextset():
+            break
+    [findings] = [rows for names, rows in sets if names[:2] == ["Priority", "FindingsGroup"]]
+    assert "Server Info" in {row[1] for row in findings}
+    plan_cache = [rows for names, rows in sets if names[:4] == ["ID", "Pass", "SampleTime", "sql_handle"]]
+    assert plan_cache == [[]]  # its passes over the plan cache's statistics: none kept

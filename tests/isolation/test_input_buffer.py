@@ -180,6 +180,7 @@ def test_every_function_row_matches_its_column_types(tmp_path: Path) -> None:
     calls = {
         "sys.dm_exec_sql_text": "sys.dm_exec_sql_text(r.sql_handle)",
         "sys.dm_exec_input_buffer": "sys.dm_exec_input_buffer(r.session_id, r.request_id)",
+        "sys.dm_exec_plan_attributes": "sys.dm_exec_plan_attributes(r.plan_handle)",
     }
     assert set(calls) == {function.name for function in FUNCTIONS}
     with scenario(tmp_path) as sc:

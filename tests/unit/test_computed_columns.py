@@ -1,4 +1,5 @@
-"""Computed columns: written with the row, typed by their expression, refused where SQL Server refuses them."""
+"""Computed columns: written with the row, typed by their expression, refused where SQL Server refuses them; a
+non-deterministic one computed at each read."""
 
 from __future__ import annotations
 
@@ -74,8 +75,8 @@ def test_alter_table_add_computes_it_for_the_rows_there_and_drop_column_refuses_
         ("CREATE TABLE u (a INT, c AS a + 1 NOT NULL)", 8183),
         ("CREATE TABLE u (a INT, c AS a + 1, d AS c + 1)", 1759),
         ("CREATE TABLE u (a INT, c AS GETDATE() PERSISTED)", 4936),
-        ("CREATE TABLE u (a INT, c AS GETDATE())", 40517),
-        ("CREATE TABLE u (a INT, c AS NEWID())", 40517),  # a new value at each read in SQL Server: never stored
+        ("CREATE TABLE u (a INT, c AS NEWID() UNIQUE)", 2729),  # a new value at each read: in no index
+        ("CREATE TABLE u (a INT, c AS GETDATE(), CONSTRAINT pk PRIMARY KEY (a, c))", 2729),
         ("CREATE TABLE u (a INT, c AS (SELECT 1))", 1046),
         ("CREATE TABLE u (a INT, c AS missing + 1)", 207),
         ("CREATE TABLE u (a INT, c AS a > 1)", 102),
@@ -93,3 +94,25 @@ def test_the_definition_survives_a_restart(tmp_path: Path) -> None:
         rows(second, "INSERT INTO t (a) VALUES (5)")
         assert rows(second, "SELECT a, twice FROM t ORDER BY a") == [(5, 10), (21, 42)]
         assert errors(second, "UPDATE t SET twice = 0")[0][0] == 271
+
+
+def test_a_non_deterministic_column_is_computed_at_each_read(conn: Connection) -> None:
+    # sp_BlitzCache's ##BlitzCacheProcs: PlanCreationTimeHours AS DATEDIFF(HOUR, PlanCreationTime, SYSDATETIME())
+    rows(conn, "CREATE TABLE p (id INT PRIMARY KEY, made DATETIME2, hours AS DATEDIFF(HOUR, made, SYSDATETIME()))")
+    rows(conn, "ALTER TABLE p ADD tag AS NEWID()")
+    rows(conn, "INSERT p (id, made) VALUES (1, DATEADD(HOUR, -5, SYSDATETIME())), (2, SYSDATETIME())")
+    assert rows(conn, "SELECT id, hours FROM p ORDER BY id") == [(1, 5), (2, 0)]
+    # the value written with the row is never shown: every read computes anew (two reads, four NEWID() values)
+    assert rows(conn, "SELECT COUNT(DISTINCT tag) FROM (SELECT tag FROM p UNION ALL SELECT tag FROM p) AS x") == [(4,)]
+    assert rows(conn, "SELECT id FROM p WHERE hours >= 5") == [(1,)]
+    assert rows(conn, "SELECT hours FROM p WHERE id = 1") == [(5,)]  # a key seek computes it too
+    rows(conn, "UPDATE p SET made = DATEADD(HOUR, -10, SYSDATETIME()) WHERE hours = 0")
+    assert rows(conn, "SELECT id, hours FROM p ORDER BY id") == [(1, 5), (2, 10)]
+    assert rows(conn, "SELECT a.id FROM p AS a JOIN p AS b ON a.hours + 5 = b.hours") == [(1,)]
+    rows(conn, "DELETE p OUTPUT deleted.hours WHERE hours > 7")
+    assert rows(conn, "SELECT id FROM p") == [(1,)]
+    assert errors(conn, "CREATE INDEX ix ON p (hours)")[0][0] == 2729
+    assert errors(conn, "CREATE INDEX ix ON p (id) INCLUDE (tag)")[0][0] == 2729
+    assert rows(conn, "SELECT is_computed FROM sys.columns WHERE object_id = OBJECT_ID('p') AND name = 'hours'") == [
+        (True,)
+    ]

@@ -174,3 +174,62 @@ def test_msdb_agent_and_backup_history_have_no_rows(conn: Connection) -> None:
     rows(conn, "CREATE PROCEDURE p AS SELECT 1; EXEC p")
     for view in ("dm_exec_procedure_stats", "dm_exec_trigger_stats", "dm_exec_function_stats"):
         assert rows(conn, f"SELECT COUNT(*) FROM sys.{view}") == [(0,)], view  # no plan statistics kept
+
+
+def test_delete_with_a_from_clause_deletes_only_the_joined_rows(conn: Connection) -> None:
+    # sp_Blitz: DELETE br FROM #BlitzResults br INNER JOIN #SkipChecks sc ON ... (the target named by its alias)
+    rows(conn, "CREATE TABLE #r (id INT, db SYSNAME NULL); CREATE TABLE #skip (check_id INT, db SYSNAME NULL)")
+    rows(conn, "INSERT #r VALUES (1, N'a'), (2, N'b'), (3, N'c'); INSERT #skip VALUES (80, N'b'), (81, N'c')")
+    rows(conn, "DELETE br FROM #r br INNER JOIN #skip sc ON sc.check_id = 80 AND br.db = sc.db")
+    assert rows(conn, "SELECT id FROM #r ORDER BY id") == [(1,), (3,)]
+    rows(conn, "DELETE #r FROM #r JOIN #skip ON #r.db = #skip.db")  # the target by its name
+    assert rows(conn, "SELECT id FROM #r") == [(1,)]
+    rows(conn, "INSERT #r VALUES (4, N'b')")
+    rows(conn, "DELETE FROM r FROM #r AS r, #skip AS s WHERE r.db = s.db AND s.check_id = 80")  # comma: cross join
+    assert rows(conn, "SELECT id FROM #r") == [(1,)]
+    assert errors(conn, "DELETE nobody FROM #r AS r JOIN #skip AS s ON r.db = s.db")[0][0] == 208
+
+
+def test_update_whose_target_is_not_in_its_from_is_joined_to_it(conn: Connection) -> None:
+    # sp_BlitzCache: UPDATE ##BlitzCacheProcs SET ... FROM (SELECT ...) AS y WHERE ##BlitzCacheProcs.PlanHandle = y...
+    rows(conn, "CREATE TABLE ##procs (h INT, v INT); INSERT ##procs VALUES (1, 0), (2, 0), (3, 0)")
+    rows(conn, "UPDATE ##procs SET v = y.v FROM (SELECT 2 AS h, 7 AS v) AS y WHERE ##procs.h = y.h")
+    assert rows(conn, "SELECT h, v FROM ##procs ORDER BY h") == [(1, 0), (2, 7), (3, 0)]
+    rows(conn, "CREATE TABLE #none (h INT)")
+    rows(conn, "UPDATE ##procs SET v = 9 FROM #none")  # joined to no rows: nothing to update
+    assert rows(conn, "SELECT SUM(v) FROM ##procs") == [(7,)]
+    rows(conn, "DELETE ##procs FROM (SELECT 1 AS h UNION ALL SELECT 3) AS gone WHERE gone.h = ##procs.h")
+    assert rows(conn, "SELECT h FROM ##procs") == [(2,)]
+    rows(conn, "DROP TABLE ##procs")
+
+
+def test_select_top_assigns_variables_from_the_first_rows_only(conn: Connection) -> None:
+    # sp_Blitz's version check walks its statements with SELECT TOP 1 @x = ... ORDER BY ...
+    rows(conn, "CREATE TABLE #s (id INT, n VARCHAR(10)); INSERT #s VALUES (1, 'b'), (2, 'a'), (3, 'c')")
+    first = "DECLARE @n VARCHAR(10), @i INT; SELECT TOP 1 @n = n, @i = id FROM #s ORDER BY n; SELECT @n, @i"
+    assert rows(conn, first) == [("a", 2)]
+    assert rows(conn, "DECLARE @n VARCHAR(10); SELECT TOP (2) @n = n FROM #s ORDER BY id; SELECT @n") == [("a",)]
+    assert rows(conn, "DECLARE @n VARCHAR(10) = 'x'; SELECT TOP 0 @n = n FROM #s; SELECT @n") == [("x",)]
+    assert rows(conn, "DECLARE @n VARCHAR(10); SELECT @n = n FROM #s ORDER BY id; SELECT @n") == [("c",)]  # the last
+    paged = "DECLARE @n VARCHAR(10); SELECT @n = n FROM #s ORDER BY id OFFSET 2 ROWS FETCH NEXT 1 ROWS ONLY; SELECT @n"
+    assert rows(conn, paged) == [("c",)]
+
+
+def test_a_goto_past_a_declare_leaves_the_variable_declared(conn: Connection) -> None:
+    # sp_BlitzCache @SortOrder = 'all': GOTO AllSorts jumps over the DECLARE of @v, then reads @v
+    assert rows(conn, "GOTO there; DECLARE @v INT = 5, @s NVARCHAR(9); there: SELECT @v, @s") == [(None, None)]
+    skipped_in_block = "DECLARE @a INT = 1; IF @a = 1 GOTO y; BEGIN DECLARE @b INT = 2; END; y: SELECT @a, @b"
+    assert rows(conn, skipped_in_block) == [(1, None)]
+    assert errors(conn, "GOTO z; SELECT 1; z: SELECT @never")[0][0] == 137  # declared nowhere before the label
+    assert errors(conn, "DECLARE @t INT; GOTO w; DECLARE @t2 TABLE (a INT); w: SELECT * FROM @t2")[0][0] == 1087
+
+
+def test_exec_with_recompile(conn: Connection) -> None:
+    # sp_BlitzCache: INSERT #bou_allsort (...) EXEC sp_BlitzCache ... WITH RECOMPILE
+    rows(conn, "CREATE PROCEDURE echo @a INT = 0 AS SELECT @a")
+    assert rows(conn, "EXEC echo @a = 1 WITH RECOMPILE") == [(1,)]
+    assert rows(conn, "EXEC echo WITH RECOMPILE") == [(0,)]
+    rows(conn, "CREATE TABLE #got (a INT)")
+    rows(conn, "INSERT #got (a) EXEC echo @a = 3 WITH RECOMPILE;")
+    assert rows(conn, "SELECT a FROM #got") == [(3,)]
+    assert errors(conn, "EXEC echo WITH RESULT SETS NONE")[0][0] == 102  # not supported: never ignored

@@ -243,12 +243,26 @@ def test_arithmetic(op: str, a: Any, ta: SqlType, b: Any, tb: SqlType, expected:
         ("+", dt.date(2020, 1, 1), DATE, dt.date(2020, 1, 1), DATE, 8117),
         ("%", 1.5, FLOAT, 1.0, FLOAT, 8117),
         ("&", 1.5, FLOAT, 1, INT, 402),
+        ("*", b"\x01", VARBINARY(1), b"\x02", VARBINARY(1), 402),
+        ("&", b"\x01", VARBINARY(1), b"\x02", VARBINARY(1), 402),
+        ("*", Decimal("1.5"), DECIMAL(2, 1), b"\x01", VARBINARY(1), 402),
+        ("+", 1.5, FLOAT, b"\x01", VARBINARY(1), 402),
         ("+", dt.datetime(9999, 12, 31), DATETIME, 1, INT, 517),
         ("*", Decimal("9" * 38), DECIMAL(38, 0), 10, INT, 8115),
     ],
 )
 def test_arithmetic_errors(op: str, a: Any, ta: SqlType, b: Any, tb: SqlType, number: int) -> None:
     assert _error(op, a, ta, b, tb) == number
+
+
+def test_a_binary_operand_is_read_as_the_other_operands_integer() -> None:
+    # sp_ineachdb: (@@MICROSOFTVERSION / 0x1000000) & 0xff, the major version; SQL Server converts implicitly
+    assert _apply("/", 16 * 2**24 + 5, INT, b"\x01\x00\x00\x00", VARBINARY(4)) == 16
+    assert _apply("&", 4101, INT, b"\xff", VARBINARY(1)) == 5
+    assert _apply("+", b"\x0a", VARBINARY(1), 1, INT) == 11
+    assert _apply("%", 7, INT, b"\x04", VARBINARY(1)) == 3
+    assert _apply("*", 5, BIGINT, b"\x00\x00\x00\x01\x00\x00\x00\x00", VARBINARY(8)) == 5 * 2**32
+    assert binary_operation("/", INT, VARBINARY(4)).type == INT
 
 
 def test_overflow_message() -> None:

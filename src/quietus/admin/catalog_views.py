@@ -57,6 +57,77 @@ replica_id uniqueidentifier
 group_database_id uniqueidentifier
 """)
 
+# sys.databases' later columns, in SQL Server's order, with what each is for every Quietus database: 0 for a
+# feature Quietus does not have (statistics, full-text, Service Broker, replication, CDC, Query Store, encryption,
+# In-Memory OLTP, ledger, contained databases; commits are always fully durable); NULL where Quietus has no such
+# setting at all (database-level defaults of the SET options, log reuse waits, a recovery-time target).
+LATER_DATABASE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("is_supplemental_logging_enabled bit", False),
+    ("is_auto_create_stats_on bit", False),
+    ("is_auto_create_stats_incremental_on bit", False),
+    ("is_auto_update_stats_on bit", False),
+    ("is_auto_update_stats_async_on bit", False),
+    ("is_ansi_null_default_on bit", None),
+    ("is_ansi_nulls_on bit", None),
+    ("is_ansi_padding_on bit", None),
+    ("is_ansi_warnings_on bit", None),
+    ("is_arithabort_on bit", None),
+    ("is_concat_null_yields_null_on bit", None),
+    ("is_numeric_roundabort_on bit", None),
+    ("is_quoted_identifier_on bit", None),
+    ("is_recursive_triggers_on bit", False),
+    ("is_cursor_close_on_commit_on bit", None),
+    ("is_local_cursor_default bit", None),
+    ("is_fulltext_enabled bit", False),
+    ("is_trustworthy_on bit", False),
+    ("is_db_chaining_on bit", False),
+    ("is_parameterization_forced bit", False),
+    ("is_master_key_encrypted_by_server bit", False),
+    ("is_query_store_on bit", False),
+    ("is_published bit", False),
+    ("is_subscribed bit", False),
+    ("is_merge_published bit", False),
+    ("is_distributor bit", False),
+    ("is_sync_with_backup bit", False),
+    ("service_broker_guid uniqueidentifier", None),
+    ("is_broker_enabled bit", False),
+    ("log_reuse_wait tinyint", None),
+    ("log_reuse_wait_desc nvarchar(60)", None),
+    ("is_date_correlation_on bit", False),
+    ("is_cdc_enabled bit", False),
+    ("is_encrypted bit", False),
+    ("is_honor_broker_priority_on bit", False),
+    ("resource_pool_id int", None),
+    ("default_language_lcid smallint", None),
+    ("default_language_name nvarchar(128)", None),
+    ("default_fulltext_language_lcid int", None),
+    ("default_fulltext_language_name nvarchar(128)", None),
+    ("is_nested_triggers_on bit", None),
+    ("is_transform_noise_words_on bit", None),
+    ("two_digit_year_cutoff smallint", None),
+    ("containment tinyint", 0),
+    ("containment_desc nvarchar(60)", "NONE"),
+    ("target_recovery_time_in_seconds int", None),
+    ("delayed_durability int", 0),
+    ("delayed_durability_desc nvarchar(60)", "DISABLED"),
+    ("is_memory_optimized_elevate_to_snapshot_on bit", False),
+    ("is_federation_member bit", False),
+    ("is_remote_data_archive_enabled bit", False),
+    ("is_mixed_page_allocation_on bit", None),
+    ("is_temporal_history_retention_enabled bit", False),
+    ("catalog_collation_type int", 0),
+    ("catalog_collation_type_desc nvarchar(60)", "DATABASE_DEFAULT"),
+    ("is_result_set_caching_on bit", False),
+    ("is_tempdb_spill_to_remote_store bit", False),
+    ("is_stale_page_detection_on bit", False),
+    ("is_memory_optimized_enabled bit", False),
+    ("is_data_retention_enabled bit", False),
+    ("is_ledger_on bit", False),
+    ("is_change_feed_enabled bit", False),
+)
+SYS_DATABASES += columns("\n".join(column for column, _ in LATER_DATABASE_COLUMNS))
+_LATER_DATABASE_VALUES = tuple(value for _, value in LATER_DATABASE_COLUMNS)
+
 COMPATIBILITY_LEVEL = 160  # SQL Server 2022
 
 
@@ -71,6 +142,7 @@ def database_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             False, False, False, 0 if online else 4, "ONLINE" if online else "SUSPECT", False, False,
             1 if snapshot else 0, "ON" if snapshot else "OFF", options.read_committed_snapshot,
             1, "FULL", 2, "CHECKSUM", options.accelerated_recovery, None, None,  # in no availability group
+            *_LATER_DATABASE_VALUES,
         )  # fmt: skip
 
 

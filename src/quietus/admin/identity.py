@@ -1,11 +1,11 @@
 """Identities the views show for logins, connections and in-memory objects.
 
-A login's SID is the one sys.server_principals shows for it (the security layer's principal id, four bytes big-endian),
-so that ``dm_exec_sessions.security_id`` joins ``server_principals.sid``.  Without the security layer (or for a name
-it does not know) the SID is derived from the name: ``0x01`` for sa, as in SQL Server, and sixteen bytes of a hash
-of the folded name otherwise, stable across restarts.  Addresses (task_address,
-lock_owner_address, waiting_task_address) are eight bytes naming an object for the life of the process, so that the
-views that show them join on them, as SQL Server's do.
+A login's SID is the one sys.server_principals shows for it (``security_catalog.login_sid``: 0x01 for sa, as in SQL
+Server, else the security layer's principal id, four bytes big-endian), so that ``dm_exec_sessions.security_id``
+joins ``server_principals.sid``.  Without the security layer (or for a name it does not know) the SID is derived
+from the name: ``0x01`` for sa, and sixteen bytes of a hash of the folded name otherwise, stable across restarts.
+Addresses (task_address, lock_owner_address, waiting_task_address) are eight bytes naming an object for the life of
+the process, so that the views that show them join on them, as SQL Server's do.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import hashlib
 import uuid
 from typing import Any
 
+from quietus.sessions import security_catalog
+from quietus.sessions.security_catalog import SA_SID
 from quietus.sessions.session import Session
 
-SA_SID = b"\x01"
 _ADDRESS_MASK = (1 << 64) - 1
 
 
@@ -25,7 +26,7 @@ def login_sid(login: str, security: Any = None) -> bytes:
     if security is not None:
         principal = security.principal(login)
         if principal is not None:
-            return int(principal.principal_id).to_bytes(4, "big")
+            return security_catalog.login_sid(int(principal.principal_id))
     return derived_sid(login)
 
 

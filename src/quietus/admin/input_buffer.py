@@ -3,12 +3,19 @@
 | object                                           | columns                               | rows                     |
 |--------------------------------------------------|---------------------------------------|--------------------------|
 | ``sys.dm_exec_sql_text(sql_handle|plan_handle)`` | dbid, objectid, number, encrypted, text | 1 if the text is known |
+| ``sys.dm_exec_plan_attributes(plan_handle)``     | attribute, value, is_cache_key        | dbid if the text is known |
 | ``sys.dm_exec_input_buffer(session_id, request_id)`` | event_type, parameters, event_info | 1 if it has a buffer   |
 | ``DBCC INPUTBUFFER(session_id [, request_id])``  | EventType, Parameters, EventInfo      | 1, then message 2528     |
 
 Handles and texts come from ``sessions.sql_text`` (the bounded text cache, and each session's current batch: a
 running request's text is found even after the cache let it go).  ``request_id`` is 0 for a session's one request
 (``sys.dm_exec_requests.request_id``); NULL means "the session's"; another number names no request.
+
+sys.dm_exec_plan_attributes shows the one attribute Quietus keeps with a plan handle: ``dbid``, the database the
+text was compiled in (a cache key: the same text in another database has another plan handle).  SQL Server's value
+column is sql_variant; Quietus has no sql_variant, and dbid is an integer, so it is ``int``.  The attributes SQL
+Server keeps and Quietus does not (set_options, objectid, user_id, the cursor and execution-context counts...)
+have no row.
 
 Permissions, as SQL Server: with VIEW SERVER STATE every session; without it only the caller's own.  The functions
 then give no row for another session's buffer or text; DBCC INPUTBUFFER refuses with 2571.  A session id naming
@@ -41,6 +48,12 @@ objectid int
 number smallint
 encrypted bit
 text nvarchar(max)
+""")
+
+DM_EXEC_PLAN_ATTRIBUTES = columns("""
+attribute nvarchar(128)
+value int
+is_cache_key bit
 """)
 
 DM_EXEC_INPUT_BUFFER = columns("""
@@ -96,6 +109,13 @@ def sql_text_rows(ctx: ExecContext, arguments: tuple[Any, ...]) -> Iterable[tupl
     return ((None if database is None else database.database_id, None, None, False, found.text),)
 
 
+def plan_attribute_rows(ctx: ExecContext, arguments: tuple[Any, ...]) -> Iterable[tuple[Any, ...]]:
+    handle = arguments[0]
+    found = None if handle is None else find_text(ctx, bytes(handle))
+    database = None if found is None else ctx.env.database(found.database)
+    return () if database is None else (("dbid", database.database_id, True),)
+
+
 def input_buffer(ctx: ExecContext, session_id: Any, request_id: Any) -> tuple[Session | None, InputBuffer | None]:
     """The session ``session_id`` names (None: no such session) and its input buffer (None: no such request)."""
     session = None if session_id is None else _session(ctx, int(session_id))
@@ -117,6 +137,12 @@ def input_buffer_rows(ctx: ExecContext, arguments: tuple[Any, ...]) -> Iterable[
 
 FUNCTIONS: tuple[TableFunction, ...] = (
     TableFunction("sys.dm_exec_sql_text", columns("handle varbinary(64)"), DM_EXEC_SQL_TEXT, sql_text_rows),
+    TableFunction(
+        "sys.dm_exec_plan_attributes",
+        columns("plan_handle varbinary(64)"),
+        DM_EXEC_PLAN_ATTRIBUTES,
+        plan_attribute_rows,
+    ),
     TableFunction(
         "sys.dm_exec_input_buffer",
         columns("session_id smallint\nrequest_id int"),

@@ -3,6 +3,8 @@ sys.parameters, INFORMATION_SCHEMA.ROUTINES / VIEWS, the views' rows of INFORMAT
 views and inline functions (sys.columns, INFORMATION_SCHEMA.COLUMNS); and sp_helptext.
 
 Rows come from the module catalog (quietus.sql.modules): committed modules plus the reader's own uncommitted ones.
+sys.extended_procedures has no rows: an extended procedure is a DLL registered with sp_addextendedproc, which
+Quietus does not have (its own xp_readerrorlog is a system procedure, listed nowhere, as SQL Server's are).
 Parameter shapes are read from each definition's parsed parameter list, as SQL Server's come from its metadata.
 """
 
@@ -35,6 +37,9 @@ is_execution_replicated bit
 is_repl_serializable_only bit
 skips_repl_constraints bit
 """)
+
+# sys.extended_procedures: the columns inherited from sys.objects, then its own.
+SYS_EXTENDED_PROCEDURES = SYS_OBJECTS + columns("dll_name nvarchar(4000)")
 
 # sys.views: the columns inherited from sys.objects, then its own.
 SYS_VIEWS = SYS_OBJECTS + columns("""
@@ -310,6 +315,7 @@ def sp_helptext(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) 
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.procedures", SYS_PROCEDURES, procedure_rows),
     VirtualTable("sys.views", SYS_VIEWS, view_rows),
+    VirtualTable("sys.extended_procedures", SYS_EXTENDED_PROCEDURES, lambda ctx: iter(())),
     VirtualTable("sys.sql_modules", SYS_SQL_MODULES, sql_module_rows),
     VirtualTable("sys.synonyms", SYS_SYNONYMS, synonym_rows),
     VirtualTable("sys.parameters", SYS_PARAMETERS, parameter_rows),

@@ -1,4 +1,4 @@
-"""System procedures: sp_who, sp_who2, sp_lock.
+"""System procedures: sp_who, sp_who2, sp_lock, sp_validatelogins.
 
 Each is a ``Procedure`` (context, positional arguments, named arguments) -> return status, registered by lower-case
 name.  They read the same snapshot as the views (``quietus.admin.activity``) and return their result set as SQL
@@ -8,7 +8,9 @@ VIEW SERVER STATE a login sees only its own session.
 ``sp_who [[@loginame =] 'login' | session_id | 'ACTIVE']``: ACTIVE leaves out sessions waiting for their next
 command (sleeping, AWAITING COMMAND), as SQL Server's own sp_who does; a number (or a string of digits) picks one
 session; anything else is a login name.  ``sp_who2`` takes the same argument.  ``sp_lock [[@spid1 =] id [,
-[@spid2 =] id]]`` lists the locks of one or two sessions, or of every session.
+[@spid2 =] id]]`` lists the locks of one or two sessions, or of every session.  ``sp_validatelogins`` lists the
+Windows logins whose Windows account no longer exists; Quietus has SQL logins only, so its result set (SID, NT
+Login) is always empty; as in SQL Server it needs ALTER ANY LOGIN (sysadmin, securityadmin), else 15247.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from quietus.sessions.session import Session
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Procedure
 from quietus.sql.results import ResultColumn, StatementDone
+from quietus.sql.types_base import NVARCHAR, VARBINARY
 
 SUCCESS = 0
 
@@ -229,8 +232,23 @@ def sp_lock(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> i
     return SUCCESS
 
 
+# -- sp_validatelogins -------------------------------------------------------------------------------------------
+
+SP_VALIDATELOGINS: Columns = (("SID", VARBINARY(85)), ("NT Login", NVARCHAR(128)))
+
+
+def sp_validatelogins(ctx: ExecContext, positional: list[Any], named: dict[str, Any]) -> int:
+    bind_arguments("sp_validatelogins", (), positional, named)
+    security = ctx.env.services.get("security")
+    if security is not None and not security.has_server_permission(ctx.session.login_name, "ALTER ANY LOGIN"):
+        raise sql_error(15247)
+    emit(ctx, SP_VALIDATELOGINS, iter(()))  # no Windows logins: none can have lost its account
+    return SUCCESS
+
+
 PROCEDURES: dict[str, Procedure] = {
     "sp_who": sp_who,
     "sp_who2": sp_who2,
     "sp_lock": sp_lock,
+    "sp_validatelogins": sp_validatelogins,
 }

@@ -1,4 +1,6 @@
-"""The system objects as catalog rows: sys.all_objects, sys.all_columns, sys.all_views, sys.system_views.
+"""The system objects as catalog rows: sys.all_objects, sys.all_columns, sys.all_views, sys.system_views,
+sys.all_parameters (the user's procedures' and functions' parameters, sys.parameters, then each system table-valued
+function's: ``@name``, required, by position).
 
 Tools find out what a server has by looking for a view or a column there (sp_BlitzWho:
 ``SELECT * FROM sys.all_columns WHERE object_id = OBJECT_ID('sys.dm_exec_query_stats') AND name = '…'``), so these
@@ -13,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from quietus.admin.catalog_views import SYS_COLUMNS, SYS_OBJECTS, column_rows, column_tail, object_rows
-from quietus.admin.module_views import SYS_VIEWS, view_rows
+from quietus.admin.module_views import SYS_PARAMETERS, SYS_VIEWS, parameter_rows, view_rows
 from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import STRING_TYPE_NAMES, column_shape, system_object_id
 from quietus.sql.context import ExecContext
@@ -77,9 +79,25 @@ def all_column_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
             )  # fmt: skip
 
 
+def all_parameter_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    yield from parameter_rows(ctx)
+    for function in sorted(ctx.env.table_functions.values(), key=lambda function: function.name.casefold()):
+        if not function.name.casefold().startswith("sys."):
+            continue
+        object_id = system_object_id("sys." + function.name[4:])
+        for position, (name, sql_type) in enumerate(function.parameters, start=1):
+            shape = ColumnDef(name, sql_type.name, sql_type.length, sql_type.precision, sql_type.scale)
+            type_id, max_length, precision, scale = column_shape(shape)
+            yield (
+                object_id, "@" + name, position, type_id, type_id, max_length, precision, scale, False, False, False,
+                False, None, 0, False, True,
+            )  # fmt: skip
+
+
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.all_objects", SYS_OBJECTS, all_object_rows),
     VirtualTable("sys.all_columns", SYS_COLUMNS, all_column_rows),
     VirtualTable("sys.all_views", SYS_VIEWS, all_view_rows),
     VirtualTable("sys.system_views", SYS_VIEWS, system_view_rows),
+    VirtualTable("sys.all_parameters", SYS_PARAMETERS, all_parameter_rows),
 )

@@ -7,6 +7,9 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
 - sys.dm_os_sys_info: one row (CPUs, memory, start time, ticks of this machine and process).
 - sys.dm_os_tasks, sys.dm_os_workers: one row per running request (its task; all run on the engine thread).
 - sys.dm_os_schedulers: one VISIBLE ONLINE scheduler, the engine thread (its tasks, the runnable ones, its CPU).
+- sys.database_mirroring: one row per database, its mirroring columns NULL (no database is mirrored; SQL Server
+  shows an unmirrored database so).
+- sys.dm_os_nodes: one ONLINE node (0) holding that scheduler, in memory node 0, with this machine's CPUs.
 - sys.dm_os_performance_counters: the counters Quietus keeps (user connections, blocked processes, transactions).
 - sys.partitions: one row per table and index, with its row count.
 - sys.database_principals: the fixed principals every database has (public, dbo, guest, INFORMATION_SCHEMA, sys).
@@ -21,7 +24,11 @@ made-up number).  Column lists are SQL Server's, in order, cut after the commonl
   msdb's agent tables (sysjobs, sysjobsteps, sysjobhistory, sysjobschedules, sysjobactivity, sysschedules,
   sysalerts, sysoperators, sysmaintplan_subplans, sysssispackages: Quietus has no agent), msdb.dbo.backupset,
   backupmediafamily and restorehistory (Quietus has no BACKUP or RESTORE), msdb.dbo.suspect_pages (no pages), and
-  sys.dm_os_ring_buffers (Quietus keeps no ring buffers).
+  sys.dm_os_ring_buffers (Quietus keeps no ring buffers), sys.dm_server_audit_status (Quietus has no server
+  audits: CREATE SERVER AUDIT is not supported), sys.resource_governor_configuration (no resource governor, so no
+  configuration of one), sys.dm_os_cluster_nodes and sys.dm_hadr_availability_replica_cluster_states (not a
+  failover cluster, in no availability group), sys.server_triggers (Quietus has no triggers),
+  sys.dm_exec_query_optimizer_info (the planner counts no optimizer events).
 """
 
 from __future__ import annotations
@@ -242,6 +249,34 @@ def scheduler_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         _address(id(ctx.session.task) + 1) if ctx.session.task is not None else None, None, None, None,
         int(time.thread_time() * 1000), 0, None, None,
     )  # fmt: skip
+
+
+DM_OS_NODES = columns("""
+node_id smallint
+node_state_desc nvarchar(256)
+memory_object_address varbinary(8)
+memory_clerk_address varbinary(8)
+io_completion_worker_address varbinary(8)
+memory_node_id smallint
+cpu_affinity_mask bigint
+online_scheduler_count smallint
+idle_scheduler_count smallint
+active_worker_count int
+avg_load_balance int
+timer_task_affinity_mask bigint
+permanent_task_affinity_mask bigint
+resource_monitor_state bit
+online_scheduler_mask bigint
+processor_group smallint
+cpu_count int
+""")
+
+
+def node_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    """The one node: its one scheduler is idle when no request runs; its workers are the running requests'."""
+    running = len(list(_running(ctx)))
+    cpus = os.cpu_count() or 1
+    yield 0, "ONLINE", None, None, None, 0, None, 1, int(not running), running, None, None, None, None, 1, 0, cpus
 
 
 # -- performance counters -------------------------------------------------------------------------------------
@@ -874,6 +909,14 @@ description nvarchar(512)
 start_step_id int
 category_id int
 owner_sid varbinary(85)
+notify_level_eventlog int
+notify_level_email int
+notify_level_netsend int
+notify_level_page int
+notify_email_operator_id int
+notify_netsend_operator_id int
+notify_page_operator_id int
+delete_level int
 date_created datetime
 date_modified datetime
 version_number int
@@ -983,6 +1026,51 @@ low_water_mark_for_ghosts bigint
 secondary_lag_seconds bigint
 """)
 
+HADR_REPLICA_CLUSTER_STATES = columns("""
+replica_id uniqueidentifier
+replica_server_name nvarchar(256)
+group_id uniqueidentifier
+join_state tinyint
+join_state_desc nvarchar(60)
+""")
+
+DATABASE_MIRRORING = columns("""
+database_id int
+mirroring_guid uniqueidentifier
+mirroring_state tinyint
+mirroring_state_desc nvarchar(60)
+mirroring_role tinyint
+mirroring_role_desc nvarchar(60)
+mirroring_role_sequence int
+mirroring_safety_level tinyint
+mirroring_safety_level_desc nvarchar(60)
+mirroring_safety_sequence int
+mirroring_partner_name nvarchar(128)
+mirroring_partner_instance nvarchar(128)
+mirroring_witness_name nvarchar(128)
+mirroring_witness_state tinyint
+mirroring_witness_state_desc nvarchar(60)
+mirroring_failover_lsn numeric(25, 0)
+mirroring_connection_timeout int
+mirroring_redo_queue int
+mirroring_redo_queue_type nvarchar(60)
+mirroring_end_of_log_lsn numeric(25, 0)
+mirroring_replication_lsn numeric(25, 0)
+""")
+
+
+def mirroring_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
+    for database_id in sorted(d.database_id for d in ctx.env.databases.values()):
+        yield (database_id, *(None,) * (len(DATABASE_MIRRORING) - 1))
+
+
+CLUSTER_NODES = columns("""
+NodeName nvarchar(256)
+status int
+status_description nvarchar(256)
+is_current_owner bit
+""")
+
 HADR_CLUSTER = columns("""
 cluster_name nvarchar(128)
 quorum_type tinyint
@@ -1044,11 +1132,49 @@ max_memory_percent int
 cap_cpu_percent int
 """)
 
+DM_SERVER_AUDIT_STATUS = columns("""
+audit_id int
+name sysname
+status smallint
+status_desc nvarchar(256)
+status_time datetime2
+event_session_address varbinary(8)
+audit_file_path nvarchar(260)
+audit_file_size bigint
+""")
+
+RESOURCE_GOVERNOR_CONFIGURATION = columns("""
+classifier_function_id int
+is_enabled bit
+max_outstanding_io_per_volume int
+""")
+
+SERVER_TRIGGERS = columns("""
+name sysname
+object_id int
+parent_class tinyint
+parent_class_desc nvarchar(60)
+parent_id int
+type char(2)
+type_desc nvarchar(60)
+create_date datetime
+modify_date datetime
+is_ms_shipped bit
+is_disabled bit
+""")
+
+DM_EXEC_QUERY_OPTIMIZER_INFO = columns("""
+counter nvarchar(4000)
+occurrence bigint
+value float
+""")
+
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_os_sys_info", DM_OS_SYS_INFO, sys_info_rows),
     VirtualTable("sys.dm_os_tasks", DM_OS_TASKS, task_rows),
     VirtualTable("sys.dm_os_schedulers", DM_OS_SCHEDULERS, scheduler_rows),
     VirtualTable("sys.dm_os_workers", DM_OS_WORKERS, worker_rows),
+    VirtualTable("sys.dm_os_nodes", DM_OS_NODES, node_rows),
     VirtualTable("sys.dm_os_performance_counters", DM_OS_PERFORMANCE_COUNTERS, counter_rows),
     VirtualTable("sys.partitions", SYS_PARTITIONS, partition_rows),
     VirtualTable("sys.database_principals", SYS_DATABASE_PRINCIPALS, principal_rows),
@@ -1072,6 +1198,9 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_hadr_availability_replica_states", HADR_REPLICA_STATES, _nothing),
     VirtualTable("sys.dm_hadr_database_replica_states", HADR_DATABASE_REPLICA_STATES, _nothing),
     VirtualTable("sys.dm_hadr_cluster", HADR_CLUSTER, _nothing),
+    VirtualTable("sys.dm_os_cluster_nodes", CLUSTER_NODES, _nothing),
+    VirtualTable("sys.database_mirroring", DATABASE_MIRRORING, mirroring_rows),
+    VirtualTable("sys.dm_hadr_availability_replica_cluster_states", HADR_REPLICA_CLUSTER_STATES, _nothing),
     VirtualTable("sys.dm_resource_governor_workload_groups", DM_RESOURCE_GOVERNOR_WORKLOAD_GROUPS, _nothing),
     VirtualTable("sys.dm_resource_governor_resource_pools", DM_RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
     VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
@@ -1090,6 +1219,10 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("msdb.dbo.sysmaintplan_subplans", SYSMAINTPLAN_SUBPLANS, _nothing),
     VirtualTable("msdb.dbo.sysssispackages", SYSSSISPACKAGES, _nothing),
     VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, _nothing),
+    VirtualTable("sys.dm_server_audit_status", DM_SERVER_AUDIT_STATUS, _nothing),
+    VirtualTable("sys.resource_governor_configuration", RESOURCE_GOVERNOR_CONFIGURATION, _nothing),
+    VirtualTable("sys.server_triggers", SERVER_TRIGGERS, _nothing),
+    VirtualTable("sys.dm_exec_query_optimizer_info", DM_EXEC_QUERY_OPTIMIZER_INFO, _nothing),
 )
 
 FUNCTIONS: tuple[TableFunction, ...] = (

@@ -47,6 +47,7 @@ from quietus.sessions.security_catalog import (
     GRANT,
     NOBODY,
     PUBLIC_PRINCIPAL_ID,
+    ROLE_PRINCIPALS,
     ROLES_BY_ID,
     ROLES_BY_NAME,
     SA_PRINCIPAL_ID,
@@ -54,6 +55,7 @@ from quietus.sessions.security_catalog import (
     Permission,
     Principal,
     SecurityStore,
+    login_sid,
 )
 from quietus.sessions.security_passwords import hash_password, verify_password
 
@@ -222,6 +224,19 @@ class Security:
         if target.casefold() != caller.casefold() and not self.has_server_permission(caller, "ALTER ANY LOGIN"):
             return None
         return int(self.is_member(target, role))
+
+    def suser_sname(self, caller: str, sid: bytes) -> str | None:
+        """SUSER_SNAME(sid): the login (or fixed server role) whose SID ``sid`` is, as sys.server_principals shows
+        it; NULL for a SID no principal has, or one the caller may not see (it needs ALTER ANY LOGIN for others)."""
+        sid = bytes(sid)
+        for role in ROLE_PRINCIPALS:
+            if sid == bytes([role.principal_id]):
+                return role.name
+        for login in self.store.logins_rows():
+            if login_sid(login.principal_id) == sid:
+                mine = login.name.casefold() == caller.casefold()
+                return login.name if mine or self.has_server_permission(caller, "ALTER ANY LOGIN") else None
+        return None
 
     def has_perms_by_name(self, caller: str, securable: Any, securable_class: Any, permission: str) -> int | None:
         """HAS_PERMS_BY_NAME(NULL, NULL, 'server permission'): 1/0 for the caller; NULL for anything else."""

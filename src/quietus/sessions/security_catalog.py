@@ -47,6 +47,14 @@ NOBODY = -1  # an xid no transaction has: read committed rows only
 SA_PRINCIPAL_ID = 1
 PUBLIC_PRINCIPAL_ID = 2
 FIRST_LOGIN_PRINCIPAL_ID = 256  # SQL Server numbers the logins it does not create itself from about here
+SA_SID = b"\x01"  # sa's SID in every SQL Server (sp_Blitz compares owners with SUSER_SNAME(0x01))
+
+
+def login_sid(principal_id: int) -> bytes:
+    """A login's SID as the views show it: sa's is 0x01, as in SQL Server; another login's is its principal id,
+    four bytes big-endian (unique, and stable across restarts)."""
+    return SA_SID if principal_id == SA_PRINCIPAL_ID else principal_id.to_bytes(4, "big")
+
 
 # permission name -> type code as sys.server_permissions shows it (char(4), blank padded)
 PERMISSION_CODES: dict[str, str] = {

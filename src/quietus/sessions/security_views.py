@@ -1,5 +1,7 @@
 """The security catalog views: sys.server_principals, sys.sql_logins, sys.server_role_members,
-sys.server_permissions, computed from the security tables (and the fixed roles) at each read.
+sys.server_permissions, and the compatibility view sys.syslogins (one row per login: its fixed-role memberships as
+0/1 columns, denylogin / hasaccess from a DENY of CONNECT SQL; the columns SQL Server documents as "internal use
+only" are NULL), computed from the security tables (and the fixed roles) at each read.
 
 Metadata visibility, as SQL Server limits it:
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from quietus.sessions.security import Security
 from quietus.sessions.security_catalog import (
+    DENY,
     GRANT,
     NOBODY,
     PERMISSION_CODES,
@@ -27,10 +30,11 @@ from quietus.sessions.security_catalog import (
     SA_PRINCIPAL_ID,
     STATE_DESC,
     Principal,
+    login_sid,
 )
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import Environment, VirtualTable
-from quietus.sql.types_base import BIT, CHAR, DATETIME, INT, NVARCHAR, TINYINT, VARBINARY, SqlType
+from quietus.sql.types_base import BIT, CHAR, DATETIME, INT, NVARCHAR, SMALLINT, TINYINT, VARBINARY, SqlType
 
 _NAME = NVARCHAR(128)
 
@@ -54,6 +58,33 @@ SQL_LOGIN_COLUMNS: tuple[tuple[str, SqlType], ...] = (
     ("is_policy_checked", BIT),
     ("is_expiration_checked", BIT),
     ("password_hash", VARBINARY(256)),
+)
+# sys.syslogins: the fixed server roles it shows as columns, in its order
+SYSLOGINS_ROLES = (
+    "sysadmin", "securityadmin", "serveradmin", "setupadmin", "processadmin", "diskadmin", "dbcreator", "bulkadmin",
+)  # fmt: skip
+SYSLOGINS_COLUMNS: tuple[tuple[str, SqlType], ...] = (
+    ("sid", VARBINARY(85)),
+    ("status", SMALLINT),
+    ("createdate", DATETIME),
+    ("updatedate", DATETIME),
+    ("accdate", DATETIME),
+    ("totcpu", INT),
+    ("totio", INT),
+    ("spacelimit", INT),
+    ("timelimit", INT),
+    ("resultlimit", INT),
+    ("name", _NAME),
+    ("dbname", _NAME),
+    ("password", _NAME),
+    ("language", _NAME),
+    ("denylogin", INT),
+    ("hasaccess", INT),
+    ("isntname", INT),
+    ("isntgroup", INT),
+    ("isntuser", INT),
+    *((role, INT) for role in SYSLOGINS_ROLES),
+    ("loginname", _NAME),
 )
 ROLE_MEMBER_COLUMNS: tuple[tuple[str, SqlType], ...] = (("role_principal_id", INT), ("member_principal_id", INT))
 PERMISSION_COLUMNS: tuple[tuple[str, SqlType], ...] = (
@@ -100,7 +131,7 @@ def _principal_row(principal: Principal) -> tuple[Any, ...]:
     return (
         principal.name,
         principal.principal_id,
-        principal.principal_id.to_bytes(4, "big") if not is_role else bytes([principal.principal_id]),
+        login_sid(principal.principal_id) if not is_role else bytes([principal.principal_id]),
         principal.type,
         principal.type_desc,
         principal.is_disabled,
@@ -126,6 +157,27 @@ def sql_logins(ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
     for principal in viewer.logins():
         digest = principal.password_hash if viewer.sees_hashes else None
         yield (*_principal_row(principal), False, False, digest)
+
+
+def syslogins(ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
+    viewer = _Viewer(ctx)
+    role_names = {role.principal_id: role.name for role in ROLE_PRINCIPALS}
+    roles: dict[int, set[str]] = {}
+    for role_id, member_id in viewer.security.store.memberships(viewer.xid):
+        roles.setdefault(member_id, set()).add(role_names.get(role_id, ""))
+    denied = {
+        p.grantee_principal_id
+        for p in viewer.security.store.permissions(viewer.xid)
+        if p.permission_name == "CONNECT SQL" and p.state == DENY
+    }
+    for login in sorted(viewer.logins(), key=lambda principal: principal.principal_id):
+        member_of = roles.get(login.principal_id, set())
+        deny = int(login.principal_id in denied)
+        yield (
+            login_sid(login.principal_id), None, login.create_date, login.modify_date or login.create_date, None,
+            None, None, None, None, None, login.name, login.default_database_name, None, "us_english",
+            deny, 1 - deny, 0, 0, 0, *(int(role in member_of) for role in SYSLOGINS_ROLES), login.name,
+        )  # fmt: skip
 
 
 def server_role_members(ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
@@ -157,6 +209,7 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.server_principals", PRINCIPAL_COLUMNS, server_principals),
     VirtualTable("sys.sql_logins", SQL_LOGIN_COLUMNS, sql_logins),
     VirtualTable("sys.server_role_members", ROLE_MEMBER_COLUMNS, server_role_members),
+    VirtualTable("sys.syslogins", SYSLOGINS_COLUMNS, syslogins),
     VirtualTable("sys.server_permissions", PERMISSION_COLUMNS, server_permissions),
 )
 

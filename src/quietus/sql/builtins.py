@@ -572,7 +572,20 @@ def _security_call(method: str, null_propagating: bool) -> Callable[[Sequence[Ar
     return bind
 
 
+def _suser_sname(args: Sequence[Arg]) -> Bound:
+    """SUSER_SNAME(): the caller's login; SUSER_SNAME(sid): the login whose SID it is (``Security.suser_sname``)."""
+    if not args:
+        return _system_builtin("SUSER_SNAME", _NAME).bind(args)
+
+    def fn(ctx: Any, sid: bytes) -> str | None:
+        security = ctx.env.services.get("security")
+        return None if security is None else security.suser_sname(ctx.session.login_name, sid)
+
+    return Bound(fn, _NAME, (to_type(args[0], VARBINARY(85)),), needs_context=True, deterministic=False)
+
+
 SECURITY_FUNCTIONS = registry(
+    Builtin("SUSER_SNAME", 0, 1, _suser_sname),
     Builtin("IS_SRVROLEMEMBER", 1, 2, _security_call("srvrolemember", True)),
     Builtin("HAS_PERMS_BY_NAME", 3, 5, _security_call("has_perms_by_name", False)),
 )

@@ -3,8 +3,10 @@
 A computed column's value is the expression over the other columns of its row.  Quietus writes it with the row
 (every INSERT, every UPDATE, ALTER TABLE ADD for the rows already there), so reads, indexes and keys see a stored
 value; that is exactly SQL Server's result for a deterministic expression, persisted or not.  A non-deterministic
-expression (GETDATE(), NEWID() ...) would be read anew by SQL Server each time: Quietus refuses it unless PERSISTED
-(where SQL Server refuses it too, 4936).
+expression (GETDATE(), SYSDATETIME(), NEWID() ...) SQL Server computes anew at every read, and so does Quietus:
+the planner puts ``ReadTimeColumns`` over the table's scan, which replaces the value written with the row by the
+expression's value now (sp_BlitzCache's ``PlanCreationTimeHours AS DATEDIFF(HOUR, PlanCreationTime,
+SYSDATETIME())``).  Such a column may not be PERSISTED (4936), nor be in an index (2729), as in SQL Server.
 
 | rule                                                                   | SQL Server's error |
 |------------------------------------------------------------------------|--------------------|
@@ -14,14 +16,15 @@ expression (GETDATE(), NEWID() ...) would be read anew by SQL Server each time: 
 | an unknown column                                                      | 207                |
 | NOT NULL without PERSISTED                                             | 8183               |
 | PERSISTED over a non-deterministic expression                          | 4936               |
-| a non-deterministic expression, not persisted                          | 40517 (Quietus)    |
+| a non-deterministic one in an index's key or INCLUDE, or a PRIMARY KEY / UNIQUE | 2729      |
 | INSERT naming it, UPDATE assigning it                                  | 271                |
 | DROP COLUMN of a column it names                                       | 5074               |
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
 
 import msgspec
 import sqlglot
@@ -31,7 +34,7 @@ from quietus.engine.storage.schema import ColumnDef
 from quietus.errors import sql_error
 from quietus.sql.context import ExecContext
 from quietus.sql.expressions import CompiledExpr, compile_expression
-from quietus.sql.planner import column_type
+from quietus.sql.operators import Plan, Row, RowFn
 from quietus.sql.scope import Scope, ScopeColumn
 
 # Functions whose value is not fixed by their arguments (SQL Server's non-deterministic built-ins): the ones
@@ -94,10 +97,8 @@ def resolve(ctx: ExecContext, table: str, columns: Sequence[ColumnDef]) -> list[
         if any(isinstance(part, exp.Subquery | exp.Select) for part in node.walk()):
             raise sql_error(1046)
         compiled = compile_over(ctx, columns, node)
-        if not _deterministic(node):
-            if column.persisted:
-                raise sql_error(4936, column.name, table)
-            raise sql_error(40517, "non-deterministic computed column")
+        if column.persisted and not _deterministic(node):
+            raise sql_error(4936, column.name, table)
         sql_type = compiled.type
         resolved.append(
             msgspec.structs.replace(
@@ -113,6 +114,8 @@ def resolve(ctx: ExecContext, table: str, columns: Sequence[ColumnDef]) -> list[
 
 def compile_over(ctx: ExecContext, columns: Sequence[ColumnDef], node: exp.Expr) -> CompiledExpr:
     """The expression compiled over a row of the table (its values in column order)."""
+    from quietus.sql.planner import column_type  # the planner plans reads of these columns: imported when used
+
     scope_columns = [ScopeColumn(c.name, column_type(c)) for c in columns]
     return compile_expression(node, Scope(scope_columns, None, ctx.variable_type))
 
@@ -128,3 +131,54 @@ def _deterministic(node: exp.Expr) -> bool:
         if isinstance(part, exp.Parameter | exp.SessionParameter):
             return False
     return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _non_deterministic_sql(sql: str) -> bool:
+    return not _deterministic(sqlglot.parse_one(sql, read="tsql"))
+
+
+def read_time_positions(columns: Sequence[ColumnDef]) -> tuple[int, ...]:
+    """The positions of the computed columns whose value is computed at each read (non-deterministic ones)."""
+    return tuple(
+        position
+        for position, column in enumerate(columns)
+        if column.computed_sql is not None and not column.persisted and _non_deterministic_sql(column.computed_sql)
+    )
+
+
+def refuse_in_index(table: str, columns: Sequence[ColumnDef], positions: Sequence[int]) -> None:
+    """2729 when an index (or key constraint) would hold a column computed at each read."""
+    for position in positions:
+        if position in read_time_positions(columns):
+            raise sql_error(2729, columns[position].name, table)
+
+
+class ReadTimeColumns(Plan):
+    """A table's scan whose non-deterministic computed columns are computed as each row is read, over the row's
+    stored values (the value written with the row is never shown)."""
+
+    def __init__(self, scan: Plan, width: int, computed: Sequence[tuple[int, RowFn]]) -> None:
+        self.scan = scan
+        self.columns = scan.columns
+        self.width = width  # the table's columns (a write's row key may follow them)
+        self.computed = tuple(computed)
+
+    def rows(self, ctx: ExecContext, outer: Row) -> Iterator[Row]:
+        start = len(outer)
+        stop = start + self.width
+        for row in self.scan.rows(ctx, outer):
+            values = row[start:stop]
+            changed = list(row)
+            for position, fn in self.computed:
+                changed[start + position] = fn(values, ctx)
+            yield tuple(changed)
+
+
+def computed_at_read(ctx: ExecContext, columns: Sequence[ColumnDef], scan: Plan) -> Plan:
+    """``scan`` of a table with ``columns``, under ``ReadTimeColumns`` if it has any column computed at read."""
+    positions = read_time_positions(columns)
+    if not positions:
+        return scan
+    computed = [(position, compile_over(ctx, columns, expression(columns[position])).fn) for position in positions]
+    return ReadTimeColumns(scan, len(columns), computed)

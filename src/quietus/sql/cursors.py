@@ -33,7 +33,7 @@ a label inside an IF, WHILE or TRY that the GOTO is not already in is refused wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from quietus.errors import sql_error
 from quietus.sql import temp_tables
 from quietus.sql.dialect import statements as st
 from quietus.sql.results import MessageEvent, ResultColumn, ResultSink, StatementDone
+from quietus.sql.types_base import type_from_sqlglot
 
 if TYPE_CHECKING:
     from quietus.sql.batch import BatchRunner
@@ -256,7 +257,45 @@ def locate(statements: Sequence[st.Statement], label: str) -> int | None:
 def goto(runner: BatchRunner, statement: st.Goto) -> None:
     if not any(locate(block, statement.label) is not None for block in runner.running_blocks):
         raise sql_error(16901, "GOTO into IF, WHILE or TRY")
+    _declare_skipped(runner, statement)
     raise Jump(statement.label)
+
+
+def _declare_skipped(runner: BatchRunner, jump: st.Goto) -> None:
+    """A T-SQL variable is declared where its DECLARE is written, not when it runs: a GOTO forward past a DECLARE
+    leaves the variable declared at the label, NULL (its ``= value`` is not assigned), as in SQL Server
+    (sp_BlitzCache's ``GOTO AllSorts``).  A table variable skipped so is not made (1087 where it is used)."""
+    written = [inner for outer in runner.running_blocks[0] for inner in _nested(outer)]
+    key = jump.label.casefold()
+    target = next((s for s in written if isinstance(s, st.Label) and s.name.casefold() == key), None)
+    if target is None or target.offset <= jump.offset:
+        return
+    ctx = runner.ctx
+    for declare in written:
+        if not isinstance(declare, st.Declare) or not jump.offset < declare.offset < target.offset:
+            continue
+        for variable in declare.variables:
+            name = variable.name.casefold()
+            if variable.table is None and name not in ctx.variable_types:
+                ctx.variable_types[name] = type_from_sqlglot(variable.type)
+                ctx.variables[name] = None
+
+
+def _nested(statement: st.Statement) -> Iterator[st.Statement]:
+    """``statement`` and every statement written inside it, in the order they are written."""
+    yield statement
+    children: Sequence[st.Statement | None] = ()
+    if isinstance(statement, st.Block):
+        children = statement.statements
+    elif isinstance(statement, st.If):
+        children = (statement.then, statement.else_)
+    elif isinstance(statement, st.While):
+        children = (statement.body,)
+    elif isinstance(statement, st.TryCatch):
+        children = (*statement.try_block, *statement.catch_block)
+    for child in children:
+        if child is not None:
+            yield from _nested(child)
 
 
 def label(runner: BatchRunner, statement: st.Label) -> None:

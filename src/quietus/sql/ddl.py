@@ -283,6 +283,8 @@ class _TableBuilder:
         return max([1, *(i.index_id for i in self.indexes)]) + 1
 
     def build(self) -> TableDef:
+        for index in self.indexes:
+            computed_columns.refuse_in_index(self.name, self.columns, (*index.columns, *index.included))
         return TableDef(
             object_id=self.object_id,
             name=self.name,

@@ -443,9 +443,11 @@ def plan_write(ctx: ExecContext, node: exp.Expr, output: Output | None = None) -
     planner = Planner(ctx)
     planner.with_clause(node)  # WITH c AS (...) UPDATE / DELETE ... FROM c
     pseudo = exp.Select(expressions=[exp.Star()])
-    from_ = node.args.get("from_") or node.args.get("from")
+    from_ = _write_from(node)
     if from_ is not None:
         pseudo.set("from_", from_)
+        if not _names_target(from_, node.this):  # UPDATE t ... FROM x, y: t is joined to them, as in SQL Server
+            pseudo.set("joins", [exp.Join(this=node.this.copy())])
     else:
         pseudo.set("from_", exp.From(this=node.this))
     plan, scope = planner.plan_from(pseudo, None, TargetInfo(table, source))
@@ -557,9 +559,38 @@ def _match_source(scope: Scope, source: str, table: Table) -> str:
     raise sql_error(208, source)
 
 
+def _write_from(node: exp.Expr) -> exp.From | None:
+    """An UPDATE's FROM, or a DELETE's second FROM (``DELETE t FROM a AS t JOIN b ...``: the parser keeps its
+    sources as ``using``; more than one, comma separated, are cross joined as in a SELECT's FROM)."""
+    from_ = node.args.get("from_") or node.args.get("from")
+    if from_ is not None or not isinstance(node, exp.Delete):
+        return from_
+    using = node.args.get("using")
+    if not using:
+        return None
+    first, *rest = using
+    if rest:
+        first = first.copy()
+        first.set("joins", [*(first.args.get("joins") or []), *(exp.Join(this=source) for source in rest)])
+    return exp.From(this=first)
+
+
+def _names_target(from_: exp.From, target: exp.Expr) -> bool:
+    """Whether a source of the FROM is the write's target: one aliased as the target is named, or the target's table
+    (under any alias: it is read as that source, as it always has been here)."""
+    name = target.name.casefold()
+    for source in (from_.this, *(from_.this.args.get("joins") or [])):
+        table_node = source.this if isinstance(source, exp.Join) else source
+        if isinstance(table_node, exp.Lateral):
+            table_node = apply.lateral_table(table_node) or table_node
+        if isinstance(table_node, exp.Table) and name in (table_node.alias.casefold(), table_node.name.casefold()):
+            return True
+    return False
+
+
 def _update_target(ctx: ExecContext, node: exp.Expr) -> tuple[Table, str]:
     name = node.this.name
-    from_ = node.args.get("from_") or node.args.get("from")
+    from_ = _write_from(node)
     if from_ is not None:
         sources = [from_.this, *(from_.this.args.get("joins") or []), *(node.args.get("joins") or [])]
         for source in sources:

@@ -27,6 +27,7 @@ from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
 from quietus.sql import (
     apply,
+    computed_columns,
     for_xml,
     point_lookup,
     recursive_cte,
@@ -238,9 +239,9 @@ class Planner:
         offset = select.args.get("offset")
         if order is not None and not distinct:
             source = Sort(source, self._order_key(order, scope, projections, compiled))
-        if assignments is not None:
+        if assignments is not None:  # SELECT [TOP (n)] @v = ...: each row assigns, the last one's values stay
             fns = [fn for _, fn in assignments]
-            return QueryPlan(point_lookup.fused(Project(source, [], fns)), [], assignments)
+            return QueryPlan(self._limit(point_lookup.fused(Project(source, [], fns)), limit, offset), [], assignments)
         slots = [c.slot for c in compiled]
         plain = None if any(slot is None for slot in slots) else [s for s in slots if s is not None]
         plan = point_lookup.fused(Project(source, columns, [c.fn for c in compiled], plain, width=len(scope.layout)))
@@ -553,7 +554,8 @@ class Planner:
             if for_write:
                 assert target is not None
                 columns.append(ScopeColumn("%rowkey", INT, alias, name, hidden=True))
-            return TableScan(table, columns, policy, with_key=for_write)
+            scan = TableScan(table, columns, policy, with_key=for_write)
+            return computed_columns.computed_at_read(self.ctx, table.definition.columns, scan)
         raise sql_error(102, source.sql(dialect="tsql")[:40])
 
     def plan_table_source(self, table: exp.Table, target: TargetInfo | None = None) -> Plan:
@@ -605,6 +607,8 @@ class Planner:
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
         """Turn ``pk = constant`` in WHERE into a clustered key seek; ranges still scan.  A primary key of several
         columns is sought when every one of its columns is equal to a literal or a variable (``_composite_key``)."""
+        if isinstance(plan, computed_columns.ReadTimeColumns):  # its key is never one of the columns computed
+            plan = plan.scan
         if not isinstance(plan, TableScan) or plan.table.is_heap:
             return
         primary = plan.table.definition.primary_key
@@ -816,7 +820,8 @@ def _order_by_output_columns(order: exp.Order, node: exp.Expr) -> exp.Order:
 
 
 _VIEW_SCHEMAS = frozenset({"sys", "information_schema"})
-_COMPATIBILITY_VIEWS = frozenset({"sysprocesses"})  # SQL Server 2000's names, found in dbo and with no schema too
+# SQL Server 2000's names, found in dbo and with no schema too
+_COMPATIBILITY_VIEWS = frozenset({"sysprocesses", "syslogins"})
 _SET_OPERATIONS: dict[type[exp.Expr], str] = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}
 _INTS = frozenset({"int", "bigint", "smallint", "tinyint", "bit"})
 

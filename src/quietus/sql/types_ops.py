@@ -207,7 +207,7 @@ def binary_operation(op: str, a: SqlType, b: SqlType) -> Operation:
     if (fa == "string" and fb == "string") or "guid" in (fa, fb):
         raise _invalid(a if fa in ("string", "guid") else b, op)
     if "binary" in (fa, fb):
-        raise sql_error(402, a.display(), b.display(), OPERATOR_NAMES[op])
+        return _binary_as_integer(op, a, b)
     # A string operand takes the other side's type, so 'bit + string' is 'bit + bit': invalid.
     if (b if fa == "string" else a).name == "bit" and (a if fb == "string" else b).name == "bit":
         raise _invalid(BIT, op)
@@ -225,6 +225,17 @@ def binary_operation(op: str, a: SqlType, b: SqlType) -> Operation:
     return Operation(ops[op], result, _conversion(a, high), _conversion(b, high))
 
 
+def _binary_as_integer(op: str, a: SqlType, b: SqlType) -> Operation:
+    """A binary operand of arithmetic with an integer one is converted to that integer type, as SQL Server converts it
+    implicitly (``@@MICROSOFTVERSION / 0x1000000``: the bytes big-endian, the last ones kept); with anything else
+    (another binary, bit, a decimal, a float) 402."""
+    number = b if FAMILY[a.name] == "binary" else a
+    if FAMILY[number.name] != "int" or number.name == "bit":
+        raise sql_error(402, a.display(), b.display(), OPERATOR_NAMES[op])
+    integer = binary_operation(op, number, number)
+    return Operation(integer.fn, integer.type, _conversion(a, number), _conversion(b, number))
+
+
 def _temporal_arithmetic(op: str, a: SqlType, b: SqlType, temporal: SqlType, other: SqlType) -> Operation:
     if temporal.name in ("datetime", "smalldatetime") and op in ("+", "-"):
         fo = FAMILY[other.name]
@@ -240,6 +251,8 @@ def _temporal_arithmetic(op: str, a: SqlType, b: SqlType, temporal: SqlType, oth
 
 def _bitwise(op: str, a: SqlType, b: SqlType) -> Operation:
     fn: Fn2 = {"&": operator.and_, "|": operator.or_, "^": operator.xor}[op]
+    if "binary" in (FAMILY[a.name], FAMILY[b.name]):  # one operand may be binary: read as the other's integer
+        return _binary_as_integer(op, a, b)
     types = [a if a.is_string is False else INT, b if b.is_string is False else INT]
     if any(FAMILY[t.name] != "int" for t in types):
         raise sql_error(402, a.display(), b.display(), op)

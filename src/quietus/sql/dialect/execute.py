@@ -1,6 +1,8 @@
 """EXECUTE grammars: procedure calls and dynamic SQL.
 
-``EXEC[UTE] [@rc =] procedure [[@name =] value [OUTPUT|OUT] [, ...]]`` or ``EXEC[UTE] (string expression)``.
+``EXEC[UTE] [@rc =] procedure [[@name =] value [OUTPUT|OUT] [, ...]] [WITH RECOMPILE]`` or ``EXEC[UTE] (string
+expression)``.  WITH RECOMPILE is a planning hint, as CREATE PROCEDURE's (plans are cached by text and re-made when
+the catalog changes, so it changes nothing observable); WITH RESULT SETS is not supported (102).
 As in SQL Server an argument value is a constant, a variable, a system variable (``@@SERVERNAME``), NULL,
 DEFAULT or a bare word (taken as a string: ``EXEC sp_who active``), never an expression.  A bare procedure name
 opening a batch is the same call without EXEC.
@@ -54,6 +56,7 @@ def _call(p: BatchParser, return_variable: str | None) -> Execute:
     arguments: list[Argument] = []
     if not p.at_end():
         arguments = p.csv(lambda: _argument(p))
+    p.accept("WITH", "RECOMPILE")
     return Execute(procedure, tuple(arguments), return_variable)
 
 
