@@ -120,6 +120,9 @@ class BatchRunner:
         self.try_depth = 0
         self._insert_source: tuple[list[Any], list[Any]] | None = None  # the rows an INSERT ... EXEC captured
         self.running_blocks: list[Sequence[st.Statement]] = []  # the statement lists being run, outermost first
+        # Each variable's DECLARE (its text offset), for the variables this runner's statements declared: a DECLARE
+        # run again (a loop, a GOTO back) is that same declaration, not a second one (134).
+        self.declared_at: dict[str, int] = {}
         self.cache_plans = True  # False for a batch too long for the parse cache: its plans are not kept either
 
     # -- entry -----------------------------------------------------------------------------------------------
@@ -509,11 +512,19 @@ class BatchRunner:
     # -- variables -------------------------------------------------------------------------------------------
 
     def declare(self, statement: st.Declare) -> None:
+        """DECLARE: a T-SQL variable exists from where its DECLARE is written, for the rest of the batch, so a
+        DECLARE run again (in a loop, after a GOTO back) declares nothing new: the variable keeps its value, and only
+        its ``= value`` is assigned again, as in SQL Server.  A second DECLARE of the name is 134."""
         ctx = self.ctx
         for variable in statement.variables:
             key = variable.name.casefold()
             if key in ctx.variable_types or key in ctx.table_variables:
-                raise sql_error(134, variable.name)
+                if self.declared_at.get(key) != statement.offset:
+                    raise sql_error(134, variable.name)
+                if variable.table is None and variable.default is not None:
+                    self._assign_default(variable.name, variable.default)
+                continue
+            self.declared_at[key] = statement.offset
             if variable.table is not None:
                 self._declare_table(variable.name, variable.table)
                 continue
@@ -596,25 +607,32 @@ class BatchRunner:
     # -- control of flow -------------------------------------------------------------------------------------
 
     def run_if(self, statement: st.If) -> None:
-        branch: st.Statement | None = None
         try:
             chosen = self.condition(statement.condition)
         except SqlError as error:
             self._handle_error(error)
             return
-        branch = statement.then if chosen else statement.else_
-        if branch is not None:
-            self.run_statement(branch)
+        if chosen:
+            self.run_statement(statement.then)
+            cursors.declare_unrun(self, cursors.written_in((statement.else_,)))
+        else:
+            cursors.declare_unrun(self, cursors.written_in((statement.then,)))
+            if statement.else_ is not None:
+                self.run_statement(statement.else_)
 
     def run_while(self, statement: st.While) -> None:
+        entered = False
         while True:
             self.ctx.task.tick()
             try:
                 if not self.condition(statement.condition):
+                    if not entered:  # a body never run still declares what it declares
+                        cursors.declare_unrun(self, cursors.written_in((statement.body,)))
                     return
             except SqlError as error:
                 self._handle_error(error)
                 return
+            entered = True
             try:
                 self.run_statement(statement.body)
             except _Break:
@@ -641,6 +659,7 @@ class BatchRunner:
                 self.session.catch_stack.pop()
             return
         self.try_depth -= 1
+        cursors.declare_unrun(self, cursors.written_in(statement.catch_block))  # the CATCH not needed
 
     # -- messages --------------------------------------------------------------------------------------------
 

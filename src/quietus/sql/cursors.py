@@ -33,7 +33,7 @@ a label inside an IF, WHILE or TRY that the GOTO is not already in is refused wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -270,15 +270,31 @@ def _declare_skipped(runner: BatchRunner, jump: st.Goto) -> None:
     target = next((s for s in written if isinstance(s, st.Label) and s.name.casefold() == key), None)
     if target is None or target.offset <= jump.offset:
         return
+    declare_unrun(runner, (s for s in written if jump.offset < s.offset < target.offset))
+
+
+def declare_unrun(runner: BatchRunner, written: Iterable[st.Statement]) -> None:
+    """The scalar variables that the DECLAREs among ``written`` (statements passed over: a GOTO's, an IF's branch not
+    taken, a WHILE's body never entered, a CATCH not needed) declare, declared NULL: a variable exists from where
+    its DECLARE is written, run or not.  Each is noted as that DECLARE's, so the DECLARE may still run later (a GOTO
+    back to it) without 134."""
     ctx = runner.ctx
     for declare in written:
-        if not isinstance(declare, st.Declare) or not jump.offset < declare.offset < target.offset:
+        if not isinstance(declare, st.Declare):
             continue
         for variable in declare.variables:
             name = variable.name.casefold()
             if variable.table is None and name not in ctx.variable_types:
                 ctx.variable_types[name] = type_from_sqlglot(variable.type)
                 ctx.variables[name] = None
+                runner.declared_at[name] = declare.offset
+
+
+def written_in(statements: Iterable[st.Statement | None]) -> Iterator[st.Statement]:
+    """Every statement written in ``statements``, nested ones included, in the order they are written."""
+    for statement in statements:
+        if statement is not None:
+            yield from _nested(statement)
 
 
 def _nested(statement: st.Statement) -> Iterator[st.Statement]:

@@ -82,7 +82,8 @@ class FunctionRunner(BatchRunner):
     def run_for_table(self, body: Sequence[st.Statement], name: str, columns: exp.Schema) -> list[tuple[Any, ...]]:
         """A multi-statement table-valued function's body: ``name`` declared as its table, the body run to its
         RETURN; the rows the table holds then."""
-        self.declare(st.Declare((st.VariableDecl(name, TABLE_TYPE, table=columns),)))
+        # Written nowhere in the body (offset -1): a DECLARE of the same name in it is a second one (134).
+        self.declare(st.Declare((st.VariableDecl(name, TABLE_TYPE, table=columns),), offset=-1))
         with contextlib.suppress(_Return):  # RETURN: the table is complete
             self.run_block(body)
         stored = self.ctx.table_variables[name.casefold()]
