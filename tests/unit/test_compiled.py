@@ -220,6 +220,7 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
     own objects; built with placeholders in the pure pass only)."""
     from quietus.protocol.tds import client, packets, requests, response, responses, types
     from quietus.server import rpc
+    from quietus.sql import results
 
     info = types.TypeInfo(0x26, 4)
     call = requests.RpcCall("p", 10, 2, (requests.RpcParameter("@P1", 7, info, 1),))
@@ -238,6 +239,7 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
         (responses.Row, ((1, "x"), True)),
         (responses.ReturnStatus, (3,)),
         (client.Reply, ((responses.ReturnStatus(3),),)),
+        (results.StatementDone, (7, True, "SELECT")),
         (rpc.RequestContext, None),
     ]
 

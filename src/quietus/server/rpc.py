@@ -188,6 +188,13 @@ class _CallResult:
     outcome: Outcome = Outcome.COMPLETED
     return_values: list[tuple[ColumnSpec, Any, int]] = field(default_factory=list)
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md); one a call.
+    def __init__(
+        self, outcome: Outcome = Outcome.COMPLETED, return_values: list[tuple[ColumnSpec, Any, int]] | None = None
+    ) -> None:
+        self.outcome = outcome
+        self.return_values = [] if return_values is None else return_values
+
 
 # -- arguments ----------------------------------------------------------------------------------------------
 

@@ -50,6 +50,13 @@ class StatementDone:
     error: bool = False
     command: str = ""
 
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md); one a
+    # statement.
+    def __init__(self, rowcount: int | None, error: bool = False, command: str = "") -> None:
+        object.__setattr__(self, "rowcount", rowcount)
+        object.__setattr__(self, "error", error)
+        object.__setattr__(self, "command", command)
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionEvent:
