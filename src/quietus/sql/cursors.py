@@ -284,7 +284,7 @@ def declare_unrun(runner: BatchRunner, written: Iterable[st.Statement]) -> None:
             continue
         for variable in declare.variables:
             name = variable.name.casefold()
-            if variable.table is None and name not in ctx.variable_types:
+            if variable.table is None and name not in ctx.variable_types and name not in ctx.table_variables:
                 ctx.variable_types[name] = type_from_sqlglot(variable.type)
                 ctx.variables[name] = None
                 runner.declared_at[name] = declare.offset
