@@ -64,6 +64,7 @@ COMPILED_MODULES = (
     "quietus.server.listener",
     "quietus.server.tns_listener",
     "quietus.memo",
+    "quietus.engine.task",
     "quietus.engine.locks.manager",
     "quietus.engine.txn.manager",
     "quietus.engine.access",
