@@ -274,3 +274,23 @@ def test_ctrl_c_in_an_embedded_caller_cancels_its_request_instead_of_leaving_it_
         holder.run("COMMIT")
         assert caller.run("SELECT v FROM t WHERE id = 1").result_sets[-1].rows == [(10,)]  # the UPDATE never ran
         assert pressed.type is KeyboardInterrupt
+
+
+def test_a_request_closed_before_it_starts_leaves_no_coroutine_never_awaited() -> None:
+    """An embedded caller interrupted before its request starts closes the request unstarted (EngineThread.run);
+    the batch's own coroutine must not have been made yet, or Python warns that it was never awaited."""
+    import gc
+    import warnings
+
+    import quietus
+    from quietus.sql.results import CollectingSink
+
+    with quietus.connect(None, autocommit=True) as connection:
+        request = connection._engine.instance.execute(connection.session, "SELECT 1", CollectingSink())
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            request.close()
+            del request
+            gc.collect()
+        assert [w for w in seen if issubclass(w.category, RuntimeWarning)] == []
+        assert connection.run("SELECT 2").result_sets[-1].rows == [(2,)]  # the session is untouched

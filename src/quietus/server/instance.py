@@ -259,16 +259,19 @@ class Instance:
         (``types``: declared types by parameter name, the values already converted to them); ``event``: an RPC's
         input buffer; ``outputs``: parameter names whose final values are written into it (OUTPUT parameters).  A
         batch that ended its session (a kill) has closed it when its outcome is returned."""
-        assert self.env is not None
-        request = run_batch(session, self.env, text, sink, parameters, types, event, outputs)
-        return closing_ended(request, session, self.close_session)
+        env = self.env
+        assert env is not None
+        return closing_ended(
+            lambda: run_batch(session, env, text, sink, parameters, types, event, outputs), session, self.close_session
+        )
 
     def run_call(
         self, session: Session, label: str, sink: ResultSink, call: Callable[[BatchRunner], None]
     ) -> Coroutine[Any, Any, Outcome]:
         """Run a protocol call that is no SQL text (``sessions.requests.run_call``) for ``session`` (await it)."""
-        assert self.env is not None
-        return closing_ended(run_call(session, self.env, label, sink, call), session, self.close_session)
+        env = self.env
+        assert env is not None
+        return closing_ended(lambda: run_call(session, env, label, sink, call), session, self.close_session)
 
     async def reset_session(self, session: Session, database: str, *, keep_transaction: bool = False) -> None:
         """Back to the post-login state (RESETCONNECTION): roll back (unless ``keep_transaction``), SET options

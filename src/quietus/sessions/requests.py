@@ -72,12 +72,13 @@ async def run_call(
 
 
 async def closing_ended(
-    request: Awaitable[Outcome], session: Session, close: Callable[[Session], Awaitable[object]]
+    request: Callable[[], Awaitable[Outcome]], session: Session, close: Callable[[Session], Awaitable[object]]
 ) -> Outcome:
-    """``request``'s outcome, once ``close(session)`` has closed the session if the request ended it (a kill, the
-    connection gone).  Compiled, it awaits the request natively: the wrapper a caller would write costs a Python
-    coroutine a request."""
-    outcome = await request
+    """The outcome of ``request()``, once ``close(session)`` has closed the session if the request ended it (a kill,
+    the connection gone).  Compiled, it awaits the request natively: the wrapper a caller would write costs a Python
+    coroutine a request.  The request's coroutine is made only when this one starts (one closed unstarted leaves
+    none behind that was never awaited)."""
+    outcome = await request()
     if outcome is Outcome.SESSION_ENDED:
         await close(session)
     return outcome
