@@ -6,6 +6,9 @@ against its column's type), so the list is both the view's schema and the readin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from quietus.sql.types_base import SqlType, parse_type_name
 
 Columns = tuple[tuple[str, SqlType], ...]
@@ -33,3 +36,9 @@ def padded(value: str | None, width: int) -> str | None:
     if value is None:
         return None
     return value[:width].ljust(width)
+
+
+def no_rows(ctx: object, *arguments: object) -> Iterator[tuple[Any, ...]]:
+    """The rows of a view or table function of something Quietus does not have (Extended Events, msdb's jobs,
+    missing-index hints ...): none, as on a SQL Server where there is nothing to show."""
+    return iter(())

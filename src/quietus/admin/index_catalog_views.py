@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from quietus.admin.catalog_views import SYS_OBJECTS, user_tables
-from quietus.admin.columns import columns
+from quietus.admin.columns import columns, no_rows
 from quietus.admin.reflection_views import _constraint_object
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
@@ -49,10 +49,6 @@ def check_constraint_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
                 *_constraint_object(table, check.name, "C ", "CHECK_CONSTRAINT"),
                 False, False, False, 0, f"({check.expression_sql})", True, system_named,
             )  # fmt: skip
-
-
-def _none(ctx: ExecContext, *arguments: Any) -> Iterator[tuple[Any, ...]]:
-    return iter(())
 
 
 SYS_STATS = columns("""
@@ -280,27 +276,28 @@ is_value_default bit
 
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.check_constraints", SYS_CHECK_CONSTRAINTS, check_constraint_rows),
-    VirtualTable("sys.stats", SYS_STATS, _none),
-    VirtualTable("sys.stats_columns", SYS_STATS_COLUMNS, _none),
-    VirtualTable("sys.column_store_dictionaries", COLUMN_STORE_DICTIONARIES, _none),
-    VirtualTable("sys.column_store_segments", COLUMN_STORE_SEGMENTS, _none),
-    VirtualTable("sys.column_store_row_groups", COLUMN_STORE_ROW_GROUPS, _none),
-    VirtualTable("sys.dm_db_column_store_row_group_physical_stats", COLUMN_STORE_ROW_GROUP_PHYSICAL_STATS, _none),
-    VirtualTable("sys.partition_functions", PARTITION_FUNCTIONS, _none),
-    VirtualTable("sys.partition_schemes", PARTITION_SCHEMES, _none),
-    VirtualTable("sys.partition_range_values", PARTITION_RANGE_VALUES, _none),
-    VirtualTable("sys.partition_parameters", PARTITION_PARAMETERS, _none),
-    VirtualTable("sys.dm_db_missing_index_details", MISSING_INDEX_DETAILS, _none),
-    VirtualTable("sys.dm_db_missing_index_groups", MISSING_INDEX_GROUPS, _none),
-    VirtualTable("sys.dm_db_missing_index_group_stats", MISSING_INDEX_GROUP_STATS, _none),
-    VirtualTable("sys.dm_db_missing_index_group_stats_query", MISSING_INDEX_GROUP_STATS_QUERY, _none),
-    VirtualTable("sys.periods", PERIODS, _none),
-    VirtualTable("sys.index_resumable_operations", INDEX_RESUMABLE_OPERATIONS, _none),
-    VirtualTable("sys.internal_tables", INTERNAL_TABLES, _none),
-    VirtualTable("sys.database_scoped_configurations", DATABASE_SCOPED_CONFIGURATIONS, _none),
+    VirtualTable("sys.stats", SYS_STATS, no_rows),
+    VirtualTable("sys.stats_columns", SYS_STATS_COLUMNS, no_rows),
+    VirtualTable("sys.column_store_dictionaries", COLUMN_STORE_DICTIONARIES, no_rows),
+    VirtualTable("sys.column_store_segments", COLUMN_STORE_SEGMENTS, no_rows),
+    VirtualTable("sys.column_store_row_groups", COLUMN_STORE_ROW_GROUPS, no_rows),
+    VirtualTable("sys.dm_db_column_store_row_group_physical_stats", COLUMN_STORE_ROW_GROUP_PHYSICAL_STATS, no_rows),
+    VirtualTable("sys.partition_functions", PARTITION_FUNCTIONS, no_rows),
+    VirtualTable("sys.partition_schemes", PARTITION_SCHEMES, no_rows),
+    VirtualTable("sys.partition_range_values", PARTITION_RANGE_VALUES, no_rows),
+    VirtualTable("sys.partition_parameters", PARTITION_PARAMETERS, no_rows),
+    VirtualTable("sys.dm_db_missing_index_details", MISSING_INDEX_DETAILS, no_rows),
+    VirtualTable("sys.dm_db_missing_index_groups", MISSING_INDEX_GROUPS, no_rows),
+    VirtualTable("sys.dm_db_missing_index_group_stats", MISSING_INDEX_GROUP_STATS, no_rows),
+    VirtualTable("sys.dm_db_missing_index_group_stats_query", MISSING_INDEX_GROUP_STATS_QUERY, no_rows),
+    VirtualTable("sys.periods", PERIODS, no_rows),
+    VirtualTable("sys.index_resumable_operations", INDEX_RESUMABLE_OPERATIONS, no_rows),
+    VirtualTable("sys.internal_tables", INTERNAL_TABLES, no_rows),
+    VirtualTable("sys.database_scoped_configurations", DATABASE_SCOPED_CONFIGURATIONS, no_rows),
 )
 
+_STATS_ARGUMENTS = columns("object_id int\nstats_id int")
 FUNCTIONS: tuple[TableFunction, ...] = (
-    TableFunction("sys.dm_db_stats_properties", columns("object_id int\nstats_id int"), DM_DB_STATS_PROPERTIES, _none),
-    TableFunction("sys.dm_db_stats_histogram", columns("object_id int\nstats_id int"), DM_DB_STATS_HISTOGRAM, _none),
+    TableFunction("sys.dm_db_stats_properties", _STATS_ARGUMENTS, DM_DB_STATS_PROPERTIES, no_rows),
+    TableFunction("sys.dm_db_stats_histogram", _STATS_ARGUMENTS, DM_DB_STATS_HISTOGRAM, no_rows),
 )

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from quietus.admin.columns import columns
+from quietus.admin.columns import columns, no_rows
 from quietus.admin.tool_views import physical_memory_kb
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import VirtualTable
@@ -221,16 +221,12 @@ def loaded_module_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
         yield base.to_bytes(8, "big"), None, None, None, None, None, None, None, None, None, None, name
 
 
-def _nothing(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    return iter(())
-
-
 VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.dm_os_sys_memory", DM_OS_SYS_MEMORY, sys_memory_rows),
     VirtualTable("sys.dm_os_memory_clerks", DM_OS_MEMORY_CLERKS, memory_clerk_rows),
     VirtualTable("sys.dm_os_process_memory", DM_OS_PROCESS_MEMORY, process_memory_rows),
     VirtualTable("sys.dm_os_loaded_modules", DM_OS_LOADED_MODULES, loaded_module_rows),
-    VirtualTable("sys.dm_os_memory_cache_hash_tables", DM_OS_MEMORY_CACHE_HASH_TABLES, _nothing),
-    VirtualTable("sys.dm_os_memory_cache_counters", DM_OS_MEMORY_CACHE_COUNTERS, _nothing),
-    VirtualTable("sys.dm_os_buffer_pool_extension_configuration", BUFFER_POOL_EXTENSION_CONFIGURATION, _nothing),
+    VirtualTable("sys.dm_os_memory_cache_hash_tables", DM_OS_MEMORY_CACHE_HASH_TABLES, no_rows),
+    VirtualTable("sys.dm_os_memory_cache_counters", DM_OS_MEMORY_CACHE_COUNTERS, no_rows),
+    VirtualTable("sys.dm_os_buffer_pool_extension_configuration", BUFFER_POOL_EXTENSION_CONFIGURATION, no_rows),
 )

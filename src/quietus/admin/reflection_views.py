@@ -28,7 +28,7 @@ from quietus.admin.catalog_views import (
     default_name,
     user_tables,
 )
-from quietus.admin.columns import columns
+from quietus.admin.columns import columns, no_rows
 from quietus.engine.storage.schema import ColumnDef
 from quietus.sql.catalog_ids import FIXED_TYPES, SCHEMAS, SIZED_TYPES, STRING_TYPE_NAMES, column_shape
 from quietus.sql.context import ExecContext
@@ -278,11 +278,6 @@ IS_UPDATABLE varchar(2)
 """)
 
 
-def _no_rows(ctx: ExecContext) -> Iterator[tuple[Any, ...]]:
-    """Quietus has no such objects (no extended properties)."""
-    return iter(())
-
-
 
 
 
@@ -479,5 +474,5 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.default_constraints", SYS_DEFAULT_CONSTRAINTS, default_constraint_rows),
     VirtualTable("sys.identity_columns", SYS_IDENTITY_COLUMNS, identity_column_rows),
     VirtualTable("sys.computed_columns", SYS_COMPUTED_COLUMNS, computed_column_rows),
-    VirtualTable("sys.extended_properties", SYS_EXTENDED_PROPERTIES, _no_rows),
+    VirtualTable("sys.extended_properties", SYS_EXTENDED_PROPERTIES, no_rows),
 )

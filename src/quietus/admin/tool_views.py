@@ -42,17 +42,13 @@ from typing import Any
 
 from quietus.admin.activity import Snapshot
 from quietus.admin.catalog_views import user_tables
-from quietus.admin.columns import columns
+from quietus.admin.columns import columns, no_rows
 from quietus.sessions.session import SessionStatus
 from quietus.sql.context import ExecContext
 from quietus.sql.environment import TableFunction, VirtualTable
 
 _STARTED = datetime.datetime.now()
 _STARTED_MONOTONIC = time.monotonic()
-
-
-def _nothing(ctx: ExecContext, *args: Any) -> Iterator[tuple[Any, ...]]:
-    return iter(())
 
 
 # -- sys.dm_os_sys_info ------------------------------------------------------------------------------------------
@@ -1179,64 +1175,64 @@ VIEWS: tuple[VirtualTable, ...] = (
     VirtualTable("sys.partitions", SYS_PARTITIONS, partition_rows),
     VirtualTable("sys.database_principals", SYS_DATABASE_PRINCIPALS, principal_rows),
     VirtualTable("sys.endpoints", SYS_ENDPOINTS, endpoint_rows),
-    VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, _nothing),
-    VirtualTable("sys.dm_exec_procedure_stats", DM_EXEC_OBJECT_STATS, _nothing),
-    VirtualTable("sys.dm_exec_trigger_stats", DM_EXEC_OBJECT_STATS, _nothing),
-    VirtualTable("sys.dm_exec_function_stats", DM_EXEC_OBJECT_STATS, _nothing),
-    VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, _nothing),
-    VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, _nothing),
-    VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, _nothing),
-    VirtualTable("sys.dm_db_session_space_usage", SPACE_USAGE, _nothing),
-    VirtualTable("sys.allocation_units", SYS_ALLOCATION_UNITS, _nothing),
-    VirtualTable("sys.resource_governor_workload_groups", RESOURCE_GOVERNOR_WORKLOAD_GROUPS, _nothing),
-    VirtualTable("sys.resource_governor_resource_pools", RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
-    VirtualTable("sys.dm_hadr_availability_group_states", HADR_GROUP_STATES, _nothing),
-    VirtualTable("sys.availability_replicas", AVAILABILITY_REPLICAS, _nothing),
-    VirtualTable("sys.availability_groups", AVAILABILITY_GROUPS, _nothing),
-    VirtualTable("sys.availability_databases_cluster", AVAILABILITY_DATABASES_CLUSTER, _nothing),
-    VirtualTable("sys.availability_group_listeners", AVAILABILITY_GROUP_LISTENERS, _nothing),
-    VirtualTable("sys.dm_hadr_availability_replica_states", HADR_REPLICA_STATES, _nothing),
-    VirtualTable("sys.dm_hadr_database_replica_states", HADR_DATABASE_REPLICA_STATES, _nothing),
-    VirtualTable("sys.dm_hadr_cluster", HADR_CLUSTER, _nothing),
-    VirtualTable("sys.dm_os_cluster_nodes", CLUSTER_NODES, _nothing),
+    VirtualTable("sys.dm_exec_query_stats", DM_EXEC_QUERY_STATS, no_rows),
+    VirtualTable("sys.dm_exec_procedure_stats", DM_EXEC_OBJECT_STATS, no_rows),
+    VirtualTable("sys.dm_exec_trigger_stats", DM_EXEC_OBJECT_STATS, no_rows),
+    VirtualTable("sys.dm_exec_function_stats", DM_EXEC_OBJECT_STATS, no_rows),
+    VirtualTable("sys.dm_exec_query_memory_grants", DM_EXEC_QUERY_MEMORY_GRANTS, no_rows),
+    VirtualTable("sys.dm_exec_query_resource_semaphores", DM_EXEC_QUERY_RESOURCE_SEMAPHORES, no_rows),
+    VirtualTable("sys.dm_db_task_space_usage", DM_DB_TASK_SPACE_USAGE, no_rows),
+    VirtualTable("sys.dm_db_session_space_usage", SPACE_USAGE, no_rows),
+    VirtualTable("sys.allocation_units", SYS_ALLOCATION_UNITS, no_rows),
+    VirtualTable("sys.resource_governor_workload_groups", RESOURCE_GOVERNOR_WORKLOAD_GROUPS, no_rows),
+    VirtualTable("sys.resource_governor_resource_pools", RESOURCE_GOVERNOR_RESOURCE_POOLS, no_rows),
+    VirtualTable("sys.dm_hadr_availability_group_states", HADR_GROUP_STATES, no_rows),
+    VirtualTable("sys.availability_replicas", AVAILABILITY_REPLICAS, no_rows),
+    VirtualTable("sys.availability_groups", AVAILABILITY_GROUPS, no_rows),
+    VirtualTable("sys.availability_databases_cluster", AVAILABILITY_DATABASES_CLUSTER, no_rows),
+    VirtualTable("sys.availability_group_listeners", AVAILABILITY_GROUP_LISTENERS, no_rows),
+    VirtualTable("sys.dm_hadr_availability_replica_states", HADR_REPLICA_STATES, no_rows),
+    VirtualTable("sys.dm_hadr_database_replica_states", HADR_DATABASE_REPLICA_STATES, no_rows),
+    VirtualTable("sys.dm_hadr_cluster", HADR_CLUSTER, no_rows),
+    VirtualTable("sys.dm_os_cluster_nodes", CLUSTER_NODES, no_rows),
     VirtualTable("sys.database_mirroring", DATABASE_MIRRORING, mirroring_rows),
-    VirtualTable("sys.dm_hadr_availability_replica_cluster_states", HADR_REPLICA_CLUSTER_STATES, _nothing),
-    VirtualTable("sys.dm_resource_governor_workload_groups", DM_RESOURCE_GOVERNOR_WORKLOAD_GROUPS, _nothing),
-    VirtualTable("sys.dm_resource_governor_resource_pools", DM_RESOURCE_GOVERNOR_RESOURCE_POOLS, _nothing),
-    VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, _nothing),
-    VirtualTable("msdb.dbo.sysjobs", SYSJOBS, _nothing),
-    VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, _nothing),
-    VirtualTable("msdb.dbo.backupset", BACKUPSET, _nothing),
-    VirtualTable("msdb.dbo.backupmediafamily", BACKUPMEDIAFAMILY, _nothing),
-    VirtualTable("msdb.dbo.restorehistory", RESTOREHISTORY, _nothing),
-    VirtualTable("msdb.dbo.suspect_pages", SUSPECT_PAGES, _nothing),
-    VirtualTable("msdb.dbo.sysjobhistory", SYSJOBHISTORY, _nothing),
-    VirtualTable("msdb.dbo.sysjobschedules", SYSJOBSCHEDULES, _nothing),
-    VirtualTable("msdb.dbo.sysjobactivity", SYSJOBACTIVITY, _nothing),
-    VirtualTable("msdb.dbo.sysschedules", SYSSCHEDULES, _nothing),
-    VirtualTable("msdb.dbo.sysalerts", SYSALERTS, _nothing),
-    VirtualTable("msdb.dbo.sysoperators", SYSOPERATORS, _nothing),
-    VirtualTable("msdb.dbo.sysmaintplan_subplans", SYSMAINTPLAN_SUBPLANS, _nothing),
-    VirtualTable("msdb.dbo.sysssispackages", SYSSSISPACKAGES, _nothing),
-    VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, _nothing),
-    VirtualTable("sys.dm_server_audit_status", DM_SERVER_AUDIT_STATUS, _nothing),
-    VirtualTable("sys.resource_governor_configuration", RESOURCE_GOVERNOR_CONFIGURATION, _nothing),
-    VirtualTable("sys.server_triggers", SERVER_TRIGGERS, _nothing),
-    VirtualTable("sys.dm_exec_query_optimizer_info", DM_EXEC_QUERY_OPTIMIZER_INFO, _nothing),
+    VirtualTable("sys.dm_hadr_availability_replica_cluster_states", HADR_REPLICA_CLUSTER_STATES, no_rows),
+    VirtualTable("sys.dm_resource_governor_workload_groups", DM_RESOURCE_GOVERNOR_WORKLOAD_GROUPS, no_rows),
+    VirtualTable("sys.dm_resource_governor_resource_pools", DM_RESOURCE_GOVERNOR_RESOURCE_POOLS, no_rows),
+    VirtualTable("sys.dm_broker_activated_tasks", BROKER_ACTIVATED_TASKS, no_rows),
+    VirtualTable("msdb.dbo.sysjobs", SYSJOBS, no_rows),
+    VirtualTable("msdb.dbo.sysjobsteps", SYSJOBSTEPS, no_rows),
+    VirtualTable("msdb.dbo.backupset", BACKUPSET, no_rows),
+    VirtualTable("msdb.dbo.backupmediafamily", BACKUPMEDIAFAMILY, no_rows),
+    VirtualTable("msdb.dbo.restorehistory", RESTOREHISTORY, no_rows),
+    VirtualTable("msdb.dbo.suspect_pages", SUSPECT_PAGES, no_rows),
+    VirtualTable("msdb.dbo.sysjobhistory", SYSJOBHISTORY, no_rows),
+    VirtualTable("msdb.dbo.sysjobschedules", SYSJOBSCHEDULES, no_rows),
+    VirtualTable("msdb.dbo.sysjobactivity", SYSJOBACTIVITY, no_rows),
+    VirtualTable("msdb.dbo.sysschedules", SYSSCHEDULES, no_rows),
+    VirtualTable("msdb.dbo.sysalerts", SYSALERTS, no_rows),
+    VirtualTable("msdb.dbo.sysoperators", SYSOPERATORS, no_rows),
+    VirtualTable("msdb.dbo.sysmaintplan_subplans", SYSMAINTPLAN_SUBPLANS, no_rows),
+    VirtualTable("msdb.dbo.sysssispackages", SYSSSISPACKAGES, no_rows),
+    VirtualTable("sys.dm_os_ring_buffers", DM_OS_RING_BUFFERS, no_rows),
+    VirtualTable("sys.dm_server_audit_status", DM_SERVER_AUDIT_STATUS, no_rows),
+    VirtualTable("sys.resource_governor_configuration", RESOURCE_GOVERNOR_CONFIGURATION, no_rows),
+    VirtualTable("sys.server_triggers", SERVER_TRIGGERS, no_rows),
+    VirtualTable("sys.dm_exec_query_optimizer_info", DM_EXEC_QUERY_OPTIMIZER_INFO, no_rows),
 )
 
 FUNCTIONS: tuple[TableFunction, ...] = (
-    TableFunction("sys.dm_exec_query_plan", columns("plan_handle varbinary(64)"), DM_EXEC_QUERY_PLAN, _nothing),
+    TableFunction("sys.dm_exec_query_plan", columns("plan_handle varbinary(64)"), DM_EXEC_QUERY_PLAN, no_rows),
     TableFunction(
         "sys.dm_exec_text_query_plan",
         columns("plan_handle varbinary(64)\nstatement_start_offset int\nstatement_end_offset int"),
         DM_EXEC_TEXT_QUERY_PLAN,
-        _nothing,
+        no_rows,
     ),
     TableFunction(
         "sys.dm_exec_query_statistics_xml",
         columns("session_id smallint"),
         DM_EXEC_QUERY_STATISTICS_XML,
-        _nothing,
+        no_rows,
     ),
 )

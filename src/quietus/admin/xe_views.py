@@ -14,11 +14,7 @@ session recorded.  CREATE EVENT SESSION is not supported (a syntax error).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from quietus.admin.columns import columns
-from quietus.sql.context import ExecContext
+from quietus.admin.columns import columns, no_rows
 from quietus.sql.environment import TableFunction, VirtualTable
 
 SERVER_EVENT_SESSIONS = columns("""
@@ -89,15 +85,11 @@ timestamp_utc datetime2
 """)
 
 
-def _none(ctx: ExecContext, *arguments: Any) -> Iterator[tuple[Any, ...]]:
-    return iter(())
-
-
 VIEWS: tuple[VirtualTable, ...] = (
-    VirtualTable("sys.server_event_sessions", SERVER_EVENT_SESSIONS, _none),
-    VirtualTable("sys.server_event_session_targets", SERVER_EVENT_SESSION_TARGETS, _none),
-    VirtualTable("sys.dm_xe_sessions", DM_XE_SESSIONS, _none),
-    VirtualTable("sys.dm_xe_session_targets", DM_XE_SESSION_TARGETS, _none),
+    VirtualTable("sys.server_event_sessions", SERVER_EVENT_SESSIONS, no_rows),
+    VirtualTable("sys.server_event_session_targets", SERVER_EVENT_SESSION_TARGETS, no_rows),
+    VirtualTable("sys.dm_xe_sessions", DM_XE_SESSIONS, no_rows),
+    VirtualTable("sys.dm_xe_session_targets", DM_XE_SESSION_TARGETS, no_rows),
 )
 
 FUNCTIONS: tuple[TableFunction, ...] = (
@@ -105,6 +97,6 @@ FUNCTIONS: tuple[TableFunction, ...] = (
         "sys.fn_xe_file_target_read_file",
         columns("path nvarchar(260)\nmdpath nvarchar(260)\ninitial_file_name nvarchar(260)\ninitial_offset bigint"),
         FN_XE_FILE_TARGET_READ_FILE,
-        _none,
+        no_rows,
     ),
 )
