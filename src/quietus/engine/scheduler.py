@@ -54,11 +54,9 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-import greenlet
-
 from quietus.engine.memory import configure_collector
 from quietus.engine.task import SLICE_SECONDS, Task, WaitTimeout
-from quietus.engine.workers import TaskGreenlet, current_task
+from quietus.engine.workers import current_task
 
 __all__ = ["SLICE_SECONDS", "EngineThread", "Task", "WaitTimeout", "current_task", "safe_point", "start_eagerly"]
 
@@ -124,8 +122,7 @@ def safe_point() -> None:
     """A safe point for code that does not hold its task (the parser, the expression compiler): inside a task, raise
     if interrupted and yield if the slice is used up (reading the clock: callers already space their calls, every
     256 tokens or one per compiled node); outside a task (parsing on another thread, a test), nothing."""
-    current = greenlet.getcurrent()
-    task = current.task if isinstance(current, TaskGreenlet) else None
+    task = current_task()
     if task is not None:
         task.check()
         task.yield_if_due()
