@@ -65,6 +65,7 @@ COMPILED_MODULES = (
     "quietus.server.tns_listener",
     "quietus.memo",
     "quietus.engine.task",
+    "quietus.engine.eager",
     "quietus.engine.locks.manager",
     "quietus.engine.txn.manager",
     "quietus.engine.access",
@@ -77,6 +78,13 @@ COMPILED_MODULES = (
     "quietus.sql.stored_procedures",
     "quietus.sql.types_convert",
     "quietus.dbapi",
+    "quietus.sql.utf16",
+    "quietus.engine.storage.usage",
+    "quietus.engine.locks.resources",
+    "quietus.engine.storage.keys",
+    "quietus.sql.types_base",
+    "quietus.sql.session_options",
+    "quietus.sql.expressions",
 )
 
 MANIFEST = "manifest.json"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 REPLACEMENT = "\ufffd"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # chr: mypyc refuses surrogates in literals
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
