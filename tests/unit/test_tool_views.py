@@ -126,3 +126,17 @@ def test_cpu_time_is_measured_per_session(conn: Connection) -> None:
         "WHERE s.session_id = @@SPID",
     )
     assert after > before and cpu == after
+
+
+def test_cpu_time_sums_requests_shorter_than_a_millisecond(conn: Connection) -> None:
+    """Each request's CPU time is added in nanoseconds and only the sum is shown in milliseconds: a session of many
+    short requests shows their CPU time.  Before, each request's time was cut to whole milliseconds as it ended, and
+    a session running thousands of point selects showed cpu_time 0."""
+    rows(conn, "CREATE TABLE k (id INT PRIMARY KEY, v INT); INSERT INTO k VALUES (1, 1)")
+    query = "SELECT cpu_time FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
+    [(before,)] = rows(conn, query)
+    cursor = conn.cursor()
+    for _ in range(3000):  # a few microseconds of the engine thread's CPU each: together well over 3 ms
+        cursor.execute("SELECT v FROM k WHERE id = 1")
+    [(after,)] = rows(conn, query)
+    assert after - before >= 3

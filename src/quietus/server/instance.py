@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -261,8 +262,9 @@ class Instance:
         batch that ended its session (a kill) has closed it when its outcome is returned."""
         env = self.env
         assert env is not None
+        # partial, not a lambda: no Python frame a request (the request's coroutine is still made when it starts)
         return closing_ended(
-            lambda: run_batch(session, env, text, sink, parameters, types, event, outputs), session, self.close_session
+            partial(run_batch, session, env, text, sink, parameters, types, event, outputs), session, self.close_session
         )
 
     def run_call(
@@ -271,7 +273,7 @@ class Instance:
         """Run a protocol call that is no SQL text (``sessions.requests.run_call``) for ``session`` (await it)."""
         env = self.env
         assert env is not None
-        return closing_ended(lambda: run_call(session, env, label, sink, call), session, self.close_session)
+        return closing_ended(partial(run_call, session, env, label, sink, call), session, self.close_session)
 
     async def reset_session(self, session: Session, database: str, *, keep_transaction: bool = False) -> None:
         """Back to the post-login state (RESETCONNECTION): roll back (unless ``keep_transaction``), SET options

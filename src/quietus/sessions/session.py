@@ -191,7 +191,9 @@ class Session:
     cursors: dict[str, Any] = field(default_factory=dict)  # GLOBAL cursors, by name (casefolded)
     fetch_status: int = -1  # @@FETCH_STATUS
     kill_reason: InterruptReason | None = None
-    cpu_ms: int = 0  # CPU time of the requests that ended (the running one's is its task's cpu_ns)
+    # CPU time of the requests that ended, in ns (the running one's is its task's cpu_ns): summed before it is cut
+    # to milliseconds, or a session of many sub-millisecond requests would show 0 for ever
+    cpu_ns: int = 0
     waits: WaitStatistics | None = None  # sys.dm_exec_session_wait_stats: made by its first request
     connection: ConnectionInfo | None = None  # None for embedded and system sessions
     # What the server layer attaches (audit hooks, the transport); the engine never reads it.
@@ -205,10 +207,17 @@ class Session:
     def cpu_time_ms(self) -> int:
         """sys.dm_exec_sessions.cpu_time: every request's CPU time on the engine thread, the running one's so far."""
         task = self.task
-        return self.cpu_ms + (0 if task is None else task.cpu_ns // 1_000_000)
+        return (self.cpu_ns + (0 if task is None else task.cpu_ns)) // 1_000_000
 
     def option(self, name: str) -> bool:
         return self.options[name]
+
+    def temp_table_key(self) -> tuple[tuple[str, str], ...]:
+        """What a cached plan must also be keyed by: which tables this session's ``#`` names stand for now (plans
+        are shared by text across sessions, and ``#t`` is a different table in each)."""
+        if not self.temp_tables:
+            return ()
+        return tuple((name, stack[-1][1]) for name, stack in self.temp_tables.items() if stack)
 
     def begin_request(self, task: Task, text: str) -> None:
         self.task = task
@@ -225,7 +234,7 @@ class Session:
 
     def end_request(self) -> None:
         if self.task is not None:
-            self.cpu_ms += self.task.cpu_ns // 1_000_000
+            self.cpu_ns += self.task.cpu_ns
         self.task = None
         self.command = "AWAITING COMMAND"
         if self.status is SessionStatus.RUNNING:

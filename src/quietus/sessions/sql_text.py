@@ -47,16 +47,26 @@ RPC_EVENT = "RPC Event"
 NO_EVENT = "No Event"
 
 
-@dataclass(frozen=True, slots=True)
 class InputBuffer:
-    """The last event a client sent (DBCC INPUTBUFFER, sys.dm_exec_input_buffer)."""
+    """The last event a client sent (DBCC INPUTBUFFER, sys.dm_exec_input_buffer); never changed once made.
 
-    event_type: str  # LANGUAGE_EVENT or RPC_EVENT
-    parameters: int  # 0 for a language event; an RPC's parameter count
-    event_info: str  # the batch text (masked), or the RPC's procedure name
-    # What SQL Server shows before an RPC statement's text in sys.dm_exec_sql_text: its parameter declarations,
-    # ``(@P1 int,@P2 nvarchar(10))`` (sp_executesql, sp_prepexec, sp_execute); "" for a batch.
-    statement_prefix: str = ""
+    A class written out, not a frozen dataclass: one is made for every RPC, and a frozen dataclass's generated
+    ``__init__`` (Python, through ``object.__setattr__``) cost more than the rest of its request bookkeeping."""
+
+    __slots__ = ("event_info", "event_type", "parameters", "statement_prefix")
+
+    def __init__(self, event_type: str, parameters: int, event_info: str, statement_prefix: str = "") -> None:
+        self.event_type = event_type  # LANGUAGE_EVENT or RPC_EVENT
+        self.parameters = parameters  # 0 for a language event; an RPC's parameter count
+        self.event_info = event_info  # the batch text (masked), or the RPC's procedure name
+        # What SQL Server shows before an RPC statement's text in sys.dm_exec_sql_text: its parameter
+        # declarations, ``(@P1 int,@P2 nvarchar(10))`` (sp_executesql, sp_prepexec, sp_execute); "" for a batch.
+        self.statement_prefix = statement_prefix
+
+    def __repr__(self) -> str:
+        return (
+            f"InputBuffer({self.event_type!r}, {self.parameters}, {self.event_info!r}, {self.statement_prefix!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -474,11 +474,11 @@ class BatchRunner:
             access.txn.isolation,
             ctx.read_committed_snapshot,
             frozenset(ctx.variable_types.items()),
-            temp_tables.plan_key(self.session),
+            self.session.temp_table_key(),
         )
         cache = ctx.env.plan_cache
         planned = cache.get(key)
-        if planned is None or not views.still_current(ctx, planned.modules):
+        if planned is None or (planned.modules and not views.still_current(ctx, planned.modules)):  # most: no views
             planner = Planner(ctx)
             planned = planner.plan_query(node)
             planned.modules = tuple(planner.modules)

@@ -504,7 +504,7 @@ def cached_write_plan(
         ctx.versioned_writes,
         ctx.collation.name,
         frozenset(ctx.variable_types.items()),
-        temp_tables.plan_key(ctx.session),
+        ctx.session.temp_table_key(),
     )
     planned: WritePlan | None = plans.get(key)
     if (

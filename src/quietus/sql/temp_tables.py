@@ -139,14 +139,6 @@ def stored_name_of(ctx: ExecContext, written: str) -> str:
     return written
 
 
-def plan_key(session: Session) -> tuple[tuple[str, str], ...]:
-    """What a cached plan must also be keyed by: which tables this session's ``#`` names stand for now (plans are
-    shared by text across sessions, and ``#t`` is a different table in each)."""
-    if not session.temp_tables:
-        return ()
-    return tuple((name, stack[-1][1]) for name, stack in session.temp_tables.items() if stack)
-
-
 def find_table(ctx: ExecContext, node: exp.Table) -> Table | None:
     name = stored_name(ctx, node)
     return ctx.database.table_by_name(name) if name else None

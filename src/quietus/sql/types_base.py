@@ -33,6 +33,9 @@ class SqlType:
     precision: int | None = None
     scale: int | None = None
 
+    def __hash__(self) -> int:  # written out: the generated one is Python, and a plan's key hashes its types
+        return hash((self.name, self.length, self.precision, self.scale))
+
     def display(self) -> str:
         """The name SQL Server prints in messages ("int", "varchar", "decimal")."""
         return self.name

@@ -18,7 +18,7 @@ Invariants (tds.md §1.9, §1.10, §1.11):
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from quietus.errors import SqlError, sql_error
@@ -246,7 +246,8 @@ class ResponseWriter:
             raise LocalProtocolError("rows without a result set")
         columns, traits = self._columns, self.traits
         encode = self._row_encoder
-        if encode is None and isinstance(rows, Sized) and len(rows) >= ROW_ENCODER_BATCH:
+        # list | tuple, not Sized: an isinstance against an ABC runs Python code (every result set passes here)
+        if encode is None and isinstance(rows, list | tuple) and len(rows) >= ROW_ENCODER_BATCH:
             encode = self._row_encoder = row_encoder(tuple(columns), traits.nbcrow)
         if encode is None:
             return self._rows_by_column(rows)
