@@ -22,12 +22,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from enum import IntEnum, IntFlag
+from typing import Final
 
 from quietus.protocol.tds.columns import ColumnCodec
 from quietus.protocol.tds.exceptions import LocalProtocolError
 from quietus.protocol.tds.types import Context, encode_type_info
 from quietus.protocol.tds.versions import Traits
-from quietus.protocol.tds.wire import I32, U16, U32, U32_BE, U64, b_varbyte, b_varchar, us_varchar
+from quietus.protocol.tds.wire import I32, U16, U32, U32_BE, b_varbyte, b_varchar, us_varchar
 
 
 class TokenType(IntEnum):
@@ -101,6 +102,11 @@ SQL_TSQL_INTERFACE = 1
 SERVER_PROGRAM = "Microsoft SQL Server"
 SERVER_BUILD = (16, 0, 4000)  # SQL Server 2022 CU; pyodbc shows it as SQL_DBMS_VER 16.00.4000
 _DESCRIPTOR = struct.Struct("<Q")
+# DONE / DONEPROC / DONEINPROC: token, status, current command, row count (8 bytes from TDS 7.2, else 4); one pack
+# each, as every request ends with two or three of them.  RETURNSTATUS: token, the int.
+_DONE_WIDE: Final = struct.Struct("<BHHQ")
+_DONE: Final = struct.Struct("<BHHI")
+_RETURNSTATUS: Final = struct.Struct("<Bi")
 
 
 def _with_length(token: int, body: bytes) -> bytes:
@@ -196,12 +202,13 @@ CURRENT_COMMAND: dict[str, int] = {
 def encode_done(
     traits: Traits, status: int = 0, row_count: int = 0, token: int = TokenType.DONE, cur_cmd: int = 0
 ) -> bytes:
-    count = U64.pack(row_count) if traits.wide_fields else U32.pack(row_count & 0xFFFFFFFF)
-    return bytes([token]) + U16.pack(status) + U16.pack(cur_cmd) + count
+    if traits.wide_fields:
+        return _DONE_WIDE.pack(token, status, cur_cmd, row_count)
+    return _DONE.pack(token, status, cur_cmd, row_count & 0xFFFFFFFF)
 
 
 def encode_returnstatus(value: int) -> bytes:
-    return bytes([TokenType.RETURNSTATUS]) + I32.pack(value)
+    return _RETURNSTATUS.pack(TokenType.RETURNSTATUS, value)
 
 
 def _user_type(traits: Traits) -> bytes:
