@@ -220,6 +220,7 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
     own objects; built with placeholders in the pure pass only)."""
     from quietus.protocol.tds import client, packets, requests, response, responses, types
     from quietus.server import rpc
+    from quietus.sessions import sql_text
     from quietus.sql import results
 
     info = types.TypeInfo(0x26, 4)
@@ -240,6 +241,7 @@ def written_out_inits() -> list[tuple[type, tuple[Any, ...] | None]]:
         (responses.ReturnStatus, (3,)),
         (client.Reply, ((responses.ReturnStatus(3),),)),
         (results.StatementDone, (7, True, "SELECT")),
+        (sql_text.InputBuffer, (sql_text.RPC_EVENT, 3, "sp_executesql", "(@P1 int)")),
         (rpc.RequestContext, None),
     ]
 

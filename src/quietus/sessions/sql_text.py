@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from quietus.sql.environment import Environment
@@ -42,31 +42,29 @@ CAPACITY = 4096  # texts
 CHARACTER_BUDGET = 32 * 1024 * 1024  # characters of text kept at most (a batch larger than this is kept alone)
 END_OF_BATCH = -1
 
-LANGUAGE_EVENT = "Language Event"
-RPC_EVENT = "RPC Event"
-NO_EVENT = "No Event"
+LANGUAGE_EVENT: Final = "Language Event"
+RPC_EVENT: Final = "RPC Event"
+NO_EVENT: Final = "No Event"
 
 
+@dataclass(frozen=True, slots=True)
 class InputBuffer:
-    """The last event a client sent (DBCC INPUTBUFFER, sys.dm_exec_input_buffer); never changed once made.
+    """The last event a client sent (DBCC INPUTBUFFER, sys.dm_exec_input_buffer)."""
 
-    A class written out, not a frozen dataclass: one is made for every RPC, and a frozen dataclass's generated
-    ``__init__`` (Python, through ``object.__setattr__``) cost more than the rest of its request bookkeeping."""
+    event_type: str  # LANGUAGE_EVENT or RPC_EVENT
+    parameters: int  # 0 for a language event; an RPC's parameter count
+    event_info: str  # the batch text (masked), or the RPC's procedure name
+    # What SQL Server shows before an RPC statement's text in sys.dm_exec_sql_text: its parameter declarations,
+    # ``(@P1 int,@P2 nvarchar(10))`` (sp_executesql, sp_prepexec, sp_execute); "" for a batch.
+    statement_prefix: str = ""
 
-    __slots__ = ("event_info", "event_type", "parameters", "statement_prefix")
-
+    # Written out: mypyc leaves a dataclass's generated __init__ interpreted (docs/design/compiled.md); every RPC
+    # makes one.
     def __init__(self, event_type: str, parameters: int, event_info: str, statement_prefix: str = "") -> None:
-        self.event_type = event_type  # LANGUAGE_EVENT or RPC_EVENT
-        self.parameters = parameters  # 0 for a language event; an RPC's parameter count
-        self.event_info = event_info  # the batch text (masked), or the RPC's procedure name
-        # What SQL Server shows before an RPC statement's text in sys.dm_exec_sql_text: its parameter
-        # declarations, ``(@P1 int,@P2 nvarchar(10))`` (sp_executesql, sp_prepexec, sp_execute); "" for a batch.
-        self.statement_prefix = statement_prefix
-
-    def __repr__(self) -> str:
-        return (
-            f"InputBuffer({self.event_type!r}, {self.parameters}, {self.event_info!r}, {self.statement_prefix!r})"
-        )
+        object.__setattr__(self, "event_type", event_type)
+        object.__setattr__(self, "parameters", parameters)
+        object.__setattr__(self, "event_info", event_info)
+        object.__setattr__(self, "statement_prefix", statement_prefix)
 
 
 @dataclass(frozen=True, slots=True)
