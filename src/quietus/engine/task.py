@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import greenlet
 
@@ -21,7 +21,7 @@ from quietus.engine.workers import IDLE_WORKERS, Finished, TaskGreenlet, idle_wo
 
 T = TypeVar("T")
 
-SLICE_SECONDS = 0.002  # a task gives the loop back after this much uninterrupted work
+SLICE_SECONDS: Final = 0.002  # a task gives the loop back after this much uninterrupted work
 _TICKS_PER_CLOCK_READ = 128  # tick() reads the clock only this often
 
 

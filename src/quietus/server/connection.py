@@ -34,7 +34,7 @@ import contextlib
 import datetime
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from quietus.admin.sp_configure import configuration
 from quietus.engine.interrupts import InterruptReason
@@ -75,8 +75,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("quietus.server")
 
-PRELOGIN_LIMIT = 256 * 1024  # bytes a client may send before it has logged in (a LOGIN7 is a few KB)
-INBOUND_LIMIT = 64 * 1024 * 1024  # bytes a client may send while one request runs before reading pauses
+PRELOGIN_LIMIT: Final = 256 * 1024  # bytes a client may send before it has logged in (a LOGIN7 is a few KB)
+INBOUND_LIMIT: Final = 64 * 1024 * 1024  # bytes a client may send while one request runs before reading pauses
 CLOSE_GRACE_SECONDS = 10.0  # how long a closed connection may take to deliver its last bytes
 KILL_REASONS = (InterruptReason.KILLED, InterruptReason.IDLE_TIMEOUT)  # their grace is kill_network_timeout
 

@@ -32,7 +32,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from quietus.errors import SqlError, sql_error
 from quietus.protocol.tds import ColumnSpec, RpcCall, RpcParameter
@@ -388,7 +388,7 @@ def _declared_by_client(parameter: RpcParameter) -> SqlType:
 
 
 # Well-known procedures by their lower-case name (ProcIDs arrive here already named: RpcCall.name).
-PROCEDURES: dict[str, Callable[[RequestContext, RpcCall], Awaitable[_CallResult]]] = {
+PROCEDURES: Final[dict[str, Callable[[RequestContext, RpcCall], Awaitable[_CallResult]]]] = {
     "sp_executesql": sp_executesql,
     "sp_prepare": sp_prepare,
     "sp_execute": sp_execute,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from quietus.engine.interrupts import ENDS_SESSION, Interrupted, InterruptReason
 from quietus.engine.scheduler import Task
@@ -28,7 +28,7 @@ from quietus.sql.types_base import SqlType
 
 # session.attachments key: callables run with the session after each of its requests has ended (its task gone),
 # e.g. ALTER SYSTEM DISCONNECT SESSION ... POST_TRANSACTION waiting for the transaction to end.
-AFTER_REQUEST = "after_request"
+AFTER_REQUEST: Final = "after_request"
 
 
 class Outcome(enum.Enum):
@@ -38,7 +38,7 @@ class Outcome(enum.Enum):
 
 
 # A session's dialect → the execution context and the runner its requests use.
-RUNNERS: dict[Dialect, tuple[type[ExecContext], type[BatchRunner]]] = {
+RUNNERS: Final[dict[Dialect, tuple[type[ExecContext], type[BatchRunner]]]] = {
     Dialect.TSQL: (ExecContext, BatchRunner),
     Dialect.ORACLE: (OracleContext, OracleRunner),
 }

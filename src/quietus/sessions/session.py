@@ -19,7 +19,7 @@ import enum
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from quietus.engine.interrupts import ENDS_SESSION, InterruptReason
 from quietus.engine.scheduler import Task
@@ -88,7 +88,7 @@ ON_OFF_OPTIONS: dict[str, bool] = {
 DEADLOCK_PRIORITY_NAMES = {"LOW": -5, "NORMAL": 0, "HIGH": 5}
 
 
-_SECRET_STATEMENT = re.compile(r"\b(CREATE|ALTER)\s+LOGIN\b|\bPASSWORD\b", re.IGNORECASE)
+_SECRET_STATEMENT: Final = re.compile(r"\b(CREATE|ALTER)\s+LOGIN\b|\bPASSWORD\b", re.IGNORECASE)
 
 
 def masked(text: str) -> str:

@@ -30,7 +30,7 @@ import asyncio
 import datetime
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 from sqlglot import exp
@@ -80,11 +80,13 @@ BATCH_ABORTING = frozenset(
 )
 
 # Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON.
-_IMPLICIT_STARTERS = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
+_IMPLICIT_STARTERS: Final = (
+    exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable
+)  # fmt: skip
 # Kinds tested on every statement: built once here, not as a union per test.
-_CONTROL_FLOW = (st.If, st.While, st.Block, st.TryCatch, st.Break, st.Continue, st.Return)  # run unguarded
-_QUERIES = (exp.Select, exp.Union, exp.Except, exp.Intersect)
-_WRITES = (exp.Insert, exp.Update, exp.Delete)
+_CONTROL_FLOW: Final = (st.If, st.While, st.Block, st.TryCatch, st.Break, st.Continue, st.Return)  # run unguarded
+_QUERIES: Final = (exp.Select, exp.Union, exp.Except, exp.Intersect)
+_WRITES: Final = (exp.Insert, exp.Update, exp.Delete)
 
 _ISOLATION_NAMES = {
     "READ UNCOMMITTED": Isolation.READ_UNCOMMITTED,
@@ -960,7 +962,7 @@ class _Caught(Exception):
         self.error = error
 
 
-_HANDLERS: dict[type, Any] = {
+_HANDLERS: Final[dict[type, Any]] = {
     st.SqlStatement: BatchRunner.run_sql,
     st.Declare: BatchRunner.declare,
     st.SetVariable: BatchRunner.set_variable,
@@ -1015,7 +1017,7 @@ _COMMANDS: dict[type, str] = {
 
 # The completions of the commonest statements (a row count of 0 or 1, or none), made once: a StatementDone is a
 # frozen value, so one object serves every statement that reports the same count and command.
-_DONE_EVENTS: dict[tuple[int | None, str], StatementDone] = {
+_DONE_EVENTS: Final[dict[tuple[int | None, str], StatementDone]] = {
     (count, command): StatementDone(count, command=command)
     for count in (None, 0, 1)
     for command in set(_COMMANDS.values()) | {"EXECUTE"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from mypy_extensions import mypyc_attr
 
@@ -167,7 +167,7 @@ def parameter_key(name: str) -> str:
     return name.casefold() if name.startswith("@") else "@" + name.casefold()
 
 
-_BINARIES = (bytes, bytearray)
+_BINARIES: Final = (bytes, bytearray)
 
 
 def parameter_type(value: Any) -> SqlType:

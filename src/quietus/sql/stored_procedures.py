@@ -32,7 +32,7 @@ import datetime
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sqlglot import exp
 
@@ -50,7 +50,7 @@ from quietus.sql.types_base import SqlType, type_from_sqlglot, type_of_value
 
 MAX_NEST_LEVEL = 32
 # What SET changes inside a procedure and SQL Server puts back when it returns (with ``options``, the ON/OFF ones).
-SCOPED_SETTINGS = (
+SCOPED_SETTINGS: Final = (
     "isolation", "lock_timeout_ms", "deadlock_priority", "rowcount_limit", "textsize", "language", "date_format",
     "date_first",
 )  # fmt: skip
@@ -199,7 +199,7 @@ def run_scoped(
     return status
 
 
-_READ_SCOPED = operator.attrgetter(*SCOPED_SETTINGS)  # the session's scoped settings as one tuple
+_READ_SCOPED: Final = operator.attrgetter(*SCOPED_SETTINGS)  # the session's scoped settings as one tuple
 
 
 class ScopedSettings:

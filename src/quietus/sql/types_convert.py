@@ -22,7 +22,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from quietus.errors import SqlError, sql_error
 from quietus.sql import utf16, xml_values
@@ -41,7 +41,7 @@ from quietus.sql.types_datetime import (
 
 Converter = Callable[[Any, SqlType, SqlType, int | None], Any]
 
-CATEGORY: dict[str, str] = {
+CATEGORY: Final[dict[str, str]] = {
     "bit": "int", "tinyint": "int", "smallint": "int", "int": "int", "bigint": "int",
     "decimal": "decimal", "numeric": "decimal", "money": "money", "smallmoney": "money",
     "float": "float", "real": "float",
@@ -71,11 +71,11 @@ _CHART = {
     "datetimeoffset": "X X X X I X I I I I X I X",
     "xml":            "X X X X E E X X X X X X I",
 }  # fmt: skip
-TEMPORAL_CATEGORIES = ("date", "time", "datetime", "datetime2", "datetimeoffset")
+TEMPORAL_CATEGORIES: Final = ("date", "time", "datetime", "datetime2", "datetimeoffset")
 UTC = dt.UTC
 # a trailing UTC offset in text: "+05:30", "-08:00", "Z"
 _OFFSET_TEXT = re.compile(r"^(.*?)\s*(?:([+-])(\d{1,2}):(\d{2})|Z)\s*$", re.IGNORECASE)
-ALLOWED: dict[tuple[str, str], str] = {
+ALLOWED: Final[dict[tuple[str, str], str]] = {
     (source, target): code for source, row in _CHART.items() for target, code in zip(_COLUMNS, row.split(), strict=True)
 }
 
@@ -525,7 +525,7 @@ def _binary_from_xml(value: Any, source: SqlType, target: SqlType, style: int | 
     return fit_binary(str(value).encode("utf-16-le"), target)
 
 
-_CONVERTERS: dict[tuple[str, str], Converter] = {
+_CONVERTERS: Final[dict[tuple[str, str], Converter]] = {
     ("char", "xml"): _xml_from_text,
     ("binary", "xml"): _xml_from_binary,
     ("xml", "xml"): lambda value, source, target, style: value,

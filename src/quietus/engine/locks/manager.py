@@ -38,6 +38,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Iterator
+from typing import Final
 
 from quietus.engine.locks.deadlock import (
     REPORTS_KEPT,
@@ -56,9 +57,9 @@ from quietus.errors import sql_error
 ESCALATION_RETRY = 1250  # after a failed escalation, try again once this many more KEY locks are held
 
 # What an OBJECT lock grants over the rows beneath it, by mode value (None: an intent mode, grants nothing).
-_CHILD: tuple[LockMode | None, ...] = tuple(CHILD_GRANT.get(mode) for mode in LockMode)
+_CHILD: Final[tuple[LockMode | None, ...]] = tuple(CHILD_GRANT.get(mode) for mode in LockMode)
 # KEY modes an S lock on the object would not cover: holding one makes escalation go to X rather than S.
-_BEYOND_S: tuple[bool, ...] = tuple(CONVERT_GRID[LockMode.S][mode] != LockMode.S for mode in LockMode)
+_BEYOND_S: Final[tuple[bool, ...]] = tuple(CONVERT_GRID[LockMode.S][mode] != LockMode.S for mode in LockMode)
 
 
 class _LockHead:

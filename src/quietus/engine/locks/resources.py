@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable
+from typing import Final
 
 LockResource = tuple[Hashable, ...]
 
-DATABASE = "DATABASE"
-OBJECT = "OBJECT"
-KEY = "KEY"
+DATABASE: Final = "DATABASE"
+OBJECT: Final = "OBJECT"
+KEY: Final = "KEY"
 
 # Resource types that live inside one object (their positions 1 and 2 are db_id and object_id).
 _BELOW_OBJECT = frozenset({KEY, "PAGE", "RID"})
@@ -66,6 +67,7 @@ def key_hash(key: Hashable) -> str:
 
 def description(resource: LockResource) -> str:
     """sys.dm_tran_locks.resource_description.
+from typing import Final
 
     SQL Server leaves it blank for DATABASE and OBJECT (the ids are in their own columns) and shows a KEY as
     the hash of its key in parentheses, e.g. ``(8194443284a0)``.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import total_ordering
-from typing import Any
+from typing import Any, Final
 
 from quietus.engine.storage.schema import STRING_TYPES, ColumnDef
 
@@ -55,7 +55,7 @@ class _Extreme:
         return self._name
 
 
-NULL_KEY = _Extreme(True, "NULL_KEY")  # NULL in an index: below every value
+NULL_KEY: Final = _Extreme(True, "NULL_KEY")  # NULL in an index: below every value
 LOW = NULL_KEY  # the bottom of a range scan
 HIGH = _Extreme(False, "HIGH")  # the top of a range scan
 

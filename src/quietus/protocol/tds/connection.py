@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from enum import auto
+from typing import Final
 
 from quietus.enums import IdentityEnum
 from quietus.errors import sql_error
@@ -120,7 +121,7 @@ class Trigger(IdentityEnum):
 
 S, T = State, Trigger
 # fmt: off
-TRANSITIONS: dict[tuple[State, Trigger], State] = {
+TRANSITIONS: Final[dict[tuple[State, Trigger], State]] = {
     (S.PRELOGIN,            T.RECV_PRELOGIN):        S.PRELOGIN_REPLY,
     (S.PRELOGIN,            T.RECV_LOGIN7):          S.AUTHENTICATING,
     (S.PRELOGIN_REPLY,      T.SEND_PRELOGIN_REPLY):  S.LOGIN,
@@ -139,7 +140,7 @@ TRANSITIONS: dict[tuple[State, Trigger], State] = {
 }
 # fmt: on
 
-RECEIVED: dict[int, Trigger] = {
+RECEIVED: Final[dict[int, Trigger]] = {
     PacketType.PRELOGIN: T.RECV_PRELOGIN,
     PacketType.LOGIN7: T.RECV_LOGIN7,
     PacketType.SQL_BATCH: T.RECV_REQUEST,
@@ -154,7 +155,7 @@ REFUSED: dict[int, str] = {
     PacketType.FEDAUTH_TOKEN: "federated authentication is not supported",
     PacketType.TABULAR_RESULT: "a client must not send tabular results",
 }
-REQUEST_PARSERS: dict[int, Callable[[bytes, Traits, ResetConnection], Request]] = {
+REQUEST_PARSERS: Final[dict[int, Callable[[bytes, Traits, ResetConnection], Request]]] = {
     PacketType.SQL_BATCH: parse_sql_batch,
     PacketType.RPC: parse_rpc,
     PacketType.TRANSACTION_MANAGER: parse_tm_request,
@@ -281,9 +282,9 @@ class TdsServerConnection:
 
     def _handle(self, message: Message) -> Event:
         trigger = RECEIVED.get(message.type)
-        if self._state is State.TLS_HANDSHAKE and trigger is T.RECV_PRELOGIN:
-            trigger = T.RECV_TLS
-        if self._state is State.TLS_HANDSHAKE and trigger is T.RECV_LOGIN7:
+        if self._state is State.TLS_HANDSHAKE and trigger is Trigger.RECV_PRELOGIN:
+            trigger = Trigger.RECV_TLS
+        if self._state is State.TLS_HANDSHAKE and trigger is Trigger.RECV_LOGIN7:
             raise RemoteProtocolError("LOGIN7 arrived unencrypted, but the PRELOGIN exchange agreed on encryption")
         if trigger is None:
             raise RemoteProtocolError(REFUSED.get(message.type, f"packet type 0x{message.type:02X} refused"))
@@ -292,25 +293,25 @@ class TdsServerConnection:
             raise RemoteProtocolError(
                 f"{PacketType(message.type).name} not allowed in state {self._state.name}"
             )
-        if message.ignored and trigger is not T.RECV_REQUEST:
+        if message.ignored and trigger is not Trigger.RECV_REQUEST:
             raise RemoteProtocolError(f"IGNORE status on a {PacketType(message.type).name} message")
         event = self._parse(message, trigger)
         self._state = new_state
         return event
 
     def _parse(self, message: Message, trigger: Trigger) -> Event:
-        if trigger is T.RECV_PRELOGIN:
+        if trigger is Trigger.RECV_PRELOGIN:
             self._prelogin = parse_prelogin(message.payload)
             return self._prelogin
-        if trigger is T.RECV_TLS:
+        if trigger is Trigger.RECV_TLS:
             return TlsHandshake(message.payload)
-        if trigger is T.RECV_LOGIN7:
+        if trigger is Trigger.RECV_LOGIN7:
             if self._prelogin is None and self._refuses_unencrypted():
                 raise RemoteProtocolError(
                     "LOGIN7 without PRELOGIN cannot be encrypted, and this server requires encryption"
                 )
             return self._parse_login(message.payload)
-        if trigger is T.RECV_ATTENTION:
+        if trigger is Trigger.RECV_ATTENTION:
             during = self._state is State.REQUEST_IN_PROGRESS
             if during:
                 self._attention_during_request = True
@@ -358,18 +359,18 @@ class TdsServerConnection:
         if self.transport_encrypted:  # TDS 8.0 strict: TLS is on already; say so, start nothing
             encryption = Encryption.ON if encryption is not Encryption.NOT_SUP else encryption
         handshake = encryption is not Encryption.NOT_SUP and not self.transport_encrypted
-        self._transition(T.SEND_PRELOGIN_REPLY_ENCRYPTING if handshake else T.SEND_PRELOGIN_REPLY)
+        self._transition(Trigger.SEND_PRELOGIN_REPLY_ENCRYPTING if handshake else Trigger.SEND_PRELOGIN_REPLY)
         self._encryption = encryption
         return self._message(encode_prelogin_reply(server_version, encryption))
 
     def send_tls_handshake(self, data: bytes) -> bytes:
         """TLS handshake records from the server's TLS object, wrapped in PRELOGIN packets (MS-TDS §3.3.5.1)."""
-        self._transition(T.SEND_TLS)
+        self._transition(Trigger.SEND_TLS)
         return encode_message(PacketType.PRELOGIN, data, self._packet_size, self.spid)
 
     def tls_established(self) -> None:
         """The server's TLS handshake is complete: LOGIN7 comes next (over TLS, which the server unwraps)."""
-        self._transition(T.TLS_ESTABLISHED)
+        self._transition(Trigger.TLS_ESTABLISHED)
 
     def send_login_ack(
         self,
@@ -381,7 +382,7 @@ class TdsServerConnection:
         packet_size: int | None = None,
     ) -> bytes:
         """The successful login response; from the next message on, the negotiated packet size applies."""
-        self._transition(T.SEND_LOGIN_ACK)
+        self._transition(Trigger.SEND_LOGIN_ACK)
         login = self._login
         assert login is not None  # AUTHENTICATING is entered only through _parse_login
         size = login.packet_size if packet_size is None else negotiate_packet_size(packet_size)
@@ -406,7 +407,7 @@ class TdsServerConnection:
 
     def send_login_failure(self, user: str) -> bytes:
         """ERROR 18456 and DONE_ERROR; the connection is CLOSED afterwards (close the socket)."""
-        self._transition(T.SEND_LOGIN_FAILURE)
+        self._transition(Trigger.SEND_LOGIN_FAILURE)
         error = sql_error(18456, user)
         message = tokens.encode_message(
             self._traits, error.number, error.state, error.severity, error.message, self.server_name
@@ -419,7 +420,7 @@ class TdsServerConnection:
         """DONE(DONE_ATTN) for an ATTENTION that arrived while idle."""
         if self._attention_acks_owed == 0:
             raise LocalProtocolError("no idle ATTENTION is waiting for an acknowledgement")
-        self._transition(T.SEND_ATTENTION_ACK)
+        self._transition(Trigger.SEND_ATTENTION_ACK)
         self._attention_acks_owed -= 1
         return self._message(tokens.encode_done(self._traits, DoneStatus.ATTN))
 
@@ -441,7 +442,7 @@ class TdsServerConnection:
         return self._response
 
     def _response_finished(self) -> None:
-        self._transition(T.SEND_RESPONSE_END)
+        self._transition(Trigger.SEND_RESPONSE_END)
         self._request = self._response = None
         self._attention_during_request = False
 

@@ -31,6 +31,7 @@ import datetime as dt
 import struct
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
 
 from quietus.protocol.tds.types import _EXACT as EXACT
 from quietus.protocol.tds.types import _POW10 as POW10
@@ -53,11 +54,11 @@ class TooLong(Exception):
 
 
 # What a fast encoder raises for a value it does not take (the general encoder then converts it or says why).
-FAST_MISS = (struct.error, TypeError, AttributeError, OverflowError, TooLong)
+FAST_MISS: Final = (struct.error, TypeError, AttributeError, OverflowError, TooLong)
 
 EPOCH_1900 = dt.datetime(1900, 1, 1)
 DAY_TICKS = 300 * 86400  # datetime's 1/300 s ticks in a day
-_U16 = struct.Struct("<H").pack
+_U16: Final = struct.Struct("<H").pack
 _U64 = struct.Struct("<Q").pack
 _PLP_TERMINATOR = b"\x00\x00\x00\x00"
 _INT_FORMATS = {1: "<BB", 2: "<Bh", 4: "<Bi", 8: "<Bq"}

@@ -25,12 +25,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
+from typing import Final
 
 from quietus.protocol.tds.buffer import ReceiveBuffer
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
 
-HEADER = struct.Struct(">BBHHBB")
-HEADER_SIZE = HEADER.size
+HEADER: Final = struct.Struct(">BBHHBB")
+HEADER_SIZE: Final = HEADER.size
 MIN_PACKET_SIZE = 512
 MAX_PACKET_SIZE = 32767
 DEFAULT_PACKET_SIZE = 4096

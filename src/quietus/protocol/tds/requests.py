@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import Enum, IntEnum, IntFlag
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from quietus.protocol.tds.exceptions import RemoteProtocolError
 from quietus.protocol.tds.packets import RESET_BIT, RESET_SKIP_TRAN_BIT
@@ -32,8 +32,8 @@ from quietus.protocol.tds.types import (
 from quietus.protocol.tds.versions import Traits
 from quietus.protocol.tds.wire import U16, U32, Reader, b_varbyte, b_varchar, decode_utf16, encode_utf16
 
-_HEADER = struct.Struct("<IH")
-_TRANSACTION_HEADER = struct.Struct("<QI")
+_HEADER: Final = struct.Struct("<IH")
+_TRANSACTION_HEADER: Final = struct.Struct("<QI")
 
 
 class HeaderType(IntEnum):

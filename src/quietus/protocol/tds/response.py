@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from quietus.errors import SqlError, sql_error
 from quietus.memo import IdentityMemo
@@ -36,7 +37,7 @@ from quietus.protocol.tds.versions import Traits
 # DONE status bits as plain ints: IntFlag arithmetic builds an enum object per operation, on every response.
 _MORE, _ERROR, _INXACT, _FINAL = int(DoneStatus.MORE), int(DoneStatus.ERROR), int(DoneStatus.INXACT), 0
 _SRVERROR, _COUNT, _ATTN = int(DoneStatus.SRVERROR), int(DoneStatus.COUNT), int(DoneStatus.ATTN)
-_ROW = bytes([TokenType.ROW])
+_ROW: Final = bytes([TokenType.ROW])
 # A result set's column codecs, made once per (column, client traits): the same query's columns every time.
 _cached_codec = functools.lru_cache(maxsize=4096)(column_codec)
 
@@ -52,10 +53,10 @@ def _describe(columns: Sequence[ColumnSpec], traits: Traits) -> _Described:
 
 # The same result set described again (a cached plan's columns, a connection's traits): made once.
 _RESULT_SETS: IdentityMemo[Sequence[ColumnSpec], Traits, _Described] = IdentityMemo(_describe)
-_NBCROW = bytes([TokenType.NBCROW])
+_NBCROW: Final = bytes([TokenType.NBCROW])
 # A batch of this many rows (or more) goes through the result's row encoder (row_encoder.py), made on first need:
 # writing one costs about as much as encoding a few hundred rows the per-column way, so small results do not.
-ROW_ENCODER_BATCH = 32
+ROW_ENCODER_BATCH: Final = 32
 
 
 def _fast_row(fast: Sequence[Callable[[object], bytes]], row: Sequence[object], nbcrow: bool) -> bytes:

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum, IntEnum, auto
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
 from quietus.protocol.tds.versions import Traits
@@ -52,7 +52,7 @@ from quietus.ticks import TICKS_PER_SECOND, combine, fraction, with_fraction
 
 # SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, IgnoreCase|IgnoreKana|IgnoreWidth, SortId 52.
 DEFAULT_COLLATION = bytes.fromhex("0904D00034")
-PLP_MAX = 0xFFFF  # USHORT max length meaning "MAX", values are PLP
+PLP_MAX: Final = 0xFFFF  # USHORT max length meaning "MAX", values are PLP
 PLP_NULL = 0xFFFFFFFFFFFFFFFF
 PLP_UNKNOWN = 0xFFFFFFFFFFFFFFFE
 TEXT_MAX = 0x7FFFFFFF
@@ -176,7 +176,7 @@ class ColumnSpec:
 
 # --- the type table ----------------------------------------------------------------------------------
 
-_FIXED_SIZE: dict[int, int] = {  # keyed by the wire's type byte: an IntEnum member is that int
+_FIXED_SIZE: Final[dict[int, int]] = {  # keyed by the wire's type byte: an IntEnum member is that int
     TypeId.NULL: 0,
     TypeId.INT1: 1,
     TypeId.BIT: 1,
@@ -190,7 +190,7 @@ _FIXED_SIZE: dict[int, int] = {  # keyed by the wire's type byte: an IntEnum mem
     TypeId.MONEY4: 4,
     TypeId.INT8: 8,
 }
-KINDS: dict[int, Kind] = {
+KINDS: Final[dict[int, Kind]] = {
     **{t: Kind.FIXED for t in _FIXED_SIZE},
     **{
         t: Kind.BYTE
@@ -229,10 +229,10 @@ KINDS: dict[int, Kind] = {
     TypeId.SSVARIANT: Kind.VARIANT,
     TypeId.UDT: Kind.UDT,
 }
-_HAS_COLLATION = frozenset(
+_HAS_COLLATION: Final = frozenset(
     {TypeId.BIGCHAR, TypeId.BIGVARCHR, TypeId.TEXT, TypeId.NTEXT, TypeId.NCHAR, TypeId.NVARCHAR}
 )
-_DECIMALS = frozenset({TypeId.DECIMAL, TypeId.NUMERIC, TypeId.DECIMALN, TypeId.NUMERICN})
+_DECIMALS: Final = frozenset({TypeId.DECIMAL, TypeId.NUMERIC, TypeId.DECIMALN, TypeId.NUMERICN})
 _UNICODE = frozenset({TypeId.NCHAR, TypeId.NVARCHAR, TypeId.NTEXT, TypeId.XML})
 _SINGLE_BYTE_TEXT = frozenset({TypeId.CHAR, TypeId.VARCHAR, TypeId.BIGCHAR, TypeId.BIGVARCHR, TypeId.TEXT})
 _BINARY = frozenset({TypeId.BINARY, TypeId.VARBINARY, TypeId.BIGBINARY, TypeId.BIGVARBIN, TypeId.IMAGE})
@@ -524,7 +524,7 @@ def _by_family(families: dict[tuple[int, ...], _F]) -> dict[int, _F]:
     return {t: fn for types, fn in families.items() for t in types}
 
 
-_DECODERS: dict[int, Callable[[bytes, TypeInfo], object]] = _by_family(
+_DECODERS: Final[dict[int, Callable[[bytes, TypeInfo], object]]] = _by_family(
     {
         (TypeId.INT1, TypeId.INT2, TypeId.INT4, TypeId.INT8, TypeId.INTN): _int,
         (TypeId.BIT, TypeId.BITN): _bit,
