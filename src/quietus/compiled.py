@@ -65,7 +65,6 @@ COMPILED_MODULES = (
     "quietus.server.tns_listener",
     "quietus.memo",
     "quietus.engine.task",
-    "quietus.engine.eager",
     "quietus.engine.locks.manager",
     "quietus.engine.txn.manager",
     "quietus.engine.access",

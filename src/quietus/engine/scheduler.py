@@ -9,8 +9,8 @@ is plain synchronous Python.  Where it must wait (a lock, WAITFOR, a commit's fs
 or simply the end of its time slice) it calls ``Task.wait(awaitable)``, which switches from the greenlet back to the
 driving coroutine; the coroutine awaits, then switches back in with the result or throws the exception in.  This is
 the bridge SQLAlchemy's asyncio layer uses, and it lets the executor stay synchronous while no request can stall the
-others.  ``Task`` lives in engine/task.py and ``start_eagerly`` in engine/eager.py (both compiled), the worker
-greenlets in engine/workers.py; this module has the engine thread and its ownership.
+others.  ``Task`` lives in engine/task.py (compiled), its worker greenlets in engine/workers.py; this module has the
+engine thread, its ownership and ``start_eagerly``.
 
 Invariants
 ----------
@@ -54,7 +54,6 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from quietus.engine.eager import start_eagerly
 from quietus.engine.memory import configure_collector
 from quietus.engine.task import SLICE_SECONDS, Task, WaitTimeout
 from quietus.engine.workers import current_task
@@ -85,6 +84,40 @@ def _wait_for(resumed: threading.Lock) -> BaseException | None:
 
 def _release(lock: threading.Lock, _done: object) -> None:
     lock.release()
+
+
+def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+    """Run ``coro``'s first step now, in the calling callback; if it must wait, the rest becomes a task of the
+    running loop (returned), else None: a request that never waits costs no loop turn before it starts (Python
+    3.12's eager task factory, by hand).  Interpreted on purpose: compiled, the ``except StopIteration`` of every
+    request that ends in its first step built a traceback entry first (mypyc's ``CPy_AddTraceback`` makes a code
+    object and a frame), ~0.3 µs more than the interpreter's catch (docs/design/compiled.md)."""
+    try:
+        awaited = coro.send(None)
+    except StopIteration:
+        return None
+    return asyncio.get_running_loop().create_task(_resume(coro, awaited))
+
+
+async def _resume(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
+    """Drive the rest of a coroutine started by ``start_eagerly``: await what it yielded, then resume it (a bare
+    yield is one loop turn); if this task is cancelled first, the cancellation is thrown into it."""
+    while True:
+        if awaited is not None:
+            awaited._asyncio_future_blocking = False  # it was yielded once already; awaiting it again yields it anew
+        try:
+            await (asyncio.sleep(0) if awaited is None else awaited)
+        except BaseException as exc:
+            if awaited is None or not awaited.done():  # this task was cancelled, not the awaited future failed
+                try:
+                    awaited = coro.throw(exc)
+                except StopIteration:
+                    return
+                continue
+        try:
+            awaited = coro.send(None)  # the coroutine reads the awaited future's outcome itself
+        except StopIteration:
+            return
 
 
 def safe_point() -> None:

@@ -17,8 +17,8 @@ import socket
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol, cast
 
-from quietus.engine.eager import start_eagerly
 from quietus.engine.interrupts import InterruptReason
+from quietus.engine.scheduler import start_eagerly
 from quietus.sessions.session import Session
 
 log = logging.getLogger("quietus.server")
