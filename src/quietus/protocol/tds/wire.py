@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import codecs
 import struct
+from typing import Final
 
 from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolError
 
-U8 = struct.Struct("<B")
-U16 = struct.Struct("<H")
-U16_BE = struct.Struct(">H")
-I16 = struct.Struct("<h")
-U32 = struct.Struct("<I")
-U32_BE = struct.Struct(">I")
-I32 = struct.Struct("<i")
-U64 = struct.Struct("<Q")
-I64 = struct.Struct("<q")
-F32 = struct.Struct("<f")
-F64 = struct.Struct("<d")
+U8: Final = struct.Struct("<B")
+U16: Final = struct.Struct("<H")
+U16_BE: Final = struct.Struct(">H")
+I16: Final = struct.Struct("<h")
+U32: Final = struct.Struct("<I")
+U32_BE: Final = struct.Struct(">I")
+I32: Final = struct.Struct("<i")
+U64: Final = struct.Struct("<Q")
+I64: Final = struct.Struct("<q")
+F32: Final = struct.Struct("<f")
+F64: Final = struct.Struct("<d")
+_UTF_16_LE_DECODE: Final = codecs.utf_16_le_decode  # a C static compiled, not the codecs module's attribute
 
 
 def decode_utf16(data: bytes) -> str:
@@ -33,7 +35,7 @@ def decode_utf16(data: bytes) -> str:
         raise RemoteProtocolError(f"UTF-16 text has an odd byte count ({len(data)})")
     # A lone surrogate becomes U+FFFD (sql/utf16.py).  The codec's own function: ``bytes.decode("utf-16-le")``
     # finds it through the codec registry and a Python wrapper (encodings/utf_16_le.py), ~0.3 us a call.
-    return codecs.utf_16_le_decode(data, "replace", True)[0]
+    return _UTF_16_LE_DECODE(data, "replace", True)[0]
 
 
 def encode_utf16(text: str) -> bytes:
