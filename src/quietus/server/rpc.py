@@ -208,7 +208,8 @@ def _fixed(call: RpcCall, names: tuple[str, ...]) -> tuple[dict[str, RpcParamete
     sp_prepexec: @handle, @params, @stmt, values; sp_execute: @handle, values)."""
     parameters = list(call.parameters)
     count = min(len(names), len(parameters))
-    return dict(zip(names[:count], parameters[:count], strict=True)), parameters[count:]
+    # An index loop, not zip(..., strict=True): compiled, a zip with a keyword is a generic call (~0.3 us).
+    return {names[i]: parameters[i] for i in range(count)}, parameters[count:]
 
 
 def _value(fixed: dict[str, RpcParameter], name: str) -> Any:

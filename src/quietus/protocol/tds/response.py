@@ -60,17 +60,21 @@ ROW_ENCODER_BATCH: Final = 32
 
 
 def _fast_row(fast: Sequence[Callable[[object], bytes]], row: Sequence[object], nbcrow: bool) -> bytes:
-    """``tokens.encode_row``'s bytes through the columns' fast encoders: ROW, or NBCROW when a value is NULL."""
+    """``tokens.encode_row``'s bytes through the columns' fast encoders: ROW, or NBCROW when a value is NULL.
+    ``row`` has one value for each encoder (the caller checks its width).  Index loops, not ``zip(..., strict=True)``:
+    compiled, a zip with a keyword is a generic call, ~0.3 us a row."""
+    count = len(fast)
     if nbcrow and None in row:
-        bitmap = bytearray((len(row) + 7) // 8)
+        bitmap = bytearray((count + 7) // 8)
         present = []
-        for index, (encode, value) in enumerate(zip(fast, row, strict=True)):
+        for index in range(count):
+            value = row[index]
             if value is None:
                 bitmap[index >> 3] |= 1 << (index & 7)
             else:
-                present.append(encode(value))
+                present.append(fast[index](value))
         return _NBCROW + bitmap + b"".join(present)
-    return _ROW + b"".join([encode(value) for encode, value in zip(fast, row, strict=True)])
+    return _ROW + b"".join([fast[index](row[index]) for index in range(count)])
 
 
 class TransactionTracker:
