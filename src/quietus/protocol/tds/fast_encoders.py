@@ -45,6 +45,7 @@ from quietus.protocol.tds.types import (
     decimal_length,
     encode_value,
 )
+from quietus.protocol.tds.wire import encode_utf16
 
 Encoder = Callable[[object], bytes]
 
@@ -287,7 +288,7 @@ def _data(info: TypeInfo) -> Callable[[object], bytes]:
         def unicode(value: object) -> bytes:
             if type(value) is not str:
                 raise TypeError
-            return value.encode("utf-16-le", "surrogatepass")  # as wire.encode_utf16
+            return encode_utf16(value)
 
         return unicode
     if info.type_id in _TEXT:
