@@ -326,6 +326,13 @@ def test_sessions_show_their_connections(server: RunningServer) -> None:
         assert (info.client_net_address, info.local_tcp_port) == ("127.0.0.1", server.port)
         assert info.protocol_version == 0x74000004 and info.packet_size == 4096
         assert info.num_reads >= 1 and info.num_writes >= 1 and info.connection_id
+        # last_read / last_write as the view shows them: this request was read after the last reply was written
+        cur.execute(
+            "SELECT connect_time, last_write, last_read, GETDATE() FROM sys.dm_exec_connections "
+            "WHERE session_id = @@SPID"
+        )
+        connected, written, read, now = cur.fetchone()
+        assert connected <= written <= read <= now
     server.wait_for(lambda: server.instance.registry.get(spid) is None, "the session to end with its connection")
 
 

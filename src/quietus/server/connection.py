@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import datetime
 import logging
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
@@ -130,7 +131,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
             info = session.connection
             if info is not None:
                 info.num_reads += 1
-                info.last_read = datetime.datetime.now()
+                info.read_at = time.time()
         try:
             data = self._unwrap(data)
         except TlsChannelError as exc:
@@ -216,7 +217,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         info = self.session.connection if self.session is not None else None
         if info is not None:
             info.num_writes += 1
-            info.last_write = datetime.datetime.now()
+            info.written_at = time.time()
 
     def _send_raw(self, data: bytes) -> None:
         """Bytes for the socket as they are (TLS handshake records)."""

@@ -34,6 +34,7 @@ import hmac
 import logging
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -190,7 +191,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 return
         elif self.session.connection is not None:
             self.session.connection.num_reads += 1
-            self.session.connection.last_read = datetime.datetime.now()
+            self.session.connection.read_at = time.time()
         self.codec.receive_data(data)
         self._pump()
 
@@ -211,7 +212,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         info = self.session.connection if self.session is not None else None
         if info is not None:
             info.num_writes += 1
-            info.last_write = datetime.datetime.now()
+            info.written_at = time.time()
 
     # -- events ----------------------------------------------------------------------------------------------
 

@@ -136,10 +136,20 @@ class ConnectionInfo:
     auth_scheme: str = "SQL"
     packet_size: int = 4096
     connection_id: str = ""  # a GUID string
-    last_read: datetime.datetime | None = None
-    last_write: datetime.datetime | None = None
+    # When the connection last read and wrote, as time.time(): a datetime made on every packet cost ~0.3 us each
+    # way a request; the view makes it when it is read (last_read, last_write).
+    read_at: float = 0.0
+    written_at: float = 0.0
     num_reads: int = 0
     num_writes: int = 0
+
+    @property
+    def last_read(self) -> datetime.datetime | None:
+        return datetime.datetime.fromtimestamp(self.read_at) if self.read_at else None
+
+    @property
+    def last_write(self) -> datetime.datetime | None:
+        return datetime.datetime.fromtimestamp(self.written_at) if self.written_at else None
 
 
 @dataclass
