@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import contextvars
 import inspect
+import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import greenlet
 import pytest
@@ -234,34 +238,36 @@ def test_start_eagerly_runs_a_request_that_never_waits_within_the_call_and_hands
     asyncio.run(main())
 
 
-def test_ctrl_c_in_an_embedded_caller_cancels_its_request_instead_of_leaving_it_suspended(tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT to the main thread) while an embedded request waits for a lock: the request is cancelled as a
-    TDS attention cancels it, its lock wait ends, the KeyboardInterrupt reaches the caller, and the session goes
-    on.  Before, the request was left suspended for ever and took the lock once the holder committed."""
-    import signal
+def _lock_wait_seen(watcher: Any, session_id: int) -> bool:
+    query = f"SELECT 1 FROM sys.dm_exec_requests WHERE session_id = {session_id} AND wait_type LIKE 'LCK%'"
+    return bool(watcher.run(query).result_sets[-1].rows)
 
+
+def _ctrl_c_in_a_lock_wait(
+    data: Path, press: Callable[[Any, Any], None], arm: Callable[[Any], None] = lambda caller: None
+) -> None:
+    """An embedded caller on the main thread waits for a row lock; ``press(caller, watcher)`` (on another thread,
+    once the wait shows in sys.dm_exec_requests; ``watcher`` a third connection) makes Ctrl-C reach it (or ``arm``,
+    given the caller just before its statement, has prepared it to).  The request
+    must be cancelled as a TDS attention cancels it (its lock wait ends, nothing of it stays), the KeyboardInterrupt
+    must reach the caller, and the session must go on."""
     import quietus
 
-    data = tmp_path / "data"
     with quietus.connect(data, autocommit=True) as caller, quietus.connect(data, autocommit=True) as holder:
         caller.run("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
         caller.run("INSERT INTO t VALUES (1, 1)")
         holder.run("BEGIN TRAN; UPDATE t SET v = 10 WHERE id = 1")
-        main = threading.main_thread().ident
-        assert main == threading.get_ident()
+        assert threading.main_thread().ident == threading.get_ident()
 
-        def press_ctrl_c() -> None:
+        def watch_then_press() -> None:
             deadline = time.monotonic() + 10
-            query = (
-                f"SELECT 1 FROM sys.dm_exec_requests WHERE session_id = {caller.session_id} AND wait_type LIKE 'LCK%'"
-            )
             with quietus.connect(data, autocommit=True) as watcher:
-                while not watcher.run(query).result_sets[-1].rows and time.monotonic() < deadline:
+                while not _lock_wait_seen(watcher, caller.session_id) and time.monotonic() < deadline:
                     time.sleep(0.01)
-            assert main is not None
-            signal.pthread_kill(main, signal.SIGINT)
+                press(caller, watcher)
 
-        threading.Thread(target=press_ctrl_c, daemon=True).start()
+        threading.Thread(target=watch_then_press, daemon=True).start()
+        arm(caller)
         with pytest.raises(KeyboardInterrupt) as pressed:  # kept, as a REPL keeps sys.last_traceback
             caller.run("UPDATE t SET v = 2 WHERE id = 1")
         held = (
@@ -274,6 +280,62 @@ def test_ctrl_c_in_an_embedded_caller_cancels_its_request_instead_of_leaving_it_
         holder.run("COMMIT")
         assert caller.run("SELECT v FROM t WHERE id = 1").result_sets[-1].rows == [(10,)]  # the UPDATE never ran
         assert pressed.type is KeyboardInterrupt
+
+
+def _sigint_to_main() -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+    signal.pthread_kill(main, signal.SIGINT)
+
+
+def test_ctrl_c_in_an_embedded_caller_cancels_its_request_instead_of_leaving_it_suspended(tmp_path: Path) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to the main thread while its request waits for a lock.  Before, the
+    request was left suspended for ever and took the lock once the holder committed."""
+    _ctrl_c_in_a_lock_wait(tmp_path / "data", lambda caller, watcher: _sigint_to_main())
+
+
+def test_a_ctrl_c_due_before_the_caller_blocks_still_cancels_its_request(tmp_path: Path) -> None:
+    """A Ctrl-C whose handler is due but not yet run when the caller blocks (one that arrived while the main thread
+    waited for the GIL under load; ``_thread.interrupt_main``, as IDEs send it, always is): CPython's lock wait
+    breaks only for a signal that arrives during it, so the caller must look for it (``INTERRUPT_POLL_SECONDS``).
+    Before, the caller slept until the holder committed, then took the lock.  Were it missed, a real SIGINT sent 10 s
+    later ends the wait and the test fails."""
+    missed = threading.Event()
+
+    def interrupt_main(caller: Any, watcher: Any) -> None:
+        _thread.interrupt_main()
+        deadline = time.monotonic() + 10
+        while _lock_wait_seen(watcher, caller.session_id):
+            if time.monotonic() > deadline:
+                missed.set()
+                _sigint_to_main()
+                return
+            time.sleep(0.01)
+
+    _ctrl_c_in_a_lock_wait(tmp_path / "data", interrupt_main)
+    assert not missed.is_set()
+
+
+def test_a_ctrl_c_that_lands_as_the_caller_lets_go_of_the_engine_still_cancels_its_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that lands after the caller let go of the engine but before it blocks: while it wakes the loop (a
+    socket write, where the GIL is let go and a signal's handler runs as it is taken back), as seen under load.
+    Before, the KeyboardInterrupt left from there with the request suspended (and the engine let go twice)."""
+    armed: list[Any] = []  # the caller, once its statement is about to run
+    pressed = threading.Event()
+    wake_loop = EngineThread._wake_loop
+
+    def wake_loop_then_sigint(thread: EngineThread) -> None:
+        wake_loop(thread)
+        task = armed[0].session.task if armed and threading.current_thread() is threading.main_thread() else None
+        if task is not None and (task.wait_type or "").startswith("LCK") and not pressed.is_set():
+            pressed.set()
+            signal.raise_signal(signal.SIGINT)  # its handler runs as this call returns, still in _wake_loop
+
+    monkeypatch.setattr(EngineThread, "_wake_loop", wake_loop_then_sigint)
+    _ctrl_c_in_a_lock_wait(tmp_path / "data", lambda caller, watcher: None, arm=armed.append)
+    assert pressed.is_set()
 
 
 def test_a_request_closed_before_it_starts_leaves_no_coroutine_never_awaited() -> None:

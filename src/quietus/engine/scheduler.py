@@ -45,7 +45,6 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
-import functools
 import math
 import selectors
 import sys
@@ -73,17 +72,32 @@ SWITCH_INTERVAL_SECONDS = SLICE_SECONDS / 2
 WAKE_MARGIN_SECONDS = 0.001
 
 
-def _wait_for(resumed: threading.Lock) -> BaseException | None:
-    """Block until the loop releases ``resumed``; the exception that broke the wait instead (Ctrl-C), if any."""
-    try:
-        resumed.acquire()
-    except BaseException as exc:
-        return exc
-    return None
+# How often a caller waiting for the loop looks for a Ctrl-C that a blocking wait cannot see: CPython breaks a lock
+# wait for a signal only if the signal arrives during the wait; one that arrived just before (while the main thread
+# waited for the GIL, or ``_thread.interrupt_main``) is run at the next bytecode after the wait, which would be never.
+INTERRUPT_POLL_SECONDS = 0.05
 
 
-def _release(lock: threading.Lock, _done: object) -> None:
-    lock.release()
+class _Resumed:
+    """Rung (on the loop's thread) when what an embedded caller's request awaits is done; the caller waits for it.
+    ``rung`` is the truth and the lock only wakes the caller, so an exception that lands in the caller's thread at
+    any bytecode of the wait, even just after the lock was taken, leaves the wait answerable."""
+
+    __slots__ = ("_bell", "rung")
+
+    def __init__(self) -> None:
+        self.rung = False
+        self._bell = threading.Lock()
+        self._bell.acquire()
+
+    def ring(self, _done: object = None) -> None:
+        self.rung = True
+        self._bell.release()
+
+    def wait(self) -> None:
+        bell = self._bell
+        while not self.rung:
+            bell.acquire(timeout=INTERRUPT_POLL_SECONDS)
 
 
 def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
@@ -291,18 +305,16 @@ class EngineThread:
                     return finished.value  # type: ignore[no-any-return]
                 if awaited is not None and awaited.done():
                     continue  # done while we held it: go on at once
-                resumed = threading.Lock()
-                resumed.acquire()
+                resumed = _Resumed()
                 if awaited is None:  # a bare yield (sleep(0)): give the loop one turn
-                    loop.call_soon(resumed.release)
+                    loop.call_soon(resumed.ring)
                 else:
                     awaited._asyncio_future_blocking = False
-                    awaited.add_done_callback(functools.partial(_release, resumed))
+                    awaited.add_done_callback(resumed.ring)
                 asyncio._set_running_loop(None)
                 ownership.release()
-                self._wake_loop()
                 try:
-                    broken = _wait_for(resumed)
+                    broken = self._wait_outside(resumed)
                     while broken is not None:  # the caller was interrupted: cancel once, wait on
                         if pending is None and cancel is not None:
                             ownership.acquire()
@@ -310,9 +322,8 @@ class EngineThread:
                                 cancel()
                             finally:
                                 ownership.release()
-                                self._wake_loop()
                         pending = pending or broken
-                        broken = _wait_for(resumed)
+                        broken = self._wait_outside(resumed)
                 finally:
                     ownership.acquire()
                     asyncio._set_running_loop(loop)
@@ -320,6 +331,17 @@ class EngineThread:
             asyncio._set_running_loop(None)
             ownership.release()
             self._wake_loop()
+
+    def _wait_outside(self, resumed: _Resumed) -> BaseException | None:
+        """With the engine let go: wake the loop if it has work, and wait until ``resumed`` rings; the exception
+        that broke this (Ctrl-C) instead, wherever it landed (waking the loop writes to a socket, where the GIL is let
+        go and a signal's handler is run as it is taken back), if any."""
+        try:
+            self._wake_loop()
+            resumed.wait()
+        except BaseException as exc:
+            return exc
+        return None
 
     def _wake_loop(self) -> None:
         """Wake the loop's select if the caller left it work it would otherwise sleep past: ready callbacks (a
