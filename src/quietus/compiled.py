@@ -80,6 +80,7 @@ COMPILED_MODULES = (
     "quietus.sql.utf16",
     "quietus.engine.storage.usage",
     "quietus.engine.locks.resources",
+    "quietus.engine.locks.modes",
     "quietus.engine.storage.keys",
     "quietus.sql.types_base",
     "quietus.sql.session_options",

@@ -148,6 +148,13 @@ def _read_policy(isolation: Isolation, hints: frozenset[str], rcsi: bool) -> Rea
     return ReadPolicy(LOCKING, LockMode.IS, LockMode.S, readpast=readpast)
 
 
+def _version_of(table: Table, row_key: Any) -> Version | None:
+    """The newest version of the row at ``row_key``, if any.  ``table.rows`` is a SortedDict, which is a dict: typed
+    so, compiled, ``get`` is the dict's own lookup rather than a method found on the SortedDict class every call."""
+    rows: dict[Any, Version] = table.rows
+    return rows.get(row_key)
+
+
 class RowAccess:
     """Row reads and writes for one statement of ``txn``, waiting through ``task``."""
 
@@ -265,12 +272,12 @@ class RowAccess:
                 return None
             if fresh:
                 self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
-            version = self.visible(table.rows.get(row_key), policy)
+            version = self.visible(_version_of(table, row_key), policy)
             values = None if version is None else self._current(table, version)
             if not policy.hold and (values is None or mode is LockMode.S):
                 self.db.locks.release(self.txn, resource)
             return values
-        version = self.visible(table.rows.get(row_key), policy)
+        version = self.visible(_version_of(table, row_key), policy)
         return None if version is None else self._current(table, version)
 
     def _current(self, table: Table, version: Version) -> Values | None:

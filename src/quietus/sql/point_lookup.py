@@ -105,7 +105,8 @@ class PointLookup(Plan):
     def _stored_keys(self, stored: Any, key: Any) -> Sequence[Any]:
         """The stored keys equal to ``key`` (one at most, as a rule), as a seek of [key, key] finds them."""
         if type(key) is self.stored_key_type:
-            return (key,) if key in stored else ()
+            rows: dict[Any, Any] = stored  # a SortedDict, so a dict: compiled, `in` is the dict lookup, no slot call
+            return (key,) if key in rows else ()
         return list(stored.irange(key, key))
 
 

@@ -16,7 +16,7 @@ Invariants (checked by tests/unit/test_lock_modes.py):
 from __future__ import annotations
 
 import enum
-from typing import cast
+from typing import Final, cast
 
 
 class LockMode(enum.IntEnum):
@@ -98,10 +98,10 @@ def _square(text: str, cell: dict[str, object]) -> tuple[tuple[object, ...], ...
 
 # COMPATIBLE_GRID[granted][requested] and CONVERT_GRID[held][requested], indexed by mode value: the lock
 # manager's hot path reads these grids directly.
-COMPATIBLE_GRID: tuple[tuple[bool, ...], ...] = tuple(
+COMPATIBLE_GRID: Final[tuple[tuple[bool, ...], ...]] = tuple(
     tuple(bool(v) for v in row) for row in zip(*_square(COMPATIBILITY_TABLE, {"Yes": True, "No": False}), strict=True)
 )
-CONVERT_GRID: tuple[tuple[LockMode, ...], ...] = tuple(
+CONVERT_GRID: Final[tuple[tuple[LockMode, ...], ...]] = tuple(
     tuple(cast(LockMode, v) for v in row) for row in _square(CONVERSION_TABLE, dict(_BY_DISPLAY))
 )
 
@@ -123,7 +123,7 @@ def covers(held: LockMode, requested: LockMode) -> bool:
 
 # What a lock on an OBJECT grants over each row beneath it: a KEY request it covers needs no lock of its own.
 # Intent modes grant nothing below (they announce locks to be taken there).
-CHILD_GRANT: dict[LockMode, LockMode] = {
+CHILD_GRANT: Final[dict[LockMode, LockMode]] = {
     LockMode.S: LockMode.S,
     LockMode.U: LockMode.U,
     LockMode.SIX: LockMode.S,
