@@ -19,7 +19,6 @@ KILL of that session, ends the web login too.
 
 from __future__ import annotations
 
-import datetime
 import hmac
 import secrets
 import time
@@ -128,7 +127,7 @@ class WebLogins:
             return None
         web.last_seen = time.monotonic()
         # Each monitor request is a request of its session (the views, the idle timeouts): the page is not idle.
-        session.last_request_start_time = session.last_request_end_time = datetime.datetime.now()
+        session.request_started_at = session.request_ended_at = time.time()
         return web
 
     async def _expire(self) -> None:

@@ -185,8 +185,10 @@ class Session:
     task: Task | None = None
     request_id: int = 0
     request_start: float = 0.0
-    last_request_start_time: datetime.datetime | None = None
-    last_request_end_time: datetime.datetime | None = None
+    # When the last request started and ended, as time.time() (0.0: none yet): a datetime made at both ends of every
+    # request cost ~0.3 us each; last_request_start_time / _end_time make it when a view reads them.
+    request_started_at: float = 0.0
+    request_ended_at: float = 0.0
     statement_text: str = ""
     sql: RunningText | None = None  # the current (else last) batch's text and handles, the statement's offsets
     input_buffer: InputBuffer | None = None  # the last event the client sent (DBCC INPUTBUFFER)
@@ -214,6 +216,14 @@ class Session:
         return self.trancount
 
     @property
+    def last_request_start_time(self) -> datetime.datetime | None:
+        return datetime.datetime.fromtimestamp(self.request_started_at) if self.request_started_at else None
+
+    @property
+    def last_request_end_time(self) -> datetime.datetime | None:
+        return datetime.datetime.fromtimestamp(self.request_ended_at) if self.request_ended_at else None
+
+    @property
     def cpu_time_ms(self) -> int:
         """sys.dm_exec_sessions.cpu_time: every request's CPU time on the engine thread, the running one's so far."""
         task = self.task
@@ -237,7 +247,7 @@ class Session:
         self.request_id += 1
         self.status = SessionStatus.RUNNING
         self.request_start = time.monotonic()
-        self.last_request_start_time = datetime.datetime.now()
+        self.request_started_at = time.time()
         self.statement_text = masked(text)
         if self.kill_reason is not None:
             task.set_interrupt(self.kill_reason)
@@ -249,7 +259,7 @@ class Session:
         self.command = "AWAITING COMMAND"
         if self.status is SessionStatus.RUNNING:
             self.status = SessionStatus.SLEEPING
-        self.last_request_end_time = datetime.datetime.now()
+        self.request_ended_at = time.time()
 
     def interrupt(self, reason: InterruptReason) -> bool:
         """Set the kill/cancel reason for the current request (first reason wins); wake it if it waits.  Only a
