@@ -91,6 +91,11 @@ DEADLOCK_PRIORITY_NAMES = {"LOW": -5, "NORMAL": 0, "HIGH": 5}
 _SECRET_STATEMENT: Final = re.compile(r"\b(CREATE|ALTER)\s+LOGIN\b|\bPASSWORD\b", re.IGNORECASE)
 
 
+def local_time(seconds: float) -> datetime.datetime | None:
+    """A moment kept as ``time.time()`` (0.0: never) as the views show it: local time, as ``datetime.now()``."""
+    return datetime.datetime.fromtimestamp(seconds) if seconds else None
+
+
 def masked(text: str) -> str:
     """The text the views may show: a batch that may carry a password is replaced, as SQL Server does in traces."""
     if text.isascii():  # the usual text: neither word in it, found by a scan in C (the pattern tries every position)
@@ -145,11 +150,11 @@ class ConnectionInfo:
 
     @property
     def last_read(self) -> datetime.datetime | None:
-        return datetime.datetime.fromtimestamp(self.read_at) if self.read_at else None
+        return local_time(self.read_at)
 
     @property
     def last_write(self) -> datetime.datetime | None:
-        return datetime.datetime.fromtimestamp(self.written_at) if self.written_at else None
+        return local_time(self.written_at)
 
 
 @dataclass
@@ -217,11 +222,11 @@ class Session:
 
     @property
     def last_request_start_time(self) -> datetime.datetime | None:
-        return datetime.datetime.fromtimestamp(self.request_started_at) if self.request_started_at else None
+        return local_time(self.request_started_at)
 
     @property
     def last_request_end_time(self) -> datetime.datetime | None:
-        return datetime.datetime.fromtimestamp(self.request_ended_at) if self.request_ended_at else None
+        return local_time(self.request_ended_at)
 
     @property
     def cpu_time_ms(self) -> int:
