@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
@@ -130,8 +129,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         else:
             info = session.connection
             if info is not None:
-                info.num_reads += 1
-                info.read_at = time.time()
+                info.was_read()
         try:
             data = self._unwrap(data)
         except TlsChannelError as exc:
@@ -216,8 +214,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         self.instance.env.statistics.packets_sent += 1
         info = self.session.connection if self.session is not None else None
         if info is not None:
-            info.num_writes += 1
-            info.written_at = time.time()
+            info.was_written()
 
     def _send_raw(self, data: bytes) -> None:
         """Bytes for the socket as they are (TLS handshake records)."""

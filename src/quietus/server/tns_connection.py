@@ -34,7 +34,6 @@ import hmac
 import logging
 import os
 import re
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -190,8 +189,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
                 self._abort(f"more than {HANDSHAKE_LIMIT} bytes before login")
                 return
         elif self.session.connection is not None:
-            self.session.connection.num_reads += 1
-            self.session.connection.read_at = time.time()
+            self.session.connection.was_read()
         self.codec.receive_data(data)
         self._pump()
 
@@ -211,8 +209,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         self.instance.env.statistics.packets_sent += 1
         info = self.session.connection if self.session is not None else None
         if info is not None:
-            info.num_writes += 1
-            info.written_at = time.time()
+            info.was_written()
 
     # -- events ----------------------------------------------------------------------------------------------
 

@@ -148,6 +148,16 @@ class ConnectionInfo:
     num_reads: int = 0
     num_writes: int = 0
 
+    def was_read(self) -> None:
+        """A packet came in (the TDS and Oracle Net connections both count through here)."""
+        self.num_reads += 1
+        self.read_at = time.time()
+
+    def was_written(self) -> None:
+        """A packet went out."""
+        self.num_writes += 1
+        self.written_at = time.time()
+
     @property
     def last_read(self) -> datetime.datetime | None:
         return local_time(self.read_at)
