@@ -59,6 +59,25 @@ def test_incompatible_request_waits_and_is_granted_on_release(lm: LockManager) -
     assert lm.release(A, K1) is False
 
 
+def test_a_passing_read_lock_is_left_out_only_where_nobody_holds_or_waits(lm: LockManager) -> None:
+    lm.acquire(A, T, IS)
+    assert lm.passes(A, K1) and lm.passes(B, K1)  # nobody holds K1: granted at once, released unseen
+    lm.acquire(B, K2, S)
+    assert not lm.passes(A, K2)  # held, even compatibly: taken for real (it shows in the views)
+    assert not lm.passes(B, K2)  # the reader's own lock: taking and releasing it would drop it
+    lm.acquire(C, K1, X)
+    assert not lm.passes(A, K1)  # the read must wait
+    assert lm.owner_locks(A) == {T: IS}  # asking changed nothing
+
+
+@pytest.mark.parametrize("lm", [3], indirect=True)
+def test_a_passing_read_lock_that_could_escalate_is_taken_for_real(lm: LockManager) -> None:
+    lm.acquire(A, T, IS)
+    assert lm.passes(A, K1)  # a second lock: below the threshold of 3
+    lm.acquire(A, K1, S)
+    assert not lm.passes(A, K2)  # a third would reach it: the real acquire decides whether to escalate
+
+
 # ---------------------------------------------------------------- conversions
 
 

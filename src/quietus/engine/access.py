@@ -60,7 +60,7 @@ from typing import Any
 
 from quietus.engine.database import Database, stable_items
 from quietus.engine.locks import LockMode, LockRequest
-from quietus.engine.locks.resources import description, key_resource, object_resource
+from quietus.engine.locks.resources import LockResource, description, key_resource, object_resource
 from quietus.engine.scheduler import Task, WaitTimeout
 from quietus.engine.storage.keys import NULL_KEY, key_text
 from quietus.engine.storage.table import Index, Table
@@ -264,21 +264,29 @@ class RowAccess:
         """The visible values of one row (by clustered key), locking as the policy says; None if none."""
         mode = policy.row_mode
         if mode is not None:
-            resource = key_resource(self.db.database_id, table.object_id, 1, row_key)  # locked, then released
-            # a U lock the policy does not hold (an UPDATE's or DELETE's read phase without UPDLOCK): the statement
-            # frees it if the row does not qualify
-            fresh = mode is LockMode.U and not policy.hold and self.db.locks.held(self.txn, resource) is None
-            if not self.lock(resource, mode, policy.readpast):
-                return None
-            if fresh:
-                self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
-            version = self.visible(_version_of(table, row_key), policy)
-            values = None if version is None else self._current(table, version)
-            if not policy.hold and (values is None or mode is LockMode.S):
-                self.db.locks.release(self.txn, resource)
-            return values
+            resource = key_resource(self.db.database_id, table.object_id, 1, row_key)
+            # A READ COMMITTED read of a row nobody locks takes no lock: nobody could see it (LockManager.passes).
+            if mode is not LockMode.S or policy.hold or not self.db.locks.passes(self.txn, resource):
+                return self._read_locked(table, row_key, policy, mode, resource)
         version = self.visible(_version_of(table, row_key), policy)
         return None if version is None else self._current(table, version)
+
+    def _read_locked(
+        self, table: Table, row_key: Any, policy: ReadPolicy, mode: LockMode, resource: LockResource
+    ) -> Values | None:
+        """``read_row`` under a row lock of ``mode``: kept if the policy holds it, else released after the read."""
+        # a U lock the policy does not hold (an UPDATE's or DELETE's read phase without UPDLOCK): the statement
+        # frees it if the row does not qualify
+        fresh = mode is LockMode.U and not policy.hold and self.db.locks.held(self.txn, resource) is None
+        if not self.lock(resource, mode, policy.readpast):
+            return None
+        if fresh:
+            self._fresh_update_locks.setdefault(table.object_id, []).append(row_key)
+        version = self.visible(_version_of(table, row_key), policy)
+        values = None if version is None else self._current(table, version)
+        if not policy.hold and (values is None or mode is LockMode.S):
+            self.db.locks.release(self.txn, resource)
+        return values
 
     def _current(self, table: Table, version: Version) -> Values | None:
         """The version's values, if they follow the table's current columns; a snapshot that began before an

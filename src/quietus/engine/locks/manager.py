@@ -154,6 +154,17 @@ class LockManager:
             self._escalate(owner, state, parent, count)
         return None
 
+    def passes(self, owner: LockOwner, resource: LockResource) -> bool:
+        """Whether an S lock that ``owner`` would take on ``resource`` and release at once (a READ COMMITTED row
+        read) can be left out: nobody holds or waits for the resource, so it would be granted at once, and counting
+        it could not escalate the owner's locks.  Nothing can see such a lock (the engine's thread does not let go
+        between its taking and its release), so leaving out both leaves the lock table, the owner's locks and the
+        views as they would be after them."""
+        if resource in self._table:
+            return False
+        state = self._owners.get(owner)
+        return state is None or (state.waiting is None and len(state.locks) + 1 < self.escalation_threshold)
+
     def try_acquire(self, owner: LockOwner, resource: LockResource, mode: LockMode) -> bool:
         """Grant ``mode`` at once if no wait is needed, else change nothing and return False.
 
