@@ -17,12 +17,17 @@ import greenlet
 
 from quietus.engine.interrupts import Interrupted, InterruptReason
 from quietus.engine.wait_stats import SCHEDULER_YIELD, SERVER_WAITS, WaitStatistics
-from quietus.engine.workers import IDLE_WORKERS, Finished, TaskGreenlet, idle_workers, work
+from quietus.engine.workers import IDLE_WORKERS, POOLS, Finished, TaskGreenlet, work
 
 T = TypeVar("T")
 
 SLICE_SECONDS: Final = 0.002  # a task gives the loop back after this much uninterrupted work
-_TICKS_PER_CLOCK_READ = 128  # tick() reads the clock only this often
+_TICKS_PER_CLOCK_READ: Final = 128  # tick() reads the clock only this often
+# Bound once: compiled, a name imported from an interpreted module is a module-dict lookup at every use.
+_current_greenlet: Final = greenlet.getcurrent
+_thread_cpu_ns: Final = time.thread_time_ns
+_monotonic: Final = time.monotonic
+_FINISHED: Final = Finished
 
 
 class WaitTimeout(Exception):
@@ -78,21 +83,21 @@ class Task:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` as this task's greenlet on the current loop, serving its waits until it ends."""
-        pool = idle_workers()
+        pool = POOLS.workers
         if pool:
             child = pool.pop()
-            child.parent = greenlet.getcurrent()
+            child.parent = _current_greenlet()
         else:
-            child = TaskGreenlet(work, parent=greenlet.getcurrent())
+            child = TaskGreenlet(work, parent=_current_greenlet())
         child.task = self
         self._greenlet = child
-        self._deadline = time.monotonic() + SLICE_SECONDS
-        clock = time.thread_time_ns
+        self._deadline = _monotonic() + SLICE_SECONDS
+        clock = _thread_cpu_ns
         started = clock()
         request: Any = child.switch((fn, args))
         self.cpu_ns += clock() - started
         try:
-            while type(request) is not Finished:
+            while type(request) is not _FINISHED:
                 try:
                     value = await request
                 except BaseException as exc:
@@ -129,7 +134,7 @@ class Task:
         Raises ``Interrupted`` if the interrupt reason is (or becomes) set, and ``WaitTimeout`` after
         ``timeout`` seconds.  Must be called from inside this task's greenlet.
         """
-        if greenlet.getcurrent() is not self._greenlet:
+        if _current_greenlet() is not self._greenlet:
             raise RuntimeError("Task.wait called outside its task")
         try:
             self.check()
@@ -148,13 +153,13 @@ class Task:
         self._waiter = waiter
         self.wait_type = wait_type
         self.wait_resource = resource
-        started = self.wait_started = self._signalled = time.monotonic()
+        started = self.wait_started = self._signalled = _monotonic()
         try:
             assert self._greenlet is not None
             result: T = self._greenlet.parent.switch(waiter)
             return result
         finally:
-            ended = time.monotonic()
+            ended = _monotonic()
             if wait_type is None:  # a slice given back: runnable all along, so all of it is signal time
                 self._waited(SCHEDULER_YIELD, ended - started, ended - started, named=False)
             else:
@@ -164,7 +169,7 @@ class Task:
                 timer.cancel()
             if inner is not awaitable and not inner.done():
                 inner.cancel()  # a coroutine the task wrapped (a sleep): ours to stop; someone else's future is not
-            self._deadline = time.monotonic() + SLICE_SECONDS
+            self._deadline = _monotonic() + SLICE_SECONDS
 
     @contextlib.contextmanager
     def blocked(self, wait_type: str) -> Iterator[None]:
@@ -172,11 +177,11 @@ class Task:
         writing and fsyncing its own commit, engine/database.py): shown as ``wait_type`` while it lasts and counted
         after it as ``wait`` counts one, with no signal time (nothing hands it back)."""
         self.wait_type = wait_type
-        started = self.wait_started = time.monotonic()
+        started = self.wait_started = _monotonic()
         try:
             yield
         finally:
-            self._waited(wait_type, time.monotonic() - started, 0.0)
+            self._waited(wait_type, _monotonic() - started, 0.0)
 
     def _waited(self, kind: str, total: float, signal: float, named: bool = True) -> None:
         """A wait ended: count it (the server's and the session's statistics) and clear what the views show; a
@@ -190,7 +195,7 @@ class Task:
         self.wait_resource = ""
 
     def _signal(self, _waiter: object) -> None:
-        self._signalled = time.monotonic()
+        self._signalled = _monotonic()
 
     def tick(self) -> None:
         """A safe point: raise if interrupted; give the loop back when the time slice is used up."""
@@ -199,7 +204,7 @@ class Task:
         self._clock_countdown -= 1
         if self._clock_countdown <= 0:
             self._clock_countdown = _TICKS_PER_CLOCK_READ
-            if time.monotonic() >= self._deadline:
+            if _monotonic() >= self._deadline:
                 self.yield_now()
 
     def yield_now(self) -> None:
@@ -208,7 +213,7 @@ class Task:
     def yield_if_due(self) -> None:
         """Give the loop back if this slice is used up (reads the clock every call: for loops whose iterations are
         themselves large batches, where ``tick``'s sampling would read it too rarely)."""
-        if time.monotonic() >= self._deadline:
+        if _monotonic() >= self._deadline:
             self.yield_now()
 
     def check(self) -> None:
