@@ -10,6 +10,7 @@ victim's state; the victim's own code rolls back and releases.
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 from quietus.errors import SqlError, sql_error
 
@@ -26,7 +27,7 @@ class InterruptReason(enum.Enum):
 
 
 # Reasons after which the session itself must end, not only the current request.
-ENDS_SESSION = frozenset(
+ENDS_SESSION: Final = frozenset(
     {
         InterruptReason.KILLED,
         InterruptReason.IDLE_TIMEOUT,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from quietus.engine.scheduler import current_task
 from quietus.errors import SqlError
@@ -34,7 +34,7 @@ from quietus.sessions.session import Session
 from quietus.sql.results import MessageEvent, ResultColumn, ReturnStatus, StatementDone, TransactionEvent
 
 DATABASE_CHANGED = 5701
-NETWORK_WAIT = "ASYNC_NETWORK_IO"
+NETWORK_WAIT: Final = "ASYNC_NETWORK_IO"
 ROWS_PER_WRITE = 64  # rows encoded together: one writer call per batch instead of one per row
 
 # Engine types with no TDS column type of their own, and what a client sees instead.

@@ -189,7 +189,7 @@ class SqlTextCache:
         return len(self._plans)
 
 
-SERVICE = "sql_text"
+SERVICE: Final = "sql_text"
 
 
 def sql_texts(env: Environment) -> SqlTextCache:

@@ -999,7 +999,7 @@ _HANDLERS: Final[dict[type, Any]] = {
 }
 
 
-_COMMANDS: dict[type, str] = {
+_COMMANDS: Final[dict[type, str]] = {
     exp.Select: "SELECT",
     exp.Union: "SELECT",
     exp.Except: "SELECT",

@@ -21,7 +21,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Final
 
 from sqlglot import exp
 
@@ -30,7 +30,7 @@ from quietus.sql.context import ExecContext
 from quietus.sql.operators import Plan, Row
 from quietus.sql.scope import ScopeColumn
 
-SERVICE = "remote_query"  # server/linked.py REMOTE_QUERY
+SERVICE: Final = "remote_query"  # server/linked.py REMOTE_QUERY
 
 
 def is_remote(node: exp.Expr) -> bool:

@@ -34,7 +34,7 @@ user options bits.  A reset (sp_reset_connection) puts every option back to its 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from quietus.errors import sql_error
 from quietus.sql import utf16
@@ -112,7 +112,7 @@ LANGUAGES = {"us_english": "us_english", "english": "us_english"}
 # accepted while '01/02/2020' still reads as January 2nd.
 DATE_FORMATS = frozenset({"mdy"})
 TEXTSIZE_DEFAULT = 4096  # what SET TEXTSIZE 0 sets, as in SQL Server
-TEXTSIZE_MAX = 2147483647
+TEXTSIZE_MAX: Final = 2147483647
 
 
 def language(value: str) -> str:

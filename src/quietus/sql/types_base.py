@@ -15,15 +15,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from sqlglot import exp
 
 from quietus.errors import sql_error
 from quietus.sql import utf16
 
-MAX_PRECISION = 38
-MAX_CHAR = 8000  # bytes in a non-MAX varchar/varbinary
-MAX_NCHAR = 4000  # characters in a non-MAX nvarchar
+MAX_PRECISION: Final = 38
+MAX_CHAR: Final = 8000  # bytes in a non-MAX varchar/varbinary
+MAX_NCHAR: Final = 4000  # characters in a non-MAX nvarchar
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ _VAR_TYPES = frozenset({"varchar", "nvarchar", "varbinary"})
 _LENGTH_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "binary", "varbinary"})
 
 # Integer ranges, inclusive.
-INT_RANGE: dict[str, tuple[int, int]] = {
+INT_RANGE: Final[dict[str, tuple[int, int]]] = {
     "bit": (0, 1),
     "tinyint": (0, 255),
     "smallint": (-(2**15), 2**15 - 1),
@@ -131,21 +132,21 @@ def precedence(t: SqlType) -> int:
 
 # --- constants and constructors -------------------------------------------------------------------------
 
-BIT = SqlType("bit")
+BIT: Final = SqlType("bit")
 TINYINT = SqlType("tinyint")
 SMALLINT = SqlType("smallint")
-INT = SqlType("int")
-BIGINT = SqlType("bigint")
-FLOAT = SqlType("float", precision=53)
+INT: Final = SqlType("int")
+BIGINT: Final = SqlType("bigint")
+FLOAT: Final = SqlType("float", precision=53)
 REAL = SqlType("real", precision=24)
 MONEY = SqlType("money", precision=19, scale=4)
 SMALLMONEY = SqlType("smallmoney", precision=10, scale=4)
-DATE = SqlType("date")
+DATE: Final = SqlType("date")
 DATETIME = SqlType("datetime")
 SMALLDATETIME = SqlType("smalldatetime")
-DATETIME2 = SqlType("datetime2", scale=7)
-TIME = SqlType("time", scale=7)
-UNIQUEIDENTIFIER = SqlType("uniqueidentifier")
+DATETIME2: Final = SqlType("datetime2", scale=7)
+TIME: Final = SqlType("time", scale=7)
+UNIQUEIDENTIFIER: Final = SqlType("uniqueidentifier")
 XML = SqlType("xml")
 BOOLEAN = SqlType("boolean")
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Final
 
-_statements = itertools.count(1)
+_statements: Final = itertools.count(1)
 
 
 def next_statement() -> int:

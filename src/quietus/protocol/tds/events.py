@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import Final
 
 from quietus.protocol.tds.login7 import Login7
 from quietus.protocol.tds.prelogin import PreLoginRequest
@@ -72,8 +72,8 @@ class Pending(Enum):
     PAUSED = "paused"  # the server owes a reply (or a response is running); act, then ask again
 
 
-NEED_DATA: Literal[Pending.NEED_DATA] = Pending.NEED_DATA
-PAUSED: Literal[Pending.PAUSED] = Pending.PAUSED
+NEED_DATA: Final = Pending.NEED_DATA
+PAUSED: Final = Pending.PAUSED
 
 Request = SqlBatch | RpcRequest | TransactionManagerRequest | IgnoredRequest
 Event = PreLoginRequest | TlsHandshake | Login | Request | Attention | ProtocolError | ConnectionClosed

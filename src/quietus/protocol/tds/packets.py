@@ -33,7 +33,7 @@ from quietus.protocol.tds.exceptions import LocalProtocolError, RemoteProtocolEr
 HEADER: Final = struct.Struct(">BBHHBB")
 HEADER_SIZE: Final = HEADER.size
 MIN_PACKET_SIZE = 512
-MAX_PACKET_SIZE = 32767
+MAX_PACKET_SIZE: Final = 32767
 DEFAULT_PACKET_SIZE = 4096
 DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024
 
@@ -61,11 +61,13 @@ class PacketStatus(IntFlag):
 
 
 # The status bits as plain ints for the per-packet paths (IntFlag arithmetic builds an enum object each time).
-_EOM, _IGNORE = int(PacketStatus.EOM), int(PacketStatus.IGNORE)
-RESET_BIT, RESET_SKIP_TRAN_BIT = int(PacketStatus.RESETCONNECTION), int(PacketStatus.RESETCONNECTIONSKIPTRAN)
-KNOWN_TYPES = frozenset(int(t) for t in PacketType)
+_EOM: Final = int(PacketStatus.EOM)
+_IGNORE: Final = int(PacketStatus.IGNORE)
+RESET_BIT: Final = int(PacketStatus.RESETCONNECTION)
+RESET_SKIP_TRAN_BIT: Final = int(PacketStatus.RESETCONNECTIONSKIPTRAN)
+KNOWN_TYPES: Final = frozenset(int(t) for t in PacketType)
 # The first byte of a TLS handshake record; a client speaking TLS first (TDS 8.0 "strict") sends it.
-TLS_HANDSHAKE = 0x16
+TLS_HANDSHAKE: Final = 0x16
 
 
 @dataclass(frozen=True, slots=True)

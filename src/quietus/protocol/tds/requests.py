@@ -87,8 +87,9 @@ class ParamStatus(IntFlag):
 
 
 # The per-request paths test plain ints: an IntFlag operation builds an enum member in Python each time.
-_BY_REF_VALUE, _ENCRYPTED = int(ParamStatus.BY_REF_VALUE), int(ParamStatus.ENCRYPTED)
-_PROC_NAMES = {int(proc): proc.name.lower() for proc in ProcId}  # ProcID → its system procedure's name
+_BY_REF_VALUE: Final = int(ParamStatus.BY_REF_VALUE)
+_ENCRYPTED: Final = int(ParamStatus.ENCRYPTED)
+_PROC_NAMES: Final = {int(proc): proc.name.lower() for proc in ProcId}  # ProcID → its system procedure's name
 
 
 class TmRequestType(IntEnum):
@@ -110,8 +111,8 @@ class IsolationLevel(IntEnum):
     SNAPSHOT = 5
 
 
-_RPC_SEPARATORS = frozenset({0xFF, 0xFE})
-_RPC_SEPARATOR_71 = 0x80
+_RPC_SEPARATORS: Final = frozenset({0xFF, 0xFE})
+_RPC_SEPARATOR_71: Final = 0x80
 
 
 @dataclass(frozen=True, slots=True)

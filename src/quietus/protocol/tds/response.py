@@ -35,8 +35,13 @@ from quietus.protocol.tds.types import ColumnSpec
 from quietus.protocol.tds.versions import Traits
 
 # DONE status bits as plain ints: IntFlag arithmetic builds an enum object per operation, on every response.
-_MORE, _ERROR, _INXACT, _FINAL = int(DoneStatus.MORE), int(DoneStatus.ERROR), int(DoneStatus.INXACT), 0
-_SRVERROR, _COUNT, _ATTN = int(DoneStatus.SRVERROR), int(DoneStatus.COUNT), int(DoneStatus.ATTN)
+_MORE: Final = int(DoneStatus.MORE)
+_ERROR: Final = int(DoneStatus.ERROR)
+_INXACT: Final = int(DoneStatus.INXACT)
+_FINAL: Final = 0
+_SRVERROR: Final = int(DoneStatus.SRVERROR)
+_COUNT: Final = int(DoneStatus.COUNT)
+_ATTN: Final = int(DoneStatus.ATTN)
 _ROW: Final = bytes([TokenType.ROW])
 # A result set's column codecs, made once per (column, client traits): the same query's columns every time.
 _cached_codec = functools.lru_cache(maxsize=4096)(column_codec)
@@ -52,7 +57,7 @@ def _describe(columns: Sequence[ColumnSpec], traits: Traits) -> _Described:
 
 
 # The same result set described again (a cached plan's columns, a connection's traits): made once.
-_RESULT_SETS: IdentityMemo[Sequence[ColumnSpec], Traits, _Described] = IdentityMemo(_describe)
+_RESULT_SETS: Final[IdentityMemo[Sequence[ColumnSpec], Traits, _Described]] = IdentityMemo(_describe)
 _NBCROW: Final = bytes([TokenType.NBCROW])
 # A batch of this many rows (or more) goes through the result's row encoder (row_encoder.py), made on first need:
 # writing one costs about as much as encoding a few hundred rows the per-column way, so small results do not.

@@ -189,7 +189,7 @@ def encode_message(
 # has in sys.dm_exec_requests.command.  mssql-jdbc reports an update count only for INSERT, UPDATE, DELETE,
 # MERGE and SELECT INTO, and 0 for DDL, from this field; a statement not listed sends 0.
 # fmt: off
-CURRENT_COMMAND: dict[str, int] = {
+CURRENT_COMMAND: Final[dict[str, int]] = {
     "SELECT": 0xC1, "SELECT INTO": 0xC2, "INSERT": 0xC3, "DELETE": 0xC4, "UPDATE": 0xC5,
     "CREATE TABLE": 0xC6, "DROP TABLE": 0xC7, "CREATE INDEX": 0xC8, "DROP INDEX": 0xC9,
     "CREATE DATABASE": 0xCB, "DROP DATABASE": 0xCC, "GRANT": 0xCD, "REVOKE": 0xCE,

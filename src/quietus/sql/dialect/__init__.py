@@ -88,7 +88,7 @@ def parse_batch(text: str, quoted_identifier: bool = True) -> list[Statement]:
 
 # Longer batches are parsed every time: a 100,000-value IN list's tree (a million objects) kept in the cache would
 # hold its memory after the request and lengthen every later garbage collection, which stalls the engine.
-CACHED_TEXT_LIMIT = 32_768  # characters
+CACHED_TEXT_LIMIT: t.Final = 32_768  # characters
 
 
 @lru_cache(maxsize=PLAN_CACHE_SIZE)
