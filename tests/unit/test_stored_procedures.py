@@ -9,7 +9,10 @@ import pytest
 
 import quietus
 from quietus.dbapi import Connection
+from quietus.engine.txn.transaction import Isolation
+from quietus.sessions.session import Session
 from quietus.sql.results import CollectingSink, ReturnStatus, StatementDone
+from quietus.sql.stored_procedures import SCOPED_SETTINGS, read_scoped
 from tests.embedded import rows
 
 TRANSFER = """CREATE PROCEDURE dbo.transfer @from INT, @to INT, @amount INT = 10, @left INT OUTPUT
@@ -188,6 +191,24 @@ def test_set_options_inside_are_put_back_on_return(conn: Connection) -> None:
     events = conn.run("UPDATE acct SET bal = bal").events
     counts = [event.rowcount for event in events if isinstance(event, StatementDone)]
     assert counts == [2]  # NOCOUNT is OFF again: the count is reported
+
+
+def test_on_off_options_set_inside_are_put_back_and_the_callers_stay(conn: Connection) -> None:
+    conn.run("SET XACT_ABORT ON")  # the caller's own, before the call
+    conn.run("CREATE PROCEDURE dflt_off AS BEGIN SET ANSI_NULL_DFLT_OFF ON; SELECT @@OPTIONS & 3072 END")
+    assert rows(conn, "EXEC dflt_off") == [(2048,)]  # inside: DFLT_OFF on, which turns DFLT_ON off
+    assert rows(conn, "SELECT @@OPTIONS & 3072, @@OPTIONS & 16384") == [(1024, 16384)]  # both back; XACT_ABORT stays
+
+
+def test_the_scoped_settings_read_in_their_order() -> None:
+    # read_scoped is written out for speed: it must read exactly SCOPED_SETTINGS, in that order
+    session = Session(51, 1)
+    distinct = {"isolation": Isolation.SERIALIZABLE, "lock_timeout_ms": 11, "deadlock_priority": 12,
+                "rowcount_limit": 13, "textsize": 14, "language": "Deutsch", "date_format": "dmy", "date_first": 15}
+    for name, value in distinct.items():
+        setattr(session, name, value)
+    assert set(distinct) == set(SCOPED_SETTINGS)
+    assert read_scoped(session) == tuple(distinct[name] for name in SCOPED_SETTINGS)
 
 
 def test_a_condition_reading_a_table_outside_any_statement(conn: Connection) -> None:

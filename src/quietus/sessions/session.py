@@ -182,6 +182,8 @@ class Session:
     database: str = "master"
     login_time: datetime.datetime = field(default_factory=datetime.datetime.now)
     status: SessionStatus = SessionStatus.SLEEPING
+    # Replaced, never changed in place (session_options.set_on_off): a procedure's or sp_executesql's scope keeps the
+    # dict it started with and puts it back as it is.
     options: dict[str, bool] = field(default_factory=lambda: dict(ON_OFF_OPTIONS))
     isolation: Isolation = Isolation.READ_COMMITTED
     lock_timeout_ms: int = -1

@@ -785,7 +785,7 @@ class BatchRunner:
         if name in stored_procedures.MODULE_OPTIONS and self.ctx.procedure_id:
             return  # a module runs with the setting it was made with; SET inside it changes nothing (SQL Server's rule)
         if name in ON_OFF_OPTIONS:
-            session_options.set_on_off(session.options, name, str(value).upper() == "ON")
+            session.options = session_options.set_on_off(session.options, name, str(value).upper() == "ON")
         elif name == "TRANSACTION ISOLATION LEVEL":
             isolation = _ISOLATION_NAMES[str(value).upper()]
             if (

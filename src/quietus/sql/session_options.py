@@ -79,16 +79,20 @@ OPTION_BITS: dict[str, int] = {
 }  # fmt: skip
 
 
-def set_on_off(options: dict[str, bool], name: str, on: bool) -> None:
-    """``SET name ON|OFF`` on a session's options: 40517 for a value Quietus cannot honour (nothing changes)."""
+def set_on_off(options: Mapping[str, bool], name: str, on: bool) -> dict[str, bool]:
+    """``SET name ON|OFF``: a session's options with it applied, as a new dict (a session's options are never changed
+    in place: a scope that kept them, a procedure's or sp_executesql's, puts them back by reference); 40517 for a
+    value Quietus cannot honour."""
     if UNSUPPORTED_VALUE.get(name) is on:
         raise sql_error(40517, f"SET {name} {'ON' if on else 'OFF'}")
-    options[name] = on
+    changed = dict(options)
+    changed[name] = on
     if on and name in EXCLUSIVE:
-        options[EXCLUSIVE[name]] = False
+        changed[EXCLUSIVE[name]] = False
     if name == "ANSI_DEFAULTS":
         for member in ANSI_DEFAULTS_GROUP:
-            set_on_off(options, member, True)
+            changed = set_on_off(changed, member, True)
+    return changed
 
 
 def options_value(options: Mapping[str, bool]) -> int:

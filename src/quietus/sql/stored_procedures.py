@@ -29,7 +29,6 @@ A call:
 from __future__ import annotations
 
 import datetime
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -177,7 +176,7 @@ def run_scoped(
     trancount = session.trancount
     settings = scoped_settings(session)
     if callee.object_id:
-        session.options.update(MODULE_OPTIONS)
+        session.options = {**session.options, **MODULE_OPTIONS}  # replaced, never changed in place
     status = 0
     outer_text = session.sql
     if callee.text:
@@ -199,7 +198,13 @@ def run_scoped(
     return status
 
 
-_READ_SCOPED: Final = operator.attrgetter(*SCOPED_SETTINGS)  # the session's scoped settings as one tuple
+def read_scoped(session: Session) -> tuple[Any, ...]:
+    """The session's ``SCOPED_SETTINGS``, in their order.  Written out: compiled, these are eight reads of the
+    session's fields, where ``operator.attrgetter`` made eight generic lookups (test_stored_procedures checks that
+    the two agree)."""
+    s = session
+    return (s.isolation, s.lock_timeout_ms, s.deadlock_priority, s.rowcount_limit, s.textsize, s.language,
+            s.date_format, s.date_first)  # fmt: skip
 
 
 class ScopedSettings:
@@ -209,15 +214,15 @@ class ScopedSettings:
 
     def __init__(self, values: tuple[Any, ...], options: dict[str, bool]) -> None:
         self.values = values  # SCOPED_SETTINGS' values, in their order
-        self.options = options  # a copy of the session's ON/OFF options
+        self.options = options  # the session's ON/OFF options: kept as they are (a SET replaces them, see set_on_off)
 
 
 def scoped_settings(session: Session) -> ScopedSettings:
-    return ScopedSettings(_READ_SCOPED(session), dict(session.options))
+    return ScopedSettings(read_scoped(session), session.options)
 
 
 def restore_settings(session: Session, settings: ScopedSettings) -> None:
-    if _READ_SCOPED(session) != settings.values:  # usually nothing to put back (one comparison of two tuples)
+    if read_scoped(session) != settings.values:  # usually nothing to put back (one comparison of two tuples)
         for name, value in zip(SCOPED_SETTINGS, settings.values, strict=True):
             setattr(session, name, value)
     session.options = settings.options
