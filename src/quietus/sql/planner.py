@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from quietus.engine.access import read_policy
-from quietus.engine.storage.keys import NULL_KEY, key_part
+from quietus.engine.storage.keys import key_part
 from quietus.engine.storage.schema import ColumnDef
 from quietus.engine.storage.table import Table
 from quietus.errors import sql_error
@@ -606,7 +606,8 @@ class Planner:
 
     def _seek(self, plan: Plan, condition: exp.Expr, scope: Scope) -> None:
         """Turn ``pk = constant`` in WHERE into a clustered key seek; ranges still scan.  A primary key of several
-        columns is sought when every one of its columns is equal to a literal or a variable (``_composite_key``)."""
+        columns is sought when every one of its columns is equal to a literal or a variable
+        (``point_lookup.composite_key``)."""
         if isinstance(plan, computed_columns.ReadTimeColumns):  # its key is never one of the columns computed
             plan = plan.scan
         if not isinstance(plan, TableScan) or plan.table.is_heap:
@@ -620,11 +621,11 @@ class Planner:
         key_parts = [key_part(plan.table.definition.columns[position]) for position in primary.columns]
         if len(parts) == 1 and parts[0] is not None:
             compiled, value = parts[0]
-            key = _single_key(compiled.fn, key_parts[0])
+            key = point_lookup.single_key(compiled.fn, key_parts[0])
             plan.seek = (key, key)
             plan.seek_once = _plain_value(value)
         elif all(part is not None and _plain_value(part[1]) for part in parts):
-            key = _composite_key([part[0].fn for part in parts if part is not None], key_parts)
+            key = point_lookup.composite_key([part[0].fn for part in parts if part is not None], key_parts)
             plan.seek = (key, key)
             plan.seek_once = True
 
@@ -767,24 +768,6 @@ def _seekable(value: SqlType, key: SqlType) -> bool:
     if value.name == key.name or value.family == key.family in ("string", "binary"):
         return True
     return {value.family, key.family} <= _EXACT_FAMILIES
-
-
-def _single_key(value: RowFn, part: Callable[[Any], Any]) -> RowFn:
-    """The key a one-column seek looks for: ``value`` as the key column's rule makes it a key (NULL_KEY for NULL:
-    nothing equals it)."""
-    return lambda row, ctx: part(value(row, ctx))
-
-
-def _composite_key(values: Sequence[RowFn], parts: Sequence[Callable[[Any], Any]]) -> RowFn:
-    """A key of several columns from one value each, each made a key part by its column's rule; NULL_KEY (nothing
-    equals it) when a part is NULL."""
-    pairs = tuple(zip(parts, values, strict=True))
-
-    def key(row: Row, ctx: ExecContext) -> Any:
-        key = tuple(part(value(row, ctx)) for part, value in pairs)
-        return NULL_KEY if any(part is NULL_KEY for part in key) else key
-
-    return key
 
 
 _EXACT_FAMILIES = frozenset({"int", "exact"})

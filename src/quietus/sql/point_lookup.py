@@ -37,13 +37,33 @@ wraps the fused operator unchanged.  Both dialects plan through here; an Oracle 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from quietus.engine.storage.keys import NULL_KEY
 from quietus.sql.context import ExecContext
 from quietus.sql.operators import Filter, Plan, Project, Row, RowFn, TableScan
 from quietus.sql.types_base import FAMILY
+
+
+def single_key(value: RowFn, part: Callable[[Any], Any]) -> RowFn:
+    """The key a one-column seek looks for: ``value`` as the key column's rule makes it a key (NULL_KEY for NULL:
+    nothing equals it).  Made by the planner for any key seek; here, compiled, because a point select calls it on
+    every request."""
+    return lambda row, ctx: part(value(row, ctx))
+
+
+def composite_key(values: Sequence[RowFn], parts: Sequence[Callable[[Any], Any]]) -> RowFn:
+    """A key of several columns from one value each, each made a key part by its column's rule; NULL_KEY (nothing
+    equals it) when a part is NULL."""
+    pairs = tuple(zip(parts, values, strict=True))
+
+    def key(row: Row, ctx: ExecContext) -> Any:
+        key = tuple(part(value(row, ctx)) for part, value in pairs)
+        return NULL_KEY if any(part is NULL_KEY for part in key) else key
+
+    return key
+
 
 # The Python type of a stored one-column key, by the key column's type, where a value of that Python type equal to
 # a stored key is that key (same hash, same text in a lock resource); other key types are found through the
