@@ -42,6 +42,9 @@ class HeaderType(IntEnum):
     TRACE_ACTIVITY = 3
 
 
+_TRANSACTION_DESCRIPTOR: Final = int(HeaderType.TRANSACTION_DESCRIPTOR)  # a plain int: no enum lookup per request
+
+
 class ResetConnection(Enum):
     NONE = "none"
     RESET = "reset"  # status 0x08: reset the session to its post-login state
@@ -244,7 +247,7 @@ def read_all_headers(reader: Reader) -> AllHeaders:
         if length < _HEADER.size or reader.pos - _HEADER.size + length > start + total:
             raise RemoteProtocolError(f"ALL_HEADERS entry length {length} is impossible here")
         data = reader.take(length - _HEADER.size)
-        if kind == HeaderType.TRANSACTION_DESCRIPTOR:
+        if kind == _TRANSACTION_DESCRIPTOR:
             if len(data) < _TRANSACTION_HEADER.size:
                 raise RemoteProtocolError("transaction descriptor header too short")
             descriptor, outstanding = _TRANSACTION_HEADER.unpack(data[: _TRANSACTION_HEADER.size])
