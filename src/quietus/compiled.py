@@ -59,6 +59,7 @@ COMPILED_MODULES = (
     "quietus.sessions.session",
     "quietus.sessions.requests",
     "quietus.server.accepting",
+    "quietus.server.busy_poll",
     "quietus.server.connection",
     "quietus.server.tns_connection",
     "quietus.server.listener",

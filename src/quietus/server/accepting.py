@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 
 from quietus.engine.interrupts import InterruptReason
 from quietus.engine.scheduler import start_eagerly
+from quietus.server.busy_poll import BusyPoll
 from quietus.sessions.session import Session
 
 log = logging.getLogger("quietus.server")
@@ -96,6 +97,28 @@ class SessionOwner:
         self.instance.errorlog.write(source, f"The connection has been closed: {reason}. [CLIENT: {address}]")
         self.instance.env.statistics.packet_errors += 1
         self.close()
+
+    def _packet_in(self) -> None:
+        """A read from the socket: counted for the server (@@PACK_RECEIVED) and the session's connection
+        (sys.dm_exec_connections), and told to the served loop's polling (quietus.server.busy_poll)."""
+        self.instance.env.statistics.packets_received += 1
+        info = self.session.connection if self.session is not None else None
+        if info is not None:
+            info.was_read()
+        poll: BusyPoll | None = self.instance.busy_poll
+        if poll is not None:
+            poll.received()
+
+    def _packet_out(self) -> None:
+        """A write to the socket: counted as ``_packet_in`` counts reads; the loop polls for the client's next
+        request."""
+        self.instance.env.statistics.packets_sent += 1
+        info = self.session.connection if self.session is not None else None
+        if info is not None:
+            info.was_written()
+        poll: BusyPoll | None = self.instance.busy_poll
+        if poll is not None:
+            poll.answered()
 
     def close(self, *, abort: bool = False) -> None:
         raise NotImplementedError

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from quietus import compiled
 from quietus.monitor.server import MonitorServer
+from quietus.server.busy_poll import BusyPoll
 from quietus.server.config import SERVER_OPTIONS, ServerConfig
 from quietus.server.event_loop import LoopUnavailable, loop_factory
 from quietus.server.instance import Instance
@@ -125,6 +126,8 @@ async def serve(config: ServerConfig, on_ready: Callable[[str, int], None]) -> N
     await server.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+    if config.busy_poll_us:
+        server.instance.busy_poll = BusyPoll(loop, config.busy_poll_us / 1_000_000)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     try:

@@ -22,6 +22,7 @@ The TOML file holds top-level keys (a ``[server]`` table is accepted too)::
     monitor_port = 8443              # the activity monitor's HTTPS port (quietus.monitor); 0 = off
     monitor_metrics_token = "..."    # a bearer token that may read /metrics from any address (else loopback only)
     event_loop = "auto"              # auto (uvloop if installed), uvloop or asyncio (quietus.server.event_loop)
+    busy_poll_us = 100               # µs the loop may poll for a next request after answering; 0 = off (busy_poll)
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class ServerConfig:
     monitor_port: int = 8443  # the activity monitor's HTTPS port (quietus.monitor); 0 turns it off
     monitor_metrics_token: str | None = None  # a bearer token for /metrics from beyond the loopback
     event_loop: str = "auto"  # auto (uvloop if installed), uvloop or asyncio (quietus.server.event_loop)
+    busy_poll_us: int = 100  # the longest window the loop polls in after an answer (quietus.server.busy_poll); 0 = off
 
 
 def _port(value: Any) -> int:
@@ -81,13 +83,22 @@ def _path(value: Any) -> Path:
     return Path(value)
 
 
-def _seconds(value: Any) -> int:
+def _count(value: Any, unit: str, most: int) -> int:
+    """A whole number of ``unit`` from 0 (off) to ``most``."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"{value!r} is not a number of seconds")
-    seconds = int(value)
-    if not 0 <= seconds <= 2147483647:
-        raise ValueError(f"{seconds} is not between 0 (off) and 2147483647 seconds")
-    return seconds
+        raise ValueError(f"{value!r} is not a number of {unit}")
+    count = int(value)
+    if not 0 <= count <= most:
+        raise ValueError(f"{count} is not between 0 (off) and {most} {unit}")
+    return count
+
+
+def _seconds(value: Any) -> int:
+    return _count(value, "seconds", 2147483647)
+
+
+def _microseconds(value: Any) -> int:
+    return _count(value, "microseconds", 1_000_000)
 
 
 def _flag(value: Any) -> bool:
@@ -141,6 +152,7 @@ SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "monitor_port": ("QUIETUS_MONITOR_PORT", _port),
     "monitor_metrics_token": ("QUIETUS_MONITOR_METRICS_TOKEN", _text),
     "event_loop": ("QUIETUS_EVENT_LOOP", _loop_kind),
+    "busy_poll_us": ("QUIETUS_BUSY_POLL_US", _microseconds),
 }
 # Settings that are paths: in the TOML file, relative to the file's own directory.
 PATH_SETTINGS = ("data_dir", "tls_certificate", "tls_key")

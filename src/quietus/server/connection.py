@@ -119,17 +119,12 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
-        self.instance.env.statistics.packets_received += 1
-        session = self.session
-        if session is None:
+        self._packet_in()
+        if self.session is None:
             self._received_before_login += len(data)
             if self._received_before_login > PRELOGIN_LIMIT:
                 self._abort(f"more than {PRELOGIN_LIMIT} bytes before login")
                 return
-        else:
-            info = session.connection
-            if info is not None:
-                info.was_read()
         try:
             data = self._unwrap(data)
         except TlsChannelError as exc:
@@ -211,10 +206,7 @@ class TdsConnection(SessionOwner, asyncio.Protocol):
         if self._encrypting and self.channel is not None:
             data = self.channel.encrypt(data)
         self.transport.write(data)
-        self.instance.env.statistics.packets_sent += 1
-        info = self.session.connection if self.session is not None else None
-        if info is not None:
-            info.was_written()
+        self._packet_out()
 
     def _send_raw(self, data: bytes) -> None:
         """Bytes for the socket as they are (TLS handshake records)."""

@@ -31,6 +31,7 @@ from quietus.engine.txn.transaction import Transaction
 from quietus.engine.txn.twophase import InDoubtResolution
 from quietus.engine.wal import DataDirectoryLock, init_data_directory
 from quietus.server import errorlog, timeouts
+from quietus.server.busy_poll import BusyPoll
 from quietus.server.errorlog import ErrorLog
 from quietus.sessions.registry import SessionRegistry
 from quietus.sessions.requests import Outcome, closing_ended, end_session, run_batch, run_call
@@ -118,6 +119,9 @@ class Instance:
         self._lock: DataDirectoryLock | None = None
         self._background: list[asyncio.Task[None]] = []
         self.started = False
+        # The served loop's polling after each answer (quietus.server.busy_poll), set by ``quietus serve``; None: the
+        # loop sleeps as soon as it has nothing to do (embedded, tests, busy_poll_us = 0).
+        self.busy_poll: BusyPoll | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 

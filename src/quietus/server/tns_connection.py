@@ -182,14 +182,12 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
-        self.instance.env.statistics.packets_received += 1
+        self._packet_in()
         if self.session is None:
             self._received_before_login += len(data)
             if self._received_before_login > HANDSHAKE_LIMIT:
                 self._abort(f"more than {HANDSHAKE_LIMIT} bytes before login")
                 return
-        elif self.session.connection is not None:
-            self.session.connection.was_read()
         self.codec.receive_data(data)
         self._pump()
 
@@ -206,10 +204,7 @@ class TnsConnection(SessionOwner, asyncio.Protocol):
         if not data or self.closed or self.transport is None:
             return
         self.transport.write(data)
-        self.instance.env.statistics.packets_sent += 1
-        info = self.session.connection if self.session is not None else None
-        if info is not None:
-            info.was_written()
+        self._packet_out()
 
     # -- events ----------------------------------------------------------------------------------------------
 
