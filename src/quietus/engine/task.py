@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 SLICE_SECONDS: Final = 0.002  # a task gives the loop back after this much uninterrupted work
 _TICKS_PER_CLOCK_READ: Final = 128  # tick() reads the clock only this often
-# Bound once: compiled, a name imported from an interpreted module is a module-dict lookup at every use.
+# Bound once: compiled, a function read through an interpreted or built-in module (greenlet, time) is a lookup at
+# every use.
 _current_greenlet: Final = greenlet.getcurrent
 _thread_cpu_ns: Final = time.thread_time_ns
 _monotonic: Final = time.monotonic
