@@ -58,6 +58,8 @@ class Server:
             await self.instance.start()
         except Exception as exc:
             raise StartupError(str(exc)) from exc
+        if self.config.busy_poll_us:  # the loop it starts on is the one it serves on
+            self.instance.busy_poll = BusyPoll(asyncio.get_running_loop(), self.config.busy_poll_us / 1_000_000)
         try:
             self.listener.tls = self._tls()
         except TlsError as exc:
@@ -126,8 +128,6 @@ async def serve(config: ServerConfig, on_ready: Callable[[str, int], None]) -> N
     await server.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    if config.busy_poll_us:
-        server.instance.busy_poll = BusyPoll(loop, config.busy_poll_us / 1_000_000)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     try:

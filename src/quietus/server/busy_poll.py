@@ -32,8 +32,9 @@ State::
     polling --window ran out--> sleeping
     any --received: idle in (window, max]--> window doubles | idle > max --> window halves
 
-Setting ``busy_poll_us`` (``max`` in µs; default 100, 0 = off).  Only ``quietus serve``'s loop polls: the embedded
-engine's loop lets go of the engine only while it sleeps (engine/scheduler.py).
+Setting ``busy_poll_us`` (``max`` in µs; default 100, 0 = off).  A ``Server`` polls (``quietus serve``, and the
+servers the client tests start on an engine thread, whose selector lets a waiting embedded caller take the engine at
+a poll as at a sleep: engine/scheduler.py); an embedded instance has no ``Server`` and never polls.
 
 Compiled (quietus.compiled): ``answered`` and ``received`` run on every response and packet.
 """

@@ -119,8 +119,8 @@ class Instance:
         self._lock: DataDirectoryLock | None = None
         self._background: list[asyncio.Task[None]] = []
         self.started = False
-        # The served loop's polling after each answer (quietus.server.busy_poll), set by ``quietus serve``; None: the
-        # loop sleeps as soon as it has nothing to do (embedded, tests, busy_poll_us = 0).
+        # The served loop's polling after each answer (quietus.server.busy_poll), set by ``Server.start``; None: the
+        # loop sleeps as soon as it has nothing to do (an embedded instance, busy_poll_us = 0).
         self.busy_poll: BusyPoll | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
